@@ -1,0 +1,16 @@
+/**
+ * @file segment.h
+ * @brief Umbrella header: the whole public API of libsegment.
+ *
+ * Include this one header; the area headers under segment/ are included by
+ * it and are not meant to be included one by one.
+ */
+#ifndef SEGMENT_H
+#define SEGMENT_H
+
+#include "segment/version.h"
+#include "segment/common.h"
+#include "segment/time.h"
+#include "segment/dataset.h"
+
+#endif /* SEGMENT_H */

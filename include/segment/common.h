@@ -1,0 +1,152 @@
+/**
+ * @file segment/common.h
+ * @brief Status codes, error messages, versions and allocator hooks.
+ */
+#ifndef SEGMENT_COMMON_H
+#define SEGMENT_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segment/version.h"
+
+/**
+ * @defgroup seg_common Common: status codes, errors, versions, memory
+ * @brief What every other part of the API relies on.
+ *
+ * Every function that can fail returns an `int` status: #SEG_OK (0) on
+ * success, or a negative value of #seg_status. A detailed message for the
+ * last failure is kept for the calling thread (seg_errmsg()) and on the
+ * handle involved (for example seg_dataset_errmsg()); the per-handle message
+ * is what bindings whose callers move between threads (Go) should read.
+ * @{
+ */
+
+#ifndef SEG_API
+#if defined(_WIN32) && defined(SEG_BUILDING_DLL)
+#define SEG_API __declspec(dllexport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define SEG_API __attribute__((visibility("default")))
+#else
+/** Marks a public symbol. Define it as empty before including segment.h to
+ *  vendor the library with every symbol hidden. @since 0.1.0 */
+#define SEG_API
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Status codes. Values are never renumbered or reused; new codes are only
+ * appended.
+ * @since 0.1.0
+ */
+typedef enum seg_status {
+    SEG_OK = 0,           /**< Success. */
+    SEG_EINVAL = -1,      /**< An argument is invalid (NULL, out of range). */
+    SEG_ENOMEM = -2,      /**< Out of memory. */
+    SEG_EIO = -3,         /**< A file could not be read or written. */
+    SEG_EPARSE = -4,      /**< Input data is malformed (CSV, times, numbers). */
+    SEG_ENOTFOUND = -5,   /**< A named customer, column or item does not exist. */
+    SEG_ETYPE = -6,       /**< A value or column has the wrong type. */
+    SEG_ERANGE = -7,      /**< A value is out of its valid range. */
+    SEG_EMISUSE = -8,     /**< A call made in the wrong state or order. */
+    SEG_EEXISTS = -9,     /**< A name is already taken. */
+    SEG_ELIMIT = -10      /**< A size limit of the library was exceeded. */
+} seg_status;
+
+/**
+ * Static English description of a status code.
+ * @param code a #seg_status value (any int is accepted).
+ * @return a static string, never NULL; "unknown error" for unknown codes.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_strerror(int code);
+
+/**
+ * Detailed message of the last failure in the calling thread.
+ *
+ * Example: `orders.csv:1204:3: amount 'abc' is not a number`.
+ * @return a thread-local string, never NULL ("no error" when no call in this
+ *         thread has failed since seg_error_clear()). It is valid until the
+ *         next libsegment call in the same thread.
+ * @note Thread-safe: each thread has its own message.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_errmsg(void);
+
+/**
+ * Forget the calling thread's last error message.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API void seg_error_clear(void);
+
+/**
+ * Version of the library at run time.
+ * @return #SEG_VERSION_NUMBER of the library that is linked.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API unsigned seg_version_number(void);
+
+/**
+ * Version string of the library at run time.
+ * @return a static string such as "0.1.0", never NULL.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_version_string(void);
+
+/**
+ * Memory allocator hooks, installed with seg_config_allocator().
+ *
+ * Every function gets @c user_data as its last argument. @c realloc_fn must
+ * behave like realloc(3) (a NULL pointer allocates); @c free_fn must accept
+ * NULL.
+ * @since 0.1.0
+ */
+typedef struct seg_allocator {
+    size_t size; /**< sizeof(seg_allocator), set by seg_allocator_init(). */
+    /** Allocate @p n bytes; return NULL on failure. */
+    void *(*malloc_fn)(size_t n, void *user_data);
+    /** Resize @p p to @p n bytes; return NULL on failure, leaving @p p intact. */
+    void *(*realloc_fn)(void *p, size_t n, void *user_data);
+    /** Release @p p (may be NULL). */
+    void (*free_fn)(void *p, void *user_data);
+    void *user_data; /**< Passed to every hook. */
+} seg_allocator;
+
+/**
+ * Initialise @p a: sets @c size and clears every hook.
+ * @param a the structure to initialise; ignored when NULL.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API void seg_allocator_init(seg_allocator *a);
+
+/**
+ * Install allocator hooks for all later allocations of the library.
+ *
+ * Allowed only before the library's first allocation (before any handle is
+ * created); the hooks then stay in place for the life of the process.
+ * @param a hooks to copy (the caller keeps ownership of @p a), or NULL to
+ *          restore the C library's malloc, realloc and free.
+ * @return #SEG_OK; #SEG_EINVAL if @p a is too small or a hook is missing;
+ *         #SEG_EMISUSE if the library has already allocated memory.
+ * @note Not thread-safe: call it once at start-up, before other threads use
+ *       the library.
+ * @since 0.1.0
+ */
+SEG_API int seg_config_allocator(const seg_allocator *a);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SEGMENT_COMMON_H */

@@ -1,0 +1,727 @@
+/* CSV ingest: RFC 4180 quoting, comma/tab/semicolon/whitespace delimiters,
+ * BOM, CRLF; read in blocks so that memory does not grow with file size. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define BLOCK (1u << 20)
+#define MAX_RECORD (256u << 20)
+
+typedef struct field {
+    const char *p;
+    size_t n;
+    size_t scratch_off; /* where an unescaped quoted field lives */
+    bool in_scratch;
+} field;
+
+typedef struct reader {
+    const char *name;
+    FILE *f;
+    char *buf;          /* file mode: a window of the file */
+    size_t cap;
+    const char *data;   /* the bytes being parsed */
+    size_t len, pos;
+    bool eof;           /* no more bytes beyond len */
+    size_t line;        /* line of the next record */
+    size_t rec_line;    /* first line of the current record */
+    char delim;
+    bool ws;            /* runs of whitespace separate fields */
+    field *fields;
+    size_t nfields, capfields;
+    seg__buf scratch;
+    seg__errbuf *err;
+} reader;
+
+static int rd_error(reader *rd, int code, size_t line, size_t col,
+                    const char *fmt, ...) SEG__PRINTF(5, 6);
+
+static int rd_error(reader *rd, int code, size_t line, size_t col,
+                    const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (col)
+        return seg__error(rd->err, code, "%s:%zu:%zu: %s", rd->name, line,
+                          col, what);
+    return seg__error(rd->err, code, "%s:%zu: %s", rd->name, line, what);
+}
+
+/* Read more of the file, keeping the unparsed tail. */
+static int refill(reader *rd)
+{
+    if (!rd->f) {
+        rd->eof = true;
+        return SEG_OK;
+    }
+    size_t keep = rd->len - rd->pos;
+    if (keep && rd->pos)
+        memmove(rd->buf, rd->buf + rd->pos, keep);
+    rd->pos = 0;
+    rd->len = keep;
+    if (rd->cap - keep < BLOCK / 2) {
+        if (rd->cap >= MAX_RECORD + BLOCK)
+            return rd_error(rd, SEG_ELIMIT, rd->line, 0,
+                            "a record is longer than %u bytes", MAX_RECORD);
+        if (seg__grow((void **)&rd->buf, &rd->cap, rd->cap + BLOCK, 1))
+            return seg__nomem(rd->err);
+    }
+    size_t got = fread(rd->buf + rd->len, 1, rd->cap - rd->len, rd->f);
+    if (got == 0) {
+        if (ferror(rd->f))
+            return seg__error(rd->err, SEG_EIO, "%s: read error: %s",
+                              rd->name, strerror(errno));
+        rd->eof = true;
+    }
+    rd->len += got;
+    rd->data = rd->buf;
+    return SEG_OK;
+}
+
+static int add_field(reader *rd, const char *p, size_t n, bool in_scratch,
+                     size_t off)
+{
+    if (seg__grow((void **)&rd->fields, &rd->capfields, rd->nfields + 1,
+                  sizeof *rd->fields))
+        return seg__nomem(rd->err);
+    field *f = &rd->fields[rd->nfields++];
+    f->p = p;
+    f->n = n;
+    f->in_scratch = in_scratch;
+    f->scratch_off = off;
+    return SEG_OK;
+}
+
+static inline bool is_sep(const reader *rd, char c)
+{
+    return rd->ws ? (c == ' ' || c == '\t') : c == rd->delim;
+}
+
+enum { REC_OK = 1, REC_MORE = 2, REC_EOF = 3 };
+
+/* Parse one record starting at rd->pos. Returns REC_OK (fields set, pos and
+ * line advanced), REC_MORE (the record may continue past the data read so
+ * far), REC_EOF, or an error code. */
+static int parse_record(reader *rd)
+{
+    const char *p = rd->data + rd->pos, *end = rd->data + rd->len;
+    size_t lines = 0;
+    rd->nfields = 0;
+    rd->scratch.len = 0;
+    for (;;) {
+        if (rd->ws)
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        if (p == end) {
+            if (!rd->eof)
+                return REC_MORE;
+            if (rd->nfields == 0)
+                return REC_EOF;
+            if (!rd->ws) {
+                int rc = add_field(rd, p, 0, false, 0);
+                if (rc)
+                    return rc;
+            }
+            break;
+        }
+        if (rd->ws && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
+            p += *p == '\r' ? 2 : 1;
+            lines++;
+            break;
+        }
+        if (*p == '"') {
+            size_t off = rd->scratch.len;
+            const char *q = ++p;
+            for (;;) {
+                const char *close = memchr(q, '"', (size_t)(end - q));
+                if (!close) {
+                    if (!rd->eof)
+                        return REC_MORE;
+                    return rd_error(rd, SEG_EPARSE, rd->line,
+                                    rd->nfields + 1,
+                                    "quoted field is not closed");
+                }
+                for (const char *c = q; c < close; c++)
+                    lines += *c == '\n';
+                if (seg__buf_append(&rd->scratch, q, (size_t)(close - q)))
+                    return seg__nomem(rd->err);
+                if (close + 1 == end && !rd->eof)
+                    return REC_MORE;
+                if (close + 1 < end && close[1] == '"') {
+                    if (seg__buf_append(&rd->scratch, "\"", 1))
+                        return seg__nomem(rd->err);
+                    q = close + 2;
+                    continue;
+                }
+                p = close + 1;
+                break;
+            }
+            int rc = add_field(rd, NULL, rd->scratch.len - off, true, off);
+            if (rc)
+                return rc;
+            if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') {
+                p += 2;
+                lines++;
+                break;
+            }
+            if (p < end && *p == '\r' && p + 1 == end && !rd->eof)
+                return REC_MORE;
+            if (p == end || *p == '\n') {
+                if (p < end) {
+                    p++;
+                    lines++;
+                }
+                break;
+            }
+            if (!is_sep(rd, *p))
+                return rd_error(rd, SEG_EPARSE, rd->line + lines,
+                                rd->nfields,
+                                "expected a delimiter after the closing quote");
+            if (!rd->ws)
+                p++;
+            continue;
+        }
+        const char *s = p;
+        if (rd->ws) {
+            while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
+                p++;
+        } else {
+            const char d = rd->delim;
+            while (p < end && *p != d && *p != '\n')
+                p++;
+        }
+        if (p == end && !rd->eof)
+            return REC_MORE;
+        size_t n = (size_t)(p - s);
+        bool eol = p == end || *p == '\n';
+        if (eol && n && s[n - 1] == '\r')
+            n--;
+        int rc = add_field(rd, s, n, false, 0);
+        if (rc)
+            return rc;
+        if (eol) {
+            if (p < end) {
+                p++;
+                lines++;
+            }
+            break;
+        }
+        if (!rd->ws)
+            p++; /* past the delimiter */
+    }
+    for (size_t i = 0; i < rd->nfields; i++)
+        if (rd->fields[i].in_scratch)
+            rd->fields[i].p = rd->scratch.data
+                                  ? rd->scratch.data + rd->fields[i].scratch_off
+                                  : "";
+    rd->pos = (size_t)(p - rd->data);
+    rd->line += lines ? lines : 1;
+    return REC_OK;
+}
+
+/* Next non-empty record, reading more of the file as needed. */
+static int next_record(reader *rd)
+{
+    for (;;) {
+        size_t line0 = rd->line;
+        int rc = parse_record(rd);
+        if (rc == REC_MORE) {
+            rd->line = line0;
+            rc = refill(rd);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (rc != REC_OK)
+            return rc;
+        rd->rec_line = line0;
+        if (rd->nfields == 1 && rd->fields[0].n == 0 &&
+            !rd->fields[0].in_scratch)
+            continue; /* empty line */
+        return REC_OK;
+    }
+}
+
+/* ---- mapping columns to roles ---- */
+
+enum { R_ID, R_TIME, R_AMOUNT, R_KIND, R_VALUE, R_N };
+static const char *const role_names[R_N] = {"id", "time", "amount", "kind",
+                                            "value"};
+
+typedef struct attr_stage {
+    const char *name;
+    size_t col;
+    uint32_t *rows;
+    size_t *lines;
+    size_t *offs;       /* value i is text.data[offs[i] .. offs[i+1]) */
+    size_t n, cap_rows, cap_lines, cap_offs;
+    seg__buf text;
+} attr_stage;
+
+typedef struct header {
+    char **names;
+    size_t n;
+} header;
+
+static void header_free(header *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        seg__free(h->names[i]);
+    seg__free(h->names);
+}
+
+static bool ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a, y = *b;
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+static int resolve(reader *rd, const header *h, const char *what,
+                   const char *spec, size_t *col)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        if (strcmp(h->names[i], spec) == 0) {
+            *col = i;
+            return SEG_OK;
+        }
+    }
+    size_t v = 0;
+    const char *s = spec;
+    for (; *s >= '0' && *s <= '9' && v < 1000000; s++)
+        v = v * 10 + (size_t)(*s - '0');
+    if (*s == '\0' && s != spec && v >= 1) {
+        *col = v - 1;
+        return SEG_OK;
+    }
+    char ex[64];
+    if (h->n)
+        return seg__error(rd->err, SEG_ENOTFOUND,
+                          "%s: %s column '%s' is not in the header", rd->name,
+                          what, seg__excerpt(ex, sizeof ex, spec, strlen(spec)));
+    return seg__error(rd->err, SEG_ENOTFOUND,
+                      "%s: %s column '%s': the file has no header, so name "
+                      "columns by number (1 = first)",
+                      rd->name, what,
+                      seg__excerpt(ex, sizeof ex, spec, strlen(spec)));
+}
+
+static const char *guess(const header *h, const char *const *cands)
+{
+    for (size_t i = 0; i < h->n; i++)
+        for (const char *const *c = cands; *c; c++)
+            if (ieq(h->names[i], *c))
+                return h->names[i];
+    return NULL;
+}
+
+static void detect_delimiter(reader *rd)
+{
+    const char *p = rd->data + rd->pos, *e = rd->data + rd->len;
+    const char *nl = memchr(p, '\n', (size_t)(e - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(e - p);
+    if (memchr(p, '\t', n))
+        rd->delim = '\t';
+    else if (memchr(p, ',', n))
+        rd->delim = ',';
+    else if (memchr(p, ';', n))
+        rd->delim = ';';
+    else
+        rd->delim = ' ';
+}
+
+static const char *field_excerpt(char *buf, size_t sz, const field *f)
+{
+    return seg__excerpt(buf, sz, f->p, f->n);
+}
+
+static int stage_attr(reader *rd, attr_stage *a, uint32_t row, size_t line,
+                      const field *f)
+{
+    if (seg__grow((void **)&a->rows, &a->cap_rows, a->n + 1, sizeof *a->rows) ||
+        seg__grow((void **)&a->lines, &a->cap_lines, a->n + 1,
+                  sizeof *a->lines) ||
+        seg__grow((void **)&a->offs, &a->cap_offs, a->n + 2, sizeof *a->offs))
+        return seg__nomem(rd->err);
+    if (a->n == 0)
+        a->offs[0] = 0;
+    if (seg__buf_append(&a->text, f->p, f->n))
+        return seg__nomem(rd->err);
+    a->rows[a->n] = row;
+    a->lines[a->n] = line;
+    a->offs[a->n + 1] = a->text.len;
+    a->n++;
+    return SEG_OK;
+}
+
+/* Apply staged attribute values: numeric if the column is numeric or every
+ * value is a number, else labels. */
+static int apply_attr(seg_dataset *ds, reader *rd, attr_stage *a)
+{
+    seg__column *existing = seg__ds_find_column(ds, a->name);
+    int type = existing ? existing->type : SEG_COLUMN_NUMERIC;
+    if (!existing) {
+        for (size_t i = 0; i < a->n && type == SEG_COLUMN_NUMERIC; i++) {
+            double v;
+            if (seg__parse_f64(a->text.data + a->offs[i],
+                               a->offs[i + 1] - a->offs[i], &v))
+                type = SEG_COLUMN_LABEL;
+        }
+    }
+    seg__column *c;
+    int rc = seg__ds_column(ds, a->name, strlen(a->name), type,
+                            SEG__ORIGIN_USER, &c);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < a->n; i++) {
+        const char *s = a->text.data + a->offs[i];
+        size_t n = a->offs[i + 1] - a->offs[i];
+        if (type == SEG_COLUMN_NUMERIC) {
+            double v;
+            rc = seg__parse_f64(s, n, &v);
+            if (rc) {
+                char ex[64];
+                return rd_error(rd, rc == SEG_ENOMEM ? rc : SEG_ETYPE,
+                                a->lines[i], a->col + 1,
+                                "attribute '%s' value '%s' is not a number "
+                                "(the column is numeric)",
+                                a->name, seg__excerpt(ex, sizeof ex, s, n));
+            }
+            rc = seg__ds_set_num(ds, c, a->rows[i], v);
+        } else {
+            if (!seg__utf8_valid(s, n))
+                return rd_error(rd, SEG_EPARSE, a->lines[i], a->col + 1,
+                                "attribute '%s' is not valid UTF-8", a->name);
+            rc = seg__ds_set_label(ds, c, a->rows[i], s, n);
+        }
+        if (rc)
+            return rc;
+    }
+    return SEG_OK;
+}
+
+static void attr_free(attr_stage *a)
+{
+    seg__free(a->rows);
+    seg__free(a->lines);
+    seg__free(a->offs);
+    seg__buf_free(&a->text);
+}
+
+static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
+{
+    header h = {NULL, 0};
+    attr_stage *attrs = NULL;
+    size_t n_attrs = o->n_attribute_columns;
+    size_t col[R_N];
+    bool has[R_N] = {false};
+    int rc = refill(rd);
+    if (rc)
+        return rc;
+    if (rd->len - rd->pos >= 3 && memcmp(rd->data + rd->pos, "\xEF\xBB\xBF", 3) == 0)
+        rd->pos += 3;
+    if (o->delimiter == 0)
+        detect_delimiter(rd);
+    else
+        rd->delim = o->delimiter;
+    rd->ws = rd->delim == ' ';
+    if (o->has_header) {
+        rc = next_record(rd);
+        if (rc == REC_EOF)
+            return SEG_OK; /* an empty file adds nothing */
+        if (rc != REC_OK)
+            return rc;
+        h.names = seg__calloc(rd->nfields, sizeof *h.names);
+        if (!h.names)
+            return seg__nomem(rd->err);
+        for (size_t i = 0; i < rd->nfields; i++, h.n++) {
+            const field *f = &rd->fields[i];
+            size_t a = 0, b = f->n;
+            while (a < b && f->p[a] == ' ')
+                a++;
+            while (b > a && f->p[b - 1] == ' ')
+                b--;
+            if (!(h.names[i] = seg__strndup(f->p + a, b - a))) {
+                rc = seg__nomem(rd->err);
+                goto out;
+            }
+        }
+    }
+    const char *spec[R_N] = {o->id_column, o->time_column, o->amount_column,
+                             o->kind_column, o->value_column};
+    if (!spec[R_ID] && !spec[R_TIME] && !spec[R_AMOUNT] && !spec[R_KIND] &&
+        !spec[R_VALUE]) {
+        static const char *const c_id[] = {"customer_id", "id", "customer",
+                                           NULL};
+        static const char *const c_time[] = {"time", "date", "timestamp",
+                                             NULL};
+        static const char *const c_amount[] = {"amount", NULL};
+        static const char *const c_kind[] = {"kind", "event", NULL};
+        static const char *const c_value[] = {"value", NULL};
+        spec[R_ID] = guess(&h, c_id);
+        spec[R_TIME] = guess(&h, c_time);
+        spec[R_AMOUNT] = guess(&h, c_amount);
+        spec[R_KIND] = guess(&h, c_kind);
+        spec[R_VALUE] = spec[R_KIND] ? guess(&h, c_value) : NULL;
+    }
+    if (!spec[R_ID]) {
+        rc = seg__error(rd->err, SEG_EINVAL,
+                        "%s: no customer id column: set id_column (--map "
+                        "id=COLUMN)", rd->name);
+        goto out;
+    }
+    for (int r = 0; r < R_N; r++) {
+        if (spec[r]) {
+            rc = resolve(rd, &h, role_names[r], spec[r], &col[r]);
+            if (rc)
+                goto out;
+            has[r] = true;
+        }
+    }
+    bool events = has[R_KIND], txs = !events && has[R_AMOUNT];
+    if ((events || txs) && !has[R_TIME]) {
+        rc = seg__error(rd->err, SEG_EINVAL,
+                        "%s: %s need a time column: set time_column (--map "
+                        "time=COLUMN)", rd->name,
+                        events ? "events" : "transactions");
+        goto out;
+    }
+    if (n_attrs) {
+        attrs = seg__calloc(n_attrs, sizeof *attrs);
+        if (!attrs) {
+            rc = seg__nomem(rd->err);
+            goto out;
+        }
+        for (size_t i = 0; i < n_attrs; i++) {
+            const char *nm = o->attribute_columns[i];
+            if (!nm || !*nm || !seg__utf8_valid(nm, strlen(nm))) {
+                rc = seg__error(rd->err, SEG_EINVAL,
+                                "attribute column %zu has no valid name", i);
+                goto out;
+            }
+            attrs[i].name = nm;
+            rc = resolve(rd, &h, "attribute", nm, &attrs[i].col);
+            if (rc)
+                goto out;
+            /* a numbered column is named by its header text when there is one */
+            if (attrs[i].col < h.n)
+                attrs[i].name = h.names[attrs[i].col];
+        }
+    }
+    size_t need = 0;
+    for (int r = 0; r < R_N; r++)
+        if (has[r] && col[r] + 1 > need)
+            need = col[r] + 1;
+    for (size_t i = 0; i < n_attrs; i++)
+        if (attrs[i].col + 1 > need)
+            need = attrs[i].col + 1;
+
+    const char *last_id = NULL;
+    size_t last_id_n = 0;
+    seg__buf last_id_buf = {NULL, 0, 0};
+    uint32_t last_row = 0;
+    char ex[64];
+    for (;;) {
+        rc = next_record(rd);
+        if (rc == REC_EOF) {
+            rc = SEG_OK;
+            break;
+        }
+        if (rc != REC_OK)
+            break;
+        size_t ln = rd->rec_line;
+        if (rd->nfields < need) {
+            rc = rd_error(rd, SEG_EPARSE, ln, rd->nfields + 1,
+                          "expected at least %zu fields, found %zu", need,
+                          rd->nfields);
+            break;
+        }
+        const field *fid = &rd->fields[col[R_ID]];
+        uint32_t row;
+        if (last_id && fid->n == last_id_n &&
+            memcmp(fid->p, last_id, last_id_n) == 0) {
+            row = last_row;
+        } else {
+            if (fid->n == 0 || !seg__utf8_valid(fid->p, fid->n)) {
+                rc = rd_error(rd, SEG_EPARSE, ln, col[R_ID] + 1,
+                              fid->n ? "customer id is not valid UTF-8"
+                                     : "customer id is empty");
+                break;
+            }
+            rc = seg__ds_customer(ds, fid->p, fid->n, &row);
+            if (rc)
+                break;
+            last_id_buf.len = 0;
+            if (seg__buf_append(&last_id_buf, fid->p, fid->n)) {
+                rc = seg__nomem(rd->err);
+                break;
+            }
+            last_id = last_id_buf.data;
+            last_id_n = fid->n;
+            last_row = row;
+        }
+        if (events || txs) {
+            const field *ft = &rd->fields[col[R_TIME]];
+            int64_t t;
+            int trc = seg_time_parse(&t, ft->p, ft->n, o->time_format);
+            if (trc) {
+                rc = rd_error(rd, trc == SEG_EINVAL ? SEG_EINVAL : SEG_EPARSE,
+                              ln, col[R_TIME] + 1,
+                              "time '%s' is not a valid time (expected an "
+                              "ISO 8601 date or date-time, YYYYMMDD or epoch "
+                              "seconds)",
+                              field_excerpt(ex, sizeof ex, ft));
+                break;
+            }
+            if (txs) {
+                const field *fa = &rd->fields[col[R_AMOUNT]];
+                double amount;
+                int arc = seg__parse_f64(fa->p, fa->n, &amount);
+                if (arc) {
+                    rc = rd_error(rd, arc, ln, col[R_AMOUNT] + 1,
+                                  arc == SEG_ERANGE
+                                      ? "amount '%s' is out of range"
+                                      : "amount '%s' is not a number",
+                                  field_excerpt(ex, sizeof ex, fa));
+                    break;
+                }
+                if ((rc = seg__ds_reserve_tx(ds, 1)))
+                    break;
+                seg__ds_push_tx(ds, row, t, amount);
+            } else {
+                const field *fk = &rd->fields[col[R_KIND]];
+                if (fk->n == 0 || !seg__utf8_valid(fk->p, fk->n)) {
+                    rc = rd_error(rd, SEG_EPARSE, ln, col[R_KIND] + 1,
+                                  fk->n ? "event kind is not valid UTF-8"
+                                        : "event kind is empty");
+                    break;
+                }
+                double value = NAN;
+                if (has[R_VALUE]) {
+                    const field *fv = &rd->fields[col[R_VALUE]];
+                    bool blank = true;
+                    for (size_t k = 0; k < fv->n; k++)
+                        blank = blank && (fv->p[k] == ' ' || fv->p[k] == '\t');
+                    int vrc = blank ? SEG_OK
+                                    : seg__parse_f64(fv->p, fv->n, &value);
+                    if (vrc) {
+                        rc = rd_error(rd, vrc, ln, col[R_VALUE] + 1,
+                                      "event value '%s' is not a number",
+                                      field_excerpt(ex, sizeof ex, fv));
+                        break;
+                    }
+                }
+                if ((rc = seg__ds_push_ev(ds, row, t, fk->p, fk->n, value)))
+                    break;
+            }
+        }
+        for (size_t i = 0; i < n_attrs && !rc; i++) {
+            const field *fa = &rd->fields[attrs[i].col];
+            if (fa->n)
+                rc = stage_attr(rd, &attrs[i], row, ln, fa);
+        }
+        if (rc)
+            break;
+    }
+    seg__buf_free(&last_id_buf);
+    for (size_t i = 0; i < n_attrs && !rc; i++)
+        rc = apply_attr(ds, rd, &attrs[i]);
+out:
+    if (attrs)
+        for (size_t i = 0; i < n_attrs; i++)
+            attr_free(&attrs[i]);
+    seg__free(attrs);
+    header_free(&h);
+    return rc;
+}
+
+void seg_csv_options_init(seg_csv_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    o->has_header = 1;
+    o->time_format = SEG_TIME_AUTO;
+}
+
+static int load_common(seg_dataset *ds, reader *rd,
+                       const seg_csv_options *opts)
+{
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    if (opts && seg__copy_opts(&o, sizeof o, opts))
+        return seg__error(&ds->err, SEG_EINVAL, "seg_csv_options.size is 0: "
+                          "call seg_csv_options_init()");
+    if (o.delimiter != 0 && o.delimiter != ',' && o.delimiter != '\t' &&
+        o.delimiter != ';' && o.delimiter != ' ')
+        return seg__error(&ds->err, SEG_EINVAL,
+                          "unsupported delimiter (use ',', tab, ';' or ' ')");
+    if (o.time_format < SEG_TIME_AUTO || o.time_format > SEG_TIME_EPOCH)
+        return seg__error(&ds->err, SEG_EINVAL, "unknown time format %d",
+                          o.time_format);
+    if (o.n_attribute_columns && !o.attribute_columns)
+        return seg__error(&ds->err, SEG_EINVAL,
+                          "attribute_columns is NULL but n_attribute_columns "
+                          "is %zu", o.n_attribute_columns);
+    rd->line = 1;
+    rd->err = &ds->err;
+    seg__ds_mark(ds);
+    int rc = load(ds, rd, &o);
+    if (rc) {
+        seg__ds_rollback(ds);
+        if (rc == SEG_ENOMEM)
+            seg__nomem(&ds->err);
+    } else {
+        seg__ds_commit(ds);
+    }
+    seg__free(rd->fields);
+    seg__buf_free(&rd->scratch);
+    return rc;
+}
+
+int seg_dataset_load_csv(seg_dataset *ds, const char *path,
+                         const seg_csv_options *opts)
+{
+    if (!ds || !path)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_load_csv: NULL argument");
+    reader rd;
+    memset(&rd, 0, sizeof rd);
+    rd.name = path;
+    rd.f = fopen(path, "rb");
+    if (!rd.f)
+        return seg__error(&ds->err, SEG_EIO, "%s: cannot open: %s", path,
+                          strerror(errno));
+    int rc = load_common(ds, &rd, opts);
+    fclose(rd.f);
+    seg__free(rd.buf);
+    return rc;
+}
+
+int seg_dataset_load_csv_buffer(seg_dataset *ds, const char *data, size_t len,
+                                const char *name, const seg_csv_options *opts)
+{
+    if (!ds || (!data && len))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_load_csv_buffer: NULL argument");
+    reader rd;
+    memset(&rd, 0, sizeof rd);
+    rd.name = name ? name : "<buffer>";
+    rd.data = data ? data : "";
+    rd.len = len;
+    rd.eof = true;
+    return load_common(ds, &rd, opts);
+}

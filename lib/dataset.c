@@ -1,0 +1,746 @@
+/* The customer dataset: customers, records, columns, all-or-nothing changes. */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+int seg_dataset_new(seg_dataset **out)
+{
+    if (!out)
+        return seg__error(NULL, SEG_EINVAL, "seg_dataset_new: out is NULL");
+    *out = NULL;
+    seg_dataset *ds = seg__calloc(1, sizeof *ds);
+    if (!ds)
+        return seg__nomem(NULL);
+    if (seg__errbuf_init(&ds->err)) {
+        seg__free(ds);
+        return seg__nomem(NULL);
+    }
+    *out = ds;
+    return SEG_OK;
+}
+
+void seg__column_free(seg__column *c)
+{
+    if (!c)
+        return;
+    seg__free(c->name);
+    seg__free(c->num);
+    seg__free(c->lab);
+    seg__intern_free(&c->labels);
+    seg__free(c);
+}
+
+void seg_dataset_free(seg_dataset *ds)
+{
+    if (!ds)
+        return;
+    seg__intern_free(&ds->ids);
+    seg__intern_free(&ds->kinds);
+    seg__free(ds->tx_cust);
+    seg__free(ds->tx_time);
+    seg__free(ds->tx_amount);
+    seg__free(ds->ev_cust);
+    seg__free(ds->ev_time);
+    seg__free(ds->ev_kind);
+    seg__free(ds->ev_value);
+    for (size_t i = 0; i < ds->n_cols; i++)
+        seg__column_free(ds->cols[i]);
+    seg__free(ds->cols);
+    seg__free(ds->undo);
+    seg__errbuf_destroy(&ds->err);
+    seg__free(ds);
+}
+
+const char *seg_dataset_errmsg(const seg_dataset *ds)
+{
+    return ds ? seg__errbuf_get(&ds->err) : seg_errmsg();
+}
+
+size_t seg_dataset_customer_count(const seg_dataset *ds)
+{
+    return ds ? ds->ids.n : 0;
+}
+
+size_t seg_dataset_transaction_count(const seg_dataset *ds)
+{
+    return ds ? ds->n_tx : 0;
+}
+
+size_t seg_dataset_event_count(const seg_dataset *ds)
+{
+    return ds ? ds->n_ev : 0;
+}
+
+/* ---- all-or-nothing changes ---- */
+
+void seg__ds_mark(seg_dataset *ds)
+{
+    ds->marked = true;
+    ds->mark_cust = ds->ids.n;
+    ds->mark_tx = ds->n_tx;
+    ds->mark_ev = ds->n_ev;
+    ds->mark_kinds = ds->kinds.n;
+    ds->mark_cols = ds->n_cols;
+    ds->n_undo = 0;
+    for (size_t i = 0; i < ds->n_cols; i++) {
+        ds->cols[i]->mark_n = ds->cols[i]->n;
+        ds->cols[i]->mark_labels = ds->cols[i]->labels.n;
+    }
+}
+
+void seg__ds_commit(seg_dataset *ds)
+{
+    ds->marked = false;
+    ds->n_undo = 0;
+}
+
+void seg__ds_rollback(seg_dataset *ds)
+{
+    while (ds->n_undo) {
+        seg__undo *u = &ds->undo[--ds->n_undo];
+        seg__column *c = ds->cols[u->col];
+        if (c->type == SEG_COLUMN_NUMERIC)
+            c->num[u->row] = u->num;
+        else
+            c->lab[u->row] = u->lab;
+    }
+    for (size_t i = ds->mark_cols; i < ds->n_cols; i++)
+        seg__column_free(ds->cols[i]);
+    ds->n_cols = ds->mark_cols;
+    for (size_t i = 0; i < ds->n_cols; i++) {
+        seg__column *c = ds->cols[i];
+        if (c->n > c->mark_n)
+            c->n = c->mark_n;
+        seg__intern_truncate(&c->labels, c->mark_labels);
+    }
+    ds->n_tx = ds->mark_tx;
+    ds->n_ev = ds->mark_ev;
+    seg__intern_truncate(&ds->kinds, ds->mark_kinds);
+    seg__intern_truncate(&ds->ids, ds->mark_cust);
+    ds->marked = false;
+}
+
+/* Remember a cell's value before it is overwritten, when rollback needs it. */
+static int save_cell(seg_dataset *ds, seg__column *c, uint32_t row)
+{
+    if (!ds->marked || row >= c->mark_n)
+        return SEG_OK;
+    size_t ci = 0;
+    while (ci < ds->mark_cols && ds->cols[ci] != c)
+        ci++;
+    if (ci == ds->mark_cols)
+        return SEG_OK; /* a column created inside the mark goes away whole */
+    if (seg__grow((void **)&ds->undo, &ds->cap_undo, ds->n_undo + 1,
+                  sizeof *ds->undo))
+        return SEG_ENOMEM;
+    seg__undo *u = &ds->undo[ds->n_undo++];
+    u->col = (uint32_t)ci;
+    u->row = row;
+    u->num = c->type == SEG_COLUMN_NUMERIC ? c->num[row] : NAN;
+    u->lab = c->type == SEG_COLUMN_LABEL ? c->lab[row] : 0;
+    return SEG_OK;
+}
+
+/* ---- customers ---- */
+
+static int check_text(const seg__errbuf *e, const char *what, const char *s,
+                      size_t n)
+{
+    if (n == 0)
+        return seg__error(e, SEG_EPARSE, "%s is empty", what);
+    if (!seg__utf8_valid(s, n))
+        return seg__error(e, SEG_EPARSE, "%s is not valid UTF-8", what);
+    return SEG_OK;
+}
+
+int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row)
+{
+    int rc = seg__intern(&ds->ids, id, n, row, NULL);
+    if (rc == SEG_ELIMIT)
+        return seg__error(&ds->err, rc, "too many customers (limit %u)",
+                          SEG__INTERN_MAX);
+    if (rc)
+        return seg__nomem(&ds->err);
+    return SEG_OK;
+}
+
+int seg_dataset_add_customer(seg_dataset *ds, const char *id, size_t *row)
+{
+    if (!ds || !id)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_add_customer: NULL argument");
+    size_t n = strlen(id);
+    int rc = check_text(&ds->err, "customer id", id, n);
+    if (rc)
+        return rc;
+    uint32_t r;
+    rc = seg__ds_customer(ds, id, n, &r);
+    if (rc == SEG_OK && row)
+        *row = r;
+    return rc;
+}
+
+int seg_dataset_customer_find(const seg_dataset *ds, const char *id,
+                              size_t *row)
+{
+    if (!ds || !id || !row)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_customer_find: NULL argument");
+    uint32_t r;
+    if (!seg__intern_find(&ds->ids, id, strlen(id), &r)) {
+        char ex[64];
+        return seg__error(&ds->err, SEG_ENOTFOUND, "no customer '%s'",
+                          seg__excerpt(ex, sizeof ex, id, strlen(id)));
+    }
+    *row = r;
+    return SEG_OK;
+}
+
+const char *seg_dataset_customer_id(const seg_dataset *ds, size_t row)
+{
+    if (!ds || row >= ds->ids.n)
+        return NULL;
+    return seg__intern_str(&ds->ids, (uint32_t)row);
+}
+
+/* ---- records ---- */
+
+int seg__ds_reserve_tx(seg_dataset *ds, size_t more)
+{
+    size_t need = ds->n_tx + more;
+    if (need < more)
+        return seg__nomem(&ds->err);
+    if (need <= ds->cap_tx)
+        return SEG_OK;
+    size_t c1 = ds->cap_tx, c2 = ds->cap_tx, c3 = ds->cap_tx;
+    if (seg__grow((void **)&ds->tx_cust, &c1, need, sizeof *ds->tx_cust) ||
+        seg__grow((void **)&ds->tx_time, &c2, need, sizeof *ds->tx_time) ||
+        seg__grow((void **)&ds->tx_amount, &c3, need, sizeof *ds->tx_amount))
+        return seg__nomem(&ds->err);
+    ds->cap_tx = c1;
+    return SEG_OK;
+}
+
+int seg__ds_reserve_ev(seg_dataset *ds, size_t more)
+{
+    size_t need = ds->n_ev + more;
+    if (need < more)
+        return seg__nomem(&ds->err);
+    if (need <= ds->cap_ev)
+        return SEG_OK;
+    size_t c1 = ds->cap_ev, c2 = ds->cap_ev, c3 = ds->cap_ev,
+           c4 = ds->cap_ev;
+    if (seg__grow((void **)&ds->ev_cust, &c1, need, sizeof *ds->ev_cust) ||
+        seg__grow((void **)&ds->ev_time, &c2, need, sizeof *ds->ev_time) ||
+        seg__grow((void **)&ds->ev_kind, &c3, need, sizeof *ds->ev_kind) ||
+        seg__grow((void **)&ds->ev_value, &c4, need, sizeof *ds->ev_value))
+        return seg__nomem(&ds->err);
+    ds->cap_ev = c1;
+    return SEG_OK;
+}
+
+int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
+                    const char *kind, size_t kind_len, double value)
+{
+    uint32_t k;
+    int rc = seg__intern(&ds->kinds, kind, kind_len, &k, NULL);
+    if (rc)
+        return rc == SEG_ENOMEM ? seg__nomem(&ds->err)
+                                : seg__error(&ds->err, rc,
+                                             "too many event kinds");
+    rc = seg__ds_reserve_ev(ds, 1);
+    if (rc)
+        return rc;
+    ds->ev_cust[ds->n_ev] = row;
+    ds->ev_time[ds->n_ev] = t;
+    ds->ev_kind[ds->n_ev] = k;
+    ds->ev_value[ds->n_ev] = value;
+    ds->n_ev++;
+    return SEG_OK;
+}
+
+static int check_tx(const seg__errbuf *e, const char *id, double amount)
+{
+    if (!id)
+        return seg__error(e, SEG_EINVAL, "customer id is NULL");
+    int rc = check_text(e, "customer id", id, strlen(id));
+    if (rc)
+        return rc;
+    if (!isfinite(amount))
+        return seg__error(e, SEG_ERANGE, "amount is not a finite number");
+    return SEG_OK;
+}
+
+static int check_ev(const seg__errbuf *e, const char *id, const char *kind,
+                    double value)
+{
+    if (!id || !kind)
+        return seg__error(e, SEG_EINVAL, "customer id or kind is NULL");
+    int rc = check_text(e, "customer id", id, strlen(id));
+    if (!rc)
+        rc = check_text(e, "event kind", kind, strlen(kind));
+    if (!rc && isinf(value))
+        rc = seg__error(e, SEG_ERANGE, "event value is infinite");
+    return rc;
+}
+
+int seg_dataset_add_transaction(seg_dataset *ds, const char *id,
+                                int64_t time, double amount)
+{
+    return seg_dataset_add_transactions(ds, &id, &time, &amount, 1);
+}
+
+int seg_dataset_add_transactions(seg_dataset *ds, const char *const *ids,
+                                 const int64_t *times, const double *amounts,
+                                 size_t n)
+{
+    if (!ds || (n && (!ids || !times || !amounts)))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_add_transactions: NULL argument");
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_tx(&ds->err, ids[i], amounts[i]);
+        if (rc)
+            return n == 1 ? rc
+                          : seg__error(&ds->err, rc, "row %zu: %s", i,
+                                       seg__errbuf_get(&ds->err));
+    }
+    seg__ds_mark(ds);
+    int rc = seg__ds_reserve_tx(ds, n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t row;
+        rc = seg__ds_customer(ds, ids[i], strlen(ids[i]), &row);
+        if (!rc)
+            seg__ds_push_tx(ds, row, times[i], amounts[i]);
+    }
+    if (rc)
+        seg__ds_rollback(ds);
+    else
+        seg__ds_commit(ds);
+    return rc;
+}
+
+int seg_dataset_add_event(seg_dataset *ds, const char *id, int64_t time,
+                          const char *kind, double value)
+{
+    return seg_dataset_add_events(ds, &id, &time, &kind, &value, 1);
+}
+
+int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
+                           const int64_t *times, const char *const *kinds,
+                           const double *values, size_t n)
+{
+    if (!ds || (n && (!ids || !times || !kinds)))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_add_events: NULL argument");
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_ev(&ds->err, ids[i], kinds[i], values ? values[i] : 0);
+        if (rc)
+            return n == 1 ? rc
+                          : seg__error(&ds->err, rc, "row %zu: %s", i,
+                                       seg__errbuf_get(&ds->err));
+    }
+    seg__ds_mark(ds);
+    int rc = seg__ds_reserve_ev(ds, n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t row;
+        rc = seg__ds_customer(ds, ids[i], strlen(ids[i]), &row);
+        if (!rc)
+            rc = seg__ds_push_ev(ds, row, times[i], kinds[i],
+                                 strlen(kinds[i]), values ? values[i] : NAN);
+    }
+    if (rc)
+        seg__ds_rollback(ds);
+    else
+        seg__ds_commit(ds);
+    return rc;
+}
+
+/* ---- columns ---- */
+
+seg__column *seg__ds_find_column(const seg_dataset *ds, const char *name)
+{
+    for (size_t i = 0; i < ds->n_cols; i++)
+        if (strcmp(ds->cols[i]->name, name) == 0)
+            return ds->cols[i];
+    return NULL;
+}
+
+static const char *type_name(int type)
+{
+    return type == SEG_COLUMN_NUMERIC ? "numeric" : "label";
+}
+
+int seg__ds_column(seg_dataset *ds, const char *name, size_t name_len,
+                   int type, int origin, seg__column **col)
+{
+    for (size_t i = 0; i < ds->n_cols; i++) {
+        seg__column *c = ds->cols[i];
+        if (strlen(c->name) == name_len &&
+            memcmp(c->name, name, name_len) == 0) {
+            if (c->type != type)
+                return seg__error(&ds->err, SEG_ETYPE,
+                                  "column '%s' is a %s column, not %s",
+                                  c->name, type_name(c->type),
+                                  type_name(type));
+            *col = c;
+            return SEG_OK;
+        }
+    }
+    if (seg__grow((void **)&ds->cols, &ds->cap_cols, ds->n_cols + 1,
+                  sizeof *ds->cols))
+        return seg__nomem(&ds->err);
+    seg__column *c = seg__calloc(1, sizeof *c);
+    if (!c || !(c->name = seg__strndup(name, name_len))) {
+        seg__free(c);
+        return seg__nomem(&ds->err);
+    }
+    c->type = type;
+    c->origin = origin;
+    ds->cols[ds->n_cols++] = c;
+    *col = c;
+    return SEG_OK;
+}
+
+/* Make rows 0..row of c exist, filling new ones as missing. */
+static int column_extend(seg_dataset *ds, seg__column *c, size_t rows)
+{
+    if (rows <= c->n)
+        return SEG_OK;
+    size_t cap = c->cap;
+    int rc = c->type == SEG_COLUMN_NUMERIC
+                 ? seg__grow((void **)&c->num, &cap, rows, sizeof *c->num)
+                 : seg__grow((void **)&c->lab, &cap, rows, sizeof *c->lab);
+    if (rc)
+        return seg__nomem(&ds->err);
+    c->cap = cap;
+    for (size_t i = c->n; i < rows; i++) {
+        if (c->type == SEG_COLUMN_NUMERIC)
+            c->num[i] = NAN;
+        else
+            c->lab[i] = 0;
+    }
+    c->n = rows;
+    return SEG_OK;
+}
+
+int seg__ds_set_num(seg_dataset *ds, seg__column *c, uint32_t row, double v)
+{
+    if (save_cell(ds, c, row))
+        return seg__nomem(&ds->err);
+    int rc = column_extend(ds, c, (size_t)row + 1);
+    if (rc)
+        return rc;
+    c->num[row] = v;
+    return SEG_OK;
+}
+
+int seg__ds_set_label(seg_dataset *ds, seg__column *c, uint32_t row,
+                      const char *s, size_t n)
+{
+    uint32_t code = 0;
+    if (s) {
+        uint32_t k;
+        int rc = seg__intern(&c->labels, s, n, &k, NULL);
+        if (rc)
+            return rc == SEG_ENOMEM ? seg__nomem(&ds->err)
+                                    : seg__error(&ds->err, rc,
+                                                 "too many labels");
+        code = k + 1;
+    }
+    if (save_cell(ds, c, row))
+        return seg__nomem(&ds->err);
+    int rc = column_extend(ds, c, (size_t)row + 1);
+    if (rc)
+        return rc;
+    c->lab[row] = code;
+    return SEG_OK;
+}
+
+double seg__column_num(const seg__column *c, size_t row)
+{
+    return row < c->n ? c->num[row] : NAN;
+}
+
+const char *seg__column_label(const seg__column *c, size_t row)
+{
+    if (row >= c->n || c->lab[row] == 0)
+        return NULL;
+    return seg__intern_str(&c->labels, c->lab[row] - 1);
+}
+
+static int set_attribute(seg_dataset *ds, const char *id, const char *name,
+                         int type, double num, const char *str)
+{
+    if (!ds || !id || !name)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_set_attribute: NULL argument");
+    int rc = check_text(&ds->err, "customer id", id, strlen(id));
+    if (!rc)
+        rc = check_text(&ds->err, "column name", name, strlen(name));
+    if (!rc && str && !seg__utf8_valid(str, strlen(str)))
+        rc = seg__error(&ds->err, SEG_EPARSE,
+                        "value of '%s' is not valid UTF-8", name);
+    if (rc)
+        return rc;
+    seg__ds_mark(ds);
+    uint32_t row;
+    seg__column *c;
+    rc = seg__ds_customer(ds, id, strlen(id), &row);
+    if (!rc)
+        rc = seg__ds_column(ds, name, strlen(name), type, SEG__ORIGIN_USER,
+                            &c);
+    if (!rc)
+        rc = type == SEG_COLUMN_NUMERIC
+                 ? seg__ds_set_num(ds, c, row, num)
+                 : seg__ds_set_label(ds, c, row, str, str ? strlen(str) : 0);
+    if (rc)
+        seg__ds_rollback(ds);
+    else
+        seg__ds_commit(ds);
+    return rc;
+}
+
+int seg_dataset_set_attribute_f64(seg_dataset *ds, const char *id,
+                                  const char *name, double value)
+{
+    return set_attribute(ds, id, name, SEG_COLUMN_NUMERIC, value, NULL);
+}
+
+int seg_dataset_set_attribute_str(seg_dataset *ds, const char *id,
+                                  const char *name, const char *value)
+{
+    return set_attribute(ds, id, name, SEG_COLUMN_LABEL, NAN, value);
+}
+
+size_t seg_dataset_column_count(const seg_dataset *ds)
+{
+    return ds ? ds->n_cols : 0;
+}
+
+const char *seg_dataset_column_name(const seg_dataset *ds, size_t i)
+{
+    return ds && i < ds->n_cols ? ds->cols[i]->name : NULL;
+}
+
+static int lookup(const seg_dataset *ds, const char *name, int type,
+                  const seg__column **out)
+{
+    if (!ds || !name)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "NULL dataset or column name");
+    const seg__column *c = seg__ds_find_column(ds, name);
+    if (!c) {
+        char ex[64];
+        return seg__error(&ds->err, SEG_ENOTFOUND, "no column '%s'",
+                          seg__excerpt(ex, sizeof ex, name, strlen(name)));
+    }
+    if (type && c->type != type)
+        return seg__error(&ds->err, SEG_ETYPE, "column '%s' is a %s column",
+                          c->name, type_name(c->type));
+    *out = c;
+    return SEG_OK;
+}
+
+int seg_dataset_column_type(const seg_dataset *ds, const char *name)
+{
+    const seg__column *c;
+    int rc = lookup(ds, name, 0, &c);
+    return rc ? rc : c->type;
+}
+
+int seg_dataset_get_f64(const seg_dataset *ds, const char *column, size_t row,
+                        double *out)
+{
+    const seg__column *c;
+    int rc = lookup(ds, column, SEG_COLUMN_NUMERIC, &c);
+    if (rc)
+        return rc;
+    if (!out)
+        return seg__error(&ds->err, SEG_EINVAL, "out is NULL");
+    if (row >= ds->ids.n)
+        return seg__error(&ds->err, SEG_ERANGE, "row %zu out of range (%zu rows)",
+                          row, ds->ids.n);
+    *out = seg__column_num(c, row);
+    return SEG_OK;
+}
+
+int seg_dataset_get_label(const seg_dataset *ds, const char *column,
+                          size_t row, const char **out)
+{
+    const seg__column *c;
+    int rc = lookup(ds, column, SEG_COLUMN_LABEL, &c);
+    if (rc)
+        return rc;
+    if (!out)
+        return seg__error(&ds->err, SEG_EINVAL, "out is NULL");
+    if (row >= ds->ids.n)
+        return seg__error(&ds->err, SEG_ERANGE, "row %zu out of range (%zu rows)",
+                          row, ds->ids.n);
+    *out = seg__column_label(c, row);
+    return SEG_OK;
+}
+
+static int copy_out(const seg_dataset *ds, const char *column, int type,
+                    void *dst, size_t n)
+{
+    const seg__column *c;
+    int rc = lookup(ds, column, type, &c);
+    if (rc)
+        return rc;
+    if (!dst)
+        return seg__error(&ds->err, SEG_EINVAL, "dst is NULL");
+    if (n < ds->ids.n)
+        return seg__error(&ds->err, SEG_ERANGE,
+                          "destination holds %zu values, %zu needed", n,
+                          ds->ids.n);
+    for (size_t i = 0; i < ds->ids.n; i++) {
+        if (type == SEG_COLUMN_NUMERIC)
+            ((double *)dst)[i] = seg__column_num(c, i);
+        else
+            ((const char **)dst)[i] = seg__column_label(c, i);
+    }
+    return SEG_OK;
+}
+
+int seg_dataset_copy_f64(const seg_dataset *ds, const char *column,
+                         double *dst, size_t n)
+{
+    return copy_out(ds, column, SEG_COLUMN_NUMERIC, dst, n);
+}
+
+int seg_dataset_copy_labels(const seg_dataset *ds, const char *column,
+                            const char **dst, size_t n)
+{
+    return copy_out(ds, column, SEG_COLUMN_LABEL, dst, n);
+}
+
+static void replace_column(seg_dataset *ds, seg__column *old,
+                           seg__column *fresh)
+{
+    for (size_t i = 0; i < ds->n_cols; i++) {
+        if (ds->cols[i] == old) {
+            ds->cols[i] = fresh;
+            seg__column_free(old);
+            return;
+        }
+    }
+}
+
+/* Build a new column, then swap it in, so a failure changes nothing. */
+static int put_column(seg_dataset *ds, const char *name, int type, int origin,
+                      seg__column *fresh)
+{
+    seg__column *old = seg__ds_find_column(ds, name);
+    if (old && old->type != type)
+        return seg__error(&ds->err, SEG_ETYPE, "column '%s' is a %s column",
+                          name, type_name(old->type));
+    if (!(fresh->name = seg__strndup(name, strlen(name))))
+        return seg__nomem(&ds->err);
+    fresh->type = type;
+    fresh->origin = origin;
+    if (old) {
+        replace_column(ds, old, fresh);
+        return SEG_OK;
+    }
+    if (seg__grow((void **)&ds->cols, &ds->cap_cols, ds->n_cols + 1,
+                  sizeof *ds->cols))
+        return seg__nomem(&ds->err);
+    ds->cols[ds->n_cols++] = fresh;
+    return SEG_OK;
+}
+
+int seg__ds_put_num_column(seg_dataset *ds, const char *name, int origin,
+                           double *data)
+{
+    seg__column *fresh = seg__calloc(1, sizeof *fresh);
+    if (!fresh)
+        return seg__nomem(&ds->err);
+    fresh->num = data;
+    fresh->n = fresh->cap = ds->ids.n;
+    int rc = put_column(ds, name, SEG_COLUMN_NUMERIC, origin, fresh);
+    if (rc) {
+        fresh->num = NULL; /* stays the caller's */
+        seg__column_free(fresh);
+    }
+    return rc;
+}
+
+static int check_write(seg_dataset *ds, const char *column, const void *src,
+                       size_t n)
+{
+    if (!ds || !column || (!src && n))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "NULL dataset, column name or values");
+    if (n != ds->ids.n)
+        return seg__error(&ds->err, SEG_EINVAL,
+                          "%zu values given for %zu customers", n, ds->ids.n);
+    return check_text(&ds->err, "column name", column, strlen(column));
+}
+
+int seg_dataset_write_f64(seg_dataset *ds, const char *column,
+                          const double *src, size_t n)
+{
+    int rc = check_write(ds, column, src, n);
+    if (rc)
+        return rc;
+    double *data = seg__malloc(n * sizeof *data);
+    if (!data)
+        return seg__nomem(&ds->err);
+    if (n)
+        memcpy(data, src, n * sizeof *data);
+    rc = seg__ds_put_num_column(ds, column, SEG__ORIGIN_USER, data);
+    if (rc)
+        seg__free(data);
+    return rc;
+}
+
+int seg_dataset_write_labels(seg_dataset *ds, const char *column,
+                             const char *const *src, size_t n)
+{
+    int rc = check_write(ds, column, src, n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (src[i] && !seg__utf8_valid(src[i], strlen(src[i])))
+            return seg__error(&ds->err, SEG_EPARSE,
+                              "label of row %zu is not valid UTF-8", i);
+    seg__column *fresh = seg__calloc(1, sizeof *fresh);
+    if (!fresh || !(fresh->lab = seg__malloc((n ? n : 1) * sizeof *fresh->lab))) {
+        seg__free(fresh);
+        return seg__nomem(&ds->err);
+    }
+    fresh->n = fresh->cap = n;
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t k = 0;
+        if (src[i])
+            rc = seg__intern(&fresh->labels, src[i], strlen(src[i]), &k, NULL);
+        fresh->lab[i] = src[i] ? k + 1 : 0;
+    }
+    if (rc)
+        rc = rc == SEG_ENOMEM ? seg__nomem(&ds->err)
+                              : seg__error(&ds->err, rc, "too many labels");
+    if (!rc)
+        rc = put_column(ds, column, SEG_COLUMN_LABEL, SEG__ORIGIN_USER, fresh);
+    if (rc)
+        seg__column_free(fresh);
+    return rc;
+}
+
+int seg_dataset_drop_column(seg_dataset *ds, const char *column)
+{
+    const seg__column *c;
+    int rc = lookup(ds, column, 0, &c);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < ds->n_cols; i++) {
+        if (ds->cols[i] == c) {
+            seg__column_free(ds->cols[i]);
+            memmove(ds->cols + i, ds->cols + i + 1,
+                    (ds->n_cols - i - 1) * sizeof *ds->cols);
+            ds->n_cols--;
+            break;
+        }
+    }
+    return SEG_OK;
+}

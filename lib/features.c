@@ -1,0 +1,354 @@
+/* Per-customer features at an as-of time, by the conventions of the
+ * customer-base literature: a purchase is a calendar day with an order. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void seg_features_options_init(seg_features_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    o->as_of = SEG_TIME_NONE;
+    o->time_unit = SEG_UNIT_DAY;
+    o->holdout_from = SEG_TIME_NONE;
+}
+
+static int64_t day_of(int64_t t)
+{
+    int64_t d = t / 86400;
+    return (t % 86400 < 0) ? d - 1 : d;
+}
+
+enum {
+    F_ORDERS, F_FREQUENCY, F_TX, F_T, F_RECENCY, F_MTOTAL, F_MMEAN, F_MREPEAT,
+    F_FIRST, F_LAST, F_H_ORDERS, F_H_MONETARY, F_H_LENGTH, F_N
+};
+static const char *const fnames[F_N] = {
+    "orders", "frequency", "t_x", "T", "recency", "monetary_total",
+    "monetary_mean", "monetary_repeat_mean", "first_purchase",
+    "last_purchase", "holdout_orders", "holdout_monetary", "holdout_length"};
+
+typedef struct txrec {
+    int64_t t;
+    double amount;
+} txrec;
+
+static int cmp_tx(const void *a, const void *b)
+{
+    int64_t x = ((const txrec *)a)->t, y = ((const txrec *)b)->t;
+    return (x > y) - (x < y);
+}
+
+typedef struct fcol {
+    char *name;
+    double *data;
+} fcol;
+
+static void fcols_free(fcol *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        seg__free(c[i].name);
+        seg__free(c[i].data);
+    }
+    seg__free(c);
+}
+
+/* Walk one customer's transactions (sorted by time): purchase days up to
+ * cal_day, and in the holdout. */
+static void customer_features(const txrec *r, size_t n, int64_t cal_end,
+                              int64_t cal_day, bool holdout, int64_t as_of,
+                              double unit, size_t row, fcol *out)
+{
+    double orders = 0, total = 0, first_amt = 0, h_orders = 0, h_total = 0;
+    int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
+    size_t i = 0;
+    while (i < n && r[i].t <= cal_end) {
+        int64_t d = day_of(r[i].t);
+        double amt = 0;
+        int64_t t0 = r[i].t;
+        while (i < n && r[i].t <= cal_end && day_of(r[i].t) == d)
+            amt += r[i++].amount;
+        if (orders == 0) {
+            first_day = d;
+            first_t = t0;
+            first_amt = amt;
+        }
+        last_day = d;
+        last_t = t0;
+        orders++;
+        total += amt;
+    }
+    if (holdout) {
+        int64_t prev = INT64_MIN;
+        for (; i < n && r[i].t <= as_of; i++) {
+            int64_t d = day_of(r[i].t);
+            h_orders += d != prev;
+            prev = d;
+            h_total += r[i].amount;
+        }
+        out[F_H_ORDERS].data[row] = h_orders;
+        out[F_H_MONETARY].data[row] = h_total;
+    }
+    out[F_ORDERS].data[row] = orders;
+    out[F_MTOTAL].data[row] = total;
+    if (orders == 0) {
+        for (int k = F_FREQUENCY; k <= F_LAST; k++)
+            if (k != F_MTOTAL)
+                out[k].data[row] = NAN;
+        return;
+    }
+    out[F_FREQUENCY].data[row] = orders - 1;
+    out[F_TX].data[row] = (double)(last_day - first_day) / unit;
+    out[F_T].data[row] = (double)(cal_day - first_day) / unit;
+    out[F_RECENCY].data[row] = (double)(cal_day - last_day) / unit;
+    out[F_MMEAN].data[row] = total / orders;
+    out[F_MREPEAT].data[row] = orders > 1 ? (total - first_amt) / (orders - 1)
+                                          : 0.0;
+    out[F_FIRST].data[row] = (double)first_t;
+    out[F_LAST].data[row] = (double)last_t;
+}
+
+static int latest_time(const seg_dataset *ds, int64_t *out)
+{
+    bool any = false;
+    int64_t m = INT64_MIN;
+    for (size_t i = 0; i < ds->n_tx; i++, any = true)
+        if (ds->tx_time[i] > m)
+            m = ds->tx_time[i];
+    for (size_t i = 0; i < ds->n_ev; i++, any = true)
+        if (ds->ev_time[i] > m)
+            m = ds->ev_time[i];
+    *out = any ? m : 0;
+    return SEG_OK;
+}
+
+/* Group transaction indices by customer (a stable counting sort). When the
+ * transactions already come grouped, as most files do, no permutation is
+ * needed: *perm stays NULL. */
+static int group_by_customer(const seg_dataset *ds, size_t **start_out,
+                             uint32_t **perm_out)
+{
+    size_t nc = ds->ids.n, nt = ds->n_tx;
+    size_t *start = seg__calloc(nc + 1, sizeof *start);
+    if (!start)
+        return SEG_ENOMEM;
+    bool grouped = true;
+    for (size_t i = 0; i < nt; i++) {
+        uint32_t c = ds->tx_cust[i];
+        start[c + 1]++;
+        if (i && c < ds->tx_cust[i - 1])
+            grouped = false;
+    }
+    for (size_t c = 0; c < nc; c++)
+        start[c + 1] += start[c];
+    *start_out = start;
+    *perm_out = NULL;
+    if (grouped)
+        return SEG_OK;
+    uint32_t *perm = seg__malloc((nt ? nt : 1) * sizeof *perm);
+    size_t *fill = seg__malloc((nc ? nc : 1) * sizeof *fill);
+    if (!perm || !fill) {
+        seg__free(perm);
+        seg__free(fill);
+        seg__free(start);
+        return SEG_ENOMEM;
+    }
+    memcpy(fill, start, nc * sizeof *fill);
+    for (size_t i = 0; i < nt; i++)
+        perm[fill[ds->tx_cust[i]]++] = (uint32_t)i;
+    seg__free(fill);
+    *perm_out = perm;
+    return SEG_OK;
+}
+
+static int alloc_col(fcol *c, const char *name, size_t rows)
+{
+    c->name = seg__strndup(name, strlen(name));
+    c->data = seg__malloc((rows ? rows : 1) * sizeof *c->data);
+    return c->name && c->data ? SEG_OK : SEG_ENOMEM;
+}
+
+static int event_features(const seg_dataset *ds, int64_t cal_end, fcol *cols)
+{
+    size_t nc = ds->ids.n;
+    for (size_t k = 0; k < ds->kinds.n; k++) {
+        const char *kind = seg__intern_str(&ds->kinds, (uint32_t)k);
+        size_t len = strlen(kind) + 16;
+        char *nm = seg__malloc(len);
+        if (!nm)
+            return SEG_ENOMEM;
+        snprintf(nm, len, "events.%s.count", kind);
+        int rc = alloc_col(&cols[2 * k], nm, nc);
+        snprintf(nm, len, "events.%s.last", kind);
+        if (!rc)
+            rc = alloc_col(&cols[2 * k + 1], nm, nc);
+        seg__free(nm);
+        if (rc)
+            return rc;
+        for (size_t r = 0; r < nc; r++) {
+            cols[2 * k].data[r] = 0;
+            cols[2 * k + 1].data[r] = NAN;
+        }
+    }
+    for (size_t i = 0; i < ds->n_ev; i++) {
+        if (ds->ev_time[i] > cal_end)
+            continue;
+        uint32_t k = ds->ev_kind[i], r = ds->ev_cust[i];
+        cols[2 * k].data[r] += 1;
+        double t = (double)ds->ev_time[i], *last = &cols[2 * k + 1].data[r];
+        if (isnan(*last) || t > *last)
+            *last = t;
+    }
+    return SEG_OK;
+}
+
+/* Swap the new feature columns in; nothing can fail once this starts except
+ * growing the column table, which is reserved first. */
+static int install(seg_dataset *ds, fcol *cols, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!cols[i].name)
+            continue;
+        const seg__column *c = seg__ds_find_column(ds, cols[i].name);
+        if (c && c->origin != SEG__ORIGIN_FEATURE)
+            return seg__error(&ds->err, SEG_EEXISTS,
+                              "column '%s' exists and is not a feature: "
+                              "rename it before computing features",
+                              cols[i].name);
+    }
+    if (seg__grow((void **)&ds->cols, &ds->cap_cols, ds->n_cols + n,
+                  sizeof *ds->cols))
+        return seg__nomem(&ds->err);
+    seg__column **fresh = seg__calloc(n ? n : 1, sizeof *fresh);
+    if (!fresh)
+        return seg__nomem(&ds->err);
+    for (size_t i = 0; i < n; i++) {
+        if (!cols[i].name)
+            continue;
+        if (!(fresh[i] = seg__calloc(1, sizeof **fresh))) {
+            for (size_t j = 0; j < i; j++)
+                seg__free(fresh[j]);
+            seg__free(fresh);
+            return seg__nomem(&ds->err);
+        }
+    }
+    /* Drop feature columns of an earlier computation that this one does
+     * not produce (a holdout then none), then put each new column in place. */
+    size_t w = 0;
+    for (size_t i = 0; i < ds->n_cols; i++) {
+        seg__column *c = ds->cols[i];
+        bool kept = c->origin != SEG__ORIGIN_FEATURE;
+        for (size_t j = 0; j < n && !kept; j++)
+            kept = cols[j].name && strcmp(cols[j].name, c->name) == 0;
+        if (kept)
+            ds->cols[w++] = c;
+        else
+            seg__column_free(c);
+    }
+    ds->n_cols = w;
+    for (size_t i = 0; i < n; i++) {
+        if (!cols[i].name)
+            continue;
+        seg__column *c = fresh[i];
+        c->name = cols[i].name;
+        c->num = cols[i].data;
+        c->n = c->cap = ds->ids.n;
+        c->type = SEG_COLUMN_NUMERIC;
+        c->origin = SEG__ORIGIN_FEATURE;
+        cols[i].name = NULL;
+        cols[i].data = NULL;
+        seg__column *old = seg__ds_find_column(ds, c->name);
+        if (old) {
+            for (size_t j = 0; j < ds->n_cols; j++)
+                if (ds->cols[j] == old)
+                    ds->cols[j] = c;
+            seg__column_free(old);
+        } else {
+            ds->cols[ds->n_cols++] = c;
+        }
+    }
+    seg__free(fresh);
+    return SEG_OK;
+}
+
+int seg_dataset_compute_features(seg_dataset *ds,
+                                 const seg_features_options *opts)
+{
+    if (!ds)
+        return seg__error(NULL, SEG_EINVAL, "dataset is NULL");
+    seg_features_options o;
+    seg_features_options_init(&o);
+    if (opts && seg__copy_opts(&o, sizeof o, opts))
+        return seg__error(&ds->err, SEG_EINVAL, "seg_features_options.size "
+                          "is 0: call seg_features_options_init()");
+    if (o.time_unit != SEG_UNIT_DAY && o.time_unit != SEG_UNIT_WEEK)
+        return seg__error(&ds->err, SEG_EINVAL, "unknown time unit %d",
+                          o.time_unit);
+    if (ds->n_tx > UINT32_MAX)
+        return seg__error(&ds->err, SEG_ELIMIT,
+                          "features support at most 2^32-1 transactions");
+    int64_t as_of = o.as_of;
+    if (as_of == SEG_TIME_NONE)
+        latest_time(ds, &as_of);
+    bool holdout = o.holdout_from != SEG_TIME_NONE;
+    if (holdout && o.holdout_from > as_of)
+        return seg__error(&ds->err, SEG_EINVAL,
+                          "the holdout starts after as_of");
+    int64_t cal_end = holdout ? o.holdout_from - 1 : as_of;
+    int64_t cal_day = day_of(cal_end);
+    double unit = o.time_unit == SEG_UNIT_WEEK ? 7.0 : 1.0;
+    size_t nc = ds->ids.n, nk = ds->kinds.n;
+    size_t ncols = F_N + 2 * nk;
+    fcol *cols = seg__calloc(ncols, sizeof *cols);
+    size_t *start = NULL;
+    uint32_t *perm = NULL;
+    txrec *scratch = NULL;
+    size_t scap = 0;
+    int rc = cols ? SEG_OK : SEG_ENOMEM;
+    for (int k = 0; k < F_N && !rc; k++)
+        if (holdout || k < F_H_ORDERS)
+            rc = alloc_col(&cols[k], fnames[k], nc);
+    if (!rc)
+        rc = event_features(ds, cal_end, cols + F_N);
+    if (!rc)
+        rc = group_by_customer(ds, &start, &perm);
+    for (size_t c = 0; c < nc && !rc; c++) {
+        size_t a = start[c], b = start[c + 1], n = b - a;
+        if (seg__grow((void **)&scratch, &scap, n ? n : 1, sizeof *scratch)) {
+            rc = SEG_ENOMEM;
+            break;
+        }
+        bool sorted = true;
+        for (size_t j = 0; j < n; j++) {
+            size_t ix = perm ? perm[a + j] : a + j;
+            scratch[j].t = ds->tx_time[ix];
+            scratch[j].amount = ds->tx_amount[ix];
+            if (j && scratch[j].t < scratch[j - 1].t)
+                sorted = false;
+        }
+        if (!sorted)
+            qsort(scratch, n, sizeof *scratch, cmp_tx);
+        customer_features(scratch, n, cal_end, cal_day, holdout, as_of, unit,
+                          c, cols);
+    }
+    if (!rc && holdout) {
+        double len = (double)(day_of(as_of) - day_of(o.holdout_from) + 1) / unit;
+        for (size_t c = 0; c < nc; c++)
+            cols[F_H_LENGTH].data[c] = len;
+    }
+    seg__free(scratch);
+    seg__free(start);
+    seg__free(perm);
+    if (rc == SEG_ENOMEM)
+        rc = seg__nomem(&ds->err);
+    if (!rc)
+        rc = install(ds, cols, ncols);
+    if (cols)
+        fcols_free(cols, ncols);
+    return rc;
+}

@@ -1,0 +1,126 @@
+/* Interned strings with O(1) lookup: customer ids, event kinds, labels. */
+#include <string.h>
+
+#include "internal.h"
+
+static bool slot_matches(const seg__interner *in, uint32_t i, const char *s,
+                         size_t n, uint32_t h)
+{
+    return in->hash[i] == h && in->len[i] == n &&
+           memcmp(in->pool + in->off[i], s, n) == 0;
+}
+
+bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
+                      uint32_t *idx)
+{
+    if (!in->nslots)
+        return false;
+    uint32_t h = (uint32_t)seg__hash(s, n);
+    size_t mask = in->nslots - 1;
+    for (size_t k = h & mask;; k = (k + 1) & mask) {
+        uint32_t v = in->slots[k];
+        if (!v)
+            return false;
+        if (slot_matches(in, v - 1, s, n, h)) {
+            *idx = v - 1;
+            return true;
+        }
+    }
+}
+
+static void place(seg__interner *in, uint32_t i)
+{
+    size_t mask = in->nslots - 1;
+    size_t k = in->hash[i] & mask;
+    while (in->slots[k])
+        k = (k + 1) & mask;
+    in->slots[k] = i + 1;
+}
+
+static void rebuild_slots(seg__interner *in)
+{
+    memset(in->slots, 0, in->nslots * sizeof *in->slots);
+    for (size_t i = 0; i < in->n; i++)
+        place(in, (uint32_t)i);
+}
+
+int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
+{
+    if (more > SEG__INTERN_MAX - in->n)
+        return SEG_ELIMIT;
+    size_t need = in->n + more;
+    if (bytes + more < bytes || in->pool_len + bytes + more < in->pool_len)
+        return SEG_ENOMEM;
+    if (seg__grow((void **)&in->pool, &in->pool_cap,
+                  in->pool_len + bytes + more, 1))
+        return SEG_ENOMEM;
+    if (need > in->cap) {
+        size_t c1 = in->cap, c2 = in->cap, c3 = in->cap;
+        if (seg__grow((void **)&in->off, &c1, need, sizeof *in->off) ||
+            seg__grow((void **)&in->len, &c2, need, sizeof *in->len) ||
+            seg__grow((void **)&in->hash, &c3, need, sizeof *in->hash))
+            return SEG_ENOMEM; /* arrays that grew stay grown: harmless */
+        in->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    }
+    /* keep the load factor at or below 1/2 */
+    if (need * 2 > in->nslots) {
+        size_t ns = in->nslots ? in->nslots : 16;
+        while (ns < need * 2)
+            ns *= 2;
+        uint32_t *slots = seg__malloc(ns * sizeof *slots);
+        if (!slots)
+            return SEG_ENOMEM;
+        seg__free(in->slots);
+        in->slots = slots;
+        in->nslots = ns;
+        rebuild_slots(in);
+    }
+    return SEG_OK;
+}
+
+int seg__intern(seg__interner *in, const char *s, size_t n, uint32_t *idx,
+                bool *added)
+{
+    if (seg__intern_find(in, s, n, idx)) {
+        if (added)
+            *added = false;
+        return SEG_OK;
+    }
+    if (n > UINT32_MAX)
+        return SEG_ELIMIT;
+    int rc = seg__intern_reserve(in, 1, n);
+    if (rc)
+        return rc;
+    uint32_t i = (uint32_t)in->n;
+    in->off[i] = in->pool_len;
+    in->len[i] = (uint32_t)n;
+    in->hash[i] = (uint32_t)seg__hash(s, n);
+    memcpy(in->pool + in->pool_len, s, n);
+    in->pool[in->pool_len + n] = '\0';
+    in->pool_len += n + 1;
+    in->n++;
+    place(in, i);
+    *idx = i;
+    if (added)
+        *added = true;
+    return SEG_OK;
+}
+
+void seg__intern_truncate(seg__interner *in, size_t n)
+{
+    if (n >= in->n)
+        return;
+    in->pool_len = in->off[n];
+    in->n = n;
+    rebuild_slots(in);
+}
+
+void seg__intern_free(seg__interner *in)
+{
+    seg__free(in->pool);
+    seg__free(in->off);
+    seg__free(in->len);
+    seg__free(in->hash);
+    seg__free(in->slots);
+    memset(in, 0, sizeof *in);
+}

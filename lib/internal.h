@@ -1,0 +1,193 @@
+/* Internal declarations shared by the library's source files. Not API. */
+#ifndef SEGMENT_INTERNAL_H
+#define SEGMENT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <threads.h>
+
+#include "segment.h"
+
+#define SEG__ERRMSG_MAX 1024
+
+#if defined(__GNUC__)
+#define SEG__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SEG__PRINTF(f, a)
+#endif
+
+/* ---- memory (alloc.c) ---- */
+void *seg__malloc(size_t n);
+void *seg__calloc(size_t count, size_t size);
+void *seg__realloc(void *p, size_t n);
+void seg__free(void *p);
+/* Grow *p (an array of elem-sized items of capacity *cap) to hold at least
+ * need items. Returns SEG_OK or SEG_ENOMEM, leaving *p intact on failure. */
+int seg__grow(void **p, size_t *cap, size_t need, size_t elem);
+char *seg__strndup(const char *s, size_t n);
+
+/* ---- errors (error.c) ---- */
+/* A message slot that belongs to a handle; safe to write from a const
+ * method called by several threads at once. */
+typedef struct seg__errbuf {
+    mtx_t lock;
+    bool has;
+    char msg[SEG__ERRMSG_MAX];
+} seg__errbuf;
+
+int seg__errbuf_init(seg__errbuf *e);
+void seg__errbuf_destroy(seg__errbuf *e);
+const char *seg__errbuf_get(const seg__errbuf *e);
+/* Record an error in the thread's slot and, when h is not NULL, in the
+ * handle's slot. Returns code so that callers can `return seg__error(...)`. */
+int seg__error(const seg__errbuf *h, int code, const char *fmt, ...)
+    SEG__PRINTF(3, 4);
+int seg__verror(const seg__errbuf *h, int code, const char *fmt, va_list ap);
+/* Out-of-memory needs no formatting that could itself allocate. */
+int seg__nomem(const seg__errbuf *h);
+
+/* ---- text (text.c) ---- */
+bool seg__utf8_valid(const char *s, size_t n);
+uint64_t seg__hash(const char *s, size_t n);
+/* Parse a decimal number (optional sign, digits, fraction, exponent), with
+ * surrounding ASCII spaces allowed, independent of the locale. Rejects
+ * nan/inf/hex. Returns SEG_OK, SEG_EPARSE, or SEG_ERANGE (overflow). */
+int seg__parse_f64(const char *s, size_t n, double *out);
+/* Shortest text that reads back to the same double, in the C locale. Writes
+ * at most 32 bytes plus NUL; returns the length. */
+size_t seg__format_f64(char *buf, double v);
+/* Quote a value for error messages: copies at most ~40 bytes of s. */
+const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n);
+
+/* ---- a growable byte buffer ---- */
+typedef struct seg__buf {
+    char *data;
+    size_t len, cap;
+} seg__buf;
+int seg__buf_append(seg__buf *b, const char *s, size_t n);
+void seg__buf_free(seg__buf *b);
+
+/* ---- interned strings: customer ids, event kinds, labels (intern.c) ----
+ * Each distinct string gets the next index (0, 1, 2 ...); lookup is O(1). */
+typedef struct seg__interner {
+    char *pool;          /* NUL-terminated strings back to back */
+    size_t pool_len, pool_cap;
+    size_t *off;         /* offset of string i in pool */
+    uint32_t *len;       /* its length */
+    uint32_t *hash;      /* its hash (low 32 bits) */
+    size_t n, cap;
+    uint32_t *slots;     /* open addressing: index + 1, 0 = empty */
+    size_t nslots;       /* power of two */
+} seg__interner;
+
+#define SEG__INTERN_MAX 0xFFFFFFFEu
+
+/* Find or add. *idx receives the index; *added (may be NULL) whether it is
+ * new. Returns SEG_OK, SEG_ENOMEM or SEG_ELIMIT. */
+int seg__intern(seg__interner *in, const char *s, size_t n, uint32_t *idx,
+                bool *added);
+bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
+                      uint32_t *idx);
+static inline const char *seg__intern_str(const seg__interner *in, uint32_t i)
+{
+    return in->pool + in->off[i];
+}
+/* Reserve room for `more` strings of `bytes` bytes in total. */
+int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes);
+/* Forget strings with index >= n (for rollback). Never allocates. */
+void seg__intern_truncate(seg__interner *in, size_t n);
+void seg__intern_free(seg__interner *in);
+
+/* ---- the dataset (dataset.c) ---- */
+enum seg__origin { SEG__ORIGIN_USER = 0, SEG__ORIGIN_FEATURE = 1 };
+
+typedef struct seg__column {
+    char *name;
+    int type;            /* seg_column_type */
+    int origin;          /* seg__origin */
+    size_t n, cap;       /* rows stored; rows >= n read as missing */
+    double *num;         /* SEG_COLUMN_NUMERIC */
+    uint32_t *lab;       /* SEG_COLUMN_LABEL: label index + 1, 0 = missing */
+    seg__interner labels;
+    /* rollback state, valid while a mark is active */
+    size_t mark_n;
+    size_t mark_labels;
+} seg__column;
+
+typedef struct seg__undo {
+    uint32_t col;
+    uint32_t row;
+    double num;
+    uint32_t lab;
+} seg__undo;
+
+struct seg_dataset {
+    seg__errbuf err;
+    seg__interner ids;
+
+    size_t n_tx, cap_tx;
+    uint32_t *tx_cust;
+    int64_t *tx_time;
+    double *tx_amount;
+
+    size_t n_ev, cap_ev;
+    uint32_t *ev_cust;
+    int64_t *ev_time;
+    uint32_t *ev_kind;
+    double *ev_value;
+    seg__interner kinds;
+
+    seg__column **cols;
+    size_t n_cols, cap_cols;
+
+    /* transaction rollback ("mark") state */
+    bool marked;
+    size_t mark_cust, mark_tx, mark_ev, mark_kinds, mark_cols;
+    seg__undo *undo;
+    size_t n_undo, cap_undo;
+};
+
+/* Begin a change that must be all-or-nothing; end it with commit or
+ * rollback. Never fails. */
+void seg__ds_mark(seg_dataset *ds);
+void seg__ds_commit(seg_dataset *ds);
+void seg__ds_rollback(seg_dataset *ds);
+
+/* Internal record API: no validation of arguments beyond what the callers
+ * cannot check; usable only inside a mark. */
+int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row);
+int seg__ds_reserve_tx(seg_dataset *ds, size_t more);
+int seg__ds_reserve_ev(seg_dataset *ds, size_t more);
+static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
+                                   double amount)
+{
+    ds->tx_cust[ds->n_tx] = row;
+    ds->tx_time[ds->n_tx] = t;
+    ds->tx_amount[ds->n_tx] = amount;
+    ds->n_tx++;
+}
+int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
+                    const char *kind, size_t kind_len, double value);
+/* Find (or create) a column of a given type; *col receives it. Returns
+ * SEG_ETYPE if it exists with another type. */
+int seg__ds_column(seg_dataset *ds, const char *name, size_t name_len,
+                   int type, int origin, seg__column **col);
+seg__column *seg__ds_find_column(const seg_dataset *ds, const char *name);
+int seg__ds_set_num(seg_dataset *ds, seg__column *c, uint32_t row, double v);
+int seg__ds_set_label(seg_dataset *ds, seg__column *c, uint32_t row,
+                      const char *s, size_t n);
+/* Replace (or add) a whole column, taking ownership of `data` (customer
+ * count doubles) on success. */
+int seg__ds_put_num_column(seg_dataset *ds, const char *name, int origin,
+                           double *data);
+void seg__column_free(seg__column *c);
+double seg__column_num(const seg__column *c, size_t row);
+const char *seg__column_label(const seg__column *c, size_t row);
+
+/* Copy a public options struct that starts with a size field: fields beyond
+ * the caller's size keep the defaults already in *dst. */
+int seg__copy_opts(void *dst, size_t dst_size, const void *src);
+
+#endif /* SEGMENT_INTERNAL_H */

@@ -1,0 +1,216 @@
+/* Text helpers: UTF-8 validation, hashing, locale-independent numbers. */
+#define _POSIX_C_SOURCE 200809L
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+bool seg__utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str, *e = s + n;
+    while (s < e) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            if (c == 0)
+                return false;
+            s++;
+            continue;
+        }
+        size_t need;
+        unsigned min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if ((size_t)(e - s) <= need)
+            return false;
+        unsigned cp = c & (0x3Fu >> need);
+        for (size_t i = 1; i <= need; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        s += need + 1;
+    }
+    return true;
+}
+
+uint64_t seg__hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static locale_t g_c_locale;
+
+static void c_locale_init(void)
+{
+    g_c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* The "C" locale, so that numbers read and print with a '.' whatever locale
+ * the host has set. */
+static locale_t c_locale(void)
+{
+    static once_flag once = ONCE_FLAG_INIT;
+    call_once(&once, c_locale_init);
+    return g_c_locale ? g_c_locale : LC_GLOBAL_LOCALE;
+}
+
+static const double pow10_exact[] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+int seg__parse_f64(const char *s, size_t n, double *out)
+{
+    const char *p = s, *e = s + n;
+    while (p < e && (*p == ' ' || *p == '\t'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    const char *start = p;
+    bool neg = false;
+    if (p < e && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    uint64_t mant = 0;
+    int digits = 0, dropped = 0, frac = 0;
+    bool any = false;
+    while (p < e && *p >= '0' && *p <= '9') {
+        any = true;
+        if (digits < 19) {
+            mant = mant * 10 + (uint64_t)(*p - '0');
+            if (mant)
+                digits++;
+        } else {
+            dropped++;
+        }
+        p++;
+    }
+    if (p < e && *p == '.') {
+        p++;
+        while (p < e && *p >= '0' && *p <= '9') {
+            any = true;
+            if (digits < 19) {
+                mant = mant * 10 + (uint64_t)(*p - '0');
+                if (mant)
+                    digits++;
+                frac++;
+            } else {
+                dropped++; /* ignored digits past the 19th: slow path */
+            }
+            p++;
+        }
+    }
+    if (!any)
+        return SEG_EPARSE;
+    long ex = 0;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool eneg = false;
+        if (p < e && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        if (p >= e || *p < '0' || *p > '9')
+            return SEG_EPARSE;
+        while (p < e && *p >= '0' && *p <= '9') {
+            if (ex < 100000)
+                ex = ex * 10 + (*p - '0');
+            p++;
+        }
+        if (eneg)
+            ex = -ex;
+    }
+    if (p != e)
+        return SEG_EPARSE;
+    long e10 = ex - frac;
+    if (dropped == 0 && mant < (1ull << 53) && e10 >= -22 && e10 <= 22) {
+        double v = (double)mant;
+        v = e10 < 0 ? v / pow10_exact[-e10] : v * pow10_exact[e10];
+        *out = neg ? -v : v;
+        return SEG_OK;
+    }
+    /* Rare: long mantissas or big exponents. The syntax is checked above,
+     * so strtod sees only a plain decimal number; read it in the C locale. */
+    char tmp[512];
+    size_t len = (size_t)(e - start);
+    char *buf = len < sizeof tmp ? tmp : seg__malloc(len + 1);
+    if (!buf)
+        return SEG_ENOMEM;
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    locale_t old = uselocale(c_locale());
+    char *end;
+    double v = strtod(buf, &end);
+    uselocale(old);
+    bool whole = *end == '\0';
+    if (buf != tmp)
+        seg__free(buf);
+    if (!whole)
+        return SEG_EPARSE;
+    if (!isfinite(v))
+        return SEG_ERANGE;
+    *out = v;
+    return SEG_OK;
+}
+
+size_t seg__format_f64(char *buf, double v)
+{
+    if (isnan(v))
+        return (size_t)snprintf(buf, 33, "nan");
+    if (isinf(v))
+        return (size_t)snprintf(buf, 33, v < 0 ? "-inf" : "inf");
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        return (size_t)snprintf(buf, 33, "%lld", (long long)v);
+    locale_t old = uselocale(c_locale());
+    int len = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        len = snprintf(buf, 33, "%.*g", prec, v);
+        if (prec == 17 || strtod(buf, NULL) == v)
+            break;
+    }
+    uselocale(old);
+    return (size_t)len;
+}
+
+const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n)
+{
+    size_t max = bufsz - 4;
+    if (n <= max) {
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        return buf;
+    }
+    size_t cut = max;
+    /* do not cut a UTF-8 sequence in half */
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    memcpy(buf, s, cut);
+    memcpy(buf + cut, "...", 4);
+    return buf;
+}

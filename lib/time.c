@@ -1,0 +1,219 @@
+/* Times: ISO 8601, YYYYMMDD and epoch seconds, without the C library's
+ * time zone machinery (all UTC). */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (any year). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static bool leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned month_days(int64_t y, unsigned m)
+{
+    static const unsigned char md[12] = {31, 28, 31, 30, 31, 30,
+                                         31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : md[m - 1];
+}
+
+/* Read exactly n digits at *p. */
+static bool digits(const char **p, const char *e, int n, unsigned *out)
+{
+    unsigned v = 0;
+    if (e - *p < n)
+        return false;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (unsigned)(c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static int date_to_time(unsigned y, unsigned m, unsigned d, int64_t *days)
+{
+    if (m < 1 || m > 12 || d < 1 || d > month_days(y, m))
+        return SEG_EPARSE;
+    *days = days_from_civil(y, m, d);
+    return SEG_OK;
+}
+
+static int parse_yyyymmdd(const char *p, const char *e, int64_t *out)
+{
+    unsigned y, m, d;
+    if (!digits(&p, e, 4, &y) || !digits(&p, e, 2, &m) ||
+        !digits(&p, e, 2, &d) || p != e)
+        return SEG_EPARSE;
+    int64_t days;
+    if (date_to_time(y, m, d, &days))
+        return SEG_EPARSE;
+    *out = days * 86400;
+    return SEG_OK;
+}
+
+static int parse_iso(const char *p, const char *e, int64_t *out)
+{
+    unsigned y, mo, d, h = 0, mi = 0, s = 0;
+    if (!digits(&p, e, 4, &y) || p >= e || *p++ != '-' ||
+        !digits(&p, e, 2, &mo) || p >= e || *p++ != '-' ||
+        !digits(&p, e, 2, &d))
+        return SEG_EPARSE;
+    int64_t days;
+    if (date_to_time(y, mo, d, &days))
+        return SEG_EPARSE;
+    int64_t offset = 0;
+    if (p < e) {
+        if (*p != 'T' && *p != 't' && *p != ' ')
+            return SEG_EPARSE;
+        p++;
+        if (!digits(&p, e, 2, &h) || p >= e || *p++ != ':' ||
+            !digits(&p, e, 2, &mi))
+            return SEG_EPARSE;
+        if (p < e && *p == ':') {
+            p++;
+            if (!digits(&p, e, 2, &s))
+                return SEG_EPARSE;
+            if (p < e && (*p == '.' || *p == ',')) {
+                p++;
+                const char *f = p;
+                while (p < e && *p >= '0' && *p <= '9')
+                    p++;
+                if (p == f)
+                    return SEG_EPARSE;
+            }
+        }
+        if (h > 23 || mi > 59 || s > 60)
+            return SEG_EPARSE;
+        if (p < e) {
+            if (*p == 'Z' || *p == 'z') {
+                p++;
+            } else if (*p == '+' || *p == '-') {
+                int sign = *p++ == '-' ? -1 : 1;
+                unsigned oh, om = 0;
+                if (!digits(&p, e, 2, &oh))
+                    return SEG_EPARSE;
+                if (p < e && *p == ':')
+                    p++;
+                if (p < e && !digits(&p, e, 2, &om))
+                    return SEG_EPARSE;
+                if (oh > 23 || om > 59)
+                    return SEG_EPARSE;
+                offset = sign * (int64_t)(oh * 3600 + om * 60);
+            } else {
+                return SEG_EPARSE;
+            }
+        }
+        if (p != e)
+            return SEG_EPARSE;
+    }
+    *out = days * 86400 + h * 3600 + mi * 60 + s - offset;
+    return SEG_OK;
+}
+
+static int parse_epoch(const char *p, const char *e, int64_t *out)
+{
+    bool neg = false;
+    if (p < e && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    if (p >= e)
+        return SEG_EPARSE;
+    uint64_t v = 0;
+    for (; p < e; p++) {
+        if (*p < '0' || *p > '9')
+            return SEG_EPARSE;
+        unsigned dgt = (unsigned)(*p - '0');
+        if (v > (UINT64_C(9223372036854775807) - dgt) / 10)
+            return SEG_ERANGE;
+        v = v * 10 + dgt;
+    }
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return SEG_OK;
+}
+
+int seg_time_parse(int64_t *out, const char *s, size_t len, int format)
+{
+    if (!out || (!s && len))
+        return SEG_EINVAL;
+    const char *p = s, *e = s + len;
+    while (p < e && (*p == ' ' || *p == '\t'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    if (p == e)
+        return SEG_EPARSE;
+    switch (format) {
+    case SEG_TIME_AUTO:
+        if (memchr(p, '-', (size_t)(e - p)) && p[0] != '-')
+            return parse_iso(p, e, out);
+        if (e - p == 8 && p[0] >= '0' && p[0] <= '9')
+            return parse_yyyymmdd(p, e, out);
+        return parse_epoch(p, e, out);
+    case SEG_TIME_ISO8601:
+        return parse_iso(p, e, out);
+    case SEG_TIME_YYYYMMDD:
+        return parse_yyyymmdd(p, e, out);
+    case SEG_TIME_EPOCH:
+        return parse_epoch(p, e, out);
+    default:
+        return SEG_EINVAL;
+    }
+}
+
+int seg_time_format_iso(char *buf, size_t n, int64_t t)
+{
+    if (!buf)
+        return SEG_EINVAL;
+    if (n)
+        buf[0] = '\0';
+    int64_t days = t / 86400, rem = t % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return SEG_ERANGE;
+    int len;
+    if (rem == 0)
+        len = snprintf(buf, n, "%04d-%02u-%02u", (int)y, m, d);
+    else
+        len = snprintf(buf, n, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d,
+                       (int)(rem / 3600), (int)(rem / 60 % 60),
+                       (int)(rem % 60));
+    if (len < 0 || (size_t)len >= n) {
+        if (n)
+            buf[0] = '\0';
+        return SEG_ERANGE;
+    }
+    return SEG_OK;
+}

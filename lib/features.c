@@ -38,10 +38,14 @@ typedef struct txrec {
     double amount;
 } txrec;
 
+/* By time, then amount: a canonical order, so that sums (and so features)
+ * do not depend on the order the records arrived in. */
 static int cmp_tx(const void *a, const void *b)
 {
-    int64_t x = ((const txrec *)a)->t, y = ((const txrec *)b)->t;
-    return (x > y) - (x < y);
+    const txrec *x = a, *y = b;
+    if (x->t != y->t)
+        return (x->t > y->t) - (x->t < y->t);
+    return (x->amount > y->amount) - (x->amount < y->amount);
 }
 
 typedef struct fcol {
@@ -328,7 +332,7 @@ int seg_dataset_compute_features(seg_dataset *ds,
             size_t ix = perm ? perm[a + j] : a + j;
             scratch[j].t = ds->tx_time[ix];
             scratch[j].amount = ds->tx_amount[ix];
-            if (j && scratch[j].t < scratch[j - 1].t)
+            if (j && cmp_tx(&scratch[j], &scratch[j - 1]) < 0)
                 sorted = false;
         }
         if (!sorted)

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""The segment CLI: output, help, version and exit codes."""
+import csv
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLI, DATA, SAMPLE = sys.argv[1:4]
+del sys.argv[1:4]
+
+
+def run(*args):
+    return subprocess.run([CLI, *args], capture_output=True, text=True)
+
+
+class Cli(unittest.TestCase):
+    def test_features_on_the_sample(self):
+        p = run("features", SAMPLE, "--no-header", "--map", "id=2",
+                "--map", "time=3", "--map", "amount=5",
+                "--as-of", "1997-09-30", "--time-unit", "week")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        self.assertEqual(len(rows), 2357)
+        self.assertEqual(list(rows[0])[:6], ["customer_id", "orders",
+                         "frequency", "t_x", "T", "recency"])
+        ref = {}
+        with open(os.path.join(DATA, "cdnow_customers_summary.csv")) as f:
+            for r in csv.DictReader(f):
+                ref[int(r["ID"])] = r
+        for row in rows:
+            r = ref[int(row["customer_id"])]
+            self.assertEqual(float(row["frequency"]), float(r["frequency"]))
+            self.assertAlmostEqual(float(row["t_x"]), float(r["recency"]), 2)
+            self.assertAlmostEqual(float(row["T"]), float(r["T"]), 2)
+
+    def test_holdout_and_json(self):
+        p = run("features", SAMPLE, "--no-header", "--map", "id=2",
+                "--map", "time=3", "--map", "amount=5", "--as-of",
+                "1998-06-30", "--holdout-from", "1997-10-01",
+                "--time-unit", "week", "--format", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import json
+        rows = json.loads(p.stdout)
+        days = set()
+        with open(SAMPLE) as f:
+            for line in f:
+                _, sid, date, _, _ = line.split()
+                if "19971001" <= date <= "19980630":
+                    days.add((sid, date))
+        self.assertEqual(sum(r["holdout_orders"] for r in rows), len(days))
+
+    def test_help_and_version(self):
+        p = run("--help")
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("features", p.stdout)
+        p = run("--version")
+        self.assertEqual(p.returncode, 0)
+        self.assertRegex(p.stdout, r"^segment \d+\.\d+\.\d+")
+
+    def test_usage_errors_exit_1(self):
+        for args in [(), ("frobnicate",), ("features",),
+                     ("features", SAMPLE, "--time-unit", "month"),
+                     ("features", SAMPLE, "--as-of", "yesterday"),
+                     ("features", SAMPLE, "--map", "color=3"),
+                     ("features", SAMPLE, "--bogus")]:
+            p = run(*args)
+            self.assertEqual(p.returncode, 1, args)
+            self.assertIn("segment:", p.stderr)
+
+    def test_bad_input_exits_2_with_the_message(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv",
+                                         delete=False) as f:
+            f.write("id,time,amount\na,2024-01-01,1\nb,2024-01-02,abc\n")
+        try:
+            p = run("features", f.name)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn(f"{f.name}:3:3: amount 'abc' is not a number",
+                          p.stderr)
+        finally:
+            os.unlink(f.name)
+        p = run("features", "/nonexistent.csv")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("cannot open", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

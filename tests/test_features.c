@@ -1,0 +1,303 @@
+/* Features: the CDNOW reference summary, holdout, append equivalence. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <segment.h>
+
+#include "testutil.h"
+
+#define DAY 86400
+
+static seg_dataset *load_cdnow(void)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.has_header = 0;
+    o.id_column = "2"; /* the sample id: the ID of the reference summary */
+    o.time_column = "3";
+    o.amount_column = "5";
+    if (seg_dataset_load_csv(ds, SEG_TEST_DATA "/CDNOW_sample.txt", &o))
+        fail_msg("%s", seg_dataset_errmsg(ds));
+    return ds;
+}
+
+static int64_t end_of(const char *date)
+{
+    int64_t t;
+    assert_ok(seg_time_parse(&t, date, strlen(date), SEG_TIME_AUTO));
+    return t + DAY - 1;
+}
+
+static double num(seg_dataset *ds, const char *col, size_t row)
+{
+    double v;
+    assert_ok(seg_dataset_get_f64(ds, col, row, &v));
+    return v;
+}
+
+static size_t row_of(seg_dataset *ds, int id)
+{
+    char key[16];
+    size_t row;
+    snprintf(key, sizeof key, "%04d", id);
+    assert_ok(seg_dataset_customer_find(ds, key, &row));
+    return row;
+}
+
+/* frequency, t_x and T of all 2,357 customers against the published summary
+ * (39-week calibration ending 1997-09-30, weeks), and zbar to the cent. */
+static void test_cdnow_reference_summary(void **state)
+{
+    (void)state;
+    seg_dataset *ds = load_cdnow();
+    assert_int_equal(seg_dataset_customer_count(ds), 2357);
+    assert_int_equal(seg_dataset_transaction_count(ds), 6919);
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = end_of("1997-09-30");
+    fo.time_unit = SEG_UNIT_WEEK;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+
+    FILE *f = fopen(SEG_TEST_DATA "/cdnow_customers_summary.csv", "r");
+    FILE *g = fopen(SEG_TEST_DATA
+                    "/cdnow_customers_summary_with_transactions.csv", "r");
+    assert_non_null(f);
+    assert_non_null(g);
+    char line[256], line2[256];
+    assert_non_null(fgets(line, sizeof line, f)); /* headers */
+    assert_non_null(fgets(line2, sizeof line2, g));
+    int checked = 0;
+    while (fgets(line, sizeof line, f) && fgets(line2, sizeof line2, g)) {
+        int id, id2, x;
+        double tx, T, x2, tx2, T2, zbar;
+        assert_int_equal(sscanf(line, "%d,%d,%lf,%lf", &id, &x, &tx, &T), 4);
+        assert_int_equal(sscanf(line2, "%d,%lf,%lf,%lf,%lf", &id2, &x2, &tx2,
+                                &T2, &zbar), 5);
+        assert_int_equal(id, id2);
+        size_t r = row_of(ds, id);
+        assert_near(num(ds, "frequency", r), x, 0);
+        assert_near(num(ds, "t_x", r), tx, 0.005 + 1e-9);
+        assert_near(num(ds, "T", r), T, 0.005 + 1e-9);
+        assert_near(num(ds, "recency", r), num(ds, "T", r) - num(ds, "t_x", r),
+                    1e-9);
+        assert_near(num(ds, "orders", r), x + 1, 0);
+        assert_near(num(ds, "monetary_repeat_mean", r), zbar, 0.005 + 1e-9);
+        checked++;
+    }
+    fclose(f);
+    fclose(g);
+    assert_int_equal(checked, 2357);
+    seg_dataset_free(ds);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static double count_holdout_days(void)
+{
+    FILE *f = fopen(SEG_TEST_DATA "/CDNOW_sample.txt", "r");
+    assert_non_null(f);
+    static char keys[8000][24];
+    size_t n = 0;
+    char line[128], id[8], date[12];
+    while (fgets(line, sizeof line, f)) {
+        assert_int_equal(sscanf(line, "%*s %7s %11s", id, date), 2);
+        if (strcmp(date, "19971001") >= 0 && strcmp(date, "19980630") <= 0)
+            snprintf(keys[n++], sizeof keys[0], "%s %s", id, date);
+    }
+    fclose(f);
+    qsort(keys, n, sizeof keys[0], cmp_str);
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || strcmp(keys[i], keys[i - 1]) != 0;
+    assert_true(distinct > 1000);
+    return (double)distinct;
+}
+
+static void test_cdnow_holdout(void **state)
+{
+    (void)state;
+    seg_dataset *ds = load_cdnow();
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.time_unit = SEG_UNIT_WEEK;
+    fo.as_of = end_of("1998-06-30");
+    assert_ok(seg_time_parse(&fo.holdout_from, "1997-10-01", 10,
+                             SEG_TIME_AUTO));
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    size_t r = row_of(ds, 1);
+    /* sample customer 1: purchases 1997-01-01, -01-18, -08-02, -12-12 */
+    assert_near(num(ds, "frequency", r), 2, 0);
+    assert_near(num(ds, "T", r), 272.0 / 7, 1e-12);
+    assert_near(num(ds, "holdout_orders", r), 1, 0);
+    assert_near(num(ds, "holdout_monetary", r), 26.48, 1e-9);
+    assert_near(num(ds, "holdout_length", r), 39, 1e-12);
+    /* the total against a count made here from the raw file: distinct
+     * (customer, day) pairs in the holdout */
+    double total = 0;
+    for (size_t i = 0; i < seg_dataset_customer_count(ds); i++)
+        total += num(ds, "holdout_orders", i);
+    assert_near(total, count_holdout_days(), 0);
+
+    /* computing again without a holdout removes the holdout columns */
+    seg_features_options_init(&fo);
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_int_equal(seg_dataset_column_type(ds, "holdout_orders"),
+                     SEG_ENOTFOUND);
+    seg_dataset_free(ds);
+}
+
+static void test_purchase_days(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    int64_t d0 = 19000 * (int64_t)DAY;
+    /* two orders on day 0 are one purchase; out-of-order input */
+    assert_ok(seg_dataset_add_transaction(ds, "a", d0 + 10 * DAY, 5));
+    assert_ok(seg_dataset_add_transaction(ds, "a", d0 + 3600, 1));
+    assert_ok(seg_dataset_add_transaction(ds, "a", d0 + 7200, 2));
+    assert_ok(seg_dataset_add_transaction(ds, "b", d0 + 20 * DAY, 4));
+    assert_ok(seg_dataset_add_transaction(ds, "a", d0 + 40 * DAY, 100));
+    assert_ok(seg_dataset_set_attribute_str(ds, "c", "channel", "ads"));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = d0 + 30 * DAY + 5;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_near(num(ds, "orders", 0), 2, 0);
+    assert_near(num(ds, "frequency", 0), 1, 0);
+    assert_near(num(ds, "t_x", 0), 10, 0);
+    assert_near(num(ds, "T", 0), 30, 0);
+    assert_near(num(ds, "recency", 0), 20, 0);
+    assert_near(num(ds, "monetary_total", 0), 8, 1e-12);
+    assert_near(num(ds, "monetary_mean", 0), 4, 1e-12);
+    assert_near(num(ds, "monetary_repeat_mean", 0), 5, 1e-12);
+    assert_near(num(ds, "first_purchase", 0), (double)(d0 + 3600), 0);
+    assert_near(num(ds, "last_purchase", 0), (double)(d0 + 10 * DAY), 0);
+    assert_near(num(ds, "monetary_repeat_mean", 1), 0, 0);
+    /* a customer without purchases */
+    assert_near(num(ds, "orders", 2), 0, 0);
+    assert_near(num(ds, "monetary_total", 2), 0, 0);
+    assert_true(isnan(num(ds, "frequency", 2)));
+    assert_true(isnan(num(ds, "recency", 2)));
+
+    /* a feature name taken by an attribute is an error that changes nothing */
+    size_t ncols = seg_dataset_column_count(ds);
+    assert_ok(seg_dataset_drop_column(ds, "orders"));
+    assert_ok(seg_dataset_set_attribute_f64(ds, "a", "orders", 1));
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EEXISTS);
+    assert_non_null(strstr(seg_dataset_errmsg(ds), "orders"));
+    assert_int_equal(seg_dataset_column_count(ds), ncols);
+    fo.time_unit = 3;
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EINVAL);
+    seg_dataset_free(ds);
+}
+
+static int collect(const char *data, size_t len, void *user)
+{
+    char **s = user;
+    size_t old = *s ? strlen(*s) : 0;
+    char *n = realloc(*s, old + len + 1);
+    memcpy(n + old, data, len);
+    n[old + len] = '\0';
+    *s = n;
+    return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The CSV export with its rows sorted: row order follows the order in which
+ * customers were first seen, which appending changes. */
+static char *export_all(seg_dataset *ds)
+{
+    char *s = NULL;
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_CSV, NULL, 0, collect, &s));
+    size_t total = strlen(s), n = 0, cap = 16;
+    char **lines = malloc(cap * sizeof *lines);
+    for (char *tok = strtok(s, "\n"); tok; tok = strtok(NULL, "\n")) {
+        if (n == cap)
+            lines = realloc(lines, (cap *= 2) * sizeof *lines);
+        lines[n++] = tok;
+    }
+    qsort(lines + 1, n - 1, sizeof *lines, cmp_line);
+    char *out = malloc(total + 2), *w = out;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(lines[i]);
+        memcpy(w, lines[i], len);
+        w[len] = '\n';
+        w += len + 1;
+    }
+    *w = '\0';
+    free(lines);
+    free(s);
+    return out;
+}
+
+/* Appending transactions after features were computed, then computing
+ * again, gives what loading everything at once gives. */
+static void test_append_equals_load_at_once(void **state)
+{
+    (void)state;
+    seg_dataset *whole = load_cdnow();
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = end_of("1998-06-30");
+    fo.time_unit = SEG_UNIT_WEEK;
+    assert_ok(seg_dataset_compute_features(whole, &fo));
+
+    /* the same transactions: the first half in one call, features, then the
+     * rest in reverse order, one by one */
+    FILE *f = fopen(SEG_TEST_DATA "/CDNOW_sample.txt", "r");
+    assert_non_null(f);
+    enum { N = 6919 };
+    static char ids[N][8];
+    static int64_t times[N];
+    static double amounts[N];
+    static const char *idp[N];
+    int n = 0;
+    char line[128];
+    while (fgets(line, sizeof line, f) && n < N) {
+        char date[16];
+        int cds;
+        assert_int_equal(sscanf(line, "%*s %7s %15s %d %lf", ids[n], date,
+                                &cds, &amounts[n]), 4);
+        assert_ok(seg_time_parse(&times[n], date, 8, SEG_TIME_YYYYMMDD));
+        idp[n] = ids[n];
+        n++;
+    }
+    fclose(f);
+    assert_int_equal(n, N);
+    seg_dataset *parts;
+    assert_ok(seg_dataset_new(&parts));
+    assert_ok(seg_dataset_add_transactions(parts, idp, times, amounts, N / 2));
+    assert_ok(seg_dataset_compute_features(parts, &fo));
+    for (int i = N - 1; i >= N / 2; i--)
+        assert_ok(seg_dataset_add_transaction(parts, idp[i], times[i],
+                                              amounts[i]));
+    assert_ok(seg_dataset_compute_features(parts, &fo));
+    char *a = export_all(whole), *b = export_all(parts);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    seg_dataset_free(whole);
+    seg_dataset_free(parts);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cdnow_reference_summary),
+        cmocka_unit_test(test_cdnow_holdout),
+        cmocka_unit_test(test_purchase_days),
+        cmocka_unit_test(test_append_equals_load_at_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,133 @@
+/* Internal helpers: number parsing against strtod, UTF-8, the interner. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "testutil.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void test_parse_f64_matches_strtod(void **state)
+{
+    (void)state;
+    char buf[64];
+    for (int i = 0; i < 200000; i++) {
+        double v;
+        switch (i % 4) {
+        case 0: /* money */
+            snprintf(buf, sizeof buf, "%llu.%02llu",
+                     (unsigned long long)(next() % 100000),
+                     (unsigned long long)(next() % 100));
+            break;
+        case 1: /* any double, printed in full */
+        {
+            uint64_t bits = next();
+            memcpy(&v, &bits, sizeof v);
+            if (!isfinite(v))
+                v = 1.5;
+            snprintf(buf, sizeof buf, "%.17g", v);
+            break;
+        }
+        case 2: /* short decimals with exponents */
+            snprintf(buf, sizeof buf, "%lld.%llde%d",
+                     (long long)(next() % 1000000) - 500000,
+                     (unsigned long long)(next() % 1000),
+                     (int)(next() % 60) - 30);
+            break;
+        default: /* long mantissas */
+            snprintf(buf, sizeof buf, "%llu%llu.%llu",
+                     (unsigned long long)next(), (unsigned long long)next(),
+                     (unsigned long long)(next() % 1000));
+            break;
+        }
+        double want = strtod(buf, NULL), got;
+        if (seg__parse_f64(buf, strlen(buf), &got) != SEG_OK || got != want)
+            fail_msg("'%s': got %.17g, strtod %.17g", buf, got, want);
+        char out[40];
+        size_t n = seg__format_f64(out, want);
+        double back;
+        assert_int_equal(seg__parse_f64(out, n, &back), SEG_OK);
+        if (back != want)
+            fail_msg("format %.17g gave '%s'", want, out);
+    }
+}
+
+static void test_parse_f64_rejects(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", " ", "abc", "1.2.3", "1e", "--1", "nan", "inf",
+                         "0x10", "1,5", "1 2", ".", "+", "e5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        double v;
+        if (seg__parse_f64(bad[i], strlen(bad[i]), &v) != SEG_EPARSE)
+            fail_msg("'%s' accepted", bad[i]);
+    }
+    double v;
+    assert_int_equal(seg__parse_f64("1e400", 5, &v), SEG_ERANGE);
+    assert_int_equal(seg__parse_f64(" -2.5 ", 6, &v), SEG_OK);
+    assert_true(v == -2.5);
+    assert_int_equal(seg__parse_f64(".5", 2, &v), SEG_OK);
+    assert_true(v == 0.5);
+    assert_int_equal(seg__parse_f64("5.", 2, &v), SEG_OK);
+    assert_true(v == 5.0);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(seg__utf8_valid("abc", 3));
+    assert_true(seg__utf8_valid("张三", strlen("张三")));
+    assert_true(seg__utf8_valid("\xf0\x9f\x98\x80", 4)); /* emoji */
+    assert_false(seg__utf8_valid("\xe5\xbc", 2));        /* truncated */
+    assert_false(seg__utf8_valid("\xc0\x80", 2));        /* overlong NUL */
+    assert_false(seg__utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+    assert_false(seg__utf8_valid("a\0b", 3));
+}
+
+static void test_interner_truncate(void **state)
+{
+    (void)state;
+    seg__interner in;
+    memset(&in, 0, sizeof in);
+    char key[32];
+    for (uint32_t i = 0; i < 10000; i++) {
+        uint32_t idx;
+        bool added;
+        snprintf(key, sizeof key, "k%u", i);
+        assert_int_equal(seg__intern(&in, key, strlen(key), &idx, &added), 0);
+        assert_true(added);
+        assert_int_equal(idx, i);
+    }
+    seg__intern_truncate(&in, 5000);
+    for (uint32_t i = 0; i < 10000; i++) {
+        uint32_t idx;
+        snprintf(key, sizeof key, "k%u", i);
+        bool found = seg__intern_find(&in, key, strlen(key), &idx);
+        assert_int_equal(found, i < 5000);
+        if (found)
+            assert_string_equal(seg__intern_str(&in, idx), key);
+    }
+    uint32_t idx;
+    assert_int_equal(seg__intern(&in, "k9999", 5, &idx, NULL), 0);
+    assert_int_equal(idx, 5000);
+    seg__intern_free(&in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_f64_matches_strtod),
+        cmocka_unit_test(test_parse_f64_rejects),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_interner_truncate),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,109 @@
+/* Time parsing and formatting. */
+#include <string.h>
+
+#include <segment.h>
+
+#include "testutil.h"
+
+static int64_t parse(const char *s, int fmt, int *rc)
+{
+    int64_t t = 12345;
+    *rc = seg_time_parse(&t, s, strlen(s), fmt);
+    return t;
+}
+
+static void expect(const char *s, int fmt, int64_t want)
+{
+    int rc;
+    int64_t t = parse(s, fmt, &rc);
+    if (rc != SEG_OK || t != want)
+        fail_msg("'%s': rc %d, got %lld, want %lld", s, rc, (long long)t,
+                 (long long)want);
+}
+
+static void expect_fail(const char *s, int fmt, int code)
+{
+    int rc;
+    int64_t t = parse(s, fmt, &rc);
+    if (rc != code)
+        fail_msg("'%s': rc %d, want %d", s, rc, code);
+    assert_int_equal(t, 12345); /* untouched on failure */
+}
+
+static void test_formats(void **state)
+{
+    (void)state;
+    /* 1997-01-01 = 9862 days after the epoch */
+    expect("19970101", SEG_TIME_AUTO, 852076800);
+    expect("19970101", SEG_TIME_YYYYMMDD, 852076800);
+    expect("1997-01-01", SEG_TIME_AUTO, 852076800);
+    expect("1997-01-01T00:00:00Z", SEG_TIME_AUTO, 852076800);
+    expect("1997-01-01 10:30", SEG_TIME_AUTO, 852076800 + 37800);
+    expect("1997-01-01T10:30:15.999", SEG_TIME_ISO8601, 852076800 + 37815);
+    expect("1997-01-01T10:30:00+02:00", SEG_TIME_AUTO, 852076800 + 30600);
+    expect("1997-01-01T10:30:00+0200", SEG_TIME_AUTO, 852076800 + 30600);
+    expect("1997-01-01T10:30:00-05", SEG_TIME_AUTO, 852076800 + 55800);
+    expect("1997-01-01T00:30:00+01:00", SEG_TIME_AUTO, 852076800 - 1800);
+    expect("852076800", SEG_TIME_AUTO, 852076800);
+    expect("852076800", SEG_TIME_EPOCH, 852076800);
+    expect("-86400", SEG_TIME_AUTO, -86400);
+    expect("  2000-02-29  ", SEG_TIME_AUTO, 951782400);
+    expect("1969-12-31", SEG_TIME_AUTO, -86400);
+    expect("1600-03-01", SEG_TIME_AUTO, -11670912000LL);
+    expect("0", SEG_TIME_AUTO, 0);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    expect_fail("", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("   ", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("1997-02-29", SEG_TIME_AUTO, SEG_EPARSE); /* not a leap year */
+    expect_fail("1900-02-29", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("19971301", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("1997-04-31", SEG_TIME_ISO8601, SEG_EPARSE);
+    expect_fail("1997-01-01T24:00", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("1997-01-01T10:30:00+25:00", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("1997-01-01X", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("1997/01/01", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("abc", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("12.5", SEG_TIME_EPOCH, SEG_EPARSE);
+    expect_fail("19970101", SEG_TIME_ISO8601, SEG_EPARSE);
+    expect_fail("1997-01-01", SEG_TIME_YYYYMMDD, SEG_EPARSE);
+    expect_fail("99999999999999999999", SEG_TIME_EPOCH, SEG_ERANGE);
+    expect_fail("1997-01-01", 99, SEG_EINVAL);
+    assert_int_equal(seg_time_parse(NULL, "1", 1, 0), SEG_EINVAL);
+}
+
+static void test_format_roundtrip(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_ok(seg_time_format_iso(buf, sizeof buf, 852076800));
+    assert_string_equal(buf, "1997-01-01");
+    assert_ok(seg_time_format_iso(buf, sizeof buf, 852076800 + 37815));
+    assert_string_equal(buf, "1997-01-01T10:30:15Z");
+    assert_ok(seg_time_format_iso(buf, sizeof buf, -1));
+    assert_string_equal(buf, "1969-12-31T23:59:59Z");
+    assert_int_equal(seg_time_format_iso(buf, 5, 0), SEG_ERANGE);
+    assert_string_equal(buf, "");
+    assert_int_equal(seg_time_format_iso(buf, sizeof buf, INT64_MAX),
+                     SEG_ERANGE);
+    /* every day over four centuries reads back */
+    for (int64_t d = -80000; d < 80000; d += 7) {
+        int64_t t = d * 86400, back;
+        assert_ok(seg_time_format_iso(buf, sizeof buf, t));
+        assert_ok(seg_time_parse(&back, buf, strlen(buf), SEG_TIME_AUTO));
+        assert_int_equal(back, t);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_format_roundtrip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -62,30 +62,52 @@ static void fcols_free(fcol *c, size_t n)
     seg__free(c);
 }
 
+/* Compensated (Neumaier) summation: sums of amounts in cents come out as
+ * the double nearest the exact decimal sum, not 552.1800000000001. */
+typedef struct ksum {
+    double s, c;
+} ksum;
+
+static void ksum_add(ksum *k, double v)
+{
+    double t = k->s + v;
+    if (fabs(k->s) >= fabs(v))
+        k->c += (k->s - t) + v;
+    else
+        k->c += (v - t) + k->s;
+    k->s = t;
+}
+
+static double ksum_value(const ksum *k) { return k->s + k->c; }
+
 /* Walk one customer's transactions (sorted by time): purchase days up to
  * cal_day, and in the holdout. */
 static void customer_features(const txrec *r, size_t n, int64_t cal_end,
                               int64_t cal_day, bool holdout, int64_t as_of,
                               double unit, size_t row, fcol *out)
 {
-    double orders = 0, total = 0, first_amt = 0, h_orders = 0, h_total = 0;
+    double orders = 0, h_orders = 0;
+    ksum total = {0, 0}, repeat = {0, 0}, h_total = {0, 0};
     int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
     size_t i = 0;
     while (i < n && r[i].t <= cal_end) {
         int64_t d = day_of(r[i].t);
-        double amt = 0;
+        ksum day = {0, 0};
         int64_t t0 = r[i].t;
         while (i < n && r[i].t <= cal_end && day_of(r[i].t) == d)
-            amt += r[i++].amount;
+            ksum_add(&day, r[i++].amount);
         if (orders == 0) {
             first_day = d;
             first_t = t0;
-            first_amt = amt;
+        } else {
+            ksum_add(&repeat, day.s);
+            ksum_add(&repeat, day.c);
         }
         last_day = d;
         last_t = t0;
         orders++;
-        total += amt;
+        ksum_add(&total, day.s);
+        ksum_add(&total, day.c);
     }
     if (holdout) {
         int64_t prev = INT64_MIN;
@@ -93,13 +115,13 @@ static void customer_features(const txrec *r, size_t n, int64_t cal_end,
             int64_t d = day_of(r[i].t);
             h_orders += d != prev;
             prev = d;
-            h_total += r[i].amount;
+            ksum_add(&h_total, r[i].amount);
         }
         out[F_H_ORDERS].data[row] = h_orders;
-        out[F_H_MONETARY].data[row] = h_total;
+        out[F_H_MONETARY].data[row] = ksum_value(&h_total);
     }
     out[F_ORDERS].data[row] = orders;
-    out[F_MTOTAL].data[row] = total;
+    out[F_MTOTAL].data[row] = ksum_value(&total);
     if (orders == 0) {
         for (int k = F_FREQUENCY; k <= F_LAST; k++)
             if (k != F_MTOTAL)
@@ -110,9 +132,9 @@ static void customer_features(const txrec *r, size_t n, int64_t cal_end,
     out[F_TX].data[row] = (double)(last_day - first_day) / unit;
     out[F_T].data[row] = (double)(cal_day - first_day) / unit;
     out[F_RECENCY].data[row] = (double)(cal_day - last_day) / unit;
-    out[F_MMEAN].data[row] = total / orders;
-    out[F_MREPEAT].data[row] = orders > 1 ? (total - first_amt) / (orders - 1)
-                                          : 0.0;
+    out[F_MMEAN].data[row] = ksum_value(&total) / orders;
+    out[F_MREPEAT].data[row] =
+        orders > 1 ? ksum_value(&repeat) / (orders - 1) : 0.0;
     out[F_FIRST].data[row] = (double)first_t;
     out[F_LAST].data[row] = (double)last_t;
 }

@@ -29,6 +29,7 @@ typedef struct reader {
     size_t rec_line;    /* first line of the current record */
     char delim;
     bool ws;            /* runs of whitespace separate fields */
+    unsigned char cls[256]; /* byte classes of the delimited-mode scanner */
     field *fields;
     size_t nfields, capfields;
     seg__buf scratch;
@@ -83,10 +84,11 @@ static int refill(reader *rd)
     return SEG_OK;
 }
 
-static int add_field(reader *rd, const char *p, size_t n, bool in_scratch,
-                     size_t off)
+static inline int add_field(reader *rd, const char *p, size_t n,
+                            bool in_scratch, size_t off)
 {
-    if (seg__grow((void **)&rd->fields, &rd->capfields, rd->nfields + 1,
+    if (rd->nfields == rd->capfields &&
+        seg__grow((void **)&rd->fields, &rd->capfields, rd->nfields + 1,
                   sizeof *rd->fields))
         return seg__nomem(rd->err);
     field *f = &rd->fields[rd->nfields++];
@@ -107,12 +109,80 @@ enum { REC_OK = 1, REC_MORE = 2, REC_EOF = 3 };
 /* Parse one record starting at rd->pos. Returns REC_OK (fields set, pos and
  * line advanced), REC_MORE (the record may continue past the data read so
  * far), REC_EOF, or an error code. */
+/* The common case: a whole line without quotes, split at the delimiter in
+ * one pass. Returns REC_OK, 0 when the general parser must decide (a quote,
+ * or the end of the data read so far), or an error. */
+enum { C_DATA = 0, C_DELIM = 1, C_EOL = 2, C_QUOTE = 3 };
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR_SCAN 1
+static inline uint64_t bytes_equal(uint64_t w, uint64_t pattern)
+{
+    uint64_t x = w ^ pattern;
+    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+#endif
+
+/* Skip bytes of class C_DATA, eight at a time where possible. */
+static inline const char *skip_data(const reader *rd, const char *p,
+                                    const char *e)
+{
+#ifdef SWAR_SCAN
+    const uint64_t d = 0x0101010101010101ull * (unsigned char)rd->delim;
+    const uint64_t nl = 0x0101010101010101ull * '\n';
+    const uint64_t q = 0x0101010101010101ull * '"';
+    while (e - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t m = bytes_equal(w, d) | bytes_equal(w, nl) | bytes_equal(w, q);
+        if (m)
+            return p + (__builtin_ctzll(m) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < e && rd->cls[(unsigned char)*p] == C_DATA)
+        p++;
+    return p;
+}
+
+static int parse_plain_line(reader *rd)
+{
+    const char *p = rd->data + rd->pos, *e = rd->data + rd->len;
+    const unsigned char *cls = rd->cls;
+    for (;;) {
+        const char *s = p;
+        p = skip_data(rd, p, e);
+        if (p == e || cls[(unsigned char)*p] == C_QUOTE) {
+            rd->nfields = 0;
+            return 0;
+        }
+        size_t n = (size_t)(p - s);
+        bool eol = *p++ == '\n';
+        if (eol && n && s[n - 1] == '\r')
+            n--;
+        int rc = add_field(rd, s, n, false, 0);
+        if (rc)
+            return rc;
+        if (eol)
+            break;
+    }
+    rd->pos = (size_t)(p - rd->data);
+    rd->line++;
+    return REC_OK;
+}
+
 static int parse_record(reader *rd)
 {
     const char *p = rd->data + rd->pos, *end = rd->data + rd->len;
     size_t lines = 0;
     rd->nfields = 0;
     rd->scratch.len = 0;
+    if (!rd->ws) {
+        int rc = parse_plain_line(rd);
+        if (rc)
+            return rc;
+    }
     for (;;) {
         if (rd->ws)
             while (p < end && (*p == ' ' || *p == '\t'))
@@ -437,6 +507,9 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
     else
         rd->delim = o->delimiter;
     rd->ws = rd->delim == ' ';
+    rd->cls[(unsigned char)rd->delim] = C_DELIM;
+    rd->cls['\n'] = C_EOL;
+    rd->cls['"'] = C_QUOTE;
     if (o->has_header) {
         rc = next_record(rd);
         if (rc == REC_EOF)
@@ -541,6 +614,7 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
         }
         if (rc != REC_OK)
             break;
+        rc = SEG_OK;
         size_t ln = rd->rec_line;
         if (rd->nfields < need) {
             rc = rd_error(rd, SEG_EPARSE, ln, rd->nfields + 1,
@@ -597,7 +671,7 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
                                   field_excerpt(ex, sizeof ex, fa));
                     break;
                 }
-                if ((rc = seg__ds_reserve_tx(ds, 1)))
+                if (ds->n_tx == ds->cap_tx && (rc = seg__ds_reserve_tx(ds, 1)))
                     break;
                 seg__ds_push_tx(ds, row, t, amount);
             } else {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <threads.h>
 
 #include "segment.h"
@@ -60,6 +61,40 @@ int seg__parse_f64(const char *s, size_t n, double *out);
 size_t seg__format_f64(char *buf, double v);
 /* Quote a value for error messages: copies at most ~40 bytes of s. */
 const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n);
+
+/* Read decimal digits at p (up to e), at most `max` of them (max <= 19),
+ * into *v (which it multiplies up). Returns how many digits were read.
+ * Eight digits at a time where the machine is little-endian. */
+static inline size_t seg__read_digits(const char *p, const char *e,
+                                      size_t max, uint64_t *v)
+{
+    size_t n = 0;
+    uint64_t acc = *v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (max - n >= 8 && e - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        if ((w & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull ||
+            ((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) !=
+                0x3030303030303030ull)
+            break;
+        w -= 0x3030303030303030ull;
+        w = (w * 10) + (w >> 8);
+        w = (((w & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+             (((w >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+            32;
+        acc = acc * 100000000ull + (w & 0xFFFFFFFFull);
+        p += 8;
+        n += 8;
+    }
+#endif
+    while (n < max && p < e && *p >= '0' && *p <= '9') {
+        acc = acc * 10 + (uint64_t)(*p++ - '0');
+        n++;
+    }
+    *v = acc;
+    return n;
+}
 
 /* ---- a growable byte buffer ---- */
 typedef struct seg__buf {

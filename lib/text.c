@@ -100,36 +100,26 @@ int seg__parse_f64(const char *s, size_t n, double *out)
     if (p < e && (*p == '+' || *p == '-'))
         neg = *p++ == '-';
     uint64_t mant = 0;
-    int digits = 0, dropped = 0, frac = 0;
-    bool any = false;
-    while (p < e && *p >= '0' && *p <= '9') {
-        any = true;
-        if (digits < 19) {
-            mant = mant * 10 + (uint64_t)(*p - '0');
-            if (mant)
-                digits++;
-        } else {
-            dropped++;
-        }
+    size_t ni = seg__read_digits(p, e, 19, &mant), nf = 0;
+    p += ni;
+    bool slow = p < e && *p >= '0' && *p <= '9'; /* more than 19 digits */
+    while (p < e && *p >= '0' && *p <= '9')
         p++;
-    }
     if (p < e && *p == '.') {
         p++;
-        while (p < e && *p >= '0' && *p <= '9') {
-            any = true;
-            if (digits < 19) {
-                mant = mant * 10 + (uint64_t)(*p - '0');
-                if (mant)
-                    digits++;
-                frac++;
-            } else {
-                dropped++; /* ignored digits past the 19th: slow path */
-            }
-            p++;
+        if (!slow) {
+            nf = seg__read_digits(p, e, 19 - ni, &mant);
+            p += nf;
         }
+        slow = slow || (p < e && *p >= '0' && *p <= '9');
+        const char *f = p;
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+        nf += (size_t)(p - f);
     }
-    if (!any)
+    if (ni + nf == 0)
         return SEG_EPARSE;
+    int frac = (int)(nf < 400 ? nf : 400);
     long ex = 0;
     if (p < e && (*p == 'e' || *p == 'E')) {
         p++;
@@ -149,7 +139,7 @@ int seg__parse_f64(const char *s, size_t n, double *out)
     if (p != e)
         return SEG_EPARSE;
     long e10 = ex - frac;
-    if (dropped == 0 && mant < (1ull << 53) && e10 >= -22 && e10 <= 22) {
+    if (!slow && mant < (1ull << 53) && e10 >= -22 && e10 <= 22) {
         double v = (double)mant;
         v = e10 < 0 ? v / pow10_exact[-e10] : v * pow10_exact[e10];
         *out = neg ? -v : v;

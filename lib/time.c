@@ -146,6 +146,7 @@ static int parse_epoch(const char *p, const char *e, int64_t *out)
     if (p >= e)
         return SEG_EPARSE;
     uint64_t v = 0;
+    p += seg__read_digits(p, e, 18, &v); /* 18 digits cannot overflow */
     for (; p < e; p++) {
         if (*p < '0' || *p > '9')
             return SEG_EPARSE;

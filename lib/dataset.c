@@ -16,6 +16,8 @@ int seg_dataset_new(seg_dataset **out)
         seg__free(ds);
         return seg__nomem(NULL);
     }
+    ds->tx_grouped = true;
+    ds->max_time = INT64_MIN;
     *out = ds;
     return SEG_OK;
 }
@@ -82,6 +84,8 @@ void seg__ds_mark(seg_dataset *ds)
     ds->mark_ev = ds->n_ev;
     ds->mark_kinds = ds->kinds.n;
     ds->mark_cols = ds->n_cols;
+    ds->mark_grouped = ds->tx_grouped;
+    ds->mark_max_time = ds->max_time;
     ds->n_undo = 0;
     for (size_t i = 0; i < ds->n_cols; i++) {
         ds->cols[i]->mark_n = ds->cols[i]->n;
@@ -116,6 +120,8 @@ void seg__ds_rollback(seg_dataset *ds)
     }
     ds->n_tx = ds->mark_tx;
     ds->n_ev = ds->mark_ev;
+    ds->tx_grouped = ds->mark_grouped;
+    ds->max_time = ds->mark_max_time;
     seg__intern_truncate(&ds->kinds, ds->mark_kinds);
     seg__intern_truncate(&ds->ids, ds->mark_cust);
     ds->marked = false;
@@ -252,6 +258,8 @@ int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
     rc = seg__ds_reserve_ev(ds, 1);
     if (rc)
         return rc;
+    if (t > ds->max_time)
+        ds->max_time = t;
     ds->ev_cust[ds->n_ev] = row;
     ds->ev_time[ds->n_ev] = t;
     ds->ev_kind[ds->n_ev] = k;

@@ -82,7 +82,8 @@ static double ksum_value(const ksum *k) { return k->s + k->c; }
 
 /* Walk one customer's transactions (sorted by time): purchase days up to
  * cal_day, and in the holdout. */
-static void customer_features(const txrec *r, size_t n, int64_t cal_end,
+static void customer_features(const int64_t *tt, const double *am, size_t n,
+                              int64_t cal_end,
                               int64_t cal_day, bool holdout, int64_t as_of,
                               double unit, size_t row, fcol *out)
 {
@@ -90,12 +91,12 @@ static void customer_features(const txrec *r, size_t n, int64_t cal_end,
     ksum total = {0, 0}, repeat = {0, 0}, h_total = {0, 0};
     int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
     size_t i = 0;
-    while (i < n && r[i].t <= cal_end) {
-        int64_t d = day_of(r[i].t);
-        ksum day = {0, 0};
-        int64_t t0 = r[i].t;
-        while (i < n && r[i].t <= cal_end && day_of(r[i].t) == d)
-            ksum_add(&day, r[i++].amount);
+    while (i < n && tt[i] <= cal_end) {
+        int64_t d = day_of(tt[i]);
+        ksum day = {am[i], 0};
+        int64_t t0 = tt[i++];
+        while (i < n && tt[i] <= cal_end && day_of(tt[i]) == d)
+            ksum_add(&day, am[i++]);
         if (orders == 0) {
             first_day = d;
             first_t = t0;
@@ -111,11 +112,11 @@ static void customer_features(const txrec *r, size_t n, int64_t cal_end,
     }
     if (holdout) {
         int64_t prev = INT64_MIN;
-        for (; i < n && r[i].t <= as_of; i++) {
-            int64_t d = day_of(r[i].t);
+        for (; i < n && tt[i] <= as_of; i++) {
+            int64_t d = day_of(tt[i]);
             h_orders += d != prev;
             prev = d;
-            ksum_add(&h_total, r[i].amount);
+            ksum_add(&h_total, am[i]);
         }
         out[F_H_ORDERS].data[row] = h_orders;
         out[F_H_MONETARY].data[row] = ksum_value(&h_total);
@@ -139,19 +140,6 @@ static void customer_features(const txrec *r, size_t n, int64_t cal_end,
     out[F_LAST].data[row] = (double)last_t;
 }
 
-static int latest_time(const seg_dataset *ds, int64_t *out)
-{
-    bool any = false;
-    int64_t m = INT64_MIN;
-    for (size_t i = 0; i < ds->n_tx; i++, any = true)
-        if (ds->tx_time[i] > m)
-            m = ds->tx_time[i];
-    for (size_t i = 0; i < ds->n_ev; i++, any = true)
-        if (ds->ev_time[i] > m)
-            m = ds->ev_time[i];
-    *out = any ? m : 0;
-    return SEG_OK;
-}
 
 /* Group transaction indices by customer (a stable counting sort). When the
  * transactions already come grouped, as most files do, no permutation is
@@ -163,12 +151,20 @@ static int group_by_customer(const seg_dataset *ds, size_t **start_out,
     size_t *start = seg__calloc(nc + 1, sizeof *start);
     if (!start)
         return SEG_ENOMEM;
-    bool grouped = true;
-    for (size_t i = 0; i < nt; i++) {
-        uint32_t c = ds->tx_cust[i];
-        start[c + 1]++;
-        if (i && c < ds->tx_cust[i - 1])
-            grouped = false;
+    const uint32_t *cust = ds->tx_cust;
+    bool grouped = ds->tx_grouped;
+    if (grouped) {
+        /* runs of one customer: count each run, not each transaction */
+        for (size_t i = 0; i < nt;) {
+            size_t j = i + 1;
+            while (j < nt && cust[j] == cust[i])
+                j++;
+            start[cust[i] + 1] = j - i;
+            i = j;
+        }
+    } else {
+        for (size_t i = 0; i < nt; i++)
+            start[cust[i] + 1]++;
     }
     for (size_t c = 0; c < nc; c++)
         start[c + 1] += start[c];
@@ -320,7 +316,7 @@ int seg_dataset_compute_features(seg_dataset *ds,
                           "features support at most 2^32-1 transactions");
     int64_t as_of = o.as_of;
     if (as_of == SEG_TIME_NONE)
-        latest_time(ds, &as_of);
+        as_of = ds->n_tx || ds->n_ev ? ds->max_time : 0;
     bool holdout = o.holdout_from != SEG_TIME_NONE;
     if (holdout && o.holdout_from > as_of)
         return seg__error(&ds->err, SEG_EINVAL,
@@ -334,7 +330,9 @@ int seg_dataset_compute_features(seg_dataset *ds,
     size_t *start = NULL;
     uint32_t *perm = NULL;
     txrec *scratch = NULL;
-    size_t scap = 0;
+    int64_t *st = NULL;
+    double *sa = NULL;
+    size_t scap = 0, stcap = 0, sacap = 0;
     int rc = cols ? SEG_OK : SEG_ENOMEM;
     for (int k = 0; k < F_N && !rc; k++)
         if (holdout || k < F_H_ORDERS)
@@ -345,21 +343,34 @@ int seg_dataset_compute_features(seg_dataset *ds,
         rc = group_by_customer(ds, &start, &perm);
     for (size_t c = 0; c < nc && !rc; c++) {
         size_t a = start[c], b = start[c + 1], n = b - a;
-        if (seg__grow((void **)&scratch, &scap, n ? n : 1, sizeof *scratch)) {
-            rc = SEG_ENOMEM;
-            break;
-        }
-        bool sorted = true;
-        for (size_t j = 0; j < n; j++) {
-            size_t ix = perm ? perm[a + j] : a + j;
-            scratch[j].t = ds->tx_time[ix];
-            scratch[j].amount = ds->tx_amount[ix];
-            if (j && cmp_tx(&scratch[j], &scratch[j - 1]) < 0)
-                sorted = false;
-        }
-        if (!sorted)
+        const int64_t *tt = ds->tx_time + a;
+        const double *am = ds->tx_amount + a;
+        bool sorted = !perm;
+        for (size_t j = 1; j < n && sorted; j++)
+            sorted = tt[j] > tt[j - 1] ||
+                     (tt[j] == tt[j - 1] && am[j] >= am[j - 1]);
+        if (!sorted) {
+            /* out of order (or not grouped): sort a copy */
+            if (seg__grow((void **)&scratch, &scap, n, sizeof *scratch) ||
+                seg__grow((void **)&st, &stcap, n, sizeof *st) ||
+                seg__grow((void **)&sa, &sacap, n, sizeof *sa)) {
+                rc = SEG_ENOMEM;
+                break;
+            }
+            for (size_t j = 0; j < n; j++) {
+                size_t ix = perm ? perm[a + j] : a + j;
+                scratch[j].t = ds->tx_time[ix];
+                scratch[j].amount = ds->tx_amount[ix];
+            }
             qsort(scratch, n, sizeof *scratch, cmp_tx);
-        customer_features(scratch, n, cal_end, cal_day, holdout, as_of, unit,
+            for (size_t j = 0; j < n; j++) {
+                st[j] = scratch[j].t;
+                sa[j] = scratch[j].amount;
+            }
+            tt = st;
+            am = sa;
+        }
+        customer_features(tt, am, n, cal_end, cal_day, holdout, as_of, unit,
                           c, cols);
     }
     if (!rc && holdout) {
@@ -368,6 +379,8 @@ int seg_dataset_compute_features(seg_dataset *ds,
             cols[F_H_LENGTH].data[c] = len;
     }
     seg__free(scratch);
+    seg__free(st);
+    seg__free(sa);
     seg__free(start);
     seg__free(perm);
     if (rc == SEG_ENOMEM)

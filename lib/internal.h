@@ -163,6 +163,8 @@ struct seg_dataset {
     seg__interner ids;
 
     size_t n_tx, cap_tx;
+    bool tx_grouped;     /* tx_cust never decreases: no regrouping needed */
+    int64_t max_time;    /* latest transaction or event time */
     uint32_t *tx_cust;
     int64_t *tx_time;
     double *tx_amount;
@@ -180,6 +182,8 @@ struct seg_dataset {
     /* transaction rollback ("mark") state */
     bool marked;
     size_t mark_cust, mark_tx, mark_ev, mark_kinds, mark_cols;
+    bool mark_grouped;
+    int64_t mark_max_time;
     seg__undo *undo;
     size_t n_undo, cap_undo;
 };
@@ -198,6 +202,10 @@ int seg__ds_reserve_ev(seg_dataset *ds, size_t more);
 static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
                                    double amount)
 {
+    if (ds->n_tx && row < ds->tx_cust[ds->n_tx - 1])
+        ds->tx_grouped = false;
+    if (t > ds->max_time)
+        ds->max_time = t;
     ds->tx_cust[ds->n_tx] = row;
     ds->tx_time[ds->n_tx] = t;
     ds->tx_amount[ds->n_tx] = amount;

@@ -12,5 +12,6 @@
 #include "segment/common.h"
 #include "segment/time.h"
 #include "segment/dataset.h"
+#include "segment/model.h"
 
 #endif /* SEGMENT_H */

@@ -26,6 +26,7 @@ const char *seg_strerror(int code)
     case SEG_EMISUSE: return "call made in the wrong state";
     case SEG_EEXISTS: return "name already exists";
     case SEG_ELIMIT: return "size limit exceeded";
+    case SEG_EVERSION: return "unsupported format version";
     default: return "unknown error";
     }
 }
@@ -190,6 +191,23 @@ void seg__errbuf_destroy(seg__errbuf *e) { mtx_destroy(&e->lock); }
 const char *seg__errbuf_get(const seg__errbuf *e)
 {
     return e->has ? e->msg : "no error";
+}
+
+void seg__errbuf_clear(const seg__errbuf *h)
+{
+    seg__errbuf *m = (seg__errbuf *)h;
+    mtx_lock(&m->lock);
+    m->has = false;
+    mtx_unlock(&m->lock);
+}
+
+bool seg__errbuf_has(const seg__errbuf *h)
+{
+    seg__errbuf *m = (seg__errbuf *)h;
+    mtx_lock(&m->lock);
+    bool has = m->has;
+    mtx_unlock(&m->lock);
+    return has;
 }
 
 int seg__verror(const seg__errbuf *h, int code, const char *fmt, va_list ap)

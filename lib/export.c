@@ -175,21 +175,17 @@ static int file_write(const char *data, size_t len, void *user)
     return fwrite(data, 1, len, (FILE *)user) == len ? 0 : -1;
 }
 
-int seg_dataset_export_file(const seg_dataset *ds, int format,
-                            const char *const *columns, size_t n_columns,
-                            const char *path)
+int seg__write_atomic(const seg__errbuf *err, const char *path,
+                      seg__producer produce, void *ctx)
 {
-    if (!ds || !path)
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_export_file: NULL argument");
     size_t n = strlen(path) + 16;
     char *tmp = seg__malloc(n);
     if (!tmp)
-        return seg__nomem(&ds->err);
+        return seg__nomem(err);
     snprintf(tmp, n, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd >= 0)
-        (void)fchmod(fd, 0644); /* mkstemp makes 0600; exports are shared */
+        (void)fchmod(fd, 0644); /* mkstemp makes 0600; outputs are shared */
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
         int e = errno;
@@ -198,20 +194,45 @@ int seg_dataset_export_file(const seg_dataset *ds, int format,
             unlink(tmp);
         }
         seg__free(tmp);
-        return seg__error(&ds->err, SEG_EIO, "%s: cannot create: %s", path,
+        return seg__error(err, SEG_EIO, "%s: cannot create: %s", path,
                           strerror(e));
     }
-    int rc = seg_dataset_export(ds, format, columns, n_columns, file_write, f);
+    int rc = produce(file_write, f, ctx);
     bool bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     bad = (fclose(f) != 0) || bad;
     if (!rc && bad)
-        rc = seg__error(&ds->err, SEG_EIO, "%s: write failed: %s", path,
+        rc = seg__error(err, SEG_EIO, "%s: write failed: %s", path,
                         strerror(errno));
     if (!rc && rename(tmp, path) != 0)
-        rc = seg__error(&ds->err, SEG_EIO, "%s: cannot rename into place: %s",
+        rc = seg__error(err, SEG_EIO, "%s: cannot rename into place: %s",
                         path, strerror(errno));
     if (rc)
         unlink(tmp);
     seg__free(tmp);
     return rc;
+}
+
+typedef struct export_job {
+    const seg_dataset *ds;
+    int format;
+    const char *const *columns;
+    size_t n_columns;
+} export_job;
+
+static int produce_export(seg_write_fn write, void *write_user, void *ctx)
+{
+    const export_job *j = ctx;
+    return seg_dataset_export(j->ds, j->format, j->columns, j->n_columns,
+                              write, write_user);
+}
+
+int seg_dataset_export_file(const seg_dataset *ds, int format,
+                            const char *const *columns, size_t n_columns,
+                            const char *path)
+{
+    if (!ds || !path)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_export_file: NULL argument");
+    export_job j = {ds, format, columns, n_columns};
+    return seg__write_atomic(&ds->err, path, produce_export, &j);
 }

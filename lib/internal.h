@@ -41,6 +41,8 @@ typedef struct seg__errbuf {
 int seg__errbuf_init(seg__errbuf *e);
 void seg__errbuf_destroy(seg__errbuf *e);
 const char *seg__errbuf_get(const seg__errbuf *e);
+void seg__errbuf_clear(const seg__errbuf *e);
+bool seg__errbuf_has(const seg__errbuf *e);
 /* Record an error in the thread's slot and, when h is not NULL, in the
  * handle's slot. Returns code so that callers can `return seg__error(...)`. */
 int seg__error(const seg__errbuf *h, int code, const char *fmt, ...)
@@ -95,6 +97,11 @@ static inline size_t seg__read_digits(const char *p, const char *e,
     *v = acc;
     return n;
 }
+
+/* The candidate nearest to `name` by edit distance, or NULL when none is
+ * close enough to be a plausible typo. */
+const char *seg__nearest(const char *name, const char *const *cands,
+                         size_t n);
 
 /* ---- a growable byte buffer ---- */
 typedef struct seg__buf {
@@ -228,6 +235,18 @@ int seg__ds_put_num_column(seg_dataset *ds, const char *name, int origin,
 void seg__column_free(seg__column *c);
 double seg__column_num(const seg__column *c, size_t row);
 const char *seg__column_label(const seg__column *c, size_t row);
+
+/* Write a file under a temporary name, flush it, then rename it into place,
+ * so that a crash never leaves a half-written file at path. */
+typedef int (*seg__producer)(seg_write_fn write, void *write_user, void *ctx);
+int seg__write_atomic(const seg__errbuf *err, const char *path,
+                      seg__producer produce, void *ctx);
+
+/* ---- models (model.c) ---- */
+int seg__model_error(const seg_model *m, int code, const char *fmt, ...)
+    SEG__PRINTF(3, 4);
+/* Built-in model classes, registered at first use of the registry. */
+extern const seg_model_class seg__rfm_class;
 
 /* Copy a public options struct that starts with a size field: fields beyond
  * the caller's size keep the defaults already in *dst. */

@@ -204,3 +204,45 @@ const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n)
     memcpy(buf + cut, "...", 4);
     return buf;
 }
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return SIZE_MAX;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            if (up + 1 < best)
+                best = up + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *seg__nearest(const char *name, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(name, cands[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    /* a typo is a few edits, relative to the length of the word */
+    size_t len = strlen(name);
+    size_t limit = len < 4 ? 1 : len / 3 + 1;
+    return bestd <= limit ? best : NULL;
+}

@@ -15,8 +15,12 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  features DATA.csv   print one CSV row of features per customer\n"
+    "  score DATA.csv --model KIND [--set KEY=VALUE ...]\n"
+    "        [--save-model FILE | --load-model FILE]\n"
+    "                      fit (or load) a model, print features and scores\n"
+    "  models              list the models and their parameters\n"
     "\n"
-    "options of features:\n"
+    "options of features and score:\n"
     "  --as-of DATE          end of the observation period (a date means the\n"
     "                        end of that day); default: the latest record\n"
     "  --time-unit day|week  unit of t_x, T and recency (default day)\n"
@@ -30,6 +34,12 @@ static const char usage[] =
     "                        default: detected from the first line\n"
     "  --time-format F       auto, iso, yyyymmdd or epoch (default auto)\n"
     "  --format csv|json     output format (default csv)\n"
+    "\n"
+    "options of score:\n"
+    "  --model KIND          model kind (see 'segment models')\n"
+    "  --set KEY=VALUE       set a model parameter (repeatable)\n"
+    "  --save-model FILE     save the fitted model\n"
+    "  --load-model FILE     score with a saved model instead of fitting\n"
     "\n"
     "  --help                show this help\n"
     "  --version             show the version\n"
@@ -63,39 +73,50 @@ static int parse_time_arg(const char *s, int end_of_day, int64_t *out)
     return 0;
 }
 
-static int cmd_features(int argc, char **argv)
-{
-    const char *path = NULL;
+typedef struct cli {
+    const char *path;
     seg_csv_options csv;
     seg_features_options fo;
-    seg_csv_options_init(&csv);
-    seg_features_options_init(&fo);
-    const char **attrs = calloc((size_t)argc, sizeof *attrs);
-    int format = SEG_FORMAT_CSV;
-    int rc = 0;
-    if (!attrs)
+    const char **attrs;
+    int format;
+    const char *model, *save, *load;
+    const char **sets;
+    size_t n_sets;
+} cli;
+
+static int parse_args(int argc, char **argv, cli *c, int scoring)
+{
+    seg_csv_options_init(&c->csv);
+    seg_features_options_init(&c->fo);
+    c->format = SEG_FORMAT_CSV;
+    c->attrs = calloc((size_t)argc + 1, sizeof *c->attrs);
+    c->sets = calloc((size_t)argc + 1, sizeof *c->sets);
+    if (!c->attrs || !c->sets) {
+        fprintf(stderr, "segment: out of memory\n");
         return EXIT_INPUT;
+    }
+    int rc = 0;
     for (int i = 0; i < argc && rc == 0; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
         if (strcmp(a, "--no-header") == 0) {
-            csv.has_header = 0;
+            c->csv.has_header = 0;
             takes = 0;
         } else if (a[0] == '-' && a[1] == '-' && !v) {
             rc = usage_error("option %s needs a value", a);
         } else if (strcmp(a, "--as-of") == 0) {
-            if (parse_time_arg(v, 1, &fo.as_of))
+            if (parse_time_arg(v, 1, &c->fo.as_of))
                 rc = usage_error("--as-of: '%s' is not a date or time", v);
         } else if (strcmp(a, "--holdout-from") == 0) {
-            if (parse_time_arg(v, 0, &fo.holdout_from))
+            if (parse_time_arg(v, 0, &c->fo.holdout_from))
                 rc = usage_error("--holdout-from: '%s' is not a date or time",
                                  v);
         } else if (strcmp(a, "--time-unit") == 0) {
             if (strcmp(v, "day") == 0)
-                fo.time_unit = SEG_UNIT_DAY;
+                c->fo.time_unit = SEG_UNIT_DAY;
             else if (strcmp(v, "week") == 0)
-                fo.time_unit = SEG_UNIT_WEEK;
+                c->fo.time_unit = SEG_UNIT_WEEK;
             else
                 rc = usage_error("--time-unit: '%s' is not day or week", v);
         } else if (strcmp(a, "--map") == 0) {
@@ -105,85 +126,229 @@ static int cmd_features(int argc, char **argv)
             if (!eq || !*col)
                 rc = usage_error("--map: '%s' is not ROLE=COLUMN", v);
             else if (rl == 2 && strncmp(v, "id", 2) == 0)
-                csv.id_column = col;
+                c->csv.id_column = col;
             else if (rl == 4 && strncmp(v, "time", 4) == 0)
-                csv.time_column = col;
+                c->csv.time_column = col;
             else if (rl == 6 && strncmp(v, "amount", 6) == 0)
-                csv.amount_column = col;
+                c->csv.amount_column = col;
             else if (rl == 4 && strncmp(v, "kind", 4) == 0)
-                csv.kind_column = col;
+                c->csv.kind_column = col;
             else if (rl == 5 && strncmp(v, "value", 5) == 0)
-                csv.value_column = col;
+                c->csv.value_column = col;
             else if (rl == 4 && strncmp(v, "attr", 4) == 0)
-                attrs[csv.n_attribute_columns++] = col;
+                c->attrs[c->csv.n_attribute_columns++] = col;
             else
                 rc = usage_error("--map: unknown role in '%s' (id, time, "
                                  "amount, kind, value, attr)", v);
         } else if (strcmp(a, "--delimiter") == 0) {
             if (strcmp(v, ",") == 0 || strcmp(v, ";") == 0)
-                csv.delimiter = v[0];
+                c->csv.delimiter = v[0];
             else if (strcmp(v, "tab") == 0 || strcmp(v, "\t") == 0)
-                csv.delimiter = '\t';
+                c->csv.delimiter = '\t';
             else if (strcmp(v, "space") == 0 || strcmp(v, " ") == 0)
-                csv.delimiter = ' ';
+                c->csv.delimiter = ' ';
             else
                 rc = usage_error("--delimiter: '%s' is not ',', ';', tab or "
                                  "space", v);
         } else if (strcmp(a, "--time-format") == 0) {
             if (strcmp(v, "auto") == 0)
-                csv.time_format = SEG_TIME_AUTO;
+                c->csv.time_format = SEG_TIME_AUTO;
             else if (strcmp(v, "iso") == 0)
-                csv.time_format = SEG_TIME_ISO8601;
+                c->csv.time_format = SEG_TIME_ISO8601;
             else if (strcmp(v, "yyyymmdd") == 0)
-                csv.time_format = SEG_TIME_YYYYMMDD;
+                c->csv.time_format = SEG_TIME_YYYYMMDD;
             else if (strcmp(v, "epoch") == 0)
-                csv.time_format = SEG_TIME_EPOCH;
+                c->csv.time_format = SEG_TIME_EPOCH;
             else
                 rc = usage_error("--time-format: '%s' is not auto, iso, "
                                  "yyyymmdd or epoch", v);
         } else if (strcmp(a, "--format") == 0) {
             if (strcmp(v, "csv") == 0)
-                format = SEG_FORMAT_CSV;
+                c->format = SEG_FORMAT_CSV;
             else if (strcmp(v, "json") == 0)
-                format = SEG_FORMAT_JSON;
+                c->format = SEG_FORMAT_JSON;
             else
                 rc = usage_error("--format: '%s' is not csv or json", v);
+        } else if (scoring && strcmp(a, "--model") == 0) {
+            c->model = v;
+        } else if (scoring && strcmp(a, "--set") == 0) {
+            if (!strchr(v, '=') || v[0] == '=')
+                rc = usage_error("--set: '%s' is not KEY=VALUE", v);
+            c->sets[c->n_sets++] = v;
+        } else if (scoring && strcmp(a, "--save-model") == 0) {
+            c->save = v;
+        } else if (scoring && strcmp(a, "--load-model") == 0) {
+            c->load = v;
         } else if (a[0] == '-' && a[1] != '\0') {
             rc = usage_error("unknown option '%s'", a);
-        } else if (!path) {
-            path = a;
+        } else if (!c->path) {
+            c->path = a;
             takes = 0;
         } else {
             rc = usage_error("unexpected argument '%s'", a);
         }
         i += takes;
     }
-    if (rc == 0 && !path)
-        rc = usage_error("%s", "features: no DATA.csv given");
-    csv.attribute_columns = attrs;
-
-    seg_dataset *ds = NULL;
-    if (rc == 0 && seg_dataset_new(&ds) != SEG_OK) {
-        fprintf(stderr, "segment: %s\n", seg_errmsg());
-        rc = EXIT_INPUT;
-    }
-    if (rc == 0 && (seg_dataset_load_csv(ds, path, &csv) != SEG_OK ||
-                    seg_dataset_compute_features(ds, &fo) != SEG_OK)) {
-        fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
-        rc = EXIT_INPUT;
-    }
-    if (rc == 0 &&
-        seg_dataset_export(ds, format, NULL, 0, write_stdout, NULL) != SEG_OK) {
-        fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
-        rc = EXIT_INPUT;
-    }
-    if (rc == 0 && fflush(stdout) != 0) {
-        perror("segment: stdout");
-        rc = EXIT_INPUT;
-    }
-    seg_dataset_free(ds);
-    free(attrs);
+    if (rc == 0 && !c->path)
+        rc = usage_error("%s", "no DATA.csv given");
+    if (rc == 0 && scoring && !c->model && !c->load)
+        rc = usage_error("%s", "score: --model KIND or --load-model FILE "
+                               "is needed");
+    if (rc == 0 && c->save && c->load)
+        rc = usage_error("%s", "--save-model and --load-model exclude each "
+                               "other");
+    if (rc == 0 && c->load && c->n_sets)
+        rc = usage_error("%s", "--set changes a model, so it cannot be used "
+                               "with --load-model");
+    c->csv.attribute_columns = c->attrs;
     return rc;
+}
+
+/* Load the data and compute the features; prints the error. */
+static int load_dataset(cli *c, seg_dataset **out)
+{
+    seg_dataset *ds = NULL;
+    if (seg_dataset_new(&ds) != SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_errmsg());
+        return EXIT_INPUT;
+    }
+    if (seg_dataset_load_csv(ds, c->path, &c->csv) != SEG_OK ||
+        seg_dataset_compute_features(ds, &c->fo) != SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+        seg_dataset_free(ds);
+        return EXIT_INPUT;
+    }
+    *out = ds;
+    return 0;
+}
+
+static int print_dataset(seg_dataset *ds, int format)
+{
+    if (seg_dataset_export(ds, format, NULL, 0, write_stdout, NULL) !=
+        SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+        return EXIT_INPUT;
+    }
+    if (fflush(stdout) != 0) {
+        perror("segment: stdout");
+        return EXIT_INPUT;
+    }
+    return 0;
+}
+
+static void cli_free(cli *c)
+{
+    free(c->attrs);
+    free(c->sets);
+}
+
+static int cmd_features(int argc, char **argv)
+{
+    cli c = {0};
+    seg_dataset *ds = NULL;
+    int rc = parse_args(argc, argv, &c, 0);
+    if (rc == 0)
+        rc = load_dataset(&c, &ds);
+    if (rc == 0)
+        rc = print_dataset(ds, c.format);
+    seg_dataset_free(ds);
+    cli_free(&c);
+    return rc;
+}
+
+/* A model from --model and --set, fitted on ds, or from --load-model. */
+static int make_model(cli *c, seg_dataset *ds, seg_model **out)
+{
+    seg_model *m = NULL;
+    if (c->load) {
+        if (seg_model_load(&m, c->load) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_errmsg());
+            return EXIT_INPUT;
+        }
+        if (c->model && strcmp(c->model, seg_model_kind(m)) != 0) {
+            fprintf(stderr, "segment: %s holds a '%s' model, not '%s'\n",
+                    c->load, seg_model_kind(m), c->model);
+            seg_model_free(m);
+            return EXIT_INPUT;
+        }
+        *out = m;
+        return 0;
+    }
+    if (seg_model_new(&m, c->model) != SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_errmsg());
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < c->n_sets; i++) {
+        char key[256];
+        const char *eq = strchr(c->sets[i], '=');
+        size_t kl = (size_t)(eq - c->sets[i]);
+        if (kl >= sizeof key)
+            kl = sizeof key - 1;
+        memcpy(key, c->sets[i], kl);
+        key[kl] = '\0';
+        if (seg_model_set(m, key, eq + 1) != SEG_OK) {
+            fprintf(stderr, "segment: --set %s: %s\n", c->sets[i],
+                    seg_model_errmsg(m));
+            seg_model_free(m);
+            return EXIT_USAGE;
+        }
+    }
+    if (seg_model_fit(m, ds) != SEG_OK ||
+        (c->save && seg_model_save(m, c->save) != SEG_OK)) {
+        fprintf(stderr, "segment: %s\n", seg_model_errmsg(m));
+        seg_model_free(m);
+        return EXIT_INPUT;
+    }
+    *out = m;
+    return 0;
+}
+
+static int cmd_score(int argc, char **argv)
+{
+    cli c = {0};
+    seg_dataset *ds = NULL;
+    seg_model *m = NULL;
+    int rc = parse_args(argc, argv, &c, 1);
+    if (rc == 0)
+        rc = load_dataset(&c, &ds);
+    if (rc == 0)
+        rc = make_model(&c, ds, &m);
+    if (rc == 0 && seg_model_score(m, ds) != SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_model_errmsg(m));
+        rc = EXIT_INPUT;
+    }
+    if (rc == 0)
+        rc = print_dataset(ds, c.format);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+    cli_free(&c);
+    return rc;
+}
+
+static int cmd_models(void)
+{
+    static const char *const types[] = {"", "number", "integer", "text"};
+    for (size_t i = 0; i < seg_model_kind_count(); i++) {
+        seg_model *m;
+        if (seg_model_new(&m, seg_model_kind_name(i)) != SEG_OK)
+            continue;
+        printf("%s\n", seg_model_kind(m));
+        for (size_t j = 0; j < seg_model_param_count(m); j++) {
+            seg_param_def d;
+            seg_param_def_init(&d);
+            seg_model_param_info(m, j, &d);
+            printf("  %-20s %-8s ", d.name, types[d.type]);
+            if (d.type == SEG_PARAM_STR)
+                printf("default '%s'%s%s", d.default_str ? d.default_str : "",
+                       d.choices ? ", one of " : "",
+                       d.choices ? d.choices : "");
+            else
+                printf("default %g, %g..%g", d.default_num, d.min, d.max);
+            printf("\n      %s\n", d.description ? d.description : "");
+        }
+        seg_model_free(m);
+    }
+    return fflush(stdout) == 0 ? 0 : EXIT_INPUT;
 }
 
 int main(int argc, char **argv)
@@ -201,5 +366,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "features") == 0)
         return cmd_features(argc - 2, argv + 2);
+    if (strcmp(argv[1], "score") == 0)
+        return cmd_score(argc - 2, argv + 2);
+    if (strcmp(argv[1], "models") == 0)
+        return cmd_models();
     return usage_error("unknown command '%s'", argv[1]);
 }

@@ -54,7 +54,8 @@ typedef enum seg_status {
     SEG_ERANGE = -7,      /**< A value is out of its valid range. */
     SEG_EMISUSE = -8,     /**< A call made in the wrong state or order. */
     SEG_EEXISTS = -9,     /**< A name is already taken. */
-    SEG_ELIMIT = -10      /**< A size limit of the library was exceeded. */
+    SEG_ELIMIT = -10,     /**< A size limit of the library was exceeded. */
+    SEG_EVERSION = -11    /**< A file of a newer format version. */
 } seg_status;
 
 /**

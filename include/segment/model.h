@@ -1,0 +1,400 @@
+/**
+ * @file segment/model.h
+ * @brief Scoring models: creation by name, parameters, fit, score, save,
+ *        load, and plug-ins.
+ */
+#ifndef SEGMENT_MODEL_H
+#define SEGMENT_MODEL_H
+
+#include "segment/common.h"
+#include "segment/dataset.h"
+
+/**
+ * @defgroup seg_model Models
+ * @brief Built-in and host-written models that fit on a dataset and write
+ *        score columns.
+ *
+ * A model is created by kind name from one registry (`"rfm"`, and the kinds
+ * that hosts register). It is tuned by typed name/value parameters, learns
+ * what it needs in seg_model_fit() (cut points, parameters, centroids), and
+ * writes its output columns in seg_model_score() under its *prefix*: the
+ * instance name, which defaults to the kind (`rfm.score`). Scoring a dataset
+ * other than the one fitted on uses what was learned at fit time.
+ *
+ * Thread-safety: seg_model_score() and the getters may run from several
+ * threads at once on one fitted model (each thread with its own dataset);
+ * setters, seg_model_fit() and seg_model_free() need exclusive access.
+ * @{
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque model instance. @since 0.1.0 */
+typedef struct seg_model seg_model;
+
+/**
+ * Parameter types.
+ * @since 0.1.0
+ */
+typedef enum seg_param_type {
+    SEG_PARAM_F64 = 1, /**< A finite double within [min, max]. */
+    SEG_PARAM_INT = 2, /**< An integer within [min, max]. */
+    SEG_PARAM_STR = 3  /**< Text; one of @c choices when those are given. */
+} seg_param_type;
+
+/**
+ * Description of one parameter: what seg_model_param_info() reports, and
+ * what a plug-in declares in #seg_model_class.
+ * @since 0.1.0
+ */
+typedef struct seg_param_def {
+    size_t size;             /**< sizeof(seg_param_def); see seg_param_def_init(). */
+    const char *name;        /**< Name, e.g. "k_r". */
+    int type;                /**< A #seg_param_type. */
+    const char *description; /**< One line for help texts. */
+    double min;              /**< Smallest value (F64, INT). */
+    double max;              /**< Largest value (F64, INT). */
+    double default_num;      /**< Default (F64, INT). */
+    const char *default_str; /**< Default (STR); NULL means "". */
+    /** STR: the allowed values separated by '|' ("en|zh"), or NULL for any
+     *  text. */
+    const char *choices;
+} seg_param_def;
+
+/**
+ * Initialise a parameter description: sets @c size, clears the rest.
+ * @param d the description; ignored when NULL.
+ * @since 0.1.0
+ */
+SEG_API void seg_param_def_init(seg_param_def *d);
+
+/** @name Instances
+ * @{ */
+
+/**
+ * Create a model of a registered kind.
+ * @param[out] out receives the model, owned by the caller (seg_model_free());
+ *             NULL on failure.
+ * @param kind a kind name: "rfm", or one registered by the host.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND for an
+ *         unknown kind (the message lists the known ones); #SEG_ENOMEM; or
+ *         what a plug-in's create callback returned.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_new(seg_model **out, const char *kind);
+
+/**
+ * Release a model. Datasets it scored keep their columns.
+ * @param m the model; NULL is a no-op.
+ * @since 0.1.0
+ */
+SEG_API void seg_model_free(seg_model *m);
+
+/**
+ * Message of the last failure of a call on @p m.
+ * @param m the model; NULL gives the calling thread's message.
+ * @return a string owned by @p m, never NULL ("no error" if none).
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_model_errmsg(const seg_model *m);
+
+/**
+ * Record a failure message on a model: for plug-in callbacks, so that the
+ * host sees why a fit or score failed.
+ * @param m the model.
+ * @param code the status the callback is about to return.
+ * @param message the text (copied).
+ * @return @p code, so a callback can `return seg_model_set_error(...)`.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_set_error(const seg_model *m, int code,
+                                const char *message);
+
+/**
+ * The kind of a model.
+ * @param m the model.
+ * @return the kind name, borrowed from @p m; NULL if @p m is NULL.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_model_kind(const seg_model *m);
+
+/**
+ * The instance name, the prefix of its output columns.
+ * @param m the model.
+ * @return the name, borrowed from @p m until it is renamed or freed; NULL if
+ *         @p m is NULL.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_model_name(const seg_model *m);
+
+/**
+ * Rename a model, and so the prefix of its output columns, so that two
+ * models of one kind can score one dataset.
+ * @param m the model.
+ * @param name non-empty UTF-8 without '.' or control characters.
+ * @return #SEG_OK; #SEG_EINVAL for NULL or an invalid name; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_set_name(seg_model *m, const char *name);
+
+/**
+ * Whether the model has been fitted (or loaded).
+ * @param m the model.
+ * @return 1 if fitted, 0 if not or if @p m is NULL.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_is_fitted(const seg_model *m);
+
+/** @} */
+
+/** @name Parameters
+ * @{ */
+
+/**
+ * Number of parameters of a model.
+ * @param m the model.
+ * @return the count; 0 if @p m is NULL.
+ * @since 0.1.0
+ */
+SEG_API size_t seg_model_param_count(const seg_model *m);
+
+/**
+ * Describe the i-th parameter.
+ * @param m the model.
+ * @param i 0..seg_model_param_count()-1.
+ * @param[out] info initialised by seg_param_def_init(); filled up to its
+ *             @c size. Its strings are borrowed from @p m.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments or a too small
+ *         @c info->size; #SEG_ERANGE for a bad index.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_param_info(const seg_model *m, size_t i,
+                                 seg_param_def *info);
+
+/**
+ * Set a numeric parameter (F64, or INT with an integral value).
+ * Changing a parameter makes a fitted model unfitted.
+ * @param m the model.
+ * @param name the parameter.
+ * @param value the value.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND for an
+ *         unknown name (the message suggests the nearest); #SEG_ETYPE for a
+ *         text parameter; #SEG_ERANGE for a value out of bounds, not finite,
+ *         or not integral for INT.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_set_f64(seg_model *m, const char *name, double value);
+
+/**
+ * Set an integer parameter; as seg_model_set_f64().
+ * @param m the model.
+ * @param name the parameter.
+ * @param value the value.
+ * @return as seg_model_set_f64().
+ * @since 0.1.0
+ */
+SEG_API int seg_model_set_int(seg_model *m, const char *name, int64_t value);
+
+/**
+ * Set a text parameter.
+ * @param m the model.
+ * @param name the parameter.
+ * @param value UTF-8 text (copied); for parameters with choices, one of them.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND;
+ *         #SEG_ETYPE for a numeric parameter; #SEG_ERANGE for a value not
+ *         among the choices; #SEG_EPARSE for invalid UTF-8; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_set_str(seg_model *m, const char *name,
+                              const char *value);
+
+/**
+ * Set any parameter from text, converted by the parameter's type: what a
+ * command line's `--set KEY=VALUE` or a binding without types needs.
+ * @param m the model.
+ * @param name the parameter.
+ * @param value the text.
+ * @return as the typed setters; #SEG_EPARSE if a number does not parse.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_set(seg_model *m, const char *name, const char *value);
+
+/**
+ * Read a numeric parameter.
+ * @param m the model.
+ * @param name the parameter.
+ * @param[out] out its value.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND; #SEG_ETYPE for text.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_get_f64(const seg_model *m, const char *name,
+                              double *out);
+
+/**
+ * Read a text parameter.
+ * @param m the model.
+ * @param name the parameter.
+ * @param[out] out its value, borrowed from @p m until the parameter is set
+ *             again.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND; #SEG_ETYPE for a number.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_get_str(const seg_model *m, const char *name,
+                              const char **out);
+
+/** @} */
+
+/** @name Fit, score, save, load
+ * @{ */
+
+/**
+ * Learn from a dataset what the model needs.
+ * @param m the model.
+ * @param ds the dataset; only read.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND for a
+ *         column the model needs that @p ds lacks; #SEG_ERANGE when the data
+ *         cannot support a fit (for example no customer with a value);
+ *         #SEG_ENOMEM; or a plug-in's status. On failure the model keeps
+ *         its earlier fit, if any.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_fit(seg_model *m, const seg_dataset *ds);
+
+/**
+ * Write the model's output columns into a dataset, named `PREFIX.column`.
+ * @param m a fitted model.
+ * @param ds the dataset to score (any dataset with the input columns).
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_EMISUSE if @p m is
+ *         not fitted; #SEG_ENOTFOUND for a missing input column;
+ *         #SEG_ENOMEM; or a plug-in's status.
+ * @note Thread-safe for concurrent calls on one model with distinct
+ *       datasets.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_score(const seg_model *m, seg_dataset *ds);
+
+/**
+ * Save a fitted model (kind, name, parameters and learned state) as text,
+ * in the format described in docs/models.md. The file is written under a
+ * temporary name, flushed and renamed, so a crash never leaves a broken
+ * file at @p path.
+ * @param m a fitted model.
+ * @param path the file.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_EMISUSE if not fitted; #SEG_EIO;
+ *         #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_save(const seg_model *m, const char *path);
+
+/**
+ * Load a model saved by seg_model_save(), ready to score.
+ * @param[out] out receives the model (seg_model_free()); NULL on failure.
+ * @param path the file.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_EIO if unreadable; #SEG_EVERSION for
+ *         a file of a newer format version; #SEG_EPARSE for a corrupted or
+ *         truncated file (with the line); #SEG_ENOTFOUND for a kind that is
+ *         not registered; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_load(seg_model **out, const char *path);
+
+/** @} */
+
+/** @name Registry and plug-ins
+ * @{ */
+
+/**
+ * Number of registered model kinds (built-in and plug-in).
+ * @return the count.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API size_t seg_model_kind_count(void);
+
+/**
+ * Name of the i-th registered kind.
+ * @param i index.
+ * @return the name (valid while the kind stays registered); NULL when out of
+ *         range.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_model_kind_name(size_t i);
+
+/**
+ * A host-written model: a versioned table of callbacks, in the manner of
+ * sqlite3_module. Every callback receives the registration's @c user_data
+ * last; @c state is the per-instance pointer that @c create made.
+ * Callbacks read and write columns through the public dataset API and
+ * return a #seg_status (or any negative code); they may explain a failure
+ * with seg_model_set_error().
+ * @since 0.1.0
+ */
+typedef struct seg_model_class {
+    size_t size;              /**< sizeof(seg_model_class). */
+    const char *kind;         /**< Kind name: [A-Za-z0-9_]+, unique. */
+    const char *description;  /**< One line. */
+    const seg_param_def *params; /**< Parameters, or NULL. */
+    size_t n_params;          /**< Number of @c params. */
+    size_t param_def_size;    /**< sizeof(seg_param_def) as compiled. */
+    /** Make an instance's state (may set *state to NULL). */
+    int (*create)(void **state, void *user_data);
+    /** Release an instance's state. */
+    void (*destroy)(void *state, void *user_data);
+    /** Learn from @p ds; parameters are read with seg_model_get_f64() etc. */
+    int (*fit)(void *state, seg_model *m, const seg_dataset *ds,
+               void *user_data);
+    /** Write columns named `prefix.X` into @p ds. */
+    int (*score)(void *state, const seg_model *m, seg_dataset *ds,
+                 const char *prefix, void *user_data);
+    /** Optional: write the fitted state as text through @p write. */
+    int (*save)(void *state, const seg_model *m, seg_write_fn write,
+                void *write_user_data, void *user_data);
+    /** Optional: restore the state from what @c save wrote. */
+    int (*load)(void *state, seg_model *m, const char *text, size_t len,
+                void *user_data);
+} seg_model_class;
+
+/**
+ * Register a model kind.
+ * @param cls the class; copied (its strings too), so it may be temporary.
+ * @param user_data passed to every callback.
+ * @param destroy called with @p user_data when the kind is unregistered and
+ *        its last instance is freed; may be NULL.
+ * @return #SEG_OK; #SEG_EINVAL for a NULL or too small @p cls, a missing
+ *         callback (create, destroy, fit and score are required) or a bad
+ *         name or parameter; #SEG_EEXISTS if the kind exists; #SEG_ENOMEM.
+ *         On failure @p destroy is not called.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_register(const seg_model_class *cls, void *user_data,
+                               void (*destroy)(void *user_data));
+
+/**
+ * Unregister a plug-in kind. Existing instances keep working; the
+ * registration's destructor runs when the last of them is freed.
+ * @param kind the kind.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND; #SEG_EMISUSE for a built-in
+ *         kind.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_unregister(const char *kind);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+
+#endif /* SEGMENT_MODEL_H */

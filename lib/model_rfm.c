@@ -1,0 +1,485 @@
+/* The RFM model: recency, frequency and monetary scores 1..k from quantile
+ * (or given) cut points, their combinations, and segment presets. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_K 20
+
+enum { D_R, D_F, D_M, D_N };
+static const char dim_letter[D_N] = {'r', 'f', 'm'};
+
+typedef struct rfm_state {
+    int k[D_N];
+    double cuts[D_N][MAX_K - 1];
+    double center[D_N];      /* mean or median of each input, for cn8 */
+    double value_cuts[2];    /* low/medium and medium/high boundaries */
+} rfm_state;
+
+static const seg_param_def rfm_params[] = {
+#define STR(n, d, def, ch) {sizeof(seg_param_def), n, SEG_PARAM_STR, d, 0, 0, 0, def, ch}
+#define NUM(n, t, d, lo, hi, def) {sizeof(seg_param_def), n, t, d, lo, hi, def, NULL, NULL}
+    STR("r_column", "column giving recency (R)", "recency", NULL),
+    STR("f_column", "column giving frequency (F)", "orders", NULL),
+    STR("m_column", "column giving monetary value (M)", "monetary_total", NULL),
+    NUM("r_higher_is_better", SEG_PARAM_INT,
+        "1 if a higher R value is better (0: lower is better, as recency)",
+        0, 1, 0),
+    NUM("k_r", SEG_PARAM_INT, "number of R scores", 2, MAX_K, 5),
+    NUM("k_f", SEG_PARAM_INT, "number of F scores", 2, MAX_K, 5),
+    NUM("k_m", SEG_PARAM_INT, "number of M scores", 2, MAX_K, 5),
+    STR("r_cuts", "R cut points, ascending, comma-separated (k_r-1 of them); "
+        "empty: quantiles learned at fit", "", NULL),
+    STR("f_cuts", "F cut points (k_f-1); empty: quantiles", "", NULL),
+    STR("m_cuts", "M cut points (k_m-1); empty: quantiles", "", NULL),
+    NUM("w_r", SEG_PARAM_F64, "weight of R in rfm.total", 0, 1e6, 1),
+    NUM("w_f", SEG_PARAM_F64, "weight of F in rfm.total", 0, 1e6, 1),
+    NUM("w_m", SEG_PARAM_F64, "weight of M in rfm.total", 0, 1e6, 1),
+    STR("segments", "segment preset written to .segment", "marketing",
+        "marketing|cn8|value|none"),
+    STR("language", "language of the segment labels", "en", "en|zh"),
+    STR("center", "cn8: compare R, F, M with their mean or median", "mean",
+        "mean|median"),
+    STR("value_column", "value preset: the column ranked", "monetary_total",
+        NULL),
+    NUM("value_low_q", SEG_PARAM_F64,
+        "value preset: quantile above which a customer is medium value", 0, 1,
+        0.5),
+    NUM("value_high_q", SEG_PARAM_F64,
+        "value preset: quantile above which a customer is high value", 0, 1,
+        0.8),
+#undef STR
+#undef NUM
+};
+
+static int rfm_create(void **state, void *user_data)
+{
+    (void)user_data;
+    *state = seg__calloc(1, sizeof(rfm_state));
+    return *state ? SEG_OK : SEG_ENOMEM;
+}
+
+static void rfm_destroy(void *state, void *user_data)
+{
+    (void)user_data;
+    seg__free(state);
+}
+
+static double num_param(const seg_model *m, const char *name)
+{
+    double v = NAN;
+    seg_model_get_f64(m, name, &v);
+    return v;
+}
+
+static const char *str_param(const seg_model *m, const char *name)
+{
+    const char *v = "";
+    seg_model_get_str(m, name, &v);
+    return v;
+}
+
+/* Read a numeric column into a new array (customer count values). */
+static int read_column(const seg_model *m, const seg_dataset *ds,
+                       const char *col, double **out)
+{
+    size_t n = seg_dataset_customer_count(ds);
+    double *v = seg__malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return seg__nomem(NULL);
+    int rc = seg_dataset_copy_f64(ds, col, v, n);
+    if (rc) {
+        seg__free(v);
+        if (rc == SEG_ENOTFOUND)
+            return seg__model_error(m, rc, "%s: no column '%s' (compute the "
+                                    "features first, or set the column "
+                                    "parameter)", seg_model_name(m), col);
+        return seg__model_error(m, rc, "%s: column '%s': %s",
+                                seg_model_name(m), col,
+                                seg_dataset_errmsg(ds));
+    }
+    *out = v;
+    return SEG_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted copy of the finite values; *n receives their number. */
+static int sorted_finite(const double *v, size_t n, double **out, size_t *cnt)
+{
+    double *s = seg__malloc((n ? n : 1) * sizeof *s);
+    if (!s)
+        return SEG_ENOMEM;
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            s[c++] = v[i];
+    qsort(s, c, sizeof *s, cmp_double);
+    *out = s;
+    *cnt = c;
+    return SEG_OK;
+}
+
+/* Quantile by linear interpolation between order statistics (the default
+ * of numpy and pandas, type 7 in R). */
+static double quantile(const double *sorted, size_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n)
+        return sorted[n - 1];
+    return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+static int parse_cuts(const seg_model *m, const char *param, const char *text,
+                      int k, double *cuts)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        double v;
+        if (n >= k - 1 || seg__parse_f64(p, len, &v) != SEG_OK)
+            break;
+        if (n > 0 && v < cuts[n - 1])
+            return seg__model_error(m, SEG_ERANGE, "%s: cut points must be "
+                                    "ascending", param);
+        cuts[n++] = v;
+        p = comma ? comma + 1 : p + len;
+        if (!comma)
+            break;
+    }
+    if (n != k - 1 || *p)
+        return seg__model_error(m, SEG_ERANGE, "%s: expected %d ascending "
+                                "numbers separated by commas", param, k - 1);
+    return SEG_OK;
+}
+
+static int rfm_fit(void *state, seg_model *m, const seg_dataset *ds,
+                   void *user_data)
+{
+    (void)user_data;
+    rfm_state *st = state;
+    static const char *const colp[D_N] = {"r_column", "f_column", "m_column"};
+    static const char *const kp[D_N] = {"k_r", "k_f", "k_m"};
+    static const char *const cutp[D_N] = {"r_cuts", "f_cuts", "m_cuts"};
+    size_t n = seg_dataset_customer_count(ds);
+    int rc = SEG_OK;
+    const char *center = str_param(m, "center");
+    for (int d = 0; d < D_N && !rc; d++) {
+        st->k[d] = (int)num_param(m, kp[d]);
+        double *v = NULL, *s = NULL;
+        size_t cnt = 0;
+        rc = read_column(m, ds, str_param(m, colp[d]), &v);
+        if (!rc && (rc = sorted_finite(v, n, &s, &cnt)) != SEG_OK)
+            rc = seg__nomem(NULL);
+        if (!rc && cnt == 0)
+            rc = seg__model_error(m, SEG_ERANGE, "%s: column '%s' has no "
+                                  "values to learn from", seg_model_name(m),
+                                  str_param(m, colp[d]));
+        if (!rc) {
+            const char *given = str_param(m, cutp[d]);
+            if (*given) {
+                rc = parse_cuts(m, cutp[d], given, st->k[d], st->cuts[d]);
+            } else {
+                for (int j = 1; j < st->k[d]; j++)
+                    st->cuts[d][j - 1] =
+                        quantile(s, cnt, (double)j / st->k[d]);
+            }
+            if (strcmp(center, "median") == 0) {
+                st->center[d] = quantile(s, cnt, 0.5);
+            } else {
+                double sum = 0;
+                for (size_t i = 0; i < cnt; i++)
+                    sum += s[i];
+                st->center[d] = sum / (double)cnt;
+            }
+        }
+        seg__free(v);
+        seg__free(s);
+    }
+    if (rc || strcmp(str_param(m, "segments"), "value") != 0)
+        return rc;
+    double lo = num_param(m, "value_low_q"), hi = num_param(m, "value_high_q");
+    if (!(lo < hi))
+        return seg__model_error(m, SEG_ERANGE, "value_low_q (%g) must be below "
+                                "value_high_q (%g)", lo, hi);
+    double *v = NULL, *s = NULL;
+    size_t cnt = 0;
+    rc = read_column(m, ds, str_param(m, "value_column"), &v);
+    if (!rc && sorted_finite(v, n, &s, &cnt) != SEG_OK)
+        rc = seg__nomem(NULL);
+    if (!rc && cnt == 0)
+        rc = seg__model_error(m, SEG_ERANGE, "%s: value column has no values",
+                              seg_model_name(m));
+    if (!rc) {
+        st->value_cuts[0] = quantile(s, cnt, lo);
+        st->value_cuts[1] = quantile(s, cnt, hi);
+    }
+    seg__free(v);
+    seg__free(s);
+    return rc;
+}
+
+/* 1 + the number of cut points the value is strictly better than, so equal
+ * values always get equal scores, and a value on a cut point goes down. */
+static double score_of(double v, const double *cuts, int k, bool higher)
+{
+    if (!isfinite(v))
+        return NAN;
+    int s = 1;
+    for (int j = 0; j < k - 1; j++)
+        s += higher ? v > cuts[j] : v < cuts[j];
+    return s;
+}
+
+/* The eleven marketing groups, on the R x F grid of scores 1..5. */
+static const char *const grid_en[11] = {
+    "Champions",       "Loyal Customers", "Potential Loyalist",
+    "New Customers",   "Promising",       "Need Attention",
+    "About To Sleep",  "At Risk",         "Can't Lose Them",
+    "Hibernating",     "Lost"};
+static const char *const grid_zh[11] = {
+    "冠军客户", "忠诚客户",   "潜在忠诚客户", "新客户",   "有潜力客户", "需要关注客户",
+    "即将沉睡客户", "有流失风险客户", "不能失去的客户", "休眠客户", "流失客户"};
+
+static int grid_group(int r, int f)
+{
+    if (r <= 2) {
+        if (f == 5)
+            return 8;               /* Can't Lose Them */
+        if (f >= 3)
+            return 7;               /* At Risk */
+        return r == 1 && f == 1 ? 10 /* Lost */ : 9 /* Hibernating */;
+    }
+    if (r == 3) {
+        if (f <= 2)
+            return 6;               /* About To Sleep */
+        return f == 3 ? 5 /* Need Attention */ : 1 /* Loyal Customers */;
+    }
+    if (f >= 4)
+        return r == 5 ? 0 /* Champions */ : 1 /* Loyal Customers */;
+    if (f >= 2)
+        return 2;                   /* Potential Loyalist */
+    return r == 5 ? 3 /* New Customers */ : 4 /* Promising */;
+}
+
+static int to5(double s, int k)
+{
+    return (int)lround(1.0 + (s - 1.0) * 4.0 / (double)(k - 1));
+}
+
+static const char *const cn8_en[8] = {
+    "Important Value", "Important Development", "Important Retention",
+    "Important Win-back", "General Value", "General Development",
+    "General Retention", "General Win-back"};
+static const char *const cn8_zh[8] = {
+    "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户",
+    "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户"};
+static const char *const value_en[3] = {"Low Value", "Medium Value",
+                                        "High Value"};
+static const char *const value_zh[3] = {"低价值", "中价值", "高价值"};
+
+static int write_col(const seg_model *m, seg_dataset *ds, const char *prefix,
+                     const char *what, const double *v, const char **labels,
+                     size_t n)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s.%s", prefix, what);
+    int rc = labels ? seg_dataset_write_labels(ds, name, labels, n)
+                    : seg_dataset_write_f64(ds, name, v, n);
+    if (rc)
+        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                                seg_dataset_errmsg(ds));
+    return SEG_OK;
+}
+
+static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
+                     const char *prefix, void *user_data)
+{
+    (void)user_data;
+    const rfm_state *st = state;
+    static const char *const colp[D_N] = {"r_column", "f_column", "m_column"};
+    size_t n = seg_dataset_customer_count(ds);
+    double *in[D_N] = {NULL, NULL, NULL}, *sc[D_N] = {NULL, NULL, NULL};
+    double *score = NULL, *total = NULL, *value = NULL;
+    const char **labels = NULL;
+    const char *preset = str_param(m, "segments");
+    bool zh = strcmp(str_param(m, "language"), "zh") == 0;
+    int rc = SEG_OK;
+    for (int d = 0; d < D_N && !rc; d++) {
+        rc = read_column(m, ds, str_param(m, colp[d]), &in[d]);
+        if (!rc && !(sc[d] = seg__malloc((n ? n : 1) * sizeof **sc)))
+            rc = seg__nomem(NULL);
+    }
+    if (!rc && strcmp(preset, "value") == 0)
+        rc = read_column(m, ds, str_param(m, "value_column"), &value);
+    if (!rc && (!(score = seg__malloc((n ? n : 1) * sizeof *score)) ||
+                !(total = seg__malloc((n ? n : 1) * sizeof *total)) ||
+                !(labels = seg__calloc(n ? n : 1, sizeof *labels))))
+        rc = seg__nomem(NULL);
+    if (!rc) {
+        bool r_higher = num_param(m, "r_higher_is_better") != 0;
+        double w[D_N] = {num_param(m, "w_r"), num_param(m, "w_f"),
+                         num_param(m, "w_m")};
+        for (size_t i = 0; i < n; i++) {
+            for (int d = 0; d < D_N; d++)
+                sc[d][i] = score_of(in[d][i], st->cuts[d], st->k[d],
+                                    d != D_R || r_higher);
+            double r = sc[D_R][i], f = sc[D_F][i], mm = sc[D_M][i];
+            bool ok = !isnan(r) && !isnan(f) && !isnan(mm);
+            score[i] = ok ? r * 100 + f * 10 + mm : NAN;
+            total[i] = ok ? w[D_R] * r + w[D_F] * f + w[D_M] * mm : NAN;
+            if (!ok)
+                continue;
+            if (strcmp(preset, "marketing") == 0) {
+                int g = grid_group(to5(r, st->k[D_R]), to5(f, st->k[D_F]));
+                labels[i] = zh ? grid_zh[g] : grid_en[g];
+            } else if (strcmp(preset, "cn8") == 0) {
+                double rv = in[D_R][i];
+                bool rh = r_higher ? rv > st->center[D_R]
+                                   : rv < st->center[D_R];
+                bool fh = in[D_F][i] > st->center[D_F];
+                bool mh = in[D_M][i] > st->center[D_M];
+                /* important (M+) or general (M-); then value (R+ F+),
+                 * development (R+ F-), retention (R- F+), win-back (R- F-) */
+                int g = (mh ? 0 : 4) + (rh ? 0 : 2) + (fh ? 0 : 1);
+                labels[i] = zh ? cn8_zh[g] : cn8_en[g];
+            } else if (strcmp(preset, "value") == 0 && isfinite(value[i])) {
+                int t = value[i] > st->value_cuts[1]   ? 2
+                        : value[i] > st->value_cuts[0] ? 1
+                                                       : 0;
+                labels[i] = zh ? value_zh[t] : value_en[t];
+            }
+        }
+        for (int d = 0; d < D_N && !rc; d++) {
+            char what[2] = {dim_letter[d], '\0'};
+            rc = write_col(m, ds, prefix, what, sc[d], NULL, n);
+        }
+        if (!rc)
+            rc = write_col(m, ds, prefix, "score", score, NULL, n);
+        if (!rc)
+            rc = write_col(m, ds, prefix, "total", total, NULL, n);
+        if (!rc && strcmp(preset, "none") != 0)
+            rc = write_col(m, ds, prefix, "segment", NULL, labels, n);
+    }
+    for (int d = 0; d < D_N; d++) {
+        seg__free(in[d]);
+        seg__free(sc[d]);
+    }
+    seg__free(value);
+    seg__free(score);
+    seg__free(total);
+    seg__free(labels);
+    return rc;
+}
+
+static int put_nums(seg_write_fn write, void *wu, const char *key,
+                    const double *v, int n)
+{
+    char buf[64];
+    if (write(key, strlen(key), wu))
+        return SEG_EIO;
+    for (int i = 0; i < n; i++) {
+        buf[0] = ' ';
+        size_t len = seg__format_f64(buf + 1, v[i]) + 1;
+        if (write(buf, len, wu))
+            return SEG_EIO;
+    }
+    return write("\n", 1, wu) ? SEG_EIO : SEG_OK;
+}
+
+static int rfm_save(void *state, const seg_model *m, seg_write_fn write,
+                    void *write_user, void *user_data)
+{
+    (void)m;
+    (void)user_data;
+    const rfm_state *st = state;
+    static const char *const keys[D_N] = {"cuts_r", "cuts_f", "cuts_m"};
+    int rc = SEG_OK;
+    for (int d = 0; d < D_N && !rc; d++)
+        rc = put_nums(write, write_user, keys[d], st->cuts[d], st->k[d] - 1);
+    if (!rc)
+        rc = put_nums(write, write_user, "center", st->center, D_N);
+    if (!rc)
+        rc = put_nums(write, write_user, "value_cuts", st->value_cuts, 2);
+    return rc;
+}
+
+/* Read "KEY v1 v2 ..." with exactly n finite numbers. */
+static int get_nums(const seg_model *m, const char **p, const char *end,
+                    const char *key, double *v, int n)
+{
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    const char *e = nl ? nl : end;
+    size_t kl = strlen(key);
+    if ((size_t)(e - *p) < kl || memcmp(*p, key, kl) != 0)
+        return seg__model_error(m, SEG_EPARSE, "expected '%s'", key);
+    const char *q = *p + kl;
+    for (int i = 0; i < n; i++) {
+        if (q >= e || *q != ' ')
+            return seg__model_error(m, SEG_EPARSE, "'%s': expected %d "
+                                    "numbers", key, n);
+        q++;
+        const char *sp = memchr(q, ' ', (size_t)(e - q));
+        const char *ve = sp ? sp : e;
+        if (seg__parse_f64(q, (size_t)(ve - q), &v[i]) != SEG_OK)
+            return seg__model_error(m, SEG_EPARSE, "'%s': bad number", key);
+        q = ve;
+    }
+    if (q != e)
+        return seg__model_error(m, SEG_EPARSE, "'%s': expected %d numbers",
+                                key, n);
+    *p = nl ? nl + 1 : end;
+    return SEG_OK;
+}
+
+static int rfm_load(void *state, seg_model *m, const char *text, size_t len,
+                    void *user_data)
+{
+    (void)user_data;
+    rfm_state *st = state;
+    static const char *const keys[D_N] = {"cuts_r", "cuts_f", "cuts_m"};
+    static const char *const kp[D_N] = {"k_r", "k_f", "k_m"};
+    const char *p = text, *end = text + len;
+    int rc = SEG_OK;
+    for (int d = 0; d < D_N && !rc; d++) {
+        st->k[d] = (int)num_param(m, kp[d]);
+        rc = get_nums(m, &p, end, keys[d], st->cuts[d], st->k[d] - 1);
+        for (int j = 1; j < st->k[d] - 1 && !rc; j++)
+            if (!(st->cuts[d][j] >= st->cuts[d][j - 1]))
+                rc = seg__model_error(m, SEG_EPARSE, "'%s' is not ascending",
+                                      keys[d]);
+    }
+    if (!rc)
+        rc = get_nums(m, &p, end, "center", st->center, D_N);
+    if (!rc)
+        rc = get_nums(m, &p, end, "value_cuts", st->value_cuts, 2);
+    if (!rc && p != end)
+        rc = seg__model_error(m, SEG_EPARSE, "unexpected text after "
+                              "'value_cuts'");
+    return rc;
+}
+
+const seg_model_class seg__rfm_class = {
+    sizeof(seg_model_class),
+    "rfm",
+    "recency, frequency and monetary scores 1..k, with segment presets",
+    rfm_params,
+    sizeof rfm_params / sizeof *rfm_params,
+    sizeof(seg_param_def),
+    rfm_create,
+    rfm_destroy,
+    rfm_fit,
+    rfm_score,
+    rfm_save,
+    rfm_load,
+};

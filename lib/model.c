@@ -823,6 +823,26 @@ static int load_text(seg_model **out, const char *path, const char *data,
                      size_t len)
 {
     lexer lx = {data, data + len, path, 0};
+    /* The version comes first: a newer format may end differently. */
+    const char *s = "";
+    size_t n = 0;
+    lexer pre = lx;
+    bool got;
+    while ((got = next_line(&pre, &s, &n)) && n > 0 && s[0] == '#')
+        ;
+    if (got && starts(s, n, "format")) {
+        char num[16];
+        size_t l = n - 7 < sizeof num - 1 ? n - 7 : sizeof num - 1;
+        memcpy(num, s + 7, l);
+        num[l] = '\0';
+        char *e;
+        long v = strtol(num, &e, 10);
+        if (*e == '\0' && v > FORMAT_VERSION)
+            return seg__error(NULL, SEG_EVERSION, "%s:%zu: format %ld is "
+                              "newer than this library reads (%d): upgrade "
+                              "libsegment", path, pre.line, v,
+                              FORMAT_VERSION);
+    }
     /* the last line is "end <checksum of everything before it>" */
     const char *tail = len ? data + len - 1 : data;
     if (len == 0 || *tail != '\n')
@@ -845,8 +865,6 @@ static int load_text(seg_model **out, const char *path, const char *data,
                           "is corrupted", path);
     lx.end = endline;
 
-    const char *s;
-    size_t n;
     seg_model *m = NULL;
     int rc = SEG_OK;
     bool have_format = false, have_state = false;
@@ -854,13 +872,9 @@ static int load_text(seg_model **out, const char *path, const char *data,
         if (n == 0 || s[0] == '#')
             continue;
         if (starts(s, n, "format")) {
-            long v = strtol(s + 7, NULL, 10);
-            if (v > FORMAT_VERSION)
-                rc = seg__error(NULL, SEG_EVERSION, "%s:%zu: format %ld is "
-                                "newer than this library reads (%d): upgrade "
-                                "libsegment", path, lx.line, v,
-                                FORMAT_VERSION);
-            else if (v < 1)
+            char *e;
+            long v = strtol(s + 7, &e, 10);
+            if (e != s + n || v != FORMAT_VERSION)
                 rc = bad(&lx, "bad format version");
             have_format = true;
         } else if (!have_format) {

@@ -1,0 +1,365 @@
+/* The model interface: registry, parameters, plug-ins, save and load. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <segment.h>
+
+#include "testutil.h"
+
+static seg_dataset *small_dataset(void)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *ids[] = {"a", "b", "c", "d", "a", "b"};
+    int64_t t[] = {0, 86400, 2 * 86400, 3 * 86400, 5 * 86400, 9 * 86400};
+    double am[] = {10, 20, 30, 40, 50, 60};
+    assert_ok(seg_dataset_add_transactions(ds, ids, t, am, 6));
+    assert_ok(seg_dataset_compute_features(ds, NULL));
+    return ds;
+}
+
+static void test_registry(void **state)
+{
+    (void)state;
+    bool found = false;
+    for (size_t i = 0; i < seg_model_kind_count(); i++)
+        found = found || strcmp(seg_model_kind_name(i), "rfm") == 0;
+    assert_true(found);
+    assert_null(seg_model_kind_name(1000));
+    seg_model *m = (seg_model *)0x1;
+    assert_int_equal(seg_model_new(&m, "nope"), SEG_ENOTFOUND);
+    assert_null(m);
+    assert_non_null(strstr(seg_errmsg(), "known: "));
+    assert_non_null(strstr(seg_errmsg(), "rfm"));
+    assert_int_equal(seg_model_new(NULL, "rfm"), SEG_EINVAL);
+    seg_model_free(NULL);
+}
+
+static void test_parameters(void **state)
+{
+    (void)state;
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "rfm"));
+    assert_string_equal(seg_model_kind(m), "rfm");
+    assert_string_equal(seg_model_name(m), "rfm");
+    assert_true(seg_model_param_count(m) >= 10);
+    for (size_t i = 0; i < seg_model_param_count(m); i++) {
+        seg_param_def d;
+        seg_param_def_init(&d);
+        assert_ok(seg_model_param_info(m, i, &d));
+        assert_non_null(d.name);
+        assert_non_null(d.description);
+        assert_true(d.type >= SEG_PARAM_F64 && d.type <= SEG_PARAM_STR);
+    }
+    seg_param_def d;
+    seg_param_def_init(&d);
+    assert_int_equal(seg_model_param_info(m, 999, &d), SEG_ERANGE);
+
+    assert_int_equal(seg_model_set_int(m, "k_rr", 4), SEG_ENOTFOUND);
+    assert_non_null(strstr(seg_model_errmsg(m), "did you mean 'k_r'"));
+    assert_int_equal(seg_model_set_int(m, "zzzzzzzz", 4), SEG_ENOTFOUND);
+    assert_null(strstr(seg_model_errmsg(m), "did you mean"));
+    assert_int_equal(seg_model_set_int(m, "k_r", 1), SEG_ERANGE);
+    assert_non_null(strstr(seg_model_errmsg(m), "from 2 to 20"));
+    assert_int_equal(seg_model_set_f64(m, "k_r", 4.5), SEG_ERANGE);
+    assert_int_equal(seg_model_set_f64(m, "w_r", NAN), SEG_ERANGE);
+    assert_int_equal(seg_model_set_f64(m, "language", 1), SEG_ETYPE);
+    assert_int_equal(seg_model_set_str(m, "k_r", "4"), SEG_ETYPE);
+    assert_int_equal(seg_model_set_str(m, "language", "fr"), SEG_ERANGE);
+    assert_non_null(strstr(seg_model_errmsg(m), "en|zh"));
+    assert_int_equal(seg_model_set(m, "k_r", "four"), SEG_EPARSE);
+    assert_ok(seg_model_set(m, "k_r", "4"));
+    assert_ok(seg_model_set(m, "language", "zh"));
+    double v;
+    const char *s;
+    assert_ok(seg_model_get_f64(m, "k_r", &v));
+    assert_near(v, 4, 0);
+    assert_ok(seg_model_get_str(m, "language", &s));
+    assert_string_equal(s, "zh");
+    assert_int_equal(seg_model_get_str(m, "k_r", &s), SEG_ETYPE);
+
+    assert_int_equal(seg_model_set_name(m, "a.b"), SEG_EINVAL);
+    assert_int_equal(seg_model_set_name(m, ""), SEG_EINVAL);
+    assert_ok(seg_model_set_name(m, "价值"));
+    assert_string_equal(seg_model_name(m), "价值");
+    seg_model_free(m);
+}
+
+static void test_fit_and_score_contract(void **state)
+{
+    (void)state;
+    seg_dataset *ds = small_dataset();
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "rfm"));
+    assert_int_equal(seg_model_score(m, ds), SEG_EMISUSE);
+    assert_non_null(strstr(seg_model_errmsg(m), "not fitted"));
+    assert_int_equal(seg_model_save(m, "/tmp/never.model"), SEG_EMISUSE);
+    assert_ok(seg_model_set_str(m, "m_column", "monetry_total"));
+    assert_int_equal(seg_model_fit(m, ds), SEG_ENOTFOUND);
+    assert_non_null(strstr(seg_model_errmsg(m), "monetry_total"));
+    assert_false(seg_model_is_fitted(m));
+    assert_ok(seg_model_set_str(m, "m_column", "monetary_total"));
+    assert_ok(seg_model_fit(m, ds));
+    assert_true(seg_model_is_fitted(m));
+    assert_ok(seg_model_set_name(m, "v1"));
+    assert_ok(seg_model_score(m, ds));
+    assert_int_equal(seg_dataset_column_type(ds, "v1.score"),
+                     SEG_COLUMN_NUMERIC);
+    assert_int_equal(seg_dataset_column_type(ds, "v1.segment"),
+                     SEG_COLUMN_LABEL);
+    /* changing a parameter unfits the model */
+    assert_ok(seg_model_set_int(m, "k_f", 3));
+    assert_false(seg_model_is_fitted(m));
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+/* ---- a plug-in written by a host ---- */
+
+typedef struct counters {
+    int creates, destroys, fits, scores, user_destroyed;
+} counters;
+
+static int p_create(void **st, void *u)
+{
+    ((counters *)u)->creates++;
+    *st = calloc(1, sizeof(double));
+    return *st ? SEG_OK : SEG_ENOMEM;
+}
+static void p_destroy(void *st, void *u)
+{
+    ((counters *)u)->destroys++;
+    free(st);
+}
+static int p_fit(void *st, seg_model *m, const seg_dataset *ds, void *u)
+{
+    ((counters *)u)->fits++;
+    double offset;
+    seg_model_get_f64(m, "offset", &offset);
+    if (offset < 0)
+        return seg_model_set_error(m, SEG_ERANGE, "offset must not be "
+                                   "negative for fitting");
+    *(double *)st = (double)seg_dataset_customer_count(ds) + offset;
+    return SEG_OK;
+}
+static int p_score(void *st, const seg_model *m, seg_dataset *ds,
+                   const char *prefix, void *u)
+{
+    (void)m;
+    ((counters *)u)->scores++;
+    size_t n = seg_dataset_customer_count(ds);
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = *(double *)st + (double)i;
+    char name[128];
+    snprintf(name, sizeof name, "%s.value", prefix);
+    int rc = seg_dataset_write_f64(ds, name, v, n);
+    free(v);
+    return rc;
+}
+static int p_save(void *st, const seg_model *m, seg_write_fn w, void *wu,
+                  void *u)
+{
+    (void)m;
+    (void)u;
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "fitted %.17g\nsecond line",
+                     *(double *)st);
+    return w(buf, (size_t)n, wu) ? SEG_EIO : SEG_OK;
+}
+static int p_load(void *st, seg_model *m, const char *text, size_t len,
+                  void *u)
+{
+    (void)u;
+    if (len < 7 || memcmp(text, "fitted ", 7) != 0)
+        return seg_model_set_error(m, SEG_EPARSE, "bad plug-in state");
+    *(double *)st = strtod(text + 7, NULL);
+    return SEG_OK;
+}
+static void user_destroy(void *u) { ((counters *)u)->user_destroyed++; }
+
+static seg_model_class plugin_class(seg_param_def *p)
+{
+    seg_param_def_init(p);
+    p->name = "offset";
+    p->type = SEG_PARAM_F64;
+    p->description = "added to the customer count";
+    p->min = -10;
+    p->max = 10;
+    p->default_num = 1;
+    seg_model_class c;
+    memset(&c, 0, sizeof c);
+    c.size = sizeof c;
+    c.kind = "counter";
+    c.description = "test plug-in";
+    c.params = p;
+    c.n_params = 1;
+    c.param_def_size = sizeof *p;
+    c.create = p_create;
+    c.destroy = p_destroy;
+    c.fit = p_fit;
+    c.score = p_score;
+    c.save = p_save;
+    c.load = p_load;
+    return c;
+}
+
+static void test_plugin_end_to_end(void **state)
+{
+    (void)state;
+    counters cnt = {0};
+    seg_param_def p;
+    seg_model_class c = plugin_class(&p);
+
+    seg_model_class broken = c;
+    broken.fit = NULL;
+    assert_int_equal(seg_model_register(&broken, &cnt, user_destroy),
+                     SEG_EINVAL);
+    broken = c;
+    broken.kind = "bad name";
+    assert_int_equal(seg_model_register(&broken, &cnt, user_destroy),
+                     SEG_EINVAL);
+    assert_int_equal(cnt.user_destroyed, 0);
+
+    char kind[16];
+    strcpy(kind, "counter");
+    c.kind = kind; /* the library copies the class and its strings */
+    assert_ok(seg_model_register(&c, &cnt, user_destroy));
+    memset(kind, 'x', 7);
+    seg_param_def p2;
+    seg_model_class again = plugin_class(&p2);
+    assert_int_equal(seg_model_register(&again, &cnt, NULL), SEG_EEXISTS);
+    assert_int_equal(seg_model_unregister("rfm"), SEG_EMISUSE);
+
+    seg_dataset *ds = small_dataset();
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "counter"));
+    assert_int_equal(cnt.creates, 1);
+    assert_ok(seg_model_set_f64(m, "offset", -1));
+    assert_int_equal(seg_model_fit(m, ds), SEG_ERANGE);
+    assert_non_null(strstr(seg_model_errmsg(m), "must not be negative"));
+    assert_ok(seg_model_set_f64(m, "offset", 2));
+    assert_ok(seg_model_fit(m, ds));
+    assert_ok(seg_model_score(m, ds));
+    double v;
+    assert_ok(seg_dataset_get_f64(ds, "counter.value", 1, &v));
+    assert_near(v, 4 + 2 + 1, 0);
+
+    /* save and load through the plug-in's own state text */
+    char path[] = "/tmp/seg-plugin-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_ok(seg_model_save(m, path));
+    seg_model *back;
+    assert_ok(seg_model_load(&back, path));
+    assert_string_equal(seg_model_kind(back), "counter");
+    assert_ok(seg_model_get_f64(back, "offset", &v));
+    assert_near(v, 2, 0);
+    assert_ok(seg_model_set_name(back, "again"));
+    assert_ok(seg_model_score(back, ds));
+    assert_ok(seg_dataset_get_f64(ds, "again.value", 1, &v));
+    assert_near(v, 7, 0);
+    remove(path);
+
+    /* unregistering keeps instances alive; the user data goes last */
+    assert_ok(seg_model_unregister("counter"));
+    assert_int_equal(seg_model_unregister("counter"), SEG_ENOTFOUND);
+    seg_model *none;
+    assert_int_equal(seg_model_new(&none, "counter"), SEG_ENOTFOUND);
+    assert_ok(seg_model_score(m, ds));
+    assert_int_equal(cnt.user_destroyed, 0);
+    seg_model_free(m);
+    assert_int_equal(cnt.user_destroyed, 0);
+    seg_model_free(back);
+    assert_int_equal(cnt.user_destroyed, 1);
+    assert_int_equal(cnt.creates, cnt.destroys);
+    seg_dataset_free(ds);
+}
+
+/* ---- saved files ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 16);
+    *len = fread(buf, 1, 1 << 16, f);
+    fclose(f);
+    return buf;
+}
+
+static void spit(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(data, 1, len, f);
+    fclose(f);
+}
+
+static void expect_load_error(const char *path, int code, const char *msg)
+{
+    seg_model *m = (seg_model *)0x1;
+    int rc = seg_model_load(&m, path);
+    if (rc != code || !strstr(seg_errmsg(), msg))
+        fail_msg("load: %d '%s', expected %d '%s'", rc, seg_errmsg(), code,
+                 msg);
+    assert_null(m);
+}
+
+static void test_saved_file_errors(void **state)
+{
+    (void)state;
+    seg_dataset *ds = small_dataset();
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "rfm"));
+    assert_ok(seg_model_fit(m, ds));
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_ok(seg_model_save(m, path));
+    assert_int_equal(seg_model_save(m, "/nonexistent/dir/m.model"), SEG_EIO);
+    size_t len;
+    char *good = slurp(path, &len);
+    char bad[1 << 16];
+
+    /* truncated anywhere */
+    for (size_t cut = 0; cut < len; cut += 7) {
+        spit(path, good, cut);
+        seg_model *x;
+        assert_int_equal(seg_model_load(&x, path), SEG_EPARSE);
+    }
+    expect_load_error(path, SEG_EPARSE, "truncated");
+
+    /* a changed byte */
+    memcpy(bad, good, len);
+    char *digit = strstr(bad, "cuts_m ") + 7;
+    *digit = *digit == '9' ? '8' : '9';
+    spit(path, bad, len);
+    expect_load_error(path, SEG_EPARSE, "checksum");
+
+    /* a newer format is named as such, whatever the rest holds */
+    const char *newer = "# libsegment model\nformat 2\nkind rfm\n"
+                        "something new\nend 0\n";
+    spit(path, newer, strlen(newer));
+    expect_load_error(path, SEG_EVERSION, "format 2 is newer");
+
+    expect_load_error("/nonexistent.model", SEG_EIO, "cannot open");
+    free(good);
+    remove(path);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_parameters),
+        cmocka_unit_test(test_fit_and_score_contract),
+        cmocka_unit_test(test_plugin_end_to_end),
+        cmocka_unit_test(test_saved_file_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -86,5 +86,62 @@ class Cli(unittest.TestCase):
         self.assertIn("cannot open", p.stderr)
 
 
+class Score(unittest.TestCase):
+    ARGS = ["--no-header", "--map", "id=2", "--map", "time=3",
+            "--map", "amount=5", "--as-of", "1997-09-30",
+            "--time-unit", "week"]
+
+    def test_models_lists_parameters(self):
+        p = run("models")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("rfm", p.stdout)
+        self.assertIn("k_r", p.stdout)
+        self.assertIn("marketing|cn8|value|none", p.stdout)
+
+    def test_score_save_then_load_gives_the_same_output(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "rfm.model")
+            p = run("score", SAMPLE, *self.ARGS, "--model", "rfm",
+                    "--set", "segments=cn8", "--set", "language=zh",
+                    "--save-model", path)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rows = list(csv.DictReader(io.StringIO(p.stdout)))
+            self.assertEqual(len(rows), 2357)
+            self.assertIn("rfm.score", rows[0])
+            self.assertIn(rows[0]["rfm.segment"],
+                          ["重要价值客户", "重要发展客户", "重要保持客户",
+                           "重要挽留客户", "一般价值客户", "一般发展客户",
+                           "一般保持客户", "一般挽留客户"])
+            q = run("score", SAMPLE, *self.ARGS, "--load-model", path)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            self.assertEqual(p.stdout, q.stdout)
+            self.assertEqual(os.listdir(d), ["rfm.model"])
+
+    def test_score_errors(self):
+        p = run("score", SAMPLE, *self.ARGS)
+        self.assertEqual(p.returncode, 1)
+        p = run("score", SAMPLE, *self.ARGS, "--model", "nope")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("known: rfm", p.stderr)
+        p = run("score", SAMPLE, *self.ARGS, "--model", "rfm",
+                "--set", "k_rr=3")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("did you mean 'k_r'", p.stderr)
+        p = run("score", SAMPLE, *self.ARGS, "--model", "rfm",
+                "--set", "k_r=99")
+        self.assertEqual(p.returncode, 1)
+        p = run("score", SAMPLE, *self.ARGS, "--load-model", "/nonexistent")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("cannot open", p.stderr)
+        with tempfile.NamedTemporaryFile("w", delete=False) as f:
+            f.write("# libsegment model\nformat 9\n")
+        try:
+            p = run("score", SAMPLE, *self.ARGS, "--load-model", f.name)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("newer", p.stderr)
+        finally:
+            os.unlink(f.name)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -74,6 +74,25 @@ static void test_hand_computed_with_ties(void **state)
     seg_dataset_free(ds);
 }
 
+static void test_negative_values(void **state)
+{
+    (void)state;
+    /* refunds make monetary values negative; quantiles at .2 .4 .6 .8 of
+     * -4..5 are -2.2 -0.4 1.4 3.2 */
+    seg_dataset *ds = ten();
+    const double mon[10] = {-3, -1, 0, 2, 5, -2, 4, 1, 3, -4};
+    const double want[10] = {1, 2, 3, 4, 5, 2, 5, 3, 4, 1};
+    assert_ok(seg_dataset_write_f64(ds, "monetary_total", mon, 10));
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "rfm"));
+    assert_ok(seg_model_fit(m, ds));
+    assert_ok(seg_model_score(m, ds));
+    for (size_t i = 0; i < 10; i++)
+        assert_near(num(ds, "rfm.m", i), want[i], 0);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
 static void test_marketing_grid_covers_every_cell(void **state)
 {
     (void)state;
@@ -326,6 +345,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed_with_ties),
+        cmocka_unit_test(test_negative_values),
         cmocka_unit_test(test_marketing_grid_covers_every_cell),
         cmocka_unit_test(test_cn8_and_value_presets),
         cmocka_unit_test(test_fit_once_score_elsewhere),

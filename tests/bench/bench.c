@@ -1,6 +1,8 @@
 /* Ingest and feature benchmark on a synthetic transaction file.
  *
  *   bench [CUSTOMERS [ROWS [DIR]]]     (default 1000000 10000000 /tmp)
+ *   bench gen CUSTOMERS ROWS FILE      only write the file
+ *   bench rfm FILE                     CSV to RFM scores, timed
  *
  * The file is generated with a fixed seed: every customer buys over three
  * years, the number of orders and the spend are heavy-tailed. Reported:
@@ -41,18 +43,8 @@ static long peak_kib(void)
     return ru.ru_maxrss;
 }
 
-int main(int argc, char **argv)
+static int generate(long customers, long rows, const char *path)
 {
-    long customers = argc > 1 ? atol(argv[1]) : 1000000;
-    long rows = argc > 2 ? atol(argv[2]) : 10000000;
-    const char *dir = argc > 3 ? argv[3] : "/tmp";
-    if (customers <= 0 || rows < customers) {
-        fprintf(stderr, "usage: bench [CUSTOMERS [ROWS [DIR]]]\n");
-        return 1;
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/seg-bench-%ld-%ld.csv", dir, customers,
-             rows);
     FILE *f = fopen(path, "w");
     if (!f) {
         perror(path);
@@ -88,6 +80,49 @@ int main(int argc, char **argv)
         perror(path);
         return 1;
     }
+    return 0;
+}
+
+/* CSV to RFM scores, as a host would run it. */
+static int rfm(const char *path)
+{
+    double t0 = now();
+    seg_dataset *ds;
+    seg_model *m;
+    seg_dataset_new(&ds);
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    if (seg_dataset_load_csv(ds, path, NULL) ||
+        seg_dataset_compute_features(ds, &fo) || seg_model_new(&m, "rfm") ||
+        seg_model_fit(m, ds) || seg_model_score(m, ds)) {
+        fprintf(stderr, "%s\n", seg_errmsg());
+        return 1;
+    }
+    printf("libsegment rfm: %.3f s, %zu customers\n", now() - t0,
+           seg_dataset_customer_count(ds));
+    seg_model_free(m);
+    seg_dataset_free(ds);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "gen") == 0)
+        return generate(atol(argv[2]), atol(argv[3]), argv[4]);
+    if (argc == 3 && strcmp(argv[1], "rfm") == 0)
+        return rfm(argv[2]);
+    long customers = argc > 1 ? atol(argv[1]) : 1000000;
+    long rows = argc > 2 ? atol(argv[2]) : 10000000;
+    const char *dir = argc > 3 ? argv[3] : "/tmp";
+    if (customers <= 0 || rows < customers) {
+        fprintf(stderr, "usage: bench [CUSTOMERS [ROWS [DIR]]]\n");
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/seg-bench-%ld-%ld.csv", dir, customers,
+             rows);
+    if (generate(customers, rows, path))
+        return 1;
     FILE *g = fopen(path, "r");
     fseek(g, 0, SEEK_END);
     double mb = (double)ftell(g) / 1e6;

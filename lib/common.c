@@ -27,6 +27,7 @@ const char *seg_strerror(int code)
     case SEG_EEXISTS: return "name already exists";
     case SEG_ELIMIT: return "size limit exceeded";
     case SEG_EVERSION: return "unsupported format version";
+    case SEG_ECONVERGE: return "fit did not converge";
     default: return "unknown error";
     }
 }

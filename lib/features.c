@@ -343,6 +343,11 @@ int seg_dataset_compute_features(seg_dataset *ds,
         rc = group_by_customer(ds, &start, &perm);
     for (size_t c = 0; c < nc && !rc; c++) {
         size_t a = start[c], b = start[c + 1], n = b - a;
+        if (n == 0) {
+            customer_features(NULL, NULL, 0, cal_end, cal_day, holdout,
+                              as_of, unit, c, cols);
+            continue;
+        }
         const int64_t *tt = ds->tx_time + a;
         const double *am = ds->tx_amount + a;
         bool sorted = !perm;

@@ -1004,7 +1004,10 @@ int seg_model_load(seg_model **out, const char *path)
     int rc = read_file(path, &data, &len);
     if (rc)
         return rc;
-    rc = load_text(out, path, data, len);
+    if (len == 0)
+        rc = seg__error(NULL, SEG_EPARSE, "%s: empty file", path);
+    else
+        rc = load_text(out, path, data, len);
     seg__free(data);
     return rc;
 }

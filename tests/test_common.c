@@ -32,7 +32,8 @@ static void test_status_codes_are_stable(void **state)
     assert_int_equal(SEG_EEXISTS, -9);
     assert_int_equal(SEG_ELIMIT, -10);
     assert_int_equal(SEG_EVERSION, -11);
-    for (int c = SEG_EVERSION; c <= 0; c++)
+    assert_int_equal(SEG_ECONVERGE, -12);
+    for (int c = SEG_ECONVERGE; c <= 0; c++)
         assert_string_not_equal(seg_strerror(c), "unknown error");
     assert_string_equal(seg_strerror(-9999), "unknown error");
     assert_string_equal(seg_strerror(42), "unknown error");

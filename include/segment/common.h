@@ -55,7 +55,8 @@ typedef enum seg_status {
     SEG_EMISUSE = -8,     /**< A call made in the wrong state or order. */
     SEG_EEXISTS = -9,     /**< A name is already taken. */
     SEG_ELIMIT = -10,     /**< A size limit of the library was exceeded. */
-    SEG_EVERSION = -11    /**< A file of a newer format version. */
+    SEG_EVERSION = -11,   /**< A file of a newer format version. */
+    SEG_ECONVERGE = -12   /**< A fit did not converge; the message says why. */
 } seg_status;
 
 /**

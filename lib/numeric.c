@@ -1,0 +1,225 @@
+/* Special functions, the hypergeometric function and the optimiser. */
+#include <float.h>
+#include <string.h>
+
+#include "numeric.h"
+
+static const double PI = 3.14159265358979323846;
+
+double seg__digamma(double x)
+{
+    double r = 0;
+    if (x <= 0 && x == floor(x))
+        return NAN;
+    if (x < 0) /* reflection */
+        return seg__digamma(1 - x) - PI / tan(PI * x);
+    while (x < 6) {
+        r -= 1 / x;
+        x += 1;
+    }
+    double f = 1 / (x * x);
+    return r + log(x) - 0.5 / x -
+           f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 -
+                f * (1.0 / 132)))));
+}
+
+double seg__trigamma(double x)
+{
+    double r = 0;
+    while (x < 6) {
+        r += 1 / (x * x);
+        x += 1;
+    }
+    double f = 1 / (x * x);
+    return r + 1 / x + f / 2 +
+           f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30))));
+}
+
+static seg__dual dlog1m(seg__dual z) /* log(1 - z) */
+{
+    return dchain(z, log1p(-z.v), -1 / (1 - z.v));
+}
+
+bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
+                     seg__dual *out)
+{
+    if (!(z.v >= 0 && z.v < 1) || !isfinite(a.v) || !isfinite(b.v) ||
+        !isfinite(c.v) || c.v <= 0)
+        return false;
+    seg__dual ca = dsub(c, a), cb = dsub(c, b);
+    bool euler = fabs(ca.v * cb.v) < fabs(a.v * b.v);
+    seg__dual A = euler ? ca : a, B = euler ? cb : b;
+    seg__dual term = dc(1), sum = dc(1);
+    bool done = false;
+    for (int n = 0; n < 1000000; n++) {
+        seg__dual num = dmul(daddc(A, n), daddc(B, n));
+        seg__dual den = dscale(daddc(c, n), n + 1);
+        term = dmul(dmul(term, ddiv(num, den)), z);
+        sum = dadd(sum, term);
+        if (!isfinite(sum.v))
+            return false;
+        /* stop once the terms are negligible and shrinking */
+        if (fabs(term.v) <= DBL_EPSILON * 1e-2 * fabs(sum.v) &&
+            fabs((A.v + n) * (B.v + n) * z.v) < fabs((c.v + n) * (n + 1))) {
+            done = true;
+            break;
+        }
+        if (term.v == 0) {
+            done = true;
+            break;
+        }
+    }
+    if (!done || !(sum.v > 0))
+        return false;
+    seg__dual r = dlog(sum);
+    if (euler)
+        r = dadd(r, dmul(dsub(ca, b), dlog1m(z)));
+    *out = r;
+    return isfinite(r.v);
+}
+
+static double dot(const double *a, const double *b, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+static double max_abs(const double *a, int n)
+{
+    double m = 0;
+    for (int i = 0; i < n; i++)
+        m = fmax(m, fabs(a[i]));
+    return m;
+}
+
+seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
+                              int max_iter, double gtol)
+{
+    double g[SEG__NP], H[SEG__NP * SEG__NP], xn[SEG__NP], gn[SEG__NP];
+    double p[SEG__NP], s[SEG__NP], y[SEG__NP];
+    seg__opt_result res = {1, 0, NAN, NAN};
+    double fx = f(x, g, ctx);
+    if (!isfinite(fx)) {
+        res.status = 2;
+        return res;
+    }
+    memset(H, 0, sizeof H);
+    for (int i = 0; i < n; i++)
+        H[i * n + i] = 1;
+    bool scaled = false;
+    int stalls = 0;
+    for (int it = 0; it < max_iter; it++) {
+        res.iterations = it;
+        if (max_abs(g, n) < gtol) {
+            res.status = 0;
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            p[i] = 0;
+            for (int j = 0; j < n; j++)
+                p[i] -= H[i * n + j] * g[j];
+        }
+        double slope = dot(g, p, n);
+        if (!(slope < 0)) { /* not a descent direction: restart */
+            memset(H, 0, sizeof H);
+            for (int i = 0; i < n; i++) {
+                H[i * n + i] = 1;
+                p[i] = -g[i];
+            }
+            slope = dot(g, p, n);
+        }
+        /* in log-parameters a step of e^3 is already bold */
+        double big = max_abs(p, n), step = big > 3 ? 3 / big : 1;
+        double fn = NAN;
+        for (int k = 0; k < 60; k++) {
+            for (int i = 0; i < n; i++)
+                xn[i] = x[i] + step * p[i];
+            fn = f(xn, gn, ctx);
+            if (isfinite(fn) && fn <= fx + 1e-4 * step * slope)
+                break;
+            step *= 0.5;
+            fn = NAN;
+        }
+        if (!isfinite(fn)) {
+            /* no decrease possible along p: at a minimum to the precision
+             * of the arithmetic, or stuck */
+            res.status = max_abs(g, n) < sqrt(gtol) ? 0 : 2;
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            s[i] = xn[i] - x[i];
+            y[i] = gn[i] - g[i];
+        }
+        double sy = dot(s, y, n);
+        if (sy > 1e-300) {
+            if (!scaled) {
+                double yy = dot(y, y, n), k = sy / yy;
+                for (int i = 0; i < n * n; i++)
+                    H[i] *= k;
+                scaled = true;
+            }
+            double rho = 1 / sy, Hy[SEG__NP], yHy;
+            for (int i = 0; i < n; i++) {
+                Hy[i] = 0;
+                for (int j = 0; j < n; j++)
+                    Hy[i] += H[i * n + j] * y[j];
+            }
+            yHy = dot(y, Hy, n);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    H[i * n + j] += (1 + rho * yHy) * rho * s[i] * s[j] -
+                                    rho * (Hy[i] * s[j] + s[i] * Hy[j]);
+        }
+        stalls = fabs(fx - fn) <= 1e-16 * (1 + fabs(fx)) ? stalls + 1 : 0;
+        memcpy(x, xn, (size_t)n * sizeof *x);
+        memcpy(g, gn, (size_t)n * sizeof *g);
+        fx = fn;
+        if (stalls >= 5 && max_abs(g, n) < sqrt(gtol)) {
+            res.status = 0;
+            break;
+        }
+        res.iterations = it + 1;
+    }
+    res.value = fx;
+    res.grad_norm = max_abs(g, n);
+    return res;
+}
+
+bool seg__spd_inverse(double *m, int n)
+{
+    double L[SEG__NP * SEG__NP] = {0}, inv[SEG__NP * SEG__NP] = {0};
+    for (int j = 0; j < n; j++) {
+        double d = m[j * n + j];
+        for (int k = 0; k < j; k++)
+            d -= L[j * n + k] * L[j * n + k];
+        if (!(d > 0))
+            return false;
+        L[j * n + j] = sqrt(d);
+        for (int i = j + 1; i < n; i++) {
+            double v = m[i * n + j];
+            for (int k = 0; k < j; k++)
+                v -= L[i * n + k] * L[j * n + k];
+            L[i * n + j] = v / L[j * n + j];
+        }
+    }
+    /* solve L L^T X = I column by column */
+    for (int c = 0; c < n; c++) {
+        double yv[SEG__NP];
+        for (int i = 0; i < n; i++) {
+            double v = i == c;
+            for (int k = 0; k < i; k++)
+                v -= L[i * n + k] * yv[k];
+            yv[i] = v / L[i * n + i];
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            double v = yv[i];
+            for (int k = i + 1; k < n; k++)
+                v -= L[k * n + i] * inv[k * n + c];
+            inv[i * n + c] = v / L[i * n + i];
+        }
+    }
+    memcpy(m, inv, (size_t)(n * n) * sizeof *m);
+    return true;
+}

@@ -1,0 +1,165 @@
+/* Numerics for the customer-base models: dual numbers for exact gradients,
+ * special functions, the Gauss hypergeometric function, and an optimiser.
+ * Internal. */
+#ifndef SEGMENT_NUMERIC_H
+#define SEGMENT_NUMERIC_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SEG__NP 4 /* the most parameters a model has */
+
+/* A value with its partial derivatives with respect to up to SEG__NP
+ * parameters (forward-mode automatic differentiation): gradients are
+ * exact, not finite differences. */
+typedef struct seg__dual {
+    double v;
+    double d[SEG__NP];
+} seg__dual;
+
+static inline seg__dual dc(double v)
+{
+    seg__dual r = {v, {0, 0, 0, 0}};
+    return r;
+}
+
+static inline seg__dual dvar(double v, int i)
+{
+    seg__dual r = dc(v);
+    r.d[i] = 1;
+    return r;
+}
+
+static inline seg__dual dadd(seg__dual a, seg__dual b)
+{
+    for (int i = 0; i < SEG__NP; i++)
+        a.d[i] += b.d[i];
+    a.v += b.v;
+    return a;
+}
+
+static inline seg__dual dsub(seg__dual a, seg__dual b)
+{
+    for (int i = 0; i < SEG__NP; i++)
+        a.d[i] -= b.d[i];
+    a.v -= b.v;
+    return a;
+}
+
+static inline seg__dual dscale(seg__dual a, double k)
+{
+    for (int i = 0; i < SEG__NP; i++)
+        a.d[i] *= k;
+    a.v *= k;
+    return a;
+}
+
+static inline seg__dual daddc(seg__dual a, double k)
+{
+    a.v += k;
+    return a;
+}
+
+static inline seg__dual dmul(seg__dual a, seg__dual b)
+{
+    seg__dual r;
+    r.v = a.v * b.v;
+    for (int i = 0; i < SEG__NP; i++)
+        r.d[i] = a.d[i] * b.v + a.v * b.d[i];
+    return r;
+}
+
+static inline seg__dual ddiv(seg__dual a, seg__dual b)
+{
+    seg__dual r;
+    r.v = a.v / b.v;
+    for (int i = 0; i < SEG__NP; i++)
+        r.d[i] = (a.d[i] - r.v * b.d[i]) / b.v;
+    return r;
+}
+
+/* f(a) with f'(a) given */
+static inline seg__dual dchain(seg__dual a, double fv, double fprime)
+{
+    seg__dual r;
+    r.v = fv;
+    for (int i = 0; i < SEG__NP; i++)
+        r.d[i] = a.d[i] * fprime;
+    return r;
+}
+
+static inline seg__dual dlog(seg__dual a) { return dchain(a, log(a.v), 1 / a.v); }
+
+static inline seg__dual dexp(seg__dual a)
+{
+    double e = exp(a.v);
+    return dchain(a, e, e);
+}
+
+double seg__digamma(double x);
+double seg__trigamma(double x);
+
+static inline seg__dual dlgamma(seg__dual a)
+{
+    return dchain(a, lgamma(a.v), seg__digamma(a.v));
+}
+
+/* log(exp(a) + exp(b)) without overflow */
+static inline seg__dual dlogsumexp(seg__dual a, seg__dual b)
+{
+    if (b.v > a.v) {
+        seg__dual t = a;
+        a = b;
+        b = t;
+    }
+    if (b.v == -INFINITY)
+        return a;
+    double w = exp(b.v - a.v); /* weight of b */
+    seg__dual r;
+    r.v = a.v + log1p(w);
+    for (int i = 0; i < SEG__NP; i++)
+        r.d[i] = (a.d[i] + w * b.d[i]) / (1 + w);
+    return r;
+}
+
+/* log(exp(a) - exp(b)) for a > b */
+static inline seg__dual dlogdiffexp(seg__dual a, seg__dual b)
+{
+    double w = exp(b.v - a.v);
+    seg__dual r;
+    r.v = a.v + log1p(-w);
+    for (int i = 0; i < SEG__NP; i++)
+        r.d[i] = (a.d[i] - w * b.d[i]) / (1 - w);
+    return r;
+}
+
+/* log of the Gauss hypergeometric function 2F1(a, b; c; z) for
+ * 0 <= z < 1, choosing between the series and its Euler transform
+ * (1-z)^(c-a-b) 2F1(c-a, c-b; c; z), whichever has the smaller terms, so
+ * that large parameters (a customer with hundreds of purchases) neither
+ * overflow nor lose the result. Returns false if it does not converge or
+ * the result is not finite. */
+bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
+                     seg__dual *out);
+
+/* Minimise f over x in R^n (n <= SEG__NP) by BFGS with a backtracking
+ * line search. f returns the value and writes the gradient; a non-finite
+ * value means "outside the domain". */
+typedef double (*seg__objective)(const double *x, double *grad, void *ctx);
+
+typedef struct seg__opt_result {
+    int status;        /* 0 converged, 1 iteration limit, 2 line search failed */
+    int iterations;
+    double value;
+    double grad_norm;  /* max |gradient| at the end */
+} seg__opt_result;
+
+seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
+                              int max_iter, double gtol);
+
+/* Invert a symmetric positive definite n x n matrix (row-major) in place.
+ * Returns false if it is not positive definite. */
+bool seg__spd_inverse(double *m, int n);
+
+#endif

@@ -246,7 +246,9 @@ int seg__write_atomic(const seg__errbuf *err, const char *path,
 int seg__model_error(const seg_model *m, int code, const char *fmt, ...)
     SEG__PRINTF(3, 4);
 /* Built-in model classes, registered at first use of the registry. */
-extern const seg_model_class seg__rfm_class;
+extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
+    seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,
+    seg__clv_class;
 
 /* Copy a public options struct that starts with a size field: fields beyond
  * the caller's size keep the defaults already in *dst. */

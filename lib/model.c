@@ -30,7 +30,9 @@ static kind **g_kinds;
 static size_t g_nkinds, g_capkinds;
 static once_flag g_once = ONCE_FLAG_INIT;
 
-static const seg_model_class *const builtins[] = {&seg__rfm_class};
+static const seg_model_class *const builtins[] = {
+    &seg__rfm_class,   &seg__bgnbd_class, &seg__mbgnbd_class, &seg__pnbd_class,
+    &seg__bgbb_class,  &seg__gg_class,    &seg__clv_class};
 
 static void kind_free(kind *k)
 {
@@ -1009,5 +1011,137 @@ int seg_model_load(seg_model **out, const char *path)
     else
         rc = load_text(out, path, data, len);
     seg__free(data);
+    return rc;
+}
+
+/* ---- results and evaluation ---- */
+
+const char *seg_model_result_name(const seg_model *m, size_t i)
+{
+    if (!m || !m->fitted || !m->k->cls.result_name)
+        return NULL;
+    return m->k->cls.result_name(m->state, i, m->k->user_data);
+}
+
+int seg_model_result(const seg_model *m, const char *name, double *out)
+{
+    if (!m || !name || !out)
+        return seg__model_error(m, SEG_EINVAL, "NULL argument");
+    if (!m->fitted)
+        return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
+                                m->name);
+    int rc = m->k->cls.result ? m->k->cls.result(m->state, name, out,
+                                                  m->k->user_data)
+                              : SEG_ENOTFOUND;
+    if (rc == SEG_ENOTFOUND)
+        return seg__model_error(m, rc, "model '%s' has no result '%s'",
+                                m->name, name);
+    return rc;
+}
+
+int seg_model_eval(const seg_model *m, const char *quantity,
+                   const double *args, size_t n_args, double *out)
+{
+    if (!m || !quantity || !out || (n_args && !args))
+        return seg__model_error(m, SEG_EINVAL, "NULL argument");
+    if (!m->fitted)
+        return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
+                                m->name);
+    if (!m->k->cls.eval)
+        return seg__model_error(m, SEG_ENOTFOUND, "model '%s' evaluates no "
+                                "quantities", m->name);
+    seg__errbuf_clear(&m->err);
+    int rc = m->k->cls.eval(m->state, m, quantity, args, n_args, out,
+                            m->k->user_data);
+    if (rc && !seg__errbuf_has(&m->err))
+        seg__model_error(m, rc, "model '%s': %s: %s", m->name, quantity,
+                         seg_strerror(rc));
+    return rc;
+}
+
+static const char *col_param(const seg_model *m, const char *param,
+                             const char *def)
+{
+    const char *v;
+    return seg_model_get_str(m, param, &v) == SEG_OK && *v ? v : def;
+}
+
+int seg_model_holdout(const seg_model *m, const seg_dataset *ds, int format,
+                      seg_write_fn write, void *user_data)
+{
+    if (!m || !ds || !write)
+        return seg__model_error(m, SEG_EINVAL, "NULL argument");
+    if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
+        return seg__model_error(m, SEG_EINVAL, "unknown format %d", format);
+    if (!m->fitted)
+        return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
+                                m->name);
+    const char *cols[5] = {col_param(m, "x_column", "frequency"),
+                           col_param(m, "t_x_column", "t_x"),
+                           col_param(m, "T_column", "T"), "holdout_orders",
+                           "holdout_length"};
+    size_t n = seg_dataset_customer_count(ds);
+    double *v[5] = {NULL};
+    int rc = SEG_OK;
+    for (int c = 0; c < 5 && !rc; c++) {
+        v[c] = seg__malloc((n ? n : 1) * sizeof **v);
+        if (!v[c])
+            rc = seg__nomem(&m->err);
+        else if ((rc = seg_dataset_copy_f64(ds, cols[c], v[c], n)) != SEG_OK)
+            seg__model_error(m, rc, "holdout: %s", seg_dataset_errmsg(ds));
+    }
+    enum { B = 8 };
+    double cnt[B + 1] = {0}, pred[B + 1] = {0}, act[B + 1] = {0}, mae = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (isnan(v[0][i]) || isnan(v[3][i]))
+            continue; /* no calibration purchase: not predicted */
+        double args[4] = {v[4][i], v[0][i], v[1][i], v[2][i]}, e;
+        rc = seg_model_eval(m, "expected", args, 4, &e);
+        if (rc)
+            break;
+        int b = v[0][i] >= 7 ? 7 : (int)v[0][i];
+        cnt[b]++, pred[b] += e, act[b] += v[3][i];
+        cnt[B]++, pred[B] += e, act[B] += v[3][i];
+        mae += fabs(e - v[3][i]);
+    }
+    seg__buf out = {NULL, 0, 0};
+    bool json = format == SEG_FORMAT_JSON;
+    if (!rc)
+        rc = seg__buf_append(&out, json ? "{\"rows\":[\n" :
+                             "frequency,customers,predicted,actual\n",
+                             json ? 10 : 37) ? SEG_ENOMEM : SEG_OK;
+    for (int b = 0; b <= B && !rc; b++) {
+        if (b < B && cnt[b] == 0)
+            continue;
+        char label[8], line[256], p[40], a[40];
+        snprintf(label, sizeof label, "%s", b == B ? "total" : b == 7 ? "7+" : "");
+        if (b < 7)
+            snprintf(label, sizeof label, "%d", b);
+        seg__format_f64(p, cnt[b] ? pred[b] / cnt[b] : 0);
+        seg__format_f64(a, cnt[b] ? act[b] / cnt[b] : 0);
+        int len = json ? snprintf(line, sizeof line,
+                                  "%s{\"frequency\":\"%s\",\"customers\":%.0f,"
+                                  "\"predicted\":%s,\"actual\":%s}",
+                                  out.len > 10 ? ",\n" : "", label, cnt[b], p, a)
+                       : snprintf(line, sizeof line, "%s,%.0f,%s,%s\n", label,
+                                  cnt[b], p, a);
+        if (seg__buf_append(&out, line, (size_t)len))
+            rc = SEG_ENOMEM;
+    }
+    if (!rc) {
+        char line[128], e[40];
+        seg__format_f64(e, cnt[B] ? mae / cnt[B] : 0);
+        int len = json ? snprintf(line, sizeof line, "\n],\"mae\":%s}\n", e)
+                       : snprintf(line, sizeof line, "mae,%.0f,%s,\n", cnt[B], e);
+        if (seg__buf_append(&out, line, (size_t)len))
+            rc = SEG_ENOMEM;
+    }
+    if (rc == SEG_ENOMEM)
+        seg__nomem(&m->err);
+    if (!rc && write(out.data, out.len, user_data) != 0)
+        rc = seg__model_error(m, SEG_EIO, "holdout: the writer stopped");
+    seg__buf_free(&out);
+    for (int c = 0; c < 5; c++)
+        seg__free(v[c]);
     return rc;
 }

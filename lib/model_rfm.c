@@ -517,4 +517,7 @@ const seg_model_class seg__rfm_class = {
     rfm_score,
     rfm_save,
     rfm_load,
+    NULL,
+    NULL,
+    NULL,
 };

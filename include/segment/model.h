@@ -305,6 +305,75 @@ SEG_API int seg_model_save(const seg_model *m, const char *path);
  */
 SEG_API int seg_model_load(seg_model **out, const char *path);
 
+/**
+ * Name of the i-th result of a fit: for the customer-base models the
+ * parameters (`r`, `alpha` ...), their standard errors (`se.r` ...),
+ * `loglik`, `iterations`, `grad_norm`, `converged`, `customers` and
+ * `rows` (distinct histories fitted).
+ * @param m a fitted model.
+ * @param i index from 0.
+ * @return the name, borrowed from @p m; NULL past the last, or if the model
+ *         is not fitted or has no results.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_model_result_name(const seg_model *m, size_t i);
+
+/**
+ * Value of a fit result.
+ * @param m a fitted model.
+ * @param name a name from seg_model_result_name().
+ * @param[out] out the value.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_EMISUSE if not fitted;
+ *         #SEG_ENOTFOUND for an unknown name.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_result(const seg_model *m, const char *name,
+                             double *out);
+
+/**
+ * Evaluate a named quantity of a fitted model for given arguments, for
+ * example the customer-base models' `"p_alive"` (x, t_x, T),
+ * `"expected"` (t, x, t_x, T), `"expected_unconditional"` (t) and `"pmf"`
+ * (t, n), as listed in docs/clv.md.
+ * @param m a fitted model.
+ * @param quantity the quantity's name.
+ * @param args its arguments.
+ * @param n_args their number.
+ * @param[out] out the value.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments or a wrong number of
+ *         arguments; #SEG_EMISUSE if not fitted; #SEG_ENOTFOUND for a
+ *         quantity the model does not have; #SEG_ERANGE for arguments out
+ *         of their domain (t_x > T, negative counts, non-finite values).
+ * @note Thread-safe for concurrent readers.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_eval(const seg_model *m, const char *quantity,
+                           const double *args, size_t n_args, double *out);
+
+/**
+ * Compare a purchase model's predictions for a holdout period with what
+ * happened. For every customer with calibration features (`frequency`,
+ * `t_x`, `T`, or the model's columns) and holdout columns
+ * (`holdout_orders`, `holdout_length`, from seg_dataset_compute_features()
+ * with a holdout), the model predicts the purchases in the holdout; the
+ * table groups customers by calibration frequency (0..6 and "7+") with the
+ * customer count, the mean predicted and mean actual purchases, then a
+ * total row, and the mean absolute error per customer.
+ * @param m a fitted purchase model (bgnbd, mbgnbd, pareto_nbd, clv).
+ * @param ds a dataset with calibration and holdout features.
+ * @param format #SEG_FORMAT_CSV or #SEG_FORMAT_JSON.
+ * @param write receives the table.
+ * @param user_data passed to @p write.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_EMISUSE if not fitted;
+ *         #SEG_ENOTFOUND if @p m has no "expected" quantity or @p ds lacks
+ *         a column; #SEG_EIO if @p write stopped; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_model_holdout(const seg_model *m, const seg_dataset *ds,
+                              int format, seg_write_fn write,
+                              void *user_data);
+
 /** @} */
 
 /** @name Registry and plug-ins
@@ -359,6 +428,15 @@ typedef struct seg_model_class {
                 void *write_user_data, void *user_data);
     /** Optional: restore the state from what @c save wrote. */
     int (*load)(void *state, seg_model *m, const char *text, size_t len,
+                void *user_data);
+    /** Optional: the name of the i-th fit result, NULL past the last. */
+    const char *(*result_name)(void *state, size_t i, void *user_data);
+    /** Optional: the value of a fit result. */
+    int (*result)(void *state, const char *name, double *out,
+                  void *user_data);
+    /** Optional: evaluate a named quantity of the fitted model. */
+    int (*eval)(void *state, const seg_model *m, const char *quantity,
+                const double *args, size_t n_args, double *out,
                 void *user_data);
 } seg_model_class;
 

@@ -549,7 +549,9 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
         spec[R_KIND] = guess(&h, c_kind);
         spec[R_VALUE] = spec[R_KIND] ? guess(&h, c_value) : NULL;
     }
-    if (!spec[R_ID]) {
+    if (o->row_ids)
+        spec[R_ID] = NULL;
+    else if (!spec[R_ID]) {
         rc = seg__error(rd->err, SEG_EINVAL,
                         "%s: no customer id column: set id_column (--map "
                         "id=COLUMN)", rd->name);
@@ -571,7 +573,41 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
                         events ? "events" : "transactions");
         goto out;
     }
-    if (n_attrs) {
+    if (o->all_attributes) {
+        if (!o->has_header) {
+            rc = seg__error(rd->err, SEG_EINVAL, "%s: all_attributes needs "
+                            "a header", rd->name);
+            goto out;
+        }
+        n_attrs = 0;
+        for (size_t i = 0; i < h.n; i++) {
+            bool role = false;
+            for (int r = 0; r < R_N; r++)
+                role = role || (has[r] && col[r] == i);
+            n_attrs += !role;
+        }
+        attrs = seg__calloc(n_attrs ? n_attrs : 1, sizeof *attrs);
+        if (!attrs) {
+            rc = seg__nomem(rd->err);
+            goto out;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < h.n; i++) {
+            bool role = false;
+            for (int r = 0; r < R_N; r++)
+                role = role || (has[r] && col[r] == i);
+            if (role)
+                continue;
+            if (!*h.names[i] || !seg__utf8_valid(h.names[i],
+                                                 strlen(h.names[i]))) {
+                rc = seg__error(rd->err, SEG_EPARSE, "%s:1:%zu: a column "
+                                "without a valid name", rd->name, i + 1);
+                goto out;
+            }
+            attrs[k].name = h.names[i];
+            attrs[k++].col = i;
+        }
+    } else if (n_attrs) {
         attrs = seg__calloc(n_attrs, sizeof *attrs);
         if (!attrs) {
             rc = seg__nomem(rd->err);
@@ -605,6 +641,7 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
     size_t last_id_n = 0;
     seg__buf last_id_buf = {NULL, 0, 0};
     uint32_t last_row = 0;
+    size_t record_no = 0;
     char ex[64];
     for (;;) {
         rc = next_record(rd);
@@ -616,13 +653,22 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
             break;
         rc = SEG_OK;
         size_t ln = rd->rec_line;
+        record_no++;
         if (rd->nfields < need) {
             rc = rd_error(rd, SEG_EPARSE, ln, rd->nfields + 1,
                           "expected at least %zu fields, found %zu", need,
                           rd->nfields);
             break;
         }
-        const field *fid = &rd->fields[col[R_ID]];
+        field rowid;
+        char rowbuf[24];
+        if (o->row_ids) {
+            rowid.p = rowbuf;
+            rowid.n = (size_t)snprintf(rowbuf, sizeof rowbuf, "%zu",
+                                       record_no);
+            rowid.in_scratch = false;
+        }
+        const field *fid = o->row_ids ? &rowid : &rd->fields[col[R_ID]];
         uint32_t row;
         if (last_id && fid->n == last_id_n &&
             memcmp(fid->p, last_id, last_id_n) == 0) {

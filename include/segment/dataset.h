@@ -263,6 +263,13 @@ typedef struct seg_csv_options {
     const char *value_column;  /**< Event value column (optional). */
     const char *const *attribute_columns; /**< Attribute columns, or NULL. */
     size_t n_attribute_columns; /**< Number of @c attribute_columns. */
+    /** 1: there is no id column; customers are the data rows, numbered
+     *  "1", "2", ... (summary files such as donations.csv). Default 0. */
+    int row_ids;
+    /** 1: every column that has no role becomes an attribute column, named
+     *  by the header (summary files: x, t_x, T, weights ...). Needs a
+     *  header. Default 0. */
+    int all_attributes;
 } seg_csv_options;
 
 /**

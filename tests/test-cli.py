@@ -143,5 +143,52 @@ class Score(unittest.TestCase):
             os.unlink(f.name)
 
 
+class Fit(unittest.TestCase):
+    def test_fit_summary_json(self):
+        import json
+        p = run("fit", os.path.join(DATA, "donations.csv"), "--summary",
+                "--model", "bgbb", "--set", "weight_column=weights", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(out["model"], "bgbb")
+        self.assertAlmostEqual(out["parameters"]["alpha"], 1.204, 3)
+        self.assertAlmostEqual(out["parameters"]["delta"], 2.783, 3)
+        self.assertGreater(out["standard_errors"]["gamma"], 0)
+        self.assertTrue(out["converged"])
+        self.assertAlmostEqual(out["loglik"], -33225.6, 1)
+
+    def test_fit_transactions(self):
+        import json
+        p = run("fit", SAMPLE, *Score.ARGS, "--model", "pareto_nbd", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertAlmostEqual(out["parameters"]["beta"], 11.669, 3)
+        self.assertAlmostEqual(out["loglik"], -9595.0, 1)
+
+    def test_holdout(self):
+        p = run("holdout", SAMPLE, "--no-header", "--map", "id=2",
+                "--map", "time=3", "--map", "amount=5", "--as-of",
+                "1998-06-30", "--holdout-from", "1997-10-01",
+                "--time-unit", "week", "--model", "bgnbd")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "frequency,customers,predicted,actual")
+        self.assertTrue(lines[-2].startswith("total,2357,"))
+        self.assertTrue(lines[-1].startswith("mae,2357,"))
+        p = run("holdout", SAMPLE, *Score.ARGS, "--model", "bgnbd")
+        self.assertEqual(p.returncode, 1)
+
+    def test_fit_bad_data_exits_2(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv",
+                                         delete=False) as f:
+            f.write("frequency,t_x,T\n2,40,38\n")
+        try:
+            p = run("fit", f.name, "--summary", "--model", "bgnbd")
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("t_x greater than T", p.stderr)
+        finally:
+            os.unlink(f.name)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -2,6 +2,7 @@
  *
  * Exit codes: 0 success, 1 usage error, 2 bad input (the library's message
  * is printed on stderr). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,12 @@ static const char usage[] =
     "  score DATA.csv --model KIND [--set KEY=VALUE ...]\n"
     "        [--save-model FILE | --load-model FILE]\n"
     "                      fit (or load) a model, print features and scores\n"
+    "  fit DATA.csv --model KIND [--set KEY=VALUE ...] [--summary] [--json]\n"
+    "                      fit a model and print its parameters, standard\n"
+    "                      errors, log-likelihood and convergence\n"
+    "  holdout DATA.csv --model KIND --holdout-from DATE [--as-of DATE]\n"
+    "                      fit on the calibration period and compare the\n"
+    "                      predicted holdout purchases with the actual ones\n"
     "  models              list the models and their parameters\n"
     "\n"
     "options of features and score:\n"
@@ -40,6 +47,10 @@ static const char usage[] =
     "  --set KEY=VALUE       set a model parameter (repeatable)\n"
     "  --save-model FILE     save the fitted model\n"
     "  --load-model FILE     score with a saved model instead of fitting\n"
+    "  --summary             DATA.csv is a summary, one row per customer (or\n"
+    "                        group) with columns such as x, t_x, T and weights:\n"
+    "                        every column is loaded, no features are computed\n"
+    "  --json                fit: print one JSON object\n"
     "\n"
     "  --help                show this help\n"
     "  --version             show the version\n"
@@ -82,6 +93,7 @@ typedef struct cli {
     const char *model, *save, *load;
     const char **sets;
     size_t n_sets;
+    int summary, json;
 } cli;
 
 static int parse_args(int argc, char **argv, cli *c, int scoring)
@@ -102,6 +114,12 @@ static int parse_args(int argc, char **argv, cli *c, int scoring)
         int takes = 1;
         if (strcmp(a, "--no-header") == 0) {
             c->csv.has_header = 0;
+            takes = 0;
+        } else if (scoring && strcmp(a, "--summary") == 0) {
+            c->summary = 1;
+            takes = 0;
+        } else if (scoring && strcmp(a, "--json") == 0) {
+            c->json = 1;
             takes = 0;
         } else if (a[0] == '-' && a[1] == '-' && !v) {
             rc = usage_error("option %s needs a value", a);
@@ -201,6 +219,10 @@ static int parse_args(int argc, char **argv, cli *c, int scoring)
         rc = usage_error("%s", "--set changes a model, so it cannot be used "
                                "with --load-model");
     c->csv.attribute_columns = c->attrs;
+    if (c->summary) {
+        c->csv.all_attributes = 1;
+        c->csv.row_ids = c->csv.id_column == NULL;
+    }
     return rc;
 }
 
@@ -213,7 +235,7 @@ static int load_dataset(cli *c, seg_dataset **out)
         return EXIT_INPUT;
     }
     if (seg_dataset_load_csv(ds, c->path, &c->csv) != SEG_OK ||
-        seg_dataset_compute_features(ds, &c->fo) != SEG_OK) {
+        (!c->summary && seg_dataset_compute_features(ds, &c->fo) != SEG_OK)) {
         fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
         seg_dataset_free(ds);
         return EXIT_INPUT;
@@ -325,6 +347,105 @@ static int cmd_score(int argc, char **argv)
     return rc;
 }
 
+static void json_number(double v)
+{
+    if (isfinite(v))
+        printf("%.17g", v);
+    else
+        printf("null");
+}
+
+static int cmd_fit(int argc, char **argv)
+{
+    cli c = {0};
+    seg_dataset *ds = NULL;
+    seg_model *m = NULL;
+    int rc = parse_args(argc, argv, &c, 1);
+    if (rc == 0 && c.load)
+        rc = usage_error("%s", "fit: --load-model does not fit");
+    if (rc == 0)
+        rc = load_dataset(&c, &ds);
+    if (rc == 0)
+        rc = make_model(&c, ds, &m);
+    if (rc == 0) {
+        const char *name;
+        size_t np = 0;
+        /* parameters first, then their standard errors, then the rest */
+        if (c.json)
+            printf("{\"model\":\"%s\",\"parameters\":{", seg_model_kind(m));
+        for (int pass = 0; pass < 3; pass++) {
+            if (c.json && pass == 1)
+                printf("},\"standard_errors\":{");
+            if (c.json && pass == 2)
+                printf("}");
+            np = 0;
+            for (size_t i = 0; (name = seg_model_result_name(m, i)); i++) {
+                const char *se = strstr(name, "se.");
+                const char *base = se ? se + 3 : name;
+                int kind = se ? 1 : (strchr(name, '.') == NULL &&
+                                     strcmp(name, "loglik") != 0 &&
+                                     strcmp(name, "iterations") != 0 &&
+                                     strcmp(name, "grad_norm") != 0 &&
+                                     strcmp(name, "converged") != 0 &&
+                                     strcmp(name, "customers") != 0 &&
+                                     strcmp(name, "rows") != 0)
+                                        ? 0
+                                        : 2;
+                if (se && se != name)
+                    kind = 2; /* spend.se.p: keep under its full name */
+                if (kind != pass)
+                    continue;
+                double v;
+                seg_model_result(m, name, &v);
+                if (c.json) {
+                    printf("%s\"%s\":", np || pass == 2 ? "," : "",
+                           pass == 1 ? base : name);
+                    if (pass == 2 && strcmp(name, "converged") == 0)
+                        printf("%s", v != 0 ? "true" : "false");
+                    else
+                        json_number(v);
+                } else {
+                    printf("%-16s %.10g\n", name, v);
+                }
+                np++;
+            }
+        }
+        if (c.json)
+            printf("}\n");
+        if (fflush(stdout) != 0)
+            rc = EXIT_INPUT;
+    }
+    seg_model_free(m);
+    seg_dataset_free(ds);
+    cli_free(&c);
+    return rc;
+}
+
+static int cmd_holdout(int argc, char **argv)
+{
+    cli c = {0};
+    seg_dataset *ds = NULL;
+    seg_model *m = NULL;
+    int rc = parse_args(argc, argv, &c, 1);
+    if (rc == 0 && c.fo.holdout_from == SEG_TIME_NONE)
+        rc = usage_error("%s", "holdout: --holdout-from DATE is needed");
+    if (rc == 0 && c.summary)
+        rc = usage_error("%s", "holdout: needs transactions, not --summary");
+    if (rc == 0)
+        rc = load_dataset(&c, &ds);
+    if (rc == 0)
+        rc = make_model(&c, ds, &m);
+    if (rc == 0 &&
+        seg_model_holdout(m, ds, c.format, write_stdout, NULL) != SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_model_errmsg(m));
+        rc = EXIT_INPUT;
+    }
+    seg_model_free(m);
+    seg_dataset_free(ds);
+    cli_free(&c);
+    return rc;
+}
+
 static int cmd_models(void)
 {
     static const char *const types[] = {"", "number", "integer", "text"};
@@ -370,5 +491,9 @@ int main(int argc, char **argv)
         return cmd_score(argc - 2, argv + 2);
     if (strcmp(argv[1], "models") == 0)
         return cmd_models();
+    if (strcmp(argv[1], "fit") == 0)
+        return cmd_fit(argc - 2, argv + 2);
+    if (strcmp(argv[1], "holdout") == 0)
+        return cmd_holdout(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", argv[1]);
 }

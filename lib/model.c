@@ -1066,16 +1066,11 @@ static const char *col_param(const seg_model *m, const char *param,
     return seg_model_get_str(m, param, &v) == SEG_OK && *v ? v : def;
 }
 
-int seg_model_holdout(const seg_model *m, const seg_dataset *ds, int format,
-                      seg_write_fn write, void *user_data)
+static int holdout_report(const seg_model *m, const seg_dataset *ds,
+                          int format, seg_write_fn write, void *user_data)
 {
-    if (!m || !ds || !write)
-        return seg__model_error(m, SEG_EINVAL, "NULL argument");
-    if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
-        return seg__model_error(m, SEG_EINVAL, "unknown format %d", format);
-    if (!m->fitted)
-        return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
-                                m->name);
+    if (!ds)
+        return seg__model_error(m, SEG_EINVAL, "holdout: dataset is NULL");
     const char *cols[5] = {col_param(m, "x_column", "frequency"),
                            col_param(m, "t_x_column", "t_x"),
                            col_param(m, "T_column", "T"), "holdout_orders",
@@ -1097,6 +1092,9 @@ int seg_model_holdout(const seg_model *m, const seg_dataset *ds, int format,
             continue; /* no calibration purchase: not predicted */
         double args[4] = {v[4][i], v[0][i], v[1][i], v[2][i]}, e;
         rc = seg_model_eval(m, "expected", args, 4, &e);
+        if (rc == SEG_ENOTFOUND)
+            rc = seg__model_error(m, rc, "model '%s' has no holdout report: "
+                                  "it predicts no purchases", m->name);
         if (rc)
             break;
         int b = v[0][i] >= 7 ? 7 : (int)v[0][i];
@@ -1143,5 +1141,30 @@ int seg_model_holdout(const seg_model *m, const seg_dataset *ds, int format,
     seg__buf_free(&out);
     for (int c = 0; c < 5; c++)
         seg__free(v[c]);
+    return rc;
+}
+
+int seg_model_report(const seg_model *m, const seg_dataset *ds,
+                     const char *report, int format, seg_write_fn write,
+                     void *user_data)
+{
+    if (!m || !report || !write)
+        return seg__model_error(m, SEG_EINVAL, "NULL argument");
+    if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
+        return seg__model_error(m, SEG_EINVAL, "unknown format %d", format);
+    if (!m->fitted)
+        return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
+                                m->name);
+    seg__errbuf_clear(&m->err);
+    int rc = SEG_ENOTFOUND;
+    if (m->k->cls.report)
+        rc = m->k->cls.report(m->state, m, ds, report, format, write,
+                              user_data, m->k->user_data);
+    if (rc == SEG_ENOTFOUND && !seg__errbuf_has(&m->err) &&
+        strcmp(report, "holdout") == 0)
+        return holdout_report(m, ds, format, write, user_data);
+    if (rc && !seg__errbuf_has(&m->err))
+        seg__model_error(m, rc, "model '%s' has no report '%s'", m->name,
+                         report);
     return rc;
 }

@@ -1108,7 +1108,7 @@ static int clv_load(void *state, seg_model *m, const char *text, size_t len,
         sizeof(seg_model_class), name, desc, params,                         \
         sizeof params / sizeof *params, sizeof(seg_param_def), create,       \
         clv_destroy, clv_fit, clv_score, clv_save, clv_load,                 \
-        clv_result_name, clv_result, clv_eval}
+        clv_result_name, clv_result, clv_eval, NULL}
 
 CLASS(seg__bgnbd_class, "bgnbd",
       "BG/NBD purchase and dropout model (Fader, Hardie and Lee 2005)",

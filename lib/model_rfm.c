@@ -520,4 +520,5 @@ const seg_model_class seg__rfm_class = {
     NULL,
     NULL,
     NULL,
+    NULL,
 };

@@ -538,7 +538,7 @@ static void test_holdout_table(void **state)
     assert_ok(seg_model_fit(m, ds));
     assert_near(res(m, "r"), 0.243, DIGITS3); /* the calibration period */
     char *s = NULL;
-    assert_ok(seg_model_holdout(m, ds, SEG_FORMAT_CSV, collect, &s));
+    assert_ok(seg_model_report(m, ds, "holdout", SEG_FORMAT_CSV, collect, &s));
     assert_non_null(strstr(s, "frequency,customers,predicted,actual\n0,1411,"));
     assert_non_null(strstr(s, "\n7+,"));
     char *total = strstr(s, "\ntotal,2357,");
@@ -561,13 +561,13 @@ static void test_holdout_table(void **state)
     assert_non_null(strstr(s, "\nmae,2357,"));
     free(s);
     s = NULL;
-    assert_ok(seg_model_holdout(m, ds, SEG_FORMAT_JSON, collect, &s));
+    assert_ok(seg_model_report(m, ds, "holdout", SEG_FORMAT_JSON, collect, &s));
     assert_non_null(strstr(s, "\"mae\":"));
     free(s);
     seg_model *rfm;
     assert_ok(seg_model_new(&rfm, "rfm"));
     assert_ok(seg_model_fit(rfm, ds));
-    assert_int_equal(seg_model_holdout(rfm, ds, SEG_FORMAT_CSV, collect, &s),
+    assert_int_equal(seg_model_report(rfm, ds, "holdout", SEG_FORMAT_CSV, collect, &s),
                      SEG_ENOTFOUND);
     seg_model_free(rfm);
     seg_model_free(m);

@@ -436,7 +436,7 @@ static int cmd_holdout(int argc, char **argv)
     if (rc == 0)
         rc = make_model(&c, ds, &m);
     if (rc == 0 &&
-        seg_model_holdout(m, ds, c.format, write_stdout, NULL) != SEG_OK) {
+        seg_model_report(m, ds, "holdout", c.format, write_stdout, NULL) != SEG_OK) {
         fprintf(stderr, "segment: %s\n", seg_model_errmsg(m));
         rc = EXIT_INPUT;
     }

@@ -352,27 +352,34 @@ SEG_API int seg_model_eval(const seg_model *m, const char *quantity,
                            const double *args, size_t n_args, double *out);
 
 /**
- * Compare a purchase model's predictions for a holdout period with what
- * happened. For every customer with calibration features (`frequency`,
- * `t_x`, `T`, or the model's columns) and holdout columns
- * (`holdout_orders`, `holdout_length`, from seg_dataset_compute_features()
- * with a holdout), the model predicts the purchases in the holdout; the
- * table groups customers by calibration frequency (0..6 and "7+") with the
- * customer count, the mean predicted and mean actual purchases, then a
- * total row, and the mean absolute error per customer.
- * @param m a fitted purchase model (bgnbd, mbgnbd, pareto_nbd, clv).
- * @param ds a dataset with calibration and holdout features.
+ * Write a named report of a fitted model as a table:
+ * - `"holdout"` (purchase models: bgnbd, mbgnbd, pareto_nbd, clv):
+ *   predictions for a holdout period against what happened. For every
+ *   customer with calibration features (the model's x, t_x and T columns)
+ *   and holdout columns (`holdout_orders`, `holdout_length`, from
+ *   seg_dataset_compute_features() with a holdout), the model predicts the
+ *   purchases in the holdout; the table groups customers by calibration
+ *   frequency (0..6 and "7+") with the count, the mean predicted and mean
+ *   actual purchases, then a total row, then the mean absolute error per
+ *   customer.
+ * - `"profile"` (kmeans): per cluster its size and centroid in the
+ *   features' original units; @p ds is not used and may be NULL.
+ * - `"silhouette"` (kmeans): for k from 2 to the model's k_max, the mean
+ *   silhouette of a seeded sample of @p ds, to choose k.
+ * @param m a fitted model.
+ * @param ds the dataset the report reads, where it reads one.
+ * @param report the report's name.
  * @param format #SEG_FORMAT_CSV or #SEG_FORMAT_JSON.
  * @param write receives the table.
  * @param user_data passed to @p write.
  * @return #SEG_OK; #SEG_EINVAL; #SEG_EMISUSE if not fitted;
- *         #SEG_ENOTFOUND if @p m has no "expected" quantity or @p ds lacks
- *         a column; #SEG_EIO if @p write stopped; #SEG_ENOMEM.
+ *         #SEG_ENOTFOUND for a report the model does not have or a column
+ *         @p ds lacks; #SEG_EIO if @p write stopped; #SEG_ENOMEM.
  * @since 0.1.0
  */
-SEG_API int seg_model_holdout(const seg_model *m, const seg_dataset *ds,
-                              int format, seg_write_fn write,
-                              void *user_data);
+SEG_API int seg_model_report(const seg_model *m, const seg_dataset *ds,
+                             const char *report, int format,
+                             seg_write_fn write, void *user_data);
 
 /** @} */
 
@@ -438,6 +445,11 @@ typedef struct seg_model_class {
     int (*eval)(void *state, const seg_model *m, const char *quantity,
                 const double *args, size_t n_args, double *out,
                 void *user_data);
+    /** Optional: write a named report (return #SEG_ENOTFOUND for names it
+     *  does not know). */
+    int (*report)(void *state, const seg_model *m, const seg_dataset *ds,
+                  const char *report, int format, seg_write_fn write,
+                  void *write_user_data, void *user_data);
 } seg_model_class;
 
 /**

@@ -245,6 +245,16 @@ int seg__write_atomic(const seg__errbuf *err, const char *path,
 /* ---- models (model.c) ---- */
 int seg__model_error(const seg_model *m, int code, const char *fmt, ...)
     SEG__PRINTF(3, 4);
+/* A model's parameter by name (NaN or "" if it has none of that type). */
+double seg__param_num(const seg_model *m, const char *name);
+const char *seg__param_str(const seg_model *m, const char *name);
+/* A copy of a numeric column (customer count values), or NULL with *rc set
+ * and the model's message explaining. */
+double *seg__model_column(const seg_model *m, const seg_dataset *ds,
+                          const char *col, int *rc);
+/* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */
+int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
+                   const char *what, const double *num, const char **labels);
 /* Built-in model classes, registered at first use of the registry. */
 extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
     seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,

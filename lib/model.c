@@ -1168,3 +1168,58 @@ int seg_model_report(const seg_model *m, const seg_dataset *ds,
                          report);
     return rc;
 }
+
+/* ---- helpers for the built-in models ---- */
+
+double seg__param_num(const seg_model *m, const char *name)
+{
+    size_t i;
+    for (i = 0; i < m->k->n_params; i++)
+        if (strcmp(m->k->params[i].name, name) == 0)
+            return m->k->params[i].type == SEG_PARAM_STR ? NAN : m->num[i];
+    return NAN;
+}
+
+const char *seg__param_str(const seg_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->k->n_params; i++)
+        if (strcmp(m->k->params[i].name, name) == 0)
+            return m->k->params[i].type == SEG_PARAM_STR ? m->str[i] : "";
+    return "";
+}
+
+double *seg__model_column(const seg_model *m, const seg_dataset *ds,
+                          const char *col, int *rc)
+{
+    size_t n = seg_dataset_customer_count(ds);
+    double *v = seg__malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+        *rc = seg__nomem(&m->err);
+        return NULL;
+    }
+    *rc = seg_dataset_copy_f64(ds, col, v, n);
+    if (*rc == SEG_OK)
+        return v;
+    seg__free(v);
+    if (*rc == SEG_ENOTFOUND)
+        seg__model_error(m, *rc, "%s: no column '%s' (compute the features "
+                         "first, or set the column parameter)", m->name, col);
+    else
+        seg__model_error(m, *rc, "%s: column '%s': %s", m->name, col,
+                         seg_dataset_errmsg(ds));
+    return NULL;
+}
+
+int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
+                   const char *what, const double *num, const char **labels)
+{
+    char name[512];
+    size_t n = seg_dataset_customer_count(ds);
+    snprintf(name, sizeof name, "%s.%s", prefix, what);
+    int rc = labels ? seg_dataset_write_labels(ds, name, labels, n)
+                    : seg_dataset_write_f64(ds, name, num, n);
+    if (rc)
+        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                                seg_dataset_errmsg(ds));
+    return SEG_OK;
+}

@@ -227,33 +227,19 @@ static int cmp_key(const void *a, const void *b)
     return 0;
 }
 
-static const char *str_param(const seg_model *m, const char *name)
-{
-    const char *v = "";
-    seg_model_get_str(m, name, &v);
-    return v;
-}
-
-static double num_param(const seg_model *m, const char *name)
-{
-    double v = NAN;
-    seg_model_get_f64(m, name, &v);
-    return v;
-}
+#define str_param seg__param_str
+#define num_param seg__param_num
 
 static int read_col(const seg_model *m, const seg_dataset *ds,
                     const char *col, double *v, size_t n)
 {
-    int rc = seg_dataset_copy_f64(ds, col, v, n);
-    if (rc == SEG_ENOTFOUND)
-        return seg__model_error(m, rc, "%s: no column '%s' (compute the "
-                                "features, or set the column parameter)",
-                                seg_model_name(m), col);
-    if (rc)
-        return seg__model_error(m, rc, "%s: column '%s': %s",
-                                seg_model_name(m), col,
-                                seg_dataset_errmsg(ds));
-    return SEG_OK;
+    int rc;
+    double *c = seg__model_column(m, ds, col, &rc);
+    if (c) {
+        memcpy(v, c, n * sizeof *v);
+        seg__free(c);
+    }
+    return rc;
 }
 
 /* Check one history; returns a static reason or NULL. */
@@ -799,11 +785,8 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
 static int put_col(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *v, size_t n)
 {
-    char name[512];
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
-    int rc = seg_dataset_write_f64(ds, name, v, n);
-    return rc ? seg__model_error(m, rc, "%s: %s", name, seg_dataset_errmsg(ds))
-              : SEG_OK;
+    (void)n;
+    return seg__model_put(m, ds, prefix, what, v, NULL);
 }
 
 static int clv_score(void *state, const seg_model *m, seg_dataset *ds,

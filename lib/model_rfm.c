@@ -69,41 +69,16 @@ static void rfm_destroy(void *state, void *user_data)
     seg__free(state);
 }
 
-static double num_param(const seg_model *m, const char *name)
-{
-    double v = NAN;
-    seg_model_get_f64(m, name, &v);
-    return v;
-}
-
-static const char *str_param(const seg_model *m, const char *name)
-{
-    const char *v = "";
-    seg_model_get_str(m, name, &v);
-    return v;
-}
+#define num_param seg__param_num
+#define str_param seg__param_str
 
 /* Read a numeric column into a new array (customer count values). */
 static int read_column(const seg_model *m, const seg_dataset *ds,
                        const char *col, double **out)
 {
-    size_t n = seg_dataset_customer_count(ds);
-    double *v = seg__malloc((n ? n : 1) * sizeof *v);
-    if (!v)
-        return seg__nomem(NULL);
-    int rc = seg_dataset_copy_f64(ds, col, v, n);
-    if (rc) {
-        seg__free(v);
-        if (rc == SEG_ENOTFOUND)
-            return seg__model_error(m, rc, "%s: no column '%s' (compute the "
-                                    "features first, or set the column "
-                                    "parameter)", seg_model_name(m), col);
-        return seg__model_error(m, rc, "%s: column '%s': %s",
-                                seg_model_name(m), col,
-                                seg_dataset_errmsg(ds));
-    }
-    *out = v;
-    return SEG_OK;
+    int rc;
+    *out = seg__model_column(m, ds, col, &rc);
+    return rc;
 }
 
 /* A double's bits as an unsigned key that sorts in the same order. */
@@ -327,14 +302,8 @@ static int write_col(const seg_model *m, seg_dataset *ds, const char *prefix,
                      const char *what, const double *v, const char **labels,
                      size_t n)
 {
-    char name[512];
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
-    int rc = labels ? seg_dataset_write_labels(ds, name, labels, n)
-                    : seg_dataset_write_f64(ds, name, v, n);
-    if (rc)
-        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                                seg_dataset_errmsg(ds));
-    return SEG_OK;
+    (void)n;
+    return seg__model_put(m, ds, prefix, what, v, labels);
 }
 
 static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,

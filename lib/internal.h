@@ -258,7 +258,8 @@ int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
 /* Built-in model classes, registered at first use of the registry. */
 extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
     seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,
-    seg__clv_class;
+    seg__clv_class, seg__engagement_class, seg__stage_class,
+    seg__kmeans_class;
 
 /* Copy a public options struct that starts with a size field: fields beyond
  * the caller's size keep the defaults already in *dst. */

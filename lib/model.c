@@ -32,7 +32,8 @@ static once_flag g_once = ONCE_FLAG_INIT;
 
 static const seg_model_class *const builtins[] = {
     &seg__rfm_class,   &seg__bgnbd_class, &seg__mbgnbd_class, &seg__pnbd_class,
-    &seg__bgbb_class,  &seg__gg_class,    &seg__clv_class};
+    &seg__bgbb_class,  &seg__gg_class,    &seg__clv_class,
+    &seg__engagement_class, &seg__stage_class, &seg__kmeans_class};
 
 static void kind_free(kind *k)
 {

@@ -1,0 +1,821 @@
+/* k-means over numeric columns: optional log1p and z-score per feature,
+ * seeded k-means++ initialisation, n_init restarts, and Hamerly's exact
+ * acceleration of Lloyd's algorithm. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_F 64
+
+typedef struct km_state {
+    int nf, k;
+    char *names[MAX_F];
+    bool logf[MAX_F];
+    double mean[MAX_F], sd[MAX_F];
+    double *cent;      /* k x nf, transformed space */
+    double *size;      /* k */
+    double inertia, iterations, fitted, missing;
+} km_state;
+
+static int km_create(void **state, void *ud)
+{
+    (void)ud;
+    *state = seg__calloc(1, sizeof(km_state));
+    return *state ? SEG_OK : SEG_ENOMEM;
+}
+
+static void km_clear(km_state *st)
+{
+    for (int f = 0; f < st->nf; f++)
+        seg__free(st->names[f]);
+    seg__free(st->cent);
+    seg__free(st->size);
+    memset(st, 0, sizeof *st);
+}
+
+static void km_destroy(void *state, void *ud)
+{
+    (void)ud;
+    km_clear(state);
+    seg__free(state);
+}
+
+/* ---- a small seeded generator (splitmix64) ---- */
+
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double next_unit(uint64_t *s)
+{
+    return (double)(next_u64(s) >> 11) / 9007199254740992.0;
+}
+
+static double dist2(const double *a, const double *b, int nf)
+{
+    double s = 0;
+    for (int f = 0; f < nf; f++) {
+        double d = a[f] - b[f];
+        s += d * d;
+    }
+    return s;
+}
+
+/* Split "a,b,c" into names; returns the count or -1. */
+static int split_names(const char *s, char **out, int max)
+{
+    int n = 0;
+    while (*s) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        if (len == 0 || n == max)
+            goto bad;
+        if (!(out[n] = seg__strndup(s, len)))
+            goto bad;
+        n++;
+        s = comma ? comma + 1 : s + len;
+        if (!comma)
+            break;
+    }
+    return n;
+bad:
+    for (int i = 0; i < n; i++)
+        seg__free(out[i]);
+    return -1;
+}
+
+static bool in_list(const char *list, const char *name)
+{
+    if (strcmp(list, "all") == 0)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && memcmp(p, name, n) == 0)
+            return true;
+        p = comma ? comma + 1 : p + len;
+    }
+    return false;
+}
+
+/* The transformed feature matrix of the complete rows; row_of[i] is the
+ * customer of matrix row i. */
+static int matrix(const seg_model *m, const km_state *st, const seg_dataset *ds,
+                  bool learn, km_state *learned, double **X, size_t **row_of,
+                  size_t *nrows)
+{
+    size_t n = seg_dataset_customer_count(ds);
+    double *cols[MAX_F] = {NULL};
+    int rc = SEG_OK;
+    for (int f = 0; f < st->nf && !rc; f++)
+        cols[f] = seg__model_column(m, ds, st->names[f], &rc);
+    double *x = NULL;
+    size_t *rows = NULL, k = 0;
+    if (!rc) {
+        x = seg__malloc((n ? n : 1) * (size_t)st->nf * sizeof *x);
+        rows = seg__malloc((n ? n : 1) * sizeof *rows);
+        if (!x || !rows)
+            rc = seg__nomem(NULL);
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        bool complete = true;
+        for (int f = 0; f < st->nf; f++)
+            complete = complete && isfinite(cols[f][i]);
+        if (!complete)
+            continue;
+        for (int f = 0; f < st->nf && !rc; f++) {
+            double v = cols[f][i];
+            if (st->logf[f]) {
+                if (v <= -1)
+                    rc = seg__model_error(m, SEG_ERANGE, "%s: log1p of "
+                                          "'%s' = %g for customer '%s'",
+                                          seg_model_name(m), st->names[f], v,
+                                          seg_dataset_customer_id(ds, i));
+                v = log1p(v);
+            }
+            x[k * (size_t)st->nf + (size_t)f] = v;
+        }
+        rows[k++] = i;
+    }
+    if (!rc && learn) {
+        for (int f = 0; f < st->nf; f++) {
+            double s = 0, ss = 0;
+            for (size_t i = 0; i < k; i++)
+                s += x[i * (size_t)st->nf + (size_t)f];
+            double mu = k ? s / (double)k : 0;
+            for (size_t i = 0; i < k; i++) {
+                double d = x[i * (size_t)st->nf + (size_t)f] - mu;
+                ss += d * d;
+            }
+            double sd = k ? sqrt(ss / (double)k) : 1;
+            bool z = seg__param_num(m, "standardize") != 0;
+            learned->mean[f] = z ? mu : 0;
+            learned->sd[f] = z && sd > 0 ? sd : 1;
+        }
+    }
+    if (!rc)
+        for (size_t i = 0; i < k; i++)
+            for (int f = 0; f < st->nf; f++) {
+                double *v = &x[i * (size_t)st->nf + (size_t)f];
+                *v = (*v - st->mean[f]) / st->sd[f];
+            }
+    for (int f = 0; f < st->nf; f++)
+        seg__free(cols[f]);
+    if (rc) {
+        seg__free(x);
+        seg__free(rows);
+        return rc;
+    }
+    *X = x;
+    *row_of = rows;
+    *nrows = k;
+    return SEG_OK;
+}
+
+/* One run of Hamerly's algorithm from the centres in c. Returns the
+ * inertia; *iters receives the iterations. */
+static double hamerly(const double *X, size_t n, int nf, int k, double *c,
+                      int *assign, int max_iter, double *iters, double *size)
+{
+    double *u = seg__malloc(n * sizeof *u), *l = seg__malloc(n * sizeof *l);
+    double *sum = seg__malloc((size_t)k * (size_t)nf * sizeof *sum);
+    double *cnt = seg__malloc((size_t)k * sizeof *cnt);
+    double *s = seg__malloc((size_t)k * sizeof *s);
+    double *mv = seg__malloc((size_t)k * sizeof *mv);
+    if (!u || !l || !sum || !cnt || !s || !mv) {
+        seg__free(u), seg__free(l), seg__free(sum), seg__free(cnt);
+        seg__free(s), seg__free(mv);
+        return NAN;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *xi = X + i * (size_t)nf;
+        double b1 = INFINITY, b2 = INFINITY;
+        int a = 0;
+        for (int j = 0; j < k; j++) {
+            double d = dist2(xi, c + (size_t)j * (size_t)nf, nf);
+            if (d < b1) {
+                b2 = b1;
+                b1 = d;
+                a = j;
+            } else if (d < b2) {
+                b2 = d;
+            }
+        }
+        assign[i] = a;
+        u[i] = sqrt(b1);
+        l[i] = sqrt(b2);
+    }
+    int it = 0;
+    for (; it < max_iter; it++) {
+        /* new centres */
+        memset(sum, 0, (size_t)k * (size_t)nf * sizeof *sum);
+        memset(cnt, 0, (size_t)k * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) {
+            cnt[assign[i]]++;
+            for (int f = 0; f < nf; f++)
+                sum[(size_t)assign[i] * (size_t)nf + (size_t)f] +=
+                    X[i * (size_t)nf + (size_t)f];
+        }
+        double maxmv = 0, maxmv2 = 0;
+        int argmax = -1;
+        for (int j = 0; j < k; j++) {
+            double *cj = c + (size_t)j * (size_t)nf;
+            double moved = 0;
+            if (cnt[j] > 0) {
+                for (int f = 0; f < nf; f++) {
+                    double v = sum[(size_t)j * (size_t)nf + (size_t)f] / cnt[j];
+                    moved += (v - cj[f]) * (v - cj[f]);
+                    cj[f] = v;
+                }
+            }
+            mv[j] = sqrt(moved);
+            if (mv[j] > maxmv) {
+                maxmv2 = maxmv;
+                maxmv = mv[j];
+                argmax = j;
+            } else if (mv[j] > maxmv2) {
+                maxmv2 = mv[j];
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            u[i] += mv[assign[i]];
+            l[i] -= assign[i] == argmax ? maxmv2 : maxmv;
+        }
+        for (int j = 0; j < k; j++) {
+            double best = INFINITY;
+            for (int j2 = 0; j2 < k; j2++)
+                if (j2 != j)
+                    best = fmin(best, dist2(c + (size_t)j * (size_t)nf,
+                                            c + (size_t)j2 * (size_t)nf, nf));
+            s[j] = sqrt(best) / 2;
+        }
+        size_t changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double *xi = X + i * (size_t)nf;
+            double bound = fmax(s[assign[i]], l[i]);
+            if (u[i] <= bound)
+                continue;
+            u[i] = sqrt(dist2(xi, c + (size_t)assign[i] * (size_t)nf, nf));
+            if (u[i] <= bound)
+                continue;
+            double b1 = INFINITY, b2 = INFINITY;
+            int a = assign[i];
+            for (int j = 0; j < k; j++) {
+                double d = dist2(xi, c + (size_t)j * (size_t)nf, nf);
+                if (d < b1) {
+                    b2 = b1;
+                    b1 = d;
+                    a = j;
+                } else if (d < b2) {
+                    b2 = d;
+                }
+            }
+            if (a != assign[i]) {
+                changed++;
+                assign[i] = a;
+            }
+            u[i] = sqrt(b1);
+            l[i] = sqrt(b2);
+        }
+        if (changed == 0) {
+            it++;
+            break;
+        }
+    }
+    double inertia = 0;
+    for (int j = 0; j < k; j++)
+        size[j] = 0;
+    for (size_t i = 0; i < n; i++) {
+        inertia += dist2(X + i * (size_t)nf, c + (size_t)assign[i] * (size_t)nf,
+                         nf);
+        size[assign[i]]++;
+    }
+    *iters = it;
+    seg__free(u), seg__free(l), seg__free(sum), seg__free(cnt);
+    seg__free(s), seg__free(mv);
+    return inertia;
+}
+
+/* k-means++: each next centre drawn with probability proportional to the
+ * squared distance to the nearest centre chosen so far. */
+static void kmeanspp(const double *X, size_t n, int nf, int k, uint64_t *rng,
+                     double *c, double *d2)
+{
+    size_t first = (size_t)(next_unit(rng) * (double)n);
+    memcpy(c, X + first * (size_t)nf, (size_t)nf * sizeof *c);
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += d2[i] = dist2(X + i * (size_t)nf, c, nf);
+    for (int j = 1; j < k; j++) {
+        double r = next_unit(rng) * total, acc = 0;
+        size_t pick = n - 1;
+        for (size_t i = 0; i < n; i++) {
+            acc += d2[i];
+            if (acc > r) {
+                pick = i;
+                break;
+            }
+        }
+        double *cj = c + (size_t)j * (size_t)nf;
+        memcpy(cj, X + pick * (size_t)nf, (size_t)nf * sizeof *c);
+        total = 0;
+        for (size_t i = 0; i < n; i++) {
+            d2[i] = fmin(d2[i], dist2(X + i * (size_t)nf, cj, nf));
+            total += d2[i];
+        }
+    }
+}
+
+static int parse_init(const seg_model *m, const char *s, int k, int nf,
+                      double *c)
+{
+    int row = 0, col = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !isfinite(v) || row >= k || col >= nf)
+            return seg__model_error(m, SEG_EPARSE, "init: expected %d rows "
+                                    "of %d numbers, rows separated by ';'",
+                                    k, nf);
+        c[(size_t)row * (size_t)nf + (size_t)col++] = v;
+        p = end;
+        if (*p == ',') {
+            p++;
+        } else if (*p == ';' || *p == '\0') {
+            if (col != nf)
+                return seg__model_error(m, SEG_EPARSE, "init: row %d has %d "
+                                        "numbers, %d expected", row + 1, col,
+                                        nf);
+            row++;
+            col = 0;
+            if (*p)
+                p++;
+        } else {
+            return seg__model_error(m, SEG_EPARSE, "init: unexpected '%c'", *p);
+        }
+    }
+    if (row != k)
+        return seg__model_error(m, SEG_EPARSE, "init: %d rows given, k = %d",
+                                row, k);
+    return SEG_OK;
+}
+
+/* Best of n_init seeded runs (or one run from given centres). */
+static int cluster(const seg_model *m, const double *X, size_t n, int nf,
+                   int k, double *best_c, double *best_size,
+                   double *best_inertia, double *best_iters, int *assign)
+{
+    int n_init = (int)seg__param_num(m, "n_init");
+    int max_iter = (int)seg__param_num(m, "max_iter");
+    uint64_t seed = (uint64_t)seg__param_num(m, "seed");
+    const char *init = seg__param_str(m, "init");
+    double *c = seg__malloc((size_t)k * (size_t)nf * sizeof *c);
+    double *size = seg__malloc((size_t)k * sizeof *size);
+    double *d2 = seg__malloc(n * sizeof *d2);
+    int *a = seg__malloc(n * sizeof *a);
+    int rc = c && size && d2 && a ? SEG_OK : seg__nomem(NULL);
+    *best_inertia = INFINITY;
+    for (int run = 0; run < (*init ? 1 : n_init) && !rc; run++) {
+        if (*init) {
+            rc = parse_init(m, init, k, nf, c);
+            if (rc)
+                break;
+        } else {
+            uint64_t rng = seed * 0x9E3779B97F4A7C15ull + (uint64_t)run;
+            kmeanspp(X, n, nf, k, &rng, c, d2);
+        }
+        double iters;
+        double inertia = hamerly(X, n, nf, k, c, a, max_iter, &iters, size);
+        if (isnan(inertia)) {
+            rc = seg__nomem(NULL);
+            break;
+        }
+        if (inertia < *best_inertia) {
+            *best_inertia = inertia;
+            *best_iters = iters;
+            memcpy(best_c, c, (size_t)k * (size_t)nf * sizeof *c);
+            memcpy(best_size, size, (size_t)k * sizeof *size);
+            if (assign)
+                memcpy(assign, a, n * sizeof *a);
+        }
+    }
+    seg__free(c);
+    seg__free(size);
+    seg__free(d2);
+    seg__free(a);
+    return rc;
+}
+
+static int setup_features(const seg_model *m, km_state *st)
+{
+    int nf = split_names(seg__param_str(m, "features"), st->names, MAX_F);
+    if (nf <= 0)
+        return seg__model_error(m, SEG_EINVAL, "%s: features must name 1 to "
+                                "%d columns, separated by commas",
+                                seg_model_name(m), MAX_F);
+    st->nf = nf;
+    const char *logs = seg__param_str(m, "log1p");
+    for (int f = 0; f < nf; f++) {
+        st->logf[f] = in_list(logs, st->names[f]);
+        st->mean[f] = 0;
+        st->sd[f] = 1;
+    }
+    return SEG_OK;
+}
+
+static int km_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
+{
+    (void)ud;
+    km_state *st = state;
+    int rc = setup_features(m, st);
+    if (rc)
+        return rc;
+    st->k = (int)seg__param_num(m, "k");
+    double *X = NULL;
+    size_t *rows = NULL, n = 0;
+    rc = matrix(m, st, ds, true, st, &X, &rows, &n);
+    if (!rc && n < (size_t)st->k)
+        rc = seg__model_error(m, SEG_ERANGE, "%s: %zu complete rows for k = "
+                              "%d clusters", seg_model_name(m), n, st->k);
+    if (!rc) {
+        st->cent = seg__malloc((size_t)st->k * (size_t)st->nf * sizeof *st->cent);
+        st->size = seg__malloc((size_t)st->k * sizeof *st->size);
+        if (!st->cent || !st->size)
+            rc = seg__nomem(NULL);
+    }
+    if (!rc)
+        rc = cluster(m, X, n, st->nf, st->k, st->cent, st->size, &st->inertia,
+                     &st->iterations, NULL);
+    st->fitted = (double)n;
+    st->missing = (double)(seg_dataset_customer_count(ds) - n);
+    seg__free(X);
+    seg__free(rows);
+    return rc;
+}
+
+static int nearest(const km_state *st, const double *x, double *d)
+{
+    int best = 0;
+    double bd = INFINITY;
+    for (int j = 0; j < st->k; j++) {
+        double v = dist2(x, st->cent + (size_t)j * (size_t)st->nf, st->nf);
+        if (v < bd) {
+            bd = v;
+            best = j;
+        }
+    }
+    *d = sqrt(bd);
+    return best;
+}
+
+static int km_score(void *state, const seg_model *m, seg_dataset *ds,
+                    const char *prefix, void *ud)
+{
+    (void)ud;
+    const km_state *st = state;
+    double *X = NULL;
+    size_t *rows = NULL, nr = 0, n = seg_dataset_customer_count(ds);
+    int rc = matrix(m, st, ds, false, NULL, &X, &rows, &nr);
+    double *cl = NULL, *dist = NULL;
+    if (!rc) {
+        cl = seg__malloc((n ? n : 1) * sizeof *cl);
+        dist = seg__malloc((n ? n : 1) * sizeof *dist);
+        if (!cl || !dist)
+            rc = seg__nomem(NULL);
+    }
+    if (!rc) {
+        for (size_t i = 0; i < n; i++)
+            cl[i] = dist[i] = NAN;
+        for (size_t i = 0; i < nr; i++)
+            cl[rows[i]] = nearest(st, X + i * (size_t)st->nf, &dist[rows[i]]);
+        rc = seg__model_put(m, ds, prefix, "cluster", cl, NULL);
+        if (!rc)
+            rc = seg__model_put(m, ds, prefix, "distance", dist, NULL);
+    }
+    seg__free(X);
+    seg__free(rows);
+    seg__free(cl);
+    seg__free(dist);
+    return rc;
+}
+
+/* ---- reports ---- */
+
+static int emit(seg__buf *b, const char *fmt, ...) SEG__PRINTF(2, 3);
+static int emit(seg__buf *b, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    return n < 0 || seg__buf_append(b, line, (size_t)n) ? SEG_ENOMEM : SEG_OK;
+}
+
+static int profile(const km_state *st, int format, seg__buf *b)
+{
+    bool json = format == SEG_FORMAT_JSON;
+    int rc = json ? emit(b, "{\"clusters\":[") : emit(b, "cluster,size,share");
+    for (int f = 0; f < st->nf && !json && !rc; f++)
+        rc = emit(b, ",%s", st->names[f]);
+    if (!json && !rc)
+        rc = emit(b, "\n");
+    for (int j = 0; j < st->k && !rc; j++) {
+        rc = json ? emit(b, "%s\n{\"cluster\":%d,\"size\":%.0f,\"share\":%.6g,"
+                            "\"centroid\":{", j ? "," : "", j, st->size[j],
+                         st->size[j] / st->fitted)
+                  : emit(b, "%d,%.0f,%.6g", j, st->size[j],
+                         st->size[j] / st->fitted);
+        for (int f = 0; f < st->nf && !rc; f++) {
+            double v = st->cent[(size_t)j * (size_t)st->nf + (size_t)f] *
+                           st->sd[f] + st->mean[f];
+            if (st->logf[f])
+                v = expm1(v);
+            rc = json ? emit(b, "%s\"%s\":%.10g", f ? "," : "", st->names[f], v)
+                      : emit(b, ",%.10g", v);
+        }
+        if (!rc)
+            rc = emit(b, json ? "}}" : "\n");
+    }
+    if (json && !rc)
+        rc = emit(b, "\n]}\n");
+    return rc;
+}
+
+static int silhouette(const seg_model *m, const km_state *st,
+                      const seg_dataset *ds, int format, seg__buf *b)
+{
+    double *X = NULL;
+    size_t *rows = NULL, n = 0;
+    int rc = matrix(m, st, ds, false, NULL, &X, &rows, &n);
+    if (rc)
+        return rc;
+    /* a seeded sample, the same on every call */
+    size_t want = (size_t)seg__param_num(m, "sample");
+    uint64_t rng = (uint64_t)seg__param_num(m, "seed") ^ 0x5EEDull;
+    for (size_t i = 0; i < n && i < want; i++) {
+        size_t j = i + (size_t)(next_unit(&rng) * (double)(n - i));
+        for (int f = 0; f < st->nf; f++) {
+            double t = X[i * (size_t)st->nf + (size_t)f];
+            X[i * (size_t)st->nf + (size_t)f] = X[j * (size_t)st->nf + (size_t)f];
+            X[j * (size_t)st->nf + (size_t)f] = t;
+        }
+    }
+    if (n > want)
+        n = want;
+    int kmax = (int)seg__param_num(m, "k_max");
+    bool json = format == SEG_FORMAT_JSON;
+    rc = emit(b, json ? "{\"k\":[" : "k,silhouette,inertia\n");
+    int best_k = 0;
+    double best_s = -2;
+    double *c = seg__malloc((size_t)kmax * (size_t)st->nf * sizeof *c);
+    double *size = seg__malloc((size_t)kmax * sizeof *size);
+    int *a = seg__malloc((n ? n : 1) * sizeof *a);
+    double *sum = seg__malloc((size_t)kmax * sizeof *sum);
+    if (!c || !size || !a || !sum)
+        rc = seg__nomem(NULL);
+    for (int k = 2; k <= kmax && (size_t)k < n && !rc; k++) {
+        double inertia, iters;
+        rc = cluster(m, X, n, st->nf, k, c, size, &inertia, &iters, a);
+        double total = 0;
+        for (size_t i = 0; i < n && !rc; i++) {
+            memset(sum, 0, (size_t)k * sizeof *sum);
+            for (size_t j = 0; j < n; j++)
+                if (j != i)
+                    sum[a[j]] += sqrt(dist2(X + i * (size_t)st->nf,
+                                            X + j * (size_t)st->nf, st->nf));
+            double own = size[a[i]] > 1 ? sum[a[i]] / (size[a[i]] - 1) : 0;
+            double other = INFINITY;
+            for (int j = 0; j < k; j++)
+                if (j != a[i] && size[j] > 0)
+                    other = fmin(other, sum[j] / size[j]);
+            double mx = fmax(own, other);
+            total += size[a[i]] > 1 && mx > 0 ? (other - own) / mx : 0;
+        }
+        double s = total / (double)n;
+        if (s > best_s) {
+            best_s = s;
+            best_k = k;
+        }
+        if (!rc)
+            rc = json ? emit(b, "%s{\"k\":%d,\"silhouette\":%.6g,\"inertia\":"
+                                "%.10g}", k > 2 ? "," : "", k, s, inertia)
+                      : emit(b, "%d,%.6g,%.10g\n", k, s, inertia);
+    }
+    if (!rc)
+        rc = json ? emit(b, "],\"best_k\":%d,\"sample\":%zu}\n", best_k, n)
+                  : emit(b, "best,%d,\n", best_k);
+    seg__free(c);
+    seg__free(size);
+    seg__free(a);
+    seg__free(sum);
+    seg__free(X);
+    seg__free(rows);
+    return rc;
+}
+
+static int km_report(void *state, const seg_model *m, const seg_dataset *ds,
+                     const char *report, int format, seg_write_fn write,
+                     void *wud, void *ud)
+{
+    (void)ud;
+    const km_state *st = state;
+    seg__buf b = {NULL, 0, 0};
+    int rc;
+    if (strcmp(report, "profile") == 0)
+        rc = profile(st, format, &b);
+    else if (strcmp(report, "silhouette") == 0)
+        rc = ds ? silhouette(m, st, ds, format, &b)
+                : seg__model_error(m, SEG_EINVAL, "silhouette: dataset is "
+                                   "NULL");
+    else
+        return SEG_ENOTFOUND;
+    if (rc == SEG_ENOMEM)
+        rc = seg__model_error(m, rc, "out of memory");
+    if (!rc && write(b.data ? b.data : "", b.len, wud) != 0)
+        rc = seg__model_error(m, SEG_EIO, "%s: the writer stopped", report);
+    seg__buf_free(&b);
+    return rc;
+}
+
+/* ---- results, save, load ---- */
+
+static const char *const km_results[] = {"inertia", "iterations", "k",
+                                         "customers", "missing"};
+
+static const char *km_result_name(void *state, size_t i, void *ud)
+{
+    (void)state;
+    (void)ud;
+    return i < sizeof km_results / sizeof *km_results ? km_results[i] : NULL;
+}
+
+static int km_result(void *state, const char *name, double *out, void *ud)
+{
+    (void)ud;
+    const km_state *st = state;
+    const double v[] = {st->inertia, st->iterations, st->k, st->fitted,
+                        st->missing};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        if (strcmp(name, km_results[i]) == 0) {
+            *out = v[i];
+            return SEG_OK;
+        }
+    return SEG_ENOTFOUND;
+}
+
+static int put_line(seg_write_fn w, void *wu, const char *key,
+                    const double *v, int n)
+{
+    if (w(key, strlen(key), wu))
+        return SEG_EIO;
+    char buf[48];
+    for (int i = 0; i < n; i++) {
+        buf[0] = ' ';
+        size_t len = seg__format_f64(buf + 1, v[i]) + 1;
+        if (w(buf, len, wu))
+            return SEG_EIO;
+    }
+    return w("\n", 1, wu) ? SEG_EIO : SEG_OK;
+}
+
+static int km_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
+                   void *ud)
+{
+    (void)m;
+    (void)ud;
+    const km_state *st = state;
+    double head[6] = {st->nf, st->k, st->inertia, st->iterations, st->fitted,
+                      st->missing};
+    int rc = put_line(w, wu, "shape", head, 6);
+    for (int f = 0; f < st->nf && !rc; f++) {
+        double t[3] = {st->logf[f], st->mean[f], st->sd[f]};
+        rc = put_line(w, wu, "transform", t, 3);
+    }
+    for (int j = 0; j < st->k && !rc; j++)
+        rc = put_line(w, wu, "centroid", st->cent + (size_t)j * (size_t)st->nf,
+                      st->nf);
+    if (!rc)
+        rc = put_line(w, wu, "sizes", st->size, st->k);
+    return rc;
+}
+
+/* Read "KEY n1 n2 ..." with exactly n numbers. */
+static int get_line(const seg_model *m, const char **p, const char *end,
+                    const char *key, double *v, int n)
+{
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    const char *e = nl ? nl : end;
+    size_t kl = strlen(key);
+    if ((size_t)(e - *p) < kl || memcmp(*p, key, kl) != 0)
+        return seg__model_error(m, SEG_EPARSE, "expected '%s'", key);
+    const char *q = *p + kl;
+    for (int i = 0; i < n; i++) {
+        if (q >= e || *q != ' ')
+            return seg__model_error(m, SEG_EPARSE, "'%s': too few numbers",
+                                    key);
+        q++;
+        const char *sp = memchr(q, ' ', (size_t)(e - q));
+        const char *ve = sp ? sp : e;
+        if (seg__parse_f64(q, (size_t)(ve - q), &v[i]) != SEG_OK)
+            return seg__model_error(m, SEG_EPARSE, "'%s': bad number", key);
+        q = ve;
+    }
+    if (q != e)
+        return seg__model_error(m, SEG_EPARSE, "'%s': too many numbers", key);
+    *p = nl ? nl + 1 : end;
+    return SEG_OK;
+}
+
+static int km_load(void *state, seg_model *m, const char *text, size_t len,
+                   void *ud)
+{
+    (void)ud;
+    km_state *st = state;
+    km_clear(st);
+    int rc = setup_features(m, st);
+    if (rc)
+        return rc;
+    const char *p = text, *end = text + len;
+    double head[6];
+    rc = get_line(m, &p, end, "shape", head, 6);
+    if (!rc && (head[0] != st->nf || head[1] != seg__param_num(m, "k")))
+        rc = seg__model_error(m, SEG_EPARSE, "the state does not match the "
+                              "features and k");
+    if (rc)
+        return rc;
+    st->k = (int)head[1];
+    st->inertia = head[2];
+    st->iterations = head[3];
+    st->fitted = head[4];
+    st->missing = head[5];
+    for (int f = 0; f < st->nf && !rc; f++) {
+        double t[3];
+        rc = get_line(m, &p, end, "transform", t, 3);
+        if (!rc && !(t[2] > 0))
+            rc = seg__model_error(m, SEG_EPARSE, "a scale is not positive");
+        if (!rc) {
+            st->logf[f] = t[0] != 0;
+            st->mean[f] = t[1];
+            st->sd[f] = t[2];
+        }
+    }
+    st->cent = seg__malloc((size_t)st->k * (size_t)st->nf * sizeof *st->cent);
+    st->size = seg__malloc((size_t)st->k * sizeof *st->size);
+    if (!rc && (!st->cent || !st->size))
+        rc = seg__nomem(NULL);
+    for (int j = 0; j < st->k && !rc; j++)
+        rc = get_line(m, &p, end, "centroid",
+                      st->cent + (size_t)j * (size_t)st->nf, st->nf);
+    if (!rc)
+        rc = get_line(m, &p, end, "sizes", st->size, st->k);
+    if (!rc && p != end)
+        rc = seg__model_error(m, SEG_EPARSE, "unexpected text in the state");
+    return rc;
+}
+
+#define STR(n, d, def, ch) {sizeof(seg_param_def), n, SEG_PARAM_STR, d, 0, 0, 0, def, ch}
+#define NUM(n, t, d, lo, hi, def) {sizeof(seg_param_def), n, t, d, lo, hi, def, NULL, NULL}
+static const seg_param_def km_params[] = {
+    STR("features", "columns to cluster on, separated by commas",
+        "recency,frequency,monetary_total", NULL),
+    STR("log1p", "features to transform by log(1 + x): names, or 'all'", "",
+        NULL),
+    NUM("standardize", SEG_PARAM_INT, "1: z-score every feature (after "
+        "log1p)", 0, 1, 1),
+    NUM("k", SEG_PARAM_INT, "number of clusters", 1, 1000, 4),
+    NUM("n_init", SEG_PARAM_INT, "k-means++ restarts; the lowest inertia "
+        "wins", 1, 10000, 10),
+    NUM("seed", SEG_PARAM_INT, "seed of the initialisation", 0,
+        9007199254740991.0, 42),
+    NUM("max_iter", SEG_PARAM_INT, "iteration limit of a run", 1, 1000000,
+        300),
+    STR("init", "initial centroids in the transformed space: 'x,y;x,y' (one "
+        "row per cluster); empty: k-means++", "", NULL),
+    NUM("k_max", SEG_PARAM_INT, "silhouette report: the largest k tried", 2,
+        100, 8),
+    NUM("sample", SEG_PARAM_INT, "silhouette report: customers sampled", 10,
+        100000, 2000),
+};
+#undef STR
+#undef NUM
+
+const seg_model_class seg__kmeans_class = {
+    sizeof(seg_model_class), "kmeans",
+    "k-means clusters over numeric columns (k-means++, Hamerly)", km_params,
+    sizeof km_params / sizeof *km_params, sizeof(seg_param_def), km_create,
+    km_destroy, km_fit, km_score, km_save, km_load, km_result_name, km_result,
+    NULL, km_report};

@@ -178,6 +178,22 @@ class Fit(unittest.TestCase):
         p = run("holdout", SAMPLE, *Score.ARGS, "--model", "bgnbd")
         self.assertEqual(p.returncode, 1)
 
+    def test_kmeans_tables(self):
+        p = run("table", "profile", SAMPLE, *Score.ARGS, "--model", "kmeans",
+                "--set", "log1p=all", "--set", "k=3")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0],
+                         "cluster,size,share,recency,frequency,monetary_total")
+        self.assertEqual(sum(int(l.split(",")[1]) for l in lines[1:]), 2357)
+        p = run("table", "silhouette", SAMPLE, *Score.ARGS, "--model",
+                "kmeans", "--set", "k_max=4", "--set", "sample=300")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.splitlines()[-1].startswith("best,"))
+        p = run("table", "nope", SAMPLE, *Score.ARGS, "--model", "kmeans")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no report 'nope'", p.stderr)
+
     def test_fit_bad_data_exits_2(self):
         with tempfile.NamedTemporaryFile("w", suffix=".csv",
                                          delete=False) as f:

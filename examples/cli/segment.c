@@ -25,6 +25,9 @@ static const char usage[] =
     "  holdout DATA.csv --model KIND --holdout-from DATE [--as-of DATE]\n"
     "                      fit on the calibration period and compare the\n"
     "                      predicted holdout purchases with the actual ones\n"
+    "  table NAME DATA.csv --model KIND [...]\n"
+    "                      fit, then print the model's table NAME: holdout,\n"
+    "                      profile (kmeans clusters), silhouette (kmeans k)\n"
     "  models              list the models and their parameters\n"
     "\n"
     "options of features and score:\n"
@@ -368,47 +371,38 @@ static int cmd_fit(int argc, char **argv)
     if (rc == 0)
         rc = make_model(&c, ds, &m);
     if (rc == 0) {
+        /* a result X is a parameter when its standard error se.X exists */
         const char *name;
-        size_t np = 0;
-        /* parameters first, then their standard errors, then the rest */
+        char se[300];
+        double v;
         if (c.json)
-            printf("{\"model\":\"%s\",\"parameters\":{", seg_model_kind(m));
+            printf("{\"model\":\"%s\"", seg_model_kind(m));
         for (int pass = 0; pass < 3; pass++) {
-            if (c.json && pass == 1)
-                printf("},\"standard_errors\":{");
-            if (c.json && pass == 2)
-                printf("}");
-            np = 0;
+            int first = 1;
+            if (c.json && pass < 2)
+                printf(",\"%s\":{", pass ? "standard_errors" : "parameters");
             for (size_t i = 0; (name = seg_model_result_name(m, i)); i++) {
-                const char *se = strstr(name, "se.");
-                const char *base = se ? se + 3 : name;
-                int kind = se ? 1 : (strchr(name, '.') == NULL &&
-                                     strcmp(name, "loglik") != 0 &&
-                                     strcmp(name, "iterations") != 0 &&
-                                     strcmp(name, "grad_norm") != 0 &&
-                                     strcmp(name, "converged") != 0 &&
-                                     strcmp(name, "customers") != 0 &&
-                                     strcmp(name, "rows") != 0)
-                                        ? 0
-                                        : 2;
-                if (se && se != name)
-                    kind = 2; /* spend.se.p: keep under its full name */
+                int is_se = strncmp(name, "se.", 3) == 0;
+                snprintf(se, sizeof se, "se.%s", name);
+                int is_param = !is_se && seg_model_result(m, se, &v) == SEG_OK;
+                int kind = is_param ? 0 : is_se ? 1 : 2;
                 if (kind != pass)
                     continue;
-                double v;
                 seg_model_result(m, name, &v);
-                if (c.json) {
-                    printf("%s\"%s\":", np || pass == 2 ? "," : "",
-                           pass == 1 ? base : name);
-                    if (pass == 2 && strcmp(name, "converged") == 0)
-                        printf("%s", v != 0 ? "true" : "false");
-                    else
-                        json_number(v);
-                } else {
+                if (!c.json) {
                     printf("%-16s %.10g\n", name, v);
+                    continue;
                 }
-                np++;
+                printf("%s\"%s\":", pass < 2 && first ? "" : ",",
+                       pass == 1 ? name + 3 : name);
+                if (strcmp(name, "converged") == 0)
+                    printf("%s", v != 0 ? "true" : "false");
+                else
+                    json_number(v);
+                first = 0;
             }
+            if (c.json && pass < 2)
+                printf("}");
         }
         if (c.json)
             printf("}\n");
@@ -421,22 +415,24 @@ static int cmd_fit(int argc, char **argv)
     return rc;
 }
 
-static int cmd_holdout(int argc, char **argv)
+static int cmd_table(const char *report, int argc, char **argv)
 {
     cli c = {0};
     seg_dataset *ds = NULL;
     seg_model *m = NULL;
     int rc = parse_args(argc, argv, &c, 1);
-    if (rc == 0 && c.fo.holdout_from == SEG_TIME_NONE)
+    int holdout = strcmp(report, "holdout") == 0;
+    if (rc == 0 && holdout && c.fo.holdout_from == SEG_TIME_NONE)
         rc = usage_error("%s", "holdout: --holdout-from DATE is needed");
-    if (rc == 0 && c.summary)
+    if (rc == 0 && holdout && c.summary)
         rc = usage_error("%s", "holdout: needs transactions, not --summary");
     if (rc == 0)
         rc = load_dataset(&c, &ds);
     if (rc == 0)
         rc = make_model(&c, ds, &m);
     if (rc == 0 &&
-        seg_model_report(m, ds, "holdout", c.format, write_stdout, NULL) != SEG_OK) {
+        seg_model_report(m, ds, report, c.format, write_stdout, NULL) !=
+            SEG_OK) {
         fprintf(stderr, "segment: %s\n", seg_model_errmsg(m));
         rc = EXIT_INPUT;
     }
@@ -494,6 +490,12 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "fit") == 0)
         return cmd_fit(argc - 2, argv + 2);
     if (strcmp(argv[1], "holdout") == 0)
-        return cmd_holdout(argc - 2, argv + 2);
+        return cmd_table("holdout", argc - 2, argv + 2);
+    if (strcmp(argv[1], "table") == 0) {
+        if (argc < 3)
+            return usage_error("%s", "table: which table? (holdout, "
+                                     "profile, silhouette)");
+        return cmd_table(argv[2], argc - 3, argv + 3);
+    }
     return usage_error("unknown command '%s'", argv[1]);
 }

@@ -13,5 +13,6 @@
 #include "segment/time.h"
 #include "segment/dataset.h"
 #include "segment/model.h"
+#include "segment/rules.h"
 
 #endif /* SEGMENT_H */

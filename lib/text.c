@@ -234,8 +234,20 @@ const char *seg__nearest(const char *name, const char *const *cands, size_t n)
 {
     const char *best = NULL;
     size_t bestd = SIZE_MAX;
+    size_t len0 = strlen(name);
     for (size_t i = 0; i < n; i++) {
         size_t d = edit_distance(name, cands[i]);
+        /* a typo of the start of a longer name: 'monetry' for
+         * 'monetary_total' */
+        size_t cl = strlen(cands[i]);
+        for (size_t k = len0; k <= len0 + 2 && k < cl && k < 64; k++) {
+            char pre[65];
+            memcpy(pre, cands[i], k);
+            pre[k] = '\0';
+            size_t dp = edit_distance(name, pre) + 1;
+            if (dp < d)
+                d = dp;
+        }
         if (d < bestd) {
             bestd = d;
             best = cands[i];

@@ -546,7 +546,9 @@ typedef enum seg_format {
     SEG_FORMAT_CSV = 1,
     /** A JSON array of objects, one per customer, with `customer_id` first;
      *  missing values are `null`. */
-    SEG_FORMAT_JSON = 2
+    SEG_FORMAT_JSON = 2,
+    /** Plain text for people (explanations); not a table format. */
+    SEG_FORMAT_TEXT = 3
 } seg_format;
 
 /**

@@ -1,0 +1,206 @@
+/**
+ * @file segment/rules.h
+ * @brief Tier-rule sets: a small language for tiers and lead scores,
+ *        explanations, tier summaries and call lists.
+ */
+#ifndef SEGMENT_RULES_H
+#define SEGMENT_RULES_H
+
+#include "segment/common.h"
+#include "segment/dataset.h"
+
+/**
+ * @defgroup seg_rules Rules
+ * @brief Rules that a business writes: who is a VIP, who gets a call.
+ *
+ * A rule set is compiled from text (the language is specified in
+ * docs/rules.md), then applied to a dataset: it reads any columns and
+ * writes a label column. A *tier* rule set assigns the label of the first
+ * tier whose condition holds; a *score* rule set adds points and maps the
+ * total to a grade. Rule sets are safe to compile from untrusted text:
+ * every input ends in a result or an error, never a crash or a hang.
+ *
+ * Thread-safety: a compiled rule set is immutable; it may be applied,
+ * explained and used from several threads at once (on distinct datasets,
+ * or on one dataset that no thread changes).
+ * @{
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque compiled rule set. @since 0.1.0 */
+typedef struct seg_rules seg_rules;
+
+/**
+ * Compile a rule set.
+ * @param[out] out receives the rule set (seg_rules_free()); NULL on failure.
+ * @param text the rules, UTF-8 (need not be NUL-terminated).
+ * @param len bytes of @p text (at most 16 MiB).
+ * @param name a name for messages, such as the file name; NULL for
+ *        "<rules>".
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_EPARSE for a
+ *         syntax error, with `name:line:column: what was expected` in
+ *         seg_errmsg(); #SEG_ELIMIT for input past the limits (size,
+ *         nesting depth); #SEG_ENOMEM.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API int seg_rules_parse(seg_rules **out, const char *text, size_t len,
+                            const char *name);
+
+/**
+ * Release a rule set.
+ * @param r the rule set; NULL is a no-op.
+ * @since 0.1.0
+ */
+SEG_API void seg_rules_free(seg_rules *r);
+
+/**
+ * Message of the last failure of a call on @p r.
+ * @param r the rule set; NULL gives the calling thread's message.
+ * @return a string owned by @p r, never NULL.
+ * @note Thread-safe.
+ * @since 0.1.0
+ */
+SEG_API const char *seg_rules_errmsg(const seg_rules *r);
+
+/**
+ * Apply a rule set to a dataset. Columns are resolved first, for the whole
+ * dataset: an unknown column is an error naming the nearest known one, and
+ * nothing is written. Population statistics such as `p80(monetary_total)`
+ * are computed over this dataset.
+ *
+ * A tier rule set writes the label column @p column and the numeric column
+ * `column.rule` (the 1-based number of the tier rule that matched). A
+ * score rule set writes `column.points` (the capped total) and the grade
+ * label in @p column.
+ * @param r the rule set.
+ * @param ds the dataset.
+ * @param column the output column's name; NULL for the name in the rules'
+ *        `output` statement, or "tier".
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for an unknown column (with
+ *         line:column and a suggestion); #SEG_ETYPE for a comparison of a
+ *         label with a number; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_rules_apply(const seg_rules *r, seg_dataset *ds,
+                            const char *column);
+
+/**
+ * Explain the outcome for one customer: for a tier rule set, which rule
+ * matched and the values of the columns it read; for a score rule set,
+ * every rule's contribution, the caps applied and the grade.
+ * @param r the rule set.
+ * @param ds the dataset (as applied; only read).
+ * @param row the customer's row.
+ * @param format #SEG_FORMAT_TEXT or #SEG_FORMAT_JSON.
+ * @param write receives the explanation.
+ * @param user_data passed to @p write.
+ * @return as seg_rules_apply(); #SEG_ERANGE for a bad row; #SEG_EIO if
+ *         @p write stopped.
+ * @since 0.1.0
+ */
+SEG_API int seg_rules_explain(const seg_rules *r, const seg_dataset *ds,
+                              size_t row, int format, seg_write_fn write,
+                              void *user_data);
+
+/**
+ * Options of seg_rules_call_list(); initialise with
+ * seg_call_list_options_init().
+ * @since 0.1.0
+ */
+typedef struct seg_call_list_options {
+    size_t size;             /**< sizeof(seg_call_list_options). */
+    /** The tier column that seg_rules_apply() wrote; default "tier". */
+    const char *tier_column;
+    /** Ranks customers within a priority, highest first (for example
+     *  CLV x p_alive); NULL for none. */
+    const char *value_column;
+    size_t capacity;         /**< Calls a day; 0 means no limit. */
+    /** Event kind of a contact (a call); a customer is skipped while the
+     *  last contact is more recent than the tier's cadence. Default
+     *  "call". */
+    const char *contact_kind;
+    /** A column that excludes a customer when it is a non-zero number or
+     *  a non-empty label (do-not-call); NULL for none. */
+    const char *exclude_column;
+    /** The day of the list; #SEG_TIME_NONE for the latest record. */
+    int64_t as_of;
+} seg_call_list_options;
+
+/**
+ * Initialise call-list options to their defaults.
+ * @param o the options; ignored when NULL.
+ * @since 0.1.0
+ */
+SEG_API void seg_call_list_options_init(seg_call_list_options *o);
+
+/**
+ * Write today's call list as CSV (rank, customer_id, tier, priority,
+ * value, last_contact): customers of tiers that have a priority, ranked by
+ * priority (1 first), then by the value column, then by customer id; tiers
+ * without a priority and excluded customers are left out, and so is a
+ * customer contacted within the tier's cadence.
+ * @param r the tier rule set that was applied.
+ * @param ds the dataset.
+ * @param opts options, or NULL for the defaults.
+ * @param write receives the CSV.
+ * @param user_data passed to @p write.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column;
+ *         #SEG_EMISUSE for a score rule set; #SEG_EIO; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
+                                const seg_call_list_options *opts,
+                                seg_write_fn write, void *user_data);
+
+/**
+ * A tier summary: per label of @p label_column, the count of customers,
+ * their share, and for each value column its total, its mean and its share
+ * of the column's total (the share of revenue, for a monetary column).
+ * Customers without a label are grouped under an empty label.
+ * @param ds the dataset.
+ * @param label_column the grouping column (a label column).
+ * @param value_columns numeric columns to total, or NULL.
+ * @param n_values number of @p value_columns.
+ * @param format #SEG_FORMAT_CSV or #SEG_FORMAT_JSON.
+ * @param write receives the table.
+ * @param user_data passed to @p write.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND; #SEG_ETYPE; #SEG_EIO;
+ *         #SEG_ENOMEM.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_summary(const seg_dataset *ds,
+                                const char *label_column,
+                                const char *const *value_columns,
+                                size_t n_values, int format,
+                                seg_write_fn write, void *user_data);
+
+/**
+ * A crosstab of two label columns: counts of customers per pair of labels,
+ * rows for @p row_column, columns for @p col_column, with totals.
+ * @param ds the dataset.
+ * @param row_column a label column.
+ * @param col_column a label column.
+ * @param format #SEG_FORMAT_CSV or #SEG_FORMAT_JSON.
+ * @param write receives the table.
+ * @param user_data passed to @p write.
+ * @return as seg_dataset_summary().
+ * @note Thread-safe for concurrent readers.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_crosstab(const seg_dataset *ds,
+                                 const char *row_column,
+                                 const char *col_column, int format,
+                                 seg_write_fn write, void *user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+
+#endif /* SEGMENT_RULES_H */

@@ -28,6 +28,14 @@ static const char usage[] =
     "  table NAME DATA.csv --model KIND [...]\n"
     "                      fit, then print the model's table NAME: holdout,\n"
     "                      profile (kmeans clusters), silhouette (kmeans k)\n"
+    "  tier DATA.csv --rules FILE [--rules FILE ...] [--model KIND\n"
+    "        [--set KEY=VALUE ...] ...] [--events FILE] [--attributes FILE]\n"
+    "        [--explain ID | --summary COL[,COL] | --crosstab COL |\n"
+    "         --call-list [--capacity N] [--value COL] [--contact-kind K]\n"
+    "         [--exclude COL]] [--json]\n"
+    "                      run models, then tier-rule sets in order; print\n"
+    "                      the table, an explanation, a summary of the last\n"
+    "                      rule set's tiers, a crosstab, or a call list\n"
     "  models              list the models and their parameters\n"
     "\n"
     "options of features and score:\n"
@@ -442,6 +450,301 @@ static int cmd_table(const char *report, int argc, char **argv)
     return rc;
 }
 
+/* ---- segment tier ---- */
+
+typedef struct tier_args {
+    const char **rules, **models, **sets, **rest;
+    int *set_model; /* the --model each --set follows */
+    size_t n_rules, n_models, n_sets, n_rest;
+    const char *events, *attributes, *explain, *summary, *crosstab;
+    const char *value, *contact_kind, *exclude;
+    int json, call_list;
+    long capacity;
+} tier_args;
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) {
+            char *nb = cap < (64u << 20) ? realloc(buf, cap *= 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            } else {
+                buf = nb;
+            }
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int tier_options(int argc, char **argv, tier_args *t)
+{
+    size_t n = (size_t)argc + 1;
+    t->rules = calloc(n, sizeof *t->rules);
+    t->models = calloc(n, sizeof *t->models);
+    t->sets = calloc(n, sizeof *t->sets);
+    t->set_model = calloc(n, sizeof *t->set_model);
+    t->rest = calloc(n, sizeof *t->rest);
+    if (!t->rules || !t->models || !t->sets || !t->set_model || !t->rest)
+        return EXIT_INPUT;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = NULL;
+        if (!strcmp(a, "--json")) {
+            t->json = 1;
+            continue;
+        }
+        if (!strcmp(a, "--call-list")) {
+            t->call_list = 1;
+            continue;
+        }
+        if (!strcmp(a, "--rules"))
+            slot = &t->rules[t->n_rules++];
+        else if (!strcmp(a, "--model"))
+            slot = &t->models[t->n_models++];
+        else if (!strcmp(a, "--set")) {
+            if (t->n_models == 0)
+                return usage_error("%s", "--set comes after the --model it "
+                                         "sets");
+            t->set_model[t->n_sets] = (int)t->n_models - 1;
+            slot = &t->sets[t->n_sets++];
+        } else if (!strcmp(a, "--events"))
+            slot = &t->events;
+        else if (!strcmp(a, "--attributes"))
+            slot = &t->attributes;
+        else if (!strcmp(a, "--explain"))
+            slot = &t->explain;
+        else if (!strcmp(a, "--summary"))
+            slot = &t->summary;
+        else if (!strcmp(a, "--crosstab"))
+            slot = &t->crosstab;
+        else if (!strcmp(a, "--value"))
+            slot = &t->value;
+        else if (!strcmp(a, "--contact-kind"))
+            slot = &t->contact_kind;
+        else if (!strcmp(a, "--exclude"))
+            slot = &t->exclude;
+        else if (!strcmp(a, "--capacity")) {
+            char *end;
+            t->capacity = v ? strtol(v, &end, 10) : -1;
+            if (!v || *end || t->capacity < 0)
+                return usage_error("--capacity: '%s' is not a count",
+                                   v ? v : "");
+            i++;
+            continue;
+        }
+        if (slot) {
+            if (!v)
+                return usage_error("option %s needs a value", a);
+            *slot = v;
+            i++;
+            continue;
+        }
+        t->rest[t->n_rest++] = a;
+    }
+    if (t->n_rules == 0)
+        return usage_error("%s", "tier: at least one --rules FILE");
+    return 0;
+}
+
+static int load_extra(seg_dataset *ds, const char *path, int attributes)
+{
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.all_attributes = attributes;
+    if (seg_dataset_load_csv(ds, path, &o) != SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+        return EXIT_INPUT;
+    }
+    return 0;
+}
+
+static int run_models(const tier_args *t, seg_dataset *ds)
+{
+    for (size_t i = 0; i < t->n_models; i++) {
+        seg_model *m;
+        if (seg_model_new(&m, t->models[i]) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_errmsg());
+            return EXIT_USAGE;
+        }
+        int rc = 0;
+        for (size_t j = 0; j < t->n_sets && !rc; j++) {
+            if (t->set_model[j] != (int)i)
+                continue;
+            char key[256];
+            const char *eq = strchr(t->sets[j], '=');
+            size_t kl = eq ? (size_t)(eq - t->sets[j]) : 0;
+            if (!eq || kl == 0 || kl >= sizeof key) {
+                rc = usage_error("--set: '%s' is not KEY=VALUE", t->sets[j]);
+                break;
+            }
+            memcpy(key, t->sets[j], kl);
+            key[kl] = '\0';
+            if (seg_model_set(m, key, eq + 1) != SEG_OK) {
+                fprintf(stderr, "segment: --set %s: %s\n", t->sets[j],
+                        seg_model_errmsg(m));
+                rc = EXIT_USAGE;
+            }
+        }
+        if (!rc && (seg_model_fit(m, ds) != SEG_OK ||
+                    seg_model_score(m, ds) != SEG_OK)) {
+            fprintf(stderr, "segment: %s\n", seg_model_errmsg(m));
+            rc = EXIT_INPUT;
+        }
+        seg_model_free(m);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void tier_free(tier_args *t)
+{
+    free(t->rules);
+    free(t->models);
+    free(t->sets);
+    free(t->set_model);
+    free(t->rest);
+}
+
+/* What to print after the rule sets ran. */
+static int tier_output(const tier_args *t, const cli *c, seg_dataset *ds,
+                       seg_rules **rs, const char *last_col)
+{
+    int fmt = t->json ? SEG_FORMAT_JSON : SEG_FORMAT_CSV;
+    if (t->explain) {
+        size_t row;
+        if (seg_dataset_customer_find(ds, t->explain, &row) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+            return EXIT_INPUT;
+        }
+        for (size_t i = 0; i < t->n_rules; i++)
+            if (seg_rules_explain(rs[i], ds, row,
+                                  t->json ? SEG_FORMAT_JSON : SEG_FORMAT_TEXT,
+                                  write_stdout, NULL) != SEG_OK) {
+                fprintf(stderr, "segment: %s\n", seg_rules_errmsg(rs[i]));
+                return EXIT_INPUT;
+            }
+        return 0;
+    }
+    if (t->summary) {
+        const char *vals[16];
+        size_t nv = 0;
+        char copy[1024];
+        snprintf(copy, sizeof copy, "%s", t->summary);
+        for (char *tok = strtok(copy, ","); tok && nv < 16;
+             tok = strtok(NULL, ","))
+            vals[nv++] = tok;
+        if (seg_dataset_summary(ds, last_col, vals, nv, fmt, write_stdout,
+                                NULL) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+            return EXIT_INPUT;
+        }
+        return 0;
+    }
+    if (t->crosstab) {
+        if (seg_dataset_crosstab(ds, last_col, t->crosstab, fmt, write_stdout,
+                                 NULL) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+            return EXIT_INPUT;
+        }
+        return 0;
+    }
+    if (t->call_list) {
+        seg_call_list_options o;
+        seg_call_list_options_init(&o);
+        o.tier_column = last_col;
+        o.value_column = t->value;
+        o.capacity = (size_t)t->capacity;
+        if (t->contact_kind)
+            o.contact_kind = t->contact_kind;
+        o.exclude_column = t->exclude;
+        o.as_of = c->fo.as_of;
+        const seg_rules *r = rs[t->n_rules - 1];
+        if (seg_rules_call_list(r, ds, &o, write_stdout, NULL) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_rules_errmsg(r));
+            return EXIT_INPUT;
+        }
+        return 0;
+    }
+    return print_dataset(ds, c->format);
+}
+
+static int cmd_tier(int argc, char **argv)
+{
+    tier_args t = {0};
+    cli c = {0};
+    seg_dataset *ds = NULL;
+    seg_rules **rs = NULL;
+    int rc = tier_options(argc, argv, &t);
+    if (rc == 0)
+        rc = parse_args((int)t.n_rest, (char **)t.rest, &c, 0);
+    if (rc == 0 && !(rs = calloc(t.n_rules, sizeof *rs)))
+        rc = EXIT_INPUT;
+    /* compile every rule set before any work */
+    for (size_t i = 0; i < t.n_rules && rc == 0; i++) {
+        size_t len;
+        char *text = read_text(t.rules[i], &len);
+        if (!text) {
+            fprintf(stderr, "segment: %s: cannot read\n", t.rules[i]);
+            rc = EXIT_INPUT;
+        } else if (seg_rules_parse(&rs[i], text, len, t.rules[i]) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_errmsg());
+            rc = EXIT_INPUT;
+        }
+        free(text);
+    }
+    if (rc == 0 && (seg_dataset_new(&ds) != SEG_OK ||
+                    seg_dataset_load_csv(ds, c.path, &c.csv) != SEG_OK)) {
+        fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+        rc = EXIT_INPUT;
+    }
+    if (rc == 0 && t.events)
+        rc = load_extra(ds, t.events, 0);
+    if (rc == 0 && t.attributes)
+        rc = load_extra(ds, t.attributes, 1);
+    if (rc == 0 && seg_dataset_compute_features(ds, &c.fo) != SEG_OK) {
+        fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
+        rc = EXIT_INPUT;
+    }
+    if (rc == 0)
+        rc = run_models(&t, ds);
+    /* each rule set writes its own column, so later ones can read it */
+    for (size_t i = 0; i < t.n_rules && rc == 0; i++) {
+        if (seg_rules_apply(rs[i], ds, NULL) != SEG_OK) {
+            fprintf(stderr, "segment: %s\n", seg_rules_errmsg(rs[i]));
+            rc = EXIT_INPUT;
+        }
+    }
+    /* the last rule set's column: the newest label column */
+    const char *last_col = NULL;
+    for (size_t i = seg_dataset_column_count(ds); rc == 0 && i-- > 0 &&
+                                                  !last_col;)
+        if (seg_dataset_column_type(ds, seg_dataset_column_name(ds, i)) ==
+            SEG_COLUMN_LABEL)
+            last_col = seg_dataset_column_name(ds, i);
+    if (rc == 0)
+        rc = tier_output(&t, &c, ds, rs, last_col);
+    if (rc == 0 && fflush(stdout) != 0)
+        rc = EXIT_INPUT;
+    for (size_t i = 0; rs && i < t.n_rules; i++)
+        seg_rules_free(rs[i]);
+    free(rs);
+    seg_dataset_free(ds);
+    cli_free(&c);
+    tier_free(&t);
+    return rc;
+}
+
 static int cmd_models(void)
 {
     static const char *const types[] = {"", "number", "integer", "text"};
@@ -489,6 +792,8 @@ int main(int argc, char **argv)
         return cmd_models();
     if (strcmp(argv[1], "fit") == 0)
         return cmd_fit(argc - 2, argv + 2);
+    if (strcmp(argv[1], "tier") == 0)
+        return cmd_tier(argc - 2, argv + 2);
     if (strcmp(argv[1], "holdout") == 0)
         return cmd_table("holdout", argc - 2, argv + 2);
     if (strcmp(argv[1], "table") == 0) {

@@ -269,9 +269,11 @@ static void next(parser *ps)
         }
         int rc = seg__parse_f64(s, t->n, &t->num);
         if (rc) {
+            int shown = t->n < 40 ? (int)t->n : 40;
             perr(ps, t->line, t->col, rc == SEG_ERANGE
-                                          ? "'%.40s' is out of range"
-                                          : "'%.40s' is not a number", s);
+                                          ? "'%.*s' is out of range"
+                                          : "'%.*s' is not a number",
+                 shown, s);
             t->type = T_EOF;
             return;
         }

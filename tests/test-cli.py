@@ -206,5 +206,71 @@ class Fit(unittest.TestCase):
             os.unlink(f.name)
 
 
+class Tier(unittest.TestCase):
+    RULES = os.path.join(os.path.dirname(SAMPLE), "..", "rules")
+
+    def rules(self, name):
+        return os.path.join(self.RULES, name)
+
+    def test_tier_table_summary_explain(self):
+        base = ["tier", SAMPLE, *Score.ARGS, "--model", "rfm",
+                "--rules", self.rules("rfm_actions.rules"),
+                "--rules", self.rules("value_tiers.rules")]
+        p = run(*base)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        self.assertEqual(len(rows), 2357)
+        self.assertIn(rows[0]["value_tier"], ["高价值", "中价值", "低价值"])
+        self.assertTrue(rows[0]["action"])
+        p = run(*base, "--summary", "monetary_total")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("value_tier,count,share,"))
+        self.assertEqual(sum(int(l.split(",")[1]) for l in lines[1:]), 2357)
+        p = run(*base, "--explain", "0001")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('rfm.segment = "Champions"', p.stdout)
+        p = run(*base, "--crosstab", "rfm.segment")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.splitlines()[-1].startswith("total,"))
+
+    def test_call_list(self):
+        p = run("tier", SAMPLE, *Score.ARGS, "--model", "rfm", "--rules",
+                self.rules("rfm_actions.rules"), "--call-list",
+                "--capacity", "10", "--value", "monetary_total")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0],
+                         "rank,customer_id,tier,priority,value,last_contact")
+        self.assertEqual(len(lines), 11)
+        self.assertTrue(all(",Win back: call,1," in l for l in lines[1:]))
+
+    def test_lead_grades(self):
+        data = os.path.dirname(SAMPLE)
+        p = run("tier", os.path.join(data, "lead_events.csv"), "--attributes",
+                os.path.join(data, "leads.csv"), "--rules",
+                self.rules("lead_grading.rules"), "--explain", "L001",
+                "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import json
+        out = json.loads(p.stdout)
+        self.assertEqual(out["grade"], "A+")
+        self.assertEqual(out["points"], 85)
+
+    def test_rule_errors(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".rules",
+                                         delete=False) as f:
+            f.write('tier "VIP" when monetry >= 100\n')
+        try:
+            p = run("tier", SAMPLE, *Score.ARGS, "--rules", f.name)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("unknown column 'monetry' (did you mean "
+                          "'monetary_total'?)", p.stderr)
+        finally:
+            os.unlink(f.name)
+        p = run("tier", SAMPLE, *Score.ARGS)
+        self.assertEqual(p.returncode, 1)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -245,6 +245,27 @@ class Tier(unittest.TestCase):
         self.assertEqual(len(lines), 11)
         self.assertTrue(all(",Win back: call,1," in l for l in lines[1:]))
 
+    def test_issue_commands(self):
+        p = run("score", SAMPLE, *Score.ARGS, "--model", "rfm", "--rules",
+                self.rules("rfm_actions.rules"), "--explain", "0001")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('tier "VIP care"', p.stdout)
+        p = run("summary", SAMPLE, *Score.ARGS, "--model", "rfm",
+                "--by", "rfm.segment", "--values", "monetary_total")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("rfm.segment,count,share,"))
+        p = run("summary", SAMPLE, *Score.ARGS, "--model", "rfm",
+                "--rules", self.rules("value_tiers.rules"),
+                "--by", "value_tier", "--cross", "rfm.segment")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("value_tier,"))
+        p = run("calls", SAMPLE, *Score.ARGS, "--model", "rfm", "--rules",
+                self.rules("rfm_actions.rules"), "--capacity", "3")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(p.stdout.splitlines()), 4)
+        p = run("calls", SAMPLE, *Score.ARGS, "--capacity", "3")
+        self.assertEqual(p.returncode, 1)
+
     def test_lead_grades(self):
         data = os.path.dirname(SAMPLE)
         p = run("tier", os.path.join(data, "lead_events.csv"), "--attributes",

@@ -36,6 +36,15 @@ static const char usage[] =
     "                      run models, then tier-rule sets in order; print\n"
     "                      the table, an explanation, a summary of the last\n"
     "                      rule set's tiers, a crosstab, or a call list\n"
+    "  score DATA.csv --model KIND ... --rules FILE [--explain ID]\n"
+    "                      the same as tier: models, then rule sets\n"
+    "  summary DATA.csv [--model KIND ...] [--rules FILE ...] --by COLUMN\n"
+    "        [--values COL[,COL]] [--cross OTHER_COLUMN]\n"
+    "                      per tier: count, share, totals and means; or a\n"
+    "                      crosstab of two label columns\n"
+    "  calls DATA.csv --rules FILE [--model KIND ...] --capacity N\n"
+    "        [--as-of DATE] [--value COL] [--exclude COL] [--contact-kind K]\n"
+    "                      today's call list, as CSV\n"
     "  models              list the models and their parameters\n"
     "\n"
     "options of features and score:\n"
@@ -456,7 +465,7 @@ typedef struct tier_args {
     const char **rules, **models, **sets, **rest;
     int *set_model; /* the --model each --set follows */
     size_t n_rules, n_models, n_sets, n_rest;
-    const char *events, *attributes, *explain, *summary, *crosstab;
+    const char *events, *attributes, *explain, *summary, *crosstab, *by;
     const char *value, *contact_kind, *exclude;
     int json, call_list;
     long capacity;
@@ -523,10 +532,12 @@ static int tier_options(int argc, char **argv, tier_args *t)
             slot = &t->attributes;
         else if (!strcmp(a, "--explain"))
             slot = &t->explain;
-        else if (!strcmp(a, "--summary"))
+        else if (!strcmp(a, "--summary") || !strcmp(a, "--values"))
             slot = &t->summary;
-        else if (!strcmp(a, "--crosstab"))
+        else if (!strcmp(a, "--crosstab") || !strcmp(a, "--cross"))
             slot = &t->crosstab;
+        else if (!strcmp(a, "--by"))
+            slot = &t->by;
         else if (!strcmp(a, "--value"))
             slot = &t->value;
         else if (!strcmp(a, "--contact-kind"))
@@ -551,8 +562,6 @@ static int tier_options(int argc, char **argv, tier_args *t)
         }
         t->rest[t->n_rest++] = a;
     }
-    if (t->n_rules == 0)
-        return usage_error("%s", "tier: at least one --rules FILE");
     return 0;
 }
 
@@ -636,24 +645,29 @@ static int tier_output(const tier_args *t, const cli *c, seg_dataset *ds,
             }
         return 0;
     }
-    if (t->summary) {
-        const char *vals[16];
-        size_t nv = 0;
-        char copy[1024];
-        snprintf(copy, sizeof copy, "%s", t->summary);
-        for (char *tok = strtok(copy, ","); tok && nv < 16;
-             tok = strtok(NULL, ","))
-            vals[nv++] = tok;
-        if (seg_dataset_summary(ds, last_col, vals, nv, fmt, write_stdout,
-                                NULL) != SEG_OK) {
+    const char *by = t->by ? t->by : last_col;
+    if (!by && (t->summary || t->crosstab)) {
+        fprintf(stderr, "segment: no tier column: give --by COLUMN\n");
+        return EXIT_USAGE;
+    }
+    if (t->crosstab) {
+        if (seg_dataset_crosstab(ds, by, t->crosstab, fmt, write_stdout,
+                                 NULL) != SEG_OK) {
             fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
             return EXIT_INPUT;
         }
         return 0;
     }
-    if (t->crosstab) {
-        if (seg_dataset_crosstab(ds, last_col, t->crosstab, fmt, write_stdout,
-                                 NULL) != SEG_OK) {
+    if (t->summary || t->by) {
+        const char *vals[16];
+        size_t nv = 0;
+        char copy[1024];
+        snprintf(copy, sizeof copy, "%s", t->summary ? t->summary : "");
+        for (char *tok = strtok(copy, ","); tok && nv < 16;
+             tok = strtok(NULL, ","))
+            vals[nv++] = tok;
+        if (seg_dataset_summary(ds, by, vals, nv, fmt, write_stdout,
+                                NULL) != SEG_OK) {
             fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
             return EXIT_INPUT;
         }
@@ -679,16 +693,26 @@ static int tier_output(const tier_args *t, const cli *c, seg_dataset *ds,
     return print_dataset(ds, c->format);
 }
 
-static int cmd_tier(int argc, char **argv)
+enum { TIER_TABLE, TIER_SUMMARY, TIER_CALLS };
+
+static int cmd_tier(int argc, char **argv, int mode)
 {
     tier_args t = {0};
     cli c = {0};
     seg_dataset *ds = NULL;
     seg_rules **rs = NULL;
     int rc = tier_options(argc, argv, &t);
+    if (rc == 0 && mode != TIER_SUMMARY && t.n_rules == 0)
+        rc = usage_error("%s", "at least one --rules FILE is needed");
+    if (rc == 0 && mode == TIER_SUMMARY && !t.by && t.n_rules == 0)
+        rc = usage_error("%s", "summary: --by COLUMN (or --rules FILE)");
+    if (mode == TIER_CALLS)
+        t.call_list = 1;
+    if (mode == TIER_SUMMARY && !t.summary && !t.crosstab)
+        t.summary = "monetary_total";
     if (rc == 0)
         rc = parse_args((int)t.n_rest, (char **)t.rest, &c, 0);
-    if (rc == 0 && !(rs = calloc(t.n_rules, sizeof *rs)))
+    if (rc == 0 && !(rs = calloc(t.n_rules + 1, sizeof *rs)))
         rc = EXIT_INPUT;
     /* compile every rule set before any work */
     for (size_t i = 0; i < t.n_rules && rc == 0; i++) {
@@ -786,14 +810,23 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "features") == 0)
         return cmd_features(argc - 2, argv + 2);
-    if (strcmp(argv[1], "score") == 0)
+    if (strcmp(argv[1], "score") == 0) {
+        /* with rule sets, score runs the models and then the rules */
+        for (int i = 2; i < argc; i++)
+            if (strcmp(argv[i], "--rules") == 0)
+                return cmd_tier(argc - 2, argv + 2, TIER_TABLE);
         return cmd_score(argc - 2, argv + 2);
+    }
     if (strcmp(argv[1], "models") == 0)
         return cmd_models();
     if (strcmp(argv[1], "fit") == 0)
         return cmd_fit(argc - 2, argv + 2);
     if (strcmp(argv[1], "tier") == 0)
-        return cmd_tier(argc - 2, argv + 2);
+        return cmd_tier(argc - 2, argv + 2, TIER_TABLE);
+    if (strcmp(argv[1], "summary") == 0)
+        return cmd_tier(argc - 2, argv + 2, TIER_SUMMARY);
+    if (strcmp(argv[1], "calls") == 0)
+        return cmd_tier(argc - 2, argv + 2, TIER_CALLS);
     if (strcmp(argv[1], "holdout") == 0)
         return cmd_table("holdout", argc - 2, argv + 2);
     if (strcmp(argv[1], "table") == 0) {

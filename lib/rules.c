@@ -128,6 +128,8 @@ typedef struct parser {
     const char *src, *p, *end;
     int line;
     const char *line_start;
+    const char *cpos;    /* where the column count below was taken */
+    int ccol;
     token tok;
     int depth;
     int rc;
@@ -161,13 +163,17 @@ static bool is_ident_char(unsigned char c)
     return is_ident_start(c) || (c >= '0' && c <= '9') || c == '.';
 }
 
-static int col_of(const parser *ps, const char *p)
+/* Columns count characters, not bytes; counted on from the last token so
+ * that a 1 MB line costs linear time. */
+static int col_of(parser *ps, const char *p)
 {
-    /* columns count characters, not bytes */
-    int c = 1;
-    for (const char *q = ps->line_start; q < p; q++)
-        c += ((unsigned char)*q & 0xC0) != 0x80;
-    return c;
+    if (!ps->cpos || ps->cpos < ps->line_start || ps->cpos > p) {
+        ps->cpos = ps->line_start;
+        ps->ccol = 1;
+    }
+    for (; ps->cpos < p; ps->cpos++)
+        ps->ccol += ((unsigned char)*ps->cpos & 0xC0) != 0x80;
+    return ps->ccol;
 }
 
 /* Advance to the next token. */
@@ -953,7 +959,7 @@ int seg_rules_parse(seg_rules **out, const char *text, size_t len,
         seg__free(r);
         return seg__nomem(NULL);
     }
-    parser ps = {r, text, text, text + len, 1, text, {0}, 0, SEG_OK};
+    parser ps = {r, text, text, text + len, 1, text, NULL, 1, {0}, 0, SEG_OK};
     /* invalid UTF-8 anywhere is an error at its place */
     if (!seg__utf8_valid(text, len)) {
         const char *p = text;

@@ -1015,10 +1015,34 @@ int seg_rules_parse(seg_rules **out, const char *text, size_t len,
 
 /* ---- binding to a dataset ---- */
 
+/* A condition compiled for one dataset: postfix instructions over a
+ * stack of blocks of rows. Labels become their codes in the column, so a
+ * comparison with a string is a comparison of numbers. */
+enum {
+    I_NUM, I_COL, I_LAB, I_NEG, I_ADD, I_SUB, I_MUL, I_DIV, I_EQ, I_NE,
+    I_LT, I_LE, I_GT, I_GE, I_AND, I_OR, I_NOT, I_IN, I_BETWEEN, I_MISSING,
+    I_LABCMP
+};
+
+typedef struct ins {
+    int op;
+    bool neg;
+    double k;                    /* I_NUM; I_IN: the list length */
+    const seg__column *c, *c2;   /* I_COL, I_LAB, I_LABCMP */
+} ins;
+
+typedef struct prog {
+    ins *code;
+    size_t n, cap;
+    int depth;                   /* the deepest stack it needs */
+} prog;
+
 typedef struct binding {
     const seg__column **col;  /* per node */
     double *stat;             /* per node */
     int *vt;                  /* per node: VT_* */
+    prog *progs;              /* per rule */
+    size_t nprogs;
 } binding;
 
 static void unbind(binding *b)
@@ -1026,6 +1050,9 @@ static void unbind(binding *b)
     seg__free(b->col);
     seg__free(b->stat);
     seg__free(b->vt);
+    for (size_t i = 0; i < b->nprogs; i++)
+        seg__free(b->progs[i].code);
+    seg__free(b->progs);
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -1172,8 +1199,148 @@ static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
     return rc;
 }
 
+static int emit_ins(prog *p, int op, double k, const seg__column *c,
+                    const seg__column *c2, bool neg, int *depth, int delta)
+{
+    if (seg__grow((void **)&p->code, &p->cap, p->n + 1, sizeof *p->code))
+        return SEG_ENOMEM;
+    ins *i = &p->code[p->n++];
+    i->op = op;
+    i->k = k;
+    i->c = c;
+    i->c2 = c2;
+    i->neg = neg;
+    *depth += delta;
+    if (*depth > p->depth)
+        p->depth = *depth;
+    return SEG_OK;
+}
+
+/* The code of a label in a column, +1; -1 when the column never has it (so
+ * that it equals nothing). */
+static double label_code(const seg__column *c, const char *s)
+{
+    uint32_t k;
+    return seg__intern_find(&c->labels, s, strlen(s), &k) ? (double)k + 1 : -1;
+}
+
+/* The column a label operand reads, or NULL for a string literal. */
+static const seg__column *label_col(const binding *b, const node *n)
+{
+    return n->type == N_COL ? b->col[n->id] : NULL;
+}
+
+static int compile(const binding *b, const node *n, prog *p, int *d);
+
+/* Compile a label operand of a comparison with the other operand: a string
+ * literal becomes the code it has in the other side's column. */
+static int compile_label(const binding *b, const node *n, const node *other,
+                         prog *p, int *d)
+{
+    if (n->type == N_COL)
+        return emit_ins(p, I_LAB, 0, b->col[n->id], NULL, false, d, 1);
+    const seg__column *oc = label_col(b, other);
+    double code = oc ? label_code(oc, n->str) : -1;
+    return emit_ins(p, I_NUM, code, NULL, NULL, false, d, 1);
+}
+
+static int compile(const binding *b, const node *n, prog *p, int *d)
+{
+    int rc = SEG_OK;
+    switch (n->type) {
+    case N_NUM:
+    case N_BOOL:
+        return emit_ins(p, I_NUM, n->num, NULL, NULL, false, d, 1);
+    case N_STAT:
+        return emit_ins(p, I_NUM, b->stat[n->id], NULL, NULL, false, d, 1);
+    case N_COL:
+        return emit_ins(p, b->vt[n->id] == VT_NUM ? I_COL : I_LAB, 0,
+                        b->col[n->id], NULL, false, d, 1);
+    case N_STR: /* a label not compared with a column: never equal */
+        return emit_ins(p, I_NUM, -1, NULL, NULL, false, d, 1);
+    case N_NEG:
+        rc = compile(b, n->a, p, d);
+        return rc ? rc : emit_ins(p, I_NEG, 0, NULL, NULL, false, d, 0);
+    case N_ARITH:
+        rc = compile(b, n->a, p, d);
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+        return rc ? rc
+                  : emit_ins(p, n->op == '+' ? I_ADD : n->op == '-' ? I_SUB
+                               : n->op == '*' ? I_MUL : I_DIV,
+                             0, NULL, NULL, false, d, -1);
+    case N_CMP:
+        if (b->vt[n->a->id] == VT_STR) {
+            const seg__column *ca = label_col(b, n->a), *cb = label_col(b, n->b);
+            if (ca && cb && ca != cb) /* two label columns: compare text */
+                return emit_ins(p, I_LABCMP, 0, ca, cb, n->op == OP_NE, d, 1);
+            if (!ca && !cb) { /* two literals */
+                bool eq = strcmp(n->a->str, n->b->str) == 0;
+                return emit_ins(p, I_NUM, (n->op == OP_EQ) == eq, NULL, NULL,
+                                false, d, 1);
+            }
+            rc = compile_label(b, n->a, n->b, p, d);
+            if (!rc)
+                rc = compile_label(b, n->b, n->a, p, d);
+        } else {
+            rc = compile(b, n->a, p, d);
+            if (!rc)
+                rc = compile(b, n->b, p, d);
+        }
+        static const int cmp_op[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
+        return rc ? rc : emit_ins(p, cmp_op[n->op], 0, NULL, NULL, false, d, -1);
+    case N_IN:
+        rc = compile(b, n->a, p, d);
+        for (size_t i = 0; i < n->nlist && !rc; i++)
+            rc = b->vt[n->a->id] == VT_STR
+                     ? compile_label(b, n->list[i], n->a, p, d)
+                     : compile(b, n->list[i], p, d);
+        return rc ? rc : emit_ins(p, I_IN, (double)n->nlist, NULL, NULL,
+                                  n->neg, d, -(int)n->nlist);
+    case N_BETWEEN:
+        rc = compile(b, n->a, p, d);
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+        if (!rc)
+            rc = compile(b, n->c, p, d);
+        return rc ? rc : emit_ins(p, I_BETWEEN, 0, NULL, NULL, n->neg, d, -2);
+    case N_MISSING:
+        rc = compile(b, n->a, p, d);
+        return rc ? rc : emit_ins(p, I_MISSING, 0, NULL, NULL, n->neg, d, 0);
+    case N_NOT:
+        rc = compile(b, n->a, p, d);
+        return rc ? rc : emit_ins(p, I_NOT, 0, NULL, NULL, false, d, 0);
+    default: /* and, or */
+        rc = compile(b, n->a, p, d);
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+        return rc ? rc : emit_ins(p, n->type == N_AND ? I_AND : I_OR, 0, NULL,
+                                  NULL, false, d, -1);
+    }
+}
+
+static int compile_all(const seg_rules *r, binding *b)
+{
+    b->progs = seg__calloc(r->nrules ? r->nrules : 1, sizeof *b->progs);
+    if (!b->progs) {
+        unbind(b);
+        return seg__nomem(&r->err);
+    }
+    b->nprogs = r->nrules;
+    for (size_t i = 0; i < r->nrules; i++) {
+        int d = 0;
+        if (r->rules[i].cond &&
+            compile(b, r->rules[i].cond, &b->progs[i], &d) != SEG_OK) {
+            unbind(b);
+            return seg__nomem(&r->err);
+        }
+    }
+    return SEG_OK;
+}
+
 static int bind(const seg_rules *r, const seg_dataset *ds, binding *b)
 {
+    memset(b, 0, sizeof *b);
     size_t nn = r->nnodes ? r->nnodes : 1;
     b->col = seg__calloc(nn, sizeof *b->col);
     b->stat = seg__calloc(nn, sizeof *b->stat);
@@ -1194,126 +1361,174 @@ static int bind(const seg_rules *r, const seg_dataset *ds, binding *b)
             return rc;
         }
     }
-    return SEG_OK;
+    return compile_all(r, b);
 }
 
-/* ---- evaluation ---- */
+/* ---- evaluation: a block of rows at a time ---- */
 
-typedef struct val {
-    double n;        /* numbers and booleans; NaN = missing */
-    const char *s;   /* labels; NULL = missing */
-} val;
+#define BLOCK 256
 
-static val eval(const binding *b, const node *n, size_t row)
+/* Run a compiled condition for rows row0 .. row0+n-1; the result (1 or 0)
+ * is left in st[0]. st has room for the program's depth. */
+static void run(const prog *p, size_t row0, size_t n, double (*st)[BLOCK])
 {
-    val v = {NAN, NULL}, x, y;
-    switch (n->type) {
-    case N_NUM:
-    case N_BOOL:
-        v.n = n->num;
-        break;
-    case N_STR:
-        v.s = n->str;
-        break;
-    case N_COL:
-        if (b->vt[n->id] == VT_NUM)
-            v.n = seg__column_num(b->col[n->id], row);
-        else
-            v.s = seg__column_label(b->col[n->id], row);
-        break;
-    case N_STAT:
-        v.n = b->stat[n->id];
-        break;
-    case N_NEG:
-        v.n = -eval(b, n->a, row).n;
-        break;
-    case N_ARITH:
-        x = eval(b, n->a, row);
-        y = eval(b, n->b, row);
-        v.n = n->op == '+' ? x.n + y.n : n->op == '-' ? x.n - y.n
-            : n->op == '*' ? x.n * y.n
-            : y.n == 0     ? NAN /* division by zero: missing */
-                           : x.n / y.n;
-        if (!isfinite(v.n))
-            v.n = NAN;
-        break;
-    case N_CMP:
-        x = eval(b, n->a, row);
-        y = eval(b, n->b, row);
-        if (b->vt[n->a->id] == VT_STR) {
-            if (!x.s || !y.s) {
-                v.n = 0;
-            } else {
-                bool eq = strcmp(x.s, y.s) == 0;
-                v.n = n->op == OP_EQ ? eq : !eq;
-            }
-        } else if (isnan(x.n) || isnan(y.n)) {
-            v.n = 0; /* a comparison with a missing value is false */
-        } else {
-            switch (n->op) {
-            case OP_EQ: v.n = x.n == y.n; break;
-            case OP_NE: v.n = x.n != y.n; break;
-            case OP_LT: v.n = x.n < y.n; break;
-            case OP_LE: v.n = x.n <= y.n; break;
-            case OP_GT: v.n = x.n > y.n; break;
-            default: v.n = x.n >= y.n;
-            }
-        }
-        break;
-    case N_IN: {
-        x = eval(b, n->a, row);
-        bool str = b->vt[n->a->id] == VT_STR, found = false;
-        if ((str && !x.s) || (!str && isnan(x.n))) {
-            v.n = 0;
+    int sp = 0;
+    for (size_t pc = 0; pc < p->n; pc++) {
+        const ins *in = &p->code[pc];
+        double *x = st[sp - 1], *y = sp >= 2 ? st[sp - 2] : NULL;
+        switch (in->op) {
+        case I_NUM:
+            for (size_t i = 0; i < n; i++)
+                st[sp][i] = in->k;
+            sp++;
+            break;
+        case I_COL: {
+            const seg__column *c = in->c;
+            for (size_t i = 0; i < n; i++)
+                st[sp][i] = row0 + i < c->n ? c->num[row0 + i] : NAN;
+            sp++;
             break;
         }
-        for (size_t i = 0; i < n->nlist && !found; i++) {
-            y = eval(b, n->list[i], row);
-            found = str ? y.s && strcmp(x.s, y.s) == 0 : x.n == y.n;
+        case I_LAB: {
+            const seg__column *c = in->c;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t code = row0 + i < c->n ? c->lab[row0 + i] : 0;
+                st[sp][i] = code ? (double)code : NAN;
+            }
+            sp++;
+            break;
         }
-        v.n = found != n->neg;
-        break;
+        case I_LABCMP:
+            for (size_t i = 0; i < n; i++) {
+                const char *a = seg__column_label(in->c, row0 + i);
+                const char *b = seg__column_label(in->c2, row0 + i);
+                st[sp][i] = a && b ? (strcmp(a, b) == 0) != in->neg : 0;
+            }
+            sp++;
+            break;
+        case I_NEG:
+            for (size_t i = 0; i < n; i++)
+                x[i] = -x[i];
+            break;
+        case I_NOT:
+            for (size_t i = 0; i < n; i++)
+                x[i] = x[i] == 0;
+            break;
+        case I_MISSING:
+            for (size_t i = 0; i < n; i++)
+                x[i] = isnan(x[i]) != in->neg;
+            break;
+        case I_IN: {
+            int k = (int)in->k;
+            double *v = st[sp - k - 1];
+            for (size_t i = 0; i < n; i++) {
+                bool found = false;
+                for (int j = 0; j < k; j++)
+                    found = found || v[i] == st[sp - k + j][i];
+                v[i] = isnan(v[i]) ? 0 : found != in->neg;
+            }
+            sp -= k;
+            break;
+        }
+        case I_BETWEEN: {
+            double *v = st[sp - 3], *lo = st[sp - 2], *hi = st[sp - 1];
+            for (size_t i = 0; i < n; i++)
+                v[i] = isnan(v[i]) || isnan(lo[i]) || isnan(hi[i])
+                           ? 0
+                           : (v[i] >= lo[i] && v[i] <= hi[i]) != in->neg;
+            sp -= 2;
+            break;
+        }
+        default: { /* binary operators: y op x into y */
+            switch (in->op) {
+            case I_ADD:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] + x[i];
+                break;
+            case I_SUB:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] - x[i];
+                break;
+            case I_MUL:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] * x[i];
+                break;
+            case I_DIV: /* by zero: missing */
+                for (size_t i = 0; i < n; i++)
+                    y[i] = x[i] == 0 ? NAN : y[i] / x[i];
+                break;
+            case I_EQ: /* comparisons with a missing value are false */
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] == x[i];
+                break;
+            case I_NE:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = !isnan(y[i]) && !isnan(x[i]) && y[i] != x[i];
+                break;
+            case I_LT:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] < x[i];
+                break;
+            case I_LE:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] <= x[i];
+                break;
+            case I_GT:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] > x[i];
+                break;
+            case I_GE:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] >= x[i];
+                break;
+            case I_AND:
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] != 0 && x[i] != 0;
+                break;
+            default: /* I_OR */
+                for (size_t i = 0; i < n; i++)
+                    y[i] = y[i] != 0 || x[i] != 0;
+            }
+            if (in->op <= I_DIV)
+                for (size_t i = 0; i < n; i++)
+                    if (isinf(y[i]))
+                        y[i] = NAN;
+            sp--;
+        }
+        }
     }
-    case N_BETWEEN: {
-        x = eval(b, n->a, row);
-        double lo = eval(b, n->b, row).n, hi = eval(b, n->c, row).n;
-        if (isnan(x.n) || isnan(lo) || isnan(hi))
-            v.n = 0;
-        else
-            v.n = (x.n >= lo && x.n <= hi) != n->neg;
-        break;
-    }
-    case N_MISSING:
-        x = eval(b, n->a, row);
-        v.n = (b->vt[n->a->id] == VT_STR ? !x.s : isnan(x.n)) != n->neg;
-        break;
-    case N_NOT:
-        v.n = !eval(b, n->a, row).n;
-        break;
-    case N_AND:
-        v.n = eval(b, n->a, row).n && eval(b, n->b, row).n;
-        break;
-    default: /* N_OR */
-        v.n = eval(b, n->a, row).n || eval(b, n->b, row).n;
-    }
-    return v;
 }
 
-static bool holds(const binding *b, const rule *u, size_t row)
+/* A stack for the deepest program of a binding. */
+static double (*stack_for(const binding *b))[BLOCK]
 {
-    return !u->cond || eval(b, u->cond, row).n != 0;
+    int depth = 1;
+    for (size_t i = 0; i < b->nprogs; i++)
+        if (b->progs[i].depth > depth)
+            depth = b->progs[i].depth;
+    return seg__malloc((size_t)depth * sizeof(double[BLOCK]));
+}
+
+/* Whether rule i holds for one row (explanations). */
+static bool holds_row(const binding *b, size_t i, size_t row,
+                      double (*st)[BLOCK])
+{
+    if (b->progs[i].n == 0)
+        return true;
+    run(&b->progs[i], row, 1, st);
+    return st[0][0] != 0;
 }
 
 /* The capped points of a customer; per-rule contributions when asked. */
 static double score_of(const seg_rules *r, const binding *b, size_t row,
-                       double *group_sum)
+                       double *group_sum, double (*st)[BLOCK])
 {
     for (size_t g = 0; g < r->ngroups; g++)
         group_sum[g] = 0;
     double loose = 0, total = 0;
     for (size_t i = 0; i < r->nrules; i++) {
         const rule *u = &r->rules[i];
-        if (u->kind != R_POINTS || !holds(b, u, row))
+        if (u->kind != R_POINTS || !holds_row(b, i, row, st))
             continue;
         if (u->group >= 0)
             group_sum[u->group] += u->points;
@@ -1357,21 +1572,48 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     size_t n = ds->ids.n;
     const char **labels = seg__calloc(n ? n : 1, sizeof *labels);
     double *num = seg__malloc((n ? n : 1) * sizeof *num);
-    double *gs = seg__malloc((r->ngroups ? r->ngroups : 1) * sizeof *gs);
-    if (!labels || !num || !gs)
+    double (*st)[BLOCK] = stack_for(&b);
+    double *gs = seg__malloc((r->ngroups + 1) * BLOCK * sizeof *gs);
+    if (!labels || !num || !gs || !st)
         rc = seg__nomem(&r->err);
-    for (size_t row = 0; row < n && !rc; row++) {
+    for (size_t row0 = 0; row0 < n && !rc; row0 += BLOCK) {
+        size_t m = n - row0 < BLOCK ? n - row0 : BLOCK;
         if (r->score) {
-            num[row] = score_of(r, &b, row, gs);
-            labels[row] = grade_of(r, num[row]);
+            /* gs: per group (and a last one for points outside groups) */
+            memset(gs, 0, (r->ngroups + 1) * BLOCK * sizeof *gs);
+            for (size_t i = 0; i < r->nrules; i++) {
+                const rule *u = &r->rules[i];
+                if (u->kind != R_POINTS)
+                    continue;
+                run(&b.progs[i], row0, m, st);
+                double *acc = gs + (size_t)(u->group >= 0 ? (size_t)u->group
+                                                          : r->ngroups) * BLOCK;
+                for (size_t j = 0; j < m; j++)
+                    acc[j] += st[0][j] != 0 ? u->points : 0;
+            }
+            for (size_t j = 0; j < m; j++) {
+                double total = gs[r->ngroups * BLOCK + j];
+                for (size_t g = 0; g < r->ngroups; g++)
+                    total += fmin(gs[g * BLOCK + j], r->groups[g].cap);
+                num[row0 + j] = fmin(total, r->total_cap);
+                labels[row0 + j] = grade_of(r, num[row0 + j]);
+            }
             continue;
         }
-        num[row] = NAN;
-        for (size_t i = 0; i < r->nrules; i++) {
-            if (holds(&b, &r->rules[i], row)) {
-                labels[row] = r->rules[i].label;
-                num[row] = (double)(i + 1);
-                break;
+        size_t left = m;
+        for (size_t j = 0; j < m; j++)
+            num[row0 + j] = NAN;
+        /* first match wins: later rules only decide rows still open */
+        for (size_t i = 0; i < r->nrules && left; i++) {
+            const rule *u = &r->rules[i];
+            if (b.progs[i].n)
+                run(&b.progs[i], row0, m, st);
+            for (size_t j = 0; j < m; j++) {
+                if (!isnan(num[row0 + j]) || (b.progs[i].n && st[0][j] == 0))
+                    continue;
+                labels[row0 + j] = u->label;
+                num[row0 + j] = (double)(i + 1);
+                left--;
             }
         }
     }
@@ -1384,6 +1626,7 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     seg__free(labels);
     seg__free(num);
     seg__free(gs);
+    seg__free(st);
     unbind(&b);
     return rc;
 }
@@ -1440,18 +1683,23 @@ static int columns_read(out *o, const binding *b, const node *n, size_t row,
         if (seg__grow((void **)seen, cap, *nseen + 1, sizeof **seen))
             return SEG_ENOMEM;
         (*seen)[(*nseen)++] = n->str;
-        val v = eval(b, n, row);
+        double vn = NAN;
+        const char *vs = NULL;
+        if (b->vt[n->id] == VT_NUM)
+            vn = seg__column_num(b->col[n->id], row);
+        else
+            vs = seg__column_label(b->col[n->id], row);
         char num[40];
         const char *text;
         if (b->vt[n->id] == VT_NUM) {
-            if (isnan(v.n))
+            if (isnan(vn))
                 text = NULL;
             else {
-                seg__format_f64(num, v.n);
+                seg__format_f64(num, vn);
                 text = num;
             }
         } else {
-            text = v.s;
+            text = vs;
         }
         if (o->json) {
             rc = put(o, "%s", *first ? "" : ",");
@@ -1510,7 +1758,8 @@ int seg_rules_explain(const seg_rules *r, const seg_dataset *ds, size_t row,
     out o = {{NULL, 0, 0}, format == SEG_FORMAT_JSON};
     const char *id = seg__intern_str(&ds->ids, (uint32_t)row);
     double *gs = seg__malloc((r->ngroups ? r->ngroups : 1) * sizeof *gs);
-    if (!gs)
+    double (*st)[BLOCK] = stack_for(&b);
+    if (!gs || !st)
         rc = SEG_ENOMEM;
     if (!rc && o.json) {
         rc = put(&o, "{\"customer_id\":");
@@ -1524,7 +1773,7 @@ int seg_rules_explain(const seg_rules *r, const seg_dataset *ds, size_t row,
     if (!rc && !r->score) {
         size_t hit = r->nrules;
         for (size_t i = 0; i < r->nrules && hit == r->nrules; i++)
-            if (holds(&b, &r->rules[i], row))
+            if (holds_row(&b, i, row, st))
                 hit = i;
         if (hit == r->nrules) {
             rc = o.json ? put(&o, "\"tier\":null,\"rule\":null}\n")
@@ -1554,7 +1803,7 @@ int seg_rules_explain(const seg_rules *r, const seg_dataset *ds, size_t row,
             }
         }
     } else if (!rc) {
-        double pts = score_of(r, &b, row, gs);
+        double pts = score_of(r, &b, row, gs, st);
         const char *g = grade_of(r, pts);
         rc = o.json ? put(&o, "\"contributions\":[") : SEG_OK;
         bool first = true;
@@ -1562,7 +1811,7 @@ int seg_rules_explain(const seg_rules *r, const seg_dataset *ds, size_t row,
             const rule *u = &r->rules[i];
             if (u->kind != R_POINTS)
                 continue;
-            bool on = holds(&b, u, row);
+            bool on = holds_row(&b, i, row, st);
             const char *gname = u->group >= 0 ? r->groups[u->group].name : "";
             if (o.json) {
                 rc = put(&o, "%s{\"line\":%d,\"group\":", first ? "" : ",",
@@ -1623,6 +1872,7 @@ int seg_rules_explain(const seg_rules *r, const seg_dataset *ds, size_t row,
         rc = seg__error(&r->err, SEG_EIO, "explain: the writer stopped");
     seg__buf_free(&o.b);
     seg__free(gs);
+    seg__free(st);
     unbind(&b);
     return rc;
 }

@@ -735,6 +735,36 @@ int seg_dataset_write_labels(seg_dataset *ds, const char *column,
     return rc;
 }
 
+int seg__ds_put_label_codes(seg_dataset *ds, const char *name,
+                            const char *const *names, size_t n_names,
+                            const uint32_t *codes)
+{
+    size_t n = ds->ids.n;
+    seg__column *fresh = seg__calloc(1, sizeof *fresh);
+    uint32_t *map = seg__malloc((n_names ? n_names : 1) * sizeof *map);
+    int rc = fresh && map ? SEG_OK : SEG_ENOMEM;
+    if (!rc && !(fresh->lab = seg__malloc((n ? n : 1) * sizeof *fresh->lab)))
+        rc = SEG_ENOMEM;
+    /* equal names (two rules of one label) share one code */
+    for (size_t i = 0; i < n_names && !rc; i++) {
+        rc = seg__intern(&fresh->labels, names[i], strlen(names[i]), &map[i],
+                         NULL);
+        map[i]++;
+    }
+    if (!rc) {
+        for (size_t r = 0; r < n; r++)
+            fresh->lab[r] = codes[r] ? map[codes[r] - 1] : 0;
+        fresh->n = fresh->cap = n;
+        rc = put_column(ds, name, SEG_COLUMN_LABEL, SEG__ORIGIN_USER, fresh);
+    } else {
+        rc = seg__nomem(&ds->err);
+    }
+    if (rc)
+        seg__column_free(fresh);
+    seg__free(map);
+    return rc;
+}
+
 int seg_dataset_drop_column(seg_dataset *ds, const char *column)
 {
     const seg__column *c;

@@ -223,3 +223,50 @@ bool seg__spd_inverse(double *m, int n)
     memcpy(m, inv, (size_t)(n * n) * sizeof *m);
     return true;
 }
+
+/* The k-th smallest of v[0..n-1] (0-based), moving elements about:
+ * quickselect with a median-of-three pivot, linear on average. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a))
+                             : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            double t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+            i++;
+            j--;
+        }
+        /* v[lo..j] <= pivot <= v[j+1..hi] */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    return v[k];
+}
+
+double seg__quantile_select(double *v, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo >= n - 1)
+        return select_kth(v, n, n - 1);
+    double a = select_kth(v, n, lo), b = INFINITY;
+    for (size_t i = lo + 1; i < n; i++) /* all above lo are >= a */
+        b = fmin(b, v[i]);
+    return a + (h - (double)lo) * (b - a);
+}

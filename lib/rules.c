@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "numeric.h"
 
 #define MAX_INPUT (16u << 20)
 #define MAX_DEPTH 200
@@ -1055,12 +1056,6 @@ static void unbind(binding *b)
     seg__free(b->progs);
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int statistic(const seg_rules *r, const seg_dataset *ds, node *n,
                      const seg__column *c, double *out)
 {
@@ -1082,14 +1077,15 @@ static int statistic(const seg_rules *r, const seg_dataset *ds, node *n,
                 s += v[i];
             res = n->op == ST_SUM ? s : s / (double)k;
             break;
-        default: {
-            qsort(v, k, sizeof *v, cmp_d);
-            double p = n->op == ST_MEDIAN ? 50 : n->op == ST_MIN ? 0
-                     : n->op == ST_MAX    ? 100 : n->num;
-            double h = (double)(k - 1) * p / 100;
-            size_t lo = (size_t)floor(h);
-            res = lo + 1 >= k ? v[k - 1] : v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
-        }
+        case ST_MIN:
+        case ST_MAX:
+            res = v[0];
+            for (size_t i = 1; i < k; i++)
+                res = n->op == ST_MIN ? fmin(res, v[i]) : fmax(res, v[i]);
+            break;
+        default:
+            res = seg__quantile_select(v, k, (n->op == ST_MEDIAN ? 50 : n->num)
+                                                 / 100);
         }
     }
     seg__free(v);
@@ -1541,21 +1537,21 @@ static double score_of(const seg_rules *r, const binding *b, size_t row,
     return fmin(total, r->total_cap);
 }
 
+/* The grade of a total: i + 1 for grades[i], 0 for none. */
+static uint32_t grade_index(const seg_rules *r, double pts)
+{
+    uint32_t best = 0;
+    for (size_t i = 0; i < r->ngrades; i++)
+        if (pts >= r->grades[i].min &&
+            (!best || r->grades[i].min > r->grades[best - 1].min))
+            best = (uint32_t)(i + 1);
+    return best;
+}
+
 static const char *grade_of(const seg_rules *r, double pts)
 {
-    /* grades are tried from the highest threshold down */
-    const char *best = NULL;
-    double best_min = -INFINITY;
-    bool any = false;
-    for (size_t i = 0; i < r->ngrades; i++) {
-        if (pts >= r->grades[i].min &&
-            (!any || r->grades[i].min > best_min)) {
-            best = r->grades[i].label;
-            best_min = r->grades[i].min;
-            any = true;
-        }
-    }
-    return best;
+    uint32_t g = grade_index(r, pts);
+    return g ? r->grades[g - 1].label : NULL;
 }
 
 int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
@@ -1570,7 +1566,8 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     if (rc)
         return rc;
     size_t n = ds->ids.n;
-    const char **labels = seg__calloc(n ? n : 1, sizeof *labels);
+    /* label codes: i + 1 for rule i's label, or for grade i */
+    uint32_t *labels = seg__calloc(n ? n : 1, sizeof *labels);
     double *num = seg__malloc((n ? n : 1) * sizeof *num);
     double (*st)[BLOCK] = stack_for(&b);
     double *gs = seg__malloc((r->ngroups + 1) * BLOCK * sizeof *gs);
@@ -1596,7 +1593,7 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
                 for (size_t g = 0; g < r->ngroups; g++)
                     total += fmin(gs[g * BLOCK + j], r->groups[g].cap);
                 num[row0 + j] = fmin(total, r->total_cap);
-                labels[row0 + j] = grade_of(r, num[row0 + j]);
+                labels[row0 + j] = grade_index(r, num[row0 + j]);
             }
             continue;
         }
@@ -1605,13 +1602,12 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             num[row0 + j] = NAN;
         /* first match wins: later rules only decide rows still open */
         for (size_t i = 0; i < r->nrules && left; i++) {
-            const rule *u = &r->rules[i];
             if (b.progs[i].n)
                 run(&b.progs[i], row0, m, st);
             for (size_t j = 0; j < m; j++) {
                 if (!isnan(num[row0 + j]) || (b.progs[i].n && st[0][j] == 0))
                     continue;
-                labels[row0 + j] = u->label;
+                labels[row0 + j] = (uint32_t)(i + 1);
                 num[row0 + j] = (double)(i + 1);
                 left--;
             }
@@ -1619,8 +1615,16 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     }
     char aux[512];
     snprintf(aux, sizeof aux, "%s.%s", column, r->score ? "points" : "rule");
-    if (!rc && (rc = seg_dataset_write_labels(ds, column, labels, n)) == SEG_OK)
+    size_t nn = r->score ? r->ngrades : r->nrules;
+    const char **names = seg__malloc((nn ? nn : 1) * sizeof *names);
+    if (!rc && !names)
+        rc = seg__nomem(&r->err);
+    for (size_t i = 0; i < nn && !rc; i++)
+        names[i] = r->score ? r->grades[i].label : r->rules[i].label;
+    if (!rc && (rc = seg__ds_put_label_codes(ds, column, names, nn, labels)) ==
+                   SEG_OK)
         rc = seg_dataset_write_f64(ds, aux, num, n);
+    seg__free(names);
     if (rc && rc != SEG_ENOMEM)
         seg__error(&r->err, rc, "%s", seg_dataset_errmsg(ds));
     seg__free(labels);

@@ -1022,11 +1022,13 @@ int seg_rules_parse(seg_rules **out, const char *text, size_t len,
 enum {
     I_NUM, I_COL, I_LAB, I_NEG, I_ADD, I_SUB, I_MUL, I_DIV, I_EQ, I_NE,
     I_LT, I_LE, I_GT, I_GE, I_AND, I_OR, I_NOT, I_IN, I_BETWEEN, I_MISSING,
-    I_LABCMP
+    I_LABCMP,
+    I_CMPK   /* a numeric column against a constant, fused: the common case */
 };
 
 typedef struct ins {
     int op;
+    int cmp;                     /* I_CMPK: the comparison (I_EQ ...) */
     bool neg;
     double k;                    /* I_NUM; I_IN: the list length */
     const seg__column *c, *c2;   /* I_COL, I_LAB, I_LABCMP */
@@ -1039,6 +1041,9 @@ typedef struct prog {
 } prog;
 
 typedef struct binding {
+    const seg__column *cache_col; /* the column last copied for statistics */
+    double *cache_v;
+    size_t cache_k;
     const seg__column **col;  /* per node */
     double *stat;             /* per node */
     int *vt;                  /* per node: VT_* */
@@ -1048,6 +1053,7 @@ typedef struct binding {
 
 static void unbind(binding *b)
 {
+    seg__free(b->cache_v);
     seg__free(b->col);
     seg__free(b->stat);
     seg__free(b->vt);
@@ -1056,17 +1062,28 @@ static void unbind(binding *b)
     seg__free(b->progs);
 }
 
-static int statistic(const seg_rules *r, const seg_dataset *ds, node *n,
-                     const seg__column *c, double *out)
+/* A statistic of a column's values. Statistics of one column share one
+ * copy of its values (a selection only reorders them). */
+static int statistic(const seg_rules *r, const seg_dataset *ds, binding *b,
+                     node *n, const seg__column *c, double *out)
 {
     size_t rows = ds->ids.n, k = 0;
-    double *v = seg__malloc((rows ? rows : 1) * sizeof *v);
-    if (!v)
-        return seg__nomem(&r->err);
-    for (size_t i = 0; i < rows; i++) {
-        double x = seg__column_num(c, i);
-        if (!isnan(x))
-            v[k++] = x;
+    double *v = b->cache_v;
+    if (b->cache_col == c) {
+        k = b->cache_k;
+    } else {
+        seg__free(b->cache_v);
+        b->cache_col = NULL;
+        v = b->cache_v = seg__malloc((rows ? rows : 1) * sizeof *v);
+        if (!v)
+            return seg__nomem(&r->err);
+        for (size_t i = 0; i < rows; i++) {
+            double x = seg__column_num(c, i);
+            if (!isnan(x))
+                v[k++] = x;
+        }
+        b->cache_col = c;
+        b->cache_k = k;
     }
     double res = NAN, s = 0;
     if (k) {
@@ -1088,7 +1105,6 @@ static int statistic(const seg_rules *r, const seg_dataset *ds, node *n,
                                                  / 100);
         }
     }
-    seg__free(v);
     *out = res;
     return SEG_OK;
 }
@@ -1144,7 +1160,7 @@ static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
             return seg__error(&r->err, SEG_ETYPE, "%s:%d:%d: a statistic of "
                               "the label column '%s'", r->name, n->line,
                               n->col, n->a->str);
-        rc = statistic(r, ds, n, b->col[n->a->id], &b->stat[n->id]);
+        rc = statistic(r, ds, b, n, b->col[n->a->id], &b->stat[n->id]);
         *vt = VT_NUM;
         break;
     case N_NEG:
@@ -1279,6 +1295,15 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
             if (!rc)
                 rc = compile_label(b, n->b, n->a, p, d);
         } else {
+            static const int fused[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
+            bool kb = n->b->type == N_NUM || n->b->type == N_STAT;
+            if (n->a->type == N_COL && kb) {
+                double k = n->b->type == N_NUM ? n->b->num : b->stat[n->b->id];
+                rc = emit_ins(p, I_CMPK, k, b->col[n->a->id], NULL, false, d, 1);
+                if (!rc)
+                    p->code[p->n - 1].cmp = fused[n->op];
+                return rc;
+            }
             rc = compile(b, n->a, p, d);
             if (!rc)
                 rc = compile(b, n->b, p, d);
@@ -1402,6 +1427,43 @@ static void run(const prog *p, size_t row0, size_t n, double (*st)[BLOCK])
             }
             sp++;
             break;
+        case I_CMPK: {
+            const seg__column *c = in->c;
+            const double k = in->k, *col = c->num + row0;
+            double *o = st[sp++];
+            size_t m = row0 >= c->n ? 0 : c->n - row0 < n ? c->n - row0 : n;
+            switch (in->cmp) { /* NaN compares false: missing is not a match */
+            case I_EQ:
+                for (size_t i = 0; i < m; i++)
+                    o[i] = col[i] == k;
+                break;
+            case I_NE:
+                for (size_t i = 0; i < m; i++)
+                    o[i] = col[i] != k && col[i] == col[i];
+                break;
+            case I_LT:
+                for (size_t i = 0; i < m; i++)
+                    o[i] = col[i] < k;
+                break;
+            case I_LE:
+                for (size_t i = 0; i < m; i++)
+                    o[i] = col[i] <= k;
+                break;
+            case I_GT:
+                for (size_t i = 0; i < m; i++)
+                    o[i] = col[i] > k;
+                break;
+            default:
+                for (size_t i = 0; i < m; i++)
+                    o[i] = col[i] >= k;
+            }
+            for (size_t i = m; i < n; i++)
+                o[i] = 0; /* rows the column has not reached: missing */
+            if (k != k)
+                for (size_t i = 0; i < m; i++)
+                    o[i] = 0;
+            break;
+        }
         case I_NEG:
             for (size_t i = 0; i < n; i++)
                 x[i] = -x[i];
@@ -1459,7 +1521,8 @@ static void run(const prog *p, size_t row0, size_t n, double (*st)[BLOCK])
                 break;
             case I_NE:
                 for (size_t i = 0; i < n; i++)
-                    y[i] = !isnan(y[i]) && !isnan(x[i]) && y[i] != x[i];
+                    y[i] = (double)((y[i] == y[i]) & (x[i] == x[i]) &
+                                    (y[i] != x[i]));
                 break;
             case I_LT:
                 for (size_t i = 0; i < n; i++)
@@ -1477,13 +1540,13 @@ static void run(const prog *p, size_t row0, size_t n, double (*st)[BLOCK])
                 for (size_t i = 0; i < n; i++)
                     y[i] = y[i] >= x[i];
                 break;
-            case I_AND:
+            case I_AND: /* both sides are computed: no branches */
                 for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] != 0 && x[i] != 0;
+                    y[i] = (double)((y[i] != 0) & (x[i] != 0));
                 break;
             default: /* I_OR */
                 for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] != 0 || x[i] != 0;
+                    y[i] = (double)((y[i] != 0) | (x[i] != 0));
             }
             if (in->op <= I_DIV)
                 for (size_t i = 0; i < n; i++)
@@ -1597,21 +1660,27 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             }
             continue;
         }
-        size_t left = m;
-        for (size_t j = 0; j < m; j++)
-            num[row0 + j] = NAN;
-        /* first match wins: later rules only decide rows still open */
-        for (size_t i = 0; i < r->nrules && left; i++) {
-            if (b.progs[i].n)
-                run(&b.progs[i], row0, m, st);
-            for (size_t j = 0; j < m; j++) {
-                if (!isnan(num[row0 + j]) || (b.progs[i].n && st[0][j] == 0))
-                    continue;
-                labels[row0 + j] = (uint32_t)(i + 1);
-                num[row0 + j] = (double)(i + 1);
-                left--;
+        /* first match wins: a row keeps the first rule that holds */
+        uint32_t *lab = labels + row0;
+        for (size_t i = 0; i < r->nrules; i++) {
+            uint32_t code = (uint32_t)(i + 1);
+            if (b.progs[i].n == 0) { /* otherwise */
+                for (size_t j = 0; j < m; j++)
+                    lab[j] = lab[j] ? lab[j] : code;
+                break;
             }
+            run(&b.progs[i], row0, m, st);
+            const double *hit = st[0];
+            uint32_t open = 0;
+            for (size_t j = 0; j < m; j++) {
+                lab[j] = lab[j] ? lab[j] : (hit[j] != 0 ? code : 0);
+                open |= lab[j] == 0;
+            }
+            if (!open)
+                break;
         }
+        for (size_t j = 0; j < m; j++)
+            num[row0 + j] = lab[j] ? (double)lab[j] : NAN;
     }
     char aux[512];
     snprintf(aux, sizeof aux, "%s.%s", column, r->score ? "points" : "rule");

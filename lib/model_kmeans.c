@@ -187,7 +187,8 @@ static int matrix(const seg_model *m, const km_state *st, const seg_dataset *ds,
 /* One run of Hamerly's algorithm from the centres in c. Returns the
  * inertia; *iters receives the iterations. */
 static double hamerly(const double *X, size_t n, int nf, int k, double *c,
-                      int *assign, int max_iter, double *iters, double *size)
+                      int *assign, int max_iter, double tol, double *iters,
+                      double *size)
 {
     double *u = seg__malloc(n * sizeof *u), *l = seg__malloc(n * sizeof *l);
     double *sum = seg__malloc((size_t)k * (size_t)nf * sizeof *sum);
@@ -217,18 +218,19 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
         u[i] = sqrt(b1);
         l[i] = sqrt(b2);
     }
+    /* the sums and counts of the clusters, kept up to date as points move,
+     * so a new centre costs k x nf, not a pass over the data */
+    memset(sum, 0, (size_t)k * (size_t)nf * sizeof *sum);
+    memset(cnt, 0, (size_t)k * sizeof *cnt);
+    for (size_t i = 0; i < n; i++) {
+        cnt[assign[i]]++;
+        for (int f = 0; f < nf; f++)
+            sum[(size_t)assign[i] * (size_t)nf + (size_t)f] +=
+                X[i * (size_t)nf + (size_t)f];
+    }
     int it = 0;
     for (; it < max_iter; it++) {
-        /* new centres */
-        memset(sum, 0, (size_t)k * (size_t)nf * sizeof *sum);
-        memset(cnt, 0, (size_t)k * sizeof *cnt);
-        for (size_t i = 0; i < n; i++) {
-            cnt[assign[i]]++;
-            for (int f = 0; f < nf; f++)
-                sum[(size_t)assign[i] * (size_t)nf + (size_t)f] +=
-                    X[i * (size_t)nf + (size_t)f];
-        }
-        double maxmv = 0, maxmv2 = 0;
+        double maxmv = 0, maxmv2 = 0, shift2 = 0;
         int argmax = -1;
         for (int j = 0; j < k; j++) {
             double *cj = c + (size_t)j * (size_t)nf;
@@ -241,6 +243,7 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
                 }
             }
             mv[j] = sqrt(moved);
+            shift2 += moved;
             if (mv[j] > maxmv) {
                 maxmv2 = maxmv;
                 maxmv = mv[j];
@@ -255,16 +258,18 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
         }
         for (int j = 0; j < k; j++) {
             double best = INFINITY;
-            for (int j2 = 0; j2 < k; j2++)
-                if (j2 != j)
-                    best = fmin(best, dist2(c + (size_t)j * (size_t)nf,
-                                            c + (size_t)j2 * (size_t)nf, nf));
+            for (int j2 = 0; j2 < k; j2++) {
+                double dd = j2 == j ? INFINITY
+                                    : dist2(c + (size_t)j * (size_t)nf,
+                                            c + (size_t)j2 * (size_t)nf, nf);
+                best = dd < best ? dd : best;
+            }
             s[j] = sqrt(best) / 2;
         }
         size_t changed = 0;
         for (size_t i = 0; i < n; i++) {
             const double *xi = X + i * (size_t)nf;
-            double bound = fmax(s[assign[i]], l[i]);
+            double bound = s[assign[i]] > l[i] ? s[assign[i]] : l[i];
             if (u[i] <= bound)
                 continue;
             u[i] = sqrt(dist2(xi, c + (size_t)assign[i] * (size_t)nf, nf));
@@ -284,12 +289,20 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
             }
             if (a != assign[i]) {
                 changed++;
+                cnt[assign[i]]--;
+                cnt[a]++;
+                for (int f = 0; f < nf; f++) {
+                    sum[(size_t)assign[i] * (size_t)nf + (size_t)f] -= xi[f];
+                    sum[(size_t)a * (size_t)nf + (size_t)f] += xi[f];
+                }
                 assign[i] = a;
             }
             u[i] = sqrt(b1);
             l[i] = sqrt(b2);
         }
-        if (changed == 0) {
+        /* stop when nothing moves, or (tol > 0) when the centres moved
+         * less than tol, as scikit-learn measures it */
+        if (changed == 0 || (tol > 0 && shift2 <= tol)) {
             it++;
             break;
         }
@@ -380,6 +393,21 @@ static int cluster(const seg_model *m, const double *X, size_t n, int nf,
 {
     int n_init = (int)seg__param_num(m, "n_init");
     int max_iter = (int)seg__param_num(m, "max_iter");
+    /* tol is relative to the mean variance of the features */
+    double tol = seg__param_num(m, "tol"), var = 0;
+    if (tol > 0 && n > 0) {
+        for (int f = 0; f < nf; f++) {
+            double s1 = 0, s2 = 0;
+            for (size_t i = 0; i < n; i++) {
+                double v = X[i * (size_t)nf + (size_t)f];
+                s1 += v;
+                s2 += v * v;
+            }
+            double mu = s1 / (double)n;
+            var += s2 / (double)n - mu * mu;
+        }
+        tol *= var / nf;
+    }
     uint64_t seed = (uint64_t)seg__param_num(m, "seed");
     const char *init = seg__param_str(m, "init");
     double *c = seg__malloc((size_t)k * (size_t)nf * sizeof *c);
@@ -398,7 +426,8 @@ static int cluster(const seg_model *m, const double *X, size_t n, int nf,
             kmeanspp(X, n, nf, k, &rng, c, d2);
         }
         double iters;
-        double inertia = hamerly(X, n, nf, k, c, a, max_iter, &iters, size);
+        double inertia = hamerly(X, n, nf, k, c, a, max_iter, tol, &iters,
+                                 size);
         if (isnan(inertia)) {
             rc = seg__nomem(NULL);
             break;
@@ -803,6 +832,9 @@ static const seg_param_def km_params[] = {
         9007199254740991.0, 42),
     NUM("max_iter", SEG_PARAM_INT, "iteration limit of a run", 1, 1000000,
         300),
+    NUM("tol", SEG_PARAM_F64, "stop a run when the centres move less than "
+        "this, relative to the features' variance (as scikit-learn); 0: "
+        "only when no assignment changes", 0, 1, 1e-4),
     STR("init", "initial centroids in the transformed space: 'x,y;x,y' (one "
         "row per cluster); empty: k-means++", "", NULL),
     NUM("k_max", SEG_PARAM_INT, "silhouette report: the largest k tried", 2,

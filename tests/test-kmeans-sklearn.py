@@ -65,7 +65,7 @@ def main():
         p = subprocess.run([CLI, "fit", path, "--summary", "--map", "id=id",
                             "--model", "kmeans", "--set", "features=a,b,c",
                             "--set", "standardize=0", "--set", "k=6",
-                            "--set", "max_iter=10000",
+                            "--set", "max_iter=10000", "--set", "tol=0",
                             "--set", "init=" + spec, "--json"],
                            capture_output=True, text=True)
         if p.returncode != 0:

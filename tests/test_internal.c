@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "numeric.h"
 #include "testutil.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
@@ -121,6 +122,35 @@ static void test_interner_truncate(void **state)
     seg__intern_free(&in);
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_quantile_select_matches_sorting(void **state)
+{
+    (void)state;
+    for (int trial = 0; trial < 200; trial++) {
+        size_t n = 1 + next() % 500;
+        double *v = malloc(n * sizeof *v), *s = malloc(n * sizeof *s);
+        for (size_t i = 0; i < n; i++) /* with many ties */
+            v[i] = (double)(next() % (trial % 2 ? 7 : 100000)) - 3;
+        memcpy(s, v, n * sizeof *v);
+        qsort(s, n, sizeof *s, cmp_d);
+        for (int q = 0; q <= 20; q++) {
+            double p = q / 20.0, h = (double)(n - 1) * p;
+            size_t lo = (size_t)floor(h);
+            double want = lo + 1 < n ? s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo])
+                                     : s[n - 1];
+            assert_near(seg__quantile_select(v, n, p), want, 1e-9);
+        }
+        free(v);
+        free(s);
+    }
+    assert_true(isnan(seg__quantile_select(NULL, 0, 0.5)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),
+        cmocka_unit_test(test_quantile_select_matches_sorting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,26 +152,28 @@ static int group_by_customer(const seg_dataset *ds, size_t **start_out,
     if (!start)
         return SEG_ENOMEM;
     const uint32_t *cust = ds->tx_cust;
+    /* Most files come grouped by customer: then no permutation is needed. */
     bool grouped = ds->tx_grouped;
     if (grouped) {
-        /* runs of one customer: count each run, not each transaction */
-        for (size_t i = 0; i < nt;) {
-            size_t j = i + 1;
-            while (j < nt && cust[j] == cust[i])
-                j++;
-            start[cust[i] + 1] = j - i;
-            i = j;
-        }
-    } else {
+        /* grouped: customer c's transactions start where its id first
+         * appears; a customer without any takes the next one's start */
+        for (size_t c = 0; c <= nc; c++)
+            start[c] = SIZE_MAX;
+        start[nc] = nt;
         for (size_t i = 0; i < nt; i++)
-            start[cust[i] + 1]++;
+            if (i == 0 || cust[i] != cust[i - 1])
+                start[cust[i]] = i;
+        for (size_t c = nc; c-- > 0;)
+            if (start[c] == SIZE_MAX)
+                start[c] = start[c + 1];
+        *start_out = start;
+        *perm_out = NULL;
+        return SEG_OK;
     }
+    for (size_t i = 0; i < nt; i++)
+        start[cust[i] + 1]++;
     for (size_t c = 0; c < nc; c++)
         start[c + 1] += start[c];
-    *start_out = start;
-    *perm_out = NULL;
-    if (grouped)
-        return SEG_OK;
     uint32_t *perm = seg__malloc((nt ? nt : 1) * sizeof *perm);
     size_t *fill = seg__malloc((nc ? nc : 1) * sizeof *fill);
     if (!perm || !fill) {
@@ -184,6 +186,7 @@ static int group_by_customer(const seg_dataset *ds, size_t **start_out,
     for (size_t i = 0; i < nt; i++)
         perm[fill[ds->tx_cust[i]]++] = (uint32_t)i;
     seg__free(fill);
+    *start_out = start;
     *perm_out = perm;
     return SEG_OK;
 }

@@ -611,6 +611,30 @@ static int copy_out(const seg_dataset *ds, const char *column, int type,
     return SEG_OK;
 }
 
+int seg_dataset_column_data(seg_dataset *ds, const char *column,
+                            const double **out, size_t *n)
+{
+    const seg__column *c;
+    int rc = lookup(ds, column, SEG_COLUMN_NUMERIC, &c);
+    if (rc)
+        return rc;
+    if (!out)
+        return seg__error(&ds->err, SEG_EINVAL, "out is NULL");
+    seg__column *mc = (seg__column *)c; /* ds is ours to change */
+    if ((rc = column_extend(ds, mc, ds->ids.n)) != SEG_OK)
+        return rc;
+    if (!mc->num) { /* an empty dataset: a valid pointer to nothing */
+        size_t cap = mc->cap;
+        if (seg__grow((void **)&mc->num, &cap, 1, sizeof *mc->num))
+            return seg__nomem(&ds->err);
+        mc->cap = cap;
+    }
+    *out = mc->num;
+    if (n)
+        *n = ds->ids.n;
+    return SEG_OK;
+}
+
 int seg_dataset_copy_f64(const seg_dataset *ds, const char *column,
                          double *dst, size_t n)
 {

@@ -158,6 +158,15 @@ static void test_attributes_and_columns(void **state)
     assert_string_equal(chans[0], "organic");
     assert_null(chans[2]);
 
+    /* zero-copy access: a short column is extended with missing values */
+    const double *data;
+    size_t nd;
+    assert_ok(seg_dataset_column_data(ds, "age", &data, &nd));
+    assert_int_equal(nd, 3);
+    assert_true(isnan(data[0]) && data[1] == 31 && isnan(data[2]));
+    assert_int_equal(seg_dataset_column_data(ds, "channel", &data, &nd),
+                     SEG_ETYPE);
+
     /* columns written by a host (as a model does) */
     double score[3] = {1, 2, 3};
     const char *tier[3] = {"gold", NULL, "silver"};

@@ -495,6 +495,23 @@ SEG_API int seg_dataset_copy_labels(const seg_dataset *ds, const char *column,
                                     const char **dst, size_t n);
 
 /**
+ * Borrow a numeric column's values in place, without a copy: what bindings
+ * need to show a column as, say, a numpy array.
+ * @param ds the dataset (a column shorter than the customer count is first
+ *        extended with missing values, hence not const).
+ * @param column column name.
+ * @param[out] out the values: seg_dataset_customer_count() doubles owned by
+ *             @p ds, valid until @p ds is next changed or freed. Do not
+ *             write through it.
+ * @param[out] n receives the number of values; may be NULL.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND; #SEG_ETYPE for a label
+ *         column; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_column_data(seg_dataset *ds, const char *column,
+                                    const double **out, size_t *n);
+
+/**
  * Create or replace a numeric column from a host array (used by models and
  * plug-ins to write their outputs).
  * @param ds the dataset.

@@ -196,11 +196,10 @@ int seg__errbuf_init(seg__errbuf *e)
 {
     e->has = false;
     e->msg[0] = '\0';
-    return mtx_init(&e->lock, mtx_plain) == thrd_success ? SEG_OK
-                                                         : SEG_ENOMEM;
+    return pthread_mutex_init(&e->lock, NULL) == 0 ? SEG_OK : SEG_ENOMEM;
 }
 
-void seg__errbuf_destroy(seg__errbuf *e) { mtx_destroy(&e->lock); }
+void seg__errbuf_destroy(seg__errbuf *e) { pthread_mutex_destroy(&e->lock); }
 
 const char *seg__errbuf_get(const seg__errbuf *e)
 {
@@ -210,17 +209,17 @@ const char *seg__errbuf_get(const seg__errbuf *e)
 void seg__errbuf_clear(const seg__errbuf *h)
 {
     seg__errbuf *m = (seg__errbuf *)h;
-    mtx_lock(&m->lock);
+    pthread_mutex_lock(&m->lock);
     m->has = false;
-    mtx_unlock(&m->lock);
+    pthread_mutex_unlock(&m->lock);
 }
 
 bool seg__errbuf_has(const seg__errbuf *h)
 {
     seg__errbuf *m = (seg__errbuf *)h;
-    mtx_lock(&m->lock);
+    pthread_mutex_lock(&m->lock);
     bool has = m->has;
-    mtx_unlock(&m->lock);
+    pthread_mutex_unlock(&m->lock);
     return has;
 }
 
@@ -231,10 +230,10 @@ int seg__verror(const seg__errbuf *h, int code, const char *fmt, va_list ap)
     if (h) {
         /* The handle's slot is logically mutable state of a const handle. */
         seg__errbuf *m = (seg__errbuf *)h;
-        mtx_lock(&m->lock);
+        pthread_mutex_lock(&m->lock);
         memcpy(m->msg, t_msg, sizeof t_msg);
         m->has = true;
-        mtx_unlock(&m->lock);
+        pthread_mutex_unlock(&m->lock);
     }
     return code;
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <threads.h>
+#include <pthread.h>
 
 #include "segment.h"
 
@@ -33,7 +33,7 @@ char *seg__strndup(const char *s, size_t n);
 /* A message slot that belongs to a handle; safe to write from a const
  * method called by several threads at once. */
 typedef struct seg__errbuf {
-    mtx_t lock;
+    pthread_mutex_t lock;
     bool has;
     char msg[SEG__ERRMSG_MAX];
 } seg__errbuf;

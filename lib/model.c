@@ -25,10 +25,10 @@ typedef struct kind {
     char *owned[3];          /* kind, description for plug-ins */
 } kind;
 
-static mtx_t g_lock;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static kind **g_kinds;
 static size_t g_nkinds, g_capkinds;
-static once_flag g_once = ONCE_FLAG_INIT;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static const seg_model_class *const builtins[] = {
     &seg__rfm_class,   &seg__bgnbd_class, &seg__mbgnbd_class, &seg__pnbd_class,
@@ -55,9 +55,9 @@ static void kind_free(kind *k)
 
 static void kind_release(kind *k)
 {
-    mtx_lock(&g_lock);
+    pthread_mutex_lock(&g_lock);
     bool last = --k->refs == 0;
-    mtx_unlock(&g_lock);
+    pthread_mutex_unlock(&g_lock);
     if (last)
         kind_free(k);
 }
@@ -188,7 +188,6 @@ static int add_kind(kind *k)
 
 static void registry_init(void)
 {
-    mtx_init(&g_lock, mtx_plain);
     for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++) {
         kind *k;
         if (make_kind(builtins[i], NULL, NULL, true, &k) == SEG_OK &&
@@ -197,7 +196,7 @@ static void registry_init(void)
     }
 }
 
-static void registry(void) { call_once(&g_once, registry_init); }
+static void registry(void) { pthread_once(&g_once, registry_init); }
 
 int seg_model_register(const seg_model_class *cls, void *user_data,
                        void (*destroy)(void *user_data))
@@ -207,9 +206,9 @@ int seg_model_register(const seg_model_class *cls, void *user_data,
     int rc = make_kind(cls, user_data, destroy, false, &k);
     if (rc)
         return rc;
-    mtx_lock(&g_lock);
+    pthread_mutex_lock(&g_lock);
     rc = add_kind(k);
-    mtx_unlock(&g_lock);
+    pthread_mutex_unlock(&g_lock);
     if (rc) {
         k->destroy = NULL;
         kind_free(k);
@@ -222,7 +221,7 @@ int seg_model_unregister(const char *name)
     if (!name)
         return seg__error(NULL, SEG_EINVAL, "kind is NULL");
     registry();
-    mtx_lock(&g_lock);
+    pthread_mutex_lock(&g_lock);
     kind *k = NULL;
     int rc = SEG_OK;
     for (size_t i = 0; i < g_nkinds; i++) {
@@ -238,7 +237,7 @@ int seg_model_unregister(const char *name)
             break;
         }
     }
-    mtx_unlock(&g_lock);
+    pthread_mutex_unlock(&g_lock);
     if (rc)
         return seg__error(NULL, rc, "'%s' is a built-in model kind", name);
     if (!k)
@@ -251,18 +250,18 @@ int seg_model_unregister(const char *name)
 size_t seg_model_kind_count(void)
 {
     registry();
-    mtx_lock(&g_lock);
+    pthread_mutex_lock(&g_lock);
     size_t n = g_nkinds;
-    mtx_unlock(&g_lock);
+    pthread_mutex_unlock(&g_lock);
     return n;
 }
 
 const char *seg_model_kind_name(size_t i)
 {
     registry();
-    mtx_lock(&g_lock);
+    pthread_mutex_lock(&g_lock);
     const char *s = i < g_nkinds ? g_kinds[i]->cls.kind : NULL;
-    mtx_unlock(&g_lock);
+    pthread_mutex_unlock(&g_lock);
     return s;
 }
 
@@ -320,7 +319,7 @@ int seg_model_new(seg_model **out, const char *kind_name)
         return seg__error(NULL, SEG_EINVAL, "seg_model_new: NULL argument");
     *out = NULL;
     registry();
-    mtx_lock(&g_lock);
+    pthread_mutex_lock(&g_lock);
     kind *k = NULL;
     for (size_t i = 0; i < g_nkinds && !k; i++)
         if (strcmp(g_kinds[i]->cls.kind, kind_name) == 0)
@@ -334,7 +333,7 @@ int seg_model_new(seg_model **out, const char *kind_name)
             snprintf(known + l, sizeof known - l, "%s%s", i ? ", " : "",
                      g_kinds[i]->cls.kind);
         }
-    mtx_unlock(&g_lock);
+    pthread_mutex_unlock(&g_lock);
     if (!k) {
         char ex[64];
         return seg__error(NULL, SEG_ENOTFOUND,

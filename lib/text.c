@@ -79,8 +79,8 @@ static void c_locale_init(void)
  * the host has set. */
 static locale_t c_locale(void)
 {
-    static once_flag once = ONCE_FLAG_INIT;
-    call_once(&once, c_locale_init);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, c_locale_init);
     return g_c_locale ? g_c_locale : LC_GLOBAL_LOCALE;
 }
 

@@ -1,6 +1,6 @@
 /* Versions, status codes and error messages. */
 #include <string.h>
-#include <threads.h>
+#include <pthread.h>
 
 #include <segment.h>
 
@@ -49,12 +49,14 @@ static void test_errmsg_never_null(void **state)
     assert_string_equal(seg_dataset_errmsg(NULL), seg_errmsg());
 }
 
-static int other_thread(void *arg)
+static void *other_thread(void *arg)
 {
     seg_dataset *ds = arg;
     size_t row;
     int rc = seg_dataset_customer_find(ds, "nobody-here", &row);
-    return rc == SEG_ENOTFOUND && strstr(seg_errmsg(), "nobody-here") ? 0 : 1;
+    static int ok;
+    ok = rc == SEG_ENOTFOUND && strstr(seg_errmsg(), "nobody-here");
+    return &ok;
 }
 
 static void test_messages_per_thread_and_handle(void **state)
@@ -64,11 +66,11 @@ static void test_messages_per_thread_and_handle(void **state)
     assert_ok(seg_dataset_new(&ds));
     assert_string_equal(seg_dataset_errmsg(ds), "no error");
     seg_error_clear();
-    thrd_t t;
-    assert_int_equal(thrd_create(&t, other_thread, ds), thrd_success);
-    int res = -1;
-    thrd_join(t, &res);
-    assert_int_equal(res, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, other_thread, ds), 0);
+    void *res = NULL;
+    pthread_join(t, &res);
+    assert_true(res && *(int *)res);
     /* the other thread's failure is not this thread's ... */
     assert_string_equal(seg_errmsg(), "no error");
     /* ... but the handle remembers it */

@@ -1,0 +1,3 @@
+module libsegment.example/segment
+
+go 1.19

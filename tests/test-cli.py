@@ -266,6 +266,30 @@ class Tier(unittest.TestCase):
         p = run("calls", SAMPLE, *Score.ARGS, "--capacity", "3")
         self.assertEqual(p.returncode, 1)
 
+    def test_report_is_self_contained(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "report.html")
+            p = run("report", SAMPLE, "--no-header", "--map", "id=2",
+                    "--map", "time=3", "--map", "amount=5", "--as-of",
+                    "1998-06-30", "--holdout-from", "1997-10-01",
+                    "--time-unit", "week", "--model", "rfm", "--model", "clv",
+                    "--model", "kmeans", "--set", "log1p=all",
+                    "--rules", self.rules("value_tiers.rules"),
+                    "--cross", "rfm.segment", "-o", out)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(out, encoding="utf-8") as f:
+                html = f.read()
+        for part in ["Tier sizes and revenue shares", "RFM: customers by",
+                     "Customer lifetime value", "Holdout: predicted",
+                     "Cluster profiles", "value_tier by rfm.segment"]:
+            self.assertIn(part, html)
+        self.assertGreaterEqual(html.count("<svg"), 4)
+        self.assertNotIn("<script", html)
+        self.assertNotIn("http://", html)
+        self.assertNotIn("https://", html)
+        p = run("report", SAMPLE, *Score.ARGS)
+        self.assertEqual(p.returncode, 1)
+
     def test_lead_grades(self):
         data = os.path.dirname(SAMPLE)
         p = run("tier", os.path.join(data, "lead_events.csv"), "--attributes",

@@ -9,6 +9,8 @@
 
 #include <segment.h>
 
+#include "report.h"
+
 enum { EXIT_USAGE = 1, EXIT_INPUT = 2 };
 
 static const char usage[] =
@@ -45,6 +47,10 @@ static const char usage[] =
     "  calls DATA.csv --rules FILE [--model KIND ...] --capacity N\n"
     "        [--as-of DATE] [--value COL] [--exclude COL] [--contact-kind K]\n"
     "                      today's call list, as CSV\n"
+    "  report DATA.csv [--model KIND ...] [--rules FILE ...]\n"
+    "        [--holdout-from DATE] [--cross COLUMN] -o REPORT.html\n"
+    "                      one self-contained HTML report: tiers, RFM,\n"
+    "                      CLV, holdout, clusters, crosstab\n"
     "  models              list the models and their parameters\n"
     "\n"
     "options of features and score:\n"
@@ -466,7 +472,7 @@ typedef struct tier_args {
     int *set_model; /* the --model each --set follows */
     size_t n_rules, n_models, n_sets, n_rest;
     const char *events, *attributes, *explain, *summary, *crosstab, *by;
-    const char *value, *contact_kind, *exclude;
+    const char *value, *contact_kind, *exclude, *output;
     int json, call_list;
     long capacity;
 } tier_args;
@@ -538,6 +544,8 @@ static int tier_options(int argc, char **argv, tier_args *t)
             slot = &t->crosstab;
         else if (!strcmp(a, "--by"))
             slot = &t->by;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+            slot = &t->output;
         else if (!strcmp(a, "--value"))
             slot = &t->value;
         else if (!strcmp(a, "--contact-kind"))
@@ -577,7 +585,9 @@ static int load_extra(seg_dataset *ds, const char *path, int attributes)
     return 0;
 }
 
-static int run_models(const tier_args *t, seg_dataset *ds)
+/* Fit and score every --model in turn; keep[] receives them when given,
+ * else they are freed. */
+static int run_models(const tier_args *t, seg_dataset *ds, seg_model **keep)
 {
     for (size_t i = 0; i < t->n_models; i++) {
         seg_model *m;
@@ -609,7 +619,10 @@ static int run_models(const tier_args *t, seg_dataset *ds)
             fprintf(stderr, "segment: %s\n", seg_model_errmsg(m));
             rc = EXIT_INPUT;
         }
-        seg_model_free(m);
+        if (keep && !rc)
+            keep[i] = m;
+        else
+            seg_model_free(m);
         if (rc)
             return rc;
     }
@@ -693,7 +706,7 @@ static int tier_output(const tier_args *t, const cli *c, seg_dataset *ds,
     return print_dataset(ds, c->format);
 }
 
-enum { TIER_TABLE, TIER_SUMMARY, TIER_CALLS };
+enum { TIER_TABLE, TIER_SUMMARY, TIER_CALLS, TIER_REPORT };
 
 static int cmd_tier(int argc, char **argv, int mode)
 {
@@ -702,7 +715,7 @@ static int cmd_tier(int argc, char **argv, int mode)
     seg_dataset *ds = NULL;
     seg_rules **rs = NULL;
     int rc = tier_options(argc, argv, &t);
-    if (rc == 0 && mode != TIER_SUMMARY && t.n_rules == 0)
+    if (rc == 0 && (mode == TIER_TABLE || mode == TIER_CALLS) && t.n_rules == 0)
         rc = usage_error("%s", "at least one --rules FILE is needed");
     if (rc == 0 && mode == TIER_SUMMARY && !t.by && t.n_rules == 0)
         rc = usage_error("%s", "summary: --by COLUMN (or --rules FILE)");
@@ -710,6 +723,12 @@ static int cmd_tier(int argc, char **argv, int mode)
         t.call_list = 1;
     if (mode == TIER_SUMMARY && !t.summary && !t.crosstab)
         t.summary = "monetary_total";
+    if (rc == 0 && mode == TIER_REPORT && !t.output)
+        rc = usage_error("%s", "report: -o FILE.html is needed");
+    seg_model **kept = NULL;
+    if (rc == 0 && mode == TIER_REPORT &&
+        !(kept = calloc(t.n_models + 1, sizeof *kept)))
+        rc = EXIT_INPUT;
     if (rc == 0)
         rc = parse_args((int)t.n_rest, (char **)t.rest, &c, 0);
     if (rc == 0 && !(rs = calloc(t.n_rules + 1, sizeof *rs)))
@@ -741,7 +760,7 @@ static int cmd_tier(int argc, char **argv, int mode)
         rc = EXIT_INPUT;
     }
     if (rc == 0)
-        rc = run_models(&t, ds);
+        rc = run_models(&t, ds, kept);
     /* each rule set writes its own column, so later ones can read it */
     for (size_t i = 0; i < t.n_rules && rc == 0; i++) {
         if (seg_rules_apply(rs[i], ds, NULL) != SEG_OK) {
@@ -756,8 +775,14 @@ static int cmd_tier(int argc, char **argv, int mode)
         if (seg_dataset_column_type(ds, seg_dataset_column_name(ds, i)) ==
             SEG_COLUMN_LABEL)
             last_col = seg_dataset_column_name(ds, i);
-    if (rc == 0)
+    if (rc == 0 && mode == TIER_REPORT)
+        rc = seg_cli_report(t.output, ds, kept, t.n_models,
+                            t.n_rules ? last_col : NULL, t.crosstab, c.path);
+    else if (rc == 0)
         rc = tier_output(&t, &c, ds, rs, last_col);
+    for (size_t i = 0; kept && i < t.n_models; i++)
+        seg_model_free(kept[i]);
+    free(kept);
     if (rc == 0 && fflush(stdout) != 0)
         rc = EXIT_INPUT;
     for (size_t i = 0; rs && i < t.n_rules; i++)
@@ -827,6 +852,8 @@ int main(int argc, char **argv)
         return cmd_tier(argc - 2, argv + 2, TIER_SUMMARY);
     if (strcmp(argv[1], "calls") == 0)
         return cmd_tier(argc - 2, argv + 2, TIER_CALLS);
+    if (strcmp(argv[1], "report") == 0)
+        return cmd_tier(argc - 2, argv + 2, TIER_REPORT);
     if (strcmp(argv[1], "holdout") == 0)
         return cmd_table("holdout", argc - 2, argv + 2);
     if (strcmp(argv[1], "table") == 0) {

@@ -213,6 +213,8 @@ static void histogram(FILE *f, const seg_dataset *ds, const char *col)
             lo = fmin(lo, log10(v[i]));
             hi = fmax(hi, log10(v[i]));
         }
+    if (hi - lo > 4)
+        lo = hi - 4; /* four decades: smaller values go to the first bar */
     if (!(hi > lo)) {
         free(v);
         return;
@@ -220,7 +222,7 @@ static void histogram(FILE *f, const seg_dataset *ds, const char *col)
     for (size_t i = 0; i < n; i++)
         if (v[i] > 0 && isfinite(v[i])) {
             int b = (int)((log10(v[i]) - lo) / (hi - lo) * B);
-            cnt[b >= B ? B - 1 : b]++;
+            cnt[b >= B ? B - 1 : b < 0 ? 0 : b]++;
         }
     for (int b = 0; b < B; b++)
         mx = fmax(mx, cnt[b]);

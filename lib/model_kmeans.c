@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -386,13 +387,72 @@ static int parse_init(const seg_model *m, const char *s, int k, int nf,
     return SEG_OK;
 }
 
-/* Best of n_init seeded runs (or one run from given centres). */
+/* Runs first, first + step, ... of a clustering, keeping their best. */
+typedef struct run_job {
+    const double *X, *init;  /* init: given centres, or NULL for k-means++ */
+    size_t n;
+    int nf, k, max_iter, first, step, runs;
+    double tol;
+    uint64_t seed;
+    bool want_assign;
+    /* the best run of this job */
+    double *best_c, *best_size;
+    int *best_a;
+    double inertia, iters;
+    int best_run;
+    int rc;
+} run_job;
+
+static void *run_worker(void *arg)
+{
+    run_job *j = arg;
+    size_t ck = (size_t)j->k * (size_t)j->nf;
+    double *c = seg__malloc(ck * sizeof *c);
+    double *size = seg__malloc((size_t)j->k * sizeof *size);
+    double *d2 = seg__malloc(j->n * sizeof *d2);
+    int *a = seg__malloc(j->n * sizeof *a);
+    j->inertia = INFINITY;
+    j->best_run = -1;
+    j->rc = c && size && d2 && a ? SEG_OK : SEG_ENOMEM;
+    for (int run = j->first; run < j->runs && !j->rc; run += j->step) {
+        if (j->init) {
+            memcpy(c, j->init, ck * sizeof *c);
+        } else {
+            uint64_t rng = j->seed * 0x9E3779B97F4A7C15ull + (uint64_t)run;
+            kmeanspp(j->X, j->n, j->nf, j->k, &rng, c, d2);
+        }
+        double iters;
+        double inertia = hamerly(j->X, j->n, j->nf, j->k, c, a, j->max_iter,
+                                 j->tol, &iters, size);
+        if (isnan(inertia)) {
+            j->rc = SEG_ENOMEM;
+            break;
+        }
+        if (inertia < j->inertia) {
+            j->inertia = inertia;
+            j->iters = iters;
+            j->best_run = run;
+            memcpy(j->best_c, c, ck * sizeof *c);
+            memcpy(j->best_size, size, (size_t)j->k * sizeof *size);
+            if (j->want_assign)
+                memcpy(j->best_a, a, j->n * sizeof *a);
+        }
+    }
+    seg__free(c);
+    seg__free(size);
+    seg__free(d2);
+    seg__free(a);
+    return NULL;
+}
+
+/* Best of n_init seeded runs (or one run from given centres), the runs
+ * shared among threads. The best is the lowest inertia, ties going to the
+ * earlier run, so the result does not depend on the number of threads. */
 static int cluster(const seg_model *m, const double *X, size_t n, int nf,
                    int k, double *best_c, double *best_size,
                    double *best_inertia, double *best_iters, int *assign)
 {
     int n_init = (int)seg__param_num(m, "n_init");
-    int max_iter = (int)seg__param_num(m, "max_iter");
     /* tol is relative to the mean variance of the features */
     double tol = seg__param_num(m, "tol"), var = 0;
     if (tol > 0 && n > 0) {
@@ -408,44 +468,79 @@ static int cluster(const seg_model *m, const double *X, size_t n, int nf,
         }
         tol *= var / nf;
     }
-    uint64_t seed = (uint64_t)seg__param_num(m, "seed");
     const char *init = seg__param_str(m, "init");
-    double *c = seg__malloc((size_t)k * (size_t)nf * sizeof *c);
-    double *size = seg__malloc((size_t)k * sizeof *size);
-    double *d2 = seg__malloc(n * sizeof *d2);
-    int *a = seg__malloc(n * sizeof *a);
-    int rc = c && size && d2 && a ? SEG_OK : seg__nomem(NULL);
-    *best_inertia = INFINITY;
-    for (int run = 0; run < (*init ? 1 : n_init) && !rc; run++) {
-        if (*init) {
-            rc = parse_init(m, init, k, nf, c);
-            if (rc)
-                break;
-        } else {
-            uint64_t rng = seed * 0x9E3779B97F4A7C15ull + (uint64_t)run;
-            kmeanspp(X, n, nf, k, &rng, c, d2);
-        }
-        double iters;
-        double inertia = hamerly(X, n, nf, k, c, a, max_iter, tol, &iters,
-                                 size);
-        if (isnan(inertia)) {
-            rc = seg__nomem(NULL);
-            break;
-        }
-        if (inertia < *best_inertia) {
-            *best_inertia = inertia;
-            *best_iters = iters;
-            memcpy(best_c, c, (size_t)k * (size_t)nf * sizeof *c);
-            memcpy(best_size, size, (size_t)k * sizeof *size);
-            if (assign)
-                memcpy(assign, a, n * sizeof *a);
+    size_t ck = (size_t)k * (size_t)nf;
+    double *given = NULL;
+    int runs = *init ? 1 : n_init, rc = SEG_OK;
+    if (*init) {
+        if (!(given = seg__malloc(ck * sizeof *given)))
+            return seg__nomem(NULL);
+        if ((rc = parse_init(m, init, k, nf, given)) != SEG_OK) {
+            seg__free(given);
+            return rc;
         }
     }
-    seg__free(c);
-    seg__free(size);
-    seg__free(d2);
-    seg__free(a);
-    return rc;
+    int threads = (int)seg__param_num(m, "threads");
+    if (threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus > 0 ? (int)cpus : 1;
+    }
+    if (threads > runs)
+        threads = runs;
+    if (threads > 64)
+        threads = 64;
+    run_job jobs[64];
+    pthread_t tid[64];
+    bool started[64] = {false};
+    for (int t = 0; t < threads; t++) {
+        run_job *j = &jobs[t];
+        *j = (run_job){X, given, n, nf, k, (int)seg__param_num(m, "max_iter"),
+                       t, threads, runs, tol,
+                       (uint64_t)seg__param_num(m, "seed"), assign != NULL,
+                       seg__malloc(ck * sizeof(double)),
+                       seg__malloc((size_t)k * sizeof(double)),
+                       assign ? seg__malloc(n * sizeof(int)) : NULL,
+                       INFINITY, 0, -1, SEG_OK};
+        if (!j->best_c || !j->best_size || (assign && !j->best_a))
+            j->rc = SEG_ENOMEM;
+    }
+    /* thread 0 is this one; a thread that cannot start runs here too */
+    for (int t = 1; t < threads; t++)
+        if (!jobs[t].rc)
+            started[t] = pthread_create(&tid[t], NULL, run_worker, &jobs[t]) == 0;
+    if (!jobs[0].rc)
+        run_worker(&jobs[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else if (!jobs[t].rc)
+            run_worker(&jobs[t]);
+    }
+    int best = -1;
+    for (int t = 0; t < threads; t++) {
+        if (jobs[t].rc)
+            rc = jobs[t].rc;
+        else if (jobs[t].best_run >= 0 &&
+                 (best < 0 || jobs[t].inertia < jobs[best].inertia ||
+                  (jobs[t].inertia == jobs[best].inertia &&
+                   jobs[t].best_run < jobs[best].best_run)))
+            best = t;
+    }
+    if (!rc && best >= 0) {
+        *best_inertia = jobs[best].inertia;
+        *best_iters = jobs[best].iters;
+        memcpy(best_c, jobs[best].best_c, ck * sizeof *best_c);
+        memcpy(best_size, jobs[best].best_size, (size_t)k * sizeof *best_size);
+        if (assign)
+            memcpy(assign, jobs[best].best_a, n * sizeof *assign);
+    }
+    for (int t = 0; t < threads; t++) {
+        seg__free(jobs[t].best_c);
+        seg__free(jobs[t].best_size);
+        seg__free(jobs[t].best_a);
+    }
+    seg__free(given);
+    return rc == SEG_ENOMEM ? seg__nomem(NULL) : rc;
 }
 
 static int setup_features(const seg_model *m, km_state *st)
@@ -832,6 +927,8 @@ static const seg_param_def km_params[] = {
         9007199254740991.0, 42),
     NUM("max_iter", SEG_PARAM_INT, "iteration limit of a run", 1, 1000000,
         300),
+    NUM("threads", SEG_PARAM_INT, "threads sharing the n_init runs; 0: one "
+        "per processor (the result is the same for any number)", 0, 64, 0),
     NUM("tol", SEG_PARAM_F64, "stop a run when the centres move less than "
         "this, relative to the features' variance (as scikit-learn); 0: "
         "only when no assignment changes", 0, 1, 1e-4),

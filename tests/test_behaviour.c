@@ -250,6 +250,13 @@ static void test_kmeans_recovers_blobs(void **state)
     assert_ok(seg_model_result(m, "inertia", &i1));
     assert_ok(seg_model_result(again, "inertia", &i2));
     assert_true(i1 == i2);
+    /* and the same whatever the number of threads sharing the runs */
+    for (int t = 1; t <= 3; t++) {
+        assert_ok(seg_model_set_int(again, "threads", t));
+        assert_ok(seg_model_fit(again, ds));
+        assert_ok(seg_model_result(again, "inertia", &i2));
+        assert_true(i1 == i2);
+    }
     char path[] = "/tmp/seg-km-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,8 +60,20 @@ static double next_unit(uint64_t *s)
     return (double)(next_u64(s) >> 11) / 9007199254740992.0;
 }
 
-static double dist2(const double *a, const double *b, int nf)
+static inline double dist2(const double *a, const double *b, int nf)
 {
+    /* the usual feature counts, unrolled: this is the innermost loop */
+    switch (nf) {
+    case 1:
+        return (a[0] - b[0]) * (a[0] - b[0]);
+    case 2:
+        return (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]);
+    case 3:
+        return (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+               (a[2] - b[2]) * (a[2] - b[2]);
+    default:
+        break;
+    }
     double s = 0;
     for (int f = 0; f < nf; f++) {
         double d = a[f] - b[f];
@@ -253,10 +266,6 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
                 maxmv2 = mv[j];
             }
         }
-        for (size_t i = 0; i < n; i++) {
-            u[i] += mv[assign[i]];
-            l[i] -= assign[i] == argmax ? maxmv2 : maxmv;
-        }
         for (int j = 0; j < k; j++) {
             double best = INFINITY;
             for (int j2 = 0; j2 < k; j2++) {
@@ -270,6 +279,9 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
         size_t changed = 0;
         for (size_t i = 0; i < n; i++) {
             const double *xi = X + i * (size_t)nf;
+            /* the bounds follow the centres' moves, in the same pass */
+            u[i] += mv[assign[i]];
+            l[i] -= assign[i] == argmax ? maxmv2 : maxmv;
             double bound = s[assign[i]] > l[i] ? s[assign[i]] : l[i];
             if (u[i] <= bound)
                 continue;
@@ -391,7 +403,8 @@ static int parse_init(const seg_model *m, const char *s, int k, int nf,
 typedef struct run_job {
     const double *X, *init;  /* init: given centres, or NULL for k-means++ */
     size_t n;
-    int nf, k, max_iter, first, step, runs;
+    int nf, k, max_iter, runs;
+    atomic_int *next;        /* the next run to take: threads share runs */
     double tol;
     uint64_t seed;
     bool want_assign;
@@ -414,7 +427,8 @@ static void *run_worker(void *arg)
     j->inertia = INFINITY;
     j->best_run = -1;
     j->rc = c && size && d2 && a ? SEG_OK : SEG_ENOMEM;
-    for (int run = j->first; run < j->runs && !j->rc; run += j->step) {
+    for (int run = atomic_fetch_add(j->next, 1); run < j->runs && !j->rc;
+         run = atomic_fetch_add(j->next, 1)) {
         if (j->init) {
             memcpy(c, j->init, ck * sizeof *c);
         } else {
@@ -491,11 +505,12 @@ static int cluster(const seg_model *m, const double *X, size_t n, int nf,
         threads = 64;
     run_job jobs[64];
     pthread_t tid[64];
+    atomic_int next = 0;
     bool started[64] = {false};
     for (int t = 0; t < threads; t++) {
         run_job *j = &jobs[t];
         *j = (run_job){X, given, n, nf, k, (int)seg__param_num(m, "max_iter"),
-                       t, threads, runs, tol,
+                       runs, &next, tol,
                        (uint64_t)seg__param_num(m, "seed"), assign != NULL,
                        seg__malloc(ck * sizeof(double)),
                        seg__malloc((size_t)k * sizeof(double)),

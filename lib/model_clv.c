@@ -606,20 +606,26 @@ static double expected_unconditional(const fit *f, double t)
     }
 }
 
-/* P(X(t) = n) for a new BG/NBD customer (Fader, Hardie and Lee 2005, eq. 8). */
+/* P(X(t) = n) for a new BG/NBD customer (Fader, Hardie and Lee 2005,
+ * eq. 8); for MBG/NBD, where a customer may drop out right after the first
+ * purchase, the dropout term counts from n = 0:
+ * B(a, b+n+1)/B(a,b) NBD(n) + B(a+1, b+n)/B(a,b) (1 - sum_{j<n} NBD(j)). */
 static double pmf_bgnbd(const fit *f, double t, double n)
 {
     double r = f->p[0], al = f->p[1], a = f->p[2], b = f->p[3];
+    bool mod = f->kind == K_MBGNBD;
     double lq = log(al / (al + t)), lz = log(t / (al + t));
     double lb0 = lbeta(P(a), P(b)).v;
-    double first = exp(lbeta(P(a), P(b + n)).v - lb0 + lgamma(r + n) -
-                       lgamma(r) - lgamma(n + 1) + r * lq + n * lz);
-    if (n == 0)
+    double first = exp(lbeta(P(a), P(b + n + (mod ? 1 : 0))).v - lb0 +
+                       lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * lq +
+                       n * lz);
+    if (n == 0 && !mod)
         return first;
     double sum = 0;
     for (double j = 0; j < n; j++)
         sum += exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1) + r * lq + j * lz);
-    return first + exp(lbeta(P(a + 1), P(b + n - 1)).v - lb0) * (1 - sum);
+    double drop = lbeta(P(a + 1), P(b + n - (mod ? 0 : 1))).v - lb0;
+    return first + exp(drop) * (1 - sum);
 }
 
 static double expected_spend(const fit *g, double x, double m)
@@ -972,7 +978,8 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
         if (args[0] < 0)
             return seg__model_error(m, SEG_ERANGE, "'%s': t < 0", q);
         v = expected_unconditional(f, args[0]);
-    } else if (!strcmp(q, "pmf") && f->kind == K_BGNBD) {
+    } else if (!strcmp(q, "pmf") &&
+               (f->kind == K_BGNBD || f->kind == K_MBGNBD)) {
         if ((rc = want_args(m, q, n, 2)))
             return rc;
         if (args[0] < 0 || args[1] < 0 || args[1] != floor(args[1]))

@@ -133,6 +133,17 @@ static void test_mbgnbd_pareto_gg_published(void **state)
     assert_near(res(m, "alpha"), 6.183, DIGITS3);
     assert_near(res(m, "a"), 0.891, DIGITS3);
     assert_near(res(m, "b"), 1.614, DIGITS3);
+
+    /* P(X(t) = n) sums to 1 with E[X(t)] as its mean */
+    double sum = 0, mean = 0, t39 = 39;
+    for (int n = 0; n < 400; n++) {
+        double tn[2] = {39, n};
+        double p = eval(m, "pmf", tn, 2);
+        sum += p;
+        mean += n * p;
+    }
+    assert_near(sum, 1, 1e-6);
+    assert_near(mean, eval(m, "expected_unconditional", &t39, 1), 1e-4);
     seg_model_free(m);
 
     m = fitted("pareto_nbd", NULL);

@@ -62,24 +62,6 @@ static void fcols_free(fcol *c, size_t n)
     seg__free(c);
 }
 
-/* Compensated (Neumaier) summation: sums of amounts in cents come out as
- * the double nearest the exact decimal sum, not 552.1800000000001. */
-typedef struct ksum {
-    double s, c;
-} ksum;
-
-static void ksum_add(ksum *k, double v)
-{
-    double t = k->s + v;
-    if (fabs(k->s) >= fabs(v))
-        k->c += (k->s - t) + v;
-    else
-        k->c += (v - t) + k->s;
-    k->s = t;
-}
-
-static double ksum_value(const ksum *k) { return k->s + k->c; }
-
 /* Walk one customer's transactions (sorted by time): purchase days up to
  * cal_day, and in the holdout. */
 static void customer_features(const int64_t *tt, const double *am, size_t n,

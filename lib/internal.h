@@ -103,6 +103,24 @@ static inline size_t seg__read_digits(const char *p, const char *e,
 const char *seg__nearest(const char *name, const char *const *cands,
                          size_t n);
 
+/* Compensated (Neumaier) summation: sums of amounts in cents come out as
+ * the double nearest the exact decimal sum, not 552.1800000000001. */
+typedef struct ksum {
+    double s, c;
+} ksum;
+
+static inline void ksum_add(ksum *k, double v)
+{
+    double t = k->s + v;
+    if ((k->s < 0 ? -k->s : k->s) >= (v < 0 ? -v : v))
+        k->c += (k->s - t) + v;
+    else
+        k->c += (v - t) + k->s;
+    k->s = t;
+}
+
+static inline double ksum_value(const ksum *k) { return k->s + k->c; }
+
 /* ---- a growable byte buffer ---- */
 typedef struct seg__buf {
     char *data;

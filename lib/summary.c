@@ -89,8 +89,8 @@ int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
     const seg__column **vc = seg__calloc(n_values ? n_values : 1, sizeof *vc);
     size_t ng = lc->labels.n + 1, n = ds->ids.n;
     double *count = seg__calloc(ng, sizeof *count);
-    double *tot = seg__calloc(ng * (n_values ? n_values : 1), sizeof *tot);
-    double *all = seg__calloc(n_values ? n_values : 1, sizeof *all);
+    ksum *tot = seg__calloc(ng * (n_values ? n_values : 1), sizeof *tot);
+    ksum *all = seg__calloc(n_values ? n_values : 1, sizeof *all);
     if (!vc || !count || !tot || !all)
         rc = seg__nomem(&ds->err);
     for (size_t v = 0; v < n_values && !rc; v++) {
@@ -107,8 +107,8 @@ int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
         for (size_t v = 0; v < n_values; v++) {
             double x = seg__column_num(vc[v], i);
             if (!isnan(x)) {
-                tot[g * n_values + v] += x;
-                all[v] += x;
+                ksum_add(&tot[g * n_values + v], x);
+                ksum_add(&all[v], x);
             }
         }
     }
@@ -143,7 +143,8 @@ int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
         if (!rc)
             rc = num(&b, n ? count[gi] / (double)n : NAN, json);
         for (size_t v = 0; v < n_values && !rc; v++) {
-            double t = tot[gi * n_values + v];
+            double t = ksum_value(&tot[gi * n_values + v]);
+            double whole = ksum_value(&all[v]);
             if (json) {
                 rc = emit(&b, ",");
                 if (!rc)
@@ -157,7 +158,7 @@ int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
                 rc = num(&b, t, json) || emit(&b, json ? ",\"mean\":" : ",") ||
                      num(&b, t / count[gi], json) ||
                      emit(&b, json ? ",\"share\":" : ",") ||
-                     num(&b, all[v] != 0 ? t / all[v] : NAN, json) ||
+                     num(&b, whole != 0 ? t / whole : NAN, json) ||
                      (json && emit(&b, "}"));
         }
         if (!rc)

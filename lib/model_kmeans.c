@@ -204,13 +204,14 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
                       int *assign, int max_iter, double tol, double *iters,
                       double *size)
 {
-    double *u = seg__malloc(n * sizeof *u), *l = seg__malloc(n * sizeof *l);
+    /* the upper and lower bound of a point side by side: one stream */
+    double (*ul)[2] = seg__malloc(n * sizeof *ul);
     double *sum = seg__malloc((size_t)k * (size_t)nf * sizeof *sum);
     double *cnt = seg__malloc((size_t)k * sizeof *cnt);
     double *s = seg__malloc((size_t)k * sizeof *s);
     double *mv = seg__malloc((size_t)k * sizeof *mv);
-    if (!u || !l || !sum || !cnt || !s || !mv) {
-        seg__free(u), seg__free(l), seg__free(sum), seg__free(cnt);
+    if (!ul || !sum || !cnt || !s || !mv) {
+        seg__free(ul), seg__free(sum), seg__free(cnt);
         seg__free(s), seg__free(mv);
         return NAN;
     }
@@ -229,8 +230,8 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
             }
         }
         assign[i] = a;
-        u[i] = sqrt(b1);
-        l[i] = sqrt(b2);
+        ul[i][0] = sqrt(b1);
+        ul[i][1] = sqrt(b2);
     }
     /* the sums and counts of the clusters, kept up to date as points move,
      * so a new centre costs k x nf, not a pass over the data */
@@ -280,13 +281,13 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
         for (size_t i = 0; i < n; i++) {
             const double *xi = X + i * (size_t)nf;
             /* the bounds follow the centres' moves, in the same pass */
-            u[i] += mv[assign[i]];
-            l[i] -= assign[i] == argmax ? maxmv2 : maxmv;
-            double bound = s[assign[i]] > l[i] ? s[assign[i]] : l[i];
-            if (u[i] <= bound)
+            ul[i][0] += mv[assign[i]];
+            ul[i][1] -= assign[i] == argmax ? maxmv2 : maxmv;
+            double bound = s[assign[i]] > ul[i][1] ? s[assign[i]] : ul[i][1];
+            if (ul[i][0] <= bound)
                 continue;
-            u[i] = sqrt(dist2(xi, c + (size_t)assign[i] * (size_t)nf, nf));
-            if (u[i] <= bound)
+            ul[i][0] = sqrt(dist2(xi, c + (size_t)assign[i] * (size_t)nf, nf));
+            if (ul[i][0] <= bound)
                 continue;
             double b1 = INFINITY, b2 = INFINITY;
             int a = assign[i];
@@ -310,8 +311,8 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
                 }
                 assign[i] = a;
             }
-            u[i] = sqrt(b1);
-            l[i] = sqrt(b2);
+            ul[i][0] = sqrt(b1);
+            ul[i][1] = sqrt(b2);
         }
         /* stop when nothing moves, or (tol > 0) when the centres moved
          * less than tol, as scikit-learn measures it */
@@ -329,7 +330,7 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
         size[assign[i]]++;
     }
     *iters = it;
-    seg__free(u), seg__free(l), seg__free(sum), seg__free(cnt);
+    seg__free(ul), seg__free(sum), seg__free(cnt);
     seg__free(s), seg__free(mv);
     return inertia;
 }

@@ -280,6 +280,13 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
 /* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */
 int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *num, const char **labels);
+/* The state text of the built-in models: a line "KEY n1 n2 ...", written
+ * with the shortest exact numbers; reading wants exactly n of them (and
+ * "nan" only when allow_nan), then moves *p past the line. */
+int seg__state_put(seg_write_fn write, void *write_user, const char *key,
+                   const double *v, int n);
+int seg__state_get(const seg_model *m, const char **p, const char *end,
+                   const char *key, double *v, int n, bool allow_nan);
 /* Built-in model classes, registered at first use of the registry. */
 extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
     seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,

@@ -1223,3 +1223,50 @@ int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                                 seg_dataset_errmsg(ds));
     return SEG_OK;
 }
+
+/* ---- the state text of the built-in models: lines "KEY n1 n2 ..." ---- */
+
+int seg__state_put(seg_write_fn write, void *write_user, const char *key,
+                   const double *v, int n)
+{
+    if (write(key, strlen(key), write_user))
+        return SEG_EIO;
+    char buf[48];
+    for (int i = 0; i < n; i++) {
+        buf[0] = ' ';
+        size_t len = seg__format_f64(buf + 1, v[i]) + 1;
+        if (write(buf, len, write_user))
+            return SEG_EIO;
+    }
+    return write("\n", 1, write_user) ? SEG_EIO : SEG_OK;
+}
+
+int seg__state_get(const seg_model *m, const char **p, const char *end,
+                   const char *key, double *v, int n, bool allow_nan)
+{
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    const char *e = nl ? nl : end;
+    size_t kl = strlen(key);
+    if ((size_t)(e - *p) < kl || memcmp(*p, key, kl) != 0)
+        return seg__model_error(m, SEG_EPARSE, "expected '%s'", key);
+    const char *q = *p + kl;
+    for (int i = 0; i < n; i++) {
+        if (q >= e || *q != ' ')
+            return seg__model_error(m, SEG_EPARSE, "'%s': expected %d "
+                                    "numbers", key, n);
+        q++;
+        const char *sp = memchr(q, ' ', (size_t)(e - q));
+        const char *ve = sp ? sp : e;
+        bool nan = allow_nan && ve - q == 3 && memcmp(q, "nan", 3) == 0;
+        if (nan)
+            v[i] = NAN;
+        else if (seg__parse_f64(q, (size_t)(ve - q), &v[i]) != SEG_OK)
+            return seg__model_error(m, SEG_EPARSE, "'%s': bad number", key);
+        q = ve;
+    }
+    if (q != e)
+        return seg__model_error(m, SEG_EPARSE, "'%s': expected %d numbers",
+                                key, n);
+    *p = nl ? nl + 1 : end;
+    return SEG_OK;
+}

@@ -997,23 +997,15 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
     return SEG_OK;
 }
 
+/* A fit as one state line: its kind, then the numbers; standard errors
+ * may be NaN. */
 static int put_fit(seg_write_fn w, void *wu, const char *tag, const fit *f)
 {
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "%s %d", tag, f->kind);
-    if (w(buf, (size_t)n, wu))
-        return SEG_EIO;
-    const double vals[] = {f->p[0], f->p[1], f->p[2], f->p[3], f->se[0],
-                           f->se[1], f->se[2], f->se[3], f->loglik,
-                           f->grad_norm, f->customers, f->rows,
-                           f->iterations, f->converged};
-    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
-        buf[0] = ' ';
-        size_t len = seg__format_f64(buf + 1, vals[i]) + 1;
-        if (w(buf, len, wu))
-            return SEG_EIO;
-    }
-    return w("\n", 1, wu) ? SEG_EIO : SEG_OK;
+    const double vals[15] = {f->kind, f->p[0], f->p[1], f->p[2], f->p[3],
+                             f->se[0], f->se[1], f->se[2], f->se[3],
+                             f->loglik, f->grad_norm, f->customers, f->rows,
+                             f->iterations, f->converged};
+    return seg__state_put(w, wu, tag, vals, 15);
 }
 
 static int clv_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
@@ -1031,29 +1023,12 @@ static int clv_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
 static int get_fit(const seg_model *m, const char **p, const char *end,
                    const char *tag, fit *f)
 {
-    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-    const char *e = nl ? nl : end;
-    size_t tl = strlen(tag);
-    if ((size_t)(e - *p) <= tl || memcmp(*p, tag, tl) != 0 || (*p)[tl] != ' ')
-        return seg__model_error(m, SEG_EPARSE, "expected '%s'", tag);
     double v[15];
-    const char *q = *p + tl;
-    for (int i = 0; i < 15; i++) {
-        if (q >= e || *q != ' ')
-            return seg__model_error(m, SEG_EPARSE, "'%s': too few numbers",
-                                    tag);
-        q++;
-        const char *sp = memchr(q, ' ', (size_t)(e - q));
-        const char *ve = sp ? sp : e;
-        if (seg__parse_f64(q, (size_t)(ve - q), &v[i]) != SEG_OK &&
-            !((size_t)(ve - q) == 3 && memcmp(q, "nan", 3) == 0))
-            return seg__model_error(m, SEG_EPARSE, "'%s': bad number", tag);
-        if ((size_t)(ve - q) == 3 && memcmp(q, "nan", 3) == 0)
-            v[i] = NAN;
-        q = ve;
-    }
+    int rc = seg__state_get(m, p, end, tag, v, 15, true);
+    if (rc)
+        return rc;
     int kind = (int)v[0];
-    if (q != e || v[0] != kind || kind < K_BGNBD || kind > K_GG)
+    if (v[0] != kind || kind < K_BGNBD || kind > K_GG)
         return seg__model_error(m, SEG_EPARSE, "'%s': bad line", tag);
     f->kind = kind;
     for (int i = 0; i < SEG__NP; i++) {
@@ -1069,7 +1044,6 @@ static int get_fit(const seg_model *m, const char **p, const char *end,
     f->rows = v[12];
     f->iterations = v[13];
     f->converged = v[14];
-    *p = nl ? nl + 1 : end;
     return SEG_OK;
 }
 

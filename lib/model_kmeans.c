@@ -817,21 +817,6 @@ static int km_result(void *state, const char *name, double *out, void *ud)
     return SEG_ENOTFOUND;
 }
 
-static int put_line(seg_write_fn w, void *wu, const char *key,
-                    const double *v, int n)
-{
-    if (w(key, strlen(key), wu))
-        return SEG_EIO;
-    char buf[48];
-    for (int i = 0; i < n; i++) {
-        buf[0] = ' ';
-        size_t len = seg__format_f64(buf + 1, v[i]) + 1;
-        if (w(buf, len, wu))
-            return SEG_EIO;
-    }
-    return w("\n", 1, wu) ? SEG_EIO : SEG_OK;
-}
-
 static int km_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
                    void *ud)
 {
@@ -840,44 +825,17 @@ static int km_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
     const km_state *st = state;
     double head[6] = {st->nf, st->k, st->inertia, st->iterations, st->fitted,
                       st->missing};
-    int rc = put_line(w, wu, "shape", head, 6);
+    int rc = seg__state_put(w, wu, "shape", head, 6);
     for (int f = 0; f < st->nf && !rc; f++) {
         double t[3] = {st->logf[f], st->mean[f], st->sd[f]};
-        rc = put_line(w, wu, "transform", t, 3);
+        rc = seg__state_put(w, wu, "transform", t, 3);
     }
     for (int j = 0; j < st->k && !rc; j++)
-        rc = put_line(w, wu, "centroid", st->cent + (size_t)j * (size_t)st->nf,
+        rc = seg__state_put(w, wu, "centroid", st->cent + (size_t)j * (size_t)st->nf,
                       st->nf);
     if (!rc)
-        rc = put_line(w, wu, "sizes", st->size, st->k);
+        rc = seg__state_put(w, wu, "sizes", st->size, st->k);
     return rc;
-}
-
-/* Read "KEY n1 n2 ..." with exactly n numbers. */
-static int get_line(const seg_model *m, const char **p, const char *end,
-                    const char *key, double *v, int n)
-{
-    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-    const char *e = nl ? nl : end;
-    size_t kl = strlen(key);
-    if ((size_t)(e - *p) < kl || memcmp(*p, key, kl) != 0)
-        return seg__model_error(m, SEG_EPARSE, "expected '%s'", key);
-    const char *q = *p + kl;
-    for (int i = 0; i < n; i++) {
-        if (q >= e || *q != ' ')
-            return seg__model_error(m, SEG_EPARSE, "'%s': too few numbers",
-                                    key);
-        q++;
-        const char *sp = memchr(q, ' ', (size_t)(e - q));
-        const char *ve = sp ? sp : e;
-        if (seg__parse_f64(q, (size_t)(ve - q), &v[i]) != SEG_OK)
-            return seg__model_error(m, SEG_EPARSE, "'%s': bad number", key);
-        q = ve;
-    }
-    if (q != e)
-        return seg__model_error(m, SEG_EPARSE, "'%s': too many numbers", key);
-    *p = nl ? nl + 1 : end;
-    return SEG_OK;
 }
 
 static int km_load(void *state, seg_model *m, const char *text, size_t len,
@@ -891,7 +849,7 @@ static int km_load(void *state, seg_model *m, const char *text, size_t len,
         return rc;
     const char *p = text, *end = text + len;
     double head[6];
-    rc = get_line(m, &p, end, "shape", head, 6);
+    rc = seg__state_get(m, &p, end, "shape", head, 6, false);
     if (!rc && (head[0] != st->nf || head[1] != seg__param_num(m, "k")))
         rc = seg__model_error(m, SEG_EPARSE, "the state does not match the "
                               "features and k");
@@ -904,7 +862,7 @@ static int km_load(void *state, seg_model *m, const char *text, size_t len,
     st->missing = head[5];
     for (int f = 0; f < st->nf && !rc; f++) {
         double t[3];
-        rc = get_line(m, &p, end, "transform", t, 3);
+        rc = seg__state_get(m, &p, end, "transform", t, 3, false);
         if (!rc && !(t[2] > 0))
             rc = seg__model_error(m, SEG_EPARSE, "a scale is not positive");
         if (!rc) {
@@ -918,10 +876,10 @@ static int km_load(void *state, seg_model *m, const char *text, size_t len,
     if (!rc && (!st->cent || !st->size))
         rc = seg__nomem(NULL);
     for (int j = 0; j < st->k && !rc; j++)
-        rc = get_line(m, &p, end, "centroid",
-                      st->cent + (size_t)j * (size_t)st->nf, st->nf);
+        rc = seg__state_get(m, &p, end, "centroid",
+                      st->cent + (size_t)j * (size_t)st->nf, st->nf, false);
     if (!rc)
-        rc = get_line(m, &p, end, "sizes", st->size, st->k);
+        rc = seg__state_get(m, &p, end, "sizes", st->size, st->k, false);
     if (!rc && p != end)
         rc = seg__model_error(m, SEG_EPARSE, "unexpected text in the state");
     return rc;

@@ -386,21 +386,6 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
     return rc;
 }
 
-static int put_nums(seg_write_fn write, void *wu, const char *key,
-                    const double *v, int n)
-{
-    char buf[64];
-    if (write(key, strlen(key), wu))
-        return SEG_EIO;
-    for (int i = 0; i < n; i++) {
-        buf[0] = ' ';
-        size_t len = seg__format_f64(buf + 1, v[i]) + 1;
-        if (write(buf, len, wu))
-            return SEG_EIO;
-    }
-    return write("\n", 1, wu) ? SEG_EIO : SEG_OK;
-}
-
 static int rfm_save(void *state, const seg_model *m, seg_write_fn write,
                     void *write_user, void *user_data)
 {
@@ -410,40 +395,12 @@ static int rfm_save(void *state, const seg_model *m, seg_write_fn write,
     static const char *const keys[D_N] = {"cuts_r", "cuts_f", "cuts_m"};
     int rc = SEG_OK;
     for (int d = 0; d < D_N && !rc; d++)
-        rc = put_nums(write, write_user, keys[d], st->cuts[d], st->k[d] - 1);
+        rc = seg__state_put(write, write_user, keys[d], st->cuts[d], st->k[d] - 1);
     if (!rc)
-        rc = put_nums(write, write_user, "center", st->center, D_N);
+        rc = seg__state_put(write, write_user, "center", st->center, D_N);
     if (!rc)
-        rc = put_nums(write, write_user, "value_cuts", st->value_cuts, 2);
+        rc = seg__state_put(write, write_user, "value_cuts", st->value_cuts, 2);
     return rc;
-}
-
-/* Read "KEY v1 v2 ..." with exactly n finite numbers. */
-static int get_nums(const seg_model *m, const char **p, const char *end,
-                    const char *key, double *v, int n)
-{
-    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-    const char *e = nl ? nl : end;
-    size_t kl = strlen(key);
-    if ((size_t)(e - *p) < kl || memcmp(*p, key, kl) != 0)
-        return seg__model_error(m, SEG_EPARSE, "expected '%s'", key);
-    const char *q = *p + kl;
-    for (int i = 0; i < n; i++) {
-        if (q >= e || *q != ' ')
-            return seg__model_error(m, SEG_EPARSE, "'%s': expected %d "
-                                    "numbers", key, n);
-        q++;
-        const char *sp = memchr(q, ' ', (size_t)(e - q));
-        const char *ve = sp ? sp : e;
-        if (seg__parse_f64(q, (size_t)(ve - q), &v[i]) != SEG_OK)
-            return seg__model_error(m, SEG_EPARSE, "'%s': bad number", key);
-        q = ve;
-    }
-    if (q != e)
-        return seg__model_error(m, SEG_EPARSE, "'%s': expected %d numbers",
-                                key, n);
-    *p = nl ? nl + 1 : end;
-    return SEG_OK;
 }
 
 static int rfm_load(void *state, seg_model *m, const char *text, size_t len,
@@ -457,16 +414,18 @@ static int rfm_load(void *state, seg_model *m, const char *text, size_t len,
     int rc = SEG_OK;
     for (int d = 0; d < D_N && !rc; d++) {
         st->k[d] = (int)num_param(m, kp[d]);
-        rc = get_nums(m, &p, end, keys[d], st->cuts[d], st->k[d] - 1);
+        rc = seg__state_get(m, &p, end, keys[d], st->cuts[d], st->k[d] - 1,
+                            false);
         for (int j = 1; j < st->k[d] - 1 && !rc; j++)
             if (!(st->cuts[d][j] >= st->cuts[d][j - 1]))
                 rc = seg__model_error(m, SEG_EPARSE, "'%s' is not ascending",
                                       keys[d]);
     }
     if (!rc)
-        rc = get_nums(m, &p, end, "center", st->center, D_N);
+        rc = seg__state_get(m, &p, end, "center", st->center, D_N, false);
     if (!rc)
-        rc = get_nums(m, &p, end, "value_cuts", st->value_cuts, 2);
+        rc = seg__state_get(m, &p, end, "value_cuts", st->value_cuts, 2,
+                            false);
     if (!rc && p != end)
         rc = seg__model_error(m, SEG_EPARSE, "unexpected text after "
                               "'value_cuts'");

@@ -530,11 +530,15 @@ static node *unary(parser *ps)
     return ps->rc ? NULL : n;
 }
 
+/* A left-associative chain of o1/o2 operators over sub. With stop_at_bol, an
+ * operator that begins a line ends the chain: a '+' or '-' there begins a
+ * points rule, not a sum. */
 static node *binary(parser *ps, node *(*sub)(parser *), const char *o1,
-                    const char *o2, int type)
+                    const char *o2, int type, bool stop_at_bol)
 {
     node *a = sub(ps);
-    while (!ps->rc && (is_op(ps, o1) || is_op(ps, o2))) {
+    while (!ps->rc && (is_op(ps, o1) || is_op(ps, o2)) &&
+           !(stop_at_bol && ps->tok.bol)) {
         token t = ps->tok;
         next(ps);
         node *n = mk(ps, type, t.line, t.col);
@@ -549,25 +553,14 @@ static node *binary(parser *ps, node *(*sub)(parser *), const char *o1,
     return ps->rc ? NULL : a;
 }
 
-static node *product(parser *ps) { return binary(ps, unary, "*", "/", N_ARITH); }
+static node *product(parser *ps)
+{
+    return binary(ps, unary, "*", "/", N_ARITH, false);
+}
 
-/* A '+' or '-' that begins a line begins a points rule, not a sum. */
 static node *sum(parser *ps)
 {
-    node *a = product(ps);
-    while (!ps->rc && (is_op(ps, "+") || is_op(ps, "-")) && !ps->tok.bol) {
-        token t = ps->tok;
-        next(ps);
-        node *n = mk(ps, N_ARITH, t.line, t.col);
-        node *b = product(ps);
-        if (!n)
-            return NULL;
-        n->op = t.p[0];
-        n->a = a;
-        n->b = b;
-        a = n;
-    }
-    return ps->rc ? NULL : a;
+    return binary(ps, product, "+", "-", N_ARITH, true);
 }
 
 static node *comparison(parser *ps)

@@ -193,17 +193,6 @@ static seg_dataset *blobs(size_t per)
     return ds;
 }
 
-static int collect(const char *data, size_t len, void *user)
-{
-    char **s = user;
-    size_t old = *s ? strlen(*s) : 0;
-    char *n = realloc(*s, old + len + 1);
-    memcpy(n + old, data, len);
-    n[old + len] = '\0';
-    *s = n;
-    return 0;
-}
-
 static void test_kmeans_recovers_blobs(void **state)
 {
     (void)state;

@@ -14,21 +14,7 @@ static seg_dataset *g_cdnow;
 static int load_cdnow(void **state)
 {
     (void)state;
-    if (seg_dataset_new(&g_cdnow))
-        return -1;
-    seg_csv_options o;
-    seg_csv_options_init(&o);
-    o.has_header = 0;
-    o.id_column = "2";
-    o.time_column = "3";
-    o.amount_column = "5";
-    seg_features_options fo;
-    seg_features_options_init(&fo);
-    fo.time_unit = SEG_UNIT_WEEK;
-    seg_time_parse(&fo.as_of, "1997-09-30T23:59:59Z", 20, SEG_TIME_ISO8601);
-    if (seg_dataset_load_csv(g_cdnow, SEG_TEST_DATA "/CDNOW_sample.txt", &o) ||
-        seg_dataset_compute_features(g_cdnow, &fo))
-        return -1;
+    g_cdnow = cdnow_sample("1997-09-30", SEG_UNIT_WEEK, NULL);
     return 0;
 }
 
@@ -515,35 +501,10 @@ static void test_clv_value(void **state)
     seg_model_free(m);
 }
 
-static int collect(const char *data, size_t len, void *user)
-{
-    char **s = user;
-    size_t old = *s ? strlen(*s) : 0;
-    char *n = realloc(*s, old + len + 1);
-    memcpy(n + old, data, len);
-    n[old + len] = '\0';
-    *s = n;
-    return 0;
-}
-
 static void test_holdout_table(void **state)
 {
     (void)state;
-    seg_dataset *ds;
-    assert_ok(seg_dataset_new(&ds));
-    seg_csv_options o;
-    seg_csv_options_init(&o);
-    o.has_header = 0;
-    o.id_column = "2";
-    o.time_column = "3";
-    o.amount_column = "5";
-    assert_ok(seg_dataset_load_csv(ds, SEG_TEST_DATA "/CDNOW_sample.txt", &o));
-    seg_features_options fo;
-    seg_features_options_init(&fo);
-    fo.time_unit = SEG_UNIT_WEEK;
-    seg_time_parse(&fo.as_of, "1998-06-30T23:59:59Z", 20, SEG_TIME_ISO8601);
-    seg_time_parse(&fo.holdout_from, "1997-10-01", 10, SEG_TIME_ISO8601);
-    assert_ok(seg_dataset_compute_features(ds, &fo));
+    seg_dataset *ds = cdnow_sample("1998-06-30", SEG_UNIT_WEEK, "1997-10-01");
     seg_model *m;
     assert_ok(seg_model_new(&m, "bgnbd"));
     assert_ok(seg_model_fit(m, ds));

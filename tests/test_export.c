@@ -8,19 +8,6 @@
 
 #include "testutil.h"
 
-static int collect(const char *data, size_t len, void *user)
-{
-    char **s = user;
-    size_t old = *s ? strlen(*s) : 0;
-    char *n = realloc(*s, old + len + 1);
-    if (!n)
-        return -1;
-    memcpy(n + old, data, len);
-    n[old + len] = '\0';
-    *s = n;
-    return 0;
-}
-
 static int refuse(const char *data, size_t len, void *user)
 {
     (void)data;

@@ -11,17 +11,7 @@
 
 static seg_dataset *load_cdnow(void)
 {
-    seg_dataset *ds;
-    assert_ok(seg_dataset_new(&ds));
-    seg_csv_options o;
-    seg_csv_options_init(&o);
-    o.has_header = 0;
-    o.id_column = "2"; /* the sample id: the ID of the reference summary */
-    o.time_column = "3";
-    o.amount_column = "5";
-    if (seg_dataset_load_csv(ds, SEG_TEST_DATA "/CDNOW_sample.txt", &o))
-        fail_msg("%s", seg_dataset_errmsg(ds));
-    return ds;
+    return cdnow_sample(NULL, SEG_UNIT_DAY, NULL);
 }
 
 static int64_t end_of(const char *date)
@@ -196,17 +186,6 @@ static void test_purchase_days(void **state)
     fo.time_unit = 3;
     assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EINVAL);
     seg_dataset_free(ds);
-}
-
-static int collect(const char *data, size_t len, void *user)
-{
-    char **s = user;
-    size_t old = *s ? strlen(*s) : 0;
-    char *n = realloc(*s, old + len + 1);
-    memcpy(n + old, data, len);
-    n[old + len] = '\0';
-    *s = n;
-    return 0;
 }
 
 static int cmp_line(const void *a, const void *b)

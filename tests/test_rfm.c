@@ -229,35 +229,9 @@ static void test_fit_once_score_elsewhere(void **state)
     seg_dataset_free(train);
 }
 
-static int collect(const char *data, size_t len, void *user)
-{
-    char **s = user;
-    size_t old = *s ? strlen(*s) : 0;
-    char *n = realloc(*s, old + len + 1);
-    memcpy(n + old, data, len);
-    n[old + len] = '\0';
-    *s = n;
-    return 0;
-}
-
 static seg_dataset *cdnow(void)
 {
-    seg_dataset *ds;
-    assert_ok(seg_dataset_new(&ds));
-    seg_csv_options o;
-    seg_csv_options_init(&o);
-    o.has_header = 0;
-    o.id_column = "2";
-    o.time_column = "3";
-    o.amount_column = "5";
-    assert_ok(seg_dataset_load_csv(ds, SEG_TEST_DATA "/CDNOW_sample.txt", &o));
-    seg_features_options fo;
-    seg_features_options_init(&fo);
-    assert_ok(seg_time_parse(&fo.as_of, "1997-09-30T23:59:59Z", 20,
-                             SEG_TIME_ISO8601));
-    fo.time_unit = SEG_UNIT_WEEK;
-    assert_ok(seg_dataset_compute_features(ds, &fo));
-    return ds;
+    return cdnow_sample("1997-09-30", SEG_UNIT_WEEK, NULL);
 }
 
 static void test_save_load_score_identical(void **state)

@@ -16,20 +16,7 @@ enum { THREADS = 4 };
 
 static seg_dataset *load(void)
 {
-    seg_dataset *ds;
-    assert_ok(seg_dataset_new(&ds));
-    seg_csv_options o;
-    seg_csv_options_init(&o);
-    o.has_header = 0;
-    o.id_column = "2";
-    o.time_column = "3";
-    o.amount_column = "5";
-    assert_ok(seg_dataset_load_csv(ds, SEG_SAMPLE_DATA, &o));
-    seg_features_options fo;
-    seg_features_options_init(&fo);
-    fo.time_unit = SEG_UNIT_WEEK;
-    assert_ok(seg_dataset_compute_features(ds, &fo));
-    return ds;
+    return cdnow_sample(NULL, SEG_UNIT_WEEK, NULL);
 }
 
 typedef struct job {

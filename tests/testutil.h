@@ -7,7 +7,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
+
+#include <segment.h>
 
 /* |a - b| <= tol, with both values printed on failure */
 #define assert_near(a, b, tol)                                              \
@@ -24,5 +28,50 @@
         if (rc_ != 0)                                                       \
             fail_msg("%s returned %d: %s", #expr, rc_, seg_errmsg());       \
     } while (0)
+
+/* A seg_write_fn that appends to a NUL-terminated string at *(char **)user
+ * (start it at NULL; free it after). */
+static inline int collect(const char *data, size_t len, void *user)
+{
+    char **s = user;
+    size_t old = *s ? strlen(*s) : 0;
+    char *n = realloc(*s, old + len + 1);
+    if (!n)
+        return -1;
+    memcpy(n + old, data, len);
+    n[old + len] = '\0';
+    *s = n;
+    return 0;
+}
+
+/* The CDNOW sample keyed by its sample ids (the IDs of the reference
+ * summaries), with features in the unit, up to the end of the date as_of
+ * (NULL: the latest purchase), with a holdout from holdout_from (or none). */
+static inline seg_dataset *cdnow_sample(const char *as_of, int unit,
+                                        const char *holdout_from)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.has_header = 0;
+    o.id_column = "2";
+    o.time_column = "3";
+    o.amount_column = "5";
+    assert_ok(seg_dataset_load_csv(ds, SEG_TEST_DATA "/CDNOW_sample.txt", &o));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.time_unit = unit;
+    if (as_of) {
+        assert_ok(seg_time_parse(&fo.as_of, as_of, strlen(as_of),
+                                 SEG_TIME_ISO8601));
+        fo.as_of += 86399;
+    }
+    if (holdout_from)
+        assert_ok(seg_time_parse(&fo.holdout_from, holdout_from,
+                                 strlen(holdout_from), SEG_TIME_ISO8601));
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    return ds;
+}
 
 #endif

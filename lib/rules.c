@@ -506,15 +506,23 @@ static node *primary(parser *ps)
     return NULL;
 }
 
+/* One level deeper into the expression; false, with the error set, past
+ * MAX_DEPTH (hostile input nests without end). */
+static bool deeper(parser *ps)
+{
+    if (++ps->depth <= MAX_DEPTH)
+        return true;
+    if (!ps->rc)
+        ps->rc = seg__error(NULL, SEG_ELIMIT, "%s:%d:%d: nested more than %d "
+                            "deep", ps->r->name, ps->tok.line, ps->tok.col,
+                            MAX_DEPTH);
+    return false;
+}
+
 static node *unary(parser *ps)
 {
-    if (++ps->depth > MAX_DEPTH) {
-        if (!ps->rc)
-            ps->rc = seg__error(NULL, SEG_ELIMIT, "%s:%d:%d: nested more than "
-                                "%d deep", ps->r->name, ps->tok.line,
-                                ps->tok.col, MAX_DEPTH);
+    if (!deeper(ps))
         return NULL;
-    }
     node *n;
     if (is_op(ps, "-")) {
         token t = ps->tok;
@@ -655,13 +663,8 @@ static node *negation(parser *ps)
 {
     if (is_word(ps, "not")) {
         token t = ps->tok;
-        if (++ps->depth > MAX_DEPTH) {
-            if (!ps->rc)
-                ps->rc = seg__error(NULL, SEG_ELIMIT, "%s:%d:%d: nested more "
-                                    "than %d deep", ps->r->name, t.line,
-                                    t.col, MAX_DEPTH);
+        if (!deeper(ps))
             return NULL;
-        }
         next(ps);
         node *n = mk(ps, N_NOT, t.line, t.col);
         node *a = negation(ps);
@@ -693,13 +696,8 @@ static node *conjunction(parser *ps)
 
 static node *expr(parser *ps)
 {
-    if (++ps->depth > MAX_DEPTH) {
-        if (!ps->rc)
-            ps->rc = seg__error(NULL, SEG_ELIMIT, "%s:%d:%d: nested more than "
-                                "%d deep", ps->r->name, ps->tok.line,
-                                ps->tok.col, MAX_DEPTH);
+    if (!deeper(ps))
         return NULL;
-    }
     node *a = conjunction(ps);
     while (!ps->rc && is_word(ps, "or")) {
         token t = ps->tok;

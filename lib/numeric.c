@@ -1,7 +1,9 @@
 /* Special functions, the hypergeometric function and the optimiser. */
 #include <float.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "numeric.h"
 
 static const double PI = 3.14159265358979323846;
@@ -257,6 +259,57 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The k-th and (k+1)-th smallest of a large v (k + 1 < n) in about one
+ * pass: a sorted sample brackets them, one pass counts the values below
+ * the bracket and gathers those inside it, and a selection over the few
+ * gathered finds them. False when the sample misjudged (the caller then
+ * selects over all of v), so the answer never depends on the sample. */
+#define SAMPLE 4096
+static bool select_pair_sampled(const double *v, size_t n, size_t k,
+                                double *a, double *b)
+{
+    double *smp = seg__malloc(SAMPLE * sizeof *smp);
+    size_t cap = n / 8 + 1;
+    double *band = seg__malloc((cap + 1) * sizeof *band);
+    bool ok = false;
+    if (!smp || !band)
+        goto out;
+    for (size_t i = 0; i < SAMPLE; i++)
+        smp[i] = v[(size_t)((double)i * (double)n / SAMPLE)];
+    qsort(smp, SAMPLE, sizeof *smp, cmp_double);
+    /* k's rank in the sample, give or take four standard deviations */
+    double r = (double)k / (double)n * SAMPLE;
+    long r0 = (long)r - 160, r1 = (long)r + 161;
+    double lo = r0 < 0 ? -INFINITY : smp[r0];
+    double hi = r1 >= SAMPLE ? INFINITY : smp[r1];
+    size_t below = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i];
+        below += x < lo;
+        band[m] = x;
+        m += (x >= lo) & (x <= hi);
+        if (m == cap)
+            goto out;
+    }
+    if (below > k || below + m < k + 2)
+        goto out;
+    *a = select_kth(band, m, k - below);
+    *b = INFINITY;
+    for (size_t i = k - below + 1; i < m; i++) /* all above are >= a */
+        *b = band[i] < *b ? band[i] : *b;
+    ok = true;
+out:
+    seg__free(smp);
+    seg__free(band);
+    return ok;
+}
+
 double seg__quantile_select(double *v, size_t n, double p)
 {
     if (n == 0)
@@ -265,8 +318,12 @@ double seg__quantile_select(double *v, size_t n, double p)
     size_t lo = (size_t)floor(h);
     if (lo >= n - 1)
         return select_kth(v, n, n - 1);
-    double a = select_kth(v, n, lo), b = INFINITY;
+    double a, b;
+    if (n >= 16 * SAMPLE && select_pair_sampled(v, n, lo, &a, &b))
+        return a + (h - (double)lo) * (b - a);
+    a = select_kth(v, n, lo);
+    b = INFINITY;
     for (size_t i = lo + 1; i < n; i++) /* all above lo are >= a */
-        b = fmin(b, v[i]);
+        b = v[i] < b ? v[i] : b;
     return a + (h - (double)lo) * (b - a);
 }

@@ -159,7 +159,8 @@ seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
                               int max_iter, double gtol);
 
 /* The p-quantile (0..1) of v by linear interpolation between order
- * statistics (numpy's default), in linear time; reorders v. NaN if n = 0. */
+ * statistics (numpy's default), in linear time; may reorder v. NaN if
+ * n = 0. */
 double seg__quantile_select(double *v, size_t n, double p);
 
 /* Invert a symmetric positive definite n x n matrix (row-major) in place.

@@ -1380,174 +1380,178 @@ static int bind(const seg_rules *r, const seg_dataset *ds, binding *b)
 
 #define BLOCK 256
 
-/* Run a compiled condition for rows row0 .. row0+n-1; the result (1 or 0)
- * is left in st[0]. st has room for the program's depth. */
-static void run(const prog *p, size_t row0, size_t n, double (*st)[BLOCK])
+/* Every operation works on a whole block of BLOCK rows, with restrict
+ * pointers and a constant trip count, so that the loops vectorise at -O2.
+ * Rows past the end of a column read as missing. Booleans are 0 or 1;
+ * arithmetic that overflows, or divides by zero, gives missing (r - r is 0
+ * only for finite r). */
+#define EACH for (size_t i = 0; i < BLOCK; i++)
+
+/* The rows of c at row0 .. row0+BLOCK-1 that exist. */
+static size_t rows_in(const seg__column *c, size_t row0)
+{
+    return row0 >= c->n ? 0 : c->n - row0 < BLOCK ? c->n - row0 : BLOCK;
+}
+
+static void load_num(double *restrict o, const seg__column *c, size_t row0)
+{
+    size_t m = rows_in(c, row0);
+    if (m)
+        memcpy(o, c->num + row0, m * sizeof *o);
+    for (size_t i = m; i < BLOCK; i++)
+        o[i] = NAN;
+}
+
+static void load_lab(double *restrict o, const seg__column *c, size_t row0)
+{
+    size_t m = rows_in(c, row0);
+    const uint32_t *restrict lab = c->lab + row0;
+    for (size_t i = 0; i < m; i++)
+        o[i] = lab[i] ? (double)lab[i] : NAN;
+    for (size_t i = m; i < BLOCK; i++)
+        o[i] = NAN;
+}
+
+/* x op k in place, for a constant k (NaN on either side: false). */
+static void cmp_const(int op, double *restrict x, double k)
+{
+    switch (op) {
+    case I_EQ: EACH x[i] = x[i] == k; break;
+    case I_NE: EACH x[i] = (double)(x[i] < k) + (double)(x[i] > k); break;
+    case I_LT: EACH x[i] = x[i] < k; break;
+    case I_LE: EACH x[i] = x[i] <= k; break;
+    case I_GT: EACH x[i] = x[i] > k; break;
+    default:   EACH x[i] = x[i] >= k;
+    }
+}
+
+/* y = y op x. */
+static void arith(int op, double *restrict y, const double *restrict x)
+{
+    switch (op) {
+    case I_ADD: EACH { double r = y[i] + x[i]; y[i] = r - r == 0 ? r : NAN; } break;
+    case I_SUB: EACH { double r = y[i] - x[i]; y[i] = r - r == 0 ? r : NAN; } break;
+    case I_MUL: EACH { double r = y[i] * x[i]; y[i] = r - r == 0 ? r : NAN; } break;
+    case I_DIV: EACH { double r = y[i] / x[i]; y[i] = r - r == 0 ? r : NAN; } break;
+    case I_EQ: EACH y[i] = y[i] == x[i]; break;
+    case I_NE: EACH y[i] = (double)(y[i] < x[i]) + (double)(y[i] > x[i]); break;
+    case I_LT: EACH y[i] = y[i] < x[i]; break;
+    case I_LE: EACH y[i] = y[i] <= x[i]; break;
+    case I_GT: EACH y[i] = y[i] > x[i]; break;
+    case I_GE: EACH y[i] = y[i] >= x[i]; break;
+    case I_AND: EACH y[i] = y[i] * x[i]; break;
+    default: /* I_OR */
+        EACH y[i] = y[i] + x[i] - y[i] * x[i];
+    }
+}
+
+/* v in (l[0], l[1] ...): l[0] collects the matches, then v becomes the
+ * answer (missing v: false, whatever neg says). */
+static void in_list(double *restrict v, double (*l)[BLOCK], int k, bool neg)
+{
+    double *restrict acc = l[0];
+    EACH acc[i] = v[i] == acc[i];
+    for (int j = 1; j < k; j++) {
+        const double *restrict e = l[j];
+        EACH acc[i] += (double)(v[i] == e[i]);
+    }
+    if (neg)
+        EACH v[i] = (double)(v[i] == v[i]) * (double)(acc[i] == 0);
+    else
+        EACH v[i] = acc[i] != 0;
+}
+
+static void between(double *restrict v, const double *restrict lo,
+                    const double *restrict hi, bool neg)
+{
+    /* outside [lo, hi] is v < lo or v > hi: both false when any is NaN */
+    if (neg)
+        EACH {
+            double below = (double)(v[i] < lo[i]) * (double)(hi[i] == hi[i]);
+            double above = (double)(v[i] > hi[i]) * (double)(lo[i] == lo[i]);
+            v[i] = below + above - below * above;
+        }
+    else
+        EACH v[i] = (double)(v[i] >= lo[i]) * (double)(v[i] <= hi[i]);
+}
+
+/* Run a compiled condition for rows row0 .. row0+BLOCK-1; the result (1 or
+ * 0) is left in st[0]. st has room for the program's depth. */
+static void run(const prog *p, size_t row0, double (*st)[BLOCK])
 {
     int sp = 0;
     for (size_t pc = 0; pc < p->n; pc++) {
         const ins *in = &p->code[pc];
-        double *x = st[sp - 1], *y = sp >= 2 ? st[sp - 2] : NULL;
+        double *x = sp ? st[sp - 1] : NULL;
         switch (in->op) {
-        case I_NUM:
-            for (size_t i = 0; i < n; i++)
-                st[sp][i] = in->k;
-            sp++;
-            break;
-        case I_COL: {
-            const seg__column *c = in->c;
-            for (size_t i = 0; i < n; i++)
-                st[sp][i] = row0 + i < c->n ? c->num[row0 + i] : NAN;
-            sp++;
+        case I_NUM: {
+            double *o = st[sp++];
+            const double k = in->k;
+            EACH o[i] = k;
             break;
         }
-        case I_LAB: {
-            const seg__column *c = in->c;
-            for (size_t i = 0; i < n; i++) {
-                uint32_t code = row0 + i < c->n ? c->lab[row0 + i] : 0;
-                st[sp][i] = code ? (double)code : NAN;
-            }
-            sp++;
+        case I_COL:
+            load_num(st[sp++], in->c, row0);
             break;
-        }
-        case I_LABCMP:
-            for (size_t i = 0; i < n; i++) {
+        case I_LAB:
+            load_lab(st[sp++], in->c, row0);
+            break;
+        case I_LABCMP: {
+            double *o = st[sp++];
+            EACH {
                 const char *a = seg__column_label(in->c, row0 + i);
                 const char *b = seg__column_label(in->c2, row0 + i);
-                st[sp][i] = a && b ? (strcmp(a, b) == 0) != in->neg : 0;
+                o[i] = a && b ? (strcmp(a, b) == 0) != in->neg : 0;
             }
-            sp++;
-            break;
-        case I_CMPK: {
-            const seg__column *c = in->c;
-            const double k = in->k, *col = c->num + row0;
-            double *o = st[sp++];
-            size_t m = row0 >= c->n ? 0 : c->n - row0 < n ? c->n - row0 : n;
-            switch (in->cmp) { /* NaN compares false: missing is not a match */
-            case I_EQ:
-                for (size_t i = 0; i < m; i++)
-                    o[i] = col[i] == k;
-                break;
-            case I_NE:
-                for (size_t i = 0; i < m; i++)
-                    o[i] = col[i] != k && col[i] == col[i];
-                break;
-            case I_LT:
-                for (size_t i = 0; i < m; i++)
-                    o[i] = col[i] < k;
-                break;
-            case I_LE:
-                for (size_t i = 0; i < m; i++)
-                    o[i] = col[i] <= k;
-                break;
-            case I_GT:
-                for (size_t i = 0; i < m; i++)
-                    o[i] = col[i] > k;
-                break;
-            default:
-                for (size_t i = 0; i < m; i++)
-                    o[i] = col[i] >= k;
-            }
-            for (size_t i = m; i < n; i++)
-                o[i] = 0; /* rows the column has not reached: missing */
-            if (k != k)
-                for (size_t i = 0; i < m; i++)
-                    o[i] = 0;
             break;
         }
+        case I_CMPK:
+            load_num(st[sp], in->c, row0);
+            cmp_const(in->cmp, st[sp++], in->k);
+            break;
         case I_NEG:
-            for (size_t i = 0; i < n; i++)
-                x[i] = -x[i];
+            EACH x[i] = -x[i];
             break;
         case I_NOT:
-            for (size_t i = 0; i < n; i++)
-                x[i] = x[i] == 0;
+            EACH x[i] = x[i] == 0;
             break;
         case I_MISSING:
-            for (size_t i = 0; i < n; i++)
-                x[i] = isnan(x[i]) != in->neg;
+            if (in->neg)
+                EACH x[i] = x[i] == x[i];
+            else
+                EACH x[i] = x[i] != x[i];
             break;
         case I_IN: {
             int k = (int)in->k;
-            double *v = st[sp - k - 1];
-            for (size_t i = 0; i < n; i++) {
-                bool found = false;
-                for (int j = 0; j < k; j++)
-                    found = found || v[i] == st[sp - k + j][i];
-                v[i] = isnan(v[i]) ? 0 : found != in->neg;
-            }
+            in_list(st[sp - k - 1], st + (sp - k), k, in->neg);
             sp -= k;
             break;
         }
-        case I_BETWEEN: {
-            double *v = st[sp - 3], *lo = st[sp - 2], *hi = st[sp - 1];
-            for (size_t i = 0; i < n; i++)
-                v[i] = isnan(v[i]) || isnan(lo[i]) || isnan(hi[i])
-                           ? 0
-                           : (v[i] >= lo[i] && v[i] <= hi[i]) != in->neg;
+        case I_BETWEEN:
+            between(st[sp - 3], st[sp - 2], st[sp - 1], in->neg);
             sp -= 2;
             break;
-        }
-        default: { /* binary operators: y op x into y */
-            switch (in->op) {
-            case I_ADD:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] + x[i];
-                break;
-            case I_SUB:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] - x[i];
-                break;
-            case I_MUL:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] * x[i];
-                break;
-            case I_DIV: /* by zero: missing */
-                for (size_t i = 0; i < n; i++)
-                    y[i] = x[i] == 0 ? NAN : y[i] / x[i];
-                break;
-            case I_EQ: /* comparisons with a missing value are false */
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] == x[i];
-                break;
-            case I_NE:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = (double)((y[i] == y[i]) & (x[i] == x[i]) &
-                                    (y[i] != x[i]));
-                break;
-            case I_LT:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] < x[i];
-                break;
-            case I_LE:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] <= x[i];
-                break;
-            case I_GT:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] > x[i];
-                break;
-            case I_GE:
-                for (size_t i = 0; i < n; i++)
-                    y[i] = y[i] >= x[i];
-                break;
-            case I_AND: /* both sides are computed: no branches */
-                for (size_t i = 0; i < n; i++)
-                    y[i] = (double)((y[i] != 0) & (x[i] != 0));
-                break;
-            default: /* I_OR */
-                for (size_t i = 0; i < n; i++)
-                    y[i] = (double)((y[i] != 0) | (x[i] != 0));
-            }
-            if (in->op <= I_DIV)
-                for (size_t i = 0; i < n; i++)
-                    if (isinf(y[i]))
-                        y[i] = NAN;
+        default: /* binary operators: y op x into y */
+            arith(in->op, st[sp - 2], x);
             sp--;
-        }
         }
     }
 }
+
+/* The rows of a block without a tier yet (0) take code where hit is 1
+ * (everywhere when hit is NULL). Whether some row is still open. */
+static bool take(double *restrict lab, const double *restrict hit, double code)
+{
+    if (hit)
+        EACH lab[i] += (double)(lab[i] == 0) * hit[i] * code;
+    else
+        EACH lab[i] += (double)(lab[i] == 0) * code;
+    for (size_t i = 0; i < BLOCK; i++)
+        if (lab[i] == 0)
+            return true;
+    return false;
+}
+#undef EACH
 
 /* A stack for the deepest program of a binding. */
 static double (*stack_for(const binding *b))[BLOCK]
@@ -1565,7 +1569,7 @@ static bool holds_row(const binding *b, size_t i, size_t row,
 {
     if (b->progs[i].n == 0)
         return true;
-    run(&b->progs[i], row, 1, st);
+    run(&b->progs[i], row, st);
     return st[0][0] != 0;
 }
 
@@ -1636,7 +1640,7 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
                 const rule *u = &r->rules[i];
                 if (u->kind != R_POINTS)
                     continue;
-                run(&b.progs[i], row0, m, st);
+                run(&b.progs[i], row0, st);
                 double *acc = gs + (size_t)(u->group >= 0 ? (size_t)u->group
                                                           : r->ngroups) * BLOCK;
                 for (size_t j = 0; j < m; j++)
@@ -1652,26 +1656,20 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             continue;
         }
         /* first match wins: a row keeps the first rule that holds */
-        uint32_t *lab = labels + row0;
+        double lab[BLOCK] = {0};
         for (size_t i = 0; i < r->nrules; i++) {
-            uint32_t code = (uint32_t)(i + 1);
             if (b.progs[i].n == 0) { /* otherwise */
-                for (size_t j = 0; j < m; j++)
-                    lab[j] = lab[j] ? lab[j] : code;
+                take(lab, NULL, (double)(i + 1));
                 break;
             }
-            run(&b.progs[i], row0, m, st);
-            const double *hit = st[0];
-            uint32_t open = 0;
-            for (size_t j = 0; j < m; j++) {
-                lab[j] = lab[j] ? lab[j] : (hit[j] != 0 ? code : 0);
-                open |= lab[j] == 0;
-            }
-            if (!open)
+            run(&b.progs[i], row0, st);
+            if (!take(lab, st[0], (double)(i + 1)))
                 break;
         }
-        for (size_t j = 0; j < m; j++)
-            num[row0 + j] = lab[j] ? (double)lab[j] : NAN;
+        for (size_t j = 0; j < m; j++) {
+            labels[row0 + j] = (uint32_t)lab[j];
+            num[row0 + j] = lab[j] != 0 ? lab[j] : NAN;
+        }
     }
     char aux[512];
     snprintf(aux, sizeof aux, "%s.%s", column, r->score ? "points" : "rule");

@@ -151,6 +151,47 @@ static void test_quantile_select_matches_sorting(void **state)
     assert_true(isnan(seg__quantile_select(NULL, 0, 0.5)));
 }
 
+/* Large inputs take the sampled path; orders that fool a strided sample
+ * (sorted, reversed, a sawtooth with the sample's stride, few values) must
+ * still give the exact answer. */
+static void test_quantile_select_large(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {65536, 200003};
+    for (size_t si = 0; si < 2; si++) {
+        size_t n = sizes[si];
+        double *v = malloc(n * sizeof *v), *s = malloc(n * sizeof *s),
+               *w = malloc(n * sizeof *w);
+        for (int pattern = 0; pattern < 6; pattern++) {
+            for (size_t i = 0; i < n; i++) {
+                switch (pattern) {
+                case 0: v[i] = (double)(next() % 1000003) * 0.25; break;
+                case 1: v[i] = (double)i; break;
+                case 2: v[i] = (double)(n - i); break;
+                case 3: v[i] = (double)(i % (n / 4096)); break;
+                case 4: v[i] = 7; break;
+                default: v[i] = (double)(next() % 3);
+                }
+            }
+            memcpy(s, v, n * sizeof *v);
+            qsort(s, n, sizeof *s, cmp_d);
+            const double ps[] = {0, 0.001, 0.2, 0.5, 0.8, 0.95, 0.999, 1};
+            for (size_t q = 0; q < sizeof ps / sizeof *ps; q++) {
+                double h = (double)(n - 1) * ps[q];
+                size_t lo = (size_t)floor(h);
+                double want = lo + 1 < n
+                                  ? s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo])
+                                  : s[n - 1];
+                memcpy(w, v, n * sizeof *v);
+                assert_near(seg__quantile_select(w, n, ps[q]), want, 1e-9);
+            }
+        }
+        free(v);
+        free(s);
+        free(w);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_quantile_select_matches_sorting),
+        cmocka_unit_test(test_quantile_select_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

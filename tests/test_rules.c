@@ -1,5 +1,7 @@
 /* Tier-rule sets: the language, errors with places, hostile input,
  * evaluation, explanations, summaries, crosstabs, call lists, presets. */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +114,71 @@ static void test_language(void **state)
         "线上", "线下", "线上", NULL, "线下"}, 5));
     tiers_are(ds, "tier \"线上客户\" when `渠道 名` = \"线上\"",
               (const char *[]){"线上客户", NULL, "线上客户", NULL, NULL});
+    seg_dataset_free(ds);
+}
+
+/* Missing values, overflow and inverted bounds, on a dataset of several
+ * evaluation blocks with a partial last one, against the rules' meaning
+ * computed here row by row. */
+static void test_semantics_across_blocks(void **state)
+{
+    (void)state;
+    enum { N = 1037 };
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    static double a[N], b[N];
+    static const char *ch[N];
+    static const char *const chans[] = {"x", "y", "z", NULL};
+    uint64_t s = 88172645463325252ull;
+    char id[16];
+    for (size_t i = 0; i < N; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        a[i] = (s % 11 == 0) ? NAN : (double)(s % 100);
+        b[i] = (s % 13 == 0) ? NAN : (s % 17 == 0) ? 0 : (double)(s % 7) - 3;
+        ch[i] = chans[(s >> 20) % 4];
+    }
+    /* b is written before the last five customers come: past its end,
+     * rows are missing */
+    for (size_t i = 0; i < N; i++) {
+        if (i == N - 5)
+            assert_ok(seg_dataset_write_f64(ds, "b", b, N - 5));
+        snprintf(id, sizeof id, "c%zu", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+    }
+    assert_ok(seg_dataset_write_f64(ds, "a", a, N));
+    assert_ok(seg_dataset_write_labels(ds, "ch", ch, N));
+    seg_rules *r = compile(
+        "tier \"ne\" when a != 50 and b != 1\n"
+        "tier \"nb\" when a not between 20 and 90 and b is not missing\n"
+        "tier \"inv\" when a between 60 and 40\n"
+        "tier \"div\" when a / b > 30\n"
+        "tier \"ovf\" when a * 1e308 * 1e308 > 0 or a - 1e308 * 10 < 0\n"
+        "tier \"nin\" when ch not in ('x', 'y') and a < 10\n"
+        "tier \"in\" when ch in ('y', 'z') or not b >= 0\n"
+        "otherwise \"rest\"");
+    assert_ok(seg_rules_apply(r, ds, "t"));
+    for (size_t i = 0; i < N; i++) {
+        double x = a[i], y = i < N - 5 ? b[i] : NAN;
+        bool xm = isnan(x), ym = isnan(y);
+        const char *c = ch[i], *want = "rest";
+        double q = ym || y == 0 || xm ? NAN : x / y;
+        if (!xm && x != 50 && !ym && y != 1)
+            want = "ne";
+        else if (!xm && (x < 20 || x > 90) && !ym)
+            want = "nb";
+        else if (!isnan(q) && q > 30)
+            want = "div";
+        else if (c && strcmp(c, "x") && strcmp(c, "y") && !xm && x < 10)
+            want = "nin";
+        else if ((c && (!strcmp(c, "y") || !strcmp(c, "z"))) ||
+                 !(y >= 0)) /* false when missing; not makes it true */
+            want = "in";
+        const char *got = lab(ds, "t", i);
+        if (!got || strcmp(got, want) != 0)
+            fail_msg("row %zu (a %g, b %g, ch %s): '%s', expected '%s'", i,
+                     x, y, c ? c : "-", got ? got : "(none)", want);
+    }
+    seg_rules_free(r);
     seg_dataset_free(ds);
 }
 
@@ -470,6 +537,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_language),
+        cmocka_unit_test(test_semantics_across_blocks),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_bind_errors),
         cmocka_unit_test(test_scores_caps_grades),

@@ -761,31 +761,44 @@ int seg_dataset_write_labels(seg_dataset *ds, const char *column,
 
 int seg__ds_put_label_codes(seg_dataset *ds, const char *name,
                             const char *const *names, size_t n_names,
-                            const uint32_t *codes)
+                            uint32_t *codes)
 {
     size_t n = ds->ids.n;
     seg__column *fresh = seg__calloc(1, sizeof *fresh);
     uint32_t *map = seg__malloc((n_names ? n_names : 1) * sizeof *map);
     int rc = fresh && map ? SEG_OK : SEG_ENOMEM;
-    if (!rc && !(fresh->lab = seg__malloc((n ? n : 1) * sizeof *fresh->lab)))
-        rc = SEG_ENOMEM;
     /* equal names (two rules of one label) share one code */
+    bool same = true;
     for (size_t i = 0; i < n_names && !rc; i++) {
         rc = seg__intern(&fresh->labels, names[i], strlen(names[i]), &map[i],
                          NULL);
+        same = same && map[i] == i;
         map[i]++;
     }
     if (!rc) {
-        for (size_t r = 0; r < n; r++)
-            fresh->lab[r] = codes[r] ? map[codes[r] - 1] : 0;
+        for (size_t r = 0; r < n && !same; r++)
+            codes[r] = codes[r] ? map[codes[r] - 1] : 0;
+        fresh->lab = codes;
         fresh->n = fresh->cap = n;
         rc = put_column(ds, name, SEG_COLUMN_LABEL, SEG__ORIGIN_USER, fresh);
+        if (rc)
+            fresh->lab = NULL; /* stays the caller's */
     } else {
         rc = seg__nomem(&ds->err);
     }
     if (rc)
         seg__column_free(fresh);
     seg__free(map);
+    return rc;
+}
+
+int seg__ds_check_put(seg_dataset *ds, const char *name, int type)
+{
+    int rc = check_text(&ds->err, "column name", name, strlen(name));
+    const seg__column *old = rc ? NULL : seg__ds_find_column(ds, name);
+    if (old && old->type != type)
+        return seg__error(&ds->err, SEG_ETYPE, "column '%s' is a %s column",
+                          name, type_name(old->type));
     return rc;
 }
 

@@ -252,11 +252,15 @@ int seg__ds_set_label(seg_dataset *ds, seg__column *c, uint32_t row,
  * count doubles) on success. */
 int seg__ds_put_num_column(seg_dataset *ds, const char *name, int origin,
                            double *data);
-/* Replace (or add) a label column from codes: codes[row] is 0 (missing) or
- * i + 1 for names[i]. */
+/* Replace (or add) a label column from codes (customer count of them):
+ * codes[row] is 0 (missing) or i + 1 for names[i]. Takes ownership of
+ * codes on success (they may be rewritten in place). */
 int seg__ds_put_label_codes(seg_dataset *ds, const char *name,
                             const char *const *names, size_t n_names,
-                            const uint32_t *codes);
+                            uint32_t *codes);
+/* Whether a column of this name and type may be put: the name is valid
+ * text and no column of another type has it. Changes nothing. */
+int seg__ds_check_put(seg_dataset *ds, const char *name, int type);
 void seg__column_free(seg__column *c);
 double seg__column_num(const seg__column *c, size_t row);
 const char *seg__column_label(const seg__column *c, size_t row);

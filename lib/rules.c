@@ -1014,12 +1014,13 @@ enum {
     I_NUM, I_COL, I_LAB, I_NEG, I_ADD, I_SUB, I_MUL, I_DIV, I_EQ, I_NE,
     I_LT, I_LE, I_GT, I_GE, I_AND, I_OR, I_NOT, I_IN, I_BETWEEN, I_MISSING,
     I_LABCMP,
-    I_CMPK   /* a numeric column against a constant, fused: the common case */
+    I_CMPK,  /* a numeric column against a constant, fused: the common case */
+    I_ANDK   /* the top of the stack 'and' such a comparison */
 };
 
 typedef struct ins {
     int op;
-    int cmp;                     /* I_CMPK: the comparison (I_EQ ...) */
+    int cmp;                     /* I_CMPK, I_ANDK: the comparison (I_EQ ...) */
     bool neg;
     double k;                    /* I_NUM; I_IN: the list length */
     const seg__column *c, *c2;   /* I_COL, I_LAB, I_LABCMP */
@@ -1068,10 +1069,11 @@ static int statistic(const seg_rules *r, const seg_dataset *ds, binding *b,
         v = b->cache_v = seg__malloc((rows ? rows : 1) * sizeof *v);
         if (!v)
             return seg__nomem(&r->err);
-        for (size_t i = 0; i < rows; i++) {
-            double x = seg__column_num(c, i);
-            if (!isnan(x))
-                v[k++] = x;
+        size_t m = rows < c->n ? rows : c->n; /* the rest are missing */
+        for (size_t i = 0; i < m; i++) {
+            double x = c->num[i];
+            v[k] = x;
+            k += x == x;
         }
         b->cache_col = c;
         b->cache_k = k;
@@ -1235,6 +1237,28 @@ static const seg__column *label_col(const binding *b, const node *n)
 
 static int compile(const binding *b, const node *n, prog *p, int *d);
 
+/* Whether n compares a numeric column with a constant. */
+static bool col_vs_const(const binding *b, const node *n)
+{
+    return n->type == N_CMP && b->vt[n->a->id] == VT_NUM &&
+           n->a->type == N_COL &&
+           (n->b->type == N_NUM || n->b->type == N_STAT);
+}
+
+/* Such a comparison as one instruction; with and, it is 'and'-ed into the
+ * top of the stack. */
+static int emit_col_vs_const(const binding *b, const node *n, prog *p, int *d,
+                             bool and)
+{
+    static const int ops[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
+    double k = n->b->type == N_NUM ? n->b->num : b->stat[n->b->id];
+    int rc = emit_ins(p, and ? I_ANDK : I_CMPK, k, b->col[n->a->id], NULL,
+                      false, d, and ? 0 : 1);
+    if (!rc)
+        p->code[p->n - 1].cmp = ops[n->op];
+    return rc;
+}
+
 /* Compile a label operand of a comparison with the other operand: a string
  * literal becomes the code it has in the other side's column. */
 static int compile_label(const binding *b, const node *n, const node *other,
@@ -1286,15 +1310,8 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
             if (!rc)
                 rc = compile_label(b, n->b, n->a, p, d);
         } else {
-            static const int fused[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
-            bool kb = n->b->type == N_NUM || n->b->type == N_STAT;
-            if (n->a->type == N_COL && kb) {
-                double k = n->b->type == N_NUM ? n->b->num : b->stat[n->b->id];
-                rc = emit_ins(p, I_CMPK, k, b->col[n->a->id], NULL, false, d, 1);
-                if (!rc)
-                    p->code[p->n - 1].cmp = fused[n->op];
-                return rc;
-            }
+            if (col_vs_const(b, n))
+                return emit_col_vs_const(b, n, p, d, false);
             rc = compile(b, n->a, p, d);
             if (!rc)
                 rc = compile(b, n->b, p, d);
@@ -1323,6 +1340,12 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
         rc = compile(b, n->a, p, d);
         return rc ? rc : emit_ins(p, I_NOT, 0, NULL, NULL, false, d, 0);
     default: /* and, or */
+        if (n->type == N_AND && (col_vs_const(b, n->a) || col_vs_const(b, n->b))) {
+            /* both sides are always computed, so their order is free */
+            const node *k = col_vs_const(b, n->b) ? n->b : n->a;
+            rc = compile(b, k == n->b ? n->a : n->b, p, d);
+            return rc ? rc : emit_col_vs_const(b, k, p, d, true);
+        }
         rc = compile(b, n->a, p, d);
         if (!rc)
             rc = compile(b, n->b, p, d);
@@ -1406,22 +1429,28 @@ static void load_lab(double *restrict o, const seg__column *c, size_t row0)
 {
     size_t m = rows_in(c, row0);
     const uint32_t *restrict lab = c->lab + row0;
+    if (m == BLOCK) {
+        EACH o[i] = (double)lab[i];
+        EACH o[i] = o[i] != 0 ? o[i] : NAN;
+        return;
+    }
     for (size_t i = 0; i < m; i++)
         o[i] = lab[i] ? (double)lab[i] : NAN;
     for (size_t i = m; i < BLOCK; i++)
         o[i] = NAN;
 }
 
-/* x op k in place, for a constant k (NaN on either side: false). */
-static void cmp_const(int op, double *restrict x, double k)
+/* o = c op k for a constant k (NaN on either side of op: false). */
+static void cmp_const(int op, double *restrict o, const double *restrict c,
+                      double k)
 {
     switch (op) {
-    case I_EQ: EACH x[i] = x[i] == k; break;
-    case I_NE: EACH x[i] = (double)(x[i] < k) + (double)(x[i] > k); break;
-    case I_LT: EACH x[i] = x[i] < k; break;
-    case I_LE: EACH x[i] = x[i] <= k; break;
-    case I_GT: EACH x[i] = x[i] > k; break;
-    default:   EACH x[i] = x[i] >= k;
+    case I_EQ: EACH o[i] = c[i] == k; break;
+    case I_NE: EACH o[i] = (double)(c[i] < k) + (double)(c[i] > k); break;
+    case I_LT: EACH o[i] = c[i] < k; break;
+    case I_LE: EACH o[i] = c[i] <= k; break;
+    case I_GT: EACH o[i] = c[i] > k; break;
+    default:   EACH o[i] = c[i] >= k;
     }
 }
 
@@ -1445,40 +1474,54 @@ static void arith(int op, double *restrict y, const double *restrict x)
     }
 }
 
-/* v in (l[0], l[1] ...): l[0] collects the matches, then v becomes the
+/* Each loop below holds one comparison: a product of two comparisons
+ * keeps gcc's -O2 vectoriser away. */
+
+/* v in (l[0], l[1] ...): l[0] counts the matches, then v becomes the
  * answer (missing v: false, whatever neg says). */
 static void in_list(double *restrict v, double (*l)[BLOCK], int k, bool neg)
 {
     double *restrict acc = l[0];
     EACH acc[i] = v[i] == acc[i];
     for (int j = 1; j < k; j++) {
-        const double *restrict e = l[j];
-        EACH acc[i] += (double)(v[i] == e[i]);
+        double *restrict e = l[j];
+        EACH e[i] = v[i] == e[i];
+        EACH acc[i] += e[i];
     }
-    if (neg)
-        EACH v[i] = (double)(v[i] == v[i]) * (double)(acc[i] == 0);
-    else
+    if (neg) {
+        EACH acc[i] = acc[i] == 0;
+        EACH v[i] = v[i] == v[i];
+        EACH v[i] *= acc[i];
+    } else {
         EACH v[i] = acc[i] != 0;
+    }
 }
 
-static void between(double *restrict v, const double *restrict lo,
-                    const double *restrict hi, bool neg)
+/* v between lo and hi; tmp is scratch. */
+static void between(double *restrict v, double *restrict lo,
+                    double *restrict hi, double *restrict tmp, bool neg)
 {
-    /* outside [lo, hi] is v < lo or v > hi: both false when any is NaN */
-    if (neg)
-        EACH {
-            double below = (double)(v[i] < lo[i]) * (double)(hi[i] == hi[i]);
-            double above = (double)(v[i] > hi[i]) * (double)(lo[i] == lo[i]);
-            v[i] = below + above - below * above;
-        }
-    else
-        EACH v[i] = (double)(v[i] >= lo[i]) * (double)(v[i] <= hi[i]);
+    if (!neg) {
+        EACH hi[i] = v[i] <= hi[i];
+        EACH v[i] = v[i] >= lo[i];
+        EACH v[i] *= hi[i];
+        return;
+    }
+    /* v < lo or v > hi, false when any of the three is missing */
+    EACH tmp[i] = v[i] > hi[i];
+    EACH hi[i] = hi[i] == hi[i];
+    EACH v[i] = v[i] < lo[i];
+    EACH lo[i] = lo[i] == lo[i];
+    EACH v[i] *= hi[i];
+    EACH tmp[i] *= lo[i];
+    EACH v[i] = v[i] + tmp[i] - v[i] * tmp[i];
 }
 
 /* Run a compiled condition for rows row0 .. row0+BLOCK-1; the result (1 or
  * 0) is left in st[0]. st has room for the program's depth. */
 static void run(const prog *p, size_t row0, double (*st)[BLOCK])
 {
+    double tmp[BLOCK], tmp2[BLOCK];
     int sp = 0;
     for (size_t pc = 0; pc < p->n; pc++) {
         const ins *in = &p->code[pc];
@@ -1506,9 +1549,20 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
             break;
         }
         case I_CMPK:
-            load_num(st[sp], in->c, row0);
-            cmp_const(in->cmp, st[sp++], in->k);
+        case I_ANDK: {
+            const double *c = in->c->num + row0;
+            if (rows_in(in->c, row0) < BLOCK) {
+                load_num(tmp, in->c, row0);
+                c = tmp;
+            }
+            if (in->op == I_CMPK) {
+                cmp_const(in->cmp, st[sp++], c, in->k);
+                break;
+            }
+            cmp_const(in->cmp, tmp2, c, in->k);
+            EACH x[i] *= tmp2[i];
             break;
+        }
         case I_NEG:
             EACH x[i] = -x[i];
             break;
@@ -1528,7 +1582,7 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
             break;
         }
         case I_BETWEEN:
-            between(st[sp - 3], st[sp - 2], st[sp - 1], in->neg);
+            between(st[sp - 3], st[sp - 2], st[sp - 1], tmp, in->neg);
             sp -= 2;
             break;
         default: /* binary operators: y op x into y */
@@ -1545,7 +1599,7 @@ static bool take(double *restrict lab, const double *restrict hit, double code)
     if (hit)
         EACH lab[i] += (double)(lab[i] == 0) * hit[i] * code;
     else
-        EACH lab[i] += (double)(lab[i] == 0) * code;
+        EACH lab[i] = lab[i] != 0 ? lab[i] : code;
     for (size_t i = 0; i < BLOCK; i++)
         if (lab[i] == 0)
             return true;
@@ -1679,9 +1733,14 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
         rc = seg__nomem(&r->err);
     for (size_t i = 0; i < nn && !rc; i++)
         names[i] = r->score ? r->grades[i].label : r->rules[i].label;
-    if (!rc && (rc = seg__ds_put_label_codes(ds, column, names, nn, labels)) ==
-                   SEG_OK)
-        rc = seg_dataset_write_f64(ds, aux, num, n);
+    /* both columns can be put, or neither is */
+    if (!rc && !(rc = seg__ds_check_put(ds, column, SEG_COLUMN_LABEL)) &&
+        !(rc = seg__ds_check_put(ds, aux, SEG_COLUMN_NUMERIC)) &&
+        !(rc = seg__ds_put_label_codes(ds, column, names, nn, labels))) {
+        labels = NULL;
+        if (!(rc = seg__ds_put_num_column(ds, aux, SEG__ORIGIN_USER, num)))
+            num = NULL;
+    }
     seg__free(names);
     if (rc && rc != SEG_ENOMEM)
         seg__error(&r->err, rc, "%s", seg_dataset_errmsg(ds));

@@ -182,6 +182,28 @@ static void test_semantics_across_blocks(void **state)
     seg_dataset_free(ds);
 }
 
+/* A failed apply changes nothing: here the second column it writes
+ * exists with another type. */
+static void test_apply_all_or_nothing(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    seg_rules *r = compile("tier \"big\" when orders > 5\notherwise \"small\"");
+    assert_ok(seg_rules_apply(r, ds, "t"));
+    assert_ok(seg_dataset_write_labels(ds, "u.rule", (const char *[]){
+        "a", "b", "c", "d", "e"}, 5));
+    seg_rules *r2 = compile("tier \"x\" when orders > 0");
+    assert_int_equal(seg_rules_apply(r2, ds, "u"), SEG_ETYPE);
+    assert_non_null(strstr(seg_rules_errmsg(r2), "'u.rule' is a label column"));
+    assert_int_equal(seg_dataset_column_type(ds, "u"), SEG_ENOTFOUND);
+    assert_int_equal(seg_rules_apply(r2, ds, "t.rule"), SEG_ETYPE);
+    assert_string_equal(lab(ds, "t", 0), "big");
+    assert_string_equal(lab(ds, "t", 1), "small");
+    seg_rules_free(r);
+    seg_rules_free(r2);
+    seg_dataset_free(ds);
+}
+
 static void test_parse_errors(void **state)
 {
     (void)state;
@@ -538,6 +560,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_language),
         cmocka_unit_test(test_semantics_across_blocks),
+        cmocka_unit_test(test_apply_all_or_nothing),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_bind_errors),
         cmocka_unit_test(test_scores_caps_grades),

@@ -1,6 +1,5 @@
 /* Special functions, the hypergeometric function and the optimiser. */
 #include <float.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -259,39 +258,42 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The k-th and (k+1)-th smallest of a large v (k + 1 < n) in about one
- * pass: a sorted sample brackets them, one pass counts the values below
- * the bracket and gathers those inside it, and a selection over the few
- * gathered finds them. False when the sample misjudged (the caller then
- * selects over all of v), so the answer never depends on the sample. */
+/* The k-th and (k+1)-th smallest of the `finite` non-NaN values of a large
+ * v (k + 1 < finite) in about one pass, v untouched: a sorted sample
+ * brackets them, one pass counts the values below the bracket and gathers
+ * those inside it, and a selection over the few gathered finds them. False
+ * when the sample misjudged (the caller then selects over all of v), so
+ * the answer never depends on the sample. */
 #define SAMPLE 4096
-static bool select_pair_sampled(const double *v, size_t n, size_t k,
-                                double *a, double *b)
+static bool select_pair_sampled(const double *v, size_t n, size_t finite,
+                                size_t k, double *a, double *b)
 {
     double *smp = seg__malloc(SAMPLE * sizeof *smp);
-    size_t cap = n / 8 + 1;
+    size_t cap = finite / 8 + 1;
     double *band = seg__malloc((cap + 1) * sizeof *band);
     bool ok = false;
     if (!smp || !band)
         goto out;
-    for (size_t i = 0; i < SAMPLE; i++)
-        smp[i] = v[(size_t)((double)i * (double)n / SAMPLE)];
-    qsort(smp, SAMPLE, sizeof *smp, cmp_double);
-    /* k's rank in the sample, give or take four standard deviations */
-    double r = (double)k / (double)n * SAMPLE;
+    size_t s = 0;
+    for (size_t i = 0; i < SAMPLE; i++) {
+        double x = v[(size_t)((double)i * (double)n / SAMPLE)];
+        smp[s] = x;
+        s += x == x;
+    }
+    if (s < SAMPLE / 2)
+        goto out;
+    /* k's rank in the sample, give or take five standard deviations */
+    double r = (double)k / (double)finite * (double)s;
     long r0 = (long)r - 160, r1 = (long)r + 161;
-    double lo = r0 < 0 ? -INFINITY : smp[r0];
-    double hi = r1 >= SAMPLE ? INFINITY : smp[r1];
+    double lo = r0 < 0 ? -INFINITY : select_kth(smp, s, (size_t)r0);
+    size_t done = r0 < 0 ? 0 : (size_t)r0 + 1; /* smp[done..] >= lo */
+    double hi = r1 >= (long)s ? INFINITY
+                              : select_kth(smp + done, s - done,
+                                           (size_t)r1 - done);
     size_t below = 0, m = 0;
     for (size_t i = 0; i < n; i++) {
         double x = v[i];
-        below += x < lo;
+        below += x < lo; /* NaN is neither below nor inside */
         band[m] = x;
         m += (x >= lo) & (x <= hi);
         if (m == cap)
@@ -310,6 +312,19 @@ out:
     return ok;
 }
 
+bool seg__quantile_sampled(const double *v, size_t n, size_t finite, double p,
+                           double *out)
+{
+    if (finite < 16 * SAMPLE)
+        return false;
+    double h = (double)(finite - 1) * p, a, b;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= finite || !select_pair_sampled(v, n, finite, lo, &a, &b))
+        return false;
+    *out = a + (h - (double)lo) * (b - a);
+    return true;
+}
+
 double seg__quantile_select(double *v, size_t n, double p)
 {
     if (n == 0)
@@ -319,8 +334,8 @@ double seg__quantile_select(double *v, size_t n, double p)
     if (lo >= n - 1)
         return select_kth(v, n, n - 1);
     double a, b;
-    if (n >= 16 * SAMPLE && select_pair_sampled(v, n, lo, &a, &b))
-        return a + (h - (double)lo) * (b - a);
+    if (seg__quantile_sampled(v, n, n, p, &a))
+        return a;
     a = select_kth(v, n, lo);
     b = INFINITY;
     for (size_t i = lo + 1; i < n; i++) /* all above lo are >= a */

@@ -1035,7 +1035,8 @@ typedef struct prog {
 typedef struct binding {
     const seg__column *cache_col; /* the column last copied for statistics */
     double *cache_v;
-    size_t cache_k;
+    const seg__column *count_col; /* the column last counted, and its count */
+    size_t count_k;
     const seg__column **col;  /* per node */
     double *stat;             /* per node */
     int *vt;                  /* per node: VT_* */
@@ -1054,51 +1055,60 @@ static void unbind(binding *b)
     seg__free(b->progs);
 }
 
-/* A statistic of a column's values. Statistics of one column share one
- * copy of its values (a selection only reorders them). */
+/* A statistic of a column's values, missing ones left out. One pass gives
+ * the count, sum and extremes; a quantile of a large column takes about
+ * one more, or else a selection over a copy of the values, which the
+ * quantiles of one column share (a selection only reorders them). */
 static int statistic(const seg_rules *r, const seg_dataset *ds, binding *b,
                      node *n, const seg__column *c, double *out)
 {
-    size_t rows = ds->ids.n, k = 0;
-    double *v = b->cache_v;
-    if (b->cache_col == c) {
-        k = b->cache_k;
+    size_t rows = ds->ids.n, m = rows < c->n ? rows : c->n, k = 0;
+    const double *col = c->num; /* rows past m are missing */
+    double s = 0, lo = INFINITY, hi = -INFINITY;
+    bool quantile = n->op != ST_MEAN && n->op != ST_SUM &&
+                    n->op != ST_MIN && n->op != ST_MAX;
+    if (quantile && b->count_col == c) {
+        k = b->count_k;
+    } else if (quantile) {
+        for (size_t i = 0; i < m; i++)
+            k += col[i] == col[i];
+        b->count_col = c;
+        b->count_k = k;
     } else {
+        for (size_t i = 0; i < m; i++) {
+            double x = col[i];
+            bool f = x == x;
+            k += f;
+            s += f ? x : 0;
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
+        }
+    }
+    *out = NAN;
+    if (k == 0)
+        return SEG_OK;
+    switch (n->op) {
+    case ST_MEAN: *out = s / (double)k; return SEG_OK;
+    case ST_SUM: *out = s; return SEG_OK;
+    case ST_MIN: *out = lo; return SEG_OK;
+    case ST_MAX: *out = hi; return SEG_OK;
+    default: break;
+    }
+    double p = (n->op == ST_MEDIAN ? 50 : n->num) / 100;
+    if (seg__quantile_sampled(col, m, k, p, out))
+        return SEG_OK;
+    if (b->cache_col != c) {
         seg__free(b->cache_v);
         b->cache_col = NULL;
-        v = b->cache_v = seg__malloc((rows ? rows : 1) * sizeof *v);
-        if (!v)
+        if (!(b->cache_v = seg__malloc(k * sizeof *b->cache_v)))
             return seg__nomem(&r->err);
-        size_t m = rows < c->n ? rows : c->n; /* the rest are missing */
-        for (size_t i = 0; i < m; i++) {
-            double x = c->num[i];
-            v[k] = x;
-            k += x == x;
-        }
+        size_t j = 0;
+        for (size_t i = 0; i < m; i++)
+            if (col[i] == col[i])
+                b->cache_v[j++] = col[i];
         b->cache_col = c;
-        b->cache_k = k;
     }
-    double res = NAN, s = 0;
-    if (k) {
-        switch (n->op) {
-        case ST_MEAN:
-        case ST_SUM:
-            for (size_t i = 0; i < k; i++)
-                s += v[i];
-            res = n->op == ST_SUM ? s : s / (double)k;
-            break;
-        case ST_MIN:
-        case ST_MAX:
-            res = v[0];
-            for (size_t i = 1; i < k; i++)
-                res = n->op == ST_MIN ? fmin(res, v[i]) : fmax(res, v[i]);
-            break;
-        default:
-            res = seg__quantile_select(v, k, (n->op == ST_MEDIAN ? 50 : n->num)
-                                                 / 100);
-        }
-    }
-    *out = res;
+    *out = seg__quantile_select(b->cache_v, k, p);
     return SEG_OK;
 }
 

@@ -15,8 +15,11 @@
 
 #if defined(__GNUC__)
 #define SEG__PRINTF(f, a) __attribute__((format(printf, f, a)))
+/* inlined at every call, so that a constant argument specialises it */
+#define SEG__INLINE static inline __attribute__((always_inline))
 #else
 #define SEG__PRINTF(f, a)
+#define SEG__INLINE static inline
 #endif
 
 /* ---- memory (alloc.c) ---- */

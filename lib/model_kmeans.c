@@ -200,9 +200,9 @@ static int matrix(const seg_model *m, const km_state *st, const seg_dataset *ds,
 
 /* One run of Hamerly's algorithm from the centres in c. Returns the
  * inertia; *iters receives the iterations. */
-static double hamerly(const double *X, size_t n, int nf, int k, double *c,
-                      int *assign, int max_iter, double tol, double *iters,
-                      double *size)
+SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
+                              double *c, int *assign, int max_iter,
+                              double tol, double *iters, double *size)
 {
     /* the upper and lower bound of a point side by side: one stream */
     double (*ul)[2] = seg__malloc(n * sizeof *ul);
@@ -335,6 +335,24 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
     return inertia;
 }
 
+/* The same, compiled apart for the usual feature counts, whose distance
+ * loops then unroll. */
+static double hamerly(const double *X, size_t n, int nf, int k, double *c,
+                      int *assign, int max_iter, double tol, double *iters,
+                      double *size)
+{
+    switch (nf) {
+    case 2:
+        return hamerly_nf(X, n, 2, k, c, assign, max_iter, tol, iters, size);
+    case 3:
+        return hamerly_nf(X, n, 3, k, c, assign, max_iter, tol, iters, size);
+    case 4:
+        return hamerly_nf(X, n, 4, k, c, assign, max_iter, tol, iters, size);
+    default:
+        return hamerly_nf(X, n, nf, k, c, assign, max_iter, tol, iters, size);
+    }
+}
+
 /* k-means++: each next centre drawn with probability proportional to the
  * squared distance to the nearest centre chosen so far. */
 static void kmeanspp(const double *X, size_t n, int nf, int k, uint64_t *rng,
@@ -460,12 +478,115 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
+/* A spatial order of the points: by the Morton (Z-order) code of their
+ * features on a grid, so that points next to each other in memory are near
+ * in space. Hamerly's bounds then hold or fail in runs of points, which
+ * branch prediction and the caches reward. order[i] is the row of the i-th
+ * point; NULL when out of memory. */
+static uint32_t *spatial_order(const double *X, size_t n, int nf)
+{
+    int dims = nf < 21 ? nf : 21, bits = 63 / dims > 21 ? 21 : 63 / dims;
+    double lo[21], scale[21];
+    for (int f = 0; f < dims; f++) {
+        double a = INFINITY, b = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double v = X[i * (size_t)nf + (size_t)f];
+            a = v < a ? v : a;
+            b = v > b ? v : b;
+        }
+        lo[f] = a;
+        scale[f] = b > a ? (double)((1u << bits) - 1) / (b - a) : 0;
+    }
+    uint64_t *key = seg__malloc(2 * n * sizeof *key);
+    uint32_t *order = seg__malloc(2 * n * sizeof *order);
+    if (!key || !order) {
+        seg__free(key);
+        seg__free(order);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t q[21], code = 0;
+        for (int f = 0; f < dims; f++) {
+            double t = (X[i * (size_t)nf + (size_t)f] - lo[f]) * scale[f];
+            q[f] = t > 0 ? (uint64_t)fmin(t, (double)((1u << bits) - 1)) : 0;
+        }
+        for (int bit = bits - 1; bit >= 0; bit--)
+            for (int f = 0; f < dims; f++)
+                code = code << 1 | (q[f] >> bit & 1);
+        key[i] = code;
+        order[i] = (uint32_t)i;
+    }
+    /* least significant digit first radix sort, stable, 8 bits a pass */
+    uint64_t *k0 = key, *k1 = key + n;
+    uint32_t *o0 = order, *o1 = order + n;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[(k0[i] >> shift & 0xff) + 1]++;
+        if (count[(k0[0] >> shift & 0xff) + 1] == n)
+            continue; /* one digit everywhere: nothing to move */
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++) {
+            size_t at = count[k0[i] >> shift & 0xff]++;
+            k1[at] = k0[i];
+            o1[at] = o0[i];
+        }
+        uint64_t *tk = k0;
+        k0 = k1, k1 = tk;
+        uint32_t *to = o0;
+        o0 = o1, o1 = to;
+    }
+    if (o0 != order)
+        memcpy(order, o0, n * sizeof *order);
+    seg__free(key);
+    return order;
+}
+
+static int cluster_ordered(const seg_model *m, const double *X, size_t n,
+                           int nf, int k, double *best_c, double *best_size,
+                           double *best_inertia, double *best_iters,
+                           int *assign);
+
 /* Best of n_init seeded runs (or one run from given centres), the runs
  * shared among threads. The best is the lowest inertia, ties going to the
- * earlier run, so the result does not depend on the number of threads. */
+ * earlier run, so the result does not depend on the number of threads.
+ * The runs see the points in a spatial order (the seeds' picks are made
+ * in it too), and the assignments come back in the rows' order. */
 static int cluster(const seg_model *m, const double *X, size_t n, int nf,
                    int k, double *best_c, double *best_size,
                    double *best_inertia, double *best_iters, int *assign)
+{
+    if (n == 0)
+        return cluster_ordered(m, X, n, nf, k, best_c, best_size,
+                               best_inertia, best_iters, assign);
+    uint32_t *order = spatial_order(X, n, nf);
+    double *Xs = order ? seg__malloc(n * (size_t)nf * sizeof *Xs) : NULL;
+    int *as = order && assign ? seg__malloc(n * sizeof *as) : NULL;
+    if (!order || !Xs || (assign && !as)) {
+        seg__free(order);
+        seg__free(Xs);
+        seg__free(as);
+        return seg__nomem(NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(Xs + i * (size_t)nf, X + (size_t)order[i] * (size_t)nf,
+               (size_t)nf * sizeof *Xs);
+    int rc = cluster_ordered(m, Xs, n, nf, k, best_c, best_size, best_inertia,
+                             best_iters, as);
+    if (!rc && assign)
+        for (size_t i = 0; i < n; i++)
+            assign[order[i]] = as[i];
+    seg__free(order);
+    seg__free(Xs);
+    seg__free(as);
+    return rc;
+}
+
+static int cluster_ordered(const seg_model *m, const double *X, size_t n,
+                           int nf, int k, double *best_c, double *best_size,
+                           double *best_inertia, double *best_iters,
+                           int *assign)
 {
     int n_init = (int)seg__param_num(m, "n_init");
     /* tol is relative to the mean variance of the features */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -250,4 +251,36 @@ int seg__error(const seg__errbuf *h, int code, const char *fmt, ...)
 int seg__nomem(const seg__errbuf *h)
 {
     return seg__error(h, SEG_ENOMEM, "out of memory");
+}
+
+/* ---- threads ---- */
+
+int seg__threads(int requested, size_t work, size_t min_work)
+{
+    long t = requested;
+    if (t > 0) {
+        if ((size_t)t > work)
+            t = (long)work;
+    } else {
+        t = sysconf(_SC_NPROCESSORS_ONLN);
+        if (min_work && t > 0 && (size_t)t > work / min_work)
+            t = (long)(work / min_work);
+    }
+    return t < 1 ? 1 : t > SEG__MAX_THREADS ? SEG__MAX_THREADS : (int)t;
+}
+
+void seg__run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n)
+{
+    pthread_t tid[SEG__MAX_THREADS];
+    bool started[SEG__MAX_THREADS] = {false};
+    char *job = jobs;
+    for (int i = 1; i < n; i++)
+        started[i] = pthread_create(&tid[i], NULL, fn, job + (size_t)i * size) == 0;
+    fn(job);
+    for (int i = 1; i < n; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            fn(job + (size_t)i * size);
+    }
 }

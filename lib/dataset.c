@@ -22,6 +22,16 @@ int seg_dataset_new(seg_dataset **out)
     return SEG_OK;
 }
 
+int seg_dataset_set_threads(seg_dataset *ds, int threads)
+{
+    if (!ds || threads < 0 || threads > SEG__MAX_THREADS)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_set_threads: threads must be 0 to %d",
+                          SEG__MAX_THREADS);
+    ds->threads = threads;
+    return SEG_OK;
+}
+
 void seg__column_free(seg__column *c)
 {
     if (!c)

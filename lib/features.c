@@ -70,28 +70,39 @@ static void customer_features(const int64_t *tt, const double *am, size_t n,
                               double unit, size_t row, fcol *out)
 {
     double orders = 0, h_orders = 0;
-    ksum total = {0, 0}, repeat = {0, 0}, h_total = {0, 0};
+    ksum first = {0, 0}, repeat = {0, 0}, h_total = {0, 0};
     int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
     size_t i = 0;
     while (i < n && tt[i] <= cal_end) {
         int64_t d = day_of(tt[i]);
+        /* the times are sorted: the day's orders are those before the next
+         * midnight (and within the calibration period) */
+        int64_t into = tt[i] % 86400;
+        into += into < 0 ? 86400 : 0;
+        int64_t end = tt[i] > INT64_MAX - 86400 ? INT64_MAX
+                                                : tt[i] + (86399 - into);
+        end = end < cal_end ? end : cal_end;
         ksum day = {am[i], 0};
         int64_t t0 = tt[i++];
-        while (i < n && tt[i] <= cal_end && day_of(tt[i]) == d)
+        while (i < n && tt[i] <= end)
             ksum_add(&day, am[i++]);
         if (orders == 0) {
             first_day = d;
             first_t = t0;
+            first = day;
         } else {
             ksum_add(&repeat, day.s);
-            ksum_add(&repeat, day.c);
+            if (day.c != 0)
+                ksum_add(&repeat, day.c);
         }
         last_day = d;
         last_t = t0;
         orders++;
-        ksum_add(&total, day.s);
-        ksum_add(&total, day.c);
     }
+    /* all purchase days: the first, then the repeat ones */
+    ksum total = first;
+    ksum_add(&total, repeat.s);
+    ksum_add(&total, repeat.c);
     if (holdout) {
         int64_t prev = INT64_MIN;
         for (; i < n && tt[i] <= as_of; i++) {
@@ -123,47 +134,26 @@ static void customer_features(const int64_t *tt, const double *am, size_t n,
 }
 
 
-/* Group transaction indices by customer (a stable counting sort). When the
- * transactions already come grouped, as most files do, no permutation is
- * needed: *perm stays NULL. */
+/* Group the transactions of a dataset whose transactions are not grouped
+ * by customer: a stable counting sort, giving where each customer's
+ * transactions start in perm (start has a last entry for the end). */
 static int group_by_customer(const seg_dataset *ds, size_t **start_out,
                              uint32_t **perm_out)
 {
     size_t nc = ds->ids.n, nt = ds->n_tx;
     size_t *start = seg__calloc(nc + 1, sizeof *start);
-    if (!start)
-        return SEG_ENOMEM;
-    const uint32_t *cust = ds->tx_cust;
-    /* Most files come grouped by customer: then no permutation is needed. */
-    bool grouped = ds->tx_grouped;
-    if (grouped) {
-        /* grouped: customer c's transactions start where its id first
-         * appears; a customer without any takes the next one's start */
-        for (size_t c = 0; c <= nc; c++)
-            start[c] = SIZE_MAX;
-        start[nc] = nt;
-        for (size_t i = 0; i < nt; i++)
-            if (i == 0 || cust[i] != cust[i - 1])
-                start[cust[i]] = i;
-        for (size_t c = nc; c-- > 0;)
-            if (start[c] == SIZE_MAX)
-                start[c] = start[c + 1];
-        *start_out = start;
-        *perm_out = NULL;
-        return SEG_OK;
-    }
-    for (size_t i = 0; i < nt; i++)
-        start[cust[i] + 1]++;
-    for (size_t c = 0; c < nc; c++)
-        start[c + 1] += start[c];
     uint32_t *perm = seg__malloc((nt ? nt : 1) * sizeof *perm);
     size_t *fill = seg__malloc((nc ? nc : 1) * sizeof *fill);
-    if (!perm || !fill) {
+    if (!start || !perm || !fill) {
+        seg__free(start);
         seg__free(perm);
         seg__free(fill);
-        seg__free(start);
         return SEG_ENOMEM;
     }
+    for (size_t i = 0; i < nt; i++)
+        start[ds->tx_cust[i] + 1]++;
+    for (size_t c = 0; c < nc; c++)
+        start[c + 1] += start[c];
     memcpy(fill, start, nc * sizeof *fill);
     for (size_t i = 0; i < nt; i++)
         perm[fill[ds->tx_cust[i]]++] = (uint32_t)i;
@@ -171,6 +161,76 @@ static int group_by_customer(const seg_dataset *ds, size_t **start_out,
     *start_out = start;
     *perm_out = perm;
     return SEG_OK;
+}
+
+/* The customers c0 .. c1-1, on one thread. Their transactions are
+ * perm[start[c] .. start[c + 1]) when the dataset's are not grouped by
+ * customer; when they are, those from a0 on, customer by customer. */
+typedef struct feat_job {
+    const seg_dataset *ds;
+    const size_t *start;
+    const uint32_t *perm;
+    size_t c0, c1, a0;
+    int64_t cal_end, cal_day, as_of;
+    bool holdout;
+    double unit;
+    fcol *cols;
+    int rc;
+} feat_job;
+
+static void *feat_worker(void *arg)
+{
+    feat_job *j = arg;
+    const seg_dataset *ds = j->ds;
+    txrec *scratch = NULL;
+    int64_t *st = NULL;
+    double *sa = NULL;
+    size_t scap = 0, stcap = 0, sacap = 0;
+    size_t a = j->a0, b = a;
+    for (size_t c = j->c0; c < j->c1; c++, a = b) {
+        if (j->start) {
+            a = j->start[c];
+            b = j->start[c + 1];
+        } else {
+            while (b < ds->n_tx && ds->tx_cust[b] == c)
+                b++;
+        }
+        size_t n = b - a;
+        const int64_t *tt = ds->tx_time + a;
+        const double *am = ds->tx_amount + a;
+        bool sorted = !j->perm;
+        for (size_t k = 1; k < n && sorted; k++)
+            sorted = tt[k] > tt[k - 1] ||
+                     (tt[k] == tt[k - 1] && am[k] >= am[k - 1]);
+        if (!sorted) {
+            /* out of order (or not grouped): sort a copy */
+            if (seg__grow((void **)&scratch, &scap, n, sizeof *scratch) ||
+                seg__grow((void **)&st, &stcap, n, sizeof *st) ||
+                seg__grow((void **)&sa, &sacap, n, sizeof *sa)) {
+                j->rc = SEG_ENOMEM;
+                break;
+            }
+            for (size_t k = 0; k < n; k++) {
+                size_t ix = j->perm ? j->perm[a + k] : a + k;
+                scratch[k].t = ds->tx_time[ix];
+                scratch[k].amount = ds->tx_amount[ix];
+            }
+            qsort(scratch, n, sizeof *scratch, cmp_tx);
+            for (size_t k = 0; k < n; k++) {
+                st[k] = scratch[k].t;
+                sa[k] = scratch[k].amount;
+            }
+            tt = st;
+            am = sa;
+        }
+        customer_features(n ? tt : NULL, n ? am : NULL, n, j->cal_end,
+                          j->cal_day, j->holdout, j->as_of, j->unit, c,
+                          j->cols);
+    }
+    seg__free(scratch);
+    seg__free(st);
+    seg__free(sa);
+    return NULL;
 }
 
 static int alloc_col(fcol *c, const char *name, size_t rows)
@@ -314,63 +374,58 @@ int seg_dataset_compute_features(seg_dataset *ds,
     fcol *cols = seg__calloc(ncols, sizeof *cols);
     size_t *start = NULL;
     uint32_t *perm = NULL;
-    txrec *scratch = NULL;
-    int64_t *st = NULL;
-    double *sa = NULL;
-    size_t scap = 0, stcap = 0, sacap = 0;
     int rc = cols ? SEG_OK : SEG_ENOMEM;
     for (int k = 0; k < F_N && !rc; k++)
         if (holdout || k < F_H_ORDERS)
             rc = alloc_col(&cols[k], fnames[k], nc);
     if (!rc)
         rc = event_features(ds, cal_end, cols + F_N);
-    if (!rc)
+    if (!rc && !ds->tx_grouped)
         rc = group_by_customer(ds, &start, &perm);
-    for (size_t c = 0; c < nc && !rc; c++) {
-        size_t a = start[c], b = start[c + 1], n = b - a;
-        if (n == 0) {
-            customer_features(NULL, NULL, 0, cal_end, cal_day, holdout,
-                              as_of, unit, c, cols);
-            continue;
+    if (!rc) {
+        /* customers in contiguous ranges of about equal transactions, one
+         * range a thread; every customer's row is its own */
+        size_t nt_ = ds->n_tx;
+        feat_job jobs[SEG__MAX_THREADS];
+        int nth = seg__threads(ds->threads, nt_ + nc, 250000);
+        size_t c = 0, a = 0; /* where the next range starts */
+        for (int t = 0; t < nth; t++) {
+            size_t c1 = nc, a1 = nt_;
+            if (t < nth - 1 && start) {
+                /* the first customer whose start + index reaches the share */
+                size_t want = (nt_ + nc) * (size_t)(t + 1) / (size_t)nth;
+                size_t lo = c, hi = nc;
+                while (lo < hi) {
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (start[mid] + mid < want)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                c1 = lo;
+            } else if (t < nth - 1) {
+                /* grouped: split the transactions where a customer begins */
+                a1 = nt_ * (size_t)(t + 1) / (size_t)nth;
+                a1 = a1 < a ? a : a1;
+                while (a1 > 0 && a1 < nt_ &&
+                       ds->tx_cust[a1] == ds->tx_cust[a1 - 1])
+                    a1++;
+                c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
+            }
+            jobs[t] = (feat_job){ds, start, perm, c, c1, a, cal_end, cal_day,
+                                 as_of, holdout, unit, cols, SEG_OK};
+            c = c1;
+            a = a1;
         }
-        const int64_t *tt = ds->tx_time + a;
-        const double *am = ds->tx_amount + a;
-        bool sorted = !perm;
-        for (size_t j = 1; j < n && sorted; j++)
-            sorted = tt[j] > tt[j - 1] ||
-                     (tt[j] == tt[j - 1] && am[j] >= am[j - 1]);
-        if (!sorted) {
-            /* out of order (or not grouped): sort a copy */
-            if (seg__grow((void **)&scratch, &scap, n, sizeof *scratch) ||
-                seg__grow((void **)&st, &stcap, n, sizeof *st) ||
-                seg__grow((void **)&sa, &sacap, n, sizeof *sa)) {
-                rc = SEG_ENOMEM;
-                break;
-            }
-            for (size_t j = 0; j < n; j++) {
-                size_t ix = perm ? perm[a + j] : a + j;
-                scratch[j].t = ds->tx_time[ix];
-                scratch[j].amount = ds->tx_amount[ix];
-            }
-            qsort(scratch, n, sizeof *scratch, cmp_tx);
-            for (size_t j = 0; j < n; j++) {
-                st[j] = scratch[j].t;
-                sa[j] = scratch[j].amount;
-            }
-            tt = st;
-            am = sa;
-        }
-        customer_features(tt, am, n, cal_end, cal_day, holdout, as_of, unit,
-                          c, cols);
+        seg__run_jobs(feat_worker, jobs, sizeof *jobs, nth);
+        for (int t = 0; t < nth; t++)
+            rc = rc ? rc : jobs[t].rc;
     }
     if (!rc && holdout) {
         double len = (double)(day_of(as_of) - day_of(o.holdout_from) + 1) / unit;
         for (size_t c = 0; c < nc; c++)
             cols[F_H_LENGTH].data[c] = len;
     }
-    seg__free(scratch);
-    seg__free(st);
-    seg__free(sa);
     seg__free(start);
     seg__free(perm);
     if (rc == SEG_ENOMEM)

@@ -114,11 +114,11 @@ typedef struct ksum {
 
 static inline void ksum_add(ksum *k, double v)
 {
-    double t = k->s + v;
-    if ((k->s < 0 ? -k->s : k->s) >= (v < 0 ? -v : v))
-        k->c += (k->s - t) + v;
-    else
-        k->c += (v - t) + k->s;
+    /* the exact rounding error of s + v, without a branch (Knuth's
+     * TwoSum): the same error Neumaier's comparison picks, and no
+     * unpredictable branch in the loops that sum amounts */
+    double t = k->s + v, bv = t - k->s;
+    k->c += (k->s - (t - bv)) + (v - bv);
     k->s = t;
 }
 
@@ -208,6 +208,7 @@ struct seg_dataset {
 
     seg__column **cols;
     size_t n_cols, cap_cols;
+    int threads;         /* for loads and features: 0 = the processors */
 
     /* transaction rollback ("mark") state */
     bool marked;
@@ -299,6 +300,19 @@ extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
     seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,
     seg__clv_class, seg__engagement_class, seg__stage_class,
     seg__kmeans_class;
+
+/* ---- threads (common.c) ---- */
+#define SEG__MAX_THREADS 64
+/* How many threads to use for `work` units of work: `requested` (at most
+ * one a unit), or when it is 0 the online processors, at most one per
+ * min_work units (min_work 0: no such limit); between 1 and
+ * SEG__MAX_THREADS. */
+int seg__threads(int requested, size_t work, size_t min_work);
+/* Run fn on each of n jobs (job i at (char *)jobs + i * size, n at most
+ * SEG__MAX_THREADS): job 0 on the calling thread, the others on threads
+ * of their own; a job whose thread cannot start runs on the caller. Returns
+ * when all are done. */
+void seg__run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n);
 
 /* Copy a public options struct that starts with a size field: fields beyond
  * the caller's size keep the defaults already in *dst. */

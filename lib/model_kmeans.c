@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -438,6 +437,8 @@ typedef struct run_job {
 static void *run_worker(void *arg)
 {
     run_job *j = arg;
+    if (j->rc)
+        return NULL; /* its buffers could not be allocated */
     size_t ck = (size_t)j->k * (size_t)j->nf;
     double *c = seg__malloc(ck * sizeof *c);
     double *size = seg__malloc((size_t)j->k * sizeof *size);
@@ -616,19 +617,10 @@ static int cluster_ordered(const seg_model *m, const double *X, size_t n,
             return rc;
         }
     }
-    int threads = (int)seg__param_num(m, "threads");
-    if (threads == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cpus > 0 ? (int)cpus : 1;
-    }
-    if (threads > runs)
-        threads = runs;
-    if (threads > 64)
-        threads = 64;
-    run_job jobs[64];
-    pthread_t tid[64];
+    int threads = seg__threads((int)seg__param_num(m, "threads"),
+                               (size_t)runs, 1);
+    run_job jobs[SEG__MAX_THREADS];
     atomic_int next = 0;
-    bool started[64] = {false};
     for (int t = 0; t < threads; t++) {
         run_job *j = &jobs[t];
         *j = (run_job){X, given, n, nf, k, (int)seg__param_num(m, "max_iter"),
@@ -641,18 +633,7 @@ static int cluster_ordered(const seg_model *m, const double *X, size_t n,
         if (!j->best_c || !j->best_size || (assign && !j->best_a))
             j->rc = SEG_ENOMEM;
     }
-    /* thread 0 is this one; a thread that cannot start runs here too */
-    for (int t = 1; t < threads; t++)
-        if (!jobs[t].rc)
-            started[t] = pthread_create(&tid[t], NULL, run_worker, &jobs[t]) == 0;
-    if (!jobs[0].rc)
-        run_worker(&jobs[0]);
-    for (int t = 1; t < threads; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else if (!jobs[t].rc)
-            run_worker(&jobs[t]);
-    }
+    seg__run_jobs(run_worker, jobs, sizeof *jobs, threads);
     int best = -1;
     for (int t = 0; t < threads; t++) {
         if (jobs[t].rc)

@@ -220,6 +220,54 @@ static char *export_all(seg_dataset *ds)
     return out;
 }
 
+/* Features computed with 1 to 64 threads are the same, to the bit. */
+static void same_for_all_threads(seg_dataset *ds,
+                                 const seg_features_options *fo)
+{
+    assert_ok(seg_dataset_set_threads(ds, 1));
+    assert_ok(seg_dataset_compute_features(ds, fo));
+    char *one = export_all(ds);
+    static const int counts[] = {2, 3, 5, 64, 0};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        assert_ok(seg_dataset_set_threads(ds, counts[i]));
+        assert_ok(seg_dataset_compute_features(ds, fo));
+        char *many = export_all(ds);
+        assert_string_equal(one, many);
+        free(many);
+    }
+    free(one);
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_int_equal(seg_dataset_set_threads(ds, -1), SEG_EINVAL);
+    assert_int_equal(seg_dataset_set_threads(ds, 65), SEG_EINVAL);
+    assert_int_equal(seg_dataset_set_threads(NULL, 1), SEG_EINVAL);
+    /* customers without transactions first, in between and last */
+    assert_ok(seg_dataset_add_customer(ds, "none-0", NULL));
+    assert_ok(seg_dataset_add_transaction(ds, "a", 86400 * 10, 5));
+    assert_ok(seg_dataset_add_transaction(ds, "a", 86400 * 12, 7));
+    for (int i = 1; i < 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "none-%d", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+    }
+    for (int i = 0; i < 9; i++)
+        assert_ok(seg_dataset_add_transaction(ds, "b", 86400 * (20 + i), i));
+    assert_ok(seg_dataset_add_transaction(ds, "c", 86400 * 30, 1));
+    assert_ok(seg_dataset_add_customer(ds, "none-last", NULL));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    same_for_all_threads(ds, &fo);
+    /* and once not grouped by customer */
+    assert_ok(seg_dataset_add_transaction(ds, "a", 86400 * 40, 3));
+    same_for_all_threads(ds, &fo);
+    seg_dataset_free(ds);
+}
+
 /* Appending transactions after features were computed, then computing
  * again, gives what loading everything at once gives. */
 static void test_append_equals_load_at_once(void **state)
@@ -264,6 +312,8 @@ static void test_append_equals_load_at_once(void **state)
     assert_ok(seg_dataset_compute_features(parts, &fo));
     char *a = export_all(whole), *b = export_all(parts);
     assert_string_equal(a, b);
+    same_for_all_threads(whole, &fo); /* grouped by customer */
+    same_for_all_threads(parts, &fo); /* not grouped */
     free(a);
     free(b);
     seg_dataset_free(whole);
@@ -277,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_cdnow_holdout),
         cmocka_unit_test(test_purchase_days),
         cmocka_unit_test(test_append_equals_load_at_once),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

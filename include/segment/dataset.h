@@ -66,6 +66,22 @@ SEG_API void seg_dataset_free(seg_dataset *ds);
  */
 SEG_API const char *seg_dataset_errmsg(const seg_dataset *ds);
 
+/**
+ * Set how many threads seg_dataset_load_csv() and
+ * seg_dataset_compute_features() may use on @p ds. The calling thread is
+ * one of them; the others are started for the call and joined before it
+ * returns. The results do not depend on the number of threads.
+ * @param ds the dataset.
+ * @param threads 1 for the calling thread alone; 0 (the default) for as
+ *        many as the machine has online processors, with fewer on small
+ *        inputs; at most 64.
+ * @return #SEG_OK; #SEG_EINVAL if @p ds is NULL or @p threads is out of
+ *         range.
+ * @note Not thread-safe on @p ds (it changes the handle).
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_set_threads(seg_dataset *ds, int threads);
+
 /** @name Customers
  * @{ */
 

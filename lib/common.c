@@ -269,18 +269,32 @@ int seg__threads(int requested, size_t work, size_t min_work)
     return t < 1 ? 1 : t > SEG__MAX_THREADS ? SEG__MAX_THREADS : (int)t;
 }
 
+void seg__jobs_start(seg__jobs *j, void *(*fn)(void *), void *jobs,
+                     size_t size, int n)
+{
+    j->fn = fn;
+    j->jobs = jobs;
+    j->size = size;
+    j->n = n;
+    for (int i = 0; i < n; i++)
+        j->started[i] = pthread_create(&j->tid[i], NULL, fn,
+                                       j->jobs + (size_t)i * size) == 0;
+}
+
+void seg__jobs_wait(seg__jobs *j)
+{
+    for (int i = 0; i < j->n; i++) {
+        if (j->started[i])
+            pthread_join(j->tid[i], NULL);
+        else
+            j->fn(j->jobs + (size_t)i * j->size);
+    }
+}
+
 void seg__run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n)
 {
-    pthread_t tid[SEG__MAX_THREADS];
-    bool started[SEG__MAX_THREADS] = {false};
-    char *job = jobs;
-    for (int i = 1; i < n; i++)
-        started[i] = pthread_create(&tid[i], NULL, fn, job + (size_t)i * size) == 0;
-    fn(job);
-    for (int i = 1; i < n; i++) {
-        if (started[i])
-            pthread_join(tid[i], NULL);
-        else
-            fn(job + (size_t)i * size);
-    }
+    seg__jobs j;
+    seg__jobs_start(&j, fn, (char *)jobs + size, size, n - 1);
+    fn(jobs);
+    seg__jobs_wait(&j);
 }

@@ -2,8 +2,10 @@
  * BOM, CRLF; read in blocks so that memory does not grow with file size. */
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -25,6 +27,7 @@ typedef struct reader {
     const char *data;   /* the bytes being parsed */
     size_t len, pos;
     bool eof;           /* no more bytes beyond len */
+    size_t size;        /* the input's size, when known (else 0) */
     size_t line;        /* line of the next record */
     size_t rec_line;    /* first line of the current record */
     char delim;
@@ -490,6 +493,47 @@ static void attr_free(attr_stage *a)
     seg__buf_free(&a->text);
 }
 
+/* The checks of a record's fields, shared by the sequential and the
+ * parallel loader: 0, or an error code with the message (without the
+ * file:line:column prefix) in msg. */
+static int check_id(const field *f, char *msg, size_t msz)
+{
+    if (f->n && seg__utf8_valid(f->p, f->n))
+        return SEG_OK;
+    snprintf(msg, msz, "%s", f->n ? "customer id is not valid UTF-8"
+                                  : "customer id is empty");
+    return SEG_EPARSE;
+}
+
+static int time_value(const field *f, int format, int64_t *t, char *msg,
+                      size_t msz)
+{
+    int rc = seg_time_parse(t, f->p, f->n, format);
+    if (!rc)
+        return SEG_OK;
+    char ex[64];
+    snprintf(msg, msz, "time '%s' is not a valid time (expected an ISO 8601 "
+             "date or date-time, YYYYMMDD or epoch seconds)",
+             field_excerpt(ex, sizeof ex, f));
+    return rc == SEG_EINVAL ? SEG_EINVAL : SEG_EPARSE;
+}
+
+static int amount_value(const field *f, double *v, char *msg, size_t msz)
+{
+    int rc = seg__parse_f64(f->p, f->n, v);
+    if (!rc)
+        return SEG_OK;
+    char ex[64];
+    snprintf(msg, msz, rc == SEG_ERANGE ? "amount '%s' is out of range"
+                                        : "amount '%s' is not a number",
+             field_excerpt(ex, sizeof ex, f));
+    return rc;
+}
+
+static int load_tx_parallel(seg_dataset *ds, reader *rd,
+                            const seg_csv_options *o, const size_t *col,
+                            size_t need, int threads);
+
 static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
 {
     header h = {NULL, 0};
@@ -642,7 +686,16 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
     seg__buf last_id_buf = {NULL, 0, 0};
     uint32_t last_row = 0;
     size_t record_no = 0;
-    char ex[64];
+    char ex[64], msg[512];
+    if (txs && !n_attrs && !o->row_ids && !rd->ws) {
+        size_t size = rd->size > rd->len ? rd->size : rd->len;
+        int threads = seg__threads(ds->threads, size, 4u << 20);
+        if (threads > 1) {
+            rc = load_tx_parallel(ds, rd, o, col, need, threads);
+            if (rc != REC_MORE) /* REC_MORE: quotes ahead, go on below */
+                goto out;
+        }
+    }
     for (;;) {
         rc = next_record(rd);
         if (rc == REC_EOF) {
@@ -674,10 +727,8 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
             memcmp(fid->p, last_id, last_id_n) == 0) {
             row = last_row;
         } else {
-            if (fid->n == 0 || !seg__utf8_valid(fid->p, fid->n)) {
-                rc = rd_error(rd, SEG_EPARSE, ln, col[R_ID] + 1,
-                              fid->n ? "customer id is not valid UTF-8"
-                                     : "customer id is empty");
+            if ((rc = check_id(fid, msg, sizeof msg)) != SEG_OK) {
+                rc = rd_error(rd, rc, ln, col[R_ID] + 1, "%s", msg);
                 break;
             }
             rc = seg__ds_customer(ds, fid->p, fid->n, &row);
@@ -693,28 +744,17 @@ static int load(seg_dataset *ds, reader *rd, const seg_csv_options *o)
             last_row = row;
         }
         if (events || txs) {
-            const field *ft = &rd->fields[col[R_TIME]];
             int64_t t;
-            int trc = seg_time_parse(&t, ft->p, ft->n, o->time_format);
-            if (trc) {
-                rc = rd_error(rd, trc == SEG_EINVAL ? SEG_EINVAL : SEG_EPARSE,
-                              ln, col[R_TIME] + 1,
-                              "time '%s' is not a valid time (expected an "
-                              "ISO 8601 date or date-time, YYYYMMDD or epoch "
-                              "seconds)",
-                              field_excerpt(ex, sizeof ex, ft));
+            if ((rc = time_value(&rd->fields[col[R_TIME]], o->time_format,
+                                 &t, msg, sizeof msg)) != SEG_OK) {
+                rc = rd_error(rd, rc, ln, col[R_TIME] + 1, "%s", msg);
                 break;
             }
             if (txs) {
-                const field *fa = &rd->fields[col[R_AMOUNT]];
                 double amount;
-                int arc = seg__parse_f64(fa->p, fa->n, &amount);
-                if (arc) {
-                    rc = rd_error(rd, arc, ln, col[R_AMOUNT] + 1,
-                                  arc == SEG_ERANGE
-                                      ? "amount '%s' is out of range"
-                                      : "amount '%s' is not a number",
-                                  field_excerpt(ex, sizeof ex, fa));
+                if ((rc = amount_value(&rd->fields[col[R_AMOUNT]], &amount,
+                                       msg, sizeof msg)) != SEG_OK) {
+                    rc = rd_error(rd, rc, ln, col[R_AMOUNT] + 1, "%s", msg);
                     break;
                 }
                 if (ds->n_tx == ds->cap_tx && (rc = seg__ds_reserve_tx(ds, 1)))
@@ -765,6 +805,436 @@ out:
     seg__free(attrs);
     header_free(&h);
     return rc;
+}
+
+/* ---- transactions on several threads ----
+ *
+ * The input goes in batches of whole lines. A batch without a quote
+ * character is cut into one part a thread at line ends; each thread splits
+ * its lines into fields and parses them, then this thread adds the parsed
+ * records in file order (customers are numbered in order of appearance,
+ * so that part stays serial). The first error in file order is reported,
+ * with the same message as the sequential loader gives. A batch with a
+ * quote, whose lines could span line ends, ends the parallel load: the
+ * sequential loader goes on from there. */
+
+#define BATCH (16u << 20)
+
+typedef struct tx_part {
+    const char *p, *e;          /* its lines */
+    char delim;
+    size_t need, col_id, col_time, col_amount;
+    int time_format;
+    field *f;                   /* need fields of the current line */
+    /* runs of records of one customer: id p[off .. off + len), its hash,
+     * and how many records; then the records' times and amounts */
+    uint32_t *off, *len, *hash, *count;
+    size_t runs, cap_runs;
+    int64_t *t;
+    double *a;
+    size_t n, cap;
+    size_t lines;               /* lines it holds (up to the error) */
+    int rc;                     /* the first error: at line `lines` */
+    size_t err_col;
+    char msg[512];
+} tx_part;
+
+/* Room for one more record, and one more run. */
+static bool part_reserve(tx_part *w)
+{
+    if (w->n == w->cap) {
+        size_t c1 = w->cap, c2 = w->cap;
+        if (seg__grow((void **)&w->t, &c1, w->n + 1, sizeof *w->t) ||
+            seg__grow((void **)&w->a, &c2, w->n + 1, sizeof *w->a))
+            return false;
+        w->cap = c1 < c2 ? c1 : c2;
+    }
+    if (w->runs == w->cap_runs) {
+        size_t c1 = w->cap_runs, c2 = c1, c3 = c1, c4 = c1;
+        if (seg__grow((void **)&w->off, &c1, w->runs + 1, sizeof *w->off) ||
+            seg__grow((void **)&w->len, &c2, w->runs + 1, sizeof *w->len) ||
+            seg__grow((void **)&w->hash, &c3, w->runs + 1, sizeof *w->hash) ||
+            seg__grow((void **)&w->count, &c4, w->runs + 1, sizeof *w->count))
+            return false;
+        w->cap_runs = c1 < c2 ? c1 : c2;
+        w->cap_runs = w->cap_runs < c3 ? w->cap_runs : c3;
+        w->cap_runs = w->cap_runs < c4 ? w->cap_runs : c4;
+    }
+    return true;
+}
+
+/* Whether n bytes at a and b are equal: short ids compared in words. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return x == y && u == v;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
+static void *parse_part(void *arg)
+{
+    tx_part *w = arg;
+    const char *p = w->p, *e = w->e, *last_id = NULL;
+    size_t last_n = 0;
+    w->runs = 0;
+    const uint64_t d = 0x0101010101010101ull * (unsigned char)w->delim;
+    const uint64_t nl = 0x0101010101010101ull * '\n';
+    w->n = 0;
+    w->lines = 0;
+    w->rc = SEG_OK;
+    while (p < e) {
+        /* the fields of one line: the first `need` kept, the rest skipped */
+        size_t nf = 0;
+        const char *s = p, *q;
+        for (;;) {
+            q = s;
+#ifdef SWAR_SCAN
+            while (e - q >= 8) {
+                uint64_t x;
+                memcpy(&x, q, 8);
+                uint64_t m = bytes_equal(x, d) | bytes_equal(x, nl);
+                if (m) {
+                    q += __builtin_ctzll(m) >> 3;
+                    goto found;
+                }
+                q += 8;
+            }
+#endif
+            while (q < e && *q != w->delim && *q != '\n')
+                q++;
+#ifdef SWAR_SCAN
+        found:
+#endif
+            if (nf < w->need) {
+                w->f[nf].p = s;
+                w->f[nf].n = (size_t)(q - s);
+            }
+            nf++;
+            if (q == e || *q == '\n')
+                break;
+            s = q + 1;
+            if (nf == w->need) { /* the rest of the line is not read */
+                q = memchr(s, '\n', (size_t)(e - s));
+                q = q ? q : e;
+                nf++; /* at least one more field: enough */
+                break;
+            }
+        }
+        p = q < e ? q + 1 : e;
+        if (nf <= w->need && nf && w->f[nf - 1].n &&
+            w->f[nf - 1].p[w->f[nf - 1].n - 1] == '\r')
+            w->f[nf - 1].n--; /* a CRLF line end */
+        if (nf == 1 && w->f[0].n == 0) {
+            w->lines++;
+            continue; /* an empty line */
+        }
+        if (nf < w->need) {
+            w->rc = SEG_EPARSE;
+            w->err_col = nf + 1;
+            snprintf(w->msg, sizeof w->msg,
+                     "expected at least %zu fields, found %zu", w->need, nf);
+            return NULL;
+        }
+        if (!part_reserve(w)) {
+            w->rc = SEG_ENOMEM;
+            return NULL;
+        }
+        const field *fid = &w->f[w->col_id];
+        if (!(last_id && fid->n == last_n &&
+              same_bytes(fid->p, last_id, last_n))) {
+            if ((w->rc = check_id(fid, w->msg, sizeof w->msg)) != SEG_OK) {
+                w->err_col = w->col_id + 1;
+                return NULL;
+            }
+            last_id = fid->p;
+            last_n = fid->n;
+            w->off[w->runs] = (uint32_t)(fid->p - w->p);
+            w->len[w->runs] = (uint32_t)fid->n;
+            w->hash[w->runs] = (uint32_t)seg__hash(fid->p, fid->n);
+            w->count[w->runs++] = 0;
+        }
+        if ((w->rc = time_value(&w->f[w->col_time], w->time_format,
+                                &w->t[w->n], w->msg, sizeof w->msg))) {
+            w->err_col = w->col_time + 1;
+            return NULL;
+        }
+        if ((w->rc = amount_value(&w->f[w->col_amount], &w->a[w->n], w->msg,
+                                  sizeof w->msg))) {
+            w->err_col = w->col_amount + 1;
+            return NULL;
+        }
+        w->count[w->runs - 1]++;
+        w->n++;
+        w->lines++;
+    }
+    return NULL;
+}
+
+/* Add one batch's parsed records, in file order. */
+static int add_parts(seg_dataset *ds, tx_part *parts, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += parts[i].n;
+    if (ds->cap_tx - ds->n_tx < total && seg__ds_reserve_tx(ds, total))
+        return SEG_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        const tx_part *w = &parts[i];
+        size_t k = 0;
+        for (size_t r = 0; r < w->runs; r++) {
+#if defined(__GNUC__)
+            /* the hash slot of a customer a few runs ahead: new customers
+             * miss the cache, so ask for it early */
+            if (r + 8 < w->runs && ds->ids.nslots)
+                __builtin_prefetch(&ds->ids.slots[w->hash[r + 8] &
+                                                  (ds->ids.nslots - 1)]);
+#endif
+            uint32_t row;
+            int rc = seg__ds_customer_h(ds, w->p + w->off[r], w->len[r],
+                                        w->hash[r], &row);
+            if (rc)
+                return rc;
+            for (size_t end = k + w->count[r]; k < end; k++)
+                seg__ds_push_tx(ds, row, w->t[k], w->a[k]);
+        }
+    }
+    return SEG_OK;
+}
+
+/* A batch of whole lines and its parts. In file mode its bytes are its
+ * own (mem), so that the reader can go on while it is being added. */
+typedef struct tx_batch {
+    char *mem;
+    size_t cap;
+    const char *b, *e;
+    size_t line;                /* the line it starts at */
+    int nparts;                 /* a few a thread, taken in turn */
+    atomic_int next;            /* the next part to take */
+    tx_part parts[SEG__MAX_THREADS];
+    seg__jobs jobs;
+} tx_batch;
+
+/* Parse parts of a batch until none is left. */
+static void *parse_parts(void *arg)
+{
+    tx_batch *bt = arg;
+    for (int i = atomic_fetch_add(&bt->next, 1); i < bt->nparts;
+         i = atomic_fetch_add(&bt->next, 1))
+        parse_part(&bt->parts[i]);
+    return NULL;
+}
+
+/* Parse a batch on `helpers` threads, and on this one when it calls
+ * parse_parts() itself. */
+static void start_batch(tx_batch *bt, int helpers)
+{
+    atomic_store(&bt->next, 0);
+    seg__jobs_start(&bt->jobs, parse_parts, bt, 0, helpers);
+}
+
+/* Take the next batch from the reader: SEG_OK (b == e at the end),
+ * REC_MORE when it cannot be split at line ends safely (a quote, or a line
+ * longer than a batch), or an error. */
+static int next_batch(reader *rd, tx_batch *bt)
+{
+    const char *b, *e;
+    if (!rd->f) { /* buffer mode: a slice of the buffer */
+        b = rd->data + rd->pos;
+        e = rd->data + (rd->len - rd->pos > BATCH ? rd->pos + BATCH : rd->len);
+        if (e < rd->data + rd->len) {
+            while (e > b && e[-1] != '\n')
+                e--;
+            if (e == b)
+                return REC_MORE;
+        }
+        rd->pos = (size_t)(e - rd->data);
+    } else {
+        /* what the reader holds (part of a line), then a batch's worth */
+        size_t carry = rd->len - rd->pos;
+        if (bt->cap < carry + BATCH &&
+            seg__grow((void **)&bt->mem, &bt->cap, carry + BATCH, 1))
+            return seg__nomem(rd->err);
+        if (carry)
+            memcpy(bt->mem, rd->data + rd->pos, carry);
+        size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, BATCH, rd->f);
+        if (got < BATCH && !rd->eof) {
+            if (ferror(rd->f))
+                return seg__error(rd->err, SEG_EIO, "%s: read error: %s",
+                                  rd->name, strerror(errno));
+            rd->eof = true;
+        }
+        b = bt->mem;
+        e = bt->mem + carry + got;
+        const char *cut = e;
+        if (!rd->eof) {
+            while (cut > b && cut[-1] != '\n')
+                cut--;
+        }
+        /* the rest goes back to the reader */
+        size_t rest = (size_t)(e - cut);
+        if (rd->cap < rest + 1 &&
+            seg__grow((void **)&rd->buf, &rd->cap, rest + 1, 1))
+            return seg__nomem(rd->err);
+        memcpy(rd->buf, cut, rest);
+        rd->data = rd->buf;
+        rd->pos = 0;
+        rd->len = rest;
+        e = cut;
+        if (e == b && rest)
+            return REC_MORE; /* a line longer than a batch */
+    }
+    bt->b = b;
+    bt->e = e;
+    if (memchr(b, '"', (size_t)(e - b)))
+        return REC_MORE;
+    return SEG_OK;
+}
+
+/* Give the reader back a batch it has not parsed, in front of what it
+ * holds, for the sequential loader. */
+static int unread_batch(reader *rd, const tx_batch *bt)
+{
+    size_t n = (size_t)(bt->e - bt->b);
+    if (!rd->f) {
+        rd->pos = (size_t)(bt->b - rd->data);
+        return SEG_OK;
+    }
+    size_t carry = rd->len - rd->pos;
+    if (rd->cap < n + carry + 1 &&
+        seg__grow((void **)&rd->buf, &rd->cap, n + carry + 1, 1))
+        return seg__nomem(rd->err);
+    memmove(rd->buf + n, rd->buf + rd->pos, carry);
+    memcpy(rd->buf, bt->b, n);
+    rd->data = rd->buf;
+    rd->pos = 0;
+    rd->len = n + carry;
+    return SEG_OK;
+}
+
+/* Cut a batch into parts at line ends. */
+static void split_batch(tx_batch *bt)
+{
+    const char *at = bt->b, *e = bt->e;
+    for (int i = 0; i < bt->nparts; i++) {
+        const char *end = e;
+        if (i < bt->nparts - 1) {
+            end = at + (size_t)(e - at) / (size_t)(bt->nparts - i);
+            const char *nl = end < e ? memchr(end, '\n', (size_t)(e - end))
+                                     : NULL;
+            end = nl ? nl + 1 : e;
+        }
+        bt->parts[i].p = at;
+        bt->parts[i].e = end;
+        at = end;
+    }
+}
+
+/* The first error of a parsed batch, in file order, reported; else the
+ * line after it. */
+static int batch_result(reader *rd, const tx_batch *bt, size_t *next_line)
+{
+    size_t line = bt->line;
+    for (int i = 0; i < bt->nparts; i++) {
+        const tx_part *w = &bt->parts[i];
+        if (w->rc == SEG_ENOMEM)
+            return seg__nomem(rd->err);
+        if (w->rc)
+            return rd_error(rd, w->rc, line + w->lines, w->err_col, "%s",
+                            w->msg);
+        line += w->lines;
+    }
+    *next_line = line;
+    return SEG_OK;
+}
+
+static int load_tx_parallel(seg_dataset *ds, reader *rd,
+                            const seg_csv_options *o, const size_t *col,
+                            size_t need, int threads)
+{
+    tx_batch *bt = seg__calloc(2, sizeof *bt);
+    if (!bt)
+        return seg__nomem(rd->err);
+    int rc = SEG_OK, nparts = threads * 4 < SEG__MAX_THREADS ? threads * 4
+                                                            : SEG__MAX_THREADS;
+    for (int k = 0; k < 2; k++) {
+        bt[k].nparts = nparts;
+        for (int i = 0; i < nparts && !rc; i++) {
+            tx_part *w = &bt[k].parts[i];
+            w->delim = rd->delim;
+            w->need = need;
+            w->col_id = col[R_ID];
+            w->col_time = col[R_TIME];
+            w->col_amount = col[R_AMOUNT];
+            w->time_format = o->time_format;
+            if (!(w->f = seg__malloc(need * sizeof *w->f)))
+                rc = seg__nomem(rd->err);
+        }
+    }
+    /* the first batch alone; then each batch is parsed while the one
+     * before it is added */
+    int cur = 0;
+    size_t line = rd->line;
+    if (!rc) {
+        bt[0].line = line;
+        rc = next_batch(rd, &bt[0]);
+        if (rc == REC_MORE)
+            rc = unread_batch(rd, &bt[0]) ? SEG_ENOMEM : REC_MORE;
+    }
+    if (!rc && bt[0].b < bt[0].e) {
+        split_batch(&bt[0]);
+        start_batch(&bt[0], threads - 1);
+        parse_parts(&bt[0]);
+        seg__jobs_wait(&bt[0].jobs);
+        rc = batch_result(rd, &bt[0], &line);
+    }
+    while (!rc && bt[cur].b < bt[cur].e) {
+        tx_batch *nx = &bt[!cur];
+        nx->line = line;
+        int nrc = next_batch(rd, nx);
+        bool parsing = !nrc && nx->b < nx->e;
+        if (parsing) {
+            split_batch(nx);
+            start_batch(nx, threads - 1);
+        }
+        rc = add_parts(ds, bt[cur].parts, nparts);
+        bt[cur].b = bt[cur].e = NULL;
+        if (parsing) {
+            parse_parts(nx); /* what the helpers have not taken yet */
+            seg__jobs_wait(&nx->jobs);
+        }
+        if (!rc && nrc == REC_MORE) {
+            rd->line = line;
+            rc = unread_batch(rd, nx) ? SEG_ENOMEM : REC_MORE;
+        } else if (!rc && nrc) {
+            rc = nrc;
+        } else if (!rc && parsing) {
+            rc = batch_result(rd, nx, &line);
+        }
+        cur = !cur;
+    }
+    if (rc != REC_MORE)
+        rd->line = line;
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < nparts; i++) {
+            tx_part *w = &bt[k].parts[i];
+            seg__free(w->f);
+            seg__free(w->off);
+            seg__free(w->len);
+            seg__free(w->hash);
+            seg__free(w->count);
+            seg__free(w->t);
+            seg__free(w->a);
+        }
+        seg__free(bt[k].mem);
+    }
+    seg__free(bt);
+    return rc == SEG_ENOMEM ? seg__nomem(rd->err) : rc;
 }
 
 void seg_csv_options_init(seg_csv_options *o)
@@ -825,6 +1295,9 @@ int seg_dataset_load_csv(seg_dataset *ds, const char *path,
     if (!rd.f)
         return seg__error(&ds->err, SEG_EIO, "%s: cannot open: %s", path,
                           strerror(errno));
+    struct stat st;
+    if (fstat(fileno(rd.f), &st) == 0 && st.st_size > 0)
+        rd.size = (size_t)st.st_size;
     int rc = load_common(ds, &rd, opts);
     fclose(rd.f);
     seg__free(rd.buf);

@@ -172,7 +172,13 @@ static int check_text(const seg__errbuf *e, const char *what, const char *s,
 
 int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row)
 {
-    int rc = seg__intern(&ds->ids, id, n, row, NULL);
+    return seg__ds_customer_h(ds, id, n, (uint32_t)seg__hash(id, n), row);
+}
+
+int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
+                       uint32_t *row)
+{
+    int rc = seg__intern_h(&ds->ids, id, n, h, row, NULL);
     if (rc == SEG_ELIMIT)
         return seg__error(&ds->err, rc, "too many customers (limit %u)",
                           SEG__INTERN_MAX);

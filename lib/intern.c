@@ -10,12 +10,11 @@ static bool slot_matches(const seg__interner *in, uint32_t i, const char *s,
            memcmp(in->pool + in->off[i], s, n) == 0;
 }
 
-bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
-                      uint32_t *idx)
+static bool find_h(const seg__interner *in, const char *s, size_t n,
+                   uint32_t h, uint32_t *idx)
 {
     if (!in->nslots)
         return false;
-    uint32_t h = (uint32_t)seg__hash(s, n);
     size_t mask = in->nslots - 1;
     for (size_t k = h & mask;; k = (k + 1) & mask) {
         uint32_t v = in->slots[k];
@@ -26,6 +25,12 @@ bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
             return true;
         }
     }
+}
+
+bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
+                      uint32_t *idx)
+{
+    return find_h(in, s, n, (uint32_t)seg__hash(s, n), idx);
 }
 
 static void place(seg__interner *in, uint32_t i)
@@ -81,7 +86,13 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
 int seg__intern(seg__interner *in, const char *s, size_t n, uint32_t *idx,
                 bool *added)
 {
-    if (seg__intern_find(in, s, n, idx)) {
+    return seg__intern_h(in, s, n, (uint32_t)seg__hash(s, n), idx, added);
+}
+
+int seg__intern_h(seg__interner *in, const char *s, size_t n, uint32_t h,
+                  uint32_t *idx, bool *added)
+{
+    if (find_h(in, s, n, h, idx)) {
         if (added)
             *added = false;
         return SEG_OK;
@@ -94,7 +105,7 @@ int seg__intern(seg__interner *in, const char *s, size_t n, uint32_t *idx,
     uint32_t i = (uint32_t)in->n;
     in->off[i] = in->pool_len;
     in->len[i] = (uint32_t)n;
-    in->hash[i] = (uint32_t)seg__hash(s, n);
+    in->hash[i] = h;
     memcpy(in->pool + in->pool_len, s, n);
     in->pool[in->pool_len + n] = '\0';
     in->pool_len += n + 1;

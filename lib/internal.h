@@ -153,6 +153,9 @@ typedef struct seg__interner {
  * new. Returns SEG_OK, SEG_ENOMEM or SEG_ELIMIT. */
 int seg__intern(seg__interner *in, const char *s, size_t n, uint32_t *idx,
                 bool *added);
+/* The same, for a string whose seg__hash() h the caller has. */
+int seg__intern_h(seg__interner *in, const char *s, size_t n, uint32_t h,
+                  uint32_t *idx, bool *added);
 bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
                       uint32_t *idx);
 static inline const char *seg__intern_str(const seg__interner *in, uint32_t i)
@@ -228,6 +231,9 @@ void seg__ds_rollback(seg_dataset *ds);
 /* Internal record API: no validation of arguments beyond what the callers
  * cannot check; usable only inside a mark. */
 int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row);
+/* The same with the id's seg__hash() (low 32 bits) known. */
+int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
+                       uint32_t *row);
 int seg__ds_reserve_tx(seg_dataset *ds, size_t more);
 int seg__ds_reserve_ev(seg_dataset *ds, size_t more);
 static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
@@ -313,6 +319,20 @@ int seg__threads(int requested, size_t work, size_t min_work);
  * of their own; a job whose thread cannot start runs on the caller. Returns
  * when all are done. */
 void seg__run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n);
+/* The same in two steps, for a caller that works meanwhile: start puts
+ * every job on a thread of its own; wait joins them, running on the caller
+ * any whose thread could not start. */
+typedef struct seg__jobs {
+    void *(*fn)(void *);
+    char *jobs;
+    size_t size;
+    int n;
+    pthread_t tid[SEG__MAX_THREADS];
+    bool started[SEG__MAX_THREADS];
+} seg__jobs;
+void seg__jobs_start(seg__jobs *j, void *(*fn)(void *), void *jobs,
+                     size_t size, int n);
+void seg__jobs_wait(seg__jobs *j);
 
 /* Copy a public options struct that starts with a size field: fields beyond
  * the caller's size keep the defaults already in *dst. */

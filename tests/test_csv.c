@@ -22,15 +22,22 @@ static char *snapshot(seg_dataset *ds)
     return s;
 }
 
-static seg_dataset *load(const char *text, const seg_csv_options *o, int want)
+static seg_dataset *load_threads(const char *text, const seg_csv_options *o,
+                                 int want, int threads)
 {
     seg_dataset *ds;
     assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_set_threads(ds, threads));
     int rc = seg_dataset_load_csv_buffer(ds, text, strlen(text), "t.csv", o);
     if (rc != want)
         fail_msg("load returned %d (%s), expected %d", rc,
                  seg_dataset_errmsg(ds), want);
     return ds;
+}
+
+static seg_dataset *load(const char *text, const seg_csv_options *o, int want)
+{
+    return load_threads(text, o, want, 0);
 }
 
 static double num(seg_dataset *ds, const char *col, size_t row)
@@ -158,13 +165,17 @@ static void test_events_and_attributes(void **state)
     seg_dataset_free(ds);
 }
 
+/* The error, the same from one thread and from several. */
 static void expect_error(const char *text, const seg_csv_options *o,
                          int code, const char *msg)
 {
-    seg_dataset *ds = load(text, o, code);
-    if (!strstr(seg_dataset_errmsg(ds), msg))
-        fail_msg("message '%s' lacks '%s'", seg_dataset_errmsg(ds), msg);
-    seg_dataset_free(ds);
+    for (int threads = 1; threads <= 3; threads += 2) {
+        seg_dataset *ds = load_threads(text, o, code, threads);
+        if (!strstr(seg_dataset_errmsg(ds), msg))
+            fail_msg("%d threads: message '%s' lacks '%s'", threads,
+                     seg_dataset_errmsg(ds), msg);
+        seg_dataset_free(ds);
+    }
 }
 
 static void test_errors_name_the_place(void **state)
@@ -328,6 +339,138 @@ static void test_long_line_and_file_blocks(void **state)
     remove(path);
 }
 
+/* Features and customers of a dataset, as text (snapshot() after the
+ * features). */
+static char *with_features(seg_dataset *ds)
+{
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = 1700000000;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    return snapshot(ds);
+}
+
+/* Loading on several threads gives what one thread gives: CRLF and empty
+ * lines, extra columns, mixed time formats, UTF-8 ids, no newline at the
+ * end. */
+static void test_threads_load_the_same(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 20, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)sprintf(text, "id,time,amount,note\r\n");
+    static const char *const times[] = {"2021-03-04", "20210305",
+                                        "1614988800", "2021-03-07T10:00:00Z"};
+    for (int i = 0; i < 3000; i++) {
+        const char *id = i % 7 == 0 ? "张三" : NULL;
+        char buf[32];
+        if (!id) {
+            snprintf(buf, sizeof buf, "c%d", (i / 3) % 500);
+            id = buf;
+        }
+        len += (size_t)sprintf(text + len, "%s,%s,%d.%02d,x%s\n", id,
+                               times[i % 4], i % 300, i % 100,
+                               i % 5 ? "\r" : "");
+        if (i % 97 == 0)
+            len += (size_t)sprintf(text + len, "\n");
+    }
+    len += (size_t)sprintf(text + len, "last,20210101,1.5");
+    seg_dataset *one = load_threads(text, NULL, SEG_OK, 1);
+    char *want = with_features(one);
+    for (int threads = 2; threads <= 8; threads *= 2) {
+        seg_dataset *ds = load_threads(text, NULL, SEG_OK, threads);
+        char *got = with_features(ds);
+        assert_string_equal(want, got);
+        free(got);
+        seg_dataset_free(ds);
+    }
+    free(want);
+    seg_dataset_free(one);
+    free(text);
+}
+
+/* An input of several batches (16 MB each): the same on several threads,
+ * from a file and from a buffer; an error late in it is placed as one
+ * thread places it; a quote late in it hands over to the sequential
+ * loader, which must go on from the right place. */
+static void test_threads_across_batches(void **state)
+{
+    (void)state;
+    enum { LINES = 700000 };
+    size_t cap = (size_t)LINES * 40, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)sprintf(text, "customer_id,date,amount\n");
+    size_t mark = 0;
+    for (long i = 0; i < LINES; i++) {
+        if (i == LINES - 1000)
+            mark = len; /* where the quote or the error goes */
+        len += (size_t)sprintf(text + len, "C%07ld,%ld,%ld.%02ld\n",
+                               (i * 7919) % 100003, 1600000000 + i * 37,
+                               i % 1000, i % 100);
+    }
+    seg_dataset *one = load_threads(text, NULL, SEG_OK, 1);
+    char *want = with_features(one);
+    seg_dataset_free(one);
+    seg_dataset *two = load_threads(text, NULL, SEG_OK, 2);
+    char *got = with_features(two);
+    assert_string_equal(want, got);
+    free(got);
+    seg_dataset_free(two);
+    char path[] = "/tmp/seg-csv-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+    seg_dataset *file;
+    assert_ok(seg_dataset_new(&file));
+    assert_ok(seg_dataset_set_threads(file, 3));
+    assert_ok(seg_dataset_load_csv(file, path, NULL));
+    got = with_features(file);
+    assert_string_equal(want, got);
+    free(got);
+    seg_dataset_free(file);
+    remove(path);
+    free(want);
+
+    /* an error late on: the same line from one thread and from two */
+    char *amount = strchr(strchr(text + mark, ',') + 1, ',') + 1;
+    char saved = amount[0];
+    amount[0] = 'x';
+    char msg[2][256];
+    for (int t = 0; t < 2; t++) {
+        seg_dataset *ds = load_threads(text, NULL, SEG_EPARSE, t + 1);
+        snprintf(msg[t], sizeof msg[t], "%s", seg_dataset_errmsg(ds));
+        assert_int_equal(seg_dataset_transaction_count(ds), 0);
+        seg_dataset_free(ds);
+    }
+    assert_string_equal(msg[0], msg[1]);
+    char line[64];
+    snprintf(line, sizeof line, "t.csv:%d:3: amount 'x", LINES - 1000 + 2);
+    assert_non_null(strstr(msg[0], line));
+    amount[0] = saved;
+
+    /* a quoted id late on: the same as one thread */
+    text[mark] = '"';
+    memmove(text + mark + 2, text + mark + 1, len - mark); /* "C...: */
+    len++;
+    text[mark + 1] = 'C';
+    char *q = strchr(text + mark, ',');
+    memmove(q + 1, q, strlen(q) + 1);
+    *q = '"';
+    len++;
+    one = load_threads(text, NULL, SEG_OK, 1);
+    want = with_features(one);
+    seg_dataset_free(one);
+    two = load_threads(text, NULL, SEG_OK, 2);
+    got = with_features(two);
+    assert_string_equal(want, got);
+    free(got);
+    free(want);
+    seg_dataset_free(two);
+    free(text);
+}
+
 static void test_older_options_struct(void **state)
 {
     (void)state;
@@ -356,6 +499,8 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_place),
         cmocka_unit_test(test_failed_load_changes_nothing),
         cmocka_unit_test(test_long_line_and_file_blocks),
+        cmocka_unit_test(test_threads_load_the_same),
+        cmocka_unit_test(test_threads_across_batches),
         cmocka_unit_test(test_older_options_struct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

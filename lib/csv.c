@@ -5,7 +5,12 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -28,6 +33,8 @@ typedef struct reader {
     size_t len, pos;
     bool eof;           /* no more bytes beyond len */
     size_t size;        /* the input's size, when known (else 0) */
+    int map_fd;         /* >= 0: batches are mapped from this file */
+    off_t map_off;      /* the offset of the next batch */
     size_t line;        /* line of the next record */
     size_t rec_line;    /* first line of the current record */
     char delim;
@@ -877,100 +884,146 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
     return memcmp(a, b, n) == 0;
 }
 
+/* Bit i of *sep is set when p[i] (i < 64) is the delimiter or a line
+ * feed, bit i of *nl when it is a line feed; the result is whether any of
+ * the 64 bytes is a quote. */
+static inline bool separators64(const char *p, char delim, uint64_t *sep,
+                                uint64_t *nl)
+{
+#if defined(__SSE2__)
+    const __m128i d = _mm_set1_epi8(delim), n = _mm_set1_epi8('\n'),
+                  q = _mm_set1_epi8('"');
+    uint64_t ms = 0, mn = 0;
+    int quote = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        uint64_t a = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, n));
+        uint64_t b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d));
+        quote |= _mm_movemask_epi8(_mm_cmpeq_epi8(x, q));
+        mn |= a << (16 * i);
+        ms |= (a | b) << (16 * i);
+    }
+    *sep = ms;
+    *nl = mn;
+    return quote != 0;
+#else
+    uint64_t ms = 0, mn = 0;
+    bool quote = false;
+    for (int i = 0; i < 64; i++) {
+        uint64_t bit = (uint64_t)1 << i;
+        mn |= p[i] == '\n' ? bit : 0;
+        ms |= p[i] == '\n' || p[i] == delim ? bit : 0;
+        quote |= p[i] == '"';
+    }
+    *sep = ms;
+    *nl = mn;
+    return quote;
+#endif
+}
+
+/* One line's fields are in w->f (the first `need` of nf): parse the
+ * record. false (w->rc set) on an error. */
+static bool part_record(tx_part *w, size_t nf, const char **last_id,
+                        size_t *last_n)
+{
+    if (nf <= w->need && w->f[nf - 1].n &&
+        w->f[nf - 1].p[w->f[nf - 1].n - 1] == '\r')
+        w->f[nf - 1].n--; /* a CRLF line end */
+    if (nf == 1 && w->f[0].n == 0)
+        return true; /* an empty line */
+    if (nf < w->need) {
+        w->rc = SEG_EPARSE;
+        w->err_col = nf + 1;
+        snprintf(w->msg, sizeof w->msg,
+                 "expected at least %zu fields, found %zu", w->need, nf);
+        return false;
+    }
+    if (!part_reserve(w)) {
+        w->rc = SEG_ENOMEM;
+        return false;
+    }
+    const field *fid = &w->f[w->col_id];
+    if (!(*last_id && fid->n == *last_n &&
+          same_bytes(fid->p, *last_id, *last_n))) {
+        if ((w->rc = check_id(fid, w->msg, sizeof w->msg)) != SEG_OK) {
+            w->err_col = w->col_id + 1;
+            return false;
+        }
+        *last_id = fid->p;
+        *last_n = fid->n;
+        w->off[w->runs] = (uint32_t)(fid->p - w->p);
+        w->len[w->runs] = (uint32_t)fid->n;
+        w->hash[w->runs] = (uint32_t)seg__hash(fid->p, fid->n);
+        w->count[w->runs++] = 0;
+    }
+    /* straight to the parsers; on a failure, again for the message */
+    const field *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
+    if (seg_time_parse(&w->t[w->n], ft->p, ft->n, w->time_format) &&
+        (w->rc = time_value(ft, w->time_format, &w->t[w->n], w->msg,
+                            sizeof w->msg))) {
+        w->err_col = w->col_time + 1;
+        return false;
+    }
+    if (seg__parse_f64(fa->p, fa->n, &w->a[w->n]) &&
+        (w->rc = amount_value(fa, &w->a[w->n], w->msg, sizeof w->msg))) {
+        w->err_col = w->col_amount + 1;
+        return false;
+    }
+    w->count[w->runs - 1]++;
+    w->n++;
+    return true;
+}
+
+/* Split a part's lines into fields, 64 bytes at a time: a bit mask of the
+ * separators, walked bit by bit. */
 static void *parse_part(void *arg)
 {
     tx_part *w = arg;
-    const char *p = w->p, *e = w->e, *last_id = NULL;
-    size_t last_n = 0;
+    const char *base = w->p, *last_id = NULL;
+    size_t len = (size_t)(w->e - w->p), last_n = 0, s = 0, nf = 0;
     w->runs = 0;
-    const uint64_t d = 0x0101010101010101ull * (unsigned char)w->delim;
-    const uint64_t nl = 0x0101010101010101ull * '\n';
     w->n = 0;
     w->lines = 0;
     w->rc = SEG_OK;
-    while (p < e) {
-        /* the fields of one line: the first `need` kept, the rest skipped */
-        size_t nf = 0;
-        const char *s = p, *q;
-        for (;;) {
-            q = s;
-#ifdef SWAR_SCAN
-            while (e - q >= 8) {
-                uint64_t x;
-                memcpy(&x, q, 8);
-                uint64_t m = bytes_equal(x, d) | bytes_equal(x, nl);
-                if (m) {
-                    q += __builtin_ctzll(m) >> 3;
-                    goto found;
-                }
-                q += 8;
-            }
-#endif
-            while (q < e && *q != w->delim && *q != '\n')
-                q++;
-#ifdef SWAR_SCAN
-        found:
-#endif
+    for (size_t blk = 0; blk < len; blk += 64) {
+        uint64_t sep, nl;
+        bool quote;
+        if (len - blk >= 64) {
+            quote = separators64(base + blk, w->delim, &sep, &nl);
+        } else {
+            char tail[64] = {0}; /* NUL is neither separator */
+            memcpy(tail, base + blk, len - blk);
+            quote = separators64(tail, w->delim, &sep, &nl);
+        }
+        if (quote) { /* a field could hold a line feed: not for us */
+            w->rc = REC_MORE;
+            return NULL;
+        }
+        while (sep) {
+            unsigned k = (unsigned)__builtin_ctzll(sep);
+            sep &= sep - 1;
+            size_t at = blk + k;
             if (nf < w->need) {
-                w->f[nf].p = s;
-                w->f[nf].n = (size_t)(q - s);
+                w->f[nf].p = base + s;
+                w->f[nf].n = at - s;
             }
             nf++;
-            if (q == e || *q == '\n')
-                break;
-            s = q + 1;
-            if (nf == w->need) { /* the rest of the line is not read */
-                q = memchr(s, '\n', (size_t)(e - s));
-                q = q ? q : e;
-                nf++; /* at least one more field: enough */
-                break;
+            s = at + 1;
+            if (nl >> k & 1) {
+                if (!part_record(w, nf, &last_id, &last_n))
+                    return NULL;
+                w->lines++;
+                nf = 0;
             }
         }
-        p = q < e ? q + 1 : e;
-        if (nf <= w->need && nf && w->f[nf - 1].n &&
-            w->f[nf - 1].p[w->f[nf - 1].n - 1] == '\r')
-            w->f[nf - 1].n--; /* a CRLF line end */
-        if (nf == 1 && w->f[0].n == 0) {
-            w->lines++;
-            continue; /* an empty line */
-        }
+    }
+    if (s < len || nf) { /* a last line without a line feed */
         if (nf < w->need) {
-            w->rc = SEG_EPARSE;
-            w->err_col = nf + 1;
-            snprintf(w->msg, sizeof w->msg,
-                     "expected at least %zu fields, found %zu", w->need, nf);
+            w->f[nf].p = base + s;
+            w->f[nf].n = len - s;
+        }
+        if (!part_record(w, nf + 1, &last_id, &last_n))
             return NULL;
-        }
-        if (!part_reserve(w)) {
-            w->rc = SEG_ENOMEM;
-            return NULL;
-        }
-        const field *fid = &w->f[w->col_id];
-        if (!(last_id && fid->n == last_n &&
-              same_bytes(fid->p, last_id, last_n))) {
-            if ((w->rc = check_id(fid, w->msg, sizeof w->msg)) != SEG_OK) {
-                w->err_col = w->col_id + 1;
-                return NULL;
-            }
-            last_id = fid->p;
-            last_n = fid->n;
-            w->off[w->runs] = (uint32_t)(fid->p - w->p);
-            w->len[w->runs] = (uint32_t)fid->n;
-            w->hash[w->runs] = (uint32_t)seg__hash(fid->p, fid->n);
-            w->count[w->runs++] = 0;
-        }
-        if ((w->rc = time_value(&w->f[w->col_time], w->time_format,
-                                &w->t[w->n], w->msg, sizeof w->msg))) {
-            w->err_col = w->col_time + 1;
-            return NULL;
-        }
-        if ((w->rc = amount_value(&w->f[w->col_amount], &w->a[w->n], w->msg,
-                                  sizeof w->msg))) {
-            w->err_col = w->col_amount + 1;
-            return NULL;
-        }
-        w->count[w->runs - 1]++;
-        w->n++;
         w->lines++;
     }
     return NULL;
@@ -1000,8 +1053,8 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
                                         w->hash[r], &row);
             if (rc)
                 return rc;
-            for (size_t end = k + w->count[r]; k < end; k++)
-                seg__ds_push_tx(ds, row, w->t[k], w->a[k]);
+            seg__ds_push_run(ds, row, w->t + k, w->a + k, w->count[r]);
+            k += w->count[r];
         }
     }
     return SEG_OK;
@@ -1012,6 +1065,9 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
 typedef struct tx_batch {
     char *mem;
     size_t cap;
+    void *map;                  /* or a mapping of the file */
+    size_t map_len;
+    off_t off;                  /* its offset in the file (mapped) */
     const char *b, *e;
     size_t line;                /* the line it starts at */
     int nparts;                 /* a few a thread, taken in turn */
@@ -1039,11 +1095,69 @@ static void start_batch(tx_batch *bt, int helpers)
 }
 
 /* Take the next batch from the reader: SEG_OK (b == e at the end),
- * REC_MORE when it cannot be split at line ends safely (a quote, or a line
- * longer than a batch), or an error. */
+ * REC_MORE when a line is longer than a batch, or an error. (A quote is
+ * found while the batch is parsed.) */
+static void unmap_batch(tx_batch *bt)
+{
+    if (bt->map)
+        munmap(bt->map, bt->map_len);
+    bt->map = NULL;
+}
+
+/* A regular file is mapped a batch at a time rather than copied: from the
+ * offset of the reader's next byte on. */
+static void start_mapping(reader *rd)
+{
+    rd->map_fd = -1;
+    struct stat st;
+    long at = rd->f ? ftell(rd->f) : -1;
+    if (at < 0 || fstat(fileno(rd->f), &st) || !S_ISREG(st.st_mode))
+        return;
+    rd->map_fd = fileno(rd->f);
+    rd->map_off = (off_t)at - (off_t)(rd->len - rd->pos);
+    rd->size = (size_t)st.st_size;
+}
+
+static int next_batch_mapped(reader *rd, tx_batch *bt)
+{
+    unmap_batch(bt);
+    bt->b = bt->e = NULL;
+    if ((size_t)rd->map_off >= rd->size)
+        return SEG_OK; /* the end */
+    long page = sysconf(_SC_PAGESIZE);
+    off_t start = rd->map_off / page * page;
+    size_t lead = (size_t)(rd->map_off - start);
+    size_t want = rd->size - (size_t)rd->map_off;
+    want = want > BATCH ? BATCH : want;
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    void *m = mmap(NULL, lead + want, PROT_READ, flags, rd->map_fd, start);
+    if (m == MAP_FAILED)
+        return seg__error(rd->err, SEG_EIO, "%s: cannot map: %s", rd->name,
+                          strerror(errno));
+    bt->map = m;
+    bt->map_len = lead + want;
+    bt->off = rd->map_off;
+    const char *b = (const char *)m + lead, *e = b + want;
+    if ((size_t)rd->map_off + want < rd->size) { /* whole lines only */
+        while (e > b && e[-1] != '\n')
+            e--;
+        if (e == b)
+            return REC_MORE; /* a line longer than a batch */
+    }
+    bt->b = b;
+    bt->e = e;
+    rd->map_off += e - b;
+    return SEG_OK;
+}
+
 static int next_batch(reader *rd, tx_batch *bt)
 {
     const char *b, *e;
+    if (rd->map_fd >= 0)
+        return next_batch_mapped(rd, bt);
     if (!rd->f) { /* buffer mode: a slice of the buffer */
         b = rd->data + rd->pos;
         e = rd->data + (rd->len - rd->pos > BATCH ? rd->pos + BATCH : rd->len);
@@ -1091,8 +1205,6 @@ static int next_batch(reader *rd, tx_batch *bt)
     }
     bt->b = b;
     bt->e = e;
-    if (memchr(b, '"', (size_t)(e - b)))
-        return REC_MORE;
     return SEG_OK;
 }
 
@@ -1101,6 +1213,14 @@ static int next_batch(reader *rd, tx_batch *bt)
 static int unread_batch(reader *rd, const tx_batch *bt)
 {
     size_t n = (size_t)(bt->e - bt->b);
+    if (rd->map_fd >= 0) { /* read on from the batch's offset */
+        if (fseeko(rd->f, bt->off, SEEK_SET))
+            return seg__error(rd->err, SEG_EIO, "%s: cannot seek: %s",
+                              rd->name, strerror(errno));
+        rd->pos = rd->len = 0;
+        rd->eof = false;
+        return SEG_OK;
+    }
     if (!rd->f) {
         rd->pos = (size_t)(bt->b - rd->data);
         return SEG_OK;
@@ -1136,10 +1256,14 @@ static void split_batch(tx_batch *bt)
 }
 
 /* The first error of a parsed batch, in file order, reported; else the
- * line after it. */
+ * line after it. REC_MORE when a part met a quote: then the batch is the
+ * sequential loader's, errors and all. */
 static int batch_result(reader *rd, const tx_batch *bt, size_t *next_line)
 {
     size_t line = bt->line;
+    for (int i = 0; i < bt->nparts; i++)
+        if (bt->parts[i].rc == REC_MORE)
+            return REC_MORE;
     for (int i = 0; i < bt->nparts; i++) {
         const tx_part *w = &bt->parts[i];
         if (w->rc == SEG_ENOMEM)
@@ -1180,11 +1304,14 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
      * before it is added */
     int cur = 0;
     size_t line = rd->line;
+    start_mapping(rd);
     if (!rc) {
         bt[0].line = line;
         rc = next_batch(rd, &bt[0]);
-        if (rc == REC_MORE)
-            rc = unread_batch(rd, &bt[0]) ? SEG_ENOMEM : REC_MORE;
+        if (rc == REC_MORE) {
+            int u = unread_batch(rd, &bt[0]);
+            rc = u ? u : REC_MORE;
+        }
     }
     if (!rc && bt[0].b < bt[0].e) {
         split_batch(&bt[0]);
@@ -1192,6 +1319,31 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
         parse_parts(&bt[0]);
         seg__jobs_wait(&bt[0].jobs);
         rc = batch_result(rd, &bt[0], &line);
+        if (rc == REC_MORE) {
+            int u = unread_batch(rd, &bt[0]);
+            rc = u ? u : REC_MORE;
+        }
+        /* room for all the transactions, as many as the first batch
+         * promises for the whole input: growing by doubling would copy
+         * them, and pages never written take no memory */
+        size_t bytes = (size_t)(bt[0].e - bt[0].b), recs = 0, runs = 0;
+        size_t id_bytes = 0;
+        for (int i = 0; i < nparts; i++) {
+            recs += bt[0].parts[i].n;
+            runs += bt[0].parts[i].runs;
+            for (size_t r = 0; r < bt[0].parts[i].runs; r++)
+                id_bytes += bt[0].parts[i].len[r];
+        }
+        if (!rc && rd->size > bytes && bytes) {
+            double scale = (double)rd->size / (double)bytes * 1.05;
+            if ((double)recs * scale < 1e10)
+                seg__ds_reserve_tx_hint(ds, (size_t)((double)recs * scale));
+            /* and for the customers, when they come grouped (then runs of
+             * records are customers): no rehashing as they arrive */
+            if (runs * 2 <= recs && (double)runs * scale < 1e9)
+                seg__intern_reserve(&ds->ids, (size_t)((double)runs * scale),
+                                    (size_t)((double)id_bytes * scale));
+        }
     }
     while (!rc && bt[cur].b < bt[cur].e) {
         tx_batch *nx = &bt[!cur];
@@ -1210,11 +1362,17 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
         }
         if (!rc && nrc == REC_MORE) {
             rd->line = line;
-            rc = unread_batch(rd, nx) ? SEG_ENOMEM : REC_MORE;
+            int u = unread_batch(rd, nx);
+            rc = u ? u : REC_MORE;
         } else if (!rc && nrc) {
             rc = nrc;
         } else if (!rc && parsing) {
             rc = batch_result(rd, nx, &line);
+            if (rc == REC_MORE) {
+                rd->line = line;
+                int u = unread_batch(rd, nx);
+                rc = u ? u : REC_MORE;
+            }
         }
         cur = !cur;
     }
@@ -1232,6 +1390,7 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
             seg__free(w->a);
         }
         seg__free(bt[k].mem);
+        unmap_batch(&bt[k]);
     }
     seg__free(bt);
     return rc == SEG_ENOMEM ? seg__nomem(rd->err) : rc;

@@ -244,6 +244,19 @@ int seg__ds_reserve_tx(seg_dataset *ds, size_t more)
     return SEG_OK;
 }
 
+void seg__ds_reserve_tx_hint(seg_dataset *ds, size_t more)
+{
+    size_t need = ds->n_tx + more;
+    if (need < more || need <= ds->cap_tx)
+        return;
+    size_t c1 = ds->cap_tx, c2 = ds->cap_tx, c3 = ds->cap_tx;
+    seg__grow((void **)&ds->tx_cust, &c1, need, sizeof *ds->tx_cust);
+    seg__grow((void **)&ds->tx_time, &c2, need, sizeof *ds->tx_time);
+    seg__grow((void **)&ds->tx_amount, &c3, need, sizeof *ds->tx_amount);
+    /* what all three have (an array that grew alone stays grown) */
+    ds->cap_tx = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+}
+
 int seg__ds_reserve_ev(seg_dataset *ds, size_t more)
 {
     size_t need = ds->n_ev + more;

@@ -235,6 +235,9 @@ int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row);
 int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
                        uint32_t *row);
 int seg__ds_reserve_tx(seg_dataset *ds, size_t more);
+/* The same as a hint: room for `more` if memory allows, else nothing
+ * (and no error). */
+void seg__ds_reserve_tx_hint(seg_dataset *ds, size_t more);
 int seg__ds_reserve_ev(seg_dataset *ds, size_t more);
 static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
                                    double amount)
@@ -247,6 +250,26 @@ static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
     ds->tx_time[ds->n_tx] = t;
     ds->tx_amount[ds->n_tx] = amount;
     ds->n_tx++;
+}
+/* n transactions of one customer at once (room reserved). */
+static inline void seg__ds_push_run(seg_dataset *ds, uint32_t row,
+                                    const int64_t *t, const double *amount,
+                                    size_t n)
+{
+    if (!n)
+        return;
+    size_t at = ds->n_tx;
+    if (at && row < ds->tx_cust[at - 1])
+        ds->tx_grouped = false;
+    int64_t hi = ds->max_time;
+    for (size_t i = 0; i < n; i++) {
+        ds->tx_cust[at + i] = row;
+        hi = t[i] > hi ? t[i] : hi;
+    }
+    memcpy(ds->tx_time + at, t, n * sizeof *t);
+    memcpy(ds->tx_amount + at, amount, n * sizeof *amount);
+    ds->max_time = hi;
+    ds->n_tx = at + n;
 }
 int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
                     const char *kind, size_t kind_len, double value);

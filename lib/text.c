@@ -90,6 +90,35 @@ static const double pow10_exact[] = {
 
 int seg__parse_f64(const char *s, size_t n, double *out)
 {
+    /* the common case first: [-]digits[.digits] and nothing else, with a
+     * mantissa below 2^53, which the general path below would compute the
+     * same way (an exact mantissa divided by an exact power of ten) */
+    if (n && n <= 17) {
+        const char *q = s, *e = s + n;
+        bool neg = *q == '-';
+        q += neg;
+        uint64_t m = 0;
+        const char *dot = NULL;
+        size_t digits = 0;
+        for (; q < e; q++) {
+            unsigned d = (unsigned)(unsigned char)*q - '0';
+            if (d < 10) {
+                m = m * 10 + d;
+                digits++;
+            } else if (*q == '.' && !dot) {
+                dot = q;
+            } else {
+                break;
+            }
+        }
+        if (q == e && digits && m < (1ull << 53)) {
+            double v = (double)m;
+            if (dot && e - dot > 1)
+                v /= pow10_exact[e - dot - 1];
+            *out = neg ? -v : v;
+            return SEG_OK;
+        }
+    }
     const char *p = s, *e = s + n;
     while (p < e && (*p == ' ' || *p == '\t'))
         p++;

@@ -163,6 +163,16 @@ int seg_time_parse(int64_t *out, const char *s, size_t len, int format)
 {
     if (!out || (!s && len))
         return SEG_EINVAL;
+    /* the common case first: epoch seconds, digits only (eight digits are
+     * YYYYMMDD to SEG_TIME_AUTO) */
+    if ((format == SEG_TIME_EPOCH || (format == SEG_TIME_AUTO && len != 8)) &&
+        len && len <= 18) {
+        uint64_t v = 0;
+        if (seg__read_digits(s, s + len, 18, &v) == len) {
+            *out = (int64_t)v;
+            return SEG_OK;
+        }
+    }
     const char *p = s, *e = s + len;
     while (p < e && (*p == ' ' || *p == '\t'))
         p++;
@@ -171,12 +181,16 @@ int seg_time_parse(int64_t *out, const char *s, size_t len, int format)
     if (p == e)
         return SEG_EPARSE;
     switch (format) {
-    case SEG_TIME_AUTO:
-        if (memchr(p, '-', (size_t)(e - p)) && p[0] != '-')
+    case SEG_TIME_AUTO: {
+        bool dash = false; /* a dash after the first character: ISO 8601 */
+        for (const char *q = p + 1; q < e; q++)
+            dash |= *q == '-';
+        if (dash && p[0] != '-')
             return parse_iso(p, e, out);
         if (e - p == 8 && p[0] >= '0' && p[0] <= '9')
             return parse_yyyymmdd(p, e, out);
         return parse_epoch(p, e, out);
+    }
     case SEG_TIME_ISO8601:
         return parse_iso(p, e, out);
     case SEG_TIME_YYYYMMDD:

@@ -51,12 +51,21 @@ static void test_formats(void **state)
     expect("1969-12-31", SEG_TIME_AUTO, -86400);
     expect("1600-03-01", SEG_TIME_AUTO, -11670912000LL);
     expect("0", SEG_TIME_AUTO, 0);
+    /* digits only: eight of them are a date to AUTO, seconds to EPOCH */
+    expect("20240101", SEG_TIME_EPOCH, 20240101);
+    expect("1612345678", SEG_TIME_AUTO, 1612345678);
+    expect("000000000000000042", SEG_TIME_AUTO, 42);
+    expect("123456789012345678", SEG_TIME_EPOCH, 123456789012345678LL);
+    expect("1234567890123456789", SEG_TIME_EPOCH, 1234567890123456789LL);
+    expect(" 1612345678", SEG_TIME_AUTO, 1612345678);
 }
 
 static void test_invalid(void **state)
 {
     (void)state;
     expect_fail("", SEG_TIME_AUTO, SEG_EPARSE);
+    expect_fail("99999999999999999999", SEG_TIME_EPOCH, SEG_ERANGE);
+    expect_fail("16123x5678", SEG_TIME_AUTO, SEG_EPARSE);
     expect_fail("   ", SEG_TIME_AUTO, SEG_EPARSE);
     expect_fail("1997-02-29", SEG_TIME_AUTO, SEG_EPARSE); /* not a leap year */
     expect_fail("1900-02-29", SEG_TIME_AUTO, SEG_EPARSE);

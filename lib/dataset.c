@@ -762,25 +762,40 @@ int seg_dataset_write_labels(seg_dataset *ds, const char *column,
     int rc = check_write(ds, column, src, n);
     if (rc)
         return rc;
-    for (size_t i = 0; i < n; i++)
-        if (src[i] && !seg__utf8_valid(src[i], strlen(src[i])))
-            return seg__error(&ds->err, SEG_EPARSE,
-                              "label of row %zu is not valid UTF-8", i);
     seg__column *fresh = seg__calloc(1, sizeof *fresh);
     if (!fresh || !(fresh->lab = seg__malloc((n ? n : 1) * sizeof *fresh->lab))) {
         seg__free(fresh);
         return seg__nomem(&ds->err);
     }
     fresh->n = fresh->cap = n;
+    /* Hosts and models mostly pass a few strings over and over: the code
+     * of a pointer seen lately is remembered, without reading the string
+     * again (the strings do not change during the call). */
+    struct { const char *p; uint32_t code; } seen[64] = {{NULL, 0}};
     for (size_t i = 0; i < n && !rc; i++) {
-        uint32_t k = 0;
-        if (src[i])
-            rc = seg__intern(&fresh->labels, src[i], strlen(src[i]), &k, NULL);
-        fresh->lab[i] = src[i] ? k + 1 : 0;
+        const char *p = src[i];
+        if (!p) {
+            fresh->lab[i] = 0;
+            continue;
+        }
+        size_t slot = ((uintptr_t)p >> 3) & 63;
+        if (seen[slot].p == p) {
+            fresh->lab[i] = seen[slot].code;
+            continue;
+        }
+        size_t len = strlen(p);
+        uint32_t k;
+        if (!seg__utf8_valid(p, len))
+            rc = seg__error(&ds->err, SEG_EPARSE,
+                            "label of row %zu is not valid UTF-8", i);
+        else if ((rc = seg__intern(&fresh->labels, p, len, &k, NULL)) != 0)
+            rc = rc == SEG_ENOMEM ? seg__nomem(&ds->err)
+                                  : seg__error(&ds->err, rc, "too many labels");
+        else {
+            fresh->lab[i] = seen[slot].code = k + 1;
+            seen[slot].p = p;
+        }
     }
-    if (rc)
-        rc = rc == SEG_ENOMEM ? seg__nomem(&ds->err)
-                              : seg__error(&ds->err, rc, "too many labels");
     if (!rc)
         rc = put_column(ds, column, SEG_COLUMN_LABEL, SEG__ORIGIN_USER, fresh);
     if (rc)

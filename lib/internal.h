@@ -317,6 +317,10 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
 /* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */
 int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *num, const char **labels);
+/* The same for numbers the dataset may keep: on success *num (customer
+ * count values) is the dataset's and set to NULL. */
+int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
+                         const char *prefix, const char *what, double **num);
 /* The state text of the built-in models: a line "KEY n1 n2 ...", written
  * with the shortest exact numbers; reading wants exactly n of them (and
  * "nan" only when allow_nan), then moves *p past the line. */

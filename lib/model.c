@@ -1210,6 +1210,21 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
     return NULL;
 }
 
+int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
+                         const char *prefix, const char *what, double **num)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s.%s", prefix, what);
+    int rc = seg__ds_check_put(ds, name, SEG_COLUMN_NUMERIC);
+    if (!rc && (rc = seg__ds_put_num_column(ds, name, SEG__ORIGIN_USER,
+                                            *num)) == SEG_OK)
+        *num = NULL;
+    if (rc)
+        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                                seg_dataset_errmsg(ds));
+    return SEG_OK;
+}
+
 int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *num, const char **labels)
 {

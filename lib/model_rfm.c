@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "numeric.h"
 
 #define MAX_K 20
 
@@ -81,71 +82,31 @@ static int read_column(const seg_model *m, const seg_dataset *ds,
     return rc;
 }
 
-/* A double's bits as an unsigned key that sorts in the same order. */
-static uint64_t sort_key(double v)
+/* Quantiles of the finite values of v (n of them) at ps[0..np-1], by
+ * linear interpolation between order statistics (the default of numpy and
+ * pandas, type 7 in R), into qs; their mean into *mean and their number
+ * into *cnt. Selection, not sorting: about one pass a quantile. */
+static int learn(const double *v, size_t n, const double *ps, int np,
+                 double *qs, double *mean, size_t *cnt)
 {
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return (u >> 63) ? ~u : u | 0x8000000000000000ull;
-}
-
-static double from_key(uint64_t k)
-{
-    uint64_t u = (k >> 63) ? k & 0x7FFFFFFFFFFFFFFFull : ~k;
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-/* Sorted copy of the finite values; *cnt receives their number. A radix
- * sort on the keys: linear time, for a million customers at a time. */
-static int sorted_finite(const double *v, size_t n, double **out, size_t *cnt)
-{
-    uint64_t *a = seg__malloc((n ? n : 1) * sizeof *a);
-    uint64_t *b = seg__malloc((n ? n : 1) * sizeof *b);
-    if (!a || !b) {
-        seg__free(a);
-        seg__free(b);
+    double *f = seg__malloc((n ? n : 1) * sizeof *f);
+    if (!f)
         return SEG_ENOMEM;
-    }
     size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(v[i]))
-            a[c++] = sort_key(v[i] == 0 ? 0.0 : v[i]); /* -0 sorts as 0 */
-    enum { BITS = 11, BUCKETS = 1 << BITS, MASK = BUCKETS - 1 };
-    for (int shift = 0; shift < 64 && c > 0; shift += BITS) {
-        size_t count[BUCKETS + 1];
-        memset(count, 0, sizeof count);
-        for (size_t i = 0; i < c; i++)
-            count[((a[i] >> shift) & MASK) + 1]++;
-        if (count[((a[0] >> shift) & MASK) + 1] == c)
-            continue; /* every key has this digit: nothing to move */
-        for (size_t d = 0; d < BUCKETS; d++)
-            count[d + 1] += count[d];
-        for (size_t i = 0; i < c; i++)
-            b[count[(a[i] >> shift) & MASK]++] = a[i];
-        uint64_t *t = a;
-        a = b;
-        b = t;
+    ksum sum = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(v[i])) {
+            f[c++] = v[i] == 0 ? 0.0 : v[i]; /* -0 counts as 0 */
+            ksum_add(&sum, v[i]);
+        }
     }
-    double *s = (double *)b; /* reuse the spare buffer for the result */
-    for (size_t i = 0; i < c; i++)
-        s[i] = from_key(a[i]);
-    seg__free(a);
-    *out = s;
     *cnt = c;
+    *mean = c ? ksum_value(&sum) / (double)c : NAN;
+    for (int j = 0; j < np && c; j++)
+        if (!seg__quantile_sampled(f, c, c, ps[j], &qs[j]))
+            qs[j] = seg__quantile_select(f, c, ps[j]);
+    seg__free(f);
     return SEG_OK;
-}
-
-/* Quantile by linear interpolation between order statistics (the default
- * of numpy and pandas, type 7 in R). */
-static double quantile(const double *sorted, size_t n, double p)
-{
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)floor(h);
-    if (lo + 1 >= n)
-        return sorted[n - 1];
-    return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
 static int parse_cuts(const seg_model *m, const char *param, const char *text,
@@ -186,10 +147,16 @@ static int rfm_fit(void *state, seg_model *m, const seg_dataset *ds,
     const char *center = str_param(m, "center");
     for (int d = 0; d < D_N && !rc; d++) {
         st->k[d] = (int)num_param(m, kp[d]);
-        double *v = NULL, *s = NULL;
+        double *v = NULL, q[MAX_K], ps[MAX_K], mean = NAN;
         size_t cnt = 0;
+        int np = 0;
+        bool median = strcmp(center, "median") == 0;
+        for (int j = 1; j < st->k[d]; j++)
+            ps[np++] = (double)j / st->k[d];
+        if (median)
+            ps[np++] = 0.5; /* last */
         rc = read_column(m, ds, str_param(m, colp[d]), &v);
-        if (!rc && (rc = sorted_finite(v, n, &s, &cnt)) != SEG_OK)
+        if (!rc && learn(v, n, ps, np, q, &mean, &cnt) != SEG_OK)
             rc = seg__nomem(NULL);
         if (!rc && cnt == 0)
             rc = seg__model_error(m, SEG_ERANGE, "%s: column '%s' has no "
@@ -197,24 +164,13 @@ static int rfm_fit(void *state, seg_model *m, const seg_dataset *ds,
                                   str_param(m, colp[d]));
         if (!rc) {
             const char *given = str_param(m, cutp[d]);
-            if (*given) {
+            if (*given)
                 rc = parse_cuts(m, cutp[d], given, st->k[d], st->cuts[d]);
-            } else {
-                for (int j = 1; j < st->k[d]; j++)
-                    st->cuts[d][j - 1] =
-                        quantile(s, cnt, (double)j / st->k[d]);
-            }
-            if (strcmp(center, "median") == 0) {
-                st->center[d] = quantile(s, cnt, 0.5);
-            } else {
-                double sum = 0;
-                for (size_t i = 0; i < cnt; i++)
-                    sum += s[i];
-                st->center[d] = sum / (double)cnt;
-            }
+            else
+                memcpy(st->cuts[d], q, (size_t)(st->k[d] - 1) * sizeof *q);
+            st->center[d] = median ? q[np - 1] : mean;
         }
         seg__free(v);
-        seg__free(s);
     }
     if (rc || strcmp(str_param(m, "segments"), "value") != 0)
         return rc;
@@ -222,20 +178,15 @@ static int rfm_fit(void *state, seg_model *m, const seg_dataset *ds,
     if (!(lo < hi))
         return seg__model_error(m, SEG_ERANGE, "value_low_q (%g) must be below "
                                 "value_high_q (%g)", lo, hi);
-    double *v = NULL, *s = NULL;
+    double *v = NULL, ps[2] = {lo, hi}, mean;
     size_t cnt = 0;
     rc = read_column(m, ds, str_param(m, "value_column"), &v);
-    if (!rc && sorted_finite(v, n, &s, &cnt) != SEG_OK)
+    if (!rc && learn(v, n, ps, 2, st->value_cuts, &mean, &cnt) != SEG_OK)
         rc = seg__nomem(NULL);
     if (!rc && cnt == 0)
         rc = seg__model_error(m, SEG_ERANGE, "%s: value column has no values",
                               seg_model_name(m));
-    if (!rc) {
-        st->value_cuts[0] = quantile(s, cnt, lo);
-        st->value_cuts[1] = quantile(s, cnt, hi);
-    }
     seg__free(v);
-    seg__free(s);
     return rc;
 }
 
@@ -332,6 +283,11 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
         rc = seg__nomem(NULL);
     if (!rc) {
         bool r_higher = num_param(m, "r_higher_is_better") != 0;
+        enum { P_NONE, P_MARKETING, P_CN8, P_VALUE } kind =
+            strcmp(preset, "marketing") == 0 ? P_MARKETING
+            : strcmp(preset, "cn8") == 0     ? P_CN8
+            : strcmp(preset, "value") == 0   ? P_VALUE
+                                             : P_NONE;
         double w[D_N] = {num_param(m, "w_r"), num_param(m, "w_f"),
                          num_param(m, "w_m")};
         for (size_t i = 0; i < n; i++) {
@@ -344,10 +300,10 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
             total[i] = ok ? w[D_R] * r + w[D_F] * f + w[D_M] * mm : NAN;
             if (!ok)
                 continue;
-            if (strcmp(preset, "marketing") == 0) {
+            if (kind == P_MARKETING) {
                 int g = grid_group(to5(r, st->k[D_R]), to5(f, st->k[D_F]));
                 labels[i] = zh ? grid_zh[g] : grid_en[g];
-            } else if (strcmp(preset, "cn8") == 0) {
+            } else if (kind == P_CN8) {
                 double rv = in[D_R][i];
                 bool rh = r_higher ? rv > st->center[D_R]
                                    : rv < st->center[D_R];
@@ -357,7 +313,7 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
                  * development (R+ F-), retention (R- F+), win-back (R- F-) */
                 int g = (mh ? 0 : 4) + (rh ? 0 : 2) + (fh ? 0 : 1);
                 labels[i] = zh ? cn8_zh[g] : cn8_en[g];
-            } else if (strcmp(preset, "value") == 0 && isfinite(value[i])) {
+            } else if (kind == P_VALUE && isfinite(value[i])) {
                 int t = value[i] > st->value_cuts[1]   ? 2
                         : value[i] > st->value_cuts[0] ? 1
                                                        : 0;
@@ -366,12 +322,12 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
         }
         for (int d = 0; d < D_N && !rc; d++) {
             char what[2] = {dim_letter[d], '\0'};
-            rc = write_col(m, ds, prefix, what, sc[d], NULL, n);
+            rc = seg__model_put_owned(m, ds, prefix, what, &sc[d]);
         }
         if (!rc)
-            rc = write_col(m, ds, prefix, "score", score, NULL, n);
+            rc = seg__model_put_owned(m, ds, prefix, "score", &score);
         if (!rc)
-            rc = write_col(m, ds, prefix, "total", total, NULL, n);
+            rc = seg__model_put_owned(m, ds, prefix, "total", &total);
         if (!rc && strcmp(preset, "none") != 0)
             rc = write_col(m, ds, prefix, "segment", NULL, labels, n);
     }

@@ -206,6 +206,34 @@ static void test_quantile_select_large(void **state)
     }
 }
 
+/* The one-pass quantile of a large column with missing values, which it
+ * leaves out, and leaves where they are. */
+static void test_quantile_sampled_skips_nan(void **state)
+{
+    (void)state;
+    size_t n = 300000, k = 0;
+    double *v = malloc(n * sizeof *v), *s = malloc(n * sizeof *s);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = next() % 10 == 0 ? NAN : (double)(next() % 100000) / 7;
+        if (!isnan(v[i]))
+            s[k++] = v[i];
+    }
+    qsort(s, k, sizeof *s, cmp_d);
+    const double ps[] = {0.05, 0.5, 0.8, 0.95};
+    for (size_t q = 0; q < sizeof ps / sizeof *ps; q++) {
+        double h = (double)(k - 1) * ps[q], got;
+        size_t lo = (size_t)floor(h);
+        double want = s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
+        assert_true(seg__quantile_sampled(v, n, k, ps[q], &got));
+        assert_near(got, want, 1e-9);
+    }
+    /* too small for one pass: the caller selects */
+    double small[3] = {1, NAN, 2}, out;
+    assert_false(seg__quantile_sampled(small, 3, 2, 0.5, &out));
+    free(v);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_quantile_select_large),
+        cmocka_unit_test(test_quantile_sampled_skips_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -196,6 +196,11 @@ static void *feat_worker(void *arg)
                 b++;
         }
         size_t n = b - a;
+        if (n == 0) {
+            customer_features(NULL, NULL, 0, j->cal_end, j->cal_day,
+                              j->holdout, j->as_of, j->unit, c, j->cols);
+            continue;
+        }
         const int64_t *tt = ds->tx_time + a;
         const double *am = ds->tx_amount + a;
         bool sorted = !j->perm;
@@ -223,9 +228,8 @@ static void *feat_worker(void *arg)
             tt = st;
             am = sa;
         }
-        customer_features(n ? tt : NULL, n ? am : NULL, n, j->cal_end,
-                          j->cal_day, j->holdout, j->as_of, j->unit, c,
-                          j->cols);
+        customer_features(tt, am, n, j->cal_end, j->cal_day, j->holdout,
+                          j->as_of, j->unit, c, j->cols);
     }
     seg__free(scratch);
     seg__free(st);

@@ -1015,14 +1015,15 @@ enum {
     I_LT, I_LE, I_GT, I_GE, I_AND, I_OR, I_NOT, I_IN, I_BETWEEN, I_MISSING,
     I_LABCMP,
     I_CMPK,  /* a numeric column against a constant, fused: the common case */
-    I_ANDK   /* the top of the stack 'and' such a comparison */
+    I_ANDK,  /* the top of the stack 'and' such a comparison */
+    I_BETWEENK /* between two constants (k, k2) */
 };
 
 typedef struct ins {
     int op;
     int cmp;                     /* I_CMPK, I_ANDK: the comparison (I_EQ ...) */
     bool neg;
-    double k;                    /* I_NUM; I_IN: the list length */
+    double k, k2;                /* I_NUM; I_IN: the list length */
     const seg__column *c, *c2;   /* I_COL, I_LAB, I_LABCMP */
 } ins;
 
@@ -1220,6 +1221,7 @@ static int emit_ins(prog *p, int op, double k, const seg__column *c,
     if (seg__grow((void **)&p->code, &p->cap, p->n + 1, sizeof *p->code))
         return SEG_ENOMEM;
     ins *i = &p->code[p->n++];
+    memset(i, 0, sizeof *i);
     i->op = op;
     i->k = k;
     i->c = c;
@@ -1338,6 +1340,16 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
                                   n->neg, d, -(int)n->nlist);
     case N_BETWEEN:
         rc = compile(b, n->a, p, d);
+        if (!rc && (n->b->type == N_NUM || n->b->type == N_STAT) &&
+            (n->c->type == N_NUM || n->c->type == N_STAT)) {
+            rc = emit_ins(p, I_BETWEENK,
+                          n->b->type == N_NUM ? n->b->num : b->stat[n->b->id],
+                          NULL, NULL, n->neg, d, 0);
+            if (!rc)
+                p->code[p->n - 1].k2 =
+                    n->c->type == N_NUM ? n->c->num : b->stat[n->c->id];
+            return rc;
+        }
         if (!rc)
             rc = compile(b, n->b, p, d);
         if (!rc)
@@ -1527,6 +1539,31 @@ static void between(double *restrict v, double *restrict lo,
     EACH v[i] = v[i] + tmp[i] - v[i] * tmp[i];
 }
 
+/* v between the constants lo and hi, in place; tmp is scratch. */
+static void between_const(double *restrict v, double *restrict tmp,
+                          double lo, double hi, bool neg)
+{
+    if (!neg) {
+        EACH tmp[i] = v[i] <= hi;
+        EACH v[i] = v[i] >= lo;
+        EACH v[i] *= tmp[i];
+        return;
+    }
+    if (lo != lo || hi != hi) { /* a missing bound: false */
+        EACH v[i] = 0;
+        return;
+    }
+    EACH tmp[i] = v[i] > hi;
+    EACH v[i] = v[i] < lo;
+    EACH v[i] = v[i] + tmp[i] - v[i] * tmp[i];
+}
+
+/* x = x and y. */
+static void and_into(double *restrict x, const double *restrict y)
+{
+    EACH x[i] *= y[i];
+}
+
 /* Run a compiled condition for rows row0 .. row0+BLOCK-1; the result (1 or
  * 0) is left in st[0]. st has room for the program's depth. */
 static void run(const prog *p, size_t row0, double (*st)[BLOCK])
@@ -1570,7 +1607,7 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
                 break;
             }
             cmp_const(in->cmp, tmp2, c, in->k);
-            EACH x[i] *= tmp2[i];
+            and_into(x, tmp2);
             break;
         }
         case I_NEG:
@@ -1591,6 +1628,9 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
             sp -= k;
             break;
         }
+        case I_BETWEENK:
+            between_const(x, tmp, in->k, in->k2, in->neg);
+            break;
         case I_BETWEEN:
             between(st[sp - 3], st[sp - 2], st[sp - 1], tmp, in->neg);
             sp -= 2;

@@ -841,6 +841,8 @@ typedef struct tx_part {
     double *a;
     size_t n, cap;
     size_t lines;               /* lines it holds (up to the error) */
+    int64_t max_t;              /* its latest time */
+    size_t dst;                 /* where its records go in the dataset */
     int rc;                     /* the first error: at line `lines` */
     size_t err_col;
     char msg[512];
@@ -969,6 +971,7 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
         w->err_col = w->col_amount + 1;
         return false;
     }
+    w->max_t = w->t[w->n] > w->max_t ? w->t[w->n] : w->max_t;
     w->count[w->runs - 1]++;
     w->n++;
     return true;
@@ -984,6 +987,7 @@ static void *parse_part(void *arg)
     w->runs = 0;
     w->n = 0;
     w->lines = 0;
+    w->max_t = INT64_MIN;
     w->rc = SEG_OK;
     for (size_t blk = 0; blk < len; blk += 64) {
         uint64_t sep, nl;
@@ -1029,17 +1033,29 @@ static void *parse_part(void *arg)
     return NULL;
 }
 
-/* Add one batch's parsed records, in file order. */
-static int add_parts(seg_dataset *ds, tx_part *parts, int n)
+/* Add one batch's parsed records, in file order: their customers (which
+ * takes this thread, since rows are numbered in order of appearance);
+ * their times and amounts are copied by copy_part(), which other threads
+ * may do meanwhile, to the places set here. */
+/* Room for a batch's records, and each part's place: before any copy
+ * starts, since making room may move the arrays. */
+static int place_parts(seg_dataset *ds, tx_part *parts, int n)
 {
     size_t total = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        parts[i].dst = ds->n_tx + total;
         total += parts[i].n;
+    }
     if (ds->cap_tx - ds->n_tx < total && seg__ds_reserve_tx(ds, total))
         return SEG_ENOMEM;
+    return SEG_OK;
+}
+
+static int add_parts(seg_dataset *ds, tx_part *parts, int n)
+{
     for (int i = 0; i < n; i++) {
-        const tx_part *w = &parts[i];
-        size_t k = 0;
+        tx_part *w = &parts[i];
+        size_t at = w->dst;
         for (size_t r = 0; r < w->runs; r++) {
 #if defined(__GNUC__)
             /* the hash slot of a customer a few runs ahead: new customers
@@ -1053,11 +1069,24 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
                                         w->hash[r], &row);
             if (rc)
                 return rc;
-            seg__ds_push_run(ds, row, w->t + k, w->a + k, w->count[r]);
-            k += w->count[r];
+            if (at && row < ds->tx_cust[at - 1])
+                ds->tx_grouped = false;
+            for (size_t end = at + w->count[r]; at < end; at++)
+                ds->tx_cust[at] = row;
         }
+        if (w->n && w->max_t > ds->max_time)
+            ds->max_time = w->max_t;
+        ds->n_tx = at;
     }
     return SEG_OK;
+}
+
+static void copy_part(seg_dataset *ds, const tx_part *w)
+{
+    if (!w->n)
+        return;
+    memcpy(ds->tx_time + w->dst, w->t, w->n * sizeof *w->t);
+    memcpy(ds->tx_amount + w->dst, w->a, w->n * sizeof *w->a);
 }
 
 /* A batch of whole lines and its parts. In file mode its bytes are its
@@ -1072,6 +1101,9 @@ typedef struct tx_batch {
     size_t line;                /* the line it starts at */
     int nparts;                 /* a few a thread, taken in turn */
     atomic_int next;            /* the next part to take */
+    struct tx_batch *copy;      /* a batch whose records to copy first */
+    atomic_int next_copy;       /* and the next of its parts to copy */
+    seg_dataset *ds;
     tx_part parts[SEG__MAX_THREADS];
     seg__jobs jobs;
 } tx_batch;
@@ -1080,6 +1112,10 @@ typedef struct tx_batch {
 static void *parse_parts(void *arg)
 {
     tx_batch *bt = arg;
+    if (bt->copy) /* the batch before, once added: its copies come first */
+        for (int i = atomic_fetch_add(&bt->next_copy, 1); i < bt->nparts;
+             i = atomic_fetch_add(&bt->next_copy, 1))
+            copy_part(bt->ds, &bt->copy->parts[i]);
     for (int i = atomic_fetch_add(&bt->next, 1); i < bt->nparts;
          i = atomic_fetch_add(&bt->next, 1))
         parse_part(&bt->parts[i]);
@@ -1350,16 +1386,24 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
         nx->line = line;
         int nrc = next_batch(rd, nx);
         bool parsing = !nrc && nx->b < nx->e;
-        if (parsing) {
+        if ((rc = place_parts(ds, bt[cur].parts, nparts)) != SEG_OK)
+            break;
+        if (parsing) { /* the helpers copy this batch, then parse the next */
             split_batch(nx);
+            nx->copy = &bt[cur];
+            nx->ds = ds;
+            atomic_store(&nx->next_copy, 0);
             start_batch(nx, threads - 1);
         }
         rc = add_parts(ds, bt[cur].parts, nparts);
-        bt[cur].b = bt[cur].e = NULL;
         if (parsing) {
             parse_parts(nx); /* what the helpers have not taken yet */
             seg__jobs_wait(&nx->jobs);
+        } else {
+            for (int i = 0; i < nparts; i++)
+                copy_part(ds, &bt[cur].parts[i]);
         }
+        bt[cur].b = bt[cur].e = NULL;
         if (!rc && nrc == REC_MORE) {
             rd->line = line;
             int u = unread_batch(rd, nx);

@@ -1016,7 +1016,9 @@ enum {
     I_LABCMP,
     I_CMPK,  /* a numeric column against a constant, fused: the common case */
     I_ANDK,  /* the top of the stack 'and' such a comparison */
-    I_BETWEENK /* between two constants (k, k2) */
+    I_BETWEENK, /* between two constants (k, k2) */
+    I_LABK,  /* a label column = or != a label (its code k) */
+    I_LABIN  /* a label column in (one or two labels: codes k, k2) */
 };
 
 typedef struct ins {
@@ -1318,6 +1320,15 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
                 return emit_ins(p, I_NUM, (n->op == OP_EQ) == eq, NULL, NULL,
                                 false, d, 1);
             }
+            if (ca || cb) { /* a column and a label: one instruction */
+                const seg__column *c = ca ? ca : cb;
+                const node *lit = ca ? n->b : n->a;
+                rc = emit_ins(p, I_LABK, label_code(c, lit->str), c, NULL,
+                              false, d, 1);
+                if (!rc)
+                    p->code[p->n - 1].cmp = n->op == OP_EQ ? I_EQ : I_NE;
+                return rc;
+            }
             rc = compile_label(b, n->a, n->b, p, d);
             if (!rc)
                 rc = compile_label(b, n->b, n->a, p, d);
@@ -1331,6 +1342,17 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
         static const int cmp_op[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
         return rc ? rc : emit_ins(p, cmp_op[n->op], 0, NULL, NULL, false, d, -1);
     case N_IN:
+        if (b->vt[n->a->id] == VT_STR && n->a->type == N_COL &&
+            n->nlist <= 2 && n->list[0]->type == N_STR &&
+            n->list[n->nlist - 1]->type == N_STR) {
+            const seg__column *c = b->col[n->a->id];
+            rc = emit_ins(p, I_LABIN, label_code(c, n->list[0]->str), c, NULL,
+                          n->neg, d, 1);
+            if (!rc) /* one label: the same code twice */
+                p->code[p->n - 1].k2 =
+                    label_code(c, n->list[n->nlist - 1]->str);
+            return rc;
+        }
         rc = compile(b, n->a, p, d);
         for (size_t i = 0; i < n->nlist && !rc; i++)
             rc = b->vt[n->a->id] == VT_STR
@@ -1558,6 +1580,22 @@ static void between_const(double *restrict v, double *restrict tmp,
     EACH v[i] = v[i] + tmp[i] - v[i] * tmp[i];
 }
 
+/* v (label codes, NaN when missing) in {k, k2}, in place; tmp is
+ * scratch. Missing: false, whatever neg says. */
+static void label_in(double *restrict v, double *restrict tmp, double k,
+                     double k2, bool neg)
+{
+    EACH tmp[i] = v[i] == k;
+    EACH tmp[i] += (double)(v[i] == k2) * (k2 != k);
+    if (neg) {
+        EACH v[i] = v[i] == v[i];
+        EACH tmp[i] = tmp[i] == 0;
+        EACH v[i] *= tmp[i];
+    } else {
+        EACH v[i] = tmp[i] != 0;
+    }
+}
+
 /* x = x and y. */
 static void and_into(double *restrict x, const double *restrict y)
 {
@@ -1585,6 +1623,14 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
             break;
         case I_LAB:
             load_lab(st[sp++], in->c, row0);
+            break;
+        case I_LABK: /* missing labels are NaN: never equal, never unequal */
+            load_lab(tmp, in->c, row0);
+            cmp_const(in->cmp, st[sp++], tmp, in->k);
+            break;
+        case I_LABIN:
+            load_lab(st[sp], in->c, row0);
+            label_in(st[sp++], tmp, in->k, in->k2, in->neg);
             break;
         case I_LABCMP: {
             double *o = st[sp++];

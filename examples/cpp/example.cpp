@@ -15,6 +15,7 @@ int main(int argc, char **argv)
     }
     try {
         seg::Dataset ds;
+        ds.set_threads(2);
         seg_csv_options csv;
         seg_csv_options_init(&csv);
         csv.has_header = 0;

@@ -81,6 +81,12 @@ public:
     seg_dataset *get() const noexcept { return p_.get(); }
     size_t size() const noexcept { return seg_dataset_customer_count(get()); }
 
+    /// Threads that loading and features may use (0: the processors).
+    void set_threads(int threads)
+    {
+        check(seg_dataset_set_threads(get(), threads), get());
+    }
+
     void load_csv(const std::string &path,
                   const seg_csv_options *options = nullptr)
     {

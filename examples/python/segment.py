@@ -99,6 +99,7 @@ _errmsg = _fn("seg_errmsg", c_char_p)
 _ds_new = _fn("seg_dataset_new", c_int, POINTER(_P))
 _ds_free = _fn("seg_dataset_free", None, _P)
 _ds_errmsg = _fn("seg_dataset_errmsg", c_char_p, _P)
+_ds_threads = _fn("seg_dataset_set_threads", c_int, _P, c_int)
 _ds_count = _fn("seg_dataset_customer_count", c_size_t, _P)
 _ds_id = _fn("seg_dataset_customer_id", c_char_p, _P, c_size_t)
 _ds_find = _fn("seg_dataset_customer_find", c_int, _P, c_char_p,
@@ -218,6 +219,11 @@ class Dataset:
         r = c_size_t()
         _check(_ds_find(self._p, _s(customer_id), byref(r)), self._err)
         return r.value
+
+    def set_threads(self, threads):
+        """Threads that loading and features may use: 0 (the default) for
+        the machine's processors, 1 for the calling thread alone."""
+        _check(_ds_threads(self._p, threads), self._err)
 
     def load_csv(self, path, id=None, time=None, amount=None, kind=None,
                  value=None, attributes=(), header=True, delimiter=None,

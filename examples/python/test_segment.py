@@ -36,6 +36,19 @@ class Binding(unittest.TestCase):
         self.assertEqual(len(freq), 2357)
         self.assertEqual(float(freq[ds.row("0001")]), 2.0)
 
+    def test_threads_give_the_same_columns(self):
+        one = segment.Dataset()
+        one.set_threads(1)
+        one.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
+        one.compute_features(as_of="1997-09-30", unit="week")
+        four = segment.Dataset()
+        four.set_threads(4)
+        four.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
+        four.compute_features(as_of="1997-09-30", unit="week")
+        self.assertEqual(list(one.column("T")), list(four.column("T")))
+        with self.assertRaises(segment.SegmentError):
+            one.set_threads(-1)
+
     def test_models_and_results(self):
         ds = cdnow()
         m = segment.Model("bgnbd").fit(ds)

@@ -98,6 +98,12 @@ func (d *Dataset) err(rc C.int) error { return fail(rc, C.seg_dataset_errmsg(d.p
 // Len is the number of customers.
 func (d *Dataset) Len() int { return int(C.seg_dataset_customer_count(d.p)) }
 
+// SetThreads sets the threads LoadCSV and ComputeFeatures may use: 0 (the
+// default) for the machine's processors, 1 for the calling thread alone.
+func (d *Dataset) SetThreads(n int) error {
+	return d.err(C.seg_dataset_set_threads(d.p, C.int(n)))
+}
+
 // CSV says how LoadCSV reads a file: columns by header name or 1-based
 // number; empty fields keep the defaults.
 type CSV struct {

@@ -28,6 +28,20 @@ func sample(t *testing.T) *Dataset {
 	return d
 }
 
+func TestSetThreads(t *testing.T) {
+	d, err := NewDataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.SetThreads(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetThreads(-1); err == nil {
+		t.Fatal("threads -1 accepted")
+	}
+}
+
 func TestModelsAndRules(t *testing.T) {
 	d := sample(t)
 	defer d.Close()

@@ -1484,17 +1484,33 @@ static void load_lab(double *restrict o, const seg__column *c, size_t row0)
         o[i] = NAN;
 }
 
-/* o = c op k for a constant k (NaN on either side of op: false). */
+/* o = c op k for a constant k (NaN on either side of op: false). The
+ * loops below are written as selections (c ? a : b), which gcc's -O2
+ * vectoriser takes, and products of comparisons, which it does not. */
 static void cmp_const(int op, double *restrict o, const double *restrict c,
                       double k)
 {
     switch (op) {
-    case I_EQ: EACH o[i] = c[i] == k; break;
-    case I_NE: EACH o[i] = (double)(c[i] < k) + (double)(c[i] > k); break;
-    case I_LT: EACH o[i] = c[i] < k; break;
-    case I_LE: EACH o[i] = c[i] <= k; break;
-    case I_GT: EACH o[i] = c[i] > k; break;
-    default:   EACH o[i] = c[i] >= k;
+    case I_EQ: EACH o[i] = c[i] == k ? 1.0 : 0.0; break;
+    case I_NE: EACH o[i] = c[i] < k || c[i] > k ? 1.0 : 0.0; break;
+    case I_LT: EACH o[i] = c[i] < k ? 1.0 : 0.0; break;
+    case I_LE: EACH o[i] = c[i] <= k ? 1.0 : 0.0; break;
+    case I_GT: EACH o[i] = c[i] > k ? 1.0 : 0.0; break;
+    default:   EACH o[i] = c[i] >= k ? 1.0 : 0.0;
+    }
+}
+
+/* x = x and (c op k), in one pass. */
+static void and_cmp_const(int op, double *restrict x, const double *restrict c,
+                          double k)
+{
+    switch (op) {
+    case I_EQ: EACH x[i] = c[i] == k ? x[i] : 0.0; break;
+    case I_NE: EACH x[i] = c[i] < k || c[i] > k ? x[i] : 0.0; break;
+    case I_LT: EACH x[i] = c[i] < k ? x[i] : 0.0; break;
+    case I_LE: EACH x[i] = c[i] <= k ? x[i] : 0.0; break;
+    case I_GT: EACH x[i] = c[i] > k ? x[i] : 0.0; break;
+    default:   EACH x[i] = c[i] >= k ? x[i] : 0.0;
     }
 }
 
@@ -1506,15 +1522,15 @@ static void arith(int op, double *restrict y, const double *restrict x)
     case I_SUB: EACH { double r = y[i] - x[i]; y[i] = r - r == 0 ? r : NAN; } break;
     case I_MUL: EACH { double r = y[i] * x[i]; y[i] = r - r == 0 ? r : NAN; } break;
     case I_DIV: EACH { double r = y[i] / x[i]; y[i] = r - r == 0 ? r : NAN; } break;
-    case I_EQ: EACH y[i] = y[i] == x[i]; break;
-    case I_NE: EACH y[i] = (double)(y[i] < x[i]) + (double)(y[i] > x[i]); break;
-    case I_LT: EACH y[i] = y[i] < x[i]; break;
-    case I_LE: EACH y[i] = y[i] <= x[i]; break;
-    case I_GT: EACH y[i] = y[i] > x[i]; break;
-    case I_GE: EACH y[i] = y[i] >= x[i]; break;
-    case I_AND: EACH y[i] = y[i] * x[i]; break;
+    case I_EQ: EACH y[i] = y[i] == x[i] ? 1.0 : 0.0; break;
+    case I_NE: EACH y[i] = y[i] < x[i] || y[i] > x[i] ? 1.0 : 0.0; break;
+    case I_LT: EACH y[i] = y[i] < x[i] ? 1.0 : 0.0; break;
+    case I_LE: EACH y[i] = y[i] <= x[i] ? 1.0 : 0.0; break;
+    case I_GT: EACH y[i] = y[i] > x[i] ? 1.0 : 0.0; break;
+    case I_GE: EACH y[i] = y[i] >= x[i] ? 1.0 : 0.0; break;
+    case I_AND: EACH y[i] = x[i] != 0 ? y[i] : 0.0; break;
     default: /* I_OR */
-        EACH y[i] = y[i] + x[i] - y[i] * x[i];
+        EACH y[i] = x[i] != 0 ? 1.0 : y[i];
     }
 }
 
@@ -1541,72 +1557,45 @@ static void in_list(double *restrict v, double (*l)[BLOCK], int k, bool neg)
     }
 }
 
-/* v between lo and hi; tmp is scratch. */
-static void between(double *restrict v, double *restrict lo,
-                    double *restrict hi, double *restrict tmp, bool neg)
+/* v between lo and hi (outside, with neg); false when any is missing. */
+static void between(double *restrict v, const double *restrict lo,
+                    const double *restrict hi, bool neg)
 {
-    if (!neg) {
-        EACH hi[i] = v[i] <= hi[i];
-        EACH v[i] = v[i] >= lo[i];
-        EACH v[i] *= hi[i];
-        return;
-    }
-    /* v < lo or v > hi, false when any of the three is missing */
-    EACH tmp[i] = v[i] > hi[i];
-    EACH hi[i] = hi[i] == hi[i];
-    EACH v[i] = v[i] < lo[i];
-    EACH lo[i] = lo[i] == lo[i];
-    EACH v[i] *= hi[i];
-    EACH tmp[i] *= lo[i];
-    EACH v[i] = v[i] + tmp[i] - v[i] * tmp[i];
+    if (!neg)
+        EACH v[i] = v[i] >= lo[i] && v[i] <= hi[i] ? 1.0 : 0.0;
+    else
+        EACH v[i] = (v[i] < lo[i] || v[i] > hi[i]) && lo[i] == lo[i] &&
+                            hi[i] == hi[i]
+                        ? 1.0
+                        : 0.0;
 }
 
-/* v between the constants lo and hi, in place; tmp is scratch. */
-static void between_const(double *restrict v, double *restrict tmp,
-                          double lo, double hi, bool neg)
+/* v between the constants lo and hi, in place. */
+static void between_const(double *restrict v, double lo, double hi, bool neg)
 {
-    if (!neg) {
-        EACH tmp[i] = v[i] <= hi;
-        EACH v[i] = v[i] >= lo;
-        EACH v[i] *= tmp[i];
-        return;
-    }
-    if (lo != lo || hi != hi) { /* a missing bound: false */
+    if (!neg)
+        EACH v[i] = v[i] >= lo && v[i] <= hi ? 1.0 : 0.0;
+    else if (lo != lo || hi != hi) /* a missing bound: false */
         EACH v[i] = 0;
-        return;
-    }
-    EACH tmp[i] = v[i] > hi;
-    EACH v[i] = v[i] < lo;
-    EACH v[i] = v[i] + tmp[i] - v[i] * tmp[i];
+    else
+        EACH v[i] = v[i] < lo || v[i] > hi ? 1.0 : 0.0;
 }
 
-/* v (label codes, NaN when missing) in {k, k2}, in place; tmp is
- * scratch. Missing: false, whatever neg says. */
-static void label_in(double *restrict v, double *restrict tmp, double k,
-                     double k2, bool neg)
+/* v (label codes, NaN when missing) in {k, k2}, in place. Missing:
+ * false, whatever neg says. */
+static void label_in(double *restrict v, double k, double k2, bool neg)
 {
-    EACH tmp[i] = v[i] == k;
-    EACH tmp[i] += (double)(v[i] == k2) * (k2 != k);
-    if (neg) {
-        EACH v[i] = v[i] == v[i];
-        EACH tmp[i] = tmp[i] == 0;
-        EACH v[i] *= tmp[i];
-    } else {
-        EACH v[i] = tmp[i] != 0;
-    }
-}
-
-/* x = x and y. */
-static void and_into(double *restrict x, const double *restrict y)
-{
-    EACH x[i] *= y[i];
+    if (!neg)
+        EACH v[i] = v[i] == k || v[i] == k2 ? 1.0 : 0.0;
+    else
+        EACH v[i] = v[i] == v[i] && v[i] != k && v[i] != k2 ? 1.0 : 0.0;
 }
 
 /* Run a compiled condition for rows row0 .. row0+BLOCK-1; the result (1 or
  * 0) is left in st[0]. st has room for the program's depth. */
 static void run(const prog *p, size_t row0, double (*st)[BLOCK])
 {
-    double tmp[BLOCK], tmp2[BLOCK];
+    double tmp[BLOCK];
     int sp = 0;
     for (size_t pc = 0; pc < p->n; pc++) {
         const ins *in = &p->code[pc];
@@ -1630,7 +1619,7 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
             break;
         case I_LABIN:
             load_lab(st[sp], in->c, row0);
-            label_in(st[sp++], tmp, in->k, in->k2, in->neg);
+            label_in(st[sp++], in->k, in->k2, in->neg);
             break;
         case I_LABCMP: {
             double *o = st[sp++];
@@ -1652,8 +1641,7 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
                 cmp_const(in->cmp, st[sp++], c, in->k);
                 break;
             }
-            cmp_const(in->cmp, tmp2, c, in->k);
-            and_into(x, tmp2);
+            and_cmp_const(in->cmp, x, c, in->k);
             break;
         }
         case I_NEG:
@@ -1675,10 +1663,10 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
             break;
         }
         case I_BETWEENK:
-            between_const(x, tmp, in->k, in->k2, in->neg);
+            between_const(x, in->k, in->k2, in->neg);
             break;
         case I_BETWEEN:
-            between(st[sp - 3], st[sp - 2], st[sp - 1], tmp, in->neg);
+            between(st[sp - 3], st[sp - 2], st[sp - 1], in->neg);
             sp -= 2;
             break;
         default: /* binary operators: y op x into y */
@@ -1693,7 +1681,7 @@ static void run(const prog *p, size_t row0, double (*st)[BLOCK])
 static bool take(double *restrict lab, const double *restrict hit, double code)
 {
     if (hit)
-        EACH lab[i] += (double)(lab[i] == 0) * hit[i] * code;
+        EACH lab[i] = hit[i] != 0 && lab[i] == 0 ? code : lab[i];
     else
         EACH lab[i] = lab[i] != 0 ? lab[i] : code;
     for (size_t i = 0; i < BLOCK; i++)

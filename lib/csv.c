@@ -966,9 +966,7 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
         w->err_col = w->col_time + 1;
         return false;
     }
-    bool quick = fa->p + 8 <= w->e &&
-                 seg__parse_f64_short(fa->p, fa->n, &w->a[w->n]);
-    if (!quick && seg__parse_f64(fa->p, fa->n, &w->a[w->n]) &&
+    if (seg__parse_f64(fa->p, fa->n, &w->a[w->n]) &&
         (w->rc = amount_value(fa, &w->a[w->n], w->msg, sizeof w->msg))) {
         w->err_col = w->col_amount + 1;
         return false;

@@ -67,11 +67,6 @@ size_t seg__format_f64(char *buf, double v);
 /* Quote a value for error messages: copies at most ~40 bytes of s. */
 const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n);
 
-/* A plain decimal of at most 8 bytes ([-]digits[.digits]) at s, with 8
- * bytes readable at s: true and the same value seg__parse_f64() gives, or
- * false when the field is anything else (then ask seg__parse_f64()). */
-bool seg__parse_f64_short(const char *s, size_t n, double *out);
-
 /* Read decimal digits at p (up to e), at most `max` of them (max <= 19),
  * into *v (which it multiplies up). Returns how many digits were read.
  * Eight digits at a time where the machine is little-endian. */

@@ -88,61 +88,6 @@ static const double pow10_exact[] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-bool seg__parse_f64_short(const char *s, size_t n, double *out)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ull, zeros = 0x30 * ones;
-    if (n == 0 || n > 8)
-        return false;
-    uint64_t w;
-    memcpy(&w, s, 8);
-    bool neg = s[0] == '-';
-    size_t m = n - neg; /* the bytes after the sign */
-    w >>= neg ? 8 : 0;
-    if (m == 0)
-        return false;
-    uint64_t mask = m == 8 ? ~0ull : (1ull << (8 * m)) - 1;
-    w &= mask;
-    /* where the dot is: a zero byte of w ^ '.', found exactly */
-    uint64_t x = w ^ (0x2E * ones), low7 = 0x7F * ones;
-    uint64_t z = ~(((x & low7) + low7) | x | low7) & mask;
-    int dots = __builtin_popcountll(z);
-    if (dots > 1)
-        return false;
-    size_t dp = dots ? (size_t)__builtin_ctzll(z) >> 3 : m;
-    /* the digits with the dot taken out, first digit in byte 0 */
-    uint64_t digits = w;
-    if (dots) {
-        uint64_t lo = dp ? w & ((1ull << (8 * dp)) - 1) : 0;
-        uint64_t hi = dp + 1 < 8 ? w >> (8 * (dp + 1)) : 0;
-        digits = lo | (dp ? hi << (8 * dp) : hi);
-    }
-    size_t nd = m - (size_t)dots;
-    if (nd == 0)
-        return false;
-    /* as eight digits, with '0's in front */
-    uint64_t v = nd == 8 ? digits : digits << (8 * (8 - nd)) | zeros >> (8 * nd);
-    if ((v & (0xF0 * ones)) != zeros || ((v + 0x06 * ones) & (0xF0 * ones)) != zeros)
-        return false;
-    v -= zeros;
-    v = (v * 10) + (v >> 8);
-    v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
-         (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
-        32;
-    double d = (double)(v & 0xFFFFFFFFull);
-    size_t frac = dots ? m - dp - 1 : 0;
-    if (frac)
-        d /= pow10_exact[frac];
-    *out = neg ? -d : d;
-    return true;
-#else
-    (void)s;
-    (void)n;
-    (void)out;
-    return false;
-#endif
-}
-
 int seg__parse_f64(const char *s, size_t n, double *out)
 {
     /* the common case first: [-]digits[.digits] and nothing else, with a

@@ -75,43 +75,6 @@ static void test_parse_f64_matches_strtod(void **state)
     }
 }
 
-/* The eight-byte decimal reader agrees with the general one wherever it
- * answers, whatever follows the field, and answers for plain decimals. */
-static void test_parse_f64_short(void **state)
-{
-    (void)state;
-    static const char alphabet[] = "0123456789..--+e x";
-    char buf[16];
-    for (int i = 0; i < 300000; i++) {
-        size_t n = next() % 9;
-        for (size_t k = 0; k < sizeof buf; k++) /* the field, then garbage */
-            buf[k] = k < n ? alphabet[next() % (sizeof alphabet - 1)]
-                           : (char)(next() % 256);
-        double quick, slow;
-        if (seg__parse_f64_short(buf, n, &quick)) {
-            if (seg__parse_f64(buf, n, &slow) != SEG_OK || quick != slow ||
-                signbit(quick) != signbit(slow))
-                fail_msg("'%.*s': %.17g, the general reader %.17g", (int)n,
-                         buf, quick, slow);
-        }
-    }
-    const char *plain[] = {"0", "-0", "7.", ".5", "-.5", "12345678",
-                           "-1234567", "1234.567", "99.99", "-0.00001"};
-    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
-        double quick, slow;
-        memset(buf, 'x', sizeof buf);
-        memcpy(buf, plain[i], strlen(plain[i]));
-        assert_true(seg__parse_f64_short(buf, strlen(plain[i]), &quick));
-        assert_int_equal(seg__parse_f64(plain[i], strlen(plain[i]), &slow), 0);
-        assert_true(quick == slow && signbit(quick) == signbit(slow));
-    }
-    double v;
-    assert_false(seg__parse_f64_short("1.2.3xxx", 5, &v));
-    assert_false(seg__parse_f64_short(".xxxxxxx", 1, &v));
-    assert_false(seg__parse_f64_short("-xxxxxxx", 1, &v));
-    assert_false(seg__parse_f64_short("123456789", 9, &v));
-}
-
 static void test_parse_f64_rejects(void **state)
 {
     (void)state;
@@ -275,7 +238,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_f64_matches_strtod),
-        cmocka_unit_test(test_parse_f64_short),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),

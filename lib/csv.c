@@ -1192,6 +1192,7 @@ static int next_batch_mapped(reader *rd, tx_batch *bt)
 static int next_batch(reader *rd, tx_batch *bt)
 {
     const char *b, *e;
+    bt->b = bt->e = NULL; /* until there is one */
     if (rd->map_fd >= 0)
         return next_batch_mapped(rd, bt);
     if (!rd->f) { /* buffer mode: a slice of the buffer */
@@ -1248,7 +1249,6 @@ static int next_batch(reader *rd, tx_batch *bt)
  * holds, for the sequential loader. */
 static int unread_batch(reader *rd, const tx_batch *bt)
 {
-    size_t n = (size_t)(bt->e - bt->b);
     if (rd->map_fd >= 0) { /* read on from the batch's offset */
         if (fseeko(rd->f, bt->off, SEEK_SET))
             return seg__error(rd->err, SEG_EIO, "%s: cannot seek: %s",
@@ -1257,6 +1257,9 @@ static int unread_batch(reader *rd, const tx_batch *bt)
         rd->eof = false;
         return SEG_OK;
     }
+    if (!bt->b) /* nothing taken */
+        return SEG_OK;
+    size_t n = (size_t)(bt->e - bt->b);
     if (!rd->f) {
         rd->pos = (size_t)(bt->b - rd->data);
         return SEG_OK;
@@ -1317,12 +1320,12 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
                             const seg_csv_options *o, const size_t *col,
                             size_t need, int threads)
 {
-    tx_batch *bt = seg__calloc(2, sizeof *bt);
+    tx_batch *bt = seg__calloc(3, sizeof *bt);
     if (!bt)
         return seg__nomem(rd->err);
     int rc = SEG_OK, nparts = threads * 4 < SEG__MAX_THREADS ? threads * 4
                                                             : SEG__MAX_THREADS;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         bt[k].nparts = nparts;
         for (int i = 0; i < nparts && !rc; i++) {
             tx_part *w = &bt[k].parts[i];
@@ -1337,38 +1340,38 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
         }
     }
     /* the first batch alone; then each batch is parsed while the one
-     * before it is added */
-    int cur = 0;
+     * before it is added and the one after it is read */
+    tx_batch *cur = &bt[0], *nx = &bt[1], *nn = &bt[2];
     size_t line = rd->line;
     start_mapping(rd);
     if (!rc) {
-        bt[0].line = line;
-        rc = next_batch(rd, &bt[0]);
+        cur->line = line;
+        rc = next_batch(rd, cur);
         if (rc == REC_MORE) {
-            int u = unread_batch(rd, &bt[0]);
+            int u = unread_batch(rd, cur);
             rc = u ? u : REC_MORE;
         }
     }
-    if (!rc && bt[0].b < bt[0].e) {
-        split_batch(&bt[0]);
-        start_batch(&bt[0], threads - 1);
-        parse_parts(&bt[0]);
-        seg__jobs_wait(&bt[0].jobs);
-        rc = batch_result(rd, &bt[0], &line);
+    if (!rc && cur->b < cur->e) {
+        split_batch(cur);
+        start_batch(cur, threads - 1);
+        parse_parts(cur);
+        seg__jobs_wait(&cur->jobs);
+        rc = batch_result(rd, cur, &line);
         if (rc == REC_MORE) {
-            int u = unread_batch(rd, &bt[0]);
+            int u = unread_batch(rd, cur);
             rc = u ? u : REC_MORE;
         }
         /* room for all the transactions, as many as the first batch
          * promises for the whole input: growing by doubling would copy
          * them, and pages never written take no memory */
-        size_t bytes = (size_t)(bt[0].e - bt[0].b), recs = 0, runs = 0;
+        size_t bytes = (size_t)(cur->e - cur->b), recs = 0, runs = 0;
         size_t id_bytes = 0;
         for (int i = 0; i < nparts; i++) {
-            recs += bt[0].parts[i].n;
-            runs += bt[0].parts[i].runs;
-            for (size_t r = 0; r < bt[0].parts[i].runs; r++)
-                id_bytes += bt[0].parts[i].len[r];
+            recs += cur->parts[i].n;
+            runs += cur->parts[i].runs;
+            for (size_t r = 0; r < cur->parts[i].runs; r++)
+                id_bytes += cur->parts[i].len[r];
         }
         if (!rc && rd->size > bytes && bytes) {
             double scale = (double)rd->size / (double)bytes * 1.05;
@@ -1381,48 +1384,61 @@ static int load_tx_parallel(seg_dataset *ds, reader *rd,
                                     (size_t)((double)id_bytes * scale));
         }
     }
-    while (!rc && bt[cur].b < bt[cur].e) {
-        tx_batch *nx = &bt[!cur];
+    int nrc = SEG_OK;
+    if (!rc && cur->b < cur->e) {
         nx->line = line;
-        int nrc = next_batch(rd, nx);
-        bool parsing = !nrc && nx->b < nx->e;
-        if ((rc = place_parts(ds, bt[cur].parts, nparts)) != SEG_OK)
+        nrc = next_batch(rd, nx);
+    }
+    while (!rc && cur->b < cur->e) {
+        bool parsing = !nrc && nx->b < nx->e, ahead = false;
+        int nnrc = SEG_OK;
+        if ((rc = place_parts(ds, cur->parts, nparts)) != SEG_OK)
             break;
         if (parsing) { /* the helpers copy this batch, then parse the next */
             split_batch(nx);
-            nx->copy = &bt[cur];
+            nx->copy = cur;
             nx->ds = ds;
             atomic_store(&nx->next_copy, 0);
             start_batch(nx, threads - 1);
+            nnrc = next_batch(rd, nn); /* meanwhile, the one after */
+            ahead = true;
         }
-        rc = add_parts(ds, bt[cur].parts, nparts);
+        rc = add_parts(ds, cur->parts, nparts);
         if (parsing) {
             parse_parts(nx); /* what the helpers have not taken yet */
             seg__jobs_wait(&nx->jobs);
         } else {
             for (int i = 0; i < nparts; i++)
-                copy_part(ds, &bt[cur].parts[i]);
+                copy_part(ds, &cur->parts[i]);
         }
-        bt[cur].b = bt[cur].e = NULL;
-        if (!rc && nrc == REC_MORE) {
-            rd->line = line;
-            int u = unread_batch(rd, nx);
-            rc = u ? u : REC_MORE;
-        } else if (!rc && nrc) {
-            rc = nrc;
-        } else if (!rc && parsing) {
+        cur->b = cur->e = NULL;
+        if (!rc && parsing) {
             rc = batch_result(rd, nx, &line);
-            if (rc == REC_MORE) {
-                rd->line = line;
-                int u = unread_batch(rd, nx);
-                rc = u ? u : REC_MORE;
-            }
+        } else if (!rc) {
+            rc = nrc;
         }
-        cur = !cur;
+        if (rc == REC_MORE) { /* the reader goes on from nx alone */
+            rd->line = nx->line;
+            /* what was read after nx goes back first, then nx */
+            int u = ahead ? unread_batch(rd, nn) : SEG_OK;
+            if (!u)
+                u = unread_batch(rd, nx);
+            rc = u ? u : REC_MORE;
+            line = rd->line;
+        }
+        if (!rc && ahead)
+            nn->line = line;
+        tx_batch *t = cur;
+        cur = nx;
+        nx = nn;
+        nn = t;
+        nrc = nnrc;
+        if (!rc && !ahead)
+            break; /* nothing was read ahead: cur is the end */
     }
     if (rc != REC_MORE)
         rd->line = line;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         for (int i = 0; i < nparts; i++) {
             tx_part *w = &bt[k].parts[i];
             seg__free(w->f);

@@ -1,7 +1,10 @@
 /* CSV ingest: dialects, quoting, errors with locations, atomic loads. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <segment.h>
 
@@ -389,85 +392,165 @@ static void test_threads_load_the_same(void **state)
     free(text);
 }
 
-/* An input of several batches (16 MB each): the same on several threads,
- * from a file and from a buffer; an error late in it is placed as one
- * thread places it; a quote late in it hands over to the sequential
- * loader, which must go on from the right place. */
+/* The text loaded from a buffer, a regular file (mapped) and a pipe (read
+ * in blocks), on `threads` threads: what each gives, with features. */
+typedef struct pipe_job {
+    const char *path, *text;
+    size_t len;
+} pipe_job;
+
+static void *write_pipe(void *arg)
+{
+    pipe_job *j = arg;
+    FILE *f = fopen(j->path, "w");
+    if (f) {
+        fwrite(j->text, 1, j->len, f);
+        fclose(f);
+    }
+    return NULL;
+}
+
+/* A digest of a dataset with features: its counts, then a hash of every
+ * customer's id and feature values, in row order (quicker than the whole
+ * export for a hundred thousand customers). */
+static char *digest(seg_dataset *ds)
+{
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = 1700000000;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    size_t n = seg_dataset_customer_count(ds);
+    uint64_t h = 1469598103934665603ull;
+    static const char *const cols[] = {"orders", "monetary_total", "T",
+                                       "recency", "first_purchase"};
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
+        assert_ok(seg_dataset_copy_f64(ds, cols[c], v, n));
+        const unsigned char *p = (const unsigned char *)v;
+        for (size_t i = 0; i < n * sizeof *v; i++)
+            h = (h ^ p[i]) * 1099511628211ull;
+    }
+    for (size_t r = 0; r < n; r++)
+        for (const char *p = seg_dataset_customer_id(ds, r); *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    free(v);
+    char *out = malloc(96);
+    snprintf(out, 96, "customers=%zu tx=%zu hash=%016llx", n,
+             seg_dataset_transaction_count(ds), (unsigned long long)h);
+    return out;
+}
+
+static char *load_three_ways(const char *text, size_t len, int threads,
+                             int want_rc, char *msg, size_t msz)
+{
+    char *out[3];
+    char dir[] = "/tmp/seg-csv-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64], fifo[64];
+    snprintf(file, sizeof file, "%s/t.csv", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo.csv", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    for (int way = 0; way < 3; way++) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        assert_ok(seg_dataset_set_threads(ds, threads));
+        pthread_t writer;
+        pipe_job job = {fifo, text, len};
+        if (way == 2)
+            assert_int_equal(pthread_create(&writer, NULL, write_pipe, &job),
+                             0);
+        int rc = way == 0 ? seg_dataset_load_csv_buffer(ds, text, len,
+                                                          "t.csv", NULL)
+                          : seg_dataset_load_csv(ds, way == 1 ? file : fifo,
+                                                 NULL);
+        if (way == 2)
+            pthread_join(writer, NULL);
+        if (rc != want_rc)
+            fail_msg("way %d, %d threads: %d (%s)", way, threads, rc,
+                     seg_dataset_errmsg(ds));
+        if (rc) { /* the message, without the file's name */
+            const char *m = strstr(seg_dataset_errmsg(ds), ".csv:");
+            assert_non_null(m);
+            if (way == 0)
+                snprintf(msg, msz, "%s", m);
+            else
+                assert_string_equal(msg, m);
+            assert_int_equal(seg_dataset_transaction_count(ds), 0);
+            out[way] = strdup("");
+        } else {
+            out[way] = digest(ds);
+        }
+        seg_dataset_free(ds);
+    }
+    remove(file);
+    remove(fifo);
+    rmdir(dir);
+    assert_string_equal(out[0], out[1]);
+    assert_string_equal(out[0], out[2]);
+    free(out[1]);
+    free(out[2]);
+    return out[0];
+}
+
+/* An input of three batches (16 MB each): the same on several threads as
+ * on one, from a buffer, a file and a pipe; an error in the last batch is
+ * placed as one thread places it; a quote in the middle batch, found while
+ * the last is already being read, hands over to the sequential loader,
+ * which must go on from the right place. */
 static void test_threads_across_batches(void **state)
 {
     (void)state;
-    enum { LINES = 700000 };
+    enum { LINES = 1300000 };
     size_t cap = (size_t)LINES * 40, len = 0;
     char *text = malloc(cap);
     len += (size_t)sprintf(text, "customer_id,date,amount\n");
-    size_t mark = 0;
+    size_t quote_at = 0, error_at = 0;
     for (long i = 0; i < LINES; i++) {
+        if (i == 700000)
+            quote_at = len; /* about 19 MB in: the second batch */
         if (i == LINES - 1000)
-            mark = len; /* where the quote or the error goes */
+            error_at = len;
         len += (size_t)sprintf(text + len, "C%07ld,%ld,%ld.%02ld\n",
                                (i * 7919) % 100003, 1600000000 + i * 37,
                                i % 1000, i % 100);
     }
-    seg_dataset *one = load_threads(text, NULL, SEG_OK, 1);
-    char *want = with_features(one);
-    seg_dataset_free(one);
-    seg_dataset *two = load_threads(text, NULL, SEG_OK, 2);
-    char *got = with_features(two);
+    char msg[2][256];
+    char *want = load_three_ways(text, len, 1, SEG_OK, msg[0], sizeof msg[0]);
+    char *got = load_three_ways(text, len, 3, SEG_OK, msg[0], sizeof msg[0]);
     assert_string_equal(want, got);
     free(got);
-    seg_dataset_free(two);
-    char path[] = "/tmp/seg-csv-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    fclose(f);
-    seg_dataset *file;
-    assert_ok(seg_dataset_new(&file));
-    assert_ok(seg_dataset_set_threads(file, 3));
-    assert_ok(seg_dataset_load_csv(file, path, NULL));
-    got = with_features(file);
-    assert_string_equal(want, got);
-    free(got);
-    seg_dataset_free(file);
-    remove(path);
     free(want);
 
-    /* an error late on: the same line from one thread and from two */
-    char *amount = strchr(strchr(text + mark, ',') + 1, ',') + 1;
+    /* an error late on: the same place from one thread and from two */
+    char *amount = strchr(strchr(text + error_at, ',') + 1, ',') + 1;
     char saved = amount[0];
     amount[0] = 'x';
-    char msg[2][256];
-    for (int t = 0; t < 2; t++) {
-        seg_dataset *ds = load_threads(text, NULL, SEG_EPARSE, t + 1);
-        snprintf(msg[t], sizeof msg[t], "%s", seg_dataset_errmsg(ds));
-        assert_int_equal(seg_dataset_transaction_count(ds), 0);
-        seg_dataset_free(ds);
-    }
+    free(load_three_ways(text, len, 1, SEG_EPARSE, msg[0], sizeof msg[0]));
+    free(load_three_ways(text, len, 2, SEG_EPARSE, msg[1], sizeof msg[1]));
     assert_string_equal(msg[0], msg[1]);
     char line[64];
-    snprintf(line, sizeof line, "t.csv:%d:3: amount 'x", LINES - 1000 + 2);
+    snprintf(line, sizeof line, ".csv:%d:3: amount 'x", LINES - 1000 + 2);
     assert_non_null(strstr(msg[0], line));
     amount[0] = saved;
 
-    /* a quoted id late on: the same as one thread */
-    text[mark] = '"';
-    memmove(text + mark + 2, text + mark + 1, len - mark); /* "C...: */
+    /* a quoted id in the middle: the same as one thread */
+    text[quote_at] = '"';
+    memmove(text + quote_at + 2, text + quote_at + 1, len - quote_at);
     len++;
-    text[mark + 1] = 'C';
-    char *q = strchr(text + mark, ',');
+    text[quote_at + 1] = 'C'; /* "C... */
+    char *q = strchr(text + quote_at, ',');
     memmove(q + 1, q, strlen(q) + 1);
     *q = '"';
     len++;
-    one = load_threads(text, NULL, SEG_OK, 1);
-    want = with_features(one);
-    seg_dataset_free(one);
-    two = load_threads(text, NULL, SEG_OK, 2);
-    got = with_features(two);
+    want = load_three_ways(text, len, 1, SEG_OK, msg[0], sizeof msg[0]);
+    got = load_three_ways(text, len, 2, SEG_OK, msg[0], sizeof msg[0]);
     assert_string_equal(want, got);
     free(got);
     free(want);
-    seg_dataset_free(two);
     free(text);
 }
 

@@ -816,14 +816,16 @@ out:
 
 /* ---- transactions on several threads ----
  *
- * The input goes in batches of whole lines. A batch without a quote
- * character is cut into one part a thread at line ends; each thread splits
- * its lines into fields and parses them, then this thread adds the parsed
- * records in file order (customers are numbered in order of appearance,
- * so that part stays serial). The first error in file order is reported,
- * with the same message as the sequential loader gives. A batch with a
- * quote, whose lines could span line ends, ends the parallel load: the
- * sequential loader goes on from there. */
+ * The input goes in batches of whole lines (mapped from a regular file,
+ * else read or sliced). A batch is cut into a few parts a thread at line
+ * ends; the threads take parts in turn, split their lines into fields and
+ * parse them. This thread then adds the batch's customers in file order
+ * (rows are numbered in order of appearance, so that part stays serial)
+ * while the others copy its times and amounts into place and parse the
+ * next batch, and the batch after that is read. The first error in file
+ * order is reported, with the message the sequential loader gives. A
+ * quote in a batch could hide a line break inside a field, so the
+ * sequential loader takes over from that batch on. */
 
 #define BATCH (16u << 20)
 

@@ -198,14 +198,70 @@ int seg__parse_f64(const char *s, size_t n, double *out)
     return SEG_OK;
 }
 
+/* Digits of m into buf, most significant first: their count. */
+static size_t put_digits(char *buf, uint64_t m)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* The common case of amounts and ratios: a value that a decimal with at
+ * most six places and fifteen digits gives back exactly, written without
+ * printf. The same text "%.15g" writes (no exponent: 1e-4 <= |v| < 1e15),
+ * or 0 when the value is not such a decimal. */
+static size_t format_decimal(char *buf, double v)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e15))
+        return 0;
+    for (int d = 1; d <= 6; d++) {
+        double s = a * pow10_exact[d];
+        if (s >= 1e15)
+            return 0; /* more than fifteen digits */
+        uint64_t m = (uint64_t)(s + 0.5);
+        if ((double)m / pow10_exact[d] != a)
+            continue;
+        size_t n = 0;
+        if (v < 0)
+            buf[n++] = '-';
+        uint64_t p = (uint64_t)pow10_exact[d], frac = m % p;
+        n += put_digits(buf + n, m / p);
+        buf[n++] = '.';
+        for (int i = d - 1; i >= 0; i--, frac /= 10) /* zero-padded */
+            buf[n + (size_t)i] = (char)('0' + frac % 10);
+        n += (size_t)d;
+        while (buf[n - 1] == '0') /* 2.50 is 2.5 */
+            n--;
+        buf[n] = '\0';
+        return n;
+    }
+    return 0;
+}
+
 size_t seg__format_f64(char *buf, double v)
 {
     if (isnan(v))
         return (size_t)snprintf(buf, 33, "nan");
     if (isinf(v))
         return (size_t)snprintf(buf, 33, v < 0 ? "-inf" : "inf");
-    if (v == floor(v) && fabs(v) < 9007199254740992.0)
-        return (size_t)snprintf(buf, 33, "%lld", (long long)v);
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        size_t n = 0;
+        if (v < 0)
+            buf[n++] = '-';
+        n += put_digits(buf + n, (uint64_t)fabs(v));
+        buf[n] = '\0';
+        return n;
+    }
+    size_t quick = format_decimal(buf, v);
+    if (quick)
+        return quick;
     locale_t old = uselocale(c_locale());
     int len = 0;
     for (int prec = 15; prec <= 17; prec++) {

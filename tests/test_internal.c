@@ -75,6 +75,57 @@ static void test_parse_f64_matches_strtod(void **state)
     }
 }
 
+/* The formatter's quick paths write what printf writes: "%lld" for
+ * integers, the shortest of "%.15g" .. "%.17g" that reads back otherwise. */
+static size_t format_by_printf(char *buf, double v)
+{
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        return (size_t)snprintf(buf, 33, "%lld", (long long)v);
+    int len = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        len = snprintf(buf, 33, "%.*g", prec, v);
+        if (prec == 17 || strtod(buf, NULL) == v)
+            break;
+    }
+    return (size_t)len;
+}
+
+static void test_format_f64_as_printf(void **state)
+{
+    (void)state;
+    char got[40], want[40];
+    for (int i = 0; i < 400000; i++) {
+        double v;
+        switch (i % 6) {
+        case 0: /* money */
+            v = (double)(int64_t)(next() % 20000000 - 10000000) / 100;
+            break;
+        case 1: /* up to six places */
+            v = (double)(int64_t)(next() % 2000000000) /
+                pow(10, (double)(next() % 7));
+            break;
+        case 2: /* ratios */
+            v = (double)(next() % 100000) / (double)(1 + next() % 997);
+            break;
+        case 3: /* small and large */
+            v = (double)(next() % 1000) * pow(10, (double)(next() % 40) - 20);
+            break;
+        case 4: /* integers, signed */
+            v = (double)((int64_t)(next() % 2000000001) - 1000000000);
+            break;
+        default: { /* any double */
+            uint64_t bits = next();
+            memcpy(&v, &bits, sizeof v);
+            if (!isfinite(v))
+                v = -0.0;
+        }
+        }
+        size_t n = seg__format_f64(got, v), m = format_by_printf(want, v);
+        if (n != m || strcmp(got, want) != 0)
+            fail_msg("%.17g: '%s', printf '%s'", v, got, want);
+    }
+}
+
 static void test_parse_f64_rejects(void **state)
 {
     (void)state;
@@ -238,6 +289,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_f64_matches_strtod),
+        cmocka_unit_test(test_format_f64_as_printf),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),

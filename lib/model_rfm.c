@@ -85,28 +85,24 @@ static int read_column(const seg_model *m, const seg_dataset *ds,
 /* Quantiles of the finite values of v (n of them) at ps[0..np-1], by
  * linear interpolation between order statistics (the default of numpy and
  * pandas, type 7 in R), into qs; their mean into *mean and their number
- * into *cnt. Selection, not sorting: about one pass a quantile. */
-static int learn(const double *v, size_t n, const double *ps, int np,
-                 double *qs, double *mean, size_t *cnt)
+ * into *cnt. v, the caller's copy, is compacted to its finite values and
+ * may be reordered. Selection, not sorting: about one pass a quantile. */
+static void learn(double *v, size_t n, const double *ps, int np, double *qs,
+                  double *mean, size_t *cnt)
 {
-    double *f = seg__malloc((n ? n : 1) * sizeof *f);
-    if (!f)
-        return SEG_ENOMEM;
     size_t c = 0;
     ksum sum = {0, 0};
     for (size_t i = 0; i < n; i++) {
         if (isfinite(v[i])) {
-            f[c++] = v[i] == 0 ? 0.0 : v[i]; /* -0 counts as 0 */
             ksum_add(&sum, v[i]);
+            v[c++] = v[i] == 0 ? 0.0 : v[i]; /* -0 counts as 0 */
         }
     }
     *cnt = c;
     *mean = c ? ksum_value(&sum) / (double)c : NAN;
     for (int j = 0; j < np && c; j++)
-        if (!seg__quantile_sampled(f, c, c, ps[j], &qs[j]))
-            qs[j] = seg__quantile_select(f, c, ps[j]);
-    seg__free(f);
-    return SEG_OK;
+        if (!seg__quantile_sampled(v, c, c, ps[j], &qs[j]))
+            qs[j] = seg__quantile_select(v, c, ps[j]);
 }
 
 static int parse_cuts(const seg_model *m, const char *param, const char *text,
@@ -156,8 +152,8 @@ static int rfm_fit(void *state, seg_model *m, const seg_dataset *ds,
         if (median)
             ps[np++] = 0.5; /* last */
         rc = read_column(m, ds, str_param(m, colp[d]), &v);
-        if (!rc && learn(v, n, ps, np, q, &mean, &cnt) != SEG_OK)
-            rc = seg__nomem(NULL);
+        if (!rc)
+            learn(v, n, ps, np, q, &mean, &cnt);
         if (!rc && cnt == 0)
             rc = seg__model_error(m, SEG_ERANGE, "%s: column '%s' has no "
                                   "values to learn from", seg_model_name(m),
@@ -181,8 +177,8 @@ static int rfm_fit(void *state, seg_model *m, const seg_dataset *ds,
     double *v = NULL, ps[2] = {lo, hi}, mean;
     size_t cnt = 0;
     rc = read_column(m, ds, str_param(m, "value_column"), &v);
-    if (!rc && learn(v, n, ps, 2, st->value_cuts, &mean, &cnt) != SEG_OK)
-        rc = seg__nomem(NULL);
+    if (!rc)
+        learn(v, n, ps, 2, st->value_cuts, &mean, &cnt);
     if (!rc && cnt == 0)
         rc = seg__model_error(m, SEG_ERANGE, "%s: value column has no values",
                               seg_model_name(m));

@@ -290,21 +290,40 @@ static bool select_pair_sampled(const double *v, size_t n, size_t finite,
     double hi = r1 >= (long)s ? INFINITY
                               : select_kth(smp + done, s - done,
                                            (size_t)r1 - done);
-    size_t below = 0, m = 0;
+    /* In order, the values are: `below` of them, then the copies of lo,
+     * those strictly between lo and hi (gathered), the copies of hi, and
+     * the rest. Counting the copies apart keeps a column of few distinct
+     * values (many ties) from filling the band. */
+    size_t below = 0, at_lo = 0, at_hi = 0, m = 0;
+    const double hi_copy = hi != lo ? hi : NAN; /* equal to nothing */
     for (size_t i = 0; i < n; i++) {
         double x = v[i];
-        below += x < lo; /* NaN is neither below nor inside */
+        below += x < lo; /* NaN is none of these */
+        at_lo += x == lo;
+        at_hi += x == hi_copy;
         band[m] = x;
-        m += (x >= lo) & (x <= hi);
+        m += (x > lo) & (x < hi);
         if (m == cap)
             goto out;
     }
-    if (below > k || below + m < k + 2)
+    if (below > k || below + at_lo + m + at_hi < k + 2)
         goto out;
-    *a = select_kth(band, m, k - below);
-    *b = INFINITY;
-    for (size_t i = k - below + 1; i < m; i++) /* all above are >= a */
-        *b = band[i] < *b ? band[i] : *b;
+    size_t t = k - below; /* a's place from lo on; b's is the next */
+    if (t + 1 < at_lo) {
+        *a = *b = lo;
+    } else if (t < at_lo) {
+        *a = lo;
+        *b = m ? band[0] : hi;
+        for (size_t i = 1; i < m; i++)
+            *b = band[i] < *b ? band[i] : *b;
+    } else if (t - at_lo < m) {
+        *a = select_kth(band, m, t - at_lo);
+        *b = hi; /* the next, or the first copy of hi */
+        for (size_t i = t - at_lo + 1; i < m; i++) /* all are >= a */
+            *b = band[i] < *b ? band[i] : *b;
+    } else {
+        *a = *b = hi;
+    }
     ok = true;
 out:
     seg__free(smp);

@@ -278,6 +278,22 @@ static void test_quantile_sampled_skips_nan(void **state)
         assert_true(seg__quantile_sampled(v, n, k, ps[q], &got));
         assert_near(got, want, 1e-9);
     }
+    /* few distinct values (counts of orders, say): one pass still does,
+     * the ties counted rather than gathered */
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = next() % 100;
+        v[i] = u < 26 ? 1 : u < 46 ? 2 : u < 60 ? 3 : u < 95 ? 4 + (double)(u % 3) : 9;
+        s[k++] = v[i];
+    }
+    qsort(s, k, sizeof *s, cmp_d);
+    for (int q = 1; q < 20; q++) {
+        double p = q / 20.0, h = (double)(k - 1) * p, got;
+        size_t lo = (size_t)floor(h);
+        double want = s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
+        assert_true(seg__quantile_sampled(v, n, k, p, &got));
+        assert_near(got, want, 1e-12);
+    }
     /* too small for one pass: the caller selects */
     double small[3] = {1, NAN, 2}, out;
     assert_false(seg__quantile_sampled(small, 3, 2, 0.5, &out));

@@ -52,6 +52,26 @@ class Cli(unittest.TestCase):
                     days.add((sid, date))
         self.assertEqual(sum(r["holdout_orders"] for r in rows), len(days))
 
+    def test_threads_give_the_same_output(self):
+        args = ["features", SAMPLE, "--no-header", "--map", "id=2",
+                "--map", "time=3", "--map", "amount=5"]
+        one = run(*args, "--threads", "1")
+        four = run(*args, "--threads", "4")
+        self.assertEqual(one.returncode, 0, one.stderr)
+        self.assertEqual(one.stdout, four.stdout)
+        tier = ["tier", SAMPLE, "--no-header", "--map", "id=2", "--map",
+                "time=3", "--map", "amount=5", "--rules",
+                os.path.join(os.path.dirname(SAMPLE), "..", "rules",
+                             "value_tiers.rules")]
+        three, default = run(*tier, "--threads", "3"), run(*tier)
+        self.assertEqual(three.returncode, 0, three.stderr)
+        self.assertIn("value_tier", three.stdout.splitlines()[0])
+        self.assertEqual(three.stdout, default.stdout)
+        for bad in ("x", "-1", "65", ""):
+            p = run(*args, "--threads", bad)
+            self.assertEqual(p.returncode, 1, bad)
+            self.assertIn("--threads", p.stderr)
+
     def test_help_and_version(self):
         p = run("--help")
         self.assertEqual(p.returncode, 0)

@@ -67,6 +67,8 @@ static const char usage[] =
     "                        default: detected from the first line\n"
     "  --time-format F       auto, iso, yyyymmdd or epoch (default auto)\n"
     "  --format csv|json     output format (default csv)\n"
+    "  --threads N           threads for loading and features: 1 for one,\n"
+    "                        0 (default) for every processor\n"
     "\n"
     "options of score:\n"
     "  --model KIND          model kind (see 'segment models')\n"
@@ -120,6 +122,7 @@ typedef struct cli {
     const char **sets;
     size_t n_sets;
     int summary, json;
+    int threads;
 } cli;
 
 static int parse_args(int argc, char **argv, cli *c, int scoring)
@@ -206,6 +209,14 @@ static int parse_args(int argc, char **argv, cli *c, int scoring)
             else
                 rc = usage_error("--time-format: '%s' is not auto, iso, "
                                  "yyyymmdd or epoch", v);
+        } else if (strcmp(a, "--threads") == 0) {
+            char *end;
+            long t = strtol(v, &end, 10);
+            if (*end || end == v || t < 0 || t > 64)
+                rc = usage_error("--threads: '%s' is not a number from 0 to 64",
+                                 v);
+            else
+                c->threads = (int)t;
         } else if (strcmp(a, "--format") == 0) {
             if (strcmp(v, "csv") == 0)
                 c->format = SEG_FORMAT_CSV;
@@ -256,8 +267,10 @@ static int parse_args(int argc, char **argv, cli *c, int scoring)
 static int load_dataset(cli *c, seg_dataset **out)
 {
     seg_dataset *ds = NULL;
-    if (seg_dataset_new(&ds) != SEG_OK) {
+    if (seg_dataset_new(&ds) != SEG_OK ||
+        seg_dataset_set_threads(ds, c->threads) != SEG_OK) {
         fprintf(stderr, "segment: %s\n", seg_errmsg());
+        seg_dataset_free(ds);
         return EXIT_INPUT;
     }
     if (seg_dataset_load_csv(ds, c->path, &c->csv) != SEG_OK ||
@@ -747,6 +760,7 @@ static int cmd_tier(int argc, char **argv, int mode)
         free(text);
     }
     if (rc == 0 && (seg_dataset_new(&ds) != SEG_OK ||
+                    seg_dataset_set_threads(ds, c.threads) != SEG_OK ||
                     seg_dataset_load_csv(ds, c.path, &c.csv) != SEG_OK)) {
         fprintf(stderr, "segment: %s\n", seg_dataset_errmsg(ds));
         rc = EXIT_INPUT;

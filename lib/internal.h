@@ -251,26 +251,6 @@ static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
     ds->tx_amount[ds->n_tx] = amount;
     ds->n_tx++;
 }
-/* n transactions of one customer at once (room reserved). */
-static inline void seg__ds_push_run(seg_dataset *ds, uint32_t row,
-                                    const int64_t *t, const double *amount,
-                                    size_t n)
-{
-    if (!n)
-        return;
-    size_t at = ds->n_tx;
-    if (at && row < ds->tx_cust[at - 1])
-        ds->tx_grouped = false;
-    int64_t hi = ds->max_time;
-    for (size_t i = 0; i < n; i++) {
-        ds->tx_cust[at + i] = row;
-        hi = t[i] > hi ? t[i] : hi;
-    }
-    memcpy(ds->tx_time + at, t, n * sizeof *t);
-    memcpy(ds->tx_amount + at, amount, n * sizeof *amount);
-    ds->max_time = hi;
-    ds->n_tx = at + n;
-}
 int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
                     const char *kind, size_t kind_len, double value);
 /* Find (or create) a column of a given type; *col receives it. Returns

@@ -788,13 +788,6 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
     return rc;
 }
 
-static int put_col(const seg_model *m, seg_dataset *ds, const char *prefix,
-                   const char *what, const double *v, size_t n)
-{
-    (void)n;
-    return seg__model_put(m, ds, prefix, what, v, NULL);
-}
-
 static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                      const char *prefix, void *ud)
 {
@@ -848,15 +841,15 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
     }
     if (!rc) {
         if (st->kind == K_GG) {
-            rc = put_col(m, ds, prefix, "expected_spend", out[0], n);
+            rc = seg__model_put(m, ds, prefix, "expected_spend", out[0], NULL);
         } else {
-            rc = put_col(m, ds, prefix, "p_alive", out[0], n);
+            rc = seg__model_put(m, ds, prefix, "p_alive", out[0], NULL);
             if (!rc)
-                rc = put_col(m, ds, prefix, "expected", out[1], n);
+                rc = seg__model_put(m, ds, prefix, "expected", out[1], NULL);
             if (!rc && st->kind == K_CLV)
-                rc = put_col(m, ds, prefix, "spend", out[2], n);
+                rc = seg__model_put(m, ds, prefix, "spend", out[2], NULL);
             if (!rc && st->kind == K_CLV)
-                rc = put_col(m, ds, prefix, "value", out[3], n);
+                rc = seg__model_put(m, ds, prefix, "value", out[3], NULL);
         }
     }
     for (int c = 0; c < 4; c++) {

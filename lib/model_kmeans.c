@@ -197,6 +197,27 @@ static int matrix(const seg_model *m, const km_state *st, const seg_dataset *ds,
     return SEG_OK;
 }
 
+/* The nearest of the k centres to x (a when none is nearer than
+ * infinity), its squared distance in *b1 and the second's in *b2. */
+SEG__INLINE int two_nearest(const double *x, const double *c, int k, int nf,
+                            int a, double *b1, double *b2)
+{
+    double d1 = INFINITY, d2 = INFINITY;
+    for (int j = 0; j < k; j++) {
+        double d = dist2(x, c + (size_t)j * (size_t)nf, nf);
+        if (d < d1) {
+            d2 = d1;
+            d1 = d;
+            a = j;
+        } else if (d < d2) {
+            d2 = d;
+        }
+    }
+    *b1 = d1;
+    *b2 = d2;
+    return a;
+}
+
 /* One run of Hamerly's algorithm from the centres in c. Returns the
  * inertia; *iters receives the iterations. */
 SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
@@ -215,19 +236,8 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
         return NAN;
     }
     for (size_t i = 0; i < n; i++) {
-        const double *xi = X + i * (size_t)nf;
-        double b1 = INFINITY, b2 = INFINITY;
-        int a = 0;
-        for (int j = 0; j < k; j++) {
-            double d = dist2(xi, c + (size_t)j * (size_t)nf, nf);
-            if (d < b1) {
-                b2 = b1;
-                b1 = d;
-                a = j;
-            } else if (d < b2) {
-                b2 = d;
-            }
-        }
+        double b1, b2;
+        int a = two_nearest(X + i * (size_t)nf, c, k, nf, 0, &b1, &b2);
         assign[i] = a;
         ul[i][0] = sqrt(b1);
         ul[i][1] = sqrt(b2);
@@ -288,18 +298,8 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
             ul[i][0] = sqrt(dist2(xi, c + (size_t)assign[i] * (size_t)nf, nf));
             if (ul[i][0] <= bound)
                 continue;
-            double b1 = INFINITY, b2 = INFINITY;
-            int a = assign[i];
-            for (int j = 0; j < k; j++) {
-                double d = dist2(xi, c + (size_t)j * (size_t)nf, nf);
-                if (d < b1) {
-                    b2 = b1;
-                    b1 = d;
-                    a = j;
-                } else if (d < b2) {
-                    b2 = d;
-                }
-            }
+            double b1, b2;
+            int a = two_nearest(xi, c, k, nf, assign[i], &b1, &b2);
             if (a != assign[i]) {
                 changed++;
                 cnt[assign[i]]--;

@@ -245,14 +245,6 @@ static const char *const value_en[3] = {"Low Value", "Medium Value",
                                         "High Value"};
 static const char *const value_zh[3] = {"低价值", "中价值", "高价值"};
 
-static int write_col(const seg_model *m, seg_dataset *ds, const char *prefix,
-                     const char *what, const double *v, const char **labels,
-                     size_t n)
-{
-    (void)n;
-    return seg__model_put(m, ds, prefix, what, v, labels);
-}
-
 static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
                      const char *prefix, void *user_data)
 {
@@ -325,7 +317,7 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
         if (!rc)
             rc = seg__model_put_owned(m, ds, prefix, "total", &total);
         if (!rc && strcmp(preset, "none") != 0)
-            rc = write_col(m, ds, prefix, "segment", NULL, labels, n);
+            rc = seg__model_put(m, ds, prefix, "segment", NULL, labels);
     }
     for (int d = 0; d < D_N; d++) {
         seg__free(in[d]);

@@ -1534,9 +1534,6 @@ static void arith(int op, double *restrict y, const double *restrict x)
     }
 }
 
-/* Each loop below holds one comparison: a product of two comparisons
- * keeps gcc's -O2 vectoriser away. */
-
 /* v in (l[0], l[1] ...): l[0] counts the matches, then v becomes the
  * answer (missing v: false, whatever neg says). */
 static void in_list(double *restrict v, double (*l)[BLOCK], int k, bool neg)

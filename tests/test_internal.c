@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "numeric.h"
+#include "dataset/struct.h"
+#include "models/clv/numeric.h"
 #include "testutil.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;

@@ -1,6 +1,7 @@
-/* Internal declarations shared by the library's source files. Not API. */
-#ifndef SEGMENT_INTERNAL_H
-#define SEGMENT_INTERNAL_H
+/* The core: allocation, errors, text and numbers, a byte buffer, interned
+ * strings, threads, quantiles. Every other area builds on it. Not API. */
+#ifndef SEG_CORE_INTERNAL_H
+#define SEG_CORE_INTERNAL_H
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -168,153 +169,7 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes);
 void seg__intern_truncate(seg__interner *in, size_t n);
 void seg__intern_free(seg__interner *in);
 
-/* ---- the dataset (dataset.c) ---- */
-enum seg__origin { SEG__ORIGIN_USER = 0, SEG__ORIGIN_FEATURE = 1 };
-
-typedef struct seg__column {
-    char *name;
-    int type;            /* seg_column_type */
-    int origin;          /* seg__origin */
-    size_t n, cap;       /* rows stored; rows >= n read as missing */
-    double *num;         /* SEG_COLUMN_NUMERIC */
-    uint32_t *lab;       /* SEG_COLUMN_LABEL: label index + 1, 0 = missing */
-    seg__interner labels;
-    /* rollback state, valid while a mark is active */
-    size_t mark_n;
-    size_t mark_labels;
-} seg__column;
-
-typedef struct seg__undo {
-    uint32_t col;
-    uint32_t row;
-    double num;
-    uint32_t lab;
-} seg__undo;
-
-struct seg_dataset {
-    seg__errbuf err;
-    seg__interner ids;
-
-    size_t n_tx, cap_tx;
-    bool tx_grouped;     /* tx_cust never decreases: no regrouping needed */
-    int64_t max_time;    /* latest transaction or event time */
-    uint32_t *tx_cust;
-    int64_t *tx_time;
-    double *tx_amount;
-
-    size_t n_ev, cap_ev;
-    uint32_t *ev_cust;
-    int64_t *ev_time;
-    uint32_t *ev_kind;
-    double *ev_value;
-    seg__interner kinds;
-
-    seg__column **cols;
-    size_t n_cols, cap_cols;
-    int threads;         /* for loads and features: 0 = the processors */
-
-    /* transaction rollback ("mark") state */
-    bool marked;
-    size_t mark_cust, mark_tx, mark_ev, mark_kinds, mark_cols;
-    bool mark_grouped;
-    int64_t mark_max_time;
-    seg__undo *undo;
-    size_t n_undo, cap_undo;
-};
-
-/* Begin a change that must be all-or-nothing; end it with commit or
- * rollback. Never fails. */
-void seg__ds_mark(seg_dataset *ds);
-void seg__ds_commit(seg_dataset *ds);
-void seg__ds_rollback(seg_dataset *ds);
-
-/* Internal record API: no validation of arguments beyond what the callers
- * cannot check; usable only inside a mark. */
-int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row);
-/* The same with the id's seg__hash() (low 32 bits) known. */
-int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
-                       uint32_t *row);
-int seg__ds_reserve_tx(seg_dataset *ds, size_t more);
-/* The same as a hint: room for `more` if memory allows, else nothing
- * (and no error). */
-void seg__ds_reserve_tx_hint(seg_dataset *ds, size_t more);
-int seg__ds_reserve_ev(seg_dataset *ds, size_t more);
-static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
-                                   double amount)
-{
-    if (ds->n_tx && row < ds->tx_cust[ds->n_tx - 1])
-        ds->tx_grouped = false;
-    if (t > ds->max_time)
-        ds->max_time = t;
-    ds->tx_cust[ds->n_tx] = row;
-    ds->tx_time[ds->n_tx] = t;
-    ds->tx_amount[ds->n_tx] = amount;
-    ds->n_tx++;
-}
-int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
-                    const char *kind, size_t kind_len, double value);
-/* Find (or create) a column of a given type; *col receives it. Returns
- * SEG_ETYPE if it exists with another type. */
-int seg__ds_column(seg_dataset *ds, const char *name, size_t name_len,
-                   int type, int origin, seg__column **col);
-seg__column *seg__ds_find_column(const seg_dataset *ds, const char *name);
-int seg__ds_set_num(seg_dataset *ds, seg__column *c, uint32_t row, double v);
-int seg__ds_set_label(seg_dataset *ds, seg__column *c, uint32_t row,
-                      const char *s, size_t n);
-/* Replace (or add) a whole column, taking ownership of `data` (customer
- * count doubles) on success. */
-int seg__ds_put_num_column(seg_dataset *ds, const char *name, int origin,
-                           double *data);
-/* Replace (or add) a label column from codes (customer count of them):
- * codes[row] is 0 (missing) or i + 1 for names[i]. Takes ownership of
- * codes on success (they may be rewritten in place). */
-int seg__ds_put_label_codes(seg_dataset *ds, const char *name,
-                            const char *const *names, size_t n_names,
-                            uint32_t *codes);
-/* Whether a column of this name and type may be put: the name is valid
- * text and no column of another type has it. Changes nothing. */
-int seg__ds_check_put(seg_dataset *ds, const char *name, int type);
-void seg__column_free(seg__column *c);
-double seg__column_num(const seg__column *c, size_t row);
-const char *seg__column_label(const seg__column *c, size_t row);
-
-/* Write a file under a temporary name, flush it, then rename it into place,
- * so that a crash never leaves a half-written file at path. */
-typedef int (*seg__producer)(seg_write_fn write, void *write_user, void *ctx);
-int seg__write_atomic(const seg__errbuf *err, const char *path,
-                      seg__producer produce, void *ctx);
-
-/* ---- models (model.c) ---- */
-int seg__model_error(const seg_model *m, int code, const char *fmt, ...)
-    SEG__PRINTF(3, 4);
-/* A model's parameter by name (NaN or "" if it has none of that type). */
-double seg__param_num(const seg_model *m, const char *name);
-const char *seg__param_str(const seg_model *m, const char *name);
-/* A copy of a numeric column (customer count values), or NULL with *rc set
- * and the model's message explaining. */
-double *seg__model_column(const seg_model *m, const seg_dataset *ds,
-                          const char *col, int *rc);
-/* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */
-int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
-                   const char *what, const double *num, const char **labels);
-/* The same for numbers the dataset may keep: on success *num (customer
- * count values) is the dataset's and set to NULL. */
-int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
-                         const char *prefix, const char *what, double **num);
-/* The state text of the built-in models: a line "KEY n1 n2 ...", written
- * with the shortest exact numbers; reading wants exactly n of them (and
- * "nan" only when allow_nan), then moves *p past the line. */
-int seg__state_put(seg_write_fn write, void *write_user, const char *key,
-                   const double *v, int n);
-int seg__state_get(const seg_model *m, const char **p, const char *end,
-                   const char *key, double *v, int n, bool allow_nan);
-/* Built-in model classes, registered at first use of the registry. */
-extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
-    seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,
-    seg__clv_class, seg__engagement_class, seg__stage_class,
-    seg__kmeans_class;
-
-/* ---- threads (common.c) ---- */
+/* ---- threads (threads.c) ---- */
 #define SEG__MAX_THREADS 64
 /* How many threads to use for `work` units of work: `requested` (at most
  * one a unit), or when it is 0 the online processors, at most one per
@@ -345,4 +200,26 @@ void seg__jobs_wait(seg__jobs *j);
  * the caller's size keep the defaults already in *dst. */
 int seg__copy_opts(void *dst, size_t dst_size, const void *src);
 
-#endif /* SEGMENT_INTERNAL_H */
+/* ---- files (file.c) ---- */
+/* Write a file under a temporary name, flush it, then rename it into place,
+ * so that a crash never leaves a half-written file at path. */
+typedef int (*seg__producer)(seg_write_fn write, void *write_user, void *ctx);
+int seg__write_atomic(const seg__errbuf *err, const char *path,
+                      seg__producer produce, void *ctx);
+
+
+/* ---- quantiles (select.c) ---- */
+/* The p-quantile (0..1) of v by linear interpolation between order
+ * statistics (numpy's default), in linear time; may reorder v. NaN if
+ * n = 0. */
+double seg__quantile_select(double *v, size_t n, double p);
+
+/* The same p-quantile of the `finite` values of v[0..n-1] that are not NaN,
+ * leaving v as it is, in about one pass when v is large. False when that
+ * cannot be done (v is small, or mostly NaN, or the one pass misjudged):
+ * then use seg__quantile_select() on a copy. */
+bool seg__quantile_sampled(const double *v, size_t n, size_t finite, double p,
+                           double *out);
+
+
+#endif /* SEG_CORE_INTERNAL_H */

@@ -158,18 +158,6 @@ typedef struct seg__opt_result {
 seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
                               int max_iter, double gtol);
 
-/* The p-quantile (0..1) of v by linear interpolation between order
- * statistics (numpy's default), in linear time; may reorder v. NaN if
- * n = 0. */
-double seg__quantile_select(double *v, size_t n, double p);
-
-/* The same p-quantile of the `finite` values of v[0..n-1] that are not NaN,
- * leaving v as it is, in about one pass when v is large. False when that
- * cannot be done (v is small, or mostly NaN, or the one pass misjudged):
- * then use seg__quantile_select() on a copy. */
-bool seg__quantile_sampled(const double *v, size_t n, size_t finite, double p,
-                           double *out);
-
 /* Invert a symmetric positive definite n x n matrix (row-major) in place.
  * Returns false if it is not positive definite. */
 bool seg__spd_inverse(double *m, int n);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "models/internal.h"
 
 #define FORMAT_VERSION 1
 #define MAX_MODEL_FILE (64u << 20)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "models/internal.h"
 
 #define DAY 86400.0
 
@@ -19,7 +19,7 @@ static int as_of_time(const seg_model *m, const seg_dataset *ds, int64_t *out)
     const char *s = seg__param_str(m, "as_of");
     size_t n = strlen(s);
     if (n == 0) {
-        *out = ds->n_tx || ds->n_ev ? ds->max_time : 0;
+        *out = seg__ds_max_time(ds);
         return SEG_OK;
     }
     if (seg_time_parse(out, s, n, SEG_TIME_AUTO) != SEG_OK)
@@ -87,7 +87,7 @@ static int weight_pair(const char *k, size_t kl, const char *v, size_t vl,
     if (seg__parse_f64(v, vl, &w) != SEG_OK || !(w >= -1e6 && w <= 1e6))
         return SEG_ERANGE;
     uint32_t idx;
-    if (c->w && seg__intern_find(&c->ds->kinds, k, kl, &idx))
+    if (c->w && seg__ds_kind_find(c->ds, k, kl, &idx))
         c->w[idx] = w;
     return SEG_OK;
 }
@@ -105,7 +105,9 @@ static int engagement_score(void *state, const seg_model *m, seg_dataset *ds,
     int rc = as_of_time(m, ds, &as_of);
     if (rc)
         return rc;
-    size_t n = ds->ids.n, nk = ds->kinds.n;
+    size_t n = seg__ds_n(ds), nk = seg__ds_kind_count(ds);
+    seg__tx_view tx = seg__ds_tx(ds);
+    seg__ev_view ev = seg__ds_ev(ds);
     double half = seg__param_num(m, "half_life_days") * DAY;
     double wdef = seg__param_num(m, "default_weight");
     double wbuy = seg__param_num(m, "purchase_weight");
@@ -126,19 +128,19 @@ static int engagement_score(void *state, const seg_model *m, seg_dataset *ds,
     if (!rc) {
         for (size_t i = 0; i < n; i++)
             last[i] = -INFINITY;
-        for (size_t i = 0; i < ds->n_ev; i++) {
-            int64_t t = ds->ev_time[i];
+        for (size_t i = 0; i < ev.n; i++) {
+            int64_t t = ev.time[i];
             if (t > as_of)
                 continue;
-            uint32_t c = ds->ev_cust[i];
-            score[c] += w[ds->ev_kind[i]] * exp2(-(double)(as_of - t) / half);
+            uint32_t c = ev.cust[i];
+            score[c] += w[ev.kind[i]] * exp2(-(double)(as_of - t) / half);
             last[c] = fmax(last[c], (double)t);
         }
-        for (size_t i = 0; i < ds->n_tx; i++) {
-            int64_t t = ds->tx_time[i];
+        for (size_t i = 0; i < tx.n; i++) {
+            int64_t t = tx.time[i];
             if (t > as_of)
                 continue;
-            uint32_t c = ds->tx_cust[i];
+            uint32_t c = tx.cust[i];
             score[c] += wbuy * exp2(-(double)(as_of - t) / half);
             last[c] = fmax(last[c], (double)t);
             bought[c] = true;
@@ -247,7 +249,7 @@ static int map_pair(const char *k, size_t kl, const char *v, size_t vl,
     if (st < 0)
         return SEG_ERANGE;
     uint32_t idx;
-    if (c->stage && seg__intern_find(&c->ds->kinds, k, kl, &idx))
+    if (c->stage && seg__ds_kind_find(c->ds, k, kl, &idx))
         c->stage[idx] = st;
     return SEG_OK;
 }
@@ -281,7 +283,9 @@ static int stage_score(void *state, const seg_model *m, seg_dataset *ds,
     int rc = as_of_time(m, ds, &as_of);
     if (rc)
         return rc;
-    size_t n = ds->ids.n, nk = ds->kinds.n;
+    size_t n = seg__ds_n(ds), nk = seg__ds_kind_count(ds);
+    seg__tx_view tx = seg__ds_tx(ds);
+    seg__ev_view ev = seg__ds_ev(ds);
     int64_t from = as_of - (int64_t)(seg__param_num(m, "window_days") * DAY);
     int *kst = seg__malloc((nk ? nk : 1) * sizeof *kst);
     /* per customer: furthest event stage in the window and when it was
@@ -309,26 +313,26 @@ static int stage_score(void *state, const seg_model *m, seg_dataset *ds,
             best_t[i] = INT64_MAX;
             d1[i] = d2[i] = last[i] = INT64_MAX;
         }
-        for (size_t i = 0; i < ds->n_ev; i++) {
-            int64_t t = ds->ev_time[i];
+        for (size_t i = 0; i < ev.n; i++) {
+            int64_t t = ev.time[i];
             if (t > as_of)
                 continue;
-            uint32_t c = ds->ev_cust[i];
+            uint32_t c = ev.cust[i];
             last[c] = last[c] == INT64_MAX || t > last[c] ? t : last[c];
             if (t <= from)
                 continue;
             recent[c] = true;
-            int st = kst[ds->ev_kind[i]];
+            int st = kst[ev.kind[i]];
             if (st > best[c] || (st == best[c] && t < best_t[c])) {
                 best[c] = st;
                 best_t[c] = t;
             }
         }
-        for (size_t i = 0; i < ds->n_tx; i++) {
-            int64_t t = ds->tx_time[i];
+        for (size_t i = 0; i < tx.n; i++) {
+            int64_t t = tx.time[i];
             if (t > as_of)
                 continue;
-            uint32_t c = ds->tx_cust[i];
+            uint32_t c = tx.cust[i];
             last[c] = last[c] == INT64_MAX || t > last[c] ? t : last[c];
             recent[c] = recent[c] || t > from;
             int64_t d = day_of(t);

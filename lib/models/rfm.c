@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "numeric.h"
+#include "models/internal.h"
 
 #define MAX_K 20
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dataset/struct.h"
 
 void seg_features_options_init(seg_features_options *o)
 {

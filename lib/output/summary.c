@@ -3,17 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "output/internal.h"
 
 static int find_label_column(const seg_dataset *ds, const char *name,
                         const seg__column **out)
 {
     const seg__column *c = name ? seg__ds_find_column(ds, name) : NULL;
     if (!c)
-        return seg__error(&ds->err, SEG_ENOTFOUND, "no column '%s'",
+        return seg__error(seg__ds_err(ds), SEG_ENOTFOUND, "no column '%s'",
                           name ? name : "(null)");
     if (c->type != SEG_COLUMN_LABEL)
-        return seg__error(&ds->err, SEG_ETYPE, "'%s' is not a label column",
+        return seg__error(seg__ds_err(ds), SEG_ETYPE, "'%s' is not a label column",
                           name);
     *out = c;
     return SEG_OK;
@@ -66,9 +66,9 @@ static int finish(const seg_dataset *ds, seg__buf *b, int rc,
                   seg_write_fn write, void *user_data)
 {
     if (rc)
-        rc = seg__nomem(&ds->err);
+        rc = seg__nomem(seg__ds_err(ds));
     else if (write(b->data ? b->data : "", b->len, user_data) != 0)
-        rc = seg__error(&ds->err, SEG_EIO, "the writer stopped");
+        rc = seg__error(seg__ds_err(ds), SEG_EIO, "the writer stopped");
     seg__buf_free(b);
     return rc;
 }
@@ -78,26 +78,26 @@ int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
                         int format, seg_write_fn write, void *user_data)
 {
     if (!ds || !write || (n_values && !value_columns))
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_summary: NULL argument");
     if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
-        return seg__error(&ds->err, SEG_EINVAL, "unknown format %d", format);
+        return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown format %d", format);
     const seg__column *lc;
     int rc = find_label_column(ds, label_column, &lc);
     if (rc)
         return rc;
     const seg__column **vc = seg__calloc(n_values ? n_values : 1, sizeof *vc);
-    size_t ng = lc->labels.n + 1, n = ds->ids.n;
+    size_t ng = lc->labels.n + 1, n = seg__ds_n(ds);
     double *count = seg__calloc(ng, sizeof *count);
     ksum *tot = seg__calloc(ng * (n_values ? n_values : 1), sizeof *tot);
     ksum *all = seg__calloc(n_values ? n_values : 1, sizeof *all);
     if (!vc || !count || !tot || !all)
-        rc = seg__nomem(&ds->err);
+        rc = seg__nomem(seg__ds_err(ds));
     for (size_t v = 0; v < n_values && !rc; v++) {
         vc[v] = value_columns[v] ? seg__ds_find_column(ds, value_columns[v])
                                  : NULL;
         if (!vc[v] || vc[v]->type != SEG_COLUMN_NUMERIC)
-            rc = seg__error(&ds->err, vc[v] ? SEG_ETYPE : SEG_ENOTFOUND,
+            rc = seg__error(seg__ds_err(ds), vc[v] ? SEG_ETYPE : SEG_ENOTFOUND,
                             "no numeric column '%s'",
                             value_columns[v] ? value_columns[v] : "(null)");
     }
@@ -183,10 +183,10 @@ int seg_dataset_crosstab(const seg_dataset *ds, const char *row_column,
                          seg_write_fn write, void *user_data)
 {
     if (!ds || !write)
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_crosstab: NULL argument");
     if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
-        return seg__error(&ds->err, SEG_EINVAL, "unknown format %d", format);
+        return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown format %d", format);
     const seg__column *rc_, *cc;
     int rc = find_label_column(ds, row_column, &rc_);
     if (!rc)
@@ -195,15 +195,15 @@ int seg_dataset_crosstab(const seg_dataset *ds, const char *row_column,
         return rc;
     size_t nr = rc_->labels.n + 1, nc = cc->labels.n + 1;
     if (nr > 100000 / nc + 1)
-        return seg__error(&ds->err, SEG_ELIMIT, "crosstab of %zu x %zu labels "
+        return seg__error(seg__ds_err(ds), SEG_ELIMIT, "crosstab of %zu x %zu labels "
                           "is too large", nr, nc);
     double *cell = seg__calloc(nr * nc, sizeof *cell);
     double *rt = seg__calloc(nr, sizeof *rt), *ct = seg__calloc(nc, sizeof *ct);
     if (!cell || !rt || !ct) {
         seg__free(cell), seg__free(rt), seg__free(ct);
-        return seg__nomem(&ds->err);
+        return seg__nomem(seg__ds_err(ds));
     }
-    for (size_t i = 0; i < ds->ids.n; i++) {
+    for (size_t i = 0; i < seg__ds_n(ds); i++) {
         size_t a = group_of(rc_, i), c = group_of(cc, i);
         cell[a * nc + c]++;
         rt[a]++;
@@ -265,10 +265,10 @@ int seg_dataset_crosstab(const seg_dataset *ds, const char *row_column,
             if (ct[c % nc] > 0)
                 rc = emit(&b, ",%.0f", ct[c % nc]);
         if (!rc)
-            rc = emit(&b, ",%zu\n", ds->ids.n);
+            rc = emit(&b, ",%zu\n", seg__ds_n(ds));
     }
     if (!rc && json)
-        rc = emit(&b, "},\"total\":%zu}\n", ds->ids.n);
+        rc = emit(&b, "},\"total\":%zu}\n", seg__ds_n(ds));
     seg__free(cell);
     seg__free(rt);
     seg__free(ct);

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dataset/struct.h"
 
 int seg_dataset_new(seg_dataset **out)
 {
@@ -863,3 +863,57 @@ int seg_dataset_drop_column(seg_dataset *ds, const char *column)
     }
     return SEG_OK;
 }
+
+/* ---- narrow accessors ---- */
+
+const seg__errbuf *seg__ds_err(const seg_dataset *ds) { return &ds->err; }
+
+size_t seg__ds_n(const seg_dataset *ds) { return ds->ids.n; }
+
+const char *seg__ds_id(const seg_dataset *ds, size_t row)
+{
+    return seg__intern_str(&ds->ids, (uint32_t)row);
+}
+
+const seg__interner *seg__ds_ids(const seg_dataset *ds) { return &ds->ids; }
+
+int64_t seg__ds_max_time(const seg_dataset *ds)
+{
+    return ds->n_tx || ds->n_ev ? ds->max_time : 0;
+}
+
+seg__tx_view seg__ds_tx(const seg_dataset *ds)
+{
+    seg__tx_view v = {ds->n_tx, ds->tx_cust, ds->tx_time, ds->tx_amount,
+                      ds->tx_grouped};
+    return v;
+}
+
+seg__ev_view seg__ds_ev(const seg_dataset *ds)
+{
+    seg__ev_view v = {ds->n_ev, ds->ev_cust, ds->ev_time, ds->ev_kind,
+                      ds->ev_value};
+    return v;
+}
+
+size_t seg__ds_kind_count(const seg_dataset *ds) { return ds->kinds.n; }
+
+const char *seg__ds_kind_name(const seg_dataset *ds, size_t i)
+{
+    return seg__intern_str(&ds->kinds, (uint32_t)i);
+}
+
+bool seg__ds_kind_find(const seg_dataset *ds, const char *s, size_t n,
+                       uint32_t *idx)
+{
+    return seg__intern_find(&ds->kinds, s, n, idx);
+}
+
+size_t seg__ds_n_columns(const seg_dataset *ds) { return ds->n_cols; }
+
+seg__column *seg__ds_column_at(const seg_dataset *ds, size_t i)
+{
+    return ds->cols[i];
+}
+
+int seg__ds_threads(const seg_dataset *ds) { return ds->threads; }

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "internal.h"
+#include "models/internal.h"
 
 #define MAX_F 64
 

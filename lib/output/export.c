@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "output/internal.h"
 
 typedef struct out {
     seg__buf buf;
@@ -97,18 +97,18 @@ int seg_dataset_export(const seg_dataset *ds, int format,
                        seg_write_fn write, void *user_data)
 {
     if (!ds || !write || (n_columns && !columns))
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_export: NULL argument");
     if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
-        return seg__error(&ds->err, SEG_EINVAL, "unknown export format %d",
+        return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown export format %d",
                           format);
-    size_t nc = columns ? n_columns : ds->n_cols;
+    size_t nc = columns ? n_columns : seg__ds_n_columns(ds);
     const seg__column **cols = seg__calloc(nc ? nc : 1, sizeof *cols);
     if (!cols)
-        return seg__nomem(&ds->err);
+        return seg__nomem(seg__ds_err(ds));
     for (size_t i = 0; i < nc; i++) {
         if (!columns) {
-            cols[i] = ds->cols[i];
+            cols[i] = seg__ds_column_at(ds, i);
             continue;
         }
         cols[i] = columns[i] ? seg__ds_find_column(ds, columns[i]) : NULL;
@@ -116,7 +116,7 @@ int seg_dataset_export(const seg_dataset *ds, int format,
             char ex[64];
             const char *nm = columns[i] ? columns[i] : "(null)";
             seg__free(cols);
-            return seg__error(&ds->err, SEG_ENOTFOUND, "no column '%s'",
+            return seg__error(seg__ds_err(ds), SEG_ENOTFOUND, "no column '%s'",
                               seg__excerpt(ex, sizeof ex, nm, strlen(nm)));
         }
     }
@@ -132,8 +132,8 @@ int seg_dataset_export(const seg_dataset *ds, int format,
         if (!rc)
             rc = put(&o, "\n", 1);
     }
-    for (size_t r = 0; r < ds->ids.n && !rc; r++) {
-        const char *id = seg__intern_str(&ds->ids, (uint32_t)r);
+    for (size_t r = 0; r < seg__ds_n(ds) && !rc; r++) {
+        const char *id = seg__ds_id(ds, r);
         if (json) {
             rc = puts_(&o, r ? ",\n{\"customer_id\":" : "\n{\"customer_id\":");
             if (!rc)
@@ -164,52 +164,10 @@ int seg_dataset_export(const seg_dataset *ds, int format,
     seg__buf_free(&o.buf);
     seg__free(cols);
     if (rc == SEG_ENOMEM || (rc && !o.failed))
-        return seg__nomem(&ds->err);
+        return seg__nomem(seg__ds_err(ds));
     if (rc)
-        return seg__error(&ds->err, SEG_EIO, "export stopped by the writer");
+        return seg__error(seg__ds_err(ds), SEG_EIO, "export stopped by the writer");
     return SEG_OK;
-}
-
-static int file_write(const char *data, size_t len, void *user)
-{
-    return fwrite(data, 1, len, (FILE *)user) == len ? 0 : -1;
-}
-
-int seg__write_atomic(const seg__errbuf *err, const char *path,
-                      seg__producer produce, void *ctx)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = seg__malloc(n);
-    if (!tmp)
-        return seg__nomem(err);
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd >= 0)
-        (void)fchmod(fd, 0644); /* mkstemp makes 0600; outputs are shared */
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!f) {
-        int e = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        seg__free(tmp);
-        return seg__error(err, SEG_EIO, "%s: cannot create: %s", path,
-                          strerror(e));
-    }
-    int rc = produce(file_write, f, ctx);
-    bool bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    bad = (fclose(f) != 0) || bad;
-    if (!rc && bad)
-        rc = seg__error(err, SEG_EIO, "%s: write failed: %s", path,
-                        strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = seg__error(err, SEG_EIO, "%s: cannot rename into place: %s",
-                        path, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    seg__free(tmp);
-    return rc;
 }
 
 typedef struct export_job {
@@ -231,8 +189,8 @@ int seg_dataset_export_file(const seg_dataset *ds, int format,
                             const char *path)
 {
     if (!ds || !path)
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_export_file: NULL argument");
     export_job j = {ds, format, columns, n_columns};
-    return seg__write_atomic(&ds->err, path, produce_export, &j);
+    return seg__write_atomic(seg__ds_err(ds), path, produce_export, &j);
 }

@@ -1,7 +1,7 @@
 /* Interned strings with O(1) lookup: customer ids, event kinds, labels. */
 #include <string.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 static bool slot_matches(const seg__interner *in, uint32_t i, const char *s,
                          size_t n, uint32_t h)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "numeric.h"
+#include "models/internal.h"
+#include "models/clv/numeric.h"
 
 enum { K_BGNBD, K_MBGNBD, K_PNBD, K_BGBB, K_GG, K_CLV };
 

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "numeric.h"
+#include "dataset/internal.h"
 
 #define MAX_INPUT (16u << 20)
 #define MAX_DEPTH 200
@@ -1065,7 +1064,7 @@ static void unbind(binding *b)
 static int statistic(const seg_rules *r, const seg_dataset *ds, binding *b,
                      node *n, const seg__column *c, double *out)
 {
-    size_t rows = ds->ids.n, m = rows < c->n ? rows : c->n, k = 0;
+    size_t rows = seg__ds_n(ds), m = rows < c->n ? rows : c->n, k = 0;
     const double *col = c->num; /* rows past m are missing */
     double s = 0, lo = INFINITY, hi = -INFINITY;
     bool quantile = n->op != ST_MEAN && n->op != ST_SUM &&
@@ -1144,9 +1143,9 @@ static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
         const seg__column *c = seg__ds_find_column(ds, n->str);
         if (!c) {
             const char *cands[512];
-            size_t nc = ds->n_cols < 512 ? ds->n_cols : 512;
+            size_t nc = seg__ds_n_columns(ds) < 512 ? seg__ds_n_columns(ds) : 512;
             for (size_t i = 0; i < nc; i++)
-                cands[i] = ds->cols[i]->name;
+                cands[i] = seg__ds_column_at(ds, i)->name;
             const char *near = seg__nearest(n->str, cands, nc);
             char ex[64];
             seg__excerpt(ex, sizeof ex, n->str, strlen(n->str));
@@ -1758,7 +1757,7 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     int rc = bind(r, ds, &b);
     if (rc)
         return rc;
-    size_t n = ds->ids.n;
+    size_t n = seg__ds_n(ds);
     /* label codes: i + 1 for rule i's label, or for grade i */
     uint32_t *labels = seg__calloc(n ? n : 1, sizeof *labels);
     double *num = seg__malloc((n ? n : 1) * sizeof *num);
@@ -1951,14 +1950,14 @@ int seg_rules_explain(const seg_rules *r, const seg_dataset *ds, size_t row,
     if (format != SEG_FORMAT_TEXT && format != SEG_FORMAT_JSON)
         return seg__error(&r->err, SEG_EINVAL, "explanations are text or "
                           "JSON");
-    if (row >= ds->ids.n)
+    if (row >= seg__ds_n(ds))
         return seg__error(&r->err, SEG_ERANGE, "row %zu out of range", row);
     binding b;
     int rc = bind(r, ds, &b);
     if (rc)
         return rc;
     out o = {{NULL, 0, 0}, format == SEG_FORMAT_JSON};
-    const char *id = seg__intern_str(&ds->ids, (uint32_t)row);
+    const char *id = seg__ds_id(ds, row);
     double *gs = seg__malloc((r->ngroups ? r->ngroups : 1) * sizeof *gs);
     double (*st)[BLOCK] = stack_for(&b);
     if (!gs || !st)
@@ -2145,9 +2144,9 @@ int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
         return seg__error(&r->err, SEG_ENOTFOUND, "no column '%s'",
                           o.exclude_column);
     int64_t as_of = o.as_of == SEG_TIME_NONE
-                        ? (ds->n_tx || ds->n_ev ? ds->max_time : 0)
+                        ? seg__ds_max_time(ds)
                         : o.as_of;
-    size_t n = ds->ids.n;
+    size_t n = seg__ds_n(ds);
     double *last = seg__malloc((n ? n : 1) * sizeof *last);
     cand *c = seg__malloc((n ? n : 1) * sizeof *c);
     if (!last || !c) {
@@ -2159,12 +2158,14 @@ int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
         last[i] = NAN;
     uint32_t kind;
     if (o.contact_kind &&
-        seg__intern_find(&ds->kinds, o.contact_kind, strlen(o.contact_kind),
-                         &kind))
-        for (size_t i = 0; i < ds->n_ev; i++)
-            if (ds->ev_kind[i] == kind && ds->ev_time[i] <= as_of &&
-                !(ds->ev_time[i] <= last[ds->ev_cust[i]]))
-                last[ds->ev_cust[i]] = (double)ds->ev_time[i];
+        seg__ds_kind_find(ds, o.contact_kind, strlen(o.contact_kind),
+                          &kind)) {
+        seg__ev_view ev = seg__ds_ev(ds);
+        for (size_t i = 0; i < ev.n; i++)
+            if (ev.kind[i] == kind && ev.time[i] <= as_of &&
+                !(ev.time[i] <= last[ev.cust[i]]))
+                last[ev.cust[i]] = (double)ev.time[i];
+    }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const char *t = seg__column_label(tier, i);
@@ -2213,7 +2214,7 @@ int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
         int tn = snprintf(tail, sizeof tail, ",%g,%s,%s\n", c[i].priority, v,
                           when);
         if (seg__buf_append(&b, head, (size_t)hn) ||
-            seg__csv_field(&b, seg__intern_str(&ds->ids, (uint32_t)c[i].row)) ||
+            seg__csv_field(&b, seg__ds_id(ds, c[i].row)) ||
             seg__buf_append(&b, ",", 1) || seg__csv_field(&b, c[i].tier) ||
             seg__buf_append(&b, tail, (size_t)tn))
             rc = SEG_ENOMEM;

@@ -12,7 +12,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "internal.h"
+#include "dataset/struct.h"
 
 #define BLOCK (1u << 20)
 #define MAX_RECORD (256u << 20)

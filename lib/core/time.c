@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (any year). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -1,0 +1,105 @@
+/* The dataset as the other areas see it: columns, the record API used
+ * by loaders inside a mark, and narrow accessors. The struct itself is
+ * private to lib/dataset and lib/ingest (dataset/struct.h). Not API. */
+#ifndef SEG_DATASET_INTERNAL_H
+#define SEG_DATASET_INTERNAL_H
+
+#include "core/internal.h"
+enum seg__origin { SEG__ORIGIN_USER = 0, SEG__ORIGIN_FEATURE = 1 };
+
+typedef struct seg__column {
+    char *name;
+    int type;            /* seg_column_type */
+    int origin;          /* seg__origin */
+    size_t n, cap;       /* rows stored; rows >= n read as missing */
+    double *num;         /* SEG_COLUMN_NUMERIC */
+    uint32_t *lab;       /* SEG_COLUMN_LABEL: label index + 1, 0 = missing */
+    seg__interner labels;
+    /* rollback state, valid while a mark is active */
+    size_t mark_n;
+    size_t mark_labels;
+} seg__column;
+
+/* Begin a change that must be all-or-nothing; end it with commit or
+ * rollback. Never fails. */
+void seg__ds_mark(seg_dataset *ds);
+void seg__ds_commit(seg_dataset *ds);
+void seg__ds_rollback(seg_dataset *ds);
+
+/* Internal record API: no validation of arguments beyond what the callers
+ * cannot check; usable only inside a mark. */
+int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row);
+/* The same with the id's seg__hash() (low 32 bits) known. */
+int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
+                       uint32_t *row);
+int seg__ds_reserve_tx(seg_dataset *ds, size_t more);
+/* The same as a hint: room for `more` if memory allows, else nothing
+ * (and no error). */
+void seg__ds_reserve_tx_hint(seg_dataset *ds, size_t more);
+int seg__ds_reserve_ev(seg_dataset *ds, size_t more);
+int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
+                    const char *kind, size_t kind_len, double value);
+/* Find (or create) a column of a given type; *col receives it. Returns
+ * SEG_ETYPE if it exists with another type. */
+int seg__ds_column(seg_dataset *ds, const char *name, size_t name_len,
+                   int type, int origin, seg__column **col);
+seg__column *seg__ds_find_column(const seg_dataset *ds, const char *name);
+int seg__ds_set_num(seg_dataset *ds, seg__column *c, uint32_t row, double v);
+int seg__ds_set_label(seg_dataset *ds, seg__column *c, uint32_t row,
+                      const char *s, size_t n);
+/* Replace (or add) a whole column, taking ownership of `data` (customer
+ * count doubles) on success. */
+int seg__ds_put_num_column(seg_dataset *ds, const char *name, int origin,
+                           double *data);
+/* Replace (or add) a label column from codes (customer count of them):
+ * codes[row] is 0 (missing) or i + 1 for names[i]. Takes ownership of
+ * codes on success (they may be rewritten in place). */
+int seg__ds_put_label_codes(seg_dataset *ds, const char *name,
+                            const char *const *names, size_t n_names,
+                            uint32_t *codes);
+/* Whether a column of this name and type may be put: the name is valid
+ * text and no column of another type has it. Changes nothing. */
+int seg__ds_check_put(seg_dataset *ds, const char *name, int type);
+void seg__column_free(seg__column *c);
+double seg__column_num(const seg__column *c, size_t row);
+const char *seg__column_label(const seg__column *c, size_t row);
+
+
+/* ---- narrow accessors: how the other areas read a dataset ---- */
+const seg__errbuf *seg__ds_err(const seg_dataset *ds);
+/* Customers (rows) and their ids. */
+size_t seg__ds_n(const seg_dataset *ds);
+const char *seg__ds_id(const seg_dataset *ds, size_t row);
+/* The customer ids as an interner (for lookups by id). */
+const seg__interner *seg__ds_ids(const seg_dataset *ds);
+/* The latest transaction or event time; 0 when there are none. */
+int64_t seg__ds_max_time(const seg_dataset *ds);
+/* Transactions and events, in the order they were added. */
+typedef struct seg__tx_view {
+    size_t n;
+    const uint32_t *cust;
+    const int64_t *time;
+    const double *amount;
+    bool grouped;        /* cust never decreases */
+} seg__tx_view;
+typedef struct seg__ev_view {
+    size_t n;
+    const uint32_t *cust;
+    const int64_t *time;
+    const uint32_t *kind; /* index into the event kinds */
+    const double *value;
+} seg__ev_view;
+seg__tx_view seg__ds_tx(const seg_dataset *ds);
+seg__ev_view seg__ds_ev(const seg_dataset *ds);
+/* Event kinds: how many, the i-th, and the index of a kind by name. */
+size_t seg__ds_kind_count(const seg_dataset *ds);
+const char *seg__ds_kind_name(const seg_dataset *ds, size_t i);
+bool seg__ds_kind_find(const seg_dataset *ds, const char *s, size_t n,
+                       uint32_t *idx);
+/* Columns in the order they were made. */
+size_t seg__ds_n_columns(const seg_dataset *ds);
+seg__column *seg__ds_column_at(const seg_dataset *ds, size_t i);
+/* The dataset's thread count for loads and features (0: the processors). */
+int seg__ds_threads(const seg_dataset *ds);
+
+#endif /* SEG_DATASET_INTERNAL_H */

@@ -1,0 +1,59 @@
+/* The dataset's own struct: for lib/dataset and the loaders of lib/ingest,
+ * which append to its arrays on their fast paths. Everyone else reads a
+ * dataset through the accessors of dataset/internal.h. Not API. */
+#ifndef SEG_DATASET_STRUCT_H
+#define SEG_DATASET_STRUCT_H
+
+#include "dataset/internal.h"
+
+typedef struct seg__undo {
+    uint32_t col;
+    uint32_t row;
+    double num;
+    uint32_t lab;
+} seg__undo;
+
+struct seg_dataset {
+    seg__errbuf err;
+    seg__interner ids;
+
+    size_t n_tx, cap_tx;
+    bool tx_grouped;     /* tx_cust never decreases: no regrouping needed */
+    int64_t max_time;    /* latest transaction or event time */
+    uint32_t *tx_cust;
+    int64_t *tx_time;
+    double *tx_amount;
+
+    size_t n_ev, cap_ev;
+    uint32_t *ev_cust;
+    int64_t *ev_time;
+    uint32_t *ev_kind;
+    double *ev_value;
+    seg__interner kinds;
+
+    seg__column **cols;
+    size_t n_cols, cap_cols;
+    int threads;         /* for loads and features: 0 = the processors */
+
+    /* transaction rollback ("mark") state */
+    bool marked;
+    size_t mark_cust, mark_tx, mark_ev, mark_kinds, mark_cols;
+    bool mark_grouped;
+    int64_t mark_max_time;
+    seg__undo *undo;
+    size_t n_undo, cap_undo;
+};
+
+static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
+                                   double amount)
+{
+    if (ds->n_tx && row < ds->tx_cust[ds->n_tx - 1])
+        ds->tx_grouped = false;
+    if (t > ds->max_time)
+        ds->max_time = t;
+    ds->tx_cust[ds->n_tx] = row;
+    ds->tx_time[ds->n_tx] = t;
+    ds->tx_amount[ds->n_tx] = amount;
+    ds->n_tx++;
+}
+#endif /* SEG_DATASET_STRUCT_H */

@@ -1,0 +1,39 @@
+/* What the built-in models share: errors, parameters, columns in and
+ * out, the state lines of the model file, and the built-in classes.
+ * Not API. */
+#ifndef SEG_MODELS_INTERNAL_H
+#define SEG_MODELS_INTERNAL_H
+
+#include "dataset/internal.h"
+
+int seg__model_error(const seg_model *m, int code, const char *fmt, ...)
+    SEG__PRINTF(3, 4);
+/* A model's parameter by name (NaN or "" if it has none of that type). */
+double seg__param_num(const seg_model *m, const char *name);
+const char *seg__param_str(const seg_model *m, const char *name);
+/* A copy of a numeric column (customer count values), or NULL with *rc set
+ * and the model's message explaining. */
+double *seg__model_column(const seg_model *m, const seg_dataset *ds,
+                          const char *col, int *rc);
+/* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */
+int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
+                   const char *what, const double *num, const char **labels);
+/* The same for numbers the dataset may keep: on success *num (customer
+ * count values) is the dataset's and set to NULL. */
+int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
+                         const char *prefix, const char *what, double **num);
+/* The state text of the built-in models: a line "KEY n1 n2 ...", written
+ * with the shortest exact numbers; reading wants exactly n of them (and
+ * "nan" only when allow_nan), then moves *p past the line. */
+int seg__state_put(seg_write_fn write, void *write_user, const char *key,
+                   const double *v, int n);
+int seg__state_get(const seg_model *m, const char **p, const char *end,
+                   const char *key, double *v, int n, bool allow_nan);
+/* Built-in model classes, registered at first use of the registry. */
+extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
+    seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,
+    seg__clv_class, seg__engagement_class, seg__stage_class,
+    seg__kmeans_class;
+
+
+#endif /* SEG_MODELS_INTERNAL_H */

@@ -12,7 +12,12 @@
 #include "segment/common.h"
 #include "segment/time.h"
 #include "segment/dataset.h"
+#include "segment/features.h"
+#include "segment/io.h"
 #include "segment/model.h"
 #include "segment/rules.h"
+#include "segment/summary.h"
+#include "segment/ops.h"
+#include "segment/sys/model.h"
 
 #endif /* SEGMENT_H */

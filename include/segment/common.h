@@ -145,6 +145,36 @@ SEG_API void seg_allocator_init(seg_allocator *a);
  */
 SEG_API int seg_config_allocator(const seg_allocator *a);
 
+/** @name Output
+ * @{ */
+
+/**
+ * Export formats.
+ * @since 0.1.0
+ */
+typedef enum seg_format {
+    /** CSV with a header; first column `customer_id`; missing values are
+     *  empty fields; quoting by RFC 4180. */
+    SEG_FORMAT_CSV = 1,
+    /** A JSON array of objects, one per customer, with `customer_id` first;
+     *  missing values are `null`. */
+    SEG_FORMAT_JSON = 2,
+    /** Plain text for people (explanations); not a table format. */
+    SEG_FORMAT_TEXT = 3
+} seg_format;
+
+/**
+ * Receives exported bytes.
+ * @param data the bytes (not NUL-terminated).
+ * @param len their number.
+ * @param user_data the pointer given to seg_dataset_export().
+ * @return 0 to go on, anything else to stop the export with #SEG_EIO.
+ * @since 0.1.0
+ */
+typedef int (*seg_write_fn)(const char *data, size_t len, void *user_data);
+
+/** @} */
+
 /** @} */
 
 #ifdef __cplusplus

@@ -1,7 +1,7 @@
 /**
  * @file segment/rules.h
  * @brief Tier-rule sets: a small language for tiers and lead scores,
- *        explanations, tier summaries and call lists.
+ *        explanations.
  */
 #ifndef SEGMENT_RULES_H
 #define SEGMENT_RULES_H
@@ -105,97 +105,6 @@ SEG_API int seg_rules_apply(const seg_rules *r, seg_dataset *ds,
 SEG_API int seg_rules_explain(const seg_rules *r, const seg_dataset *ds,
                               size_t row, int format, seg_write_fn write,
                               void *user_data);
-
-/**
- * Options of seg_rules_call_list(); initialise with
- * seg_call_list_options_init().
- * @since 0.1.0
- */
-typedef struct seg_call_list_options {
-    size_t size;             /**< sizeof(seg_call_list_options). */
-    /** The tier column that seg_rules_apply() wrote; default "tier". */
-    const char *tier_column;
-    /** Ranks customers within a priority, highest first (for example
-     *  CLV x p_alive); NULL for none. */
-    const char *value_column;
-    size_t capacity;         /**< Calls a day; 0 means no limit. */
-    /** Event kind of a contact (a call); a customer is skipped while the
-     *  last contact is more recent than the tier's cadence. Default
-     *  "call". */
-    const char *contact_kind;
-    /** A column that excludes a customer when it is a non-zero number or
-     *  a non-empty label (do-not-call); NULL for none. */
-    const char *exclude_column;
-    /** The day of the list; #SEG_TIME_NONE for the latest record. */
-    int64_t as_of;
-} seg_call_list_options;
-
-/**
- * Initialise call-list options to their defaults.
- * @param o the options; ignored when NULL.
- * @since 0.1.0
- */
-SEG_API void seg_call_list_options_init(seg_call_list_options *o);
-
-/**
- * Write today's call list as CSV (rank, customer_id, tier, priority,
- * value, last_contact): customers of tiers that have a priority, ranked by
- * priority (1 first), then by the value column, then by customer id; tiers
- * without a priority and excluded customers are left out, and so is a
- * customer contacted within the tier's cadence.
- * @param r the tier rule set that was applied.
- * @param ds the dataset.
- * @param opts options, or NULL for the defaults.
- * @param write receives the CSV.
- * @param user_data passed to @p write.
- * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column;
- *         #SEG_EMISUSE for a score rule set; #SEG_EIO; #SEG_ENOMEM.
- * @since 0.1.0
- */
-SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
-                                const seg_call_list_options *opts,
-                                seg_write_fn write, void *user_data);
-
-/**
- * A tier summary: per label of @p label_column, the count of customers,
- * their share, and for each value column its total, its mean and its share
- * of the column's total (the share of revenue, for a monetary column).
- * Customers without a label are grouped under an empty label.
- * @param ds the dataset.
- * @param label_column the grouping column (a label column).
- * @param value_columns numeric columns to total, or NULL.
- * @param n_values number of @p value_columns.
- * @param format #SEG_FORMAT_CSV or #SEG_FORMAT_JSON.
- * @param write receives the table.
- * @param user_data passed to @p write.
- * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND; #SEG_ETYPE; #SEG_EIO;
- *         #SEG_ENOMEM.
- * @note Thread-safe for concurrent readers.
- * @since 0.1.0
- */
-SEG_API int seg_dataset_summary(const seg_dataset *ds,
-                                const char *label_column,
-                                const char *const *value_columns,
-                                size_t n_values, int format,
-                                seg_write_fn write, void *user_data);
-
-/**
- * A crosstab of two label columns: counts of customers per pair of labels,
- * rows for @p row_column, columns for @p col_column, with totals.
- * @param ds the dataset.
- * @param row_column a label column.
- * @param col_column a label column.
- * @param format #SEG_FORMAT_CSV or #SEG_FORMAT_JSON.
- * @param write receives the table.
- * @param user_data passed to @p write.
- * @return as seg_dataset_summary().
- * @note Thread-safe for concurrent readers.
- * @since 0.1.0
- */
-SEG_API int seg_dataset_crosstab(const seg_dataset *ds,
-                                 const char *row_column,
-                                 const char *col_column, int format,
-                                 seg_write_fn write, void *user_data);
 
 #ifdef __cplusplus
 }

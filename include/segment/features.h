@@ -1,0 +1,99 @@
+/**
+ * @file segment/features.h
+ * @brief Features: recency, frequency, monetary value and more, per customer.
+ */
+#ifndef SEGMENT_FEATURES_H
+#define SEGMENT_FEATURES_H
+
+#include "segment/common.h"
+#include "segment/time.h"
+#include "segment/dataset.h"
+
+/**
+ * @defgroup seg_features Features
+ * @brief What seg_dataset_compute_features() derives from the records (docs/features.md).
+ * @{
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Time units of duration features.
+ * @since 0.1.0
+ */
+typedef enum seg_time_unit {
+    SEG_UNIT_DAY = 1,  /**< Days. */
+    SEG_UNIT_WEEK = 2  /**< Weeks of 7 days. */
+} seg_time_unit;
+
+/**
+ * What seg_dataset_compute_features() computes. Initialise with
+ * seg_features_options_init().
+ * @since 0.1.0
+ */
+typedef struct seg_features_options {
+    size_t size;          /**< sizeof(seg_features_options), set by init. */
+    /** End of the observation period (inclusive). #SEG_TIME_NONE (default)
+     *  uses the time of the latest transaction or event. */
+    int64_t as_of;
+    int time_unit;        /**< A #seg_time_unit; default #SEG_UNIT_DAY. */
+    /** Start of a holdout period, or #SEG_TIME_NONE (default). When set, the
+     *  calibration features use records before it, and the holdout columns
+     *  count the records from it up to @c as_of. */
+    int64_t holdout_from;
+} seg_features_options;
+
+/**
+ * Initialise feature options to their defaults.
+ * @param o the options; ignored when NULL.
+ * @since 0.1.0
+ */
+SEG_API void seg_features_options_init(seg_features_options *o);
+
+/**
+ * Compute the per-customer feature columns.
+ *
+ * A *purchase* is a calendar day (UTC) with at least one transaction: the
+ * transactions of one customer on one day count once, their amounts summed.
+ * Durations are whole days between calendar days, in the chosen unit.
+ * With E = the end of the calibration period (@c as_of, or the instant
+ * before @c holdout_from), the columns are:
+ * - `orders`: purchase days up to E; `frequency` = orders - 1 (repeat
+ *   purchases);
+ * - `t_x`: first to last purchase day; `T`: first purchase day to the day of
+ *   E; `recency`: last purchase day to the day of E (= T - t_x);
+ * - `monetary_total`: sum of amounts; `monetary_mean`: per purchase day;
+ *   `monetary_repeat_mean`: mean of the repeat purchase days (0 when
+ *   frequency is 0);
+ * - `first_purchase`, `last_purchase`: times (epoch seconds) of the first
+ *   transaction of the first and of the last purchase day;
+ * - per event kind K: `events.K.count` and `events.K.last` (epoch seconds of
+ *   the latest event), over events up to E;
+ * - with a holdout: `holdout_orders` (purchase days in the holdout),
+ *   `holdout_monetary` (their amounts) and `holdout_length` (the holdout's
+ *   length in the unit, the same for every customer).
+ *
+ * A customer with no purchase up to E has orders = 0 and monetary_total = 0;
+ * the other purchase features are missing (NaN). Computing again replaces
+ * the earlier feature columns, so appending records and computing again
+ * gives the same result as loading everything at once.
+ * @param ds the dataset.
+ * @param opts options, or NULL for the defaults.
+ * @return #SEG_OK; #SEG_EINVAL for bad options (unknown unit, holdout after
+ *         as_of); #SEG_EEXISTS if an attribute column has a feature's name;
+ *         #SEG_ELIMIT past 2^32-1 transactions; #SEG_ENOMEM. On failure the
+ *         columns are as they were.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_compute_features(seg_dataset *ds,
+                                         const seg_features_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+
+#endif /* SEGMENT_FEATURES_H */

@@ -1,0 +1,158 @@
+/**
+ * @file segment/io.h
+ * @brief Input and output of datasets: CSV loading and export.
+ */
+#ifndef SEGMENT_IO_H
+#define SEGMENT_IO_H
+
+#include "segment/common.h"
+#include "segment/time.h"
+#include "segment/dataset.h"
+
+/**
+ * @defgroup seg_io Input and output
+ * @brief Loading records from CSV (docs/csv.md) and exporting columns as CSV or JSON.
+ * @{
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name CSV ingest
+ * @{ */
+
+/**
+ * How seg_dataset_load_csv() reads a file. Initialise with
+ * seg_csv_options_init(), then set fields.
+ *
+ * Columns are named by their header text or, when no header column has that
+ * name, by a 1-based number ("3"). Each row is:
+ * - an event, when @c kind_column is set (time required, value optional);
+ * - else a transaction, when @c amount_column is set (time required);
+ * - and in both cases, and when neither is set, the row sets the
+ *   @c attribute_columns of its customer (an empty field leaves the value
+ *   as it was). An attribute column is numeric when every value in the file
+ *   is a number or empty, else a label column.
+ *
+ * With no column names given and a header present, the header is searched
+ * for `customer_id`/`id`/`customer`, `time`/`date`/`timestamp`, `amount`,
+ * `kind`/`event`, and `value`.
+ * @since 0.1.0
+ */
+typedef struct seg_csv_options {
+    size_t size;      /**< sizeof(seg_csv_options), set by init. */
+    /** ',', '\\t', ';', or ' ' for runs of spaces and tabs (leading ones
+     *  ignored); 0 (default) detects it from the first line: tab, else
+     *  comma, else semicolon, else whitespace. */
+    char delimiter;
+    int has_header;   /**< 1 (default) if the first line names the columns. */
+    int time_format;  /**< A #seg_time_format; default #SEG_TIME_AUTO. */
+    const char *id_column;     /**< Customer id column. */
+    const char *time_column;   /**< Time column. */
+    const char *amount_column; /**< Transaction amount column. */
+    const char *kind_column;   /**< Event kind column. */
+    const char *value_column;  /**< Event value column (optional). */
+    const char *const *attribute_columns; /**< Attribute columns, or NULL. */
+    size_t n_attribute_columns; /**< Number of @c attribute_columns. */
+    /** 1: there is no id column; customers are the data rows, numbered
+     *  "1", "2", ... (summary files such as donations.csv). Default 0. */
+    int row_ids;
+    /** 1: every column that has no role becomes an attribute column, named
+     *  by the header (summary files: x, t_x, T, weights ...). Needs a
+     *  header. Default 0. */
+    int all_attributes;
+} seg_csv_options;
+
+/**
+ * Initialise CSV options to their defaults.
+ * @param o the options; ignored when NULL.
+ * @since 0.1.0
+ */
+SEG_API void seg_csv_options_init(seg_csv_options *o);
+
+/**
+ * Load a CSV file into the dataset.
+ *
+ * Quoting follows RFC 4180; UTF-8 with or without a byte-order mark; LF or
+ * CRLF line ends; empty lines are skipped. Several orders of one customer on
+ * one day are kept as they are (features merge them into a purchase day).
+ * @param ds the dataset.
+ * @param path the file.
+ * @param opts options, or NULL for the defaults. An older, smaller struct is
+ *             accepted: fields past its @c size keep their defaults.
+ * @return #SEG_OK; #SEG_EINVAL for bad arguments or options; #SEG_EIO if the
+ *         file cannot be read; #SEG_EPARSE for malformed data, with a
+ *         message `path:line:column: what was expected` (column = field
+ *         number); #SEG_ERANGE for a value out of range; #SEG_ENOTFOUND for
+ *         a column that the header does not have; #SEG_ETYPE for an attribute
+ *         whose type differs from an existing column; #SEG_ELIMIT;
+ *         #SEG_ENOMEM. On failure the dataset is exactly as it was.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_load_csv(seg_dataset *ds, const char *path,
+                                 const seg_csv_options *opts);
+
+/**
+ * Load CSV data from memory; as seg_dataset_load_csv().
+ * @param ds the dataset.
+ * @param data the bytes (need not be NUL-terminated; may contain NULs,
+ *             which are an error).
+ * @param len number of bytes.
+ * @param name name used in error messages, or NULL for "<buffer>".
+ * @param opts options, or NULL.
+ * @return as seg_dataset_load_csv(), without #SEG_EIO.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_load_csv_buffer(seg_dataset *ds, const char *data,
+                                        size_t len, const char *name,
+                                        const seg_csv_options *opts);
+
+/** @} */
+
+
+/** @name Export
+ * @{ */
+
+/**
+ * Export columns, one row per customer. Numbers are written in the C locale
+ * with the fewest digits that read back to the same double.
+ * @param ds the dataset.
+ * @param format a #seg_format.
+ * @param columns names of the columns to write, or NULL for all in order.
+ * @param n_columns number of @p columns.
+ * @param write receives the output in pieces.
+ * @param user_data passed to @p write.
+ * @return #SEG_OK; #SEG_EINVAL for bad arguments; #SEG_ENOTFOUND for an
+ *         unknown column; #SEG_EIO if @p write stopped; #SEG_ENOMEM.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_export(const seg_dataset *ds, int format,
+                               const char *const *columns, size_t n_columns,
+                               seg_write_fn write, void *user_data);
+
+/**
+ * Export to a file, as seg_dataset_export(); the file is written to a
+ * temporary name and renamed, so it is never left half-written.
+ * @param ds the dataset.
+ * @param format a #seg_format.
+ * @param columns column names or NULL for all.
+ * @param n_columns number of @p columns.
+ * @param path the file to write.
+ * @return as seg_dataset_export(); #SEG_EIO if the file cannot be written.
+ * @since 0.1.0
+ */
+SEG_API int seg_dataset_export_file(const seg_dataset *ds, int format,
+                                    const char *const *columns,
+                                    size_t n_columns, const char *path);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+
+#endif /* SEGMENT_IO_H */

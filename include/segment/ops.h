@@ -1,0 +1,78 @@
+/**
+ * @file segment/ops.h
+ * @brief Operations on tiers: the day's call list.
+ */
+#ifndef SEGMENT_OPS_H
+#define SEGMENT_OPS_H
+
+#include "segment/common.h"
+#include "segment/dataset.h"
+#include "segment/rules.h"
+
+/**
+ * @defgroup seg_ops Operations
+ * @brief What a CRM does with tiers day to day.
+ * @{
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Options of seg_rules_call_list(); initialise with
+ * seg_call_list_options_init().
+ * @since 0.1.0
+ */
+typedef struct seg_call_list_options {
+    size_t size;             /**< sizeof(seg_call_list_options). */
+    /** The tier column that seg_rules_apply() wrote; default "tier". */
+    const char *tier_column;
+    /** Ranks customers within a priority, highest first (for example
+     *  CLV x p_alive); NULL for none. */
+    const char *value_column;
+    size_t capacity;         /**< Calls a day; 0 means no limit. */
+    /** Event kind of a contact (a call); a customer is skipped while the
+     *  last contact is more recent than the tier's cadence. Default
+     *  "call". */
+    const char *contact_kind;
+    /** A column that excludes a customer when it is a non-zero number or
+     *  a non-empty label (do-not-call); NULL for none. */
+    const char *exclude_column;
+    /** The day of the list; #SEG_TIME_NONE for the latest record. */
+    int64_t as_of;
+} seg_call_list_options;
+
+/**
+ * Initialise call-list options to their defaults.
+ * @param o the options; ignored when NULL.
+ * @since 0.1.0
+ */
+SEG_API void seg_call_list_options_init(seg_call_list_options *o);
+
+/**
+ * Write today's call list as CSV (rank, customer_id, tier, priority,
+ * value, last_contact): customers of tiers that have a priority, ranked by
+ * priority (1 first), then by the value column, then by customer id; tiers
+ * without a priority and excluded customers are left out, and so is a
+ * customer contacted within the tier's cadence.
+ * @param r the tier rule set that was applied.
+ * @param ds the dataset.
+ * @param opts options, or NULL for the defaults.
+ * @param write receives the CSV.
+ * @param user_data passed to @p write.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column;
+ *         #SEG_EMISUSE for a score rule set; #SEG_EIO; #SEG_ENOMEM.
+ * @since 0.1.0
+ */
+SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
+                                const seg_call_list_options *opts,
+                                seg_write_fn write, void *user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+
+#endif /* SEGMENT_OPS_H */

@@ -225,6 +225,17 @@ SEG_API int seg_model_set_str(seg_model *m, const char *name,
 SEG_API int seg_model_set(seg_model *m, const char *name, const char *value);
 
 /**
+ * Set a parameter from `KEY=VALUE` text (split at the first `=`), as
+ * seg_model_set() does with KEY and VALUE: what a command line's
+ * `--set KEY=VALUE` or a configuration file gives.
+ * @param m the model.
+ * @param assignment the text.
+ * @return as seg_model_set(); #SEG_EINVAL when there is no `=` or no key.
+ * @since 0.2.0
+ */
+SEG_API int seg_model_set_pair(seg_model *m, const char *assignment);
+
+/**
  * Read a numeric parameter.
  * @param m the model.
  * @param name the parameter.
@@ -317,6 +328,19 @@ SEG_API int seg_model_load(seg_model **out, const char *path);
  * @since 0.1.0
  */
 SEG_API const char *seg_model_result_name(const seg_model *m, size_t i);
+
+/**
+ * Whether a fit result is an estimated parameter (one with a standard
+ * error `se.NAME` among the results) rather than a statistic of the fit
+ * (log-likelihood, iterations, `se.` values themselves).
+ * @param m a fitted model.
+ * @param name a name from seg_model_result_name().
+ * @return 1 for a parameter, 0 for anything else; #SEG_EINVAL;
+ *         #SEG_EMISUSE if not fitted.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.2.0
+ */
+SEG_API int seg_model_result_is_param(const seg_model *m, const char *name);
 
 /**
  * Value of a fit result.

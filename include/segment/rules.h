@@ -67,6 +67,17 @@ SEG_API void seg_rules_free(seg_rules *r);
 SEG_API const char *seg_rules_errmsg(const seg_rules *r);
 
 /**
+ * The label column that seg_rules_apply() writes: the rule set's
+ * `output` declaration, or "tier" when it has none (score rule sets write
+ * the grade there and the points beside it).
+ * @param r the rule set.
+ * @return the name, borrowed from @p r; "tier" when @p r is NULL.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_rules_output(const seg_rules *r);
+
+/**
  * Apply a rule set to a dataset. Columns are resolved first, for the whole
  * dataset: an unknown column is an error naming the nearest known one, and
  * nothing is written. Population statistics such as `p80(monetary_total)`

@@ -42,12 +42,21 @@ typedef enum seg_time_format {
 } seg_time_format;
 
 /**
+ * Flag for seg_time_parse(): a date without a time of day (`YYYY-MM-DD` or
+ * `YYYYMMDD`) means the end of that day, 23:59:59, as an inclusive
+ * "as of" date does.
+ * @since 0.2.0
+ */
+#define SEG_TIME_END_OF_DAY 0x100
+
+/**
  * Parse a time.
  * @param[out] out the time in epoch seconds; unchanged on failure.
  * @param s the text; it need not be NUL-terminated.
  * @param len number of bytes of @p s to read; surrounding ASCII spaces are
  *            ignored.
- * @param format a #seg_time_format.
+ * @param format a #seg_time_format, optionally with #SEG_TIME_END_OF_DAY
+ *        or-ed in.
  * @return #SEG_OK; #SEG_EINVAL for a NULL pointer or unknown format;
  *         #SEG_EPARSE if the text is not a valid time of that format
  *         (including impossible dates such as 1997-02-30);

@@ -159,10 +159,33 @@ static int parse_epoch(const char *p, const char *e, int64_t *out)
     return SEG_OK;
 }
 
+static int parse_time(int64_t *out, const char *s, size_t len, int format);
+
 int seg_time_parse(int64_t *out, const char *s, size_t len, int format)
 {
     if (!out || (!s && len))
         return SEG_EINVAL;
+    if (!(format & SEG_TIME_END_OF_DAY))
+        return parse_time(out, s, len, format);
+    int64_t t;
+    int rc = parse_time(&t, s, len, format & ~SEG_TIME_END_OF_DAY);
+    if (rc)
+        return rc;
+    const char *p = s, *e = s + len;
+    while (p < e && (*p == ' ' || *p == '\t'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    bool date_only = (e - p == 10 && p[4] == '-') ||
+                     (e - p == 8 && strspn(p, "0123456789") >= 8);
+    if (date_only)
+        t += 86399;
+    *out = t;
+    return SEG_OK;
+}
+
+static int parse_time(int64_t *out, const char *s, size_t len, int format)
+{
     /* the common case first: epoch seconds, digits only (eight digits are
      * YYYYMMDD to SEG_TIME_AUTO) */
     if ((format == SEG_TIME_EPOCH || (format == SEG_TIME_AUTO && len != 8)) &&

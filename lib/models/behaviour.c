@@ -22,13 +22,10 @@ static int as_of_time(const seg_model *m, const seg_dataset *ds, int64_t *out)
         *out = seg__ds_max_time(ds);
         return SEG_OK;
     }
-    if (seg_time_parse(out, s, n, SEG_TIME_AUTO) != SEG_OK)
+    if (seg_time_parse(out, s, n, SEG_TIME_AUTO | SEG_TIME_END_OF_DAY) !=
+        SEG_OK)
         return seg__model_error(m, SEG_EPARSE, "%s: as_of '%s' is not a date "
                                 "or time", seg_model_name(m), s);
-    bool date_only = (n == 10 && s[4] == '-') ||
-                     (n == 8 && strspn(s, "0123456789") == 8);
-    if (date_only)
-        *out += 86399;
     return SEG_OK;
 }
 

@@ -570,6 +570,26 @@ int seg_model_set(seg_model *m, const char *name, const char *value)
     return seg_model_set_f64(m, name, v);
 }
 
+int seg_model_set_pair(seg_model *m, const char *assignment)
+{
+    if (!m || !assignment)
+        return seg__model_error(m, SEG_EINVAL, "NULL argument");
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        char ex[64];
+        return seg__model_error(m, SEG_EINVAL, "'%s' is not KEY=VALUE",
+                                seg__excerpt(ex, sizeof ex, assignment,
+                                             strlen(assignment)));
+    }
+    size_t kl = (size_t)(eq - assignment);
+    char *key = seg__strndup(assignment, kl);
+    if (!key)
+        return seg__nomem(&m->err);
+    int rc = seg_model_set(m, key, eq + 1);
+    seg__free(key);
+    return rc;
+}
+
 int seg_model_get_f64(const seg_model *m, const char *name, double *out)
 {
     size_t i;
@@ -1021,6 +1041,25 @@ const char *seg_model_result_name(const seg_model *m, size_t i)
     if (!m || !m->fitted || !m->k->cls.result_name)
         return NULL;
     return m->k->cls.result_name(m->state, i, m->k->user_data);
+}
+
+int seg_model_result_is_param(const seg_model *m, const char *name)
+{
+    if (!m || !name)
+        return seg__model_error(m, SEG_EINVAL, "NULL argument");
+    if (!m->fitted)
+        return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
+                                m->name);
+    if (strncmp(name, "se.", 3) == 0)
+        return 0;
+    /* a parameter is what has a standard error */
+    for (size_t i = 0;; i++) {
+        const char *r = seg_model_result_name(m, i);
+        if (!r)
+            return 0;
+        if (strncmp(r, "se.", 3) == 0 && strcmp(r + 3, name) == 0)
+            return 1;
+    }
 }
 
 int seg_model_result(const seg_model *m, const char *name, double *out)

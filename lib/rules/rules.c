@@ -109,6 +109,11 @@ const char *seg_rules_errmsg(const seg_rules *r)
     return r ? seg__errbuf_get(&r->err) : seg_errmsg();
 }
 
+const char *seg_rules_output(const seg_rules *r)
+{
+    return r && r->output ? r->output : "tier";
+}
+
 /* ---- lexer ---- */
 
 enum { T_EOF, T_IDENT, T_NUM, T_STR, T_OP };
@@ -1752,7 +1757,7 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
         return seg__error(r ? &r->err : NULL, SEG_EINVAL,
                           "seg_rules_apply: NULL argument");
     if (!column)
-        column = r->output ? r->output : "tier";
+        column = seg_rules_output(r);
     binding b;
     int rc = bind(r, ds, &b);
     if (rc)

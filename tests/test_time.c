@@ -84,6 +84,25 @@ static void test_invalid(void **state)
     assert_int_equal(seg_time_parse(NULL, "1", 1, 0), SEG_EINVAL);
 }
 
+/* 1997-09-30 00:00 UTC is 875577600 (Python's datetime agrees); its end
+ * is 86399 seconds later. */
+static void test_end_of_day(void **state)
+{
+    (void)state;
+    const int eod = SEG_TIME_END_OF_DAY;
+    expect("1997-09-30", SEG_TIME_AUTO | eod, 875577600LL + 86399);
+    expect(" 19970930 ", SEG_TIME_AUTO | eod, 875577600LL + 86399);
+    expect("1997-09-30", SEG_TIME_ISO8601 | eod, 875577600LL + 86399);
+    expect("19970930", SEG_TIME_YYYYMMDD | eod, 875577600LL + 86399);
+    /* a time of day, or epoch seconds, stays as it is */
+    expect("1997-09-30T10:00:00Z", SEG_TIME_AUTO | eod, 875577600LL + 36000);
+    expect("875577600", SEG_TIME_AUTO | eod, 875577600LL);
+    expect("875577600", SEG_TIME_EPOCH | eod, 875577600LL);
+    expect("1997-09-30", SEG_TIME_AUTO, 875577600LL);
+    expect_fail("1997-02-30", SEG_TIME_AUTO | eod, SEG_EPARSE);
+    expect_fail("1997-09-30", 0x7f | eod, SEG_EINVAL);
+}
+
 static void test_format_roundtrip(void **state)
 {
     (void)state;
@@ -112,6 +131,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_end_of_day),
         cmocka_unit_test(test_format_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,6 +161,15 @@ static int parse_epoch(const char *p, const char *e, int64_t *out)
 
 static int parse_time(int64_t *out, const char *s, size_t len, int format);
 
+/* Surrounding ASCII spaces and tabs are not part of a time. */
+static void trim(const char **p, const char **e)
+{
+    while (*p < *e && (**p == ' ' || **p == '\t'))
+        (*p)++;
+    while (*e > *p && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+        (*e)--;
+}
+
 int seg_time_parse(int64_t *out, const char *s, size_t len, int format)
 {
     if (!out || (!s && len))
@@ -172,10 +181,7 @@ int seg_time_parse(int64_t *out, const char *s, size_t len, int format)
     if (rc)
         return rc;
     const char *p = s, *e = s + len;
-    while (p < e && (*p == ' ' || *p == '\t'))
-        p++;
-    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-        e--;
+    trim(&p, &e);
     bool date_only = (e - p == 10 && p[4] == '-') ||
                      (e - p == 8 && strspn(p, "0123456789") >= 8);
     if (date_only)
@@ -197,10 +203,7 @@ static int parse_time(int64_t *out, const char *s, size_t len, int format)
         }
     }
     const char *p = s, *e = s + len;
-    while (p < e && (*p == ' ' || *p == '\t'))
-        p++;
-    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-        e--;
+    trim(&p, &e);
     if (p == e)
         return SEG_EPARSE;
     switch (format) {

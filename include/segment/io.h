@@ -133,8 +133,9 @@ SEG_API int seg_dataset_export(const seg_dataset *ds, int format,
                                seg_write_fn write, void *user_data);
 
 /**
- * Export to a file, as seg_dataset_export(); the file is written to a
- * temporary name and renamed, so it is never left half-written.
+ * Export to a file, as seg_dataset_export(); the file is written whole or
+ * not at all, through symbolic links, keeping an existing file's mode
+ * (docs/files.md).
  * @param ds the dataset.
  * @param format a #seg_format.
  * @param columns column names or NULL for all.

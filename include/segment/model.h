@@ -293,9 +293,9 @@ SEG_API int seg_model_score(const seg_model *m, seg_dataset *ds);
 
 /**
  * Save a fitted model (kind, name, parameters and learned state) as text,
- * in the format described in docs/models.md. The file is written under a
- * temporary name, flushed and renamed, so a crash never leaves a broken
- * file at @p path.
+ * in the format described in docs/models.md. The file is written whole or
+ * not at all, so a crash never leaves a broken file at @p path
+ * (docs/files.md).
  * @param m a fitted model.
  * @param path the file.
  * @return #SEG_OK; #SEG_EINVAL; #SEG_EMISUSE if not fitted; #SEG_EIO;

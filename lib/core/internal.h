@@ -200,6 +200,30 @@ void seg__jobs_wait(seg__jobs *j);
  * the caller's size keep the defaults already in *dst. */
 int seg__copy_opts(void *dst, size_t dst_size, const void *src);
 
+/* ---- calendar (time.c) and time zones (tz.c) ---- */
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t seg__days_from_civil(int64_t y, unsigned m, unsigned d);
+void seg__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* A business time zone: a fixed offset, or the rules of an IANA zone read
+ * from the system's tz database (TZif files under $TZDIR or
+ * /usr/share/zoneinfo), with the POSIX rule of the file's footer for
+ * times past its table. Immutable once opened. */
+typedef struct seg__tz seg__tz;
+/* "UTC", "Z", "+08:00", "+0800", "-05", or an IANA name such as
+ * "Asia/Shanghai". SEG_ENOTFOUND for an unknown zone, SEG_EPARSE for a
+ * malformed name or file, SEG_ENOMEM; the message goes to err. */
+int seg__tz_open(seg__tz **out, const char *zone, const seg__errbuf *err);
+void seg__tz_free(seg__tz *tz);
+const char *seg__tz_name(const seg__tz *tz);
+/* The offset from UTC, in seconds, in force at the instant t. */
+int32_t seg__tz_offset(const seg__tz *tz, int64_t t);
+/* The local calendar day of the instant t, in days since 1970-01-01. */
+int64_t seg__tz_day(const seg__tz *tz, int64_t t);
+/* The first instant of local day d (the first valid one, where a change
+ * of offset skips midnight). */
+int64_t seg__tz_day_start(const seg__tz *tz, int64_t d);
+
 /* ---- files (file.c) ---- */
 /* Write a file under a temporary name, flush it, then rename it into place,
  * so that a crash never leaves a half-written file at path. */

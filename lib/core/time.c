@@ -6,7 +6,7 @@
 #include "core/internal.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (any year). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t seg__days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -16,7 +16,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void seg__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -62,7 +62,7 @@ static int date_to_time(unsigned y, unsigned m, unsigned d, int64_t *days)
 {
     if (m < 1 || m > 12 || d < 1 || d > month_days(y, m))
         return SEG_EPARSE;
-    *days = days_from_civil(y, m, d);
+    *days = seg__days_from_civil(y, m, d);
     return SEG_OK;
 }
 
@@ -241,7 +241,7 @@ int seg_time_format_iso(char *buf, size_t n, int64_t t)
     }
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    seg__civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999)
         return SEG_ERANGE;
     int len;

@@ -99,8 +99,8 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_JSON] = {"--json", NULL, NULL, 0, OPT_FORMAT, "json",
                   "the same as --format json"},
     [OPT_OUTPUT] = {"--output", "-o", "FILE", 0, OPT_NONE, NULL,
-                    "write to FILE instead of standard output; the file is "
-                    "replaced whole or not at all"},
+                    "write to FILE instead of standard output ('-'); the "
+                    "file is replaced whole or not at all"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,
@@ -233,8 +233,13 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *out)
         }
     }
     if (out->n_operands < cmd->min_operands) {
-        usage_error_with_usage(cmd, "%s", out->n_operands ? "an operand is "
-                               "missing" : "no DATA file given");
+        /* the synopsis starts with the operands: name the one missing */
+        const char *w = cmd->synopsis;
+        for (size_t k = 0; k < out->n_operands; k++)
+            w += strcspn(w, " ") + strspn(w + strcspn(w, " "), " ");
+        fprintf(stderr, "segment: no %.*s given\nusage: segment %s %s\n"
+                "Try 'segment %s --help'.\n", (int)strcspn(w, " "), w,
+                cmd->name, cmd->synopsis, cmd->name);
         cli_args_free(out);
         return EXIT_USAGE;
     }

@@ -44,7 +44,7 @@ static void set_mode(int fd, const char *path)
 
 int cli_output(const char *path, cli_produce_fn produce, void *ctx)
 {
-    if (!path)
+    if (!path || strcmp(path, "-") == 0)
         return to_stdout(produce, ctx);
     size_t n = strlen(path) + sizeof ".tmpXXXXXX";
     char *tmp = malloc(n);

@@ -10,7 +10,7 @@
  * its own errors. */
 typedef int (*cli_produce_fn)(FILE *f, void *ctx);
 
-/* Run produce on standard output (path NULL) or on a temporary file in
+/* Run produce on standard output (path NULL or "-") or on a temporary file in
  * path's directory that is synced and renamed to path when produce
  * succeeded, else removed. Returns produce's exit code, or EXIT_INPUT when
  * the output cannot be written. */

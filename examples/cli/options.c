@@ -1,5 +1,6 @@
 /* One parser for every command: the table below says what each option is
  * called, whether it takes a value and may be repeated, and its help. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,19 +150,26 @@ static int usage_error_with_usage(const cli_command *cmd, const char *fmt,
     return EXIT_USAGE;
 }
 
+static int matches(const option_def *d, const char *word, size_t len)
+{
+    return (strlen(d->name) == len && strncmp(d->name, word, len) == 0) ||
+           (d->short_name && strlen(d->short_name) == len &&
+            strncmp(d->short_name, word, len) == 0);
+}
+
 static const option_def *find(const cli_command *cmd, const char *word,
                               size_t len, cli_opt *which)
 {
+    const option_def *found = NULL;
     for (const cli_opt *o = cmd->options; *o != OPT_NONE; o++) {
-        const option_def *d = &defs[*o];
-        if ((strlen(d->name) == len && strncmp(d->name, word, len) == 0) ||
-            (d->short_name && strlen(d->short_name) == len &&
-             strncmp(d->short_name, word, len) == 0)) {
-            *which = *o;
-            return d;
-        }
+        if (!matches(&defs[*o], word, len))
+            continue;
+        /* a command listing two options of one name is a bug of its table */
+        assert(!found);
+        found = &defs[*o];
+        *which = *o;
     }
-    return NULL;
+    return found;
 }
 
 static int is_help(const char *a)
@@ -192,9 +200,13 @@ static int parse_option(const cli_command *cmd, int argc, char **argv,
                                a);
     }
     cli_opt s = stored(which);
-    if (!d->repeatable && cli_count(out, s) > 0)
-        return cli_usage_error(cmd, "%s is given twice (or with %s)",
-                               d->name, cli_spelling(out, s));
+    if (!d->repeatable && cli_count(out, s) > 0) {
+        const char *before = cli_spelling(out, s);
+        if (strcmp(before, d->name) == 0)
+            return cli_usage_error(cmd, "%s is given twice", d->name);
+        return cli_usage_error(cmd, "%s and %s say the same: give one",
+                               before, d->name);
+    }
     out->v[out->n++] = (cli_arg){s, value ? value : "", d->name};
     return 0;
 }

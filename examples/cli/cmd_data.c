@@ -242,7 +242,7 @@ static const cli_opt holdout_options[] = {
 const cli_command cli_cmd_holdout = {
     "holdout", "DATA --model KIND --holdout-from DATE [OPTIONS]",
     "Fit on the calibration period and compare the predicted holdout\n"
-    "purchases with the actual ones: 'segment table holdout'.",
+    "purchases with the actual ones (the same as 'segment table holdout').",
     NULL, holdout_options, 1, 1, run_holdout};
 
 const cli_command cli_cmd_table = {

@@ -52,19 +52,22 @@ static int print_explain(FILE *f, const tier_job *j)
 
 static int print_summary(FILE *f, const tier_job *j)
 {
-    const char *vals[64];
-    size_t nv = 0;
-    char *copy = j->values ? malloc(strlen(j->values) + 1) : NULL;
-    if (j->values && !copy)
+    size_t n = j->values ? strlen(j->values) : 0;
+    char *copy = malloc(n + 1);
+    const char **vals = malloc((n / 2 + 1) * sizeof *vals);
+    if (!copy || !vals) {
+        free(copy);
+        free(vals);
         return cli_input_error("out of memory");
-    if (copy)
-        strcpy(copy, j->values);
-    for (char *t = copy ? strtok(copy, ",") : NULL; t; t = strtok(NULL, ","))
-        if (nv < sizeof vals / sizeof *vals)
-            vals[nv++] = t;
+    }
+    memcpy(copy, j->values ? j->values : "", n + 1);
+    size_t nv = 0;
+    for (char *t = strtok(copy, ","); t; t = strtok(NULL, ","))
+        vals[nv++] = t;
     int rc = seg_dataset_summary(j->run.ds, j->by, vals, nv, j->format,
                                  cli_write, f);
     free(copy);
+    free(vals);
     if (rc != SEG_OK)
         return cli_input_error("%s", seg_dataset_errmsg(j->run.ds));
     return 0;

@@ -143,7 +143,8 @@ static int check_input(const cli_args *a, const cli_input *in)
     if (!in->attributes.path && cli_count(a, OPT_ATTRIBUTES_MAP))
         return cli_usage_error(a->cmd, "--attributes-map needs --attributes "
                                "FILE");
-    for (size_t i = 0; in->summary && i < 3; i++)
+    for (size_t i = 0; in->summary && i < sizeof features / sizeof *features;
+         i++)
         if (cli_count(a, features[i]))
             return cli_usage_error(a->cmd, "%s: a --summary file has no "
                                    "transactions to compute features from",

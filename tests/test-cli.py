@@ -613,15 +613,11 @@ class ManPage(unittest.TestCase):
         for command in help_commands():
             listed |= help_options(command)
         documented = set()
-        for item in sections_options(man_sections()):
+        for item in man_sections()["OPTIONS"]:
             for word in item.replace(",", " ").replace('"', " ").split():
                 if word.startswith("-"):
                     documented.add(word.split("=")[0])
         self.assertEqual(documented - {"--version"}, listed)
-
-
-def sections_options(sections):
-    return sections["OPTIONS"]
 
 
 if __name__ == "__main__":

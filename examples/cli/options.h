@@ -60,7 +60,7 @@ typedef enum cli_opt {
 typedef struct cli_arg {
     cli_opt opt;          /* as stored: an old spelling gives the current */
     const char *value;    /* NULL for a flag */
-    const char *spelling; /* as the user wrote it, for messages */
+    const char *spelling; /* the name matched (an old one too), for messages */
 } cli_arg;
 
 struct cli_command;

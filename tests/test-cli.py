@@ -337,5 +337,288 @@ class Tier(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
 
 
+EXAMPLES = os.path.join(os.path.dirname(SAMPLE), "..")
+MAN_PAGE = os.path.join(EXAMPLES, "cli", "segment.1")
+
+
+def rules(name):
+    return os.path.join(EXAMPLES, "rules", name)
+
+
+def help_commands():
+    """The commands that 'segment --help' lists."""
+    out = run("--help").stdout.split("commands:\n", 1)[1]
+    names = []
+    for line in out.splitlines():
+        if not line.strip():
+            break
+        if line.startswith("  ") and not line.startswith("   "):
+            names.append(line.split()[0])
+    return names
+
+
+def help_options(command):
+    """The options that 'segment COMMAND --help' lists."""
+    p = run(command, "--help")
+    opts = set()
+    for line in p.stdout.split("options:\n", 1)[1].splitlines():
+        if line.startswith("  ") and line.lstrip().startswith("-"):
+            for word in line.split(None, 2)[:2]:
+                if word.startswith("-"):
+                    opts.add(word.rstrip(","))
+    return opts
+
+
+def man_sections():
+    """Section title -> the first line of each .TP item in it."""
+    sections, current, items, after_tp = {}, None, None, False
+    with open(MAN_PAGE, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith(".SH "):
+                current = line[4:].strip('"')
+                items = sections.setdefault(current, [])
+            elif line == ".TP":
+                after_tp = True
+            elif after_tp:
+                items.append(line.replace("\\-", "-"))
+                after_tp = False
+    return sections
+
+
+class Output(unittest.TestCase):
+    """-o FILE: every command that prints, written whole or not at all."""
+    SAMPLE_ARGS = [SAMPLE, *Score.ARGS]
+
+    COMMANDS = [
+        ["features", *SAMPLE_ARGS],
+        ["score", *SAMPLE_ARGS, "--model", "rfm"],
+        ["fit", *SAMPLE_ARGS, "--model", "pareto_nbd"],
+        ["holdout", SAMPLE, "--no-header", "--map", "id=2", "--map",
+         "time=3", "--map", "amount=5", "--holdout-from", "1997-10-01",
+         "--model", "bgnbd"],
+        ["table", "profile", *SAMPLE_ARGS, "--model", "kmeans", "--set",
+         "k=3"],
+        ["tier", *SAMPLE_ARGS, "--rules", rules("value_tiers.rules")],
+        ["tier", *SAMPLE_ARGS, "--model", "rfm", "--rules",
+         rules("rfm_actions.rules"), "--explain", "0001"],
+        ["summary", *SAMPLE_ARGS, "--model", "rfm", "--by", "rfm.segment"],
+        ["summary", *SAMPLE_ARGS, "--model", "rfm", "--rules",
+         rules("value_tiers.rules"), "--crosstab", "rfm.segment"],
+        ["calls", *SAMPLE_ARGS, "--model", "rfm", "--rules",
+         rules("rfm_actions.rules"), "--capacity", "5"],
+        ["models"],
+    ]
+
+    def test_every_command_writes_the_file(self):
+        for args in self.COMMANDS:
+            with self.subTest(args[0]), tempfile.TemporaryDirectory() as d:
+                want = run(*args)
+                self.assertEqual(want.returncode, 0, want.stderr)
+                out = os.path.join(d, "out.txt")
+                p = run(*args, "-o", out)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(p.stdout, "")
+                with open(out, encoding="utf-8") as f:
+                    self.assertEqual(f.read(), want.stdout)
+                self.assertEqual(os.listdir(d), ["out.txt"])
+                q = run(*args, "--output=" + out)
+                self.assertEqual(q.returncode, 0, q.stderr)
+
+    def test_a_failure_leaves_the_old_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out.csv")
+            with open(out, "w") as f:
+                f.write("old\n")
+            for args in (["table", "nope", *self.SAMPLE_ARGS, "--model",
+                          "kmeans"],
+                         ["tier", *self.SAMPLE_ARGS, "--rules",
+                          rules("value_tiers.rules"), "--explain", "NOPE"]):
+                p = run(*args, "-o", out)
+                self.assertEqual(p.returncode, 2, args)
+                with open(out) as f:
+                    self.assertEqual(f.read(), "old\n")
+                self.assertEqual(os.listdir(d), ["out.csv"])
+        p = run("features", *self.SAMPLE_ARGS, "-o",
+                "/nonexistent-dir/out.csv")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("/nonexistent-dir/out.csv", p.stderr)
+        self.assertFalse(os.path.exists("/nonexistent-dir"))
+
+    def test_report_is_written_atomically(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "r.html")
+            p = run("report", *self.SAMPLE_ARGS, "--model", "rfm", "-o", out)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(os.listdir(d), ["r.html"])
+            with open(out) as f:
+                self.assertTrue(f.read().endswith("</html>\n"))
+
+
+class Options(unittest.TestCase):
+    def test_score_keeps_every_model(self):
+        p = run("score", *Output.SAMPLE_ARGS, "--model", "rfm",
+                "--model", "clv")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        header = p.stdout.splitlines()[0].split(",")
+        self.assertIn("rfm.segment", header)
+        self.assertIn("clv.value", header)
+        p = run("score", *Output.SAMPLE_ARGS, "--model", "rfm", "--set",
+                "k_r=3", "--model", "kmeans", "--set", "k=3")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        self.assertEqual({r["rfm.r"] for r in rows}, {"1", "2", "3"})
+        self.assertIn("kmeans.cluster", rows[0])
+        p = run("score", *Output.SAMPLE_ARGS, "--set", "k_r=3", "--model",
+                "rfm")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--model it is for", p.stderr)
+
+    def test_events_and_attributes_maps(self):
+        with tempfile.TemporaryDirectory() as d:
+            events = os.path.join(d, "contacts.csv")
+            with open(events, "w") as f:
+                f.write("who,when,what\n0001,1997-03-01,call\n"
+                        "0001,1997-04-01,call\n0002,1997-03-02,call\n")
+            attrs = os.path.join(d, "crm.csv")
+            with open(attrs, "w") as f:
+                f.write("cust,region\n0001,north\n0002,south\n")
+            p = run("features", *Output.SAMPLE_ARGS, "--events", events,
+                    "--events-map", "id=who", "--events-map", "time=when",
+                    "--events-map", "kind=what", "--attributes", attrs,
+                    "--attributes-map", "id=cust")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rows = {r["customer_id"]: r
+                    for r in csv.DictReader(io.StringIO(p.stdout))}
+            self.assertEqual(rows["0001"]["events.call.count"], "2")
+            self.assertEqual(rows["0002"]["region"], "south")
+            p = run("features", *Output.SAMPLE_ARGS, "--attributes", attrs,
+                    "--attributes-map", "id=nope")
+            self.assertEqual(p.returncode, 2)
+            self.assertIn(attrs, p.stderr)
+            self.assertIn("nope", p.stderr)
+            p = run("features", *Output.SAMPLE_ARGS, "--events", events,
+                    "--events-map", "id=who", "--events-map", "time=when",
+                    "--events-map", "kind=typo")
+            self.assertEqual(p.returncode, 2)
+            self.assertIn(events, p.stderr)
+        p = run("features", *Output.SAMPLE_ARGS, "--events-map", "id=x")
+        self.assertEqual(p.returncode, 1)
+
+    def test_dash_reads_standard_input(self):
+        want = run("features", *Output.SAMPLE_ARGS)
+        with open(SAMPLE) as f:
+            p = subprocess.run([CLI, "features", "-", *Score.ARGS],
+                               stdin=f, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, want.stdout)
+        p = subprocess.run([CLI, "features", "-"], input="id,time,amount\n"
+                           "a,2024-01-01,x\n", capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("<stdin>:2:3", p.stderr)
+        p = run("tier", "-", "--rules", "-")
+        self.assertEqual(p.returncode, 1)
+
+    def test_command_help_and_usage(self):
+        for command in help_commands():
+            with self.subTest(command):
+                p = run(command, "--help")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertTrue(p.stdout.startswith(
+                    f"usage: segment {command}"), p.stdout)
+                self.assertIn("--help", p.stdout)
+                p = run(command, "--bogus")
+                self.assertEqual(p.returncode, 1)
+                self.assertIn("unknown option '--bogus'", p.stderr)
+                self.assertIn(f"usage: segment {command}", p.stderr)
+        p = run("features", SAMPLE, "--as-of")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--as-of needs a value", p.stderr)
+        self.assertIn("usage: segment features", p.stderr)
+        self.assertIn("--holdout-from", help_options("features"))
+        self.assertNotIn("--rules", help_options("features"))
+
+    def test_taken_options_are_used(self):
+        for args in (["tier", *Output.SAMPLE_ARGS, "--rules",
+                      rules("rfm_actions.rules"), "--model", "rfm",
+                      "--capacity", "3"],
+                     ["tier", *Output.SAMPLE_ARGS, "--rules",
+                      rules("value_tiers.rules"), "--explain", "0001",
+                      "--crosstab", "value_tier"],
+                     ["features", *Output.SAMPLE_ARGS, "--as-of",
+                      "1997-01-01"],
+                     ["fit", *Output.SAMPLE_ARGS, "--model", "bgnbd",
+                      "--model", "pareto_nbd"],
+                     ["report", *Output.SAMPLE_ARGS, "--crosstab", "x",
+                      "-o", "/nonexistent-dir/r.html"]):
+            p = run(*args)
+            self.assertEqual(p.returncode, 1, args)
+
+    def test_one_name_per_meaning(self):
+        base = ["tier", *Output.SAMPLE_ARGS, "--model", "rfm", "--rules",
+                rules("value_tiers.rules")]
+        new = run(*base, "--values", "monetary_total")
+        old = run(*base, "--summary", "monetary_total")
+        self.assertEqual(new.returncode, 0, new.stderr)
+        self.assertEqual(new.stdout, old.stdout)
+        self.assertEqual(run(*base, "--crosstab", "rfm.segment").stdout,
+                         run(*base, "--cross", "rfm.segment").stdout)
+        self.assertEqual(run(*base, "--json").stdout,
+                         run(*base, "--format", "json").stdout)
+        # in score, --summary is the summary input, as in fit and table
+        p = run("score", os.path.join(DATA, "donations.csv"), "--summary",
+                "--model", "bgbb", "--set", "weight_column=weights")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("bgbb.", p.stdout.splitlines()[0])
+        self.assertNotIn("--summary", help_options("tier"))
+        self.assertIn("--values", help_options("tier"))
+        self.assertIn("--summary", help_options("fit"))
+        # a model's tables and the HTML report are different verbs
+        self.assertIn("table", help_commands())
+        self.assertIn("report", help_commands())
+        self.assertIn("usage: segment table NAME",
+                      run("table", "--help").stdout)
+        self.assertIn("-o REPORT.html", run("report", "--help").stdout)
+
+    # The loader finds the columns by their header only when no column is
+    # named at all (lib/ingest/csv.c); the CLI passes only the roles named.
+    @unittest.expectedFailure
+    def test_map_keeps_header_detection(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv",
+                                         delete=False) as f:
+            f.write("customer_id,order_date,amount\na,2024-01-01,5\n"
+                    "a,2024-02-01,7\nb,2024-01-05,3\n")
+        try:
+            for extra in ([], ["--map", "id=customer_id"]):
+                p = run("features", f.name, "--map", "time=order_date",
+                        *extra)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                rows = {r["customer_id"]: r for r in
+                        csv.DictReader(io.StringIO(p.stdout))}
+                self.assertEqual(rows["a"]["orders"], "2")
+                self.assertEqual(rows["a"]["monetary_total"], "12")
+        finally:
+            os.unlink(f.name)
+
+
+class ManPage(unittest.TestCase):
+    def test_man_page_documents_every_command(self):
+        sections = man_sections()
+        documented = [item.split()[1] for item in sections["COMMANDS"]]
+        self.assertEqual(documented, help_commands())
+
+    def test_man_page_documents_every_option(self):
+        listed = set()
+        for command in help_commands():
+            listed |= help_options(command)
+        documented = set()
+        for item in man_sections()["OPTIONS"]:
+            for word in item.replace(",", " ").replace('"', " ").split():
+                if word.startswith("-"):
+                    documented.add(word.split("=")[0])
+        self.assertEqual(documented - {"--version"}, listed)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -284,15 +284,10 @@ static bool has_column(const seg_dataset *ds, const char *name)
     return seg_dataset_column_type(ds, name) > 0;
 }
 
-int seg_cli_report(const char *path, seg_dataset *ds, seg_model **models,
+int seg_cli_report(FILE *f, seg_dataset *ds, seg_model **models,
                    size_t n_models, const char *tier, const char *cross,
                    const char *title)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return 2;
-    }
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>", f);
     esc(f, title);
@@ -374,9 +369,5 @@ int seg_cli_report(const char *path, seg_dataset *ds, seg_model **models,
         free(t.s);
     }
     fputs("</body></html>\n", f);
-    if (fclose(f) != 0) {
-        perror(path);
-        return 2;
-    }
     return 0;
 }

@@ -1,0 +1,60 @@
+/* segment report: models and rule sets, then one HTML file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <segment.h>
+
+#include "commands.h"
+#include "output.h"
+#include "pipeline.h"
+#include "report.h"
+
+typedef struct report_job {
+    cli_run run;
+    seg_model **models;
+    const char *crosstab, *title;
+} report_job;
+
+static int produce(FILE *f, void *ctx)
+{
+    const report_job *j = ctx;
+    return seg_cli_report(f, j->run.ds, j->models, j->run.n_models,
+                          cli_run_tier_column(&j->run), j->crosstab,
+                          j->title);
+}
+
+static int run_report(const cli_args *a)
+{
+    report_job j = {0};
+    const char *data = a->operands[0];
+    j.title = strcmp(data, "-") == 0 ? "<stdin>" : data;
+    j.crosstab = cli_get(a, OPT_CROSSTAB);
+    int rc = cli_run_prepare(a, data, &j.run);
+    if (rc == 0 && !cli_get(a, OPT_OUTPUT))
+        rc = cli_usage_error(a->cmd, "-o FILE.html is needed");
+    if (rc == 0 && j.crosstab && j.run.n_rules == 0)
+        rc = cli_usage_error(a->cmd, "%s crosses the tiers of a --rules "
+                             "FILE: give one", cli_spelling(a, OPT_CROSSTAB));
+    if (rc == 0 && !(j.models = calloc(j.run.n_models + 1, sizeof *j.models)))
+        rc = cli_input_error("out of memory");
+    for (size_t i = 0; rc == 0 && i < j.run.n_models; i++)
+        j.models[i] = j.run.models[i].model;
+    if (rc == 0)
+        rc = cli_run_execute(&j.run, 1);
+    if (rc == 0)
+        rc = cli_output(cli_get(a, OPT_OUTPUT), produce, &j);
+    free(j.models);
+    cli_run_free(&j.run);
+    return rc;
+}
+
+static const cli_opt report_options[] = {
+    CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_MODEL, OPT_SET,
+    OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_CROSSTAB, OPT_OLD_CROSS,
+    OPT_OUTPUT, OPT_NONE};
+
+const cli_command cli_cmd_report = {
+    "report", "DATA [--model KIND ...] [--rules FILE ...] -o REPORT.html",
+    "One self-contained HTML report (no script, no network): tiers, RFM,\n"
+    "CLV, holdout, clusters, crosstab.",
+    NULL, report_options, 1, 1, run_report};

@@ -1,0 +1,343 @@
+/* One parser for every command: the table below says what each option is
+ * called, whether it takes a value and may be repeated, and its help. */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+typedef struct option_def {
+    const char *name;
+    const char *short_name;
+    const char *metavar; /* NULL: a flag */
+    int repeatable;
+    cli_opt stores;      /* OPT_NONE: itself */
+    const char *fixed;   /* a flag that stands for "stores VALUE" */
+    const char *help;    /* NULL: an old spelling, left out of the help */
+} option_def;
+
+static const option_def defs[OPT_COUNT] = {
+    [OPT_MAP] = {"--map", NULL, "ROLE=COLUMN", 1, OPT_NONE, NULL,
+                 "column of a role of DATA: id, time, amount, kind, value or "
+                 "attr; COLUMN is a header name or a 1-based number; the "
+                 "roles not named are found by their header"},
+    [OPT_NO_HEADER] = {"--no-header", NULL, NULL, 0, OPT_NONE, NULL,
+                       "the first line of DATA is data"},
+    [OPT_DELIMITER] = {"--delimiter", NULL, "C", 0, OPT_NONE, NULL,
+                       "',', ';', 'tab' or 'space' (runs of whitespace); "
+                       "default: detected from the first line"},
+    [OPT_TIME_FORMAT] = {"--time-format", NULL, "F", 0, OPT_NONE, NULL,
+                         "auto, iso, yyyymmdd or epoch (default auto)"},
+    [OPT_SUMMARY_INPUT] = {"--summary", NULL, NULL, 0, OPT_NONE, NULL,
+                           "DATA is a summary, one row per customer or group "
+                           "(x, t_x, T, weights ...): every column is "
+                           "loaded, no features are computed"},
+    [OPT_THREADS] = {"--threads", NULL, "N", 0, OPT_NONE, NULL,
+                     "threads for loading and features: 1 for one, 0 "
+                     "(default) for every processor"},
+    [OPT_EVENTS] = {"--events", NULL, "FILE", 0, OPT_NONE, NULL,
+                    "a CSV file of events (id, time, kind, value) to add"},
+    [OPT_EVENTS_MAP] = {"--events-map", NULL, "ROLE=COLUMN", 1, OPT_NONE,
+                        NULL, "as --map, for the --events file"},
+    [OPT_ATTRIBUTES] = {"--attributes", NULL, "FILE", 0, OPT_NONE, NULL,
+                        "a CSV file of customer attributes, one row per "
+                        "customer: every column but the id is loaded"},
+    [OPT_ATTRIBUTES_MAP] = {"--attributes-map", NULL, "ROLE=COLUMN", 1,
+                            OPT_NONE, NULL,
+                            "as --map, for the --attributes file; attr=COL "
+                            "loads only the columns named"},
+    [OPT_AS_OF] = {"--as-of", NULL, "DATE", 0, OPT_NONE, NULL,
+                   "end of the observation period (a date means the end of "
+                   "that day); default: the latest record"},
+    [OPT_TIME_UNIT] = {"--time-unit", NULL, "UNIT", 0, OPT_NONE, NULL,
+                       "day or week: the unit of t_x, T and recency (default "
+                       "day)"},
+    [OPT_HOLDOUT_FROM] = {"--holdout-from", NULL, "DATE", 0, OPT_NONE, NULL,
+                          "start of a holdout period: features before it, "
+                          "holdout_* columns from it to --as-of"},
+    [OPT_MODEL] = {"--model", NULL, "KIND", 1, OPT_NONE, NULL,
+                   "fit and score a model (see 'segment models'); "
+                   "repeatable, in order"},
+    [OPT_MODEL_ONE] = {"--model", NULL, "KIND", 0, OPT_MODEL, NULL,
+                       "the model to fit (see 'segment models')"},
+    [OPT_SET] = {"--set", NULL, "KEY=VALUE", 1, OPT_NONE, NULL,
+                 "set a parameter of the --model before it (repeatable)"},
+    [OPT_SAVE_MODEL] = {"--save-model", NULL, "FILE", 1, OPT_NONE, NULL,
+                        "save the --model before it once fitted"},
+    [OPT_LOAD_MODEL] = {"--load-model", NULL, "FILE", 1, OPT_NONE, NULL,
+                        "a saved model, scored without fitting; in place of "
+                        "a --model (repeatable)"},
+    [OPT_LOAD_MODEL_ONE] = {"--load-model", NULL, "FILE", 0, OPT_LOAD_MODEL,
+                            NULL, "a saved model, in place of --model"},
+    [OPT_RULES] = {"--rules", NULL, "FILE", 1, OPT_NONE, NULL,
+                   "a tier-rule set, applied after the models; repeatable, "
+                   "in order (a later set may read an earlier one's column)"},
+    [OPT_EXPLAIN] = {"--explain", NULL, "ID", 0, OPT_NONE, NULL,
+                     "print why customer ID got its tiers"},
+    [OPT_BY] = {"--by", NULL, "COLUMN", 0, OPT_NONE, NULL,
+                "the label column to summarise (default: the last rule "
+                "set's)"},
+    [OPT_VALUES] = {"--values", NULL, "COL[,COL]", 0, OPT_NONE, NULL,
+                    "print a summary per tier: count, share, and the totals "
+                    "and means of these columns"},
+    [OPT_CROSSTAB] = {"--crosstab", NULL, "COLUMN", 0, OPT_NONE, NULL,
+                      "print the tiers crossed with another label column"},
+    [OPT_CALL_LIST] = {"--call-list", NULL, NULL, 0, OPT_NONE, NULL,
+                       "print today's call list of the last rule set"},
+    [OPT_CAPACITY] = {"--capacity", NULL, "N", 0, OPT_NONE, NULL,
+                      "calls a day (default 0: no limit)"},
+    [OPT_VALUE] = {"--value", NULL, "COLUMN", 0, OPT_NONE, NULL,
+                   "ranks the calls within a priority, highest first"},
+    [OPT_CONTACT_KIND] = {"--contact-kind", NULL, "KIND", 0, OPT_NONE, NULL,
+                          "event kind of a contact (default call)"},
+    [OPT_EXCLUDE] = {"--exclude", NULL, "COLUMN", 0, OPT_NONE, NULL,
+                     "leave out customers for whom COLUMN is set "
+                     "(do-not-call)"},
+    [OPT_FORMAT] = {"--format", NULL, "FMT", 0, OPT_NONE, NULL,
+                    "csv or json for tables (default csv); text or json for "
+                    "fit and --explain (default text)"},
+    [OPT_JSON] = {"--json", NULL, NULL, 0, OPT_FORMAT, "json",
+                  "the same as --format json"},
+    [OPT_OUTPUT] = {"--output", "-o", "FILE", 0, OPT_NONE, NULL,
+                    "write to FILE instead of standard output ('-'); the "
+                    "file is replaced whole or not at all"},
+    [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
+                       NULL},
+    [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,
+                              NULL, NULL},
+};
+
+enum { OPTION_INDENT = 28 };
+
+static cli_opt stored(cli_opt o)
+{
+    return defs[o].stores != OPT_NONE ? defs[o].stores : o;
+}
+
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("segment: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'segment %s%s--help'.\n", cmd ? cmd->name : "",
+            cmd ? " " : "");
+    return EXIT_USAGE;
+}
+
+int cli_input_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("segment: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_INPUT;
+}
+
+/* The message, then the whole usage: for the errors where the user needs
+ * the list of options. */
+static int usage_error_with_usage(const cli_command *cmd, const char *fmt,
+                                  const char *arg)
+{
+    fputs("segment: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\n\n", stderr);
+    cli_usage(cmd, stderr);
+    return EXIT_USAGE;
+}
+
+static int matches(const option_def *d, const char *word, size_t len)
+{
+    return (strlen(d->name) == len && strncmp(d->name, word, len) == 0) ||
+           (d->short_name && strlen(d->short_name) == len &&
+            strncmp(d->short_name, word, len) == 0);
+}
+
+static const option_def *find(const cli_command *cmd, const char *word,
+                              size_t len, cli_opt *which)
+{
+    const option_def *found = NULL;
+    for (const cli_opt *o = cmd->options; *o != OPT_NONE; o++) {
+        if (!matches(&defs[*o], word, len))
+            continue;
+        /* a command listing two options of one name is a bug of its table */
+        assert(!found);
+        found = &defs[*o];
+        *which = *o;
+    }
+    return found;
+}
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+/* One word (and its value): 0, or EXIT_USAGE. *i moves past the value. */
+static int parse_option(const cli_command *cmd, int argc, char **argv,
+                        int *i, cli_args *out)
+{
+    const char *a = argv[*i];
+    const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    cli_opt which;
+    const option_def *d = find(cmd, a, len, &which);
+    if (!d)
+        return usage_error_with_usage(cmd, "unknown option '%s'", a);
+    const char *value = d->fixed;
+    if (d->metavar && eq) {
+        value = eq + 1;
+    } else if (d->metavar) {
+        if (*i + 1 >= argc)
+            return usage_error_with_usage(cmd, "option %s needs a value", a);
+        value = argv[++*i];
+    } else if (eq) {
+        return cli_usage_error(cmd, "option %.*s takes no value", (int)len,
+                               a);
+    }
+    cli_opt s = stored(which);
+    if (!d->repeatable && cli_count(out, s) > 0) {
+        const char *before = cli_spelling(out, s);
+        if (strcmp(before, d->name) == 0)
+            return cli_usage_error(cmd, "%s is given twice", d->name);
+        return cli_usage_error(cmd, "%s and %s say the same: give one",
+                               before, d->name);
+    }
+    out->v[out->n++] = (cli_arg){s, value ? value : "", d->name};
+    return 0;
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *out)
+{
+    memset(out, 0, sizeof *out);
+    out->cmd = cmd;
+    out->v = calloc((size_t)argc + 1, sizeof *out->v);
+    out->operands = calloc((size_t)argc + 1, sizeof *out->operands);
+    if (!out->v || !out->operands) {
+        cli_args_free(out);
+        return cli_input_error("out of memory");
+    }
+    int options_end = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options_end && is_help(a)) {
+            cli_usage(cmd, stdout);
+            cli_args_free(out);
+            return fflush(stdout) == 0 ? -1 : EXIT_INPUT;
+        }
+        if (!options_end && strcmp(a, "--") == 0) {
+            options_end = 1;
+            continue;
+        }
+        /* "-" alone is standard input, an operand */
+        if (options_end || a[0] != '-' || a[1] == '\0') {
+            out->operands[out->n_operands++] = a;
+            continue;
+        }
+        int rc = parse_option(cmd, argc, argv, &i, out);
+        if (rc) {
+            cli_args_free(out);
+            return rc;
+        }
+    }
+    if (out->n_operands < cmd->min_operands) {
+        /* the synopsis starts with the operands: name the one missing */
+        const char *w = cmd->synopsis;
+        for (size_t k = 0; k < out->n_operands; k++)
+            w += strcspn(w, " ") + strspn(w + strcspn(w, " "), " ");
+        fprintf(stderr, "segment: no %.*s given\nusage: segment %s %s\n"
+                "Try 'segment %s --help'.\n", (int)strcspn(w, " "), w,
+                cmd->name, cmd->synopsis, cmd->name);
+        cli_args_free(out);
+        return EXIT_USAGE;
+    }
+    if (out->n_operands > cmd->max_operands) {
+        cli_usage_error(cmd, "unexpected argument '%s'",
+                        out->operands[cmd->max_operands]);
+        cli_args_free(out);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+void cli_args_free(cli_args *a)
+{
+    free(a->v);
+    free(a->operands);
+    a->v = NULL;
+    a->operands = NULL;
+    a->n = a->n_operands = 0;
+}
+
+const char *cli_get(const cli_args *a, cli_opt o)
+{
+    for (size_t i = a->n; i-- > 0;)
+        if (a->v[i].opt == o)
+            return a->v[i].value;
+    return NULL;
+}
+
+size_t cli_count(const cli_args *a, cli_opt o)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++)
+        n += a->v[i].opt == o;
+    return n;
+}
+
+const char *cli_spelling(const cli_args *a, cli_opt o)
+{
+    for (size_t i = a->n; i-- > 0;)
+        if (a->v[i].opt == o)
+            return a->v[i].spelling;
+    return defs[o].name;
+}
+
+void cli_help_line(FILE *f, int indent, const char *left, const char *help)
+{
+    enum { WIDTH = 79 };
+    int col = fprintf(f, "  %s", left);
+    if (col >= indent - 1) {
+        fputc('\n', f);
+        col = 0;
+    }
+    col += fprintf(f, "%*s", indent - col, "");
+    int line_start = 1;
+    for (const char *p = help; *p;) {
+        int n = (int)strcspn(p, " \n");
+        if (!line_start && col + 1 + n > WIDTH) {
+            col = fprintf(f, "\n%*s", indent, "") - 1;
+            line_start = 1;
+        }
+        col += fprintf(f, "%s%.*s", line_start ? "" : " ", n, p);
+        line_start = 0;
+        p += n;
+        p += strspn(p, " \n");
+    }
+    fputc('\n', f);
+}
+
+void cli_usage(const cli_command *cmd, FILE *f)
+{
+    fprintf(f, "usage: segment %s%s%s\n\n%s\n", cmd->name,
+            cmd->synopsis[0] ? " " : "", cmd->synopsis, cmd->summary);
+    if (cmd->details)
+        fprintf(f, "%s", cmd->details);
+    fputs("\noptions:\n", f);
+    for (const cli_opt *o = cmd->options; *o != OPT_NONE; o++) {
+        const option_def *d = &defs[*o];
+        if (!d->help)
+            continue;
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s%s%s",
+                 d->short_name ? d->short_name : "",
+                 d->short_name ? ", " : "", d->name,
+                 d->metavar ? " " : "", d->metavar ? d->metavar : "");
+        cli_help_line(f, OPTION_INDENT, left, d->help);
+    }
+    cli_help_line(f, OPTION_INDENT, "-h, --help", "show this help");
+}

@@ -1,0 +1,40 @@
+/* What every data command does: load the input, fit (or load) the models
+ * and score them, then apply the rule sets in order. */
+#ifndef SEGMENT_CLI_PIPELINE_H
+#define SEGMENT_CLI_PIPELINE_H
+
+#include <segment.h>
+
+#include "input.h"
+#include "options.h"
+
+typedef struct cli_model {
+    seg_model *model;
+    int loaded;       /* from --load-model: fitted already */
+    const char *save; /* --save-model after it, or NULL */
+} cli_model;
+
+typedef struct cli_run {
+    cli_input in;
+    cli_model *models;
+    size_t n_models;
+    seg_rules **rules;
+    size_t n_rules;
+    seg_dataset *ds;
+} cli_run;
+
+/* Read the options of a, make the models and compile the rule sets, so
+ * that a mistake in them shows before any data is read. Returns 0,
+ * EXIT_USAGE or EXIT_INPUT, with the message printed. */
+int cli_run_prepare(const cli_args *a, const char *data, cli_run *r);
+
+/* Load the data, fit (and save) the models, score them when score is set,
+ * and apply the rule sets. Returns 0 or an exit code. */
+int cli_run_execute(cli_run *r, int score);
+
+/* The column the last rule set wrote, or NULL without rule sets. */
+const char *cli_run_tier_column(const cli_run *r);
+
+void cli_run_free(cli_run *r);
+
+#endif

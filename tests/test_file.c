@@ -242,6 +242,49 @@ static void test_failure_changes_nothing(void **state)
     seg_dataset_free(ds);
 }
 
+static int produce_hello(seg_write_fn write, void *wu, void *user)
+{
+    const char *s = user;
+    return write(s, strlen(s), wu) ? SEG_EIO : SEG_OK;
+}
+
+static int produce_half_then_fail(seg_write_fn write, void *wu, void *user)
+{
+    (void)user;
+    write("half", 4, wu);
+    return SEG_EPARSE;
+}
+
+static int produce_positive(seg_write_fn write, void *wu, void *user)
+{
+    (void)user;
+    write("x", 1, wu);
+    return 3;
+}
+
+static void test_host_files(void **state)
+{
+    (void)state;
+    assert_ok(seg_file_write(path_of("host.txt"), produce_hello, "hello\n"));
+    char *got = slurp(path_of("host.txt"));
+    assert_string_equal(got, "hello\n");
+    free(got);
+    /* a producer's error leaves the old file, and its code comes back */
+    assert_int_equal(seg_file_write(path_of("host.txt"),
+                                    produce_half_then_fail, NULL),
+                     SEG_EPARSE);
+    assert_int_equal(seg_file_write(path_of("host.txt"), produce_positive,
+                                    NULL),
+                     SEG_EIO);
+    assert_non_null(strstr(seg_errmsg(), "producer"));
+    got = slurp(path_of("host.txt"));
+    assert_string_equal(got, "hello\n");
+    free(got);
+    assert_int_equal(seg_file_write(NULL, produce_hello, ""), SEG_EINVAL);
+    assert_int_equal(seg_file_write(path_of("x"), NULL, NULL), SEG_EINVAL);
+    assert_entries(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +297,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_failure_changes_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_host_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,38 @@ SEG_API int seg_dataset_export_file(const seg_dataset *ds, int format,
                                     const char *const *columns,
                                     size_t n_columns, const char *path);
 
+/**
+ * Produces the content of a file for seg_file_write(): it writes every
+ * byte through @p write and returns #SEG_OK, or an error code (then the
+ * file is left as it was).
+ * @param write where the bytes go; a non-zero return means stop.
+ * @param write_user_data passed to @p write.
+ * @param user_data the pointer given to seg_file_write().
+ * @return #SEG_OK, or a negative #seg_status.
+ * @since 0.2.0
+ */
+typedef int (*seg_produce_fn)(seg_write_fn write, void *write_user_data,
+                              void *user_data);
+
+/**
+ * Write a file whole or not at all, as the library writes its own
+ * (docs/files.md): through symbolic links, writing devices and FIFOs
+ * through, keeping an existing file's mode and hard links, a new file
+ * getting 0666 less the umask. For hosts that write their own outputs (a
+ * report, a log of calls) with the same guarantees.
+ * @param path the file.
+ * @param produce writes the content.
+ * @param user_data passed to @p produce.
+ * @return #SEG_OK; #SEG_EINVAL for a NULL argument; #SEG_EIO if the file
+ *         cannot be written (the message in seg_errmsg() says why);
+ *         #SEG_ENOMEM; or the error @p produce returned (a positive
+ *         return is taken as #SEG_EIO).
+ * @note Thread-safe (for distinct paths).
+ * @since 0.2.0
+ */
+SEG_API int seg_file_write(const char *path, seg_produce_fn produce,
+                           void *user_data);
+
 /** @} */
 
 #ifdef __cplusplus

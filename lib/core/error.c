@@ -40,6 +40,8 @@ const char *seg_errmsg(void) { return t_has ? t_msg : "no error"; }
 
 void seg_error_clear(void) { t_has = false; }
 
+bool seg__thread_has_error(void) { return t_has; }
+
 int seg__errbuf_init(seg__errbuf *e)
 {
     e->has = false;

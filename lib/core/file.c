@@ -285,3 +285,29 @@ int seg__write_atomic(const seg__errbuf *err, const char *path,
     seg__free(target);
     return rc;
 }
+
+typedef struct host_job {
+    seg_produce_fn produce;
+    void *user;
+} host_job;
+
+static int host_produce(seg_write_fn write, void *write_user, void *ctx)
+{
+    const host_job *j = ctx;
+    int rc = j->produce(write, write_user, j->user);
+    if (rc > 0)
+        return seg__error(NULL, SEG_EIO, "the producer stopped (%d)", rc);
+    if (rc < 0 && !seg__thread_has_error())
+        return seg__error(NULL, rc, "the producer failed: %s",
+                          seg_strerror(rc));
+    return rc;
+}
+
+int seg_file_write(const char *path, seg_produce_fn produce, void *user_data)
+{
+    if (!path || !produce)
+        return seg__error(NULL, SEG_EINVAL, "seg_file_write: NULL argument");
+    seg_error_clear();
+    host_job j = {produce, user_data};
+    return seg__write_atomic(NULL, path, host_produce, &j);
+}

@@ -52,6 +52,8 @@ bool seg__errbuf_has(const seg__errbuf *e);
 int seg__error(const seg__errbuf *h, int code, const char *fmt, ...)
     SEG__PRINTF(3, 4);
 int seg__verror(const seg__errbuf *h, int code, const char *fmt, va_list ap);
+/* Whether this thread's slot holds a message (since seg_error_clear()). */
+bool seg__thread_has_error(void);
 /* Out-of-memory needs no formatting that could itself allocate. */
 int seg__nomem(const seg__errbuf *h);
 

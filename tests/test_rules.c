@@ -117,6 +117,88 @@ static void test_language(void **state)
     seg_dataset_free(ds);
 }
 
+/* The sample standard deviation (n - 1) of the values that are not NaN,
+ * by two passes: the mean, then the squared deviations from it. */
+static double sample_stddev(const double *v, size_t n)
+{
+    double s = 0, ss = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i])) {
+            s += v[i];
+            k++;
+        }
+    double mean = s / (double)k;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            ss += (v[i] - mean) * (v[i] - mean);
+    return sqrt(ss / (double)(k - 1));
+}
+
+/* Whether the statistic `stat` of the dataset equals want to 1e-12
+ * relative, by a rule that brackets it. */
+static bool stat_is(seg_dataset *ds, const char *stat, double want)
+{
+    char text[256];
+    snprintf(text, sizeof text, "tier \"y\" when %s between %.17g and %.17g",
+             stat, want - fabs(want) * 1e-12, want + fabs(want) * 1e-12);
+    seg_rules *r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, "t"));
+    seg_rules_free(r);
+    return lab(ds, "t", 0) != NULL;
+}
+
+static void test_functions(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    /* abs() per row; missing stays missing */
+    tiers_are(ds, "tier \"near\" when abs(recency - 30) <= 10\n"
+                  "tier \"unknown\" when abs(recency - 30) is missing",
+              (const char *[]){NULL, "near", NULL, "unknown", NULL});
+    tiers_are(ds, "tier \"y\" when abs(0 - monetary_total) = monetary_total "
+                  "and abs(-(orders)) >= 0",
+              (const char *[]){"y", "y", "y", "y", "y"});
+    /* stddev(): the sample standard deviation, missing values left out */
+    double spend[] = {500, 120, 40, 0, 900};
+    double recency[] = {3, 40, 200, NAN, 10};
+    assert_true(stat_is(ds, "stddev(monetary_total)",
+                        sample_stddev(spend, 5)));
+    assert_true(stat_is(ds, "stddev(recency)", sample_stddev(recency, 5)));
+    assert_false(stat_is(ds, "stddev(recency)",
+                         sample_stddev(recency, 5) * 1.001));
+    /* a large common offset costs no precision */
+    double off[] = {1e9 + 1, 1e9 + 2, 1e9 + 3, 1e9 + 4, NAN};
+    assert_ok(seg_dataset_write_f64(ds, "offset", off, 5));
+    assert_true(stat_is(ds, "stddev(offset)", sample_stddev(off, 5)));
+    assert_true(stat_is(ds, "stddev(offset)", 1.2909944487358056));
+    /* one value has no sample deviation */
+    double one[] = {7, NAN, NAN, NAN, NAN};
+    assert_ok(seg_dataset_write_f64(ds, "one", one, 5));
+    tiers_are(ds, "tier \"y\" when stddev(one) is missing",
+              (const char *[]){"y", "y", "y", "y", "y"});
+    /* errors: arity and unknown names at compile time, types at apply */
+    expect_parse_error("tier \"x\" when abs(a, b) > 1", SEG_EPARSE,
+                       "1:15: abs() takes 1 argument");
+    expect_parse_error("tier \"x\" when p90() > 1", SEG_EPARSE,
+                       "p90() takes 1 argument");
+    expect_parse_error("tier \"x\" when stddev(a + 1) > 1", SEG_EPARSE,
+                       "expected ')'");
+    expect_parse_error("tier \"x\" when meen(a) > 1", SEG_EPARSE,
+                       "unknown function 'meen' (did you mean 'mean'?)");
+    expect_parse_error("tier \"x\" when foo(a) > 1", SEG_EPARSE,
+                       "(abs, mean, avg, median, min, max, sum, stddev, "
+                       "p0..p100)");
+    seg_rules *r = compile("tier \"x\" when abs(channel) > 1");
+    assert_int_equal(seg_rules_apply(r, ds, "t"), SEG_ETYPE);
+    assert_non_null(strstr(seg_rules_errmsg(r), "abs() needs numbers"));
+    seg_rules_free(r);
+    r = compile("tier \"x\" when stddev(channel) > 1");
+    assert_int_equal(seg_rules_apply(r, ds, "t"), SEG_ETYPE);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
 /* Missing values, overflow and inverted bounds, on a dataset of several
  * evaluation blocks with a partial last one, against the rules' meaning
  * computed here row by row. */
@@ -560,6 +642,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_language),
         cmocka_unit_test(test_semantics_across_blocks),
+        cmocka_unit_test(test_functions),
         cmocka_unit_test(test_apply_all_or_nothing),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_bind_errors),

@@ -16,26 +16,20 @@ void seg__unbind(binding *b)
     seg__free(b->progs);
 }
 
-/* A statistic of a column's values, missing ones left out. One pass gives
- * the count, sum and extremes; a quantile of a large column takes about
- * one more, or else a selection over a copy of the values, which the
- * quantiles of one column share (a selection only reorders them). */
+/* A statistic of a column's values, missing ones left out. One pass
+ * gives the count, sum and extremes, which the statistics of one column
+ * share; a quantile takes about one more, or else a selection over a copy
+ * of the values, which the quantiles of one column share too (a selection
+ * only reorders them). */
 static int statistic(const seg_rules *r, const seg_dataset *ds, binding *b,
-                     node *n, const seg__column *c, double *out)
+                     const node *n, double *out)
 {
-    size_t rows = seg__ds_n(ds), m = rows < c->n ? rows : c->n, k = 0;
+    const seg__column *c = b->col[n->list[0]->id];
+    size_t rows = seg__ds_n(ds), m = rows < c->n ? rows : c->n;
     const double *col = c->num; /* rows past m are missing */
-    double s = 0, lo = INFINITY, hi = -INFINITY;
-    bool quantile = n->op != ST_MEAN && n->op != ST_SUM &&
-                    n->op != ST_MIN && n->op != ST_MAX;
-    if (quantile && b->count_col == c) {
-        k = b->count_k;
-    } else if (quantile) {
-        for (size_t i = 0; i < m; i++)
-            k += col[i] == col[i];
-        b->count_col = c;
-        b->count_k = k;
-    } else {
+    if (b->sum_col != c) {
+        size_t k = 0;
+        double s = 0, lo = INFINITY, hi = -INFINITY;
         for (size_t i = 0; i < m; i++) {
             double x = col[i];
             bool f = x == x;
@@ -44,33 +38,35 @@ static int statistic(const seg_rules *r, const seg_dataset *ds, binding *b,
             lo = x < lo ? x : lo;
             hi = x > hi ? x : hi;
         }
+        b->sum_col = c;
+        b->sum_k = k;
+        b->sum_s = s;
+        b->sum_lo = lo;
+        b->sum_hi = hi;
     }
     *out = NAN;
-    if (k == 0)
+    if (b->sum_k == 0)
         return SEG_OK;
-    switch (n->op) {
-    case ST_MEAN: *out = s / (double)k; return SEG_OK;
-    case ST_SUM: *out = s; return SEG_OK;
-    case ST_MIN: *out = lo; return SEG_OK;
-    case ST_MAX: *out = hi; return SEG_OK;
-    default: break;
-    }
-    double p = (n->op == ST_MEDIAN ? 50 : n->num) / 100;
-    if (seg__quantile_sampled(col, m, k, p, out))
-        return SEG_OK;
-    if (b->cache_col != c) {
-        seg__free(b->cache_v);
-        b->cache_col = NULL;
-        if (!(b->cache_v = seg__malloc(k * sizeof *b->cache_v)))
-            return seg__nomem(&r->err);
-        size_t j = 0;
-        for (size_t i = 0; i < m; i++)
-            if (col[i] == col[i])
-                b->cache_v[j++] = col[i];
-        b->cache_col = c;
-    }
-    *out = seg__quantile_select(b->cache_v, k, p);
-    return SEG_OK;
+    seg__stat_in in = {r, b, c, col, m, b->sum_k, b->sum_s, b->sum_lo,
+                       b->sum_hi};
+    return n->fn->stat(&in, n->num, out);
+}
+
+double *seg__stat_values(const seg__stat_in *in)
+{
+    binding *b = in->b;
+    if (b->cache_col == in->c)
+        return b->cache_v;
+    seg__free(b->cache_v);
+    b->cache_col = NULL;
+    if (!(b->cache_v = seg__malloc(in->k * sizeof *b->cache_v)))
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < in->m; i++)
+        if (in->v[i] == in->v[i])
+            b->cache_v[j++] = in->v[i];
+    b->cache_col = in->c;
+    return b->cache_v;
 }
 
 static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
@@ -120,12 +116,10 @@ static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
         break;
     }
     case N_STAT:
-        if (b->vt[n->a->id] != VT_NUM)
-            return seg__error(&r->err, SEG_ETYPE, "%s:%d:%d: a statistic of "
-                              "the label column '%s'", r->name, n->line,
-                              n->col, n->a->str);
-        rc = statistic(r, ds, b, n, b->col[n->a->id], &b->stat[n->id]);
-        *vt = VT_NUM;
+    case N_CALL:
+        rc = n->fn->bind(r, b, n, vt);
+        if (!rc && n->type == N_STAT)
+            rc = statistic(r, ds, b, n, &b->stat[n->id]);
         break;
     case N_NEG:
     case N_ARITH:

@@ -86,6 +86,15 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
                         b->col[n->id], NULL, false, d, 1);
     case N_STR: /* a label not compared with a column: never equal */
         return emit_ins(p, I_NUM, -1, NULL, NULL, false, d, 1);
+    case N_CALL:
+        for (size_t i = 0; i < n->nlist && !rc; i++)
+            rc = compile(b, n->list[i], p, d);
+        if (!rc)
+            rc = emit_ins(p, I_CALL, (double)n->nlist, NULL, NULL, false, d,
+                          1 - (int)n->nlist);
+        if (!rc)
+            p->code[p->n - 1].fn = n->fn;
+        return rc;
     case N_NEG:
         rc = compile(b, n->a, p, d);
         return rc ? rc : emit_ins(p, I_NEG, 0, NULL, NULL, false, d, 0);

@@ -218,6 +218,12 @@ void seg__run(const prog *p, size_t row0, double (*st)[BLOCK])
             sp -= k;
             break;
         }
+        case I_CALL: {
+            size_t k = (size_t)in->k;
+            in->fn->row(st + (sp - (int)k), k);
+            sp -= (int)k - 1;
+            break;
+        }
         case I_BETWEENK:
             between_const(x, in->k, in->k2, in->neg);
             break;

@@ -13,20 +13,23 @@
 
 enum {
     N_NUM, N_STR, N_COL, N_STAT, N_NEG, N_ARITH, N_CMP, N_AND, N_OR, N_NOT,
-    N_IN, N_BETWEEN, N_MISSING, N_BOOL
+    N_IN, N_BETWEEN, N_MISSING, N_BOOL,
+    N_CALL               /* a per-row function of its arguments (list) */
 };
 enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
-enum { ST_MEAN, ST_MEDIAN, ST_MIN, ST_MAX, ST_SUM, ST_PCT };
 enum { VT_NUM, VT_STR, VT_BOOL };
+
+struct seg__func;
 
 typedef struct node {
     int type, op, line, col, id;
     bool neg;            /* not in / not between / is not missing */
-    double num;          /* literal, or the percentile */
+    double num;          /* literal, or a function's parameter (p80: 80) */
     char *str;           /* literal string or column name */
     struct node *a, *b, *c;
-    struct node **list;
+    struct node **list;  /* in-list; the arguments of N_STAT and N_CALL */
     size_t nlist;
+    const struct seg__func *fn; /* N_STAT, N_CALL */
 } node;
 
 enum { R_TIER, R_OTHERWISE, R_POINTS };
@@ -117,7 +120,8 @@ enum {
     I_ANDK,  /* the top of the stack 'and' such a comparison */
     I_BETWEENK, /* between two constants (k, k2) */
     I_LABK,  /* a label column = or != a label (its code k) */
-    I_LABIN  /* a label column in (one or two labels: codes k, k2) */
+    I_LABIN, /* a label column in (one or two labels: codes k, k2) */
+    I_CALL   /* a per-row function of the top k blocks */
 };
 
 typedef struct ins {
@@ -126,6 +130,7 @@ typedef struct ins {
     bool neg;
     double k, k2;                /* I_NUM; I_IN: the list length */
     const seg__column *c, *c2;   /* I_COL, I_LAB, I_LABCMP */
+    const struct seg__func *fn;  /* I_CALL */
 } ins;
 
 typedef struct prog {
@@ -137,8 +142,9 @@ typedef struct prog {
 typedef struct binding {
     const seg__column *cache_col; /* the column last copied for statistics */
     double *cache_v;
-    const seg__column *count_col; /* the column last counted, and its count */
-    size_t count_k;
+    const seg__column *sum_col;   /* the column last summarised, and that */
+    size_t sum_k;
+    double sum_s, sum_lo, sum_hi;
     const seg__column **col;  /* per node */
     double *stat;             /* per node */
     int *vt;                  /* per node: VT_* */
@@ -152,8 +158,54 @@ void seg__unbind(binding *b);
 /* Compile every rule's condition; on failure the binding is released. */
 int seg__compile_all(const seg_rules *r, binding *b);
 
-/* ---- evaluation (eval.c) ---- */
 #define BLOCK 256
+
+/* ---- functions (functions.c) ----
+ * Every function of the language is one row of the table in functions.c:
+ * the parser finds it there by name, the binder checks its arguments with
+ * its bind routine, and its eval routine computes it, per block of rows
+ * (FN_ROW) or once over a column of the whole dataset (FN_STAT). */
+enum { FN_ROW, FN_STAT };
+
+/* A numeric column summarised for its statistics: the values of rows
+ * 0 .. m-1 (NaN: missing), of which k > 0 are not missing, their sum
+ * and extremes. */
+typedef struct seg__stat_in {
+    const seg_rules *r;
+    binding *b;
+    const seg__column *c;
+    const double *v;
+    size_t m, k;
+    double sum, lo, hi;
+} seg__stat_in;
+
+typedef struct seg__func {
+    const char *name;    /* the name, or with match the family's */
+    const char *shown;   /* in the list of functions of a message */
+    int kind;            /* FN_ROW, FN_STAT */
+    int min_args, max_args;
+    /* a family of names with a parameter (p0..p100); NULL: name alone */
+    bool (*match)(const char *name, double *param);
+    /* check the argument types (b->vt of n->list) and give the result's;
+     * an error is SEG_ETYPE with the place */
+    int (*bind)(const seg_rules *r, const binding *b, const node *n,
+                int *vt);
+    /* FN_ROW: arg[0 .. nargs-1] to the result in arg[0], missing in,
+     * missing out */
+    void (*row)(double (*arg)[BLOCK], size_t nargs);
+    /* FN_STAT: the statistic, with n->num as param */
+    int (*stat)(const seg__stat_in *in, double param, double *out);
+} seg__func;
+
+/* The function of a name, with its parameter; NULL when there is none. */
+const seg__func *seg__func_find(const char *name, double *param);
+/* A parse error for an unknown function: the nearest name, or the list. */
+int seg__func_unknown(parser *ps, int line, int col, const char *name);
+/* The non-missing values of in's column, in a copy that the statistics of
+ * one column share and may reorder (binder.c); NULL when out of memory. */
+double *seg__stat_values(const seg__stat_in *in);
+
+/* ---- evaluation (eval.c) ---- */
 void seg__run(const prog *p, size_t row0, double (*st)[BLOCK]);
 /* A stack for the deepest program of a binding (seg__free() it). */
 double (*seg__stack_for(const binding *b))[BLOCK];

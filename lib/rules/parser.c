@@ -30,6 +30,67 @@ static node *mk(parser *ps, int type, int line, int col)
 
 static node *expr(parser *ps);
 
+/* One argument of a statistic: a column name. */
+static node *column_arg(parser *ps)
+{
+    if (ps->tok.type != T_IDENT) {
+        seg__expected(ps, "a column name");
+        return NULL;
+    }
+    node *c = mk(ps, N_COL, ps->tok.line, ps->tok.col);
+    if (c && !(c->str = seg__strndup(ps->tok.p, ps->tok.n)))
+        ps->rc = seg__nomem(NULL);
+    seg__next(ps);
+    return ps->rc ? NULL : c;
+}
+
+/* A function call, at the '(' after its name t: a statistic takes column
+ * names, a per-row function expressions. */
+static node *call(parser *ps, token t, const char *name)
+{
+    double param;
+    const seg__func *fn = seg__func_find(name, &param);
+    if (!fn) {
+        seg__func_unknown(ps, t.line, t.col, name);
+        return NULL;
+    }
+    node *n = mk(ps, fn->kind == FN_STAT ? N_STAT : N_CALL, t.line, t.col);
+    if (!n)
+        return NULL;
+    n->fn = fn;
+    n->num = param;
+    size_t cap = 0;
+    seg__next(ps);
+    while (!seg__is_op(ps, ")")) {
+        node *v = fn->kind == FN_STAT ? column_arg(ps) : expr(ps);
+        if (ps->rc)
+            return NULL;
+        if (seg__grow((void **)&n->list, &cap, n->nlist + 1,
+                      sizeof *n->list)) {
+            ps->rc = seg__nomem(NULL);
+            return NULL;
+        }
+        n->list[n->nlist++] = v;
+        if (!seg__is_op(ps, ","))
+            break;
+        seg__next(ps);
+    }
+    if (!seg__is_op(ps, ")"))
+        return seg__expected(ps, n->nlist < (size_t)fn->max_args
+                                     ? "',' or ')'" : "')'"), NULL;
+    if (n->nlist < (size_t)fn->min_args || n->nlist > (size_t)fn->max_args) {
+        if (fn->min_args == fn->max_args)
+            seg__perr(ps, t.line, t.col, "%s() takes %d argument%s", name,
+                      fn->min_args, fn->min_args == 1 ? "" : "s");
+        else
+            seg__perr(ps, t.line, t.col, "%s() takes %d to %d arguments",
+                      name, fn->min_args, fn->max_args);
+        return NULL;
+    }
+    seg__next(ps);
+    return n;
+}
+
 static node *primary(parser *ps)
 {
     token t = ps->tok;
@@ -81,52 +142,8 @@ static node *primary(parser *ps)
                 seg__free(name);
             return n;
         }
-        /* a population statistic of a column */
-        int st = -1;
-        double pct = 0;
-        if (!strcmp(name, "mean") || !strcmp(name, "avg"))
-            st = ST_MEAN;
-        else if (!strcmp(name, "median"))
-            st = ST_MEDIAN;
-        else if (!strcmp(name, "min"))
-            st = ST_MIN;
-        else if (!strcmp(name, "max"))
-            st = ST_MAX;
-        else if (!strcmp(name, "sum"))
-            st = ST_SUM;
-        else if (name[0] == 'p' && name[1] && strspn(name + 1, "0123456789.") ==
-                                                  strlen(name + 1)) {
-            if (seg__parse_f64(name + 1, strlen(name + 1), &pct) == SEG_OK &&
-                pct >= 0 && pct <= 100)
-                st = ST_PCT;
-        }
-        if (st < 0) {
-            seg__perr(ps, t.line, t.col, "unknown function '%s' (mean, median, "
-                 "min, max, sum, p0..p100)", name);
-            seg__free(name);
-            return NULL;
-        }
+        node *n = call(ps, t, name);
         seg__free(name);
-        seg__next(ps);
-        if (ps->tok.type != T_IDENT) {
-            seg__expected(ps, "a column name");
-            return NULL;
-        }
-        node *n = mk(ps, N_STAT, t.line, t.col);
-        node *c = mk(ps, N_COL, ps->tok.line, ps->tok.col);
-        if (!n || !c)
-            return NULL;
-        n->op = st;
-        n->num = pct;
-        n->a = c;
-        if (!(c->str = seg__strndup(ps->tok.p, ps->tok.n))) {
-            ps->rc = seg__nomem(NULL);
-            return NULL;
-        }
-        seg__next(ps);
-        if (!seg__is_op(ps, ")"))
-            seg__expected(ps, "')'");
-        seg__next(ps);
         return n;
     }
     seg__expected(ps, "a number, a string, a column or '('");

@@ -520,6 +520,15 @@ static void test_call_list(void **state)
     o.exclude_column = "dnc";
     o.as_of = now;
     char *s = NULL;
+    /* the last contacts are the feature column of the call events */
+    assert_int_equal(seg_rules_call_list(r, ds, &o, collect, &s),
+                     SEG_ENOTFOUND);
+    assert_non_null(strstr(seg_rules_errmsg(r), "'events.call.last'"));
+    assert_non_null(strstr(seg_rules_errmsg(r), "compute features"));
+    assert_null(s);
+    double last[] = {NAN, (double)(now - 3 * DAY), (double)(now - 20 * DAY),
+                     NAN, NAN};
+    assert_ok(seg_dataset_write_f64(ds, "events.call.last", last, 5));
     assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
     /* ann (vip); bob warm but called 3 days ago (cadence 14d): skipped;
      * cat warm, called 20 days ago: due; eve excluded; dan has no
@@ -538,6 +547,53 @@ static void test_call_list(void **state)
     o.value_column = "nope";
     assert_int_equal(seg_rules_call_list(r, ds, &o, collect, &s),
                      SEG_ENOTFOUND);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
+/* The call list reads the last contacts that features computed; without
+ * contact events, no one was contacted. */
+static void test_call_list_features(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const int64_t now = 20000 * (int64_t)DAY;
+    const char *ids[] = {"ann", "bob", "cat"};
+    double amount[] = {500, 120, 40};
+    for (int i = 0; i < 3; i++)
+        assert_ok(seg_dataset_add_transaction(ds, ids[i], now - 30 * DAY,
+                                              amount[i]));
+    seg_rules *r = compile(
+        "tier \"vip\" when monetary_total >= 400 priority 1 cadence 7d\n"
+        "tier \"warm\" when orders >= 1 priority 2 cadence 14d");
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = now;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_ok(seg_rules_apply(r, ds, NULL));
+    seg_call_list_options o;
+    seg_call_list_options_init(&o);
+    o.value_column = "monetary_total";
+    o.as_of = now;
+    char *s = NULL;
+    assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
+    assert_string_equal(s, "rank,customer_id,tier,priority,value,"
+                           "last_contact\n1,ann,vip,1,500,\n"
+                           "2,bob,warm,2,120,\n3,cat,warm,2,40,\n");
+    free(s);
+    s = NULL;
+    /* calls added after the features: compute them again */
+    assert_ok(seg_dataset_add_event(ds, "bob", now - 3 * DAY, "call", NAN));
+    assert_ok(seg_dataset_add_event(ds, "cat", now - 20 * DAY, "call", NAN));
+    assert_int_equal(seg_rules_call_list(r, ds, &o, collect, &s),
+                     SEG_ENOTFOUND);
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
+    assert_string_equal(s, "rank,customer_id,tier,priority,value,"
+                           "last_contact\n1,ann,vip,1,500,\n"
+                           "2,cat,warm,2,40,2024-09-14\n");
+    free(s);
     seg_rules_free(r);
     seg_dataset_free(ds);
 }
@@ -649,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_scores_caps_grades),
         cmocka_unit_test(test_explain_tiers_and_chaining),
         cmocka_unit_test(test_call_list),
+        cmocka_unit_test(test_call_list_features),
         cmocka_unit_test(test_presets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

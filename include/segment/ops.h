@@ -55,14 +55,19 @@ SEG_API void seg_call_list_options_init(seg_call_list_options *o);
  * value, last_contact): customers of tiers that have a priority, ranked by
  * priority (1 first), then by the value column, then by customer id; tiers
  * without a priority and excluded customers are left out, and so is a
- * customer contacted within the tier's cadence.
+ * customer contacted within the tier's cadence. The last contact is the
+ * feature column `events.KIND.last` (KIND the contact kind) that
+ * seg_dataset_compute_features() writes; a dataset without events of that
+ * kind has no one contacted.
  * @param r the tier rule set that was applied.
  * @param ds the dataset.
  * @param opts options, or NULL for the defaults.
  * @param write receives the CSV.
  * @param user_data passed to @p write.
- * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column;
- *         #SEG_EMISUSE for a score rule set; #SEG_EIO; #SEG_ENOMEM.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column,
+ *         including `events.KIND.last` when the dataset has events of the
+ *         contact kind but features were not computed; #SEG_EMISUSE for a
+ *         score rule set; #SEG_EIO; #SEG_ENOMEM.
  * @since 0.1.0
  */
 SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,

@@ -36,6 +36,36 @@ static int cmp_cand(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* The feature column of the contact kind's last event, NULL when the
+ * dataset has no such events (no one was contacted). Reading the column
+ * that seg_dataset_compute_features() writes keeps one definition of "up
+ * to the end of observation" and spares a scan of every event. */
+static int last_contacts(const seg_rules *r, const seg_dataset *ds,
+                         const char *kind, const seg__column **out)
+{
+    *out = NULL;
+    uint32_t k;
+    if (!kind || !seg__ds_kind_find(ds, kind, strlen(kind), &k))
+        return SEG_OK;
+    seg__buf name = {NULL, 0, 0};
+    if (seg__buf_append(&name, "events.", 7) ||
+        seg__buf_append(&name, kind, strlen(kind)) ||
+        seg__buf_append(&name, ".last", 6)) { /* with the NUL */
+        seg__buf_free(&name);
+        return seg__nomem(&r->err);
+    }
+    const seg__column *c = seg__ds_find_column(ds, name.data);
+    int rc = SEG_OK;
+    if (!c || c->type != SEG_COLUMN_NUMERIC)
+        rc = seg__error(&r->err, SEG_ENOTFOUND, "the dataset has '%s' events "
+                        "but no numeric column '%s' of their last times: "
+                        "compute features first "
+                        "(seg_dataset_compute_features())", kind, name.data);
+    seg__buf_free(&name);
+    *out = c;
+    return rc;
+}
+
 int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
                         const seg_call_list_options *opts, seg_write_fn write,
                         void *user_data)
@@ -69,6 +99,10 @@ int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
     if (o.exclude_column && !excl)
         return seg__error(&r->err, SEG_ENOTFOUND, "no column '%s'",
                           o.exclude_column);
+    const seg__column *contacts = NULL;
+    int rc = last_contacts(r, ds, o.contact_kind, &contacts);
+    if (rc)
+        return rc;
     int64_t as_of = o.as_of == SEG_TIME_NONE
                         ? seg__ds_max_time(ds)
                         : o.as_of;
@@ -82,15 +116,9 @@ int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
     }
     for (size_t i = 0; i < n; i++)
         last[i] = NAN;
-    uint32_t kind;
-    if (o.contact_kind &&
-        seg__ds_kind_find(ds, o.contact_kind, strlen(o.contact_kind),
-                          &kind)) {
-        seg__ev_view ev = seg__ds_ev(ds);
-        for (size_t i = 0; i < ev.n; i++)
-            if (ev.kind[i] == kind && ev.time[i] <= as_of &&
-                !(ev.time[i] <= last[ev.cust[i]]))
-                last[ev.cust[i]] = (double)ev.time[i];
+    for (size_t i = 0; i < n && contacts; i++) {
+        double t = seg__column_num(contacts, i);
+        last[i] = t <= (double)as_of ? t : NAN;
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -128,7 +156,7 @@ int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
     seg__buf b = {NULL, 0, 0};
     static const char header[] = "rank,customer_id,tier,priority,value,"
                                  "last_contact\n";
-    int rc = seg__buf_append(&b, header, sizeof header - 1) ? SEG_ENOMEM
+    rc = seg__buf_append(&b, header, sizeof header - 1) ? SEG_ENOMEM
                                                             : SEG_OK;
     for (size_t i = 0; i < k && !rc; i++) {
         char head[64], tail[128], v[40] = "", when[32] = "";

@@ -598,6 +598,152 @@ static void test_call_list_features(void **state)
     seg_dataset_free(ds);
 }
 
+/* Explanations are whole however many rules and however long the labels;
+ * the table holds the same facts. */
+static void test_explain_large(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    /* 10,000 points rules, each read and listed */
+    enum { N = 10000 };
+    size_t cap = (size_t)N * 64 + 64, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text + len, cap - len, "score\ngroup g cap 50\n");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "+1 when orders >= %d\n", i % 20);
+    seg_rules *r;
+    assert_ok(seg_rules_parse(&r, text, len, "big.rules"));
+    free(text);
+    char *s = NULL;
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_TEXT, collect, &s));
+    size_t lines = 0;
+    for (const char *p = s; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + N + 2); /* customer, rules, cap, total */
+    assert_non_null(strstr(s, "(line 10001, group g): orders = 12\n"));
+    assert_non_null(strstr(s, "  group g: 6500 points, capped at 50\n"
+                              "total 50 points: grade C\n"));
+    free(s);
+    s = NULL;
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_JSON, collect, &s));
+    assert_true(strlen(s) > (size_t)N * 60);
+    assert_non_null(strstr(s, "],\"groups\":{\"g\":{\"points\":6500,"
+                              "\"cap\":50}},\"points\":50,\"grade\":\"C\"}\n"));
+    free(s);
+    s = NULL;
+    seg_table *t;
+    assert_ok(seg_rules_explain_table(&t, r, ds, 0));
+    assert_string_equal(seg_table_name(t), "explanation");
+    assert_int_equal(seg_table_row_count(t), N + 2);
+    size_t col;
+    assert_ok(seg_table_column_find(t, "kind", &col));
+    assert_string_equal(seg_table_text(t, N, col), "group");
+    assert_string_equal(seg_table_text(t, N + 1, col), "total");
+    assert_ok(seg_table_column_find(t, "points", &col));
+    assert_near(seg_table_f64(t, N, col), 6500, 0);
+    assert_near(seg_table_f64(t, N + 1, col), 50, 0);
+    seg_table_free(t);
+    seg_rules_free(r);
+
+    /* a label of 4,000 bytes, with a quote and a newline in JSON */
+    cap = 8192;
+    text = malloc(cap);
+    memcpy(text, "tier \"", 6);
+    len = 6;
+    memset(text + len, 'x', 4000);
+    len += 4000;
+    len += (size_t)snprintf(text + len, cap - len, "\"\" \\n\" when channel = "
+                            "\"organic\" and `monetary_total` > 1");
+    assert_ok(seg_rules_parse(&r, text, len, "long.rules"));
+    free(text);
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_TEXT, collect, &s));
+    assert_int_equal(strlen(s), strlen("customer ann\ntier \"") + 4000 +
+                                    strlen("\" \\n\" by rule 1 (line 1): "
+                                           "channel = \"organic\", "
+                                           "monetary_total = 500\n"));
+    assert_non_null(strstr(s, "xx\" \\n\" by rule 1 (line 1): channel = "
+                              "\"organic\", monetary_total = 500\n"));
+    free(s);
+    s = NULL;
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_JSON, collect, &s));
+    assert_non_null(strstr(s, "xx\\\" \\\\n\",\"rule\":1,\"line\":1,"
+                              "\"values\":{\"channel\":\"organic\","
+                              "\"monetary_total\":500}}\n"));
+    free(s);
+    /* the tier's rows: the rule that matched, one row per column read */
+    assert_ok(seg_rules_explain_table(&t, r, ds, 0));
+    assert_int_equal(seg_table_row_count(t), 2);
+    assert_ok(seg_table_column_find(t, "column", &col));
+    assert_string_equal(seg_table_text(t, 0, col), "channel");
+    assert_string_equal(seg_table_text(t, 1, col), "monetary_total");
+    assert_ok(seg_table_column_find(t, "text", &col));
+    assert_string_equal(seg_table_text(t, 0, col), "organic");
+    assert_null(seg_table_text(t, 1, col));
+    assert_ok(seg_table_column_find(t, "value", &col));
+    assert_near(seg_table_f64(t, 1, col), 500, 0);
+    seg_table_free(t);
+    /* bob matches no rule: the one rule tried, not matched */
+    assert_ok(seg_rules_explain_table(&t, r, ds, 1));
+    assert_int_equal(seg_table_row_count(t), 2);
+    assert_ok(seg_table_column_find(t, "matched", &col));
+    assert_near(seg_table_f64(t, 0, col), 0, 0);
+    seg_table_free(t);
+    assert_int_equal(seg_rules_explain_table(&t, r, ds, 5), SEG_ERANGE);
+    assert_null(t);
+    assert_int_equal(seg_rules_explain_table(NULL, r, ds, 0), SEG_EINVAL);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
+/* Labels and ids with quotes, commas and newlines are quoted in the call
+ * list; the table has the same rows. */
+static void test_call_list_quoting(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *ids[] = {"a,1", "b\"2", "c\n3", "d"};
+    double spend[] = {10, 20, 30, 40};
+    for (int i = 0; i < 4; i++)
+        assert_ok(seg_dataset_add_customer(ds, ids[i], NULL));
+    assert_ok(seg_dataset_write_f64(ds, "spend", spend, 4));
+    seg_rules *r = compile("tier \"say \"\"hi\"\", then\" when spend >= 30 "
+                           "priority 1\n"
+                           "tier \"plain\" when spend >= 10 priority 2");
+    assert_ok(seg_rules_apply(r, ds, NULL));
+    seg_call_list_options o;
+    seg_call_list_options_init(&o);
+    o.value_column = "spend";
+    char *s = NULL;
+    assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
+    assert_string_equal(s, "rank,customer_id,tier,priority,value,"
+                           "last_contact\n"
+                           "1,d,\"say \"\"hi\"\", then\",1,40,\n"
+                           "2,\"c\n3\",\"say \"\"hi\"\", then\",1,30,\n"
+                           "3,\"b\"\"2\",plain,2,20,\n"
+                           "4,\"a,1\",plain,2,10,\n");
+    free(s);
+    seg_table *t;
+    o.capacity = 3;
+    assert_ok(seg_call_list_table(&t, r, ds, &o));
+    assert_string_equal(seg_table_name(t), "call_list");
+    assert_int_equal(seg_table_row_count(t), 3);
+    assert_int_equal(seg_table_column_count(t), 6);
+    assert_string_equal(seg_table_text(t, 1, 1), "c\n3");
+    assert_string_equal(seg_table_text(t, 0, 2), "say \"hi\", then");
+    assert_near(seg_table_f64(t, 2, 0), 3, 0);
+    assert_near(seg_table_f64(t, 2, 3), 2, 0);
+    assert_null(seg_table_text(t, 2, 5));
+    seg_table_free(t);
+    assert_int_equal(seg_call_list_table(NULL, r, ds, &o), SEG_EINVAL);
+    o.tier_column = "nope";
+    assert_int_equal(seg_call_list_table(&t, r, ds, &o), SEG_ENOTFOUND);
+    assert_null(t);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -706,6 +852,8 @@ int main(void)
         cmocka_unit_test(test_explain_tiers_and_chaining),
         cmocka_unit_test(test_call_list),
         cmocka_unit_test(test_call_list_features),
+        cmocka_unit_test(test_explain_large),
+        cmocka_unit_test(test_call_list_quoting),
         cmocka_unit_test(test_presets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,9 @@
 /* The call list: today's telemarketing queue from a tier rule set. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/internal.h"
 #include "rules/internal.h"
 
 void seg_call_list_options_init(seg_call_list_options *o)
@@ -66,6 +66,153 @@ static int last_contacts(const seg_rules *r, const seg_dataset *ds,
     return rc;
 }
 
+/* The columns a call list reads, checked. */
+typedef struct inputs {
+    const seg__column *tier, *value, *excl, *contacts;
+    int64_t as_of;
+} inputs;
+
+static int check_inputs(const seg_rules *r, const seg_dataset *ds,
+                        const seg_call_list_options *o, inputs *in)
+{
+    if (r->score)
+        return seg__error(&r->err, SEG_EMISUSE, "a call list needs a tier "
+                          "rule set, not a score rule set");
+    in->tier = o->tier_column ? seg__ds_find_column(ds, o->tier_column) : NULL;
+    in->value = o->value_column ? seg__ds_find_column(ds, o->value_column)
+                                : NULL;
+    in->excl = o->exclude_column ? seg__ds_find_column(ds, o->exclude_column)
+                                 : NULL;
+    if (!in->tier || in->tier->type != SEG_COLUMN_LABEL)
+        return seg__error(&r->err, SEG_ENOTFOUND, "no tier column '%s': "
+                          "apply the rules first",
+                          o->tier_column ? o->tier_column : "");
+    if (o->value_column &&
+        (!in->value || in->value->type != SEG_COLUMN_NUMERIC))
+        return seg__error(&r->err, SEG_ENOTFOUND, "no numeric column '%s'",
+                          o->value_column);
+    if (o->exclude_column && !in->excl)
+        return seg__error(&r->err, SEG_ENOTFOUND, "no column '%s'",
+                          o->exclude_column);
+    in->as_of = o->as_of == SEG_TIME_NONE ? seg__ds_max_time(ds) : o->as_of;
+    return last_contacts(r, ds, o->contact_kind, &in->contacts);
+}
+
+static bool excluded(const seg__column *excl, size_t i)
+{
+    if (!excl)
+        return false;
+    if (excl->type == SEG_COLUMN_NUMERIC) {
+        double v = seg__column_num(excl, i);
+        return v != 0 && !isnan(v);
+    }
+    const char *s = seg__column_label(excl, i);
+    return s && *s;
+}
+
+/* The customers due a call, unsorted; returns how many. */
+static size_t candidates(const seg_rules *r, const seg_dataset *ds,
+                         const inputs *in, cand *c)
+{
+    size_t n = seg__ds_n(ds), k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = seg__column_label(in->tier, i);
+        if (!t)
+            continue;
+        const rule *u = NULL;
+        for (size_t j = 0; j < r->nrules && !u; j++)
+            if (strcmp(r->rules[j].label, t) == 0)
+                u = &r->rules[j];
+        if (!u || u->priority == 0 || excluded(in->excl, i))
+            continue;
+        /* a contact after the list's day is not known on that day */
+        double last = in->contacts ? seg__column_num(in->contacts, i) : NAN;
+        if (!(last <= (double)in->as_of))
+            last = NAN;
+        if (u->cadence > 0 && !isnan(last) &&
+            ((double)in->as_of - last) < u->cadence * 86400)
+            continue;
+        c[k].row = i;
+        c[k].priority = u->priority;
+        c[k].value = in->value ? seg__column_num(in->value, i) : NAN;
+        c[k].last = last;
+        c[k].tier = t;
+        k++;
+    }
+    return k;
+}
+
+enum { C_RANK, C_ID, C_TIER, C_PRIORITY, C_VALUE, C_LAST, C_NCOLS };
+
+static int fill(seg_table *t, const seg_dataset *ds, const cand *c, size_t k)
+{
+    int rc = SEG_OK;
+    for (size_t i = 0; i < k && !rc; i++) {
+        size_t at;
+        char when[32] = "";
+        if (!isnan(c[i].last))
+            seg_time_format_iso(when, sizeof when, (int64_t)c[i].last);
+        rc = seg__table_add_row(t, &at);
+        if (!rc)
+            rc = seg__table_set_num(t, at, C_RANK, (double)(i + 1));
+        if (!rc)
+            rc = seg__table_set_text(t, at, C_ID, seg__ds_id(ds, c[i].row));
+        if (!rc)
+            rc = seg__table_set_text(t, at, C_TIER, c[i].tier);
+        if (!rc)
+            rc = seg__table_set_num(t, at, C_PRIORITY, c[i].priority);
+        if (!rc)
+            rc = seg__table_set_num(t, at, C_VALUE, c[i].value);
+        if (!rc && *when)
+            rc = seg__table_set_text(t, at, C_LAST, when);
+    }
+    return rc;
+}
+
+int seg_call_list_table(seg_table **out, const seg_rules *r,
+                        const seg_dataset *ds,
+                        const seg_call_list_options *opts)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !r || !ds)
+        return seg__error(r ? &r->err : NULL, SEG_EINVAL,
+                          "seg_call_list_table: NULL argument");
+    seg_call_list_options o;
+    seg_call_list_options_init(&o);
+    if (opts && seg__copy_opts(&o, sizeof o, opts))
+        return seg__error(&r->err, SEG_EINVAL, "seg_call_list_options.size "
+                          "is 0");
+    inputs in = {NULL, NULL, NULL, NULL, 0};
+    int rc = check_inputs(r, ds, &o, &in);
+    if (rc)
+        return rc;
+    size_t n = seg__ds_n(ds);
+    cand *c = seg__malloc((n ? n : 1) * sizeof *c);
+    if (!c)
+        return seg__nomem(&r->err);
+    size_t k = candidates(r, ds, &in, c);
+    qsort(c, k, sizeof *c, cmp_cand);
+    if (o.capacity && k > o.capacity)
+        k = o.capacity;
+    static const char *const names[C_NCOLS] = {
+        "rank", "customer_id", "tier", "priority", "value", "last_contact"};
+    static const int types[C_NCOLS] = {
+        SEG_COLUMN_NUMERIC, SEG_COLUMN_LABEL,   SEG_COLUMN_LABEL,
+        SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_LABEL};
+    seg_table *t = NULL;
+    rc = seg__table_new(&t, "call_list", C_NCOLS, names, types);
+    if (!rc)
+        rc = fill(t, ds, c, k);
+    seg__free(c);
+    if (rc) {
+        seg_table_free(t);
+        return seg__nomem(&r->err);
+    }
+    *out = t;
+    return SEG_OK;
+}
+
 int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
                         const seg_call_list_options *opts, seg_write_fn write,
                         void *user_data)
@@ -73,112 +220,13 @@ int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
     if (!r || !ds || !write)
         return seg__error(r ? &r->err : NULL, SEG_EINVAL,
                           "seg_rules_call_list: NULL argument");
-    if (r->score)
-        return seg__error(&r->err, SEG_EMISUSE, "a call list needs a tier "
-                          "rule set, not a score rule set");
-    seg_call_list_options o;
-    seg_call_list_options_init(&o);
-    if (opts && seg__copy_opts(&o, sizeof o, opts))
-        return seg__error(&r->err, SEG_EINVAL, "seg_call_list_options.size "
-                          "is 0");
-    const seg__column *tier = o.tier_column
-                                  ? seg__ds_find_column(ds, o.tier_column)
-                                  : NULL;
-    const seg__column *value = o.value_column
-                                   ? seg__ds_find_column(ds, o.value_column)
-                                   : NULL;
-    const seg__column *excl = o.exclude_column
-                                  ? seg__ds_find_column(ds, o.exclude_column)
-                                  : NULL;
-    if (!tier || tier->type != SEG_COLUMN_LABEL)
-        return seg__error(&r->err, SEG_ENOTFOUND, "no tier column '%s': "
-                          "apply the rules first", o.tier_column ? o.tier_column : "");
-    if (o.value_column && (!value || value->type != SEG_COLUMN_NUMERIC))
-        return seg__error(&r->err, SEG_ENOTFOUND, "no numeric column '%s'",
-                          o.value_column);
-    if (o.exclude_column && !excl)
-        return seg__error(&r->err, SEG_ENOTFOUND, "no column '%s'",
-                          o.exclude_column);
-    const seg__column *contacts = NULL;
-    int rc = last_contacts(r, ds, o.contact_kind, &contacts);
+    seg_table *t;
+    int rc = seg_call_list_table(&t, r, ds, opts);
     if (rc)
         return rc;
-    int64_t as_of = o.as_of == SEG_TIME_NONE
-                        ? seg__ds_max_time(ds)
-                        : o.as_of;
-    size_t n = seg__ds_n(ds);
-    double *last = seg__malloc((n ? n : 1) * sizeof *last);
-    cand *c = seg__malloc((n ? n : 1) * sizeof *c);
-    if (!last || !c) {
-        seg__free(last);
-        seg__free(c);
-        return seg__nomem(&r->err);
-    }
-    for (size_t i = 0; i < n; i++)
-        last[i] = NAN;
-    for (size_t i = 0; i < n && contacts; i++) {
-        double t = seg__column_num(contacts, i);
-        last[i] = t <= (double)as_of ? t : NAN;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *t = seg__column_label(tier, i);
-        if (!t)
-            continue;
-        const rule *u = NULL;
-        for (size_t j = 0; j < r->nrules && !u; j++)
-            if (strcmp(r->rules[j].label, t) == 0)
-                u = &r->rules[j];
-        if (!u || u->priority == 0)
-            continue;
-        if (excl) {
-            bool excluded = excl->type == SEG_COLUMN_NUMERIC
-                           ? seg__column_num(excl, i) != 0 &&
-                                 !isnan(seg__column_num(excl, i))
-                           : seg__column_label(excl, i) &&
-                                 *seg__column_label(excl, i);
-            if (excluded)
-                continue;
-        }
-        if (u->cadence > 0 && !isnan(last[i]) &&
-            ((double)as_of - last[i]) < u->cadence * 86400)
-            continue;
-        c[k].row = i;
-        c[k].priority = u->priority;
-        c[k].value = value ? seg__column_num(value, i) : NAN;
-        c[k].last = last[i];
-        c[k].tier = t;
-        k++;
-    }
-    qsort(c, k, sizeof *c, cmp_cand);
-    if (o.capacity && k > o.capacity)
-        k = o.capacity;
-    seg__buf b = {NULL, 0, 0};
-    static const char header[] = "rank,customer_id,tier,priority,value,"
-                                 "last_contact\n";
-    rc = seg__buf_append(&b, header, sizeof header - 1) ? SEG_ENOMEM
-                                                            : SEG_OK;
-    for (size_t i = 0; i < k && !rc; i++) {
-        char head[64], tail[128], v[40] = "", when[32] = "";
-        if (!isnan(c[i].value))
-            seg__format_f64(v, c[i].value);
-        if (!isnan(c[i].last))
-            seg_time_format_iso(when, sizeof when, (int64_t)c[i].last);
-        int hn = snprintf(head, sizeof head, "%zu,", i + 1);
-        int tn = snprintf(tail, sizeof tail, ",%g,%s,%s\n", c[i].priority, v,
-                          when);
-        if (seg__buf_append(&b, head, (size_t)hn) ||
-            seg__csv_field(&b, seg__ds_id(ds, c[i].row)) ||
-            seg__buf_append(&b, ",", 1) || seg__csv_field(&b, c[i].tier) ||
-            seg__buf_append(&b, tail, (size_t)tn))
-            rc = SEG_ENOMEM;
-    }
-    if (rc)
-        rc = seg__nomem(&r->err);
-    else if (write(b.data, b.len, user_data) != 0)
-        rc = seg__error(&r->err, SEG_EIO, "call list: the writer stopped");
-    seg__buf_free(&b);
-    seg__free(last);
-    seg__free(c);
-    return rc;
+    seg__writer w;
+    seg__w_init(&w, SEG_FORMAT_CSV, write, user_data);
+    seg__table_write(&w, t);
+    seg_table_free(t);
+    return seg__w_finish(&w, &r->err);
 }

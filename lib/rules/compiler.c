@@ -72,6 +72,42 @@ static int compile_label(const binding *b, const node *n, const node *other,
     return emit_ins(p, I_NUM, code, NULL, NULL, false, d, 1);
 }
 
+/* A comparison: of labels, by their codes or their texts; of numbers. */
+static int compile_cmp(const binding *b, const node *n, prog *p, int *d)
+{
+    int rc;
+    if (b->vt[n->a->id] == VT_STR) {
+        const seg__column *ca = label_col(b, n->a), *cb = label_col(b, n->b);
+        if (ca && cb && ca != cb) /* two label columns: compare text */
+            return emit_ins(p, I_LABCMP, 0, ca, cb, n->op == OP_NE, d, 1);
+        if (!ca && !cb) { /* two literals */
+            bool eq = strcmp(n->a->str, n->b->str) == 0;
+            return emit_ins(p, I_NUM, (n->op == OP_EQ) == eq, NULL, NULL,
+                            false, d, 1);
+        }
+        if (ca || cb) { /* a column and a label: one instruction */
+            const seg__column *c = ca ? ca : cb;
+            const node *lit = ca ? n->b : n->a;
+            rc = emit_ins(p, I_LABK, label_code(c, lit->str), c, NULL,
+                          false, d, 1);
+            if (!rc)
+                p->code[p->n - 1].cmp = n->op == OP_EQ ? I_EQ : I_NE;
+            return rc;
+        }
+        rc = compile_label(b, n->a, n->b, p, d);
+        if (!rc)
+            rc = compile_label(b, n->b, n->a, p, d);
+    } else {
+        if (col_vs_const(b, n))
+            return emit_col_vs_const(b, n, p, d, false);
+        rc = compile(b, n->a, p, d);
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+    }
+    static const int cmp_op[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
+    return rc ? rc : emit_ins(p, cmp_op[n->op], 0, NULL, NULL, false, d, -1);
+}
+
 static int compile(const binding *b, const node *n, prog *p, int *d)
 {
     int rc = SEG_OK;
@@ -107,36 +143,7 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
                                : n->op == '*' ? I_MUL : I_DIV,
                              0, NULL, NULL, false, d, -1);
     case N_CMP:
-        if (b->vt[n->a->id] == VT_STR) {
-            const seg__column *ca = label_col(b, n->a), *cb = label_col(b, n->b);
-            if (ca && cb && ca != cb) /* two label columns: compare text */
-                return emit_ins(p, I_LABCMP, 0, ca, cb, n->op == OP_NE, d, 1);
-            if (!ca && !cb) { /* two literals */
-                bool eq = strcmp(n->a->str, n->b->str) == 0;
-                return emit_ins(p, I_NUM, (n->op == OP_EQ) == eq, NULL, NULL,
-                                false, d, 1);
-            }
-            if (ca || cb) { /* a column and a label: one instruction */
-                const seg__column *c = ca ? ca : cb;
-                const node *lit = ca ? n->b : n->a;
-                rc = emit_ins(p, I_LABK, label_code(c, lit->str), c, NULL,
-                              false, d, 1);
-                if (!rc)
-                    p->code[p->n - 1].cmp = n->op == OP_EQ ? I_EQ : I_NE;
-                return rc;
-            }
-            rc = compile_label(b, n->a, n->b, p, d);
-            if (!rc)
-                rc = compile_label(b, n->b, n->a, p, d);
-        } else {
-            if (col_vs_const(b, n))
-                return emit_col_vs_const(b, n, p, d, false);
-            rc = compile(b, n->a, p, d);
-            if (!rc)
-                rc = compile(b, n->b, p, d);
-        }
-        static const int cmp_op[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
-        return rc ? rc : emit_ins(p, cmp_op[n->op], 0, NULL, NULL, false, d, -1);
+        return compile_cmp(b, n, p, d);
     case N_IN:
         if (b->vt[n->a->id] == VT_STR && n->a->type == N_COL &&
             n->nlist <= 2 && n->list[0]->type == N_STR &&

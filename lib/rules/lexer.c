@@ -44,6 +44,107 @@ int seg__col_of(parser *ps, const char *p)
 }
 
 /* Advance to the next token. */
+/* A number at s: a date YYYY-MM-DD (its epoch seconds), a decimal, or a
+ * duration in days (30d, 12w, 6h). */
+static void lex_number(parser *ps, token *t, const char *s)
+{
+    /* a date YYYY-MM-DD */
+    if (ps->end - s >= 10 && s[4] == '-' && s[7] == '-' &&
+        strspn(s, "0123456789") == 4 && (ps->end - s == 10 ||
+                                         !is_ident_char((unsigned char)s[10]))) {
+        int64_t tm;
+        if (seg_time_parse(&tm, s, 10, SEG_TIME_ISO8601) != SEG_OK) {
+            seg__perr(ps, t->line, t->col, "'%.10s' is not a valid date", s);
+            t->type = T_EOF;
+            return;
+        }
+        t->type = T_NUM;
+        t->num = (double)tm;
+        t->n = 10;
+        ps->p = s + 10;
+        return;
+    }
+    const char *e = s;
+    while (e < ps->end && ((*e >= '0' && *e <= '9') || *e == '.'))
+        e++;
+    if (e < ps->end && (*e == 'e' || *e == 'E') && e + 1 < ps->end &&
+        ((e[1] >= '0' && e[1] <= '9') ||
+         ((e[1] == '+' || e[1] == '-') && e + 2 < ps->end &&
+          e[2] >= '0' && e[2] <= '9'))) {
+        e += 2;
+        while (e < ps->end && *e >= '0' && *e <= '9')
+            e++;
+    }
+    t->type = T_NUM;
+    t->n = (size_t)(e - s);
+    ps->p = e;
+    if (t->n > MAX_LITERAL) {
+        seg__perr(ps, t->line, t->col, "a number of more than %d characters",
+                  MAX_LITERAL);
+        t->type = T_EOF;
+        return;
+    }
+    int rc = seg__parse_f64(s, t->n, &t->num);
+    if (rc) {
+        int shown = t->n < 40 ? (int)t->n : 40;
+        seg__perr(ps, t->line, t->col, rc == SEG_ERANGE
+                                      ? "'%.*s' is out of range"
+                                      : "'%.*s' is not a number",
+             shown, s);
+        t->type = T_EOF;
+        return;
+    }
+    /* durations: 30d, 12w, 6h; in days */
+    if (ps->p < ps->end && (*ps->p == 'd' || *ps->p == 'w' ||
+                            *ps->p == 'h') &&
+        (ps->p + 1 == ps->end || !is_ident_char((unsigned char)ps->p[1]))) {
+        t->num *= *ps->p == 'w' ? 7 : *ps->p == 'h' ? 1.0 / 24 : 1;
+        ps->p++;
+        t->n++;
+    }
+    if (ps->p < ps->end && is_ident_start((unsigned char)*ps->p))
+        seg__perr(ps, t->line, t->col, "'%.*s' is not a number or a duration "
+                  "(30d, 12w, 6h)", (int)(ps->p - s + 1), s);
+}
+
+/* A string at s in quotes q, a doubled quote standing for one. */
+static void lex_string(parser *ps, token *t, const char *s, char quote)
+{
+    seg__buf b = {NULL, 0, 0};
+    const char *q = s + 1;
+    for (;; q++) {
+        if (q >= ps->end || *q == '\n') {
+            seg__buf_free(&b);
+            seg__perr(ps, t->line, t->col, "a string is not closed");
+            t->type = T_EOF;
+            return;
+        }
+        if (*q == quote) {
+            if (q + 1 < ps->end && q[1] == quote) { /* doubled quote */
+                q++;
+            } else {
+                break;
+            }
+        }
+        if (b.len >= MAX_LITERAL || seg__buf_append(&b, q, 1)) {
+            seg__buf_free(&b);
+            seg__perr(ps, t->line, t->col, "a string of more than %d bytes",
+                      MAX_LITERAL);
+            t->type = T_EOF;
+            return;
+        }
+    }
+    if (!b.data && seg__buf_append(&b, "", 0)) {
+        seg__perr(ps, t->line, t->col, "out of memory");
+        t->type = T_EOF;
+        return;
+    }
+    t->type = T_STR;
+    t->str = b.data;
+    ps->p = q + 1;
+    t->n = (size_t)(ps->p - s);
+}
+
 void seg__next(parser *ps)
 {
     seg__free(ps->tok.str);
@@ -104,99 +205,11 @@ void seg__next(parser *ps)
         return;
     }
     if (c >= '0' && c <= '9') {
-        /* a date YYYY-MM-DD */
-        if (ps->end - s >= 10 && s[4] == '-' && s[7] == '-' &&
-            strspn(s, "0123456789") == 4 && (ps->end - s == 10 ||
-                                             !is_ident_char((unsigned char)s[10]))) {
-            int64_t tm;
-            if (seg_time_parse(&tm, s, 10, SEG_TIME_ISO8601) != SEG_OK) {
-                seg__perr(ps, t->line, t->col, "'%.10s' is not a valid date", s);
-                t->type = T_EOF;
-                return;
-            }
-            t->type = T_NUM;
-            t->num = (double)tm;
-            t->n = 10;
-            ps->p = s + 10;
-            return;
-        }
-        const char *e = s;
-        while (e < ps->end && ((*e >= '0' && *e <= '9') || *e == '.'))
-            e++;
-        if (e < ps->end && (*e == 'e' || *e == 'E') && e + 1 < ps->end &&
-            ((e[1] >= '0' && e[1] <= '9') ||
-             ((e[1] == '+' || e[1] == '-') && e + 2 < ps->end &&
-              e[2] >= '0' && e[2] <= '9'))) {
-            e += 2;
-            while (e < ps->end && *e >= '0' && *e <= '9')
-                e++;
-        }
-        t->type = T_NUM;
-        t->n = (size_t)(e - s);
-        ps->p = e;
-        if (t->n > MAX_LITERAL) {
-            seg__perr(ps, t->line, t->col, "a number of more than %d characters",
-                 MAX_LITERAL);
-            t->type = T_EOF;
-            return;
-        }
-        int rc = seg__parse_f64(s, t->n, &t->num);
-        if (rc) {
-            int shown = t->n < 40 ? (int)t->n : 40;
-            seg__perr(ps, t->line, t->col, rc == SEG_ERANGE
-                                          ? "'%.*s' is out of range"
-                                          : "'%.*s' is not a number",
-                 shown, s);
-            t->type = T_EOF;
-            return;
-        }
-        /* durations: 30d, 12w, 6h; in days */
-        if (ps->p < ps->end && (*ps->p == 'd' || *ps->p == 'w' ||
-                                *ps->p == 'h') &&
-            (ps->p + 1 == ps->end || !is_ident_char((unsigned char)ps->p[1]))) {
-            t->num *= *ps->p == 'w' ? 7 : *ps->p == 'h' ? 1.0 / 24 : 1;
-            ps->p++;
-            t->n++;
-        }
-        if (ps->p < ps->end && is_ident_start((unsigned char)*ps->p))
-            seg__perr(ps, t->line, t->col, "'%.*s' is not a number or a duration "
-                 "(30d, 12w, 6h)", (int)(ps->p - s + 1), s);
+        lex_number(ps, t, s);
         return;
     }
     if (c == '"' || c == '\'') {
-        seg__buf b = {NULL, 0, 0};
-        const char *q = s + 1;
-        for (;; q++) {
-            if (q >= ps->end || *q == '\n') {
-                seg__buf_free(&b);
-                seg__perr(ps, t->line, t->col, "a string is not closed");
-                t->type = T_EOF;
-                return;
-            }
-            if (*q == (char)c) {
-                if (q + 1 < ps->end && q[1] == (char)c) { /* doubled quote */
-                    q++;
-                } else {
-                    break;
-                }
-            }
-            if (b.len >= MAX_LITERAL || seg__buf_append(&b, q, 1)) {
-                seg__buf_free(&b);
-                seg__perr(ps, t->line, t->col, "a string of more than %d bytes",
-                     MAX_LITERAL);
-                t->type = T_EOF;
-                return;
-            }
-        }
-        if (!b.data && seg__buf_append(&b, "", 0)) {
-            seg__perr(ps, t->line, t->col, "out of memory");
-            t->type = T_EOF;
-            return;
-        }
-        t->type = T_STR;
-        t->str = b.data;
-        ps->p = q + 1;
-        t->n = (size_t)(ps->p - s);
+        lex_string(ps, t, s, (char)c);
         return;
     }
     static const char *const ops[] = {"<=", ">=", "!=", "<>", "==", "=", "<",
@@ -212,7 +225,7 @@ void seg__next(parser *ps)
         }
     }
     seg__perr(ps, t->line, t->col, "unexpected character '%.*s'",
-         (int)(c >= 0x80 ? 1 : 1), s);
+              (int)(c >= 0x80 ? 1 : 1), s);
     t->type = T_EOF;
 }
 
@@ -241,5 +254,5 @@ int seg__expected(parser *ps, const char *what)
 {
     char b[64];
     return seg__perr(ps, ps->tok.line, ps->tok.col, "expected %s, found %s", what,
-                describe(ps, b, sizeof b));
+                     describe(ps, b, sizeof b));
 }

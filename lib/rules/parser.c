@@ -419,13 +419,13 @@ static void metadata(parser *ps, rule *u)
             u->priority = take_number(ps, "a priority (1 = first)");
             if (!ps->rc && !(u->priority >= 1 && u->priority <= 1e9))
                 seg__perr(ps, ps->tok.line, ps->tok.col, "a priority is a number "
-                     "from 1 (first)");
+                          "from 1 (first)");
         } else if (seg__is_word(ps, "cadence")) {
             seg__next(ps);
             u->cadence = take_number(ps, "a cadence such as 7d");
             if (!ps->rc && !(u->cadence >= 0 && u->cadence <= 1e6))
                 seg__perr(ps, ps->tok.line, ps->tok.col, "a cadence is a duration "
-                     "of zero or more days");
+                          "of zero or more days");
         } else if (seg__is_word(ps, "tags") || seg__is_word(ps, "tag")) {
             do {
                 seg__next(ps);
@@ -626,7 +626,7 @@ int seg_rules_parse(seg_rules **out, const char *text, size_t len,
     seg__free(ps.tok.str);
     if (!ps.rc && r->nrules == 0)
         seg__perr(&ps, ps.tok.line, ps.tok.col, "no rules: write 'tier \"LABEL\" "
-             "when CONDITION', or 'score' and points");
+                  "when CONDITION', or 'score' and points");
     if (!ps.rc && r->score && r->ngrades == 0) {
         for (size_t i = 0; i < sizeof default_grades / sizeof *default_grades;
              i++) {

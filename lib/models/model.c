@@ -1,5 +1,5 @@
 /* Model instances: create and free, name, fit, score, results,
- * evaluation, reports, and the column helpers of the built-in kinds. */
+ * evaluation, and the column helpers of the built-in kinds. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -230,31 +230,6 @@ int seg_model_eval(const seg_model *m, const char *quantity,
     if (rc && !seg__errbuf_has(&m->err))
         seg__model_error(m, rc, "model '%s': %s: %s", m->name, quantity,
                          seg_strerror(rc));
-    return rc;
-}
-
-int seg_model_report(const seg_model *m, const seg_dataset *ds,
-                     const char *report, int format, seg_write_fn write,
-                     void *user_data)
-{
-    if (!m || !report || !write)
-        return seg__model_error(m, SEG_EINVAL, "NULL argument");
-    if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
-        return seg__model_error(m, SEG_EINVAL, "unknown format %d", format);
-    if (!m->fitted)
-        return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
-                                m->name);
-    seg__errbuf_clear(&m->err);
-    int rc = SEG_ENOTFOUND;
-    if (m->k->cls.report)
-        rc = m->k->cls.report(m->state, m, ds, report, format, write,
-                              user_data, m->k->user_data);
-    if (rc == SEG_ENOTFOUND && !seg__errbuf_has(&m->err) &&
-        strcmp(report, "holdout") == 0)
-        return seg__holdout_report(m, ds, format, write, user_data);
-    if (rc && !seg__errbuf_has(&m->err))
-        seg__model_error(m, rc, "model '%s' has no report '%s'", m->name,
-                         report);
     return rc;
 }
 

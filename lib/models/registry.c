@@ -10,10 +10,18 @@ static kind **g_kinds;
 static size_t g_nkinds, g_capkinds;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static const seg_model_class *const builtins[] = {
-    &seg__rfm_class,   &seg__bgnbd_class, &seg__mbgnbd_class, &seg__pnbd_class,
-    &seg__bgbb_class,  &seg__gg_class,    &seg__clv_class,
-    &seg__engagement_class, &seg__stage_class, &seg__kmeans_class};
+/* The built-in classes, with the tables of their own reports (a plug-in
+ * writes its reports only as bytes). */
+static const struct {
+    const seg_model_class *cls;
+    seg__report_table_fn report_table;
+} builtins[] = {
+    {&seg__rfm_class, NULL},        {&seg__bgnbd_class, NULL},
+    {&seg__mbgnbd_class, NULL},     {&seg__pnbd_class, NULL},
+    {&seg__bgbb_class, NULL},       {&seg__gg_class, NULL},
+    {&seg__clv_class, NULL},        {&seg__engagement_class, NULL},
+    {&seg__stage_class, NULL},      {&seg__kmeans_class, seg__km_report_table},
+};
 
 static void kind_free(kind *k)
 {
@@ -170,8 +178,10 @@ static void registry_init(void)
 {
     for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++) {
         kind *k;
-        if (make_kind(builtins[i], NULL, NULL, true, &k) == SEG_OK &&
-            add_kind(k) != SEG_OK)
+        if (make_kind(builtins[i].cls, NULL, NULL, true, &k) != SEG_OK)
+            continue;
+        k->report_table = builtins[i].report_table;
+        if (add_kind(k) != SEG_OK)
             kind_free(k);
     }
 }

@@ -13,6 +13,7 @@ typedef struct kind {
     void *user_data;
     void (*destroy)(void *user_data);
     bool builtin;
+    seg__report_table_fn report_table; /* built-in kinds with reports */
     bool registered;
     size_t refs;             /* instances, plus one while registered */
     char *owned[3];          /* kind, description for plug-ins */
@@ -34,6 +35,9 @@ int seg__kind_acquire(const char *name, kind **out);
 void seg__kind_release(kind *k);
 /* The index of a parameter, or SEG_ENOTFOUND with a "did you mean". */
 int seg__find_param(const seg_model *m, const char *name, size_t *idx);
+/* The calibration/holdout report of any kind that predicts purchases. */
+int seg__holdout_table(const seg_model *m, const seg_dataset *ds,
+                       seg_table **out);
 int seg__holdout_report(const seg_model *m, const seg_dataset *ds,
                         int format, seg_write_fn write, void *user_data);
 

@@ -189,14 +189,15 @@ static int read_file(const char *path, char **data, size_t *len)
     return SEG_OK;
 }
 
-static int load_text(seg_model **out, const char *path, const char *data,
-                     size_t len)
+/* Check what frames the lines: a format this library reads, and the last
+ * line "end <checksum of everything before it>", which *body_end gets. */
+static int check_frame(const char *path, const char *data, size_t len,
+                       const char **body_end)
 {
-    lexer lx = {data, data + len, path, 0};
-    /* The version comes first: a newer format may end differently. */
+    lexer pre = {data, data + len, path, 0};
     const char *s = "";
     size_t n = 0;
-    lexer pre = lx;
+    /* the version comes first: a newer format may end differently */
     bool got;
     while ((got = next_line(&pre, &s, &n)) && n > 0 && s[0] == '#')
         ;
@@ -233,10 +234,91 @@ static int load_text(seg_model **out, const char *path, const char *data,
     if (*hend || sum != seg__hash(data, (size_t)(endline - data)))
         return seg__error(NULL, SEG_EPARSE, "%s: checksum mismatch: the file "
                           "is corrupted", path);
+    *body_end = endline;
+    return SEG_OK;
+}
+
+/* A line "param NAME VALUE". */
+static int load_param(const lexer *lx, seg_model *m, const char *s, size_t n)
+{
+    const char *nm = s + 6, *sp = memchr(nm, ' ', n - 6);
+    if (!sp)
+        return bad(lx, "expected 'param NAME VALUE'");
+    char pname[128];
+    size_t pl = (size_t)(sp - nm);
+    if (pl >= sizeof pname)
+        return bad(lx, "parameter name too long");
+    memcpy(pname, nm, pl);
+    pname[pl] = '\0';
+    const char *val = sp + 1;
+    size_t vl = (size_t)(s + n - val);
+    size_t idx;
+    if (seg__find_param(m, pname, &idx))
+        return bad(lx, "unknown parameter");
+    int rc;
+    if (m->k->params[idx].type == SEG_PARAM_STR) {
+        char *v;
+        rc = unquote(val, vl, &v);
+        if (!rc) {
+            rc = seg_model_set_str(m, pname, v);
+            seg__free(v);
+        }
+    } else {
+        double v;
+        rc = seg__parse_f64(val, vl, &v);
+        if (!rc)
+            rc = seg_model_set_f64(m, pname, v);
+    }
+    if (rc && rc != SEG_ENOMEM) {
+        char msg[SEG__ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "parameter '%s': %s", pname,
+                 seg_model_errmsg(m));
+        rc = bad(lx, rc == SEG_EPARSE ? "bad parameter value" : msg);
+    }
+    return rc;
+}
+
+/* A line "state LENGTH", then the state text and a line end. */
+static int load_state(lexer *lx, seg_model *m, const char *s, size_t n)
+{
+    char *e;
+    unsigned long long sl = strtoull(s + 6, &e, 10);
+    if (e != s + n || sl > (size_t)(lx->end - lx->p))
+        return bad(lx, "bad state length (truncated?)");
+    const char *st = lx->p;
+    for (size_t i = 0; i < sl; i++)
+        lx->line += st[i] == '\n';
+    lx->p += sl;
+    if (lx->p >= lx->end || *lx->p != '\n')
+        return bad(lx, "state is not followed by a line end");
+    lx->p++;
+    lx->line++;
+    int rc = SEG_OK;
+    if (m->k->cls.load) {
+        rc = m->k->cls.load(m->state, m, st, (size_t)sl, m->k->user_data);
+        if (rc) {
+            char msg[SEG__ERRMSG_MAX];
+            snprintf(msg, sizeof msg, "%s", seg_model_errmsg(m));
+            rc = seg__error(NULL, rc, "%s: state of model '%s': %s",
+                            lx->path, m->name, msg);
+        }
+    }
+    return rc;
+}
+
+static int load_text(seg_model **out, const char *path, const char *data,
+                     size_t len)
+{
+    lexer lx = {data, data + len, path, 0};
+    const char *endline = data + len;
+    int rc = check_frame(path, data, len, &endline);
+    if (rc)
+        return rc;
     lx.end = endline;
 
+    const char *s = "";
+    size_t n = 0;
     seg_model *m = NULL;
-    int rc = SEG_OK;
     bool have_format = false, have_state = false;
     while (!rc && next_line(&lx, &s, &n)) {
         if (n == 0 || s[0] == '#')
@@ -281,73 +363,10 @@ static int load_text(seg_model **out, const char *path, const char *data,
             if (rc)
                 rc = bad(&lx, "bad model name");
         } else if (starts(s, n, "param")) {
-            const char *nm = s + 6, *sp = memchr(nm, ' ', n - 6);
-            if (!sp) {
-                rc = bad(&lx, "expected 'param NAME VALUE'");
-                break;
-            }
-            char pname[128];
-            size_t pl = (size_t)(sp - nm);
-            if (pl >= sizeof pname) {
-                rc = bad(&lx, "parameter name too long");
-                break;
-            }
-            memcpy(pname, nm, pl);
-            pname[pl] = '\0';
-            const char *val = sp + 1;
-            size_t vl = (size_t)(s + n - val);
-            size_t idx;
-            if (seg__find_param(m, pname, &idx)) {
-                rc = bad(&lx, "unknown parameter");
-                break;
-            }
-            if (m->k->params[idx].type == SEG_PARAM_STR) {
-                char *v;
-                rc = unquote(val, vl, &v);
-                if (!rc) {
-                    rc = seg_model_set_str(m, pname, v);
-                    seg__free(v);
-                }
-            } else {
-                double v;
-                rc = seg__parse_f64(val, vl, &v);
-                if (!rc)
-                    rc = seg_model_set_f64(m, pname, v);
-            }
-            if (rc && rc != SEG_ENOMEM) {
-                char msg[SEG__ERRMSG_MAX];
-                snprintf(msg, sizeof msg, "parameter '%s': %s", pname,
-                         seg_model_errmsg(m));
-                rc = bad(&lx, rc == SEG_EPARSE ? "bad parameter value" : msg);
-            }
+            rc = load_param(&lx, m, s, n);
         } else if (starts(s, n, "state")) {
-            char *e;
-            unsigned long long sl = strtoull(s + 6, &e, 10);
-            if (e != s + n || sl > (size_t)(lx.end - lx.p)) {
-                rc = bad(&lx, "bad state length (truncated?)");
-                break;
-            }
-            const char *st = lx.p;
-            for (size_t i = 0; i < sl; i++)
-                lx.line += st[i] == '\n';
-            lx.p += sl;
-            if (lx.p >= lx.end || *lx.p != '\n') {
-                rc = bad(&lx, "state is not followed by a line end");
-                break;
-            }
-            lx.p++;
-            lx.line++;
-            if (m->k->cls.load) {
-                rc = m->k->cls.load(m->state, m, st, (size_t)sl,
-                                    m->k->user_data);
-                if (rc) {
-                    char msg[SEG__ERRMSG_MAX];
-                    snprintf(msg, sizeof msg, "%s", seg_model_errmsg(m));
-                    rc = seg__error(NULL, rc, "%s: state of model '%s': %s",
-                                    path, m->name, msg);
-                }
-            }
-            have_state = true;
+            rc = load_state(&lx, m, s, n);
+            have_state = !rc;
         } else {
             rc = bad(&lx, "unknown line");
         }

@@ -20,6 +20,19 @@ int seg__beh_as_of(const seg_model *m, const seg_dataset *ds, int64_t *out)
     return SEG_OK;
 }
 
+int seg__beh_records_of(const seg_model *m, const seg_dataset *ds,
+                        seg__beh_records *out)
+{
+    int rc = seg__beh_as_of(m, ds, &out->as_of);
+    if (rc)
+        return rc;
+    out->customers = seg__ds_n(ds);
+    out->kinds = seg__ds_kind_count(ds);
+    out->tx = seg__ds_tx(ds);
+    out->ev = seg__ds_ev(ds);
+    return SEG_OK;
+}
+
 int seg__beh_each_pair(const seg_model *m, const char *param, seg__pair_fn f,
                      void *ctx)
 {

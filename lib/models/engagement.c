@@ -33,13 +33,11 @@ static int engagement_score(void *state, const seg_model *m, seg_dataset *ds,
 {
     (void)state;
     (void)ud;
-    int64_t as_of;
-    int rc = seg__beh_as_of(m, ds, &as_of);
+    seg__beh_records r;
+    int rc = seg__beh_records_of(m, ds, &r);
     if (rc)
         return rc;
-    size_t n = seg__ds_n(ds), nk = seg__ds_kind_count(ds);
-    seg__tx_view tx = seg__ds_tx(ds);
-    seg__ev_view ev = seg__ds_ev(ds);
+    size_t n = r.customers, nk = r.kinds;
     double half = seg__param_num(m, "half_life_days") * SEG__DAY;
     double wdef = seg__param_num(m, "default_weight");
     double wbuy = seg__param_num(m, "purchase_weight");
@@ -60,20 +58,20 @@ static int engagement_score(void *state, const seg_model *m, seg_dataset *ds,
     if (!rc) {
         for (size_t i = 0; i < n; i++)
             last[i] = -INFINITY;
-        for (size_t i = 0; i < ev.n; i++) {
-            int64_t t = ev.time[i];
-            if (t > as_of)
+        for (size_t i = 0; i < r.ev.n; i++) {
+            int64_t t = r.ev.time[i];
+            if (t > r.as_of)
                 continue;
-            uint32_t c = ev.cust[i];
-            score[c] += w[ev.kind[i]] * exp2(-(double)(as_of - t) / half);
+            uint32_t c = r.ev.cust[i];
+            score[c] += w[r.ev.kind[i]] * exp2(-(double)(r.as_of - t) / half);
             last[c] = fmax(last[c], (double)t);
         }
-        for (size_t i = 0; i < tx.n; i++) {
-            int64_t t = tx.time[i];
-            if (t > as_of)
+        for (size_t i = 0; i < r.tx.n; i++) {
+            int64_t t = r.tx.time[i];
+            if (t > r.as_of)
                 continue;
-            uint32_t c = tx.cust[i];
-            score[c] += wbuy * exp2(-(double)(as_of - t) / half);
+            uint32_t c = r.tx.cust[i];
+            score[c] += wbuy * exp2(-(double)(r.as_of - t) / half);
             last[c] = fmax(last[c], (double)t);
             bought[c] = true;
         }
@@ -87,7 +85,7 @@ static int engagement_score(void *state, const seg_model *m, seg_dataset *ds,
                 since[i] = NAN;
                 continue;
             }
-            since[i] = ((double)as_of - last[i]) / SEG__DAY;
+            since[i] = ((double)r.as_of - last[i]) / SEG__DAY;
             int lv = since[i] > lost_days                          ? 3
                      : !bought[i]                                   ? 2
                      : since[i] <= active_days && score[i] >= active_score

@@ -59,15 +59,13 @@ static int stage_score(void *state, const seg_model *m, seg_dataset *ds,
 {
     (void)state;
     (void)ud;
-    int64_t as_of;
-    int rc = seg__beh_as_of(m, ds, &as_of);
+    seg__beh_records r;
+    int rc = seg__beh_records_of(m, ds, &r);
     if (rc)
         return rc;
-    size_t n = seg__ds_n(ds), nk = seg__ds_kind_count(ds);
-    seg__tx_view tx = seg__ds_tx(ds);
-    seg__ev_view ev = seg__ds_ev(ds);
+    size_t n = r.customers, nk = r.kinds;
     int64_t from =
-        as_of - (int64_t)(seg__param_num(m, "window_days") * SEG__DAY);
+        r.as_of - (int64_t)(seg__param_num(m, "window_days") * SEG__DAY);
     int *kst = seg__malloc((nk ? nk : 1) * sizeof *kst);
     /* per customer: furthest event stage in the window and when it was
      * first reached there; purchase days (first two distinct); activity */
@@ -94,26 +92,26 @@ static int stage_score(void *state, const seg_model *m, seg_dataset *ds,
             best_t[i] = INT64_MAX;
             d1[i] = d2[i] = last[i] = INT64_MAX;
         }
-        for (size_t i = 0; i < ev.n; i++) {
-            int64_t t = ev.time[i];
-            if (t > as_of)
+        for (size_t i = 0; i < r.ev.n; i++) {
+            int64_t t = r.ev.time[i];
+            if (t > r.as_of)
                 continue;
-            uint32_t c = ev.cust[i];
+            uint32_t c = r.ev.cust[i];
             last[c] = last[c] == INT64_MAX || t > last[c] ? t : last[c];
             if (t <= from)
                 continue;
             recent[c] = true;
-            int st = kst[ev.kind[i]];
+            int st = kst[r.ev.kind[i]];
             if (st > best[c] || (st == best[c] && t < best_t[c])) {
                 best[c] = st;
                 best_t[c] = t;
             }
         }
-        for (size_t i = 0; i < tx.n; i++) {
-            int64_t t = tx.time[i];
-            if (t > as_of)
+        for (size_t i = 0; i < r.tx.n; i++) {
+            int64_t t = r.tx.time[i];
+            if (t > r.as_of)
                 continue;
-            uint32_t c = tx.cust[i];
+            uint32_t c = r.tx.cust[i];
             last[c] = last[c] == INT64_MAX || t > last[c] ? t : last[c];
             recent[c] = recent[c] || t > from;
             int64_t d = day_of(t);
@@ -127,7 +125,7 @@ static int stage_score(void *state, const seg_model *m, seg_dataset *ds,
             }
         }
         bool zh = strcmp(seg__param_str(m, "language"), "zh") == 0;
-        int64_t today = day_of(as_of);
+        int64_t today = day_of(r.as_of);
         for (size_t i = 0; i < n; i++) {
             int st;
             int64_t since;

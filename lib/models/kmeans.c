@@ -80,7 +80,7 @@ int seg__km_matrix(const seg_model *m, const seg__km_state *st,
                    double **X, size_t **row_of, size_t *nrows)
 {
     size_t n = seg_dataset_customer_count(ds);
-    double *cols[MAX_F] = {NULL};
+    double *cols[SEG__KM_MAX_F] = {NULL};
     int rc = SEG_OK;
     for (int f = 0; f < st->nf && !rc; f++)
         cols[f] = seg__model_column(m, ds, st->names[f], &rc);
@@ -149,11 +149,12 @@ int seg__km_matrix(const seg_model *m, const seg__km_state *st,
 
 static int setup_features(const seg_model *m, seg__km_state *st)
 {
-    int nf = split_names(seg__param_str(m, "features"), st->names, MAX_F);
+    int nf = split_names(seg__param_str(m, "features"), st->names,
+                         SEG__KM_MAX_F);
     if (nf <= 0)
         return seg__model_error(m, SEG_EINVAL, "%s: features must name 1 to "
                                 "%d columns, separated by commas",
-                                seg_model_name(m), MAX_F);
+                                seg_model_name(m), SEG__KM_MAX_F);
     st->nf = nf;
     const char *logs = seg__param_str(m, "log1p");
     for (int f = 0; f < nf; f++) {

@@ -5,13 +5,13 @@
 
 #include "models/internal.h"
 
-#define MAX_F 64
+#define SEG__KM_MAX_F 64
 
 typedef struct seg__km_state {
     int nf, k;
-    char *names[MAX_F];
-    bool logf[MAX_F];
-    double mean[MAX_F], sd[MAX_F];
+    char *names[SEG__KM_MAX_F];
+    bool logf[SEG__KM_MAX_F];
+    double mean[SEG__KM_MAX_F], sd[SEG__KM_MAX_F];
     double *cent;      /* k x nf, transformed space */
     double *size;      /* k */
     double inertia, iterations, fitted, missing;

@@ -11,8 +11,8 @@
 static int profile_table(const seg__km_state *st, seg_table **out)
 {
     size_t nc = 3 + (size_t)st->nf;
-    const char *names[3 + MAX_F] = {"cluster", "size", "share"};
-    int types[3 + MAX_F];
+    const char *names[3 + SEG__KM_MAX_F] = {"cluster", "size", "share"};
+    int types[3 + SEG__KM_MAX_F];
     for (size_t c = 0; c < nc; c++)
         types[c] = SEG_COLUMN_NUMERIC;
     for (int f = 0; f < st->nf; f++)

@@ -25,7 +25,7 @@ const char *seg_model_errmsg(const seg_model *m)
     return m ? seg__errbuf_get(&m->err) : seg_errmsg();
 }
 
-static void free_values(kind *k, double *num, char **str)
+static void free_values(seg__kind *k, double *num, char **str)
 {
     if (str)
         for (size_t i = 0; i < k->n_params; i++)
@@ -39,7 +39,7 @@ int seg_model_new(seg_model **out, const char *kind_name)
     if (!out || !kind_name)
         return seg__error(NULL, SEG_EINVAL, "seg_model_new: NULL argument");
     *out = NULL;
-    kind *k;
+    seg__kind *k;
     int rc = seg__kind_acquire(kind_name, &k);
     if (rc)
         return rc;
@@ -90,7 +90,7 @@ void seg_model_free(seg_model *m)
     free_values(m->k, m->num, m->str);
     seg__free(m->name);
     seg__errbuf_destroy(&m->err);
-    kind *k = m->k;
+    seg__kind *k = m->k;
     seg__free(m);
     seg__kind_release(k);
 }

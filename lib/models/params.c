@@ -37,7 +37,7 @@ int seg__find_param(const seg_model *m, const char *name, size_t *idx)
     if (!m || !name)
         return seg__model_error(m, SEG_EINVAL, "model or parameter name is "
                                 "NULL");
-    const kind *k = m->k;
+    const seg__kind *k = m->k;
     for (size_t i = 0; i < k->n_params; i++) {
         if (strcmp(k->params[i].name, name) == 0) {
             *idx = i;

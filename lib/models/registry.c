@@ -6,7 +6,7 @@
 #include "models/struct.h"
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static kind **g_kinds;
+static seg__kind **g_kinds;
 static size_t g_nkinds, g_capkinds;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -23,7 +23,7 @@ static const struct {
     {&seg__stage_class, NULL},      {&seg__kmeans_class, seg__km_report_table},
 };
 
-static void kind_free(kind *k)
+static void kind_free(seg__kind *k)
 {
     if (!k->builtin) {
         for (size_t i = 0; i < k->n_params; i++) {
@@ -41,7 +41,7 @@ static void kind_free(kind *k)
     seg__free(k);
 }
 
-static void kind_release(kind *k)
+static void kind_release(seg__kind *k)
 {
     pthread_mutex_lock(&g_lock);
     bool last = --k->refs == 0;
@@ -73,12 +73,13 @@ static char *dup_or_null(const char *s, bool *fail)
 
 /* Check and copy a class. Built-in classes keep their static strings. */
 static int make_kind(const seg_model_class *cls, void *user_data,
-                     void (*destroy)(void *), bool builtin, kind **out)
+                     void (*destroy)(void *), bool builtin,
+                     seg__kind **out)
 {
     if (!cls || cls->size < sizeof(size_t))
         return seg__error(NULL, SEG_EINVAL, "model class is NULL or its size "
                           "is not set");
-    kind *k = seg__calloc(1, sizeof *k);
+    seg__kind *k = seg__calloc(1, sizeof *k);
     if (!k)
         return seg__nomem(NULL);
     size_t n = cls->size < sizeof k->cls ? cls->size : sizeof k->cls;
@@ -160,7 +161,7 @@ static int make_kind(const seg_model_class *cls, void *user_data,
     return SEG_OK;
 }
 
-static int add_kind(kind *k)
+static int add_kind(seg__kind *k)
 {
     for (size_t i = 0; i < g_nkinds; i++)
         if (strcmp(g_kinds[i]->cls.kind, k->cls.kind) == 0)
@@ -177,7 +178,7 @@ static int add_kind(kind *k)
 static void registry_init(void)
 {
     for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++) {
-        kind *k;
+        seg__kind *k;
         if (make_kind(builtins[i].cls, NULL, NULL, true, &k) != SEG_OK)
             continue;
         k->report_table = builtins[i].report_table;
@@ -192,7 +193,7 @@ int seg_model_register(const seg_model_class *cls, void *user_data,
                        void (*destroy)(void *user_data))
 {
     registry();
-    kind *k;
+    seg__kind *k;
     int rc = make_kind(cls, user_data, destroy, false, &k);
     if (rc)
         return rc;
@@ -212,7 +213,7 @@ int seg_model_unregister(const char *name)
         return seg__error(NULL, SEG_EINVAL, "kind is NULL");
     registry();
     pthread_mutex_lock(&g_lock);
-    kind *k = NULL;
+    seg__kind *k = NULL;
     int rc = SEG_OK;
     for (size_t i = 0; i < g_nkinds; i++) {
         if (strcmp(g_kinds[i]->cls.kind, name) == 0) {
@@ -255,11 +256,11 @@ const char *seg_model_kind_name(size_t i)
     return s;
 }
 
-int seg__kind_acquire(const char *kind_name, kind **out)
+int seg__kind_acquire(const char *kind_name, seg__kind **out)
 {
     registry();
     pthread_mutex_lock(&g_lock);
-    kind *k = NULL;
+    seg__kind *k = NULL;
     for (size_t i = 0; i < g_nkinds && !k; i++)
         if (strcmp(g_kinds[i]->cls.kind, kind_name) == 0)
             k = g_kinds[i];
@@ -285,4 +286,4 @@ int seg__kind_acquire(const char *kind_name, kind **out)
     return SEG_OK;
 }
 
-void seg__kind_release(kind *k) { kind_release(k); }
+void seg__kind_release(seg__kind *k) { kind_release(k); }

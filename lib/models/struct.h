@@ -6,7 +6,7 @@
 
 #include "models/internal.h"
 
-typedef struct kind {
+typedef struct seg__kind {
     seg_model_class cls;     /* strings point into owned copies for plug-ins */
     seg_param_def *params;
     size_t n_params;
@@ -17,11 +17,11 @@ typedef struct kind {
     bool registered;
     size_t refs;             /* instances, plus one while registered */
     char *owned[3];          /* kind, description for plug-ins */
-} kind;
+} seg__kind;
 
 struct seg_model {
     seg__errbuf err;
-    kind *k;
+    seg__kind *k;
     char *name;
     void *state;
     bool fitted;
@@ -31,8 +31,8 @@ struct seg_model {
 
 /* The registered kind of that name with one more reference, or
  * SEG_ENOTFOUND with a message listing the known kinds. */
-int seg__kind_acquire(const char *name, kind **out);
-void seg__kind_release(kind *k);
+int seg__kind_acquire(const char *name, seg__kind **out);
+void seg__kind_release(seg__kind *k);
 /* The index of a parameter, or SEG_ENOTFOUND with a "did you mean". */
 int seg__find_param(const seg_model *m, const char *name, size_t *idx);
 /* The calibration/holdout report of any kind that predicts purchases. */

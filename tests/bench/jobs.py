@@ -36,7 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC_ROOT = os.path.dirname(os.path.dirname(HERE))
 AS_OF = "2023-12-31"
-GEN_VERSION = 1   # part of the cached file names: bump when gen_orders.py changes
+GEN_VERSION = 2   # part of the cached file names: bump when gen_orders.py changes
 KMEANS_COLS = ("log_recency", "log_orders", "log_monetary")
 
 csv.field_size_limit(1 << 20)

@@ -728,6 +728,7 @@ def main():
 
     results = []   # dicts: size, layout, job, seg [Run], peer [Run], note
     checks = []
+    failures = []
     workdir = os.path.join(a.cache, "run-%d" % os.getpid())
     for size in sizes:
         files = Files(a.cache, size, a.seed, segment, numpy_py)
@@ -760,10 +761,26 @@ def main():
                               os.path.isfile(x)])
                         warmed = True
                     for side in sides:
-                        run = run_process(cmds[side], ctx.timer)
+                        try:
+                            run = run_process(cmds[side], ctx.timer)
+                        except (RuntimeError, OSError) as e:
+                            # one failed process must not lose the others'
+                            # figures: the pair stops, the report says why
+                            res["failed"] = side
+                            res["note"] = res["note"] or (
+                                "libsegment failed" if side == "seg"
+                                else "failed")
+                            failures.append("- %s %s %s, %s: %s" % (
+                                job.key, size.name, layout,
+                                "libsegment" if side == "seg" else job.peer,
+                                str(e).strip().replace("\n", " / ")[:600]))
+                            log("  " + failures[-1])
+                            break
                         res[side].append(run)
                         log("  run %d %-4s %8.3f s %8.1f MiB"
                             % (r + 1, side, run.wall, run.rss))
+                    if res.get("failed"):
+                        break
                 if check_size(a.check, size, sizes) and not res["note"] \
                         and a.runs:
                     last = res["peer"][-1]
@@ -785,12 +802,12 @@ def main():
     header.append("- load average (1, 5, 15 min) at the start %s, at the end "
                   "%s" % ("%.2f %.2f %.2f" % load_before,
                           "%.2f %.2f %.2f" % load_after))
-    text = "\n".join(report(header, results, checks, sizes, a)) + "\n"
+    text = "\n".join(report(header, results, checks, failures, sizes)) + "\n"
     sys.stdout.write(text)
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)
-    return 0
+    return 1 if any(r.get("failed") == "seg" for r in results) else 0
 
 
 def check_size(mode, size, sizes):
@@ -864,7 +881,7 @@ def report_header(ctx, a, tried):
     return h
 
 
-def report(header, results, checks, sizes, a):
+def report(header, results, checks, failures, sizes):
     out = list(header)
     out += ["", "## libsegment / peer", "",
             "| job | what | file | customers | rows | libsegment s | peer | "
@@ -935,6 +952,9 @@ def report(header, results, checks, sizes, a):
     if checks:
         out += ["", "## Agreement of the results (last run of each pair)", ""]
         out += checks
+    if failures:
+        out += ["", "## Failed processes", ""]
+        out += failures
 
     out += ["", "## Every run (wall s / peak MiB, in run order)", ""]
     for r in results:

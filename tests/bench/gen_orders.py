@@ -12,8 +12,8 @@ orders by date, the easy case for a loader.
 
 Purchases follow the BG/NBD story, so that the lifetime-value models have
 something to find: each customer arrives on a uniformly drawn day, buys at a
-rate drawn from a gamma distribution, and after every purchase drops out
-with a probability drawn from a beta distribution. Spend is log-normal
+rate drawn from a gamma distribution, and after every repeat purchase drops
+out with a probability drawn from a beta distribution. Spend is log-normal
 around a log-normal mean of the customer's own. The rate is scaled so that
 about ROWS orders happen, then surplus repeat orders are removed at random
 (thinning keeps the purchases a Poisson process) to hit ROWS exactly.

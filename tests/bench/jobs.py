@@ -8,8 +8,8 @@ would otherwise run, on the same files, in the same run.
 Every job is a pair of processes, libsegment and its peer, run alternately
 (libsegment first on even runs, the peer first on odd ones), so that a
 slow spell of the machine falls on both. Wall time is taken around the
-process, peak memory is the process's ru_maxrss from wait4(); the table
-gives medians and the ratio libsegment / peer (below 1: libsegment is
+process, peak memory is its maximum resident set size as GNU time reports
+it (wait4()'s ru_maxrss without GNU time); the table gives medians and the ratio libsegment / peer (below 1: libsegment is
 faster or smaller). docs/bench.md describes the jobs and how to read the
 tables.
 
@@ -38,8 +38,6 @@ SRC_ROOT = os.path.dirname(os.path.dirname(HERE))
 AS_OF = "2023-12-31"
 GEN_VERSION = 2   # part of the cached file names: bump when gen_orders.py changes
 KMEANS_COLS = ("log_recency", "log_orders", "log_monetary")
-
-csv.field_size_limit(1 << 20)
 
 
 def log(msg):

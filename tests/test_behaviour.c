@@ -1,5 +1,6 @@
 /* Behavioural models on hand-built histories, k-means on synthetic blobs,
  * and an acquisition channel used as a plain label column. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +329,230 @@ static void test_kmeans_missing_and_transforms(void **state)
 
 /* ---- an acquisition channel is just a label column ---- */
 
+/* ---- a small JSON checker: whether a text is one valid JSON value ---- */
+
+static const char *json_value(const char *p);
+
+static const char *json_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    return p;
+}
+
+static const char *json_string(const char *p)
+{
+    if (*p++ != '"')
+        return NULL;
+    for (; *p != '"'; p++) {
+        if ((unsigned char)*p < 0x20)
+            return NULL;
+        if (*p == '\\') {
+            p++;
+            if (*p == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+                        return NULL;
+                p += 4;
+            } else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+                return NULL;
+            }
+        }
+    }
+    return p + 1;
+}
+
+static const char *json_list(const char *p, char close, bool members)
+{
+    p = json_ws(p + 1);
+    if (*p == close)
+        return p + 1;
+    for (;;) {
+        if (members) {
+            p = json_string(json_ws(p));
+            if (!p || *(p = json_ws(p)) != ':')
+                return NULL;
+            p++;
+        }
+        p = json_value(p);
+        if (!p)
+            return NULL;
+        if (*p == close)
+            return p + 1;
+        if (*p++ != ',')
+            return NULL;
+    }
+}
+
+static const char *json_value(const char *p)
+{
+    p = json_ws(p);
+    const char *e = NULL;
+    if (*p == '{')
+        e = json_list(p, '}', true);
+    else if (*p == '[')
+        e = json_list(p, ']', false);
+    else if (*p == '"')
+        e = json_string(p);
+    else if (!strncmp(p, "null", 4) || !strncmp(p, "true", 4))
+        e = p + 4;
+    else if (!strncmp(p, "false", 5))
+        e = p + 5;
+    else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+        char *end;
+        strtod(p, &end);
+        e = end;
+    }
+    return e ? json_ws(e) : NULL;
+}
+
+static bool json_valid(const char *s)
+{
+    const char *e = json_value(s);
+    return e && *e == '\0';
+}
+
+/* The model's report through seg_model_report(), as text. */
+static char *report(const seg_model *m, const seg_dataset *ds,
+                    const char *name, int format)
+{
+    char *s = NULL;
+    assert_ok(seg_model_report(m, ds, name, format, collect, &s));
+    assert_non_null(s);
+    return s;
+}
+
+static void test_kmeans_report_tables(void **state)
+{
+    (void)state;
+    seg_dataset *ds = blobs(50);
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "kmeans"));
+    assert_ok(seg_model_set_str(m, "features", "x,y,z"));
+    assert_ok(seg_model_set_int(m, "k_max", 5));
+    seg_table *t = (seg_table *)1;
+    assert_int_equal(seg_model_report_table(&t, m, ds, "profile"),
+                     SEG_EMISUSE);
+    assert_null(t);
+    assert_ok(seg_model_fit(m, ds));
+
+    /* the table is what the report writes */
+    assert_ok(seg_model_report_table(&t, m, NULL, "profile"));
+    assert_string_equal(seg_table_name(t), "profile");
+    assert_int_equal(seg_table_row_count(t), 4);
+    assert_int_equal(seg_table_column_count(t), 6);
+    assert_string_equal(seg_table_column_name(t, 3), "x");
+    double total = 0;
+    for (size_t r = 0; r < 4; r++)
+        total += seg_table_f64(t, r, 1);
+    assert_near(total, 200, 0);
+    char *s = NULL;
+    assert_ok(seg_table_write(t, SEG_FORMAT_CSV, collect, &s));
+    char *r = report(m, NULL, "profile", SEG_FORMAT_CSV);
+    assert_string_equal(s, r);
+    free(s);
+    free(r);
+    seg_table_free(t);
+    r = report(m, NULL, "profile", SEG_FORMAT_JSON);
+    assert_true(json_valid(r));
+    free(r);
+
+    assert_int_equal(seg_model_report_table(&t, m, NULL, "silhouette"),
+                     SEG_EINVAL);
+    assert_ok(seg_model_report_table(&t, m, ds, "silhouette"));
+    assert_int_equal(seg_table_row_count(t), 4); /* k = 2 .. 5 */
+    assert_near(seg_table_f64(t, 0, 0), 2, 0);
+    size_t best = 0;
+    for (size_t i = 1; i < 4; i++)
+        if (seg_table_f64(t, i, 1) > seg_table_f64(t, best, 1))
+            best = i;
+    assert_near(seg_table_f64(t, best, 0), 4, 0);
+    s = NULL;
+    assert_ok(seg_table_write(t, SEG_FORMAT_CSV, collect, &s));
+    r = report(m, ds, "silhouette", SEG_FORMAT_CSV);
+    assert_true(strncmp(s, r, strlen(s)) == 0);
+    assert_string_equal(r + strlen(s), "best,4,\n");
+    free(s);
+    free(r);
+    seg_table_free(t);
+    r = report(m, ds, "silhouette", SEG_FORMAT_JSON);
+    assert_true(json_valid(r));
+    assert_non_null(strstr(r, "\"best_k\":4,\"sample\":200}"));
+    free(r);
+
+    assert_int_equal(seg_model_report_table(&t, m, ds, "nope"),
+                     SEG_ENOTFOUND);
+    assert_null(t);
+    assert_non_null(strstr(seg_model_errmsg(m), "no report 'nope'"));
+    assert_int_equal(seg_model_report_table(NULL, m, ds, "profile"),
+                     SEG_EINVAL);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+/* Profile a k-means model on the blobs' x and y, under other names. */
+static void profile_named(const char *nx, const char *ny, char **csv,
+                          char **json)
+{
+    seg_dataset *ds = blobs(10);
+    size_t n = seg_dataset_customer_count(ds);
+    double *v = malloc(n * sizeof *v);
+    assert_ok(seg_dataset_copy_f64(ds, "x", v, n));
+    assert_ok(seg_dataset_write_f64(ds, nx, v, n));
+    assert_ok(seg_dataset_copy_f64(ds, "y", v, n));
+    assert_ok(seg_dataset_write_f64(ds, ny, v, n));
+    free(v);
+    size_t len = strlen(nx) + strlen(ny) + 2;
+    char *features = malloc(len);
+    snprintf(features, len, "%s,%s", nx, ny);
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "kmeans"));
+    assert_ok(seg_model_set_str(m, "features", features));
+    assert_ok(seg_model_set_int(m, "k", 2));
+    assert_ok(seg_model_fit(m, ds));
+    *csv = report(m, ds, "profile", SEG_FORMAT_CSV);
+    *json = report(m, ds, "profile", SEG_FORMAT_JSON);
+    free(features);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+static void test_kmeans_report_names(void **state)
+{
+    (void)state;
+    /* a comma always splits the features: a quote and spaces instead */
+    char *csv, *json;
+    profile_named("a\"b c", "d e", &csv, &json);
+    assert_true(strncmp(csv, "cluster,size,share,\"a\"\"b c\",d e\n",
+                        strlen("cluster,size,share,\"a\"\"b c\",d e\n")) ==
+                0);
+    assert_true(json_valid(json));
+    assert_non_null(strstr(json, "\"centroid\":{\"a\\\"b c\":"));
+    free(csv);
+    free(json);
+
+    /* names longer than any line buffer come back whole */
+    static const size_t lens[2] = {1100, 100000};
+    for (int i = 0; i < 2; i++) {
+        char *name = malloc(lens[i] + 1);
+        for (size_t j = 0; j < lens[i]; j++)
+            name[j] = (char)('a' + j % 26);
+        name[lens[i] - 1] = 'Z'; /* the end is there too */
+        name[lens[i]] = '\0';
+        profile_named(name, "y2", &csv, &json);
+        char *head = malloc(lens[i] + 64);
+        snprintf(head, lens[i] + 64, "cluster,size,share,%s,y2\n", name);
+        assert_true(strncmp(csv, head, strlen(head)) == 0);
+        snprintf(head, lens[i] + 64, "\"centroid\":{\"%s\":", name);
+        assert_non_null(strstr(json, head));
+        assert_true(json_valid(json));
+        free(head);
+        free(csv);
+        free(json);
+        free(name);
+    }
+}
+
 static void test_channel_is_a_label_column(void **state)
 {
     (void)state;
@@ -364,6 +589,8 @@ int main(void)
         cmocka_unit_test(test_stages),
         cmocka_unit_test(test_kmeans_recovers_blobs),
         cmocka_unit_test(test_kmeans_missing_and_transforms),
+        cmocka_unit_test(test_kmeans_report_tables),
+        cmocka_unit_test(test_kmeans_report_names),
         cmocka_unit_test(test_channel_is_a_label_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

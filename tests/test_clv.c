@@ -532,6 +532,26 @@ static void test_holdout_table(void **state)
     }
     assert_non_null(strstr(s, "\nmae,2357,"));
     free(s);
+    /* the same as a table: the CSV is the table written */
+    seg_table *t;
+    assert_ok(seg_model_report_table(&t, m, ds, "holdout"));
+    assert_string_equal(seg_table_name(t), "holdout");
+    size_t rows = seg_table_row_count(t);
+    assert_int_equal(rows, 10); /* 0 .. 6, 7+, total, mae */
+    assert_string_equal(seg_table_text(t, 0, 0), "0");
+    assert_near(seg_table_f64(t, 0, 1), 1411, 0);
+    assert_string_equal(seg_table_text(t, rows - 2, 0), "total");
+    assert_near(seg_table_f64(t, rows - 2, 2), pred, 1e-12);
+    assert_string_equal(seg_table_text(t, rows - 1, 0), "mae");
+    assert_true(isnan(seg_table_f64(t, rows - 1, 3)));
+    char *w = NULL;
+    s = NULL;
+    assert_ok(seg_table_write(t, SEG_FORMAT_CSV, collect, &w));
+    assert_ok(seg_model_report(m, ds, "holdout", SEG_FORMAT_CSV, collect, &s));
+    assert_string_equal(w, s);
+    free(w);
+    free(s);
+    seg_table_free(t);
     s = NULL;
     assert_ok(seg_model_report(m, ds, "holdout", SEG_FORMAT_JSON, collect, &s));
     assert_non_null(strstr(s, "\"mae\":"));

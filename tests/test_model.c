@@ -246,6 +246,12 @@ static void test_plugin_end_to_end(void **state)
     double v;
     assert_ok(seg_dataset_get_f64(ds, "counter.value", 1, &v));
     assert_near(v, 4 + 2 + 1, 0);
+    /* a plug-in writes its reports only as bytes: no table */
+    seg_table *t = (seg_table *)1;
+    assert_int_equal(seg_model_report_table(&t, m, ds, "holdout"),
+                     SEG_ENOTFOUND);
+    assert_null(t);
+    assert_non_null(strstr(seg_model_errmsg(m), "seg_model_report()"));
 
     /* save and load through the plug-in's own state text */
     char path[] = "/tmp/seg-plugin-XXXXXX";

@@ -405,6 +405,41 @@ SEG_API int seg_model_report(const seg_model *m, const seg_dataset *ds,
                              const char *report, int format,
                              seg_write_fn write, void *user_data);
 
+/**
+ * A built-in model's report as a table: the same rows and columns that
+ * seg_model_report() writes, as exact numbers.
+ *
+ * - `"holdout"`: columns `frequency` (text: "0" .. "6", "7+", "total",
+ *   "mae"), `customers`, `predicted`, `actual` (means per customer). The
+ *   last row, "mae", holds the mean absolute error per customer in
+ *   `predicted`; its `actual` is missing.
+ * - `"profile"` (kmeans): columns `cluster`, `size`, `share`, then one a
+ *   feature (the centroid in the feature's original units), a row a
+ *   cluster; @p ds is not used and may be NULL.
+ * - `"silhouette"` (kmeans): columns `k`, `silhouette`, `inertia`, a row
+ *   for each k tried; the best k is the row of the largest silhouette.
+ *
+ * A plug-in kind writes its reports only as bytes, through its `report`
+ * callback: for it this returns #SEG_ENOTFOUND, with a message saying
+ * so; use seg_model_report().
+ *
+ * @param[out] out receives the table, owned by the caller (free it with
+ *             seg_table_free()); set to NULL on error.
+ * @param m a fitted model.
+ * @param ds the dataset the report reads, where it reads one.
+ * @param report the report's name.
+ * @return #SEG_OK; #SEG_EINVAL for a NULL argument (or a NULL @p ds
+ *         where the report reads one); #SEG_EMISUSE if not fitted;
+ *         #SEG_ENOTFOUND for a report the model does not have, a plug-in
+ *         kind, or a column @p ds lacks; #SEG_ENOMEM.
+ * @note Thread-safe for concurrent readers. The table does not refer to
+ *       @p m or @p ds afterwards.
+ * @since 0.2.0
+ */
+SEG_API int seg_model_report_table(seg_table **out, const seg_model *m,
+                                   const seg_dataset *ds,
+                                   const char *report);
+
 /** @} */
 
 /** @name Registry (plug-ins: segment/sys/model.h)

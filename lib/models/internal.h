@@ -5,6 +5,7 @@
 #define SEG_MODELS_INTERNAL_H
 
 #include "dataset/internal.h"
+#include "output/internal.h"
 
 int seg__model_error(const seg_model *m, int code, const char *fmt, ...)
     SEG__PRINTF(3, 4);
@@ -29,6 +30,27 @@ int seg__state_put(seg_write_fn write, void *write_user, const char *key,
                    const double *v, int n);
 int seg__state_get(const seg_model *m, const char **p, const char *end,
                    const char *key, double *v, int n, bool allow_nan);
+/* A built-in kind's reports as tables: SEG_ENOTFOUND (and no message)
+ * for a report it does not have. What seg_model_report_table() returns;
+ * the kind's report callback writes the same table as bytes. */
+typedef int (*seg__report_table_fn)(void *state, const seg_model *m,
+                                    const seg_dataset *ds,
+                                    const char *report, seg_table **out);
+int seg__km_report_table(void *state, const seg_model *m,
+                         const seg_dataset *ds, const char *report,
+                         seg_table **out);
+/* Write the cells c0 .. c1-1 of a table's row as JSON members
+ * "name":value, separated by commas. */
+void seg__report_json_members(seg__writer *w, const seg_table *t,
+                              size_t row, size_t c0, size_t c1);
+/* v to that many significant digits: reports show shares and
+ * silhouettes to 6, centroids and inertia to 10, and their tables hold
+ * what they show. */
+double seg__report_round(double v, int digits);
+/* The model's message for a failed report writer (rc from
+ * seg__w_finish()). */
+int seg__report_write_error(const seg_model *m, const char *report, int rc);
+
 /* Built-in model classes, registered at first use of the registry. */
 extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
     seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,

@@ -105,6 +105,12 @@ static inline seg__dual dlgamma(seg__dual a)
     return dchain(a, lgamma(a.v), seg__digamma(a.v));
 }
 
+/* log of the Beta function */
+static inline seg__dual dlbeta(seg__dual a, seg__dual b)
+{
+    return dsub(dadd(dlgamma(a), dlgamma(b)), dlgamma(dadd(a, b)));
+}
+
 /* log(exp(a) + exp(b)) without overflow */
 static inline seg__dual dlogsumexp(seg__dual a, seg__dual b)
 {

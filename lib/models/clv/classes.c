@@ -1,0 +1,452 @@
+/* The six customer-base model classes (bgnbd, mbgnbd, pareto_nbd, bgbb,
+ * gamma_gamma, clv): their parameters, and the callbacks they share to
+ * fit, score, report results, evaluate quantities, save and load. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/clv/internal.h"
+
+#define NSTAT 6
+
+typedef struct clv_state {
+    int kind;
+    seg__clv_fit f;  /* the model, or for clv the purchase model */
+    seg__clv_fit gg; /* clv: the spend model */
+    char names[2][SEG__NP * 2 + NSTAT][32]; /* result names, made on demand */
+} clv_state;
+
+static double p_alive(const seg__clv_fit *f, double x, double tx, double T)
+{
+    const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
+    return sp->p_alive ? sp->p_alive(f->p, x, tx, T) : NAN;
+}
+
+static double expected(const seg__clv_fit *f, double t, double x, double tx,
+                       double T)
+{
+    const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
+    return sp->expected ? sp->expected(f->p, t, x, tx, T) : NAN;
+}
+
+#define STR(n, d, def, ch) {sizeof(seg_param_def), n, SEG_PARAM_STR, d, 0, 0, 0, def, ch}
+#define NUM(n, t, d, lo, hi, def) {sizeof(seg_param_def), n, t, d, lo, hi, def, NULL, NULL}
+#define COMMON                                                               \
+    STR("weight_column", "column of row weights (customers per row); empty: " \
+        "1 each", "", NULL),                                                  \
+    NUM("penalizer", SEG_PARAM_F64, "L2 penalty on the parameters, added to " \
+        "the mean negative log-likelihood", 0, 1e6, 0),                      \
+    NUM("max_iter", SEG_PARAM_INT, "iteration limit of the optimiser", 10,  \
+        100000, 2000),                                                        \
+    STR("fixed", "use these parameters instead of fitting: NAME=VALUE,...", \
+        "", NULL)
+
+static const seg_param_def cont_params[] = {
+    STR("x_column", "repeat purchases x", "frequency", NULL),
+    STR("t_x_column", "time of the last purchase, from the first", "t_x", NULL),
+    STR("T_column", "time from the first purchase to the end", "T", NULL),
+    NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected", 0, 1e6,
+        52),
+    COMMON,
+};
+
+static const seg_param_def bgbb_params[] = {
+    STR("x_column", "transactions x", "frequency", NULL),
+    STR("t_x_column", "opportunity of the last transaction", "recency", NULL),
+    STR("n_column", "opportunities n", "periods", NULL),
+    NUM("horizon", SEG_PARAM_F64, "future opportunities for .expected", 0,
+        1e6, 5),
+    COMMON,
+};
+
+static const seg_param_def gg_params[] = {
+    STR("x_column", "repeat purchases x", "frequency", NULL),
+    STR("m_column", "mean value of the repeat purchases", "monetary_repeat_mean",
+        NULL),
+    COMMON,
+};
+
+static const seg_param_def clv_params[] = {
+    STR("purchase_model", "the purchase model", "bgnbd", "bgnbd|mbgnbd|pareto_nbd"),
+    STR("x_column", "repeat purchases x", "frequency", NULL),
+    STR("t_x_column", "time of the last purchase, from the first", "t_x", NULL),
+    STR("T_column", "time from the first purchase to the end", "T", NULL),
+    STR("m_column", "mean value of the repeat purchases", "monetary_repeat_mean",
+        NULL),
+    NUM("horizon_months", SEG_PARAM_INT, "months of lifetime value", 1, 1200,
+        12),
+    NUM("units_per_month", SEG_PARAM_F64,
+        "time units in a month: 4.345 for weeks, 30 for days", 1e-6, 1e6,
+        4.345),
+    NUM("discount_rate", SEG_PARAM_F64, "discount rate per month", 0, 10,
+        0.01),
+    STR("discounting", "discrete (monthly, as lifetimes) or continuous",
+        "discrete", "discrete|continuous"),
+    NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected", 0, 1e6,
+        52),
+    COMMON,
+    STR("fixed_spend", "Gamma-Gamma parameters instead of fitting: "
+        "p=...,q=...,gamma=...", "", NULL),
+};
+#undef STR
+#undef NUM
+#undef COMMON
+
+static int clv_create_kind(void **state, int kind)
+{
+    clv_state *st = seg__calloc(1, sizeof *st);
+    if (!st)
+        return SEG_ENOMEM;
+    st->kind = kind;
+    st->f.kind = kind == SEG__CLV_CLV ? SEG__CLV_BGNBD : kind;
+    st->gg.kind = SEG__CLV_GG;
+    *state = st;
+    return SEG_OK;
+}
+
+#define CREATE(fn, k)                                                        \
+    static int fn(void **state, void *ud)                                    \
+    {                                                                        \
+        (void)ud;                                                            \
+        return clv_create_kind(state, k);                                    \
+    }
+CREATE(create_bgnbd, SEG__CLV_BGNBD)
+CREATE(create_mbgnbd, SEG__CLV_MBGNBD)
+CREATE(create_pnbd, SEG__CLV_PNBD)
+CREATE(create_bgbb, SEG__CLV_BGBB)
+CREATE(create_gg, SEG__CLV_GG)
+CREATE(create_clv, SEG__CLV_CLV)
+#undef CREATE
+
+static void clv_destroy(void *state, void *ud)
+{
+    (void)ud;
+    seg__free(state);
+}
+
+static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
+{
+    (void)ud;
+    clv_state *st = state;
+    if (st->kind != SEG__CLV_CLV)
+        return seg__clv_fit_kind(m, st->kind, ds, seg__param_str(m, "fixed"),
+                                 &st->f);
+    int rc = seg__clv_fit_kind(m, seg__clv_purchase_kind(m), ds,
+                               seg__param_str(m, "fixed"), &st->f);
+    if (!rc)
+        rc = seg__clv_fit_kind(m, SEG__CLV_GG, ds,
+                               seg__param_str(m, "fixed_spend"), &st->gg);
+    if (!rc && !(st->gg.p[1] > 1))
+        rc = seg__model_error(m, SEG_ERANGE, "%s: Gamma-Gamma q = %g <= 1: "
+                              "the mean spend is infinite", seg_model_name(m),
+                              st->gg.p[1]);
+    return rc;
+}
+
+static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
+                     const char *prefix, void *ud)
+{
+    (void)ud;
+    const clv_state *st = state;
+    size_t n = seg_dataset_customer_count(ds);
+    int nc = st->kind == SEG__CLV_CLV ? 4 : seg__clv_spec_of(st->kind)->ncols;
+    const char *cols[4];
+    cols[0] = seg__param_str(m, "x_column");
+    if (st->kind == SEG__CLV_GG) {
+        cols[1] = seg__param_str(m, "m_column");
+    } else {
+        cols[1] = seg__param_str(m, "t_x_column");
+        cols[2] = seg__param_str(m, st->kind == SEG__CLV_BGBB ? "n_column"
+                                                              : "T_column");
+        cols[3] = seg__param_str(m, "m_column");
+    }
+    double *in[4] = {NULL}, *out[4] = {NULL};
+    int rc = SEG_OK;
+    for (int c = 0; c < 4 && !rc; c++) {
+        if (!(out[c] = seg__malloc((n ? n : 1) * sizeof **out)))
+            rc = seg__nomem(NULL);
+        if (!rc && c < nc) {
+            if (!(in[c] = seg__malloc((n ? n : 1) * sizeof **in)))
+                rc = seg__nomem(NULL);
+            else
+                rc = seg__clv_read_col(m, ds, cols[c], in[c], n);
+        }
+    }
+    double horizon =
+        st->kind == SEG__CLV_GG ? 0 : seg__param_num(m, "horizon");
+    for (size_t i = 0; i < n && !rc; i++) {
+        double x = in[0][i], a1 = in[1][i], a2 = nc > 2 ? in[2][i] : NAN;
+        if (st->kind == SEG__CLV_GG) {
+            out[0][i] =
+                isnan(x) ? NAN : seg__clv_expected_spend(&st->f, x, a1);
+            continue;
+        }
+        double d[3] = {x, a1, a2};
+        bool missing = isnan(x) || isnan(a1) || isnan(a2);
+        const char *why = missing ? NULL : seg__clv_bad_row(st->f.kind, d);
+        if (why) {
+            rc = seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
+                                  prefix, seg_dataset_customer_id(ds, i), why);
+            break;
+        }
+        out[0][i] = missing ? NAN : p_alive(&st->f, x, a1, a2);
+        out[1][i] = missing ? NAN : expected(&st->f, horizon, x, a1, a2);
+        if (st->kind == SEG__CLV_CLV) {
+            out[2][i] =
+                missing ? NAN : seg__clv_expected_spend(&st->gg, x, in[3][i]);
+            out[3][i] = missing
+                            ? NAN
+                            : seg__clv_value(m, &st->f, x, a1, a2, out[2][i]);
+        }
+    }
+    if (!rc) {
+        if (st->kind == SEG__CLV_GG) {
+            rc = seg__model_put(m, ds, prefix, "expected_spend", out[0], NULL);
+        } else {
+            rc = seg__model_put(m, ds, prefix, "p_alive", out[0], NULL);
+            if (!rc)
+                rc = seg__model_put(m, ds, prefix, "expected", out[1], NULL);
+            if (!rc && st->kind == SEG__CLV_CLV)
+                rc = seg__model_put(m, ds, prefix, "spend", out[2], NULL);
+            if (!rc && st->kind == SEG__CLV_CLV)
+                rc = seg__model_put(m, ds, prefix, "value", out[3], NULL);
+        }
+    }
+    for (int c = 0; c < 4; c++) {
+        seg__free(in[c]);
+        seg__free(out[c]);
+    }
+    return rc;
+}
+
+/* results: the purchase (or only) model's, then for clv the spend model's
+ * as "spend.p" ... */
+static const char *const stat_names[NSTAT] = {
+    "loglik", "iterations", "grad_norm", "converged", "customers", "rows"};
+
+static const char *clv_result_name(void *state, size_t i, void *ud)
+{
+    (void)ud;
+    clv_state *st = state;
+    const seg__clv_fit *fits[2] = {&st->f, &st->gg};
+    int nfits = st->kind == SEG__CLV_CLV ? 2 : 1;
+    for (int k = 0; k < nfits; k++) {
+        const seg__clv_spec *sp = seg__clv_spec_of(fits[k]->kind);
+        size_t per = (size_t)sp->np * 2 + NSTAT;
+        if (i >= per) {
+            i -= per;
+            continue;
+        }
+        const char *pre = k ? "spend." : "";
+        char *buf = st->names[k][i];
+        if (i < (size_t)sp->np)
+            snprintf(buf, 32, "%s%s", pre, sp->names[i]);
+        else if (i < (size_t)sp->np * 2)
+            snprintf(buf, 32, "%sse.%s", pre, sp->names[i - (size_t)sp->np]);
+        else
+            snprintf(buf, 32, "%s%s", pre, stat_names[i - (size_t)sp->np * 2]);
+        return buf;
+    }
+    return NULL;
+}
+
+static int clv_result(void *state, const char *name, double *out, void *ud)
+{
+    (void)ud;
+    const clv_state *st = state;
+    const seg__clv_fit *f = &st->f;
+    if (st->kind == SEG__CLV_CLV && strncmp(name, "spend.", 6) == 0) {
+        f = &st->gg;
+        name += 6;
+    }
+    const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
+    bool se = strncmp(name, "se.", 3) == 0;
+    for (int i = 0; i < sp->np; i++) {
+        if (strcmp(se ? name + 3 : name, sp->names[i]) == 0) {
+            *out = se ? f->se[i] : f->p[i];
+            return SEG_OK;
+        }
+    }
+    const double vals[NSTAT] = {f->loglik, f->iterations, f->grad_norm,
+                                f->converged, f->customers, f->rows};
+    for (int i = 0; i < NSTAT; i++) {
+        if (strcmp(name, stat_names[i]) == 0) {
+            *out = vals[i];
+            return SEG_OK;
+        }
+    }
+    return SEG_ENOTFOUND;
+}
+
+static int want_args(const seg_model *m, const char *q, size_t n, size_t want)
+{
+    if (n != want)
+        return seg__model_error(m, SEG_EINVAL, "'%s' takes %zu arguments, "
+                                "%zu given", q, want, n);
+    return SEG_OK;
+}
+
+static int clv_eval(void *state, const seg_model *m, const char *q,
+                    const double *args, size_t n, double *out, void *ud)
+{
+    (void)ud;
+    const clv_state *st = state;
+    const seg__clv_fit *f = &st->f;
+    const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(args[i]))
+            return seg__model_error(m, SEG_ERANGE, "'%s': argument %zu is "
+                                    "not finite", q, i + 1);
+    int rc;
+    double v = NAN;
+    if (st->kind == SEG__CLV_GG ||
+        (st->kind == SEG__CLV_CLV && !strcmp(q, "expected_spend"))) {
+        if (strcmp(q, "expected_spend") != 0)
+            return SEG_ENOTFOUND;
+        if ((rc = want_args(m, q, n, 2)))
+            return rc;
+        if (args[0] < 0 || (args[0] > 0 && args[1] <= 0))
+            return seg__model_error(m, SEG_ERANGE, "'%s': needs x >= 0 and a "
+                                    "positive mean spend", q);
+        v = seg__clv_expected_spend(st->kind == SEG__CLV_CLV ? &st->gg : f,
+                                    args[0], args[1]);
+    } else if (!strcmp(q, "p_alive") || !strcmp(q, "expected") ||
+               (st->kind == SEG__CLV_CLV && !strcmp(q, "value"))) {
+        size_t off = !strcmp(q, "expected") ? 1 : 0;
+        size_t want = !strcmp(q, "value") ? 4 : 3 + off;
+        if ((rc = want_args(m, q, n, want)))
+            return rc;
+        const char *why = seg__clv_bad_row(f->kind, args + off);
+        if (!why && off && args[0] < 0)
+            why = "a negative horizon";
+        if (why)
+            return seg__model_error(m, SEG_ERANGE, "'%s': %s", q, why);
+        if (!strcmp(q, "p_alive"))
+            v = p_alive(f, args[0], args[1], args[2]);
+        else if (off)
+            v = expected(f, args[0], args[1], args[2], args[3]);
+        else
+            v = seg__clv_value(m, &st->f, args[0], args[1], args[2],
+                          seg__clv_expected_spend(&st->gg, args[0], args[3]));
+    } else if (!strcmp(q, "expected_unconditional") &&
+               sp->expected_unconditional) {
+        if ((rc = want_args(m, q, n, 1)))
+            return rc;
+        if (args[0] < 0)
+            return seg__model_error(m, SEG_ERANGE, "'%s': t < 0", q);
+        v = sp->expected_unconditional(f->p, args[0]);
+    } else if (!strcmp(q, "pmf") && sp->pmf) {
+        if ((rc = want_args(m, q, n, 2)))
+            return rc;
+        if (args[0] < 0 || args[1] < 0 || args[1] != floor(args[1]))
+            return seg__model_error(m, SEG_ERANGE, "'%s': needs t >= 0 and a "
+                                    "whole n >= 0", q);
+        v = sp->pmf(f->p, args[0], args[1]);
+    } else {
+        return seg__model_error(m, SEG_ENOTFOUND, "model '%s' has no "
+                                "quantity '%s'", seg_model_kind(m), q);
+    }
+    if (!isfinite(v))
+        return seg__model_error(m, SEG_ERANGE, "'%s' is not finite for these "
+                                "arguments", q);
+    *out = v;
+    return SEG_OK;
+}
+
+/* A fit as one state line: its kind, then the numbers; standard errors
+ * may be NaN. */
+static int put_fit(seg_write_fn w, void *wu, const char *tag,
+                   const seg__clv_fit *f)
+{
+    const double vals[15] = {f->kind, f->p[0], f->p[1], f->p[2], f->p[3],
+                             f->se[0], f->se[1], f->se[2], f->se[3],
+                             f->loglik, f->grad_norm, f->customers, f->rows,
+                             f->iterations, f->converged};
+    return seg__state_put(w, wu, tag, vals, 15);
+}
+
+static int clv_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
+                    void *ud)
+{
+    (void)m;
+    (void)ud;
+    const clv_state *st = state;
+    int rc = put_fit(w, wu, "fit", &st->f);
+    if (!rc && st->kind == SEG__CLV_CLV)
+        rc = put_fit(w, wu, "spend", &st->gg);
+    return rc;
+}
+
+static int get_fit(const seg_model *m, const char **p, const char *end,
+                   const char *tag, seg__clv_fit *f)
+{
+    double v[15];
+    int rc = seg__state_get(m, p, end, tag, v, 15, true);
+    if (rc)
+        return rc;
+    int kind = (int)v[0];
+    if (v[0] != kind || kind < SEG__CLV_BGNBD || kind > SEG__CLV_GG)
+        return seg__model_error(m, SEG_EPARSE, "'%s': bad line", tag);
+    f->kind = kind;
+    for (int i = 0; i < SEG__NP; i++) {
+        f->p[i] = v[1 + i];
+        f->se[i] = v[5 + i];
+        if (i < seg__clv_spec_of(kind)->np &&
+            !(f->p[i] > 0 && isfinite(f->p[i])))
+            return seg__model_error(m, SEG_EPARSE, "'%s': parameter %d is "
+                                    "not positive", tag, i + 1);
+    }
+    f->loglik = v[9];
+    f->grad_norm = v[10];
+    f->customers = v[11];
+    f->rows = v[12];
+    f->iterations = v[13];
+    f->converged = v[14];
+    return SEG_OK;
+}
+
+static int clv_load(void *state, seg_model *m, const char *text, size_t len,
+                    void *ud)
+{
+    (void)ud;
+    clv_state *st = state;
+    const char *p = text, *end = text + len;
+    int rc = get_fit(m, &p, end, "fit", &st->f);
+    if (!rc && st->kind == SEG__CLV_CLV)
+        rc = get_fit(m, &p, end, "spend", &st->gg);
+    if (!rc && st->kind != SEG__CLV_CLV && st->f.kind != st->kind)
+        rc = seg__model_error(m, SEG_EPARSE, "state of another model kind");
+    if (!rc && st->kind == SEG__CLV_CLV &&
+        (st->f.kind != seg__clv_purchase_kind(m) || st->gg.kind != SEG__CLV_GG))
+        rc = seg__model_error(m, SEG_EPARSE, "state does not match "
+                              "purchase_model");
+    if (!rc && p != end)
+        rc = seg__model_error(m, SEG_EPARSE, "unexpected text in the state");
+    return rc;
+}
+
+#define CLASS(var, name, desc, params, create)                               \
+    const seg_model_class var = {                                            \
+        sizeof(seg_model_class), name, desc, params,                         \
+        sizeof params / sizeof *params, sizeof(seg_param_def), create,       \
+        clv_destroy, clv_fit, clv_score, clv_save, clv_load,                 \
+        clv_result_name, clv_result, clv_eval, NULL}
+
+CLASS(seg__bgnbd_class, "bgnbd",
+      "BG/NBD purchase and dropout model (Fader, Hardie and Lee 2005)",
+      cont_params, create_bgnbd);
+CLASS(seg__mbgnbd_class, "mbgnbd",
+      "MBG/NBD: BG/NBD where customers may drop out before any repeat "
+      "purchase (Batislam et al. 2007)", cont_params, create_mbgnbd);
+CLASS(seg__pnbd_class, "pareto_nbd",
+      "Pareto/NBD purchase and dropout model (Schmittlein et al. 1987)",
+      cont_params, create_pnbd);
+CLASS(seg__bgbb_class, "bgbb",
+      "BG/BB discrete-time model (Fader, Hardie and Shang 2010)",
+      bgbb_params, create_bgbb);
+CLASS(seg__gg_class, "gamma_gamma",
+      "Gamma-Gamma spend per transaction (Fader, Hardie and Lee 2005)",
+      gg_params, create_gg);
+CLASS(seg__clv_class, "clv",
+      "customer lifetime value: a purchase model and Gamma-Gamma, discounted",
+      clv_params, create_clv);

@@ -1,0 +1,336 @@
+/* The maximum-likelihood fit shared by the customer-base kinds: the
+ * customers merged into weighted unique rows, the penalised objective
+ * over the logs of the parameters, several starting points, fixed
+ * parameters instead of a fit, and standard errors from the Hessian. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/clv/internal.h"
+
+static const seg__clv_spec *const specs[] = {
+    &seg__clv_bgnbd, &seg__clv_mbgnbd, &seg__clv_pnbd, &seg__clv_bgbb,
+    &seg__clv_gg};
+
+const seg__clv_spec *seg__clv_spec_of(int kind) { return specs[kind]; }
+
+typedef struct rows {
+    double *d;   /* ncols per row */
+    double *w;
+    size_t n;
+    double total_w;
+} rows;
+
+typedef struct objctx {
+    int kind, np;
+    const rows *data;
+    double penalizer;
+} objctx;
+
+/* Total log-likelihood at natural parameters p, with its gradient. */
+static double total_ll(const objctx *c, const double *p, double *grad)
+{
+    seg__dual dp[SEG__NP];
+    for (int i = 0; i < SEG__NP; i++)
+        dp[i] = i < c->np ? dvar(p[i], i) : dc(0);
+    seg__dual sum = dc(0);
+    const seg__clv_spec *sp = specs[c->kind];
+    for (size_t i = 0; i < c->data->n; i++) {
+        seg__dual l = sp->row_ll(dp, c->data->d + i * (size_t)sp->ncols);
+        if (!isfinite(l.v))
+            return NAN;
+        sum = dadd(sum, dscale(l, c->data->w[i]));
+    }
+    for (int i = 0; i < c->np && grad; i++)
+        grad[i] = sum.d[i];
+    return sum.v;
+}
+
+/* Mean negative log-likelihood plus the L2 penalty, over log-parameters. */
+static double objective(const double *theta, double *grad, void *ctx)
+{
+    const objctx *c = ctx;
+    double p[SEG__NP], g[SEG__NP];
+    for (int i = 0; i < c->np; i++) {
+        p[i] = exp(theta[i]);
+        if (!(p[i] > 0) || !isfinite(p[i]))
+            return NAN;
+    }
+    double ll = total_ll(c, p, g);
+    if (!isfinite(ll))
+        return NAN;
+    double f = -ll / c->data->total_w;
+    for (int i = 0; i < c->np; i++) {
+        f += c->penalizer * p[i] * p[i];
+        grad[i] = (-g[i] / c->data->total_w + 2 * c->penalizer * p[i]) * p[i];
+    }
+    return f;
+}
+
+typedef struct key {
+    double k[3];
+    double w;
+} key;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const key *x = a, *y = b;
+    for (int i = 0; i < 3; i++)
+        if (x->k[i] != y->k[i])
+            return x->k[i] < y->k[i] ? -1 : 1;
+    return 0;
+}
+
+int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
+                      const char *col, double *v, size_t n)
+{
+    int rc;
+    double *c = seg__model_column(m, ds, col, &rc);
+    if (c) {
+        memcpy(v, c, n * sizeof *v);
+        seg__free(c);
+    }
+    return rc;
+}
+
+/* Check one history; returns a static reason or NULL. */
+const char *seg__clv_bad_row(int kind, const double *d)
+{
+    for (int i = 0; i < specs[kind]->ncols; i++)
+        if (!isfinite(d[i]))
+            return "a value is not finite";
+    if (d[0] < 0)
+        return "a negative count";
+    if (kind == SEG__CLV_GG)
+        return d[0] > 0 && d[1] <= 0 ? "a non-positive mean spend" : NULL;
+    if (d[1] < 0)
+        return "a negative t_x";
+    if (d[1] > d[2] * (1 + 1e-12))
+        return kind == SEG__CLV_BGBB ? "t_x greater than n"
+                                     : "t_x greater than T";
+    if (kind == SEG__CLV_BGBB && (d[0] != floor(d[0]) || d[1] != floor(d[1]) ||
+                           d[2] != floor(d[2]) || d[0] > d[1] ||
+                           (d[0] > 0 && d[1] < 1)))
+        return "x, t_x and n must be whole numbers with x <= t_x <= n";
+    return NULL;
+}
+
+/* The fitting rows: identical histories merged into one weighted row. A
+ * customer whose inputs are all missing (no purchase) is left out; so is a
+ * Gamma-Gamma customer without repeat purchases. */
+static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
+                     rows *out)
+{
+    const char *cols[3];
+    int nc = specs[kind]->ncols;
+    cols[0] = seg__param_str(m, "x_column");
+    if (kind == SEG__CLV_GG) {
+        cols[1] = seg__param_str(m, "m_column");
+    } else {
+        cols[1] = seg__param_str(m, "t_x_column");
+        cols[2] =
+            seg__param_str(m, kind == SEG__CLV_BGBB ? "n_column" : "T_column");
+    }
+    const char *wcol = seg__param_str(m, "weight_column");
+    size_t n = seg_dataset_customer_count(ds);
+    double *v[4] = {NULL, NULL, NULL, NULL};
+    key *keys = seg__malloc((n ? n : 1) * sizeof *keys);
+    int rc = keys ? SEG_OK : seg__nomem(NULL);
+    for (int c = 0; c < nc + 1 && !rc; c++) {
+        if (c == nc && !*wcol)
+            break;
+        if (!(v[c] = seg__malloc((n ? n : 1) * sizeof **v)))
+            rc = seg__nomem(NULL);
+        else
+            rc = seg__clv_read_col(m, ds, c == nc ? wcol : cols[c], v[c], n);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        key r = {{0, 0, 0}, v[nc] ? v[nc][i] : 1};
+        bool all_missing = true;
+        for (int c = 0; c < nc; c++) {
+            r.k[c] = v[c][i];
+            all_missing = all_missing && isnan(r.k[c]);
+        }
+        if (all_missing ||
+            (kind == SEG__CLV_GG && (isnan(r.k[0]) || r.k[0] == 0)))
+            continue;
+        const char *why = seg__clv_bad_row(kind, r.k);
+        if (!why && !(isfinite(r.w) && r.w >= 0))
+            why = "a weight that is negative or not finite";
+        if (why) {
+            rc = seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
+                                  seg_model_name(m),
+                                  seg_dataset_customer_id(ds, i), why);
+            break;
+        }
+        if (r.w > 0)
+            keys[k++] = r;
+    }
+    if (!rc && k == 0)
+        rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on",
+                              seg_model_name(m));
+    if (!rc) {
+        qsort(keys, k, sizeof *keys, cmp_key);
+        out->d = seg__malloc(k * (size_t)nc * sizeof *out->d);
+        out->w = seg__malloc(k * sizeof *out->w);
+        out->n = 0;
+        out->total_w = 0;
+        if (!out->d || !out->w) {
+            rc = seg__nomem(NULL);
+        } else {
+            for (size_t i = 0; i < k; i++) {
+                if (out->n && cmp_key(&keys[i], &keys[i - 1]) == 0) {
+                    out->w[out->n - 1] += keys[i].w;
+                } else {
+                    memcpy(out->d + out->n * (size_t)nc, keys[i].k,
+                           (size_t)nc * sizeof *out->d);
+                    out->w[out->n++] = keys[i].w;
+                }
+                out->total_w += keys[i].w;
+            }
+        }
+    }
+    for (int c = 0; c < 4; c++)
+        seg__free(v[c]);
+    seg__free(keys);
+    return rc;
+}
+
+static void rows_free(rows *r)
+{
+    seg__free(r->d);
+    seg__free(r->w);
+}
+
+/* Standard errors from the inverse of the Hessian of the negative
+ * log-likelihood, by central differences of the exact gradient. */
+static void standard_errors(const objctx *c, seg__clv_fit *f)
+{
+    int np = c->np;
+    double H[SEG__NP * SEG__NP];
+    for (int j = 0; j < np; j++) {
+        double p1[SEG__NP], p2[SEG__NP], g1[SEG__NP], g2[SEG__NP];
+        memcpy(p1, f->p, sizeof p1);
+        memcpy(p2, f->p, sizeof p2);
+        double h = 1e-5 * f->p[j];
+        p1[j] += h;
+        p2[j] -= h;
+        if (!isfinite(total_ll(c, p1, g1)) || !isfinite(total_ll(c, p2, g2))) {
+            for (int i = 0; i < np; i++)
+                f->se[i] = NAN;
+            return;
+        }
+        for (int i = 0; i < np; i++)
+            H[i * np + j] = -(g1[i] - g2[i]) / (2 * h);
+    }
+    for (int i = 0; i < np; i++)
+        for (int j = 0; j < i; j++)
+            H[i * np + j] = H[j * np + i] = (H[i * np + j] + H[j * np + i]) / 2;
+    bool ok = seg__spd_inverse(H, np);
+    for (int i = 0; i < np; i++)
+        f->se[i] = ok && H[i * np + i] > 0 ? sqrt(H[i * np + i]) : NAN;
+}
+
+/* "r=0.24,alpha=4.4,..." */
+static int parse_fixed(const seg_model *m, int kind, const char *text,
+                       double *p)
+{
+    const seg__clv_spec *sp = specs[kind];
+    bool seen[SEG__NP] = {false};
+    const char *s = text;
+    while (*s) {
+        const char *eq = strchr(s, '=');
+        const char *comma = strchr(s, ',');
+        if (!comma)
+            comma = s + strlen(s);
+        if (!eq || eq > comma)
+            return seg__model_error(m, SEG_EPARSE, "fixed: expected "
+                                    "NAME=VALUE, ...");
+        int which = -1;
+        for (int i = 0; i < sp->np; i++)
+            if ((size_t)(eq - s) == strlen(sp->names[i]) &&
+                memcmp(s, sp->names[i], (size_t)(eq - s)) == 0)
+                which = i;
+        double v;
+        if (which < 0 ||
+            seg__parse_f64(eq + 1, (size_t)(comma - eq - 1), &v) != SEG_OK ||
+            !(v > 0))
+            return seg__model_error(m, SEG_EPARSE, "fixed: '%.*s' is not a "
+                                    "positive value of a parameter of %s",
+                                    (int)(comma - s), s, sp->kind);
+        p[which] = v;
+        seen[which] = true;
+        s = *comma ? comma + 1 : comma;
+    }
+    for (int i = 0; i < sp->np; i++)
+        if (!seen[i])
+            return seg__model_error(m, SEG_EPARSE, "fixed: '%s' is missing",
+                                    sp->names[i]);
+    return SEG_OK;
+}
+
+int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
+                      const char *fixed, seg__clv_fit *f)
+{
+    rows data = {NULL, NULL, 0, 0};
+    int rc = load_rows(m, kind, ds, &data);
+    if (rc)
+        return rc;
+    objctx c = {kind, specs[kind]->np, &data,
+                seg__param_num(m, "penalizer")};
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->customers = data.total_w;
+    f->rows = (double)data.n;
+    if (fixed && *fixed) {
+        rc = parse_fixed(m, kind, fixed, f->p);
+        if (!rc) {
+            f->loglik = total_ll(&c, f->p, NULL);
+            f->converged = 1;
+            if (!isfinite(f->loglik))
+                rc = seg__model_error(m, SEG_ERANGE, "%s: the fixed "
+                                      "parameters give a log-likelihood that "
+                                      "is not finite", seg_model_name(m));
+        }
+    } else {
+        /* a few starting points; the best converged fit wins */
+        static const double starts[][SEG__NP] = {
+            {1, 1, 1, 1}, {0.5, 5, 0.5, 5}, {2, 20, 2, 20}, {0.1, 1, 3, 10}};
+        int max_iter = (int)seg__param_num(m, "max_iter");
+        double best = INFINITY, theta[SEG__NP];
+        seg__opt_result last = {2, 0, NAN, NAN};
+        for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
+            for (int i = 0; i < c.np; i++)
+                theta[i] = log(starts[s][i]);
+            seg__opt_result res = seg__minimize(objective, &c, theta, c.np,
+                                                max_iter, 1e-9);
+            last = res;
+            if (res.status == 0 && res.value < best - 1e-12) {
+                best = res.value;
+                for (int i = 0; i < c.np; i++)
+                    f->p[i] = exp(theta[i]);
+                f->iterations = res.iterations;
+                f->grad_norm = res.grad_norm;
+            }
+            if (res.status == 0 && s >= 1 && isfinite(best))
+                break; /* two starts agree enough: a second is a check */
+        }
+        if (!isfinite(best)) {
+            rc = seg__model_error(
+                m, SEG_ECONVERGE,
+                "%s: the fit did not converge (%s after %d iterations, "
+                "gradient norm %g): try a penalizer, or check the data",
+                seg_model_name(m),
+                last.status == 1 ? "iteration limit" : "no descent",
+                last.iterations, last.grad_norm);
+        } else {
+            f->converged = 1;
+            f->loglik = total_ll(&c, f->p, NULL);
+        }
+    }
+    if (!rc)
+        standard_errors(&c, f);
+    rows_free(&data);
+    return rc;
+}

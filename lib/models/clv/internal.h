@@ -1,0 +1,71 @@
+/* What the customer-base kinds share: the table that describes a kind
+ * (its parameters, data columns, log-likelihood and predictions), a fit,
+ * and the maximum-likelihood driver. Not API. */
+#ifndef SEG_MODELS_CLV_INTERNAL_H
+#define SEG_MODELS_CLV_INTERNAL_H
+
+#include "models/internal.h"
+#include "models/clv/numeric.h"
+
+/* The number of a kind is written into saved state: append, never
+ * renumber. */
+enum {
+    SEG__CLV_BGNBD,
+    SEG__CLV_MBGNBD,
+    SEG__CLV_PNBD,
+    SEG__CLV_BGBB,
+    SEG__CLV_GG,
+    SEG__CLV_CLV
+};
+
+/* One fitted kind. Predictions take its natural (positive) parameters p;
+ * a NULL prediction is a quantity the kind does not have. */
+typedef struct seg__clv_spec {
+    const char *kind;
+    int np;
+    const char *names[SEG__NP];
+    int ncols; /* data columns per row: (x, t_x, T) or (x, m) */
+    /* log-likelihood of one row d, over dual numbers for the gradient */
+    seg__dual (*row_ll)(const seg__dual *p, const double *d);
+    double (*p_alive)(const double *p, double x, double tx, double T);
+    /* expected purchases in (T, T + t] of a customer with (x, t_x, T) */
+    double (*expected)(const double *p, double t, double x, double tx,
+                       double T);
+    /* expected purchases in (0, t] of a new customer */
+    double (*expected_unconditional)(const double *p, double t);
+    /* P(X(t) = n) of a new customer */
+    double (*pmf)(const double *p, double t, double n);
+} seg__clv_spec;
+
+extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
+    seg__clv_bgbb, seg__clv_gg;
+
+/* The spec of a fitted kind (SEG__CLV_BGNBD .. SEG__CLV_GG). */
+const seg__clv_spec *seg__clv_spec_of(int kind);
+
+typedef struct seg__clv_fit {
+    int kind;
+    double p[SEG__NP], se[SEG__NP];
+    double loglik, grad_norm, customers, rows, iterations, converged;
+} seg__clv_fit;
+
+/* Fit a kind by maximum likelihood on the model's columns, or take the
+ * parameters of `fixed` ("NAME=VALUE,..."), with standard errors. */
+int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
+                      const char *fixed, seg__clv_fit *f);
+/* Check one history (ncols values) of a kind; a static reason or NULL. */
+const char *seg__clv_bad_row(int kind, const double *d);
+/* Copy a numeric column of the dataset into v (n values). */
+int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
+                      const char *col, double *v, size_t n);
+
+/* Expected mean spend of a customer with x repeat purchases of mean m. */
+double seg__clv_expected_spend(const seg__clv_fit *g, double x, double m);
+
+/* The purchase model a clv model is set to. */
+int seg__clv_purchase_kind(const seg_model *m);
+/* Discounted lifetime value of a customer over the model's horizon. */
+double seg__clv_value(const seg_model *m, const seg__clv_fit *purchase,
+                      double x, double tx, double T, double spend);
+
+#endif /* SEG_MODELS_CLV_INTERNAL_H */

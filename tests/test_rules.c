@@ -117,6 +117,88 @@ static void test_language(void **state)
     seg_dataset_free(ds);
 }
 
+/* The sample standard deviation (n - 1) of the values that are not NaN,
+ * by two passes: the mean, then the squared deviations from it. */
+static double sample_stddev(const double *v, size_t n)
+{
+    double s = 0, ss = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i])) {
+            s += v[i];
+            k++;
+        }
+    double mean = s / (double)k;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            ss += (v[i] - mean) * (v[i] - mean);
+    return sqrt(ss / (double)(k - 1));
+}
+
+/* Whether the statistic `stat` of the dataset equals want to 1e-12
+ * relative, by a rule that brackets it. */
+static bool stat_is(seg_dataset *ds, const char *stat, double want)
+{
+    char text[256];
+    snprintf(text, sizeof text, "tier \"y\" when %s between %.17g and %.17g",
+             stat, want - fabs(want) * 1e-12, want + fabs(want) * 1e-12);
+    seg_rules *r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, "t"));
+    seg_rules_free(r);
+    return lab(ds, "t", 0) != NULL;
+}
+
+static void test_functions(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    /* abs() per row; missing stays missing */
+    tiers_are(ds, "tier \"near\" when abs(recency - 30) <= 10\n"
+                  "tier \"unknown\" when abs(recency - 30) is missing",
+              (const char *[]){NULL, "near", NULL, "unknown", NULL});
+    tiers_are(ds, "tier \"y\" when abs(0 - monetary_total) = monetary_total "
+                  "and abs(-(orders)) >= 0",
+              (const char *[]){"y", "y", "y", "y", "y"});
+    /* stddev(): the sample standard deviation, missing values left out */
+    double spend[] = {500, 120, 40, 0, 900};
+    double recency[] = {3, 40, 200, NAN, 10};
+    assert_true(stat_is(ds, "stddev(monetary_total)",
+                        sample_stddev(spend, 5)));
+    assert_true(stat_is(ds, "stddev(recency)", sample_stddev(recency, 5)));
+    assert_false(stat_is(ds, "stddev(recency)",
+                         sample_stddev(recency, 5) * 1.001));
+    /* a large common offset costs no precision */
+    double off[] = {1e9 + 1, 1e9 + 2, 1e9 + 3, 1e9 + 4, NAN};
+    assert_ok(seg_dataset_write_f64(ds, "offset", off, 5));
+    assert_true(stat_is(ds, "stddev(offset)", sample_stddev(off, 5)));
+    assert_true(stat_is(ds, "stddev(offset)", 1.2909944487358056));
+    /* one value has no sample deviation */
+    double one[] = {7, NAN, NAN, NAN, NAN};
+    assert_ok(seg_dataset_write_f64(ds, "one", one, 5));
+    tiers_are(ds, "tier \"y\" when stddev(one) is missing",
+              (const char *[]){"y", "y", "y", "y", "y"});
+    /* errors: arity and unknown names at compile time, types at apply */
+    expect_parse_error("tier \"x\" when abs(a, b) > 1", SEG_EPARSE,
+                       "1:15: abs() takes 1 argument");
+    expect_parse_error("tier \"x\" when p90() > 1", SEG_EPARSE,
+                       "p90() takes 1 argument");
+    expect_parse_error("tier \"x\" when stddev(a + 1) > 1", SEG_EPARSE,
+                       "expected ')'");
+    expect_parse_error("tier \"x\" when meen(a) > 1", SEG_EPARSE,
+                       "unknown function 'meen' (did you mean 'mean'?)");
+    expect_parse_error("tier \"x\" when foo(a) > 1", SEG_EPARSE,
+                       "(abs, mean, avg, median, min, max, sum, stddev, "
+                       "p0..p100)");
+    seg_rules *r = compile("tier \"x\" when abs(channel) > 1");
+    assert_int_equal(seg_rules_apply(r, ds, "t"), SEG_ETYPE);
+    assert_non_null(strstr(seg_rules_errmsg(r), "abs() needs numbers"));
+    seg_rules_free(r);
+    r = compile("tier \"x\" when stddev(channel) > 1");
+    assert_int_equal(seg_rules_apply(r, ds, "t"), SEG_ETYPE);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
 /* Missing values, overflow and inverted bounds, on a dataset of several
  * evaluation blocks with a partial last one, against the rules' meaning
  * computed here row by row. */
@@ -438,6 +520,15 @@ static void test_call_list(void **state)
     o.exclude_column = "dnc";
     o.as_of = now;
     char *s = NULL;
+    /* the last contacts are the feature column of the call events */
+    assert_int_equal(seg_rules_call_list(r, ds, &o, collect, &s),
+                     SEG_ENOTFOUND);
+    assert_non_null(strstr(seg_rules_errmsg(r), "'events.call.last'"));
+    assert_non_null(strstr(seg_rules_errmsg(r), "compute features"));
+    assert_null(s);
+    double last[] = {NAN, (double)(now - 3 * DAY), (double)(now - 20 * DAY),
+                     NAN, NAN};
+    assert_ok(seg_dataset_write_f64(ds, "events.call.last", last, 5));
     assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
     /* ann (vip); bob warm but called 3 days ago (cadence 14d): skipped;
      * cat warm, called 20 days ago: due; eve excluded; dan has no
@@ -456,6 +547,199 @@ static void test_call_list(void **state)
     o.value_column = "nope";
     assert_int_equal(seg_rules_call_list(r, ds, &o, collect, &s),
                      SEG_ENOTFOUND);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
+/* The call list reads the last contacts that features computed; without
+ * contact events, no one was contacted. */
+static void test_call_list_features(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const int64_t now = 20000 * (int64_t)DAY;
+    const char *ids[] = {"ann", "bob", "cat"};
+    double amount[] = {500, 120, 40};
+    for (int i = 0; i < 3; i++)
+        assert_ok(seg_dataset_add_transaction(ds, ids[i], now - 30 * DAY,
+                                              amount[i]));
+    seg_rules *r = compile(
+        "tier \"vip\" when monetary_total >= 400 priority 1 cadence 7d\n"
+        "tier \"warm\" when orders >= 1 priority 2 cadence 14d");
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = now;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_ok(seg_rules_apply(r, ds, NULL));
+    seg_call_list_options o;
+    seg_call_list_options_init(&o);
+    o.value_column = "monetary_total";
+    o.as_of = now;
+    char *s = NULL;
+    assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
+    assert_string_equal(s, "rank,customer_id,tier,priority,value,"
+                           "last_contact\n1,ann,vip,1,500,\n"
+                           "2,bob,warm,2,120,\n3,cat,warm,2,40,\n");
+    free(s);
+    s = NULL;
+    /* calls added after the features: compute them again */
+    assert_ok(seg_dataset_add_event(ds, "bob", now - 3 * DAY, "call", NAN));
+    assert_ok(seg_dataset_add_event(ds, "cat", now - 20 * DAY, "call", NAN));
+    assert_int_equal(seg_rules_call_list(r, ds, &o, collect, &s),
+                     SEG_ENOTFOUND);
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
+    assert_string_equal(s, "rank,customer_id,tier,priority,value,"
+                           "last_contact\n1,ann,vip,1,500,\n"
+                           "2,cat,warm,2,40,2024-09-14\n");
+    free(s);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
+/* Explanations are whole however many rules and however long the labels;
+ * the table holds the same facts. */
+static void test_explain_large(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    /* 10,000 points rules, each read and listed */
+    enum { N = 10000 };
+    size_t cap = (size_t)N * 64 + 64, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text + len, cap - len, "score\ngroup g cap 50\n");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "+1 when orders >= %d\n", i % 20);
+    seg_rules *r;
+    assert_ok(seg_rules_parse(&r, text, len, "big.rules"));
+    free(text);
+    char *s = NULL;
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_TEXT, collect, &s));
+    size_t lines = 0;
+    for (const char *p = s; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + N + 2); /* customer, rules, cap, total */
+    assert_non_null(strstr(s, "(line 10001, group g): orders = 12\n"));
+    assert_non_null(strstr(s, "  group g: 6500 points, capped at 50\n"
+                              "total 50 points: grade C\n"));
+    free(s);
+    s = NULL;
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_JSON, collect, &s));
+    assert_true(strlen(s) > (size_t)N * 60);
+    assert_non_null(strstr(s, "],\"groups\":{\"g\":{\"points\":6500,"
+                              "\"cap\":50}},\"points\":50,\"grade\":\"C\"}\n"));
+    free(s);
+    s = NULL;
+    seg_table *t;
+    assert_ok(seg_rules_explain_table(&t, r, ds, 0));
+    assert_string_equal(seg_table_name(t), "explanation");
+    assert_int_equal(seg_table_row_count(t), N + 2);
+    size_t col;
+    assert_ok(seg_table_column_find(t, "kind", &col));
+    assert_string_equal(seg_table_text(t, N, col), "group");
+    assert_string_equal(seg_table_text(t, N + 1, col), "total");
+    assert_ok(seg_table_column_find(t, "points", &col));
+    assert_near(seg_table_f64(t, N, col), 6500, 0);
+    assert_near(seg_table_f64(t, N + 1, col), 50, 0);
+    seg_table_free(t);
+    seg_rules_free(r);
+
+    /* a label of 4,000 bytes, with a quote and a newline in JSON */
+    cap = 8192;
+    text = malloc(cap);
+    memcpy(text, "tier \"", 6);
+    len = 6;
+    memset(text + len, 'x', 4000);
+    len += 4000;
+    len += (size_t)snprintf(text + len, cap - len, "\"\" \\n\" when channel = "
+                            "\"organic\" and `monetary_total` > 1");
+    assert_ok(seg_rules_parse(&r, text, len, "long.rules"));
+    free(text);
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_TEXT, collect, &s));
+    assert_int_equal(strlen(s), strlen("customer ann\ntier \"") + 4000 +
+                                    strlen("\" \\n\" by rule 1 (line 1): "
+                                           "channel = \"organic\", "
+                                           "monetary_total = 500\n"));
+    assert_non_null(strstr(s, "xx\" \\n\" by rule 1 (line 1): channel = "
+                              "\"organic\", monetary_total = 500\n"));
+    free(s);
+    s = NULL;
+    assert_ok(seg_rules_explain(r, ds, 0, SEG_FORMAT_JSON, collect, &s));
+    assert_non_null(strstr(s, "xx\\\" \\\\n\",\"rule\":1,\"line\":1,"
+                              "\"values\":{\"channel\":\"organic\","
+                              "\"monetary_total\":500}}\n"));
+    free(s);
+    /* the tier's rows: the rule that matched, one row per column read */
+    assert_ok(seg_rules_explain_table(&t, r, ds, 0));
+    assert_int_equal(seg_table_row_count(t), 2);
+    assert_ok(seg_table_column_find(t, "column", &col));
+    assert_string_equal(seg_table_text(t, 0, col), "channel");
+    assert_string_equal(seg_table_text(t, 1, col), "monetary_total");
+    assert_ok(seg_table_column_find(t, "text", &col));
+    assert_string_equal(seg_table_text(t, 0, col), "organic");
+    assert_null(seg_table_text(t, 1, col));
+    assert_ok(seg_table_column_find(t, "value", &col));
+    assert_near(seg_table_f64(t, 1, col), 500, 0);
+    seg_table_free(t);
+    /* bob matches no rule: the one rule tried, not matched */
+    assert_ok(seg_rules_explain_table(&t, r, ds, 1));
+    assert_int_equal(seg_table_row_count(t), 2);
+    assert_ok(seg_table_column_find(t, "matched", &col));
+    assert_near(seg_table_f64(t, 0, col), 0, 0);
+    seg_table_free(t);
+    assert_int_equal(seg_rules_explain_table(&t, r, ds, 5), SEG_ERANGE);
+    assert_null(t);
+    assert_int_equal(seg_rules_explain_table(NULL, r, ds, 0), SEG_EINVAL);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
+/* Labels and ids with quotes, commas and newlines are quoted in the call
+ * list; the table has the same rows. */
+static void test_call_list_quoting(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *ids[] = {"a,1", "b\"2", "c\n3", "d"};
+    double spend[] = {10, 20, 30, 40};
+    for (int i = 0; i < 4; i++)
+        assert_ok(seg_dataset_add_customer(ds, ids[i], NULL));
+    assert_ok(seg_dataset_write_f64(ds, "spend", spend, 4));
+    seg_rules *r = compile("tier \"say \"\"hi\"\", then\" when spend >= 30 "
+                           "priority 1\n"
+                           "tier \"plain\" when spend >= 10 priority 2");
+    assert_ok(seg_rules_apply(r, ds, NULL));
+    seg_call_list_options o;
+    seg_call_list_options_init(&o);
+    o.value_column = "spend";
+    char *s = NULL;
+    assert_ok(seg_rules_call_list(r, ds, &o, collect, &s));
+    assert_string_equal(s, "rank,customer_id,tier,priority,value,"
+                           "last_contact\n"
+                           "1,d,\"say \"\"hi\"\", then\",1,40,\n"
+                           "2,\"c\n3\",\"say \"\"hi\"\", then\",1,30,\n"
+                           "3,\"b\"\"2\",plain,2,20,\n"
+                           "4,\"a,1\",plain,2,10,\n");
+    free(s);
+    seg_table *t;
+    o.capacity = 3;
+    assert_ok(seg_call_list_table(&t, r, ds, &o));
+    assert_string_equal(seg_table_name(t), "call_list");
+    assert_int_equal(seg_table_row_count(t), 3);
+    assert_int_equal(seg_table_column_count(t), 6);
+    assert_string_equal(seg_table_text(t, 1, 1), "c\n3");
+    assert_string_equal(seg_table_text(t, 0, 2), "say \"hi\", then");
+    assert_near(seg_table_f64(t, 2, 0), 3, 0);
+    assert_near(seg_table_f64(t, 2, 3), 2, 0);
+    assert_null(seg_table_text(t, 2, 5));
+    seg_table_free(t);
+    assert_int_equal(seg_call_list_table(NULL, r, ds, &o), SEG_EINVAL);
+    o.tier_column = "nope";
+    assert_int_equal(seg_call_list_table(&t, r, ds, &o), SEG_ENOTFOUND);
+    assert_null(t);
     seg_rules_free(r);
     seg_dataset_free(ds);
 }
@@ -560,12 +844,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_language),
         cmocka_unit_test(test_semantics_across_blocks),
+        cmocka_unit_test(test_functions),
         cmocka_unit_test(test_apply_all_or_nothing),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_bind_errors),
         cmocka_unit_test(test_scores_caps_grades),
         cmocka_unit_test(test_explain_tiers_and_chaining),
         cmocka_unit_test(test_call_list),
+        cmocka_unit_test(test_call_list_features),
+        cmocka_unit_test(test_explain_large),
+        cmocka_unit_test(test_call_list_quoting),
         cmocka_unit_test(test_presets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

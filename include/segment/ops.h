@@ -8,6 +8,7 @@
 #include "segment/common.h"
 #include "segment/dataset.h"
 #include "segment/rules.h"
+#include "segment/table.h"
 
 /**
  * @defgroup seg_ops Operations
@@ -52,22 +53,47 @@ SEG_API void seg_call_list_options_init(seg_call_list_options *o);
 
 /**
  * Write today's call list as CSV (rank, customer_id, tier, priority,
- * value, last_contact): customers of tiers that have a priority, ranked by
+ * value, last_contact; texts quoted by RFC 4180 when needed): customers of tiers that have a priority, ranked by
  * priority (1 first), then by the value column, then by customer id; tiers
  * without a priority and excluded customers are left out, and so is a
- * customer contacted within the tier's cadence.
+ * customer contacted within the tier's cadence. The last contact is the
+ * feature column `events.KIND.last` (KIND the contact kind) that
+ * seg_dataset_compute_features() writes; a dataset without events of that
+ * kind has no one contacted.
  * @param r the tier rule set that was applied.
  * @param ds the dataset.
  * @param opts options, or NULL for the defaults.
  * @param write receives the CSV.
  * @param user_data passed to @p write.
- * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column;
- *         #SEG_EMISUSE for a score rule set; #SEG_EIO; #SEG_ENOMEM.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column,
+ *         including `events.KIND.last` when the dataset has events of the
+ *         contact kind but features were not computed; #SEG_EMISUSE for a
+ *         score rule set; #SEG_EIO; #SEG_ENOMEM.
  * @since 0.1.0
  */
 SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
                                 const seg_call_list_options *opts,
                                 seg_write_fn write, void *user_data);
+
+/**
+ * Today's call list as a table, the rows that seg_rules_call_list()
+ * writes, in the same order and with the same rules. Columns: `rank`
+ * (number, 1 first), `customer_id` (text), `tier` (text), `priority`
+ * (number), `value` (number; missing without a value column or value),
+ * `last_contact` (text: the day, or the time, of the last contact as
+ * seg_time_format_iso() writes it; missing when none is known).
+ * @param[out] out receives the table (seg_table_free()); NULL on failure.
+ * @param r the tier rule set that was applied.
+ * @param ds the dataset.
+ * @param opts options, or NULL for the defaults.
+ * @return as seg_rules_call_list(), without #SEG_EIO.
+ * @note Thread-safe on a dataset that no thread changes. The table does
+ *       not depend on @p r or @p ds afterwards.
+ * @since 0.2.0
+ */
+SEG_API int seg_call_list_table(seg_table **out, const seg_rules *r,
+                                const seg_dataset *ds,
+                                const seg_call_list_options *opts);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 
 #include "segment/common.h"
 #include "segment/dataset.h"
+#include "segment/table.h"
 
 /**
  * @defgroup seg_rules Rules
@@ -102,7 +103,9 @@ SEG_API int seg_rules_apply(const seg_rules *r, seg_dataset *ds,
 /**
  * Explain the outcome for one customer: for a tier rule set, which rule
  * matched and the values of the columns it read; for a score rule set,
- * every rule's contribution, the caps applied and the grade.
+ * every rule's contribution, the caps applied and the grade. It is
+ * written from seg_rules_explain_table(), whole, however many rules and
+ * however long the labels.
  * @param r the rule set.
  * @param ds the dataset (as applied; only read).
  * @param row the customer's row.
@@ -116,6 +119,44 @@ SEG_API int seg_rules_apply(const seg_rules *r, seg_dataset *ds,
 SEG_API int seg_rules_explain(const seg_rules *r, const seg_dataset *ds,
                               size_t row, int format, seg_write_fn write,
                               void *user_data);
+
+/**
+ * The facts behind an explanation, as a table that a host reads cell by
+ * cell: one row per rule evaluated for the customer and column that rule
+ * reads (a rule that reads no column has one row), then, for a score rule
+ * set, one row per group and a last row with the total. A tier rule set
+ * lists its rules in order up to the one that matched (later rules are not
+ * tried); a score rule set lists every points rule.
+ *
+ * The columns, in this order (missing cells are NaN or NULL):
+ * - `rule` (number): the rule's 1-based number, as in `COLUMN.rule`;
+ *   missing on group and total rows.
+ * - `line` (number): the line of the rule in the rules' text.
+ * - `kind` (text): "tier", "otherwise", "points", "group" or "total".
+ * - `label` (text): a tier's label; a group's name; the grade on the total
+ *   row (missing when no grade applies).
+ * - `group` (text): the group of a points rule; missing outside groups.
+ * - `matched` (number): 1 when the rule's condition holds, else 0.
+ * - `points` (number): the points a points rule adds (0 when it did not
+ *   match); a group's points before its cap; the total after every cap.
+ * - `cap` (number): a group's cap, or the total cap; missing for none.
+ * - `column` (text): a column the rule's condition reads.
+ * - `value` (number): its value for the customer, for a numeric column.
+ * - `text` (text): its value, for a label column.
+ *
+ * @param[out] out receives the table (seg_table_free()); NULL on failure.
+ * @param r the rule set.
+ * @param ds the dataset (as applied; only read).
+ * @param row the customer's row.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ERANGE for a bad
+ *         row; #SEG_ENOTFOUND or #SEG_ETYPE as seg_rules_apply();
+ *         #SEG_ENOMEM.
+ * @note Thread-safe, as seg_rules_explain(). The table does not depend on
+ *       @p r or @p ds afterwards.
+ * @since 0.2.0
+ */
+SEG_API int seg_rules_explain_table(seg_table **out, const seg_rules *r,
+                                    const seg_dataset *ds, size_t row);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,221 @@
+/* Conditions compiled to postfix programs over blocks of rows, with the
+ * common comparisons fused into single instructions. */
+#include <string.h>
+
+#include "rules/internal.h"
+
+static int emit_ins(prog *p, int op, double k, const seg__column *c,
+                    const seg__column *c2, bool neg, int *depth, int delta)
+{
+    if (seg__grow((void **)&p->code, &p->cap, p->n + 1, sizeof *p->code))
+        return SEG_ENOMEM;
+    ins *i = &p->code[p->n++];
+    memset(i, 0, sizeof *i);
+    i->op = op;
+    i->k = k;
+    i->c = c;
+    i->c2 = c2;
+    i->neg = neg;
+    *depth += delta;
+    if (*depth > p->depth)
+        p->depth = *depth;
+    return SEG_OK;
+}
+
+/* The code of a label in a column, +1; -1 when the column never has it (so
+ * that it equals nothing). */
+static double label_code(const seg__column *c, const char *s)
+{
+    uint32_t k;
+    return seg__intern_find(&c->labels, s, strlen(s), &k) ? (double)k + 1 : -1;
+}
+
+/* The column a label operand reads, or NULL for a string literal. */
+static const seg__column *label_col(const binding *b, const node *n)
+{
+    return n->type == N_COL ? b->col[n->id] : NULL;
+}
+
+static int compile(const binding *b, const node *n, prog *p, int *d);
+
+/* Whether n compares a numeric column with a constant. */
+static bool col_vs_const(const binding *b, const node *n)
+{
+    return n->type == N_CMP && b->vt[n->a->id] == VT_NUM &&
+           n->a->type == N_COL &&
+           (n->b->type == N_NUM || n->b->type == N_STAT);
+}
+
+/* Such a comparison as one instruction; with and, it is 'and'-ed into the
+ * top of the stack. */
+static int emit_col_vs_const(const binding *b, const node *n, prog *p, int *d,
+                             bool and)
+{
+    static const int ops[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
+    double k = n->b->type == N_NUM ? n->b->num : b->stat[n->b->id];
+    int rc = emit_ins(p, and ? I_ANDK : I_CMPK, k, b->col[n->a->id], NULL,
+                      false, d, and ? 0 : 1);
+    if (!rc)
+        p->code[p->n - 1].cmp = ops[n->op];
+    return rc;
+}
+
+/* Compile a label operand of a comparison with the other operand: a string
+ * literal becomes the code it has in the other side's column. */
+static int compile_label(const binding *b, const node *n, const node *other,
+                         prog *p, int *d)
+{
+    if (n->type == N_COL)
+        return emit_ins(p, I_LAB, 0, b->col[n->id], NULL, false, d, 1);
+    const seg__column *oc = label_col(b, other);
+    double code = oc ? label_code(oc, n->str) : -1;
+    return emit_ins(p, I_NUM, code, NULL, NULL, false, d, 1);
+}
+
+/* A comparison: of labels, by their codes or their texts; of numbers. */
+static int compile_cmp(const binding *b, const node *n, prog *p, int *d)
+{
+    int rc;
+    if (b->vt[n->a->id] == VT_STR) {
+        const seg__column *ca = label_col(b, n->a), *cb = label_col(b, n->b);
+        if (ca && cb && ca != cb) /* two label columns: compare text */
+            return emit_ins(p, I_LABCMP, 0, ca, cb, n->op == OP_NE, d, 1);
+        if (!ca && !cb) { /* two literals */
+            bool eq = strcmp(n->a->str, n->b->str) == 0;
+            return emit_ins(p, I_NUM, (n->op == OP_EQ) == eq, NULL, NULL,
+                            false, d, 1);
+        }
+        if (ca || cb) { /* a column and a label: one instruction */
+            const seg__column *c = ca ? ca : cb;
+            const node *lit = ca ? n->b : n->a;
+            rc = emit_ins(p, I_LABK, label_code(c, lit->str), c, NULL,
+                          false, d, 1);
+            if (!rc)
+                p->code[p->n - 1].cmp = n->op == OP_EQ ? I_EQ : I_NE;
+            return rc;
+        }
+        rc = compile_label(b, n->a, n->b, p, d);
+        if (!rc)
+            rc = compile_label(b, n->b, n->a, p, d);
+    } else {
+        if (col_vs_const(b, n))
+            return emit_col_vs_const(b, n, p, d, false);
+        rc = compile(b, n->a, p, d);
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+    }
+    static const int cmp_op[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
+    return rc ? rc : emit_ins(p, cmp_op[n->op], 0, NULL, NULL, false, d, -1);
+}
+
+static int compile(const binding *b, const node *n, prog *p, int *d)
+{
+    int rc = SEG_OK;
+    switch (n->type) {
+    case N_NUM:
+    case N_BOOL:
+        return emit_ins(p, I_NUM, n->num, NULL, NULL, false, d, 1);
+    case N_STAT:
+        return emit_ins(p, I_NUM, b->stat[n->id], NULL, NULL, false, d, 1);
+    case N_COL:
+        return emit_ins(p, b->vt[n->id] == VT_NUM ? I_COL : I_LAB, 0,
+                        b->col[n->id], NULL, false, d, 1);
+    case N_STR: /* a label not compared with a column: never equal */
+        return emit_ins(p, I_NUM, -1, NULL, NULL, false, d, 1);
+    case N_CALL:
+        for (size_t i = 0; i < n->nlist && !rc; i++)
+            rc = compile(b, n->list[i], p, d);
+        if (!rc)
+            rc = emit_ins(p, I_CALL, (double)n->nlist, NULL, NULL, false, d,
+                          1 - (int)n->nlist);
+        if (!rc)
+            p->code[p->n - 1].fn = n->fn;
+        return rc;
+    case N_NEG:
+        rc = compile(b, n->a, p, d);
+        return rc ? rc : emit_ins(p, I_NEG, 0, NULL, NULL, false, d, 0);
+    case N_ARITH:
+        rc = compile(b, n->a, p, d);
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+        return rc ? rc
+                  : emit_ins(p, n->op == '+' ? I_ADD : n->op == '-' ? I_SUB
+                               : n->op == '*' ? I_MUL : I_DIV,
+                             0, NULL, NULL, false, d, -1);
+    case N_CMP:
+        return compile_cmp(b, n, p, d);
+    case N_IN:
+        if (b->vt[n->a->id] == VT_STR && n->a->type == N_COL &&
+            n->nlist <= 2 && n->list[0]->type == N_STR &&
+            n->list[n->nlist - 1]->type == N_STR) {
+            const seg__column *c = b->col[n->a->id];
+            rc = emit_ins(p, I_LABIN, label_code(c, n->list[0]->str), c, NULL,
+                          n->neg, d, 1);
+            if (!rc) /* one label: the same code twice */
+                p->code[p->n - 1].k2 =
+                    label_code(c, n->list[n->nlist - 1]->str);
+            return rc;
+        }
+        rc = compile(b, n->a, p, d);
+        for (size_t i = 0; i < n->nlist && !rc; i++)
+            rc = b->vt[n->a->id] == VT_STR
+                     ? compile_label(b, n->list[i], n->a, p, d)
+                     : compile(b, n->list[i], p, d);
+        return rc ? rc : emit_ins(p, I_IN, (double)n->nlist, NULL, NULL,
+                                  n->neg, d, -(int)n->nlist);
+    case N_BETWEEN:
+        rc = compile(b, n->a, p, d);
+        if (!rc && (n->b->type == N_NUM || n->b->type == N_STAT) &&
+            (n->c->type == N_NUM || n->c->type == N_STAT)) {
+            rc = emit_ins(p, I_BETWEENK,
+                          n->b->type == N_NUM ? n->b->num : b->stat[n->b->id],
+                          NULL, NULL, n->neg, d, 0);
+            if (!rc)
+                p->code[p->n - 1].k2 =
+                    n->c->type == N_NUM ? n->c->num : b->stat[n->c->id];
+            return rc;
+        }
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+        if (!rc)
+            rc = compile(b, n->c, p, d);
+        return rc ? rc : emit_ins(p, I_BETWEEN, 0, NULL, NULL, n->neg, d, -2);
+    case N_MISSING:
+        rc = compile(b, n->a, p, d);
+        return rc ? rc : emit_ins(p, I_MISSING, 0, NULL, NULL, n->neg, d, 0);
+    case N_NOT:
+        rc = compile(b, n->a, p, d);
+        return rc ? rc : emit_ins(p, I_NOT, 0, NULL, NULL, false, d, 0);
+    default: /* and, or */
+        if (n->type == N_AND && (col_vs_const(b, n->a) || col_vs_const(b, n->b))) {
+            /* both sides are always computed, so their order is free */
+            const node *k = col_vs_const(b, n->b) ? n->b : n->a;
+            rc = compile(b, k == n->b ? n->a : n->b, p, d);
+            return rc ? rc : emit_col_vs_const(b, k, p, d, true);
+        }
+        rc = compile(b, n->a, p, d);
+        if (!rc)
+            rc = compile(b, n->b, p, d);
+        return rc ? rc : emit_ins(p, n->type == N_AND ? I_AND : I_OR, 0, NULL,
+                                  NULL, false, d, -1);
+    }
+}
+
+int seg__compile_all(const seg_rules *r, binding *b)
+{
+    b->progs = seg__calloc(r->nrules ? r->nrules : 1, sizeof *b->progs);
+    if (!b->progs) {
+        seg__unbind(b);
+        return seg__nomem(&r->err);
+    }
+    b->nprogs = r->nrules;
+    for (size_t i = 0; i < r->nrules; i++) {
+        int d = 0;
+        if (r->rules[i].cond &&
+            compile(b, r->rules[i].cond, &b->progs[i], &d) != SEG_OK) {
+            seg__unbind(b);
+            return seg__nomem(&r->err);
+        }
+    }
+    return SEG_OK;
+}

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <segment.h>
 
@@ -188,4 +190,64 @@ int cli_output_format(const cli_args *a, unsigned allowed, int def, int *out)
                      "%s%s", choices[0] ? " or " : "", names[f]);
     return cli_usage_error(a->cmd, "%s: '%s' is not %s here",
                            cli_spelling(a, OPT_FORMAT), v, choices);
+}
+
+/* Whether the input at path ("-": standard input) is the file out. */
+static int is_file(const char *path, const struct stat *out)
+{
+    struct stat in;
+    int ok = strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &in) == 0
+                                    : stat(path, &in) == 0;
+    return ok && in.st_dev == out->st_dev && in.st_ino == out->st_ino;
+}
+
+static const char *input_name(cli_opt o)
+{
+    switch (o) {
+    case OPT_EVENTS: return "the --events file";
+    case OPT_ATTRIBUTES: return "the --attributes file";
+    case OPT_RULES: return "the --rules file";
+    case OPT_LOAD_MODEL: return "the --load-model file";
+    default: return NULL;
+    }
+}
+
+/* Everything is read before anything is written, so replacing an input
+ * would not garble the output: it would lose the user's data, which is
+ * what this check is for. */
+static int check_one(const cli_args *a, const cli_arg *o, const char *data)
+{
+    struct stat out;
+    /* a device or a FIFO is written through, never replaced, and a path
+     * that does not exist yet is no input */
+    if (strcmp(o->value, "-") == 0 || stat(o->value, &out) != 0 ||
+        !S_ISREG(out.st_mode))
+        return 0;
+    const char *what = NULL, *path = NULL;
+    if (data && is_file(data, &out)) {
+        what = "the data file";
+        path = data;
+    }
+    for (size_t i = 0; !what && i < a->n; i++)
+        if (input_name(a->v[i].opt) && is_file(a->v[i].value, &out)) {
+            what = input_name(a->v[i].opt);
+            path = a->v[i].value;
+        }
+    if (!what)
+        return 0;
+    return cli_usage_error(a->cmd, "%s %s would replace %s %s: give "
+                           "another file", o->spelling, o->value, what,
+                           strcmp(path, "-") == 0 ? "<stdin>" : path);
+}
+
+int cli_output_check_inputs(const cli_args *a, const char *data)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i].opt != OPT_OUTPUT && a->v[i].opt != OPT_SAVE_MODEL)
+            continue;
+        int rc = check_one(a, &a->v[i], data);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }

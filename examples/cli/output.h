@@ -47,4 +47,10 @@ struct cli_args;
 int cli_output_format(const struct cli_args *a, unsigned allowed, int def,
                       int *out);
 
+/* Refuse (EXIT_USAGE, with the message) an -o or --save-model that names
+ * a file the command reads: DATA (the operand data), --events,
+ * --attributes, --rules or --load-model, also through a symbolic or hard
+ * link. */
+int cli_output_check_inputs(const struct cli_args *a, const char *data);
+
 #endif

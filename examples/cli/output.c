@@ -106,7 +106,8 @@ int cli_produce_error(const cli_out *out, const char *msg)
 {
     if (out->state == OUT_SINK_FAILED)
         return EXIT_INPUT;
-    return cli_input_error("%s", msg);
+    return cli_input_error("%s", out->state == OUT_NO_MEMORY
+                                     ? "out of memory" : msg);
 }
 
 typedef struct output_job {
@@ -142,6 +143,7 @@ static int file_produce(seg_write_fn write, void *write_user, void *ctx)
 
 static int stdout_write(const char *data, size_t len, void *err)
 {
+    errno = 0;
     if (fwrite(data, 1, len, stdout) == len)
         return 0;
     *(int *)err = errno ? errno : EIO;
@@ -161,6 +163,7 @@ int cli_output(const char *path, cli_produce_fn produce, void *ctx)
     }
     int err = 0;
     run_producer(&j, stdout_write, &err);
+    errno = 0;
     if (fflush(stdout) != 0 && !err)
         err = errno ? errno : EIO;
     if (j.rc != 0 && j.state != OUT_SINK_FAILED)

@@ -310,6 +310,45 @@ class Tier(unittest.TestCase):
         p = run("report", SAMPLE, *Score.ARGS)
         self.assertEqual(p.returncode, 1)
 
+    def test_report_tables_are_the_library_tables(self):
+        import re
+        args = [SAMPLE, "--no-header", "--map", "id=2", "--map", "time=3",
+                "--map", "amount=5", "--as-of", "1998-06-30",
+                "--holdout-from", "1997-10-01", "--time-unit", "week",
+                "--model", "rfm", "--rules", self.rules("value_tiers.rules")]
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "report.html")
+            p = run("report", *args, "--model", "bgnbd", "--crosstab",
+                    "rfm.segment", "-o", out)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(out, encoding="utf-8") as f:
+                html = f.read()
+
+        def table_after(heading):
+            part = html.split(heading, 1)[1].split("<table>\n", 1)[1]
+            part = part.split("</table>", 1)[0]
+            return [re.findall(r"<t[hd]>(.*?)</t[hd]>", row)
+                    for row in part.splitlines()]
+        p = run("tier", *args, "--crosstab", "rfm.segment")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(table_after("value_tier by rfm.segment</h2>"),
+                         list(csv.reader(io.StringIO(p.stdout))))
+        p = run("holdout", *args[:-4], "--model", "bgnbd")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        want = list(csv.reader(io.StringIO(p.stdout)))
+        got = table_after("Holdout: predicted")
+        self.assertEqual(len(got), len(want))
+        self.assertEqual(got[0], want[0])
+        for g, w in zip(got[1:], want[1:]):
+            self.assertEqual(len(g), 4)  # the mae row's missing actual too
+            self.assertEqual(g[:2], w[:2])
+            for x, y in zip(g[2:], w[2:]):
+                if y:
+                    self.assertAlmostEqual(float(x), float(y),
+                                           delta=abs(float(y)) * 1e-3)
+                else:
+                    self.assertEqual(x, "")
+
     def test_lead_grades(self):
         data = os.path.dirname(SAMPLE)
         p = run("tier", os.path.join(data, "lead_events.csv"), "--attributes",

@@ -19,12 +19,12 @@ typedef struct data_job {
     const char *table; /* table: the model's table to print */
 } data_job;
 
-static int export_dataset(FILE *f, void *ctx)
+static int export_dataset(cli_out *out, void *ctx)
 {
     data_job *j = ctx;
-    if (seg_dataset_export(j->run.ds, j->format, NULL, 0, cli_write, f) !=
-        SEG_OK)
-        return cli_input_error("%s", seg_dataset_errmsg(j->run.ds));
+    if (seg_dataset_export(j->run.ds, j->format, NULL, 0, cli_out_write,
+                           out) != SEG_OK)
+        return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
     return 0;
 }
 
@@ -42,12 +42,12 @@ static int run_features(const cli_args *a)
     return rc;
 }
 
-static void json_number(FILE *f, double v)
+static void json_number(cli_out *out, double v)
 {
     if (isfinite(v))
-        fprintf(f, "%.17g", v);
+        cli_printf(out, "%.17g", v);
     else
-        fputs("null", f);
+        cli_puts(out, "null");
 }
 
 enum { RESULT_PARAM, RESULT_SE, RESULT_OTHER };
@@ -64,45 +64,46 @@ static int result_kind(const seg_model *m, const char *name)
 
 /* Parameters first, then their standard errors, then the statistics of
  * the fit. */
-static int print_fit(FILE *f, void *ctx)
+static int print_fit(cli_out *out, void *ctx)
 {
     data_job *j = ctx;
     const seg_model *m = j->run.models[0].model;
     int json = j->format == SEG_FORMAT_JSON;
     if (json)
-        fprintf(f, "{\"model\":\"%s\"", seg_model_kind(m));
+        cli_printf(out, "{\"model\":\"%s\"", seg_model_kind(m));
     else if (j->format == SEG_FORMAT_CSV)
-        fputs("name,value\n", f);
+        cli_puts(out, "name,value\n");
     for (int pass = RESULT_PARAM; pass <= RESULT_OTHER; pass++) {
         const char *name;
         int first = 1;
         if (json && pass != RESULT_OTHER)
-            fprintf(f, ",\"%s\":{",
-                    pass == RESULT_SE ? "standard_errors" : "parameters");
+            cli_printf(out, ",\"%s\":{",
+                       pass == RESULT_SE ? "standard_errors" : "parameters");
         for (size_t i = 0; (name = seg_model_result_name(m, i)); i++) {
             double v;
             if (result_kind(m, name) != pass ||
                 seg_model_result(m, name, &v) != SEG_OK)
                 continue;
             if (j->format == SEG_FORMAT_TEXT) {
-                fprintf(f, "%-16s %.10g\n", name, v);
+                cli_printf(out, "%-16s %.10g\n", name, v);
             } else if (j->format == SEG_FORMAT_CSV) {
-                fprintf(f, "%s,%.17g\n", name, v);
+                cli_printf(out, "%s,%.17g\n", name, v);
             } else {
-                fprintf(f, "%s\"%s\":", pass != RESULT_OTHER && first ? "" : ",",
-                        pass == RESULT_SE ? name + 3 : name);
+                cli_printf(out, "%s\"%s\":",
+                           pass != RESULT_OTHER && first ? "" : ",",
+                           pass == RESULT_SE ? name + 3 : name);
                 if (strcmp(name, "converged") == 0)
-                    fputs(v != 0 ? "true" : "false", f);
+                    cli_puts(out, v != 0 ? "true" : "false");
                 else
-                    json_number(f, v);
+                    json_number(out, v);
             }
             first = 0;
         }
         if (json && pass != RESULT_OTHER)
-            fputc('}', f);
+            cli_putc(out, '}');
     }
     if (json)
-        fputs("}\n", f);
+        cli_puts(out, "}\n");
     return 0;
 }
 
@@ -132,13 +133,13 @@ static int run_fit(const cli_args *a)
     return rc;
 }
 
-static int print_table(FILE *f, void *ctx)
+static int print_table(cli_out *out, void *ctx)
 {
     data_job *j = ctx;
     const seg_model *m = j->run.models[0].model;
-    if (seg_model_report(m, j->run.ds, j->table, j->format, cli_write, f) !=
-        SEG_OK)
-        return cli_input_error("%s", seg_model_errmsg(m));
+    if (seg_model_report(m, j->run.ds, j->table, j->format, cli_out_write,
+                         out) != SEG_OK)
+        return cli_produce_error(out, seg_model_errmsg(m));
     return 0;
 }
 
@@ -175,7 +176,7 @@ static int run_table(const cli_args *a)
     return model_table(a, a->operands[0], a->operands[1]);
 }
 
-static int print_models(FILE *f, void *ctx)
+static int print_models(cli_out *out, void *ctx)
 {
     static const char *const types[] = {"", "number", "integer", "text"};
     (void)ctx;
@@ -183,20 +184,22 @@ static int print_models(FILE *f, void *ctx)
         seg_model *m;
         if (seg_model_new(&m, seg_model_kind_name(i)) != SEG_OK)
             continue;
-        fprintf(f, "%s\n", seg_model_kind(m));
+        cli_printf(out, "%s\n", seg_model_kind(m));
         for (size_t k = 0; k < seg_model_param_count(m); k++) {
             seg_param_def d;
             seg_param_def_init(&d);
             seg_model_param_info(m, k, &d);
-            fprintf(f, "  %-20s %-8s ", d.name, types[d.type]);
+            cli_printf(out, "  %-20s %-8s ", d.name, types[d.type]);
             if (d.type == SEG_PARAM_STR)
-                fprintf(f, "default '%s'%s%s",
-                        d.default_str ? d.default_str : "",
-                        d.choices ? ", one of " : "",
-                        d.choices ? d.choices : "");
+                cli_printf(out, "default '%s'%s%s",
+                           d.default_str ? d.default_str : "",
+                           d.choices ? ", one of " : "",
+                           d.choices ? d.choices : "");
             else
-                fprintf(f, "default %g, %g..%g", d.default_num, d.min, d.max);
-            fprintf(f, "\n      %s\n", d.description ? d.description : "");
+                cli_printf(out, "default %g, %g..%g", d.default_num, d.min,
+                           d.max);
+            cli_printf(out, "\n      %s\n",
+                       d.description ? d.description : "");
         }
         seg_model_free(m);
     }

@@ -15,10 +15,10 @@ typedef struct report_job {
     const char *crosstab, *title;
 } report_job;
 
-static int produce(FILE *f, void *ctx)
+static int produce(cli_out *out, void *ctx)
 {
     const report_job *j = ctx;
-    return seg_cli_report(f, j->run.ds, j->models, j->run.n_models,
+    return seg_cli_report(out, j->run.ds, j->models, j->run.n_models,
                           cli_run_tier_column(&j->run), j->crosstab,
                           j->title);
 }

@@ -30,27 +30,28 @@ typedef struct tier_job {
     seg_call_list_options calls;
 } tier_job;
 
-static int print_table(FILE *f, const tier_job *j)
+static int print_table(cli_out *out, const tier_job *j)
 {
-    if (seg_dataset_export(j->run.ds, j->format, NULL, 0, cli_write, f) !=
-        SEG_OK)
-        return cli_input_error("%s", seg_dataset_errmsg(j->run.ds));
+    if (seg_dataset_export(j->run.ds, j->format, NULL, 0, cli_out_write,
+                           out) != SEG_OK)
+        return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
     return 0;
 }
 
-static int print_explain(FILE *f, const tier_job *j)
+static int print_explain(cli_out *out, const tier_job *j)
 {
     size_t row;
     if (seg_dataset_customer_find(j->run.ds, j->explain, &row) != SEG_OK)
         return cli_input_error("%s", seg_dataset_errmsg(j->run.ds));
     for (size_t i = 0; i < j->run.n_rules; i++)
         if (seg_rules_explain(j->run.rules[i], j->run.ds, row, j->format,
-                              cli_write, f) != SEG_OK)
-            return cli_input_error("%s", seg_rules_errmsg(j->run.rules[i]));
+                              cli_out_write, out) != SEG_OK)
+            return cli_produce_error(out,
+                                     seg_rules_errmsg(j->run.rules[i]));
     return 0;
 }
 
-static int print_summary(FILE *f, const tier_job *j)
+static int print_summary(cli_out *out, const tier_job *j)
 {
     size_t n = j->values ? strlen(j->values) : 0;
     char *copy = malloc(n + 1);
@@ -65,33 +66,33 @@ static int print_summary(FILE *f, const tier_job *j)
     for (char *t = strtok(copy, ","); t; t = strtok(NULL, ","))
         vals[nv++] = t;
     int rc = seg_dataset_summary(j->run.ds, j->by, vals, nv, j->format,
-                                 cli_write, f);
+                                 cli_out_write, out);
     free(copy);
     free(vals);
     if (rc != SEG_OK)
-        return cli_input_error("%s", seg_dataset_errmsg(j->run.ds));
+        return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
     return 0;
 }
 
-static int produce(FILE *f, void *ctx)
+static int produce(cli_out *out, void *ctx)
 {
     const tier_job *j = ctx;
     const seg_rules *last = j->run.n_rules
                                 ? j->run.rules[j->run.n_rules - 1] : NULL;
     switch (j->what) {
-    case SHOW_EXPLAIN: return print_explain(f, j);
-    case SHOW_SUMMARY: return print_summary(f, j);
+    case SHOW_EXPLAIN: return print_explain(out, j);
+    case SHOW_SUMMARY: return print_summary(out, j);
     case SHOW_CROSSTAB:
         if (seg_dataset_crosstab(j->run.ds, j->by, j->crosstab, j->format,
-                                 cli_write, f) != SEG_OK)
-            return cli_input_error("%s", seg_dataset_errmsg(j->run.ds));
+                                 cli_out_write, out) != SEG_OK)
+            return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
         return 0;
     case SHOW_CALLS:
-        if (seg_rules_call_list(last, j->run.ds, &j->calls, cli_write, f) !=
-            SEG_OK)
-            return cli_input_error("%s", seg_rules_errmsg(last));
+        if (seg_rules_call_list(last, j->run.ds, &j->calls, cli_out_write,
+                                out) != SEG_OK)
+            return cli_produce_error(out, seg_rules_errmsg(last));
         return 0;
-    default: return print_table(f, j);
+    default: return print_table(out, j);
     }
 }
 

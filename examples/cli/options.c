@@ -64,7 +64,8 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_SET] = {"--set", NULL, "KEY=VALUE", 1, OPT_NONE, NULL,
                  "set a parameter of the --model before it (repeatable)"},
     [OPT_SAVE_MODEL] = {"--save-model", NULL, "FILE", 1, OPT_NONE, NULL,
-                        "save the --model before it once fitted"},
+                        "save the --model before it once fitted (not over "
+                        "a file the command reads)"},
     [OPT_LOAD_MODEL] = {"--load-model", NULL, "FILE", 1, OPT_NONE, NULL,
                         "a saved model, scored without fitting; in place of "
                         "a --model (repeatable)"},
@@ -101,7 +102,8 @@ static const option_def defs[OPT_COUNT] = {
                   "the same as --format json"},
     [OPT_OUTPUT] = {"--output", "-o", "FILE", 0, OPT_NONE, NULL,
                     "write to FILE instead of standard output ('-'); the "
-                    "file is replaced whole or not at all"},
+                    "file is replaced whole or not at all, and may not be "
+                    "one the command reads"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,

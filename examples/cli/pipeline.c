@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output.h"
 #include "pipeline.h"
 
 static int new_model(const char *kind, cli_model *out)
@@ -93,6 +94,8 @@ int cli_run_prepare(const cli_args *a, const char *data, cli_run *r)
 {
     memset(r, 0, sizeof *r);
     int rc = cli_input_options(a, data, &r->in);
+    if (rc == 0)
+        rc = cli_output_check_inputs(a, data);
     if (rc == 0)
         rc = make_models(a, r);
     if (rc == 0)

@@ -23,8 +23,9 @@ typedef struct cli_run {
     seg_dataset *ds;
 } cli_run;
 
-/* Read the options of a, make the models and compile the rule sets, so
- * that a mistake in them shows before any data is read. Returns 0,
+/* Read the options of a, refuse an output that would replace an input,
+ * make the models and compile the rule sets, so that a mistake in them
+ * shows before any data is read or written. Returns 0,
  * EXIT_USAGE or EXIT_INPUT, with the message printed. */
 int cli_run_prepare(const cli_args *a, const char *data, cli_run *r);
 

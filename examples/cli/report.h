@@ -4,13 +4,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 #include <segment.h>
 
-/* Write the report to f (the caller checks that it was written). tier and
+#include "output.h"
+
+/* Write the report to f (cli_output checks that it was written). tier and
  * cross may be NULL. Returns an exit code. */
-int seg_cli_report(FILE *f, seg_dataset *ds, seg_model **models,
+int seg_cli_report(cli_out *f, seg_dataset *ds, seg_model **models,
                    size_t n_models, const char *tier, const char *cross,
                    const char *title);
 

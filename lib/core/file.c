@@ -213,22 +213,18 @@ static void keep_attributes(int fd, const struct stat *old)
 int seg__write_atomic(const seg__errbuf *err, const char *path,
                       seg__producer produce, void *ctx)
 {
+    struct stat old;
+    bool exists = stat(path, &old) == 0;
+    if (exists && S_ISDIR(old.st_mode))
+        return seg__error(err, SEG_EIO, "%s: is a directory", path);
+    /* opened by its own name: /dev/stdout on a pipe resolves to no path */
+    if (exists && !S_ISREG(old.st_mode))
+        return write_through(err, path, produce, ctx, -1, false);
     char *target = resolve(path);
     if (!target)
         return errno == ENOMEM ? seg__nomem(err)
                                : seg__error(err, SEG_EIO, "%s: %s", path,
                                             strerror(errno));
-    struct stat old;
-    bool exists = stat(target, &old) == 0;
-    if (exists && S_ISDIR(old.st_mode)) {
-        seg__free(target);
-        return seg__error(err, SEG_EIO, "%s: is a directory", path);
-    }
-    if (exists && !S_ISREG(old.st_mode)) {
-        int rc = write_through(err, target, produce, ctx, -1, false);
-        seg__free(target);
-        return rc;
-    }
     /* the content goes to a file of its own first */
     char *tmp = NULL;
     int fd = -1;

@@ -12,6 +12,7 @@
 #include "segment/common.h"
 #include "segment/time.h"
 #include "segment/dataset.h"
+#include "segment/table.h"
 #include "segment/features.h"
 #include "segment/io.h"
 #include "segment/model.h"

@@ -1,0 +1,163 @@
+/* The one writer: every output of the library goes through it. Bytes are
+ * gathered in a growable buffer and handed to the seg_write_fn about every
+ * 64 KiB; the first error sticks. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "output/internal.h"
+
+#define SEG__W_FLUSH 65536
+
+void seg__w_init(seg__writer *w, int format, seg_write_fn write, void *user)
+{
+    w->buf.data = NULL;
+    w->buf.len = w->buf.cap = 0;
+    w->write = write;
+    w->user = user;
+    w->format = format;
+    w->rc = SEG_OK;
+}
+
+static void flush(seg__writer *w)
+{
+    if (!w->rc && w->buf.len && w->write(w->buf.data, w->buf.len, w->user) != 0)
+        w->rc = SEG_EIO;
+    w->buf.len = 0;
+}
+
+void seg__w_raw(seg__writer *w, const char *s, size_t n)
+{
+    if (w->rc || !n)
+        return;
+    if (seg__buf_append(&w->buf, s, n)) {
+        w->rc = SEG_ENOMEM;
+        return;
+    }
+    if (w->buf.len >= SEG__W_FLUSH)
+        flush(w);
+}
+
+void seg__w_str(seg__writer *w, const char *s) { seg__w_raw(w, s, strlen(s)); }
+
+void seg__w_printf(seg__writer *w, const char *fmt, ...)
+{
+    if (w->rc)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        w->rc = SEG_ENOMEM;
+        return;
+    }
+    size_t need = w->buf.len + (size_t)n + 1;
+    if (need > w->buf.cap &&
+        seg__grow((void **)&w->buf.data, &w->buf.cap, need, 1)) {
+        w->rc = SEG_ENOMEM;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(w->buf.data + w->buf.len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    w->buf.len += (size_t)n;
+    if (w->buf.len >= SEG__W_FLUSH)
+        flush(w);
+}
+
+static void csv_text(seg__writer *w, const char *s, size_t n)
+{
+    bool quote = false;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote) {
+        seg__w_raw(w, s, n);
+        return;
+    }
+    seg__w_raw(w, "\"", 1);
+    const char *e = s + n, *q;
+    while ((q = memchr(s, '"', (size_t)(e - s))) != NULL) {
+        seg__w_raw(w, s, (size_t)(q - s + 1));
+        seg__w_raw(w, "\"", 1);
+        s = q + 1;
+    }
+    seg__w_raw(w, s, (size_t)(e - s));
+    seg__w_raw(w, "\"", 1);
+}
+
+static void json_text(seg__writer *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    seg__w_raw(w, "\"", 1);
+    const char *run = s, *e = s + n;
+    for (; s < e; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        seg__w_raw(w, run, (size_t)(s - run));
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        size_t len = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default: len = 6; break;
+        }
+        seg__w_raw(w, esc, len);
+        run = s + 1;
+    }
+    seg__w_raw(w, run, (size_t)(e - run));
+    seg__w_raw(w, "\"", 1);
+}
+
+void seg__w_textn(seg__writer *w, const char *s, size_t n)
+{
+    if (w->rc)
+        return;
+    if (!s) {
+        if (w->format == SEG_FORMAT_JSON)
+            seg__w_raw(w, "null", 4);
+        return;
+    }
+    if (w->format == SEG_FORMAT_JSON)
+        json_text(w, s, n);
+    else if (w->format == SEG_FORMAT_CSV)
+        csv_text(w, s, n);
+    else
+        seg__w_raw(w, s, n);
+}
+
+void seg__w_text(seg__writer *w, const char *s)
+{
+    seg__w_textn(w, s, s ? strlen(s) : 0);
+}
+
+void seg__w_num(seg__writer *w, double v)
+{
+    if (w->rc)
+        return;
+    bool json = w->format == SEG_FORMAT_JSON;
+    if (isnan(v) || (json && isinf(v))) {
+        if (json)
+            seg__w_raw(w, "null", 4);
+        return;
+    }
+    char t[40];
+    size_t n = seg__format_f64(t, v);
+    seg__w_raw(w, t, n);
+}
+
+int seg__w_finish(seg__writer *w, const seg__errbuf *err)
+{
+    flush(w);
+    seg__buf_free(&w->buf);
+    if (w->rc == SEG_ENOMEM)
+        return seg__nomem(err);
+    if (w->rc)
+        return seg__error(err, w->rc, "the writer stopped");
+    return SEG_OK;
+}

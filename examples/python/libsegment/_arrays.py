@@ -54,24 +54,34 @@ class CStrings:
             self._plain(values, what, missing_ok)
             return
         pd = pandas()
-        if pd is not None:
-            # Few distinct ids for many rows: encode each distinct one once.
-            codes, uniques = pd.factorize(values)
-            codes = np.asarray(codes, dtype=np.intp)
-            uniques = np.asarray(uniques, dtype=object)
-            if pd.api.types.infer_dtype(uniques, skipna=True) != "string":
-                uniques = uniques.astype(str)
+        codes = None
+        if pd is not None and isinstance(getattr(values, "dtype", None),
+                                         pd.CategoricalDtype):
+            # the categories are the distinct values: each encoded once
+            cat = pd.Categorical(values)
+            codes = np.asarray(cat.codes, dtype=np.intp)
+            texts = np.asarray(cat.categories, dtype=object)
             missing = codes < 0
+            if pd.api.types.infer_dtype(texts) != "string":
+                texts = texts.astype(str)
         else:
-            uniques = np.asarray(values)
-            missing = np.equal(uniques, None) if uniques.dtype.kind == "O" \
-                else np.zeros(self.n, dtype=bool)
-            uniques = uniques.astype(str)
-            codes = None
+            texts = np.asarray(values)
+            missing = np.zeros(self.n, dtype=bool)
+            all_text = texts.dtype.kind == "U" or (
+                pd is not None and texts.dtype.kind == "O" and
+                pd.api.types.infer_dtype(texts, skipna=False) == "string")
+            if not all_text:
+                if texts.dtype.kind == "O":
+                    missing = pd.isna(texts) if pd is not None else \
+                        np.equal(texts, None)
+                    if missing.any():
+                        texts = texts.copy()
+                        texts[missing] = ""
+                texts = texts.astype(str)
         if missing.any() and not missing_ok:
             raise ValueError("row %d: missing %s"
                              % (int(np.flatnonzero(missing)[0]), what))
-        starts = self._pack(uniques.tolist(), what)
+        starts = self._pack(texts.tolist(), what)
         if codes is None:
             ptrs = starts
         elif len(starts):

@@ -361,6 +361,34 @@ class Pandas(unittest.TestCase):
         self.assertEqual(df.loc["a", "events.call.last"],
                          pandas.Timestamp("2024-01-05"))
 
+    def test_attributes_in_bulk_and_one_by_one(self):
+        # The bulk setters are used where the library has them; without
+        # them the binding sets one customer at a time. Both must agree.
+        import pandas
+        attrs = pandas.DataFrame({"customer_id": ["a", "b", "c"],
+                                  "score": [1.5, None, 3.0],
+                                  "city": ["Oslo", None, "Lima"]})
+
+        def load():
+            ds = libsegment.Dataset()
+            ds.set_attributes_df(attrs)
+            return ds.to_pandas()
+
+        paths = [load()]
+        saved = _native.ds_set_nums, _native.ds_set_strs
+        if saved != (None, None):
+            try:
+                _native.ds_set_nums = _native.ds_set_strs = None
+                paths.append(load())
+            finally:
+                _native.ds_set_nums, _native.ds_set_strs = saved
+        for df in paths:
+            self.assertEqual(df.index.tolist(), ["a", "b", "c"])
+            self.assertEqual(df["score"].tolist()[::2], [1.5, 3.0])
+            self.assertTrue(pandas.isna(df.loc["b", "score"]))
+            self.assertEqual(df["city"].tolist()[::2], ["Oslo", "Lima"])
+            self.assertTrue(pandas.isna(df.loc["b", "city"]))
+
     def test_dtypes(self):
         import pandas
         ds = libsegment.Dataset.from_pandas(transactions=cdnow_frame())

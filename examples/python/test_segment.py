@@ -261,6 +261,22 @@ class Install(unittest.TestCase):
         self.assertEqual(out.strip(), "[2.0, 1.0] ['Oslo', None]")
 
 
+class BulkErrors(unittest.TestCase):
+    def test_bad_rows_add_nothing(self):
+        ds = libsegment.Dataset()
+        with self.assertRaisesRegex(ValueError, "row 1: missing ids"):
+            ds.add_transactions(["a", None], [1, 2], [1, 2])
+        with self.assertRaisesRegex(ValueError, "NUL"):
+            ds.add_transactions(["a", "b\0c"], [1, 2], [1, 2])
+        with self.assertRaisesRegex(ValueError, "lengths differ"):
+            ds.add_transactions(["a", "b"], [1, 2], [1])
+        with self.assertRaises(libsegment.SegmentError) as e:
+            ds.add_transactions(["a", ""], [1, 2], [1, 2])
+        self.assertIn("1", str(e.exception))
+        self.assertEqual(len(ds), 0)
+        self.assertEqual(ds.transaction_count, 0)
+
+
 def cdnow_frame():
     """The CDNOW sample as a DataFrame: id, datetime64 time, amount."""
     import pandas
@@ -310,20 +326,6 @@ class Pandas(unittest.TestCase):
                                                  "2024-01-01"],
                                                 dtype="datetime64[s]"),
                                [1, 2, 3])
-
-    def test_bad_rows_add_nothing(self):
-        ds = libsegment.Dataset()
-        with self.assertRaisesRegex(ValueError, "row 1: missing ids"):
-            ds.add_transactions(["a", None], [1, 2], [1, 2])
-        with self.assertRaisesRegex(ValueError, "NUL"):
-            ds.add_transactions(["a", "b\0c"], [1, 2], [1, 2])
-        with self.assertRaisesRegex(ValueError, "lengths differ"):
-            ds.add_transactions(["a", "b"], [1, 2], [1])
-        with self.assertRaises(libsegment.SegmentError) as e:
-            ds.add_transactions(["a", ""], [1, 2], [1, 2])
-        self.assertIn("1", str(e.exception))
-        self.assertEqual(len(ds), 0)
-        self.assertEqual(ds.transaction_count, 0)
 
     def test_events_and_attributes_from_frames(self):
         import numpy

@@ -113,6 +113,9 @@ class CStrings:
         for i, v in enumerate(vals):
             if v is None and not missing_ok:
                 raise ValueError("row %d: missing %s" % (i, what))
+            if v is not None and "\0" in str(v):
+                raise ValueError("%s: a value contains a NUL character"
+                                 % what)
         self._arr = (ctypes.c_char_p * max(len(vals), 1))(
             *[N.s(v) for v in vals])
         self.pointer = ctypes.cast(self._arr, N.STRS)

@@ -232,7 +232,6 @@ class Install(unittest.TestCase):
             self.assertEqual(out.splitlines()[1], bundled)
 
     def test_a_missing_library_says_how_to_point_at_it(self):
-        code = ("import libsegment\n")
         rc, out = run_python(
             "import sys; sys.path.insert(0, %r)\n"
             "try:\n    import libsegment\n"
@@ -244,7 +243,6 @@ class Install(unittest.TestCase):
         self.assertIn("SEGMENT_LIBRARY=/path/to/libsegment.so.0", out)
         self.assertIn("ldconfig", out)
         self.assertIn("/nonexistent/libsegment.so.0", out)
-        del code
 
     def test_without_numpy_columns_are_lists(self):
         rc, out = run_python(
@@ -316,7 +314,15 @@ class Pandas(unittest.TestCase):
         b.add_transactions(pandas.Series(ids), aware, [1.0, 2.0, 3.0])
         c = libsegment.Dataset()
         c.add_transactions(list(ids), [1704110400, -1, 1704240000], [1, 2, 3])
-        for ds in (a, b, c):
+        import datetime
+        d = libsegment.Dataset()
+        d.add_transactions(ids, [datetime.datetime(2024, 1, 1, 12),
+                                 datetime.datetime(1969, 12, 31, 23, 59, 59,
+                                                   500000),
+                                 "2024-01-03"], [1, 2, 3])
+        e = libsegment.Dataset()
+        e.add_transactions(ids, numpy.array(naive, dtype=object), [1, 2, 3])
+        for ds in (a, b, c, d, e):
             ds.compute_features(as_of="2024-01-31")
             self.assertEqual(list(ds.column("first_purchase")),
                              [numpy.datetime64(1704110400, "s"),

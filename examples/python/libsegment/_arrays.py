@@ -9,7 +9,7 @@ from . import _native as N
 
 try:
     import numpy as np
-except ImportError:  # pragma: no cover - exercised where numpy is absent
+except ImportError:
     np = None
 
 _pd = False
@@ -171,29 +171,35 @@ class Times:
     def _vectorised(values, what):
         pd = pandas()
         dtype = getattr(values, "dtype", None)
+        a = None
         if pd is not None and dtype is not None and \
                 isinstance(dtype, pd.DatetimeTZDtype):
-            ns = pd.DatetimeIndex(values).asi8  # UTC
-            nat = ns == np.iinfo(np.int64).min
+            a = pd.DatetimeIndex(values).tz_convert(None).to_numpy()
         else:
             a = np.asarray(values)
-            if a.dtype.kind == "M":
-                ns = a.astype("datetime64[ns]").view(np.int64)
-                nat = np.isnat(a)
-            elif a.dtype.kind in "iu":
-                return a.astype(np.int64)
-            elif a.dtype.kind == "f":
-                if not np.isfinite(a).all():
-                    raise ValueError("row %d: missing %s" % (
-                        int(np.flatnonzero(~np.isfinite(a))[0]), what))
-                return a.astype(np.int64)
-            else:
-                return None
-        if nat.any():
-            raise ValueError("row %d: missing %s"
-                             % (int(np.flatnonzero(nat)[0]), what))
-        # floor, so that instants before 1970 land in the right second
-        return np.floor_divide(ns, 10 ** 9)
+            if pd is not None and a.dtype.kind == "O" and \
+                    pd.api.types.infer_dtype(a, skipna=False) in (
+                        "datetime", "datetime64"):
+                # datetime objects, naive as UTC like datetime64
+                idx = pd.DatetimeIndex(a)
+                a = (idx.tz_convert(None) if idx.tz is not None
+                     else idx).to_numpy()
+        if a.dtype.kind == "M":
+            nat = np.isnat(a)
+            if nat.any():
+                raise ValueError("row %d: missing %s"
+                                 % (int(np.flatnonzero(nat)[0]), what))
+            # numpy rounds down, so instants before 1970 keep their second
+            return a.astype("datetime64[s]").view(np.int64)
+        if a.dtype.kind in "iu":
+            return a.astype(np.int64)
+        if a.dtype.kind == "f":
+            bad = ~np.isfinite(a)
+            if bad.any():
+                raise ValueError("row %d: missing %s"
+                                 % (int(np.flatnonzero(bad)[0]), what))
+            return a.astype(np.int64)
+        return None
 
 
 def _scalar(value):

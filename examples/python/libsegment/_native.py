@@ -2,6 +2,8 @@
 ABI. Everything above works with Python and numpy values."""
 import ctypes
 import ctypes.util
+import datetime
+import math
 import os
 from ctypes import (CFUNCTYPE, POINTER, byref, c_char, c_char_p, c_double,
                     c_int, c_int64, c_size_t, c_uint, c_void_p)
@@ -274,7 +276,10 @@ def parse_time(value, end_of_day=True):
     if isinstance(value, int):
         return value
     if hasattr(value, "timestamp"):
-        return int(value.timestamp())
+        if getattr(value, "tzinfo", False) is None:
+            # naive means UTC, as for datetime64, not the host's zone
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return math.floor(value.timestamp())
     text = s(value)
     out = c_int64()
     check(time_parse(byref(out), text, len(text), 0),

@@ -1,20 +1,20 @@
-/* Tier summaries and crosstabs of label columns. */
+/* Tier summaries and crosstabs of label columns, made as seg_table and
+ * written through the one writer. */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "output/internal.h"
 
 static int find_label_column(const seg_dataset *ds, const char *name,
-                        const seg__column **out)
+                             const seg__column **out)
 {
     const seg__column *c = name ? seg__ds_find_column(ds, name) : NULL;
     if (!c)
         return seg__error(seg__ds_err(ds), SEG_ENOTFOUND, "no column '%s'",
                           name ? name : "(null)");
     if (c->type != SEG_COLUMN_LABEL)
-        return seg__error(seg__ds_err(ds), SEG_ETYPE, "'%s' is not a label column",
-                          name);
+        return seg__error(seg__ds_err(ds), SEG_ETYPE,
+                          "'%s' is not a label column", name);
     *out = c;
     return SEG_OK;
 }
@@ -25,73 +25,144 @@ static size_t group_of(const seg__column *c, size_t row)
     return row < c->n ? c->lab[row] : 0;
 }
 
-static const char *group_name(const seg__column *c, size_t g)
+/* The label of a group; NULL for the missing one. */
+static const char *group_label(const seg__column *c, size_t g)
 {
-    return g ? seg__intern_str(&c->labels, (uint32_t)(g - 1)) : "";
+    return g ? seg__intern_str(&c->labels, (uint32_t)(g - 1)) : NULL;
 }
 
-static int emit(seg__buf *b, const char *fmt, ...) SEG__PRINTF(2, 3);
-static int emit(seg__buf *b, const char *fmt, ...)
+static int check_format(const seg_dataset *ds, int format)
 {
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    return n < 0 || seg__buf_append(b, line, (size_t)n) ? SEG_ENOMEM : SEG_OK;
-}
-
-static int json_str(seg__buf *b, const char *s)
-{
-    int rc = seg__buf_append(b, "\"", 1);
-    for (; !rc && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        rc = c == '"' || c == '\\' ? emit(b, "\\%c", c)
-             : c < 0x20             ? emit(b, "\\u%04x", c)
-                                    : seg__buf_append(b, s, 1);
-    }
-    return rc ? SEG_ENOMEM : seg__buf_append(b, "\"", 1);
-}
-
-static int num(seg__buf *b, double v, bool json)
-{
-    char t[40];
-    if (isnan(v))
-        return json ? emit(b, "null") : SEG_OK;
-    seg__format_f64(t, v);
-    return emit(b, "%s", t);
-}
-
-static int finish(const seg_dataset *ds, seg__buf *b, int rc,
-                  seg_write_fn write, void *user_data)
-{
-    if (rc)
-        rc = seg__nomem(seg__ds_err(ds));
-    else if (write(b->data ? b->data : "", b->len, user_data) != 0)
-        rc = seg__error(seg__ds_err(ds), SEG_EIO, "the writer stopped");
-    seg__buf_free(b);
-    return rc;
-}
-
-int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
-                        const char *const *value_columns, size_t n_values,
-                        int format, seg_write_fn write, void *user_data)
-{
-    if (!ds || !write || (n_values && !value_columns))
-        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
-                          "seg_dataset_summary: NULL argument");
     if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
-        return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown format %d", format);
+        return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown format %d",
+                          format);
+    return SEG_OK;
+}
+
+/* A table builder's status as the dataset's error. */
+static int built(const seg_dataset *ds, int rc)
+{
+    if (rc == SEG_ENOMEM)
+        return seg__nomem(seg__ds_err(ds));
+    if (rc)
+        return seg__error(seg__ds_err(ds), rc, "cannot build the table");
+    return SEG_OK;
+}
+
+/* "<name><suffix>", owned by the caller. */
+static char *suffixed(const char *name, const char *suffix)
+{
+    size_t a = strlen(name), b = strlen(suffix);
+    char *s = seg__malloc(a + b + 1);
+    if (s) {
+        memcpy(s, name, a);
+        memcpy(s + a, suffix, b + 1);
+    }
+    return s;
+}
+
+/* ---- the tier summary ---- */
+
+/* Per-group counts and totals of the value columns. */
+typedef struct summary_sums {
+    size_t ng;           /* groups: labels + 1 (missing is group 0) */
+    double *count;       /* ng */
+    ksum *tot;           /* ng * n_values */
+    ksum *all;           /* n_values */
+} summary_sums;
+
+static void sums_free(summary_sums *s)
+{
+    seg__free(s->count);
+    seg__free(s->tot);
+    seg__free(s->all);
+}
+
+static int make_summary(seg_table **out, const seg_dataset *ds,
+                        const seg__column *lc, const char *label_column,
+                        const char *const *value_columns, size_t n_values,
+                        const summary_sums *s)
+{
+    size_t nc = 3 + 3 * n_values, n = seg__ds_n(ds);
+    const char **names = seg__calloc(nc, sizeof *names);
+    int *types = seg__calloc(nc, sizeof *types);
+    char **owned = seg__calloc(3 * n_values + 1, sizeof *owned);
+    int rc = names && types && owned ? SEG_OK : SEG_ENOMEM;
+    static const char *const suffix[3] = {"_total", "_mean", "_share"};
+    if (!rc) {
+        names[0] = label_column;
+        names[1] = "count";
+        names[2] = "share";
+        types[0] = SEG_COLUMN_LABEL;
+        types[1] = types[2] = SEG_COLUMN_NUMERIC;
+    }
+    for (size_t i = 0; i < 3 * n_values && !rc; i++) {
+        owned[i] = suffixed(value_columns[i / 3], suffix[i % 3]);
+        names[3 + i] = owned[i];
+        types[3 + i] = SEG_COLUMN_NUMERIC;
+        if (!owned[i])
+            rc = SEG_ENOMEM;
+    }
+    seg_table *t = NULL;
+    if (!rc)
+        rc = seg__table_new(&t, "summary", nc, names, types);
+    for (size_t g = 1; g <= s->ng && !rc; g++) {
+        size_t gi = g % s->ng; /* labels in order, missing last */
+        if (s->count[gi] == 0)
+            continue;
+        size_t r;
+        rc = seg__table_add_row(t, &r);
+        if (!rc)
+            rc = seg__table_set_text(t, r, 0, group_label(lc, gi));
+        if (!rc)
+            rc = seg__table_set_num(t, r, 1, s->count[gi]);
+        if (!rc)
+            rc = seg__table_set_num(t, r, 2, s->count[gi] / (double)n);
+        for (size_t v = 0; v < n_values && !rc; v++) {
+            double tv = ksum_value(&s->tot[gi * n_values + v]);
+            double whole = ksum_value(&s->all[v]);
+            rc = seg__table_set_num(t, r, 3 + 3 * v, tv);
+            if (!rc)
+                rc = seg__table_set_num(t, r, 4 + 3 * v, tv / s->count[gi]);
+            if (!rc)
+                rc = seg__table_set_num(t, r, 5 + 3 * v,
+                                        whole != 0 ? tv / whole : NAN);
+        }
+    }
+    for (size_t i = 0; owned && i < 3 * n_values; i++)
+        seg__free(owned[i]);
+    seg__free(owned);
+    seg__free(names);
+    seg__free(types);
+    if (rc) {
+        seg_table_free(t);
+        return built(ds, rc);
+    }
+    *out = t;
+    return SEG_OK;
+}
+
+int seg_dataset_summary_table(seg_table **out, const seg_dataset *ds,
+                              const char *label_column,
+                              const char *const *value_columns,
+                              size_t n_values)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !ds || (n_values && !value_columns))
+        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
+                          "seg_dataset_summary_table: NULL argument");
     const seg__column *lc;
     int rc = find_label_column(ds, label_column, &lc);
     if (rc)
         return rc;
-    const seg__column **vc = seg__calloc(n_values ? n_values : 1, sizeof *vc);
-    size_t ng = lc->labels.n + 1, n = seg__ds_n(ds);
-    double *count = seg__calloc(ng, sizeof *count);
-    ksum *tot = seg__calloc(ng * (n_values ? n_values : 1), sizeof *tot);
-    ksum *all = seg__calloc(n_values ? n_values : 1, sizeof *all);
-    if (!vc || !count || !tot || !all)
+    size_t nv = n_values ? n_values : 1, n = seg__ds_n(ds);
+    summary_sums s = {lc->labels.n + 1, NULL, NULL, NULL};
+    const seg__column **vc = seg__calloc(nv, sizeof *vc);
+    s.count = seg__calloc(s.ng, sizeof *s.count);
+    s.tot = seg__calloc(s.ng * nv, sizeof *s.tot);
+    s.all = seg__calloc(nv, sizeof *s.all);
+    if (!vc || !s.count || !s.tot || !s.all)
         rc = seg__nomem(seg__ds_err(ds));
     for (size_t v = 0; v < n_values && !rc; v++) {
         vc[v] = value_columns[v] ? seg__ds_find_column(ds, value_columns[v])
@@ -103,79 +174,193 @@ int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
     }
     for (size_t i = 0; i < n && !rc; i++) {
         size_t g = group_of(lc, i);
-        count[g]++;
+        s.count[g]++;
         for (size_t v = 0; v < n_values; v++) {
             double x = seg__column_num(vc[v], i);
             if (!isnan(x)) {
-                ksum_add(&tot[g * n_values + v], x);
-                ksum_add(&all[v], x);
+                ksum_add(&s.tot[g * n_values + v], x);
+                ksum_add(&s.all[v], x);
             }
         }
     }
-    seg__buf b = {NULL, 0, 0};
-    bool json = format == SEG_FORMAT_JSON;
-    if (!rc) {
-        rc = json ? emit(&b, "[") : seg__csv_field(&b, label_column) ||
-                                        emit(&b, ",count,share");
-        for (size_t v = 0; v < n_values && !rc && !json; v++)
-            rc = emit(&b, ",") || seg__csv_field(&b, value_columns[v]) ||
-                 emit(&b, "_total,") || seg__csv_field(&b, value_columns[v]) ||
-                 emit(&b, "_mean,") || seg__csv_field(&b, value_columns[v]) ||
-                 emit(&b, "_share");
-        if (!rc && !json)
-            rc = emit(&b, "\n");
-    }
-    bool first = true;
-    for (size_t g = 1; g <= ng && !rc; g++) {
-        size_t gi = g % ng; /* labels in order, missing last */
-        if (count[gi] == 0)
-            continue;
-        if (json) {
-            rc = emit(&b, "%s\n{\"label\":", first ? "" : ",");
-            if (!rc)
-                rc = gi ? json_str(&b, group_name(lc, gi)) : emit(&b, "null");
-            if (!rc)
-                rc = emit(&b, ",\"count\":%.0f,\"share\":", count[gi]);
-        } else {
-            rc = seg__csv_field(&b, group_name(lc, gi)) ||
-                 emit(&b, ",%.0f,", count[gi]);
-        }
-        if (!rc)
-            rc = num(&b, n ? count[gi] / (double)n : NAN, json);
-        for (size_t v = 0; v < n_values && !rc; v++) {
-            double t = ksum_value(&tot[gi * n_values + v]);
-            double whole = ksum_value(&all[v]);
-            if (json) {
-                rc = emit(&b, ",");
-                if (!rc)
-                    rc = json_str(&b, value_columns[v]);
-                if (!rc)
-                    rc = emit(&b, ":{\"total\":");
-            } else {
-                rc = emit(&b, ",");
-            }
-            if (!rc)
-                rc = num(&b, t, json) || emit(&b, json ? ",\"mean\":" : ",") ||
-                     num(&b, t / count[gi], json) ||
-                     emit(&b, json ? ",\"share\":" : ",") ||
-                     num(&b, whole != 0 ? t / whole : NAN, json) ||
-                     (json && emit(&b, "}"));
-        }
-        if (!rc)
-            rc = emit(&b, json ? "}" : "\n");
-        first = false;
-    }
-    if (!rc && json)
-        rc = emit(&b, "\n]\n");
+    if (!rc)
+        rc = make_summary(out, ds, lc, label_column, value_columns, n_values,
+                          &s);
     seg__free(vc);
-    seg__free(count);
-    seg__free(tot);
-    seg__free(all);
-    if (rc && rc != SEG_ENOMEM) {
-        seg__buf_free(&b);
-        return rc;
+    sums_free(&s);
+    return rc;
+}
+
+/* The JSON of seg_dataset_summary(): per row, the label, count and share,
+ * and an object per value column. */
+static void summary_json(seg__writer *w, const seg_table *t,
+                         const char *const *value_columns, size_t n_values)
+{
+    seg__w_raw(w, "[", 1);
+    for (size_t r = 0; r < seg_table_row_count(t) && !w->rc; r++) {
+        seg__w_str(w, r ? ",\n{\"label\":" : "\n{\"label\":");
+        seg__w_text(w, seg_table_text(t, r, 0));
+        seg__w_str(w, ",\"count\":");
+        seg__w_num(w, seg_table_f64(t, r, 1));
+        seg__w_str(w, ",\"share\":");
+        seg__w_num(w, seg_table_f64(t, r, 2));
+        for (size_t v = 0; v < n_values; v++) {
+            seg__w_raw(w, ",", 1);
+            seg__w_text(w, value_columns[v]);
+            seg__w_str(w, ":{\"total\":");
+            seg__w_num(w, seg_table_f64(t, r, 3 + 3 * v));
+            seg__w_str(w, ",\"mean\":");
+            seg__w_num(w, seg_table_f64(t, r, 4 + 3 * v));
+            seg__w_str(w, ",\"share\":");
+            seg__w_num(w, seg_table_f64(t, r, 5 + 3 * v));
+            seg__w_raw(w, "}", 1);
+        }
+        seg__w_raw(w, "}", 1);
     }
-    return finish(ds, &b, rc, write, user_data);
+    seg__w_str(w, "\n]\n");
+}
+
+int seg_dataset_summary(const seg_dataset *ds, const char *label_column,
+                        const char *const *value_columns, size_t n_values,
+                        int format, seg_write_fn write, void *user_data)
+{
+    if (!ds || !write || (n_values && !value_columns))
+        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
+                          "seg_dataset_summary: NULL argument");
+    int rc = check_format(ds, format);
+    seg_table *t = NULL;
+    if (!rc)
+        rc = seg_dataset_summary_table(&t, ds, label_column, value_columns,
+                                       n_values);
+    if (rc)
+        return rc;
+    seg__writer w;
+    seg__w_init(&w, format, write, user_data);
+    if (format == SEG_FORMAT_JSON)
+        summary_json(&w, t, value_columns, n_values);
+    else
+        seg__table_write(&w, t);
+    seg_table_free(t);
+    return seg__w_finish(&w, seg__ds_err(ds));
+}
+
+/* ---- the crosstab ---- */
+
+int seg_dataset_crosstab_table(seg_table **out, const seg_dataset *ds,
+                               const char *row_column, const char *col_column)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !ds)
+        return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
+                          "seg_dataset_crosstab_table: NULL argument");
+    const seg__column *rcol, *ccol;
+    int rc = find_label_column(ds, row_column, &rcol);
+    if (!rc)
+        rc = find_label_column(ds, col_column, &ccol);
+    if (rc)
+        return rc;
+    size_t nr = rcol->labels.n + 1, nc = ccol->labels.n + 1;
+    if (nr > 100000 / nc + 1)
+        return seg__error(seg__ds_err(ds), SEG_ELIMIT,
+                          "crosstab of %zu x %zu labels is too large", nr, nc);
+    double *cell = seg__calloc(nr * nc, sizeof *cell);
+    double *rt = seg__calloc(nr, sizeof *rt), *ct = seg__calloc(nc, sizeof *ct);
+    size_t *tcol = seg__calloc(nc, sizeof *tcol); /* table column of a label */
+    const char **names = seg__calloc(nc + 2, sizeof *names);
+    int *types = seg__calloc(nc + 2, sizeof *types);
+    seg_table *t = NULL;
+    if (!cell || !rt || !ct || !tcol || !names || !types)
+        rc = SEG_ENOMEM;
+    for (size_t i = 0; i < seg__ds_n(ds) && !rc; i++) {
+        size_t a = group_of(rcol, i), c = group_of(ccol, i);
+        cell[a * nc + c]++;
+        rt[a]++;
+        ct[c]++;
+    }
+    size_t k = 0;
+    if (!rc) {
+        names[k] = row_column;
+        types[k++] = SEG_COLUMN_LABEL;
+        for (size_t c = 1; c <= nc; c++) {
+            size_t ci = c % nc; /* labels in order, missing last */
+            if (ct[ci] == 0)
+                continue;
+            const char *l = group_label(ccol, ci);
+            tcol[ci] = k;
+            names[k] = l ? l : "";
+            types[k++] = SEG_COLUMN_NUMERIC;
+        }
+        names[k] = "total";
+        types[k++] = SEG_COLUMN_NUMERIC;
+        rc = seg__table_new(&t, "crosstab", k, names, types);
+    }
+    for (size_t a = 1; a <= nr && !rc; a++) {
+        size_t ai = a % nr, r;
+        if (rt[ai] == 0)
+            continue;
+        rc = seg__table_add_row(t, &r);
+        if (!rc)
+            rc = seg__table_set_text(t, r, 0, group_label(rcol, ai));
+        for (size_t c = 0; c < nc && !rc; c++)
+            if (ct[c] > 0)
+                rc = seg__table_set_num(t, r, tcol[c], cell[ai * nc + c]);
+        if (!rc)
+            rc = seg__table_set_num(t, r, k - 1, rt[ai]);
+    }
+    size_t r;
+    if (!rc)
+        rc = seg__table_add_row(t, &r);
+    if (!rc)
+        rc = seg__table_set_text(t, r, 0, "total");
+    for (size_t c = 0; c < nc && !rc; c++)
+        if (ct[c] > 0)
+            rc = seg__table_set_num(t, r, tcol[c], ct[c]);
+    if (!rc)
+        rc = seg__table_set_num(t, r, k - 1, (double)seg__ds_n(ds));
+    seg__free(cell);
+    seg__free(rt);
+    seg__free(ct);
+    seg__free(tcol);
+    seg__free(names);
+    seg__free(types);
+    if (rc) {
+        seg_table_free(t);
+        return built(ds, rc);
+    }
+    *out = t;
+    return SEG_OK;
+}
+
+/* The JSON of seg_dataset_crosstab(): the two column names, the counts as
+ * an object of objects keyed by the labels, the grand total. */
+static void crosstab_json(seg__writer *w, const seg_table *t,
+                          const char *col_column)
+{
+    size_t nr = seg_table_row_count(t), nc = seg_table_column_count(t);
+    seg__w_str(w, "{\"rows\":");
+    seg__w_text(w, seg_table_column_name(t, 0));
+    seg__w_str(w, ",\"columns\":");
+    seg__w_text(w, col_column);
+    seg__w_str(w, ",\"counts\":{");
+    for (size_t r = 0; r + 1 < nr && !w->rc; r++) { /* the last is "total" */
+        const char *l = seg_table_text(t, r, 0);
+        if (r)
+            seg__w_raw(w, ",", 1);
+        seg__w_text(w, l ? l : "");
+        seg__w_str(w, ":{");
+        for (size_t c = 1; c + 1 < nc; c++) {
+            if (c > 1)
+                seg__w_raw(w, ",", 1);
+            seg__w_text(w, seg_table_column_name(t, c));
+            seg__w_raw(w, ":", 1);
+            seg__w_num(w, seg_table_f64(t, r, c));
+        }
+        seg__w_raw(w, "}", 1);
+    }
+    seg__w_str(w, "},\"total\":");
+    seg__w_num(w, seg_table_f64(t, nr - 1, nc - 1));
+    seg__w_str(w, "}\n");
 }
 
 int seg_dataset_crosstab(const seg_dataset *ds, const char *row_column,
@@ -185,92 +370,18 @@ int seg_dataset_crosstab(const seg_dataset *ds, const char *row_column,
     if (!ds || !write)
         return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_crosstab: NULL argument");
-    if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
-        return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown format %d", format);
-    const seg__column *rc_, *cc;
-    int rc = find_label_column(ds, row_column, &rc_);
+    int rc = check_format(ds, format);
+    seg_table *t = NULL;
     if (!rc)
-        rc = find_label_column(ds, col_column, &cc);
+        rc = seg_dataset_crosstab_table(&t, ds, row_column, col_column);
     if (rc)
         return rc;
-    size_t nr = rc_->labels.n + 1, nc = cc->labels.n + 1;
-    if (nr > 100000 / nc + 1)
-        return seg__error(seg__ds_err(ds), SEG_ELIMIT, "crosstab of %zu x %zu labels "
-                          "is too large", nr, nc);
-    double *cell = seg__calloc(nr * nc, sizeof *cell);
-    double *rt = seg__calloc(nr, sizeof *rt), *ct = seg__calloc(nc, sizeof *ct);
-    if (!cell || !rt || !ct) {
-        seg__free(cell), seg__free(rt), seg__free(ct);
-        return seg__nomem(seg__ds_err(ds));
-    }
-    for (size_t i = 0; i < seg__ds_n(ds); i++) {
-        size_t a = group_of(rc_, i), c = group_of(cc, i);
-        cell[a * nc + c]++;
-        rt[a]++;
-        ct[c]++;
-    }
-    seg__buf b = {NULL, 0, 0};
-    bool json = format == SEG_FORMAT_JSON;
-    if (json) {
-        rc = emit(&b, "{\"rows\":");
-        if (!rc)
-            rc = json_str(&b, row_column);
-        if (!rc)
-            rc = emit(&b, ",\"columns\":");
-        if (!rc)
-            rc = json_str(&b, col_column);
-        if (!rc)
-            rc = emit(&b, ",\"counts\":{");
-    } else {
-        rc = seg__csv_field(&b, row_column);
-        for (size_t c = 1; c <= nc && !rc; c++)
-            if (ct[c % nc] > 0)
-                rc = emit(&b, ",") || seg__csv_field(&b, group_name(cc, c % nc));
-        if (!rc)
-            rc = emit(&b, ",total\n");
-    }
-    bool firstr = true;
-    for (size_t a = 1; a <= nr && !rc; a++) {
-        size_t ai = a % nr;
-        if (rt[ai] == 0)
-            continue;
-        if (json) {
-            rc = emit(&b, "%s", firstr ? "" : ",") ||
-                 json_str(&b, group_name(rc_, ai)) || emit(&b, ":{");
-            bool first = true;
-            for (size_t c = 1; c <= nc && !rc; c++) {
-                size_t ci = c % nc;
-                if (ct[ci] == 0)
-                    continue;
-                rc = emit(&b, "%s", first ? "" : ",") ||
-                     json_str(&b, group_name(cc, ci)) ||
-                     emit(&b, ":%.0f", cell[ai * nc + ci]);
-                first = false;
-            }
-            if (!rc)
-                rc = emit(&b, "}");
-        } else {
-            rc = seg__csv_field(&b, group_name(rc_, ai));
-            for (size_t c = 1; c <= nc && !rc; c++)
-                if (ct[c % nc] > 0)
-                    rc = emit(&b, ",%.0f", cell[ai * nc + c % nc]);
-            if (!rc)
-                rc = emit(&b, ",%.0f\n", rt[ai]);
-        }
-        firstr = false;
-    }
-    if (!rc && !json) {
-        rc = emit(&b, "total");
-        for (size_t c = 1; c <= nc && !rc; c++)
-            if (ct[c % nc] > 0)
-                rc = emit(&b, ",%.0f", ct[c % nc]);
-        if (!rc)
-            rc = emit(&b, ",%zu\n", seg__ds_n(ds));
-    }
-    if (!rc && json)
-        rc = emit(&b, "},\"total\":%zu}\n", seg__ds_n(ds));
-    seg__free(cell);
-    seg__free(rt);
-    seg__free(ct);
-    return finish(ds, &b, rc, write, user_data);
+    seg__writer w;
+    seg__w_init(&w, format, write, user_data);
+    if (format == SEG_FORMAT_JSON)
+        crosstab_json(&w, t, col_column);
+    else
+        seg__table_write(&w, t);
+    seg_table_free(t);
+    return seg__w_finish(&w, seg__ds_err(ds));
 }

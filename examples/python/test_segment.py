@@ -486,6 +486,37 @@ class Tables(unittest.TestCase):
             df = t.to_pandas()
             self.assertEqual(df["VIP care"].dtype, "int64")
 
+    def test_handles_and_their_csv_give_the_same_tables(self):
+        # Where the library returns a seg_table the binding reads it cell by
+        # cell; else it reads the CSV writer's output. Both must agree.
+        def both(make):
+            tables = [make()]
+            saved = (_native.ds_summary_table, _native.ds_crosstab_table)
+            if saved != (None, None):
+                try:
+                    _native.ds_summary_table = None
+                    _native.ds_crosstab_table = None
+                    tables.append(make())
+                finally:
+                    (_native.ds_summary_table,
+                     _native.ds_crosstab_table) = saved
+            return tables
+
+        for make in (lambda: self.ds.summary_table("action",
+                                                   ["monetary_total"]),
+                     lambda: self.ds.crosstab_table("rfm.segment", "action")):
+            tables = both(make)
+            for t in tables[1:]:
+                self.assertEqual(t.name, tables[0].name)
+                self.assertEqual(t.columns, tables[0].columns)
+                self.assertEqual(t.types, tables[0].types)
+                for a, b in zip(t.rows(), tables[0].rows()):
+                    for x, y in zip(a, b):
+                        if isinstance(x, float):
+                            self.assertAlmostEqual(x, y, 9)
+                        else:
+                            self.assertEqual(x, y)
+
     def test_reports(self):
         clv = libsegment.Model("clv").fit(self.ds)
         h = clv.report_table("holdout", self.ds)

@@ -543,8 +543,13 @@ class Tables(unittest.TestCase):
         self.assertEqual(calls.columns[:3], ["rank", "customer_id", "tier"])
         self.assertEqual(len(calls), 10)
         self.assertEqual(calls.rows()[0][0], 1)
+        self.assertTrue(all(isinstance(c, str)
+                            for c in calls.column("customer_id")))
+        self.assertIn(calls.column("customer_id")[0], self.ds.ids())
         if importlib.util.find_spec("pandas"):
-            self.assertEqual(calls.to_pandas()["rank"].dtype, "int64")
+            df = calls.to_pandas()
+            self.assertEqual(df["rank"].dtype, "int64")
+            self.assertEqual(df["last_contact"].dtype, "datetime64[ns]")
 
 
 class Models(unittest.TestCase):

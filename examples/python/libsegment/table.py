@@ -3,6 +3,7 @@ lists, read cell by cell through the seg_table handle."""
 import csv
 import io
 import math
+import re
 from ctypes import byref
 
 from . import _native as N
@@ -11,6 +12,13 @@ from ._arrays import np, pandas
 # Numeric columns of the library's tables that hold counts or ranks.
 _INTEGER_COLUMNS = {"count", "customers", "size", "rank", "priority", "k",
                     "rule", "line", "n"}
+# Text columns that hold ids or dates, whatever they look like.
+_TEXT_COLUMNS = {"customer_id", "id", "last_contact"}
+_DATE_COLUMNS = {"last_contact"}
+# How the library writes a number: no sign but '-', no leading zeros, no
+# spaces. An id such as "0042" is not one.
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$|"
+                     r"-?(inf|nan)$")
 
 
 class Table:
@@ -63,7 +71,7 @@ class Table:
         names, types, data = [], [], []
         for c, col_name in enumerate(header):
             cells = [r[c] if c < len(r) else "" for r in body]
-            numbers = _numbers(cells)
+            numbers = None if col_name in _TEXT_COLUMNS else _numbers(cells)
             names.append(col_name)
             types.append("label" if numbers is None else "numeric")
             data.append([v or None for v in cells] if numbers is None
@@ -126,6 +134,9 @@ class Table:
         for i, name in enumerate(self.columns):
             if self.types[i] == "numeric":
                 data[name] = self._typed(i, nullable=True)
+            elif name in _DATE_COLUMNS:
+                data[name] = pd.to_datetime(pd.Series(self._data[i],
+                                                      dtype=object))
             else:
                 data[name] = pd.array(self._data[i], dtype=object)
         return pd.DataFrame(data, columns=self.columns)
@@ -137,10 +148,9 @@ def _numbers(cells):
         if cell == "":
             out.append(None)
             continue
-        try:
-            out.append(float(cell))
-        except ValueError:
+        if not _NUMBER.match(cell):
             return None
+        out.append(float(cell))
     if all(v is None for v in out) and out:
         return None
     return out

@@ -273,6 +273,9 @@ class BulkErrors(unittest.TestCase):
         self.assertIn("1", str(e.exception))
         self.assertEqual(len(ds), 0)
         self.assertEqual(ds.transaction_count, 0)
+        ds.add_transactions([], [], [])
+        ds.add_events([], [], [], [])
+        self.assertEqual(len(ds), 0)
 
 
 def cdnow_frame():

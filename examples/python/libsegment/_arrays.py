@@ -93,6 +93,9 @@ class CStrings:
         self.pointer = self._ptrs.ctypes.data_as(N.STRS)
 
     def _pack(self, texts, what):
+        if not texts:
+            self._buf = None
+            return np.zeros(0, dtype=np.uintp)
         joined = "\0".join(texts)
         try:
             self._buf = np.frombuffer((joined + "\0").encode("utf-8"),
@@ -103,9 +106,8 @@ class CStrings:
         if len(ends) != len(texts):
             raise ValueError("%s: a value contains a NUL character" % what)
         starts = np.empty(len(texts), dtype=np.uintp)
-        if len(texts):
-            starts[0] = 0
-            starts[1:] = ends[:-1] + 1
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
         return starts + np.uintp(self._buf.ctypes.data)
 
     def _plain(self, values, what, missing_ok):

@@ -1,0 +1,338 @@
+/* The CSV tokenizer: RFC 4180 quoting, comma/tab/semicolon/whitespace
+ * delimiters, CRLF; read in blocks so that memory does not grow with file
+ * size. Splits records into fields; what the fields mean is the loaders'. */
+#include <errno.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "ingest/internal.h"
+
+#define BLOCK (1u << 20)
+#define MAX_RECORD (256u << 20)
+
+int seg__rd_error(seg__reader *rd, int code, size_t line, size_t col,
+                  const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (col)
+        return seg__error(rd->err, code, "%s:%zu:%zu: %s", rd->name, line,
+                          col, what);
+    return seg__error(rd->err, code, "%s:%zu: %s", rd->name, line, what);
+}
+
+int seg__rd_refill(seg__reader *rd)
+{
+    if (!rd->f) {
+        rd->eof = true;
+        return SEG_OK;
+    }
+    size_t keep = rd->len - rd->pos;
+    if (keep && rd->pos)
+        memmove(rd->buf, rd->buf + rd->pos, keep);
+    rd->pos = 0;
+    rd->len = keep;
+    if (rd->cap - keep < BLOCK / 2) {
+        if (rd->cap >= MAX_RECORD + BLOCK)
+            return seg__rd_error(rd, SEG_ELIMIT, rd->line, 0,
+                            "a record is longer than %u bytes", MAX_RECORD);
+        if (seg__grow((void **)&rd->buf, &rd->cap, rd->cap + BLOCK, 1))
+            return seg__nomem(rd->err);
+    }
+    size_t got = fread(rd->buf + rd->len, 1, rd->cap - rd->len, rd->f);
+    if (got == 0) {
+        if (ferror(rd->f))
+            return seg__error(rd->err, SEG_EIO, "%s: read error: %s",
+                              rd->name, strerror(errno));
+        rd->eof = true;
+    }
+    rd->len += got;
+    rd->data = rd->buf;
+    return SEG_OK;
+}
+
+static inline int add_field(seg__reader *rd, const char *p, size_t n,
+                            bool in_scratch, size_t off)
+{
+    if (rd->nfields == rd->capfields &&
+        seg__grow((void **)&rd->fields, &rd->capfields, rd->nfields + 1,
+                  sizeof *rd->fields))
+        return seg__nomem(rd->err);
+    seg__field *f = &rd->fields[rd->nfields++];
+    f->p = p;
+    f->n = n;
+    f->in_scratch = in_scratch;
+    f->scratch_off = off;
+    return SEG_OK;
+}
+
+static inline bool is_sep(const seg__reader *rd, char c)
+{
+    return rd->ws ? (c == ' ' || c == '\t') : c == rd->delim;
+}
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR_SCAN 1
+static inline uint64_t bytes_equal(uint64_t w, uint64_t pattern)
+{
+    uint64_t x = w ^ pattern;
+    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+#endif
+
+/* Skip bytes of class SEG__C_DATA, eight at a time where possible. */
+static inline const char *skip_data(const seg__reader *rd, const char *p,
+                                    const char *e)
+{
+#ifdef SWAR_SCAN
+    const uint64_t d = 0x0101010101010101ull * (unsigned char)rd->delim;
+    const uint64_t nl = 0x0101010101010101ull * '\n';
+    const uint64_t q = 0x0101010101010101ull * '"';
+    while (e - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t m = bytes_equal(w, d) | bytes_equal(w, nl) | bytes_equal(w, q);
+        if (m)
+            return p + (__builtin_ctzll(m) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < e && rd->cls[(unsigned char)*p] == SEG__C_DATA)
+        p++;
+    return p;
+}
+
+/* The common case: a whole line without quotes, split at the delimiter in
+ * one pass. Returns SEG__REC_OK, 0 when the general parser must decide (a
+ * quote, or the end of the data read so far), or an error. */
+static int parse_plain_line(seg__reader *rd)
+{
+    const char *p = rd->data + rd->pos, *e = rd->data + rd->len;
+    const unsigned char *cls = rd->cls;
+    for (;;) {
+        const char *s = p;
+        p = skip_data(rd, p, e);
+        if (p == e || cls[(unsigned char)*p] == SEG__C_QUOTE) {
+            rd->nfields = 0;
+            return 0;
+        }
+        size_t n = (size_t)(p - s);
+        bool eol = *p++ == '\n';
+        if (eol && n && s[n - 1] == '\r')
+            n--;
+        int rc = add_field(rd, s, n, false, 0);
+        if (rc)
+            return rc;
+        if (eol)
+            break;
+    }
+    rd->pos = (size_t)(p - rd->data);
+    rd->line++;
+    return SEG__REC_OK;
+}
+
+/* Parse one record starting at rd->pos. Returns SEG__REC_OK (fields set,
+ * pos and line advanced), SEG__REC_MORE (the record may continue past the
+ * data read so far), SEG__REC_EOF, or an error code. */
+static int parse_record(seg__reader *rd)
+{
+    const char *p = rd->data + rd->pos, *end = rd->data + rd->len;
+    size_t lines = 0;
+    rd->nfields = 0;
+    rd->scratch.len = 0;
+    if (!rd->ws) {
+        int rc = parse_plain_line(rd);
+        if (rc)
+            return rc;
+    }
+    for (;;) {
+        if (rd->ws)
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        if (p == end) {
+            if (!rd->eof)
+                return SEG__REC_MORE;
+            if (rd->nfields == 0)
+                return SEG__REC_EOF;
+            if (!rd->ws) {
+                int rc = add_field(rd, p, 0, false, 0);
+                if (rc)
+                    return rc;
+            }
+            break;
+        }
+        if (rd->ws && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
+            p += *p == '\r' ? 2 : 1;
+            lines++;
+            break;
+        }
+        if (*p == '"') {
+            size_t off = rd->scratch.len;
+            const char *q = ++p;
+            for (;;) {
+                const char *close = memchr(q, '"', (size_t)(end - q));
+                if (!close) {
+                    if (!rd->eof)
+                        return SEG__REC_MORE;
+                    return seg__rd_error(rd, SEG_EPARSE, rd->line,
+                                    rd->nfields + 1,
+                                    "quoted field is not closed");
+                }
+                for (const char *c = q; c < close; c++)
+                    lines += *c == '\n';
+                if (seg__buf_append(&rd->scratch, q, (size_t)(close - q)))
+                    return seg__nomem(rd->err);
+                if (close + 1 == end && !rd->eof)
+                    return SEG__REC_MORE;
+                if (close + 1 < end && close[1] == '"') {
+                    if (seg__buf_append(&rd->scratch, "\"", 1))
+                        return seg__nomem(rd->err);
+                    q = close + 2;
+                    continue;
+                }
+                p = close + 1;
+                break;
+            }
+            int rc = add_field(rd, NULL, rd->scratch.len - off, true, off);
+            if (rc)
+                return rc;
+            if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') {
+                p += 2;
+                lines++;
+                break;
+            }
+            if (p < end && *p == '\r' && p + 1 == end && !rd->eof)
+                return SEG__REC_MORE;
+            if (p == end || *p == '\n') {
+                if (p < end) {
+                    p++;
+                    lines++;
+                }
+                break;
+            }
+            if (!is_sep(rd, *p))
+                return seg__rd_error(rd, SEG_EPARSE, rd->line + lines,
+                                rd->nfields,
+                                "expected a delimiter after the closing quote");
+            if (!rd->ws)
+                p++;
+            continue;
+        }
+        const char *s = p;
+        if (rd->ws) {
+            while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
+                p++;
+        } else {
+            const char d = rd->delim;
+            while (p < end && *p != d && *p != '\n')
+                p++;
+        }
+        if (p == end && !rd->eof)
+            return SEG__REC_MORE;
+        size_t n = (size_t)(p - s);
+        bool eol = p == end || *p == '\n';
+        if (eol && n && s[n - 1] == '\r')
+            n--;
+        int rc = add_field(rd, s, n, false, 0);
+        if (rc)
+            return rc;
+        if (eol) {
+            if (p < end) {
+                p++;
+                lines++;
+            }
+            break;
+        }
+        if (!rd->ws)
+            p++; /* past the delimiter */
+    }
+    for (size_t i = 0; i < rd->nfields; i++)
+        if (rd->fields[i].in_scratch)
+            rd->fields[i].p = rd->scratch.data
+                                  ? rd->scratch.data + rd->fields[i].scratch_off
+                                  : "";
+    rd->pos = (size_t)(p - rd->data);
+    rd->line += lines ? lines : 1;
+    return SEG__REC_OK;
+}
+
+int seg__rd_next_record(seg__reader *rd)
+{
+    for (;;) {
+        size_t line0 = rd->line;
+        int rc = parse_record(rd);
+        if (rc == SEG__REC_MORE) {
+            rd->line = line0;
+            rc = seg__rd_refill(rd);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (rc != SEG__REC_OK)
+            return rc;
+        rd->rec_line = line0;
+        if (rd->nfields == 1 && rd->fields[0].n == 0 &&
+            !rd->fields[0].in_scratch)
+            continue; /* empty line */
+        return SEG__REC_OK;
+    }
+}
+
+void seg__rd_detect_delimiter(seg__reader *rd)
+{
+    const char *p = rd->data + rd->pos, *e = rd->data + rd->len;
+    const char *nl = memchr(p, '\n', (size_t)(e - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(e - p);
+    if (memchr(p, '\t', n))
+        rd->delim = '\t';
+    else if (memchr(p, ',', n))
+        rd->delim = ',';
+    else if (memchr(p, ';', n))
+        rd->delim = ';';
+    else
+        rd->delim = ' ';
+}
+
+/* Bit i of *sep is set when p[i] (i < 64) is the delimiter or a line
+ * feed, bit i of *nl when it is a line feed; the result is whether any of
+ * the 64 bytes is a quote. */
+bool seg__rd_scan64(const char *p, char delim, uint64_t *sep,
+                                uint64_t *nl)
+{
+#if defined(__SSE2__)
+    const __m128i d = _mm_set1_epi8(delim), n = _mm_set1_epi8('\n'),
+                  q = _mm_set1_epi8('"');
+    uint64_t ms = 0, mn = 0;
+    int quote = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        uint64_t a = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, n));
+        uint64_t b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d));
+        quote |= _mm_movemask_epi8(_mm_cmpeq_epi8(x, q));
+        mn |= a << (16 * i);
+        ms |= (a | b) << (16 * i);
+    }
+    *sep = ms;
+    *nl = mn;
+    return quote != 0;
+#else
+    uint64_t ms = 0, mn = 0;
+    bool quote = false;
+    for (int i = 0; i < 64; i++) {
+        uint64_t bit = (uint64_t)1 << i;
+        mn |= p[i] == '\n' ? bit : 0;
+        ms |= p[i] == '\n' || p[i] == delim ? bit : 0;
+        quote |= p[i] == '"';
+    }
+    *sep = ms;
+    *nl = mn;
+    return quote;
+#endif
+}
+

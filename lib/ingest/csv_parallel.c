@@ -1,4 +1,5 @@
-/* CSV transactions loaded on several threads. */
+/* A large CSV file of transactions on several threads: the same records,
+ * rows, checks and messages as record by record, faster. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -6,11 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ingest/csv_scan.h"
 #include "ingest/internal.h"
 
-/* ---- transactions on several threads ----
- *
- * The input goes in batches of whole lines (mapped from a regular file,
+/* The input goes in batches of whole lines (mapped from a regular file,
  * else read or sliced). A batch is cut into a few parts a thread at line
  * ends; the threads take parts in turn, split their lines into fields and
  * parse them. This thread then adds the batch's customers in file order
@@ -22,13 +22,14 @@
  * sequential loader takes over from that batch on. */
 
 #define BATCH (16u << 20)
+#define NOWHERE ((size_t)-1)
 
 typedef struct tx_part {
     const char *p, *e;          /* its lines */
     char delim;
     size_t need, col_id, col_time, col_amount;
     int time_format;
-    seg__field *f;              /* need fields of the current line */
+    seg__text *f;               /* need fields of the current line */
     /* runs of records of one customer: id p[off .. off + len), its hash,
      * and how many records; then the records' times and amounts */
     uint32_t *off, *len, *hash, *count;
@@ -41,7 +42,7 @@ typedef struct tx_part {
     size_t dst;                 /* where its records go in the dataset */
     int rc;                     /* the first error: at line `lines` */
     size_t err_col;
-    char msg[512];
+    char msg[SEG__MSG_MAX];
 } tx_part;
 
 /* Room for one more record, and one more run. */
@@ -92,21 +93,19 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
         w->f[nf - 1].n--; /* a CRLF line end */
     if (nf == 1 && w->f[0].n == 0)
         return true; /* an empty line */
-    if (nf < w->need) {
-        w->rc = SEG_EPARSE;
+    if (nf < w->need &&
+        (w->rc = seg__check_fields(nf, w->need, w->msg, sizeof w->msg))) {
         w->err_col = nf + 1;
-        snprintf(w->msg, sizeof w->msg,
-                 "expected at least %zu fields, found %zu", w->need, nf);
         return false;
     }
     if (!part_reserve(w)) {
         w->rc = SEG_ENOMEM;
         return false;
     }
-    const seg__field *fid = &w->f[w->col_id];
+    const seg__text *fid = &w->f[w->col_id];
     if (!(*last_id && fid->n == *last_n &&
           same_bytes(fid->p, *last_id, *last_n))) {
-        if ((w->rc = seg__check_id(fid, w->msg, sizeof w->msg)) != SEG_OK) {
+        if ((w->rc = seg__check_id(fid->p, fid->n, w->msg, sizeof w->msg))) {
             w->err_col = w->col_id + 1;
             return false;
         }
@@ -118,15 +117,16 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
         w->count[w->runs++] = 0;
     }
     /* straight to the parsers; on a failure, again for the message */
-    const seg__field *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
+    const seg__text *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
     if (seg_time_parse(&w->t[w->n], ft->p, ft->n, w->time_format) &&
-        (w->rc = seg__time_value(ft, w->time_format, &w->t[w->n], w->msg,
-                            sizeof w->msg))) {
+        (w->rc = seg__read_time(ft->p, ft->n, w->time_format, &w->t[w->n],
+                                w->msg, sizeof w->msg))) {
         w->err_col = w->col_time + 1;
         return false;
     }
     if (seg__parse_f64(fa->p, fa->n, &w->a[w->n]) &&
-        (w->rc = seg__amount_value(fa, &w->a[w->n], w->msg, sizeof w->msg))) {
+        (w->rc = seg__read_amount(fa->p, fa->n, &w->a[w->n], w->msg,
+                                  sizeof w->msg))) {
         w->err_col = w->col_amount + 1;
         return false;
     }
@@ -330,8 +330,8 @@ static int next_batch_mapped(seg__reader *rd, tx_batch *bt)
 #endif
     void *m = mmap(NULL, lead + want, PROT_READ, flags, rd->map_fd, start);
     if (m == MAP_FAILED)
-        return seg__error(rd->err, SEG_EIO, "%s: cannot map: %s", rd->name,
-                          strerror(errno));
+        return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
+                              "cannot map: %s", strerror(errno));
     bt->map = m;
     bt->map_len = lead + want;
     bt->off = rd->map_off;
@@ -369,14 +369,14 @@ static int next_batch(seg__reader *rd, tx_batch *bt)
         size_t carry = rd->len - rd->pos;
         if (bt->cap < carry + BATCH &&
             seg__grow((void **)&bt->mem, &bt->cap, carry + BATCH, 1))
-            return seg__nomem(rd->err);
+            return seg__nomem(&rd->sink->ds->err);
         if (carry)
             memcpy(bt->mem, rd->data + rd->pos, carry);
         size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, BATCH, rd->f);
         if (got < BATCH && !rd->eof) {
             if (ferror(rd->f))
-                return seg__error(rd->err, SEG_EIO, "%s: read error: %s",
-                                  rd->name, strerror(errno));
+                return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
+                                      "read error: %s", strerror(errno));
             rd->eof = true;
         }
         b = bt->mem;
@@ -390,7 +390,7 @@ static int next_batch(seg__reader *rd, tx_batch *bt)
         size_t rest = (size_t)(e - cut);
         if (rd->cap < rest + 1 &&
             seg__grow((void **)&rd->buf, &rd->cap, rest + 1, 1))
-            return seg__nomem(rd->err);
+            return seg__nomem(&rd->sink->ds->err);
         memcpy(rd->buf, cut, rest);
         rd->data = rd->buf;
         rd->pos = 0;
@@ -410,8 +410,8 @@ static int unread_batch(seg__reader *rd, const tx_batch *bt)
 {
     if (rd->map_fd >= 0) { /* read on from the batch's offset */
         if (fseeko(rd->f, bt->off, SEEK_SET))
-            return seg__error(rd->err, SEG_EIO, "%s: cannot seek: %s",
-                              rd->name, strerror(errno));
+            return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
+                                  "cannot seek: %s", strerror(errno));
         rd->pos = rd->len = 0;
         rd->eof = false;
         return SEG_OK;
@@ -426,7 +426,7 @@ static int unread_batch(seg__reader *rd, const tx_batch *bt)
     size_t carry = rd->len - rd->pos;
     if (rd->cap < n + carry + 1 &&
         seg__grow((void **)&rd->buf, &rd->cap, n + carry + 1, 1))
-        return seg__nomem(rd->err);
+        return seg__nomem(&rd->sink->ds->err);
     memmove(rd->buf + n, rd->buf + rd->pos, carry);
     memcpy(rd->buf, bt->b, n);
     rd->data = rd->buf;
@@ -465,86 +465,131 @@ static int batch_result(seg__reader *rd, const tx_batch *bt,
             return SEG__REC_MORE;
     for (int i = 0; i < bt->nparts; i++) {
         const tx_part *w = &bt->parts[i];
-        if (w->rc == SEG_ENOMEM)
-            return seg__nomem(rd->err);
         if (w->rc)
-            return seg__rd_error(rd, w->rc, line + w->lines, w->err_col, "%s",
-                            w->msg);
+            return seg__sink_fail(rd->sink, w->rc, line + w->lines,
+                                  w->err_col, "%s", w->msg);
         line += w->lines;
     }
     *next_line = line;
     return SEG_OK;
 }
 
-int seg__load_tx_parallel(seg_dataset *ds, seg__reader *rd,
-                          const seg_csv_options *o, const size_t *col,
-                          size_t need, int threads)
+/* Three batches (parsed, added, read ahead), their parts set up for the
+ * sink's columns; NULL when out of memory. */
+static tx_batch *batches_new(const seg__sink *s, const seg__reader *rd,
+                             int nparts)
 {
     tx_batch *bt = seg__calloc(3, sizeof *bt);
-    if (!bt)
-        return seg__nomem(rd->err);
-    int rc = SEG_OK, nparts = threads * 4 < SEG__MAX_THREADS ? threads * 4
-                                                            : SEG__MAX_THREADS;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; bt && k < 3; k++) {
         bt[k].nparts = nparts;
-        for (int i = 0; i < nparts && !rc; i++) {
+        for (int i = 0; i < nparts; i++) {
             tx_part *w = &bt[k].parts[i];
             w->delim = rd->delim;
-            w->need = need;
-            w->col_id = col[SEG__R_ID];
-            w->col_time = col[SEG__R_TIME];
-            w->col_amount = col[SEG__R_AMOUNT];
-            w->time_format = o->time_format;
-            if (!(w->f = seg__malloc(need * sizeof *w->f)))
-                rc = seg__nomem(rd->err);
+            w->need = s->need;
+            w->col_id = s->col[SEG__R_ID];
+            w->col_time = s->col[SEG__R_TIME];
+            w->col_amount = s->col[SEG__R_AMOUNT];
+            w->time_format = s->time_format;
+            if (!(w->f = seg__malloc(s->need * sizeof *w->f)))
+                return bt; /* batches_free() takes what there is */
         }
+    }
+    return bt;
+}
+
+static void batches_free(tx_batch *bt)
+{
+    for (int k = 0; bt && k < 3; k++) {
+        for (int i = 0; i < bt[k].nparts; i++) {
+            tx_part *w = &bt[k].parts[i];
+            seg__free(w->f);
+            seg__free(w->off);
+            seg__free(w->len);
+            seg__free(w->hash);
+            seg__free(w->count);
+            seg__free(w->t);
+            seg__free(w->a);
+        }
+        seg__free(bt[k].mem);
+        unmap_batch(&bt[k]);
+    }
+    seg__free(bt);
+}
+
+static bool batches_ready(const tx_batch *bt)
+{
+    for (int k = 0; bt && k < 3; k++)
+        for (int i = 0; i < bt[k].nparts; i++)
+            if (!bt[k].parts[i].f)
+                return false;
+    return bt != NULL;
+}
+
+/* Room for all the transactions, as many as the first batch promises for
+ * the whole input: growing by doubling would copy them, and pages never
+ * written take no memory. */
+static void reserve_for_input(seg_dataset *ds, const seg__reader *rd,
+                              const tx_batch *first)
+{
+    size_t bytes = (size_t)(first->e - first->b), recs = 0, runs = 0;
+    size_t id_bytes = 0;
+    for (int i = 0; i < first->nparts; i++) {
+        recs += first->parts[i].n;
+        runs += first->parts[i].runs;
+        for (size_t r = 0; r < first->parts[i].runs; r++)
+            id_bytes += first->parts[i].len[r];
+    }
+    if (rd->size <= bytes || !bytes)
+        return;
+    double scale = (double)rd->size / (double)bytes * 1.05;
+    if ((double)recs * scale < 1e10)
+        seg__ds_reserve_tx_hint(ds, (size_t)((double)recs * scale));
+    /* and for the customers, when they come grouped (then runs of records
+     * are customers): no rehashing as they arrive */
+    if (runs * 2 <= recs && (double)runs * scale < 1e9)
+        seg__intern_reserve(&ds->ids, (size_t)((double)runs * scale),
+                            (size_t)((double)id_bytes * scale));
+}
+
+/* The first batch, parsed alone: SEG_OK, an error, or SEG__REC_MORE with
+ * the batch given back to the reader. */
+static int first_batch(seg__sink *s, seg__reader *rd, tx_batch *cur,
+                       int threads, size_t *line)
+{
+    cur->line = *line;
+    int rc = next_batch(rd, cur);
+    if (!rc && cur->b < cur->e) {
+        split_batch(cur);
+        start_batch(cur, threads - 1);
+        parse_parts(cur);
+        seg__jobs_wait(&cur->jobs);
+        rc = batch_result(rd, cur, line);
+        if (!rc)
+            reserve_for_input(s->ds, rd, cur);
+    }
+    if (rc == SEG__REC_MORE) {
+        int u = unread_batch(rd, cur);
+        rc = u ? u : SEG__REC_MORE;
+    }
+    return rc;
+}
+
+int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
+{
+    seg_dataset *ds = s->ds;
+    int nparts = threads * 4 < SEG__MAX_THREADS ? threads * 4
+                                                : SEG__MAX_THREADS;
+    tx_batch *bt = batches_new(s, rd, nparts);
+    if (!batches_ready(bt)) {
+        batches_free(bt);
+        return seg__nomem(&ds->err);
     }
     /* the first batch alone; then each batch is parsed while the one
      * before it is added and the one after it is read */
     tx_batch *cur = &bt[0], *nx = &bt[1], *nn = &bt[2];
     size_t line = rd->line;
     start_mapping(rd);
-    if (!rc) {
-        cur->line = line;
-        rc = next_batch(rd, cur);
-        if (rc == SEG__REC_MORE) {
-            int u = unread_batch(rd, cur);
-            rc = u ? u : SEG__REC_MORE;
-        }
-    }
-    if (!rc && cur->b < cur->e) {
-        split_batch(cur);
-        start_batch(cur, threads - 1);
-        parse_parts(cur);
-        seg__jobs_wait(&cur->jobs);
-        rc = batch_result(rd, cur, &line);
-        if (rc == SEG__REC_MORE) {
-            int u = unread_batch(rd, cur);
-            rc = u ? u : SEG__REC_MORE;
-        }
-        /* room for all the transactions, as many as the first batch
-         * promises for the whole input: growing by doubling would copy
-         * them, and pages never written take no memory */
-        size_t bytes = (size_t)(cur->e - cur->b), recs = 0, runs = 0;
-        size_t id_bytes = 0;
-        for (int i = 0; i < nparts; i++) {
-            recs += cur->parts[i].n;
-            runs += cur->parts[i].runs;
-            for (size_t r = 0; r < cur->parts[i].runs; r++)
-                id_bytes += cur->parts[i].len[r];
-        }
-        if (!rc && rd->size > bytes && bytes) {
-            double scale = (double)rd->size / (double)bytes * 1.05;
-            if ((double)recs * scale < 1e10)
-                seg__ds_reserve_tx_hint(ds, (size_t)((double)recs * scale));
-            /* and for the customers, when they come grouped (then runs of
-             * records are customers): no rehashing as they arrive */
-            if (runs * 2 <= recs && (double)runs * scale < 1e9)
-                seg__intern_reserve(&ds->ids, (size_t)((double)runs * scale),
-                                    (size_t)((double)id_bytes * scale));
-        }
-    }
-    int nrc = SEG_OK;
+    int rc = first_batch(s, rd, cur, threads, &line), nrc = SEG_OK;
     if (!rc && cur->b < cur->e) {
         nx->line = line;
         nrc = next_batch(rd, nx);
@@ -572,11 +617,8 @@ int seg__load_tx_parallel(seg_dataset *ds, seg__reader *rd,
                 copy_part(ds, &cur->parts[i]);
         }
         cur->b = cur->e = NULL;
-        if (!rc && parsing) {
-            rc = batch_result(rd, nx, &line);
-        } else if (!rc) {
-            rc = nrc;
-        }
+        if (!rc)
+            rc = parsing ? batch_result(rd, nx, &line) : nrc;
         if (rc == SEG__REC_MORE) { /* the reader goes on from nx alone */
             rd->line = nx->line;
             /* what was read after nx goes back first, then nx */
@@ -598,20 +640,6 @@ int seg__load_tx_parallel(seg_dataset *ds, seg__reader *rd,
     }
     if (rc != SEG__REC_MORE)
         rd->line = line;
-    for (int k = 0; k < 3; k++) {
-        for (int i = 0; i < nparts; i++) {
-            tx_part *w = &bt[k].parts[i];
-            seg__free(w->f);
-            seg__free(w->off);
-            seg__free(w->len);
-            seg__free(w->hash);
-            seg__free(w->count);
-            seg__free(w->t);
-            seg__free(w->a);
-        }
-        seg__free(bt[k].mem);
-        unmap_batch(&bt[k]);
-    }
-    seg__free(bt);
-    return rc == SEG_ENOMEM ? seg__nomem(rd->err) : rc;
+    batches_free(bt);
+    return rc == SEG_ENOMEM ? seg__nomem(&ds->err) : rc;
 }

@@ -3,27 +3,31 @@
  * size. Splits records into fields; what the fields mean is the loaders'. */
 #include <errno.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "ingest/internal.h"
 
 #define BLOCK (1u << 20)
 #define MAX_RECORD (256u << 20)
 
-int seg__rd_error(seg__reader *rd, int code, size_t line, size_t col,
-                  const char *fmt, ...)
+/* Byte classes of the delimited-mode scanner. */
+enum { C_DATA = 0, C_DELIM = 1, C_EOL = 2, C_QUOTE = 3 };
+
+static int rd_error(seg__reader *rd, int code, size_t line, size_t col,
+                    const char *fmt, ...) SEG__PRINTF(5, 6);
+
+static int rd_error(seg__reader *rd, int code, size_t line, size_t col,
+                    const char *fmt, ...)
 {
-    char what[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    int rc = seg__sink_vfail(rd->sink, code, line, col, fmt, ap);
     va_end(ap);
-    if (col)
-        return seg__error(rd->err, code, "%s:%zu:%zu: %s", rd->name, line,
-                          col, what);
-    return seg__error(rd->err, code, "%s:%zu: %s", rd->name, line, what);
+    return rc;
+}
+
+static int nomem(const seg__reader *rd)
+{
+    return seg__nomem(&rd->sink->ds->err);
 }
 
 int seg__rd_refill(seg__reader *rd)
@@ -39,16 +43,16 @@ int seg__rd_refill(seg__reader *rd)
     rd->len = keep;
     if (rd->cap - keep < BLOCK / 2) {
         if (rd->cap >= MAX_RECORD + BLOCK)
-            return seg__rd_error(rd, SEG_ELIMIT, rd->line, 0,
+            return rd_error(rd, SEG_ELIMIT, rd->line, 0,
                             "a record is longer than %u bytes", MAX_RECORD);
         if (seg__grow((void **)&rd->buf, &rd->cap, rd->cap + BLOCK, 1))
-            return seg__nomem(rd->err);
+            return nomem(rd);
     }
     size_t got = fread(rd->buf + rd->len, 1, rd->cap - rd->len, rd->f);
     if (got == 0) {
         if (ferror(rd->f))
-            return seg__error(rd->err, SEG_EIO, "%s: read error: %s",
-                              rd->name, strerror(errno));
+            return seg__sink_fail(rd->sink, SEG_EIO, (size_t)-1, 0,
+                                  "read error: %s", strerror(errno));
         rd->eof = true;
     }
     rd->len += got;
@@ -56,19 +60,28 @@ int seg__rd_refill(seg__reader *rd)
     return SEG_OK;
 }
 
-static inline int add_field(seg__reader *rd, const char *p, size_t n,
-                            bool in_scratch, size_t off)
+static inline int add_field(seg__reader *rd, const char *p, size_t n)
 {
     if (rd->nfields == rd->capfields &&
         seg__grow((void **)&rd->fields, &rd->capfields, rd->nfields + 1,
                   sizeof *rd->fields))
-        return seg__nomem(rd->err);
-    seg__field *f = &rd->fields[rd->nfields++];
+        return nomem(rd);
+    seg__text *f = &rd->fields[rd->nfields++];
     f->p = p;
     f->n = n;
-    f->in_scratch = in_scratch;
-    f->scratch_off = off;
     return SEG_OK;
+}
+
+/* A quoted field, unescaped at scratch[off ..]: its place is known once
+ * the record is whole, since scratch may move as it grows. */
+static int add_quoted(seg__reader *rd, size_t off, size_t n)
+{
+    if (seg__grow((void **)&rd->scratch_at, &rd->cap_scratch_at,
+                  rd->nfields + 1, sizeof *rd->scratch_at))
+        return nomem(rd);
+    rd->scratch_at[rd->nfields] = off;
+    rd->nquoted++;
+    return add_field(rd, NULL, n);
 }
 
 static inline bool is_sep(const seg__reader *rd, char c)
@@ -86,7 +99,7 @@ static inline uint64_t bytes_equal(uint64_t w, uint64_t pattern)
 }
 #endif
 
-/* Skip bytes of class SEG__C_DATA, eight at a time where possible. */
+/* Skip bytes of class C_DATA, eight at a time where possible. */
 static inline const char *skip_data(const seg__reader *rd, const char *p,
                                     const char *e)
 {
@@ -103,7 +116,7 @@ static inline const char *skip_data(const seg__reader *rd, const char *p,
         p += 8;
     }
 #endif
-    while (p < e && rd->cls[(unsigned char)*p] == SEG__C_DATA)
+    while (p < e && rd->cls[(unsigned char)*p] == C_DATA)
         p++;
     return p;
 }
@@ -118,7 +131,7 @@ static int parse_plain_line(seg__reader *rd)
     for (;;) {
         const char *s = p;
         p = skip_data(rd, p, e);
-        if (p == e || cls[(unsigned char)*p] == SEG__C_QUOTE) {
+        if (p == e || cls[(unsigned char)*p] == C_QUOTE) {
             rd->nfields = 0;
             return 0;
         }
@@ -126,7 +139,7 @@ static int parse_plain_line(seg__reader *rd)
         bool eol = *p++ == '\n';
         if (eol && n && s[n - 1] == '\r')
             n--;
-        int rc = add_field(rd, s, n, false, 0);
+        int rc = add_field(rd, s, n);
         if (rc)
             return rc;
         if (eol)
@@ -145,6 +158,7 @@ static int parse_record(seg__reader *rd)
     const char *p = rd->data + rd->pos, *end = rd->data + rd->len;
     size_t lines = 0;
     rd->nfields = 0;
+    rd->nquoted = 0;
     rd->scratch.len = 0;
     if (!rd->ws) {
         int rc = parse_plain_line(rd);
@@ -161,7 +175,7 @@ static int parse_record(seg__reader *rd)
             if (rd->nfields == 0)
                 return SEG__REC_EOF;
             if (!rd->ws) {
-                int rc = add_field(rd, p, 0, false, 0);
+                int rc = add_field(rd, p, 0);
                 if (rc)
                     return rc;
             }
@@ -180,26 +194,26 @@ static int parse_record(seg__reader *rd)
                 if (!close) {
                     if (!rd->eof)
                         return SEG__REC_MORE;
-                    return seg__rd_error(rd, SEG_EPARSE, rd->line,
+                    return rd_error(rd, SEG_EPARSE, rd->line,
                                     rd->nfields + 1,
                                     "quoted field is not closed");
                 }
                 for (const char *c = q; c < close; c++)
                     lines += *c == '\n';
                 if (seg__buf_append(&rd->scratch, q, (size_t)(close - q)))
-                    return seg__nomem(rd->err);
+                    return nomem(rd);
                 if (close + 1 == end && !rd->eof)
                     return SEG__REC_MORE;
                 if (close + 1 < end && close[1] == '"') {
                     if (seg__buf_append(&rd->scratch, "\"", 1))
-                        return seg__nomem(rd->err);
+                        return nomem(rd);
                     q = close + 2;
                     continue;
                 }
                 p = close + 1;
                 break;
             }
-            int rc = add_field(rd, NULL, rd->scratch.len - off, true, off);
+            int rc = add_quoted(rd, off, rd->scratch.len - off);
             if (rc)
                 return rc;
             if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') {
@@ -217,7 +231,7 @@ static int parse_record(seg__reader *rd)
                 break;
             }
             if (!is_sep(rd, *p))
-                return seg__rd_error(rd, SEG_EPARSE, rd->line + lines,
+                return rd_error(rd, SEG_EPARSE, rd->line + lines,
                                 rd->nfields,
                                 "expected a delimiter after the closing quote");
             if (!rd->ws)
@@ -239,7 +253,7 @@ static int parse_record(seg__reader *rd)
         bool eol = p == end || *p == '\n';
         if (eol && n && s[n - 1] == '\r')
             n--;
-        int rc = add_field(rd, s, n, false, 0);
+        int rc = add_field(rd, s, n);
         if (rc)
             return rc;
         if (eol) {
@@ -252,10 +266,10 @@ static int parse_record(seg__reader *rd)
         if (!rd->ws)
             p++; /* past the delimiter */
     }
-    for (size_t i = 0; i < rd->nfields; i++)
-        if (rd->fields[i].in_scratch)
+    for (size_t i = 0; rd->nquoted && i < rd->nfields; i++)
+        if (!rd->fields[i].p)
             rd->fields[i].p = rd->scratch.data
-                                  ? rd->scratch.data + rd->fields[i].scratch_off
+                                  ? rd->scratch.data + rd->scratch_at[i]
                                   : "";
     rd->pos = (size_t)(p - rd->data);
     rd->line += lines ? lines : 1;
@@ -277,14 +291,13 @@ int seg__rd_next_record(seg__reader *rd)
         if (rc != SEG__REC_OK)
             return rc;
         rd->rec_line = line0;
-        if (rd->nfields == 1 && rd->fields[0].n == 0 &&
-            !rd->fields[0].in_scratch)
+        if (rd->nfields == 1 && rd->fields[0].n == 0 && !rd->nquoted)
             continue; /* empty line */
         return SEG__REC_OK;
     }
 }
 
-void seg__rd_detect_delimiter(seg__reader *rd)
+static void detect_delimiter(seg__reader *rd)
 {
     const char *p = rd->data + rd->pos, *e = rd->data + rd->len;
     const char *nl = memchr(p, '\n', (size_t)(e - p));
@@ -299,40 +312,31 @@ void seg__rd_detect_delimiter(seg__reader *rd)
         rd->delim = ' ';
 }
 
-/* Bit i of *sep is set when p[i] (i < 64) is the delimiter or a line
- * feed, bit i of *nl when it is a line feed; the result is whether any of
- * the 64 bytes is a quote. */
-bool seg__rd_scan64(const char *p, char delim, uint64_t *sep,
-                                uint64_t *nl)
+int seg__rd_start(seg__reader *rd, char delimiter)
 {
-#if defined(__SSE2__)
-    const __m128i d = _mm_set1_epi8(delim), n = _mm_set1_epi8('\n'),
-                  q = _mm_set1_epi8('"');
-    uint64_t ms = 0, mn = 0;
-    int quote = 0;
-    for (int i = 0; i < 4; i++) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
-        uint64_t a = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, n));
-        uint64_t b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d));
-        quote |= _mm_movemask_epi8(_mm_cmpeq_epi8(x, q));
-        mn |= a << (16 * i);
-        ms |= (a | b) << (16 * i);
-    }
-    *sep = ms;
-    *nl = mn;
-    return quote != 0;
-#else
-    uint64_t ms = 0, mn = 0;
-    bool quote = false;
-    for (int i = 0; i < 64; i++) {
-        uint64_t bit = (uint64_t)1 << i;
-        mn |= p[i] == '\n' ? bit : 0;
-        ms |= p[i] == '\n' || p[i] == delim ? bit : 0;
-        quote |= p[i] == '"';
-    }
-    *sep = ms;
-    *nl = mn;
-    return quote;
-#endif
+    rd->line = 1;
+    int rc = seg__rd_refill(rd);
+    if (rc)
+        return rc;
+    if (rd->len - rd->pos >= 3 &&
+        memcmp(rd->data + rd->pos, "\xEF\xBB\xBF", 3) == 0)
+        rd->pos += 3;
+    if (delimiter == 0)
+        detect_delimiter(rd);
+    else
+        rd->delim = delimiter;
+    rd->ws = rd->delim == ' ';
+    rd->cls[(unsigned char)rd->delim] = C_DELIM;
+    rd->cls['\n'] = C_EOL;
+    rd->cls['"'] = C_QUOTE;
+    return SEG_OK;
+}
+
+void seg__rd_free(seg__reader *rd)
+{
+    seg__free(rd->fields);
+    seg__free(rd->scratch_at);
+    seg__buf_free(&rd->scratch);
+    seg__free(rd->buf);
 }
 

@@ -1,6 +1,9 @@
-/* Ingest: the CSV reader (csv_reader.c), the format-independent part of a
- * load (sink.c), and the sequential and threaded CSV loaders (csv_load.c,
- * csv_parallel.c). Not API. */
+/* Ingest: records on their way into a dataset. The sink (sink.c) is the
+ * format-independent part, the one place where the rules of a load live:
+ * which column plays which role, the checks of ids, times, amounts, kinds
+ * and values with their messages, attribute typing, and all-or-nothing.
+ * Inputs feed it: the CSV reader and loaders (csv_reader.c, csv_load.c,
+ * csv_parallel.c) and the record API of a host (records.c). Not API. */
 #ifndef SEG_INGEST_INTERNAL_H
 #define SEG_INGEST_INTERNAL_H
 
@@ -9,17 +12,119 @@
 
 #include "dataset/struct.h"
 
-/* ---- the CSV reader (csv_reader.c) ---- */
-
-typedef struct seg__field {
+/* A value as text: n bytes at p, not NUL-terminated. */
+typedef struct seg__text {
     const char *p;
     size_t n;
-    size_t scratch_off; /* where an unescaped quoted field lives */
-    bool in_scratch;
-} seg__field;
+} seg__text;
+
+/* ---- the sink (sink.c) ---- */
+
+enum { SEG__R_ID, SEG__R_TIME, SEG__R_AMOUNT, SEG__R_KIND, SEG__R_VALUE,
+       SEG__R_N };
+
+/* What the caller says about the columns of an input: per role a column
+ * name or a 1-based number, NULL to look for it in the header. */
+typedef struct seg__roles_spec {
+    const char *col[SEG__R_N];
+    const char *const *attrs;   /* attribute columns */
+    size_t n_attrs;
+    bool row_ids;               /* no id column: customers are the records */
+    bool all_attributes;        /* every column without a role */
+} seg__roles_spec;
+
+/* An attribute column's values as text, kept until the input has been
+ * read whole: only then is its type known. */
+typedef struct seg__attr_stage {
+    const char *name;
+    size_t col;
+    uint32_t *rows;
+    size_t *lines;
+    size_t *offs;       /* value i is text.data[offs[i] .. offs[i+1]) */
+    size_t n, cap_rows, cap_lines, cap_offs;
+    seg__buf text;
+} seg__attr_stage;
+
+typedef struct seg__sink {
+    seg_dataset *ds;
+    /* Messages start "name:line:column: " for an input with a name; for a
+     * call (name NULL) "row I: " when it passed several values, else
+     * nothing. */
+    const char *name;
+    bool indexed;
+    int time_format;    /* a seg_time_format, for times given as text */
+    /* the roles, set by seg__sink_map() */
+    bool has[SEG__R_N];
+    size_t col[SEG__R_N];
+    bool txs, events, row_ids;
+    size_t need;        /* fields a record must have */
+    seg__attr_stage *attrs;
+    size_t n_attrs;
+    char **header;      /* the header's names, trimmed */
+    size_t n_header;
+    /* the customer of the last record: runs of one id are looked up once */
+    bool have_last;
+    uint32_t last_row;
+    size_t records;     /* records fed so far */
+} seg__sink;
+
+/* Start a change of ds that is all-or-nothing. Never fails. */
+void seg__sink_begin(seg__sink *s, seg_dataset *ds, const char *name);
+/* End it: when rc is SEG_OK, the staged attributes are applied, and the
+ * change is kept if that succeeds; otherwise everything since
+ * seg__sink_begin() is undone. Returns the final code. */
+int seg__sink_end(seg__sink *s, int rc);
+
+/* Report an error about the value at `at` (the line of an input, the index
+ * in a call) and column `col` (1-based; 0 = none), as the messages above
+ * say. Returns code. */
+int seg__sink_fail(const seg__sink *s, int code, size_t at, size_t col,
+                   const char *fmt, ...) SEG__PRINTF(5, 6);
+int seg__sink_vfail(const seg__sink *s, int code, size_t at, size_t col,
+                    const char *fmt, va_list ap);
+
+/* The header of an input, names as they are (copied, blanks trimmed). */
+int seg__sink_header(seg__sink *s, const seg__text *names, size_t n);
+/* Map columns to roles: the columns named in spec, and for each role not
+ * named, the header's usual name for it among the columns not named for
+ * something else. */
+int seg__sink_map(seg__sink *s, const seg__roles_spec *spec);
+
+/* One record of an input, its fields in column order: a transaction, an
+ * event, or neither, as mapped; and its attributes. */
+int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf);
+
+/* Typed values, as a host passes them. */
+int seg__sink_customer(seg__sink *s, size_t at, const char *id, size_t n,
+                       uint32_t *row);
+int seg__sink_tx(seg__sink *s, size_t at, uint32_t row, int64_t t,
+                 double amount);
+int seg__sink_event(seg__sink *s, size_t at, uint32_t row, int64_t t,
+                    const char *kind, size_t kind_len, double value);
+/* An attribute column of a given type: its name checked, a type clash an
+ * error; created (when create) inside the change. */
+int seg__sink_attr_column(seg__sink *s, const char *name, int type,
+                          bool create, seg__column **col);
+int seg__sink_attr_num(seg__sink *s, seg__column *c, uint32_t row, double v);
+/* A label value; NULL = missing. */
+int seg__sink_attr_label(seg__sink *s, size_t at, seg__column *c,
+                         uint32_t row, const char *v);
+
+/* The checks of single fields, for loaders that run them on several
+ * threads: SEG_OK, or an error code with the message (without the
+ * place) in msg. */
+#define SEG__MSG_MAX 512
+int seg__check_fields(size_t nf, size_t need, char *msg, size_t msz);
+int seg__check_id(const char *p, size_t n, char *msg, size_t msz);
+int seg__read_time(const char *p, size_t n, int format, int64_t *t,
+                   char *msg, size_t msz);
+int seg__read_amount(const char *p, size_t n, double *v, char *msg,
+                     size_t msz);
+
+/* ---- the CSV reader (csv_reader.c) ---- */
 
 typedef struct seg__reader {
-    const char *name;
+    seg__sink *sink;    /* where errors go; its name is the input's */
     FILE *f;
     char *buf;          /* file mode: a window of the file */
     size_t cap;
@@ -34,78 +139,32 @@ typedef struct seg__reader {
     char delim;
     bool ws;            /* runs of whitespace separate fields */
     unsigned char cls[256]; /* byte classes of the delimited-mode scanner */
-    seg__field *fields;
+    seg__text *fields;  /* the current record's */
     size_t nfields, capfields;
+    /* quoted fields are unescaped into scratch: for the fields whose p is
+     * NULL until the record is whole, where in scratch they are */
+    size_t *scratch_at;
+    size_t cap_scratch_at, nquoted;
     seg__buf scratch;
-    seg__errbuf *err;
 } seg__reader;
 
 enum { SEG__REC_OK = 1, SEG__REC_MORE = 2, SEG__REC_EOF = 3 };
-/* Byte classes of the delimited-mode scanner. */
-enum { SEG__C_DATA = 0, SEG__C_DELIM = 1, SEG__C_EOL = 2, SEG__C_QUOTE = 3 };
 
-int seg__rd_error(seg__reader *rd, int code, size_t line, size_t col,
-                  const char *fmt, ...) SEG__PRINTF(5, 6);
+/* Ready to read: after a byte-order mark, with the given delimiter (0: the
+ * one of the first line). Reads the first block of a file. */
+int seg__rd_start(seg__reader *rd, char delimiter);
 /* Read more of the file, keeping the unparsed tail. */
 int seg__rd_refill(seg__reader *rd);
 /* Next non-empty record, reading more of the file as needed: SEG__REC_OK,
  * SEG__REC_EOF or an error. */
 int seg__rd_next_record(seg__reader *rd);
-/* The delimiter of the first line: tab, else comma, else semicolon, else
- * whitespace. */
-void seg__rd_detect_delimiter(seg__reader *rd);
-/* Bit i of *sep is set when p[i] (i < 64) is the delimiter or a line
- * feed, bit i of *nl when it is a line feed; the result is whether any of
- * the 64 bytes is a quote. */
-bool seg__rd_scan64(const char *p, char delim, uint64_t *sep, uint64_t *nl);
-
-/* ---- mapping columns to roles, staging, checks (sink.c) ---- */
-
-enum { SEG__R_ID, SEG__R_TIME, SEG__R_AMOUNT, SEG__R_KIND, SEG__R_VALUE,
-       SEG__R_N };
-extern const char *const seg__role_names[SEG__R_N];
-
-typedef struct seg__attr_stage {
-    const char *name;
-    size_t col;
-    uint32_t *rows;
-    size_t *lines;
-    size_t *offs;       /* value i is text.data[offs[i] .. offs[i+1]) */
-    size_t n, cap_rows, cap_lines, cap_offs;
-    seg__buf text;
-} seg__attr_stage;
-
-typedef struct seg__header {
-    char **names;
-    size_t n;
-} seg__header;
-
-void seg__header_free(seg__header *h);
-int seg__resolve(seg__reader *rd, const seg__header *h, const char *what,
-                 const char *spec, size_t *col);
-const char *seg__guess(const seg__header *h, const char *const *cands);
-int seg__stage_attr(seg__reader *rd, seg__attr_stage *a, uint32_t row,
-                    size_t line, const seg__field *f);
-/* Apply staged attribute values: numeric if the column is numeric or every
- * value is a number, else labels. */
-int seg__apply_attr(seg_dataset *ds, seg__reader *rd, seg__attr_stage *a);
-void seg__attr_free(seg__attr_stage *a);
-/* The checks of a record's fields, shared by the sequential and the
- * parallel loader: 0, or an error code with the message (without the
- * file:line:column prefix) in msg. */
-int seg__check_id(const seg__field *f, char *msg, size_t msz);
-int seg__time_value(const seg__field *f, int format, int64_t *t, char *msg,
-                    size_t msz);
-int seg__amount_value(const seg__field *f, double *v, char *msg, size_t msz);
-const char *seg__field_excerpt(char *buf, size_t sz, const seg__field *f);
+void seg__rd_free(seg__reader *rd);
 
 /* ---- transactions on several threads (csv_parallel.c) ---- */
 
 /* Load the rest of the input as transactions: SEG_OK, an error, or
  * SEG__REC_MORE when a quote lies ahead, from where the sequential loader
  * must go on. */
-int seg__load_tx_parallel(seg_dataset *ds, seg__reader *rd,
-                          const seg_csv_options *o, const size_t *col,
-                          size_t need, int threads);
+int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads);
 
 #endif /* SEG_INGEST_INTERNAL_H */

@@ -142,8 +142,10 @@ class Dataset:
         numbers (NaN or None missing), a label column from texts (None
         missing)."""
         self._same_length(ids=ids, values=values)
+        self._set_attributes(name, CStrings(ids), values)
+
+    def _set_attributes(self, name, cid, values):
         numeric = _is_numeric(values)
-        cid = CStrings(ids)
         if numeric:
             cv = F64s(values, name)
             bulk = N.ds_set_nums
@@ -175,11 +177,11 @@ class Dataset:
     def set_attributes_df(self, df, id="customer_id", columns=None):
         """Set attributes from a DataFrame with one row per customer: every
         column but the id (or those named)."""
-        ids = _col(df, id)
+        cid = CStrings(_col(df, id))  # once for every column
         names = [c for c in (df.columns if columns is None else columns)
                  if c != id]
         for name in names:
-            self.set_attributes(str(name), ids, df[name])
+            self._set_attributes(str(name), cid, df[name])
 
     # Features and columns -------------------------------------------------
 
@@ -362,7 +364,7 @@ def _as_text(values):
     if pd is not None:
         s = pd.Series(values, copy=False)
         if isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.astype(object)
+            return s  # CStrings encodes each category once
         missing = s.isna().to_numpy()
         out = s.to_numpy(dtype=object, copy=True)
         out[missing] = None

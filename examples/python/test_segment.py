@@ -492,31 +492,42 @@ class Tables(unittest.TestCase):
     def test_handles_and_their_csv_give_the_same_tables(self):
         # Where the library returns a seg_table the binding reads it cell by
         # cell; else it reads the CSV writer's output. Both must agree.
+        names = ["ds_summary_table", "ds_crosstab_table", "m_report_table",
+                 "r_call_list_table"]
+
         def both(make):
             tables = [make()]
-            saved = (_native.ds_summary_table, _native.ds_crosstab_table)
-            if saved != (None, None):
+            saved = {n: getattr(_native, n) for n in names}
+            if any(saved.values()):
                 try:
-                    _native.ds_summary_table = None
-                    _native.ds_crosstab_table = None
+                    for n in names:
+                        setattr(_native, n, None)
                     tables.append(make())
                 finally:
-                    (_native.ds_summary_table,
-                     _native.ds_crosstab_table) = saved
+                    for n, f in saved.items():
+                        setattr(_native, n, f)
             return tables
 
+        clv = libsegment.Model("clv").fit(self.ds)
+        km = libsegment.Model("kmeans", k=3).fit(self.ds)
         for make in (lambda: self.ds.summary_table("action",
                                                    ["monetary_total"]),
-                     lambda: self.ds.crosstab_table("rfm.segment", "action")):
+                     lambda: self.ds.crosstab_table("rfm.segment", "action"),
+                     lambda: clv.report_table("holdout", self.ds),
+                     lambda: km.report_table("profile"),
+                     lambda: self.rules.call_list(self.ds, capacity=20)):
             tables = both(make)
             for t in tables[1:]:
                 self.assertEqual(t.name, tables[0].name)
                 self.assertEqual(t.columns, tables[0].columns)
                 self.assertEqual(t.types, tables[0].types)
+                self.assertEqual(len(t), len(tables[0]))
                 for a, b in zip(t.rows(), tables[0].rows()):
                     for x, y in zip(a, b):
                         if isinstance(x, float):
-                            self.assertAlmostEqual(x, y, 9)
+                            # the CSV of a profile is rounded to 6 digits
+                            self.assertAlmostEqual(x, y, delta=1e-5 * max(
+                                1.0, abs(y)))
                         else:
                             self.assertEqual(x, y)
 
@@ -538,10 +549,26 @@ class Tables(unittest.TestCase):
             self.assertEqual(p.to_pandas()["size"].sum(), 2357)
 
     def test_explanations_and_call_list(self):
-        e = self.rules.explain_table(self.ds, ["0001", "0002"])
+        def deciding(table):
+            return {(r[0], r[4]) for r in table.rows() if r[6] == 1}
+
+        e = self.rules.explain_table(self.ds, ["0001", "0003"])
+        self.assertEqual(e.columns[:6], ["customer_id", "rule", "line",
+                                         "kind", "label", "group"])
         self.assertEqual(e.column("customer_id")[0], "0001")
-        self.assertIn("tier", e.columns)
-        self.assertEqual(e.column("tier")[0], "VIP care")
+        self.assertEqual(deciding(e), {("0001", "VIP care"),
+                                       ("0003", "No action")})
+        self.assertIn(("0003", "otherwise"),
+                      {(r[0], r[3]) for r in e.rows()})
+        self.assertIn("rfm.segment", e.column("column"))
+        if _native.r_explain_table is not None:
+            saved, _native.r_explain_table = _native.r_explain_table, None
+            try:
+                fallback = self.rules.explain_table(self.ds, ["0001", "0003"])
+            finally:
+                _native.r_explain_table = saved
+            self.assertEqual(fallback.columns, e.columns)
+            self.assertEqual(deciding(fallback), deciding(e))
         calls = self.rules.call_list(self.ds, capacity=10)
         self.assertEqual(calls.columns[:3], ["rank", "customer_id", "tier"])
         self.assertEqual(len(calls), 10)

@@ -48,30 +48,38 @@ class Rules:
         return _json.loads(c.text()) if json else c.text()
 
     def explain_table(self, dataset, customer_ids):
-        """Why each customer got its tier: one row per customer and value
-        the deciding rule read (customer_id, tier, rule, line, column,
-        value)."""
+        """Why customers got their tiers, as one Table: `customer_id`, then
+        the columns of seg_rules_explain_table() (rule, line, kind, label,
+        group, matched, points, cap, column, value, text), one row per rule
+        evaluated and column it read."""
         if isinstance(customer_ids, str):
             customer_ids = [customer_ids]
-        if N.r_explain_table is not None and N.HAS_TABLES:
-            parts = [Table._make(lambda out: N.r_explain_table(
-                out, self._p, dataset._p, dataset.row(cid)), self._err)
-                for cid in customer_ids]
-            return _concat(parts)
-        names = ["customer_id", "tier", "rule", "line", "column", "value"]
-        rows = []
+        parts = []
         for cid in customer_ids:
-            e = self.explain(dataset, cid, json=True)
-            values = e.get("values") or {None: None}
-            for column, value in values.items():
-                rows.append([e.get("customer_id"), e.get("tier"),
-                             e.get("rule"), e.get("line"), column,
-                             None if value is None else str(value)])
-        cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in names]
-        types = ["label", "label", "numeric", "numeric", "label", "label"]
-        for i in (2, 3):
-            cols[i] = [None if v is None else float(v) for v in cols[i]]
-        return Table("explanations", names, types, cols)
+            if N.r_explain_table is not None and N.HAS_TABLES:
+                row = dataset.row(cid)
+                t = Table._make(lambda out: N.r_explain_table(
+                    out, self._p, dataset._p, row), self._err)
+            else:
+                t = self._explain_from_json(dataset, cid)
+            parts.append((cid, t))
+        return _with_ids(parts)
+
+    def _explain_from_json(self, dataset, cid):
+        # A library without the table function explains only the rule that
+        # decided, in JSON: the same columns, that one rule's rows.
+        e = self.explain(dataset, cid, json=True)
+        values = e.get("values") or {}
+        kind = "tier" if values else "otherwise"
+        rows = []
+        for column, v in (values.items() or [(None, None)]):
+            number = isinstance(v, (int, float)) and not isinstance(v, bool)
+            rows.append([_num(e.get("rule")), _num(e.get("line")), kind,
+                         e.get("tier"), None, 1.0, None, None, column,
+                         float(v) if number else None,
+                         None if number or v is None else str(v)])
+        cols = [list(c) for c in zip(*rows)]
+        return Table("explanation", _EXPLAIN_COLUMNS, _EXPLAIN_TYPES, cols)
 
     def call_list(self, dataset, tier_column=None, value_column=None,
                   capacity=0, contact_kind=None, exclude_column=None,
@@ -98,10 +106,25 @@ class Rules:
         return Table.from_csv(c.text(), "call_list")
 
 
-def _concat(tables):
-    if not tables:
-        return Table("explanations", [], [], [])
-    first = tables[0]
-    data = [sum((t._data[i] for t in tables), [])
+_EXPLAIN_COLUMNS = ["rule", "line", "kind", "label", "group", "matched",
+                    "points", "cap", "column", "value", "text"]
+_EXPLAIN_TYPES = ["numeric", "numeric", "label", "label", "label", "numeric",
+                  "numeric", "numeric", "label", "numeric", "label"]
+
+
+def _num(v):
+    return None if v is None else float(v)
+
+
+def _with_ids(parts):
+    """One table from per-customer tables, a customer_id column first."""
+    if not parts:
+        return Table("explanations", ["customer_id"] + _EXPLAIN_COLUMNS,
+                     ["label"] + _EXPLAIN_TYPES,
+                     [[] for _ in range(len(_EXPLAIN_COLUMNS) + 1)])
+    first = parts[0][1]
+    ids = sum(([cid] * len(t) for cid, t in parts), [])
+    data = [sum((t._data[i] for _, t in parts), [])
             for i in range(len(first.columns))]
-    return Table(first.name, first.columns, first.types, data)
+    return Table("explanations", ["customer_id"] + first.columns,
+                 ["label"] + first.types, [ids] + data)

@@ -11,7 +11,7 @@ from ._arrays import np, pandas
 
 # Numeric columns of the library's tables that hold counts or ranks.
 _INTEGER_COLUMNS = {"count", "customers", "size", "rank", "priority", "k",
-                    "rule", "line", "n"}
+                    "rule", "line", "n", "cluster", "matched"}
 # Text columns that hold ids or dates, whatever they look like.
 _TEXT_COLUMNS = {"customer_id", "id", "last_contact"}
 _DATE_COLUMNS = {"last_contact"}
@@ -151,6 +151,4 @@ def _numbers(cells):
         if not _NUMBER.match(cell):
             return None
         out.append(float(cell))
-    if all(v is None for v in out) and out:
-        return None
-    return out
+    return out  # all empty: numbers, every one missing

@@ -1,4 +1,5 @@
 """Tier and score rules (the language of docs/rules.md)."""
+import itertools
 import json as _json
 from ctypes import byref
 
@@ -123,8 +124,9 @@ def _with_ids(parts):
                      ["label"] + _EXPLAIN_TYPES,
                      [[] for _ in range(len(_EXPLAIN_COLUMNS) + 1)])
     first = parts[0][1]
-    ids = sum(([cid] * len(t) for cid, t in parts), [])
-    data = [sum((t._data[i] for _, t in parts), [])
+    ids = list(itertools.chain.from_iterable([cid] * len(t)
+                                             for cid, t in parts))
+    data = [list(itertools.chain.from_iterable(t._data[i] for _, t in parts))
             for i in range(len(first.columns))]
     return Table("explanations", ["customer_id"] + first.columns,
                  ["label"] + first.types, [ids] + data)

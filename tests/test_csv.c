@@ -554,6 +554,154 @@ static void test_threads_across_batches(void **state)
     free(text);
 }
 
+/* Naming one column keeps the header's names for the other roles. */
+static void test_one_column_named(void **state)
+{
+    (void)state;
+    const char *text = "customer,order_date,amount\n"
+                       "a,2024-01-01,10\n"
+                       "b,2024-01-02,3\n"
+                       "a,2024-02-01,5\n";
+    const char *times[] = {"order_date", "2"};
+    for (int threads = 1; threads <= 3; threads += 2) {
+        for (size_t k = 0; k < 2; k++) {
+            seg_csv_options o;
+            seg_csv_options_init(&o);
+            o.time_column = times[k];
+            seg_dataset *ds = load_threads(text, &o, SEG_OK, threads);
+            assert_int_equal(seg_dataset_customer_count(ds), 2);
+            assert_int_equal(seg_dataset_transaction_count(ds), 3);
+            seg_dataset_free(ds);
+
+            o.id_column = "customer";
+            ds = load_threads(text, &o, SEG_OK, threads);
+            assert_int_equal(seg_dataset_transaction_count(ds), 3);
+            assert_ok(seg_dataset_compute_features(ds, NULL));
+            assert_near(num(ds, "orders", 0), 2, 0);
+            assert_near(num(ds, "orders", 1), 1, 0);
+            assert_near(num(ds, "monetary_total", 0), 15, 1e-12);
+            seg_dataset_free(ds);
+        }
+    }
+
+    /* a named amount says the records are transactions: an "event" column
+     * is then not taken for their kind */
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.amount_column = "amount";
+    seg_dataset *ds = load("id,time,amount,event\na,20240101,1,x\n", &o,
+                           SEG_OK);
+    assert_int_equal(seg_dataset_transaction_count(ds), 1);
+    assert_int_equal(seg_dataset_event_count(ds), 0);
+    seg_dataset_free(ds);
+
+    /* a column named as an attribute is not guessed for a role */
+    seg_csv_options_init(&o);
+    const char *attrs[] = {"amount"};
+    o.id_column = "customer_id";
+    o.attribute_columns = attrs;
+    o.n_attribute_columns = 1;
+    ds = load("customer_id,amount\na,12.5\n", &o, SEG_OK);
+    assert_int_equal(seg_dataset_transaction_count(ds), 0);
+    assert_near(num(ds, "amount", 0), 12.5, 0);
+    seg_dataset_free(ds);
+}
+
+/* An error names the file, whatever the file holds. */
+static void expect_file_error(const char *text, const seg_csv_options *o,
+                              int code, const char *where, const char *what)
+{
+    char path[] = "/tmp/seg-csv-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_int_equal(seg_dataset_load_csv(ds, path, o), code);
+    char want[512];
+    snprintf(want, sizeof want, "%s%s%s", path, where, what);
+    if (!strstr(seg_dataset_errmsg(ds), want))
+        fail_msg("'%s' lacks '%s'", seg_dataset_errmsg(ds), want);
+    assert_int_equal(seg_dataset_customer_count(ds), 0);
+    seg_dataset_free(ds);
+    unlink(path);
+}
+
+static void test_errors_name_the_file(void **state)
+{
+    (void)state;
+    expect_file_error("id,time,kind,value\na,20240101,view,1\nb,20240102,,\n",
+                      NULL, SEG_EPARSE, ":3:3: ", "event kind is empty");
+    expect_file_error("id,time,kind,value\na,20240101,view,x\n", NULL,
+                      SEG_EPARSE, ":2:4: ", "event value 'x' is not a number");
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    const char *attrs[] = {"tier"};
+    o.attribute_columns = attrs;
+    o.n_attribute_columns = 1;
+    expect_file_error("id,tier\na,gold\nb,\xff\n", &o, SEG_EPARSE, ":3:2: ",
+                      "attribute 'tier' is not valid UTF-8");
+    const char *unnamed[] = {""};
+    o.attribute_columns = unnamed;
+    expect_file_error("id,tier\na,gold\n", &o, SEG_EINVAL, ": ",
+                      "attribute column 0 has no valid name");
+    seg_csv_options_init(&o);
+    o.all_attributes = 1;
+    expect_file_error("id,age\na,1\nb,\"x\"\"\n", &o, SEG_EPARSE, ":3:2: ",
+                      "quoted field is not closed");
+}
+
+/* One bad value, one message: from a file and from the arrays of a host. */
+static seg_dataset *load_any(const char *text)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_true(seg_dataset_load_csv_buffer(ds, text, strlen(text), "t.csv",
+                                            NULL) != SEG_OK);
+    return ds;
+}
+
+static void test_same_messages_as_the_api(void **state)
+{
+    (void)state;
+    struct {
+        const char *csv;
+        const char *id, *kind;
+        double amount;
+    } cases[] = {
+        {"id,time,amount\n,1,1\n", "", NULL, 1},
+        {"id,time,amount\nx\xff,1,1\n", "x\xff", NULL, 1},
+        {"id,time,amount\na,1,nan\n", "a", NULL, NAN},
+        {"id,time,amount\na,1,inf\n", "a", NULL, INFINITY},
+        {"id,time,amount\na,1,-inf\n", "a", NULL, -INFINITY},
+        {"id,time,kind,value\na,1,,1\n", "a", "", 1},
+        {"id,time,kind,value\na,1,x,inf\n", "a", "x", INFINITY},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        const char *ids[] = {"ok", cases[i].id};
+        int64_t times[] = {1, 1};
+        double vals[] = {1, cases[i].amount};
+        const char *kinds[] = {"ok", cases[i].kind};
+        int rc = cases[i].kind
+                     ? seg_dataset_add_events(ds, ids, times, kinds, vals, 2)
+                     : seg_dataset_add_transactions(ds, ids, times, vals, 2);
+        assert_true(rc != SEG_OK);
+        const char *m = seg_dataset_errmsg(ds);
+        assert_true(strncmp(m, "row 1: ", 7) == 0);
+        seg_dataset *file = load_any(cases[i].csv);
+        const char *fm = seg_dataset_errmsg(file);
+        size_t fl = strlen(fm), al = strlen(m + 7);
+        if (fl < al || strcmp(fm + fl - al, m + 7) != 0)
+            fail_msg("file: '%s', host: '%s'", fm, m);
+        seg_dataset_free(file);
+        seg_dataset_free(ds);
+    }
+}
+
 static void test_older_options_struct(void **state)
 {
     (void)state;
@@ -585,6 +733,9 @@ int main(void)
         cmocka_unit_test(test_threads_load_the_same),
         cmocka_unit_test(test_threads_across_batches),
         cmocka_unit_test(test_older_options_struct),
+        cmocka_unit_test(test_one_column_named),
+        cmocka_unit_test(test_errors_name_the_file),
+        cmocka_unit_test(test_same_messages_as_the_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,6 +188,136 @@ static void test_attributes_and_columns(void **state)
     assert_string_equal(seg_dataset_column_name(ds, 2), "my.tier");
 }
 
+/* Everything observable about a dataset, as text. */
+static char *snapshot(seg_dataset *ds)
+{
+    char *s = NULL;
+    char head[128];
+    snprintf(head, sizeof head, "customers=%zu tx=%zu ev=%zu cols=%zu\n",
+             seg_dataset_customer_count(ds),
+             seg_dataset_transaction_count(ds), seg_dataset_event_count(ds),
+             seg_dataset_column_count(ds));
+    collect(head, strlen(head), &s);
+    for (size_t i = 0; i < seg_dataset_column_count(ds); i++) {
+        const char *c = seg_dataset_column_name(ds, i);
+        snprintf(head, sizeof head, "%s:%d\n", c,
+                 seg_dataset_column_type(ds, c));
+        collect(head, strlen(head), &s);
+    }
+    if (seg_dataset_export(ds, SEG_FORMAT_CSV, NULL, 0, collect, &s))
+        fail_msg("export: %s", seg_dataset_errmsg(ds));
+    return s;
+}
+
+static void test_bulk_attributes_as_single_calls(void **state)
+{
+    seg_dataset *one = *state, *bulk;
+    assert_ok(seg_dataset_new(&bulk));
+    /* customers there before, in both */
+    assert_ok(seg_dataset_set_attribute_f64(one, "b", "age", 40));
+    assert_ok(seg_dataset_set_attribute_f64(bulk, "b", "age", 40));
+    assert_ok(seg_dataset_add_transaction(one, "c", 1, 2));
+    assert_ok(seg_dataset_add_transaction(bulk, "c", 1, 2));
+
+    const char *ids[] = {"a", "b", "张三", "a", "d"};
+    double ages[] = {31, NAN, 22, 33, 44}; /* "a" twice: the last stays */
+    const char *tiers[] = {"gold", NULL, "银", "silver", "gold"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_ok(seg_dataset_set_attribute_f64(one, ids[i], "age", ages[i]));
+        assert_ok(seg_dataset_set_attribute_str(one, ids[i], "tier",
+                                                tiers[i]));
+    }
+    assert_ok(seg_dataset_set_attributes_f64(bulk, "age", ids, ages, 5));
+    assert_ok(seg_dataset_set_attributes_str(bulk, "tier", ids, tiers, 5));
+    char *a = snapshot(one), *b = snapshot(bulk);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    double v;
+    size_t row;
+    assert_ok(seg_dataset_customer_find(bulk, "a", &row));
+    assert_ok(seg_dataset_get_f64(bulk, "age", row, &v));
+    assert_near(v, 33, 0);
+    assert_ok(seg_dataset_customer_find(bulk, "b", &row));
+    assert_ok(seg_dataset_get_f64(bulk, "age", row, &v));
+    assert_true(isnan(v)); /* NaN: now missing */
+
+    /* nothing to set: no column is made */
+    assert_ok(seg_dataset_set_attributes_f64(bulk, "empty", NULL, NULL, 0));
+    assert_int_equal(seg_dataset_column_type(bulk, "empty"), SEG_ENOTFOUND);
+    seg_dataset_free(bulk);
+}
+
+static void test_bulk_attributes_all_or_nothing(void **state)
+{
+    seg_dataset *ds = *state;
+    const char *ids[] = {"a", "b"};
+    double ages[] = {30, 40};
+    const char *tiers[] = {"gold", "silver"};
+    assert_ok(seg_dataset_set_attributes_f64(ds, "age", ids, ages, 2));
+    assert_ok(seg_dataset_set_attributes_str(ds, "tier", ids, tiers, 2));
+    char *before = snapshot(ds);
+
+    /* new customers, overwritten values and a new column, then a bad id in
+     * the middle */
+    const char *bad_ids[] = {"a", "new", "", "b"};
+    double new_ages[] = {1, 2, 3, 4};
+    assert_int_equal(seg_dataset_set_attributes_f64(ds, "age", bad_ids,
+                                                    new_ages, 4),
+                     SEG_EPARSE);
+    assert_non_null(strstr(seg_dataset_errmsg(ds),
+                           "row 2: customer id is empty"));
+    assert_int_equal(seg_dataset_set_attributes_f64(ds, "score", bad_ids,
+                                                    new_ages, 4),
+                     SEG_EPARSE);
+    const char *bad_tiers[] = {"bronze", "x\xff", "gold"};
+    const char *more_ids[] = {"a", "new", "b"};
+    assert_int_equal(seg_dataset_set_attributes_str(ds, "tier", more_ids,
+                                                    bad_tiers, 3),
+                     SEG_EPARSE);
+    assert_non_null(strstr(seg_dataset_errmsg(ds),
+                           "row 1: attribute 'tier' is not valid UTF-8"));
+    const char *null_ids[] = {"a", NULL};
+    assert_int_equal(seg_dataset_set_attributes_str(ds, "tier", null_ids,
+                                                    bad_tiers, 2),
+                     SEG_EINVAL);
+    assert_non_null(strstr(seg_dataset_errmsg(ds), "row 1"));
+    char *after = snapshot(ds);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+}
+
+static void test_bulk_attributes_type_conflict(void **state)
+{
+    seg_dataset *ds = *state;
+    assert_ok(seg_dataset_set_attribute_str(ds, "a", "tier", "gold"));
+    assert_ok(seg_dataset_set_attribute_f64(ds, "a", "age", 30));
+    char *before = snapshot(ds);
+    const char *ids[] = {"b", "c"};
+    double nums[] = {1, 2};
+    const char *strs[] = {"x", "y"};
+    assert_int_equal(seg_dataset_set_attributes_f64(ds, "tier", ids, nums, 2),
+                     SEG_ETYPE);
+    assert_non_null(strstr(seg_dataset_errmsg(ds), "tier"));
+    assert_int_equal(seg_dataset_set_attributes_str(ds, "age", ids, strs, 2),
+                     SEG_ETYPE);
+    assert_int_equal(seg_dataset_set_attributes_str(ds, "age", ids, strs, 0),
+                     SEG_ETYPE);
+    assert_int_equal(seg_dataset_set_attributes_str(ds, "", ids, strs, 2),
+                     SEG_EPARSE);
+    assert_int_equal(seg_dataset_set_attributes_str(ds, NULL, ids, strs, 2),
+                     SEG_EINVAL);
+    assert_int_equal(seg_dataset_set_attributes_f64(ds, "age", ids, NULL, 2),
+                     SEG_EINVAL);
+    assert_int_equal(seg_dataset_set_attributes_f64(NULL, "age", ids, nums, 2),
+                     SEG_EINVAL);
+    char *after = snapshot(ds); /* not even the customers were added */
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +330,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_attributes_and_columns, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_attributes_as_single_calls,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_attributes_all_or_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_attributes_type_conflict,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

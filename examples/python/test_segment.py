@@ -1,18 +1,26 @@
 """Tests of the ctypes binding; run by meson test."""
 import gc
+import importlib.util
 import os
 import sys
 import tempfile
 import unittest
 
-import segment
+import libsegment
+from libsegment import _native
 
 SAMPLE = os.environ.get("SEG_SAMPLE", os.path.join(
     os.path.dirname(__file__), "..", "data", "cdnow_sample.txt"))
 
 
+needs_numpy = unittest.skipUnless(importlib.util.find_spec("numpy"),
+                                  "numpy is not installed")
+needs_pandas = unittest.skipUnless(importlib.util.find_spec("pandas"),
+                                   "pandas is not installed")
+
+
 def cdnow():
-    ds = segment.Dataset()
+    ds = libsegment.Dataset()
     ds.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
     ds.compute_features(as_of="1997-09-30", unit="week")
     return ds
@@ -21,12 +29,12 @@ def cdnow():
 class Binding(unittest.TestCase):
     def test_struct_layouts_match_the_library(self):
         import ctypes
-        o = segment._CsvOptions()
-        segment._csv_init(ctypes.byref(o))
-        self.assertEqual(o.size, ctypes.sizeof(segment._CsvOptions))
-        f = segment._FeatureOptions()
-        segment._fo_init(ctypes.byref(f))
-        self.assertEqual(f.size, ctypes.sizeof(segment._FeatureOptions))
+        o = _native.CsvOptions()
+        _native.csv_init(ctypes.byref(o))
+        self.assertEqual(o.size, ctypes.sizeof(_native.CsvOptions))
+        f = _native.FeatureOptions()
+        _native.fo_init(ctypes.byref(f))
+        self.assertEqual(f.size, ctypes.sizeof(_native.FeatureOptions))
 
     def test_features_and_columns(self):
         ds = cdnow()
@@ -37,27 +45,27 @@ class Binding(unittest.TestCase):
         self.assertEqual(float(freq[ds.row("0001")]), 2.0)
 
     def test_threads_give_the_same_columns(self):
-        one = segment.Dataset()
+        one = libsegment.Dataset()
         one.set_threads(1)
         one.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
         one.compute_features(as_of="1997-09-30", unit="week")
-        four = segment.Dataset()
+        four = libsegment.Dataset()
         four.set_threads(4)
         four.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
         four.compute_features(as_of="1997-09-30", unit="week")
         self.assertEqual(list(one.column("T")), list(four.column("T")))
-        with self.assertRaises(segment.SegmentError):
+        with self.assertRaises(libsegment.SegmentError):
             one.set_threads(-1)
 
     def test_models_and_results(self):
         ds = cdnow()
-        m = segment.Model("bgnbd").fit(ds)
+        m = libsegment.Model("bgnbd").fit(ds)
         r = m.results
         self.assertAlmostEqual(r["r"], 0.243, 3)
         self.assertAlmostEqual(r["b"], 2.426, 3)
         self.assertAlmostEqual(m.eval("expected", 39, 2, 30.43, 38.86), 1.226,
                                3)
-        rfm = segment.Model("rfm", name="v", segments="cn8", language="zh")
+        rfm = libsegment.Model("rfm", name="v", segments="cn8", language="zh")
         rfm.fit(ds)
         rfm.score(ds)
         self.assertIn(ds.column("v.segment")[0], ["重要价值客户", "一般发展客户",
@@ -67,29 +75,29 @@ class Binding(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "m.model")
             m.save(path)
-            back = segment.Model.load(path)
+            back = libsegment.Model.load(path)
             self.assertEqual(back.kind, "bgnbd")
             self.assertEqual(back.results["r"], r["r"])
 
     def test_errors_carry_the_message(self):
-        with self.assertRaises(segment.SegmentError) as e:
-            segment.Model("nope")
+        with self.assertRaises(libsegment.SegmentError) as e:
+            libsegment.Model("nope")
         self.assertIn("known: rfm", str(e.exception))
         self.assertEqual(e.exception.code, -5)
         ds = cdnow()
-        rules = segment.Rules('tier "VIP" when monetry >= 100', "t.rules")
-        with self.assertRaises(segment.SegmentError) as e:
+        rules = libsegment.Rules('tier "VIP" when monetry >= 100', "t.rules")
+        with self.assertRaises(libsegment.SegmentError) as e:
             rules.apply(ds)
         self.assertIn("did you mean 'monetary_total'", str(e.exception))
-        with self.assertRaises(segment.SegmentError) as e:
-            segment.Rules('tier "x" monetary_total > 1')
+        with self.assertRaises(libsegment.SegmentError) as e:
+            libsegment.Rules('tier "x" monetary_total > 1')
         self.assertIn("expected 'when'", str(e.exception))
-        with self.assertRaises(segment.SegmentError):
-            segment.Model("rfm", k_r=99)
+        with self.assertRaises(libsegment.SegmentError):
+            libsegment.Model("rfm", k_r=99)
 
     def test_rules_and_explanations(self):
         ds = cdnow()
-        r = segment.Rules('output "tier"\n'
+        r = libsegment.Rules('output "tier"\n'
                           'tier "VIP" when monetary_total >= p80(monetary_total)\n'
                           'otherwise "other"')
         r.apply(ds)
@@ -101,7 +109,7 @@ class Binding(unittest.TestCase):
         self.assertIn("count,share", ds.summary("tier", ["monetary_total"]))
 
     def test_bulk_adds(self):
-        ds = segment.Dataset()
+        ds = libsegment.Dataset()
         ds.add_transactions(["张三", "李四", "张三"],
                             ["2024-01-01", "2024-01-02", 1704240000],
                             [10, 20.5, 3])
@@ -115,8 +123,8 @@ class Binding(unittest.TestCase):
         # finalizers run in any order: a model or rule set outlives the
         # dataset it used, and a dataset outlives both
         ds = cdnow()
-        m = segment.Model("rfm").fit(ds)
-        r = segment.Rules('tier "a" when orders > 1')
+        m = libsegment.Model("rfm").fit(ds)
+        r = libsegment.Rules('tier "a" when orders > 1')
         del ds
         gc.collect()
         ds2 = cdnow()
@@ -126,29 +134,481 @@ class Binding(unittest.TestCase):
         gc.collect()
         self.assertEqual(len(ds2.column("rfm.score")), 2357)
 
-    @unittest.skipUnless(__import__("importlib").util.find_spec("numpy"),
-                         "numpy is not installed")
-    def test_numpy_zero_copy(self):
+    @needs_numpy
+    def test_numpy_column_is_a_copy(self):
+        # A view of the library's memory would dangle once the column is
+        # replaced or the dataset freed: every column is a copy.
         import numpy
         ds = cdnow()
         a = ds.column("T")
         self.assertIsInstance(a, numpy.ndarray)
-        self.assertFalse(a.flags.writeable)
-        self.assertFalse(a.flags.owndata)  # the library's memory
+        self.assertTrue(a.flags.owndata)
         b = ds.column("T")
-        self.assertTrue(numpy.shares_memory(a, b))
+        self.assertFalse(numpy.shares_memory(a, b))
         del ds
         gc.collect()
         self.assertAlmostEqual(float(a.max()), 272 / 7, 9)  # still alive
 
-    @unittest.skipUnless(__import__("importlib").util.find_spec("pandas"),
-                         "pandas is not installed")
+    @needs_pandas
     def test_pandas(self):
         ds = cdnow()
         df = ds.to_pandas()
         self.assertEqual(len(df), 2357)
         self.assertEqual(df.index.name, "customer_id")
         self.assertEqual(float(df.loc["0001", "frequency"]), 2.0)
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("SEG_PYTHON_SOURCE", HERE)
+
+
+def run_python(code, env_extra=None, drop=(), cwd=None):
+    """Run code in a fresh interpreter; returns (returncode, stdout+stderr)."""
+    import subprocess
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    for key in drop:
+        env.pop(key, None)
+    env.update(env_extra or {})
+    p = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, timeout=120)
+    return p.returncode, p.stdout
+
+
+def pip_missing():
+    """Why `pip install --no-build-isolation` cannot build here, or None."""
+    for module in ("pip", "setuptools"):
+        if importlib.util.find_spec(module) is None:
+            return "%s is not installed for %s" % (module, sys.executable)
+    # asked in a fresh interpreter: setuptools does not import cleanly
+    # after numpy and pandas have imported distutils
+    rc, out = run_python("import setuptools; print(setuptools.__version__)")
+    if rc != 0:
+        return "setuptools does not import: " + out
+    version = tuple(int(x) for x in out.split()[-1].split(".")[:2])
+    # older setuptools builds wheels through the separate wheel package
+    if version < (70, 1) and importlib.util.find_spec("wheel") is None:
+        return "setuptools %s needs the wheel package, not installed for %s" \
+            % (out.split()[-1], sys.executable)
+    return None
+
+
+class Install(unittest.TestCase):
+    def test_pip_install_into_a_target(self):
+        why = pip_missing()
+        if why:
+            self.skipTest(why)
+        import shutil
+        import subprocess
+        with tempfile.TemporaryDirectory() as d:
+            # a copy, so that the build leaves nothing in the source tree
+            src = os.path.join(d, "src")
+            shutil.copytree(SOURCE, src, ignore=shutil.ignore_patterns(
+                "build", "*.egg-info", "__pycache__", "libsegment.so*"))
+            target = os.path.join(d, "site")
+            p = subprocess.run(
+                [sys.executable, "-m", "pip", "install", "--no-build-isolation",
+                 "--no-deps", "--no-index", "--disable-pip-version-check",
+                 "--target", target, src],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                universal_newlines=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stdout)
+            code = ("import libsegment, sys; print(libsegment.__file__); "
+                    "print(libsegment.library_path); "
+                    "print(libsegment.library_version())")
+            rc, out = run_python(code, {"PYTHONPATH": target}, cwd=d)
+            self.assertEqual(rc, 0, out)
+            lines = out.splitlines()
+            self.assertTrue(lines[0].startswith(target), out)
+            self.assertEqual(lines[1], os.environ["SEGMENT_LIBRARY"])
+            self.assertEqual(lines[2], libsegment.library_version())
+            # a library next to the package is found without the variable
+            bundled = os.path.join(target, "libsegment", "libsegment.so.0")
+            shutil.copy(os.environ["SEGMENT_LIBRARY"], bundled)
+            rc, out = run_python(code, {"PYTHONPATH": target},
+                                 drop=["SEGMENT_LIBRARY"], cwd=d)
+            self.assertEqual(rc, 0, out)
+            self.assertEqual(out.splitlines()[1], bundled)
+
+    def test_a_missing_library_says_how_to_point_at_it(self):
+        rc, out = run_python(
+            "import sys; sys.path.insert(0, %r)\n"
+            "try:\n    import libsegment\n"
+            "except ImportError as e:\n"
+            "    print(type(e).__name__); print(e); sys.exit(3)\n" % HERE,
+            {"SEGMENT_LIBRARY": "/nonexistent/libsegment.so.0"})
+        self.assertEqual(rc, 3, out)
+        self.assertIn("LibraryNotFoundError", out)
+        self.assertIn("SEGMENT_LIBRARY=/path/to/libsegment.so.0", out)
+        self.assertIn("ldconfig", out)
+        self.assertIn("/nonexistent/libsegment.so.0", out)
+
+    def test_without_numpy_columns_are_lists(self):
+        rc, out = run_python(
+            "import sys; sys.path.insert(0, %r)\n"
+            "sys.modules['numpy'] = None; sys.modules['pandas'] = None\n"
+            "import libsegment\n"
+            "ds = libsegment.Dataset()\n"
+            "ds.add_transactions(['a', 'b', 'a'], ['2024-01-01', "
+            "'2024-01-02', 1704240000], [10, 20.5, 3])\n"
+            "ds.set_attributes('city', ['a', 'b'], ['Oslo', None])\n"
+            "ds.compute_features()\n"
+            "print(ds.column('orders'), ds.column('city'))\n" % HERE)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.strip(), "[2.0, 1.0] ['Oslo', None]")
+
+
+class BulkErrors(unittest.TestCase):
+    def test_bad_rows_add_nothing(self):
+        ds = libsegment.Dataset()
+        with self.assertRaisesRegex(ValueError, "row 1: missing ids"):
+            ds.add_transactions(["a", None], [1, 2], [1, 2])
+        with self.assertRaisesRegex(ValueError, "NUL"):
+            ds.add_transactions(["a", "b\0c"], [1, 2], [1, 2])
+        with self.assertRaisesRegex(ValueError, "lengths differ"):
+            ds.add_transactions(["a", "b"], [1, 2], [1])
+        with self.assertRaises(libsegment.SegmentError) as e:
+            ds.add_transactions(["a", ""], [1, 2], [1, 2])
+        self.assertIn("1", str(e.exception))
+        self.assertEqual(len(ds), 0)
+        self.assertEqual(ds.transaction_count, 0)
+        ds.add_transactions([], [], [])
+        ds.add_events([], [], [], [])
+        self.assertEqual(len(ds), 0)
+
+
+def cdnow_frame():
+    """The CDNOW sample as a DataFrame: id, datetime64 time, amount."""
+    import pandas
+    df = pandas.read_csv(SAMPLE, sep=r"\s+", header=None, dtype={1: str},
+                         names=["n", "customer_id", "date", "cds", "amount"])
+    df["time"] = pandas.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    return df
+
+
+@needs_pandas
+class Pandas(unittest.TestCase):
+    def test_a_frame_loads_as_the_csv_does(self):
+        import numpy
+        df = cdnow_frame()
+        ds = libsegment.Dataset.from_pandas(transactions=df)
+        self.assertEqual(ds.transaction_count, len(df))
+        ds.compute_features(as_of="1997-09-30", unit="week")
+        ref = cdnow()
+        self.assertEqual(ds.ids(), ref.ids())
+        for name in ["orders", "frequency", "t_x", "T", "monetary_total",
+                     "first_purchase"]:
+            numpy.testing.assert_array_equal(ds.column(name),
+                                             ref.column(name), name)
+
+    def test_times_from_numpy_and_aware_pandas(self):
+        import numpy
+        import pandas
+        ids = numpy.array(["x", "y", "x"])
+        naive = numpy.array(["2024-01-01T12:00", "1969-12-31T23:59:59.5",
+                             "2024-01-03"], dtype="datetime64[ms]")
+        a = libsegment.Dataset()
+        a.add_transactions(ids, naive, numpy.array([1, 2, 3]))
+        aware = pandas.Series(pandas.to_datetime(
+            ["2024-01-01T13:00", "1970-01-01T00:59:59.5", "2024-01-03T01:00"]
+        )).dt.tz_localize("Europe/Oslo")
+        b = libsegment.Dataset()
+        b.add_transactions(pandas.Series(ids), aware, [1.0, 2.0, 3.0])
+        c = libsegment.Dataset()
+        c.add_transactions(list(ids), [1704110400, -1, 1704240000], [1, 2, 3])
+        import datetime
+        d = libsegment.Dataset()
+        d.add_transactions(ids, [datetime.datetime(2024, 1, 1, 12),
+                                 datetime.datetime(1969, 12, 31, 23, 59, 59,
+                                                   500000),
+                                 "2024-01-03"], [1, 2, 3])
+        e = libsegment.Dataset()
+        e.add_transactions(ids, numpy.array(naive, dtype=object), [1, 2, 3])
+        for ds in (a, b, c, d, e):
+            ds.compute_features(as_of="2024-01-31")
+            self.assertEqual(list(ds.column("first_purchase")),
+                             [numpy.datetime64(1704110400, "s"),
+                              numpy.datetime64(-1, "s")])
+        with self.assertRaisesRegex(ValueError, "row 1: missing times"):
+            a.add_transactions(ids, numpy.array(["2024-01-01", "NaT",
+                                                 "2024-01-01"],
+                                                dtype="datetime64[s]"),
+                               [1, 2, 3])
+
+    def test_events_and_attributes_from_frames(self):
+        import numpy
+        import pandas
+        ev = pandas.DataFrame({
+            "customer_id": ["a", "b", "a", "c"],
+            "time": pandas.to_datetime(["2024-01-01", "2024-01-02",
+                                        "2024-01-05", "2024-01-03"]),
+            "kind": pandas.Categorical(["visit", "visit", "call", "visit"]),
+            "value": [1.0, None, numpy.nan, 4.0]})
+        tx = pandas.DataFrame({"customer_id": ["a"], "amount": [5.0],
+                               "time": pandas.to_datetime(["2024-01-04"])})
+        attrs = pandas.DataFrame({
+            "age": [31, 45, None], "city": ["Oslo", None, "北京"],
+            "plan": pandas.Categorical(["gold", "free", None])},
+            index=pandas.Index(["a", "b", "d"], name="customer_id"))
+        ds = libsegment.Dataset.from_pandas(transactions=tx, events=ev,
+                                            attributes=attrs.reset_index())
+        self.assertEqual(ds.event_count, 4)
+        ds.set_attributes_df(attrs[["age"]].iloc[:1] * 0 + 30, id=None,
+                             columns=["age"])
+        self.assertEqual(ds.ids(), ["a", "b", "c", "d"])
+        ds.compute_features(as_of="2024-01-31")
+        df = ds.to_pandas()
+        self.assertEqual(df.loc["a", "age"], 30)
+        self.assertEqual(df.loc["b", "age"], 45)
+        self.assertTrue(numpy.isnan(df.loc["d", "age"]))
+        self.assertEqual(str(df["city"].dtype), "category")
+        self.assertEqual(ds.column("city").tolist(),
+                         ["Oslo", None, None, "北京"])
+        self.assertEqual(ds.column("plan").tolist(),
+                         ["gold", "free", None, None])
+        self.assertEqual(str(df["plan"].dtype), "category")
+        self.assertEqual(df["events.visit.count"].tolist(), [1, 1, 1, 0])
+        self.assertEqual(df.loc["a", "events.call.last"],
+                         pandas.Timestamp("2024-01-05"))
+
+    def test_attributes_in_bulk_and_one_by_one(self):
+        # The bulk setters are used where the library has them; without
+        # them the binding sets one customer at a time. Both must agree.
+        import pandas
+        attrs = pandas.DataFrame({"customer_id": ["a", "b", "c"],
+                                  "score": [1.5, None, 3.0],
+                                  "city": ["Oslo", None, "Lima"]})
+
+        def load():
+            ds = libsegment.Dataset()
+            ds.set_attributes_df(attrs)
+            return ds.to_pandas()
+
+        paths = [load()]
+        saved = _native.ds_set_nums, _native.ds_set_strs
+        if saved != (None, None):
+            try:
+                _native.ds_set_nums = _native.ds_set_strs = None
+                paths.append(load())
+            finally:
+                _native.ds_set_nums, _native.ds_set_strs = saved
+        for df in paths:
+            self.assertEqual(df.index.tolist(), ["a", "b", "c"])
+            self.assertEqual(df["score"].tolist()[::2], [1.5, 3.0])
+            self.assertTrue(pandas.isna(df.loc["b", "score"]))
+            self.assertEqual(df["city"].tolist()[::2], ["Oslo", "Lima"])
+            self.assertTrue(pandas.isna(df.loc["b", "city"]))
+
+    def test_dtypes(self):
+        import pandas
+        ds = libsegment.Dataset.from_pandas(transactions=cdnow_frame())
+        ds.add_events(["lead"], ["1997-05-01"], ["visit"])
+        ds.compute_features(as_of="1998-06-30", holdout_from="1997-10-01",
+                            unit="week")
+        libsegment.Model("rfm").fit(ds).score(ds)
+        df = ds.to_pandas()
+        self.assertEqual(df["orders"].dtype, "int64")
+        # the lead has no purchase: its frequency is missing
+        self.assertEqual(str(df["frequency"].dtype), "Int64")
+        self.assertTrue(pandas.isna(df.loc["lead", "frequency"]))
+        self.assertEqual(df.loc["0001", "frequency"], 2)
+        self.assertEqual(df["holdout_orders"].dtype, "int64")
+        self.assertEqual(df["events.visit.count"].dtype, "int64")
+        self.assertEqual(df["first_purchase"].dtype, "datetime64[ns]")
+        self.assertEqual(df.loc["0001", "first_purchase"],
+                         pandas.Timestamp("1997-01-01"))
+        self.assertTrue(pandas.isna(df.loc["lead", "last_purchase"]))
+        self.assertEqual(df["events.visit.last"].dtype, "datetime64[ns]")
+        self.assertEqual(df["T"].dtype, "float64")
+        self.assertEqual(str(df["rfm.segment"].dtype), "category")
+        self.assertIn("Champions", df["rfm.segment"].cat.categories)
+        # numpy: the same, with float64 for a count with a missing value
+        self.assertEqual(ds.column("orders").dtype, "int64")
+        self.assertEqual(ds.column("frequency").dtype, "float64")
+        self.assertEqual(ds.column("last_purchase").dtype, "datetime64[s]")
+        self.assertEqual(ds.column("orders", raw=True).dtype, "float64")
+        s = ds.series("rfm.segment")
+        self.assertEqual(s.index[0], "0001")
+
+
+@needs_numpy
+class Lifetimes(unittest.TestCase):
+    def test_an_array_outlives_the_column_it_came_from(self):
+        import numpy
+        ds = cdnow()
+        t = ds.column("T")
+        score = ds.column("orders")
+        libsegment.Model("rfm", name="v").fit(ds).score(ds)
+        seg = ds.column("v.segment")
+        keep = (t.copy(), score.copy(), seg.copy())
+        # every one of these columns is replaced in the library
+        ds.compute_features(as_of="1998-06-30", unit="week")
+        libsegment.Model("rfm", name="v", segments="cn8",
+                         language="zh").fit(ds).score(ds)
+        self.assertFalse(numpy.array_equal(ds.column("T"), keep[0]))
+        self.assertNotEqual(ds.column("v.segment").tolist(), keep[2].tolist())
+        numpy.testing.assert_array_equal(t, keep[0])
+        numpy.testing.assert_array_equal(score, keep[1])
+        self.assertEqual(seg.tolist(), keep[2].tolist())
+        ds.close()
+        gc.collect()
+        self.assertAlmostEqual(float(t.max()), 272 / 7, 9)
+
+
+class Tables(unittest.TestCase):
+    def setUp(self):
+        ds = libsegment.Dataset()
+        ds.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
+        ds.compute_features(as_of="1998-06-30", holdout_from="1997-10-01",
+                            unit="week")
+        libsegment.Model("rfm").fit(ds).score(ds)
+        self.rules = libsegment.Rules.from_file(os.path.join(
+            HERE, "..", "rules", "rfm_actions.rules"))
+        self.rules.apply(ds)
+        self.ds = ds
+
+    def test_summary(self):
+        t = self.ds.summary_table("action", ["monetary_total"])
+        self.assertEqual(t.columns[:3], ["action", "count", "share"])
+        self.assertIn("monetary_total_total", t.columns)
+        rows = t.rows()
+        self.assertEqual(sum(r[1] for r in rows), 2357)
+        self.assertIn("VIP care", [r[0] for r in rows])
+        if importlib.util.find_spec("pandas"):
+            df = t.to_pandas()
+            self.assertEqual(df["count"].dtype, "int64")
+            self.assertEqual(df["share"].dtype, "float64")
+            self.assertAlmostEqual(df["share"].sum(), 1.0, 9)
+
+    def test_crosstab(self):
+        t = self.ds.crosstab_table("rfm.segment", "action")
+        self.assertEqual(t.columns[0], "rfm.segment")
+        self.assertIn("VIP care", t.columns)
+        if importlib.util.find_spec("pandas"):
+            df = t.to_pandas()
+            self.assertEqual(df["VIP care"].dtype, "int64")
+
+    def test_handles_and_their_csv_give_the_same_tables(self):
+        # Where the library returns a seg_table the binding reads it cell by
+        # cell; else it reads the CSV writer's output. Both must agree.
+        names = ["ds_summary_table", "ds_crosstab_table", "m_report_table",
+                 "r_call_list_table"]
+
+        def both(make):
+            tables = [make()]
+            saved = {n: getattr(_native, n) for n in names}
+            if any(saved.values()):
+                try:
+                    for n in names:
+                        setattr(_native, n, None)
+                    tables.append(make())
+                finally:
+                    for n, f in saved.items():
+                        setattr(_native, n, f)
+            return tables
+
+        clv = libsegment.Model("clv").fit(self.ds)
+        km = libsegment.Model("kmeans", k=3).fit(self.ds)
+        for make in (lambda: self.ds.summary_table("action",
+                                                   ["monetary_total"]),
+                     lambda: self.ds.crosstab_table("rfm.segment", "action"),
+                     lambda: clv.report_table("holdout", self.ds),
+                     lambda: km.report_table("profile"),
+                     lambda: self.rules.call_list(self.ds, capacity=20)):
+            tables = both(make)
+            for t in tables[1:]:
+                self.assertEqual(t.name, tables[0].name)
+                self.assertEqual(t.columns, tables[0].columns)
+                self.assertEqual(t.types, tables[0].types)
+                self.assertEqual(len(t), len(tables[0]))
+                for a, b in zip(t.rows(), tables[0].rows()):
+                    for x, y in zip(a, b):
+                        if isinstance(x, float):
+                            # the CSV of a profile is rounded to 6 digits
+                            self.assertAlmostEqual(x, y, delta=1e-5 * max(
+                                1.0, abs(y)))
+                        else:
+                            self.assertEqual(x, y)
+
+    def test_reports(self):
+        clv = libsegment.Model("clv").fit(self.ds)
+        h = clv.report_table("holdout", self.ds)
+        self.assertEqual(h.columns, ["frequency", "customers", "predicted",
+                                     "actual"])
+        self.assertEqual(h.rows()[0][0], "0")
+        self.assertEqual(h.column("frequency")[-2], "total")
+        km = libsegment.Model("kmeans", k=3).fit(self.ds)
+        p = km.report_table("profile")
+        self.assertEqual(p.columns[:2], ["cluster", "size"])
+        self.assertEqual(len(p), 3)
+        if importlib.util.find_spec("pandas"):
+            df = h.to_pandas()
+            self.assertEqual(df["customers"].dtype, "int64")
+            self.assertEqual(df["predicted"].dtype, "float64")
+            self.assertEqual(p.to_pandas()["size"].sum(), 2357)
+
+    def test_explanations_and_call_list(self):
+        def deciding(table):
+            return {(r[0], r[4]) for r in table.rows() if r[6] == 1}
+
+        e = self.rules.explain_table(self.ds, ["0001", "0003"])
+        self.assertEqual(e.columns[:6], ["customer_id", "rule", "line",
+                                         "kind", "label", "group"])
+        self.assertEqual(e.column("customer_id")[0], "0001")
+        self.assertEqual(deciding(e), {("0001", "VIP care"),
+                                       ("0003", "No action")})
+        self.assertIn(("0003", "otherwise"),
+                      {(r[0], r[3]) for r in e.rows()})
+        self.assertIn("rfm.segment", e.column("column"))
+        if _native.r_explain_table is not None:
+            saved, _native.r_explain_table = _native.r_explain_table, None
+            try:
+                fallback = self.rules.explain_table(self.ds, ["0001", "0003"])
+            finally:
+                _native.r_explain_table = saved
+            self.assertEqual(fallback.columns, e.columns)
+            self.assertEqual(deciding(fallback), deciding(e))
+        calls = self.rules.call_list(self.ds, capacity=10)
+        self.assertEqual(calls.columns[:3], ["rank", "customer_id", "tier"])
+        self.assertEqual(len(calls), 10)
+        self.assertEqual(calls.rows()[0][0], 1)
+        self.assertTrue(all(isinstance(c, str)
+                            for c in calls.column("customer_id")))
+        self.assertIn(calls.column("customer_id")[0], self.ds.ids())
+        if importlib.util.find_spec("pandas"):
+            df = calls.to_pandas()
+            self.assertEqual(df["rank"].dtype, "int64")
+            self.assertEqual(df["last_contact"].dtype, "datetime64[ns]")
+
+
+class Models(unittest.TestCase):
+    def test_listing_with_parameters(self):
+        kinds = libsegment.model_kinds()
+        self.assertIn("rfm", kinds)
+        listing = libsegment.models()
+        self.assertEqual(list(listing), kinds)
+        params = {p.name: p for p in listing["rfm"]}
+        self.assertEqual(params["language"].type, "str")
+        self.assertIn("zh", params["language"].choices)
+        numeric = [p for ps in listing.values() for p in ps
+                   if p.type in ("f64", "int")]
+        self.assertTrue(numeric)
+        self.assertTrue(all(p.min <= p.default <= p.max for p in numeric))
+        m = libsegment.Model("rfm", language="zh")
+        self.assertEqual(m.get("language"), "zh")
+
+    @needs_numpy
+    def test_eval_over_arrays(self):
+        import numpy
+        m = libsegment.Model("bgnbd").fit(cdnow())
+        x = numpy.array([0, 2, 5])
+        got = m.eval("p_alive", x, 30.43, numpy.array([[38.86], [40.0]]))
+        self.assertEqual(got.shape, (2, 3))
+        self.assertAlmostEqual(got[1, 2], m.eval("p_alive", 5, 30.43, 40.0),
+                               12)
+        with self.assertRaises(libsegment.SegmentError):
+            m.eval("p_alive", x, 50.0, 40.0)  # t_x > T
 
 
 if __name__ == "__main__":

@@ -192,9 +192,57 @@ SEG_API int seg_dataset_set_attribute_str(seg_dataset *ds, const char *id,
                                           const char *name, const char *value);
 
 /**
+ * Set a numeric attribute for many customers at once: as many calls of
+ * seg_dataset_set_attribute_f64(), one per element, would, but all or
+ * nothing. Customers not yet in the dataset are added; when an id appears
+ * twice, its last value stays.
+ * @param ds the dataset.
+ * @param name column name: non-empty UTF-8. A column of that name that
+ *             exists must be numeric; otherwise one is added.
+ * @param ids @p n customer ids (see seg_dataset_add_customer()); they are
+ *            read during the call only.
+ * @param values @p n values; NaN marks a value missing.
+ * @param n number of elements; 0 checks @p name and changes nothing.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments (an id included);
+ *         #SEG_EPARSE for a bad id or name; #SEG_ETYPE if @p name is a
+ *         label column; #SEG_ELIMIT; #SEG_ENOMEM. On failure the dataset is
+ *         exactly as it was, and the message of an element names its
+ *         0-based index ("row 3: customer id is empty").
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_set_attributes_f64(seg_dataset *ds, const char *name,
+                                           const char *const *ids,
+                                           const double *values, size_t n);
+
+/**
+ * Set a text attribute for many customers at once: as many calls of
+ * seg_dataset_set_attribute_str() would, but all or nothing; as
+ * seg_dataset_set_attributes_f64().
+ * @param ds the dataset.
+ * @param name column name: non-empty UTF-8. A column of that name that
+ *             exists must be a label column; otherwise one is added.
+ * @param ids @p n customer ids, read during the call only.
+ * @param values @p n labels (UTF-8), each NULL for a missing value; copied.
+ * @param n number of elements; 0 checks @p name and changes nothing.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments (an id included);
+ *         #SEG_EPARSE for a bad id or name or a label that is not UTF-8;
+ *         #SEG_ETYPE if @p name is a numeric column; #SEG_ELIMIT;
+ *         #SEG_ENOMEM. On failure the dataset is exactly as it was, and the
+ *         message of an element names its 0-based index.
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_set_attributes_str(seg_dataset *ds, const char *name,
+                                           const char *const *ids,
+                                           const char *const *values,
+                                           size_t n);
+
+/**
  * Add transactions in bulk from columnar arrays: one call for any number of
- * rows, so that an FFI caller pays no per-row call cost. All rows are
- * checked before any is added.
+ * rows, so that an FFI caller pays no per-row call cost. All or nothing:
+ * when one row is bad, none is added. The checks and messages are those of
+ * a loaded file's values (seg_dataset_load_csv()).
  * @param ds the dataset.
  * @param ids @p n customer ids.
  * @param times @p n times.
@@ -210,7 +258,8 @@ SEG_API int seg_dataset_add_transactions(seg_dataset *ds,
                                          const double *amounts, size_t n);
 
 /**
- * Add events in bulk from columnar arrays. All rows are checked first.
+ * Add events in bulk from columnar arrays. All or nothing, with the checks
+ * of seg_dataset_add_transactions().
  * @param ds the dataset.
  * @param ids @p n customer ids.
  * @param times @p n times.

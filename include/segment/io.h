@@ -35,9 +35,13 @@ extern "C" {
  *   as it was). An attribute column is numeric when every value in the file
  *   is a number or empty, else a label column.
  *
- * With no column names given and a header present, the header is searched
- * for `customer_id`/`id`/`customer`, `time`/`date`/`timestamp`, `amount`,
- * `kind`/`event`, and `value`.
+ * A role whose column is not given is looked for in the header (when there
+ * is one): `customer_id`/`id`/`customer`, `time`/`date`/`timestamp`,
+ * `amount`, `kind`/`event`, and `value` (with a kind), case-insensitively,
+ * among the columns not given for another role or as an attribute. Giving
+ * @c amount_column or @c kind_column says what the rows are, so the other
+ * is then not looked for. (Before 0.2.0 the header was searched only when
+ * no column was given at all.)
  * @since 0.1.0
  */
 typedef struct seg_csv_options {
@@ -84,7 +88,8 @@ SEG_API void seg_csv_options_init(seg_csv_options *o);
  * @return #SEG_OK; #SEG_EINVAL for bad arguments or options; #SEG_EIO if the
  *         file cannot be read; #SEG_EPARSE for malformed data, with a
  *         message `path:line:column: what was expected` (column = field
- *         number); #SEG_ERANGE for a value out of range; #SEG_ENOTFOUND for
+ *         number); #SEG_ERANGE for a value out of range (an infinity
+ *         included); #SEG_ENOTFOUND for
  *         a column that the header does not have; #SEG_ETYPE for an attribute
  *         whose type differs from an existing column; #SEG_ELIMIT;
  *         #SEG_ENOMEM. On failure the dataset is exactly as it was.

@@ -187,22 +187,6 @@ int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
     return SEG_OK;
 }
 
-int seg_dataset_add_customer(seg_dataset *ds, const char *id, size_t *row)
-{
-    if (!ds || !id)
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_add_customer: NULL argument");
-    size_t n = strlen(id);
-    int rc = check_text(&ds->err, "customer id", id, n);
-    if (rc)
-        return rc;
-    uint32_t r;
-    rc = seg__ds_customer(ds, id, n, &r);
-    if (rc == SEG_OK && row)
-        *row = r;
-    return rc;
-}
-
 int seg_dataset_customer_find(const seg_dataset *ds, const char *id,
                               size_t *row)
 {
@@ -295,102 +279,6 @@ int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
     ds->ev_value[ds->n_ev] = value;
     ds->n_ev++;
     return SEG_OK;
-}
-
-static int check_tx(const seg__errbuf *e, const char *id, double amount)
-{
-    if (!id)
-        return seg__error(e, SEG_EINVAL, "customer id is NULL");
-    int rc = check_text(e, "customer id", id, strlen(id));
-    if (rc)
-        return rc;
-    if (!isfinite(amount))
-        return seg__error(e, SEG_ERANGE, "amount is not a finite number");
-    return SEG_OK;
-}
-
-static int check_ev(const seg__errbuf *e, const char *id, const char *kind,
-                    double value)
-{
-    if (!id || !kind)
-        return seg__error(e, SEG_EINVAL, "customer id or kind is NULL");
-    int rc = check_text(e, "customer id", id, strlen(id));
-    if (!rc)
-        rc = check_text(e, "event kind", kind, strlen(kind));
-    if (!rc && isinf(value))
-        rc = seg__error(e, SEG_ERANGE, "event value is infinite");
-    return rc;
-}
-
-int seg_dataset_add_transaction(seg_dataset *ds, const char *id,
-                                int64_t time, double amount)
-{
-    return seg_dataset_add_transactions(ds, &id, &time, &amount, 1);
-}
-
-int seg_dataset_add_transactions(seg_dataset *ds, const char *const *ids,
-                                 const int64_t *times, const double *amounts,
-                                 size_t n)
-{
-    if (!ds || (n && (!ids || !times || !amounts)))
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_add_transactions: NULL argument");
-    for (size_t i = 0; i < n; i++) {
-        int rc = check_tx(&ds->err, ids[i], amounts[i]);
-        if (rc)
-            return n == 1 ? rc
-                          : seg__error(&ds->err, rc, "row %zu: %s", i,
-                                       seg__errbuf_get(&ds->err));
-    }
-    seg__ds_mark(ds);
-    int rc = seg__ds_reserve_tx(ds, n);
-    for (size_t i = 0; i < n && !rc; i++) {
-        uint32_t row;
-        rc = seg__ds_customer(ds, ids[i], strlen(ids[i]), &row);
-        if (!rc)
-            seg__ds_push_tx(ds, row, times[i], amounts[i]);
-    }
-    if (rc)
-        seg__ds_rollback(ds);
-    else
-        seg__ds_commit(ds);
-    return rc;
-}
-
-int seg_dataset_add_event(seg_dataset *ds, const char *id, int64_t time,
-                          const char *kind, double value)
-{
-    return seg_dataset_add_events(ds, &id, &time, &kind, &value, 1);
-}
-
-int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
-                           const int64_t *times, const char *const *kinds,
-                           const double *values, size_t n)
-{
-    if (!ds || (n && (!ids || !times || !kinds)))
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_add_events: NULL argument");
-    for (size_t i = 0; i < n; i++) {
-        int rc = check_ev(&ds->err, ids[i], kinds[i], values ? values[i] : 0);
-        if (rc)
-            return n == 1 ? rc
-                          : seg__error(&ds->err, rc, "row %zu: %s", i,
-                                       seg__errbuf_get(&ds->err));
-    }
-    seg__ds_mark(ds);
-    int rc = seg__ds_reserve_ev(ds, n);
-    for (size_t i = 0; i < n && !rc; i++) {
-        uint32_t row;
-        rc = seg__ds_customer(ds, ids[i], strlen(ids[i]), &row);
-        if (!rc)
-            rc = seg__ds_push_ev(ds, row, times[i], kinds[i],
-                                 strlen(kinds[i]), values ? values[i] : NAN);
-    }
-    if (rc)
-        seg__ds_rollback(ds);
-    else
-        seg__ds_commit(ds);
-    return rc;
 }
 
 /* ---- columns ---- */
@@ -504,50 +392,6 @@ const char *seg__column_label(const seg__column *c, size_t row)
     if (row >= c->n || c->lab[row] == 0)
         return NULL;
     return seg__intern_str(&c->labels, c->lab[row] - 1);
-}
-
-static int set_attribute(seg_dataset *ds, const char *id, const char *name,
-                         int type, double num, const char *str)
-{
-    if (!ds || !id || !name)
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_set_attribute: NULL argument");
-    int rc = check_text(&ds->err, "customer id", id, strlen(id));
-    if (!rc)
-        rc = check_text(&ds->err, "column name", name, strlen(name));
-    if (!rc && str && !seg__utf8_valid(str, strlen(str)))
-        rc = seg__error(&ds->err, SEG_EPARSE,
-                        "value of '%s' is not valid UTF-8", name);
-    if (rc)
-        return rc;
-    seg__ds_mark(ds);
-    uint32_t row;
-    seg__column *c;
-    rc = seg__ds_customer(ds, id, strlen(id), &row);
-    if (!rc)
-        rc = seg__ds_column(ds, name, strlen(name), type, SEG__ORIGIN_USER,
-                            &c);
-    if (!rc)
-        rc = type == SEG_COLUMN_NUMERIC
-                 ? seg__ds_set_num(ds, c, row, num)
-                 : seg__ds_set_label(ds, c, row, str, str ? strlen(str) : 0);
-    if (rc)
-        seg__ds_rollback(ds);
-    else
-        seg__ds_commit(ds);
-    return rc;
-}
-
-int seg_dataset_set_attribute_f64(seg_dataset *ds, const char *id,
-                                  const char *name, double value)
-{
-    return set_attribute(ds, id, name, SEG_COLUMN_NUMERIC, value, NULL);
-}
-
-int seg_dataset_set_attribute_str(seg_dataset *ds, const char *id,
-                                  const char *name, const char *value)
-{
-    return set_attribute(ds, id, name, SEG_COLUMN_LABEL, NAN, value);
 }
 
 size_t seg_dataset_column_count(const seg_dataset *ds)

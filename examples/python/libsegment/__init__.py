@@ -1,0 +1,34 @@
+"""libsegment from Python through ctypes: no compiler needed.
+
+    import libsegment
+    ds = libsegment.Dataset.from_pandas(transactions=df)  # or load_csv()
+    ds.compute_features(unit="week")
+    rfm = libsegment.Model("rfm", segments="cn8", language="zh")
+    rfm.fit(ds)
+    rfm.score(ds)
+    ds.column("rfm.segment")         # numpy array of labels (a copy)
+    ds.to_pandas()                   # DataFrame: int64 counts, datetime64
+                                     # times, categorical labels
+    ds.summary_table("rfm.segment", ["monetary_total"]).to_pandas()
+
+The shared library is found through $SEGMENT_LIBRARY, then a copy next to
+this package, then the system's library path. Errors raise SegmentError
+with the library's message. numpy and pandas are optional.
+"""
+from ._native import (LibraryNotFoundError, SegmentError, library,
+                      library_path)
+from . import _native
+from .dataset import Dataset
+from .model import Model, Param, model_kinds, models
+from .rules import Rules
+from .table import Table
+
+__version__ = "0.2.0"
+__all__ = ["Dataset", "LibraryNotFoundError", "Model", "Param", "Rules",
+           "SegmentError", "Table", "library", "library_path",
+           "library_version", "model_kinds", "models"]
+
+
+def library_version():
+    """The version of the loaded shared library, such as "0.2.0"."""
+    return _native.u(_native.version_string())

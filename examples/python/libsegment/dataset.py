@@ -1,0 +1,373 @@
+"""The customer dataset."""
+import ctypes
+import math
+from ctypes import byref, c_size_t
+
+from . import _native as N
+from ._arrays import CStrings, F64s, Times, np, pandas, typed_numbers
+from . import _arrays
+from .table import Table
+
+
+class Dataset:
+    """Customers with their transactions, events and attributes; columns."""
+
+    def __init__(self):
+        self._p = None
+        p = N.P()
+        N.check(N.ds_new(byref(p)), N.errmsg)
+        self._p = p
+
+    @classmethod
+    def from_pandas(cls, transactions=None, events=None, attributes=None,
+                    id="customer_id", time="time", amount="amount",
+                    kind="kind", value="value", threads=None):
+        """A dataset from DataFrames of transactions (id, time, amount),
+        events (id, time, kind, optional value) and attributes (one row per
+        customer: every column but id). An id of None takes the frame's
+        index."""
+        ds = cls()
+        if threads is not None:
+            ds.set_threads(threads)
+        if transactions is not None:
+            ds.add_transactions_df(transactions, id=id, time=time,
+                                   amount=amount)
+        if events is not None:
+            ds.add_events_df(events, id=id, time=time, kind=kind,
+                             value=value)
+        if attributes is not None:
+            ds.set_attributes_df(attributes, id=id)
+        return ds
+
+    def close(self):
+        if getattr(self, "_p", None):
+            N.ds_free(self._p)
+            self._p = None
+
+    def __del__(self):
+        self.close()
+
+    def _err(self):
+        return N.ds_errmsg(self._p)
+
+    def __len__(self):
+        return N.ds_count(self._p)
+
+    @property
+    def transaction_count(self):
+        return N.ds_tx_count(self._p)
+
+    @property
+    def event_count(self):
+        return N.ds_ev_count(self._p)
+
+    def ids(self):
+        return [N.u(N.ds_id(self._p, i)) for i in range(len(self))]
+
+    def row(self, customer_id):
+        r = c_size_t()
+        N.check(N.ds_find(self._p, N.s(customer_id), byref(r)), self._err)
+        return r.value
+
+    def set_threads(self, threads):
+        """Threads that loading and features may use: 0 (the default) for
+        the machine's processors, 1 for the calling thread alone."""
+        N.check(N.ds_threads(self._p, threads), self._err)
+
+    def load_csv(self, path, id=None, time=None, amount=None, kind=None,
+                 value=None, attributes=(), header=True, delimiter=None,
+                 summary=False):
+        """Load a CSV file; column roles by header name or 1-based number.
+        summary=True loads every column as an attribute, rows as customers
+        unless id names a column."""
+        o = N.CsvOptions()
+        N.csv_init(byref(o))
+        o.has_header = 1 if header else 0
+        if delimiter:
+            o.delimiter = {"tab": b"\t", "space": b" "}.get(
+                delimiter, delimiter.encode())
+        o.id_column, o.time_column = N.s(id), N.s(time)
+        o.amount_column, o.kind_column = N.s(amount), N.s(kind)
+        o.value_column = N.s(value)
+        attrs = N.strings(attributes)
+        o.attribute_columns = attrs
+        o.n_attribute_columns = len(attributes)
+        if summary:
+            o.all_attributes = 1
+            o.row_ids = 1 if id is None else 0
+        N.check(N.ds_load(self._p, N.s(path), byref(o)), self._err)
+
+    # Records in bulk ------------------------------------------------------
+
+    @staticmethod
+    def _same_length(**arrays):
+        lengths = {k: len(v) for k, v in arrays.items() if v is not None}
+        if len(set(lengths.values())) > 1:
+            raise ValueError("lengths differ: " + ", ".join(
+                "%s %d" % kv for kv in lengths.items()))
+
+    def add_transactions(self, ids, times, amounts):
+        """Add transactions from three columns in one call: lists, numpy
+        arrays or pandas Series. Times are datetime64 (naive means UTC),
+        integers (epoch seconds) or texts; amounts numbers. Nothing is added
+        if a row is bad."""
+        self._same_length(ids=ids, times=times, amounts=amounts)
+        cid, ct = CStrings(ids), Times(times)
+        ca = F64s(amounts, "amounts")
+        N.check(N.ds_add_txs(self._p, cid.pointer, ct.pointer, ca.pointer,
+                             cid.n), self._err)
+
+    def add_events(self, ids, times, kinds, values=None):
+        """Add events from columns in one call; values may be None (no
+        values at all) or have missing entries (None or NaN)."""
+        self._same_length(ids=ids, times=times, kinds=kinds, values=values)
+        cid, ct = CStrings(ids), Times(times)
+        ck = CStrings(kinds, "kinds")
+        cv = None if values is None else F64s(values, "values")
+        N.check(N.ds_add_evs(self._p, cid.pointer, ct.pointer, ck.pointer,
+                             None if cv is None else cv.pointer, cid.n),
+                self._err)
+
+    def set_attribute(self, customer_id, name, value):
+        if value is None or isinstance(value, str):
+            rc = N.ds_set_str(self._p, N.s(customer_id), N.s(name),
+                              N.s(value))
+        else:
+            rc = N.ds_set_num(self._p, N.s(customer_id), N.s(name),
+                              float(value))
+        N.check(rc, self._err)
+
+    def set_attributes(self, name, ids, values):
+        """Set one attribute for many customers: a numeric column from
+        numbers (NaN or None missing), a label column from texts (None
+        missing)."""
+        self._same_length(ids=ids, values=values)
+        self._set_attributes(name, CStrings(ids), values)
+
+    def _set_attributes(self, name, cid, values):
+        numeric = _is_numeric(values)
+        if numeric:
+            cv = F64s(values, name)
+            bulk = N.ds_set_nums
+        else:
+            cv = CStrings(_as_text(values), name, missing_ok=True)
+            bulk = N.ds_set_strs
+        if bulk is not None:
+            N.check(bulk(self._p, N.s(name), cid.pointer, cv.pointer, cid.n),
+                    self._err)
+            return
+        # A library without the bulk setters: one call per customer.
+        one = N.ds_set_num if numeric else N.ds_set_str
+        key = N.s(name)
+        for i in range(cid.n):
+            N.check(one(self._p, cid.pointer[i], key, cv.pointer[i]),
+                    self._err)
+
+    def add_transactions_df(self, df, id="customer_id", time="time",
+                            amount="amount"):
+        """Add a DataFrame of transactions; id=None takes the index."""
+        self.add_transactions(_col(df, id), _col(df, time), _col(df, amount))
+
+    def add_events_df(self, df, id="customer_id", time="time", kind="kind",
+                      value="value"):
+        """Add a DataFrame of events; a missing value column means none."""
+        values = _col(df, value) if value is not None and value in df else None
+        self.add_events(_col(df, id), _col(df, time), _col(df, kind), values)
+
+    def set_attributes_df(self, df, id="customer_id", columns=None):
+        """Set attributes from a DataFrame with one row per customer: every
+        column but the id (or those named)."""
+        cid = CStrings(_col(df, id))  # once for every column
+        names = [c for c in (df.columns if columns is None else columns)
+                 if c != id]
+        for name in names:
+            self._set_attributes(str(name), cid, df[name])
+
+    # Features and columns -------------------------------------------------
+
+    def compute_features(self, as_of=None, unit="day", holdout_from=None):
+        o = N.FeatureOptions()
+        N.fo_init(byref(o))
+        if as_of is not None:
+            o.as_of = N.parse_time(as_of)
+        if holdout_from is not None:
+            o.holdout_from = N.parse_time(holdout_from, end_of_day=False)
+        o.time_unit = {"day": 1, "week": 2}[unit]
+        N.check(N.ds_features(self._p, byref(o)), self._err)
+
+    def columns(self):
+        return [N.u(N.ds_colname(self._p, i))
+                for i in range(N.ds_ncols(self._p))]
+
+    def column_type(self, name):
+        """"numeric" or "label"."""
+        t = N.check(N.ds_coltype(self._p, N.s(name)), self._err)
+        return "label" if t == N.LABEL else "numeric"
+
+    def column(self, name, raw=False):
+        """A column as a new numpy array that the caller owns: float64,
+        int64 for counts without missing values, datetime64[s] for times
+        (NaT missing), object for labels (None missing). raw=True gives
+        float64 for every numeric column. Without numpy, a list.
+
+        The array is a copy: later changes of the dataset (features
+        recomputed, a model scoring into the column, the dataset freed) do
+        not reach it."""
+        t = N.check(N.ds_coltype(self._p, N.s(name)), self._err)
+        n = len(self)
+        if np is None:
+            return self._column_plain(name, t, n)
+        if t == N.LABEL:
+            cats, codes = self._label_codes(name, n)
+            lookup = np.empty(len(cats) + 1, dtype=object)
+            lookup[:len(cats)] = cats
+            return lookup[codes]  # -1, missing, picks the trailing None
+        values = self._numbers(name, n)
+        return values if raw else typed_numbers(name, values)
+
+    def _numbers(self, name, n):
+        values = np.empty(n, dtype=np.float64)
+        N.check(N.ds_copy(self._p, N.s(name), values.ctypes.data, n),
+                self._err)
+        return values
+
+    def _label_codes(self, name, n):
+        ptrs = np.zeros(n, dtype=np.uintp)
+        N.check(N.ds_labels(self._p, N.s(name), ptrs.ctypes.data, n),
+                self._err)
+        # the strings are borrowed: decoded before anything can change them
+        return _arrays.labels_from_pointers(ptrs)
+
+    def _column_plain(self, name, t, n):
+        if t == N.LABEL:
+            out = (ctypes.c_char_p * max(n, 1))()
+            N.check(N.ds_labels(self._p, N.s(name), ctypes.addressof(out), n),
+                    self._err)
+            return [N.u(out[i]) for i in range(n)]
+        out = (ctypes.c_double * max(n, 1))()
+        N.check(N.ds_copy(self._p, N.s(name), ctypes.addressof(out), n),
+                self._err)
+        return list(out[:n])
+
+    def series(self, name):
+        """A column as a pandas Series indexed by customer id."""
+        pd = _need_pandas()
+        return pd.Series(self._pandas_values(name, len(self)),
+                         index=self._index(), name=name)
+
+    def _pandas_values(self, name, n):
+        pd = pandas()
+        if N.ds_coltype(self._p, N.s(name)) == N.LABEL:
+            cats, codes = self._label_codes(name, n)
+            return pd.Categorical.from_codes(codes, categories=cats)
+        values = typed_numbers(name, self._numbers(name, n),
+                               nullable_ints=True)
+        if getattr(values, "dtype", None) is not None and \
+                values.dtype.kind == "M":
+            # pandas before 2.0 holds nanoseconds only
+            values = values.astype("datetime64[ns]")
+        return values
+
+    def _index(self):
+        return pandas().Index(self.ids(), name="customer_id", dtype=object)
+
+    def to_pandas(self, columns=None):
+        """Columns (all by default) as a DataFrame indexed by customer id,
+        with the dtypes of column(); labels as categories, counts with a
+        missing value as pandas' nullable Int64."""
+        pd = _need_pandas()
+        n = len(self)
+        names = self.columns() if columns is None else list(columns)
+        data = {name: self._pandas_values(name, n) for name in names}
+        return pd.DataFrame(data, index=self._index(), columns=names)
+
+    # Output ---------------------------------------------------------------
+
+    def export(self, columns=None, format="csv"):
+        c = N.Collect()
+        cols = None if columns is None else N.strings(columns)
+        N.check(N.ds_export(self._p, {"csv": N.CSV, "json": N.JSON}[format],
+                            cols, 0 if columns is None else len(columns),
+                            c.fn, None), self._err)
+        return c.text()
+
+    def summary(self, by, values=(), format="csv"):
+        """The tier summary as CSV or JSON text; summary_table() for a
+        Table."""
+        c = N.Collect()
+        N.check(N.ds_summary(self._p, N.s(by), N.strings(values),
+                             len(values),
+                             {"csv": N.CSV, "json": N.JSON}[format], c.fn,
+                             None), self._err)
+        return c.text()
+
+    def summary_table(self, by, values=()):
+        """Per label of `by`: count, share, and for each value column its
+        total, mean and share."""
+        if N.ds_summary_table is not None and N.HAS_TABLES:
+            return Table._make(lambda out: N.ds_summary_table(
+                out, self._p, N.s(by), N.strings(values), len(values)),
+                self._err)
+        return Table.from_csv(self.summary(by, values), "summary")
+
+    def crosstab(self, rows, cols, format="csv"):
+        c = N.Collect()
+        N.check(N.ds_crosstab(self._p, N.s(rows), N.s(cols),
+                              {"csv": N.CSV, "json": N.JSON}[format], c.fn,
+                              None), self._err)
+        return c.text()
+
+    def crosstab_table(self, rows, cols):
+        """Counts of customers per pair of labels, with totals."""
+        if N.ds_crosstab_table is not None and N.HAS_TABLES:
+            return Table._make(lambda out: N.ds_crosstab_table(
+                out, self._p, N.s(rows), N.s(cols)), self._err)
+        return Table.from_csv(self.crosstab(rows, cols), "crosstab",
+                              counts=True)
+
+
+def _need_pandas():
+    pd = pandas()
+    if pd is None:
+        raise ImportError("this needs pandas (apt-get install python3-pandas"
+                          " or pip install pandas)")
+    return pd
+
+
+def _col(df, name):
+    if name is None:
+        return df.index
+    return df[name]
+
+
+def _is_numeric(values):
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None:
+        pd = pandas()
+        if pd is not None and isinstance(dtype, pd.CategoricalDtype):
+            return False
+        if getattr(dtype, "kind", "O") in "iufb":
+            return True
+        if pd is not None and pd.api.types.is_numeric_dtype(dtype):
+            return True
+        if dtype.kind != "O":
+            return False
+    return all(v is None or (isinstance(v, (int, float))
+                             and not isinstance(v, bool))
+               for v in values) and \
+        any(v is not None for v in values)
+
+
+def _as_text(values):
+    """Label values with None for missing (pandas' NA and NaN too)."""
+    pd = pandas()
+    if pd is not None:
+        s = pd.Series(values, copy=False)
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return s  # CStrings encodes each category once
+        missing = s.isna().to_numpy()
+        out = s.to_numpy(dtype=object, copy=True)
+        out[missing] = None
+        return out
+    return [None if v is None or (isinstance(v, float) and math.isnan(v))
+            else v for v in values]

@@ -1,0 +1,136 @@
+/* CSV into a dataset: the options checked, the header and the roles of the
+ * columns, then record by record into the sink; a large file of
+ * transactions goes to csv_parallel.c. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ingest/internal.h"
+
+void seg_csv_options_init(seg_csv_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    o->has_header = 1;
+    o->time_format = SEG_TIME_AUTO;
+}
+
+static int check_options(const seg__sink *s, const seg_csv_options *o)
+{
+    const size_t nowhere = (size_t)-1;
+    if (o->delimiter != 0 && o->delimiter != ',' && o->delimiter != '\t' &&
+        o->delimiter != ';' && o->delimiter != ' ')
+        return seg__sink_fail(s, SEG_EINVAL, nowhere, 0,
+                              "unsupported delimiter (use ',', tab, ';' or "
+                              "' ')");
+    if (o->time_format < SEG_TIME_AUTO || o->time_format > SEG_TIME_EPOCH)
+        return seg__sink_fail(s, SEG_EINVAL, nowhere, 0,
+                              "unknown time format %d", o->time_format);
+    if (o->n_attribute_columns && !o->attribute_columns)
+        return seg__sink_fail(s, SEG_EINVAL, nowhere, 0,
+                              "attribute_columns is NULL but "
+                              "n_attribute_columns is %zu",
+                              o->n_attribute_columns);
+    return SEG_OK;
+}
+
+static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
+{
+    int rc = seg__rd_start(rd, o->delimiter);
+    if (rc)
+        return rc;
+    if (o->has_header) {
+        rc = seg__rd_next_record(rd);
+        if (rc == SEG__REC_EOF)
+            return SEG_OK; /* an empty file adds nothing */
+        if (rc != SEG__REC_OK)
+            return rc;
+        if ((rc = seg__sink_header(s, rd->fields, rd->nfields)) != SEG_OK)
+            return rc;
+    }
+    seg__roles_spec spec = {
+        {o->id_column, o->time_column, o->amount_column, o->kind_column,
+         o->value_column},
+        o->attribute_columns, o->n_attribute_columns, o->row_ids != 0,
+        o->all_attributes != 0};
+    s->time_format = o->time_format;
+    if ((rc = seg__sink_map(s, &spec)) != SEG_OK)
+        return rc;
+    if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws) {
+        size_t size = rd->size > rd->len ? rd->size : rd->len;
+        int threads = seg__threads(s->ds->threads, size, 4u << 20);
+        if (threads > 1) {
+            rc = seg__load_tx_parallel(s, rd, threads);
+            if (rc != SEG__REC_MORE) /* quotes ahead: go on below */
+                return rc;
+        }
+    }
+    for (;;) {
+        rc = seg__rd_next_record(rd);
+        if (rc == SEG__REC_EOF)
+            return SEG_OK;
+        if (rc != SEG__REC_OK)
+            return rc;
+        rc = seg__sink_record(s, rd->rec_line, rd->fields, rd->nfields);
+        if (rc)
+            return rc;
+    }
+}
+
+static int load_common(seg_dataset *ds, seg__reader *rd, const char *name,
+                       const seg_csv_options *opts)
+{
+    seg__sink s;
+    seg__sink_begin(&s, ds, name);
+    rd->sink = &s;
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    int rc = SEG_OK;
+    if (opts && seg__copy_opts(&o, sizeof o, opts))
+        rc = seg__sink_fail(&s, SEG_EINVAL, (size_t)-1, 0,
+                            "seg_csv_options.size is 0: call "
+                            "seg_csv_options_init()");
+    if (!rc)
+        rc = check_options(&s, &o);
+    if (!rc)
+        rc = load(&s, rd, &o);
+    rc = seg__sink_end(&s, rc);
+    seg__rd_free(rd);
+    return rc;
+}
+
+int seg_dataset_load_csv(seg_dataset *ds, const char *path,
+                         const seg_csv_options *opts)
+{
+    if (!ds || !path)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_load_csv: NULL argument");
+    seg__reader rd;
+    memset(&rd, 0, sizeof rd);
+    rd.f = fopen(path, "rb");
+    if (!rd.f)
+        return seg__error(&ds->err, SEG_EIO, "%s: cannot open: %s", path,
+                          strerror(errno));
+    struct stat st;
+    if (fstat(fileno(rd.f), &st) == 0 && st.st_size > 0)
+        rd.size = (size_t)st.st_size;
+    int rc = load_common(ds, &rd, path, opts);
+    fclose(rd.f);
+    return rc;
+}
+
+int seg_dataset_load_csv_buffer(seg_dataset *ds, const char *data, size_t len,
+                                const char *name, const seg_csv_options *opts)
+{
+    if (!ds || (!data && len))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_load_csv_buffer: NULL argument");
+    seg__reader rd;
+    memset(&rd, 0, sizeof rd);
+    rd.data = data ? data : "";
+    rd.len = len;
+    rd.eof = true;
+    return load_common(ds, &rd, name ? name : "<buffer>", opts);
+}

@@ -1,0 +1,645 @@
+/* A large CSV file of transactions on several threads: the same records,
+ * rows, checks and messages as record by record, faster. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest/csv_scan.h"
+#include "ingest/internal.h"
+
+/* The input goes in batches of whole lines (mapped from a regular file,
+ * else read or sliced). A batch is cut into a few parts a thread at line
+ * ends; the threads take parts in turn, split their lines into fields and
+ * parse them. This thread then adds the batch's customers in file order
+ * (rows are numbered in order of appearance, so that part stays serial)
+ * while the others copy its times and amounts into place and parse the
+ * next batch, and the batch after that is read. The first error in file
+ * order is reported, with the message the sequential loader gives. A
+ * quote in a batch could hide a line break inside a field, so the
+ * sequential loader takes over from that batch on. */
+
+#define BATCH (16u << 20)
+#define NOWHERE ((size_t)-1)
+
+typedef struct tx_part {
+    const char *p, *e;          /* its lines */
+    char delim;
+    size_t need, col_id, col_time, col_amount;
+    int time_format;
+    seg__text *f;               /* need fields of the current line */
+    /* runs of records of one customer: id p[off .. off + len), its hash,
+     * and how many records; then the records' times and amounts */
+    uint32_t *off, *len, *hash, *count;
+    size_t runs, cap_runs;
+    int64_t *t;
+    double *a;
+    size_t n, cap;
+    size_t lines;               /* lines it holds (up to the error) */
+    int64_t max_t;              /* its latest time */
+    size_t dst;                 /* where its records go in the dataset */
+    int rc;                     /* the first error: at line `lines` */
+    size_t err_col;
+    char msg[SEG__MSG_MAX];
+} tx_part;
+
+/* Room for one more record, and one more run. */
+static bool part_reserve(tx_part *w)
+{
+    if (w->n == w->cap) {
+        size_t c1 = w->cap, c2 = w->cap;
+        if (seg__grow((void **)&w->t, &c1, w->n + 1, sizeof *w->t) ||
+            seg__grow((void **)&w->a, &c2, w->n + 1, sizeof *w->a))
+            return false;
+        w->cap = c1 < c2 ? c1 : c2;
+    }
+    if (w->runs == w->cap_runs) {
+        size_t c1 = w->cap_runs, c2 = c1, c3 = c1, c4 = c1;
+        if (seg__grow((void **)&w->off, &c1, w->runs + 1, sizeof *w->off) ||
+            seg__grow((void **)&w->len, &c2, w->runs + 1, sizeof *w->len) ||
+            seg__grow((void **)&w->hash, &c3, w->runs + 1, sizeof *w->hash) ||
+            seg__grow((void **)&w->count, &c4, w->runs + 1, sizeof *w->count))
+            return false;
+        w->cap_runs = c1 < c2 ? c1 : c2;
+        w->cap_runs = w->cap_runs < c3 ? w->cap_runs : c3;
+        w->cap_runs = w->cap_runs < c4 ? w->cap_runs : c4;
+    }
+    return true;
+}
+
+/* Whether n bytes at a and b are equal: short ids compared in words. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return x == y && u == v;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
+/* One line's fields are in w->f (the first `need` of nf): parse the
+ * record. false (w->rc set) on an error. */
+static bool part_record(tx_part *w, size_t nf, const char **last_id,
+                        size_t *last_n)
+{
+    if (nf <= w->need && w->f[nf - 1].n &&
+        w->f[nf - 1].p[w->f[nf - 1].n - 1] == '\r')
+        w->f[nf - 1].n--; /* a CRLF line end */
+    if (nf == 1 && w->f[0].n == 0)
+        return true; /* an empty line */
+    if (nf < w->need &&
+        (w->rc = seg__check_fields(nf, w->need, w->msg, sizeof w->msg))) {
+        w->err_col = nf + 1;
+        return false;
+    }
+    if (!part_reserve(w)) {
+        w->rc = SEG_ENOMEM;
+        return false;
+    }
+    const seg__text *fid = &w->f[w->col_id];
+    if (!(*last_id && fid->n == *last_n &&
+          same_bytes(fid->p, *last_id, *last_n))) {
+        if ((w->rc = seg__check_id(fid->p, fid->n, w->msg, sizeof w->msg))) {
+            w->err_col = w->col_id + 1;
+            return false;
+        }
+        *last_id = fid->p;
+        *last_n = fid->n;
+        w->off[w->runs] = (uint32_t)(fid->p - w->p);
+        w->len[w->runs] = (uint32_t)fid->n;
+        w->hash[w->runs] = (uint32_t)seg__hash(fid->p, fid->n);
+        w->count[w->runs++] = 0;
+    }
+    /* straight to the parsers; on a failure, again for the message */
+    const seg__text *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
+    if (seg_time_parse(&w->t[w->n], ft->p, ft->n, w->time_format) &&
+        (w->rc = seg__read_time(ft->p, ft->n, w->time_format, &w->t[w->n],
+                                w->msg, sizeof w->msg))) {
+        w->err_col = w->col_time + 1;
+        return false;
+    }
+    if (seg__parse_f64(fa->p, fa->n, &w->a[w->n]) &&
+        (w->rc = seg__read_amount(fa->p, fa->n, &w->a[w->n], w->msg,
+                                  sizeof w->msg))) {
+        w->err_col = w->col_amount + 1;
+        return false;
+    }
+    w->max_t = w->t[w->n] > w->max_t ? w->t[w->n] : w->max_t;
+    w->count[w->runs - 1]++;
+    w->n++;
+    return true;
+}
+
+/* Split a part's lines into fields, 64 bytes at a time: a bit mask of the
+ * separators, walked bit by bit. */
+static void *parse_part(void *arg)
+{
+    tx_part *w = arg;
+    const char *base = w->p, *last_id = NULL;
+    size_t len = (size_t)(w->e - w->p), last_n = 0, s = 0, nf = 0;
+    w->runs = 0;
+    w->n = 0;
+    w->lines = 0;
+    w->max_t = INT64_MIN;
+    w->rc = SEG_OK;
+    for (size_t blk = 0; blk < len; blk += 64) {
+        uint64_t sep, nl;
+        bool quote;
+        if (len - blk >= 64) {
+            quote = seg__rd_scan64(base + blk, w->delim, &sep, &nl);
+        } else {
+            char tail[64] = {0}; /* NUL is neither separator */
+            memcpy(tail, base + blk, len - blk);
+            quote = seg__rd_scan64(tail, w->delim, &sep, &nl);
+        }
+        if (quote) { /* a field could hold a line feed: not for us */
+            w->rc = SEG__REC_MORE;
+            return NULL;
+        }
+        while (sep) {
+            unsigned k = (unsigned)__builtin_ctzll(sep);
+            sep &= sep - 1;
+            size_t at = blk + k;
+            if (nf < w->need) {
+                w->f[nf].p = base + s;
+                w->f[nf].n = at - s;
+            }
+            nf++;
+            s = at + 1;
+            if (nl >> k & 1) {
+                if (!part_record(w, nf, &last_id, &last_n))
+                    return NULL;
+                w->lines++;
+                nf = 0;
+            }
+        }
+    }
+    if (s < len || nf) { /* a last line without a line feed */
+        if (nf < w->need) {
+            w->f[nf].p = base + s;
+            w->f[nf].n = len - s;
+        }
+        if (!part_record(w, nf + 1, &last_id, &last_n))
+            return NULL;
+        w->lines++;
+    }
+    return NULL;
+}
+
+/* Add one batch's parsed records, in file order: their customers (which
+ * takes this thread, since rows are numbered in order of appearance);
+ * their times and amounts are copied by copy_part(), which other threads
+ * may do meanwhile, to the places set here. */
+/* Room for a batch's records, and each part's place: before any copy
+ * starts, since making room may move the arrays. */
+static int place_parts(seg_dataset *ds, tx_part *parts, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        parts[i].dst = ds->n_tx + total;
+        total += parts[i].n;
+    }
+    if (ds->cap_tx - ds->n_tx < total && seg__ds_reserve_tx(ds, total))
+        return SEG_ENOMEM;
+    return SEG_OK;
+}
+
+static int add_parts(seg_dataset *ds, tx_part *parts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        tx_part *w = &parts[i];
+        size_t at = w->dst;
+        for (size_t r = 0; r < w->runs; r++) {
+#if defined(__GNUC__)
+            /* the hash slot of a customer a few runs ahead: new customers
+             * miss the cache, so ask for it early */
+            if (r + 8 < w->runs && ds->ids.nslots)
+                __builtin_prefetch(&ds->ids.slots[w->hash[r + 8] &
+                                                  (ds->ids.nslots - 1)]);
+#endif
+            uint32_t row;
+            int rc = seg__ds_customer_h(ds, w->p + w->off[r], w->len[r],
+                                        w->hash[r], &row);
+            if (rc)
+                return rc;
+            if (at && row < ds->tx_cust[at - 1])
+                ds->tx_grouped = false;
+            for (size_t end = at + w->count[r]; at < end; at++)
+                ds->tx_cust[at] = row;
+        }
+        if (w->n && w->max_t > ds->max_time)
+            ds->max_time = w->max_t;
+        ds->n_tx = at;
+    }
+    return SEG_OK;
+}
+
+static void copy_part(seg_dataset *ds, const tx_part *w)
+{
+    if (!w->n)
+        return;
+    memcpy(ds->tx_time + w->dst, w->t, w->n * sizeof *w->t);
+    memcpy(ds->tx_amount + w->dst, w->a, w->n * sizeof *w->a);
+}
+
+/* A batch of whole lines and its parts. In file mode its bytes are its
+ * own (mem), so that the reader can go on while it is being added. */
+typedef struct tx_batch {
+    char *mem;
+    size_t cap;
+    void *map;                  /* or a mapping of the file */
+    size_t map_len;
+    off_t off;                  /* its offset in the file (mapped) */
+    const char *b, *e;
+    size_t line;                /* the line it starts at */
+    int nparts;                 /* a few a thread, taken in turn */
+    atomic_int next;            /* the next part to take */
+    struct tx_batch *copy;      /* a batch whose records to copy first */
+    atomic_int next_copy;       /* and the next of its parts to copy */
+    seg_dataset *ds;
+    tx_part parts[SEG__MAX_THREADS];
+    seg__jobs jobs;
+} tx_batch;
+
+/* Parse parts of a batch until none is left. */
+static void *parse_parts(void *arg)
+{
+    tx_batch *bt = arg;
+    if (bt->copy) /* the batch before, once added: its copies come first */
+        for (int i = atomic_fetch_add(&bt->next_copy, 1); i < bt->nparts;
+             i = atomic_fetch_add(&bt->next_copy, 1))
+            copy_part(bt->ds, &bt->copy->parts[i]);
+    for (int i = atomic_fetch_add(&bt->next, 1); i < bt->nparts;
+         i = atomic_fetch_add(&bt->next, 1))
+        parse_part(&bt->parts[i]);
+    return NULL;
+}
+
+/* Parse a batch on `helpers` threads, and on this one when it calls
+ * parse_parts() itself. */
+static void start_batch(tx_batch *bt, int helpers)
+{
+    atomic_store(&bt->next, 0);
+    seg__jobs_start(&bt->jobs, parse_parts, bt, 0, helpers);
+}
+
+/* Take the next batch from the reader: SEG_OK (b == e at the end),
+ * SEG__REC_MORE when a line is longer than a batch, or an error. (A quote is
+ * found while the batch is parsed.) */
+static void unmap_batch(tx_batch *bt)
+{
+    if (bt->map)
+        munmap(bt->map, bt->map_len);
+    bt->map = NULL;
+}
+
+/* A regular file is mapped a batch at a time rather than copied: from the
+ * offset of the reader's next byte on. */
+static void start_mapping(seg__reader *rd)
+{
+    rd->map_fd = -1;
+    struct stat st;
+    long at = rd->f ? ftell(rd->f) : -1;
+    if (at < 0 || fstat(fileno(rd->f), &st) || !S_ISREG(st.st_mode))
+        return;
+    rd->map_fd = fileno(rd->f);
+    rd->map_off = (off_t)at - (off_t)(rd->len - rd->pos);
+    rd->size = (size_t)st.st_size;
+}
+
+static int next_batch_mapped(seg__reader *rd, tx_batch *bt)
+{
+    unmap_batch(bt);
+    bt->b = bt->e = NULL;
+    if ((size_t)rd->map_off >= rd->size)
+        return SEG_OK; /* the end */
+    long page = sysconf(_SC_PAGESIZE);
+    off_t start = rd->map_off / page * page;
+    size_t lead = (size_t)(rd->map_off - start);
+    size_t want = rd->size - (size_t)rd->map_off;
+    want = want > BATCH ? BATCH : want;
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    void *m = mmap(NULL, lead + want, PROT_READ, flags, rd->map_fd, start);
+    if (m == MAP_FAILED)
+        return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
+                              "cannot map: %s", strerror(errno));
+    bt->map = m;
+    bt->map_len = lead + want;
+    bt->off = rd->map_off;
+    const char *b = (const char *)m + lead, *e = b + want;
+    if ((size_t)rd->map_off + want < rd->size) { /* whole lines only */
+        while (e > b && e[-1] != '\n')
+            e--;
+        if (e == b)
+            return SEG__REC_MORE; /* a line longer than a batch */
+    }
+    bt->b = b;
+    bt->e = e;
+    rd->map_off += e - b;
+    return SEG_OK;
+}
+
+static int next_batch(seg__reader *rd, tx_batch *bt)
+{
+    const char *b, *e;
+    bt->b = bt->e = NULL; /* until there is one */
+    if (rd->map_fd >= 0)
+        return next_batch_mapped(rd, bt);
+    if (!rd->f) { /* buffer mode: a slice of the buffer */
+        b = rd->data + rd->pos;
+        e = rd->data + (rd->len - rd->pos > BATCH ? rd->pos + BATCH : rd->len);
+        if (e < rd->data + rd->len) {
+            while (e > b && e[-1] != '\n')
+                e--;
+            if (e == b)
+                return SEG__REC_MORE;
+        }
+        rd->pos = (size_t)(e - rd->data);
+    } else {
+        /* what the reader holds (part of a line), then a batch's worth */
+        size_t carry = rd->len - rd->pos;
+        if (bt->cap < carry + BATCH &&
+            seg__grow((void **)&bt->mem, &bt->cap, carry + BATCH, 1))
+            return seg__nomem(&rd->sink->ds->err);
+        if (carry)
+            memcpy(bt->mem, rd->data + rd->pos, carry);
+        size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, BATCH, rd->f);
+        if (got < BATCH && !rd->eof) {
+            if (ferror(rd->f))
+                return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
+                                      "read error: %s", strerror(errno));
+            rd->eof = true;
+        }
+        b = bt->mem;
+        e = bt->mem + carry + got;
+        const char *cut = e;
+        if (!rd->eof) {
+            while (cut > b && cut[-1] != '\n')
+                cut--;
+        }
+        /* the rest goes back to the reader */
+        size_t rest = (size_t)(e - cut);
+        if (rd->cap < rest + 1 &&
+            seg__grow((void **)&rd->buf, &rd->cap, rest + 1, 1))
+            return seg__nomem(&rd->sink->ds->err);
+        memcpy(rd->buf, cut, rest);
+        rd->data = rd->buf;
+        rd->pos = 0;
+        rd->len = rest;
+        e = cut;
+        if (e == b && rest)
+            return SEG__REC_MORE; /* a line longer than a batch */
+    }
+    bt->b = b;
+    bt->e = e;
+    return SEG_OK;
+}
+
+/* Give the reader back a batch it has not parsed, in front of what it
+ * holds, for the sequential loader. */
+static int unread_batch(seg__reader *rd, const tx_batch *bt)
+{
+    if (rd->map_fd >= 0) { /* read on from the batch's offset */
+        if (fseeko(rd->f, bt->off, SEEK_SET))
+            return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
+                                  "cannot seek: %s", strerror(errno));
+        rd->pos = rd->len = 0;
+        rd->eof = false;
+        return SEG_OK;
+    }
+    if (!bt->b) /* nothing taken */
+        return SEG_OK;
+    size_t n = (size_t)(bt->e - bt->b);
+    if (!rd->f) {
+        rd->pos = (size_t)(bt->b - rd->data);
+        return SEG_OK;
+    }
+    size_t carry = rd->len - rd->pos;
+    if (rd->cap < n + carry + 1 &&
+        seg__grow((void **)&rd->buf, &rd->cap, n + carry + 1, 1))
+        return seg__nomem(&rd->sink->ds->err);
+    memmove(rd->buf + n, rd->buf + rd->pos, carry);
+    memcpy(rd->buf, bt->b, n);
+    rd->data = rd->buf;
+    rd->pos = 0;
+    rd->len = n + carry;
+    return SEG_OK;
+}
+
+/* Cut a batch into parts at line ends. */
+static void split_batch(tx_batch *bt)
+{
+    const char *at = bt->b, *e = bt->e;
+    for (int i = 0; i < bt->nparts; i++) {
+        const char *end = e;
+        if (i < bt->nparts - 1) {
+            end = at + (size_t)(e - at) / (size_t)(bt->nparts - i);
+            const char *nl = end < e ? memchr(end, '\n', (size_t)(e - end))
+                                     : NULL;
+            end = nl ? nl + 1 : e;
+        }
+        bt->parts[i].p = at;
+        bt->parts[i].e = end;
+        at = end;
+    }
+}
+
+/* The first error of a parsed batch, in file order, reported; else the
+ * line after it. SEG__REC_MORE when a part met a quote: then the batch is the
+ * sequential loader's, errors and all. */
+static int batch_result(seg__reader *rd, const tx_batch *bt,
+                        size_t *next_line)
+{
+    size_t line = bt->line;
+    for (int i = 0; i < bt->nparts; i++)
+        if (bt->parts[i].rc == SEG__REC_MORE)
+            return SEG__REC_MORE;
+    for (int i = 0; i < bt->nparts; i++) {
+        const tx_part *w = &bt->parts[i];
+        if (w->rc)
+            return seg__sink_fail(rd->sink, w->rc, line + w->lines,
+                                  w->err_col, "%s", w->msg);
+        line += w->lines;
+    }
+    *next_line = line;
+    return SEG_OK;
+}
+
+/* Three batches (parsed, added, read ahead), their parts set up for the
+ * sink's columns; NULL when out of memory. */
+static tx_batch *batches_new(const seg__sink *s, const seg__reader *rd,
+                             int nparts)
+{
+    tx_batch *bt = seg__calloc(3, sizeof *bt);
+    for (int k = 0; bt && k < 3; k++) {
+        bt[k].nparts = nparts;
+        for (int i = 0; i < nparts; i++) {
+            tx_part *w = &bt[k].parts[i];
+            w->delim = rd->delim;
+            w->need = s->need;
+            w->col_id = s->col[SEG__R_ID];
+            w->col_time = s->col[SEG__R_TIME];
+            w->col_amount = s->col[SEG__R_AMOUNT];
+            w->time_format = s->time_format;
+            if (!(w->f = seg__malloc(s->need * sizeof *w->f)))
+                return bt; /* batches_free() takes what there is */
+        }
+    }
+    return bt;
+}
+
+static void batches_free(tx_batch *bt)
+{
+    for (int k = 0; bt && k < 3; k++) {
+        for (int i = 0; i < bt[k].nparts; i++) {
+            tx_part *w = &bt[k].parts[i];
+            seg__free(w->f);
+            seg__free(w->off);
+            seg__free(w->len);
+            seg__free(w->hash);
+            seg__free(w->count);
+            seg__free(w->t);
+            seg__free(w->a);
+        }
+        seg__free(bt[k].mem);
+        unmap_batch(&bt[k]);
+    }
+    seg__free(bt);
+}
+
+static bool batches_ready(const tx_batch *bt)
+{
+    for (int k = 0; bt && k < 3; k++)
+        for (int i = 0; i < bt[k].nparts; i++)
+            if (!bt[k].parts[i].f)
+                return false;
+    return bt != NULL;
+}
+
+/* Room for all the transactions, as many as the first batch promises for
+ * the whole input: growing by doubling would copy them, and pages never
+ * written take no memory. */
+static void reserve_for_input(seg_dataset *ds, const seg__reader *rd,
+                              const tx_batch *first)
+{
+    size_t bytes = (size_t)(first->e - first->b), recs = 0, runs = 0;
+    size_t id_bytes = 0;
+    for (int i = 0; i < first->nparts; i++) {
+        recs += first->parts[i].n;
+        runs += first->parts[i].runs;
+        for (size_t r = 0; r < first->parts[i].runs; r++)
+            id_bytes += first->parts[i].len[r];
+    }
+    if (rd->size <= bytes || !bytes)
+        return;
+    double scale = (double)rd->size / (double)bytes * 1.05;
+    if ((double)recs * scale < 1e10)
+        seg__ds_reserve_tx_hint(ds, (size_t)((double)recs * scale));
+    /* and for the customers, when they come grouped (then runs of records
+     * are customers): no rehashing as they arrive */
+    if (runs * 2 <= recs && (double)runs * scale < 1e9)
+        seg__intern_reserve(&ds->ids, (size_t)((double)runs * scale),
+                            (size_t)((double)id_bytes * scale));
+}
+
+/* The first batch, parsed alone: SEG_OK, an error, or SEG__REC_MORE with
+ * the batch given back to the reader. */
+static int first_batch(seg__sink *s, seg__reader *rd, tx_batch *cur,
+                       int threads, size_t *line)
+{
+    cur->line = *line;
+    int rc = next_batch(rd, cur);
+    if (!rc && cur->b < cur->e) {
+        split_batch(cur);
+        start_batch(cur, threads - 1);
+        parse_parts(cur);
+        seg__jobs_wait(&cur->jobs);
+        rc = batch_result(rd, cur, line);
+        if (!rc)
+            reserve_for_input(s->ds, rd, cur);
+    }
+    if (rc == SEG__REC_MORE) {
+        int u = unread_batch(rd, cur);
+        rc = u ? u : SEG__REC_MORE;
+    }
+    return rc;
+}
+
+int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
+{
+    seg_dataset *ds = s->ds;
+    int nparts = threads * 4 < SEG__MAX_THREADS ? threads * 4
+                                                : SEG__MAX_THREADS;
+    tx_batch *bt = batches_new(s, rd, nparts);
+    if (!batches_ready(bt)) {
+        batches_free(bt);
+        return seg__nomem(&ds->err);
+    }
+    /* the first batch alone; then each batch is parsed while the one
+     * before it is added and the one after it is read */
+    tx_batch *cur = &bt[0], *nx = &bt[1], *nn = &bt[2];
+    size_t line = rd->line;
+    start_mapping(rd);
+    int rc = first_batch(s, rd, cur, threads, &line), nrc = SEG_OK;
+    if (!rc && cur->b < cur->e) {
+        nx->line = line;
+        nrc = next_batch(rd, nx);
+    }
+    while (!rc && cur->b < cur->e) {
+        bool parsing = !nrc && nx->b < nx->e, ahead = false;
+        int nnrc = SEG_OK;
+        if ((rc = place_parts(ds, cur->parts, nparts)) != SEG_OK)
+            break;
+        if (parsing) { /* the helpers copy this batch, then parse the next */
+            split_batch(nx);
+            nx->copy = cur;
+            nx->ds = ds;
+            atomic_store(&nx->next_copy, 0);
+            start_batch(nx, threads - 1);
+            nnrc = next_batch(rd, nn); /* meanwhile, the one after */
+            ahead = true;
+        }
+        rc = add_parts(ds, cur->parts, nparts);
+        if (parsing) {
+            parse_parts(nx); /* what the helpers have not taken yet */
+            seg__jobs_wait(&nx->jobs);
+        } else {
+            for (int i = 0; i < nparts; i++)
+                copy_part(ds, &cur->parts[i]);
+        }
+        cur->b = cur->e = NULL;
+        if (!rc)
+            rc = parsing ? batch_result(rd, nx, &line) : nrc;
+        if (rc == SEG__REC_MORE) { /* the reader goes on from nx alone */
+            rd->line = nx->line;
+            /* what was read after nx goes back first, then nx */
+            int u = ahead ? unread_batch(rd, nn) : SEG_OK;
+            if (!u)
+                u = unread_batch(rd, nx);
+            rc = u ? u : SEG__REC_MORE;
+            line = rd->line;
+        }
+        if (!rc && ahead)
+            nn->line = line;
+        tx_batch *t = cur;
+        cur = nx;
+        nx = nn;
+        nn = t;
+        nrc = nnrc;
+        if (!rc && !ahead)
+            break; /* nothing was read ahead: cur is the end */
+    }
+    if (rc != SEG__REC_MORE)
+        rd->line = line;
+    batches_free(bt);
+    return rc == SEG_ENOMEM ? seg__nomem(&ds->err) : rc;
+}

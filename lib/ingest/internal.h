@@ -1,0 +1,170 @@
+/* Ingest: records on their way into a dataset. The sink (sink.c) is the
+ * format-independent part, the one place where the rules of a load live:
+ * which column plays which role, the checks of ids, times, amounts, kinds
+ * and values with their messages, attribute typing, and all-or-nothing.
+ * Inputs feed it: the CSV reader and loaders (csv_reader.c, csv_load.c,
+ * csv_parallel.c) and the record API of a host (records.c). Not API. */
+#ifndef SEG_INGEST_INTERNAL_H
+#define SEG_INGEST_INTERNAL_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "dataset/struct.h"
+
+/* A value as text: n bytes at p, not NUL-terminated. */
+typedef struct seg__text {
+    const char *p;
+    size_t n;
+} seg__text;
+
+/* ---- the sink (sink.c) ---- */
+
+enum { SEG__R_ID, SEG__R_TIME, SEG__R_AMOUNT, SEG__R_KIND, SEG__R_VALUE,
+       SEG__R_N };
+
+/* What the caller says about the columns of an input: per role a column
+ * name or a 1-based number, NULL to look for it in the header. */
+typedef struct seg__roles_spec {
+    const char *col[SEG__R_N];
+    const char *const *attrs;   /* attribute columns */
+    size_t n_attrs;
+    bool row_ids;               /* no id column: customers are the records */
+    bool all_attributes;        /* every column without a role */
+} seg__roles_spec;
+
+/* An attribute column's values as text, kept until the input has been
+ * read whole: only then is its type known. */
+typedef struct seg__attr_stage {
+    const char *name;
+    size_t col;
+    uint32_t *rows;
+    size_t *lines;
+    size_t *offs;       /* value i is text.data[offs[i] .. offs[i+1]) */
+    size_t n, cap_rows, cap_lines, cap_offs;
+    seg__buf text;
+} seg__attr_stage;
+
+typedef struct seg__sink {
+    seg_dataset *ds;
+    /* Messages start "name:line:column: " for an input with a name; for a
+     * call (name NULL) "row I: " when it passed several values, else
+     * nothing. */
+    const char *name;
+    bool indexed;
+    int time_format;    /* a seg_time_format, for times given as text */
+    /* the roles, set by seg__sink_map() */
+    bool has[SEG__R_N];
+    size_t col[SEG__R_N];
+    bool txs, events, row_ids;
+    size_t need;        /* fields a record must have */
+    seg__attr_stage *attrs;
+    size_t n_attrs;
+    char **header;      /* the header's names, trimmed */
+    size_t n_header;
+    /* the customer of the last record: runs of one id are looked up once */
+    bool have_last;
+    uint32_t last_row;
+    size_t records;     /* records fed so far */
+} seg__sink;
+
+/* Start a change of ds that is all-or-nothing. Never fails. */
+void seg__sink_begin(seg__sink *s, seg_dataset *ds, const char *name);
+/* End it: when rc is SEG_OK, the staged attributes are applied, and the
+ * change is kept if that succeeds; otherwise everything since
+ * seg__sink_begin() is undone. Returns the final code. */
+int seg__sink_end(seg__sink *s, int rc);
+
+/* Report an error about the value at `at` (the line of an input, the index
+ * in a call) and column `col` (1-based; 0 = none), as the messages above
+ * say. Returns code. */
+int seg__sink_fail(const seg__sink *s, int code, size_t at, size_t col,
+                   const char *fmt, ...) SEG__PRINTF(5, 6);
+int seg__sink_vfail(const seg__sink *s, int code, size_t at, size_t col,
+                    const char *fmt, va_list ap);
+
+/* The header of an input, names as they are (copied, blanks trimmed). */
+int seg__sink_header(seg__sink *s, const seg__text *names, size_t n);
+/* Map columns to roles: the columns named in spec, and for each role not
+ * named, the header's usual name for it among the columns not named for
+ * something else. */
+int seg__sink_map(seg__sink *s, const seg__roles_spec *spec);
+
+/* One record of an input, its fields in column order: a transaction, an
+ * event, or neither, as mapped; and its attributes. */
+int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf);
+
+/* Typed values, as a host passes them. */
+int seg__sink_customer(seg__sink *s, size_t at, const char *id, size_t n,
+                       uint32_t *row);
+int seg__sink_tx(seg__sink *s, size_t at, uint32_t row, int64_t t,
+                 double amount);
+int seg__sink_event(seg__sink *s, size_t at, uint32_t row, int64_t t,
+                    const char *kind, size_t kind_len, double value);
+/* An attribute column of a given type: its name checked, a type clash an
+ * error; created (when create) inside the change. */
+int seg__sink_attr_column(seg__sink *s, const char *name, int type,
+                          bool create, seg__column **col);
+int seg__sink_attr_num(seg__sink *s, seg__column *c, uint32_t row, double v);
+/* A label value; NULL = missing. */
+int seg__sink_attr_label(seg__sink *s, size_t at, seg__column *c,
+                         uint32_t row, const char *v);
+
+/* The checks of single fields, for loaders that run them on several
+ * threads: SEG_OK, or an error code with the message (without the
+ * place) in msg. */
+#define SEG__MSG_MAX 512
+int seg__check_fields(size_t nf, size_t need, char *msg, size_t msz);
+int seg__check_id(const char *p, size_t n, char *msg, size_t msz);
+int seg__read_time(const char *p, size_t n, int format, int64_t *t,
+                   char *msg, size_t msz);
+int seg__read_amount(const char *p, size_t n, double *v, char *msg,
+                     size_t msz);
+
+/* ---- the CSV reader (csv_reader.c) ---- */
+
+typedef struct seg__reader {
+    seg__sink *sink;    /* where errors go; its name is the input's */
+    FILE *f;
+    char *buf;          /* file mode: a window of the file */
+    size_t cap;
+    const char *data;   /* the bytes being parsed */
+    size_t len, pos;
+    bool eof;           /* no more bytes beyond len */
+    size_t size;        /* the input's size, when known (else 0) */
+    int map_fd;         /* >= 0: batches are mapped from this file */
+    off_t map_off;      /* the offset of the next batch */
+    size_t line;        /* line of the next record */
+    size_t rec_line;    /* first line of the current record */
+    char delim;
+    bool ws;            /* runs of whitespace separate fields */
+    unsigned char cls[256]; /* byte classes of the delimited-mode scanner */
+    seg__text *fields;  /* the current record's */
+    size_t nfields, capfields;
+    /* quoted fields are unescaped into scratch: for the fields whose p is
+     * NULL until the record is whole, where in scratch they are */
+    size_t *scratch_at;
+    size_t cap_scratch_at, nquoted;
+    seg__buf scratch;
+} seg__reader;
+
+enum { SEG__REC_OK = 1, SEG__REC_MORE = 2, SEG__REC_EOF = 3 };
+
+/* Ready to read: after a byte-order mark, with the given delimiter (0: the
+ * one of the first line). Reads the first block of a file. */
+int seg__rd_start(seg__reader *rd, char delimiter);
+/* Read more of the file, keeping the unparsed tail. */
+int seg__rd_refill(seg__reader *rd);
+/* Next non-empty record, reading more of the file as needed: SEG__REC_OK,
+ * SEG__REC_EOF or an error. */
+int seg__rd_next_record(seg__reader *rd);
+void seg__rd_free(seg__reader *rd);
+
+/* ---- transactions on several threads (csv_parallel.c) ---- */
+
+/* Load the rest of the input as transactions: SEG_OK, an error, or
+ * SEG__REC_MORE when a quote lies ahead, from where the sequential loader
+ * must go on. */
+int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads);
+
+#endif /* SEG_INGEST_INTERNAL_H */

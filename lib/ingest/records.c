@@ -1,0 +1,151 @@
+/* Records and attributes a host passes in arrays (or one at a time): the
+ * same checks and messages as a loaded file, through the sink, and the
+ * same all-or-nothing. */
+#include <math.h>
+#include <string.h>
+
+#include "ingest/internal.h"
+
+/* A call of n values: messages name the index when there are several. */
+static void begin_call(seg__sink *s, seg_dataset *ds, size_t n)
+{
+    seg__sink_begin(s, ds, NULL);
+    s->indexed = n > 1;
+}
+
+static int customer(seg__sink *s, size_t i, const char *id, uint32_t *row)
+{
+    if (!id)
+        return seg__sink_fail(s, SEG_EINVAL, i, 0, "customer id is NULL");
+    return seg__sink_customer(s, i, id, strlen(id), row);
+}
+
+int seg_dataset_add_customer(seg_dataset *ds, const char *id, size_t *row)
+{
+    if (!ds || !id)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_add_customer: NULL argument");
+    seg__sink s;
+    begin_call(&s, ds, 1);
+    uint32_t r;
+    int rc = seg__sink_end(&s, customer(&s, 0, id, &r));
+    if (rc == SEG_OK && row)
+        *row = r;
+    return rc;
+}
+
+int seg_dataset_add_transaction(seg_dataset *ds, const char *id,
+                                int64_t time, double amount)
+{
+    return seg_dataset_add_transactions(ds, &id, &time, &amount, 1);
+}
+
+int seg_dataset_add_transactions(seg_dataset *ds, const char *const *ids,
+                                 const int64_t *times, const double *amounts,
+                                 size_t n)
+{
+    if (!ds || (n && (!ids || !times || !amounts)))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_add_transactions: NULL argument");
+    seg__sink s;
+    begin_call(&s, ds, n);
+    int rc = n ? seg__ds_reserve_tx(ds, n) : SEG_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t row;
+        rc = customer(&s, i, ids[i], &row);
+        if (!rc)
+            rc = seg__sink_tx(&s, i, row, times[i], amounts[i]);
+    }
+    return seg__sink_end(&s, rc);
+}
+
+int seg_dataset_add_event(seg_dataset *ds, const char *id, int64_t time,
+                          const char *kind, double value)
+{
+    return seg_dataset_add_events(ds, &id, &time, &kind, &value, 1);
+}
+
+int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
+                           const int64_t *times, const char *const *kinds,
+                           const double *values, size_t n)
+{
+    if (!ds || (n && (!ids || !times || !kinds)))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_add_events: NULL argument");
+    seg__sink s;
+    begin_call(&s, ds, n);
+    int rc = n ? seg__ds_reserve_ev(ds, n) : SEG_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t row;
+        if (!ids[i] || !kinds[i])
+            rc = seg__sink_fail(&s, SEG_EINVAL, i, 0,
+                                "customer id or kind is NULL");
+        else
+            rc = customer(&s, i, ids[i], &row);
+        if (!rc)
+            rc = seg__sink_event(&s, i, row, times[i], kinds[i],
+                                 strlen(kinds[i]), values ? values[i] : NAN);
+    }
+    return seg__sink_end(&s, rc);
+}
+
+/* One column's values for customers by id: nums or strs (NULL = missing). */
+static int set_attributes(seg_dataset *ds, const char *fn, const char *name,
+                          const char *const *ids, int type, const double *nums,
+                          const char *const *strs, size_t n)
+{
+    const void *values = type == SEG_COLUMN_NUMERIC ? (const void *)nums
+                                                    : (const void *)strs;
+    if (!ds || !name || (n && (!ids || !values)))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "%s: NULL argument", fn);
+    seg__sink s;
+    begin_call(&s, ds, n);
+    seg__column *c = NULL;
+    int rc = seg__sink_attr_column(&s, name, type, n > 0, &c);
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t row;
+        rc = customer(&s, i, ids[i], &row);
+        if (!rc && type == SEG_COLUMN_NUMERIC)
+            rc = seg__sink_attr_num(&s, c, row, nums[i]);
+        else if (!rc)
+            rc = seg__sink_attr_label(&s, i, c, row, strs[i]);
+    }
+    return seg__sink_end(&s, rc);
+}
+
+int seg_dataset_set_attribute_f64(seg_dataset *ds, const char *id,
+                                  const char *name, double value)
+{
+    if (!id)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_set_attribute: NULL argument");
+    return set_attributes(ds, "seg_dataset_set_attribute", name, &id,
+                          SEG_COLUMN_NUMERIC, &value, NULL, 1);
+}
+
+int seg_dataset_set_attribute_str(seg_dataset *ds, const char *id,
+                                  const char *name, const char *value)
+{
+    if (!id)
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_set_attribute: NULL argument");
+    return set_attributes(ds, "seg_dataset_set_attribute", name, &id,
+                          SEG_COLUMN_LABEL, NULL, &value, 1);
+}
+
+int seg_dataset_set_attributes_f64(seg_dataset *ds, const char *name,
+                                   const char *const *ids,
+                                   const double *values, size_t n)
+{
+    return set_attributes(ds, "seg_dataset_set_attributes_f64", name, ids,
+                          SEG_COLUMN_NUMERIC, values, NULL, n);
+}
+
+int seg_dataset_set_attributes_str(seg_dataset *ds, const char *name,
+                                   const char *const *ids,
+                                   const char *const *values, size_t n)
+{
+    return set_attributes(ds, "seg_dataset_set_attributes_str", name, ids,
+                          SEG_COLUMN_LABEL, NULL, values, n);
+}

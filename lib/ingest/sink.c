@@ -323,10 +323,11 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
         if (rc)
             return rc;
     }
-    for (size_t i = 0; i < s->n_attrs && !rc; i++) {
-        const seg__text *fa = &f[s->attrs[i].col];
+    seg__attr_stage *attrs = s->attrs;
+    for (size_t i = 0, na = s->n_attrs; i < na && !rc; i++) {
+        const seg__text *fa = &f[attrs[i].col];
         if (fa->n)
-            rc = stage_attr(s, &s->attrs[i], row, at, fa);
+            rc = stage_attr(s, &attrs[i], row, at, fa);
     }
     return rc;
 }
@@ -336,10 +337,15 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
 static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
                       size_t line, const seg__text *f)
 {
-    if (seg__grow((void **)&a->rows, &a->cap_rows, a->n + 1, sizeof *a->rows) ||
-        seg__grow((void **)&a->lines, &a->cap_lines, a->n + 1,
-                  sizeof *a->lines) ||
-        seg__grow((void **)&a->offs, &a->cap_offs, a->n + 2, sizeof *a->offs))
+    if ((a->n + 1 > a->cap_rows &&
+         seg__grow((void **)&a->rows, &a->cap_rows, a->n + 1,
+                   sizeof *a->rows)) ||
+        (a->n + 1 > a->cap_lines &&
+         seg__grow((void **)&a->lines, &a->cap_lines, a->n + 1,
+                   sizeof *a->lines)) ||
+        (a->n + 2 > a->cap_offs &&
+         seg__grow((void **)&a->offs, &a->cap_offs, a->n + 2,
+                   sizeof *a->offs)))
         return seg__nomem(&s->ds->err);
     if (a->n == 0)
         a->offs[0] = 0;

@@ -30,7 +30,8 @@ static int nomem(const seg__reader *rd)
     return seg__nomem(&rd->sink->ds->err);
 }
 
-int seg__rd_refill(seg__reader *rd)
+/* Read more of the file, keeping the unparsed tail. */
+static int refill(seg__reader *rd)
 {
     if (!rd->f) {
         rd->eof = true;
@@ -292,7 +293,7 @@ int seg__rd_next_record(seg__reader *rd)
         int rc = parse_record(rd);
         if (rc == SEG__REC_MORE) {
             rd->line = line0;
-            rc = seg__rd_refill(rd);
+            rc = refill(rd);
             if (rc)
                 return rc;
             continue;
@@ -324,7 +325,7 @@ static void detect_delimiter(seg__reader *rd)
 int seg__rd_start(seg__reader *rd, char delimiter)
 {
     rd->line = 1;
-    int rc = seg__rd_refill(rd);
+    int rc = refill(rd);
     if (rc)
         return rc;
     if (rd->len - rd->pos >= 3 &&

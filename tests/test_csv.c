@@ -700,6 +700,25 @@ static void test_same_messages_as_the_api(void **state)
         seg_dataset_free(file);
         seg_dataset_free(ds);
     }
+
+    /* a label that is not UTF-8, from a file and from a host */
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    const char *attrs[] = {"tier"};
+    o.attribute_columns = attrs;
+    o.n_attribute_columns = 1;
+    seg_dataset *file = load("id,tier\na,gold\nb,x\xff\n", &o, SEG_EPARSE);
+    assert_non_null(strstr(seg_dataset_errmsg(file),
+                           "t.csv:3:2: attribute 'tier' is not valid UTF-8"));
+    seg_dataset_free(file);
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *ids[] = {"a", "b"}, *tiers[] = {"gold", "x\xff"};
+    assert_int_equal(seg_dataset_set_attributes_str(ds, "tier", ids, tiers, 2),
+                     SEG_EPARSE);
+    assert_string_equal(seg_dataset_errmsg(ds),
+                        "row 1: attribute 'tier' is not valid UTF-8");
+    seg_dataset_free(ds);
 }
 
 static void test_older_options_struct(void **state)

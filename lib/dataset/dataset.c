@@ -1,4 +1,6 @@
-/* The customer dataset: customers, records, columns, all-or-nothing changes. */
+/* The customer dataset: customers, records, columns, all-or-nothing changes.
+ * The public functions that add records and attributes are in
+ * lib/ingest/records.c, with the checks every input shares. */
 #include <math.h>
 #include <string.h>
 

@@ -30,7 +30,8 @@ static int nomem(const seg__reader *rd)
     return seg__nomem(&rd->sink->ds->err);
 }
 
-int seg__rd_refill(seg__reader *rd)
+/* Read more of the file, keeping the unparsed tail. */
+static int refill(seg__reader *rd)
 {
     if (!rd->f) {
         rd->eof = true;
@@ -150,6 +151,40 @@ static int parse_plain_line(seg__reader *rd)
     return SEG__REC_OK;
 }
 
+/* A quoted field from the quote at *pp: unescaped into scratch, *pp past
+ * the closing quote, the line feeds inside counted into *lines. SEG_OK,
+ * SEG__REC_MORE (the field may go on past the data read so far), or an
+ * error. */
+static int parse_quoted(seg__reader *rd, const char **pp, const char *end,
+                        size_t *lines)
+{
+    size_t off = rd->scratch.len;
+    const char *q = *pp + 1;
+    for (;;) {
+        const char *close = memchr(q, '"', (size_t)(end - q));
+        if (!close) {
+            if (!rd->eof)
+                return SEG__REC_MORE;
+            return rd_error(rd, SEG_EPARSE, rd->line, rd->nfields + 1,
+                            "quoted field is not closed");
+        }
+        for (const char *c = q; c < close; c++)
+            *lines += *c == '\n';
+        if (seg__buf_append(&rd->scratch, q, (size_t)(close - q)))
+            return nomem(rd);
+        if (close + 1 == end && !rd->eof)
+            return SEG__REC_MORE;
+        if (close + 1 < end && close[1] == '"') {
+            if (seg__buf_append(&rd->scratch, "\"", 1))
+                return nomem(rd);
+            q = close + 2;
+            continue;
+        }
+        *pp = close + 1;
+        return add_quoted(rd, off, rd->scratch.len - off);
+    }
+}
+
 /* Parse one record starting at rd->pos. Returns SEG__REC_OK (fields set,
  * pos and line advanced), SEG__REC_MORE (the record may continue past the
  * data read so far), SEG__REC_EOF, or an error code. */
@@ -181,39 +216,14 @@ static int parse_record(seg__reader *rd)
             }
             break;
         }
-        if (rd->ws && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
+        if (rd->ws &&
+            (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
             p += *p == '\r' ? 2 : 1;
             lines++;
             break;
         }
         if (*p == '"') {
-            size_t off = rd->scratch.len;
-            const char *q = ++p;
-            for (;;) {
-                const char *close = memchr(q, '"', (size_t)(end - q));
-                if (!close) {
-                    if (!rd->eof)
-                        return SEG__REC_MORE;
-                    return rd_error(rd, SEG_EPARSE, rd->line,
-                                    rd->nfields + 1,
-                                    "quoted field is not closed");
-                }
-                for (const char *c = q; c < close; c++)
-                    lines += *c == '\n';
-                if (seg__buf_append(&rd->scratch, q, (size_t)(close - q)))
-                    return nomem(rd);
-                if (close + 1 == end && !rd->eof)
-                    return SEG__REC_MORE;
-                if (close + 1 < end && close[1] == '"') {
-                    if (seg__buf_append(&rd->scratch, "\"", 1))
-                        return nomem(rd);
-                    q = close + 2;
-                    continue;
-                }
-                p = close + 1;
-                break;
-            }
-            int rc = add_quoted(rd, off, rd->scratch.len - off);
+            int rc = parse_quoted(rd, &p, end, &lines);
             if (rc)
                 return rc;
             if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') {
@@ -283,7 +293,7 @@ int seg__rd_next_record(seg__reader *rd)
         int rc = parse_record(rd);
         if (rc == SEG__REC_MORE) {
             rd->line = line0;
-            rc = seg__rd_refill(rd);
+            rc = refill(rd);
             if (rc)
                 return rc;
             continue;
@@ -315,7 +325,7 @@ static void detect_delimiter(seg__reader *rd)
 int seg__rd_start(seg__reader *rd, char delimiter)
 {
     rd->line = 1;
-    int rc = seg__rd_refill(rd);
+    int rc = refill(rd);
     if (rc)
         return rc;
     if (rd->len - rd->pos >= 3 &&

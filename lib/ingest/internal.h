@@ -3,7 +3,8 @@
  * which column plays which role, the checks of ids, times, amounts, kinds
  * and values with their messages, attribute typing, and all-or-nothing.
  * Inputs feed it: the CSV reader and loaders (csv_reader.c, csv_load.c,
- * csv_parallel.c) and the record API of a host (records.c). Not API. */
+ * csv_parallel.c, with the separator search inline in csv_scan.h) and the
+ * record API of a host (records.c). Not API. */
 #ifndef SEG_INGEST_INTERNAL_H
 #define SEG_INGEST_INTERNAL_H
 
@@ -153,8 +154,6 @@ enum { SEG__REC_OK = 1, SEG__REC_MORE = 2, SEG__REC_EOF = 3 };
 /* Ready to read: after a byte-order mark, with the given delimiter (0: the
  * one of the first line). Reads the first block of a file. */
 int seg__rd_start(seg__reader *rd, char delimiter);
-/* Read more of the file, keeping the unparsed tail. */
-int seg__rd_refill(seg__reader *rd);
 /* Next non-empty record, reading more of the file as needed: SEG__REC_OK,
  * SEG__REC_EOF or an error. */
 int seg__rd_next_record(seg__reader *rd);

@@ -258,19 +258,34 @@ int seg__sink_tx(seg__sink *s, size_t at, uint32_t row, int64_t t,
     return push_tx(s, at, row, t, amount);
 }
 
+static int check_kind(const seg__sink *s, size_t at, const char *kind,
+                      size_t n)
+{
+    char msg[SEG__MSG_MAX];
+    int rc = check_text("event kind", kind, n, msg, sizeof msg);
+    return rc ? seg__sink_fail(s, rc, at, col_of(s, SEG__R_KIND), "%s", msg)
+              : SEG_OK;
+}
+
+static int push_event(seg__sink *s, size_t at, uint32_t row, int64_t t,
+                      const char *kind, size_t kind_len, double value)
+{
+    int rc = seg__ds_push_ev(s->ds, row, t, kind, kind_len, value);
+    return rc ? wrap(s, rc, at, col_of(s, SEG__R_KIND)) : SEG_OK;
+}
+
 int seg__sink_event(seg__sink *s, size_t at, uint32_t row, int64_t t,
                     const char *kind, size_t kind_len, double value)
 {
-    char msg[SEG__MSG_MAX];
-    int rc = check_text("event kind", kind, kind_len, msg, sizeof msg);
+    int rc = check_kind(s, at, kind, kind_len);
     if (rc)
-        return seg__sink_fail(s, rc, at, col_of(s, SEG__R_KIND), "%s", msg);
+        return rc;
     if (isinf(value)) { /* NaN is no value */
+        char msg[SEG__MSG_MAX];
         rc = nonfinite_error("event value", value, msg, sizeof msg);
         return seg__sink_fail(s, rc, at, col_of(s, SEG__R_VALUE), "%s", msg);
     }
-    rc = seg__ds_push_ev(s->ds, row, t, kind, kind_len, value);
-    return rc ? wrap(s, rc, at, col_of(s, SEG__R_KIND)) : SEG_OK;
+    return push_event(s, at, row, t, kind, kind_len, value);
 }
 
 static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
@@ -311,6 +326,8 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
         } else {
             const seg__text *fk = &f[s->col[SEG__R_KIND]];
             double value = NAN;
+            if ((rc = check_kind(s, at, fk->p, fk->n)) != SEG_OK)
+                return rc;
             if (s->has[SEG__R_VALUE]) {
                 const seg__text *fv = &f[s->col[SEG__R_VALUE]];
                 rc = read_value(fv->p, fv->n, &value, msg, sizeof msg);
@@ -318,15 +335,17 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
                     return seg__sink_fail(s, rc, at,
                                           col_of(s, SEG__R_VALUE), "%s", msg);
             }
-            rc = seg__sink_event(s, at, row, t, fk->p, fk->n, value);
+            /* text never reads as an infinity: no check of the value */
+            rc = push_event(s, at, row, t, fk->p, fk->n, value);
         }
         if (rc)
             return rc;
     }
-    for (size_t i = 0; i < s->n_attrs && !rc; i++) {
-        const seg__text *fa = &f[s->attrs[i].col];
+    seg__attr_stage *attrs = s->attrs;
+    for (size_t i = 0, na = s->n_attrs; i < na && !rc; i++) {
+        const seg__text *fa = &f[attrs[i].col];
         if (fa->n)
-            rc = stage_attr(s, &s->attrs[i], row, at, fa);
+            rc = stage_attr(s, &attrs[i], row, at, fa);
     }
     return rc;
 }
@@ -336,10 +355,15 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
 static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
                       size_t line, const seg__text *f)
 {
-    if (seg__grow((void **)&a->rows, &a->cap_rows, a->n + 1, sizeof *a->rows) ||
-        seg__grow((void **)&a->lines, &a->cap_lines, a->n + 1,
-                  sizeof *a->lines) ||
-        seg__grow((void **)&a->offs, &a->cap_offs, a->n + 2, sizeof *a->offs))
+    if ((a->n + 1 > a->cap_rows &&
+         seg__grow((void **)&a->rows, &a->cap_rows, a->n + 1,
+                   sizeof *a->rows)) ||
+        (a->n + 1 > a->cap_lines &&
+         seg__grow((void **)&a->lines, &a->cap_lines, a->n + 1,
+                   sizeof *a->lines)) ||
+        (a->n + 2 > a->cap_offs &&
+         seg__grow((void **)&a->offs, &a->cap_offs, a->n + 2,
+                   sizeof *a->offs)))
         return seg__nomem(&s->ds->err);
     if (a->n == 0)
         a->offs[0] = 0;

@@ -826,9 +826,8 @@ class Options(unittest.TestCase):
                       run("table", "--help").stdout)
         self.assertIn("-o REPORT.html", run("report", "--help").stdout)
 
-    # The loader finds the columns by their header only when no column is
-    # named at all (lib/ingest/csv.c); the CLI passes only the roles named.
-    @unittest.expectedFailure
+    # The CLI passes only the roles named; the loader finds the others by
+    # their header.
     def test_map_keeps_header_detection(self):
         with tempfile.NamedTemporaryFile("w", suffix=".csv",
                                          delete=False) as f:

@@ -140,14 +140,6 @@ def fn(name, restype, *argtypes):
     return f
 
 
-def optional(name, restype, *argtypes):
-    """A function that a library of this major version may not have yet:
-    None when absent, so that callers take their fallback."""
-    if not hasattr(_L, name):
-        return None
-    return fn(name, restype, *argtypes)
-
-
 errmsg = fn("seg_errmsg", c_char_p)
 version_string = fn("seg_version_string", c_char_p)
 version_number = fn("seg_version_number", c_uint)
@@ -171,10 +163,10 @@ ds_set_num = fn("seg_dataset_set_attribute_f64", c_int, P, c_char_p,
 ds_set_str = fn("seg_dataset_set_attribute_str", c_int, P, c_char_p,
                 c_char_p, c_char_p)
 # Bulk setters: one call per column instead of one per customer.
-ds_set_nums = optional("seg_dataset_set_attributes_f64", c_int, P, c_char_p,
-                       STRS, F64S, c_size_t)
-ds_set_strs = optional("seg_dataset_set_attributes_str", c_int, P, c_char_p,
-                       STRS, STRS, c_size_t)
+ds_set_nums = fn("seg_dataset_set_attributes_f64", c_int, P, c_char_p,
+                 STRS, F64S, c_size_t)
+ds_set_strs = fn("seg_dataset_set_attributes_str", c_int, P, c_char_p,
+                 STRS, STRS, c_size_t)
 csv_init = fn("seg_csv_options_init", None, POINTER(CsvOptions))
 ds_load = fn("seg_dataset_load_csv", c_int, P, c_char_p, POINTER(CsvOptions))
 fo_init = fn("seg_features_options_init", None, POINTER(FeatureOptions))
@@ -235,28 +227,27 @@ r_call_list = fn("seg_rules_call_list", c_int, P, P,
                  POINTER(CallListOptions), WRITE, c_void_p)
 
 # Tables (segment/table.h, 0.2.0).
-t_free = optional("seg_table_free", None, P)
-t_name = optional("seg_table_name", c_char_p, P)
-t_rows = optional("seg_table_row_count", c_size_t, P)
-t_cols = optional("seg_table_column_count", c_size_t, P)
-t_colname = optional("seg_table_column_name", c_char_p, P, c_size_t)
-t_coltype = optional("seg_table_column_type", c_int, P, c_size_t)
-t_f64 = optional("seg_table_f64", c_double, P, c_size_t, c_size_t)
-t_text = optional("seg_table_text", c_char_p, P, c_size_t, c_size_t)
-t_write = optional("seg_table_write", c_int, P, c_int, WRITE, c_void_p)
-HAS_TABLES = t_free is not None and t_f64 is not None
+t_free = fn("seg_table_free", None, P)
+t_name = fn("seg_table_name", c_char_p, P)
+t_rows = fn("seg_table_row_count", c_size_t, P)
+t_cols = fn("seg_table_column_count", c_size_t, P)
+t_colname = fn("seg_table_column_name", c_char_p, P, c_size_t)
+t_coltype = fn("seg_table_column_type", c_int, P, c_size_t)
+t_f64 = fn("seg_table_f64", c_double, P, c_size_t, c_size_t)
+t_text = fn("seg_table_text", c_char_p, P, c_size_t, c_size_t)
+t_write = fn("seg_table_write", c_int, P, c_int, WRITE, c_void_p)
 
-# Functions that return tables; each has a CSV fallback where it is absent.
-ds_summary_table = optional("seg_dataset_summary_table", c_int, POINTER(P),
-                            P, c_char_p, STRS, c_size_t)
-ds_crosstab_table = optional("seg_dataset_crosstab_table", c_int,
-                             POINTER(P), P, c_char_p, c_char_p)
-m_report_table = optional("seg_model_report_table", c_int, POINTER(P), P, P,
-                          c_char_p)
-r_explain_table = optional("seg_rules_explain_table", c_int, POINTER(P), P,
-                           P, c_size_t)
-r_call_list_table = optional("seg_call_list_table", c_int, POINTER(P), P, P,
-                             POINTER(CallListOptions))
+# Functions that return tables.
+ds_summary_table = fn("seg_dataset_summary_table", c_int, POINTER(P), P,
+                      c_char_p, STRS, c_size_t)
+ds_crosstab_table = fn("seg_dataset_crosstab_table", c_int, POINTER(P), P,
+                       c_char_p, c_char_p)
+m_report_table = fn("seg_model_report_table", c_int, POINTER(P), P, P,
+                    c_char_p)
+r_explain_table = fn("seg_rules_explain_table", c_int, POINTER(P), P, P,
+                     c_size_t)
+r_call_list_table = fn("seg_call_list_table", c_int, POINTER(P), P, P,
+                       POINTER(CallListOptions))
 
 NUMERIC, LABEL = 1, 2
 CSV, JSON, TEXT = 1, 2, 3

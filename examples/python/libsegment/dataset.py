@@ -152,16 +152,8 @@ class Dataset:
         else:
             cv = CStrings(_as_text(values), name, missing_ok=True)
             bulk = N.ds_set_strs
-        if bulk is not None:
-            N.check(bulk(self._p, N.s(name), cid.pointer, cv.pointer, cid.n),
-                    self._err)
-            return
-        # A library without the bulk setters: one call per customer.
-        one = N.ds_set_num if numeric else N.ds_set_str
-        key = N.s(name)
-        for i in range(cid.n):
-            N.check(one(self._p, cid.pointer[i], key, cv.pointer[i]),
-                    self._err)
+        N.check(bulk(self._p, N.s(name), cid.pointer, cv.pointer, cid.n),
+                self._err)
 
     def add_transactions_df(self, df, id="customer_id", time="time",
                             amount="amount"):
@@ -304,11 +296,9 @@ class Dataset:
     def summary_table(self, by, values=()):
         """Per label of `by`: count, share, and for each value column its
         total, mean and share."""
-        if N.ds_summary_table is not None and N.HAS_TABLES:
-            return Table._make(lambda out: N.ds_summary_table(
-                out, self._p, N.s(by), N.strings(values), len(values)),
-                self._err)
-        return Table.from_csv(self.summary(by, values), "summary")
+        return Table._make(lambda out: N.ds_summary_table(
+            out, self._p, N.s(by), N.strings(values), len(values)),
+            self._err)
 
     def crosstab(self, rows, cols, format="csv"):
         c = N.Collect()
@@ -319,11 +309,8 @@ class Dataset:
 
     def crosstab_table(self, rows, cols):
         """Counts of customers per pair of labels, with totals."""
-        if N.ds_crosstab_table is not None and N.HAS_TABLES:
-            return Table._make(lambda out: N.ds_crosstab_table(
-                out, self._p, N.s(rows), N.s(cols)), self._err)
-        return Table.from_csv(self.crosstab(rows, cols), "crosstab",
-                              counts=True)
+        return Table._make(lambda out: N.ds_crosstab_table(
+            out, self._p, N.s(rows), N.s(cols)), self._err)
 
 
 def _need_pandas():

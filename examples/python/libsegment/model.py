@@ -134,10 +134,8 @@ class Model:
         """A named report ("holdout", "profile", "silhouette") as a
         Table."""
         ds = dataset._p if dataset else None
-        if N.m_report_table is not None and N.HAS_TABLES:
-            return Table._make(lambda out: N.m_report_table(
-                out, self._p, ds, N.s(name)), self._err)
-        return Table.from_csv(self.report(name, dataset), name)
+        return Table._make(lambda out: N.m_report_table(
+            out, self._p, ds, N.s(name)), self._err)
 
 
 def _is_int_param(model, key):

@@ -57,30 +57,10 @@ class Rules:
             customer_ids = [customer_ids]
         parts = []
         for cid in customer_ids:
-            if N.r_explain_table is not None and N.HAS_TABLES:
-                row = dataset.row(cid)
-                t = Table._make(lambda out: N.r_explain_table(
-                    out, self._p, dataset._p, row), self._err)
-            else:
-                t = self._explain_from_json(dataset, cid)
-            parts.append((cid, t))
+            row = dataset.row(cid)
+            parts.append((cid, Table._make(lambda out: N.r_explain_table(
+                out, self._p, dataset._p, row), self._err)))
         return _with_ids(parts)
-
-    def _explain_from_json(self, dataset, cid):
-        # A library without the table function explains only the rule that
-        # decided, in JSON: the same columns, that one rule's rows.
-        e = self.explain(dataset, cid, json=True)
-        values = e.get("values") or {}
-        kind = "tier" if values else "otherwise"
-        rows = []
-        for column, v in (values.items() or [(None, None)]):
-            number = isinstance(v, (int, float)) and not isinstance(v, bool)
-            rows.append([_num(e.get("rule")), _num(e.get("line")), kind,
-                         e.get("tier"), None, 1.0, None, None, column,
-                         float(v) if number else None,
-                         None if number or v is None else str(v)])
-        cols = [list(c) for c in zip(*rows)]
-        return Table("explanation", _EXPLAIN_COLUMNS, _EXPLAIN_TYPES, cols)
 
     def call_list(self, dataset, tier_column=None, value_column=None,
                   capacity=0, contact_kind=None, exclude_column=None,
@@ -98,23 +78,14 @@ class Rules:
         o.exclude_column = N.s(exclude_column)
         if as_of is not None:
             o.as_of = N.parse_time(as_of)
-        if N.r_call_list_table is not None and N.HAS_TABLES:
-            return Table._make(lambda out: N.r_call_list_table(
-                out, self._p, dataset._p, byref(o)), self._err)
-        c = N.Collect()
-        N.check(N.r_call_list(self._p, dataset._p, byref(o), c.fn, None),
-                self._err)
-        return Table.from_csv(c.text(), "call_list")
+        return Table._make(lambda out: N.r_call_list_table(
+            out, self._p, dataset._p, byref(o)), self._err)
 
 
 _EXPLAIN_COLUMNS = ["rule", "line", "kind", "label", "group", "matched",
                     "points", "cap", "column", "value", "text"]
 _EXPLAIN_TYPES = ["numeric", "numeric", "label", "label", "label", "numeric",
                   "numeric", "numeric", "label", "numeric", "label"]
-
-
-def _num(v):
-    return None if v is None else float(v)
 
 
 def _with_ids(parts):

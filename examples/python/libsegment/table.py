@@ -1,9 +1,6 @@
 """Tables: summaries, crosstabs, model reports, explanations and call
 lists, read cell by cell through the seg_table handle."""
-import csv
-import io
 import math
-import re
 from ctypes import byref
 
 from . import _native as N
@@ -12,13 +9,7 @@ from ._arrays import np, pandas
 # Numeric columns of the library's tables that hold counts or ranks.
 _INTEGER_COLUMNS = {"count", "customers", "size", "rank", "priority", "k",
                     "rule", "line", "n", "cluster", "matched"}
-# Text columns that hold ids or dates, whatever they look like.
-_TEXT_COLUMNS = {"customer_id", "id", "last_contact"}
 _DATE_COLUMNS = {"last_contact"}
-# How the library writes a number: no sign but '-', no leading zeros, no
-# spaces. An id such as "0042" is not one.
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$|"
-                     r"-?(inf|nan)$")
 
 
 class Table:
@@ -58,25 +49,6 @@ class Table:
                 data.append([N.u(N.t_text(p, r, c)) for r in range(nrow)])
         return cls(N.u(N.t_name(p)), names, types, data,
                    counts=N.u(N.t_name(p)) == "crosstab")
-
-    @classmethod
-    def from_csv(cls, text, name, counts=False):
-        """From the library's CSV output, for a library without the table
-        function: a column is numeric when every non-empty cell is a
-        number."""
-        rows = list(csv.reader(io.StringIO(text)))
-        if not rows:
-            return cls(name, [], [], [])
-        header, body = rows[0], rows[1:]
-        names, types, data = [], [], []
-        for c, col_name in enumerate(header):
-            cells = [r[c] if c < len(r) else "" for r in body]
-            numbers = None if col_name in _TEXT_COLUMNS else _numbers(cells)
-            names.append(col_name)
-            types.append("label" if numbers is None else "numeric")
-            data.append([v or None for v in cells] if numbers is None
-                        else numbers)
-        return cls(name, names, types, data, counts=counts)
 
     def __len__(self):
         return len(self._data[0]) if self._data else 0
@@ -140,15 +112,3 @@ class Table:
             else:
                 data[name] = pd.array(self._data[i], dtype=object)
         return pd.DataFrame(data, columns=self.columns)
-
-
-def _numbers(cells):
-    out = []
-    for cell in cells:
-        if cell == "":
-            out.append(None)
-            continue
-        if not _NUMBER.match(cell):
-            return None
-        out.append(float(cell))
-    return out  # all empty: numbers, every one missing

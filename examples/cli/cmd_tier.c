@@ -1,5 +1,6 @@
 /* The commands that run models and then rule sets: score, tier, summary
  * and calls. They share one pipeline and differ in what they print. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,25 +193,16 @@ static int run_job(const cli_args *a, tier_job *j)
     return rc;
 }
 
-static int run_tier(const cli_args *a)
+/* tier and score: the same job; tier needs a rule set, score anything to
+ * run. */
+static int run_tier_or_score(const cli_args *a, bool rules_needed)
 {
     tier_job j = {0};
     int rc = cli_run_prepare(a, a->operands[0], &j.run);
-    if (rc == 0 && j.run.n_rules == 0)
+    if (rc == 0 && rules_needed && j.run.n_rules == 0)
         rc = cli_usage_error(a->cmd, "at least one --rules FILE is needed");
-    if (rc == 0)
-        rc = choose_output(a, &j);
-    if (rc == 0)
-        rc = run_job(a, &j);
-    cli_run_free(&j.run);
-    return rc;
-}
-
-static int run_score(const cli_args *a)
-{
-    tier_job j = {0};
-    int rc = cli_run_prepare(a, a->operands[0], &j.run);
-    if (rc == 0 && j.run.n_models == 0 && j.run.n_rules == 0)
+    if (rc == 0 && !rules_needed && j.run.n_models == 0 &&
+        j.run.n_rules == 0)
         rc = cli_usage_error(a->cmd, "--model KIND, --load-model FILE or "
                              "--rules FILE is needed");
     if (rc == 0)
@@ -219,6 +211,13 @@ static int run_score(const cli_args *a)
         rc = run_job(a, &j);
     cli_run_free(&j.run);
     return rc;
+}
+
+static int run_tier(const cli_args *a) { return run_tier_or_score(a, true); }
+
+static int run_score(const cli_args *a)
+{
+    return run_tier_or_score(a, false);
 }
 
 static int run_summary(const cli_args *a)

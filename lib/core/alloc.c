@@ -125,19 +125,6 @@ int seg__buf_append(seg__buf *b, const char *s, size_t n)
     return SEG_OK;
 }
 
-int seg__csv_field(seg__buf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n"))
-        return seg__buf_append(b, s, strlen(s));
-    int rc = seg__buf_append(b, "\"", 1);
-    for (const char *q; !rc && (q = strchr(s, '"')); s = q + 1)
-        rc = seg__buf_append(b, s, (size_t)(q - s + 1)) ||
-             seg__buf_append(b, "\"", 1);
-    if (!rc)
-        rc = seg__buf_append(b, s, strlen(s));
-    return rc ? rc : seg__buf_append(b, "\"", 1);
-}
-
 void seg__buf_free(seg__buf *b)
 {
     seg__free(b->data);

@@ -133,8 +133,6 @@ typedef struct seg__buf {
     size_t len, cap;
 } seg__buf;
 int seg__buf_append(seg__buf *b, const char *s, size_t n);
-/* Append a CSV field, quoted by RFC 4180 when it needs to be. */
-int seg__csv_field(seg__buf *b, const char *s);
 void seg__buf_free(seg__buf *b);
 
 /* ---- interned strings: customer ids, event kinds, labels (intern.c) ----

@@ -1,5 +1,6 @@
 /* Tier-rule sets: the language, errors with places, hostile input,
  * evaluation, explanations, summaries, crosstabs, call lists, presets. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -839,6 +840,139 @@ static void test_presets(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- hostile depth: chains and nesting on a small stack ---- */
+
+typedef struct chain_job {
+    const char *text;
+    seg_dataset *ds;
+    int parse_rc, apply_rc, explain_rc, table_rc;
+    char msg[256];
+    char tier0[16], tier3[16];
+} chain_job;
+
+/* Parse, apply and explain job->text; no cmocka call here, since a failed
+ * assertion jumps out of the thread. */
+static void *chain_thread(void *arg)
+{
+    chain_job *job = arg;
+    seg_rules *r;
+    job->parse_rc = seg_rules_parse(&r, job->text, strlen(job->text), "t.rules");
+    snprintf(job->msg, sizeof job->msg, "%s", seg_errmsg());
+    if (job->parse_rc)
+        return NULL;
+    job->apply_rc = seg_rules_apply(r, job->ds, "t");
+    if (!job->apply_rc) {
+        const char *v;
+        if (!seg_dataset_get_label(job->ds, "t", 0, &v))
+            snprintf(job->tier0, sizeof job->tier0, "%s", v ? v : "-");
+        if (!seg_dataset_get_label(job->ds, "t", 3, &v))
+            snprintf(job->tier3, sizeof job->tier3, "%s", v ? v : "-");
+    }
+    char *s = NULL;
+    job->explain_rc = seg_rules_explain(r, job->ds, 0, SEG_FORMAT_JSON,
+                                        collect, &s);
+    free(s);
+    seg_table *t = NULL;
+    job->table_rc = seg_rules_explain_table(&t, r, job->ds, 0);
+    seg_table_free(t);
+    seg_rules_free(r);
+    return NULL;
+}
+
+static void run_small_stack(chain_job *job)
+{
+    pthread_attr_t a;
+    pthread_t th;
+    assert_int_equal(pthread_attr_init(&a), 0);
+    assert_int_equal(pthread_attr_setstacksize(&a, 256 * 1024), 0);
+    assert_int_equal(pthread_create(&th, &a, chain_thread, job), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&a);
+}
+
+/* "tier "A" when HEAD TERM TERM ... TAIL" with n terms */
+static char *chain_text(const char *head, const char *term, size_t n,
+                        const char *tail)
+{
+    size_t cap = strlen(head) + strlen(term) * n + strlen(tail) + 64;
+    char *s = malloc(cap), *p = s;
+    p += sprintf(p, "tier \"A\" when %s", head);
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s", term);
+    sprintf(p, "%s\notherwise \"B\"", tail);
+    return s;
+}
+
+/* A left-associative chain of any length binds, compiles, runs and is
+ * explained without recursing on its length, on a 256 kB stack too. */
+static void test_hostile_chains(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head, *term, *tail, *tier0, *tier3;
+    } ops[] = {
+        {"orders", " + 0", " > 5", "A", "B"},
+        {"orders", " - 0", " > 5", "A", "B"},
+        {"orders", " * 1", " > 5", "A", "B"},
+        {"orders", " / 1", " > 5", "A", "B"},
+        {"orders > 5", " and orders > 1", "", "A", "B"},
+        {"orders > 5", " and channel != \"ads\"", "", "A", "B"},
+        {"orders > 5", " or orders > 100", "", "A", "B"},
+        {"channel = \"organic\"", " or channel = \"x\"", "", "A", "B"},
+    };
+    static const size_t sizes[] = {3000, 100000};
+    seg_dataset *ds = people();
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            char *text = chain_text(ops[i].head, ops[i].term, sizes[k],
+                                    ops[i].tail);
+            chain_job job = {text, ds, -1, -1, -1, -1, "", "", ""};
+            run_small_stack(&job);
+            if (job.parse_rc || job.apply_rc || job.explain_rc ||
+                job.table_rc)
+                fail_msg("%s ... %s x %zu: parse %d apply %d explain %d "
+                         "table %d: %s", ops[i].head, ops[i].term, sizes[k],
+                         job.parse_rc, job.apply_rc, job.explain_rc,
+                         job.table_rc, job.msg);
+            if (strcmp(job.tier0, ops[i].tier0) ||
+                strcmp(job.tier3, ops[i].tier3))
+                fail_msg("%s ... %s x %zu: tiers %s %s", ops[i].head,
+                         ops[i].term, sizes[k], job.tier0, job.tier3);
+            free(text);
+        }
+    }
+    /* nesting is bounded at 200 levels, counted as written */
+    static const char *const opens[] = {"(", "not ", "- ", "abs("};
+    static const char *const closes[] = {")", "", "", ")"};
+    for (size_t i = 0; i < 4; i++) {
+        for (int depth = 199; depth <= 201; depth++) {
+            size_t cap = (size_t)depth * 8 + 64;
+            char *text = malloc(cap), *p = text;
+            p += sprintf(p, "tier \"A\" when ");
+            for (int d = 0; d < depth; d++)
+                p += sprintf(p, "%s", opens[i]);
+            p += sprintf(p, i == 1 ? "orders > 5" : "orders");
+            for (int d = 0; d < depth; d++)
+                p += sprintf(p, "%s", closes[i]);
+            sprintf(p, "%s", i == 1 ? "" : " != 12345");
+            chain_job job = {text, ds, -1, -1, -1, -1, "", "", ""};
+            run_small_stack(&job);
+            if (depth <= 200) {
+                if (job.parse_rc || job.apply_rc || job.explain_rc)
+                    fail_msg("%d x '%s': %d %d %d: %s", depth, opens[i],
+                             job.parse_rc, job.apply_rc, job.explain_rc,
+                             job.msg);
+            } else {
+                assert_int_equal(job.parse_rc, SEG_ELIMIT);
+                if (!strstr(job.msg, "nested more than 200 deep"))
+                    fail_msg("%s", job.msg);
+            }
+            free(text);
+        }
+    }
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_explain_large),
         cmocka_unit_test(test_call_list_quoting),
         cmocka_unit_test(test_presets),
+        cmocka_unit_test(test_hostile_chains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,7 +152,20 @@ typedef struct binding {
     size_t nprogs;
 } binding;
 
-/* ---- binding (binder.c) and compiling (compiler.c) ---- */
+/* ---- binding (binder.c) and compiling (compiler.c) ----
+ * A chain of left-associative operators (a + b + c ..., and, or) is a
+ * left spine of any length: the passes walk it with a stack on the heap
+ * and recurse only into right operands and nested constructs, whose depth
+ * the parser bounds (MAX_DEPTH). */
+typedef struct seg__spine {
+    const node **v;
+    size_t n, cap;
+} seg__spine;
+/* Whether n continues a left spine: a binary arithmetic, 'and' or 'or'. */
+bool seg__is_chain(const node *n);
+/* Push n onto s; SEG_ENOMEM when out of memory. */
+int seg__spine_push(seg__spine *s, const node *n);
+
 int seg__bind(const seg_rules *r, const seg_dataset *ds, binding *b);
 void seg__unbind(binding *b);
 /* Compile every rule's condition; on failure the binding is released. */

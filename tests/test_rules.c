@@ -973,6 +973,90 @@ static void test_hostile_chains(void **state)
     seg_dataset_free(ds);
 }
 
+/* n customers with orders = i % 1000 and a label channel c<i % 7> */
+static seg_dataset *crowd(size_t n)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    double *orders = malloc(n * sizeof *orders);
+    const char **channel = malloc(n * sizeof *channel);
+    static const char *const names[] = {"c0", "c1", "c2", "c3", "c4", "c5",
+                                        "c6"};
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "u%zu", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+        orders[i] = (double)(i % 1000);
+        channel[i] = names[i % 7];
+    }
+    assert_ok(seg_dataset_write_f64(ds, "orders", orders, n));
+    assert_ok(seg_dataset_write_labels(ds, "channel", channel, n));
+    free(orders);
+    free(channel);
+    return ds;
+}
+
+/* Rule text grows as the sizes below; were anything quadratic in them
+ * (a list scanned per customer, a group or grade visited per customer, a
+ * tag list grown one at a time), the test would take hours, not seconds. */
+static void test_hostile_sizes(void **state)
+{
+    (void)state;
+    enum { CUSTOMERS = 20000, LIST = 300000, GROUPS = 200000 };
+    seg_dataset *ds = crowd(CUSTOMERS);
+    size_t cap = (size_t)LIST * 16 + 256;
+    char *text = malloc(cap), *p;
+    /* 'in' with 300,000 numbers (the odd ones from 1001), an expression
+     * and labels: orders 7 and 998 are in, 4 is not */
+    p = text + sprintf(text, "tier \"in\" when orders in (7");
+    for (int i = 0; i < LIST; i++)
+        p += sprintf(p, ", %d", 1001 + 2 * i);
+    p += sprintf(p, ", orders * 0 + 998) and channel not in (\"c6\"");
+    for (int i = 0; i < LIST / 10; i++)
+        p += sprintf(p, ", \"x%d\"", i);
+    sprintf(p, ")\notherwise \"out\"");
+    seg_rules *r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, "t"));
+    assert_string_equal(lab(ds, "t", 7), "in");
+    assert_string_equal(lab(ds, "t", 998), "in");
+    assert_string_equal(lab(ds, "t", 4), "out");
+    assert_string_equal(lab(ds, "t", 1007), "out"); /* orders 7, but c6 */
+    seg_rules_free(r);
+    /* 200,000 groups, few with rules; 200,000 grades; one rule with
+     * 200,000 tags */
+    free(text);
+    cap = (size_t)GROUPS * 64 + 256;
+    text = malloc(cap);
+    p = text + sprintf(text, "score\n");
+    for (int i = 0; i < GROUPS; i++) {
+        p += sprintf(p, "group g%d cap %d\n", i, i == 1 ? -1 : 10);
+        if (i % 50000 == 0)
+            p += sprintf(p, "+5 when orders >= 500\n");
+    }
+    p += sprintf(p, "+3 when orders < 10\n");
+    for (int i = 0; i < GROUPS; i++)
+        p += sprintf(p, "grade \"G%d\" >= %d\n", i, i - 100);
+    r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, "s"));
+    /* orders 999 (row 999): 4 groups of 5, the group of cap -1: 19 */
+    double v;
+    assert_ok(seg_dataset_get_f64(ds, "s.points", 999, &v));
+    assert_near(v, 19, 0);
+    assert_string_equal(lab(ds, "s", 999), "G119");
+    /* orders 3: -1 + 3 in the last group (cap 10) */
+    assert_ok(seg_dataset_get_f64(ds, "s.points", 3, &v));
+    assert_near(v, 2, 0);
+    assert_string_equal(lab(ds, "s", 3), "G102");
+    seg_rules_free(r);
+    p = text + sprintf(text, "tier \"t\" when orders > 1 tags \"a\"");
+    for (int i = 0; i < GROUPS; i++)
+        p += sprintf(p, ", \"t%d\"", i);
+    r = compile(text);
+    seg_rules_free(r);
+    free(text);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -990,6 +1074,7 @@ int main(void)
         cmocka_unit_test(test_call_list_quoting),
         cmocka_unit_test(test_presets),
         cmocka_unit_test(test_hostile_chains),
+        cmocka_unit_test(test_hostile_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

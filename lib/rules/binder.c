@@ -11,8 +11,11 @@ void seg__unbind(binding *b)
     seg__free(b->col);
     seg__free(b->stat);
     seg__free(b->vt);
-    for (size_t i = 0; i < b->nprogs; i++)
+    for (size_t i = 0; i < b->nprogs; i++) {
+        for (size_t k = 0; k < b->progs[i].n; k++)
+            seg__free(b->progs[i].code[k].set);
         seg__free(b->progs[i].code);
+    }
     seg__free(b->progs);
 }
 

@@ -1,5 +1,6 @@
 /* Conditions compiled to postfix programs over blocks of rows, with the
  * common comparisons fused into single instructions. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/internal.h"
@@ -110,6 +111,72 @@ static int compile_cmp(const binding *b, const node *n, prog *p, int *d,
     return rc ? rc : emit_ins(p, cmp_op[n->op], 0, NULL, NULL, false, d, -1);
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The value of a list item known when compiling, into *v: a number, a
+ * statistic, or a label (its code in the column of other). */
+static bool constant_item(const binding *b, const node *n, const node *other,
+                          double *v)
+{
+    if (n->type == N_NUM || n->type == N_STAT) {
+        *v = n->type == N_NUM ? n->num : b->stat[n->id];
+        return true;
+    }
+    if (n->type == N_STR) {
+        const seg__column *oc = label_col(b, other);
+        *v = oc ? label_code(oc, n->str) : -1;
+        return true;
+    }
+    return false;
+}
+
+/* v in (...): the constants of the list sorted once, so that a row costs
+ * a binary search, not the length of the list (lists come from untrusted
+ * text and may be long); the other items are compared one at a time, so
+ * the stack stays three blocks deep. */
+static int compile_in(const binding *b, const node *n, prog *p, int *d,
+                      seg__spine *s)
+{
+    bool labels = b->vt[n->a->id] == VT_STR;
+    double *set = seg__malloc((n->nlist ? n->nlist : 1) * sizeof *set);
+    if (!set)
+        return SEG_ENOMEM;
+    size_t nset = 0;
+    for (size_t i = 0; i < n->nlist; i++) {
+        double v;
+        if (constant_item(b, n->list[i], n->a, &v) && v == v)
+            set[nset++] = v;
+    }
+    qsort(set, nset, sizeof *set, cmp_double);
+    size_t u = 0; /* duplicates out */
+    for (size_t i = 0; i < nset; i++)
+        if (!u || set[i] != set[u - 1])
+            set[u++] = set[i];
+    int rc = compile(b, n->a, p, d, s);
+    if (!rc)
+        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
+    if (rc) {
+        seg__free(set);
+        return rc;
+    }
+    p->code[p->n - 1].set = set;
+    p->code[p->n - 1].nset = u;
+    for (size_t i = 0; i < n->nlist && !rc; i++) {
+        double v;
+        if (constant_item(b, n->list[i], n->a, &v))
+            continue;
+        rc = labels ? compile_label(b, n->list[i], n->a, p, d)
+                    : compile(b, n->list[i], p, d, s);
+        if (!rc)
+            rc = emit_ins(p, I_INACC, 0, NULL, NULL, false, d, -1);
+    }
+    return rc ? rc : emit_ins(p, I_INEND, 0, NULL, NULL, n->neg, d, -1);
+}
+
 /* Whether n is compiled left operand first, then its right operand (or a
  * fused comparison) and one instruction: what continues a left spine. */
 static bool left_first(const binding *b, const node *n)
@@ -195,13 +262,7 @@ static int compile_one(const binding *b, const node *n, prog *p, int *d,
                     label_code(c, n->list[n->nlist - 1]->str);
             return rc;
         }
-        rc = compile(b, n->a, p, d, s);
-        for (size_t i = 0; i < n->nlist && !rc; i++)
-            rc = b->vt[n->a->id] == VT_STR
-                     ? compile_label(b, n->list[i], n->a, p, d)
-                     : compile(b, n->list[i], p, d, s);
-        return rc ? rc : emit_ins(p, I_IN, (double)n->nlist, NULL, NULL,
-                                  n->neg, d, -(int)n->nlist);
+        return compile_in(b, n, p, d, s);
     case N_BETWEEN:
         rc = compile(b, n->a, p, d, s);
         if (!rc && (n->b->type == N_NUM || n->b->type == N_STAT) &&

@@ -439,8 +439,7 @@ static void metadata(parser *ps, rule *u)
                 char *s = take_string(ps, "a tag in quotes");
                 if (!s)
                     return;
-                size_t cap = u->ntags;
-                if (seg__grow((void **)&u->tags, &cap, u->ntags + 1,
+                if (seg__grow((void **)&u->tags, &u->captags, u->ntags + 1,
                               sizeof *u->tags)) {
                     seg__free(s);
                     ps->rc = seg__nomem(NULL);

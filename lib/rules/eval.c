@@ -447,8 +447,14 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             num[row0 + j] = lab[j] != 0 ? lab[j] : NAN;
         }
     }
-    char aux[512];
-    snprintf(aux, sizeof aux, "%s.%s", column, r->score ? "points" : "rule");
+    size_t ncol = strlen(column);
+    char *aux = seg__malloc(ncol + sizeof ".points");
+    if (aux) {
+        memcpy(aux, column, ncol);
+        strcpy(aux + ncol, r->score ? ".points" : ".rule");
+    } else if (!rc) {
+        rc = seg__nomem(&r->err);
+    }
     size_t nn = r->score ? r->ngrades : r->nrules;
     const char **names = seg__malloc((nn ? nn : 1) * sizeof *names);
     if (!rc && !names)
@@ -464,6 +470,7 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             num = NULL;
     }
     seg__free(names);
+    seg__free(aux);
     if (rc && rc != SEG_ENOMEM)
         seg__error(&r->err, rc, "%s", seg_dataset_errmsg(ds));
     seg__free(labels);

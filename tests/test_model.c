@@ -1,5 +1,6 @@
 /* The model interface: registry, parameters, plug-ins, save and load. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,133 @@ static void test_saved_file_errors(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- loaded states are checked as fitted ones are ---- */
+
+/* The checksum of a model file (docs/files.md): the library's seg__hash. */
+static uint64_t file_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+/* s with the first `from` replaced by `to` (a new string). */
+static char *replaced(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    if (!at)
+        fail_msg("'%s' is not in the file", from);
+    size_t n = strlen(s) + strlen(to) + 1;
+    char *d = malloc(n);
+    snprintf(d, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return d;
+}
+
+/* Save m, change its state text (from -> to) and the header (hfrom ->
+ * hto), append `extra` after the state, and write the file again with the
+ * right state length and checksum. */
+static void edited_file(const seg_model *m, const char *path,
+                        const char *from, const char *to, const char *hfrom,
+                        const char *hto, const char *extra)
+{
+    assert_ok(seg_model_save(m, path));
+    size_t len;
+    char *good = slurp(path, &len);
+    good[len] = '\0';
+    char *st = strstr(good, "\nstate ");
+    assert_non_null(st);
+    size_t sl = strtoul(st + 7, NULL, 10);
+    char *body = strchr(st + 1, '\n') + 1;
+    char *head = strndup(good, (size_t)(st + 1 - good));
+    char *state = strndup(body, sl);
+    char *h2 = hfrom ? replaced(head, hfrom, hto) : strdup(head);
+    char *s2 = from ? replaced(state, from, to) : strdup(state);
+    size_t cap = strlen(h2) + strlen(s2) + strlen(extra) + 64;
+    char *out = malloc(cap);
+    int n = snprintf(out, cap, "%sstate %zu\n%s\n%s", h2, strlen(s2), s2,
+                     extra);
+    n += snprintf(out + n, cap - (size_t)n, "end %016llx\n",
+                  (unsigned long long)file_hash(out, (size_t)n));
+    spit(path, out, (size_t)n);
+    free(out);
+    free(h2);
+    free(s2);
+    free(head);
+    free(state);
+    free(good);
+}
+
+static void test_loaded_state_checked(void **state)
+{
+    (void)state;
+    seg_dataset *ds = small_dataset();
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    seg_model *km, *rfm, *back;
+    assert_ok(seg_model_new(&km, "kmeans"));
+    assert_ok(seg_model_set_str(km, "features", "frequency"));
+    assert_ok(seg_model_set_int(km, "k", 2));
+    assert_ok(seg_model_fit(km, ds));
+    /* the file as saved, rewritten by edited_file(), loads */
+    edited_file(km, path, NULL, NULL, NULL, NULL, "");
+    assert_ok(seg_model_load(&back, path));
+    seg_model_free(back);
+    /* a centroid of 1e308: every distance would be inf, everyone in
+     * cluster 0 */
+    edited_file(km, path, "centroid -1\n", "centroid -1e308\n", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "centroid 1 has a coordinate");
+    /* a scale of 1e-308: every transformed value inf */
+    edited_file(km, path, "transform 0 0.5 0.5", "transform 0 0.5 1e-308",
+                NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "the scale of feature 'frequency'");
+    edited_file(km, path, "transform 0 0.5 0.5", "transform 0 1e308 0.5",
+                NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "the centre of feature");
+    /* a parameter after the state would leave a fitted model whose state
+     * does not match it (and whose save does not load) */
+    edited_file(km, path, NULL, NULL, NULL, NULL, "param k 1000\n");
+    expect_load_error(path, SEG_EPARSE, ":24: a 'param' line after 'state'");
+    /* an unknown kind: the message keeps its start */
+    edited_file(km, path, NULL, NULL, "kind kmeans", "kind nosuch", "");
+    seg_model *x = (seg_model *)0x1;
+    assert_int_equal(seg_model_load(&x, path), SEG_ENOTFOUND);
+    char want[128];
+    snprintf(want, sizeof want, "%s:3: no model kind 'nosuch'", path);
+    if (strncmp(seg_errmsg(), want, strlen(want)) != 0)
+        fail_msg("'%s', expected it to begin '%s'", seg_errmsg(), want);
+    assert_null(x);
+    seg_model_free(km);
+
+    assert_ok(seg_model_new(&rfm, "rfm"));
+    assert_ok(seg_model_fit(rfm, ds));
+    edited_file(rfm, path, "cuts_r 2.4000000000000004 4.4",
+                "cuts_r 4.5 4.4", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "'cuts_r' is not ascending");
+    edited_file(rfm, path, "cuts_m 36 ", "cuts_m inf ", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "'cuts_m': bad number");
+    edited_file(rfm, path, "cuts_m 36 ", "cuts_m nan ", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "'cuts_m': bad number");
+    edited_file(rfm, path, NULL, NULL, NULL, NULL, "param k_r 3\n");
+    expect_load_error(path, SEG_EPARSE, "a 'param' line after 'state'");
+    seg_model_free(rfm);
+    remove(path);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_fit_and_score_contract),
         cmocka_unit_test(test_plugin_end_to_end),
         cmocka_unit_test(test_saved_file_errors),
+        cmocka_unit_test(test_loaded_state_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

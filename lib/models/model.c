@@ -20,9 +20,23 @@ int seg_model_set_error(const seg_model *m, int code, const char *message)
     return seg__model_error(m, code, "%s", message ? message : "error");
 }
 
+/* The calling thread's copy of a model's message: another thread may be
+ * failing on the same model and rewriting its slot meanwhile, so a pointer
+ * into the slot itself could change under the reader. */
+static _Thread_local char t_model_msg[SEG__ERRMSG_MAX];
+
 const char *seg_model_errmsg(const seg_model *m)
 {
-    return m ? seg__errbuf_get(&m->err) : seg_errmsg();
+    if (!m)
+        return seg_errmsg();
+    seg__errbuf *e = (seg__errbuf *)&m->err;
+    pthread_mutex_lock(&e->lock);
+    if (e->has)
+        memcpy(t_model_msg, e->msg, sizeof t_model_msg);
+    else
+        strcpy(t_model_msg, "no error");
+    pthread_mutex_unlock(&e->lock);
+    return t_model_msg;
 }
 
 static void free_values(seg__kind *k, double *num, char **str)
@@ -257,31 +271,51 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
     return NULL;
 }
 
+char *seg__model_colname(const char *prefix, const char *what)
+{
+    size_t np = strlen(prefix), nw = strlen(what);
+    char *name = seg__malloc(np + nw + 2);
+    if (!name)
+        return NULL;
+    memcpy(name, prefix, np);
+    name[np] = '.';
+    memcpy(name + np + 1, what, nw + 1);
+    return name;
+}
+
 int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
                          const char *prefix, const char *what, double **num)
 {
-    char name[512];
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
+    char *name = seg__model_colname(prefix, what);
+    if (!name)
+        return seg__nomem(&m->err);
     int rc = seg__ds_check_put(ds, name, SEG_COLUMN_NUMERIC);
     if (!rc && (rc = seg__ds_put_num_column(ds, name, SEG__ORIGIN_USER,
                                             *num)) == SEG_OK)
         *num = NULL;
-    if (rc)
-        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                                seg_dataset_errmsg(ds));
-    return SEG_OK;
+    if (rc && rc != SEG_ENOMEM)
+        seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                         seg_dataset_errmsg(ds));
+    else if (rc)
+        seg__nomem(&m->err);
+    seg__free(name);
+    return rc;
 }
 
 int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *num, const char **labels)
 {
-    char name[512];
+    char *name = seg__model_colname(prefix, what);
+    if (!name)
+        return seg__nomem(&m->err);
     size_t n = seg_dataset_customer_count(ds);
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
     int rc = labels ? seg_dataset_write_labels(ds, name, labels, n)
                     : seg_dataset_write_f64(ds, name, num, n);
-    if (rc)
-        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                                seg_dataset_errmsg(ds));
-    return SEG_OK;
+    if (rc && rc != SEG_ENOMEM)
+        seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                         seg_dataset_errmsg(ds));
+    else if (rc)
+        seg__nomem(&m->err);
+    seg__free(name);
+    return rc;
 }

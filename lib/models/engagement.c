@@ -93,7 +93,13 @@ static int engagement_score(void *state, const seg_model *m, seg_dataset *ds,
                          : 1;
             level[i] = zh ? level_zh[lv] : level_en[lv];
         }
-        rc = seg__model_put(m, ds, prefix, "score", score, NULL);
+        static const char *const outs[] = {"score", "days_since_last",
+                                           "level"};
+        static const int out_types[] = {
+            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_LABEL};
+        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, 3);
+        if (!rc)
+            rc = seg__model_put(m, ds, prefix, "score", score, NULL);
         if (!rc)
             rc = seg__model_put(m, ds, prefix, "days_since_last", since, NULL);
         if (!rc)

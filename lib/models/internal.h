@@ -19,6 +19,11 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
 /* "prefix.what" in a new string (seg__free() it); NULL when out of memory.
  * Names have no fixed bound: a model's name is any length. */
 char *seg__model_colname(const char *prefix, const char *what);
+/* Whether every column PREFIX.WHAT[i] of type[i] may be written, checked
+ * before the first is, so that a score that fails changes nothing. */
+int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
+                          const char *prefix, const char *const *what,
+                          const int *type, size_t n);
 /* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */
 int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *num, const char **labels);

@@ -278,7 +278,12 @@ static int km_score(void *state, const seg_model *m, seg_dataset *ds,
             cl[i] = dist[i] = NAN;
         for (size_t i = 0; i < nr; i++)
             cl[rows[i]] = nearest(st, X + i * (size_t)st->nf, &dist[rows[i]]);
-        rc = seg__model_put(m, ds, prefix, "cluster", cl, NULL);
+        static const char *const outs[] = {"cluster", "distance"};
+        static const int out_types[] = {
+            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC};
+        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, 2);
+        if (!rc)
+            rc = seg__model_put(m, ds, prefix, "cluster", cl, NULL);
         if (!rc)
             rc = seg__model_put(m, ds, prefix, "distance", dist, NULL);
     }

@@ -283,6 +283,27 @@ char *seg__model_colname(const char *prefix, const char *what)
     return name;
 }
 
+int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
+                          const char *prefix, const char *const *what,
+                          const int *type, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *name = seg__model_colname(prefix, what[i]);
+        if (!name)
+            return seg__nomem(&m->err);
+        int rc = seg__ds_check_put(ds, name, type[i]);
+        if (rc && rc != SEG_ENOMEM)
+            seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                             seg_dataset_errmsg(ds));
+        else if (rc)
+            seg__nomem(&m->err);
+        seg__free(name);
+        if (rc)
+            return rc;
+    }
+    return SEG_OK;
+}
+
 int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
                          const char *prefix, const char *what, double **num)
 {

@@ -486,6 +486,46 @@ static void test_loaded_state_checked(void **state)
     seg_dataset_free(ds);
 }
 
+static void expect_eval_error(seg_model *m, const char *q, const double *a,
+                              size_t n, const char *msg)
+{
+    double v = 12345;
+    int rc = seg_model_eval(m, q, a, n, &v);
+    if (rc != SEG_ERANGE || !strstr(seg_model_errmsg(m), msg))
+        fail_msg("%s: %d '%s', expected SEG_ERANGE '%s'", q, rc,
+                 seg_model_errmsg(m), msg);
+    assert_near(v, 12345, 0);
+}
+
+/* Counts that a quantity loops over are bounded at the entry point, and
+ * every argument is finite, each named in the message. */
+static void test_eval_arguments(void **state)
+{
+    (void)state;
+    seg_dataset *ds = cdnow_sample("1997-09-30", SEG_UNIT_WEEK, NULL);
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "bgnbd"));
+    assert_ok(seg_model_fit(m, ds));
+    double v;
+    const double ok[2] = {10, 1000000};
+    assert_ok(seg_model_eval(m, "pmf", ok, 2, &v));
+    const double big[2] = {10, 1e9}, huge[2] = {10, 9007199254740993.0},
+                 half[2] = {10, 2.5}, nan_t[2] = {NAN, 1},
+                 inf_n[2] = {1, INFINITY};
+    expect_eval_error(m, "pmf", big, 2, "n = 1e+09 is above the largest "
+                      "count, 1e+06");
+    expect_eval_error(m, "pmf", huge, 2, "is above the largest count");
+    expect_eval_error(m, "pmf", half, 2, "n = 2.5 is not a whole number");
+    expect_eval_error(m, "pmf", nan_t, 2, "pmf: t is not a finite number");
+    expect_eval_error(m, "pmf", inf_n, 2, "pmf: n is not a finite number");
+    const double pa[3] = {1, INFINITY, 40};
+    expect_eval_error(m, "p_alive", pa, 3, "t_x is not a finite number");
+    const double ex[4] = {NAN, 1, 2, 40};
+    expect_eval_error(m, "expected", ex, 4, "expected: t is not a finite");
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_plugin_end_to_end),
         cmocka_unit_test(test_saved_file_errors),
         cmocka_unit_test(test_loaded_state_checked),
+        cmocka_unit_test(test_eval_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -227,6 +227,83 @@ int seg_model_result(const seg_model *m, const char *name, double *out)
     return rc;
 }
 
+/* The arguments of the built-in quantities (docs/clv.md), for messages;
+ * kind NULL: any kind. */
+static const struct {
+    const char *kind, *quantity;
+    size_t n;
+    const char *names[4];
+} arg_names[] = {
+    {"bgbb", "p_alive", 3, {"x", "t_x", "n"}},
+    {"bgbb", "expected", 4, {"t", "x", "t_x", "n"}},
+    {NULL, "p_alive", 3, {"x", "t_x", "T"}},
+    {NULL, "expected", 4, {"t", "x", "t_x", "T"}},
+    {NULL, "expected_unconditional", 1, {"t"}},
+    {NULL, "pmf", 2, {"t", "n"}},
+    {NULL, "expected_spend", 2, {"x", "mean spend"}},
+    {NULL, "value", 4, {"x", "t_x", "T", "mean spend"}},
+};
+
+/* Arguments that count, and that a quantity loops over: P(X(t) = n) sums
+ * n terms, and BG/BB sums over the opportunities. Bounded, so that no
+ * call runs for minutes (or, past 2^53, for ever). */
+#define MAX_COUNT 1e6
+static const struct {
+    const char *kind, *quantity;
+    size_t arg;
+} count_args[] = {
+    {NULL, "pmf", 1},
+    {"bgbb", "p_alive", 0}, {"bgbb", "p_alive", 1}, {"bgbb", "p_alive", 2},
+    {"bgbb", "expected", 1}, {"bgbb", "expected", 2}, {"bgbb", "expected", 3},
+};
+
+static bool kind_is(const seg_model *m, const char *kind)
+{
+    return !kind || strcmp(m->k->cls.kind, kind) == 0;
+}
+
+static const char *arg_name(const seg_model *m, const char *q, size_t n,
+                            size_t i, char *buf, size_t bufsz)
+{
+    for (size_t j = 0; j < sizeof arg_names / sizeof *arg_names; j++)
+        if (kind_is(m, arg_names[j].kind) &&
+            strcmp(q, arg_names[j].quantity) == 0 && n == arg_names[j].n)
+            return arg_names[j].names[i];
+    snprintf(buf, bufsz, "argument %zu", i + 1);
+    return buf;
+}
+
+/* Non-finite arguments, and counts that are not whole or too large. */
+static int check_args(const seg_model *m, const char *q, const double *args,
+                      size_t n)
+{
+    char buf[32];
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(args[i]))
+            return seg__model_error(m, SEG_ERANGE, "model '%s': %s: %s is "
+                                    "not a finite number", m->name, q,
+                                    arg_name(m, q, n, i, buf, sizeof buf));
+    for (size_t j = 0; j < sizeof count_args / sizeof *count_args; j++) {
+        size_t i = count_args[j].arg;
+        if (!kind_is(m, count_args[j].kind) ||
+            strcmp(q, count_args[j].quantity) != 0 || i >= n)
+            continue;
+        double v = args[i];
+        const char *name = arg_name(m, q, n, i, buf, sizeof buf);
+        if (v < 0) /* the kind's own message says what a count is */
+            continue;
+        if (v != floor(v))
+            return seg__model_error(m, SEG_ERANGE, "model '%s': %s: %s = %g "
+                                    "is not a whole number", m->name, q,
+                                    name, v);
+        if (v > MAX_COUNT)
+            return seg__model_error(m, SEG_ERANGE, "model '%s': %s: %s = %g "
+                                    "is above the largest count, %g",
+                                    m->name, q, name, v, MAX_COUNT);
+    }
+    return SEG_OK;
+}
+
 int seg_model_eval(const seg_model *m, const char *quantity,
                    const double *args, size_t n_args, double *out)
 {
@@ -239,6 +316,9 @@ int seg_model_eval(const seg_model *m, const char *quantity,
         return seg__model_error(m, SEG_ENOTFOUND, "model '%s' evaluates no "
                                 "quantities", m->name);
     seg__errbuf_clear(&m->err);
+    int crc = check_args(m, quantity, args, n_args);
+    if (crc)
+        return crc;
     int rc = m->k->cls.eval(m->state, m, quantity, args, n_args, out,
                             m->k->user_data);
     if (rc && !seg__errbuf_has(&m->err))

@@ -1057,6 +1057,41 @@ static void test_hostile_sizes(void **state)
     seg_dataset_free(ds);
 }
 
+/* Output names of any length keep their suffix; a name in the rules is a
+ * string, at most 4096 bytes. */
+static void test_long_output_names(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    char *name = malloc(100001);
+    memset(name, 'o', 100000);
+    name[600] = '\0';
+    char *text = malloc(8000), *col = malloc(100016);
+    snprintf(text, 8000, "output \"%s\"\ntier \"A\" when orders > 5\n"
+             "otherwise \"B\"", name);
+    seg_rules *r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, NULL));
+    assert_string_equal(lab(ds, name, 0), "A");
+    snprintf(col, 100016, "%s.rule", name);
+    assert_int_equal(seg_dataset_column_type(ds, col), SEG_COLUMN_NUMERIC);
+    /* 100 kB, given to seg_rules_apply() */
+    name[600] = 'o';
+    name[100000] = '\0';
+    assert_ok(seg_rules_apply(r, ds, name));
+    assert_string_equal(lab(ds, name, 3), "B");
+    snprintf(col, 100016, "%s.rule", name);
+    assert_int_equal(seg_dataset_column_type(ds, col), SEG_COLUMN_NUMERIC);
+    seg_rules_free(r);
+    free(text);
+    text = malloc(100100);
+    snprintf(text, 100100, "output \"%s\"\ntier \"A\" when orders > 5", name);
+    expect_parse_error(text, SEG_EPARSE, "a string of more than 4096 bytes");
+    free(text);
+    free(col);
+    free(name);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1075,6 +1110,7 @@ int main(void)
         cmocka_unit_test(test_presets),
         cmocka_unit_test(test_hostile_chains),
         cmocka_unit_test(test_hostile_sizes),
+        cmocka_unit_test(test_long_output_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* The model interface: registry, parameters, plug-ins, save and load. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -526,6 +527,72 @@ static void test_eval_arguments(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- one model, threads failing on it and reading its message ---- */
+
+typedef struct msg_job {
+    const seg_model *m;
+    int id, rounds, torn;
+} msg_job;
+
+static void *fail_on_model(void *arg)
+{
+    msg_job *j = arg;
+    char name[32];
+    for (int i = 0; i < j->rounds; i++) {
+        double v;
+        snprintf(name, sizeof name, "nothing_%d", j->id);
+        if (seg_model_result(j->m, name, &v) != SEG_ENOTFOUND)
+            j->torn++;
+    }
+    return NULL;
+}
+
+static void *read_message(void *arg)
+{
+    msg_job *j = arg;
+    for (int i = 0; i < j->rounds; i++) {
+        const char *msg = seg_model_errmsg(j->m);
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", msg);
+        int id;
+        char tail[8];
+        /* whole, as some thread wrote it */
+        if (strcmp(copy, "no error") != 0 &&
+            (sscanf(copy, "model 'rfm' has no result 'nothing_%d%7s", &id,
+                    tail) != 2 || strcmp(tail, "'") != 0))
+            j->torn++;
+        /* and it does not change while this thread holds it */
+        if (strcmp(copy, msg) != 0)
+            j->torn++;
+    }
+    return NULL;
+}
+
+static void test_errmsg_shared_by_threads(void **state)
+{
+    (void)state;
+    seg_dataset *ds = small_dataset();
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "rfm"));
+    assert_ok(seg_model_fit(m, ds));
+    enum { T = 8 };
+    pthread_t th[T];
+    msg_job jobs[T];
+    for (int i = 0; i < T; i++) {
+        jobs[i] = (msg_job){m, i, 2000, 0};
+        assert_int_equal(pthread_create(&th[i], NULL,
+                                        i % 2 ? read_message : fail_on_model,
+                                        &jobs[i]),
+                         0);
+    }
+    for (int i = 0; i < T; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].torn, 0);
+    }
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_saved_file_errors),
         cmocka_unit_test(test_loaded_state_checked),
         cmocka_unit_test(test_eval_arguments),
+        cmocka_unit_test(test_errmsg_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -523,6 +523,30 @@ static void test_eval_arguments(void **state)
     expect_eval_error(m, "p_alive", pa, 3, "t_x is not a finite number");
     const double ex[4] = {NAN, 1, 2, 40};
     expect_eval_error(m, "expected", ex, 4, "expected: t is not a finite");
+
+    /* a loaded state whose first parameter (r) is nan: the framework
+     * checks every estimated parameter is finite, whatever the kind does */
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_ok(seg_model_save(m, path));
+    size_t len;
+    char *text = slurp(path, &len);
+    text[len] = '\0';
+    char *fit = strstr(text, "\nfit ");
+    assert_non_null(fit);
+    /* "fit KIND R ...": from "fit KIND R " to "fit KIND nan " */
+    char *r = strchr(fit + 5, ' ') + 1, *r_end = strchr(r, ' ');
+    char from[128], to[128];
+    snprintf(from, sizeof from, "%.*s", (int)(r_end + 1 - (fit + 1)), fit + 1);
+    snprintf(to, sizeof to, "%.*snan ", (int)(r - (fit + 1)), fit + 1);
+    free(text);
+    edited_file(m, path, from, to, NULL, NULL, "");
+    seg_model *back = (seg_model *)0x1;
+    int rc = seg_model_load(&back, path);
+    assert_int_equal(rc, SEG_EPARSE);
+    assert_null(back);
+    remove(path);
     seg_model_free(m);
     seg_dataset_free(ds);
 }
@@ -593,6 +617,54 @@ static void test_errmsg_shared_by_threads(void **state)
     seg_dataset_free(ds);
 }
 
+/* A plug-in whose load takes any number: the framework still refuses a
+ * state whose estimated parameter is not finite. */
+static const char *q_result_name(void *st, size_t i, void *u)
+{
+    (void)st;
+    (void)u;
+    return i == 0 ? "level" : i == 1 ? "se.level" : NULL;
+}
+static int q_result(void *st, const char *name, double *out, void *u)
+{
+    (void)u;
+    if (strcmp(name, "level") && strcmp(name, "se.level"))
+        return SEG_ENOTFOUND;
+    *out = strcmp(name, "level") ? NAN : *(double *)st;
+    return SEG_OK;
+}
+
+static void test_plugin_state_checked(void **state)
+{
+    (void)state;
+    counters cnt = {0};
+    seg_param_def p;
+    seg_model_class c = plugin_class(&p);
+    c.kind = "leveled";
+    c.result_name = q_result_name;
+    c.result = q_result;
+    assert_ok(seg_model_register(&c, &cnt, NULL));
+    seg_dataset *ds = small_dataset();
+    seg_model *m, *back;
+    assert_ok(seg_model_new(&m, "leveled"));
+    assert_ok(seg_model_fit(m, ds));
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    /* a NaN standard error is fine; the parameter is not */
+    edited_file(m, path, NULL, NULL, NULL, NULL, "");
+    assert_ok(seg_model_load(&back, path));
+    seg_model_free(back);
+    edited_file(m, path, "fitted 5", "fitted nan", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "parameter 'level' is not a finite");
+    edited_file(m, path, "fitted 5", "fitted -inf", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "parameter 'level' is not a finite");
+    remove(path);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+    assert_ok(seg_model_unregister("leveled"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_saved_file_errors),
         cmocka_unit_test(test_loaded_state_checked),
         cmocka_unit_test(test_eval_arguments),
+        cmocka_unit_test(test_plugin_state_checked),
         cmocka_unit_test(test_errmsg_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

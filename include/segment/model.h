@@ -372,7 +372,10 @@ SEG_API int seg_model_result(const seg_model *m, const char *name,
  * @return #SEG_OK; #SEG_EINVAL for NULL arguments or a wrong number of
  *         arguments; #SEG_EMISUSE if not fitted; #SEG_ENOTFOUND for a
  *         quantity the model does not have; #SEG_ERANGE for arguments out
- *         of their domain (t_x > T, negative counts, non-finite values).
+ *         of their domain (t_x > T, negative counts, non-finite values),
+ *         and for counts that the quantity loops over (n of `"pmf"`; x,
+ *         t_x and n of bgbb) when they are not whole or exceed 1,000,000;
+ *         the message names the argument.
  * @note Thread-safe for concurrent readers.
  * @since 0.1.0
  */

@@ -322,6 +322,29 @@ static int load_state(lexer *lx, seg_model *m, const char *s, size_t n)
     return rc;
 }
 
+/* The framework's check of a loaded state, on top of the kind's own:
+ * every estimated parameter the model reports is a finite number, as a
+ * fit would have left it. */
+static int check_loaded(const char *path, seg_model *m)
+{
+    for (size_t i = 0;; i++) {
+        const char *name = seg_model_result_name(m, i);
+        if (!name)
+            return SEG_OK;
+        double v;
+        if (seg_model_result_is_param(m, name) != 1 ||
+            seg_model_result(m, name, &v) != SEG_OK)
+            continue;
+        if (!isfinite(v)) {
+            char ex[64];
+            return seg__error(NULL, SEG_EPARSE, "%s: state of model '%s': "
+                              "parameter '%s' is not a finite number", path,
+                              m->name,
+                              seg__excerpt(ex, sizeof ex, name, strlen(name)));
+        }
+    }
+}
+
 static int load_text(seg_model **out, const char *path, const char *data,
                      size_t len)
 {
@@ -398,11 +421,14 @@ static int load_text(seg_model **out, const char *path, const char *data,
     if (!rc && (!m || !have_state))
         rc = seg__error(NULL, SEG_EPARSE, "%s: incomplete model file (no "
                         "%s)", path, m ? "state" : "kind");
+    if (!rc) {
+        m->fitted = true;
+        rc = check_loaded(path, m);
+    }
     if (rc) {
         seg_model_free(m);
         return rc;
     }
-    m->fitted = true;
     *out = m;
     return SEG_OK;
 }

@@ -365,12 +365,13 @@ char *seg__model_colname(const char *prefix, const char *what)
 
 int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
                           const char *prefix, const char *const *what,
-                          const int *type, size_t n)
+                          const int *type, size_t n, bool *existed)
 {
     for (size_t i = 0; i < n; i++) {
         char *name = seg__model_colname(prefix, what[i]);
         if (!name)
             return seg__nomem(&m->err);
+        existed[i] = seg__ds_find_column(ds, name) != NULL;
         int rc = seg__ds_check_put(ds, name, type[i]);
         if (rc && rc != SEG_ENOMEM)
             seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
@@ -382,6 +383,20 @@ int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
             return rc;
     }
     return SEG_OK;
+}
+
+void seg__model_drop_new(seg_dataset *ds, const char *prefix,
+                         const char *const *what, const bool *existed,
+                         size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (existed[i])
+            continue;
+        char *name = seg__model_colname(prefix, what[i]);
+        if (name && seg__ds_find_column(ds, name))
+            seg_dataset_drop_column(ds, name);
+        seg__free(name);
+    }
 }
 
 int seg__model_put_owned(const seg_model *m, seg_dataset *ds,

@@ -319,8 +319,11 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
         static const int out_types[] = {
             SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC,
             SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_LABEL};
-        rc = seg__model_check_puts(m, ds, prefix, outs, out_types,
-                                   strcmp(preset, "none") != 0 ? 6 : 5);
+        const size_t nouts = strcmp(preset, "none") != 0 ? 6 : 5;
+        bool existed[6];
+        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, nouts,
+                                   existed);
+        bool checked = !rc;
         for (int d = 0; d < D_N && !rc; d++) {
             char what[2] = {dim_letter[d], '\0'};
             rc = seg__model_put_owned(m, ds, prefix, what, &sc[d]);
@@ -331,6 +334,8 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
             rc = seg__model_put_owned(m, ds, prefix, "total", &total);
         if (!rc && strcmp(preset, "none") != 0)
             rc = seg__model_put(m, ds, prefix, "segment", NULL, labels);
+        if (rc && checked)
+            seg__model_drop_new(ds, prefix, outs, existed, nouts);
     }
     for (int d = 0; d < D_N; d++) {
         seg__free(in[d]);

@@ -461,13 +461,17 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
         rc = seg__nomem(&r->err);
     for (size_t i = 0; i < nn && !rc; i++)
         names[i] = r->score ? r->grades[i].label : r->rules[i].label;
-    /* both columns can be put, or neither is */
+    /* both columns can be put, or neither is; out of memory between the
+     * two takes the first back when it is new */
+    bool existed = seg__ds_find_column(ds, column) != NULL;
     if (!rc && !(rc = seg__ds_check_put(ds, column, SEG_COLUMN_LABEL)) &&
         !(rc = seg__ds_check_put(ds, aux, SEG_COLUMN_NUMERIC)) &&
         !(rc = seg__ds_put_label_codes(ds, column, names, nn, labels))) {
         labels = NULL;
         if (!(rc = seg__ds_put_num_column(ds, aux, SEG__ORIGIN_USER, num)))
             num = NULL;
+        else if (!existed)
+            seg_dataset_drop_column(ds, column);
     }
     seg__free(names);
     seg__free(aux);

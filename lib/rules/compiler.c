@@ -137,7 +137,7 @@ static bool constant_item(const binding *b, const node *n, const node *other,
 /* v in (...): the constants of the list sorted once, so that a row costs
  * a binary search, not the length of the list (lists come from untrusted
  * text and may be long); the other items are compared one at a time, so
- * the stack stays three blocks deep. */
+ * the list adds at most two blocks to the stack. */
 static int compile_in(const binding *b, const node *n, prog *p, int *d,
                       seg__spine *s)
 {

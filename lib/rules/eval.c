@@ -385,8 +385,9 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
      * rules (a slot each), and empty ones with a negative cap (which add
      * their cap), in the order of the groups, so that a rule set with
      * many groups costs its rules, not groups x customers. */
-    size_t *slot = seg__malloc((r->ngroups ? r->ngroups : 1) * sizeof *slot);
-    size_t *active = seg__malloc((r->ngroups ? r->ngroups : 1) * sizeof *active);
+    const size_t ng = r->ngroups ? r->ngroups : 1;
+    size_t *slot = seg__malloc(ng * sizeof *slot);
+    size_t *active = seg__malloc(ng * sizeof *active);
     size_t nslots = 0, nactive = 0, ngk = 0;
     grade_key *gk = grade_keys(r, &ngk);
     if (slot && active) {

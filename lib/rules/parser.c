@@ -168,8 +168,8 @@ static bool deeper(parser *ps)
     if (!ps->rc)
         ps->rc = seg__error(NULL, SEG_ELIMIT, "%s:%d:%d: nested more than %d "
                             "deep (parentheses, function calls, 'not' and "
-                            "unary '-')", ps->r->name, ps->tok.line, ps->tok.col,
-                            MAX_DEPTH);
+                            "unary '-')", ps->r->name, ps->tok.line,
+                            ps->tok.col, MAX_DEPTH);
     return false;
 }
 

@@ -210,7 +210,15 @@ void seg__run(const prog *p, size_t row0, double (*st)[BLOCK])
             break;
         case I_INSET: {
             double *o = st[sp++];
-            EACH o[i] = in_set(x[i], in->set, in->nset);
+            if (in->nset <= 8) { /* short lists: a comparison each, in step */
+                EACH o[i] = 0;
+                for (size_t j = 0; j < in->nset; j++) {
+                    const double k = in->set[j];
+                    EACH o[i] = x[i] == k ? 1.0 : o[i];
+                }
+            } else {
+                EACH o[i] = in_set(x[i], in->set, in->nset);
+            }
             break;
         }
         case I_INACC: {

@@ -1092,6 +1092,37 @@ static void test_long_output_names(void **state)
     seg_dataset_free(ds);
 }
 
+/* 'in' with numbers, expressions and labels, short and long, missing
+ * values never in and never 'not in'. */
+static void test_in_lists(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    /* recency: 3, 40, 200, missing, 10 */
+    const char *a[5] = {"in", "in", "out", "out", "out"};
+    tiers_are(ds, "tier \"in\" when recency in (3, 40)\notherwise \"out\"", a);
+    const char *b[5] = {"out", "out", "in", "out", "in"};
+    tiers_are(ds, "tier \"in\" when recency not in (3, 40)\notherwise \"out\"",
+              b);
+    const char *c[5] = {"in", "out", "out", "out", "in"};
+    tiers_are(ds, "tier \"in\" when recency in (1, 2, 3, 4, 5, 6, 7, 8, 9, "
+                  "10, 11)\notherwise \"out\"", c);
+    const char *d[5] = {"out", "in", "in", "out", "out"};
+    tiers_are(ds, "tier \"in\" when recency not in (1, 2, 3, 4, 5, 6, 7, 8, "
+                  "9, 10, 11, 12)\notherwise \"out\"", d);
+    /* an expression among the constants: orders * 120 + 80 is 200 for cat */
+    const char *e[5] = {"in", "out", "in", "out", "out"};
+    tiers_are(ds, "tier \"in\" when recency in (3, orders * 120 + 80, 99)\n"
+                  "otherwise \"out\"", e);
+    const char *f[5] = {"in", "in", "in", "out", "in"};
+    tiers_are(ds, "tier \"in\" when channel in ('organic', 'social', 'ads', "
+                  "'none')\notherwise \"out\"", f);
+    const char *g[5] = {"out", "out", "out", "out", "out"};
+    tiers_are(ds, "tier \"in\" when channel not in ('organic', 'social', "
+                  "'ads', 'none')\notherwise \"out\"", g);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1111,6 +1142,7 @@ int main(void)
         cmocka_unit_test(test_hostile_chains),
         cmocka_unit_test(test_hostile_sizes),
         cmocka_unit_test(test_long_output_names),
+        cmocka_unit_test(test_in_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,7 @@
 /* The model interface: registry, parameters, plug-ins, save and load. */
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +360,311 @@ static void test_saved_file_errors(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- loaded states are checked as fitted ones are ---- */
+
+/* The checksum of a model file (docs/files.md): the library's seg__hash. */
+static uint64_t file_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+/* s with the first `from` replaced by `to` (a new string). */
+static char *replaced(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    if (!at)
+        fail_msg("'%s' is not in the file", from);
+    size_t n = strlen(s) + strlen(to) + 1;
+    char *d = malloc(n);
+    snprintf(d, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return d;
+}
+
+/* Save m, change its state text (from -> to) and the header (hfrom ->
+ * hto), append `extra` after the state, and write the file again with the
+ * right state length and checksum. */
+static void edited_file(const seg_model *m, const char *path,
+                        const char *from, const char *to, const char *hfrom,
+                        const char *hto, const char *extra)
+{
+    assert_ok(seg_model_save(m, path));
+    size_t len;
+    char *good = slurp(path, &len);
+    good[len] = '\0';
+    char *st = strstr(good, "\nstate ");
+    assert_non_null(st);
+    size_t sl = strtoul(st + 7, NULL, 10);
+    char *body = strchr(st + 1, '\n') + 1;
+    char *head = strndup(good, (size_t)(st + 1 - good));
+    char *state = strndup(body, sl);
+    char *h2 = hfrom ? replaced(head, hfrom, hto) : strdup(head);
+    char *s2 = from ? replaced(state, from, to) : strdup(state);
+    size_t cap = strlen(h2) + strlen(s2) + strlen(extra) + 64;
+    char *out = malloc(cap);
+    int n = snprintf(out, cap, "%sstate %zu\n%s\n%s", h2, strlen(s2), s2,
+                     extra);
+    n += snprintf(out + n, cap - (size_t)n, "end %016llx\n",
+                  (unsigned long long)file_hash(out, (size_t)n));
+    spit(path, out, (size_t)n);
+    free(out);
+    free(h2);
+    free(s2);
+    free(head);
+    free(state);
+    free(good);
+}
+
+static void test_loaded_state_checked(void **state)
+{
+    (void)state;
+    seg_dataset *ds = small_dataset();
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    seg_model *km, *rfm, *back;
+    assert_ok(seg_model_new(&km, "kmeans"));
+    assert_ok(seg_model_set_str(km, "features", "frequency"));
+    assert_ok(seg_model_set_int(km, "k", 2));
+    assert_ok(seg_model_fit(km, ds));
+    /* the file as saved, rewritten by edited_file(), loads */
+    edited_file(km, path, NULL, NULL, NULL, NULL, "");
+    assert_ok(seg_model_load(&back, path));
+    seg_model_free(back);
+    /* a centroid of 1e308: every distance would be inf, everyone in
+     * cluster 0 */
+    edited_file(km, path, "centroid -1\n", "centroid -1e308\n", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "centroid 1 has a coordinate");
+    /* a scale of 1e-308: every transformed value inf */
+    edited_file(km, path, "transform 0 0.5 0.5", "transform 0 0.5 1e-308",
+                NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "the scale of feature 'frequency'");
+    edited_file(km, path, "transform 0 0.5 0.5", "transform 0 1e308 0.5",
+                NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "the centre of feature");
+    /* a parameter after the state would leave a fitted model whose state
+     * does not match it (and whose save does not load) */
+    edited_file(km, path, NULL, NULL, NULL, NULL, "param k 1000\n");
+    expect_load_error(path, SEG_EPARSE, ":24: a 'param' line after 'state'");
+    /* an unknown kind: the message keeps its start */
+    edited_file(km, path, NULL, NULL, "kind kmeans", "kind nosuch", "");
+    seg_model *x = (seg_model *)0x1;
+    assert_int_equal(seg_model_load(&x, path), SEG_ENOTFOUND);
+    char want[128];
+    snprintf(want, sizeof want, "%s:3: no model kind 'nosuch'", path);
+    if (strncmp(seg_errmsg(), want, strlen(want)) != 0)
+        fail_msg("'%s', expected it to begin '%s'", seg_errmsg(), want);
+    assert_null(x);
+    seg_model_free(km);
+
+    assert_ok(seg_model_new(&rfm, "rfm"));
+    assert_ok(seg_model_fit(rfm, ds));
+    edited_file(rfm, path, "cuts_r 2.4000000000000004 4.4",
+                "cuts_r 4.5 4.4", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "'cuts_r' is not ascending");
+    edited_file(rfm, path, "cuts_m 36 ", "cuts_m inf ", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "'cuts_m': bad number");
+    edited_file(rfm, path, "cuts_m 36 ", "cuts_m nan ", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "'cuts_m': bad number");
+    edited_file(rfm, path, NULL, NULL, NULL, NULL, "param k_r 3\n");
+    expect_load_error(path, SEG_EPARSE, "a 'param' line after 'state'");
+    seg_model_free(rfm);
+    remove(path);
+    seg_dataset_free(ds);
+}
+
+static void expect_eval_error(seg_model *m, const char *q, const double *a,
+                              size_t n, const char *msg)
+{
+    double v = 12345;
+    int rc = seg_model_eval(m, q, a, n, &v);
+    if (rc != SEG_ERANGE || !strstr(seg_model_errmsg(m), msg))
+        fail_msg("%s: %d '%s', expected SEG_ERANGE '%s'", q, rc,
+                 seg_model_errmsg(m), msg);
+    assert_near(v, 12345, 0);
+}
+
+/* Counts that a quantity loops over are bounded at the entry point, and
+ * every argument is finite, each named in the message. */
+static void test_eval_arguments(void **state)
+{
+    (void)state;
+    seg_dataset *ds = cdnow_sample("1997-09-30", SEG_UNIT_WEEK, NULL);
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "bgnbd"));
+    assert_ok(seg_model_fit(m, ds));
+    double v;
+    const double ok[2] = {10, 1000000};
+    assert_ok(seg_model_eval(m, "pmf", ok, 2, &v));
+    const double big[2] = {10, 1e9}, huge[2] = {10, 9007199254740993.0},
+                 half[2] = {10, 2.5}, nan_t[2] = {NAN, 1},
+                 inf_n[2] = {1, INFINITY};
+    expect_eval_error(m, "pmf", big, 2, "n = 1e+09 is above the largest "
+                      "count, 1e+06");
+    expect_eval_error(m, "pmf", huge, 2, "is above the largest count");
+    expect_eval_error(m, "pmf", half, 2, "n = 2.5 is not a whole number");
+    expect_eval_error(m, "pmf", nan_t, 2, "pmf: t is not a finite number");
+    expect_eval_error(m, "pmf", inf_n, 2, "pmf: n is not a finite number");
+    const double pa[3] = {1, INFINITY, 40};
+    expect_eval_error(m, "p_alive", pa, 3, "t_x is not a finite number");
+    const double ex[4] = {NAN, 1, 2, 40};
+    expect_eval_error(m, "expected", ex, 4, "expected: t is not a finite");
+
+    /* a loaded state whose first parameter (r) is nan: the framework
+     * checks every estimated parameter is finite, whatever the kind does */
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_ok(seg_model_save(m, path));
+    size_t len;
+    char *text = slurp(path, &len);
+    text[len] = '\0';
+    char *fit = strstr(text, "\nfit ");
+    assert_non_null(fit);
+    /* "fit KIND R ...": from "fit KIND R " to "fit KIND nan " */
+    char *r = strchr(fit + 5, ' ') + 1, *r_end = strchr(r, ' ');
+    char from[128], to[128];
+    snprintf(from, sizeof from, "%.*s", (int)(r_end + 1 - (fit + 1)), fit + 1);
+    snprintf(to, sizeof to, "%.*snan ", (int)(r - (fit + 1)), fit + 1);
+    free(text);
+    edited_file(m, path, from, to, NULL, NULL, "");
+    seg_model *back = (seg_model *)0x1;
+    int rc = seg_model_load(&back, path);
+    assert_int_equal(rc, SEG_EPARSE);
+    assert_null(back);
+    remove(path);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+/* ---- one model, threads failing on it and reading its message ---- */
+
+typedef struct msg_job {
+    const seg_model *m;
+    int id, rounds, torn;
+} msg_job;
+
+static void *fail_on_model(void *arg)
+{
+    msg_job *j = arg;
+    char name[32];
+    for (int i = 0; i < j->rounds; i++) {
+        double v;
+        snprintf(name, sizeof name, "nothing_%d", j->id);
+        if (seg_model_result(j->m, name, &v) != SEG_ENOTFOUND)
+            j->torn++;
+    }
+    return NULL;
+}
+
+static void *read_message(void *arg)
+{
+    msg_job *j = arg;
+    for (int i = 0; i < j->rounds; i++) {
+        const char *msg = seg_model_errmsg(j->m);
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", msg);
+        int id;
+        char tail[8];
+        /* whole, as some thread wrote it */
+        if (strcmp(copy, "no error") != 0 &&
+            (sscanf(copy, "model 'rfm' has no result 'nothing_%d%7s", &id,
+                    tail) != 2 || strcmp(tail, "'") != 0))
+            j->torn++;
+        /* and it does not change while this thread holds it */
+        if (strcmp(copy, msg) != 0)
+            j->torn++;
+    }
+    return NULL;
+}
+
+static void test_errmsg_shared_by_threads(void **state)
+{
+    (void)state;
+    seg_dataset *ds = small_dataset();
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "rfm"));
+    assert_ok(seg_model_fit(m, ds));
+    enum { T = 8 };
+    pthread_t th[T];
+    msg_job jobs[T];
+    for (int i = 0; i < T; i++) {
+        jobs[i] = (msg_job){m, i, 2000, 0};
+        assert_int_equal(pthread_create(&th[i], NULL,
+                                        i % 2 ? read_message : fail_on_model,
+                                        &jobs[i]),
+                         0);
+    }
+    for (int i = 0; i < T; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].torn, 0);
+    }
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+/* A plug-in whose load takes any number: the framework still refuses a
+ * state whose estimated parameter is not finite. */
+static const char *q_result_name(void *st, size_t i, void *u)
+{
+    (void)st;
+    (void)u;
+    return i == 0 ? "level" : i == 1 ? "se.level" : NULL;
+}
+static int q_result(void *st, const char *name, double *out, void *u)
+{
+    (void)u;
+    if (strcmp(name, "level") && strcmp(name, "se.level"))
+        return SEG_ENOTFOUND;
+    *out = strcmp(name, "level") ? NAN : *(double *)st;
+    return SEG_OK;
+}
+
+static void test_plugin_state_checked(void **state)
+{
+    (void)state;
+    counters cnt = {0};
+    seg_param_def p;
+    seg_model_class c = plugin_class(&p);
+    c.kind = "leveled";
+    c.result_name = q_result_name;
+    c.result = q_result;
+    assert_ok(seg_model_register(&c, &cnt, NULL));
+    seg_dataset *ds = small_dataset();
+    seg_model *m, *back;
+    assert_ok(seg_model_new(&m, "leveled"));
+    assert_ok(seg_model_fit(m, ds));
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    /* a NaN standard error is fine; the parameter is not */
+    edited_file(m, path, NULL, NULL, NULL, NULL, "");
+    assert_ok(seg_model_load(&back, path));
+    seg_model_free(back);
+    edited_file(m, path, "fitted 5", "fitted nan", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "parameter 'level' is not a finite");
+    edited_file(m, path, "fitted 5", "fitted -inf", NULL, NULL, "");
+    expect_load_error(path, SEG_EPARSE, "parameter 'level' is not a finite");
+    remove(path);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+    assert_ok(seg_model_unregister("leveled"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +673,10 @@ int main(void)
         cmocka_unit_test(test_fit_and_score_contract),
         cmocka_unit_test(test_plugin_end_to_end),
         cmocka_unit_test(test_saved_file_errors),
+        cmocka_unit_test(test_loaded_state_checked),
+        cmocka_unit_test(test_eval_arguments),
+        cmocka_unit_test(test_plugin_state_checked),
+        cmocka_unit_test(test_errmsg_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

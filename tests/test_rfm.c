@@ -1,5 +1,6 @@
 /* The RFM model: hand-computed cases with ties, presets, cut points, save
  * and load, and the CDNOW sample against a computation made here. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,240 @@ static void test_cdnow_against_definition(void **state)
     seg_dataset_free(ds);
 }
 
+/* Every column of a dataset, for comparing before and after. */
+typedef struct snapshot {
+    size_t ncols, n;
+    char **names;
+    int *types;
+    double **num;
+    char ***lab;
+} snapshot;
+
+static snapshot take(seg_dataset *ds)
+{
+    snapshot s;
+    s.ncols = seg_dataset_column_count(ds);
+    s.n = seg_dataset_customer_count(ds);
+    s.names = calloc(s.ncols, sizeof *s.names);
+    s.types = calloc(s.ncols, sizeof *s.types);
+    s.num = calloc(s.ncols, sizeof *s.num);
+    s.lab = calloc(s.ncols, sizeof *s.lab);
+    for (size_t c = 0; c < s.ncols; c++) {
+        s.names[c] = strdup(seg_dataset_column_name(ds, c));
+        s.types[c] = seg_dataset_column_type(ds, s.names[c]);
+        if (s.types[c] == SEG_COLUMN_NUMERIC) {
+            s.num[c] = malloc(s.n * sizeof **s.num);
+            assert_ok(seg_dataset_copy_f64(ds, s.names[c], s.num[c], s.n));
+        } else {
+            s.lab[c] = calloc(s.n, sizeof **s.lab);
+            for (size_t i = 0; i < s.n; i++) {
+                const char *v = lab(ds, s.names[c], i);
+                s.lab[c][i] = v ? strdup(v) : NULL;
+            }
+        }
+    }
+    return s;
+}
+
+static void same_as(const snapshot *a, seg_dataset *ds)
+{
+    snapshot b = take(ds);
+    assert_int_equal(a->ncols, b.ncols);
+    for (size_t c = 0; c < a->ncols; c++) {
+        assert_string_equal(a->names[c], b.names[c]);
+        assert_int_equal(a->types[c], b.types[c]);
+        for (size_t i = 0; i < a->n; i++) {
+            if (a->num[c]) {
+                double x = a->num[c][i], y = b.num[c][i];
+                if (!(x == y || (x != x && y != y)))
+                    fail_msg("%s[%zu]: %g became %g", a->names[c], i, x, y);
+            } else if (a->lab[c][i] ? !b.lab[c][i] ||
+                                          strcmp(a->lab[c][i], b.lab[c][i])
+                                    : b.lab[c][i] != NULL) {
+                fail_msg("%s[%zu] changed", a->names[c], i);
+            }
+        }
+    }
+    for (size_t c = 0; c < b.ncols; c++) {
+        free(b.names[c]);
+        free(b.num[c]);
+        for (size_t i = 0; b.lab[c] && i < b.n; i++)
+            free(b.lab[c][i]);
+        free(b.lab[c]);
+    }
+    free(b.names);
+    free(b.types);
+    free(b.num);
+    free(b.lab);
+}
+
+static void drop(snapshot *s)
+{
+    for (size_t c = 0; c < s->ncols; c++) {
+        free(s->names[c]);
+        free(s->num[c]);
+        for (size_t i = 0; s->lab[c] && i < s->n; i++)
+            free(s->lab[c][i]);
+        free(s->lab[c]);
+    }
+    free(s->names);
+    free(s->types);
+    free(s->num);
+    free(s->lab);
+}
+
+/* A score that cannot write one of its outputs writes none. */
+static void test_score_all_or_nothing(void **state)
+{
+    (void)state;
+    seg_dataset *ds = ten();
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "rfm"));
+    assert_ok(seg_model_fit(m, ds));
+    /* a first score, so that the outputs exist with values to keep */
+    assert_ok(seg_model_set_f64(m, "w_m", 2));
+    assert_ok(seg_model_fit(m, ds));
+    assert_ok(seg_model_score(m, ds));
+    double seg_num[10] = {0};
+    assert_ok(seg_dataset_drop_column(ds, "rfm.segment"));
+    assert_ok(seg_dataset_write_f64(ds, "rfm.segment", seg_num, 10));
+    double orders2[10];
+    for (int i = 0; i < 10; i++)
+        orders2[i] = ORD[9 - i];
+    assert_ok(seg_dataset_write_f64(ds, "orders", orders2, 10));
+    snapshot before = take(ds);
+    assert_int_equal(seg_model_score(m, ds), SEG_ETYPE);
+    assert_non_null(strstr(seg_model_errmsg(m), "rfm.segment"));
+    same_as(&before, ds);
+    drop(&before);
+    /* and so do the other kinds with several outputs */
+    seg_model *km;
+    assert_ok(seg_model_new(&km, "kmeans"));
+    assert_ok(seg_model_set_str(km, "features", "recency,orders"));
+    assert_ok(seg_model_set_int(km, "k", 2));
+    assert_ok(seg_model_fit(km, ds));
+    const char *lab1[10] = {"x", "x", "x", "x", "x", "x", "x", "x", "x", "x"};
+    assert_ok(seg_dataset_write_labels(ds, "kmeans.distance", lab1, 10));
+    before = take(ds);
+    assert_int_equal(seg_model_score(km, ds), SEG_ETYPE);
+    same_as(&before, ds);
+    drop(&before);
+    seg_model_free(km);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+/* rfm.score is one number per (R, F, M) for every k allowed; the familiar
+ * R*100 + F*10 + M while every k is 9 or less. */
+static void test_score_unique_for_every_k(void **state)
+{
+    (void)state;
+    enum { MAXK = 20, N = MAXK * MAXK * MAXK };
+    /* every (R, F, M) of 1..20 as customers: value = score wanted */
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    double *r = malloc(N * sizeof *r), *f = malloc(N * sizeof *f),
+           *mo = malloc(N * sizeof *mo);
+    for (int i = 0; i < N; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%d", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+        r[i] = i / (MAXK * MAXK) + 1;
+        f[i] = i / MAXK % MAXK + 1;
+        mo[i] = i % MAXK + 1;
+    }
+    assert_ok(seg_dataset_write_f64(ds, "recency", r, N));
+    assert_ok(seg_dataset_write_f64(ds, "orders", f, N));
+    assert_ok(seg_dataset_write_f64(ds, "monetary_total", mo, N));
+    static const int ks[][3] = {{5, 5, 5}, {9, 9, 9}, {2, 9, 3},
+                                {10, 5, 5}, {5, 5, 10}, {20, 20, 20},
+                                {20, 2, 11}};
+    for (size_t t = 0; t < sizeof ks / sizeof *ks; t++) {
+        seg_model *m;
+        assert_ok(seg_model_new(&m, "rfm"));
+        assert_ok(seg_model_set_int(m, "r_higher_is_better", 1));
+        assert_ok(seg_model_set_str(m, "segments", "none"));
+        static const char *const kp[] = {"k_r", "k_f", "k_m"};
+        static const char *const cp[] = {"r_cuts", "f_cuts", "m_cuts"};
+        for (int d = 0; d < 3; d++) {
+            /* cut points at 1.5, 2.5 ...: score = min(value, k) */
+            char cuts[256] = "";
+            size_t l = 0;
+            for (int j = 1; j < ks[t][d]; j++)
+                l += (size_t)snprintf(cuts + l, sizeof cuts - l, "%s%g",
+                                      j > 1 ? "," : "", j + 0.5);
+            assert_ok(seg_model_set_int(m, kp[d], ks[t][d]));
+            assert_ok(seg_model_set_str(m, cp[d], cuts));
+        }
+        assert_ok(seg_model_fit(m, ds));
+        assert_ok(seg_model_score(m, ds));
+        bool small = ks[t][0] <= 9 && ks[t][1] <= 9 && ks[t][2] <= 9;
+        /* seen[score] = 1 + the first customer with it */
+        size_t cap = 30000000;
+        int *seen = calloc(cap, sizeof *seen);
+        for (int i = 0; i < N; i++) {
+            double R = num(ds, "rfm.r", (size_t)i), F = num(ds, "rfm.f", (size_t)i),
+                   M = num(ds, "rfm.m", (size_t)i);
+            assert_near(R, r[i] < ks[t][0] ? r[i] : ks[t][0], 0);
+            double sc = num(ds, "rfm.score", (size_t)i);
+            if (small)
+                assert_near(sc, R * 100 + F * 10 + M, 0);
+            else
+                assert_near(sc, R * 10000 + F * 100 + M, 0);
+            size_t at = (size_t)sc;
+            assert_true(at < cap);
+            /* customers with the same (R, F, M) share it; no others do */
+            if (seen[at]) {
+                int j = seen[at] - 1;
+                assert_near(num(ds, "rfm.r", (size_t)j), R, 0);
+                assert_near(num(ds, "rfm.f", (size_t)j), F, 0);
+                assert_near(num(ds, "rfm.m", (size_t)j), M, 0);
+            } else {
+                seen[at] = i + 1;
+            }
+        }
+        free(seen);
+        seg_model_free(m);
+    }
+    free(r);
+    free(f);
+    free(mo);
+    seg_dataset_free(ds);
+}
+
+/* Output names are the model's name and the output, however long. */
+static void test_long_model_names(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {600, 100000};
+    for (size_t t = 0; t < 2; t++) {
+        seg_dataset *ds = ten();
+        seg_model *m;
+        assert_ok(seg_model_new(&m, "rfm"));
+        char *name = malloc(lens[t] + 1);
+        memset(name, 'n', lens[t]);
+        name[lens[t]] = '\0';
+        assert_ok(seg_model_set_name(m, name));
+        assert_ok(seg_model_fit(m, ds));
+        assert_ok(seg_model_score(m, ds));
+        assert_int_equal(seg_dataset_column_count(ds), 3 + 6);
+        static const char *const outs[] = {"r", "f", "m", "score", "total",
+                                           "segment"};
+        char *col = malloc(lens[t] + 16);
+        for (size_t i = 0; i < 6; i++) {
+            snprintf(col, lens[t] + 16, "%s.%s", name, outs[i]);
+            assert_int_equal(seg_dataset_column_type(ds, col),
+                             i == 5 ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC);
+        }
+        snprintf(col, lens[t] + 16, "%s.score", name);
+        assert_near(num(ds, col, 9), 155, 0);
+        free(col);
+        free(name);
+        seg_model_free(m);
+        seg_dataset_free(ds);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +560,9 @@ int main(void)
         cmocka_unit_test(test_fit_once_score_elsewhere),
         cmocka_unit_test(test_save_load_score_identical),
         cmocka_unit_test(test_cdnow_against_definition),
+        cmocka_unit_test(test_score_all_or_nothing),
+        cmocka_unit_test(test_score_unique_for_every_k),
+        cmocka_unit_test(test_long_model_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

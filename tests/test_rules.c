@@ -1,5 +1,6 @@
 /* Tier-rule sets: the language, errors with places, hostile input,
  * evaluation, explanations, summaries, crosstabs, call lists, presets. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -839,6 +840,289 @@ static void test_presets(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- hostile depth: chains and nesting on a small stack ---- */
+
+typedef struct chain_job {
+    const char *text;
+    seg_dataset *ds;
+    int parse_rc, apply_rc, explain_rc, table_rc;
+    char msg[256];
+    char tier0[16], tier3[16];
+} chain_job;
+
+/* Parse, apply and explain job->text; no cmocka call here, since a failed
+ * assertion jumps out of the thread. */
+static void *chain_thread(void *arg)
+{
+    chain_job *job = arg;
+    seg_rules *r;
+    job->parse_rc = seg_rules_parse(&r, job->text, strlen(job->text), "t.rules");
+    snprintf(job->msg, sizeof job->msg, "%s", seg_errmsg());
+    if (job->parse_rc)
+        return NULL;
+    job->apply_rc = seg_rules_apply(r, job->ds, "t");
+    if (!job->apply_rc) {
+        const char *v;
+        if (!seg_dataset_get_label(job->ds, "t", 0, &v))
+            snprintf(job->tier0, sizeof job->tier0, "%s", v ? v : "-");
+        if (!seg_dataset_get_label(job->ds, "t", 3, &v))
+            snprintf(job->tier3, sizeof job->tier3, "%s", v ? v : "-");
+    }
+    char *s = NULL;
+    job->explain_rc = seg_rules_explain(r, job->ds, 0, SEG_FORMAT_JSON,
+                                        collect, &s);
+    free(s);
+    seg_table *t = NULL;
+    job->table_rc = seg_rules_explain_table(&t, r, job->ds, 0);
+    seg_table_free(t);
+    seg_rules_free(r);
+    return NULL;
+}
+
+static void run_small_stack(chain_job *job)
+{
+    pthread_attr_t a;
+    pthread_t th;
+    assert_int_equal(pthread_attr_init(&a), 0);
+    assert_int_equal(pthread_attr_setstacksize(&a, 256 * 1024), 0);
+    assert_int_equal(pthread_create(&th, &a, chain_thread, job), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&a);
+}
+
+/* "tier "A" when HEAD TERM TERM ... TAIL" with n terms */
+static char *chain_text(const char *head, const char *term, size_t n,
+                        const char *tail)
+{
+    size_t cap = strlen(head) + strlen(term) * n + strlen(tail) + 64;
+    char *s = malloc(cap), *p = s;
+    p += sprintf(p, "tier \"A\" when %s", head);
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s", term);
+    sprintf(p, "%s\notherwise \"B\"", tail);
+    return s;
+}
+
+/* A left-associative chain of any length binds, compiles, runs and is
+ * explained without recursing on its length, on a 256 kB stack too. */
+static void test_hostile_chains(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head, *term, *tail, *tier0, *tier3;
+    } ops[] = {
+        {"orders", " + 0", " > 5", "A", "B"},
+        {"orders", " - 0", " > 5", "A", "B"},
+        {"orders", " * 1", " > 5", "A", "B"},
+        {"orders", " / 1", " > 5", "A", "B"},
+        {"orders > 5", " and orders > 1", "", "A", "B"},
+        {"orders > 5", " and channel != \"ads\"", "", "A", "B"},
+        {"orders > 5", " or orders > 100", "", "A", "B"},
+        {"channel = \"organic\"", " or channel = \"x\"", "", "A", "B"},
+    };
+    static const size_t sizes[] = {3000, 100000};
+    seg_dataset *ds = people();
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            char *text = chain_text(ops[i].head, ops[i].term, sizes[k],
+                                    ops[i].tail);
+            chain_job job = {text, ds, -1, -1, -1, -1, "", "", ""};
+            run_small_stack(&job);
+            if (job.parse_rc || job.apply_rc || job.explain_rc ||
+                job.table_rc)
+                fail_msg("%s ... %s x %zu: parse %d apply %d explain %d "
+                         "table %d: %s", ops[i].head, ops[i].term, sizes[k],
+                         job.parse_rc, job.apply_rc, job.explain_rc,
+                         job.table_rc, job.msg);
+            if (strcmp(job.tier0, ops[i].tier0) ||
+                strcmp(job.tier3, ops[i].tier3))
+                fail_msg("%s ... %s x %zu: tiers %s %s", ops[i].head,
+                         ops[i].term, sizes[k], job.tier0, job.tier3);
+            free(text);
+        }
+    }
+    /* nesting is bounded at 200 levels, counted as written */
+    static const char *const opens[] = {"(", "not ", "- ", "abs("};
+    static const char *const closes[] = {")", "", "", ")"};
+    for (size_t i = 0; i < 4; i++) {
+        for (int depth = 199; depth <= 201; depth++) {
+            size_t cap = (size_t)depth * 8 + 64;
+            char *text = malloc(cap), *p = text;
+            p += sprintf(p, "tier \"A\" when ");
+            for (int d = 0; d < depth; d++)
+                p += sprintf(p, "%s", opens[i]);
+            p += sprintf(p, i == 1 ? "orders > 5" : "orders");
+            for (int d = 0; d < depth; d++)
+                p += sprintf(p, "%s", closes[i]);
+            sprintf(p, "%s", i == 1 ? "" : " != 12345");
+            chain_job job = {text, ds, -1, -1, -1, -1, "", "", ""};
+            run_small_stack(&job);
+            if (depth <= 200) {
+                if (job.parse_rc || job.apply_rc || job.explain_rc)
+                    fail_msg("%d x '%s': %d %d %d: %s", depth, opens[i],
+                             job.parse_rc, job.apply_rc, job.explain_rc,
+                             job.msg);
+            } else {
+                assert_int_equal(job.parse_rc, SEG_ELIMIT);
+                if (!strstr(job.msg, "nested more than 200 deep"))
+                    fail_msg("%s", job.msg);
+            }
+            free(text);
+        }
+    }
+    seg_dataset_free(ds);
+}
+
+/* n customers with orders = i % 1000 and a label channel c<i % 7> */
+static seg_dataset *crowd(size_t n)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    double *orders = malloc(n * sizeof *orders);
+    const char **channel = malloc(n * sizeof *channel);
+    static const char *const names[] = {"c0", "c1", "c2", "c3", "c4", "c5",
+                                        "c6"};
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "u%zu", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+        orders[i] = (double)(i % 1000);
+        channel[i] = names[i % 7];
+    }
+    assert_ok(seg_dataset_write_f64(ds, "orders", orders, n));
+    assert_ok(seg_dataset_write_labels(ds, "channel", channel, n));
+    free(orders);
+    free(channel);
+    return ds;
+}
+
+/* Rule text grows as the sizes below; were anything quadratic in them
+ * (a list scanned per customer, a group or grade visited per customer, a
+ * tag list grown one at a time), the test would take hours, not seconds. */
+static void test_hostile_sizes(void **state)
+{
+    (void)state;
+    enum { CUSTOMERS = 20000, LIST = 300000, GROUPS = 200000 };
+    seg_dataset *ds = crowd(CUSTOMERS);
+    size_t cap = (size_t)LIST * 16 + 256;
+    char *text = malloc(cap), *p;
+    /* 'in' with 300,000 numbers (the odd ones from 1001), an expression
+     * and labels: orders 7 and 998 are in, 4 is not */
+    p = text + sprintf(text, "tier \"in\" when orders in (7");
+    for (int i = 0; i < LIST; i++)
+        p += sprintf(p, ", %d", 1001 + 2 * i);
+    p += sprintf(p, ", orders * 0 + 998) and channel not in (\"c6\"");
+    for (int i = 0; i < LIST / 10; i++)
+        p += sprintf(p, ", \"x%d\"", i);
+    sprintf(p, ")\notherwise \"out\"");
+    seg_rules *r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, "t"));
+    assert_string_equal(lab(ds, "t", 7), "in");
+    assert_string_equal(lab(ds, "t", 998), "in");
+    assert_string_equal(lab(ds, "t", 4), "out");
+    assert_string_equal(lab(ds, "t", 1007), "out"); /* orders 7, but c6 */
+    seg_rules_free(r);
+    /* 200,000 groups, few with rules; 200,000 grades; one rule with
+     * 200,000 tags */
+    free(text);
+    cap = (size_t)GROUPS * 64 + 256;
+    text = malloc(cap);
+    p = text + sprintf(text, "score\n");
+    for (int i = 0; i < GROUPS; i++) {
+        p += sprintf(p, "group g%d cap %d\n", i, i == 1 ? -1 : 10);
+        if (i % 50000 == 0)
+            p += sprintf(p, "+5 when orders >= 500\n");
+    }
+    p += sprintf(p, "+3 when orders < 10\n");
+    for (int i = 0; i < GROUPS; i++)
+        p += sprintf(p, "grade \"G%d\" >= %d\n", i, i - 100);
+    r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, "s"));
+    /* orders 999 (row 999): 4 groups of 5, the group of cap -1: 19 */
+    double v;
+    assert_ok(seg_dataset_get_f64(ds, "s.points", 999, &v));
+    assert_near(v, 19, 0);
+    assert_string_equal(lab(ds, "s", 999), "G119");
+    /* orders 3: -1 + 3 in the last group (cap 10) */
+    assert_ok(seg_dataset_get_f64(ds, "s.points", 3, &v));
+    assert_near(v, 2, 0);
+    assert_string_equal(lab(ds, "s", 3), "G102");
+    seg_rules_free(r);
+    p = text + sprintf(text, "tier \"t\" when orders > 1 tags \"a\"");
+    for (int i = 0; i < GROUPS; i++)
+        p += sprintf(p, ", \"t%d\"", i);
+    r = compile(text);
+    seg_rules_free(r);
+    free(text);
+    seg_dataset_free(ds);
+}
+
+/* Output names of any length keep their suffix; a name in the rules is a
+ * string, at most 4096 bytes. */
+static void test_long_output_names(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    char *name = malloc(100001);
+    memset(name, 'o', 100000);
+    name[600] = '\0';
+    char *text = malloc(8000), *col = malloc(100016);
+    snprintf(text, 8000, "output \"%s\"\ntier \"A\" when orders > 5\n"
+             "otherwise \"B\"", name);
+    seg_rules *r = compile(text);
+    assert_ok(seg_rules_apply(r, ds, NULL));
+    assert_string_equal(lab(ds, name, 0), "A");
+    snprintf(col, 100016, "%s.rule", name);
+    assert_int_equal(seg_dataset_column_type(ds, col), SEG_COLUMN_NUMERIC);
+    /* 100 kB, given to seg_rules_apply() */
+    name[600] = 'o';
+    name[100000] = '\0';
+    assert_ok(seg_rules_apply(r, ds, name));
+    assert_string_equal(lab(ds, name, 3), "B");
+    snprintf(col, 100016, "%s.rule", name);
+    assert_int_equal(seg_dataset_column_type(ds, col), SEG_COLUMN_NUMERIC);
+    seg_rules_free(r);
+    free(text);
+    text = malloc(100100);
+    snprintf(text, 100100, "output \"%s\"\ntier \"A\" when orders > 5", name);
+    expect_parse_error(text, SEG_EPARSE, "a string of more than 4096 bytes");
+    free(text);
+    free(col);
+    free(name);
+    seg_dataset_free(ds);
+}
+
+/* 'in' with numbers, expressions and labels, short and long, missing
+ * values never in and never 'not in'. */
+static void test_in_lists(void **state)
+{
+    (void)state;
+    seg_dataset *ds = people();
+    /* recency: 3, 40, 200, missing, 10 */
+    const char *a[5] = {"in", "in", "out", "out", "out"};
+    tiers_are(ds, "tier \"in\" when recency in (3, 40)\notherwise \"out\"", a);
+    const char *b[5] = {"out", "out", "in", "out", "in"};
+    tiers_are(ds, "tier \"in\" when recency not in (3, 40)\notherwise \"out\"",
+              b);
+    const char *c[5] = {"in", "out", "out", "out", "in"};
+    tiers_are(ds, "tier \"in\" when recency in (1, 2, 3, 4, 5, 6, 7, 8, 9, "
+                  "10, 11)\notherwise \"out\"", c);
+    const char *d[5] = {"out", "in", "in", "out", "out"};
+    tiers_are(ds, "tier \"in\" when recency not in (1, 2, 3, 4, 5, 6, 7, 8, "
+                  "9, 10, 11, 12)\notherwise \"out\"", d);
+    /* an expression among the constants: orders * 120 + 80 is 200 for cat */
+    const char *e[5] = {"in", "out", "in", "out", "out"};
+    tiers_are(ds, "tier \"in\" when recency in (3, orders * 120 + 80, 99)\n"
+                  "otherwise \"out\"", e);
+    const char *f[5] = {"in", "in", "in", "out", "in"};
+    tiers_are(ds, "tier \"in\" when channel in ('organic', 'social', 'ads', "
+                  "'none')\notherwise \"out\"", f);
+    const char *g[5] = {"out", "out", "out", "out", "out"};
+    tiers_are(ds, "tier \"in\" when channel not in ('organic', 'social', "
+                  "'ads', 'none')\notherwise \"out\"", g);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +1139,10 @@ int main(void)
         cmocka_unit_test(test_explain_large),
         cmocka_unit_test(test_call_list_quoting),
         cmocka_unit_test(test_presets),
+        cmocka_unit_test(test_hostile_chains),
+        cmocka_unit_test(test_hostile_sizes),
+        cmocka_unit_test(test_long_output_names),
+        cmocka_unit_test(test_in_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

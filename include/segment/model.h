@@ -96,8 +96,12 @@ SEG_API void seg_model_free(seg_model *m);
 /**
  * Message of the last failure of a call on @p m.
  * @param m the model; NULL gives the calling thread's message.
- * @return a string owned by @p m, never NULL ("no error" if none).
- * @note Thread-safe.
+ * @return never NULL ("no error" if none): the calling thread's copy of the
+ *         message, taken when called. It stays valid and unchanged until
+ *         the same thread calls seg_model_errmsg() again or exits, whatever
+ *         other threads do with @p m meanwhile; copy it to keep it longer.
+ * @note Thread-safe: threads failing on a shared @p m while others read
+ *       its message do not race (each reader has its own copy).
  * @since 0.1.0
  */
 SEG_API const char *seg_model_errmsg(const seg_model *m);
@@ -368,7 +372,10 @@ SEG_API int seg_model_result(const seg_model *m, const char *name,
  * @return #SEG_OK; #SEG_EINVAL for NULL arguments or a wrong number of
  *         arguments; #SEG_EMISUSE if not fitted; #SEG_ENOTFOUND for a
  *         quantity the model does not have; #SEG_ERANGE for arguments out
- *         of their domain (t_x > T, negative counts, non-finite values).
+ *         of their domain (t_x > T, negative counts, non-finite values),
+ *         and for counts that the quantity loops over (n of `"pmf"`; x,
+ *         t_x and n of bgbb) when they are not whole or exceed 1,000,000;
+ *         the message names the argument.
  * @note Thread-safe for concurrent readers.
  * @since 0.1.0
  */

@@ -61,8 +61,12 @@ SEG_API void seg_rules_free(seg_rules *r);
 /**
  * Message of the last failure of a call on @p r.
  * @param r the rule set; NULL gives the calling thread's message.
- * @return a string owned by @p r, never NULL.
- * @note Thread-safe.
+ * @return never NULL ("no error" if none): the calling thread's copy of the
+ *         message, taken when called. It stays valid and unchanged until
+ *         the same thread calls seg_rules_errmsg() again or exits, whatever
+ *         other threads do with @p r meanwhile; copy it to keep it longer.
+ * @note Thread-safe: threads failing on a shared @p r while others read
+ *       its message do not race (each reader has its own copy).
  * @since 0.1.0
  */
 SEG_API const char *seg_rules_errmsg(const seg_rules *r);

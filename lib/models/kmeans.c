@@ -31,9 +31,11 @@ static void km_destroy(void *state, void *ud)
     seg__free(state);
 }
 
-/* Split "a,b,c" into names; returns the count or -1. */
+/* Split "a,b,c" into names; returns the count, -1 for a bad list, or
+ * SEG_ENOMEM. */
 static int split_names(const char *s, char **out, int max)
 {
+    int fail = -1;
     int n = 0;
     while (*s) {
         const char *comma = strchr(s, ',');
@@ -44,8 +46,10 @@ static int split_names(const char *s, char **out, int max)
             len--;
         if (len == 0 || n == max)
             goto bad;
-        if (!(out[n] = seg__strndup(s, len)))
+        if (!(out[n] = seg__strndup(s, len))) {
+            fail = SEG_ENOMEM;
             goto bad;
+        }
         n++;
         s = comma ? comma + 1 : s + len;
         if (!comma)
@@ -55,7 +59,7 @@ static int split_names(const char *s, char **out, int max)
 bad:
     for (int i = 0; i < n; i++)
         seg__free(out[i]);
-    return -1;
+    return fail;
 }
 
 static bool in_list(const char *list, const char *name)
@@ -151,6 +155,8 @@ static int setup_features(const seg_model *m, seg__km_state *st)
 {
     int nf = split_names(seg__param_str(m, "features"), st->names,
                          SEG__KM_MAX_F);
+    if (nf == SEG_ENOMEM)
+        return seg__model_error(m, SEG_ENOMEM, "out of memory");
     if (nf <= 0)
         return seg__model_error(m, SEG_EINVAL, "%s: features must name 1 to "
                                 "%d columns, separated by commas",
@@ -162,6 +168,44 @@ static int setup_features(const seg_model *m, seg__km_state *st)
         st->mean[f] = 0;
         st->sd[f] = 1;
     }
+    return SEG_OK;
+}
+
+/* The bounds of a state, fitted or loaded: every number finite, scales
+ * neither tiny nor huge, and centroids small enough that the squared
+ * distance between two of them, over up to SEG__KM_MAX_F features, is
+ * finite; otherwise every customer would be at distance inf from every
+ * centroid and land in cluster 0. */
+#define KM_MAX_COORD 1e150
+#define KM_MIN_SCALE 1e-150
+
+static int check_state(const seg_model *m, const seg__km_state *st, int code)
+{
+    for (int f = 0; f < st->nf; f++) {
+        if (!isfinite(st->mean[f]) || !(fabs(st->mean[f]) <= 1e300))
+            return seg__model_error(m, code, "%s: the centre of feature '%s' "
+                                    "is not a finite number",
+                                    seg_model_name(m), st->names[f]);
+        if (!(st->sd[f] >= KM_MIN_SCALE && st->sd[f] <= 1 / KM_MIN_SCALE))
+            return seg__model_error(m, code, "%s: the scale of feature '%s' "
+                                    "(%g) is outside [%g, %g]",
+                                    seg_model_name(m), st->names[f],
+                                    st->sd[f], KM_MIN_SCALE,
+                                    1 / KM_MIN_SCALE);
+    }
+    for (size_t i = 0; i < (size_t)st->k * (size_t)st->nf; i++)
+        if (!(fabs(st->cent[i]) <= KM_MAX_COORD))
+            return seg__model_error(m, code, "%s: centroid %zu has a "
+                                    "coordinate (%g) outside +-%g: the "
+                                    "features are too large to cluster "
+                                    "(use log1p or standardize)",
+                                    seg_model_name(m),
+                                    i / (size_t)st->nf + 1, st->cent[i],
+                                    KM_MAX_COORD);
+    for (int j = 0; j < st->k; j++)
+        if (!(st->size[j] >= 0 && st->size[j] <= 9007199254740992.0))
+            return seg__model_error(m, code, "%s: cluster %d has a bad size",
+                                    seg_model_name(m), j + 1);
     return SEG_OK;
 }
 
@@ -189,6 +233,8 @@ static int km_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
     if (!rc)
         rc = seg__km_cluster(m, X, n, st->nf, st->k, st->cent, st->size,
                              &st->inertia, &st->iterations, NULL);
+    if (!rc)
+        rc = check_state(m, st, SEG_ERANGE);
     st->fitted = (double)n;
     st->missing = (double)(seg_dataset_customer_count(ds) - n);
     seg__free(X);
@@ -232,9 +278,19 @@ static int km_score(void *state, const seg_model *m, seg_dataset *ds,
             cl[i] = dist[i] = NAN;
         for (size_t i = 0; i < nr; i++)
             cl[rows[i]] = nearest(st, X + i * (size_t)st->nf, &dist[rows[i]]);
-        rc = seg__model_put(m, ds, prefix, "cluster", cl, NULL);
+        static const char *const outs[] = {"cluster", "distance"};
+        static const int out_types[] = {
+            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC};
+        bool existed[2];
+        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, 2,
+                                   existed);
+        bool checked = !rc;
+        if (!rc)
+            rc = seg__model_put(m, ds, prefix, "cluster", cl, NULL);
         if (!rc)
             rc = seg__model_put(m, ds, prefix, "distance", dist, NULL);
+        if (rc && checked)
+            seg__model_drop_new(ds, prefix, outs, existed, 2);
     }
     seg__free(X);
     seg__free(rows);
@@ -334,6 +390,8 @@ static int km_load(void *state, seg_model *m, const char *text, size_t len,
         rc = seg__state_get(m, &p, end, "sizes", st->size, st->k, false);
     if (!rc && p != end)
         rc = seg__model_error(m, SEG_EPARSE, "unexpected text in the state");
+    if (!rc)
+        rc = check_state(m, st, SEG_EPARSE);
     return rc;
 }
 

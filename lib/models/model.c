@@ -20,9 +20,23 @@ int seg_model_set_error(const seg_model *m, int code, const char *message)
     return seg__model_error(m, code, "%s", message ? message : "error");
 }
 
+/* The calling thread's copy of a model's message: another thread may be
+ * failing on the same model and rewriting its slot meanwhile, so a pointer
+ * into the slot itself could change under the reader. */
+static _Thread_local char t_model_msg[SEG__ERRMSG_MAX];
+
 const char *seg_model_errmsg(const seg_model *m)
 {
-    return m ? seg__errbuf_get(&m->err) : seg_errmsg();
+    if (!m)
+        return seg_errmsg();
+    seg__errbuf *e = (seg__errbuf *)&m->err;
+    pthread_mutex_lock(&e->lock);
+    if (e->has)
+        memcpy(t_model_msg, e->msg, sizeof t_model_msg);
+    else
+        strcpy(t_model_msg, "no error");
+    pthread_mutex_unlock(&e->lock);
+    return t_model_msg;
 }
 
 static void free_values(seg__kind *k, double *num, char **str)
@@ -213,6 +227,83 @@ int seg_model_result(const seg_model *m, const char *name, double *out)
     return rc;
 }
 
+/* The arguments of the built-in quantities (docs/clv.md), for messages;
+ * kind NULL: any kind. */
+static const struct {
+    const char *kind, *quantity;
+    size_t n;
+    const char *names[4];
+} arg_names[] = {
+    {"bgbb", "p_alive", 3, {"x", "t_x", "n"}},
+    {"bgbb", "expected", 4, {"t", "x", "t_x", "n"}},
+    {NULL, "p_alive", 3, {"x", "t_x", "T"}},
+    {NULL, "expected", 4, {"t", "x", "t_x", "T"}},
+    {NULL, "expected_unconditional", 1, {"t"}},
+    {NULL, "pmf", 2, {"t", "n"}},
+    {NULL, "expected_spend", 2, {"x", "mean spend"}},
+    {NULL, "value", 4, {"x", "t_x", "T", "mean spend"}},
+};
+
+/* Arguments that count, and that a quantity loops over: P(X(t) = n) sums
+ * n terms, and BG/BB sums over the opportunities. Bounded, so that no
+ * call runs for minutes (or, past 2^53, for ever). */
+#define MAX_COUNT 1e6
+static const struct {
+    const char *kind, *quantity;
+    size_t arg;
+} count_args[] = {
+    {NULL, "pmf", 1},
+    {"bgbb", "p_alive", 0}, {"bgbb", "p_alive", 1}, {"bgbb", "p_alive", 2},
+    {"bgbb", "expected", 1}, {"bgbb", "expected", 2}, {"bgbb", "expected", 3},
+};
+
+static bool kind_is(const seg_model *m, const char *kind)
+{
+    return !kind || strcmp(m->k->cls.kind, kind) == 0;
+}
+
+static const char *arg_name(const seg_model *m, const char *q, size_t n,
+                            size_t i, char *buf, size_t bufsz)
+{
+    for (size_t j = 0; j < sizeof arg_names / sizeof *arg_names; j++)
+        if (kind_is(m, arg_names[j].kind) &&
+            strcmp(q, arg_names[j].quantity) == 0 && n == arg_names[j].n)
+            return arg_names[j].names[i];
+    snprintf(buf, bufsz, "argument %zu", i + 1);
+    return buf;
+}
+
+/* Non-finite arguments, and counts that are not whole or too large. */
+static int check_args(const seg_model *m, const char *q, const double *args,
+                      size_t n)
+{
+    char buf[32];
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(args[i]))
+            return seg__model_error(m, SEG_ERANGE, "model '%s': %s: %s is "
+                                    "not a finite number", m->name, q,
+                                    arg_name(m, q, n, i, buf, sizeof buf));
+    for (size_t j = 0; j < sizeof count_args / sizeof *count_args; j++) {
+        size_t i = count_args[j].arg;
+        if (!kind_is(m, count_args[j].kind) ||
+            strcmp(q, count_args[j].quantity) != 0 || i >= n)
+            continue;
+        double v = args[i];
+        const char *name = arg_name(m, q, n, i, buf, sizeof buf);
+        if (v < 0) /* the kind's own message says what a count is */
+            continue;
+        if (v != floor(v))
+            return seg__model_error(m, SEG_ERANGE, "model '%s': %s: %s = %g "
+                                    "is not a whole number", m->name, q,
+                                    name, v);
+        if (v > MAX_COUNT)
+            return seg__model_error(m, SEG_ERANGE, "model '%s': %s: %s = %g "
+                                    "is above the largest count, %g",
+                                    m->name, q, name, v, MAX_COUNT);
+    }
+    return SEG_OK;
+}
+
 int seg_model_eval(const seg_model *m, const char *quantity,
                    const double *args, size_t n_args, double *out)
 {
@@ -225,6 +316,9 @@ int seg_model_eval(const seg_model *m, const char *quantity,
         return seg__model_error(m, SEG_ENOTFOUND, "model '%s' evaluates no "
                                 "quantities", m->name);
     seg__errbuf_clear(&m->err);
+    int crc = check_args(m, quantity, args, n_args);
+    if (crc)
+        return crc;
     int rc = m->k->cls.eval(m->state, m, quantity, args, n_args, out,
                             m->k->user_data);
     if (rc && !seg__errbuf_has(&m->err))
@@ -257,31 +351,87 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
     return NULL;
 }
 
+char *seg__model_colname(const char *prefix, const char *what)
+{
+    size_t np = strlen(prefix), nw = strlen(what);
+    char *name = seg__malloc(np + nw + 2);
+    if (!name)
+        return NULL;
+    memcpy(name, prefix, np);
+    name[np] = '.';
+    memcpy(name + np + 1, what, nw + 1);
+    return name;
+}
+
+int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
+                          const char *prefix, const char *const *what,
+                          const int *type, size_t n, bool *existed)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *name = seg__model_colname(prefix, what[i]);
+        if (!name)
+            return seg__nomem(&m->err);
+        existed[i] = seg__ds_find_column(ds, name) != NULL;
+        int rc = seg__ds_check_put(ds, name, type[i]);
+        if (rc && rc != SEG_ENOMEM)
+            seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                             seg_dataset_errmsg(ds));
+        else if (rc)
+            seg__nomem(&m->err);
+        seg__free(name);
+        if (rc)
+            return rc;
+    }
+    return SEG_OK;
+}
+
+void seg__model_drop_new(seg_dataset *ds, const char *prefix,
+                         const char *const *what, const bool *existed,
+                         size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (existed[i])
+            continue;
+        char *name = seg__model_colname(prefix, what[i]);
+        if (name && seg__ds_find_column(ds, name))
+            seg_dataset_drop_column(ds, name);
+        seg__free(name);
+    }
+}
+
 int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
                          const char *prefix, const char *what, double **num)
 {
-    char name[512];
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
+    char *name = seg__model_colname(prefix, what);
+    if (!name)
+        return seg__nomem(&m->err);
     int rc = seg__ds_check_put(ds, name, SEG_COLUMN_NUMERIC);
     if (!rc && (rc = seg__ds_put_num_column(ds, name, SEG__ORIGIN_USER,
                                             *num)) == SEG_OK)
         *num = NULL;
-    if (rc)
-        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                                seg_dataset_errmsg(ds));
-    return SEG_OK;
+    if (rc && rc != SEG_ENOMEM)
+        seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                         seg_dataset_errmsg(ds));
+    else if (rc)
+        seg__nomem(&m->err);
+    seg__free(name);
+    return rc;
 }
 
 int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *num, const char **labels)
 {
-    char name[512];
+    char *name = seg__model_colname(prefix, what);
+    if (!name)
+        return seg__nomem(&m->err);
     size_t n = seg_dataset_customer_count(ds);
-    snprintf(name, sizeof name, "%s.%s", prefix, what);
     int rc = labels ? seg_dataset_write_labels(ds, name, labels, n)
                     : seg_dataset_write_f64(ds, name, num, n);
-    if (rc)
-        return seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                                seg_dataset_errmsg(ds));
-    return SEG_OK;
+    if (rc && rc != SEG_ENOMEM)
+        seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                         seg_dataset_errmsg(ds));
+    else if (rc)
+        seg__nomem(&m->err);
+    seg__free(name);
+    return rc;
 }

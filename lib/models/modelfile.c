@@ -13,9 +13,21 @@
 #define FORMAT_VERSION 1
 #define MAX_MODEL_FILE (64u << 20)
 
-static int buf_write(const char *data, size_t len, void *user)
+/* The state as a kind's save writes it; a failed write there can only be
+ * out of memory, which the kind reports as a failed write (SEG_EIO). */
+typedef struct state_sink {
+    seg__buf b;
+    bool nomem;
+} state_sink;
+
+static int sink_write(const char *data, size_t len, void *user)
 {
-    return seg__buf_append(user, data, len) ? -1 : 0;
+    state_sink *s = user;
+    if (seg__buf_append(&s->b, data, len)) {
+        s->nomem = true;
+        return -1;
+    }
+    return 0;
 }
 
 static int put_quoted(seg__buf *b, const char *s)
@@ -47,7 +59,9 @@ int seg_model_save(const seg_model *m, const char *path)
     if (!m->fitted)
         return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
                                 m->name);
-    seg__buf b = {NULL, 0, 0}, state = {NULL, 0, 0};
+    seg__buf b = {NULL, 0, 0};
+    state_sink sink = {{NULL, 0, 0}, false};
+    seg__buf *const state = &sink.b;
     char line[128];
     snprintf(line, sizeof line, "# libsegment model\nformat %d\nkind %s\n",
              FORMAT_VERSION, m->k->cls.kind);
@@ -72,20 +86,22 @@ int seg_model_save(const seg_model *m, const char *path)
         return seg__nomem(&m->err);
     }
     if (m->k->cls.save) {
-        int src = m->k->cls.save(m->state, m, buf_write, &state,
+        int src = m->k->cls.save(m->state, m, sink_write, &sink,
                                  m->k->user_data);
         if (src) {
             seg__buf_free(&b);
-            seg__buf_free(&state);
+            seg__buf_free(state);
+            if (sink.nomem || src == SEG_ENOMEM)
+                return seg__nomem(&m->err);
             return seg__model_error(m, src, "model '%s': saving its state "
                                     "failed", m->name);
         }
     }
-    snprintf(line, sizeof line, "state %zu\n", state.len);
+    snprintf(line, sizeof line, "state %zu\n", state->len);
     rc = put_text(&b, line) ||
-         (state.len && seg__buf_append(&b, state.data, state.len)) ||
+         (state->len && seg__buf_append(&b, state->data, state->len)) ||
          put_text(&b, "\n");
-    seg__buf_free(&state);
+    seg__buf_free(state);
     if (!rc) {
         snprintf(line, sizeof line, "end %016" PRIx64 "\n",
                  seg__hash(b.data, b.len));
@@ -306,6 +322,29 @@ static int load_state(lexer *lx, seg_model *m, const char *s, size_t n)
     return rc;
 }
 
+/* The framework's check of a loaded state, on top of the kind's own:
+ * every estimated parameter the model reports is a finite number, as a
+ * fit would have left it. */
+static int check_loaded(const char *path, seg_model *m)
+{
+    for (size_t i = 0;; i++) {
+        const char *name = seg_model_result_name(m, i);
+        if (!name)
+            return SEG_OK;
+        double v;
+        if (seg_model_result_is_param(m, name) != 1 ||
+            seg_model_result(m, name, &v) != SEG_OK)
+            continue;
+        if (!isfinite(v)) {
+            char ex[64];
+            return seg__error(NULL, SEG_EPARSE, "%s: state of model '%s': "
+                              "parameter '%s' is not a finite number", path,
+                              m->name,
+                              seg__excerpt(ex, sizeof ex, name, strlen(name)));
+        }
+    }
+}
+
 static int load_text(seg_model **out, const char *path, const char *data,
                      size_t len)
 {
@@ -345,9 +384,12 @@ static int load_text(seg_model **out, const char *path, const char *data,
             memcpy(kindname, s + 5, kl);
             kindname[kl] = '\0';
             rc = seg_model_new(&m, kindname);
-            if (rc)
-                rc = seg__error(NULL, rc, "%s:%zu: %s", path, lx.line,
-                                seg_errmsg());
+            if (rc && rc != SEG_ENOMEM) {
+                /* seg_errmsg() is the buffer the new message goes to */
+                char msg[SEG__ERRMSG_MAX];
+                snprintf(msg, sizeof msg, "%s", seg_errmsg());
+                rc = seg__error(NULL, rc, "%s:%zu: %s", path, lx.line, msg);
+            }
         } else if (!m) {
             rc = bad(&lx, "expected 'kind NAME'");
         } else if (starts(s, n, "name")) {
@@ -361,9 +403,14 @@ static int load_text(seg_model **out, const char *path, const char *data,
             rc = seg_model_set_name(m, v);
             seg__free(v);
             if (rc)
-                rc = bad(&lx, "bad model name");
+                rc = rc == SEG_ENOMEM ? seg__nomem(NULL)
+                                      : bad(&lx, "bad model name");
         } else if (starts(s, n, "param")) {
-            rc = load_param(&lx, m, s, n);
+            /* the state was read with the parameters before it: a later
+             * one would leave the model fitted with a state that does not
+             * match, which a save would then write */
+            rc = have_state ? bad(&lx, "a 'param' line after 'state'")
+                            : load_param(&lx, m, s, n);
         } else if (starts(s, n, "state")) {
             rc = load_state(&lx, m, s, n);
             have_state = !rc;
@@ -374,11 +421,14 @@ static int load_text(seg_model **out, const char *path, const char *data,
     if (!rc && (!m || !have_state))
         rc = seg__error(NULL, SEG_EPARSE, "%s: incomplete model file (no "
                         "%s)", path, m ? "state" : "kind");
+    if (!rc) {
+        m->fitted = true;
+        rc = check_loaded(path, m);
+    }
     if (rc) {
         seg_model_free(m);
         return rc;
     }
-    m->fitted = true;
     *out = m;
     return SEG_OK;
 }

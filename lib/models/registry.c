@@ -8,7 +8,6 @@
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static seg__kind **g_kinds;
 static size_t g_nkinds, g_capkinds;
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 /* The built-in classes, with the tables of their own reports (a plug-in
  * writes its reports only as bytes). */
@@ -175,19 +174,38 @@ static int add_kind(seg__kind *k)
     return SEG_OK;
 }
 
-static void registry_init(void)
-{
-    for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++) {
-        seg__kind *k;
-        if (make_kind(builtins[i].cls, NULL, NULL, true, &k) != SEG_OK)
-            continue;
-        k->report_table = builtins[i].report_table;
-        if (add_kind(k) != SEG_OK)
-            kind_free(k);
-    }
-}
+/* Which built-ins are in the registry. One that could not be added (out
+ * of memory) is tried again at the next call, rather than missing for the
+ * life of the process. */
+#define N_BUILTINS (sizeof builtins / sizeof *builtins)
+static bool g_have[N_BUILTINS];
+static bool g_complete;
 
-static void registry(void) { pthread_once(&g_once, registry_init); }
+static void registry(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (!g_complete) {
+        bool all = true;
+        for (size_t i = 0; i < N_BUILTINS; i++) {
+            seg__kind *k;
+            if (g_have[i])
+                continue;
+            if (make_kind(builtins[i].cls, NULL, NULL, true, &k) != SEG_OK) {
+                all = false;
+                continue;
+            }
+            k->report_table = builtins[i].report_table;
+            if (add_kind(k) != SEG_OK) {
+                kind_free(k);
+                all = false;
+                continue;
+            }
+            g_have[i] = true;
+        }
+        g_complete = all;
+    }
+    pthread_mutex_unlock(&g_lock);
+}
 
 int seg_model_register(const seg_model_class *cls, void *user_data,
                        void (*destroy)(void *user_data))
@@ -273,7 +291,10 @@ int seg__kind_acquire(const char *kind_name, seg__kind **out)
             snprintf(known + l, sizeof known - l, "%s%s", i ? ", " : "",
                      g_kinds[i]->cls.kind);
         }
+    bool complete = g_complete;
     pthread_mutex_unlock(&g_lock);
+    if (!k && !complete)
+        return seg__nomem(NULL); /* it may be a built-in not yet added */
     if (!k) {
         char ex[64];
         return seg__error(NULL, SEG_ENOTFOUND,

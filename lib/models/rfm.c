@@ -277,13 +277,20 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
                                              : P_NONE;
         double w[D_N] = {num_param(m, "w_r"), num_param(m, "w_f"),
                          num_param(m, "w_m")};
+        /* rfm.score writes R, F and M as digits: one each while every k is
+         * 9 or less (R*100 + F*10 + M, as always), two each once one is
+         * larger, so that no two (R, F, M) share a score */
+        const double digit = st->k[D_R] <= 9 && st->k[D_F] <= 9 &&
+                                     st->k[D_M] <= 9
+                                 ? 10
+                                 : 100;
         for (size_t i = 0; i < n; i++) {
             for (int d = 0; d < D_N; d++)
                 sc[d][i] = score_of(in[d][i], st->cuts[d], st->k[d],
                                     d != D_R || r_higher);
             double r = sc[D_R][i], f = sc[D_F][i], mm = sc[D_M][i];
             bool ok = !isnan(r) && !isnan(f) && !isnan(mm);
-            score[i] = ok ? r * 100 + f * 10 + mm : NAN;
+            score[i] = ok ? (r * digit + f) * digit + mm : NAN;
             total[i] = ok ? w[D_R] * r + w[D_F] * f + w[D_M] * mm : NAN;
             if (!ok)
                 continue;
@@ -307,6 +314,16 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
                 labels[i] = zh ? value_zh[t] : value_en[t];
             }
         }
+        static const char *const outs[] = {"r", "f", "m", "score", "total",
+                                           "segment"};
+        static const int out_types[] = {
+            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC,
+            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_LABEL};
+        const size_t nouts = strcmp(preset, "none") != 0 ? 6 : 5;
+        bool existed[6];
+        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, nouts,
+                                   existed);
+        bool checked = !rc;
         for (int d = 0; d < D_N && !rc; d++) {
             char what[2] = {dim_letter[d], '\0'};
             rc = seg__model_put_owned(m, ds, prefix, what, &sc[d]);
@@ -317,6 +334,8 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
             rc = seg__model_put_owned(m, ds, prefix, "total", &total);
         if (!rc && strcmp(preset, "none") != 0)
             rc = seg__model_put(m, ds, prefix, "segment", NULL, labels);
+        if (rc && checked)
+            seg__model_drop_new(ds, prefix, outs, existed, nouts);
     }
     for (int d = 0; d < D_N; d++) {
         seg__free(in[d]);

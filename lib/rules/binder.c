@@ -11,8 +11,11 @@ void seg__unbind(binding *b)
     seg__free(b->col);
     seg__free(b->stat);
     seg__free(b->vt);
-    for (size_t i = 0; i < b->nprogs; i++)
+    for (size_t i = 0; i < b->nprogs; i++) {
+        for (size_t k = 0; k < b->progs[i].n; k++)
+            seg__free(b->progs[i].code[k].set);
         seg__free(b->progs[i].code);
+    }
     seg__free(b->progs);
 }
 
@@ -69,20 +72,51 @@ double *seg__stat_values(const seg__stat_in *in)
     return b->cache_v;
 }
 
-static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
-                     node *n)
+bool seg__is_chain(const node *n)
 {
-    if (!n)
-        return SEG_OK;
-    int rc = bind_node(r, ds, b, n->a);
-    if (!rc)
-        rc = bind_node(r, ds, b, n->b);
-    if (!rc)
-        rc = bind_node(r, ds, b, n->c);
-    for (size_t i = 0; i < n->nlist && !rc; i++)
-        rc = bind_node(r, ds, b, n->list[i]);
-    if (rc)
-        return rc;
+    return n && (n->type == N_ARITH || n->type == N_AND || n->type == N_OR);
+}
+
+int seg__spine_push(seg__spine *s, const node *n)
+{
+    if (seg__grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v))
+        return SEG_ENOMEM;
+    s->v[s->n++] = n;
+    return SEG_OK;
+}
+
+/* An unknown column, with the nearest known name. Apart from check_node,
+ * so that the list of candidates is on the heap, not on every level of
+ * the walk. */
+static int unknown_column(const seg_rules *r, const seg_dataset *ds,
+                          const node *n)
+{
+    size_t nc = seg__ds_n_columns(ds);
+    const char **cands = seg__malloc((nc ? nc : 1) * sizeof *cands);
+    if (!cands)
+        return seg__nomem(&r->err);
+    for (size_t i = 0; i < nc; i++)
+        cands[i] = seg__ds_column_at(ds, i)->name;
+    const char *near = seg__nearest(n->str, cands, nc);
+    char ex[64];
+    seg__excerpt(ex, sizeof ex, n->str, strlen(n->str));
+    int rc;
+    if (near)
+        rc = seg__error(&r->err, SEG_ENOTFOUND, "%s:%d:%d: unknown column "
+                        "'%s' (did you mean '%s'?)", r->name, n->line, n->col,
+                        ex, near);
+    else
+        rc = seg__error(&r->err, SEG_ENOTFOUND, "%s:%d:%d: unknown column "
+                        "'%s'", r->name, n->line, n->col, ex);
+    seg__free(cands);
+    return rc;
+}
+
+/* Type-check n, whose operands are bound. */
+static int check_node(const seg_rules *r, const seg_dataset *ds, binding *b,
+                      const node *n)
+{
+    int rc = SEG_OK;
     int *vt = &b->vt[n->id];
     switch (n->type) {
     case N_NUM:
@@ -96,21 +130,8 @@ static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
         break;
     case N_COL: {
         const seg__column *c = seg__ds_find_column(ds, n->str);
-        if (!c) {
-            const char *cands[512];
-            size_t nc = seg__ds_n_columns(ds) < 512 ? seg__ds_n_columns(ds) : 512;
-            for (size_t i = 0; i < nc; i++)
-                cands[i] = seg__ds_column_at(ds, i)->name;
-            const char *near = seg__nearest(n->str, cands, nc);
-            char ex[64];
-            seg__excerpt(ex, sizeof ex, n->str, strlen(n->str));
-            if (near)
-                return seg__error(&r->err, SEG_ENOTFOUND, "%s:%d:%d: unknown "
-                                  "column '%s' (did you mean '%s'?)", r->name,
-                                  n->line, n->col, ex, near);
-            return seg__error(&r->err, SEG_ENOTFOUND, "%s:%d:%d: unknown "
-                              "column '%s'", r->name, n->line, n->col, ex);
-        }
+        if (!c)
+            return unknown_column(r, ds, n);
         b->col[n->id] = c;
         *vt = c->type == SEG_COLUMN_NUMERIC ? VT_NUM : VT_STR;
         break;
@@ -169,6 +190,39 @@ static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
     return rc;
 }
 
+/* Bind the tree at n, operands first, in the order they are written. */
+static int bind_node(const seg_rules *r, const seg_dataset *ds, binding *b,
+                     seg__spine *s, const node *n)
+{
+    if (!n)
+        return SEG_OK;
+    size_t base = s->n;
+    int rc = SEG_OK;
+    for (; seg__is_chain(n) && !rc; n = n->a)
+        rc = seg__spine_push(s, n);
+    if (rc) {
+        s->n = base;
+        return seg__nomem(&r->err);
+    }
+    rc = bind_node(r, ds, b, s, n->a);
+    if (!rc)
+        rc = bind_node(r, ds, b, s, n->b);
+    if (!rc)
+        rc = bind_node(r, ds, b, s, n->c);
+    for (size_t i = 0; i < n->nlist && !rc; i++)
+        rc = bind_node(r, ds, b, s, n->list[i]);
+    if (!rc)
+        rc = check_node(r, ds, b, n);
+    while (s->n > base) {
+        const node *c = s->v[--s->n];
+        if (!rc)
+            rc = bind_node(r, ds, b, s, c->b);
+        if (!rc)
+            rc = check_node(r, ds, b, c);
+    }
+    return rc;
+}
+
 int seg__bind(const seg_rules *r, const seg_dataset *ds, binding *b)
 {
     memset(b, 0, sizeof *b);
@@ -180,17 +234,20 @@ int seg__bind(const seg_rules *r, const seg_dataset *ds, binding *b)
         seg__unbind(b);
         return seg__nomem(&r->err);
     }
+    seg__spine spine = {NULL, 0, 0};
     for (size_t i = 0; i < r->nrules; i++) {
         rule *u = &r->rules[i];
-        int rc = bind_node(r, ds, b, u->cond);
+        int rc = bind_node(r, ds, b, &spine, u->cond);
         if (!rc && u->cond && b->vt[u->cond->id] != VT_BOOL)
             rc = seg__error(&r->err, SEG_ETYPE, "%s:%d:%d: the condition is "
                             "not true or false (compare it with something)",
                             r->name, u->cond->line, u->cond->col);
         if (rc) {
+            seg__free(spine.v);
             seg__unbind(b);
             return rc;
         }
     }
+    seg__free(spine.v);
     return seg__compile_all(r, b);
 }

@@ -1,5 +1,6 @@
 /* Conditions compiled to postfix programs over blocks of rows, with the
  * common comparisons fused into single instructions. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/internal.h"
@@ -36,7 +37,8 @@ static const seg__column *label_col(const binding *b, const node *n)
     return n->type == N_COL ? b->col[n->id] : NULL;
 }
 
-static int compile(const binding *b, const node *n, prog *p, int *d);
+static int compile(const binding *b, const node *n, prog *p, int *d,
+                   seg__spine *s);
 
 /* Whether n compares a numeric column with a constant. */
 static bool col_vs_const(const binding *b, const node *n)
@@ -73,7 +75,8 @@ static int compile_label(const binding *b, const node *n, const node *other,
 }
 
 /* A comparison: of labels, by their codes or their texts; of numbers. */
-static int compile_cmp(const binding *b, const node *n, prog *p, int *d)
+static int compile_cmp(const binding *b, const node *n, prog *p, int *d,
+                       seg__spine *s)
 {
     int rc;
     if (b->vt[n->a->id] == VT_STR) {
@@ -100,15 +103,126 @@ static int compile_cmp(const binding *b, const node *n, prog *p, int *d)
     } else {
         if (col_vs_const(b, n))
             return emit_col_vs_const(b, n, p, d, false);
-        rc = compile(b, n->a, p, d);
+        rc = compile(b, n->a, p, d, s);
         if (!rc)
-            rc = compile(b, n->b, p, d);
+            rc = compile(b, n->b, p, d, s);
     }
     static const int cmp_op[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
     return rc ? rc : emit_ins(p, cmp_op[n->op], 0, NULL, NULL, false, d, -1);
 }
 
-static int compile(const binding *b, const node *n, prog *p, int *d)
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The value of a list item known when compiling, into *v: a number, a
+ * statistic, or a label (its code in the column of other). */
+static bool constant_item(const binding *b, const node *n, const node *other,
+                          double *v)
+{
+    if (n->type == N_NUM || n->type == N_STAT) {
+        *v = n->type == N_NUM ? n->num : b->stat[n->id];
+        return true;
+    }
+    if (n->type == N_STR) {
+        const seg__column *oc = label_col(b, other);
+        *v = oc ? label_code(oc, n->str) : -1;
+        return true;
+    }
+    return false;
+}
+
+/* v in (...): the constants of the list sorted once, so that a row costs
+ * a binary search, not the length of the list (lists come from untrusted
+ * text and may be long); the other items are compared one at a time, so
+ * the list adds at most two blocks to the stack. */
+static int compile_in(const binding *b, const node *n, prog *p, int *d,
+                      seg__spine *s)
+{
+    bool labels = b->vt[n->a->id] == VT_STR;
+    double *set = seg__malloc((n->nlist ? n->nlist : 1) * sizeof *set);
+    if (!set)
+        return SEG_ENOMEM;
+    size_t nset = 0;
+    for (size_t i = 0; i < n->nlist; i++) {
+        double v;
+        if (constant_item(b, n->list[i], n->a, &v) && v == v)
+            set[nset++] = v;
+    }
+    qsort(set, nset, sizeof *set, cmp_double);
+    size_t u = 0; /* duplicates out */
+    for (size_t i = 0; i < nset; i++)
+        if (!u || set[i] != set[u - 1])
+            set[u++] = set[i];
+    int rc = compile(b, n->a, p, d, s);
+    if (!rc)
+        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
+    if (rc) {
+        seg__free(set);
+        return rc;
+    }
+    p->code[p->n - 1].set = set;
+    p->code[p->n - 1].nset = u;
+    for (size_t i = 0; i < n->nlist && !rc; i++) {
+        double v;
+        if (constant_item(b, n->list[i], n->a, &v))
+            continue;
+        rc = labels ? compile_label(b, n->list[i], n->a, p, d)
+                    : compile(b, n->list[i], p, d, s);
+        if (!rc)
+            rc = emit_ins(p, I_INACC, 0, NULL, NULL, false, d, -1);
+    }
+    return rc ? rc : emit_ins(p, I_INEND, 0, NULL, NULL, n->neg, d, -1);
+}
+
+/* Whether n is compiled left operand first, then its right operand (or a
+ * fused comparison) and one instruction: what continues a left spine. */
+static bool left_first(const binding *b, const node *n)
+{
+    if (!seg__is_chain(n))
+        return false;
+    return n->type != N_AND || !col_vs_const(b, n->a) || col_vs_const(b, n->b);
+}
+
+/* What follows the left operand of a node that left_first() accepts. */
+static int compile_right(const binding *b, const node *n, prog *p, int *d,
+                         seg__spine *s)
+{
+    if (n->type == N_AND && col_vs_const(b, n->b))
+        return emit_col_vs_const(b, n->b, p, d, true);
+    int rc = compile(b, n->b, p, d, s);
+    if (rc)
+        return rc;
+    int op = n->type == N_AND ? I_AND : n->type == N_OR ? I_OR
+             : n->op == '+' ? I_ADD : n->op == '-' ? I_SUB
+             : n->op == '*' ? I_MUL : I_DIV;
+    return emit_ins(p, op, 0, NULL, NULL, false, d, -1);
+}
+
+static int compile_one(const binding *b, const node *n, prog *p, int *d,
+                       seg__spine *s);
+
+static int compile(const binding *b, const node *n, prog *p, int *d,
+                   seg__spine *s)
+{
+    size_t base = s->n;
+    int rc = SEG_OK;
+    for (; left_first(b, n) && !rc; n = n->a)
+        rc = seg__spine_push(s, n);
+    if (!rc)
+        rc = compile_one(b, n, p, d, s);
+    while (s->n > base) {
+        const node *c = s->v[--s->n];
+        if (!rc)
+            rc = compile_right(b, c, p, d, s);
+    }
+    return rc;
+}
+
+static int compile_one(const binding *b, const node *n, prog *p, int *d,
+                       seg__spine *s)
 {
     int rc = SEG_OK;
     switch (n->type) {
@@ -124,7 +238,7 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
         return emit_ins(p, I_NUM, -1, NULL, NULL, false, d, 1);
     case N_CALL:
         for (size_t i = 0; i < n->nlist && !rc; i++)
-            rc = compile(b, n->list[i], p, d);
+            rc = compile(b, n->list[i], p, d, s);
         if (!rc)
             rc = emit_ins(p, I_CALL, (double)n->nlist, NULL, NULL, false, d,
                           1 - (int)n->nlist);
@@ -132,18 +246,10 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
             p->code[p->n - 1].fn = n->fn;
         return rc;
     case N_NEG:
-        rc = compile(b, n->a, p, d);
+        rc = compile(b, n->a, p, d, s);
         return rc ? rc : emit_ins(p, I_NEG, 0, NULL, NULL, false, d, 0);
-    case N_ARITH:
-        rc = compile(b, n->a, p, d);
-        if (!rc)
-            rc = compile(b, n->b, p, d);
-        return rc ? rc
-                  : emit_ins(p, n->op == '+' ? I_ADD : n->op == '-' ? I_SUB
-                               : n->op == '*' ? I_MUL : I_DIV,
-                             0, NULL, NULL, false, d, -1);
     case N_CMP:
-        return compile_cmp(b, n, p, d);
+        return compile_cmp(b, n, p, d, s);
     case N_IN:
         if (b->vt[n->a->id] == VT_STR && n->a->type == N_COL &&
             n->nlist <= 2 && n->list[0]->type == N_STR &&
@@ -156,15 +262,9 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
                     label_code(c, n->list[n->nlist - 1]->str);
             return rc;
         }
-        rc = compile(b, n->a, p, d);
-        for (size_t i = 0; i < n->nlist && !rc; i++)
-            rc = b->vt[n->a->id] == VT_STR
-                     ? compile_label(b, n->list[i], n->a, p, d)
-                     : compile(b, n->list[i], p, d);
-        return rc ? rc : emit_ins(p, I_IN, (double)n->nlist, NULL, NULL,
-                                  n->neg, d, -(int)n->nlist);
+        return compile_in(b, n, p, d, s);
     case N_BETWEEN:
-        rc = compile(b, n->a, p, d);
+        rc = compile(b, n->a, p, d, s);
         if (!rc && (n->b->type == N_NUM || n->b->type == N_STAT) &&
             (n->c->type == N_NUM || n->c->type == N_STAT)) {
             rc = emit_ins(p, I_BETWEENK,
@@ -176,26 +276,26 @@ static int compile(const binding *b, const node *n, prog *p, int *d)
             return rc;
         }
         if (!rc)
-            rc = compile(b, n->b, p, d);
+            rc = compile(b, n->b, p, d, s);
         if (!rc)
-            rc = compile(b, n->c, p, d);
+            rc = compile(b, n->c, p, d, s);
         return rc ? rc : emit_ins(p, I_BETWEEN, 0, NULL, NULL, n->neg, d, -2);
     case N_MISSING:
-        rc = compile(b, n->a, p, d);
+        rc = compile(b, n->a, p, d, s);
         return rc ? rc : emit_ins(p, I_MISSING, 0, NULL, NULL, n->neg, d, 0);
     case N_NOT:
-        rc = compile(b, n->a, p, d);
+        rc = compile(b, n->a, p, d, s);
         return rc ? rc : emit_ins(p, I_NOT, 0, NULL, NULL, false, d, 0);
-    default: /* and, or */
+    default: /* 'and' fused with its left operand (compile() takes the rest) */
         if (n->type == N_AND && (col_vs_const(b, n->a) || col_vs_const(b, n->b))) {
             /* both sides are always computed, so their order is free */
             const node *k = col_vs_const(b, n->b) ? n->b : n->a;
-            rc = compile(b, k == n->b ? n->a : n->b, p, d);
+            rc = compile(b, k == n->b ? n->a : n->b, p, d, s);
             return rc ? rc : emit_col_vs_const(b, k, p, d, true);
         }
-        rc = compile(b, n->a, p, d);
+        rc = compile(b, n->a, p, d, s);
         if (!rc)
-            rc = compile(b, n->b, p, d);
+            rc = compile(b, n->b, p, d, s);
         return rc ? rc : emit_ins(p, n->type == N_AND ? I_AND : I_OR, 0, NULL,
                                   NULL, false, d, -1);
     }
@@ -209,13 +309,16 @@ int seg__compile_all(const seg_rules *r, binding *b)
         return seg__nomem(&r->err);
     }
     b->nprogs = r->nrules;
+    seg__spine spine = {NULL, 0, 0};
     for (size_t i = 0; i < r->nrules; i++) {
         int d = 0;
         if (r->rules[i].cond &&
-            compile(b, r->rules[i].cond, &b->progs[i], &d) != SEG_OK) {
+            compile(b, r->rules[i].cond, &b->progs[i], &d, &spine) != SEG_OK) {
+            seg__free(spine.v);
             seg__unbind(b);
             return seg__nomem(&r->err);
         }
     }
+    seg__free(spine.v);
     return SEG_OK;
 }

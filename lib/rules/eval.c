@@ -1,7 +1,9 @@
 /* The block evaluator: programs run over BLOCK rows at a time, and
  * seg_rules_apply(). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/internal.h"
@@ -93,24 +95,18 @@ static void arith(int op, double *restrict y, const double *restrict x)
     }
 }
 
-/* v in (l[0], l[1] ...): l[0] counts the matches, then v becomes the
- * answer (missing v: false, whatever neg says). */
-static void in_list(double *restrict v, double (*l)[BLOCK], int k, bool neg)
+/* Whether v is in the sorted set[0 .. n-1] (NaN is in no set). */
+static double in_set(double v, const double *set, size_t n)
 {
-    double *restrict acc = l[0];
-    EACH acc[i] = v[i] == acc[i];
-    for (int j = 1; j < k; j++) {
-        double *restrict e = l[j];
-        EACH e[i] = v[i] == e[i];
-        EACH acc[i] += e[i];
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (set[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (neg) {
-        EACH acc[i] = acc[i] == 0;
-        EACH v[i] = v[i] == v[i];
-        EACH v[i] *= acc[i];
-    } else {
-        EACH v[i] = acc[i] != 0;
-    }
+    return lo < n && set[lo] == v;
 }
 
 /* v between lo and hi (outside, with neg); false when any is missing. */
@@ -212,10 +208,33 @@ void seg__run(const prog *p, size_t row0, double (*st)[BLOCK])
             else
                 EACH x[i] = x[i] != x[i];
             break;
-        case I_IN: {
-            int k = (int)in->k;
-            in_list(st[sp - k - 1], st + (sp - k), k, in->neg);
-            sp -= k;
+        case I_INSET: {
+            double *o = st[sp++];
+            if (in->nset <= 8) { /* short lists: a comparison each, in step */
+                EACH o[i] = 0;
+                for (size_t j = 0; j < in->nset; j++) {
+                    const double k = in->set[j];
+                    EACH o[i] = x[i] == k ? 1.0 : o[i];
+                }
+            } else {
+                EACH o[i] = in_set(x[i], in->set, in->nset);
+            }
+            break;
+        }
+        case I_INACC: {
+            double *acc = st[sp - 2];
+            const double *v = st[sp - 3];
+            EACH acc[i] = v[i] == x[i] ? 1.0 : acc[i];
+            sp--;
+            break;
+        }
+        case I_INEND: {
+            double *v = st[sp - 2];
+            if (in->neg)
+                EACH v[i] = v[i] == v[i] && x[i] == 0;
+            else
+                EACH v[i] = x[i] != 0;
+            sp--;
             break;
         }
         case I_CALL: {
@@ -306,6 +325,48 @@ static uint32_t grade_index(const seg_rules *r, double pts)
     return best;
 }
 
+/* The grades sorted by their minimum, ties latest index first, so that
+ * the grade of a total is a binary search (a rule set may have many). */
+typedef struct grade_key {
+    double min;
+    uint32_t index;
+} grade_key;
+
+static int cmp_grade_key(const void *x, const void *y)
+{
+    const grade_key *a = x, *b = y;
+    if (a->min != b->min)
+        return a->min < b->min ? -1 : 1;
+    return (a->index < b->index) - (a->index > b->index);
+}
+
+static grade_key *grade_keys(const seg_rules *r, size_t *n)
+{
+    grade_key *k = seg__malloc((r->ngrades ? r->ngrades : 1) * sizeof *k);
+    if (!k)
+        return NULL;
+    *n = 0;
+    for (size_t i = 0; i < r->ngrades; i++)
+        if (r->grades[i].min == r->grades[i].min) /* NaN: never reached */
+            k[(*n)++] = (grade_key){r->grades[i].min, (uint32_t)i};
+    qsort(k, *n, sizeof *k, cmp_grade_key);
+    return k;
+}
+
+/* grade_index() over the sorted keys. */
+static uint32_t grade_search(const grade_key *k, size_t n, double pts)
+{
+    size_t lo = 0, hi = n; /* the first key above pts */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pts >= k[mid].min)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo && pts >= k[lo - 1].min ? k[lo - 1].index + 1 : 0;
+}
+
 const char *seg__grade_of(const seg_rules *r, double pts)
 {
     uint32_t g = grade_index(r, pts);
@@ -328,30 +389,54 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     uint32_t *labels = seg__calloc(n ? n : 1, sizeof *labels);
     double *num = seg__malloc((n ? n : 1) * sizeof *num);
     double (*st)[BLOCK] = seg__stack_for(&b);
-    double *gs = seg__malloc((r->ngroups + 1) * BLOCK * sizeof *gs);
-    if (!labels || !num || !gs || !st)
+    /* Only groups that can add to a total are summed: those with points
+     * rules (a slot each), and empty ones with a negative cap (which add
+     * their cap), in the order of the groups, so that a rule set with
+     * many groups costs its rules, not groups x customers. */
+    const size_t ng = r->ngroups ? r->ngroups : 1;
+    size_t *slot = seg__malloc(ng * sizeof *slot);
+    size_t *active = seg__malloc(ng * sizeof *active);
+    size_t nslots = 0, nactive = 0, ngk = 0;
+    grade_key *gk = grade_keys(r, &ngk);
+    if (slot && active) {
+        for (size_t g = 0; g < r->ngroups; g++)
+            slot[g] = SIZE_MAX;
+        for (size_t i = 0; i < r->nrules; i++)
+            if (r->rules[i].kind == R_POINTS && r->rules[i].group >= 0 &&
+                slot[r->rules[i].group] == SIZE_MAX)
+                slot[r->rules[i].group] = nslots++;
+        for (size_t g = 0; g < r->ngroups; g++)
+            if (slot[g] != SIZE_MAX || fmin(0, r->groups[g].cap) != 0)
+                active[nactive++] = g;
+    }
+    double *gs = seg__malloc((nslots + 1) * BLOCK * sizeof *gs);
+    if (!labels || !num || !gs || !st || !slot || !active || !gk)
         rc = seg__nomem(&r->err);
     for (size_t row0 = 0; row0 < n && !rc; row0 += BLOCK) {
         size_t m = n - row0 < BLOCK ? n - row0 : BLOCK;
         if (r->score) {
-            /* gs: per group (and a last one for points outside groups) */
-            memset(gs, 0, (r->ngroups + 1) * BLOCK * sizeof *gs);
+            /* gs: per slot (and a last one for points outside groups) */
+            memset(gs, 0, (nslots + 1) * BLOCK * sizeof *gs);
             for (size_t i = 0; i < r->nrules; i++) {
                 const rule *u = &r->rules[i];
                 if (u->kind != R_POINTS)
                     continue;
                 seg__run(&b.progs[i], row0, st);
-                double *acc = gs + (size_t)(u->group >= 0 ? (size_t)u->group
-                                                          : r->ngroups) * BLOCK;
+                double *acc = gs + (u->group >= 0 ? slot[u->group] : nslots) *
+                                       BLOCK;
                 for (size_t j = 0; j < m; j++)
                     acc[j] += st[0][j] != 0 ? u->points : 0;
             }
             for (size_t j = 0; j < m; j++) {
-                double total = gs[r->ngroups * BLOCK + j];
-                for (size_t g = 0; g < r->ngroups; g++)
-                    total += fmin(gs[g * BLOCK + j], r->groups[g].cap);
+                double total = gs[nslots * BLOCK + j];
+                for (size_t a = 0; a < nactive; a++) {
+                    const size_t g = active[a];
+                    total += fmin(slot[g] != SIZE_MAX ? gs[slot[g] * BLOCK + j]
+                                                      : 0.0,
+                                  r->groups[g].cap);
+                }
                 num[row0 + j] = fmin(total, r->total_cap);
-                labels[row0 + j] = grade_index(r, num[row0 + j]);
+                labels[row0 + j] = grade_search(gk, ngk, num[row0 + j]);
             }
             continue;
         }
@@ -371,28 +456,42 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             num[row0 + j] = lab[j] != 0 ? lab[j] : NAN;
         }
     }
-    char aux[512];
-    snprintf(aux, sizeof aux, "%s.%s", column, r->score ? "points" : "rule");
+    size_t ncol = strlen(column);
+    char *aux = seg__malloc(ncol + sizeof ".points");
+    if (aux) {
+        memcpy(aux, column, ncol);
+        strcpy(aux + ncol, r->score ? ".points" : ".rule");
+    } else if (!rc) {
+        rc = seg__nomem(&r->err);
+    }
     size_t nn = r->score ? r->ngrades : r->nrules;
     const char **names = seg__malloc((nn ? nn : 1) * sizeof *names);
     if (!rc && !names)
         rc = seg__nomem(&r->err);
     for (size_t i = 0; i < nn && !rc; i++)
         names[i] = r->score ? r->grades[i].label : r->rules[i].label;
-    /* both columns can be put, or neither is */
+    /* both columns can be put, or neither is; out of memory between the
+     * two takes the first back when it is new */
+    bool existed = seg__ds_find_column(ds, column) != NULL;
     if (!rc && !(rc = seg__ds_check_put(ds, column, SEG_COLUMN_LABEL)) &&
         !(rc = seg__ds_check_put(ds, aux, SEG_COLUMN_NUMERIC)) &&
         !(rc = seg__ds_put_label_codes(ds, column, names, nn, labels))) {
         labels = NULL;
         if (!(rc = seg__ds_put_num_column(ds, aux, SEG__ORIGIN_USER, num)))
             num = NULL;
+        else if (!existed)
+            seg_dataset_drop_column(ds, column);
     }
     seg__free(names);
+    seg__free(aux);
     if (rc && rc != SEG_ENOMEM)
         seg__error(&r->err, rc, "%s", seg_dataset_errmsg(ds));
     seg__free(labels);
     seg__free(num);
     seg__free(gs);
+    seg__free(gk);
+    seg__free(slot);
+    seg__free(active);
     seg__free(st);
     seg__unbind(&b);
     return rc;

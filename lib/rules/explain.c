@@ -31,6 +31,7 @@ typedef struct gather {
     size_t row;                  /* the customer */
     const char **seen;           /* columns already listed for this rule */
     size_t nseen, capseen;
+    seg__spine todo;             /* nodes still to visit */
 } gather;
 
 /* One row with the fields every row of a rule shares. */
@@ -58,41 +59,54 @@ static int rule_row(gather *g, const seg_rules *r, size_t i, bool matched,
     return rc;
 }
 
-/* A row per distinct column the condition n reads, with its value, in the
- * order they appear. */
+/* A row for column n of rule i, unless the rule has listed it already. */
+static int column_row(gather *g, const seg_rules *r, size_t i, bool matched,
+                      const node *n)
+{
+    for (size_t k = 0; k < g->nseen; k++)
+        if (strcmp(g->seen[k], n->str) == 0)
+            return SEG_OK;
+    if (seg__grow((void **)&g->seen, &g->capseen, g->nseen + 1,
+                  sizeof *g->seen))
+        return SEG_ENOMEM;
+    g->seen[g->nseen++] = n->str;
+    size_t at;
+    const seg__column *c = g->b->col[n->id];
+    int rc = rule_row(g, r, i, matched, &at);
+    if (!rc)
+        rc = seg__table_set_text(g->t, at, X_COLUMN, n->str);
+    if (!rc && g->b->vt[n->id] == VT_NUM)
+        rc = seg__table_set_num(g->t, at, X_VALUE,
+                                seg__column_num(c, g->row));
+    else if (!rc)
+        rc = seg__table_set_text(g->t, at, X_TEXT,
+                                 seg__column_label(c, g->row));
+    return rc;
+}
+
+/* A row per distinct column the condition n reads, in the order they
+ * appear. The walk keeps its own stack: a condition may be a chain of
+ * any length. */
 static int columns_read(gather *g, const seg_rules *r, size_t i,
                         bool matched, const node *n)
 {
-    if (!n)
-        return SEG_OK;
-    if (n->type == N_COL) {
-        for (size_t k = 0; k < g->nseen; k++)
-            if (strcmp(g->seen[k], n->str) == 0)
-                return SEG_OK;
-        if (seg__grow((void **)&g->seen, &g->capseen, g->nseen + 1,
-                      sizeof *g->seen))
-            return SEG_ENOMEM;
-        g->seen[g->nseen++] = n->str;
-        size_t at;
-        const seg__column *c = g->b->col[n->id];
-        int rc = rule_row(g, r, i, matched, &at);
-        if (!rc)
-            rc = seg__table_set_text(g->t, at, X_COLUMN, n->str);
-        if (!rc && g->b->vt[n->id] == VT_NUM)
-            rc = seg__table_set_num(g->t, at, X_VALUE,
-                                    seg__column_num(c, g->row));
-        else if (!rc)
-            rc = seg__table_set_text(g->t, at, X_TEXT,
-                                     seg__column_label(c, g->row));
-        return rc;
+    g->todo.n = 0;
+    int rc = n ? seg__spine_push(&g->todo, n) : SEG_OK;
+    while (!rc && g->todo.n) {
+        n = g->todo.v[--g->todo.n];
+        if (n->type == N_COL) {
+            rc = column_row(g, r, i, matched, n);
+            continue;
+        }
+        for (size_t k = n->nlist; k-- > 0 && !rc;)
+            rc = seg__spine_push(&g->todo, n->list[k]);
+        if (!rc && n->c)
+            rc = seg__spine_push(&g->todo, n->c);
+        if (!rc && n->b)
+            rc = seg__spine_push(&g->todo, n->b);
+        if (!rc && n->a)
+            rc = seg__spine_push(&g->todo, n->a);
     }
-    int rc = columns_read(g, r, i, matched, n->a);
-    if (!rc)
-        rc = columns_read(g, r, i, matched, n->b);
-    if (!rc)
-        rc = columns_read(g, r, i, matched, n->c);
-    for (size_t k = 0; k < n->nlist && !rc; k++)
-        rc = columns_read(g, r, i, matched, n->list[k]);
     return rc;
 }
 
@@ -162,7 +176,7 @@ int seg_rules_explain_table(seg_table **out, const seg_rules *r,
     int rc = seg__bind(r, ds, &b);
     if (rc)
         return rc;
-    gather g = {NULL, &b, row, NULL, 0, 0};
+    gather g = {NULL, &b, row, NULL, 0, 0, {NULL, 0, 0}};
     double *gs = seg__malloc((r->ngroups ? r->ngroups : 1) * sizeof *gs);
     double (*st)[BLOCK] = seg__stack_for(&b);
     rc = !gs || !st ? SEG_ENOMEM
@@ -171,6 +185,7 @@ int seg_rules_explain_table(seg_table **out, const seg_rules *r,
     if (!rc)
         rc = gather_rows(&g, r, st, gs);
     seg__free(g.seen);
+    seg__free(g.todo.v);
     seg__free(gs);
     seg__free(st);
     seg__unbind(&b);

@@ -41,7 +41,7 @@ typedef struct rule {
     double priority;     /* 0: none */
     double cadence;      /* days; 0: none */
     char **tags;
-    size_t ntags;
+    size_t ntags, captags;
     int group;           /* points: index into groups, -1 none */
     double points;
 } rule;
@@ -114,23 +114,29 @@ int seg__expected(parser *ps, const char *what);
  * comparison with a string is a comparison of numbers. */
 enum {
     I_NUM, I_COL, I_LAB, I_NEG, I_ADD, I_SUB, I_MUL, I_DIV, I_EQ, I_NE,
-    I_LT, I_LE, I_GT, I_GE, I_AND, I_OR, I_NOT, I_IN, I_BETWEEN, I_MISSING,
+    I_LT, I_LE, I_GT, I_GE, I_AND, I_OR, I_NOT, I_BETWEEN, I_MISSING,
     I_LABCMP,
     I_CMPK,  /* a numeric column against a constant, fused: the common case */
     I_ANDK,  /* the top of the stack 'and' such a comparison */
     I_BETWEENK, /* between two constants (k, k2) */
     I_LABK,  /* a label column = or != a label (its code k) */
     I_LABIN, /* a label column in (one or two labels: codes k, k2) */
-    I_CALL   /* a per-row function of the top k blocks */
+    I_CALL,  /* a per-row function of the top k blocks */
+    /* v in (...): I_INSET pushes whether v (on top) is in the sorted
+     * constants set[0 .. nset-1]; each I_INACC ors v = (the top) into it;
+     * I_INEND leaves the answer in v's place */
+    I_INSET, I_INACC, I_INEND
 };
 
 typedef struct ins {
     int op;
     int cmp;                     /* I_CMPK, I_ANDK: the comparison (I_EQ ...) */
     bool neg;
-    double k, k2;                /* I_NUM; I_IN: the list length */
+    double k, k2;                /* I_NUM; I_CALL: the argument count */
     const seg__column *c, *c2;   /* I_COL, I_LAB, I_LABCMP */
     const struct seg__func *fn;  /* I_CALL */
+    double *set;                 /* I_INSET, owned */
+    size_t nset;
 } ins;
 
 typedef struct prog {
@@ -152,7 +158,20 @@ typedef struct binding {
     size_t nprogs;
 } binding;
 
-/* ---- binding (binder.c) and compiling (compiler.c) ---- */
+/* ---- binding (binder.c) and compiling (compiler.c) ----
+ * A chain of left-associative operators (a + b + c ..., and, or) is a
+ * left spine of any length: the passes walk it with a stack on the heap
+ * and recurse only into right operands and nested constructs, whose depth
+ * the parser bounds (MAX_DEPTH). */
+typedef struct seg__spine {
+    const node **v;
+    size_t n, cap;
+} seg__spine;
+/* Whether n continues a left spine: a binary arithmetic, 'and' or 'or'. */
+bool seg__is_chain(const node *n);
+/* Push n onto s; SEG_ENOMEM when out of memory. */
+int seg__spine_push(seg__spine *s, const node *n);
+
 int seg__bind(const seg_rules *r, const seg_dataset *ds, binding *b);
 void seg__unbind(binding *b);
 /* Compile every rule's condition; on failure the binding is released. */

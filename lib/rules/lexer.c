@@ -126,16 +126,21 @@ static void lex_string(parser *ps, token *t, const char *s, char quote)
                 break;
             }
         }
-        if (b.len >= MAX_LITERAL || seg__buf_append(&b, q, 1)) {
+        bool too_long = b.len >= MAX_LITERAL;
+        if (too_long || seg__buf_append(&b, q, 1)) {
             seg__buf_free(&b);
-            seg__perr(ps, t->line, t->col, "a string of more than %d bytes",
-                      MAX_LITERAL);
+            if (too_long)
+                seg__perr(ps, t->line, t->col, "a string of more than %d "
+                          "bytes", MAX_LITERAL);
+            else if (!ps->rc)
+                ps->rc = seg__nomem(NULL);
             t->type = T_EOF;
             return;
         }
     }
     if (!b.data && seg__buf_append(&b, "", 0)) {
-        seg__perr(ps, t->line, t->col, "out of memory");
+        if (!ps->rc)
+            ps->rc = seg__nomem(NULL);
         t->type = T_EOF;
         return;
     }

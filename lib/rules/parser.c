@@ -29,6 +29,7 @@ static node *mk(parser *ps, int type, int line, int col)
 }
 
 static node *expr(parser *ps);
+static bool deeper(parser *ps);
 
 /* One argument of a statistic: a column name. */
 static node *column_arg(parser *ps)
@@ -60,6 +61,8 @@ static node *call(parser *ps, token t, const char *name)
     n->fn = fn;
     n->num = param;
     size_t cap = 0;
+    if (!deeper(ps))
+        return NULL;
     seg__next(ps);
     while (!seg__is_op(ps, ")")) {
         node *v = fn->kind == FN_STAT ? column_arg(ps) : expr(ps);
@@ -75,6 +78,7 @@ static node *call(parser *ps, token t, const char *name)
             break;
         seg__next(ps);
     }
+    ps->depth--;
     if (!seg__is_op(ps, ")"))
         return seg__expected(ps, n->nlist < (size_t)fn->max_args
                                      ? "',' or ')'" : "')'"), NULL;
@@ -113,8 +117,11 @@ static node *primary(parser *ps)
         return n;
     }
     if (seg__is_op(ps, "(")) {
+        if (!deeper(ps))
+            return NULL;
         seg__next(ps);
         node *n = expr(ps);
+        ps->depth--;
         if (!ps->rc && !seg__is_op(ps, ")"))
             seg__expected(ps, "')'");
         seg__next(ps);
@@ -150,35 +157,38 @@ static node *primary(parser *ps)
     return NULL;
 }
 
-/* One level deeper into the expression; false, with the error set, past
- * MAX_DEPTH (hostile input nests without end). */
+/* One level deeper into parentheses, a function's arguments, a unary
+ * minus or a 'not'; false, with the error set, past MAX_DEPTH (hostile
+ * input nests without end). Only these nest: the passes after the parser
+ * recurse on them alone, and walk chains of operators with a heap stack. */
 static bool deeper(parser *ps)
 {
     if (++ps->depth <= MAX_DEPTH)
         return true;
     if (!ps->rc)
         ps->rc = seg__error(NULL, SEG_ELIMIT, "%s:%d:%d: nested more than %d "
-                            "deep", ps->r->name, ps->tok.line, ps->tok.col,
-                            MAX_DEPTH);
+                            "deep (parentheses, function calls, 'not' and "
+                            "unary '-')", ps->r->name, ps->tok.line,
+                            ps->tok.col, MAX_DEPTH);
     return false;
 }
 
 static node *unary(parser *ps)
 {
-    if (!deeper(ps))
-        return NULL;
     node *n;
     if (seg__is_op(ps, "-")) {
         token t = ps->tok;
+        if (!deeper(ps))
+            return NULL;
         seg__next(ps);
         n = mk(ps, N_NEG, t.line, t.col);
         node *a = unary(ps);
+        ps->depth--;
         if (n)
             n->a = a;
     } else {
         n = primary(ps);
     }
-    ps->depth--;
     return ps->rc ? NULL : n;
 }
 
@@ -340,8 +350,6 @@ static node *conjunction(parser *ps)
 
 static node *expr(parser *ps)
 {
-    if (!deeper(ps))
-        return NULL;
     node *a = conjunction(ps);
     while (!ps->rc && seg__is_word(ps, "or")) {
         token t = ps->tok;
@@ -354,7 +362,6 @@ static node *expr(parser *ps)
         n->b = b;
         a = n;
     }
-    ps->depth--;
     return ps->rc ? NULL : a;
 }
 
@@ -432,8 +439,7 @@ static void metadata(parser *ps, rule *u)
                 char *s = take_string(ps, "a tag in quotes");
                 if (!s)
                     return;
-                size_t cap = u->ntags;
-                if (seg__grow((void **)&u->tags, &cap, u->ntags + 1,
+                if (seg__grow((void **)&u->tags, &u->captags, u->ntags + 1,
                               sizeof *u->tags)) {
                     seg__free(s);
                     ps->rc = seg__nomem(NULL);

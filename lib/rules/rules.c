@@ -1,5 +1,7 @@
 /* Rule sets: their lifetime and getters. The language is split by phase:
  * lexer.c, parser.c, binder.c, compiler.c, eval.c, explain.c. */
+#include <string.h>
+
 #include "rules/internal.h"
 
 static void node_free(node *n)
@@ -35,9 +37,23 @@ void seg_rules_free(seg_rules *r)
     seg__free(r);
 }
 
+/* The calling thread's copy of a rule set's message, taken under its
+ * lock: threads applying one rule set may fail at the same time, and a
+ * pointer into the slot could change under the reader. */
+static _Thread_local char t_rules_msg[SEG__ERRMSG_MAX];
+
 const char *seg_rules_errmsg(const seg_rules *r)
 {
-    return r ? seg__errbuf_get(&r->err) : seg_errmsg();
+    if (!r)
+        return seg_errmsg();
+    seg__errbuf *e = (seg__errbuf *)&r->err;
+    pthread_mutex_lock(&e->lock);
+    if (e->has)
+        memcpy(t_rules_msg, e->msg, sizeof t_rules_msg);
+    else
+        strcpy(t_rules_msg, "no error");
+    pthread_mutex_unlock(&e->lock);
+    return t_rules_msg;
 }
 
 const char *seg_rules_output(const seg_rules *r)

@@ -1,0 +1,275 @@
+/* Out of memory is SEG_ENOMEM, wherever it happens: the N-th allocation
+ * fails, for every N until the call succeeds, in the rule language and the
+ * models. Allocator hooks go in before the library's first allocation, so
+ * this test is a process of its own. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <segment.h>
+
+#include "testutil.h"
+
+static long g_countdown = -1; /* the allocation that fails; -1: none */
+static long g_live;
+
+static bool fail_now(void)
+{
+    if (g_countdown < 0)
+        return false;
+    return g_countdown-- == 0;
+}
+
+static void *t_malloc(size_t n, void *u)
+{
+    (void)u;
+    if (fail_now())
+        return NULL;
+    void *p = malloc(n);
+    g_live += p != NULL;
+    return p;
+}
+
+static void *t_realloc(void *p, size_t n, void *u)
+{
+    (void)u;
+    if (fail_now())
+        return NULL;
+    void *q = realloc(p, n);
+    g_live += !p && q;
+    return q;
+}
+
+static void t_free(void *p, void *u)
+{
+    (void)u;
+    g_live -= p != NULL;
+    free(p);
+}
+
+typedef int (*op_fn)(void *ctx);
+
+/* Run op with the N-th allocation failing, N = 0, 1, ... until it
+ * succeeds; every failure must be SEG_ENOMEM and leave no block behind:
+ * nothing leaked, and no output column of a failed apply or score left in
+ * the dataset. */
+
+static void every_failure(const char *what, op_fn op, op_fn undo, void *ctx)
+{
+    for (long n = 0;; n++) {
+        long live = g_live;
+        g_countdown = n;
+        int rc = op(ctx);
+        bool failed_alloc = g_countdown < 0;
+        g_countdown = -1;
+        if (rc == SEG_OK) {
+            if (undo)
+                undo(ctx);
+            if (!failed_alloc)
+                return; /* every allocation it makes has been failed */
+            continue;  /* the failure was absorbed: the result is whole */
+        }
+        if (rc != SEG_ENOMEM)
+            fail_msg("%s, allocation %ld failing: %d (%s), expected "
+                     "SEG_ENOMEM", what, n, rc, seg_errmsg());
+        if (g_live != live)
+            fail_msg("%s, allocation %ld failing: %ld blocks leaked", what,
+                     n, g_live - live);
+        if (n > 200000)
+            fail_msg("%s: no end", what);
+    }
+}
+
+/* ---- the rule language ---- */
+
+static const char *const RULES =
+    "tier \"VIP customers\" when monetary_total >= 500 and channel in "
+    "(\"organic\", \"ads\", \"x\") priority 1 tags \"a\", \"b\", \"c\"\n"
+    "tier \"mid\" when orders + 1 + 2 + 3 > 2 or p80(orders) < orders\n"
+    "otherwise \"low\"";
+
+typedef struct rules_ctx {
+    seg_rules *r;
+    seg_dataset *ds;
+    char *text;
+} rules_ctx;
+
+static int parse_op(void *c)
+{
+    rules_ctx *x = c;
+    return seg_rules_parse(&x->r, RULES, strlen(RULES), "t.rules");
+}
+
+static int parse_undo(void *c)
+{
+    rules_ctx *x = c;
+    seg_rules_free(x->r);
+    x->r = NULL;
+    return 0;
+}
+
+static int apply_op(void *c)
+{
+    rules_ctx *x = c;
+    return seg_rules_apply(x->r, x->ds, "t");
+}
+
+static int explain_op(void *c)
+{
+    rules_ctx *x = c;
+    char *s = NULL;
+    int rc = seg_rules_explain(x->r, x->ds, 0, SEG_FORMAT_JSON, collect, &s);
+    free(s);
+    return rc;
+}
+
+static seg_dataset *people(void)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *ids[] = {"ann", "bob", "cat", "dan", "eve"};
+    double spend[] = {500, 120, 40, 0, 900};
+    double orders[] = {12, 3, 1, 0, 8};
+    const char *channel[] = {"organic", "social", "ads", NULL, "organic"};
+    for (int i = 0; i < 5; i++)
+        assert_ok(seg_dataset_add_customer(ds, ids[i], NULL));
+    assert_ok(seg_dataset_write_f64(ds, "monetary_total", spend, 5));
+    assert_ok(seg_dataset_write_f64(ds, "orders", orders, 5));
+    assert_ok(seg_dataset_write_labels(ds, "channel", channel, 5));
+    return ds;
+}
+
+static void test_rules(void **state)
+{
+    (void)state;
+    rules_ctx x = {NULL, people(), NULL};
+    every_failure("seg_rules_parse", parse_op, parse_undo, &x);
+    assert_ok(parse_op(&x));
+    every_failure("seg_rules_apply", apply_op, NULL, &x);
+    every_failure("seg_rules_explain", explain_op, NULL, &x);
+    seg_rules_free(x.r);
+    seg_dataset_free(x.ds);
+}
+
+/* ---- models ---- */
+
+typedef struct model_ctx {
+    seg_model *m, *back;
+    seg_dataset *ds;
+    const char *kind;
+    char path[64];
+} model_ctx;
+
+static int fit_op(void *c)
+{
+    model_ctx *x = c;
+    return seg_model_fit(x->m, x->ds);
+}
+
+static int score_op(void *c)
+{
+    model_ctx *x = c;
+    return seg_model_score(x->m, x->ds);
+}
+
+static int save_op(void *c)
+{
+    model_ctx *x = c;
+    return seg_model_save(x->m, x->path);
+}
+
+static int load_op(void *c)
+{
+    model_ctx *x = c;
+    return seg_model_load(&x->back, x->path);
+}
+
+static int load_undo(void *c)
+{
+    model_ctx *x = c;
+    seg_model_free(x->back);
+    x->back = NULL;
+    return 0;
+}
+
+static int new_op(void *c)
+{
+    model_ctx *x = c;
+    return seg_model_new(&x->back, x->kind);
+}
+
+static void one_kind(const char *kind, const char *features)
+{
+    model_ctx x = {NULL, NULL, NULL, kind, "/tmp/seg-nomem-XXXXXX"};
+    int fd = mkstemp(x.path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_ok(seg_dataset_new(&x.ds));
+    const char *ids[] = {"a", "b", "c", "d", "a", "b", "e", "f"};
+    int64_t t[] = {0, 86400, 2 * 86400, 3 * 86400, 5 * 86400, 9 * 86400,
+                   4 * 86400, 7 * 86400};
+    double am[] = {10, 20, 30, 40, 50, 60, 70, 80};
+    assert_ok(seg_dataset_add_transactions(x.ds, ids, t, am, 8));
+    assert_ok(seg_dataset_compute_features(x.ds, NULL));
+    every_failure("seg_model_new", new_op, load_undo, &x);
+    assert_ok(seg_model_new(&x.m, kind));
+    if (features) {
+        assert_ok(seg_model_set_str(x.m, "features", features));
+        assert_ok(seg_model_set_int(x.m, "k", 2));
+        assert_ok(seg_model_set_int(x.m, "threads", 1));
+        assert_ok(seg_model_set_int(x.m, "n_init", 2));
+    }
+    every_failure("seg_model_fit", fit_op, NULL, &x);
+    assert_ok(seg_model_set_name(x.m, "a model with a name"));
+    every_failure("seg_model_score", score_op, NULL, &x);
+    every_failure("seg_model_save", save_op, NULL, &x);
+    every_failure("seg_model_load", load_op, load_undo, &x);
+    remove(x.path);
+    seg_model_free(x.m);
+    seg_dataset_free(x.ds);
+}
+
+/* The registry of kinds is built at its first use, with out of memory
+ * there too: a kind missing for that reason is added at the next call,
+ * and is SEG_ENOMEM meanwhile, never "no model kind". */
+static int kinds_op(void *c)
+{
+    (void)c;
+    seg_model *m;
+    int rc = seg_model_new(&m, "kmeans");
+    seg_model_free(m);
+    return rc;
+}
+
+static void test_models(void **state)
+{
+    (void)state;
+    long n = 0;
+    do {
+        g_countdown = n++;
+        int rc = kinds_op(NULL);
+        g_countdown = -1;
+        if (rc != SEG_OK && rc != SEG_ENOMEM)
+            fail_msg("the first seg_model_new: %d (%s)", rc, seg_errmsg());
+    } while (seg_model_kind_count() < 10 || kinds_op(NULL) != SEG_OK);
+    one_kind("rfm", NULL);
+    one_kind("kmeans", "recency,frequency");
+}
+
+int main(void)
+{
+    seg_allocator a;
+    seg_allocator_init(&a);
+    a.malloc_fn = t_malloc;
+    a.realloc_fn = t_realloc;
+    a.free_fn = t_free;
+    if (seg_config_allocator(&a) != SEG_OK)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_models),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -182,10 +182,16 @@ static void test_hard_links_kept(void **state)
     seg_dataset_free(ds);
 }
 
+typedef struct drain_job {
+    const char *path; /* made before the thread starts: path_of is not
+                       * for two threads */
+    char *got;
+} drain_job;
+
 static void *drain(void *arg)
 {
-    char **out = arg;
-    *out = slurp(path_of("fifo"));
+    drain_job *j = arg;
+    j->got = slurp(j->path);
     return NULL;
 }
 
@@ -194,13 +200,15 @@ static void test_fifo_written_through(void **state)
     (void)state;
     seg_dataset *ds = tiny();
     char *want = expected(ds);
-    assert_ok(mkfifo(path_of("fifo"), 0600));
-    char *got = NULL;
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s", path_of("fifo"));
+    assert_ok(mkfifo(fifo, 0600));
+    drain_job j = {fifo, NULL};
     pthread_t t;
-    assert_ok(pthread_create(&t, NULL, drain, &got));
-    assert_ok(seg_dataset_export_file(ds, SEG_FORMAT_CSV, NULL, 0,
-                                      path_of("fifo")));
+    assert_ok(pthread_create(&t, NULL, drain, &j));
+    assert_ok(seg_dataset_export_file(ds, SEG_FORMAT_CSV, NULL, 0, fifo));
     pthread_join(t, NULL);
+    char *got = j.got;
     struct stat st;
     assert_ok(lstat(path_of("fifo"), &st));
     assert_true(S_ISFIFO(st.st_mode));

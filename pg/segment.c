@@ -103,7 +103,8 @@ raise_seg(int code, const char *message)
  * from the query's first row.
  */
 static void
-raise_seg_rows(int code, const char *message, const char *what, uint64 first_row)
+raise_seg_rows(int code, const char *message, const char *what,
+			   uint64 first_row, uint64 rows)
 {
 	unsigned long long n;
 	int			used = 0;
@@ -113,6 +114,12 @@ raise_seg_rows(int code, const char *message, const char *what, uint64 first_row
 				(errcode(sqlstate_of(code)),
 				 errmsg("%s row %llu:%s", what, n + (unsigned long long) first_row,
 						message + used)));
+	/* A call with one row does not name it. */
+	if (message && rows == 1)
+		ereport(ERROR,
+				(errcode(sqlstate_of(code)),
+				 errmsg("%s row %llu: %s", what, (unsigned long long) first_row,
+						message)));
 	ereport(ERROR,
 			(errcode(sqlstate_of(code)),
 			 errmsg("%s: %s", what, message ? message : seg_strerror(code))));
@@ -588,7 +595,7 @@ load_query(job *j, const char *query, load_role role)
 				: seg_dataset_add_events(ds, ids, times, kinds,
 										 ncols == 4 ? vals : NULL, n);
 			if (rc)
-				raise_seg_rows(rc, seg_dataset_errmsg(ds), what, row);
+				raise_seg_rows(rc, seg_dataset_errmsg(ds), what, row, n);
 		}
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(chunk_cxt);

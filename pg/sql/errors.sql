@@ -1,5 +1,6 @@
 -- Bad input is an error with the library's message and SQLSTATE 22023,
 -- never a crash; the backend goes on working.
+\set SHOW_CONTEXT never
 \set q 'SELECT customer_id, day, amount FROM cdnow'
 
 -- A NULL customer id (rows count from 0).

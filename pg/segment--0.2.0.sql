@@ -8,7 +8,7 @@
 \echo Use "CREATE EXTENSION segment" to load this file. \quit
 
 CREATE FUNCTION segment_version() RETURNS text
-AS 'MODULE_PATHNAME', 'segment_version' LANGUAGE C STRICT IMMUTABLE;
+AS 'MODULE_PATHNAME', 'segment_version' LANGUAGE C STRICT STABLE;
 
 CREATE FUNCTION segment_features(
     orders text,
@@ -75,7 +75,7 @@ AS 'MODULE_PATHNAME', 'segment_fit_model' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION segment_model_results(model text)
 RETURNS TABLE (name text, value float8, is_param boolean)
-AS 'MODULE_PATHNAME', 'segment_model_results' LANGUAGE C IMMUTABLE;
+AS 'MODULE_PATHNAME', 'segment_model_results' LANGUAGE C STABLE;
 
 CREATE FUNCTION segment_score(
     kind text,

@@ -465,7 +465,11 @@ load_query(job *j, const char *query, load_role role)
 		bad_input("%s query: %s", what, SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	chunk_cxt = AllocSetContextCreate(j->cxt, "segment chunk", ALLOCSET_DEFAULT_SIZES);
+	/* The text grows in the job's context while each row's values come
+	 * and go with the chunk. */
+	old = MemoryContextSwitchTo(j->cxt);
 	initStringInfo(&csv);
+	MemoryContextSwitchTo(old);
 
 	for (;;)
 	{
@@ -511,7 +515,6 @@ load_query(job *j, const char *query, load_role role)
 		old = MemoryContextSwitchTo(chunk_cxt);
 		if (as_csv)
 		{
-			MemoryContextSwitchTo(j->cxt);
 			for (uint64 i = 0; i < n; i++)
 			{
 				HeapTuple	tup = tt->vals[i];
@@ -623,7 +626,13 @@ load_query(job *j, const char *query, load_role role)
 			if (ncols == 4)
 				o.value_column = "4";
 		}
-		rc = seg_dataset_load_csv_buffer(ds, csv.data, csv.len, what, &o);
+		{
+			sigguard	g;
+
+			signals_hold(&g);
+			rc = seg_dataset_load_csv_buffer(ds, csv.data, csv.len, what, &o);
+			signals_release(&g);
+		}
 		if (rc)
 			raise_seg(rc, seg_dataset_errmsg(ds));
 	}

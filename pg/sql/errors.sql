@@ -47,6 +47,13 @@ SELECT try($$SELECT * FROM segment_score_model('not a model',
 SELECT try($$SELECT * FROM segment_features(
     'SELECT customer_id, day, amount FROM cdnow',
     attributes => 'SELECT customer_id, ''x''::text AS orders FROM cdnow')$$);
+SELECT try($$SELECT * FROM segment_features(NULL,
+    events => 'SELECT ''a'', date ''2020-01-01'', NULL::text')$$);
+SELECT try($$SELECT * FROM segment_features(NULL,
+    events => 'SELECT ''a'', ''2020-01-01'', ''visit'', ''lots''')$$);
+SELECT try($$SELECT * FROM segment_features(NULL,
+    events => 'SELECT ''a'', date ''2020-01-01'', ''visit'', 1, 2')$$);
+SELECT try($$SET segment.threads = 65$$);
 -- An error of the query itself is PostgreSQL's.
 SELECT try($$SELECT * FROM segment_features('SELEC 1')$$);
 

@@ -45,6 +45,14 @@ SELECT count(*) AS differences FROM (
     EXCEPT SELECT * FROM f) d;
 SET timezone = 'UTC';
 
+-- Threads change the speed, not the result.
+SET segment.threads = 0;
+SELECT count(*) AS differences FROM (
+    SELECT * FROM segment_features(:'q', as_of => '1997-09-30 23:59:59+00',
+                                   time_unit => 'week')
+    EXCEPT SELECT * FROM f) d;
+RESET segment.threads;
+
 -- Calibration and holdout.
 SELECT count(*) AS customers, sum(orders) AS calibration_orders,
        sum(holdout_orders) AS holdout_orders,

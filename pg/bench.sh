@@ -21,6 +21,11 @@ run() {
 
 run -c "CREATE EXTENSION IF NOT EXISTS segment"
 exists=$(run -At -c "SELECT to_regclass('$t') IS NOT NULL")
+# An unlogged table comes back empty after a crash: make it again.
+if [ "$exists" = t ] && [ "$(run -At -c "SELECT EXISTS (SELECT FROM $t)")" = f ]; then
+    run -c "DROP TABLE $t"
+    exists=f
+fi
 if [ "$exists" != t ]; then
     echo "generating $orders orders of $customers customers in $t"
     run <<EOF

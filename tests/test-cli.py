@@ -846,6 +846,64 @@ class Options(unittest.TestCase):
             os.unlink(f.name)
 
 
+def features_of(text, *args):
+    """The features command on a CSV given as text: (process, rows by id)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write(text)
+    try:
+        p = run("features", f.name, *args)
+    finally:
+        os.unlink(f.name)
+    rows = {}
+    if p.returncode == 0 and "--json" not in args:
+        rows = {r["customer_id"]: r for r in
+                csv.DictReader(io.StringIO(p.stdout))}
+    return p, rows
+
+
+class TimeZone(unittest.TestCase):
+    BEIJING = ("id,time,amount\n"
+               "A,2024-03-01T07:00:00+08:00,10\n"
+               "A,2024-03-01T20:00:00+08:00,5\n")
+
+    def test_beijing_orders_are_one_day(self):
+        p, rows = features_of(self.BEIJING, "--timezone", "Asia/Shanghai",
+                              "--as-of", "2024-03-10")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "1")
+        self.assertEqual(rows["A"]["T"], "9")
+        p, rows = features_of(self.BEIJING, "--as-of", "2024-03-10")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "2")
+
+    def test_local_times_and_dst(self):
+        text = ("id,time,amount\n"
+                "A,2024-03-10 00:30,1\nA,2024-03-10 23:30,2\n"
+                "B,2024-11-03 00:30,1\nB,2024-11-03 23:30,2\n")
+        p, rows = features_of(text, "--timezone", "America/New_York")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "1")
+        self.assertEqual(rows["B"]["orders"], "1")
+        p, rows = features_of(text, "--timezone", "America/New_York",
+                              "--holdout-from", "2024-11-03",
+                              "--as-of", "2024-11-03")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["B"]["holdout_orders"], "1")
+        self.assertEqual(rows["A"]["orders"], "1")
+
+    def test_every_loading_command_takes_it(self):
+        for command in help_commands():
+            if "--map" in help_options(command):
+                self.assertIn("--timezone", help_options(command), command)
+
+    def test_unknown_zone_exits_2(self):
+        p, _ = features_of(self.BEIJING, "--timezone", "Mars/Olympus_Mons")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--timezone", p.stderr)
+        self.assertIn("Mars/Olympus_Mons", p.stderr)
+        self.assertIn("not found", p.stderr)
+
+
 class ManPage(unittest.TestCase):
     def test_man_page_documents_every_command(self):
         sections = man_sections()

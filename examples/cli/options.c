@@ -36,6 +36,11 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_THREADS] = {"--threads", NULL, "N", 0, OPT_NONE, NULL,
                      "threads for loading and features: 1 for one, 0 "
                      "(default) for every processor"},
+    [OPT_TIMEZONE] = {"--timezone", NULL, "ZONE", 0, OPT_NONE, NULL,
+                      "business time zone: an IANA name (Asia/Shanghai) or "
+                      "an offset (+08:00); it decides calendar days, what "
+                      "a date and a time without an offset mean, and how "
+                      "timestamps are written (default UTC)"},
     [OPT_EVENTS] = {"--events", NULL, "FILE", 0, OPT_NONE, NULL,
                     "a CSV file of events (id, time, kind, value) to add"},
     [OPT_EVENTS_MAP] = {"--events-map", NULL, "ROLE=COLUMN", 1, OPT_NONE,

@@ -20,6 +20,7 @@ typedef enum cli_opt {
     OPT_TIME_FORMAT,
     OPT_SUMMARY_INPUT,
     OPT_THREADS,
+    OPT_TIMEZONE,
     /* the other input files */
     OPT_EVENTS,
     OPT_EVENTS_MAP,

@@ -55,8 +55,10 @@ SEG_API void seg_features_options_init(seg_features_options *o);
 /**
  * Compute the per-customer feature columns.
  *
- * A *purchase* is a calendar day (UTC) with at least one transaction: the
- * transactions of one customer on one day count once, their amounts summed.
+ * A *purchase* is a calendar day of the dataset's time zone
+ * (seg_dataset_set_timezone(); UTC by default) with at least one
+ * transaction: the transactions of one customer on one day count once,
+ * their amounts summed.
  * Durations are whole days between calendar days, in the chosen unit.
  * With E = the end of the calibration period (@c as_of, or the instant
  * before @c holdout_from), the columns are:

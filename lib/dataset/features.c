@@ -18,10 +18,42 @@ void seg_features_options_init(seg_features_options *o)
     o->holdout_from = SEG_TIME_NONE;
 }
 
-static int64_t day_of(int64_t t)
+static int64_t floor_div(int64_t a, int64_t b)
 {
-    int64_t d = t / 86400;
-    return (t % 86400 < 0) ? d - 1 : d;
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* Local calendar days of the business zone: a division by 86400 where the
+ * offset is fixed (UTC included), a lookup where it changes. */
+typedef struct calendar {
+    const seg__tz *tz;   /* NULL: the offset is fixed */
+    int32_t off;
+} calendar;
+
+static calendar calendar_of(const seg_dataset *ds)
+{
+    calendar c = {ds->tz, 0};
+    if (!c.tz || seg__tz_fixed(c.tz, &c.off))
+        c.tz = NULL;
+    return c;
+}
+
+static int64_t day_of(const calendar *c, int64_t t)
+{
+    int32_t off = c->tz ? seg__tz_offset(c->tz, t) : c->off;
+    int64_t q = floor_div(t, 86400);
+    return q + floor_div(t - q * 86400 + off, 86400);
+}
+
+/* The last second of the local day d of the instant t (no later than
+ * INT64_MAX). */
+static int64_t day_last(const calendar *c, int64_t t, int64_t d)
+{
+    if (c->tz && d > -(INT64_C(1) << 40) && d < (INT64_C(1) << 40))
+        return seg__tz_day_start(c->tz, d + 1) - 1;
+    int64_t q = floor_div(t, 86400), into = t - q * 86400 + c->off;
+    into -= floor_div(into, 86400) * 86400;
+    return t > INT64_MAX - 86400 ? INT64_MAX : t + (86399 - into);
 }
 
 enum {
@@ -64,8 +96,8 @@ static void fcols_free(fcol *c, size_t n)
 
 /* Walk one customer's transactions (sorted by time): purchase days up to
  * cal_day, and in the holdout. */
-static void customer_features(const int64_t *tt, const double *am, size_t n,
-                              int64_t cal_end,
+static void customer_features(const calendar *cal, const int64_t *tt,
+                              const double *am, size_t n, int64_t cal_end,
                               int64_t cal_day, bool holdout, int64_t as_of,
                               double unit, size_t row, fcol *out)
 {
@@ -74,13 +106,10 @@ static void customer_features(const int64_t *tt, const double *am, size_t n,
     int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
     size_t i = 0;
     while (i < n && tt[i] <= cal_end) {
-        int64_t d = day_of(tt[i]);
+        int64_t d = day_of(cal, tt[i]);
         /* the times are sorted: the day's orders are those before the next
-         * midnight (and within the calibration period) */
-        int64_t into = tt[i] % 86400;
-        into += into < 0 ? 86400 : 0;
-        int64_t end = tt[i] > INT64_MAX - 86400 ? INT64_MAX
-                                                : tt[i] + (86399 - into);
+         * local midnight (and within the calibration period) */
+        int64_t end = day_last(cal, tt[i], d);
         end = end < cal_end ? end : cal_end;
         ksum day = {am[i], 0};
         int64_t t0 = tt[i++];
@@ -106,7 +135,7 @@ static void customer_features(const int64_t *tt, const double *am, size_t n,
     if (holdout) {
         int64_t prev = INT64_MIN;
         for (; i < n && tt[i] <= as_of; i++) {
-            int64_t d = day_of(tt[i]);
+            int64_t d = day_of(cal, tt[i]);
             h_orders += d != prev;
             prev = d;
             ksum_add(&h_total, am[i]);
@@ -173,6 +202,7 @@ typedef struct feat_job {
     size_t c0, c1, a0;
     int64_t cal_end, cal_day, as_of;
     bool holdout;
+    calendar cal;
     double unit;
     fcol *cols;
     int rc;
@@ -197,7 +227,7 @@ static void *feat_worker(void *arg)
         }
         size_t n = b - a;
         if (n == 0) {
-            customer_features(NULL, NULL, 0, j->cal_end, j->cal_day,
+            customer_features(&j->cal, NULL, NULL, 0, j->cal_end, j->cal_day,
                               j->holdout, j->as_of, j->unit, c, j->cols);
             continue;
         }
@@ -228,7 +258,8 @@ static void *feat_worker(void *arg)
             tt = st;
             am = sa;
         }
-        customer_features(tt, am, n, j->cal_end, j->cal_day, j->holdout,
+        customer_features(&j->cal, tt, am, n, j->cal_end, j->cal_day,
+                          j->holdout,
                           j->as_of, j->unit, c, j->cols);
     }
     seg__free(scratch);
@@ -371,7 +402,8 @@ int seg_dataset_compute_features(seg_dataset *ds,
         return seg__error(&ds->err, SEG_EINVAL,
                           "the holdout starts after as_of");
     int64_t cal_end = holdout ? o.holdout_from - 1 : as_of;
-    int64_t cal_day = day_of(cal_end);
+    calendar cal = calendar_of(ds);
+    int64_t cal_day = day_of(&cal, cal_end);
     double unit = o.time_unit == SEG_UNIT_WEEK ? 7.0 : 1.0;
     size_t nc = ds->ids.n, nk = ds->kinds.n;
     size_t ncols = F_N + 2 * nk;
@@ -417,7 +449,7 @@ int seg_dataset_compute_features(seg_dataset *ds,
                 c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
             }
             jobs[t] = (feat_job){ds, start, perm, c, c1, a, cal_end, cal_day,
-                                 as_of, holdout, unit, cols, SEG_OK};
+                                 as_of, holdout, cal, unit, cols, SEG_OK};
             c = c1;
             a = a1;
         }
@@ -426,7 +458,8 @@ int seg_dataset_compute_features(seg_dataset *ds,
             rc = rc ? rc : jobs[t].rc;
     }
     if (!rc && holdout) {
-        double len = (double)(day_of(as_of) - day_of(o.holdout_from) + 1) / unit;
+        double len = (double)(day_of(&cal, as_of) -
+                              day_of(&cal, o.holdout_from) + 1) / unit;
         for (size_t c = 0; c < nc; c++)
             cols[F_H_LENGTH].data[c] = len;
     }

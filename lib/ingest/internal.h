@@ -117,8 +117,9 @@ int seg__sink_attr_label(seg__sink *s, size_t at, seg__column *c,
 #define SEG__MSG_MAX 512
 int seg__check_fields(size_t nf, size_t need, char *msg, size_t msz);
 int seg__check_id(const char *p, size_t n, char *msg, size_t msz);
-int seg__read_time(const char *p, size_t n, int format, int64_t *t,
-                   char *msg, size_t msz);
+/* A time in the zone tz (NULL: UTC): see seg__time_parse_in(). */
+int seg__read_time(const seg__tz *tz, const char *p, size_t n, int format,
+                   int64_t *t, char *msg, size_t msz);
 int seg__read_amount(const char *p, size_t n, double *v, char *msg,
                      size_t msz);
 

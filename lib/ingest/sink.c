@@ -172,10 +172,10 @@ int seg__check_id(const char *p, size_t n, char *msg, size_t msz)
     return check_text("customer id", p, n, msg, msz);
 }
 
-int seg__read_time(const char *p, size_t n, int format, int64_t *t,
-                   char *msg, size_t msz)
+int seg__read_time(const seg__tz *tz, const char *p, size_t n, int format,
+                   int64_t *t, char *msg, size_t msz)
 {
-    int rc = seg_time_parse(t, p, n, format);
+    int rc = seg__time_parse_in(tz, t, p, n, format);
     if (!rc)
         return SEG_OK;
     char ex[64];
@@ -312,7 +312,8 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
     if (s->txs || s->events) {
         int64_t t;
         const seg__text *ft = &f[s->col[SEG__R_TIME]];
-        rc = seg__read_time(ft->p, ft->n, s->time_format, &t, msg, sizeof msg);
+        rc = seg__read_time(s->ds->tz, ft->p, ft->n, s->time_format, &t, msg,
+                            sizeof msg);
         if (rc)
             return seg__sink_fail(s, rc, at, col_of(s, SEG__R_TIME), "%s",
                                   msg);

@@ -896,6 +896,23 @@ class TimeZone(unittest.TestCase):
             if "--map" in help_options(command):
                 self.assertIn("--timezone", help_options(command), command)
 
+    def test_timestamps_are_iso_in_the_zone(self):
+        p, rows = features_of(self.BEIJING, "--timezone", "Asia/Shanghai")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["first_purchase"],
+                         "2024-03-01T07:00:00+08:00")
+        p, rows = features_of(self.BEIJING)
+        self.assertEqual(rows["A"]["last_purchase"], "2024-03-01T12:00:00Z")
+        p, rows = features_of(self.BEIJING, "--timezone", "Asia/Shanghai",
+                              "--epoch-times")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["first_purchase"], "1709247600")
+        import json
+        p, _ = features_of(self.BEIJING, "--timezone", "+08:00", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)[0]["last_purchase"],
+                         "2024-03-01T07:00:00+08:00")
+
     def test_unknown_zone_exits_2(self):
         p, _ = features_of(self.BEIJING, "--timezone", "Mars/Olympus_Mons")
         self.assertEqual(p.returncode, 2)

@@ -109,6 +109,9 @@ static const option_def defs[OPT_COUNT] = {
                     "write to FILE instead of standard output ('-'); the "
                     "file is replaced whole or not at all, and may not be "
                     "one the command reads"},
+    [OPT_EPOCH_TIMES] = {"--epoch-times", NULL, NULL, 0, OPT_NONE, NULL,
+                         "write timestamps (first_purchase, last_purchase, "
+                         "events.K.last) as epoch seconds, not ISO 8601"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,

@@ -52,6 +52,7 @@ typedef enum cli_opt {
     OPT_FORMAT,
     OPT_JSON,
     OPT_OUTPUT,
+    OPT_EPOCH_TIMES,
     /* old spellings */
     OPT_OLD_CROSS,
     OPT_OLD_TIER_SUMMARY,

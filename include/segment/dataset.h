@@ -391,6 +391,60 @@ SEG_API const char *seg_dataset_column_name(const seg_dataset *ds, size_t i);
 SEG_API int seg_dataset_column_type(const seg_dataset *ds, const char *name);
 
 /**
+ * What the numbers of a numeric column mean: a point in time, a duration
+ * in a unit, a count or an amount of money. The column's type stays
+ * #SEG_COLUMN_NUMERIC whatever its kind; the kind tells exports how to
+ * write it (a timestamp as ISO 8601) and hosts how to show it.
+ * @since 0.2.0
+ */
+typedef enum seg_column_kind {
+    SEG_KIND_NONE = 0,      /**< Nothing known: a plain number, or a label. */
+    SEG_KIND_TIMESTAMP = 1, /**< Epoch seconds: `first_purchase` ... */
+    SEG_KIND_DAYS = 2,      /**< A duration in days: `recency` ... */
+    SEG_KIND_WEEKS = 3,     /**< A duration in weeks of 7 days. */
+    SEG_KIND_COUNT = 4,     /**< A count: `orders`, `frequency` ... */
+    SEG_KIND_AMOUNT = 5     /**< Money, in the input's currency. */
+} seg_column_kind;
+
+/**
+ * The kind of a column (see docs/features.md for the features' kinds).
+ * @param ds the dataset.
+ * @param name the column name.
+ * @return a #seg_column_kind (#SEG_KIND_NONE for label columns and for
+ *         columns nobody marked); #SEG_EINVAL for NULL arguments;
+ *         #SEG_ENOTFOUND.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_column_kind(const seg_dataset *ds, const char *name);
+
+/**
+ * Mark what a numeric column's numbers mean, for a column a host or a
+ * plug-in writes (a timestamp it computed, say). Writing the column again
+ * with seg_dataset_write_f64() makes it #SEG_KIND_NONE again.
+ * @param ds the dataset.
+ * @param name the column name.
+ * @param kind a #seg_column_kind.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments or an unknown kind;
+ *         #SEG_ENOTFOUND; #SEG_ETYPE for a label column (other than
+ *         #SEG_KIND_NONE).
+ * @note Not thread-safe on @p ds.
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_set_column_kind(seg_dataset *ds, const char *name,
+                                        int kind);
+
+/**
+ * The name of a column kind: "none", "timestamp", "days", "weeks",
+ * "count" or "amount".
+ * @param kind a #seg_column_kind.
+ * @return a static string; NULL for an unknown kind.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_column_kind_name(int kind);
+
+/**
  * Read one numeric value.
  * @param ds the dataset.
  * @param column column name.

@@ -69,7 +69,8 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  * - `monetary_total`: sum of amounts; `monetary_mean`: per purchase day;
  *   `monetary_repeat_mean`: mean of the repeat purchase days (0 when
  *   frequency is 0);
- * - `first_purchase`, `last_purchase`: times (epoch seconds) of the first
+ * - `first_purchase`, `last_purchase`: times (epoch seconds, of kind
+ *   #SEG_KIND_TIMESTAMP, which exports write as ISO 8601) of the first
  *   transaction of the first and of the last purchase day;
  * - per event kind K: `events.K.count` and `events.K.last` (epoch seconds of
  *   the latest event), over events up to E;

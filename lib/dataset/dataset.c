@@ -480,6 +480,39 @@ int seg_dataset_column_type(const seg_dataset *ds, const char *name)
     return rc ? rc : c->type;
 }
 
+static const char *const kind_names[] = {"none", "timestamp", "days",
+                                         "weeks", "count", "amount"};
+
+const char *seg_column_kind_name(int kind)
+{
+    if (kind < 0 || kind >= (int)(sizeof kind_names / sizeof *kind_names))
+        return NULL;
+    return kind_names[kind];
+}
+
+int seg_dataset_column_kind(const seg_dataset *ds, const char *name)
+{
+    const seg__column *c;
+    int rc = lookup(ds, name, 0, &c);
+    return rc ? rc : c->kind;
+}
+
+int seg_dataset_set_column_kind(seg_dataset *ds, const char *name, int kind)
+{
+    const seg__column *c;
+    int rc = lookup(ds, name, 0, &c);
+    if (rc)
+        return rc;
+    if (!seg_column_kind_name(kind))
+        return seg__error(&ds->err, SEG_EINVAL, "unknown column kind %d",
+                          kind);
+    if (kind != SEG_KIND_NONE && c->type != SEG_COLUMN_NUMERIC)
+        return seg__error(&ds->err, SEG_ETYPE, "column '%s' is a label "
+                          "column: only numbers have a kind", c->name);
+    ((seg__column *)c)->kind = kind; /* ds is ours to change */
+    return SEG_OK;
+}
+
 int seg_dataset_get_f64(const seg_dataset *ds, const char *column, size_t row,
                         double *out)
 {

@@ -83,7 +83,15 @@ static int cmp_tx(const void *a, const void *b)
 typedef struct fcol {
     char *name;
     double *data;
+    int kind;            /* seg_column_kind; SEG_KIND_DAYS for durations */
 } fcol;
+
+/* What each feature is; a duration's unit is set when it is known. */
+static const int fkinds[F_N] = {
+    SEG_KIND_COUNT, SEG_KIND_COUNT, SEG_KIND_DAYS, SEG_KIND_DAYS,
+    SEG_KIND_DAYS, SEG_KIND_AMOUNT, SEG_KIND_AMOUNT, SEG_KIND_AMOUNT,
+    SEG_KIND_TIMESTAMP, SEG_KIND_TIMESTAMP, SEG_KIND_COUNT, SEG_KIND_AMOUNT,
+    SEG_KIND_DAYS};
 
 static void fcols_free(fcol *c, size_t n)
 {
@@ -268,8 +276,9 @@ static void *feat_worker(void *arg)
     return NULL;
 }
 
-static int alloc_col(fcol *c, const char *name, size_t rows)
+static int alloc_col(fcol *c, const char *name, int kind, size_t rows)
 {
+    c->kind = kind;
     c->name = seg__strndup(name, strlen(name));
     c->data = seg__malloc((rows ? rows : 1) * sizeof *c->data);
     return c->name && c->data ? SEG_OK : SEG_ENOMEM;
@@ -285,10 +294,10 @@ static int event_features(const seg_dataset *ds, int64_t cal_end, fcol *cols)
         if (!nm)
             return SEG_ENOMEM;
         snprintf(nm, len, "events.%s.count", kind);
-        int rc = alloc_col(&cols[2 * k], nm, nc);
+        int rc = alloc_col(&cols[2 * k], nm, SEG_KIND_COUNT, nc);
         snprintf(nm, len, "events.%s.last", kind);
         if (!rc)
-            rc = alloc_col(&cols[2 * k + 1], nm, nc);
+            rc = alloc_col(&cols[2 * k + 1], nm, SEG_KIND_TIMESTAMP, nc);
         seg__free(nm);
         if (rc)
             return rc;
@@ -362,6 +371,7 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
         c->n = c->cap = ds->ids.n;
         c->type = SEG_COLUMN_NUMERIC;
         c->origin = SEG__ORIGIN_FEATURE;
+        c->kind = cols[i].kind;
         cols[i].name = NULL;
         cols[i].data = NULL;
         seg__column *old = seg__ds_find_column(ds, c->name);
@@ -413,7 +423,12 @@ int seg_dataset_compute_features(seg_dataset *ds,
     int rc = cols ? SEG_OK : SEG_ENOMEM;
     for (int k = 0; k < F_N && !rc; k++)
         if (holdout || k < F_H_ORDERS)
-            rc = alloc_col(&cols[k], fnames[k], nc);
+            rc = alloc_col(&cols[k], fnames[k],
+                           fkinds[k] == SEG_KIND_DAYS &&
+                                   o.time_unit == SEG_UNIT_WEEK
+                               ? SEG_KIND_WEEKS
+                               : fkinds[k],
+                           nc);
     if (!rc)
         rc = event_features(ds, cal_end, cols + F_N);
     if (!rc && !ds->tx_grouped)

@@ -15,6 +15,7 @@ typedef struct seg__column {
     double *num;         /* SEG_COLUMN_NUMERIC */
     uint32_t *lab;       /* SEG_COLUMN_LABEL: label index + 1, 0 = missing */
     seg__interner labels;
+    int kind;            /* seg_column_kind: what a number means */
     /* rollback state, valid while a mark is active */
     size_t mark_n;
     size_t mark_labels;

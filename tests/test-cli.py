@@ -921,6 +921,24 @@ class TimeZone(unittest.TestCase):
         self.assertIn("not found", p.stderr)
 
 
+class Returns(unittest.TestCase):
+    TEXT = "id,time,amount\nA,2024-01-01,100\nA,2024-02-01,-40\n"
+
+    def test_a_negative_amount_is_a_return(self):
+        p, rows = features_of(self.TEXT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "1")
+        self.assertEqual(rows["A"]["monetary_total"], "60")
+        self.assertEqual(rows["A"]["returns"], "1")
+        self.assertEqual(rows["A"]["returned_amount"], "40")
+        self.assertEqual(rows["A"]["return_rate"], "0.4")
+
+    def test_no_returns_makes_it_an_error(self):
+        p, _ = features_of(self.TEXT, "--no-returns")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(":3:3: amount '-40' is negative", p.stderr)
+
+
 class ManPage(unittest.TestCase):
     def test_man_page_documents_every_command(self):
         sections = man_sections()

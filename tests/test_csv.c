@@ -203,6 +203,16 @@ static void test_errors_name_the_place(void **state)
     expect_error("id,time,amount\na,20240101,nan\n", NULL, SEG_EPARSE,
                  "not a number");
     expect_error("foo,bar\n1,2\n", NULL, SEG_EINVAL, "no customer id column");
+    {
+        seg_csv_options no;
+        seg_csv_options_init(&no);
+        no.reject_negative_amounts = 1;
+        expect_error("id,time,amount\nA,2024-01-01,100\nA,2024-02-01,-40\n",
+                     &no, SEG_ERANGE, "t.csv:3:3: amount '-40' is negative");
+        /* returns by default */
+        seg_dataset_free(load("id,time,amount\nA,2024-02-01,-40\n", NULL,
+                              SEG_OK));
+    }
     expect_error("id,amount\na,1\n", NULL, SEG_EINVAL, "need a time column");
     seg_csv_options o;
     seg_csv_options_init(&o);
@@ -738,6 +748,46 @@ static void test_older_options_struct(void **state)
     seg_dataset_free(ds);
 }
 
+
+/* A large file, loaded on several threads: the negative amount is found
+ * at its line, as on one thread, when returns are not allowed; and a
+ * local time means the same on every thread. */
+static void test_threads_negative_amounts_and_zones(void **state)
+{
+    (void)state;
+    size_t lines = 450000, cap = lines * 32 + 64, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap, "id,time,amount\n");
+    for (size_t i = 0; i < lines; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "c%zu,2024-01-%02zu 23:30,%s\n", i % 5000,
+                                1 + i % 28, i == 300000 ? "-4" : "10");
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.reject_negative_amounts = 1;
+    for (int threads = 1; threads <= 4; threads += 3) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        assert_ok(seg_dataset_set_threads(ds, threads));
+        assert_int_equal(seg_dataset_load_csv_buffer(ds, text, len, "big.csv",
+                                                     &o),
+                         SEG_ERANGE);
+        assert_non_null(strstr(seg_dataset_errmsg(ds),
+                               "big.csv:300002:3: amount '-4' is negative"));
+        assert_int_equal(seg_dataset_transaction_count(ds), 0);
+        assert_ok(seg_dataset_set_timezone(ds, "+08:00"));
+        assert_ok(seg_dataset_load_csv_buffer(ds, text, len, "big.csv", NULL));
+        double t;
+        assert_ok(seg_dataset_compute_features(ds, NULL));
+        assert_ok(seg_dataset_get_f64(ds, "first_purchase", 0, &t));
+        /* c0's first order: 2024-01-01 23:30 at +08:00 */
+        assert_near(t, 1704123000, 0);
+        seg_dataset_free(ds);
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_headerless_by_number),
         cmocka_unit_test(test_events_and_attributes),
         cmocka_unit_test(test_errors_name_the_place),
+        cmocka_unit_test(test_threads_negative_amounts_and_zones),
         cmocka_unit_test(test_failed_load_changes_nothing),
         cmocka_unit_test(test_long_line_and_file_blocks),
         cmocka_unit_test(test_threads_load_the_same),

@@ -1,4 +1,5 @@
 /* Features: the CDNOW reference summary, holdout, append equivalence. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,125 @@ static void test_append_equals_load_at_once(void **state)
     seg_dataset_free(parts);
 }
 
+
+/* A dataset from CSV text (id,time,amount), features up to the end of
+ * as_of. */
+static seg_dataset *from_csv(const char *text, const char *as_of)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    int rc = seg_dataset_load_csv_buffer(ds, text, strlen(text), "t.csv",
+                                         NULL);
+    if (rc)
+        fail_msg("%s", seg_dataset_errmsg(ds));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = end_of(as_of);
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    return ds;
+}
+
+/* A negative amount is a return: amounts are netted per customer-day, and
+ * a day whose net is not positive is no purchase (unless it is a day of
+ * $0 orders). */
+static void test_returns(void **state)
+{
+    (void)state;
+    seg_dataset *ds = from_csv("id,time,amount\n"
+                               "A,2024-01-01,100\n"
+                               "A,2024-02-01,-40\n"     /* a return alone */
+                               "B,2024-01-01,50\n"
+                               "B,2024-01-01,-20\n"     /* netted: 30 */
+                               "B,2024-01-05,40\n"
+                               "B,2024-01-05,-40\n"     /* net 0: no purchase */
+                               "C,2024-01-01,0\n"       /* a $0 purchase */
+                               "C,2024-01-03,0\n"
+                               "D,2024-01-02,-15\n"     /* only a return */
+                               "E,2024-01-01,20\n"
+                               "E,2024-01-02,30\n",
+                               "2024-03-01");
+    size_t a = 0, b = 1, c = 2, d = 3, e = 4;
+    /* A: no longer a repeat purchase with monetary_repeat_mean -40 */
+    assert_near(num(ds, "orders", a), 1, 0);
+    assert_near(num(ds, "frequency", a), 0, 0);
+    assert_near(num(ds, "monetary_repeat_mean", a), 0, 0);
+    assert_near(num(ds, "t_x", a), 0, 0);
+    assert_near(num(ds, "monetary_total", a), 60, 0);
+    assert_near(num(ds, "monetary_mean", a), 60, 0);
+    assert_near(num(ds, "returns", a), 1, 0);
+    assert_near(num(ds, "returned_amount", a), 40, 0);
+    assert_near(num(ds, "return_rate", a), 0.4, 1e-12);
+    /* B: one purchase of 30; the day of 40 - 40 is none */
+    assert_near(num(ds, "orders", b), 1, 0);
+    assert_near(num(ds, "monetary_total", b), 30, 0);
+    assert_near(num(ds, "returns", b), 2, 0);
+    assert_near(num(ds, "returned_amount", b), 60, 0);
+    assert_near(num(ds, "return_rate", b), 60.0 / 90.0, 1e-12);
+    /* C: two $0 purchases, as the literature counts them */
+    assert_near(num(ds, "orders", c), 2, 0);
+    assert_near(num(ds, "frequency", c), 1, 0);
+    assert_near(num(ds, "monetary_repeat_mean", c), 0, 0);
+    assert_near(num(ds, "returns", c), 0, 0);
+    assert_true(isnan(num(ds, "return_rate", c))); /* nothing bought */
+    /* D: no purchase; its total is net */
+    assert_near(num(ds, "orders", d), 0, 0);
+    assert_true(isnan(num(ds, "frequency", d)));
+    assert_near(num(ds, "monetary_total", d), -15, 0);
+    assert_near(num(ds, "returns", d), 1, 0);
+    assert_near(num(ds, "returned_amount", d), 15, 0);
+    assert_true(isnan(num(ds, "return_rate", d)));
+    /* E: as before */
+    assert_near(num(ds, "orders", e), 2, 0);
+    assert_near(num(ds, "monetary_repeat_mean", e), 30, 0);
+    assert_near(num(ds, "returns", e), 0, 0);
+    assert_near(num(ds, "returned_amount", e), 0, 0);
+    assert_near(num(ds, "return_rate", e), 0, 0);
+    assert_int_equal(seg_dataset_column_kind(ds, "returns"), SEG_KIND_COUNT);
+    assert_int_equal(seg_dataset_column_kind(ds, "returned_amount"),
+                     SEG_KIND_AMOUNT);
+    seg_dataset_free(ds);
+}
+
+static void test_returns_in_the_holdout(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *text = "id,time,amount\n"
+                       "A,2024-01-01,100\n"
+                       "A,2024-02-01,-40\n"
+                       "A,2024-02-02,25\n";
+    assert_ok(seg_dataset_load_csv_buffer(ds, text, strlen(text), NULL,
+                                          NULL));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = end_of("2024-03-01");
+    assert_ok(seg_time_parse(&fo.holdout_from, "2024-01-15", 10,
+                             SEG_TIME_AUTO));
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_near(num(ds, "holdout_orders", 0), 1, 0);
+    assert_near(num(ds, "holdout_monetary", 0), -15, 0);
+    assert_near(num(ds, "returns", 0), 0, 0); /* calibration only */
+    seg_dataset_free(ds);
+}
+
+/* Sums beyond a double are an error that names the customer, not an
+ * empty monetary_total. */
+static void test_amount_overflow(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *text = "id,time,amount\nok,2024-01-01,1\n"
+                       "big,2024-01-01,1e308\nbig,2024-01-02,1e308\n";
+    assert_ok(seg_dataset_load_csv_buffer(ds, text, strlen(text), NULL,
+                                          NULL));
+    assert_int_equal(seg_dataset_compute_features(ds, NULL), SEG_ERANGE);
+    assert_non_null(strstr(seg_dataset_errmsg(ds), "customer 'big'"));
+    assert_int_equal(seg_dataset_column_count(ds), 0); /* nothing half done */
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +448,9 @@ int main(void)
         cmocka_unit_test(test_purchase_days),
         cmocka_unit_test(test_append_equals_load_at_once),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_returns),
+        cmocka_unit_test(test_returns_in_the_holdout),
+        cmocka_unit_test(test_amount_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 #define CLI_INPUT_OPTIONS                                                     \
     OPT_MAP, OPT_NO_HEADER, OPT_DELIMITER, OPT_TIME_FORMAT, OPT_EVENTS,       \
         OPT_EVENTS_MAP, OPT_ATTRIBUTES, OPT_ATTRIBUTES_MAP, OPT_THREADS,      \
-        OPT_TIMEZONE
+        OPT_TIMEZONE, OPT_NO_RETURNS
 #define CLI_FEATURE_OPTIONS OPT_AS_OF, OPT_TIME_UNIT, OPT_HOLDOUT_FROM
 
 /* cmd_data.c */

@@ -115,6 +115,7 @@ static int input_option(const cli_args *a, const cli_arg *o, cli_input *in)
         return parse_time_format(cmd, v, &in->data.csv.time_format);
     case OPT_THREADS: return parse_threads(cmd, v, &in->threads);
     case OPT_TIMEZONE: in->timezone = v; return 0;
+    case OPT_NO_RETURNS: in->data.csv.reject_negative_amounts = 1; return 0;
     case OPT_SUMMARY_INPUT: in->summary = 1; return 0;
     case OPT_AS_OF:
         in->as_of = v;

@@ -41,6 +41,9 @@ static const option_def defs[OPT_COUNT] = {
                       "an offset (+08:00); it decides calendar days, what "
                       "a date and a time without an offset mean, and how "
                       "timestamps are written (default UTC)"},
+    [OPT_NO_RETURNS] = {"--no-returns", NULL, NULL, 0, OPT_NONE, NULL,
+                        "a negative amount in DATA is an error, not a "
+                        "return"},
     [OPT_EVENTS] = {"--events", NULL, "FILE", 0, OPT_NONE, NULL,
                     "a CSV file of events (id, time, kind, value) to add"},
     [OPT_EVENTS_MAP] = {"--events-map", NULL, "ROLE=COLUMN", 1, OPT_NONE,

@@ -21,6 +21,7 @@ typedef enum cli_opt {
     OPT_SUMMARY_INPUT,
     OPT_THREADS,
     OPT_TIMEZONE,
+    OPT_NO_RETURNS,
     /* the other input files */
     OPT_EVENTS,
     OPT_EVENTS_MAP,

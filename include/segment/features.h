@@ -58,7 +58,9 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  * A *purchase* is a calendar day of the dataset's time zone
  * (seg_dataset_set_timezone(); UTC by default) with at least one
  * transaction: the transactions of one customer on one day count once,
- * their amounts summed.
+ * their amounts summed. A negative amount is a return: a day whose net
+ * amount is negative, or zero because of returns, is no purchase (a day
+ * of $0 orders is one); monetary columns are net (docs/features.md).
  * Durations are whole days between calendar days, in the chosen unit.
  * With E = the end of the calibration period (@c as_of, or the instant
  * before @c holdout_from), the columns are:
@@ -72,20 +74,26 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  * - `first_purchase`, `last_purchase`: times (epoch seconds, of kind
  *   #SEG_KIND_TIMESTAMP, which exports write as ISO 8601) of the first
  *   transaction of the first and of the last purchase day;
+ * - `returns`: days up to E with a negative amount (a return);
+ *   `returned_amount`: the negative amounts' sum, positive; `return_rate`:
+ *   returned_amount over the gross (non-negative) amounts, NaN without
+ *   any;
  * - per event kind K: `events.K.count` and `events.K.last` (epoch seconds of
  *   the latest event), over events up to E;
  * - with a holdout: `holdout_orders` (purchase days in the holdout),
  *   `holdout_monetary` (their amounts) and `holdout_length` (the holdout's
  *   length in the unit, the same for every customer).
  *
- * A customer with no purchase up to E has orders = 0 and monetary_total = 0;
+ * A customer with no purchase up to E has orders = 0 and monetary_total the
+ * net of its returns (0 without any);
  * the other purchase features are missing (NaN). Computing again replaces
  * the earlier feature columns, so appending records and computing again
  * gives the same result as loading everything at once.
  * @param ds the dataset.
  * @param opts options, or NULL for the defaults.
  * @return #SEG_OK; #SEG_EINVAL for bad options (unknown unit, holdout after
- *         as_of); #SEG_EEXISTS if an attribute column has a feature's name;
+ *         as_of); #SEG_ERANGE when a customer's sum of amounts is beyond a
+ *         double (the message names the customer); #SEG_EEXISTS if an attribute column has a feature's name;
  *         #SEG_ELIMIT past 2^32-1 transactions; #SEG_ENOMEM. On failure the
  *         columns are as they were.
  * @since 0.1.0

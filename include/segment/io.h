@@ -66,6 +66,10 @@ typedef struct seg_csv_options {
      *  by the header (summary files: x, t_x, T, weights ...). Needs a
      *  header. Default 0. */
     int all_attributes;
+    /** 1: a negative amount is an input error (#SEG_ERANGE naming the line)
+     *  rather than a return (docs/features.md, "Returns"). Default 0.
+     *  @since 0.2.0 */
+    int reject_negative_amounts;
 } seg_csv_options;
 
 /**

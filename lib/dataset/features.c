@@ -58,12 +58,14 @@ static int64_t day_last(const calendar *c, int64_t t, int64_t d)
 
 enum {
     F_ORDERS, F_FREQUENCY, F_TX, F_T, F_RECENCY, F_MTOTAL, F_MMEAN, F_MREPEAT,
-    F_FIRST, F_LAST, F_H_ORDERS, F_H_MONETARY, F_H_LENGTH, F_N
+    F_FIRST, F_LAST, F_RETURNS, F_RETURNED, F_RRATE, F_H_ORDERS,
+    F_H_MONETARY, F_H_LENGTH, F_N
 };
 static const char *const fnames[F_N] = {
     "orders", "frequency", "t_x", "T", "recency", "monetary_total",
     "monetary_mean", "monetary_repeat_mean", "first_purchase",
-    "last_purchase", "holdout_orders", "holdout_monetary", "holdout_length"};
+    "last_purchase", "returns", "returned_amount", "return_rate",
+    "holdout_orders", "holdout_monetary", "holdout_length"};
 
 typedef struct txrec {
     int64_t t;
@@ -91,7 +93,7 @@ static const int fkinds[F_N] = {
     SEG_KIND_COUNT, SEG_KIND_COUNT, SEG_KIND_DAYS, SEG_KIND_DAYS,
     SEG_KIND_DAYS, SEG_KIND_AMOUNT, SEG_KIND_AMOUNT, SEG_KIND_AMOUNT,
     SEG_KIND_TIMESTAMP, SEG_KIND_TIMESTAMP, SEG_KIND_COUNT, SEG_KIND_AMOUNT,
-    SEG_KIND_DAYS};
+    SEG_KIND_NONE, SEG_KIND_COUNT, SEG_KIND_AMOUNT, SEG_KIND_DAYS};
 
 static void fcols_free(fcol *c, size_t n)
 {
@@ -102,62 +104,121 @@ static void fcols_free(fcol *c, size_t n)
     seg__free(c);
 }
 
+/* One local day of a customer's records, from i on (sorted by time) up
+ * to the day's end or `last`, whichever is first: its net amount, what it
+ * bought and what it returned. A purchase day is one whose net is
+ * positive, or a day of $0 orders (zero, with nothing returned), as the
+ * customer-base literature counts a $0 order. */
+typedef struct cday {
+    int64_t d, t0;       /* the day, and its first time */
+    ksum net, gross, returned;
+    bool has_return, purchase;
+} cday;
+
+static size_t next_day(const calendar *cal, const int64_t *tt,
+                       const double *am, size_t i, size_t n, int64_t last,
+                       cday *out)
+{
+    out->d = day_of(cal, tt[i]);
+    out->t0 = tt[i];
+    int64_t end = day_last(cal, tt[i], out->d);
+    end = end < last ? end : last;
+    out->net = (ksum){am[i], 0};
+    out->gross = (ksum){0, 0};
+    out->returned = (ksum){0, 0};
+    out->has_return = false;
+    for (size_t k = i; k < n && tt[k] <= end; k++) {
+        if (k > i)
+            ksum_add(&out->net, am[k]);
+        if (am[k] < 0) {
+            ksum_add(&out->returned, -am[k]);
+            out->has_return = true;
+        } else {
+            ksum_add(&out->gross, am[k]);
+        }
+        i = k;
+    }
+    double v = ksum_value(&out->net);
+    out->purchase = v > 0 || (v == 0 && !out->has_return);
+    return i + 1;
+}
+
+static void ksum_merge(ksum *k, const ksum *v)
+{
+    ksum_add(k, v->s);
+    if (v->c != 0)
+        ksum_add(k, v->c);
+}
+
 /* Walk one customer's transactions (sorted by time): purchase days up to
- * cal_day, and in the holdout. */
-static void customer_features(const calendar *cal, const int64_t *tt,
+ * cal_day, and in the holdout. False when a sum of amounts is beyond a
+ * double (the caller names the customer). */
+static bool customer_features(const calendar *cal, const int64_t *tt,
                               const double *am, size_t n, int64_t cal_end,
                               int64_t cal_day, bool holdout, int64_t as_of,
                               double unit, size_t row, fcol *out)
 {
-    double orders = 0, h_orders = 0;
-    ksum first = {0, 0}, repeat = {0, 0}, h_total = {0, 0};
+    double orders = 0, h_orders = 0, returns = 0;
+    ksum first = {0, 0}, repeat = {0, 0}, other = {0, 0}, h_total = {0, 0};
+    ksum gross = {0, 0}, returned = {0, 0};
     int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
     size_t i = 0;
     while (i < n && tt[i] <= cal_end) {
-        int64_t d = day_of(cal, tt[i]);
-        /* the times are sorted: the day's orders are those before the next
-         * local midnight (and within the calibration period) */
-        int64_t end = day_last(cal, tt[i], d);
-        end = end < cal_end ? end : cal_end;
-        ksum day = {am[i], 0};
-        int64_t t0 = tt[i++];
-        while (i < n && tt[i] <= end)
-            ksum_add(&day, am[i++]);
-        if (orders == 0) {
-            first_day = d;
-            first_t = t0;
-            first = day;
-        } else {
-            ksum_add(&repeat, day.s);
-            if (day.c != 0)
-                ksum_add(&repeat, day.c);
+        cday day;
+        i = next_day(cal, tt, am, i, n, cal_end, &day);
+        ksum_merge(&gross, &day.gross);
+        ksum_merge(&returned, &day.returned);
+        returns += day.has_return;
+        if (!day.purchase) {
+            /* a day of returns: in the net totals, not a purchase */
+            ksum_merge(&other, &day.net);
+            continue;
         }
-        last_day = d;
-        last_t = t0;
+        if (orders == 0) {
+            first_day = day.d;
+            first_t = day.t0;
+            first = day.net;
+        } else {
+            ksum_merge(&repeat, &day.net);
+        }
+        last_day = day.d;
+        last_t = day.t0;
         orders++;
     }
-    /* all purchase days: the first, then the repeat ones */
+    /* all days: the first purchase, the repeat ones, then the others */
     ksum total = first;
     ksum_add(&total, repeat.s);
     ksum_add(&total, repeat.c);
+    if (other.s != 0 || other.c != 0)
+        ksum_merge(&total, &other);
+    bool finite = isfinite(ksum_value(&total)) &&
+                  isfinite(ksum_value(&repeat)) &&
+                  isfinite(ksum_value(&gross)) &&
+                  isfinite(ksum_value(&returned));
     if (holdout) {
-        int64_t prev = INT64_MIN;
-        for (; i < n && tt[i] <= as_of; i++) {
-            int64_t d = day_of(cal, tt[i]);
-            h_orders += d != prev;
-            prev = d;
-            ksum_add(&h_total, am[i]);
+        while (i < n && tt[i] <= as_of) {
+            cday day;
+            size_t from = i;
+            i = next_day(cal, tt, am, i, n, as_of, &day);
+            h_orders += day.purchase;
+            for (; from < i; from++)
+                ksum_add(&h_total, am[from]);
         }
+        finite = finite && isfinite(ksum_value(&h_total));
         out[F_H_ORDERS].data[row] = h_orders;
         out[F_H_MONETARY].data[row] = ksum_value(&h_total);
     }
+    double g = ksum_value(&gross), r = ksum_value(&returned);
+    out[F_RETURNS].data[row] = returns;
+    out[F_RETURNED].data[row] = r;
+    out[F_RRATE].data[row] = g > 0 ? r / g : NAN;
     out[F_ORDERS].data[row] = orders;
     out[F_MTOTAL].data[row] = ksum_value(&total);
     if (orders == 0) {
         for (int k = F_FREQUENCY; k <= F_LAST; k++)
             if (k != F_MTOTAL)
                 out[k].data[row] = NAN;
-        return;
+        return finite;
     }
     out[F_FREQUENCY].data[row] = orders - 1;
     out[F_TX].data[row] = (double)(last_day - first_day) / unit;
@@ -168,6 +229,7 @@ static void customer_features(const calendar *cal, const int64_t *tt,
         orders > 1 ? ksum_value(&repeat) / (orders - 1) : 0.0;
     out[F_FIRST].data[row] = (double)first_t;
     out[F_LAST].data[row] = (double)last_t;
+    return finite;
 }
 
 
@@ -214,6 +276,7 @@ typedef struct feat_job {
     double unit;
     fcol *cols;
     int rc;
+    size_t bad;          /* with SEG_ERANGE: the customer whose sums overflow */
 } feat_job;
 
 static void *feat_worker(void *arg)
@@ -266,9 +329,12 @@ static void *feat_worker(void *arg)
             tt = st;
             am = sa;
         }
-        customer_features(&j->cal, tt, am, n, j->cal_end, j->cal_day,
-                          j->holdout,
-                          j->as_of, j->unit, c, j->cols);
+        if (!customer_features(&j->cal, tt, am, n, j->cal_end, j->cal_day,
+                               j->holdout, j->as_of, j->unit, c, j->cols)) {
+            j->rc = SEG_ERANGE;
+            j->bad = c;
+            break;
+        }
     }
     seg__free(scratch);
     seg__free(st);
@@ -464,13 +530,23 @@ int seg_dataset_compute_features(seg_dataset *ds,
                 c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
             }
             jobs[t] = (feat_job){ds, start, perm, c, c1, a, cal_end, cal_day,
-                                 as_of, holdout, cal, unit, cols, SEG_OK};
+                                 as_of, holdout, cal, unit, cols, SEG_OK, 0};
             c = c1;
             a = a1;
         }
         seg__run_jobs(feat_worker, jobs, sizeof *jobs, nth);
-        for (int t = 0; t < nth; t++)
-            rc = rc ? rc : jobs[t].rc;
+        for (int t = 0; t < nth && !rc; t++) {
+            rc = jobs[t].rc;
+            if (rc == SEG_ERANGE) {
+                char ex[64];
+                const char *id = seg__intern_str(&ds->ids,
+                                                 (uint32_t)jobs[t].bad);
+                seg__error(&ds->err, rc, "customer '%s': the sum of the "
+                           "amounts is beyond the range of a double "
+                           "(about 1.8e308)",
+                           seg__excerpt(ex, sizeof ex, id, strlen(id)));
+            }
+        }
     }
     if (!rc && holdout) {
         double len = (double)(day_of(&cal, as_of) -

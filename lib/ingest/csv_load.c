@@ -56,6 +56,7 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
         o->attribute_columns, o->n_attribute_columns, o->row_ids != 0,
         o->all_attributes != 0};
     s->time_format = o->time_format;
+    s->no_returns = o->reject_negative_amounts != 0;
     if ((rc = seg__sink_map(s, &spec)) != SEG_OK)
         return rc;
     if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws) {

@@ -54,6 +54,7 @@ typedef struct seg__sink {
     const char *name;
     bool indexed;
     int time_format;    /* a seg_time_format, for times given as text */
+    bool no_returns;    /* a negative amount is an error */
     /* the roles, set by seg__sink_map() */
     bool has[SEG__R_N];
     size_t col[SEG__R_N];
@@ -122,6 +123,8 @@ int seg__read_time(const seg__tz *tz, const char *p, size_t n, int format,
                    int64_t *t, char *msg, size_t msz);
 int seg__read_amount(const char *p, size_t n, double *v, char *msg,
                      size_t msz);
+/* The error of a negative amount where returns are not allowed. */
+int seg__negative_amount(const char *p, size_t n, char *msg, size_t msz);
 
 /* ---- the CSV reader (csv_reader.c) ---- */
 

@@ -192,6 +192,15 @@ int seg__read_amount(const char *p, size_t n, double *v, char *msg,
     return rc ? number_error("amount", p, n, rc, msg, msz) : SEG_OK;
 }
 
+int seg__negative_amount(const char *p, size_t n, char *msg, size_t msz)
+{
+    char ex[64];
+    snprintf(msg, msz, "amount '%s' is negative, and returns are not "
+             "allowed (reject_negative_amounts)",
+             seg__excerpt(ex, sizeof ex, p, n));
+    return SEG_ERANGE;
+}
+
 /* An event value: blank is none (NaN). */
 static int read_value(const char *p, size_t n, double *v, char *msg,
                       size_t msz)
@@ -321,6 +330,8 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
             const seg__text *fa = &f[s->col[SEG__R_AMOUNT]];
             double amount;
             rc = seg__read_amount(fa->p, fa->n, &amount, msg, sizeof msg);
+            if (!rc && amount < 0 && s->no_returns)
+                rc = seg__negative_amount(fa->p, fa->n, msg, sizeof msg);
             rc = rc ? seg__sink_fail(s, rc, at, col_of(s, SEG__R_AMOUNT),
                                      "%s", msg)
                     : push_tx(s, at, row, t, amount);

@@ -105,7 +105,7 @@ class CsvOptions(ctypes.Structure):
                 ("value_column", c_char_p),
                 ("attribute_columns", POINTER(c_char_p)),
                 ("n_attribute_columns", c_size_t), ("row_ids", c_int),
-                ("all_attributes", c_int)]
+                ("all_attributes", c_int), ("reject_negative_amounts", c_int)]
 
 
 class FeatureOptions(ctypes.Structure):

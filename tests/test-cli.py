@@ -939,6 +939,37 @@ class Returns(unittest.TestCase):
         self.assertIn(":3:3: amount '-40' is negative", p.stderr)
 
 
+class Windows(unittest.TestCase):
+    def test_windows_count_the_last_days(self):
+        text = ("id,time,amount\n"
+                "A,2024-01-01,10\nA,2024-02-20,20\nA,2024-03-01,5\n"
+                "A,2024-03-01,7\nA,2024-03-02,99\n")
+        p, rows = features_of(text, "--as-of", "2024-03-01",
+                              "--windows", "1,30,365")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        a = rows["A"]
+        self.assertEqual((a["orders_1d"], a["monetary_1d"]), ("1", "12"))
+        self.assertEqual((a["orders_30d"], a["monetary_30d"]), ("2", "32"))
+        self.assertEqual((a["orders_365d"], a["monetary_365d"]), ("3", "42"))
+        for bad in ("0", "30,30", "x", "1,2,3,4,5,6,7,8,9", "30,"):
+            p, _ = features_of(text, "--windows", bad)
+            self.assertEqual(p.returncode, 1, bad)
+            self.assertIn("--windows", p.stderr)
+
+    def test_event_windows(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv",
+                                         delete=False) as ev:
+            ev.write("id,time,kind\nA,2024-02-28,visit\nA,2024-01-01,visit\n")
+        try:
+            p, rows = features_of("id,time,amount\nA,2024-03-01,1\n",
+                                  "--events", ev.name, "--windows", "7")
+        finally:
+            os.unlink(ev.name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["events.visit.count"], "2")
+        self.assertEqual(rows["A"]["events.visit.count_7d"], "1")
+
+
 class ManPage(unittest.TestCase):
     def test_man_page_documents_every_command(self):
         sections = man_sections()

@@ -440,6 +440,106 @@ static void test_amount_overflow(void **state)
     seg_dataset_free(ds);
 }
 
+
+/* Windows against a direct count: purchase days, net amounts and events
+ * of each customer in the last N local days up to as_of, in UTC and at
+ * +08:00; records after as_of left out. */
+static void test_windows(void **state)
+{
+    (void)state;
+    enum { NC = 40, NT = 3000, NE = 800 };
+    static const int lens[] = {30, 90, 365};
+    for (int zone = 0; zone < 2; zone++) {
+        int64_t off = zone ? 8 * 3600 : 0;
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        if (zone)
+            assert_ok(seg_dataset_set_timezone(ds, "+08:00"));
+        static char idbuf[NC][8];
+        const char *ids[NT], *eids[NE], *kinds[NE];
+        static int64_t times[NT], etimes[NE];
+        static double amounts[NT];
+        uint64_t x = 12345;
+        int64_t t0 = 1672531200; /* 2023-01-01T00:00Z */
+        for (int c = 0; c < NC; c++)
+            snprintf(idbuf[c], sizeof idbuf[c], "c%02d", c);
+        for (int i = 0; i < NT; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            ids[i] = idbuf[(x >> 33) % NC];
+            times[i] = t0 + (int64_t)((x >> 11) % (500 * 86400ull));
+            amounts[i] = (double)((int)((x >> 40) % 200) - 20);
+        }
+        for (int i = 0; i < NE; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            eids[i] = idbuf[(x >> 33) % NC];
+            etimes[i] = t0 + (int64_t)((x >> 11) % (500 * 86400ull));
+            kinds[i] = (x >> 60) & 1 ? "visit" : "call";
+        }
+        assert_ok(seg_dataset_add_transactions(ds, ids, times, amounts, NT));
+        assert_ok(seg_dataset_add_events(ds, eids, etimes, kinds, NULL, NE));
+        seg_features_options fo;
+        seg_features_options_init(&fo);
+        assert_ok(seg_dataset_parse_time(ds, &fo.as_of, "2024-02-10", 10,
+                                         SEG_TIME_AUTO | SEG_TIME_END_OF_DAY));
+        for (int w = 0; w < 3; w++)
+            fo.windows[w] = lens[w];
+        assert_ok(seg_dataset_compute_features(ds, &fo));
+        int64_t end_day = (fo.as_of + off) / DAY;
+        for (int w = 0; w < 3; w++) {
+            char on[32], mn[32], en[40];
+            snprintf(on, sizeof on, "orders_%dd", lens[w]);
+            snprintf(mn, sizeof mn, "monetary_%dd", lens[w]);
+            snprintf(en, sizeof en, "events.visit.count_%dd", lens[w]);
+            assert_int_equal(seg_dataset_column_kind(ds, on), SEG_KIND_COUNT);
+            assert_int_equal(seg_dataset_column_kind(ds, mn),
+                             SEG_KIND_AMOUNT);
+            int64_t from = end_day - lens[w] + 1;
+            for (int c = 0; c < NC; c++) {
+                size_t row;
+                assert_ok(seg_dataset_customer_find(ds, idbuf[c], &row));
+                /* net per local day of this customer in the window */
+                static double net[600];
+                static int any[600];
+                memset(net, 0, sizeof net);
+                memset(any, 0, sizeof any);
+                double total = 0, visits = 0;
+                for (int i = 0; i < NT; i++) {
+                    int64_t d = (times[i] + off) / DAY;
+                    if (ids[i] != idbuf[c] || times[i] > fo.as_of || d < from)
+                        continue;
+                    net[d - from] += amounts[i];
+                    any[d - from] |= amounts[i] < 0 ? 2 : 1;
+                    total += amounts[i];
+                }
+                double orders = 0;
+                for (int d = 0; d < lens[w]; d++)
+                    orders += any[d] && (net[d] > 0 ||
+                                         (net[d] == 0 && !(any[d] & 2)));
+                for (int i = 0; i < NE; i++)
+                    visits += eids[i] == idbuf[c] &&
+                              etimes[i] <= fo.as_of &&
+                              (etimes[i] + off) / DAY >= from &&
+                              strcmp(kinds[i], "visit") == 0;
+                assert_near(num(ds, on, row), orders, 0);
+                assert_near(num(ds, mn, row), total, 1e-9);
+                assert_near(num(ds, en, row), visits, 0);
+            }
+        }
+        /* bad windows */
+        fo.windows[3] = 30;
+        assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EINVAL);
+        fo.windows[3] = -1;
+        assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EINVAL);
+        fo.windows[3] = 0;
+        /* no windows: their columns go */
+        seg_features_options_init(&fo);
+        assert_ok(seg_dataset_compute_features(ds, &fo));
+        assert_int_equal(seg_dataset_column_kind(ds, "orders_30d"),
+                         SEG_ENOTFOUND);
+        seg_dataset_free(ds);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_returns),
         cmocka_unit_test(test_returns_in_the_holdout),
         cmocka_unit_test(test_amount_overflow),
+        cmocka_unit_test(test_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

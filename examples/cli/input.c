@@ -79,6 +79,29 @@ static int parse_time(const cli_command *cmd, const char *opt, const char *v,
     return 0;
 }
 
+static int parse_windows(const cli_command *cmd, const char *v,
+                         seg_features_options *fo)
+{
+    int n = 0;
+    for (const char *p = v;; p++) {
+        char *end;
+        long d = strtol(p, &end, 10);
+        if (end == p || d < 1 || d > 36500 || (*end && *end != ',') ||
+            n == SEG_FEATURES_MAX_WINDOWS)
+            return cli_usage_error(cmd, "--windows: '%s' is not up to %d "
+                                   "numbers of days (1 to 36500) separated "
+                                   "by commas", v, SEG_FEATURES_MAX_WINDOWS);
+        for (int k = 0; k < n; k++)
+            if (fo->windows[k] == d)
+                return cli_usage_error(cmd, "--windows: %ld is given twice",
+                                       d);
+        fo->windows[n++] = (int)d;
+        if (!*end)
+            return 0;
+        p = end;
+    }
+}
+
 static int parse_threads(const cli_command *cmd, const char *v, int *out)
 {
     char *end;
@@ -124,6 +147,7 @@ static int input_option(const cli_args *a, const cli_arg *o, cli_input *in)
     case OPT_HOLDOUT_FROM:
         in->holdout_from = v;
         return parse_time(cmd, o->spelling, v, 0, &in->fo.holdout_from);
+    case OPT_WINDOWS: return parse_windows(cmd, v, &in->fo);
     case OPT_TIME_UNIT:
         if (strcmp(v, "day") == 0)
             in->fo.time_unit = SEG_UNIT_DAY;
@@ -141,7 +165,7 @@ static int input_option(const cli_args *a, const cli_arg *o, cli_input *in)
 static int check_input(const cli_args *a, const cli_input *in)
 {
     static const cli_opt features[] = {OPT_AS_OF, OPT_TIME_UNIT,
-                                       OPT_HOLDOUT_FROM};
+                                       OPT_HOLDOUT_FROM, OPT_WINDOWS};
     if (!in->events.path && cli_count(a, OPT_EVENTS_MAP))
         return cli_usage_error(a->cmd, "--events-map needs --events FILE");
     if (!in->attributes.path && cli_count(a, OPT_ATTRIBUTES_MAP))

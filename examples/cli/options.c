@@ -64,6 +64,10 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_HOLDOUT_FROM] = {"--holdout-from", NULL, "DATE", 0, OPT_NONE, NULL,
                           "start of a holdout period: features before it, "
                           "holdout_* columns from it to --as-of"},
+    [OPT_WINDOWS] = {"--windows", NULL, "DAYS[,DAYS]", 0, OPT_NONE, NULL,
+                     "up to 8 windows that end at --as-of: orders_Nd, "
+                     "monetary_Nd and events.K.count_Nd over the last N "
+                     "days of each"},
     [OPT_MODEL] = {"--model", NULL, "KIND", 1, OPT_NONE, NULL,
                    "fit and score a model (see 'segment models'); "
                    "repeatable, in order"},

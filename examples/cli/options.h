@@ -31,6 +31,7 @@ typedef enum cli_opt {
     OPT_AS_OF,
     OPT_TIME_UNIT,
     OPT_HOLDOUT_FROM,
+    OPT_WINDOWS,
     /* models */
     OPT_MODEL,
     OPT_MODEL_ONE, /* --model where a command takes one model */

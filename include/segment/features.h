@@ -43,7 +43,17 @@ typedef struct seg_features_options {
      *  calibration features use records before it, and the holdout columns
      *  count the records from it up to @c as_of. */
     int64_t holdout_from;
+    /** Windows that end at the end of the calibration period E: lengths in
+     *  days (1 to 36,500), the first #SEG_FEATURES_MAX_WINDOWS entries
+     *  that are not 0, each at most once. For a window of N days, the
+     *  local days from N-1 days before the day of E to it: `orders_Nd`
+     *  (purchase days), `monetary_Nd` (net amount) and per event kind K
+     *  `events.K.count_Nd`. Default: none (all 0). @since 0.2.0 */
+    int windows[8];
 } seg_features_options;
+
+/** How many windows seg_features_options.windows holds. @since 0.2.0 */
+#define SEG_FEATURES_MAX_WINDOWS 8
 
 /**
  * Initialise feature options to their defaults.
@@ -80,6 +90,9 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  *   any;
  * - per event kind K: `events.K.count` and `events.K.last` (epoch seconds of
  *   the latest event), over events up to E;
+ * - per window of N days (seg_features_options.windows): `orders_Nd`,
+ *   `monetary_Nd` and `events.K.count_Nd`, over the N local days that end
+ *   with the day of E;
  * - with a holdout: `holdout_orders` (purchase days in the holdout),
  *   `holdout_monetary` (their amounts) and `holdout_length` (the holdout's
  *   length in the unit, the same for every customer).
@@ -92,7 +105,7 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  * @param ds the dataset.
  * @param opts options, or NULL for the defaults.
  * @return #SEG_OK; #SEG_EINVAL for bad options (unknown unit, holdout after
- *         as_of); #SEG_ERANGE when a customer's sum of amounts is beyond a
+ *         as_of, a window out of range or given twice); #SEG_ERANGE when a customer's sum of amounts is beyond a
  *         double (the message names the customer); #SEG_EEXISTS if an attribute column has a feature's name;
  *         #SEG_ELIMIT past 2^32-1 transactions; #SEG_ENOMEM. On failure the
  *         columns are as they were.

@@ -56,6 +56,14 @@ static int64_t day_last(const calendar *c, int64_t t, int64_t d)
     return t > INT64_MAX - 86400 ? INT64_MAX : t + (86399 - into);
 }
 
+/* The windows of a computation: their lengths in days, and the first
+ * local day of each (the last is the day of the calibration's end). */
+typedef struct windows {
+    int n;
+    int len[SEG_FEATURES_MAX_WINDOWS];
+    int64_t from[SEG_FEATURES_MAX_WINDOWS];
+} windows;
+
 enum {
     F_ORDERS, F_FREQUENCY, F_TX, F_T, F_RECENCY, F_MTOTAL, F_MMEAN, F_MREPEAT,
     F_FIRST, F_LAST, F_RETURNS, F_RETURNED, F_RRATE, F_H_ORDERS,
@@ -153,11 +161,14 @@ static void ksum_merge(ksum *k, const ksum *v)
 /* Walk one customer's transactions (sorted by time): purchase days up to
  * cal_day, and in the holdout. False when a sum of amounts is beyond a
  * double (the caller names the customer). */
-static bool customer_features(const calendar *cal, const int64_t *tt,
-                              const double *am, size_t n, int64_t cal_end,
-                              int64_t cal_day, bool holdout, int64_t as_of,
-                              double unit, size_t row, fcol *out)
+static bool customer_features(const calendar *cal, const windows *win,
+                              const int64_t *tt, const double *am, size_t n,
+                              int64_t cal_end, int64_t cal_day, bool holdout,
+                              int64_t as_of, double unit, size_t row,
+                              fcol *out)
 {
+    double w_orders[SEG_FEATURES_MAX_WINDOWS] = {0};
+    ksum w_net[SEG_FEATURES_MAX_WINDOWS] = {{0, 0}};
     double orders = 0, h_orders = 0, returns = 0;
     ksum first = {0, 0}, repeat = {0, 0}, other = {0, 0}, h_total = {0, 0};
     ksum gross = {0, 0}, returned = {0, 0};
@@ -169,6 +180,12 @@ static bool customer_features(const calendar *cal, const int64_t *tt,
         ksum_merge(&gross, &day.gross);
         ksum_merge(&returned, &day.returned);
         returns += day.has_return;
+        for (int w = 0; w < win->n; w++) {
+            if (day.d >= win->from[w]) {
+                w_orders[w] += day.purchase;
+                ksum_merge(&w_net[w], &day.net);
+            }
+        }
         if (!day.purchase) {
             /* a day of returns: in the net totals, not a purchase */
             ksum_merge(&other, &day.net);
@@ -207,6 +224,10 @@ static bool customer_features(const calendar *cal, const int64_t *tt,
         finite = finite && isfinite(ksum_value(&h_total));
         out[F_H_ORDERS].data[row] = h_orders;
         out[F_H_MONETARY].data[row] = ksum_value(&h_total);
+    }
+    for (int w = 0; w < win->n; w++) {
+        out[F_N + 2 * w].data[row] = w_orders[w];
+        out[F_N + 2 * w + 1].data[row] = ksum_value(&w_net[w]);
     }
     double g = ksum_value(&gross), r = ksum_value(&returned);
     out[F_RETURNS].data[row] = returns;
@@ -273,6 +294,7 @@ typedef struct feat_job {
     int64_t cal_end, cal_day, as_of;
     bool holdout;
     calendar cal;
+    const windows *win;
     double unit;
     fcol *cols;
     int rc;
@@ -298,8 +320,9 @@ static void *feat_worker(void *arg)
         }
         size_t n = b - a;
         if (n == 0) {
-            customer_features(&j->cal, NULL, NULL, 0, j->cal_end, j->cal_day,
-                              j->holdout, j->as_of, j->unit, c, j->cols);
+            customer_features(&j->cal, j->win, NULL, NULL, 0, j->cal_end,
+                              j->cal_day, j->holdout, j->as_of, j->unit, c,
+                              j->cols);
             continue;
         }
         const int64_t *tt = ds->tx_time + a;
@@ -329,8 +352,9 @@ static void *feat_worker(void *arg)
             tt = st;
             am = sa;
         }
-        if (!customer_features(&j->cal, tt, am, n, j->cal_end, j->cal_day,
-                               j->holdout, j->as_of, j->unit, c, j->cols)) {
+        if (!customer_features(&j->cal, j->win, tt, am, n, j->cal_end,
+                               j->cal_day, j->holdout, j->as_of, j->unit, c,
+                               j->cols)) {
             j->rc = SEG_ERANGE;
             j->bad = c;
             break;
@@ -350,36 +374,51 @@ static int alloc_col(fcol *c, const char *name, int kind, size_t rows)
     return c->name && c->data ? SEG_OK : SEG_ENOMEM;
 }
 
-static int event_features(const seg_dataset *ds, int64_t cal_end, fcol *cols)
+/* Per kind: count, last, then a count per window. */
+static int event_features(const seg_dataset *ds, const calendar *cal,
+                          const windows *win, int64_t cal_end, fcol *cols)
 {
-    size_t nc = ds->ids.n;
+    size_t nc = ds->ids.n, stride = 2 + (size_t)win->n;
     for (size_t k = 0; k < ds->kinds.n; k++) {
         const char *kind = seg__intern_str(&ds->kinds, (uint32_t)k);
-        size_t len = strlen(kind) + 16;
+        size_t len = strlen(kind) + 40;
         char *nm = seg__malloc(len);
         if (!nm)
             return SEG_ENOMEM;
+        fcol *kc = cols + stride * k;
         snprintf(nm, len, "events.%s.count", kind);
-        int rc = alloc_col(&cols[2 * k], nm, SEG_KIND_COUNT, nc);
+        int rc = alloc_col(&kc[0], nm, SEG_KIND_COUNT, nc);
         snprintf(nm, len, "events.%s.last", kind);
         if (!rc)
-            rc = alloc_col(&cols[2 * k + 1], nm, SEG_KIND_TIMESTAMP, nc);
+            rc = alloc_col(&kc[1], nm, SEG_KIND_TIMESTAMP, nc);
+        for (int w = 0; w < win->n && !rc; w++) {
+            snprintf(nm, len, "events.%s.count_%dd", kind, win->len[w]);
+            rc = alloc_col(&kc[2 + w], nm, SEG_KIND_COUNT, nc);
+        }
         seg__free(nm);
         if (rc)
             return rc;
         for (size_t r = 0; r < nc; r++) {
-            cols[2 * k].data[r] = 0;
-            cols[2 * k + 1].data[r] = NAN;
+            kc[0].data[r] = 0;
+            kc[1].data[r] = NAN;
+            for (int w = 0; w < win->n; w++)
+                kc[2 + w].data[r] = 0;
         }
     }
     for (size_t i = 0; i < ds->n_ev; i++) {
         if (ds->ev_time[i] > cal_end)
             continue;
         uint32_t k = ds->ev_kind[i], r = ds->ev_cust[i];
-        cols[2 * k].data[r] += 1;
-        double t = (double)ds->ev_time[i], *last = &cols[2 * k + 1].data[r];
+        fcol *kc = cols + stride * k;
+        kc[0].data[r] += 1;
+        double t = (double)ds->ev_time[i], *last = &kc[1].data[r];
         if (isnan(*last) || t > *last)
             *last = t;
+        if (win->n) {
+            int64_t d = day_of(cal, ds->ev_time[i]);
+            for (int w = 0; w < win->n; w++)
+                kc[2 + w].data[r] += d >= win->from[w];
+        }
     }
     return SEG_OK;
 }
@@ -482,7 +521,23 @@ int seg_dataset_compute_features(seg_dataset *ds,
     int64_t cal_day = day_of(&cal, cal_end);
     double unit = o.time_unit == SEG_UNIT_WEEK ? 7.0 : 1.0;
     size_t nc = ds->ids.n, nk = ds->kinds.n;
-    size_t ncols = F_N + 2 * nk;
+    windows win = {0, {0}, {0}};
+    for (int w = 0; w < SEG_FEATURES_MAX_WINDOWS; w++) {
+        int len = o.windows[w];
+        if (len == 0)
+            continue;
+        if (len < 0 || len > 36500)
+            return seg__error(&ds->err, SEG_EINVAL, "window of %d days: a "
+                              "window is 1 to 36500 days", len);
+        for (int k = 0; k < win.n; k++)
+            if (win.len[k] == len)
+                return seg__error(&ds->err, SEG_EINVAL, "window of %d days "
+                                  "given twice", len);
+        win.len[win.n] = len;
+        win.from[win.n++] = cal_day - len + 1;
+    }
+    size_t nw = (size_t)win.n;
+    size_t ncols = F_N + 2 * nw + (2 + nw) * nk;
     fcol *cols = seg__calloc(ncols, sizeof *cols);
     size_t *start = NULL;
     uint32_t *perm = NULL;
@@ -495,8 +550,16 @@ int seg_dataset_compute_features(seg_dataset *ds,
                                ? SEG_KIND_WEEKS
                                : fkinds[k],
                            nc);
+    for (size_t w = 0; w < nw && !rc; w++) {
+        char nm[40];
+        snprintf(nm, sizeof nm, "orders_%dd", win.len[w]);
+        rc = alloc_col(&cols[F_N + 2 * w], nm, SEG_KIND_COUNT, nc);
+        snprintf(nm, sizeof nm, "monetary_%dd", win.len[w]);
+        if (!rc)
+            rc = alloc_col(&cols[F_N + 2 * w + 1], nm, SEG_KIND_AMOUNT, nc);
+    }
     if (!rc)
-        rc = event_features(ds, cal_end, cols + F_N);
+        rc = event_features(ds, &cal, &win, cal_end, cols + F_N + 2 * nw);
     if (!rc && !ds->tx_grouped)
         rc = group_by_customer(ds, &start, &perm);
     if (!rc) {
@@ -530,7 +593,8 @@ int seg_dataset_compute_features(seg_dataset *ds,
                 c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
             }
             jobs[t] = (feat_job){ds, start, perm, c, c1, a, cal_end, cal_day,
-                                 as_of, holdout, cal, unit, cols, SEG_OK, 0};
+                                 as_of, holdout, cal, &win, unit, cols,
+                                 SEG_OK, 0};
             c = c1;
             a = a1;
         }

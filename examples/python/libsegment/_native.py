@@ -110,7 +110,7 @@ class CsvOptions(ctypes.Structure):
 
 class FeatureOptions(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("as_of", c_int64), ("time_unit", c_int),
-                ("holdout_from", c_int64)]
+                ("holdout_from", c_int64), ("windows", ctypes.c_int * 8)]
 
 
 class ParamDef(ctypes.Structure):

@@ -970,6 +970,35 @@ class Windows(unittest.TestCase):
         self.assertEqual(rows["A"]["events.visit.count_7d"], "1")
 
 
+class InputIssues(unittest.TestCase):
+    def test_cr_line_ends_are_an_error(self):
+        p, _ = features_of("id,time,amount\rA,2024-01-01,1\r")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("carriage returns alone", p.stderr)
+
+    def test_summary_keeps_its_id_column(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv",
+                                         delete=False) as f:
+            f.write("customer_id,frequency,t_x,T\n"
+                    "00001,2,30.5,40\n00002,0,0,38\n00003,5,35,39\n")
+        try:
+            p = run("score", f.name, "--summary", "--model", "bgnbd",
+                    "--set", "penalizer=0.1")
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        self.assertEqual([r["customer_id"] for r in rows],
+                         ["00001", "00002", "00003"])
+        self.assertEqual(list(rows[0])[:2], ["customer_id", "frequency"])
+
+    def test_amounts_that_overflow_name_the_customer(self):
+        p, _ = features_of("id,time,amount\nbig,2024-01-01,1e308\n"
+                           "big,2024-01-02,1e308\n")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("customer 'big'", p.stderr)
+
+
 class ManPage(unittest.TestCase):
     def test_man_page_documents_every_command(self):
         sections = man_sections()

@@ -208,7 +208,8 @@ int cli_input_options(const cli_args *a, const char *data, cli_input *in)
         files[i]->csv.attribute_columns = files[i]->attrs;
     if (in->summary) {
         in->data.csv.all_attributes = 1;
-        in->data.csv.row_ids = in->data.csv.id_column == NULL;
+        /* numbered rows only when the file has no id column of its own */
+        in->data.csv.row_ids = 2;
     }
     /* an attributes file gives every column unless attr= names some */
     in->attributes.csv.all_attributes =

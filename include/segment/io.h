@@ -60,7 +60,10 @@ typedef struct seg_csv_options {
     const char *const *attribute_columns; /**< Attribute columns, or NULL. */
     size_t n_attribute_columns; /**< Number of @c attribute_columns. */
     /** 1: there is no id column; customers are the data rows, numbered
-     *  "1", "2", ... (summary files such as donations.csv). Default 0. */
+     *  "1", "2", ... (summary files such as donations.csv). 2 (since 0.2.0):
+     *  the same unless there is an id column, named by @c id_column or
+     *  found in the header (`customer_id`, `id`, `customer`), whose text is
+     *  then the customer id. Default 0. */
     int row_ids;
     /** 1: every column that has no role becomes an attribute column, named
      *  by the header (summary files: x, t_x, T, weights ...). Needs a

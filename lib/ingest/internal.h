@@ -32,6 +32,7 @@ typedef struct seg__roles_spec {
     size_t n_attrs;
     bool row_ids;               /* no id column: customers are the records */
     bool all_attributes;        /* every column without a role */
+    bool row_ids_unless_id;     /* row_ids unless the header has an id */
 } seg__roles_spec;
 
 /* An attribute column's values as text, kept until the input has been

@@ -638,6 +638,9 @@ int seg__sink_map(seg__sink *s, const seg__roles_spec *spec)
     memcpy(col, spec->col, sizeof col);
     guess_roles(s, spec, col);
     s->row_ids = spec->row_ids;
+    /* a summary's own id column is its customers' ids, kept as text */
+    if (spec->row_ids_unless_id && col[SEG__R_ID])
+        s->row_ids = false;
     if (s->row_ids)
         col[SEG__R_ID] = NULL;
     else if (!col[SEG__R_ID])

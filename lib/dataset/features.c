@@ -38,19 +38,29 @@ static calendar calendar_of(const seg_dataset *ds)
     return c;
 }
 
-static int64_t day_of(const calendar *c, int64_t t)
+/* Times this far from the epoch take the slow, overflow-free way. */
+#define SAFE_T (INT64_C(1) << 60)
+
+static inline int64_t day_of(const calendar *c, int64_t t)
 {
     int32_t off = c->tz ? seg__tz_offset(c->tz, t) : c->off;
+    if (t > -SAFE_T && t < SAFE_T) {
+        int64_t x = t + off, d = x / 86400;
+        return d - (x % 86400 < 0);
+    }
     int64_t q = floor_div(t, 86400);
     return q + floor_div(t - q * 86400 + off, 86400);
 }
 
 /* The last second of the local day d of the instant t (no later than
  * INT64_MAX). */
-static int64_t day_last(const calendar *c, int64_t t, int64_t d)
+static inline int64_t day_last(const calendar *c, int64_t t, int64_t d)
 {
-    if (c->tz && d > -(INT64_C(1) << 40) && d < (INT64_C(1) << 40))
+    bool safe = t > -SAFE_T && t < SAFE_T;
+    if (c->tz && safe)
         return seg__tz_day_start(c->tz, d + 1) - 1;
+    if (safe)
+        return (d + 1) * 86400 - c->off - 1;
     int64_t q = floor_div(t, 86400), into = t - q * 86400 + c->off;
     into -= floor_div(into, 86400) * 86400;
     return t > INT64_MAX - 86400 ? INT64_MAX : t + (86399 - into);
@@ -119,11 +129,11 @@ static void fcols_free(fcol *c, size_t n)
  * customer-base literature counts a $0 order. */
 typedef struct cday {
     int64_t d, t0;       /* the day, and its first time */
-    ksum net, gross, returned;
+    ksum net, returned;
     bool has_return, purchase;
 } cday;
 
-static size_t next_day(const calendar *cal, const int64_t *tt,
+SEG__INLINE size_t next_day(const calendar *cal, const int64_t *tt,
                        const double *am, size_t i, size_t n, int64_t last,
                        cday *out)
 {
@@ -132,26 +142,24 @@ static size_t next_day(const calendar *cal, const int64_t *tt,
     int64_t end = day_last(cal, tt[i], out->d);
     end = end < last ? end : last;
     out->net = (ksum){am[i], 0};
-    out->gross = (ksum){0, 0};
-    out->returned = (ksum){0, 0};
-    out->has_return = false;
-    for (size_t k = i; k < n && tt[k] <= end; k++) {
-        if (k > i)
-            ksum_add(&out->net, am[k]);
-        if (am[k] < 0) {
-            ksum_add(&out->returned, -am[k]);
-            out->has_return = true;
-        } else {
-            ksum_add(&out->gross, am[k]);
-        }
-        i = k;
+    out->has_return = am[i] < 0;
+    size_t k = i + 1;
+    for (; k < n && tt[k] <= end; k++) {
+        ksum_add(&out->net, am[k]);
+        out->has_return |= am[k] < 0;
+    }
+    if (out->has_return) { /* rare: a second pass for what was returned */
+        out->returned = (ksum){0, 0};
+        for (size_t r = i; r < k; r++)
+            if (am[r] < 0)
+                ksum_add(&out->returned, -am[r]);
     }
     double v = ksum_value(&out->net);
     out->purchase = v > 0 || (v == 0 && !out->has_return);
-    return i + 1;
+    return k;
 }
 
-static void ksum_merge(ksum *k, const ksum *v)
+SEG__INLINE void ksum_merge(ksum *k, const ksum *v)
 {
     ksum_add(k, v->s);
     if (v->c != 0)
@@ -167,19 +175,24 @@ static bool customer_features(const calendar *cal, const windows *win,
                               int64_t as_of, double unit, size_t row,
                               fcol *out)
 {
-    double w_orders[SEG_FEATURES_MAX_WINDOWS] = {0};
-    ksum w_net[SEG_FEATURES_MAX_WINDOWS] = {{0, 0}};
+    double w_orders[SEG_FEATURES_MAX_WINDOWS];
+    ksum w_net[SEG_FEATURES_MAX_WINDOWS];
+    for (int w = 0; w < win->n; w++) { /* no windows: nothing to clear */
+        w_orders[w] = 0;
+        w_net[w] = (ksum){0, 0};
+    }
     double orders = 0, h_orders = 0, returns = 0;
     ksum first = {0, 0}, repeat = {0, 0}, other = {0, 0}, h_total = {0, 0};
-    ksum gross = {0, 0}, returned = {0, 0};
+    ksum returned = {0, 0};
     int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
     size_t i = 0;
     while (i < n && tt[i] <= cal_end) {
         cday day;
         i = next_day(cal, tt, am, i, n, cal_end, &day);
-        ksum_merge(&gross, &day.gross);
-        ksum_merge(&returned, &day.returned);
-        returns += day.has_return;
+        if (day.has_return) {
+            ksum_merge(&returned, &day.returned);
+            returns++;
+        }
         for (int w = 0; w < win->n; w++) {
             if (day.d >= win->from[w]) {
                 w_orders[w] += day.purchase;
@@ -208,6 +221,10 @@ static bool customer_features(const calendar *cal, const windows *win,
     ksum_add(&total, repeat.c);
     if (other.s != 0 || other.c != 0)
         ksum_merge(&total, &other);
+    /* what was bought: the net with the returns added back */
+    ksum gross = total;
+    if (returns)
+        ksum_merge(&gross, &returned);
     bool finite = isfinite(ksum_value(&total)) &&
                   isfinite(ksum_value(&repeat)) &&
                   isfinite(ksum_value(&gross)) &&

@@ -57,8 +57,14 @@ static inline int64_t day_of(const calendar *c, int64_t t)
 static inline int64_t day_last(const calendar *c, int64_t t, int64_t d)
 {
     bool safe = t > -SAFE_T && t < SAFE_T;
-    if (c->tz && safe)
+    if (c->tz && safe) {
+        /* most days have one offset throughout: their end is t's offset
+         * away from midnight, which two lookups confirm */
+        int64_t e = (d + 1) * 86400 - seg__tz_offset(c->tz, t) - 1;
+        if (day_of(c, e) == d && day_of(c, e + 1) == d + 1)
+            return e;
         return seg__tz_day_start(c->tz, d + 1) - 1;
+    }
     if (safe)
         return (d + 1) * 86400 - c->off - 1;
     int64_t q = floor_div(t, 86400), into = t - q * 86400 + c->off;

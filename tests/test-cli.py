@@ -846,6 +846,159 @@ class Options(unittest.TestCase):
             os.unlink(f.name)
 
 
+def features_of(text, *args):
+    """The features command on a CSV given as text: (process, rows by id)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write(text)
+    try:
+        p = run("features", f.name, *args)
+    finally:
+        os.unlink(f.name)
+    rows = {}
+    if p.returncode == 0 and "--json" not in args:
+        rows = {r["customer_id"]: r for r in
+                csv.DictReader(io.StringIO(p.stdout))}
+    return p, rows
+
+
+class TimeZone(unittest.TestCase):
+    BEIJING = ("id,time,amount\n"
+               "A,2024-03-01T07:00:00+08:00,10\n"
+               "A,2024-03-01T20:00:00+08:00,5\n")
+
+    def test_beijing_orders_are_one_day(self):
+        p, rows = features_of(self.BEIJING, "--timezone", "Asia/Shanghai",
+                              "--as-of", "2024-03-10")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "1")
+        self.assertEqual(rows["A"]["T"], "9")
+        p, rows = features_of(self.BEIJING, "--as-of", "2024-03-10")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "2")
+
+    def test_local_times_and_dst(self):
+        text = ("id,time,amount\n"
+                "A,2024-03-10 00:30,1\nA,2024-03-10 23:30,2\n"
+                "B,2024-11-03 00:30,1\nB,2024-11-03 23:30,2\n")
+        p, rows = features_of(text, "--timezone", "America/New_York")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "1")
+        self.assertEqual(rows["B"]["orders"], "1")
+        p, rows = features_of(text, "--timezone", "America/New_York",
+                              "--holdout-from", "2024-11-03",
+                              "--as-of", "2024-11-03")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["B"]["holdout_orders"], "1")
+        self.assertEqual(rows["A"]["orders"], "1")
+
+    def test_every_loading_command_takes_it(self):
+        for command in help_commands():
+            if "--map" in help_options(command):
+                self.assertIn("--timezone", help_options(command), command)
+
+    def test_timestamps_are_iso_in_the_zone(self):
+        p, rows = features_of(self.BEIJING, "--timezone", "Asia/Shanghai")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["first_purchase"],
+                         "2024-03-01T07:00:00+08:00")
+        p, rows = features_of(self.BEIJING)
+        self.assertEqual(rows["A"]["last_purchase"], "2024-03-01T12:00:00Z")
+        p, rows = features_of(self.BEIJING, "--timezone", "Asia/Shanghai",
+                              "--epoch-times")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["first_purchase"], "1709247600")
+        import json
+        p, _ = features_of(self.BEIJING, "--timezone", "+08:00", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)[0]["last_purchase"],
+                         "2024-03-01T07:00:00+08:00")
+
+    def test_unknown_zone_exits_2(self):
+        p, _ = features_of(self.BEIJING, "--timezone", "Mars/Olympus_Mons")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--timezone", p.stderr)
+        self.assertIn("Mars/Olympus_Mons", p.stderr)
+        self.assertIn("not found", p.stderr)
+
+
+class Returns(unittest.TestCase):
+    TEXT = "id,time,amount\nA,2024-01-01,100\nA,2024-02-01,-40\n"
+
+    def test_a_negative_amount_is_a_return(self):
+        p, rows = features_of(self.TEXT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["orders"], "1")
+        self.assertEqual(rows["A"]["monetary_total"], "60")
+        self.assertEqual(rows["A"]["returns"], "1")
+        self.assertEqual(rows["A"]["returned_amount"], "40")
+        self.assertEqual(rows["A"]["return_rate"], "0.4")
+
+    def test_no_returns_makes_it_an_error(self):
+        p, _ = features_of(self.TEXT, "--no-returns")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(":3:3: amount '-40' is negative", p.stderr)
+
+
+class Windows(unittest.TestCase):
+    def test_windows_count_the_last_days(self):
+        text = ("id,time,amount\n"
+                "A,2024-01-01,10\nA,2024-02-20,20\nA,2024-03-01,5\n"
+                "A,2024-03-01,7\nA,2024-03-02,99\n")
+        p, rows = features_of(text, "--as-of", "2024-03-01",
+                              "--windows", "1,30,365")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        a = rows["A"]
+        self.assertEqual((a["orders_1d"], a["monetary_1d"]), ("1", "12"))
+        self.assertEqual((a["orders_30d"], a["monetary_30d"]), ("2", "32"))
+        self.assertEqual((a["orders_365d"], a["monetary_365d"]), ("3", "42"))
+        for bad in ("0", "30,30", "x", "1,2,3,4,5,6,7,8,9", "30,"):
+            p, _ = features_of(text, "--windows", bad)
+            self.assertEqual(p.returncode, 1, bad)
+            self.assertIn("--windows", p.stderr)
+
+    def test_event_windows(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv",
+                                         delete=False) as ev:
+            ev.write("id,time,kind\nA,2024-02-28,visit\nA,2024-01-01,visit\n")
+        try:
+            p, rows = features_of("id,time,amount\nA,2024-03-01,1\n",
+                                  "--events", ev.name, "--windows", "7")
+        finally:
+            os.unlink(ev.name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rows["A"]["events.visit.count"], "2")
+        self.assertEqual(rows["A"]["events.visit.count_7d"], "1")
+
+
+class InputIssues(unittest.TestCase):
+    def test_cr_line_ends_are_an_error(self):
+        p, _ = features_of("id,time,amount\rA,2024-01-01,1\r")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("carriage returns alone", p.stderr)
+
+    def test_summary_keeps_its_id_column(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv",
+                                         delete=False) as f:
+            f.write("customer_id,frequency,t_x,T\n"
+                    "00001,2,30.5,40\n00002,0,0,38\n00003,5,35,39\n")
+        try:
+            p = run("score", f.name, "--summary", "--model", "bgnbd",
+                    "--set", "penalizer=0.1")
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        self.assertEqual([r["customer_id"] for r in rows],
+                         ["00001", "00002", "00003"])
+        self.assertEqual(list(rows[0])[:2], ["customer_id", "frequency"])
+
+    def test_amounts_that_overflow_name_the_customer(self):
+        p, _ = features_of("id,time,amount\nbig,2024-01-01,1e308\n"
+                           "big,2024-01-02,1e308\n")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("customer 'big'", p.stderr)
+
+
 class ManPage(unittest.TestCase):
     def test_man_page_documents_every_command(self):
         sections = man_sections()

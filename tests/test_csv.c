@@ -203,6 +203,16 @@ static void test_errors_name_the_place(void **state)
     expect_error("id,time,amount\na,20240101,nan\n", NULL, SEG_EPARSE,
                  "not a number");
     expect_error("foo,bar\n1,2\n", NULL, SEG_EINVAL, "no customer id column");
+    {
+        seg_csv_options no;
+        seg_csv_options_init(&no);
+        no.reject_negative_amounts = 1;
+        expect_error("id,time,amount\nA,2024-01-01,100\nA,2024-02-01,-40\n",
+                     &no, SEG_ERANGE, "t.csv:3:3: amount '-40' is negative");
+        /* returns by default */
+        seg_dataset_free(load("id,time,amount\nA,2024-02-01,-40\n", NULL,
+                              SEG_OK));
+    }
     expect_error("id,amount\na,1\n", NULL, SEG_EINVAL, "need a time column");
     seg_csv_options o;
     seg_csv_options_init(&o);
@@ -738,6 +748,125 @@ static void test_older_options_struct(void **state)
     seg_dataset_free(ds);
 }
 
+
+/* A large file, loaded on several threads: the negative amount is found
+ * at its line, as on one thread, when returns are not allowed; and a
+ * local time means the same on every thread. */
+static void test_threads_negative_amounts_and_zones(void **state)
+{
+    (void)state;
+    size_t lines = 450000, cap = lines * 32 + 64, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap, "id,time,amount\n");
+    for (size_t i = 0; i < lines; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "c%zu,2024-01-%02zu 23:30,%s\n", i % 5000,
+                                1 + i % 28, i == 300000 ? "-4" : "10");
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.reject_negative_amounts = 1;
+    for (int threads = 1; threads <= 4; threads += 3) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        assert_ok(seg_dataset_set_threads(ds, threads));
+        assert_int_equal(seg_dataset_load_csv_buffer(ds, text, len, "big.csv",
+                                                     &o),
+                         SEG_ERANGE);
+        assert_non_null(strstr(seg_dataset_errmsg(ds),
+                               "big.csv:300002:3: amount '-4' is negative"));
+        assert_int_equal(seg_dataset_transaction_count(ds), 0);
+        assert_ok(seg_dataset_set_timezone(ds, "+08:00"));
+        assert_ok(seg_dataset_load_csv_buffer(ds, text, len, "big.csv", NULL));
+        double t;
+        assert_ok(seg_dataset_compute_features(ds, NULL));
+        assert_ok(seg_dataset_get_f64(ds, "first_purchase", 0, &t));
+        /* c0's first order: 2024-01-01 23:30 at +08:00 */
+        assert_near(t, 1704123000, 0);
+        seg_dataset_free(ds);
+    }
+    free(text);
+}
+
+
+/* Line ends of CR alone are an error that says so (they made the whole
+ * file a header, and a load of no customers that succeeded). */
+static void test_cr_line_ends(void **state)
+{
+    (void)state;
+    expect_error("id,time,amount\rA,2024-01-01,1\rB,2024-01-02,2\r", NULL,
+                 SEG_EPARSE, "t.csv:1: line ends are carriage returns alone");
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.has_header = 0;
+    o.id_column = "1";
+    o.time_column = "2";
+    o.amount_column = "3";
+    expect_error("A,2024-01-01,1\rB,2024-01-02,2\r", &o, SEG_EPARSE,
+                 "carriage returns alone");
+    /* CRLF is fine, and so is a CR at the very end */
+    seg_dataset *ds = load("id,time,amount\r\nA,2024-01-01,1\r\n", NULL,
+                           SEG_OK);
+    assert_int_equal(seg_dataset_customer_count(ds), 1);
+    seg_dataset_free(ds);
+    ds = load("id,time,amount\r", NULL, SEG_OK);
+    seg_dataset_free(ds);
+}
+
+/* A record longer than the documented 256 MiB is SEG_ELIMIT, from a
+ * buffer as from a file. */
+static void test_record_limit(void **state)
+{
+    (void)state;
+    size_t big = (256u << 20) + 16;
+    const char head[] = "id,time,label\nA,2024-01-01,";
+    char *text = malloc(sizeof head + big + 2);
+    assert_non_null(text);
+    memcpy(text, head, sizeof head - 1);
+    memset(text + sizeof head - 1, 'x', big);
+    size_t len = sizeof head - 1 + big;
+    text[len++] = '\n';
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    const char *attrs[] = {"label"};
+    o.attribute_columns = attrs;
+    o.n_attribute_columns = 1;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_int_equal(seg_dataset_load_csv_buffer(ds, text, len, "big.csv", &o),
+                     SEG_ELIMIT);
+    assert_non_null(strstr(seg_dataset_errmsg(ds),
+                           "big.csv:2: a record is longer than"));
+    assert_int_equal(seg_dataset_customer_count(ds), 0);
+    seg_dataset_free(ds);
+    free(text);
+}
+
+/* A summary's own id column (row_ids = 2) gives the customer ids as text;
+ * without one the rows are numbered. */
+static void test_summary_ids(void **state)
+{
+    (void)state;
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.row_ids = 2;
+    o.all_attributes = 1;
+    seg_dataset *ds = load("customer_id,x,T\n00001,2,30\n00007,0,12\n", &o,
+                           SEG_OK);
+    assert_int_equal(seg_dataset_customer_count(ds), 2);
+    assert_string_equal(seg_dataset_customer_id(ds, 0), "00001");
+    assert_string_equal(seg_dataset_customer_id(ds, 1), "00007");
+    assert_int_equal(seg_dataset_column_type(ds, "customer_id"),
+                     SEG_ENOTFOUND);
+    assert_near(num(ds, "x", 0), 2, 0);
+    seg_dataset_free(ds);
+    ds = load("x,T\n2,30\n0,12\n", &o, SEG_OK);
+    assert_string_equal(seg_dataset_customer_id(ds, 1), "2");
+    seg_dataset_free(ds);
+    o.row_ids = 3;
+    seg_dataset_free(load("x,T\n2,30\n", &o, SEG_EINVAL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +876,10 @@ int main(void)
         cmocka_unit_test(test_headerless_by_number),
         cmocka_unit_test(test_events_and_attributes),
         cmocka_unit_test(test_errors_name_the_place),
+        cmocka_unit_test(test_threads_negative_amounts_and_zones),
+        cmocka_unit_test(test_cr_line_ends),
+        cmocka_unit_test(test_record_limit),
+        cmocka_unit_test(test_summary_ids),
         cmocka_unit_test(test_failed_load_changes_nothing),
         cmocka_unit_test(test_long_line_and_file_blocks),
         cmocka_unit_test(test_threads_load_the_same),

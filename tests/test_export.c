@@ -1,5 +1,6 @@
 /* Export to CSV and JSON. */
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,150 @@ static void test_errors(void **state)
     seg_dataset_free(ds);
 }
 
+
+/* Features with a purchase at 2024-03-01T20:00:00+08:00 and one a day
+ * later, and an event: in the zone given. */
+static seg_dataset *timed(const char *zone, int unit)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    if (zone)
+        assert_ok(seg_dataset_set_timezone(ds, zone));
+    const char *ids[] = {"a", "a", "b"};
+    int64_t t0 = 1709294400; /* 2024-03-01T12:00:00Z */
+    int64_t times[] = {t0, t0 + 86400, t0};
+    double amounts[] = {10, 5, 1};
+    assert_ok(seg_dataset_add_transactions(ds, ids, times, amounts, 3));
+    assert_ok(seg_dataset_add_event(ds, "b", t0 - 12 * 3600, "visit", NAN));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.time_unit = unit;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    return ds;
+}
+
+static void test_column_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *col;
+        int kind;
+    } want[] = {
+        {"orders", SEG_KIND_COUNT}, {"frequency", SEG_KIND_COUNT},
+        {"t_x", SEG_KIND_DAYS}, {"T", SEG_KIND_DAYS},
+        {"recency", SEG_KIND_DAYS}, {"monetary_total", SEG_KIND_AMOUNT},
+        {"monetary_mean", SEG_KIND_AMOUNT},
+        {"monetary_repeat_mean", SEG_KIND_AMOUNT},
+        {"first_purchase", SEG_KIND_TIMESTAMP},
+        {"last_purchase", SEG_KIND_TIMESTAMP},
+        {"events.visit.count", SEG_KIND_COUNT},
+        {"events.visit.last", SEG_KIND_TIMESTAMP},
+    };
+    seg_dataset *ds = timed(NULL, SEG_UNIT_DAY);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        assert_int_equal(seg_dataset_column_kind(ds, want[i].col),
+                         want[i].kind);
+        /* the type stays what callers read */
+        assert_int_equal(seg_dataset_column_type(ds, want[i].col),
+                         SEG_COLUMN_NUMERIC);
+    }
+    seg_dataset_free(ds);
+    ds = timed(NULL, SEG_UNIT_WEEK);
+    assert_int_equal(seg_dataset_column_kind(ds, "T"), SEG_KIND_WEEKS);
+    assert_int_equal(seg_dataset_column_kind(ds, "recency"), SEG_KIND_WEEKS);
+    assert_string_equal(seg_column_kind_name(SEG_KIND_WEEKS), "weeks");
+    assert_string_equal(seg_column_kind_name(SEG_KIND_TIMESTAMP),
+                        "timestamp");
+    assert_string_equal(seg_column_kind_name(SEG_KIND_NONE), "none");
+    assert_null(seg_column_kind_name(99));
+    /* a host's own column: none until marked */
+    double v[2] = {1709294400, NAN};
+    assert_ok(seg_dataset_write_f64(ds, "signup", v, 2));
+    assert_int_equal(seg_dataset_column_kind(ds, "signup"), SEG_KIND_NONE);
+    assert_ok(seg_dataset_set_column_kind(ds, "signup", SEG_KIND_TIMESTAMP));
+    assert_int_equal(seg_dataset_column_kind(ds, "signup"),
+                     SEG_KIND_TIMESTAMP);
+    assert_int_equal(seg_dataset_set_column_kind(ds, "signup", 42),
+                     SEG_EINVAL);
+    assert_int_equal(seg_dataset_column_kind(ds, "nope"), SEG_ENOTFOUND);
+    assert_int_equal(seg_dataset_column_kind(NULL, "T"), SEG_EINVAL);
+    assert_ok(seg_dataset_set_attribute_str(ds, "a", "tag", "x"));
+    assert_int_equal(seg_dataset_set_column_kind(ds, "tag", SEG_KIND_COUNT),
+                     SEG_ETYPE);
+    char *s = NULL;
+    const char *cols[] = {"signup"};
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_CSV, cols, 1, collect, &s));
+    assert_string_equal(s, "customer_id,signup\na,2024-03-01T12:00:00Z\nb,\n");
+    free(s);
+    seg_dataset_free(ds);
+}
+
+static void test_timestamps_in_exports(void **state)
+{
+    (void)state;
+    const char *cols[] = {"first_purchase", "last_purchase", "orders",
+                          "events.visit.last"};
+    seg_dataset *ds = timed("Asia/Shanghai", SEG_UNIT_DAY);
+    char *s = NULL;
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_CSV, cols, 4, collect, &s));
+    assert_string_equal(s, "customer_id,first_purchase,last_purchase,orders,"
+                           "events.visit.last\n"
+                           "a,2024-03-01T20:00:00+08:00,"
+                           "2024-03-02T20:00:00+08:00,2,\n"
+                           "b,2024-03-01T20:00:00+08:00,"
+                           "2024-03-01T20:00:00+08:00,1,"
+                           "2024-03-01T08:00:00+08:00\n");
+    free(s);
+    s = NULL;
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_JSON, cols, 2, collect, &s));
+    assert_string_equal(s, "[\n"
+                           "{\"customer_id\":\"a\","
+                           "\"first_purchase\":\"2024-03-01T20:00:00+08:00\","
+                           "\"last_purchase\":\"2024-03-02T20:00:00+08:00\"},\n"
+                           "{\"customer_id\":\"b\","
+                           "\"first_purchase\":\"2024-03-01T20:00:00+08:00\","
+                           "\"last_purchase\":\"2024-03-01T20:00:00+08:00\"}"
+                           "\n]\n");
+    free(s);
+    s = NULL;
+    /* epoch seconds on request, as before 0.2.0 */
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_JSON | SEG_EXPORT_EPOCH_TIMES,
+                                 cols, 1, collect, &s));
+    assert_string_equal(s, "[\n"
+                           "{\"customer_id\":\"a\","
+                           "\"first_purchase\":1709294400},\n"
+                           "{\"customer_id\":\"b\","
+                           "\"first_purchase\":1709294400}\n]\n");
+    free(s);
+    s = NULL;
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_CSV | SEG_EXPORT_EPOCH_TIMES,
+                                 cols + 3, 1, collect, &s));
+    assert_string_equal(s, "customer_id,events.visit.last\na,\n"
+                           "b,1709251200\n");
+    free(s);
+    assert_int_equal(seg_dataset_export(ds, SEG_FORMAT_TEXT |
+                                                SEG_EXPORT_EPOCH_TIMES,
+                                        NULL, 0, collect, &s),
+                     SEG_EINVAL);
+    seg_dataset_free(ds);
+    /* UTC, and a zone west of it */
+    ds = timed(NULL, SEG_UNIT_DAY);
+    s = NULL;
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_CSV, cols, 1, collect, &s));
+    assert_string_equal(s, "customer_id,first_purchase\n"
+                           "a,2024-03-01T12:00:00Z\nb,2024-03-01T12:00:00Z\n");
+    free(s);
+    seg_dataset_free(ds);
+    ds = timed("America/New_York", SEG_UNIT_DAY);
+    s = NULL;
+    assert_ok(seg_dataset_export(ds, SEG_FORMAT_CSV, cols, 1, collect, &s));
+    assert_string_equal(s, "customer_id,first_purchase\n"
+                           "a,2024-03-01T07:00:00-05:00\n"
+                           "b,2024-03-01T07:00:00-05:00\n");
+    free(s);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +282,8 @@ int main(void)
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_numbers_round_trip_in_any_locale),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_column_kinds),
+        cmocka_unit_test(test_timestamps_in_exports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

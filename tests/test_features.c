@@ -1,4 +1,5 @@
 /* Features: the CDNOW reference summary, holdout, append equivalence. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,225 @@ static void test_append_equals_load_at_once(void **state)
     seg_dataset_free(parts);
 }
 
+
+/* A dataset from CSV text (id,time,amount), features up to the end of
+ * as_of. */
+static seg_dataset *from_csv(const char *text, const char *as_of)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    int rc = seg_dataset_load_csv_buffer(ds, text, strlen(text), "t.csv",
+                                         NULL);
+    if (rc)
+        fail_msg("%s", seg_dataset_errmsg(ds));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = end_of(as_of);
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    return ds;
+}
+
+/* A negative amount is a return: amounts are netted per customer-day, and
+ * a day whose net is not positive is no purchase (unless it is a day of
+ * $0 orders). */
+static void test_returns(void **state)
+{
+    (void)state;
+    seg_dataset *ds = from_csv("id,time,amount\n"
+                               "A,2024-01-01,100\n"
+                               "A,2024-02-01,-40\n"     /* a return alone */
+                               "B,2024-01-01,50\n"
+                               "B,2024-01-01,-20\n"     /* netted: 30 */
+                               "B,2024-01-05,40\n"
+                               "B,2024-01-05,-40\n"     /* net 0: no purchase */
+                               "C,2024-01-01,0\n"       /* a $0 purchase */
+                               "C,2024-01-03,0\n"
+                               "D,2024-01-02,-15\n"     /* only a return */
+                               "E,2024-01-01,20\n"
+                               "E,2024-01-02,30\n",
+                               "2024-03-01");
+    size_t a = 0, b = 1, c = 2, d = 3, e = 4;
+    /* A: no longer a repeat purchase with monetary_repeat_mean -40 */
+    assert_near(num(ds, "orders", a), 1, 0);
+    assert_near(num(ds, "frequency", a), 0, 0);
+    assert_near(num(ds, "monetary_repeat_mean", a), 0, 0);
+    assert_near(num(ds, "t_x", a), 0, 0);
+    assert_near(num(ds, "monetary_total", a), 60, 0);
+    assert_near(num(ds, "monetary_mean", a), 60, 0);
+    assert_near(num(ds, "returns", a), 1, 0);
+    assert_near(num(ds, "returned_amount", a), 40, 0);
+    assert_near(num(ds, "return_rate", a), 0.4, 1e-12);
+    /* B: one purchase of 30; the day of 40 - 40 is none */
+    assert_near(num(ds, "orders", b), 1, 0);
+    assert_near(num(ds, "monetary_total", b), 30, 0);
+    assert_near(num(ds, "returns", b), 2, 0);
+    assert_near(num(ds, "returned_amount", b), 60, 0);
+    assert_near(num(ds, "return_rate", b), 60.0 / 90.0, 1e-12);
+    /* C: two $0 purchases, as the literature counts them */
+    assert_near(num(ds, "orders", c), 2, 0);
+    assert_near(num(ds, "frequency", c), 1, 0);
+    assert_near(num(ds, "monetary_repeat_mean", c), 0, 0);
+    assert_near(num(ds, "returns", c), 0, 0);
+    assert_true(isnan(num(ds, "return_rate", c))); /* nothing bought */
+    /* D: no purchase; its total is net */
+    assert_near(num(ds, "orders", d), 0, 0);
+    assert_true(isnan(num(ds, "frequency", d)));
+    assert_near(num(ds, "monetary_total", d), -15, 0);
+    assert_near(num(ds, "returns", d), 1, 0);
+    assert_near(num(ds, "returned_amount", d), 15, 0);
+    assert_true(isnan(num(ds, "return_rate", d)));
+    /* E: as before */
+    assert_near(num(ds, "orders", e), 2, 0);
+    assert_near(num(ds, "monetary_repeat_mean", e), 30, 0);
+    assert_near(num(ds, "returns", e), 0, 0);
+    assert_near(num(ds, "returned_amount", e), 0, 0);
+    assert_near(num(ds, "return_rate", e), 0, 0);
+    assert_int_equal(seg_dataset_column_kind(ds, "returns"), SEG_KIND_COUNT);
+    assert_int_equal(seg_dataset_column_kind(ds, "returned_amount"),
+                     SEG_KIND_AMOUNT);
+    seg_dataset_free(ds);
+}
+
+static void test_returns_in_the_holdout(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *text = "id,time,amount\n"
+                       "A,2024-01-01,100\n"
+                       "A,2024-02-01,-40\n"
+                       "A,2024-02-02,25\n";
+    assert_ok(seg_dataset_load_csv_buffer(ds, text, strlen(text), NULL,
+                                          NULL));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = end_of("2024-03-01");
+    assert_ok(seg_time_parse(&fo.holdout_from, "2024-01-15", 10,
+                             SEG_TIME_AUTO));
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    assert_near(num(ds, "holdout_orders", 0), 1, 0);
+    assert_near(num(ds, "holdout_monetary", 0), -15, 0);
+    assert_near(num(ds, "returns", 0), 0, 0); /* calibration only */
+    seg_dataset_free(ds);
+}
+
+/* Sums beyond a double are an error that names the customer, not an
+ * empty monetary_total. */
+static void test_amount_overflow(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    const char *text = "id,time,amount\nok,2024-01-01,1\n"
+                       "big,2024-01-01,1e308\nbig,2024-01-02,1e308\n";
+    assert_ok(seg_dataset_load_csv_buffer(ds, text, strlen(text), NULL,
+                                          NULL));
+    assert_int_equal(seg_dataset_compute_features(ds, NULL), SEG_ERANGE);
+    assert_non_null(strstr(seg_dataset_errmsg(ds), "customer 'big'"));
+    assert_int_equal(seg_dataset_column_count(ds), 0); /* nothing half done */
+    seg_dataset_free(ds);
+}
+
+
+/* Windows against a direct count: purchase days, net amounts and events
+ * of each customer in the last N local days up to as_of, in UTC and at
+ * +08:00; records after as_of left out. */
+static void test_windows(void **state)
+{
+    (void)state;
+    enum { NC = 40, NT = 3000, NE = 800 };
+    static const int lens[] = {30, 90, 365};
+    for (int zone = 0; zone < 2; zone++) {
+        int64_t off = zone ? 8 * 3600 : 0;
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        if (zone)
+            assert_ok(seg_dataset_set_timezone(ds, "+08:00"));
+        static char idbuf[NC][8];
+        const char *ids[NT], *eids[NE], *kinds[NE];
+        static int64_t times[NT], etimes[NE];
+        static double amounts[NT];
+        uint64_t x = 12345;
+        int64_t t0 = 1672531200; /* 2023-01-01T00:00Z */
+        for (int c = 0; c < NC; c++)
+            snprintf(idbuf[c], sizeof idbuf[c], "c%02d", c);
+        for (int i = 0; i < NT; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            ids[i] = idbuf[(x >> 33) % NC];
+            times[i] = t0 + (int64_t)((x >> 11) % (500 * 86400ull));
+            amounts[i] = (double)((int)((x >> 40) % 200) - 20);
+        }
+        for (int i = 0; i < NE; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            eids[i] = idbuf[(x >> 33) % NC];
+            etimes[i] = t0 + (int64_t)((x >> 11) % (500 * 86400ull));
+            kinds[i] = (x >> 60) & 1 ? "visit" : "call";
+        }
+        assert_ok(seg_dataset_add_transactions(ds, ids, times, amounts, NT));
+        assert_ok(seg_dataset_add_events(ds, eids, etimes, kinds, NULL, NE));
+        seg_features_options fo;
+        seg_features_options_init(&fo);
+        assert_ok(seg_dataset_parse_time(ds, &fo.as_of, "2024-02-10", 10,
+                                         SEG_TIME_AUTO | SEG_TIME_END_OF_DAY));
+        for (int w = 0; w < 3; w++)
+            fo.windows[w] = lens[w];
+        assert_ok(seg_dataset_compute_features(ds, &fo));
+        int64_t end_day = (fo.as_of + off) / DAY;
+        for (int w = 0; w < 3; w++) {
+            char on[32], mn[32], en[40];
+            snprintf(on, sizeof on, "orders_%dd", lens[w]);
+            snprintf(mn, sizeof mn, "monetary_%dd", lens[w]);
+            snprintf(en, sizeof en, "events.visit.count_%dd", lens[w]);
+            assert_int_equal(seg_dataset_column_kind(ds, on), SEG_KIND_COUNT);
+            assert_int_equal(seg_dataset_column_kind(ds, mn),
+                             SEG_KIND_AMOUNT);
+            int64_t from = end_day - lens[w] + 1;
+            for (int c = 0; c < NC; c++) {
+                size_t row;
+                assert_ok(seg_dataset_customer_find(ds, idbuf[c], &row));
+                /* net per local day of this customer in the window */
+                static double net[600];
+                static int any[600];
+                memset(net, 0, sizeof net);
+                memset(any, 0, sizeof any);
+                double total = 0, visits = 0;
+                for (int i = 0; i < NT; i++) {
+                    int64_t d = (times[i] + off) / DAY;
+                    if (ids[i] != idbuf[c] || times[i] > fo.as_of || d < from)
+                        continue;
+                    net[d - from] += amounts[i];
+                    any[d - from] |= amounts[i] < 0 ? 2 : 1;
+                    total += amounts[i];
+                }
+                double orders = 0;
+                for (int d = 0; d < lens[w]; d++)
+                    orders += any[d] && (net[d] > 0 ||
+                                         (net[d] == 0 && !(any[d] & 2)));
+                for (int i = 0; i < NE; i++)
+                    visits += eids[i] == idbuf[c] &&
+                              etimes[i] <= fo.as_of &&
+                              (etimes[i] + off) / DAY >= from &&
+                              strcmp(kinds[i], "visit") == 0;
+                assert_near(num(ds, on, row), orders, 0);
+                assert_near(num(ds, mn, row), total, 1e-9);
+                assert_near(num(ds, en, row), visits, 0);
+            }
+        }
+        /* bad windows */
+        fo.windows[3] = 30;
+        assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EINVAL);
+        fo.windows[3] = -1;
+        assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EINVAL);
+        fo.windows[3] = 0;
+        /* no windows: their columns go */
+        seg_features_options_init(&fo);
+        assert_ok(seg_dataset_compute_features(ds, &fo));
+        assert_int_equal(seg_dataset_column_kind(ds, "orders_30d"),
+                         SEG_ENOTFOUND);
+        seg_dataset_free(ds);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +548,10 @@ int main(void)
         cmocka_unit_test(test_purchase_days),
         cmocka_unit_test(test_append_equals_load_at_once),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_returns),
+        cmocka_unit_test(test_returns_in_the_holdout),
+        cmocka_unit_test(test_amount_overflow),
+        cmocka_unit_test(test_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

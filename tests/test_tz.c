@@ -181,6 +181,33 @@ static void test_corrupt_files(void **state)
     rmdir(dir);
 }
 
+
+/* Local wall-clock times back to instants: every instant of a few years
+ * (every 7 minutes) comes back from its local time, but for the hour a
+ * change back repeats, which gives the earlier instant of the two. */
+static void test_from_local_round_trip(void **state)
+{
+    (void)state;
+    const char *zones[] = {"America/New_York", "Europe/London",
+                           "Australia/Sydney", "Asia/Shanghai", "+05:30"};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        seg__tz *tz = open_zone(zones[z]);
+        int32_t fixed;
+        assert_int_equal(seg__tz_fixed(tz, &fixed),
+                         strcmp(zones[z], "+05:30") == 0);
+        for (int64_t t = 1672531200; t < 1767225600; t += 7 * 60) {
+            int64_t local = t + seg__tz_offset(tz, t);
+            int64_t back = seg__tz_from_local(tz, local);
+            if (back != t) {
+                /* the repeated hour: the earlier reading, same wall time */
+                assert_true(back < t && t - back <= 3 * 3600);
+                assert_int_equal(back + seg__tz_offset(tz, back), local);
+            }
+        }
+        seg__tz_free(tz);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_new_york_dst),
         cmocka_unit_test(test_fixed_and_bad),
         cmocka_unit_test(test_corrupt_files),
+        cmocka_unit_test(test_from_local_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,12 +17,14 @@ typedef struct data_job {
     cli_run run;
     int format;
     const char *table; /* table: the model's table to print */
+    int epoch_times;
 } data_job;
 
 static int export_dataset(cli_out *out, void *ctx)
 {
     data_job *j = ctx;
-    if (seg_dataset_export(j->run.ds, j->format, NULL, 0, cli_out_write,
+    int flags = j->epoch_times ? SEG_EXPORT_EPOCH_TIMES : 0;
+    if (seg_dataset_export(j->run.ds, j->format | flags, NULL, 0, cli_out_write,
                            out) != SEG_OK)
         return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
     return 0;
@@ -34,6 +36,7 @@ static int run_features(const cli_args *a)
     int rc = cli_run_prepare(a, a->operands[0], &j.run);
     if (rc == 0)
         rc = cli_output_format(a, TABLE_FORMATS, SEG_FORMAT_CSV, &j.format);
+    j.epoch_times = cli_count(a, OPT_EPOCH_TIMES) > 0;
     if (rc == 0)
         rc = cli_run_execute(&j.run, 0);
     if (rc == 0)
@@ -213,7 +216,7 @@ static int run_models(const cli_args *a)
 
 static const cli_opt features_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_FORMAT, OPT_JSON, OPT_OUTPUT,
-    OPT_NONE};
+    OPT_EPOCH_TIMES, OPT_NONE};
 
 const cli_command cli_cmd_features = {
     "features", "DATA [OPTIONS]",

@@ -29,11 +29,14 @@ typedef struct tier_job {
     const char *values, *crosstab, *explain;
     const char *default_values; /* of a summary without --values */
     seg_call_list_options calls;
+    int epoch_times;
 } tier_job;
 
 static int print_table(cli_out *out, const tier_job *j)
 {
-    if (seg_dataset_export(j->run.ds, j->format, NULL, 0, cli_out_write,
+    int flags = j->epoch_times ? SEG_EXPORT_EPOCH_TIMES : 0;
+    if (seg_dataset_export(j->run.ds, j->format | flags, NULL, 0,
+                           cli_out_write,
                            out) != SEG_OK)
         return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
     return 0;
@@ -175,6 +178,7 @@ static int run_job(const cli_args *a, tier_job *j)
                                        : j->default_values;
     j->crosstab = cli_get(a, OPT_CROSSTAB);
     j->explain = cli_get(a, OPT_EXPLAIN);
+    j->epoch_times = cli_count(a, OPT_EPOCH_TIMES) > 0;
     int rc = check_output(a, j);
     if (rc == 0)
         rc = call_options(a, j);
@@ -251,7 +255,8 @@ static int run_calls(const cli_args *a)
 static const cli_opt score_options[] = {
     CLI_INPUT_OPTIONS, OPT_SUMMARY_INPUT, CLI_FEATURE_OPTIONS, MODEL_OPTIONS,
     OPT_RULES, OPT_EXPLAIN, OPT_VALUES, OPT_BY, OPT_CROSSTAB, OPT_OLD_CROSS,
-    OPT_CALL_LIST, CALL_OPTIONS, OPT_FORMAT, OPT_JSON, OPT_OUTPUT, OPT_NONE};
+    OPT_CALL_LIST, CALL_OPTIONS, OPT_FORMAT, OPT_JSON, OPT_OUTPUT,
+    OPT_EPOCH_TIMES, OPT_NONE};
 
 static const char tier_details[] =
     "\nDATA is a CSV file of transactions (and events), or '-' for standard\n"
@@ -269,7 +274,7 @@ static const cli_opt tier_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, MODEL_OPTIONS, OPT_RULES,
     OPT_EXPLAIN, OPT_VALUES, OPT_OLD_TIER_SUMMARY, OPT_BY, OPT_CROSSTAB,
     OPT_OLD_CROSS, OPT_CALL_LIST, CALL_OPTIONS, OPT_FORMAT, OPT_JSON,
-    OPT_OUTPUT, OPT_NONE};
+    OPT_OUTPUT, OPT_EPOCH_TIMES, OPT_NONE};
 
 const cli_command cli_cmd_tier = {
     "tier", "DATA --rules FILE [OPTIONS]",

@@ -7,8 +7,9 @@
 /* The options that every command reading data takes. */
 #define CLI_INPUT_OPTIONS                                                     \
     OPT_MAP, OPT_NO_HEADER, OPT_DELIMITER, OPT_TIME_FORMAT, OPT_EVENTS,       \
-        OPT_EVENTS_MAP, OPT_ATTRIBUTES, OPT_ATTRIBUTES_MAP, OPT_THREADS
-#define CLI_FEATURE_OPTIONS OPT_AS_OF, OPT_TIME_UNIT, OPT_HOLDOUT_FROM
+        OPT_EVENTS_MAP, OPT_ATTRIBUTES, OPT_ATTRIBUTES_MAP, OPT_THREADS,      \
+        OPT_TIMEZONE, OPT_NO_RETURNS
+#define CLI_FEATURE_OPTIONS OPT_AS_OF, OPT_TIME_UNIT, OPT_HOLDOUT_FROM, OPT_WINDOWS
 
 /* cmd_data.c */
 extern const cli_command cli_cmd_features, cli_cmd_fit, cli_cmd_holdout,

@@ -79,6 +79,29 @@ static int parse_time(const cli_command *cmd, const char *opt, const char *v,
     return 0;
 }
 
+static int parse_windows(const cli_command *cmd, const char *v,
+                         seg_features_options *fo)
+{
+    int n = 0;
+    for (const char *p = v;; p++) {
+        char *end;
+        long d = strtol(p, &end, 10);
+        if (end == p || d < 1 || d > 36500 || (*end && *end != ',') ||
+            n == SEG_FEATURES_MAX_WINDOWS)
+            return cli_usage_error(cmd, "--windows: '%s' is not up to %d "
+                                   "numbers of days (1 to 36500) separated "
+                                   "by commas", v, SEG_FEATURES_MAX_WINDOWS);
+        for (int k = 0; k < n; k++)
+            if (fo->windows[k] == d)
+                return cli_usage_error(cmd, "--windows: %ld is given twice",
+                                       d);
+        fo->windows[n++] = (int)d;
+        if (!*end)
+            return 0;
+        p = end;
+    }
+}
+
 static int parse_threads(const cli_command *cmd, const char *v, int *out)
 {
     char *end;
@@ -114,12 +137,17 @@ static int input_option(const cli_args *a, const cli_arg *o, cli_input *in)
     case OPT_TIME_FORMAT:
         return parse_time_format(cmd, v, &in->data.csv.time_format);
     case OPT_THREADS: return parse_threads(cmd, v, &in->threads);
+    case OPT_TIMEZONE: in->timezone = v; return 0;
+    case OPT_NO_RETURNS: in->data.csv.reject_negative_amounts = 1; return 0;
     case OPT_SUMMARY_INPUT: in->summary = 1; return 0;
     case OPT_AS_OF:
+        in->as_of = v;
         return parse_time(cmd, o->spelling, v, SEG_TIME_END_OF_DAY,
                           &in->fo.as_of);
     case OPT_HOLDOUT_FROM:
+        in->holdout_from = v;
         return parse_time(cmd, o->spelling, v, 0, &in->fo.holdout_from);
+    case OPT_WINDOWS: return parse_windows(cmd, v, &in->fo);
     case OPT_TIME_UNIT:
         if (strcmp(v, "day") == 0)
             in->fo.time_unit = SEG_UNIT_DAY;
@@ -137,7 +165,7 @@ static int input_option(const cli_args *a, const cli_arg *o, cli_input *in)
 static int check_input(const cli_args *a, const cli_input *in)
 {
     static const cli_opt features[] = {OPT_AS_OF, OPT_TIME_UNIT,
-                                       OPT_HOLDOUT_FROM};
+                                       OPT_HOLDOUT_FROM, OPT_WINDOWS};
     if (!in->events.path && cli_count(a, OPT_EVENTS_MAP))
         return cli_usage_error(a->cmd, "--events-map needs --events FILE");
     if (!in->attributes.path && cli_count(a, OPT_ATTRIBUTES_MAP))
@@ -180,7 +208,8 @@ int cli_input_options(const cli_args *a, const char *data, cli_input *in)
         files[i]->csv.attribute_columns = files[i]->attrs;
     if (in->summary) {
         in->data.csv.all_attributes = 1;
-        in->data.csv.row_ids = in->data.csv.id_column == NULL;
+        /* numbered rows only when the file has no id column of its own */
+        in->data.csv.row_ids = 2;
     }
     /* an attributes file gives every column unless attr= names some */
     in->attributes.csv.all_attributes =
@@ -241,6 +270,24 @@ static int load_file(seg_dataset *ds, const cli_file *f, const char *what)
     return cli_input_error("%s %s: %s", what, name, msg);
 }
 
+/* The zone first: it decides what the files' local times mean. */
+static int set_timezone(seg_dataset *ds, const cli_input *in,
+                        seg_features_options *fo)
+{
+    if (!in->timezone)
+        return 0;
+    if (seg_dataset_set_timezone(ds, in->timezone) != SEG_OK)
+        return cli_input_error("--timezone: %s", seg_dataset_errmsg(ds));
+    /* the syntax was checked with the options: these cannot fail */
+    if (in->as_of)
+        seg_dataset_parse_time(ds, &fo->as_of, in->as_of, strlen(in->as_of),
+                               SEG_TIME_AUTO | SEG_TIME_END_OF_DAY);
+    if (in->holdout_from)
+        seg_dataset_parse_time(ds, &fo->holdout_from, in->holdout_from,
+                               strlen(in->holdout_from), SEG_TIME_AUTO);
+    return 0;
+}
+
 int cli_input_load(const cli_input *in, seg_dataset **out)
 {
     seg_dataset *ds = NULL;
@@ -249,13 +296,16 @@ int cli_input_load(const cli_input *in, seg_dataset **out)
         seg_dataset_free(ds);
         return cli_input_error("%s", seg_errmsg());
     }
-    int rc = load_file(ds, &in->data, "data");
+    seg_features_options fo = in->fo;
+    int rc = set_timezone(ds, in, &fo);
+    if (rc == 0)
+        rc = load_file(ds, &in->data, "data");
     if (rc == 0 && in->events.path)
         rc = load_file(ds, &in->events, "events");
     if (rc == 0 && in->attributes.path)
         rc = load_file(ds, &in->attributes, "attributes");
     if (rc == 0 && !in->summary &&
-        seg_dataset_compute_features(ds, &in->fo) != SEG_OK)
+        seg_dataset_compute_features(ds, &fo) != SEG_OK)
         rc = cli_input_error("%s", seg_dataset_errmsg(ds));
     if (rc) {
         seg_dataset_free(ds);

@@ -18,6 +18,10 @@ typedef struct cli_input {
     seg_features_options fo;
     int summary; /* the data file is a summary: no features */
     int threads;
+    const char *timezone; /* NULL: UTC */
+    /* --as-of and --holdout-from as given: a date is a day of the zone,
+     * so they are read once the dataset has it */
+    const char *as_of, *holdout_from;
 } cli_input;
 
 /* Read the input options of a; data is the DATA operand. Returns 0 or

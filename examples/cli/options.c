@@ -36,6 +36,14 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_THREADS] = {"--threads", NULL, "N", 0, OPT_NONE, NULL,
                      "threads for loading and features: 1 for one, 0 "
                      "(default) for every processor"},
+    [OPT_TIMEZONE] = {"--timezone", NULL, "ZONE", 0, OPT_NONE, NULL,
+                      "business time zone: an IANA name (Asia/Shanghai) or "
+                      "an offset (+08:00); it decides calendar days, what "
+                      "a date and a time without an offset mean, and how "
+                      "timestamps are written (default UTC)"},
+    [OPT_NO_RETURNS] = {"--no-returns", NULL, NULL, 0, OPT_NONE, NULL,
+                        "a negative amount in DATA is an error, not a "
+                        "return"},
     [OPT_EVENTS] = {"--events", NULL, "FILE", 0, OPT_NONE, NULL,
                     "a CSV file of events (id, time, kind, value) to add"},
     [OPT_EVENTS_MAP] = {"--events-map", NULL, "ROLE=COLUMN", 1, OPT_NONE,
@@ -56,6 +64,10 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_HOLDOUT_FROM] = {"--holdout-from", NULL, "DATE", 0, OPT_NONE, NULL,
                           "start of a holdout period: features before it, "
                           "holdout_* columns from it to --as-of"},
+    [OPT_WINDOWS] = {"--windows", NULL, "DAYS[,DAYS]", 0, OPT_NONE, NULL,
+                     "up to 8 windows that end at --as-of: orders_Nd, "
+                     "monetary_Nd and events.K.count_Nd over the last N "
+                     "days of each"},
     [OPT_MODEL] = {"--model", NULL, "KIND", 1, OPT_NONE, NULL,
                    "fit and score a model (see 'segment models'); "
                    "repeatable, in order"},
@@ -104,6 +116,9 @@ static const option_def defs[OPT_COUNT] = {
                     "write to FILE instead of standard output ('-'); the "
                     "file is replaced whole or not at all, and may not be "
                     "one the command reads"},
+    [OPT_EPOCH_TIMES] = {"--epoch-times", NULL, NULL, 0, OPT_NONE, NULL,
+                         "write timestamps (first_purchase, last_purchase, "
+                         "events.K.last) as epoch seconds, not ISO 8601"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,

@@ -20,6 +20,8 @@ typedef enum cli_opt {
     OPT_TIME_FORMAT,
     OPT_SUMMARY_INPUT,
     OPT_THREADS,
+    OPT_TIMEZONE,
+    OPT_NO_RETURNS,
     /* the other input files */
     OPT_EVENTS,
     OPT_EVENTS_MAP,
@@ -29,6 +31,7 @@ typedef enum cli_opt {
     OPT_AS_OF,
     OPT_TIME_UNIT,
     OPT_HOLDOUT_FROM,
+    OPT_WINDOWS,
     /* models */
     OPT_MODEL,
     OPT_MODEL_ONE, /* --model where a command takes one model */
@@ -51,6 +54,7 @@ typedef enum cli_opt {
     OPT_FORMAT,
     OPT_JSON,
     OPT_OUTPUT,
+    OPT_EPOCH_TIMES,
     /* old spellings */
     OPT_OLD_CROSS,
     OPT_OLD_TIER_SUMMARY,

@@ -82,6 +82,61 @@ SEG_API const char *seg_dataset_errmsg(const seg_dataset *ds);
  */
 SEG_API int seg_dataset_set_threads(seg_dataset *ds, int threads);
 
+/**
+ * Set the dataset's business time zone: the zone whose calendar days are
+ * purchase days, in which a date means that local day ("a date means the
+ * end of that day" for seg_dataset_parse_time() with
+ * #SEG_TIME_END_OF_DAY), in which loaded times without an offset are local
+ * times, and in which exports write timestamps. The default is UTC.
+ *
+ * Set it before loading: times already loaded stay the instants they were
+ * read as; features computed after the change use the new zone.
+ * @param ds the dataset.
+ * @param zone a fixed offset ("+08:00", "+0800", "-05", "UTC", "Z"), or an
+ *        IANA name ("Asia/Shanghai") read from the system's tz database
+ *        ($TZDIR, else /usr/share/zoneinfo); NULL for UTC. Copied.
+ * @return #SEG_OK; #SEG_EINVAL if @p ds is NULL; #SEG_ENOTFOUND for a zone
+ *         the tz database does not have; #SEG_EPARSE for a name that is not
+ *         a zone or an unreadable zone file; #SEG_ENOMEM. On failure the
+ *         zone is as it was.
+ * @note Not thread-safe on @p ds (it changes the handle).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_set_timezone(seg_dataset *ds, const char *zone);
+
+/**
+ * The dataset's business time zone, as it was given to
+ * seg_dataset_set_timezone().
+ * @param ds the dataset; NULL gives "UTC".
+ * @return the zone's name, borrowed from @p ds until its zone is next set
+ *         or it is freed; "UTC" by default. Never NULL.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_dataset_timezone(const seg_dataset *ds);
+
+/**
+ * Parse a time as seg_time_parse() does, in the dataset's time zone: a date
+ * or date-time without an offset is local time there (a date alone is the
+ * start of that local day, or its last second with #SEG_TIME_END_OF_DAY);
+ * a time with an offset (`Z`, `+08:00`) and epoch seconds are instants as
+ * they are. Where a change of offset skips a local time, it is taken as
+ * the time the same distance past the change (02:30 on a night the clocks
+ * go from 02:00 to 03:00 is 03:30); where it repeats one, the earlier.
+ * In UTC the result is that of seg_time_parse().
+ * @param ds the dataset.
+ * @param[out] out the time in epoch seconds; unchanged on failure.
+ * @param s the text; it need not be NUL-terminated.
+ * @param len number of bytes of @p s.
+ * @param format a #seg_time_format, optionally with #SEG_TIME_END_OF_DAY.
+ * @return #SEG_OK; #SEG_EINVAL for a NULL pointer or an unknown format;
+ *         #SEG_EPARSE for text that is not a time; #SEG_ERANGE.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_parse_time(const seg_dataset *ds, int64_t *out,
+                                   const char *s, size_t len, int format);
+
 /** @name Customers
  * @{ */
 
@@ -334,6 +389,60 @@ SEG_API const char *seg_dataset_column_name(const seg_dataset *ds, size_t i);
  * @since 0.1.0
  */
 SEG_API int seg_dataset_column_type(const seg_dataset *ds, const char *name);
+
+/**
+ * What the numbers of a numeric column mean: a point in time, a duration
+ * in a unit, a count or an amount of money. The column's type stays
+ * #SEG_COLUMN_NUMERIC whatever its kind; the kind tells exports how to
+ * write it (a timestamp as ISO 8601) and hosts how to show it.
+ * @since 0.2.0
+ */
+typedef enum seg_column_kind {
+    SEG_KIND_NONE = 0,      /**< Nothing known: a plain number, or a label. */
+    SEG_KIND_TIMESTAMP = 1, /**< Epoch seconds: `first_purchase` ... */
+    SEG_KIND_DAYS = 2,      /**< A duration in days: `recency` ... */
+    SEG_KIND_WEEKS = 3,     /**< A duration in weeks of 7 days. */
+    SEG_KIND_COUNT = 4,     /**< A count: `orders`, `frequency` ... */
+    SEG_KIND_AMOUNT = 5     /**< Money, in the input's currency. */
+} seg_column_kind;
+
+/**
+ * The kind of a column (see docs/features.md for the features' kinds).
+ * @param ds the dataset.
+ * @param name the column name.
+ * @return a #seg_column_kind (#SEG_KIND_NONE for label columns and for
+ *         columns nobody marked); #SEG_EINVAL for NULL arguments;
+ *         #SEG_ENOTFOUND.
+ * @note Thread-safe for concurrent readers.
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_column_kind(const seg_dataset *ds, const char *name);
+
+/**
+ * Mark what a numeric column's numbers mean, for a column a host or a
+ * plug-in writes (a timestamp it computed, say). Writing the column again
+ * with seg_dataset_write_f64() makes it #SEG_KIND_NONE again.
+ * @param ds the dataset.
+ * @param name the column name.
+ * @param kind a #seg_column_kind.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments or an unknown kind;
+ *         #SEG_ENOTFOUND; #SEG_ETYPE for a label column (other than
+ *         #SEG_KIND_NONE).
+ * @note Not thread-safe on @p ds.
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_set_column_kind(seg_dataset *ds, const char *name,
+                                        int kind);
+
+/**
+ * The name of a column kind: "none", "timestamp", "days", "weeks",
+ * "count" or "amount".
+ * @param kind a #seg_column_kind.
+ * @return a static string; NULL for an unknown kind.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_column_kind_name(int kind);
 
 /**
  * Read one numeric value.

@@ -43,7 +43,17 @@ typedef struct seg_features_options {
      *  calibration features use records before it, and the holdout columns
      *  count the records from it up to @c as_of. */
     int64_t holdout_from;
+    /** Windows that end at the end of the calibration period E: lengths in
+     *  days (1 to 36,500), the first #SEG_FEATURES_MAX_WINDOWS entries
+     *  that are not 0, each at most once. For a window of N days, the
+     *  local days from N-1 days before the day of E to it: `orders_Nd`
+     *  (purchase days), `monetary_Nd` (net amount) and per event kind K
+     *  `events.K.count_Nd`. Default: none (all 0). @since 0.2.0 */
+    int windows[8];
 } seg_features_options;
+
+/** How many windows seg_features_options.windows holds. @since 0.2.0 */
+#define SEG_FEATURES_MAX_WINDOWS 8
 
 /**
  * Initialise feature options to their defaults.
@@ -55,8 +65,12 @@ SEG_API void seg_features_options_init(seg_features_options *o);
 /**
  * Compute the per-customer feature columns.
  *
- * A *purchase* is a calendar day (UTC) with at least one transaction: the
- * transactions of one customer on one day count once, their amounts summed.
+ * A *purchase* is a calendar day of the dataset's time zone
+ * (seg_dataset_set_timezone(); UTC by default) with at least one
+ * transaction: the transactions of one customer on one day count once,
+ * their amounts summed. A negative amount is a return: a day whose net
+ * amount is negative, or zero because of returns, is no purchase (a day
+ * of $0 orders is one); monetary columns are net (docs/features.md).
  * Durations are whole days between calendar days, in the chosen unit.
  * With E = the end of the calibration period (@c as_of, or the instant
  * before @c holdout_from), the columns are:
@@ -67,22 +81,32 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  * - `monetary_total`: sum of amounts; `monetary_mean`: per purchase day;
  *   `monetary_repeat_mean`: mean of the repeat purchase days (0 when
  *   frequency is 0);
- * - `first_purchase`, `last_purchase`: times (epoch seconds) of the first
+ * - `first_purchase`, `last_purchase`: times (epoch seconds, of kind
+ *   #SEG_KIND_TIMESTAMP, which exports write as ISO 8601) of the first
  *   transaction of the first and of the last purchase day;
+ * - `returns`: days up to E with a negative amount (a return);
+ *   `returned_amount`: the negative amounts' sum, positive; `return_rate`:
+ *   returned_amount over the gross (non-negative) amounts, NaN without
+ *   any;
  * - per event kind K: `events.K.count` and `events.K.last` (epoch seconds of
  *   the latest event), over events up to E;
+ * - per window of N days (seg_features_options.windows): `orders_Nd`,
+ *   `monetary_Nd` and `events.K.count_Nd`, over the N local days that end
+ *   with the day of E;
  * - with a holdout: `holdout_orders` (purchase days in the holdout),
  *   `holdout_monetary` (their amounts) and `holdout_length` (the holdout's
  *   length in the unit, the same for every customer).
  *
- * A customer with no purchase up to E has orders = 0 and monetary_total = 0;
+ * A customer with no purchase up to E has orders = 0 and monetary_total the
+ * net of its returns (0 without any);
  * the other purchase features are missing (NaN). Computing again replaces
  * the earlier feature columns, so appending records and computing again
  * gives the same result as loading everything at once.
  * @param ds the dataset.
  * @param opts options, or NULL for the defaults.
  * @return #SEG_OK; #SEG_EINVAL for bad options (unknown unit, holdout after
- *         as_of); #SEG_EEXISTS if an attribute column has a feature's name;
+ *         as_of, a window out of range or given twice); #SEG_ERANGE when a customer's sum of amounts is beyond a
+ *         double (the message names the customer); #SEG_EEXISTS if an attribute column has a feature's name;
  *         #SEG_ELIMIT past 2^32-1 transactions; #SEG_ENOMEM. On failure the
  *         columns are as they were.
  * @since 0.1.0

@@ -60,12 +60,19 @@ typedef struct seg_csv_options {
     const char *const *attribute_columns; /**< Attribute columns, or NULL. */
     size_t n_attribute_columns; /**< Number of @c attribute_columns. */
     /** 1: there is no id column; customers are the data rows, numbered
-     *  "1", "2", ... (summary files such as donations.csv). Default 0. */
+     *  "1", "2", ... (summary files such as donations.csv). 2 (since 0.2.0):
+     *  the same unless there is an id column, named by @c id_column or
+     *  found in the header (`customer_id`, `id`, `customer`), whose text is
+     *  then the customer id. Default 0. */
     int row_ids;
     /** 1: every column that has no role becomes an attribute column, named
      *  by the header (summary files: x, t_x, T, weights ...). Needs a
      *  header. Default 0. */
     int all_attributes;
+    /** 1: a negative amount is an input error (#SEG_ERANGE naming the line)
+     *  rather than a return (docs/features.md, "Returns"). Default 0.
+     *  @since 0.2.0 */
+    int reject_negative_amounts;
 } seg_csv_options;
 
 /**
@@ -120,10 +127,24 @@ SEG_API int seg_dataset_load_csv_buffer(seg_dataset *ds, const char *data,
  * @{ */
 
 /**
+ * Flag of seg_dataset_export(): timestamp columns (#SEG_KIND_TIMESTAMP)
+ * are written as epoch seconds, numbers like any other, rather than as
+ * ISO 8601 text. Or it into the format.
+ * @since 0.2.0
+ */
+#define SEG_EXPORT_EPOCH_TIMES 0x100
+
+/**
  * Export columns, one row per customer. Numbers are written in the C locale
- * with the fewest digits that read back to the same double.
+ * with the fewest digits that read back to the same double. Timestamp
+ * columns (seg_dataset_column_kind() gives #SEG_KIND_TIMESTAMP:
+ * `first_purchase`, `last_purchase`, `events.K.last`) are written as
+ * ISO 8601 local time of the dataset's time zone with its offset,
+ * `2024-03-01T20:00:00+08:00` (`Z` for an offset of 0), a string in JSON;
+ * with #SEG_EXPORT_EPOCH_TIMES as epoch seconds (as before 0.2.0).
  * @param ds the dataset.
- * @param format a #seg_format.
+ * @param format a #seg_format (#SEG_FORMAT_CSV or #SEG_FORMAT_JSON),
+ *        optionally with #SEG_EXPORT_EPOCH_TIMES or-ed in.
  * @param columns names of the columns to write, or NULL for all in order.
  * @param n_columns number of @p columns.
  * @param write receives the output in pieces.
@@ -142,7 +163,7 @@ SEG_API int seg_dataset_export(const seg_dataset *ds, int format,
  * not at all, through symbolic links, keeping an existing file's mode
  * (docs/files.md).
  * @param ds the dataset.
- * @param format a #seg_format.
+ * @param format as for seg_dataset_export().
  * @param columns column names or NULL for all.
  * @param n_columns number of @p columns.
  * @param path the file to write.

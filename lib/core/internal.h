@@ -223,6 +223,25 @@ int64_t seg__tz_day(const seg__tz *tz, int64_t t);
 /* The first instant of local day d (the first valid one, where a change
  * of offset skips midnight). */
 int64_t seg__tz_day_start(const seg__tz *tz, int64_t d);
+/* Whether the zone has one offset for all time (UTC, "+08:00", Etc/GMT-8),
+ * and which: then a day is a division, with no lookup per time. */
+bool seg__tz_fixed(const seg__tz *tz, int32_t *offset);
+/* The instant of a local wall-clock time given as seconds since
+ * 1970-01-01T00:00 local: the earlier where it occurs twice, shifted
+ * forward by the gap where a change skips it. */
+int64_t seg__tz_from_local(const seg__tz *tz, int64_t local);
+/* seg_time_parse() in a zone (NULL: UTC): a time without an offset is a
+ * local time of the zone, a date its local day (start, or with
+ * SEG_TIME_END_OF_DAY its last second); times with an offset, and epoch
+ * seconds, are instants as they are. */
+int seg__time_parse_in(const seg__tz *tz, int64_t *out, const char *s,
+                       size_t len, int format);
+/* An instant as ISO 8601 local time with its offset in the zone (NULL:
+ * UTC): "2024-03-01T20:00:00+08:00", "...Z" where the offset is 0.
+ * Returns the length, or 0 when the year is outside 0..9999; buf holds
+ * at least SEG__ISO_MAX bytes. */
+#define SEG__ISO_MAX 32
+size_t seg__time_format_in(const seg__tz *tz, char *buf, int64_t t);
 
 /* ---- files (file.c) ---- */
 /* Write a file under a temporary name, flush it, then rename it into place,

@@ -1,5 +1,5 @@
 /* Times: ISO 8601, YYYYMMDD and epoch seconds, without the C library's
- * time zone machinery (all UTC). */
+ * time zone machinery: UTC, or local times of a business zone (tz.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -79,7 +79,8 @@ static int parse_yyyymmdd(const char *p, const char *e, int64_t *out)
     return SEG_OK;
 }
 
-static int parse_iso(const char *p, const char *e, int64_t *out)
+static int parse_iso(const char *p, const char *e, int64_t *out,
+                     bool *exact)
 {
     unsigned y, mo, d, h = 0, mi = 0, s = 0;
     if (!digits(&p, e, 4, &y) || p >= e || *p++ != '-' ||
@@ -90,6 +91,7 @@ static int parse_iso(const char *p, const char *e, int64_t *out)
     if (date_to_time(y, mo, d, &days))
         return SEG_EPARSE;
     int64_t offset = 0;
+    bool has_offset = false;
     if (p < e) {
         if (*p != 'T' && *p != 't' && *p != ' ')
             return SEG_EPARSE;
@@ -113,6 +115,7 @@ static int parse_iso(const char *p, const char *e, int64_t *out)
         if (h > 23 || mi > 59 || s > 60)
             return SEG_EPARSE;
         if (p < e) {
+            has_offset = true;
             if (*p == 'Z' || *p == 'z') {
                 p++;
             } else if (*p == '+' || *p == '-') {
@@ -135,6 +138,7 @@ static int parse_iso(const char *p, const char *e, int64_t *out)
             return SEG_EPARSE;
     }
     *out = days * 86400 + h * 3600 + mi * 60 + s - offset;
+    *exact = has_offset;
     return SEG_OK;
 }
 
@@ -159,7 +163,8 @@ static int parse_epoch(const char *p, const char *e, int64_t *out)
     return SEG_OK;
 }
 
-static int parse_time(int64_t *out, const char *s, size_t len, int format);
+static int parse_time(int64_t *out, const char *s, size_t len, int format,
+                      bool *exact);
 
 /* Surrounding ASCII spaces and tabs are not part of a time. */
 static void trim(const char **p, const char **e)
@@ -170,28 +175,83 @@ static void trim(const char **p, const char **e)
         (*e)--;
 }
 
+static bool is_date_only(const char *s, size_t len)
+{
+    const char *p = s, *e = s + len;
+    trim(&p, &e);
+    return (e - p == 10 && p[4] == '-') ||
+           (e - p == 8 && strspn(p, "0123456789") >= 8);
+}
+
 int seg_time_parse(int64_t *out, const char *s, size_t len, int format)
 {
     if (!out || (!s && len))
         return SEG_EINVAL;
+    bool exact;
     if (!(format & SEG_TIME_END_OF_DAY))
-        return parse_time(out, s, len, format);
+        return parse_time(out, s, len, format, &exact);
     int64_t t;
-    int rc = parse_time(&t, s, len, format & ~SEG_TIME_END_OF_DAY);
+    int rc = parse_time(&t, s, len, format & ~SEG_TIME_END_OF_DAY, &exact);
     if (rc)
         return rc;
-    const char *p = s, *e = s + len;
-    trim(&p, &e);
-    bool date_only = (e - p == 10 && p[4] == '-') ||
-                     (e - p == 8 && strspn(p, "0123456789") >= 8);
-    if (date_only)
+    if (is_date_only(s, len))
         t += 86399;
     *out = t;
     return SEG_OK;
 }
 
-static int parse_time(int64_t *out, const char *s, size_t len, int format)
+/* Local wall-clock seconds (as if the zone were UTC) to an instant: the
+ * offset in force just before and just after, whichever reads back; the
+ * earlier of two where a change back makes the time occur twice, and the
+ * offset from before a change forward for a time it skips (so 02:30 on
+ * the night clocks go to 03:00 is 03:30). */
+int64_t seg__tz_from_local(const seg__tz *tz, int64_t local)
 {
+    int32_t oa = seg__tz_offset(tz, local - 86400),
+            ob = seg__tz_offset(tz, local + 86400);
+    int64_t ta = local - oa, tb = local - ob;
+    bool va = seg__tz_offset(tz, ta) == oa, vb = seg__tz_offset(tz, tb) == ob;
+    if (va && vb)
+        return ta < tb ? ta : tb;
+    if (vb && !va)
+        return tb;
+    return ta;
+}
+
+int seg__time_parse_in(const seg__tz *tz, int64_t *out, const char *s,
+                       size_t len, int format)
+{
+    int32_t fixed;
+    if (!tz || (seg__tz_fixed(tz, &fixed) && fixed == 0))
+        return seg_time_parse(out, s, len, format);
+    if (!out || (!s && len))
+        return SEG_EINVAL;
+    bool end_of_day = format & SEG_TIME_END_OF_DAY, exact = false;
+    int64_t t;
+    int rc = parse_time(&t, s, len, format & ~SEG_TIME_END_OF_DAY, &exact);
+    if (rc)
+        return rc;
+    if (!exact) {
+        if (is_date_only(s, len)) {
+            /* a date is a local day: it starts (or, as an end, ends) where
+             * the zone says, which need not be at midnight */
+            int64_t d = t / 86400 - (t % 86400 < 0);
+            t = end_of_day ? seg__tz_day_start(tz, d + 1) - 1
+                           : seg__tz_day_start(tz, d);
+        } else if (seg__tz_fixed(tz, &fixed)) {
+            t -= fixed;
+        } else {
+            t = seg__tz_from_local(tz, t);
+        }
+    }
+    *out = t;
+    return SEG_OK;
+}
+
+static int parse_time(int64_t *out, const char *s, size_t len, int format,
+                      bool *exact)
+{
+    *exact = true; /* epoch seconds are instants */
     /* the common case first: epoch seconds, digits only (eight digits are
      * YYYYMMDD to SEG_TIME_AUTO) */
     if ((format == SEG_TIME_EPOCH || (format == SEG_TIME_AUTO && len != 8)) &&
@@ -212,14 +272,17 @@ static int parse_time(int64_t *out, const char *s, size_t len, int format)
         for (const char *q = p + 1; q < e; q++)
             dash |= *q == '-';
         if (dash && p[0] != '-')
-            return parse_iso(p, e, out);
-        if (e - p == 8 && p[0] >= '0' && p[0] <= '9')
+            return parse_iso(p, e, out, exact);
+        if (e - p == 8 && p[0] >= '0' && p[0] <= '9') {
+            *exact = false;
             return parse_yyyymmdd(p, e, out);
+        }
         return parse_epoch(p, e, out);
     }
     case SEG_TIME_ISO8601:
-        return parse_iso(p, e, out);
+        return parse_iso(p, e, out, exact);
     case SEG_TIME_YYYYMMDD:
+        *exact = false;
         return parse_yyyymmdd(p, e, out);
     case SEG_TIME_EPOCH:
         return parse_epoch(p, e, out);
@@ -257,4 +320,38 @@ int seg_time_format_iso(char *buf, size_t n, int64_t t)
         return SEG_ERANGE;
     }
     return SEG_OK;
+}
+
+size_t seg__time_format_in(const seg__tz *tz, char *buf, int64_t t)
+{
+    int32_t off = tz ? seg__tz_offset(tz, t) : 0;
+    if (t > INT64_MAX - 86400 * 2 || t < INT64_MIN + 86400 * 2)
+        return 0;
+    int64_t local = t + off;
+    int64_t days = local / 86400, rem = local % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d;
+    seg__civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return 0;
+    int len = snprintf(buf, SEG__ISO_MAX, "%04d-%02u-%02uT%02d:%02d:%02d",
+                       (int)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
+                       (int)(rem % 60));
+    if (off == 0) {
+        buf[len++] = 'Z';
+        buf[len] = '\0';
+    } else {
+        int32_t a = off < 0 ? -off : off;
+        len += snprintf(buf + len, SEG__ISO_MAX - (size_t)len, "%c%02d:%02d",
+                        off < 0 ? '-' : '+', (int)(a / 3600),
+                        (int)(a / 60 % 60));
+        if (a % 60) /* offsets of the 19th century had seconds */
+            len += snprintf(buf + len, SEG__ISO_MAX - (size_t)len, ":%02d",
+                            (int)(a % 60));
+    }
+    return (size_t)len;
 }

@@ -439,3 +439,11 @@ int64_t seg__tz_day_start(const seg__tz *tz, int64_t d)
     }
     return lo;
 }
+
+bool seg__tz_fixed(const seg__tz *tz, int32_t *offset)
+{
+    if (tz->n || !tz->has_rule || tz->rule.has_dst)
+        return false;
+    *offset = tz->rule.std_off;
+    return true;
+}

@@ -34,6 +34,53 @@ int seg_dataset_set_threads(seg_dataset *ds, int threads)
     return SEG_OK;
 }
 
+int seg_dataset_set_timezone(seg_dataset *ds, const char *zone)
+{
+    if (!ds)
+        return seg__error(NULL, SEG_EINVAL,
+                          "seg_dataset_set_timezone: dataset is NULL");
+    seg__tz *tz = NULL;
+    if (zone) {
+        int rc = seg__tz_open(&tz, zone, &ds->err);
+        if (rc)
+            return rc;
+        int32_t off;
+        /* UTC by any spelling is the default's fast path */
+        if (seg__tz_fixed(tz, &off) && off == 0 && strcmp(zone, "UTC") == 0) {
+            seg__tz_free(tz);
+            tz = NULL;
+        }
+    }
+    seg__tz_free(ds->tz);
+    ds->tz = tz;
+    return SEG_OK;
+}
+
+const char *seg_dataset_timezone(const seg_dataset *ds)
+{
+    return ds && ds->tz ? seg__tz_name(ds->tz) : "UTC";
+}
+
+int seg_dataset_parse_time(const seg_dataset *ds, int64_t *out,
+                           const char *s, size_t len, int format)
+{
+    if (!ds || !out || (!s && len))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "seg_dataset_parse_time: NULL argument");
+    int base = format & ~SEG_TIME_END_OF_DAY;
+    if (base < SEG_TIME_AUTO || base > SEG_TIME_EPOCH ||
+        (format & ~(SEG_TIME_END_OF_DAY | 0xff)))
+        return seg__error(&ds->err, SEG_EINVAL, "unknown time format %d",
+                          format);
+    int rc = seg__time_parse_in(ds->tz, out, s, len, format);
+    if (rc) {
+        char ex[64];
+        return seg__error(&ds->err, rc, "'%s' is not a valid time",
+                          seg__excerpt(ex, sizeof ex, s ? s : "", len));
+    }
+    return SEG_OK;
+}
+
 void seg__column_free(seg__column *c)
 {
     if (!c)
@@ -62,6 +109,7 @@ void seg_dataset_free(seg_dataset *ds)
         seg__column_free(ds->cols[i]);
     seg__free(ds->cols);
     seg__free(ds->undo);
+    seg__tz_free(ds->tz);
     seg__errbuf_destroy(&ds->err);
     seg__free(ds);
 }
@@ -432,6 +480,39 @@ int seg_dataset_column_type(const seg_dataset *ds, const char *name)
     return rc ? rc : c->type;
 }
 
+static const char *const kind_names[] = {"none", "timestamp", "days",
+                                         "weeks", "count", "amount"};
+
+const char *seg_column_kind_name(int kind)
+{
+    if (kind < 0 || kind >= (int)(sizeof kind_names / sizeof *kind_names))
+        return NULL;
+    return kind_names[kind];
+}
+
+int seg_dataset_column_kind(const seg_dataset *ds, const char *name)
+{
+    const seg__column *c;
+    int rc = lookup(ds, name, 0, &c);
+    return rc ? rc : c->kind;
+}
+
+int seg_dataset_set_column_kind(seg_dataset *ds, const char *name, int kind)
+{
+    const seg__column *c;
+    int rc = lookup(ds, name, 0, &c);
+    if (rc)
+        return rc;
+    if (!seg_column_kind_name(kind))
+        return seg__error(&ds->err, SEG_EINVAL, "unknown column kind %d",
+                          kind);
+    if (kind != SEG_KIND_NONE && c->type != SEG_COLUMN_NUMERIC)
+        return seg__error(&ds->err, SEG_ETYPE, "column '%s' is a label "
+                          "column: only numbers have a kind", c->name);
+    ((seg__column *)c)->kind = kind; /* ds is ours to change */
+    return SEG_OK;
+}
+
 int seg_dataset_get_f64(const seg_dataset *ds, const char *column, size_t row,
                         double *out)
 {
@@ -763,3 +844,5 @@ seg__column *seg__ds_column_at(const seg_dataset *ds, size_t i)
 }
 
 int seg__ds_threads(const seg_dataset *ds) { return ds->threads; }
+
+const seg__tz *seg__ds_tz(const seg_dataset *ds) { return ds->tz; }

@@ -18,20 +18,78 @@ void seg_features_options_init(seg_features_options *o)
     o->holdout_from = SEG_TIME_NONE;
 }
 
-static int64_t day_of(int64_t t)
+static int64_t floor_div(int64_t a, int64_t b)
 {
-    int64_t d = t / 86400;
-    return (t % 86400 < 0) ? d - 1 : d;
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
+
+/* Local calendar days of the business zone: a division by 86400 where the
+ * offset is fixed (UTC included), a lookup where it changes. */
+typedef struct calendar {
+    const seg__tz *tz;   /* NULL: the offset is fixed */
+    int32_t off;
+} calendar;
+
+static calendar calendar_of(const seg_dataset *ds)
+{
+    calendar c = {ds->tz, 0};
+    if (!c.tz || seg__tz_fixed(c.tz, &c.off))
+        c.tz = NULL;
+    return c;
+}
+
+/* Times this far from the epoch take the slow, overflow-free way. */
+#define SAFE_T (INT64_C(1) << 60)
+
+static inline int64_t day_of(const calendar *c, int64_t t)
+{
+    int32_t off = c->tz ? seg__tz_offset(c->tz, t) : c->off;
+    if (t > -SAFE_T && t < SAFE_T) {
+        int64_t x = t + off, d = x / 86400;
+        return d - (x % 86400 < 0);
+    }
+    int64_t q = floor_div(t, 86400);
+    return q + floor_div(t - q * 86400 + off, 86400);
+}
+
+/* The last second of the local day d of the instant t (no later than
+ * INT64_MAX). */
+static inline int64_t day_last(const calendar *c, int64_t t, int64_t d)
+{
+    bool safe = t > -SAFE_T && t < SAFE_T;
+    if (c->tz && safe) {
+        /* most days have one offset throughout: their end is t's offset
+         * away from midnight, which two lookups confirm */
+        int64_t e = (d + 1) * 86400 - seg__tz_offset(c->tz, t) - 1;
+        if (day_of(c, e) == d && day_of(c, e + 1) == d + 1)
+            return e;
+        return seg__tz_day_start(c->tz, d + 1) - 1;
+    }
+    if (safe)
+        return (d + 1) * 86400 - c->off - 1;
+    int64_t q = floor_div(t, 86400), into = t - q * 86400 + c->off;
+    into -= floor_div(into, 86400) * 86400;
+    return t > INT64_MAX - 86400 ? INT64_MAX : t + (86399 - into);
+}
+
+/* The windows of a computation: their lengths in days, and the first
+ * local day of each (the last is the day of the calibration's end). */
+typedef struct windows {
+    int n;
+    int len[SEG_FEATURES_MAX_WINDOWS];
+    int64_t from[SEG_FEATURES_MAX_WINDOWS];
+} windows;
 
 enum {
     F_ORDERS, F_FREQUENCY, F_TX, F_T, F_RECENCY, F_MTOTAL, F_MMEAN, F_MREPEAT,
-    F_FIRST, F_LAST, F_H_ORDERS, F_H_MONETARY, F_H_LENGTH, F_N
+    F_FIRST, F_LAST, F_RETURNS, F_RETURNED, F_RRATE, F_H_ORDERS,
+    F_H_MONETARY, F_H_LENGTH, F_N
 };
 static const char *const fnames[F_N] = {
     "orders", "frequency", "t_x", "T", "recency", "monetary_total",
     "monetary_mean", "monetary_repeat_mean", "first_purchase",
-    "last_purchase", "holdout_orders", "holdout_monetary", "holdout_length"};
+    "last_purchase", "returns", "returned_amount", "return_rate",
+    "holdout_orders", "holdout_monetary", "holdout_length"};
 
 typedef struct txrec {
     int64_t t;
@@ -51,7 +109,15 @@ static int cmp_tx(const void *a, const void *b)
 typedef struct fcol {
     char *name;
     double *data;
+    int kind;            /* seg_column_kind; SEG_KIND_DAYS for durations */
 } fcol;
+
+/* What each feature is; a duration's unit is set when it is known. */
+static const int fkinds[F_N] = {
+    SEG_KIND_COUNT, SEG_KIND_COUNT, SEG_KIND_DAYS, SEG_KIND_DAYS,
+    SEG_KIND_DAYS, SEG_KIND_AMOUNT, SEG_KIND_AMOUNT, SEG_KIND_AMOUNT,
+    SEG_KIND_TIMESTAMP, SEG_KIND_TIMESTAMP, SEG_KIND_COUNT, SEG_KIND_AMOUNT,
+    SEG_KIND_NONE, SEG_KIND_COUNT, SEG_KIND_AMOUNT, SEG_KIND_DAYS};
 
 static void fcols_free(fcol *c, size_t n)
 {
@@ -62,65 +128,141 @@ static void fcols_free(fcol *c, size_t n)
     seg__free(c);
 }
 
-/* Walk one customer's transactions (sorted by time): purchase days up to
- * cal_day, and in the holdout. */
-static void customer_features(const int64_t *tt, const double *am, size_t n,
-                              int64_t cal_end,
-                              int64_t cal_day, bool holdout, int64_t as_of,
-                              double unit, size_t row, fcol *out)
+/* One local day of a customer's records, from i on (sorted by time) up
+ * to the day's end or `last`, whichever is first: its net amount, what it
+ * bought and what it returned. A purchase day is one whose net is
+ * positive, or a day of $0 orders (zero, with nothing returned), as the
+ * customer-base literature counts a $0 order. */
+typedef struct cday {
+    int64_t d, t0;       /* the day, and its first time */
+    ksum net, returned;
+    bool has_return, purchase;
+} cday;
+
+SEG__INLINE size_t next_day(const calendar *cal, const int64_t *tt,
+                       const double *am, size_t i, size_t n, int64_t last,
+                       cday *out)
 {
-    double orders = 0, h_orders = 0;
-    ksum first = {0, 0}, repeat = {0, 0}, h_total = {0, 0};
+    out->d = day_of(cal, tt[i]);
+    out->t0 = tt[i];
+    int64_t end = day_last(cal, tt[i], out->d);
+    end = end < last ? end : last;
+    out->net = (ksum){am[i], 0};
+    out->has_return = am[i] < 0;
+    size_t k = i + 1;
+    for (; k < n && tt[k] <= end; k++) {
+        ksum_add(&out->net, am[k]);
+        out->has_return |= am[k] < 0;
+    }
+    if (out->has_return) { /* rare: a second pass for what was returned */
+        out->returned = (ksum){0, 0};
+        for (size_t r = i; r < k; r++)
+            if (am[r] < 0)
+                ksum_add(&out->returned, -am[r]);
+    }
+    double v = ksum_value(&out->net);
+    out->purchase = v > 0 || (v == 0 && !out->has_return);
+    return k;
+}
+
+SEG__INLINE void ksum_merge(ksum *k, const ksum *v)
+{
+    ksum_add(k, v->s);
+    if (v->c != 0)
+        ksum_add(k, v->c);
+}
+
+/* Walk one customer's transactions (sorted by time): purchase days up to
+ * cal_day, and in the holdout. False when a sum of amounts is beyond a
+ * double (the caller names the customer). */
+static bool customer_features(const calendar *cal, const windows *win,
+                              const int64_t *tt, const double *am, size_t n,
+                              int64_t cal_end, int64_t cal_day, bool holdout,
+                              int64_t as_of, double unit, size_t row,
+                              fcol *out)
+{
+    double w_orders[SEG_FEATURES_MAX_WINDOWS];
+    ksum w_net[SEG_FEATURES_MAX_WINDOWS];
+    for (int w = 0; w < win->n; w++) { /* no windows: nothing to clear */
+        w_orders[w] = 0;
+        w_net[w] = (ksum){0, 0};
+    }
+    double orders = 0, h_orders = 0, returns = 0;
+    ksum first = {0, 0}, repeat = {0, 0}, other = {0, 0}, h_total = {0, 0};
+    ksum returned = {0, 0};
     int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
     size_t i = 0;
     while (i < n && tt[i] <= cal_end) {
-        int64_t d = day_of(tt[i]);
-        /* the times are sorted: the day's orders are those before the next
-         * midnight (and within the calibration period) */
-        int64_t into = tt[i] % 86400;
-        into += into < 0 ? 86400 : 0;
-        int64_t end = tt[i] > INT64_MAX - 86400 ? INT64_MAX
-                                                : tt[i] + (86399 - into);
-        end = end < cal_end ? end : cal_end;
-        ksum day = {am[i], 0};
-        int64_t t0 = tt[i++];
-        while (i < n && tt[i] <= end)
-            ksum_add(&day, am[i++]);
-        if (orders == 0) {
-            first_day = d;
-            first_t = t0;
-            first = day;
-        } else {
-            ksum_add(&repeat, day.s);
-            if (day.c != 0)
-                ksum_add(&repeat, day.c);
+        cday day;
+        i = next_day(cal, tt, am, i, n, cal_end, &day);
+        if (day.has_return) {
+            ksum_merge(&returned, &day.returned);
+            returns++;
         }
-        last_day = d;
-        last_t = t0;
+        for (int w = 0; w < win->n; w++) {
+            if (day.d >= win->from[w]) {
+                w_orders[w] += day.purchase;
+                ksum_merge(&w_net[w], &day.net);
+            }
+        }
+        if (!day.purchase) {
+            /* a day of returns: in the net totals, not a purchase */
+            ksum_merge(&other, &day.net);
+            continue;
+        }
+        if (orders == 0) {
+            first_day = day.d;
+            first_t = day.t0;
+            first = day.net;
+        } else {
+            ksum_merge(&repeat, &day.net);
+        }
+        last_day = day.d;
+        last_t = day.t0;
         orders++;
     }
-    /* all purchase days: the first, then the repeat ones */
+    /* all days: the first purchase, the repeat ones, then the others */
     ksum total = first;
     ksum_add(&total, repeat.s);
     ksum_add(&total, repeat.c);
+    if (other.s != 0 || other.c != 0)
+        ksum_merge(&total, &other);
+    /* what was bought: the net with the returns added back */
+    ksum gross = total;
+    if (returns)
+        ksum_merge(&gross, &returned);
+    bool finite = isfinite(ksum_value(&total)) &&
+                  isfinite(ksum_value(&repeat)) &&
+                  isfinite(ksum_value(&gross)) &&
+                  isfinite(ksum_value(&returned));
     if (holdout) {
-        int64_t prev = INT64_MIN;
-        for (; i < n && tt[i] <= as_of; i++) {
-            int64_t d = day_of(tt[i]);
-            h_orders += d != prev;
-            prev = d;
-            ksum_add(&h_total, am[i]);
+        while (i < n && tt[i] <= as_of) {
+            cday day;
+            size_t from = i;
+            i = next_day(cal, tt, am, i, n, as_of, &day);
+            h_orders += day.purchase;
+            for (; from < i; from++)
+                ksum_add(&h_total, am[from]);
         }
+        finite = finite && isfinite(ksum_value(&h_total));
         out[F_H_ORDERS].data[row] = h_orders;
         out[F_H_MONETARY].data[row] = ksum_value(&h_total);
     }
+    for (int w = 0; w < win->n; w++) {
+        out[F_N + 2 * w].data[row] = w_orders[w];
+        out[F_N + 2 * w + 1].data[row] = ksum_value(&w_net[w]);
+    }
+    double g = ksum_value(&gross), r = ksum_value(&returned);
+    out[F_RETURNS].data[row] = returns;
+    out[F_RETURNED].data[row] = r;
+    out[F_RRATE].data[row] = g > 0 ? r / g : NAN;
     out[F_ORDERS].data[row] = orders;
     out[F_MTOTAL].data[row] = ksum_value(&total);
     if (orders == 0) {
         for (int k = F_FREQUENCY; k <= F_LAST; k++)
             if (k != F_MTOTAL)
                 out[k].data[row] = NAN;
-        return;
+        return finite;
     }
     out[F_FREQUENCY].data[row] = orders - 1;
     out[F_TX].data[row] = (double)(last_day - first_day) / unit;
@@ -131,6 +273,7 @@ static void customer_features(const int64_t *tt, const double *am, size_t n,
         orders > 1 ? ksum_value(&repeat) / (orders - 1) : 0.0;
     out[F_FIRST].data[row] = (double)first_t;
     out[F_LAST].data[row] = (double)last_t;
+    return finite;
 }
 
 
@@ -173,9 +316,12 @@ typedef struct feat_job {
     size_t c0, c1, a0;
     int64_t cal_end, cal_day, as_of;
     bool holdout;
+    calendar cal;
+    const windows *win;
     double unit;
     fcol *cols;
     int rc;
+    size_t bad;          /* with SEG_ERANGE: the customer whose sums overflow */
 } feat_job;
 
 static void *feat_worker(void *arg)
@@ -197,8 +343,9 @@ static void *feat_worker(void *arg)
         }
         size_t n = b - a;
         if (n == 0) {
-            customer_features(NULL, NULL, 0, j->cal_end, j->cal_day,
-                              j->holdout, j->as_of, j->unit, c, j->cols);
+            customer_features(&j->cal, j->win, NULL, NULL, 0, j->cal_end,
+                              j->cal_day, j->holdout, j->as_of, j->unit, c,
+                              j->cols);
             continue;
         }
         const int64_t *tt = ds->tx_time + a;
@@ -228,8 +375,13 @@ static void *feat_worker(void *arg)
             tt = st;
             am = sa;
         }
-        customer_features(tt, am, n, j->cal_end, j->cal_day, j->holdout,
-                          j->as_of, j->unit, c, j->cols);
+        if (!customer_features(&j->cal, j->win, tt, am, n, j->cal_end,
+                               j->cal_day, j->holdout, j->as_of, j->unit, c,
+                               j->cols)) {
+            j->rc = SEG_ERANGE;
+            j->bad = c;
+            break;
+        }
     }
     seg__free(scratch);
     seg__free(st);
@@ -237,43 +389,59 @@ static void *feat_worker(void *arg)
     return NULL;
 }
 
-static int alloc_col(fcol *c, const char *name, size_t rows)
+static int alloc_col(fcol *c, const char *name, int kind, size_t rows)
 {
+    c->kind = kind;
     c->name = seg__strndup(name, strlen(name));
     c->data = seg__malloc((rows ? rows : 1) * sizeof *c->data);
     return c->name && c->data ? SEG_OK : SEG_ENOMEM;
 }
 
-static int event_features(const seg_dataset *ds, int64_t cal_end, fcol *cols)
+/* Per kind: count, last, then a count per window. */
+static int event_features(const seg_dataset *ds, const calendar *cal,
+                          const windows *win, int64_t cal_end, fcol *cols)
 {
-    size_t nc = ds->ids.n;
+    size_t nc = ds->ids.n, stride = 2 + (size_t)win->n;
     for (size_t k = 0; k < ds->kinds.n; k++) {
         const char *kind = seg__intern_str(&ds->kinds, (uint32_t)k);
-        size_t len = strlen(kind) + 16;
+        size_t len = strlen(kind) + 40;
         char *nm = seg__malloc(len);
         if (!nm)
             return SEG_ENOMEM;
+        fcol *kc = cols + stride * k;
         snprintf(nm, len, "events.%s.count", kind);
-        int rc = alloc_col(&cols[2 * k], nm, nc);
+        int rc = alloc_col(&kc[0], nm, SEG_KIND_COUNT, nc);
         snprintf(nm, len, "events.%s.last", kind);
         if (!rc)
-            rc = alloc_col(&cols[2 * k + 1], nm, nc);
+            rc = alloc_col(&kc[1], nm, SEG_KIND_TIMESTAMP, nc);
+        for (int w = 0; w < win->n && !rc; w++) {
+            snprintf(nm, len, "events.%s.count_%dd", kind, win->len[w]);
+            rc = alloc_col(&kc[2 + w], nm, SEG_KIND_COUNT, nc);
+        }
         seg__free(nm);
         if (rc)
             return rc;
         for (size_t r = 0; r < nc; r++) {
-            cols[2 * k].data[r] = 0;
-            cols[2 * k + 1].data[r] = NAN;
+            kc[0].data[r] = 0;
+            kc[1].data[r] = NAN;
+            for (int w = 0; w < win->n; w++)
+                kc[2 + w].data[r] = 0;
         }
     }
     for (size_t i = 0; i < ds->n_ev; i++) {
         if (ds->ev_time[i] > cal_end)
             continue;
         uint32_t k = ds->ev_kind[i], r = ds->ev_cust[i];
-        cols[2 * k].data[r] += 1;
-        double t = (double)ds->ev_time[i], *last = &cols[2 * k + 1].data[r];
+        fcol *kc = cols + stride * k;
+        kc[0].data[r] += 1;
+        double t = (double)ds->ev_time[i], *last = &kc[1].data[r];
         if (isnan(*last) || t > *last)
             *last = t;
+        if (win->n) {
+            int64_t d = day_of(cal, ds->ev_time[i]);
+            for (int w = 0; w < win->n; w++)
+                kc[2 + w].data[r] += d >= win->from[w];
+        }
     }
     return SEG_OK;
 }
@@ -331,6 +499,7 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
         c->n = c->cap = ds->ids.n;
         c->type = SEG_COLUMN_NUMERIC;
         c->origin = SEG__ORIGIN_FEATURE;
+        c->kind = cols[i].kind;
         cols[i].name = NULL;
         cols[i].data = NULL;
         seg__column *old = seg__ds_find_column(ds, c->name);
@@ -371,19 +540,49 @@ int seg_dataset_compute_features(seg_dataset *ds,
         return seg__error(&ds->err, SEG_EINVAL,
                           "the holdout starts after as_of");
     int64_t cal_end = holdout ? o.holdout_from - 1 : as_of;
-    int64_t cal_day = day_of(cal_end);
+    calendar cal = calendar_of(ds);
+    int64_t cal_day = day_of(&cal, cal_end);
     double unit = o.time_unit == SEG_UNIT_WEEK ? 7.0 : 1.0;
     size_t nc = ds->ids.n, nk = ds->kinds.n;
-    size_t ncols = F_N + 2 * nk;
+    windows win = {0, {0}, {0}};
+    for (int w = 0; w < SEG_FEATURES_MAX_WINDOWS; w++) {
+        int len = o.windows[w];
+        if (len == 0)
+            continue;
+        if (len < 0 || len > 36500)
+            return seg__error(&ds->err, SEG_EINVAL, "window of %d days: a "
+                              "window is 1 to 36500 days", len);
+        for (int k = 0; k < win.n; k++)
+            if (win.len[k] == len)
+                return seg__error(&ds->err, SEG_EINVAL, "window of %d days "
+                                  "given twice", len);
+        win.len[win.n] = len;
+        win.from[win.n++] = cal_day - len + 1;
+    }
+    size_t nw = (size_t)win.n;
+    size_t ncols = F_N + 2 * nw + (2 + nw) * nk;
     fcol *cols = seg__calloc(ncols, sizeof *cols);
     size_t *start = NULL;
     uint32_t *perm = NULL;
     int rc = cols ? SEG_OK : SEG_ENOMEM;
     for (int k = 0; k < F_N && !rc; k++)
         if (holdout || k < F_H_ORDERS)
-            rc = alloc_col(&cols[k], fnames[k], nc);
+            rc = alloc_col(&cols[k], fnames[k],
+                           fkinds[k] == SEG_KIND_DAYS &&
+                                   o.time_unit == SEG_UNIT_WEEK
+                               ? SEG_KIND_WEEKS
+                               : fkinds[k],
+                           nc);
+    for (size_t w = 0; w < nw && !rc; w++) {
+        char nm[40];
+        snprintf(nm, sizeof nm, "orders_%dd", win.len[w]);
+        rc = alloc_col(&cols[F_N + 2 * w], nm, SEG_KIND_COUNT, nc);
+        snprintf(nm, sizeof nm, "monetary_%dd", win.len[w]);
+        if (!rc)
+            rc = alloc_col(&cols[F_N + 2 * w + 1], nm, SEG_KIND_AMOUNT, nc);
+    }
     if (!rc)
-        rc = event_features(ds, cal_end, cols + F_N);
+        rc = event_features(ds, &cal, &win, cal_end, cols + F_N + 2 * nw);
     if (!rc && !ds->tx_grouped)
         rc = group_by_customer(ds, &start, &perm);
     if (!rc) {
@@ -417,16 +616,28 @@ int seg_dataset_compute_features(seg_dataset *ds,
                 c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
             }
             jobs[t] = (feat_job){ds, start, perm, c, c1, a, cal_end, cal_day,
-                                 as_of, holdout, unit, cols, SEG_OK};
+                                 as_of, holdout, cal, &win, unit, cols,
+                                 SEG_OK, 0};
             c = c1;
             a = a1;
         }
         seg__run_jobs(feat_worker, jobs, sizeof *jobs, nth);
-        for (int t = 0; t < nth; t++)
-            rc = rc ? rc : jobs[t].rc;
+        for (int t = 0; t < nth && !rc; t++) {
+            rc = jobs[t].rc;
+            if (rc == SEG_ERANGE) {
+                char ex[64];
+                const char *id = seg__intern_str(&ds->ids,
+                                                 (uint32_t)jobs[t].bad);
+                seg__error(&ds->err, rc, "customer '%s': the sum of the "
+                           "amounts is beyond the range of a double "
+                           "(about 1.8e308)",
+                           seg__excerpt(ex, sizeof ex, id, strlen(id)));
+            }
+        }
     }
     if (!rc && holdout) {
-        double len = (double)(day_of(as_of) - day_of(o.holdout_from) + 1) / unit;
+        double len = (double)(day_of(&cal, as_of) -
+                              day_of(&cal, o.holdout_from) + 1) / unit;
         for (size_t c = 0; c < nc; c++)
             cols[F_H_LENGTH].data[c] = len;
     }

@@ -15,6 +15,7 @@ typedef struct seg__column {
     double *num;         /* SEG_COLUMN_NUMERIC */
     uint32_t *lab;       /* SEG_COLUMN_LABEL: label index + 1, 0 = missing */
     seg__interner labels;
+    int kind;            /* seg_column_kind: what a number means */
     /* rollback state, valid while a mark is active */
     size_t mark_n;
     size_t mark_labels;
@@ -101,5 +102,7 @@ size_t seg__ds_n_columns(const seg_dataset *ds);
 seg__column *seg__ds_column_at(const seg_dataset *ds, size_t i);
 /* The dataset's thread count for loads and features (0: the processors). */
 int seg__ds_threads(const seg_dataset *ds);
+/* The business time zone: NULL for UTC, so that UTC stays the fast path. */
+const seg__tz *seg__ds_tz(const seg_dataset *ds);
 
 #endif /* SEG_DATASET_INTERNAL_H */

@@ -34,6 +34,7 @@ struct seg_dataset {
     seg__column **cols;
     size_t n_cols, cap_cols;
     int threads;         /* for loads and features: 0 = the processors */
+    seg__tz *tz;         /* the business time zone; NULL = UTC */
 
     /* transaction rollback ("mark") state */
     bool marked;

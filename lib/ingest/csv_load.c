@@ -28,6 +28,9 @@ static int check_options(const seg__sink *s, const seg_csv_options *o)
     if (o->time_format < SEG_TIME_AUTO || o->time_format > SEG_TIME_EPOCH)
         return seg__sink_fail(s, SEG_EINVAL, nowhere, 0,
                               "unknown time format %d", o->time_format);
+    if (o->row_ids < 0 || o->row_ids > 2)
+        return seg__sink_fail(s, SEG_EINVAL, nowhere, 0,
+                              "row_ids is %d (0, 1 or 2)", o->row_ids);
     if (o->n_attribute_columns && !o->attribute_columns)
         return seg__sink_fail(s, SEG_EINVAL, nowhere, 0,
                               "attribute_columns is NULL but "
@@ -54,8 +57,9 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
         {o->id_column, o->time_column, o->amount_column, o->kind_column,
          o->value_column},
         o->attribute_columns, o->n_attribute_columns, o->row_ids != 0,
-        o->all_attributes != 0};
+        o->all_attributes != 0, o->row_ids == 2};
     s->time_format = o->time_format;
+    s->no_returns = o->reject_negative_amounts != 0;
     if ((rc = seg__sink_map(s, &spec)) != SEG_OK)
         return rc;
     if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws) {

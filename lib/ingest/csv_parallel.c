@@ -29,6 +29,8 @@ typedef struct tx_part {
     char delim;
     size_t need, col_id, col_time, col_amount;
     int time_format;
+    const seg__tz *tz;          /* NULL: UTC */
+    bool no_returns;            /* a negative amount is an error */
     seg__text *f;               /* need fields of the current line */
     /* runs of records of one customer: id p[off .. off + len), its hash,
      * and how many records; then the records' times and amounts */
@@ -118,15 +120,22 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
     }
     /* straight to the parsers; on a failure, again for the message */
     const seg__text *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
-    if (seg_time_parse(&w->t[w->n], ft->p, ft->n, w->time_format) &&
-        (w->rc = seg__read_time(ft->p, ft->n, w->time_format, &w->t[w->n],
-                                w->msg, sizeof w->msg))) {
+    if ((w->tz ? seg__time_parse_in(w->tz, &w->t[w->n], ft->p, ft->n,
+                                    w->time_format)
+               : seg_time_parse(&w->t[w->n], ft->p, ft->n, w->time_format)) &&
+        (w->rc = seg__read_time(w->tz, ft->p, ft->n, w->time_format,
+                                &w->t[w->n], w->msg, sizeof w->msg))) {
         w->err_col = w->col_time + 1;
         return false;
     }
     if (seg__parse_f64(fa->p, fa->n, &w->a[w->n]) &&
         (w->rc = seg__read_amount(fa->p, fa->n, &w->a[w->n], w->msg,
                                   sizeof w->msg))) {
+        w->err_col = w->col_amount + 1;
+        return false;
+    }
+    if (w->no_returns && w->a[w->n] < 0) {
+        w->rc = seg__negative_amount(fa->p, fa->n, w->msg, sizeof w->msg);
         w->err_col = w->col_amount + 1;
         return false;
     }
@@ -490,6 +499,8 @@ static tx_batch *batches_new(const seg__sink *s, const seg__reader *rd,
             w->col_time = s->col[SEG__R_TIME];
             w->col_amount = s->col[SEG__R_AMOUNT];
             w->time_format = s->time_format;
+            w->tz = s->ds->tz;
+            w->no_returns = s->no_returns;
             if (!(w->f = seg__malloc(s->need * sizeof *w->f)))
                 return bt; /* batches_free() takes what there is */
         }

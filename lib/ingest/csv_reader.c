@@ -289,8 +289,14 @@ static int parse_record(seg__reader *rd)
 int seg__rd_next_record(seg__reader *rd)
 {
     for (;;) {
-        size_t line0 = rd->line;
+        size_t line0 = rd->line, pos0 = rd->pos;
         int rc = parse_record(rd);
+        /* a file read in blocks stops growing its window at the limit; a
+         * buffer is there whole, so the limit is checked here */
+        if (rc == SEG__REC_OK && rd->pos - pos0 > MAX_RECORD)
+            return rd_error(rd, SEG_ELIMIT, line0, 0,
+                            "a record is longer than %u bytes (256 MiB)",
+                            MAX_RECORD);
         if (rc == SEG__REC_MORE) {
             rd->line = line0;
             rc = refill(rd);
@@ -331,6 +337,15 @@ int seg__rd_start(seg__reader *rd, char delimiter)
     if (rd->len - rd->pos >= 3 &&
         memcmp(rd->data + rd->pos, "\xEF\xBB\xBF", 3) == 0)
         rd->pos += 3;
+    /* Line ends of a carriage return alone (old Mac files) would make the
+     * whole file one line: the header, and no records. */
+    const char *p = rd->data + rd->pos, *e = rd->data + rd->len;
+    const char *nl = memchr(p, '\n', (size_t)(e - p));
+    const char *cr = memchr(p, '\r', (size_t)((nl ? nl : e) - p));
+    if (cr && cr + 1 < e && cr[1] != '\n')
+        return rd_error(rd, SEG_EPARSE, 1, 0,
+                        "line ends are carriage returns alone (CR, an old "
+                        "Mac format): convert them to LF or CRLF");
     if (delimiter == 0)
         detect_delimiter(rd);
     else

@@ -32,6 +32,7 @@ typedef struct seg__roles_spec {
     size_t n_attrs;
     bool row_ids;               /* no id column: customers are the records */
     bool all_attributes;        /* every column without a role */
+    bool row_ids_unless_id;     /* row_ids unless the header has an id */
 } seg__roles_spec;
 
 /* An attribute column's values as text, kept until the input has been
@@ -54,6 +55,7 @@ typedef struct seg__sink {
     const char *name;
     bool indexed;
     int time_format;    /* a seg_time_format, for times given as text */
+    bool no_returns;    /* a negative amount is an error */
     /* the roles, set by seg__sink_map() */
     bool has[SEG__R_N];
     size_t col[SEG__R_N];
@@ -117,10 +119,13 @@ int seg__sink_attr_label(seg__sink *s, size_t at, seg__column *c,
 #define SEG__MSG_MAX 512
 int seg__check_fields(size_t nf, size_t need, char *msg, size_t msz);
 int seg__check_id(const char *p, size_t n, char *msg, size_t msz);
-int seg__read_time(const char *p, size_t n, int format, int64_t *t,
-                   char *msg, size_t msz);
+/* A time in the zone tz (NULL: UTC): see seg__time_parse_in(). */
+int seg__read_time(const seg__tz *tz, const char *p, size_t n, int format,
+                   int64_t *t, char *msg, size_t msz);
 int seg__read_amount(const char *p, size_t n, double *v, char *msg,
                      size_t msz);
+/* The error of a negative amount where returns are not allowed. */
+int seg__negative_amount(const char *p, size_t n, char *msg, size_t msz);
 
 /* ---- the CSV reader (csv_reader.c) ---- */
 

@@ -172,10 +172,10 @@ int seg__check_id(const char *p, size_t n, char *msg, size_t msz)
     return check_text("customer id", p, n, msg, msz);
 }
 
-int seg__read_time(const char *p, size_t n, int format, int64_t *t,
-                   char *msg, size_t msz)
+int seg__read_time(const seg__tz *tz, const char *p, size_t n, int format,
+                   int64_t *t, char *msg, size_t msz)
 {
-    int rc = seg_time_parse(t, p, n, format);
+    int rc = seg__time_parse_in(tz, t, p, n, format);
     if (!rc)
         return SEG_OK;
     char ex[64];
@@ -190,6 +190,15 @@ int seg__read_amount(const char *p, size_t n, double *v, char *msg,
 {
     int rc = seg__parse_f64(p, n, v);
     return rc ? number_error("amount", p, n, rc, msg, msz) : SEG_OK;
+}
+
+int seg__negative_amount(const char *p, size_t n, char *msg, size_t msz)
+{
+    char ex[64];
+    snprintf(msg, msz, "amount '%s' is negative, and returns are not "
+             "allowed (reject_negative_amounts)",
+             seg__excerpt(ex, sizeof ex, p, n));
+    return SEG_ERANGE;
 }
 
 /* An event value: blank is none (NaN). */
@@ -312,7 +321,8 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
     if (s->txs || s->events) {
         int64_t t;
         const seg__text *ft = &f[s->col[SEG__R_TIME]];
-        rc = seg__read_time(ft->p, ft->n, s->time_format, &t, msg, sizeof msg);
+        rc = seg__read_time(s->ds->tz, ft->p, ft->n, s->time_format, &t, msg,
+                            sizeof msg);
         if (rc)
             return seg__sink_fail(s, rc, at, col_of(s, SEG__R_TIME), "%s",
                                   msg);
@@ -320,6 +330,8 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
             const seg__text *fa = &f[s->col[SEG__R_AMOUNT]];
             double amount;
             rc = seg__read_amount(fa->p, fa->n, &amount, msg, sizeof msg);
+            if (!rc && amount < 0 && s->no_returns)
+                rc = seg__negative_amount(fa->p, fa->n, msg, sizeof msg);
             rc = rc ? seg__sink_fail(s, rc, at, col_of(s, SEG__R_AMOUNT),
                                      "%s", msg)
                     : push_tx(s, at, row, t, amount);
@@ -626,6 +638,9 @@ int seg__sink_map(seg__sink *s, const seg__roles_spec *spec)
     memcpy(col, spec->col, sizeof col);
     guess_roles(s, spec, col);
     s->row_ids = spec->row_ids;
+    /* a summary's own id column is its customers' ids, kept as text */
+    if (spec->row_ids_unless_id && col[SEG__R_ID])
+        s->row_ids = false;
     if (s->row_ids)
         col[SEG__R_ID] = NULL;
     else if (!col[SEG__R_ID])

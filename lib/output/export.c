@@ -4,12 +4,32 @@
 
 #include "output/internal.h"
 
-static void value(seg__writer *w, const seg__column *c, size_t row)
+/* A timestamp in the dataset's zone, as people and spreadsheets read
+ * one; a number that is no time (a fraction, out of range) as a number. */
+static void timestamp(seg__writer *w, const seg__tz *tz, double v)
 {
-    if (c->type == SEG_COLUMN_NUMERIC)
-        seg__w_num(w, seg__column_num(c, row));
+    char iso[SEG__ISO_MAX];
+    size_t n = 0;
+    if (v == v && v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
+        n = seg__time_format_in(tz, iso, (int64_t)v);
+    if (n)
+        seg__w_textn(w, iso, n);
     else
+        seg__w_num(w, v);
+}
+
+static void value(seg__writer *w, const seg__tz *tz, bool iso,
+                  const seg__column *c, size_t row)
+{
+    if (c->type == SEG_COLUMN_NUMERIC) {
+        double v = seg__column_num(c, row);
+        if (iso && c->kind == SEG_KIND_TIMESTAMP && v == v)
+            timestamp(w, tz, v);
+        else
+            seg__w_num(w, v);
+    } else {
         seg__w_text(w, seg__column_label(c, row));
+    }
 }
 
 int seg_dataset_export(const seg_dataset *ds, int format,
@@ -19,9 +39,13 @@ int seg_dataset_export(const seg_dataset *ds, int format,
     if (!ds || !write || (n_columns && !columns))
         return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_export: NULL argument");
+    bool iso = !(format & SEG_EXPORT_EPOCH_TIMES);
+    int flags = format;
+    format &= ~SEG_EXPORT_EPOCH_TIMES;
     if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
         return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown export format %d",
-                          format);
+                          flags);
+    const seg__tz *tz = seg__ds_tz(ds);
     size_t nc = columns ? n_columns : seg__ds_n_columns(ds);
     const seg__column **cols = seg__calloc(nc ? nc : 1, sizeof *cols);
     if (!cols)
@@ -63,7 +87,7 @@ int seg_dataset_export(const seg_dataset *ds, int format,
                 seg__w_text(&w, cols[i]->name);
                 seg__w_raw(&w, ":", 1);
             }
-            value(&w, cols[i], r);
+            value(&w, tz, iso, cols[i], r);
         }
         seg__w_raw(&w, json ? "}" : "\n", 1);
     }

@@ -105,12 +105,12 @@ class CsvOptions(ctypes.Structure):
                 ("value_column", c_char_p),
                 ("attribute_columns", POINTER(c_char_p)),
                 ("n_attribute_columns", c_size_t), ("row_ids", c_int),
-                ("all_attributes", c_int)]
+                ("all_attributes", c_int), ("reject_negative_amounts", c_int)]
 
 
 class FeatureOptions(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("as_of", c_int64), ("time_unit", c_int),
-                ("holdout_from", c_int64)]
+                ("holdout_from", c_int64), ("windows", ctypes.c_int * 8)]
 
 
 class ParamDef(ctypes.Structure):

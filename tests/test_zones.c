@@ -205,6 +205,32 @@ static void test_unknown_zone(void **state)
     seg_dataset_free(ds);
 }
 
+/* The call list writes the last contact in the dataset's zone: a call at
+ * 20:00 in Beijing is 12:00 UTC; a contact given as a date stays that
+ * date. */
+static void test_call_list_in_the_zone(void **state)
+{
+    (void)state;
+    seg_dataset *ds = zoned("Asia/Shanghai");
+    load(ds, "customer_id,time,kind\n"
+             "a,2024-09-14T20:00:00,call\n"
+             "b,2024-09-10,call\n", 1);
+    load(ds, "customer_id,date,amount\n"
+             "a,2024-09-01,50\nb,2024-09-02,30\n", 1);
+    features(ds, "2024-09-30");
+    const char *text = "tier \"all\" when orders >= 1 priority 1\n";
+    seg_rules *r;
+    assert_ok(seg_rules_parse(&r, text, strlen(text), NULL));
+    assert_ok(seg_rules_apply(r, ds, NULL));
+    char *s = NULL;
+    assert_ok(seg_rules_call_list(r, ds, NULL, collect, &s));
+    assert_non_null(strstr(s, ",2024-09-14T20:00:00+08:00\n"));
+    assert_non_null(strstr(s, ",2024-09-10\n"));
+    free(s);
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_local_input_times),
         cmocka_unit_test(test_new_york_dst),
         cmocka_unit_test(test_unknown_zone),
+        cmocka_unit_test(test_call_list_in_the_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

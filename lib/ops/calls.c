@@ -149,9 +149,14 @@ static int fill(seg_table *t, const seg_dataset *ds, const cand *c, size_t k)
     int rc = SEG_OK;
     for (size_t i = 0; i < k && !rc; i++) {
         size_t at;
-        char when[32] = "";
-        if (!isnan(c[i].last))
-            seg_time_format_iso(when, sizeof when, (int64_t)c[i].last);
+        char when[SEG__ISO_MAX] = "";
+        /* in the dataset's zone, as the input's times were; a contact at
+         * local midnight (a date in the input) as that date */
+        if (!isnan(c[i].last) &&
+            seg__time_format_in(seg__ds_tz(ds), when, (int64_t)c[i].last) &&
+            strncmp(when + 10, "T00:00:00", 9) == 0 &&
+            (when[19] == 'Z' || when[19] == '+' || when[19] == '-'))
+            when[10] = '\0';
         rc = seg__table_add_row(t, &at);
         if (!rc)
             rc = seg__table_set_num(t, at, C_RANK, (double)(i + 1));

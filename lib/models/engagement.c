@@ -93,22 +93,10 @@ static int engagement_score(void *state, const seg_model *m, seg_dataset *ds,
                          : 1;
             level[i] = zh ? level_zh[lv] : level_en[lv];
         }
-        static const char *const outs[] = {"score", "days_since_last",
-                                           "level"};
-        static const int out_types[] = {
-            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_LABEL};
-        bool existed[3];
-        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, 3,
-                                   existed);
-        bool checked = !rc;
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "score", score, NULL);
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "days_since_last", since, NULL);
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "level", NULL, level);
-        if (rc && checked)
-            seg__model_drop_new(ds, prefix, outs, existed, 3);
+        const seg__out outs[] = {{"score", score, NULL, NULL},
+                                 {"days_since_last", since, NULL, NULL},
+                                 {"level", NULL, NULL, level}};
+        rc = seg__model_put_all(m, ds, prefix, outs, 3);
     }
     seg__free(score);
     seg__free(last);

@@ -19,18 +19,21 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
 /* "prefix.what" in a new string (seg__free() it); NULL when out of memory.
  * Names have no fixed bound: a model's name is any length. */
 char *seg__model_colname(const char *prefix, const char *what);
-/* Whether every column PREFIX.WHAT[i] of type[i] may be written, checked
- * before the first is, so that a score that fails changes nothing;
- * existed[i] says whether the column is there already. */
-int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
-                          const char *prefix, const char *const *what,
-                          const int *type, size_t n, bool *existed);
-/* After a write that failed half-way (out of memory): drop the columns
- * that were not there before. A column that was replaced keeps its new
- * values: the dataset cannot give back the old ones. */
-void seg__model_drop_new(seg_dataset *ds, const char *prefix,
-                         const char *const *what, const bool *existed,
-                         size_t n);
+/* One output column of a score: numbers (num), numbers the dataset may
+ * keep (*own, set to NULL once handed over), or labels. */
+typedef struct seg__out {
+    const char *what;
+    const double *num;
+    double **own;
+    const char **labels;
+} seg__out;
+/* Write every output of a score or none: all names and types are checked
+ * first, then each is written; after a write that fails half-way (out of
+ * memory) the columns that were not there before are dropped again. A
+ * column that was replaced keeps its new values: the dataset cannot give
+ * back the old ones. */
+int seg__model_put_all(const seg_model *m, seg_dataset *ds,
+                       const char *prefix, const seg__out *outs, size_t n);
 /* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */
 int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
                    const char *what, const double *num, const char **labels);

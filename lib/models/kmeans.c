@@ -278,19 +278,9 @@ static int km_score(void *state, const seg_model *m, seg_dataset *ds,
             cl[i] = dist[i] = NAN;
         for (size_t i = 0; i < nr; i++)
             cl[rows[i]] = nearest(st, X + i * (size_t)st->nf, &dist[rows[i]]);
-        static const char *const outs[] = {"cluster", "distance"};
-        static const int out_types[] = {
-            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC};
-        bool existed[2];
-        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, 2,
-                                   existed);
-        bool checked = !rc;
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "cluster", cl, NULL);
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "distance", dist, NULL);
-        if (rc && checked)
-            seg__model_drop_new(ds, prefix, outs, existed, 2);
+        const seg__out outs[] = {{"cluster", cl, NULL, NULL},
+                                 {"distance", dist, NULL, NULL}};
+        rc = seg__model_put_all(m, ds, prefix, outs, 2);
     }
     seg__free(X);
     seg__free(rows);

@@ -363,16 +363,20 @@ char *seg__model_colname(const char *prefix, const char *what)
     return name;
 }
 
-int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
-                          const char *prefix, const char *const *what,
-                          const int *type, size_t n, bool *existed)
+static int out_type(const seg__out *o)
+{
+    return o->labels ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC;
+}
+
+static int check_puts(const seg_model *m, seg_dataset *ds, const char *prefix,
+                      const seg__out *outs, size_t n, bool *existed)
 {
     for (size_t i = 0; i < n; i++) {
-        char *name = seg__model_colname(prefix, what[i]);
+        char *name = seg__model_colname(prefix, outs[i].what);
         if (!name)
             return seg__nomem(&m->err);
         existed[i] = seg__ds_find_column(ds, name) != NULL;
-        int rc = seg__ds_check_put(ds, name, type[i]);
+        int rc = seg__ds_check_put(ds, name, out_type(&outs[i]));
         if (rc && rc != SEG_ENOMEM)
             seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
                              seg_dataset_errmsg(ds));
@@ -385,18 +389,36 @@ int seg__model_check_puts(const seg_model *m, seg_dataset *ds,
     return SEG_OK;
 }
 
-void seg__model_drop_new(seg_dataset *ds, const char *prefix,
-                         const char *const *what, const bool *existed,
-                         size_t n)
+static void drop_new(seg_dataset *ds, const char *prefix,
+                     const seg__out *outs, const bool *existed, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (existed[i])
             continue;
-        char *name = seg__model_colname(prefix, what[i]);
+        char *name = seg__model_colname(prefix, outs[i].what);
         if (name && seg__ds_find_column(ds, name))
             seg_dataset_drop_column(ds, name);
         seg__free(name);
     }
+}
+
+int seg__model_put_all(const seg_model *m, seg_dataset *ds,
+                       const char *prefix, const seg__out *outs, size_t n)
+{
+    bool *existed = seg__calloc(n ? n : 1, sizeof *existed);
+    if (!existed)
+        return seg__nomem(&m->err);
+    int rc = check_puts(m, ds, prefix, outs, n, existed);
+    bool checked = !rc;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = outs[i].own ? seg__model_put_owned(m, ds, prefix, outs[i].what,
+                                                outs[i].own)
+                         : seg__model_put(m, ds, prefix, outs[i].what,
+                                          outs[i].num, outs[i].labels);
+    if (rc && checked)
+        drop_new(ds, prefix, outs, existed, n);
+    seg__free(existed);
+    return rc;
 }
 
 int seg__model_put_owned(const seg_model *m, seg_dataset *ds,

@@ -11,7 +11,6 @@
 #define MAX_K 20
 
 enum { D_R, D_F, D_M, D_N };
-static const char dim_letter[D_N] = {'r', 'f', 'm'};
 
 typedef struct rfm_state {
     int k[D_N];
@@ -314,28 +313,14 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
                 labels[i] = zh ? value_zh[t] : value_en[t];
             }
         }
-        static const char *const outs[] = {"r", "f", "m", "score", "total",
-                                           "segment"};
-        static const int out_types[] = {
-            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC,
-            SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC, SEG_COLUMN_LABEL};
-        const size_t nouts = strcmp(preset, "none") != 0 ? 6 : 5;
-        bool existed[6];
-        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, nouts,
-                                   existed);
-        bool checked = !rc;
-        for (int d = 0; d < D_N && !rc; d++) {
-            char what[2] = {dim_letter[d], '\0'};
-            rc = seg__model_put_owned(m, ds, prefix, what, &sc[d]);
-        }
-        if (!rc)
-            rc = seg__model_put_owned(m, ds, prefix, "score", &score);
-        if (!rc)
-            rc = seg__model_put_owned(m, ds, prefix, "total", &total);
-        if (!rc && strcmp(preset, "none") != 0)
-            rc = seg__model_put(m, ds, prefix, "segment", NULL, labels);
-        if (rc && checked)
-            seg__model_drop_new(ds, prefix, outs, existed, nouts);
+        const seg__out outs[] = {{"r", NULL, &sc[0], NULL},
+                                 {"f", NULL, &sc[1], NULL},
+                                 {"m", NULL, &sc[2], NULL},
+                                 {"score", NULL, &score, NULL},
+                                 {"total", NULL, &total, NULL},
+                                 {"segment", NULL, NULL, labels}};
+        rc = seg__model_put_all(m, ds, prefix, outs,
+                                strcmp(preset, "none") != 0 ? 6 : 5);
     }
     for (int d = 0; d < D_N; d++) {
         seg__free(in[d]);

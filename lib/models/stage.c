@@ -150,22 +150,10 @@ static int stage_score(void *state, const seg_model *m, seg_dataset *ds,
             days[i] = (double)(today - day_of(since));
             name[i] = zh ? stage_zh[st] : stage_en[st];
         }
-        static const char *const outs[] = {"name", "index",
-                                           "days_in_stage"};
-        static const int out_types[] = {
-            SEG_COLUMN_LABEL, SEG_COLUMN_NUMERIC, SEG_COLUMN_NUMERIC};
-        bool existed[3];
-        rc = seg__model_check_puts(m, ds, prefix, outs, out_types, 3,
-                                   existed);
-        bool checked = !rc;
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "name", NULL, name);
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "index", index, NULL);
-        if (!rc)
-            rc = seg__model_put(m, ds, prefix, "days_in_stage", days, NULL);
-        if (rc && checked)
-            seg__model_drop_new(ds, prefix, outs, existed, 3);
+        const seg__out outs[] = {{"name", NULL, NULL, name},
+                                 {"index", index, NULL, NULL},
+                                 {"days_in_stage", days, NULL, NULL}};
+        rc = seg__model_put_all(m, ds, prefix, outs, 3);
     }
     seg__free(kst);
     seg__free(best);

@@ -50,6 +50,56 @@ static double expected_bgbb(const double *p, double t, double x, double tx,
     return exp(lead) * diff;
 }
 
+/* Fader, Hardie and Shang (2010), eq. 8: transactions in the first t
+ * opportunities of a new customer */
+static double expected_unconditional_bgbb(const double *p, double t)
+{
+    double a = p[0], b = p[1], ga = p[2], de = p[3];
+    double lr = lgamma(ga + de) - lgamma(1 + de) + lgamma(1 + de + t) -
+                lgamma(ga + de + t);
+    /* 1 - e^lr over (gamma - 1), with the limit log((1+de+t)/(1+de)) at
+     * gamma = 1 */
+    double f = fabs(ga - 1) < 1e-12 ? seg__digamma(1 + de + t) -
+                                          seg__digamma(1 + de)
+                                    : -expm1(lr) / (ga - 1);
+    return a / (a + b) * de * f;
+}
+
+/* P(k transactions in the next t opportunities | x, t_x, n). Alive at
+ * opportunity n + 1, the customer is alive for J of the t opportunities
+ * (J = j < t with the weight of theta (1-theta)^(j-1), J = t with
+ * (1-theta)^(t-1)) and buys at each of those with p:
+ *   sum over j >= k of C(j, k) B(alpha+x+k, beta+n-x+j-k)/B(alpha, beta)
+ *   times B(gamma+1, delta+n+j)/B(gamma, delta) (j < t) or
+ *   B(gamma, delta+n+t)/B(gamma, delta) (j = t),
+ * over the likelihood, in logs; a customer no longer alive buys nothing. */
+static double pmf_bgbb(const double *p, double t, double k, double x,
+                       double tx, double n)
+{
+    if (t == 0 || k > t)
+        return k == 0 ? 1 : 0;
+    double a = p[0], b = p[1], ga = p[2], de = p[3];
+    seg__dual dp[SEG__NP] = {dc(a), dc(b), dc(ga), dc(de)};
+    double d[3] = {x, tx, n};
+    double ll = ll_bgbb(dp, d).v;
+    double lb = dlbeta(dc(a), dc(b)).v, lg = dlbeta(dc(ga), dc(de)).v;
+    double l = -INFINITY;
+    for (double j = k > 0 ? k : 1; j <= t; j++) {
+        double lt = lgamma(j + 1) - lgamma(k + 1) - lgamma(j - k + 1) +
+                    dlbeta(dc(a + x + k), dc(b + n - x + j - k)).v - lb +
+                    (j < t ? dlbeta(dc(ga + 1), dc(de + n + j)).v
+                           : dlbeta(dc(ga), dc(de + n + t)).v) -
+                    lg - ll;
+        l = dlogsumexp(dc(l), dc(lt)).v;
+    }
+    if (k == 0) {
+        double pa = p_alive_bgbb(p, x, tx, n);
+        if (pa < 1)
+            l = dlogsumexp(dc(l), dc(log1p(-pa))).v;
+    }
+    return exp(l);
+}
+
 const seg__clv_spec seg__clv_bgbb = {
     "bgbb", 4, {"alpha", "beta", "gamma", "delta"}, 3, ll_bgbb, p_alive_bgbb,
-    expected_bgbb, NULL, NULL};
+    expected_bgbb, expected_unconditional_bgbb, pmf_bgbb};

@@ -35,54 +35,105 @@ static bool log_hyp(double a, double b, double c, double z, double *out)
     return true;
 }
 
+/* P(alive) after x repeat purchases, the last at t_x, observed to T. The
+ * customer was alive after the last purchase with the weight of
+ * (1-p)^(x+m) (m = 1 for MBG/NBD, which also counts the first purchase),
+ * and dropped out then with the weight of p (1-p)^(x+m-1). */
+static double p_alive_family(const double *p, double x, double tx, double T,
+                             bool mod)
+{
+    if (x == 0 && !mod)
+        return 1;
+    double bb = p[3] + x + (mod ? 1 : 0) - 1;
+    return 1 / (1 + exp(log(p[2]) - log(bb) +
+                        (p[0] + x) * (log(p[1] + T) - log(p[1] + tx))));
+}
+
+typedef struct alive_ctx {
+    double R, A, a, b, t, lb;
+} alive_ctx;
+
+/* the Beta(a, b) density of p in y = logit p, times
+ * E[purchases in t | p, alive] averaged over lambda ~ Gamma(R, A):
+ * (1 - (1 + p t / A)^-R) / p */
+static seg__dual alive_integrand(double y, double lp, double lq, void *vc)
+{
+    (void)y;
+    const alive_ctx *c = vc;
+    double p = exp(lp);
+    double h = -expm1(-c->R * log1p(p * c->t / c->A)) / p;
+    return dc(c->a * lp + c->b * lq - c->lb + log(h));
+}
+
+/* Expected purchases in the next t of a customer alive now, with
+ * lambda ~ Gamma(R, A) and p ~ Beta(a, b): for the BG/NBD family every
+ * conditional expectation is this with the posterior's R, A and b.
+ * Closed form: (a+b-1)/(a-1) [1 - (A/(A+t))^R 2F1(R, b; a+b-1; t/(A+t))];
+ * where that is ill-conditioned (a near 1, a + b - 1 near or below 0),
+ * slow (t/(A+t) near 1) or overflows (large R), the integral over p. */
+static double e_alive(double R, double A, double a, double b, double t)
+{
+    if (t == 0)
+        return 0;
+    double z = t / (A + t), c = a + b - 1, lf;
+    if (fabs(a - 1) > 1e-3 && c > 0.5 && z < 0.95 && R < 1e4 &&
+        log_hyp(R, b, c, z, &lf)) {
+        double v = c / (a - 1) * -expm1(R * log1p(-z) + lf);
+        if (isfinite(v) && v > 0)
+            return v;
+    }
+    alive_ctx ctx = {R, A, a, b, t, dlbeta(dc(a), dc(b)).v};
+    double m = log(a) - log(b);
+    double s = sqrt(seg__trigamma(a) + seg__trigamma(b));
+    double l = seg__quad_logit(alive_integrand, &ctx, m, s).v;
+    return isfinite(l) ? exp(l) : NAN;
+}
+
 static double expected_family(const double *p, double t, double x, double tx,
                               double T, bool mod)
 {
-    double r = p[0], al = p[1];
-    double a = p[2], b = p[3], z = t / (al + T + t), lf;
-    double A = r + x, B = mod ? b + x + 1 : b + x,
-           C = mod ? a + b + x : a + b + x - 1;
-    if (!log_hyp(A, B, C, z, &lf))
-        return NAN;
-    double inner = -expm1((r + x) * log1p(-z) + lf);
-    double lead = (mod ? b + x : a + b + x - 1) / (a - 1);
-    double odds = (!mod && x == 0)
-                      ? 0
-                      : exp(log(a) - log(mod ? b + x : b + x - 1) +
-                            (r + x) * (log(al + T) - log(al + tx)));
-    return lead * inner / (1 + odds);
+    double pa = p_alive_family(p, x, tx, T, mod);
+    return pa * e_alive(p[0] + x, p[1] + T, p[2], p[3] + x + (mod ? 1 : 0), t);
 }
 
 static double expected_unconditional_family(const double *p, double t,
                                             bool mod)
 {
-    double r = p[0], al = p[1], lf;
-    double a = p[2], b = p[3], z = t / (al + t);
-    if (!log_hyp(r, mod ? b + 1 : b, mod ? a + b : a + b - 1, z, &lf))
-        return NAN;
-    return (mod ? b : a + b - 1) / (a - 1) *
-           -expm1(r * log(al / (al + t)) + lf);
+    return expected_family(p, t, 0, 0, 0, mod);
 }
 
-/* P(X(t) = n) for a new BG/NBD customer (Fader, Hardie and Lee 2005,
- * eq. 8); for MBG/NBD, where a customer may drop out right after the first
- * purchase, the dropout term counts from n = 0:
- * B(a, b+n+1)/B(a,b) NBD(n) + B(a+1, b+n)/B(a,b) (1 - sum_{j<n} NBD(j)). */
-static double pmf_family(const double *p, double t, double n, bool mod)
+/* P(X(T, T+t) = n | x, t_x, T). Alive now, the customer has
+ * lambda ~ Gamma(r+x, alpha+T) and p ~ Beta(a, b') with b' = b+x (+1 for
+ * MBG/NBD) and then buys n times and stays, or buys n >= 1 times and
+ * drops out after the n-th (Fader, Hardie and Lee 2005, eq. 8, with the
+ * posterior's parameters):
+ *   B(a, b'+n)/B(a, b') NB(n) + B(a+1, b'+n-1)/B(a, b') P(N(t) >= n),
+ * N(t) negative binomial; a customer no longer alive makes no purchase.
+ * Summed in logs, the tail P(N >= n) as an incomplete beta function, so
+ * that the tail keeps its relative accuracy and nothing goes negative. */
+static double pmf_family(const double *p, double t, double n, double x,
+                         double tx, double T, bool mod)
 {
-    double r = p[0], al = p[1], a = p[2], b = p[3];
-    double lq = log(al / (al + t)), lz = log(t / (al + t));
+    double pa = p_alive_family(p, x, tx, T, mod);
+    if (t == 0)
+        return n == 0 ? 1 : 0;
+    double R = p[0] + x, A = p[1] + T, a = p[2], b = p[3] + x + (mod ? 1 : 0);
+    double l1z = log(A) - log(A + t), lz = log(t) - log(A + t);
     double lb0 = dlbeta(dc(a), dc(b)).v;
-    double first = exp(dlbeta(dc(a), dc(b + n + (mod ? 1 : 0))).v - lb0 +
-                       lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * lq +
-                       n * lz);
-    if (n == 0 && !mod)
-        return first;
-    double sum = 0;
-    for (double j = 0; j < n; j++)
-        sum += exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1) + r * lq + j * lz);
-    double drop = dlbeta(dc(a + 1), dc(b + n - (mod ? 0 : 1))).v - lb0;
-    return first + exp(drop) * (1 - sum);
+    double lstay = dlbeta(dc(a), dc(b + n)).v - lb0 + lgamma(R + n) -
+                   lgamma(R) - lgamma(n + 1) + R * l1z + n * lz;
+    double l = lstay;
+    if (n > 0) {
+        double ltail;
+        if (!seg__log_betainc(n, R, t / (A + t), A / (A + t), &ltail))
+            return NAN;
+        double ldrop = dlbeta(dc(a + 1), dc(b + n - 1)).v - lb0 + ltail;
+        l = dlogsumexp(dc(l), dc(ldrop)).v;
+    }
+    l += log(pa);
+    if (n == 0 && pa < 1)
+        l = dlogsumexp(dc(l), dc(log1p(-pa))).v;
+    return exp(l);
 }
 
 /* ---- BG/NBD ---- */
@@ -94,10 +145,7 @@ static seg__dual ll_bgnbd(const seg__dual *p, const double *d)
 
 static double p_alive_bgnbd(const double *p, double x, double tx, double T)
 {
-    if (x == 0)
-        return 1;
-    return 1 / (1 + exp(log(p[2]) - log(p[3] + x - 1) +
-                        (p[0] + x) * (log(p[1] + T) - log(p[1] + tx))));
+    return p_alive_family(p, x, tx, T, false);
 }
 
 static double expected_bgnbd(const double *p, double t, double x, double tx,
@@ -111,9 +159,10 @@ static double expected_unconditional_bgnbd(const double *p, double t)
     return expected_unconditional_family(p, t, false);
 }
 
-static double pmf_bgnbd(const double *p, double t, double n)
+static double pmf_bgnbd(const double *p, double t, double n, double x,
+                        double tx, double T)
 {
-    return pmf_family(p, t, n, false);
+    return pmf_family(p, t, n, x, tx, T, false);
 }
 
 const seg__clv_spec seg__clv_bgnbd = {
@@ -129,8 +178,7 @@ static seg__dual ll_mbgnbd(const seg__dual *p, const double *d)
 
 static double p_alive_mbgnbd(const double *p, double x, double tx, double T)
 {
-    return 1 / (1 + exp(log(p[2]) - log(p[3] + x) +
-                        (p[0] + x) * (log(p[1] + T) - log(p[1] + tx))));
+    return p_alive_family(p, x, tx, T, true);
 }
 
 static double expected_mbgnbd(const double *p, double t, double x, double tx,
@@ -144,9 +192,10 @@ static double expected_unconditional_mbgnbd(const double *p, double t)
     return expected_unconditional_family(p, t, true);
 }
 
-static double pmf_mbgnbd(const double *p, double t, double n)
+static double pmf_mbgnbd(const double *p, double t, double n, double x,
+                        double tx, double T)
 {
-    return pmf_family(p, t, n, true);
+    return pmf_family(p, t, n, x, tx, T, true);
 }
 
 const seg__clv_spec seg__clv_mbgnbd = {

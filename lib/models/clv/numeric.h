@@ -149,6 +149,27 @@ static inline seg__dual dlogdiffexp(seg__dual a, seg__dual b)
 bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
                      seg__dual *out);
 
+/* The most terms seg__log_hyp2f1 sums before it gives up. */
+#define SEG__HYP2F1_MAX_TERMS 20000
+
+/* The integral over the real line of exp(logf(y)), by the trapezoidal
+ * rule on y = m + s sinh(t) (a double-exponential rule: the tails of a
+ * density in the logit of a probability decay doubly exponentially in t).
+ * logf also gets log p and log(1 - p) of p = 1 / (1 + e^-y). The nodes
+ * depend only on m and s, plain numbers, so the derivatives carried by
+ * logf come out as the quadrature of the derivatives. Returns the log of
+ * the integral, -inf if it is zero. */
+#define SEG__QUAD_STEP (1.0 / 32)
+#define SEG__QUAD_HALF 208 /* t from -6.5 to 6.5 */
+seg__dual seg__quad_logit(seg__dual (*logf)(double y, double lp, double lq,
+                                            void *ctx),
+                          void *ctx, double m, double s);
+
+/* log of the regularized incomplete beta function I_x(a, b), given x and
+ * y = 1 - x separately so that neither loses digits near 0. False if it
+ * does not converge. */
+bool seg__log_betainc(double a, double b, double x, double y, double *out);
+
 /* Minimise f over x in R^n (n <= SEG__NP) by BFGS with a backtracking
  * line search. f returns the value and writes the gradient; a non-finite
  * value means "outside the domain". */

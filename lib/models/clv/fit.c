@@ -391,6 +391,14 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
             f->loglik = total_ll(&c, f->p, NULL);
         }
     }
+    for (int i = 0; i < c.np && !rc; i++) {
+        /* a fit is held to what a saved state must satisfy */
+        const char *why = seg__clv_bad_param(kind, i, f->p[i]);
+        if (why)
+            rc = seg__model_error(m, SEG_ERANGE, "%s: %s = %g: %s",
+                                  seg_model_name(m), specs[kind]->names[i],
+                                  f->p[i], why);
+    }
     if (!rc)
         standard_errors(&c, f);
     rows_free(&data);

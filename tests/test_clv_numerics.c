@@ -424,6 +424,80 @@ static void test_extreme_parameters(void **state)
     seg_model_free(m);
 }
 
+static void test_bgbb_gamma_near_one_and_large(void **state)
+{
+    (void)state;
+    seg_dataset *small = histories(one_history, 1, 3);
+    static const struct {
+        const char *g;
+        double e; /* clv_ref.py bgbb_expected: E(5 | 3, 5, 6) */
+    } k[4] = {{"1", 1.5087471958733291},
+              {"1.000000001", 1.5087471951125705},
+              {"0.999999", 1.5087479566321825},
+              {"100000", 1.4287492574901659e-9}};
+    for (int i = 0; i < 4; i++) {
+        char fixed[96];
+        snprintf(fixed, sizeof fixed, "alpha=1.204,beta=0.750,gamma=%s,"
+                 "delta=2.783", k[i].g);
+        seg_model *m = fixed_on("bgbb", fixed, small);
+        double a4[4] = {5, 3, 5, 6};
+        assert_rel(eval(m, "expected", a4, 4), k[i].e, 1e-9);
+        seg_model_free(m);
+    }
+    seg_dataset_free(small);
+}
+
+/* Every parameter of every purchase model at the ends of its range (and
+ * inside them), the others at the published values: every quantity
+ * finite and in range. */
+static void test_parameter_range(void **state)
+{
+    (void)state;
+    static const double h[4][3] = {{0, 0, 38.86}, {2, 30.43, 38.86},
+                                   {1, 0.5, 30}, {300, 38.8, 38.86}};
+    static const double hb[3][3] = {{0, 0, 6}, {3, 5, 6}, {6, 6, 6}};
+    seg_dataset *cont = histories(h, 4, 1), *disc = histories(hb, 3, 1);
+    static const char *const kinds[4] = {"bgnbd", "mbgnbd", "pareto_nbd",
+                                         "bgbb"};
+    static const char *const names[4][4] = {{"r", "alpha", "a", "b"},
+                                            {"r", "alpha", "a", "b"},
+                                            {"r", "alpha", "s", "beta"},
+                                            {"alpha", "beta", "gamma",
+                                             "delta"}};
+    static const double base[4][4] = {{0.243, 4.414, 0.793, 2.426},
+                                      {0.525, 6.183, 0.891, 1.614},
+                                      {0.553, 10.578, 0.606, 11.669},
+                                      {1.204, 0.75, 0.657, 2.783}};
+    static const double ends[4] = {1e-10, 1e-5, 1e5, 1e10};
+    for (int k = 0; k < 4; k++)
+        for (int j = 0; j < 4; j++)
+            for (int e = 0; e < 4; e++) {
+                char fx[256];
+                int o = 0;
+                for (int i = 0; i < 4; i++)
+                    o += snprintf(fx + o, sizeof fx - (size_t)o, "%s%s=%.17g",
+                                  i ? "," : "", names[k][i],
+                                  i == j ? ends[e] : base[k][i]);
+                seg_model *m = fixed_on(kinds[k], fx, k == 3 ? disc : cont);
+                for (int i = 0; i < (k == 3 ? 3 : 4); i++) {
+                    const double *y = k == 3 ? hb[i] : h[i];
+                    double t = k == 3 ? 5 : 52;
+                    double a4[4] = {t, y[0], y[1], y[2]};
+                    double a5[5] = {t, 1, y[0], y[1], y[2]};
+                    double pa = eval(m, "p_alive", y, 3);
+                    double ex = eval(m, "expected", a4, 4);
+                    double pm = eval(m, "pmf_conditional", a5, 5);
+                    if (!(pa >= 0 && pa <= 1 && ex >= 0 && pm >= 0 &&
+                          pm <= 1))
+                        fail_msg("%s %s history %d: p_alive %g expected %g "
+                                 "pmf %g", kinds[k], fx, i, pa, ex, pm);
+                }
+                seg_model_free(m);
+            }
+    seg_dataset_free(cont);
+    seg_dataset_free(disc);
+}
+
 /* ---- item: continuous discounting ---- */
 
 static void test_continuous_discounting_accuracy(void **state)
@@ -546,6 +620,8 @@ int main(void)
         cmocka_unit_test(test_pmf_conditional),
         cmocka_unit_test(test_large_t),
         cmocka_unit_test(test_extreme_parameters),
+        cmocka_unit_test(test_bgbb_gamma_near_one_and_large),
+        cmocka_unit_test(test_parameter_range),
         cmocka_unit_test(test_continuous_discounting_accuracy),
         cmocka_unit_test(test_loaded_states_are_validated),
     };

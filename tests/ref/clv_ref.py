@@ -211,6 +211,20 @@ def dert(par, x, tx, T, d, upm=4.345, months=12):
                                                E(u), pts)
 
 
+def bgbb_expected(par, t, x, tx, n):
+    """Fader, Hardie and Shang (2010) eq. 13, in mpmath"""
+    al, be, ga, de = mpf(*par)
+    L = mp.beta(al + x, be + n - x) / mp.beta(al, be) * mp.beta(ga, de + n) / mp.beta(ga, de)
+    for i in range(n - tx):
+        L += (mp.beta(al + x, be + tx - x + i) / mp.beta(al, be) *
+              mp.beta(ga + 1, de + tx + i) / mp.beta(ga, de))
+    f = lambda g: (mp.gamma(g + de) / mp.gamma(1 + de) *
+                   (mp.gamma(1 + de + n) / mp.gamma(g + de + n) -
+                    mp.gamma(1 + de + n + t) / mp.gamma(g + de + n + t)) / (g - 1))
+    v = f(ga) if ga != 1 else mp.limit(f, ga)
+    return (mp.beta(al + x + 1, be + n - x) / mp.beta(al, be) * de / L * v)
+
+
 def show(name, v):
     print("%-44s %s" % (name, mp.nstr(v, 17)))
 
@@ -269,6 +283,11 @@ if __name__ == "__main__":
                              (3, 1, 0, 0, 6)):
         show("bgbb pmf(%d,%d|%d,%d,%d)" % (t, k, x, tx, n),
              bgbb_pmf(BGBB, t, k, x, tx, n))
+    mp.mp.dps = 20
+    mp.mp.dps = 50
+    for g in ("1", "1.000000001", "0.999999", "100000"):
+        show("bgbb gamma=%s E(5|3,5,6)" % g,
+             bgbb_expected((1.204, 0.750, g, 2.783), 5, 3, 5, 6))
     mp.mp.dps = 20
     # item 7: Pareto/NBD with a tiny beta
     P7 = (0.553, 10.578, 0.606, 1e-9)

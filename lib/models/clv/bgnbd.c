@@ -12,11 +12,9 @@ static seg__dual ll_family(const seg__dual *p, const double *d,
     double x = d[0], tx = d[1], T = d[2];
     seg__dual r = p[0], al = p[1], a = p[2], b = p[3];
     seg__dual rx = daddc(r, x);
-    seg__dual A1 = dadd(dsub(dlgamma(rx), dlgamma(r)), dmul(r, dlog(al)));
+    seg__dual A1 = dadd(dlgamma_diff(r, x), dmul(r, dlog(al)));
     double m = modified ? 1 : 0;
-    seg__dual A2 = dsub(dsub(dadd(dlgamma(dadd(a, b)), dlgamma(daddc(b, x + m))),
-                             dlgamma(b)),
-                        dlgamma(daddc(dadd(a, b), x + m)));
+    seg__dual A2 = dlbeta_shift(a, b, 0, x + m);
     seg__dual A3 = dscale(dmul(rx, dlog(daddc(al, T))), -1);
     if (!modified && x == 0)
         return dadd(dadd(A1, A2), A3);
@@ -119,15 +117,16 @@ static double pmf_family(const double *p, double t, double n, double x,
         return n == 0 ? 1 : 0;
     double R = p[0] + x, A = p[1] + T, a = p[2], b = p[3] + x + (mod ? 1 : 0);
     double l1z = log(A) - log(A + t), lz = log(t) - log(A + t);
-    double lb0 = dlbeta(dc(a), dc(b)).v;
-    double lstay = dlbeta(dc(a), dc(b + n)).v - lb0 + lgamma(R + n) -
-                   lgamma(R) - lgamma(n + 1) + R * l1z + n * lz;
+    double lstay = lbeta_shift(a, b, 0, n) + seg__lgamma_diff(R, n) -
+                   lgamma(n + 1) + R * l1z + n * lz;
     double l = lstay;
     if (n > 0) {
         double ltail;
         if (!seg__log_betainc(n, R, t / (A + t), A / (A + t), &ltail))
             return NAN;
-        double ldrop = dlbeta(dc(a + 1), dc(b + n - 1)).v - lb0 + ltail;
+        /* B(a+1, b+n-1) = B(a, b+n-1) a / (a+b+n-1) */
+        double ldrop = log(a) - log(a + b + n - 1) +
+                       lbeta_shift(a, b, 0, n - 1) + ltail;
         l = dlogsumexp(dc(l), dc(ldrop)).v;
     }
     l += log(pa);

@@ -36,6 +36,19 @@ double seg__trigamma(double x)
            f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30))));
 }
 
+double seg__lgamma_diff(double x, double k)
+{
+    if (k == 0)
+        return 0;
+    if (x < 1e4 || x + k < 1e4)
+        return lgamma(x + k) - lgamma(x);
+    /* (z - 1/2) log z - z + 1/(12 z) - 1/(360 z^3), differenced: the
+     * terms left out are below 1e-20 here */
+    double y = x + k;
+    return k * log(x) + (y - 0.5) * log1p(k / x) - k +
+           (1 / y - 1 / x) / 12 - (1 / (y * y * y) - 1 / (x * x * x)) / 360;
+}
+
 static seg__dual dlog1m(seg__dual z) /* log(1 - z) */
 {
     return dchain(z, log1p(-z.v), -1 / (1 - z.v));

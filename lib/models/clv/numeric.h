@@ -105,6 +105,31 @@ static inline seg__dual dlgamma(seg__dual a)
     return dchain(a, lgamma(a.v), seg__digamma(a.v));
 }
 
+/* lgamma(x + k) - lgamma(x) without the cancellation of two large
+ * lgammas: for x in the millions and more (a BG/BB delta of 1e10) the
+ * difference of Stirling's series, else the plain difference. */
+double seg__lgamma_diff(double x, double k);
+
+static inline seg__dual dlgamma_diff(seg__dual x, double k)
+{
+    return dchain(x, seg__lgamma_diff(x.v, k),
+                  k == 0 ? 0 : seg__digamma(x.v + k) - seg__digamma(x.v));
+}
+
+/* log B(a + ka, b + kb) - log B(a, b) */
+static inline seg__dual dlbeta_shift(seg__dual a, seg__dual b, double ka,
+                                     double kb)
+{
+    return dsub(dadd(dlgamma_diff(a, ka), dlgamma_diff(b, kb)),
+                dlgamma_diff(dadd(a, b), ka + kb));
+}
+
+static inline double lbeta_shift(double a, double b, double ka, double kb)
+{
+    return seg__lgamma_diff(a, ka) + seg__lgamma_diff(b, kb) -
+           seg__lgamma_diff(a + b, ka + kb);
+}
+
 /* log of the Beta function */
 static inline seg__dual dlbeta(seg__dual a, seg__dual b)
 {

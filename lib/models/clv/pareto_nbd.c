@@ -80,7 +80,7 @@ static seg__dual ll_pnbd(const seg__dual *p, const double *d)
     double x = d[0], tx = d[1], T = d[2];
     seg__dual r = p[0], al = p[1], s = p[2], be = p[3];
     seg__dual rx = daddc(r, x);
-    seg__dual head = dadd(dadd(dsub(dlgamma(rx), dlgamma(r)),
+    seg__dual head = dadd(dadd(dlgamma_diff(r, x),
                                dmul(r, dlog(al))),
                           dmul(s, dlog(be)));
     seg__dual t1 = dscale(dadd(dmul(rx, dlog(daddc(al, T))),
@@ -138,7 +138,7 @@ static seg__dual pmf_integrand(double y, double lp, double lq, void *vc)
     const pmf_ctx *c = vc;
     double tau = c->t * exp(lp), lA = log(c->A + tau);
     double l = log(c->s) + c->s * log(c->B) - (c->s + 1) * log(c->B + tau) +
-               lgamma(c->R + c->n) - lgamma(c->R) - lgamma(c->n + 1) +
+               seg__lgamma_diff(c->R, c->n) - lgamma(c->n + 1) +
                c->R * (log(c->A) - lA) + c->n * (log(tau) - lA);
     return dc(l + log(c->t) + lp + lq);
 }
@@ -158,7 +158,7 @@ static double pmf_pnbd(const double *p, double t, double n, double x,
         return NAN;
     pmf_ctx c = {p[0] + x, p[1] + T, p[2], p[3] + T, t, n};
     double lA = log(c.A + t);
-    double lstay = lgamma(c.R + n) - lgamma(c.R) - lgamma(n + 1) +
+    double lstay = seg__lgamma_diff(c.R, n) - lgamma(n + 1) +
                    c.R * (log(c.A) - lA) + n * (log(t) - lA) +
                    c.s * (log(c.B) - log(c.B + t));
     /* centre the rule on the peak of the integrand: where the n-th

@@ -268,6 +268,19 @@ static void test_degenerate_fit_is_bounded(void **state)
     assert_false(seg_model_is_fitted(m));
     seg_model_free(m);
     seg_dataset_free(ds);
+    /* another pair, with a small max_iter: the evaluations stay within
+     * the budget of 8 x max_iter */
+    static const double h2[2][3] = {{1, 0.001, 50}, {5, 10, 10}};
+    ds = histories(h2, 2, 50);
+    assert_ok(seg_model_new(&m, "pareto_nbd"));
+    assert_ok(seg_model_set_int(m, "max_iter", 50));
+    assert_int_equal(seg_model_fit(m, ds), SEG_ECONVERGE);
+    msg = seg_model_errmsg(m);
+    print_message("%s\n", msg);
+    assert_true(evaluations_in(msg) <= 400);
+    assert_false(seg_model_is_fitted(m));
+    seg_model_free(m);
+    seg_dataset_free(ds);
 }
 
 /* ---- item: the conditional PMF ---- */

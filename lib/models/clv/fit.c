@@ -28,6 +28,7 @@ typedef struct objctx {
     /* evaluations so far and the budget of the whole fit, so that no
      * data set can keep the optimiser busy without end */
     long evals, max_evals;
+    bool over_budget;
     /* the first parameter that left the bounds, and its value */
     int runaway;
     double runaway_value;
@@ -57,8 +58,11 @@ static double objective(const double *theta, double *grad, void *ctx)
 {
     objctx *c = ctx;
     double p[SEG__NP], g[SEG__NP];
-    if (++c->evals > c->max_evals)
+    if (c->evals >= c->max_evals) {
+        c->over_budget = true;
         return NAN;
+    }
+    c->evals++;
     for (int i = 0; i < c->np; i++) {
         p[i] = exp(theta[i]);
         if (!(p[i] >= SEG__CLV_PMIN && p[i] <= SEG__CLV_PMAX)) {
@@ -315,7 +319,7 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
         return rc;
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
-                0, 8L * max_iter, -1, 0};
+                0, 8L * max_iter, false, -1, 0};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;
@@ -372,7 +376,7 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                 "to %g, the data do not identify it (%ld evaluations)",
                 seg_model_name(m), specs[kind]->names[c.runaway],
                 c.runaway_value, c.evals);
-        } else if (!isfinite(best) && c.evals > c.max_evals) {
+        } else if (!isfinite(best) && c.over_budget) {
             rc = seg__model_error(
                 m, SEG_ECONVERGE, "%s: the fit did not converge: evaluation "
                 "limit (%ld evaluations, 8 x max_iter)", seg_model_name(m),

@@ -354,6 +354,21 @@ static void test_pmf_conditional(void **state)
         assert_true(p0 > 0 && p1 > 0 && p1 < p0);
         assert_true(p1 / p0 < 39 / (6.183 + 39) * (1 + 1.0 / n) + 1e-12);
     }
+    /* clv_ref.py bg_pmf_tail (the integrals over p as Beta functions, the
+     * tail from mpmath's betainc): far in the tail, to 1e-9 relative */
+    static const double ht[3][5] = {{39, 300, 0, 0, 0},
+                                    {39, 150, 2, 30.43, 38.86},
+                                    {500, 2000, 10, 35, 38}};
+    static const double bgt[3] = {4.747632058613786e-19,
+                                  1.0848887197280451e-48,
+                                  7.1092415601348232e-60};
+    static const double mbgt[3] = {8.723792986226277e-24,
+                                   9.6309213053211612e-50,
+                                   2.0882732198623276e-62};
+    for (int i = 0; i < 3; i++) {
+        assert_rel(eval(b, "pmf_conditional", ht[i], 5), bgt[i], 1e-9);
+        assert_rel(eval(mb, "pmf_conditional", ht[i], 5), mbgt[i], 1e-9);
+    }
     seg_model_free(b);
     seg_model_free(mb);
     seg_model_free(p);

@@ -110,6 +110,27 @@ def bg_pmf(par, t, n, x, tx, T, mod):
     return v / L
 
 
+def bg_pmf_tail(par, t, n, x, tx, T, mod):
+    """bg_pmf far in the tail, where quadrature over p of a posterior
+    concentrated near 0 is not to be trusted to 1e-9: every integral over
+    p of (1-p)^k p^j against Beta(a, b) is a Beta function, and the
+    negative binomial tail P(N >= n) is mpmath's regularized incomplete
+    beta function instead of 1 - a sum, which would cancel"""
+    r, al, a, b = mpf(*par)
+    t, x, tx, T = mpf(t, x, tx, T)
+    m = 1 if mod else 0
+    la = lam_moment(r, al, x, T, 0, 0)
+    ld = lam_moment(r, al, x, tx, 0, 0)
+    B = mp.beta
+    L = la * B(a, b + x + m)
+    if x > 0 or mod:
+        L += ld * B(a + 1, b + x + m - 1)
+    nb = lam_moment(r, al, x, T, n, t) / la
+    tail = mp.betainc(n, r + x, 0, t / (al + T + t), regularized=True)
+    return la * (nb * B(a, b + x + m + n) +
+                 tail * B(a + 1, b + x + m + n - 1)) / L
+
+
 def bg_unconditional_hyp(par, t):
     """E[X(t)] of BG/NBD, Fader, Hardie and Lee (2005) eq. 9"""
     r, al, a, b = mpf(*par)
@@ -274,6 +295,12 @@ if __name__ == "__main__":
              bg_pmf(BG, t, n, x, tx, T, False))
         show("mbg pmf(%g,%d|%g,%g,%g)" % (t, n, x, tx, T),
              bg_pmf(MBG, t, n, x, tx, T, True))
+    for (t, n, x, tx, T) in ((39, 300, 0, 0, 0), (39, 150, 2, 30.43, 38.86),
+                             (500, 2000, 10, 35, 38)):
+        show("bg pmf tail(%g,%d|%g,%g,%g)" % (t, n, x, tx, T),
+             bg_pmf_tail(BG, t, n, x, tx, T, False))
+        show("mbg pmf tail(%g,%d|%g,%g,%g)" % (t, n, x, tx, T),
+             bg_pmf_tail(MBG, t, n, x, tx, T, True))
     for (t, n, x, tx, T) in ((39, 0, 2, 30.43, 38.86), (39, 1, 2, 30.43, 38.86),
                              (39, 5, 2, 30.43, 38.86), (10, 3, 0, 0, 20)):
         show("pnbd pmf(%g,%d|%g,%g,%g)" % (t, n, x, tx, T),

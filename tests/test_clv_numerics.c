@@ -524,6 +524,14 @@ static void test_parameter_range(void **state)
             }
     seg_dataset_free(cont);
     seg_dataset_free(disc);
+    /* BG/BB sums over the opportunities of a history: n is bounded */
+    seg_dataset *small = histories(one_history, 1, 3);
+    seg_model *m = fixed_on("bgbb", BGBB, small);
+    double big[3] = {2, 3, 1e7}, v;
+    assert_int_equal(seg_model_eval(m, "p_alive", big, 3, &v), SEG_ERANGE);
+    assert_non_null(strstr(seg_model_errmsg(m), "1e6"));
+    seg_model_free(m);
+    seg_dataset_free(small);
 }
 
 /* ---- item: continuous discounting ---- */

@@ -131,6 +131,10 @@ const char *seg__clv_bad_row(int kind, const double *d)
                            d[2] != floor(d[2]) || d[0] > d[1] ||
                            (d[0] > 0 && d[1] < 1)))
         return "x, t_x and n must be whole numbers with x <= t_x <= n";
+    /* the BG/BB likelihood sums over the opportunities since the last
+     * transaction: bounded so that every evaluation is */
+    if (kind == SEG__CLV_BGBB && d[2] > 1e6)
+        return "n above 1e6 opportunities";
     return NULL;
 }
 

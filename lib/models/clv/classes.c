@@ -145,7 +145,7 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
 
 /* "r=0.24, alpha=4.4, ..." for messages about values that cannot be
  * computed */
-static const char *params_text(const clv_state *st, const seg__clv_fit *f)
+static const char *params_text(const seg__clv_fit *f)
 {
     static _Thread_local char buf[256];
     const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
@@ -153,7 +153,6 @@ static const char *params_text(const clv_state *st, const seg__clv_fit *f)
     for (int i = 0; i < sp->np && k < sizeof buf; i++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s=%.6g",
                               i ? ", " : "", sp->names[i], f->p[i]);
-    (void)st;
     return buf;
 }
 
@@ -214,16 +213,15 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
         }
         static const char *const what[4] = {"p_alive", "expected", "spend",
                                             "value"};
+        /* a value that cannot be computed is an error, never an empty
+         * cell */
         for (int c = 0; c < (st->kind == SEG__CLV_CLV ? 4 : 2) && !missing;
              c++) {
-            /* spend is missing for a customer whose mean spend is */
-            if (c == 2 || (c == 3 && isnan(out[2][i])))
-                continue;
             if (!isfinite(out[c][i])) {
                 rc = seg__model_error(
                     m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
                     "computed with %s", prefix, seg_dataset_customer_id(ds, i),
-                    what[c], params_text(st, &st->f));
+                    what[c], params_text(&st->f));
                 break;
             }
         }
@@ -388,7 +386,7 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
     if (!isfinite(v))
         return seg__model_error(m, SEG_ERANGE, "'%s' cannot be computed for "
                                 "these arguments with %s", q,
-                                params_text(st, f));
+                                params_text(f));
     *out = v;
     return SEG_OK;
 }

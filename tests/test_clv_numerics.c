@@ -539,16 +539,21 @@ static void test_parameter_range(void **state)
 static void test_continuous_discounting_accuracy(void **state)
 {
     (void)state;
-    /* clv_ref.py: dert, the integral of e^(-k u) dE(u) over 12 months of
-     * 4.345 weeks, by mpmath from its own hyp2f1 */
-    static const double rate[3] = {0.01, 1, 10};
-    static const double dert[3] = {1.4787500584391235, 0.22153967255207388,
-                                   0.066899458765109545};
-    for (int i = 0; i < 3; i++) {
+    /* clv_ref.py: dert, the integral of e^(-k u) dE(u) over 12 months,
+     * by mpmath from its own hyp2f1, at the smallest, a middle and the
+     * largest discount rate, and at the ends of units_per_month */
+    static const double rate[7] = {0.01, 1, 10, 1, 0.01, 10, 10};
+    static const double upm[7] = {4.345, 4.345, 4.345, 30, 1e6, 1e6, 1e-6};
+    static const double dert[7] = {1.4787500584391235, 0.22153967255207388,
+                                   0.066899458765109545, 1.2086206058274638,
+                                   152.63446234114206, 63.298872645295406,
+                                   1.5705602581646597e-8};
+    for (int i = 0; i < 7; i++) {
         seg_model *c;
         assert_ok(seg_model_new(&c, "clv"));
         assert_ok(seg_model_set_str(c, "discounting", "continuous"));
         assert_ok(seg_model_set_f64(c, "discount_rate", rate[i]));
+        assert_ok(seg_model_set_f64(c, "units_per_month", upm[i]));
         assert_ok(seg_model_set_str(c, "fixed", BG));
         assert_ok(seg_model_set_str(c, "fixed_spend",
                                     "p=6.25,q=3.74,gamma=15.44"));

@@ -228,6 +228,12 @@ def dert(par, x, tx, T, d, upm=4.345, months=12):
     H = months * mp.mpf(upm)
     E = lambda u: bg_conditional_hyp(par, u, x, tx, T)
     pts = [H * i / months for i in range(months + 1)]
+    # and geometric points from the scale of E near 0 (alpha + T)
+    g = mp.mpf(par[1]) + T
+    while g < H:
+        pts.append(g)
+        g *= 2
+    pts = sorted(set(pts))
     return mp.exp(-k * H) * E(H) + k * mp.quad(lambda u: mp.exp(-k * u) *
                                                E(u), pts)
 
@@ -323,3 +329,7 @@ if __name__ == "__main__":
     # item 8: DERT at small, middle and maximal rates
     for d in (0.01, 1, 10):
         show("dert d=%g (2,30.43,38.86)" % d, dert(BG, 2, 30.43, 38.86, d))
+    mp.mp.dps = 25
+    for upm, d in ((30, 1), (1e6, 0.01), (1e6, 10), (1e-6, 10)):
+        show("dert upm=%g d=%g (2,30.43,38.86)" % (upm, d),
+             dert(BG, 2, 30.43, 38.86, d, upm=upm))

@@ -63,7 +63,9 @@ bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
     seg__dual ca = dsub(c, a), cb = dsub(c, b);
     bool euler = fabs(ca.v * cb.v) < fabs(a.v * b.v);
     seg__dual A = euler ? ca : a, B = euler ? cb : b;
-    seg__dual term = dc(1), sum = dc(1);
+    /* the sum without its leading 1, so that log1p keeps the relative
+     * accuracy of a small result (t near 0) */
+    seg__dual term = dc(1), sum = dc(0);
     bool done = false;
     /* past this many terms the series is too slow to be worth summing:
      * the callers then take another route (a quadrature) or report an
@@ -86,9 +88,9 @@ bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
             break;
         }
     }
-    if (!done || !(sum.v > 0))
+    if (!done || !(sum.v > -1))
         return false;
-    seg__dual r = dlog(sum);
+    seg__dual r = dchain(sum, log1p(sum.v), 1 / (1 + sum.v));
     if (euler)
         r = dadd(r, dmul(dsub(ca, b), dlog1m(z)));
     *out = r;

@@ -218,6 +218,33 @@ static void test_bgnbd_a_near_one(void **state)
     }
 }
 
+/* small and large a and b: clv_ref.py, E(52 | 0, 0, 38.86) by bg_expected
+ * and E(52 | 2, 30.43, 38.86) by bg_conditional_hyp (mpmath's hyp2f1) */
+static void test_bgnbd_small_and_large_a_b(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ab;
+        double e0, e2;
+    } k[7] = {{"a=1e-5,b=2.426", 0.29199908417989326, 2.6952683779337364},
+              {"a=1e-10,b=2.426", 0.29199981512417817, 2.6952904744289367},
+              {"a=0.793,b=1e-10", 0.1745089064260514, 0.80410819124165745},
+              {"a=0.793,b=1e10", 0.29199981511419462, 2.695290473885956},
+              {"a=0.793,b=0.01", 0.1756179083710961, 0},
+              {"a=0.01,b=0.01", 0.23290555894268348, 0},
+              {"a=0.001,b=0.2", 0.29135468721682597, 0}};
+    for (int i = 0; i < 7; i++) {
+        char fixed[96];
+        snprintf(fixed, sizeof fixed, "r=0.243,alpha=4.414,%s", k[i].ab);
+        seg_model *m = fixed_on("bgnbd", fixed, g_cdnow);
+        double a0[4] = {52, 0, 0, 38.86}, a2[4] = {52, 2, 30.43, 38.86};
+        assert_rel(eval(m, "expected", a0, 4), k[i].e0, 1e-9);
+        if (k[i].e2 > 0)
+            assert_rel(eval(m, "expected", a2, 4), k[i].e2, 1e-9);
+        seg_model_free(m);
+    }
+}
+
 static void test_no_repeat_purchase_is_not_a_fit(void **state)
 {
     (void)state;
@@ -656,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_mbgnbd_against_quadrature),
         cmocka_unit_test(test_bgnbd_small_a_plus_b),
         cmocka_unit_test(test_bgnbd_a_near_one),
+        cmocka_unit_test(test_bgnbd_small_and_large_a_b),
         cmocka_unit_test(test_no_repeat_purchase_is_not_a_fit),
         cmocka_unit_test(test_degenerate_fit_is_bounded),
         cmocka_unit_test(test_pmf_conditional),

@@ -64,7 +64,10 @@ def bg_expected(par, t, x, tx, T, mod):
     alive, dead, a, b = bg_weights(par, x, tx, T, mod)
     L = beta_quad(lambda p: alive(p) + dead(p), a, b)
     # E[l^x e^-lT (1 - e^-l p t)] / E[l^x e^-lT]
-    f = lambda p: alive(p) / p * (1 - ((al + T) / (al + T + p * t))**(r + x))
+    # 1 - (1 + p t/A)^-(r+x) by expm1 and log1p: p can be far below the
+    # working precision when a is small
+    f = lambda p: alive(p) / p * -mp.expm1(-(r + x) *
+                                           mp.log1p(p * t / (al + T)))
     return beta_quad(f, a, b) / L
 
 
@@ -289,6 +292,15 @@ if __name__ == "__main__":
                                    30.43, 38.86)
         show("a=%s E(39)" % a, u)
         show("a=%s E(39|2,30.43,38.86)" % a, c)
+    # extreme a and b
+    for a, b in (("1e-5", "2.426"), ("1e-10", "2.426"), ("0.793", "1e-10"),
+                 ("0.793", "1e10"), ("0.793", "0.01"), ("0.01", "0.01"),
+                 ("0.001", "0.2")):
+        P = (0.243, 4.414, a, b)
+        show("a=%s b=%s E(52|2,30.43,38.86) hyp" % (a, b),
+             bg_conditional_hyp(P, 52, 2, 30.43, 38.86))
+        show("a=%s b=%s E(52|0,0,38.86)" % (a, b),
+             bg_expected(P, 52, 0, 0, 38.86, False))
     # item 6: large t
     for t in (1e5, 3e5, 1e7, 1e9):
         show("bg E(%g)" % t, bg_unconditional_hyp(BG, t))

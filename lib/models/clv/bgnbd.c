@@ -58,23 +58,78 @@ static seg__dual alive_integrand(double y, double lp, double lq, void *vc)
 {
     (void)y;
     const alive_ctx *c = vc;
-    double p = exp(lp);
-    double h = -expm1(-c->R * log1p(p * c->t / c->A)) / p;
+    double p = exp(lp), u = p * c->t / c->A;
+    /* where p underflows (a density in p^a with a tiny a has its mass
+     * there), the limit R t / A and its first correction */
+    double h = (c->R + 1) * u < 1e-8
+                   ? c->R * c->t / c->A * (1 - (c->R + 1) * u / 2)
+                   : -expm1(-c->R * log1p(u)) / p;
     return dc(c->a * lp + c->b * lq - c->lb + log(h));
+}
+
+/* e_alive's integral when a or b is small: in y = logit p the density
+ * then has a tail like e^(a y) or e^(-b y), far longer than the scale of
+ * its bulk, which no single map of the line resolves. Beyond
+ * [y_lo, y_hi], 40 past the bulk and past the bend of the integrand at
+ * p = A/(R t), p (or 1 - p) is below e^-40 and the tails are integrated
+ * in closed form; in between, 10-point Gauss-Legendre on unit pieces. */
+static double e_alive_heavy_tails(const alive_ctx *c, double m)
+{
+    static const double gl[5][2] = {
+        {0.97390652851717172008, 0.066671344308688137594},
+        {0.86506336668898451073, 0.14945134915058059315},
+        {0.67940956829902440623, 0.219086362515982044},
+        {0.4333953941292471908, 0.26926671930999635509},
+        {0.14887433898163121088, 0.29552422471475287017}};
+    double bend = log(c->A) - log(c->R * c->t + c->A);
+    double lo = floor(fmin(fmin(m, bend), 0) - 40);
+    double hi = ceil(fmax(m, 0) + 40);
+    /* the tails: p^a over y < lo times h(0) = R t/A; (1-p)^b over
+     * y > hi times h(1) */
+    double h0 = c->R * c->t / c->A;
+    double h1 = -expm1(-c->R * log1p(c->t / c->A));
+    double l_lo = log(h0) + c->a * lo - log(c->a);
+    double l_hi = log(h1) - c->b * hi - log(c->b);
+    double big = fmax(l_lo, l_hi), sum = 0;
+    enum { PIECES = 400 };
+    double v[10 * PIECES], w = fmax(1, (hi - lo) / PIECES);
+    int nv = 0;
+    for (int k = 0; k < PIECES && lo + k * w < hi; k++) {
+        double mid = lo + (k + 0.5) * w;
+        for (int j = 0; j < 5; j++)
+            for (int sgn = -1; sgn <= 1; sgn += 2) {
+                double y = mid + sgn * 0.5 * w * gl[j][0];
+                double lp = y > 0 ? -log1p(exp(-y)) : y - log1p(exp(y));
+                double lq = y > 0 ? -y - log1p(exp(-y)) : -log1p(exp(y));
+                double l = alive_integrand(y, lp, lq, (void *)c).v + c->lb +
+                           log(0.5 * w * gl[j][1]);
+                v[nv++] = l;
+                big = fmax(big, l);
+            }
+    }
+    if (!isfinite(big))
+        return NAN;
+    for (int i = 0; i < nv; i++)
+        sum += exp(v[i] - big);
+    sum += exp(l_lo - big) + exp(l_hi - big);
+    return exp(big + log(sum) - c->lb);
 }
 
 /* Expected purchases in the next t of a customer alive now, with
  * lambda ~ Gamma(R, A) and p ~ Beta(a, b): for the BG/NBD family every
  * conditional expectation is this with the posterior's R, A and b.
  * Closed form: (a+b-1)/(a-1) [1 - (A/(A+t))^R 2F1(R, b; a+b-1; t/(A+t))];
- * where that is ill-conditioned (a near 1, a + b - 1 near or below 0),
- * slow (t/(A+t) near 1) or overflows (large R), the integral over p. */
+ * where that is ill-conditioned (a near 1, a + b - 1 near or below 0,
+ * or large against a - 1), slow (t/(A+t) near 1) or overflows (large R),
+ * the integral over p. */
 static double e_alive(double R, double A, double a, double b, double t)
 {
     if (t == 0)
         return 0;
     double z = t / (A + t), c = a + b - 1, lf;
-    if (fabs(a - 1) > 1e-3 && c > 0.5 && z < 0.95 && R < 1e4 &&
+    /* the closed form's relative error grows as c / |a - 1| times the
+     * rounding error (a difference of two numbers near 1 scaled up) */
+    if (c / fabs(a - 1) < 1e4 && c > 0.5 && z < 0.95 && R < 1e4 &&
         log_hyp(R, b, c, z, &lf)) {
         double v = c / (a - 1) * -expm1(R * log1p(-z) + lf);
         if (isfinite(v) && v > 0)
@@ -83,6 +138,8 @@ static double e_alive(double R, double A, double a, double b, double t)
     alive_ctx ctx = {R, A, a, b, t, dlbeta(dc(a), dc(b)).v};
     double m = log(a) - log(b);
     double s = sqrt(seg__trigamma(a) + seg__trigamma(b));
+    if (s > 20)
+        return e_alive_heavy_tails(&ctx, m);
     double l = seg__quad_logit(alive_integrand, &ctx, m, s).v;
     return isfinite(l) ? exp(l) : NAN;
 }

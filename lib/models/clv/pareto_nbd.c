@@ -139,7 +139,8 @@ static seg__dual pmf_integrand(double y, double lp, double lq, void *vc)
     double tau = c->t * exp(lp), lA = log(c->A + tau);
     double l = log(c->s) + c->s * log(c->B) - (c->s + 1) * log(c->B + tau) +
                seg__lgamma_diff(c->R, c->n) - lgamma(c->n + 1) +
-               c->R * (log(c->A) - lA) + c->n * (log(tau) - lA);
+               c->R * (log(c->A) - lA) +
+               (c->n > 0 ? c->n * (log(tau) - lA) : 0);
     return dc(l + log(c->t) + lp + lq);
 }
 

@@ -135,7 +135,10 @@ static double e_alive(double R, double A, double a, double b, double t)
         if (isfinite(v) && v > 0)
             return v;
     }
-    alive_ctx ctx = {R, A, a, b, t, dlbeta(dc(a), dc(b)).v};
+    /* log B(a, b) as lgamma(min) - (lgamma(min + max) - lgamma(max)): the
+     * plain sum loses its digits for b = 1e10 */
+    double lb = lgamma(fmin(a, b)) - seg__lgamma_diff(fmax(a, b), fmin(a, b));
+    alive_ctx ctx = {R, A, a, b, t, lb};
     double m = log(a) - log(b);
     double s = sqrt(seg__trigamma(a) + seg__trigamma(b));
     if (s > 20)

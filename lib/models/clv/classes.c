@@ -143,6 +143,19 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
     return rc;
 }
 
+/* "r=0.24, alpha=4.4, ..." for messages about values that cannot be
+ * computed */
+static const char *params_text(const seg__clv_fit *f)
+{
+    static _Thread_local char buf[256];
+    const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
+    size_t k = 0;
+    for (int i = 0; i < sp->np && k < sizeof buf; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s=%.6g",
+                              i ? ", " : "", sp->names[i], f->p[i]);
+    return buf;
+}
+
 static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                      const char *prefix, void *ud)
 {
@@ -197,6 +210,20 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
             out[3][i] = missing
                             ? NAN
                             : seg__clv_value(m, &st->f, x, a1, a2, out[2][i]);
+        }
+        static const char *const what[4] = {"p_alive", "expected", "spend",
+                                            "value"};
+        /* a value that cannot be computed is an error, never an empty
+         * cell */
+        for (int c = 0; c < (st->kind == SEG__CLV_CLV ? 4 : 2) && !missing;
+             c++) {
+            if (!isfinite(out[c][i])) {
+                rc = seg__model_error(
+                    m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
+                    "computed with %s", prefix, seg_dataset_customer_id(ds, i),
+                    what[c], params_text(&st->f));
+                break;
+            }
         }
     }
     if (!rc) {
@@ -335,20 +362,31 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
         if (args[0] < 0)
             return seg__model_error(m, SEG_ERANGE, "'%s': t < 0", q);
         v = sp->expected_unconditional(f->p, args[0]);
-    } else if (!strcmp(q, "pmf") && sp->pmf) {
-        if ((rc = want_args(m, q, n, 2)))
+    } else if ((!strcmp(q, "pmf") || !strcmp(q, "pmf_conditional")) &&
+               sp->pmf) {
+        bool cond = !strcmp(q, "pmf_conditional");
+        if ((rc = want_args(m, q, n, cond ? 5 : 2)))
             return rc;
         if (args[0] < 0 || args[1] < 0 || args[1] != floor(args[1]))
             return seg__model_error(m, SEG_ERANGE, "'%s': needs t >= 0 and a "
                                     "whole n >= 0", q);
-        v = sp->pmf(f->p, args[0], args[1]);
+        if (f->kind == SEG__CLV_BGBB &&
+            (args[0] != floor(args[0]) || args[0] > 1e6))
+            return seg__model_error(m, SEG_ERANGE, "'%s': t must be a whole "
+                                    "number of opportunities up to 1e6", q);
+        const char *why = cond ? seg__clv_bad_row(f->kind, args + 2) : NULL;
+        if (why)
+            return seg__model_error(m, SEG_ERANGE, "'%s': %s", q, why);
+        v = cond ? sp->pmf(f->p, args[0], args[1], args[2], args[3], args[4])
+                 : sp->pmf(f->p, args[0], args[1], 0, 0, 0);
     } else {
         return seg__model_error(m, SEG_ENOTFOUND, "model '%s' has no "
                                 "quantity '%s'", seg_model_kind(m), q);
     }
     if (!isfinite(v))
-        return seg__model_error(m, SEG_ERANGE, "'%s' is not finite for these "
-                                "arguments", q);
+        return seg__model_error(m, SEG_ERANGE, "'%s' cannot be computed for "
+                                "these arguments with %s", q,
+                                params_text(f));
     *out = v;
     return SEG_OK;
 }
@@ -395,6 +433,28 @@ static int get_fit(const seg_model *m, const char **p, const char *end,
             !(f->p[i] > 0 && isfinite(f->p[i])))
             return seg__model_error(m, SEG_EPARSE, "'%s': parameter %d is "
                                     "not positive", tag, i + 1);
+        const char *why = i < seg__clv_spec_of(kind)->np
+                              ? seg__clv_bad_param(kind, i, f->p[i])
+                              : NULL;
+        if (why)
+            return seg__model_error(m, SEG_ERANGE, "'%s': %s = %g: %s", tag,
+                                    seg__clv_spec_of(kind)->names[i], f->p[i],
+                                    why);
+    }
+    /* a state is held to what a fit would give: its predictions for a new
+     * customer and a repeat buyer must be finite */
+    const seg__clv_spec *sp = seg__clv_spec_of(kind);
+    if (sp->p_alive) {
+        static const double probe[2][3] = {{0, 0, 0}, {1, 1, 2}};
+        for (int k = 0; k < 2; k++) {
+            const double *h = probe[k];
+            double pa = sp->p_alive(f->p, h[0], h[1], h[2]);
+            double e = sp->expected(f->p, 1, h[0], h[1], h[2]);
+            if (!(pa >= 0 && pa <= 1 && isfinite(e) && e >= 0))
+                return seg__model_error(m, SEG_ERANGE, "'%s': the parameters "
+                                        "give predictions that cannot be "
+                                        "computed", tag);
+        }
     }
     f->loglik = v[9];
     f->grad_norm = v[10];

@@ -25,6 +25,13 @@ typedef struct objctx {
     int kind, np;
     const rows *data;
     double penalizer;
+    /* evaluations so far and the budget of the whole fit, so that no
+     * data set can keep the optimiser busy without end */
+    long evals, max_evals;
+    bool over_budget;
+    /* the first parameter that left the bounds, and its value */
+    int runaway;
+    double runaway_value;
 } objctx;
 
 /* Total log-likelihood at natural parameters p, with its gradient. */
@@ -49,12 +56,24 @@ static double total_ll(const objctx *c, const double *p, double *grad)
 /* Mean negative log-likelihood plus the L2 penalty, over log-parameters. */
 static double objective(const double *theta, double *grad, void *ctx)
 {
-    const objctx *c = ctx;
+    objctx *c = ctx;
     double p[SEG__NP], g[SEG__NP];
+    if (c->evals >= c->max_evals) {
+        c->over_budget = true;
+        return NAN;
+    }
+    c->evals++;
     for (int i = 0; i < c->np; i++) {
         p[i] = exp(theta[i]);
-        if (!(p[i] > 0) || !isfinite(p[i]))
+        if (!(p[i] >= SEG__CLV_PMIN && p[i] <= SEG__CLV_PMAX)) {
+            /* the likelihood keeps improving as the parameter runs off:
+             * the data do not identify it */
+            if (c->runaway < 0) {
+                c->runaway = i;
+                c->runaway_value = p[i];
+            }
             return NAN;
+        }
     }
     double ll = total_ll(c, p, g);
     if (!isfinite(ll))
@@ -112,6 +131,10 @@ const char *seg__clv_bad_row(int kind, const double *d)
                            d[2] != floor(d[2]) || d[0] > d[1] ||
                            (d[0] > 0 && d[1] < 1)))
         return "x, t_x and n must be whole numbers with x <= t_x <= n";
+    /* the BG/BB likelihood sums over the opportunities since the last
+     * transaction: bounded so that every evaluation is */
+    if (kind == SEG__CLV_BGBB && d[2] > 1e6)
+        return "n above 1e6 opportunities";
     return NULL;
 }
 
@@ -197,6 +220,14 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     return rc;
 }
 
+static bool no_repeat_purchase(const rows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->d[i * 3] > 0)
+            return false;
+    return true;
+}
+
 static void rows_free(rows *r)
 {
     seg__free(r->d);
@@ -232,6 +263,15 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         f->se[i] = ok && H[i * np + i] > 0 ? sqrt(H[i * np + i]) : NAN;
 }
 
+const char *seg__clv_bad_param(int kind, int i, double v)
+{
+    if (!(v >= SEG__CLV_PMIN && v <= SEG__CLV_PMAX))
+        return "outside [1e-10, 1e10], where the formulas hold";
+    if (kind == SEG__CLV_GG && i == 1 && !(v > 1))
+        return "q <= 1 makes the mean spend infinite";
+    return NULL;
+}
+
 /* "r=0.24,alpha=4.4,..." */
 static int parse_fixed(const seg_model *m, int kind, const char *text,
                        double *p)
@@ -259,6 +299,10 @@ static int parse_fixed(const seg_model *m, int kind, const char *text,
             return seg__model_error(m, SEG_EPARSE, "fixed: '%.*s' is not a "
                                     "positive value of a parameter of %s",
                                     (int)(comma - s), s, sp->kind);
+        const char *why = seg__clv_bad_param(kind, which, v);
+        if (why)
+            return seg__model_error(m, SEG_ERANGE, "fixed: %s = %g: %s",
+                                    sp->names[which], v, why);
         p[which] = v;
         seen[which] = true;
         s = *comma ? comma + 1 : comma;
@@ -277,8 +321,9 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
     int rc = load_rows(m, kind, ds, &data);
     if (rc)
         return rc;
-    objctx c = {kind, specs[kind]->np, &data,
-                seg__param_num(m, "penalizer")};
+    int max_iter = (int)seg__param_num(m, "max_iter");
+    objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
+                0, 8L * max_iter, false, -1, 0};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;
@@ -293,11 +338,14 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                                       "parameters give a log-likelihood that "
                                       "is not finite", seg_model_name(m));
         }
+    } else if (kind != SEG__CLV_GG && no_repeat_purchase(&data)) {
+        rc = seg__model_error(m, SEG_ECONVERGE, "%s: no customer has a "
+                              "repeat purchase: the data do not identify the "
+                              "model's parameters", seg_model_name(m));
     } else {
         /* a few starting points; the best converged fit wins */
         static const double starts[][SEG__NP] = {
             {1, 1, 1, 1}, {0.5, 5, 0.5, 5}, {2, 20, 2, 20}, {0.1, 1, 3, 10}};
-        int max_iter = (int)seg__param_num(m, "max_iter");
         double best = INFINITY, theta[SEG__NP];
         seg__opt_result last = {2, 0, NAN, NAN};
         for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
@@ -316,18 +364,48 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
             if (res.status == 0 && s >= 1 && isfinite(best))
                 break; /* two starts agree enough: a second is a check */
         }
-        if (!isfinite(best)) {
+        int off = -1; /* a parameter at the edge of its range */
+        for (int i = 0; i < c.np && isfinite(best); i++)
+            if (f->p[i] > SEG__CLV_PMAX / 1e3 || f->p[i] < SEG__CLV_PMIN * 1e3)
+                off = i;
+        if (off >= 0) {
+            rc = seg__model_error(
+                m, SEG_ECONVERGE, "%s: the fit did not converge: %s went to "
+                "%g, the data do not identify it (%ld evaluations)",
+                seg_model_name(m), specs[kind]->names[off], f->p[off],
+                c.evals);
+        } else if (!isfinite(best) && c.runaway >= 0) {
+            rc = seg__model_error(
+                m, SEG_ECONVERGE, "%s: the fit did not converge: %s ran away "
+                "to %g, the data do not identify it (%ld evaluations)",
+                seg_model_name(m), specs[kind]->names[c.runaway],
+                c.runaway_value, c.evals);
+        } else if (!isfinite(best) && c.over_budget) {
+            rc = seg__model_error(
+                m, SEG_ECONVERGE, "%s: the fit did not converge: evaluation "
+                "limit (%ld evaluations, 8 x max_iter)", seg_model_name(m),
+                c.max_evals);
+        } else if (!isfinite(best)) {
             rc = seg__model_error(
                 m, SEG_ECONVERGE,
                 "%s: the fit did not converge (%s after %d iterations, "
-                "gradient norm %g): try a penalizer, or check the data",
+                "gradient norm %g, %ld evaluations): try a penalizer, or check "
+                "the data",
                 seg_model_name(m),
                 last.status == 1 ? "iteration limit" : "no descent",
-                last.iterations, last.grad_norm);
+                last.iterations, last.grad_norm, c.evals);
         } else {
             f->converged = 1;
             f->loglik = total_ll(&c, f->p, NULL);
         }
+    }
+    for (int i = 0; i < c.np && !rc; i++) {
+        /* a fit is held to what a saved state must satisfy */
+        const char *why = seg__clv_bad_param(kind, i, f->p[i]);
+        if (why)
+            rc = seg__model_error(m, SEG_ERANGE, "%s: %s = %g: %s",
+                                  seg_model_name(m), specs[kind]->names[i],
+                                  f->p[i], why);
     }
     if (!rc)
         standard_errors(&c, f);

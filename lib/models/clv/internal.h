@@ -33,8 +33,10 @@ typedef struct seg__clv_spec {
                        double T);
     /* expected purchases in (0, t] of a new customer */
     double (*expected_unconditional)(const double *p, double t);
-    /* P(X(t) = n) of a new customer */
-    double (*pmf)(const double *p, double t, double n);
+    /* P(n purchases in (T, T + t]) of a customer with (x, t_x, T); at
+     * x = t_x = T = 0, P(X(t) = n) of a new customer */
+    double (*pmf)(const double *p, double t, double n, double x, double tx,
+                  double T);
 } seg__clv_spec;
 
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
@@ -53,6 +55,14 @@ typedef struct seg__clv_fit {
  * parameters of `fixed` ("NAME=VALUE,..."), with standard errors. */
 int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                       const char *fixed, seg__clv_fit *f);
+/* The range of every parameter, fitted, fixed or loaded: inside it the
+ * formulas give finite values; a fit that runs out of it is not
+ * identified by its data. */
+#define SEG__CLV_PMIN 1e-10
+#define SEG__CLV_PMAX 1e10
+/* Why the i-th parameter of a kind cannot be v, or NULL. */
+const char *seg__clv_bad_param(int kind, int i, double v);
+
 /* Check one history (ncols values) of a kind; a static reason or NULL. */
 const char *seg__clv_bad_row(int kind, const double *d);
 /* Copy a numeric column of the dataset into v (n values). */

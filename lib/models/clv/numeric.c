@@ -36,6 +36,19 @@ double seg__trigamma(double x)
            f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30))));
 }
 
+double seg__lgamma_diff(double x, double k)
+{
+    if (k == 0)
+        return 0;
+    if (x < 1e4 || x + k < 1e4)
+        return lgamma(x + k) - lgamma(x);
+    /* (z - 1/2) log z - z + 1/(12 z) - 1/(360 z^3), differenced: the
+     * terms left out are below 1e-20 here */
+    double y = x + k;
+    return k * log(x) + (y - 0.5) * log1p(k / x) - k +
+           (1 / y - 1 / x) / 12 - (1 / (y * y * y) - 1 / (x * x * x)) / 360;
+}
+
 static seg__dual dlog1m(seg__dual z) /* log(1 - z) */
 {
     return dchain(z, log1p(-z.v), -1 / (1 - z.v));
@@ -50,9 +63,14 @@ bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
     seg__dual ca = dsub(c, a), cb = dsub(c, b);
     bool euler = fabs(ca.v * cb.v) < fabs(a.v * b.v);
     seg__dual A = euler ? ca : a, B = euler ? cb : b;
-    seg__dual term = dc(1), sum = dc(1);
+    /* the sum without its leading 1, so that log1p keeps the relative
+     * accuracy of a small result (t near 0) */
+    seg__dual term = dc(1), sum = dc(0);
     bool done = false;
-    for (int n = 0; n < 1000000; n++) {
+    /* past this many terms the series is too slow to be worth summing:
+     * the callers then take another route (a quadrature) or report an
+     * error, so every call is bounded in time */
+    for (int n = 0; n < SEG__HYP2F1_MAX_TERMS; n++) {
         seg__dual num = dmul(daddc(A, n), daddc(B, n));
         seg__dual den = dscale(daddc(c, n), n + 1);
         term = dmul(dmul(term, ddiv(num, den)), z);
@@ -70,13 +88,122 @@ bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
             break;
         }
     }
-    if (!done || !(sum.v > 0))
+    if (!done || !(sum.v > -1))
         return false;
-    seg__dual r = dlog(sum);
+    seg__dual r = dchain(sum, log1p(sum.v), 1 / (1 + sum.v));
     if (euler)
         r = dadd(r, dmul(dsub(ca, b), dlog1m(z)));
     *out = r;
     return isfinite(r.v);
+}
+
+/* log(1 + e^y) without overflow */
+static double log1pexp(double y)
+{
+    return y > 0 ? y + log1p(exp(-y)) : log1p(exp(y));
+}
+
+seg__dual seg__quad_logit(seg__dual (*logf)(double y, double lp, double lq,
+                                            void *ctx),
+                          void *ctx, double m, double s)
+{
+    enum { N = 2 * SEG__QUAD_HALF + 1 };
+    seg__dual v[N];
+    double best = -INFINITY;
+    for (int i = 0; i < N; i++) {
+        double t = (i - SEG__QUAD_HALF) * SEG__QUAD_STEP;
+        double y = m + s * sinh(t);
+        /* log p and log(1 - p) straight from y, so that the tails keep
+         * their relative accuracy */
+        v[i] = logf(y, -log1pexp(-y), -log1pexp(y), ctx);
+        v[i] = daddc(v[i], log(s * cosh(t) * SEG__QUAD_STEP));
+        if (v[i].v > best)
+            best = v[i].v;
+    }
+    if (!isfinite(best))
+        return dc(best);
+    double sw = 0, d[SEG__NP] = {0};
+    for (int i = 0; i < N; i++) {
+        if (!(v[i].v > -INFINITY))
+            continue;
+        double w = exp(v[i].v - best);
+        sw += w;
+        for (int k = 0; k < SEG__NP; k++)
+            d[k] += w * v[i].d[k];
+    }
+    seg__dual r = dc(best + log(sw));
+    for (int k = 0; k < SEG__NP; k++)
+        r.d[k] = d[k] / sw;
+    return r;
+}
+
+/* The continued fraction of the incomplete beta function (Lentz), for
+ * x < (a + 1) / (a + b + 2), where it converges in O(sqrt(max(a, b)))
+ * steps. */
+static bool betacf(double a, double b, double x, double *out)
+{
+    const double tiny = 1e-300;
+    double qab = a + b, qap = a + 1, qam = a - 1;
+    double c = 1, d = 1 - qab * x / qap;
+    if (fabs(d) < tiny)
+        d = tiny;
+    d = 1 / d;
+    double h = d;
+    for (int m = 1; m <= 100000; m++) {
+        double m2 = 2.0 * m;
+        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1 + aa * d;
+        if (fabs(d) < tiny)
+            d = tiny;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        d = 1 / d;
+        h *= d * c;
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1 + aa * d;
+        if (fabs(d) < tiny)
+            d = tiny;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        d = 1 / d;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-16) {
+            *out = h;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool seg__log_betainc(double a, double b, double x, double y, double *out)
+{
+    if (!(a > 0 && b > 0 && x >= 0 && y >= 0))
+        return false;
+    if (x == 0) {
+        *out = -INFINITY;
+        return true;
+    }
+    if (y == 0) {
+        *out = 0;
+        return true;
+    }
+    double lfront = a * log(x) + b * log(y) - (lgamma(a) + lgamma(b) -
+                                                lgamma(a + b));
+    double cf;
+    if (x < (a + 1) / (a + b + 2)) {
+        if (!betacf(a, b, x, &cf))
+            return false;
+        *out = lfront + log(cf) - log(a);
+    } else {
+        if (!betacf(b, a, y, &cf))
+            return false;
+        double c = exp(lfront + log(cf) - log(b)); /* 1 - I, not small */
+        *out = log1p(-c);
+    }
+    return isfinite(*out) || *out == -INFINITY;
 }
 
 static double dot(const double *a, const double *b, int n)

@@ -105,6 +105,31 @@ static inline seg__dual dlgamma(seg__dual a)
     return dchain(a, lgamma(a.v), seg__digamma(a.v));
 }
 
+/* lgamma(x + k) - lgamma(x) without the cancellation of two large
+ * lgammas: for x in the millions and more (a BG/BB delta of 1e10) the
+ * difference of Stirling's series, else the plain difference. */
+double seg__lgamma_diff(double x, double k);
+
+static inline seg__dual dlgamma_diff(seg__dual x, double k)
+{
+    return dchain(x, seg__lgamma_diff(x.v, k),
+                  k == 0 ? 0 : seg__digamma(x.v + k) - seg__digamma(x.v));
+}
+
+/* log B(a + ka, b + kb) - log B(a, b) */
+static inline seg__dual dlbeta_shift(seg__dual a, seg__dual b, double ka,
+                                     double kb)
+{
+    return dsub(dadd(dlgamma_diff(a, ka), dlgamma_diff(b, kb)),
+                dlgamma_diff(dadd(a, b), ka + kb));
+}
+
+static inline double lbeta_shift(double a, double b, double ka, double kb)
+{
+    return seg__lgamma_diff(a, ka) + seg__lgamma_diff(b, kb) -
+           seg__lgamma_diff(a + b, ka + kb);
+}
+
 /* log of the Beta function */
 static inline seg__dual dlbeta(seg__dual a, seg__dual b)
 {
@@ -148,6 +173,27 @@ static inline seg__dual dlogdiffexp(seg__dual a, seg__dual b)
  * the result is not finite. */
 bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
                      seg__dual *out);
+
+/* The most terms seg__log_hyp2f1 sums before it gives up. */
+#define SEG__HYP2F1_MAX_TERMS 20000
+
+/* The integral over the real line of exp(logf(y)), by the trapezoidal
+ * rule on y = m + s sinh(t) (a double-exponential rule: the tails of a
+ * density in the logit of a probability decay doubly exponentially in t).
+ * logf also gets log p and log(1 - p) of p = 1 / (1 + e^-y). The nodes
+ * depend only on m and s, plain numbers, so the derivatives carried by
+ * logf come out as the quadrature of the derivatives. Returns the log of
+ * the integral, -inf if it is zero. */
+#define SEG__QUAD_STEP (1.0 / 32)
+#define SEG__QUAD_HALF 208 /* t from -6.5 to 6.5 */
+seg__dual seg__quad_logit(seg__dual (*logf)(double y, double lp, double lq,
+                                            void *ctx),
+                          void *ctx, double m, double s);
+
+/* log of the regularized incomplete beta function I_x(a, b), given x and
+ * y = 1 - x separately so that neither loses digits near 0. False if it
+ * does not converge. */
+bool seg__log_betainc(double a, double b, double x, double y, double *out);
 
 /* Minimise f over x in R^n (n <= SEG__NP) by BFGS with a backtracking
  * line search. f returns the value and writes the gradient; a non-finite

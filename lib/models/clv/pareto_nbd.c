@@ -5,6 +5,40 @@
 
 #include "models/clv/internal.h"
 
+typedef struct a0_ctx {
+    const seg__dual *p;
+    double x, tx, T;
+} a0_ctx;
+
+/* (alpha + tau)^-(r+x) (beta + tau)^-(s+1) over tau in (t_x, T), in the
+ * logit of (tau - t_x) / (T - t_x) */
+static seg__dual a0_integrand(double y, double lp, double lq, void *vc)
+{
+    (void)y;
+    const a0_ctx *c = vc;
+    double w = c->T - c->tx, tau = c->tx + w * exp(lp);
+    seg__dual l = dadd(dmul(daddc(c->p[0], c->x), dlog(daddc(c->p[1], tau))),
+                       dmul(daddc(c->p[2], 1), dlog(daddc(c->p[3], tau))));
+    return daddc(dscale(l, -1), log(w) + lp + lq);
+}
+
+/* log A0 by quadrature: the dropout part of the likelihood is
+ * s/(r+s+x) A0 with A0 = (r+s+x) times the integral of a0_integrand. It
+ * serves where the series of the 2F1 converge too slowly: beta or alpha
+ * tiny against the other, so that the argument is within 1e-9 of 1. */
+static seg__dual pnbd_log_a0_quad(const seg__dual *p, double x, double tx,
+                                  double T)
+{
+    a0_ctx c = {p, x, tx, T};
+    /* the integrand falls by e over about (min(alpha, beta) + t_x) / k in
+     * tau, k = r + s + x + 1: centre the rule on that scale */
+    double k = p[0].v + p[2].v + x + 1;
+    double scale = (fmin(p[1].v, p[3].v) + tx) / k / (T - tx);
+    double m = fmax(-40, fmin(0, log(scale)));
+    seg__dual l = seg__quad_logit(a0_integrand, &c, m, 2);
+    return dadd(l, dlog(daddc(dadd(p[0], p[2]), x)));
+}
+
 /* log A0 of the Pareto/NBD likelihood (Fader and Hardie 2005, note 008),
  * or -inf when t_x = T. */
 static bool pnbd_log_a0(const seg__dual *p, double x, double tx, double T,
@@ -23,8 +57,10 @@ static bool pnbd_log_a0(const seg__dual *p, double x, double tx, double T,
     seg__dual z1 = ddiv(dsub(big, small), daddc(big, tx));
     seg__dual z2 = ddiv(dsub(big, small), daddc(big, T));
     if (!seg__log_hyp2f1(rsx, bparam, daddc(rsx, 1), z1, &f1) ||
-        !seg__log_hyp2f1(rsx, bparam, daddc(rsx, 1), z2, &f2))
-        return false;
+        !seg__log_hyp2f1(rsx, bparam, daddc(rsx, 1), z2, &f2)) {
+        *out = pnbd_log_a0_quad(p, x, tx, T);
+        return isfinite(out->v);
+    }
     f1 = dsub(f1, dmul(rsx, dlog(daddc(big, tx))));
     f2 = dsub(f2, dmul(rsx, dlog(daddc(big, T))));
     if (!(f1.v > f2.v)) {
@@ -32,6 +68,11 @@ static bool pnbd_log_a0(const seg__dual *p, double x, double tx, double T,
         return true;
     }
     *out = dlogdiffexp(f1, f2);
+    if (f2.v - f1.v > -1e-6) {
+        /* the difference of two nearly equal terms has lost its digits */
+        *out = pnbd_log_a0_quad(p, x, tx, T);
+        return isfinite(out->v);
+    }
     return true;
 }
 static seg__dual ll_pnbd(const seg__dual *p, const double *d)
@@ -39,7 +80,7 @@ static seg__dual ll_pnbd(const seg__dual *p, const double *d)
     double x = d[0], tx = d[1], T = d[2];
     seg__dual r = p[0], al = p[1], s = p[2], be = p[3];
     seg__dual rx = daddc(r, x);
-    seg__dual head = dadd(dadd(dsub(dlgamma(rx), dlgamma(r)),
+    seg__dual head = dadd(dadd(dlgamma_diff(r, x),
                                dmul(r, dlog(al))),
                           dmul(s, dlog(be)));
     seg__dual t1 = dscale(dadd(dmul(rx, dlog(daddc(al, T))),
@@ -84,6 +125,55 @@ static double expected_unconditional_pnbd(const double *p, double t)
     return r * be / (al * (s - 1)) * -expm1((s - 1) * log(be / (be + t)));
 }
 
+typedef struct pmf_ctx {
+    double R, A, s, B, t, n;
+} pmf_ctx;
+
+/* dropout at tau in (0, t) with n purchases before: the density
+ * s B^s / (B + tau)^(s+1) times NB(n; R, tau / (A + tau)), in the logit
+ * of tau / t */
+static seg__dual pmf_integrand(double y, double lp, double lq, void *vc)
+{
+    (void)y;
+    const pmf_ctx *c = vc;
+    double tau = c->t * exp(lp), lA = log(c->A + tau);
+    double l = log(c->s) + c->s * log(c->B) - (c->s + 1) * log(c->B + tau) +
+               seg__lgamma_diff(c->R, c->n) - lgamma(c->n + 1) +
+               c->R * (log(c->A) - lA) +
+               (c->n > 0 ? c->n * (log(tau) - lA) : 0);
+    return dc(l + log(c->t) + lp + lq);
+}
+
+/* P(X(T, T+t) = n | x, t_x, T) (Fader, Hardie and Lee 2006, note on the
+ * conditional PMF): alive now, lambda ~ Gamma(r+x, alpha+T) and
+ * mu ~ Gamma(s, beta+T); the customer stays through t and buys n times,
+ * or leaves at tau < t having bought n times by then. The second term is
+ * integrated numerically over tau, in logs. */
+static double pmf_pnbd(const double *p, double t, double n, double x,
+                       double tx, double T)
+{
+    if (t == 0)
+        return n == 0 ? 1 : 0;
+    double pa = p_alive_pnbd(p, x, tx, T);
+    if (!isfinite(pa))
+        return NAN;
+    pmf_ctx c = {p[0] + x, p[1] + T, p[2], p[3] + T, t, n};
+    double lA = log(c.A + t);
+    double lstay = seg__lgamma_diff(c.R, n) - lgamma(n + 1) +
+                   c.R * (log(c.A) - lA) + n * (log(t) - lA) +
+                   c.s * (log(c.B) - log(c.B + t));
+    /* centre the rule on the peak of the integrand: where the n-th
+     * purchase is likely, tau / (A + tau) near n / (n + R) */
+    double w = n / (n + c.R), tau0 = c.A * w / (1 - w);
+    double m = n == 0 ? 0 : fmax(-40, fmin(40, log(tau0 / t)));
+    double s = n == 0 ? 2 : fmin(2, 1 + 2 / sqrt(n));
+    double lleave = seg__quad_logit(pmf_integrand, &c, m, s).v;
+    double l = dlogsumexp(dc(lstay), dc(lleave)).v + log(pa);
+    if (n == 0 && pa < 1)
+        l = dlogsumexp(dc(l), dc(log1p(-pa))).v;
+    return exp(l);
+}
+
 const seg__clv_spec seg__clv_pnbd = {
     "pareto_nbd", 4, {"r", "alpha", "s", "beta"}, 3, ll_pnbd, p_alive_pnbd,
-    expected_pnbd, expected_unconditional_pnbd, NULL};
+    expected_pnbd, expected_unconditional_pnbd, pmf_pnbd};

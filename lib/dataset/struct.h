@@ -57,4 +57,10 @@ static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
     ds->tx_amount[ds->n_tx] = amount;
     ds->n_tx++;
 }
+/* Shared by dataset.c and columns.c: remember a cell's value before it is
+ * overwritten inside a mark; check a name is non-empty valid UTF-8. */
+int seg__ds_save_cell(seg_dataset *ds, seg__column *c, uint32_t row);
+int seg__ds_check_text(const seg__errbuf *e, const char *what, const char *s,
+                       size_t n);
+
 #endif /* SEG_DATASET_STRUCT_H */

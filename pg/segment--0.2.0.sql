@@ -161,3 +161,43 @@ RETURNS TABLE (tier text, customers bigint, share float8,
                value_column text, total float8, mean float8,
                value_share float8)
 AS 'MODULE_PATHNAME', 'segment_summary' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION segment_crosstab(
+    rules text,
+    orders text,
+    models text[] DEFAULT '{}',
+    params text[] DEFAULT '{}',
+    as_of timestamptz DEFAULT NULL,
+    time_unit text DEFAULT 'day',
+    events text DEFAULT NULL,
+    attributes text DEFAULT NULL,
+    holdout_from timestamptz DEFAULT NULL,
+    by text DEFAULT NULL)
+RETURNS TABLE (tier text, label text, customers bigint)
+AS 'MODULE_PATHNAME', 'segment_crosstab' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION segment_holdout(
+    model text,
+    orders text,
+    params text[] DEFAULT '{}',
+    as_of timestamptz DEFAULT NULL,
+    time_unit text DEFAULT 'day',
+    events text DEFAULT NULL,
+    attributes text DEFAULT NULL,
+    holdout_from timestamptz DEFAULT NULL)
+RETURNS TABLE (frequency text, customers bigint, predicted float8,
+               actual float8)
+AS 'MODULE_PATHNAME', 'segment_holdout' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION segment_profile(
+    model text,
+    orders text,
+    params text[] DEFAULT '{}',
+    as_of timestamptz DEFAULT NULL,
+    time_unit text DEFAULT 'day',
+    events text DEFAULT NULL,
+    attributes text DEFAULT NULL,
+    holdout_from timestamptz DEFAULT NULL)
+RETURNS TABLE (cluster bigint, size bigint, share float8, feature text,
+               centroid float8)
+AS 'MODULE_PATHNAME', 'segment_profile' LANGUAGE C VOLATILE;

@@ -130,6 +130,7 @@ raise_seg_rows(int code, const char *message, const char *what,
 /* ------------------------------------------------------------------ */
 
 #define MAX_MODELS 16
+#define MAX_TABLES 4
 
 typedef struct job
 {
@@ -139,6 +140,8 @@ typedef struct job
 	seg_model  *models[MAX_MODELS];
 	int			n_models;
 	seg_rules  *rules;
+	seg_table  *tables[MAX_TABLES];
+	int			n_tables;
 	char		tmpdir[MAXPGPATH];	/* private directory for model files */
 	char		tmpfile[MAXPGPATH];
 } job;
@@ -151,6 +154,9 @@ job_release(void *arg)
 	for (int i = 0; i < j->n_models; i++)
 		seg_model_free(j->models[i]);
 	j->n_models = 0;
+	for (int i = 0; i < j->n_tables; i++)
+		seg_table_free(j->tables[i]);
+	j->n_tables = 0;
 	seg_rules_free(j->rules);
 	j->rules = NULL;
 	seg_dataset_free(j->ds);
@@ -210,6 +216,27 @@ job_add_model(job *j, seg_model *m)
 	}
 	j->models[j->n_models++] = m;
 	return m;
+}
+
+/*
+ * Registers a table that a library call made (rc its status), so that it is
+ * freed with the job even when reading its cells raises an error.
+ */
+static const seg_table *
+job_add_table(job *j, int rc, seg_table *t, const char *message)
+{
+	if (rc)
+	{
+		seg_table_free(t);
+		raise_seg(rc, message);
+	}
+	if (j->n_tables == MAX_TABLES)
+	{
+		seg_table_free(t);
+		elog(ERROR, "too many tables in one call");
+	}
+	j->tables[j->n_tables++] = t;
+	return t;
 }
 
 /*
@@ -1485,80 +1512,43 @@ segment_explain(PG_FUNCTION_ARGS)
 }
 
 /*
- * A minimal RFC 4180 reader for the two tables that the library writes only
- * as CSV today (call lists and summaries). It goes once seg_table arrives.
+ * Reading the library's tables. Columns are looked up by the names the
+ * library documents, so a reordering there cannot shift values here; a
+ * missing one is a mismatch between the extension and the library it was
+ * linked with, not a user error.
  */
-typedef struct csv_reader
+static size_t
+table_column(const seg_table *t, const char *name)
 {
-	const char *p,
-			   *end;
-} csv_reader;
+	size_t		c;
 
-/* Reads one record into fields (palloc'd); returns the field count, 0 at
- * the end. */
-static int
-csv_record(csv_reader *r, char ***fields)
-{
-	int			n = 0,
-				cap = 8;
-	char	  **f;
-
-	if (r->p >= r->end)
-		return 0;
-	f = palloc(sizeof(char *) * cap);
-	for (;;)
-	{
-		StringInfoData b;
-
-		initStringInfo(&b);
-		if (r->p < r->end && *r->p == '"')
-		{
-			r->p++;
-			while (r->p < r->end)
-			{
-				if (*r->p == '"')
-				{
-					if (r->p + 1 < r->end && r->p[1] == '"')
-					{
-						appendStringInfoChar(&b, '"');
-						r->p += 2;
-						continue;
-					}
-					r->p++;
-					break;
-				}
-				appendStringInfoChar(&b, *r->p++);
-			}
-		}
-		while (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r')
-			appendStringInfoChar(&b, *r->p++);
-		if (n == cap)
-			f = repalloc(f, sizeof(char *) * (cap *= 2));
-		f[n++] = b.data;
-		if (r->p < r->end && *r->p == ',')
-		{
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == '\r')
-			r->p++;
-		if (r->p < r->end && *r->p == '\n')
-			r->p++;
-		break;
-	}
-	*fields = f;
-	return n;
+	if (seg_table_column_find(t, name, &c) != SEG_OK)
+		elog(ERROR, "the library's %s table has no column \"%s\"",
+			 seg_table_name(t), name);
+	return c;
 }
 
-static bool
-csv_f64(const char *s, double *out)
+static void
+cell_text(Datum *v, bool *null, const seg_table *t, size_t r, size_t c)
 {
-	char	   *end;
+	put_text(v, null, seg_table_text(t, r, c));
+}
 
-	if (!*s)
-		return false;
-	*out = strtod(s, &end);
-	return *end == '\0';
+static void
+cell_f64(Datum *v, bool *null, const seg_table *t, size_t r, size_t c)
+{
+	double		x = seg_table_f64(t, r, c);
+
+	put_f64(v, null, &x, 0);
+}
+
+static void
+cell_int(Datum *v, bool *null, const seg_table *t, size_t r, size_t c,
+		 bool wide)
+{
+	double		x = seg_table_f64(t, r, c);
+
+	put_int(v, null, &x, 0, wide);
 }
 
 /* segment_call_list(rules, orders, models, params, ..., capacity,
@@ -1571,13 +1561,17 @@ segment_call_list(PG_FUNCTION_ARGS)
 	job		   *j;
 	seg_dataset *ds;
 	seg_call_list_options o;
-	StringInfoData b;
-	csv_reader	rd;
-	char	  **f;
-	int			nf,
-				rc;
+	seg_table  *made = NULL;
+	const seg_table *t;
+	int			rc;
 	const char *col;
 	int64		capacity;
+	size_t		c_rank,
+				c_id,
+				c_tier,
+				c_priority,
+				c_value,
+				c_last;
 
 	InitMaterializedSRF(fcinfo, 0);
 	capacity = PG_ARGISNULL(9) ? 0 : PG_GETARG_INT32(9);
@@ -1593,36 +1587,32 @@ segment_call_list(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(12))
 		o.contact_kind = text_arg(fcinfo, 12);
 	o.as_of = seconds_arg(fcinfo, 4);
-	initStringInfo(&b);
-	rc = seg_rules_call_list(j->rules, ds, &o, collect, &b);
-	if (rc)
-		raise_seg(rc, seg_rules_errmsg(j->rules));
-
-	rd.p = b.data;
-	rd.end = b.data + b.len;
-	nf = csv_record(&rd, &f);	/* header */
-	while ((nf = csv_record(&rd, &f)) > 0)
+	rc = seg_call_list_table(&made, j->rules, ds, &o);
+	t = job_add_table(j, rc, made, seg_rules_errmsg(j->rules));
+	c_rank = table_column(t, "rank");
+	c_id = table_column(t, "customer_id");
+	c_tier = table_column(t, "tier");
+	c_priority = table_column(t, "priority");
+	c_value = table_column(t, "value");
+	c_last = table_column(t, "last_contact");
+	for (size_t r = 0; r < seg_table_row_count(t); r++)
 	{
 		Datum		v[6] = {0};
 		bool		null[6] = {false};
-		double		x;
-		int64		t;
+		const char *last = seg_table_text(t, r, c_last);
+		int64		s;
 
-		if (nf != 6)
-			elog(ERROR, "unexpected call list record of %d fields", nf);
-		v[0] = Int64GetDatum(strtoll(f[0], NULL, 10));
-		v[1] = CStringGetTextDatum(f[1]);
-		put_text(&v[2], &null[2], f[2][0] ? f[2] : NULL);
-		if (csv_f64(f[3], &x))
-			v[3] = Int32GetDatum((int32) x);
-		else
-			null[3] = true;
-		if (csv_f64(f[4], &x))
-			v[4] = Float8GetDatum(x);
-		else
-			null[4] = true;
-		if (f[5][0] && seg_time_parse(&t, f[5], strlen(f[5]), SEG_TIME_ISO8601) == SEG_OK)
-			v[5] = TimestampTzGetDatum(timestamptz_of_epoch((double) t));
+		if ((r & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		cell_int(&v[0], &null[0], t, r, c_rank, true);
+		cell_text(&v[1], &null[1], t, r, c_id);
+		cell_text(&v[2], &null[2], t, r, c_tier);
+		cell_int(&v[3], &null[3], t, r, c_priority, false);
+		cell_f64(&v[4], &null[4], t, r, c_value);
+		/* The table gives the contact as ISO 8601 text, a day or a time,
+		 * in the dataset's zone; the library's own parser reads it back. */
+		if (last && seg_time_parse(&s, last, strlen(last), SEG_TIME_ISO8601) == SEG_OK)
+			v[5] = TimestampTzGetDatum(timestamptz_of_epoch((double) s));
 		else
 			null[5] = true;
 		tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, null);
@@ -1642,56 +1632,221 @@ segment_summary(PG_FUNCTION_ARGS)
 	seg_dataset *ds;
 	char	  **vals;
 	int			nv,
-				nf,
 				rc;
 	const char *col;
-	StringInfoData b;
-	csv_reader	rd;
-	char	  **f;
+	seg_table  *made = NULL;
+	const seg_table *t;
+	size_t		c_count,
+				c_share;
 
 	InitMaterializedSRF(fcinfo, 0);
 	vals = text_array_arg(fcinfo, 9, &nv, "value_columns");
 	j = job_begin();
 	col = apply_rules(j, fcinfo, 1, 2, &ds);
-	initStringInfo(&b);
-	rc = seg_dataset_summary(ds, col, (const char *const *) vals, (size_t) nv,
-							 SEG_FORMAT_CSV, collect, &b);
-	if (rc)
-		raise_seg(rc, seg_dataset_errmsg(ds));
-	rd.p = b.data;
-	rd.end = b.data + b.len;
-	nf = csv_record(&rd, &f);	/* header */
-	while ((nf = csv_record(&rd, &f)) > 0)
+	rc = seg_dataset_summary_table(&made, ds, col, (const char *const *) vals,
+								   (size_t) nv);
+	t = job_add_table(j, rc, made, seg_dataset_errmsg(ds));
+
+	/*
+	 * The tier column comes first and the value columns' triples follow
+	 * count and share, in the order asked for; looking them up by name
+	 * could meet a tier column or value column called "count".
+	 */
+	if (seg_table_column_count(t) != 3 + 3 * (size_t) nv)
+		elog(ERROR, "the library's summary has %zu columns, not %d",
+			 seg_table_column_count(t), 3 + 3 * nv);
+	c_count = 1;
+	c_share = 2;
+	for (size_t r = 0; r < seg_table_row_count(t); r++)
 	{
-		if (nf != 3 + 3 * nv)
-			elog(ERROR, "unexpected summary record of %d fields", nf);
 		for (int k = 0; k < (nv ? nv : 1); k++)
 		{
 			Datum		v[7] = {0};
 			bool		null[7] = {false};
-			double		x;
 
-			put_text(&v[0], &null[0], f[0][0] ? f[0] : NULL);
-			v[1] = Int64GetDatum(strtoll(f[1], NULL, 10));
-			if (csv_f64(f[2], &x))
-				v[2] = Float8GetDatum(x);
-			else
-				null[2] = true;
+			cell_text(&v[0], &null[0], t, r, 0);
+			cell_int(&v[1], &null[1], t, r, c_count, true);
+			cell_f64(&v[2], &null[2], t, r, c_share);
 			if (nv == 0)
-			{
 				null[3] = null[4] = null[5] = null[6] = true;
-			}
 			else
 			{
 				v[3] = CStringGetTextDatum(vals[k]);
 				for (int q = 0; q < 3; q++)
-				{
-					if (csv_f64(f[3 + 3 * k + q], &x))
-						v[4 + q] = Float8GetDatum(x);
-					else
-						null[4 + q] = true;
-				}
+					cell_f64(&v[4 + q], &null[4 + q], t, r, 3 + 3 * (size_t) k + q);
 			}
+			tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, null);
+		}
+	}
+	job_end(j);
+	return (Datum) 0;
+}
+
+/* segment_crosstab(rules, orders, models, params, ..., by): customers per
+ * tier and label of the column by, one row a pair. */
+PG_FUNCTION_INFO_V1(segment_crosstab);
+Datum
+segment_crosstab(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+	job		   *j;
+	seg_dataset *ds;
+	const char *by = text_arg(fcinfo, 9);
+	const char *col;
+	seg_table  *made = NULL;
+	const seg_table *t;
+	size_t		rows,
+				cols;
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (!by)
+		bad_input("by must name a label column");
+	j = job_begin();
+	col = apply_rules(j, fcinfo, 1, 2, &ds);
+	rc = seg_dataset_crosstab_table(&made, ds, col, by);
+	t = job_add_table(j, rc, made, seg_dataset_errmsg(ds));
+	rows = seg_table_row_count(t);
+	cols = seg_table_column_count(t);
+
+	/*
+	 * The last row and the last column are the totals, whatever the labels
+	 * are called (a tier may well be named "total"); SQL sums the rest, so
+	 * only the cells between them are returned.
+	 */
+	if (rows < 1 || cols < 2)
+		elog(ERROR, "the library's crosstab has %zu rows and %zu columns",
+			 rows, cols);
+	for (size_t r = 0; r + 1 < rows; r++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (size_t c = 1; c + 1 < cols; c++)
+		{
+			Datum		v[3] = {0};
+			bool		null[3] = {false};
+			const char *label = seg_table_column_name(t, c);
+
+			cell_text(&v[0], &null[0], t, r, 0);
+			/* The customers without a label have the column "". */
+			put_text(&v[1], &null[1], label && label[0] ? label : NULL);
+			cell_int(&v[2], &null[2], t, r, c, true);
+			tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, null);
+		}
+	}
+	job_end(j);
+	return (Datum) 0;
+}
+
+/*
+ * The common part of the report functions: argument 0 is a kind (fitted on
+ * the data with the KEY=VALUE params of argument 2) or a saved model's text,
+ * then orders and the other inputs. Returns the model's report table.
+ */
+static const seg_table *
+model_report(job *j, FunctionCallInfo fcinfo, const char *report)
+{
+	const char *model = text_arg(fcinfo, 0);
+	char	  **params;
+	int			np,
+				rc;
+	inputs		in;
+	seg_model  *m;
+	seg_dataset *ds;
+	seg_table  *made = NULL;
+
+	if (!model)
+		bad_input("the model must not be NULL");
+	params = text_array_arg(fcinfo, 2, &np, "params");
+	in = inputs_from(fcinfo, 1, 3);
+	if (looks_like_saved_model(model))
+	{
+		/* A saved model keeps the parameters it was fitted with. */
+		if (np > 0)
+			bad_input("params apply to a model kind, not to a saved model");
+		m = model_from_text(j, model, strlen(model));
+		ds = build_dataset(j, &in);
+	}
+	else
+	{
+		m = new_model(j, model, params, np);
+		ds = build_dataset(j, &in);
+		fit_model(m, ds);
+	}
+	rc = seg_model_report_table(&made, m, ds, report);
+	return job_add_table(j, rc, made, seg_model_errmsg(m));
+}
+
+/* segment_holdout(model, orders, params, ...): predicted against actual
+ * purchases in the holdout, by calibration frequency. */
+PG_FUNCTION_INFO_V1(segment_holdout);
+Datum
+segment_holdout(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+	job		   *j;
+	const seg_table *t;
+	size_t		c_freq,
+				c_customers,
+				c_predicted,
+				c_actual;
+
+	InitMaterializedSRF(fcinfo, 0);
+	j = job_begin();
+	t = model_report(j, fcinfo, "holdout");
+	c_freq = table_column(t, "frequency");
+	c_customers = table_column(t, "customers");
+	c_predicted = table_column(t, "predicted");
+	c_actual = table_column(t, "actual");
+	for (size_t r = 0; r < seg_table_row_count(t); r++)
+	{
+		Datum		v[4] = {0};
+		bool		null[4] = {false};
+
+		cell_text(&v[0], &null[0], t, r, c_freq);
+		cell_int(&v[1], &null[1], t, r, c_customers, true);
+		cell_f64(&v[2], &null[2], t, r, c_predicted);
+		cell_f64(&v[3], &null[3], t, r, c_actual);
+		tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, null);
+	}
+	job_end(j);
+	return (Datum) 0;
+}
+
+/* segment_profile(model, orders, params, ...): per k-means cluster its
+ * size, share and centre, one row a feature, since the features vary. */
+PG_FUNCTION_INFO_V1(segment_profile);
+Datum
+segment_profile(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+	job		   *j;
+	const seg_table *t;
+	size_t		c_cluster,
+				c_size,
+				c_share,
+				cols;
+
+	InitMaterializedSRF(fcinfo, 0);
+	j = job_begin();
+	t = model_report(j, fcinfo, "profile");
+	c_cluster = table_column(t, "cluster");
+	c_size = table_column(t, "size");
+	c_share = table_column(t, "share");
+	cols = seg_table_column_count(t);
+	for (size_t r = 0; r < seg_table_row_count(t); r++)
+	{
+		for (size_t c = 0; c < cols; c++)
+		{
+			Datum		v[5] = {0};
+			bool		null[5] = {false};
+
+			if (c == c_cluster || c == c_size || c == c_share)
+				continue;
+			cell_int(&v[0], &null[0], t, r, c_cluster, true);
+			cell_int(&v[1], &null[1], t, r, c_size, true);
+			cell_f64(&v[2], &null[2], t, r, c_share);
+			put_text(&v[3], &null[3], seg_table_column_name(t, c));
+			cell_f64(&v[4], &null[4], t, r, c);
 			tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, null);
 		}
 	}

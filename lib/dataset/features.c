@@ -516,6 +516,90 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
     return SEG_OK;
 }
 
+/* The windows of the options, checked: up to SEG_FEATURES_MAX_WINDOWS
+ * distinct lengths of 1 to 36500 days, each ending at the day cal_day. */
+static int windows_of(const seg_dataset *ds, const seg_features_options *o,
+                      int64_t cal_day, windows *win)
+{
+    win->n = 0;
+    for (int w = 0; w < SEG_FEATURES_MAX_WINDOWS; w++) {
+        int len = o->windows[w];
+        if (len == 0)
+            continue;
+        if (len < 0 || len > 36500)
+            return seg__error(&ds->err, SEG_EINVAL, "window of %d days: a "
+                              "window is 1 to 36500 days", len);
+        for (int k = 0; k < win->n; k++)
+            if (win->len[k] == len)
+                return seg__error(&ds->err, SEG_EINVAL, "window of %d days "
+                                  "given twice", len);
+        win->len[win->n] = len;
+        win->from[win->n++] = cal_day - len + 1;
+    }
+    return SEG_OK;
+}
+
+/* The features of every customer: customers in contiguous ranges of
+ * about equal transactions, one range a thread; every customer's row is
+ * its own. proto holds what every job shares. */
+static int run_jobs(const feat_job *proto)
+{
+    const seg_dataset *ds = proto->ds;
+    const size_t *start = proto->start;
+    size_t nc = ds->ids.n;
+    int rc = SEG_OK;
+    /* customers in contiguous ranges of about equal transactions, one
+     * range a thread; every customer's row is its own */
+    size_t nt_ = ds->n_tx;
+    feat_job jobs[SEG__MAX_THREADS];
+    int nth = seg__threads(ds->threads, nt_ + nc, 250000);
+    size_t c = 0, a = 0; /* where the next range starts */
+    for (int t = 0; t < nth; t++) {
+        size_t c1 = nc, a1 = nt_;
+        if (t < nth - 1 && start) {
+            /* the first customer whose start + index reaches the share */
+            size_t want = (nt_ + nc) * (size_t)(t + 1) / (size_t)nth;
+            size_t lo = c, hi = nc;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (start[mid] + mid < want)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            c1 = lo;
+        } else if (t < nth - 1) {
+            /* grouped: split the transactions where a customer begins */
+            a1 = nt_ * (size_t)(t + 1) / (size_t)nth;
+            a1 = a1 < a ? a : a1;
+            while (a1 > 0 && a1 < nt_ &&
+                   ds->tx_cust[a1] == ds->tx_cust[a1 - 1])
+                a1++;
+            c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
+        }
+        jobs[t] = *proto;
+        jobs[t].c0 = c;
+        jobs[t].c1 = c1;
+        jobs[t].a0 = a;
+        c = c1;
+        a = a1;
+    }
+    seg__run_jobs(feat_worker, jobs, sizeof *jobs, nth);
+    for (int t = 0; t < nth && !rc; t++) {
+        rc = jobs[t].rc;
+        if (rc == SEG_ERANGE) {
+            char ex[64];
+            const char *id = seg__intern_str(&ds->ids,
+                                             (uint32_t)jobs[t].bad);
+            seg__error(&ds->err, rc, "customer '%s': the sum of the "
+                       "amounts is beyond the range of a double "
+                       "(about 1.8e308)",
+                       seg__excerpt(ex, sizeof ex, id, strlen(id)));
+        }
+    }
+    return rc;
+}
+
 int seg_dataset_compute_features(seg_dataset *ds,
                                  const seg_features_options *opts)
 {
@@ -545,20 +629,9 @@ int seg_dataset_compute_features(seg_dataset *ds,
     double unit = o.time_unit == SEG_UNIT_WEEK ? 7.0 : 1.0;
     size_t nc = ds->ids.n, nk = ds->kinds.n;
     windows win = {0, {0}, {0}};
-    for (int w = 0; w < SEG_FEATURES_MAX_WINDOWS; w++) {
-        int len = o.windows[w];
-        if (len == 0)
-            continue;
-        if (len < 0 || len > 36500)
-            return seg__error(&ds->err, SEG_EINVAL, "window of %d days: a "
-                              "window is 1 to 36500 days", len);
-        for (int k = 0; k < win.n; k++)
-            if (win.len[k] == len)
-                return seg__error(&ds->err, SEG_EINVAL, "window of %d days "
-                                  "given twice", len);
-        win.len[win.n] = len;
-        win.from[win.n++] = cal_day - len + 1;
-    }
+    int wrc = windows_of(ds, &o, cal_day, &win);
+    if (wrc)
+        return wrc;
     size_t nw = (size_t)win.n;
     size_t ncols = F_N + 2 * nw + (2 + nw) * nk;
     fcol *cols = seg__calloc(ncols, sizeof *cols);
@@ -586,54 +659,9 @@ int seg_dataset_compute_features(seg_dataset *ds,
     if (!rc && !ds->tx_grouped)
         rc = group_by_customer(ds, &start, &perm);
     if (!rc) {
-        /* customers in contiguous ranges of about equal transactions, one
-         * range a thread; every customer's row is its own */
-        size_t nt_ = ds->n_tx;
-        feat_job jobs[SEG__MAX_THREADS];
-        int nth = seg__threads(ds->threads, nt_ + nc, 250000);
-        size_t c = 0, a = 0; /* where the next range starts */
-        for (int t = 0; t < nth; t++) {
-            size_t c1 = nc, a1 = nt_;
-            if (t < nth - 1 && start) {
-                /* the first customer whose start + index reaches the share */
-                size_t want = (nt_ + nc) * (size_t)(t + 1) / (size_t)nth;
-                size_t lo = c, hi = nc;
-                while (lo < hi) {
-                    size_t mid = lo + (hi - lo) / 2;
-                    if (start[mid] + mid < want)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
-                }
-                c1 = lo;
-            } else if (t < nth - 1) {
-                /* grouped: split the transactions where a customer begins */
-                a1 = nt_ * (size_t)(t + 1) / (size_t)nth;
-                a1 = a1 < a ? a : a1;
-                while (a1 > 0 && a1 < nt_ &&
-                       ds->tx_cust[a1] == ds->tx_cust[a1 - 1])
-                    a1++;
-                c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
-            }
-            jobs[t] = (feat_job){ds, start, perm, c, c1, a, cal_end, cal_day,
-                                 as_of, holdout, cal, &win, unit, cols,
-                                 SEG_OK, 0};
-            c = c1;
-            a = a1;
-        }
-        seg__run_jobs(feat_worker, jobs, sizeof *jobs, nth);
-        for (int t = 0; t < nth && !rc; t++) {
-            rc = jobs[t].rc;
-            if (rc == SEG_ERANGE) {
-                char ex[64];
-                const char *id = seg__intern_str(&ds->ids,
-                                                 (uint32_t)jobs[t].bad);
-                seg__error(&ds->err, rc, "customer '%s': the sum of the "
-                           "amounts is beyond the range of a double "
-                           "(about 1.8e308)",
-                           seg__excerpt(ex, sizeof ex, id, strlen(id)));
-            }
-        }
+        feat_job proto = {ds, start, perm, 0, 0, 0, cal_end, cal_day, as_of,
+                          holdout, cal, &win, unit, cols, SEG_OK, 0};
+        rc = run_jobs(&proto);
     }
     if (!rc && holdout) {
         double len = (double)(day_of(&cal, as_of) -

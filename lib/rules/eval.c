@@ -373,6 +373,44 @@ const char *seg__grade_of(const seg_rules *r, double pts)
     return g ? r->grades[g - 1].label : NULL;
 }
 
+/* The tier (or grade) column and its .rule (or .points) column: both can
+ * be put, or neither is; out of memory between the two takes the first
+ * back when it is new. On success the dataset owns *labels and *num. */
+static int put_outputs(const seg_rules *r, seg_dataset *ds,
+                       const char *column, uint32_t **labels, double **num)
+{
+    int rc = SEG_OK;
+    size_t ncol = strlen(column);
+    char *aux = seg__malloc(ncol + sizeof ".points");
+    if (aux) {
+        memcpy(aux, column, ncol);
+        strcpy(aux + ncol, r->score ? ".points" : ".rule");
+    } else {
+        rc = seg__nomem(&r->err);
+    }
+    size_t nn = r->score ? r->ngrades : r->nrules;
+    const char **names = seg__malloc((nn ? nn : 1) * sizeof *names);
+    if (!rc && !names)
+        rc = seg__nomem(&r->err);
+    for (size_t i = 0; i < nn && !rc; i++)
+        names[i] = r->score ? r->grades[i].label : r->rules[i].label;
+    bool existed = seg__ds_find_column(ds, column) != NULL;
+    if (!rc && !(rc = seg__ds_check_put(ds, column, SEG_COLUMN_LABEL)) &&
+        !(rc = seg__ds_check_put(ds, aux, SEG_COLUMN_NUMERIC)) &&
+        !(rc = seg__ds_put_label_codes(ds, column, names, nn, *labels))) {
+        *labels = NULL;
+        if (!(rc = seg__ds_put_num_column(ds, aux, SEG__ORIGIN_USER, *num)))
+            *num = NULL;
+        else if (!existed)
+            seg_dataset_drop_column(ds, column);
+    }
+    seg__free(names);
+    seg__free(aux);
+    if (rc && rc != SEG_ENOMEM)
+        seg__error(&r->err, rc, "%s", seg_dataset_errmsg(ds));
+    return rc;
+}
+
 int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
 {
     if (!r || !ds)
@@ -456,36 +494,8 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             num[row0 + j] = lab[j] != 0 ? lab[j] : NAN;
         }
     }
-    size_t ncol = strlen(column);
-    char *aux = seg__malloc(ncol + sizeof ".points");
-    if (aux) {
-        memcpy(aux, column, ncol);
-        strcpy(aux + ncol, r->score ? ".points" : ".rule");
-    } else if (!rc) {
-        rc = seg__nomem(&r->err);
-    }
-    size_t nn = r->score ? r->ngrades : r->nrules;
-    const char **names = seg__malloc((nn ? nn : 1) * sizeof *names);
-    if (!rc && !names)
-        rc = seg__nomem(&r->err);
-    for (size_t i = 0; i < nn && !rc; i++)
-        names[i] = r->score ? r->grades[i].label : r->rules[i].label;
-    /* both columns can be put, or neither is; out of memory between the
-     * two takes the first back when it is new */
-    bool existed = seg__ds_find_column(ds, column) != NULL;
-    if (!rc && !(rc = seg__ds_check_put(ds, column, SEG_COLUMN_LABEL)) &&
-        !(rc = seg__ds_check_put(ds, aux, SEG_COLUMN_NUMERIC)) &&
-        !(rc = seg__ds_put_label_codes(ds, column, names, nn, labels))) {
-        labels = NULL;
-        if (!(rc = seg__ds_put_num_column(ds, aux, SEG__ORIGIN_USER, num)))
-            num = NULL;
-        else if (!existed)
-            seg_dataset_drop_column(ds, column);
-    }
-    seg__free(names);
-    seg__free(aux);
-    if (rc && rc != SEG_ENOMEM)
-        seg__error(&r->err, rc, "%s", seg_dataset_errmsg(ds));
+    if (!rc)
+        rc = put_outputs(r, ds, column, &labels, &num);
     seg__free(labels);
     seg__free(num);
     seg__free(gs);

@@ -186,11 +186,11 @@ int seg_dataset_set_column_kind(seg_dataset *ds, const char *name, int kind)
     return SEG_OK;
 }
 
-int seg_dataset_get_f64(const seg_dataset *ds, const char *column, size_t row,
-                        double *out)
+/* The column of a cell read by the typed getters, with their checks. */
+static int cell_column(const seg_dataset *ds, const char *column, int type,
+                       size_t row, const void *out, const seg__column **c)
 {
-    const seg__column *c;
-    int rc = lookup(ds, column, SEG_COLUMN_NUMERIC, &c);
+    int rc = lookup(ds, column, type, c);
     if (rc)
         return rc;
     if (!out)
@@ -198,24 +198,27 @@ int seg_dataset_get_f64(const seg_dataset *ds, const char *column, size_t row,
     if (row >= ds->ids.n)
         return seg__error(&ds->err, SEG_ERANGE, "row %zu out of range (%zu rows)",
                           row, ds->ids.n);
-    *out = seg__column_num(c, row);
     return SEG_OK;
+}
+
+int seg_dataset_get_f64(const seg_dataset *ds, const char *column, size_t row,
+                        double *out)
+{
+    const seg__column *c;
+    int rc = cell_column(ds, column, SEG_COLUMN_NUMERIC, row, out, &c);
+    if (!rc)
+        *out = seg__column_num(c, row);
+    return rc;
 }
 
 int seg_dataset_get_label(const seg_dataset *ds, const char *column,
                           size_t row, const char **out)
 {
     const seg__column *c;
-    int rc = lookup(ds, column, SEG_COLUMN_LABEL, &c);
-    if (rc)
-        return rc;
-    if (!out)
-        return seg__error(&ds->err, SEG_EINVAL, "out is NULL");
-    if (row >= ds->ids.n)
-        return seg__error(&ds->err, SEG_ERANGE, "row %zu out of range (%zu rows)",
-                          row, ds->ids.n);
-    *out = seg__column_label(c, row);
-    return SEG_OK;
+    int rc = cell_column(ds, column, SEG_COLUMN_LABEL, row, out, &c);
+    if (!rc)
+        *out = seg__column_label(c, row);
+    return rc;
 }
 
 static int copy_out(const seg_dataset *ds, const char *column, int type,

@@ -363,6 +363,17 @@ char *seg__model_colname(const char *prefix, const char *what)
     return name;
 }
 
+/* The model's message for a column it could not write. */
+static void write_error(const seg_model *m, const seg_dataset *ds,
+                        const char *prefix, const char *name, int rc)
+{
+    if (rc == SEG_ENOMEM)
+        seg__nomem(&m->err);
+    else
+        seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
+                         seg_dataset_errmsg(ds));
+}
+
 static int out_type(const seg__out *o)
 {
     return o->labels ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC;
@@ -377,11 +388,8 @@ static int check_puts(const seg_model *m, seg_dataset *ds, const char *prefix,
             return seg__nomem(&m->err);
         existed[i] = seg__ds_find_column(ds, name) != NULL;
         int rc = seg__ds_check_put(ds, name, out_type(&outs[i]));
-        if (rc && rc != SEG_ENOMEM)
-            seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                             seg_dataset_errmsg(ds));
-        else if (rc)
-            seg__nomem(&m->err);
+        if (rc)
+            write_error(m, ds, prefix, name, rc);
         seg__free(name);
         if (rc)
             return rc;
@@ -431,11 +439,8 @@ int seg__model_put_owned(const seg_model *m, seg_dataset *ds,
     if (!rc && (rc = seg__ds_put_num_column(ds, name, SEG__ORIGIN_USER,
                                             *num)) == SEG_OK)
         *num = NULL;
-    if (rc && rc != SEG_ENOMEM)
-        seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                         seg_dataset_errmsg(ds));
-    else if (rc)
-        seg__nomem(&m->err);
+    if (rc)
+        write_error(m, ds, prefix, name, rc);
     seg__free(name);
     return rc;
 }
@@ -449,11 +454,8 @@ int seg__model_put(const seg_model *m, seg_dataset *ds, const char *prefix,
     size_t n = seg_dataset_customer_count(ds);
     int rc = labels ? seg_dataset_write_labels(ds, name, labels, n)
                     : seg_dataset_write_f64(ds, name, num, n);
-    if (rc && rc != SEG_ENOMEM)
-        seg__model_error(m, rc, "%s: writing '%s': %s", prefix, name,
-                         seg_dataset_errmsg(ds));
-    else if (rc)
-        seg__nomem(&m->err);
+    if (rc)
+        write_error(m, ds, prefix, name, rc);
     seg__free(name);
     return rc;
 }

@@ -291,21 +291,31 @@ static int parse_time(int64_t *out, const char *s, size_t len, int format,
     }
 }
 
+/* The date and the seconds into the day of t (seconds since the epoch, on
+ * the clock of the zone it is given in); false outside the years 0..9999
+ * that ISO 8601 writes with four digits. */
+static bool civil_time(int64_t t, int64_t *y, unsigned *m, unsigned *d,
+                       int64_t *rem)
+{
+    int64_t days = t / 86400;
+    *rem = t % 86400;
+    if (*rem < 0) {
+        *rem += 86400;
+        days--;
+    }
+    seg__civil_from_days(days, y, m, d);
+    return *y >= 0 && *y <= 9999;
+}
+
 int seg_time_format_iso(char *buf, size_t n, int64_t t)
 {
     if (!buf)
         return SEG_EINVAL;
     if (n)
         buf[0] = '\0';
-    int64_t days = t / 86400, rem = t % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    int64_t y;
+    int64_t y, rem;
     unsigned m, d;
-    seg__civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999)
+    if (!civil_time(t, &y, &m, &d, &rem))
         return SEG_ERANGE;
     int len;
     if (rem == 0)
@@ -327,16 +337,9 @@ size_t seg__time_format_in(const seg__tz *tz, char *buf, int64_t t)
     int32_t off = tz ? seg__tz_offset(tz, t) : 0;
     if (t > INT64_MAX - 86400 * 2 || t < INT64_MIN + 86400 * 2)
         return 0;
-    int64_t local = t + off;
-    int64_t days = local / 86400, rem = local % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    int64_t y;
+    int64_t y, rem;
     unsigned m, d;
-    seg__civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999)
+    if (!civil_time(t + off, &y, &m, &d, &rem))
         return 0;
     int len = snprintf(buf, SEG__ISO_MAX, "%04d-%02u-%02uT%02d:%02d:%02d",
                        (int)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60),

@@ -617,7 +617,7 @@ static const scenario g_scenarios[] = {
      call_load_buffer, show_ds, show_ds, 0, 0, NULL},
     {"load events", NULL, DS_FEATURES, setup_dataset, call_load_events,
      show_ds, show_ds, 0, 0, NULL},
-    {"add transactions", NULL, DS_FEATURES, setup_dataset,
+    {"add transactions", NULL, DS_EMPTY, setup_dataset,
      call_add_transactions, show_ds, show_ds, 0, 0, NULL},
     {"features", NULL, DS_LOADED, setup_dataset, call_features, show_ds,
      show_ds, 0, 0, NULL},
@@ -696,6 +696,18 @@ static void teardown(ctx *c)
 enum { ALL_UP_TO = 400, STRIDED = 100 };
 
 static size_t g_total_runs, g_defects;
+/* the first failing run of a scenario that showed a known defect */
+static size_t g_defect_n;
+static bool g_defect_persistent;
+
+static void defect_seen(size_t nth, bool persistent)
+{
+    if (!g_defect_n) {
+        g_defect_n = nth;
+        g_defect_persistent = persistent;
+    }
+    g_defects++;
+}
 
 /* One failing run: N-th allocation (and later ones when persistent). */
 static void run_once(const scenario *sc, size_t nth, bool persistent,
@@ -731,10 +743,10 @@ static void run_once(const scenario *sc, size_t nth, bool persistent,
             fail_msg("%s: allocation %zu%s failed: returned %d (%s), not "
                      "SEG_ENOMEM: %s", sc->name, nth, persistent ? "+" : "",
                      rc, seg_strerror(rc), seg_errmsg());
-        g_defects++;
+        defect_seen(nth, persistent);
     } else if (strcmp(seg_errmsg(), "no error") == 0) {
         if (sc->known & KNOWN_NOMSG)
-            g_defects++;
+            defect_seen(nth, persistent);
         else
             fail_msg("%s: allocation %zu%s failed: SEG_ENOMEM without a message",
                  sc->name, nth, persistent ? "+" : "");
@@ -749,7 +761,7 @@ static void run_once(const scenario *sc, size_t nth, bool persistent,
         if (text_eq(&before, &after))
             ;
         else if (sc->known & KNOWN_PARTIAL)
-            g_defects++;
+            defect_seen(nth, persistent);
         else
             fail_msg("%s: allocation %zu%s failed and the call changed its "
                      "handle (%zu bytes shown before, %zu after)", sc->name,
@@ -776,7 +788,7 @@ static void run_once(const scenario *sc, size_t nth, bool persistent,
     teardown(&c);
     long live = atomic_load(&g_live);
     if (live != *live0 && (sc->known & KNOWN_LEAK))
-        g_defects++;
+        defect_seen(nth, persistent);
     else if (live != *live0)
         fail_msg("%s: allocation %zu%s failed: %ld blocks leaked", sc->name,
                  nth, persistent ? "+" : "", live - *live0);
@@ -809,6 +821,7 @@ static void test_scenario(void **state)
 
     size_t stride = count > ALL_UP_TO ? (count - ALL_UP_TO) / STRIDED + 1 : 1;
     size_t runs0 = g_total_runs, defects0 = g_defects;
+    g_defect_n = 0;
     if (nth) {
         run_once(sc, strtoul(nth, NULL, 10),
                  getenv("SEG_FAULT_PERSISTENT") != NULL,
@@ -822,9 +835,13 @@ static void test_scenario(void **state)
     }
     if (count > ALL_UP_TO)
         run_once(sc, count, false, &ref, &live0);
-    printf("    %-32s %6zu allocations, %5zu runs%s\n", sc->name, count,
-           g_total_runs - runs0,
-           g_defects > defects0 ? ", known defect seen" : "");
+    printf("    %-32s %6zu allocations, %5zu runs", sc->name, count,
+           g_total_runs - runs0);
+    if (g_defects > defects0)
+        printf(", known defect from SEG_FAULT_N=%zu%s: %s", g_defect_n,
+               g_defect_persistent ? " SEG_FAULT_PERSISTENT=1" : "",
+               sc->defect);
+    printf("\n");
     text_free(&ref);
 }
 

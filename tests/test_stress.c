@@ -22,7 +22,7 @@
 
 #include "testutil.h"
 
-enum { THREADS = 16, ROUNDS = 20, SLICE_LINES = 400, EXPLAINED = 12 };
+enum { THREADS = 16, ROUNDS = 10, SLICE_LINES = 400, EXPLAINED = 12 };
 
 static bool g_shared_errmsg;
 

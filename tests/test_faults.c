@@ -723,6 +723,10 @@ static void run_once(const scenario *sc, size_t nth, bool persistent,
     int rc = sc->call(&c);
     size_t failed = disarm();
     g_total_runs++;
+    bool verbose = getenv("SEG_FAULT_N") != NULL;
+    if (verbose)
+        fprintf(stderr, "%s: %zu allocations refused; returned %d (%s): %s\n",
+                sc->name, failed, rc, seg_strerror(rc), seg_errmsg());
     if (failed == 0) {
         /* past the call's last allocation */
         if (rc != SEG_OK)
@@ -756,8 +760,9 @@ static void run_once(const scenario *sc, size_t nth, bool persistent,
         sc->unchanged(&c, &after);
         if (text_eq(&before, &after))
             ;
-        else if (getenv("SEG_FAULT_N"))
-            fprintf(stderr, "before:\n%s\nafter:\n%s\n", before.p, after.p);
+        else if (verbose)
+            fprintf(stderr, "%s: changed the handle; before:\n%s\nafter:\n%s\n",
+                    sc->name, before.p, after.p);
         if (text_eq(&before, &after))
             ;
         else if (sc->known & KNOWN_PARTIAL)
@@ -787,6 +792,8 @@ static void run_once(const scenario *sc, size_t nth, bool persistent,
     }
     teardown(&c);
     long live = atomic_load(&g_live);
+    if (verbose)
+        fprintf(stderr, "%s: %ld blocks not freed\n", sc->name, live - *live0);
     if (live != *live0 && (sc->known & KNOWN_LEAK))
         defect_seen(nth, persistent);
     else if (live != *live0)

@@ -316,6 +316,14 @@ enum {
 
 static void setup_dataset(ctx *c) { c->ds = dataset(c->sc->stage); }
 
+/* Two threads: which allocation is the N-th then varies from run to run,
+ * but every run must still fail cleanly or succeed. */
+static void setup_threads(ctx *c)
+{
+    setup_dataset(c);
+    assert_ok(seg_dataset_set_threads(c->ds, 2));
+}
+
 static void setup_model(ctx *c)
 {
     c->ds = dataset(c->sc->stage);
@@ -621,6 +629,10 @@ static const scenario g_scenarios[] = {
      call_add_transactions, show_ds, show_ds, 0, 0, NULL},
     {"features", NULL, DS_LOADED, setup_dataset, call_features, show_ds,
      show_ds, 0, 0, NULL},
+    {"load CSV buffer, two threads", NULL, DS_EMPTY, setup_threads,
+     call_load_buffer, show_ds, show_ds, 0, 0, NULL},
+    {"features, two threads", NULL, DS_LOADED, setup_threads, call_features,
+     show_ds, show_ds, 0, 0, NULL},
     {"features again", NULL, DS_FEATURES, setup_dataset, call_features,
      show_ds, show_ds, 0, 0, NULL},
     MODEL("rfm", 0, 0, NULL, KNOWN_PARTIAL, PARTIAL_SCORE),

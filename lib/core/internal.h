@@ -243,6 +243,16 @@ int seg__time_parse_in(const seg__tz *tz, int64_t *out, const char *s,
 #define SEG__ISO_MAX 32
 size_t seg__time_format_in(const seg__tz *tz, char *buf, int64_t t);
 
+/* ---- versions of symbols (compat.c) ----
+ * An init function whose options struct grew keeps its old version for
+ * programs built against the old headers (lib/core/compat.c); the current
+ * one, defined as IMPL, is the default version of NAME. */
+#if defined(__ELF__) && defined(__GNUC__)
+#define SEG__VERSIONED(impl, name_at_version)                                 \
+    __asm__(".symver " #impl ", " name_at_version)
+#define SEG__VERSIONED_API __attribute__((visibility("default")))
+#endif
+
 /* ---- files (file.c) ---- */
 /* Write a file under a temporary name, flush it, then rename it into place,
  * so that a crash never leaves a half-written file at path. */

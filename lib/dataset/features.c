@@ -7,7 +7,14 @@
 
 #include "dataset/struct.h"
 
+/* the default version; lib/core/compat.c has 0.1's */
+#ifdef SEG__VERSIONED
+void seg__features_options_init_0_2(seg_features_options *o);
+SEG__VERSIONED(seg__features_options_init_0_2, "seg_features_options_init@@SEG_0.2");
+SEG__VERSIONED_API void seg__features_options_init_0_2(seg_features_options *o)
+#else
 void seg_features_options_init(seg_features_options *o)
+#endif
 {
     if (!o)
         return;

@@ -1250,28 +1250,38 @@ kind_arg(FunctionCallInfo fcinfo, int i)
 	return kind;
 }
 
+/* What the functions called (kind, orders, params, ...) share: the
+ * arguments read, the rows loaded and the model made and fitted on them,
+ * in a job the caller ends. */
+static seg_model *
+fitted_from_args(FunctionCallInfo fcinfo, job **jp, seg_dataset **dsp)
+{
+	const char *kind = kind_arg(fcinfo, 0);
+	int			np;
+	char	  **params = text_array_arg(fcinfo, 2, &np, "params");
+	inputs		in = inputs_from(fcinfo, 1, 3);
+	job		   *j = job_begin();
+	seg_model  *m = new_model(j, kind, params, np);
+	seg_dataset *ds = build_dataset(j, &in);
+
+	fit_model(m, ds);
+	*jp = j;
+	*dsp = ds;
+	return m;
+}
+
 /* segment_fit(kind, orders, params, ...): (name, value, is_param). */
 PG_FUNCTION_INFO_V1(segment_fit);
 Datum
 segment_fit(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
-	const char *kind;
-	char	  **params;
-	int			np;
-	inputs		in;
 	job		   *j;
-	seg_model  *m;
 	seg_dataset *ds;
+	seg_model  *m;
 
 	InitMaterializedSRF(fcinfo, 0);
-	kind = kind_arg(fcinfo, 0);
-	params = text_array_arg(fcinfo, 2, &np, "params");
-	in = inputs_from(fcinfo, 1, 3);
-	j = job_begin();
-	m = new_model(j, kind, params, np);
-	ds = build_dataset(j, &in);
-	fit_model(m, ds);
+	m = fitted_from_args(fcinfo, &j, &ds);
 	emit_results(rsi, m);
 	job_end(j);
 	return (Datum) 0;
@@ -1282,21 +1292,11 @@ PG_FUNCTION_INFO_V1(segment_fit_model);
 Datum
 segment_fit_model(PG_FUNCTION_ARGS)
 {
-	const char *kind;
-	char	  **params;
-	int			np;
-	inputs		in;
 	job		   *j;
-	seg_model  *m;
-	text	   *out;
+	seg_dataset *ds;
+	seg_model  *m = fitted_from_args(fcinfo, &j, &ds);
+	text	   *out = model_to_text(j, m);
 
-	kind = kind_arg(fcinfo, 0);
-	params = text_array_arg(fcinfo, 2, &np, "params");
-	in = inputs_from(fcinfo, 1, 3);
-	j = job_begin();
-	m = new_model(j, kind, params, np);
-	fit_model(m, build_dataset(j, &in));
-	out = model_to_text(j, m);
 	job_end(j);
 	PG_RETURN_TEXT_P(out);
 }
@@ -1334,22 +1334,12 @@ Datum
 segment_score(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
-	const char *kind;
-	char	  **params;
-	int			np;
-	inputs		in;
 	job		   *j;
-	seg_model  *m;
 	seg_dataset *ds;
+	seg_model  *m;
 
 	InitMaterializedSRF(fcinfo, 0);
-	kind = kind_arg(fcinfo, 0);
-	params = text_array_arg(fcinfo, 2, &np, "params");
-	in = inputs_from(fcinfo, 1, 3);
-	j = job_begin();
-	m = new_model(j, kind, params, np);
-	ds = build_dataset(j, &in);
-	fit_model(m, ds);
+	m = fitted_from_args(fcinfo, &j, &ds);
 	score_model(m, ds);
 	emit_long(rsi, ds, seg_model_name(m));
 	job_end(j);

@@ -596,27 +596,6 @@ static void test_continuous_discounting_accuracy(void **state)
 
 /* ---- item: loaded states ---- */
 
-/* the model file's checksum (lib/core/text.c), to write states by hand */
-static uint64_t file_hash(const char *s, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        s += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
 static int load_state(const char *kind, const char *fitline,
                       const char *spendline, seg_model **out)
 {
@@ -629,7 +608,7 @@ static int load_state(const char *kind, const char *fitline,
              "name \"%s\"\nstate %zu\n%s\n", kind, kind, sl, state);
     char end[32];
     snprintf(end, sizeof end, "end %016llx\n",
-             (unsigned long long)file_hash(body, strlen(body)));
+             (unsigned long long)model_file_hash(body, strlen(body)));
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");

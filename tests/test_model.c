@@ -362,27 +362,6 @@ static void test_saved_file_errors(void **state)
 
 /* ---- loaded states are checked as fitted ones are ---- */
 
-/* The checksum of a model file (docs/files.md): the library's seg__hash. */
-static uint64_t file_hash(const char *s, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        s += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
 /* s with the first `from` replaced by `to` (a new string). */
 static char *replaced(const char *s, const char *from, const char *to)
 {
@@ -419,7 +398,7 @@ static void edited_file(const seg_model *m, const char *path,
     int n = snprintf(out, cap, "%sstate %zu\n%s\n%s", h2, strlen(s2), s2,
                      extra);
     n += snprintf(out + n, cap - (size_t)n, "end %016llx\n",
-                  (unsigned long long)file_hash(out, (size_t)n));
+                  (unsigned long long)model_file_hash(out, (size_t)n));
     spit(path, out, (size_t)n);
     free(out);
     free(h2);

@@ -74,4 +74,28 @@ static inline seg_dataset *cdnow_sample(const char *as_of, int unit,
     return ds;
 }
 
+
+/* The checksum of a model file, written here again (not taken from the
+ * library) so that tests can write saved states by hand: the last line of
+ * a model file is this hash of every byte before it. */
+static inline uint64_t model_file_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
 #endif

@@ -58,10 +58,14 @@ SEG_API void seg_dataset_free(seg_dataset *ds);
 /**
  * Message of the last failure of a call on @p ds.
  * @param ds the dataset; NULL gives the calling thread's message.
- * @return a string owned by @p ds, never NULL ("no error" when no call has
- *         failed), valid until the next failing call on @p ds.
- * @note Thread-safe; prefer it to seg_errmsg() where callers move between
- *       threads.
+ * @return never NULL ("no error" when no call has failed): the calling
+ *         thread's copy of the message, taken when called. It stays valid
+ *         and unchanged until the same thread calls seg_dataset_errmsg()
+ *         again or exits, whatever other threads do with @p ds meanwhile;
+ *         copy it to keep it longer.
+ * @note Thread-safe: threads failing on a shared @p ds while others read
+ *       its message do not race (each reader has its own copy). Prefer it
+ *       to seg_errmsg() where callers move between threads.
  * @since 0.1.0
  */
 SEG_API const char *seg_dataset_errmsg(const seg_dataset *ds);

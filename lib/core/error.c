@@ -35,12 +35,15 @@ const char *seg_strerror(int code)
 
 static _Thread_local char t_msg[SEG__ERRMSG_MAX];
 static _Thread_local bool t_has;
+static _Thread_local unsigned long t_count;
 
 const char *seg_errmsg(void) { return t_has ? t_msg : "no error"; }
 
 void seg_error_clear(void) { t_has = false; }
 
 bool seg__thread_has_error(void) { return t_has; }
+
+unsigned long seg__thread_error_count(void) { return t_count; }
 
 int seg__errbuf_init(seg__errbuf *e)
 {
@@ -51,9 +54,16 @@ int seg__errbuf_init(seg__errbuf *e)
 
 void seg__errbuf_destroy(seg__errbuf *e) { pthread_mutex_destroy(&e->lock); }
 
-const char *seg__errbuf_get(const seg__errbuf *e)
+char *seg__errbuf_copy(const seg__errbuf *h, char *out)
 {
-    return e->has ? e->msg : "no error";
+    seg__errbuf *m = (seg__errbuf *)h;
+    pthread_mutex_lock(&m->lock);
+    if (m->has)
+        memcpy(out, m->msg, sizeof m->msg);
+    else
+        strcpy(out, "no error");
+    pthread_mutex_unlock(&m->lock);
+    return out;
 }
 
 void seg__errbuf_clear(const seg__errbuf *h)
@@ -77,6 +87,7 @@ int seg__verror(const seg__errbuf *h, int code, const char *fmt, va_list ap)
 {
     vsnprintf(t_msg, sizeof t_msg, fmt, ap);
     t_has = true;
+    t_count++;
     if (h) {
         /* The handle's slot is logically mutable state of a const handle. */
         seg__errbuf *m = (seg__errbuf *)h;

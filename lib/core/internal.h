@@ -44,7 +44,10 @@ typedef struct seg__errbuf {
 
 int seg__errbuf_init(seg__errbuf *e);
 void seg__errbuf_destroy(seg__errbuf *e);
-const char *seg__errbuf_get(const seg__errbuf *e);
+/* A copy of the handle's message taken under its lock, into out (of
+ * SEG__ERRMSG_MAX bytes): threads failing on a shared handle rewrite the
+ * slot, so a pointer into it could change under a reader. Returns out. */
+char *seg__errbuf_copy(const seg__errbuf *e, char *out);
 void seg__errbuf_clear(const seg__errbuf *e);
 bool seg__errbuf_has(const seg__errbuf *e);
 /* Record an error in the thread's slot and, when h is not NULL, in the
@@ -54,6 +57,11 @@ int seg__error(const seg__errbuf *h, int code, const char *fmt, ...)
 int seg__verror(const seg__errbuf *h, int code, const char *fmt, va_list ap);
 /* Whether this thread's slot holds a message (since seg_error_clear()). */
 bool seg__thread_has_error(void);
+/* How many errors this thread has recorded: a call on a handle that other
+ * threads share tells whether it recorded a message of its own by the
+ * count before and after, since the handle's slot may hold another
+ * thread's message meanwhile. */
+unsigned long seg__thread_error_count(void);
 /* Out-of-memory needs no formatting that could itself allocate. */
 int seg__nomem(const seg__errbuf *h);
 

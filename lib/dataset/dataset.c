@@ -115,9 +115,13 @@ void seg_dataset_free(seg_dataset *ds)
     seg__free(ds);
 }
 
+/* The calling thread's copy, as for models and rule sets: threads reading
+ * a shared dataset may fail on it at the same time. */
+static _Thread_local char t_dataset_msg[SEG__ERRMSG_MAX];
+
 const char *seg_dataset_errmsg(const seg_dataset *ds)
 {
-    return ds ? seg__errbuf_get(&ds->err) : seg_errmsg();
+    return ds ? seg__errbuf_copy(&ds->err, t_dataset_msg) : seg_errmsg();
 }
 
 size_t seg_dataset_customer_count(const seg_dataset *ds)

@@ -95,8 +95,8 @@ static int wrap(const seg__sink *s, int rc, size_t at, size_t col)
     if (rc == SEG_ENOMEM)
         return seg__nomem(&s->ds->err);
     char what[SEG__ERRMSG_MAX];
-    snprintf(what, sizeof what, "%s", seg__errbuf_get(&s->ds->err));
-    return seg__sink_fail(s, rc, at, col, "%s", what);
+    return seg__sink_fail(s, rc, at, col, "%s",
+                          seg__errbuf_copy(&s->ds->err, what));
 }
 
 /* The 1-based column of a role, for messages; 0 when there is none. */

@@ -29,14 +29,7 @@ const char *seg_model_errmsg(const seg_model *m)
 {
     if (!m)
         return seg_errmsg();
-    seg__errbuf *e = (seg__errbuf *)&m->err;
-    pthread_mutex_lock(&e->lock);
-    if (e->has)
-        memcpy(t_model_msg, e->msg, sizeof t_model_msg);
-    else
-        strcpy(t_model_msg, "no error");
-    pthread_mutex_unlock(&e->lock);
-    return t_model_msg;
+    return seg__errbuf_copy(&m->err, t_model_msg);
 }
 
 static void free_values(seg__kind *k, double *num, char **str)
@@ -175,9 +168,9 @@ int seg_model_score(const seg_model *m, seg_dataset *ds)
         return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted: "
                                 "call seg_model_fit() or load a saved model",
                                 m->name);
-    seg__errbuf_clear(&m->err);
+    unsigned long errors = seg__thread_error_count();
     int rc = m->k->cls.score(m->state, m, ds, m->name, m->k->user_data);
-    if (rc && !seg__errbuf_has(&m->err))
+    if (rc && seg__thread_error_count() == errors)
         seg__model_error(m, rc, "model '%s': score failed: %s", m->name,
                          seg_strerror(rc));
     return rc;
@@ -315,13 +308,13 @@ int seg_model_eval(const seg_model *m, const char *quantity,
     if (!m->k->cls.eval)
         return seg__model_error(m, SEG_ENOTFOUND, "model '%s' evaluates no "
                                 "quantities", m->name);
-    seg__errbuf_clear(&m->err);
     int crc = check_args(m, quantity, args, n_args);
     if (crc)
         return crc;
+    unsigned long errors = seg__thread_error_count();
     int rc = m->k->cls.eval(m->state, m, quantity, args, n_args, out,
                             m->k->user_data);
-    if (rc && !seg__errbuf_has(&m->err))
+    if (rc && seg__thread_error_count() == errors)
         seg__model_error(m, rc, "model '%s': %s: %s", m->name, quantity,
                          seg_strerror(rc));
     return rc;

@@ -20,15 +20,15 @@ int seg_model_report(const seg_model *m, const seg_dataset *ds,
     if (!m->fitted)
         return seg__model_error(m, SEG_EMISUSE, "model '%s' is not fitted",
                                 m->name);
-    seg__errbuf_clear(&m->err);
+    unsigned long errors = seg__thread_error_count();
     int rc = SEG_ENOTFOUND;
     if (m->k->cls.report)
         rc = m->k->cls.report(m->state, m, ds, report, format, write,
                               user_data, m->k->user_data);
-    if (rc == SEG_ENOTFOUND && !seg__errbuf_has(&m->err) &&
+    if (rc == SEG_ENOTFOUND && seg__thread_error_count() == errors &&
         strcmp(report, "holdout") == 0)
         return seg__holdout_report(m, ds, format, write, user_data);
-    if (rc && !seg__errbuf_has(&m->err))
+    if (rc && seg__thread_error_count() == errors)
         seg__model_error(m, rc, "model '%s' has no report '%s'", m->name,
                          report);
     return rc;
@@ -50,14 +50,14 @@ int seg_model_report_table(seg_table **out, const seg_model *m,
                                 "available as bytes through "
                                 "seg_model_report()", m->name,
                                 m->k->cls.kind);
-    seg__errbuf_clear(&m->err);
+    unsigned long errors = seg__thread_error_count();
     int rc = SEG_ENOTFOUND;
     if (m->k->report_table)
         rc = m->k->report_table(m->state, m, ds, report, out);
-    if (rc == SEG_ENOTFOUND && !seg__errbuf_has(&m->err) &&
+    if (rc == SEG_ENOTFOUND && seg__thread_error_count() == errors &&
         strcmp(report, "holdout") == 0)
         rc = seg__holdout_table(m, ds, out);
-    if (rc && !seg__errbuf_has(&m->err))
+    if (rc && seg__thread_error_count() == errors)
         seg__model_error(m, rc, "model '%s' has no report '%s'", m->name,
                          report);
     return rc;

@@ -46,14 +46,7 @@ const char *seg_rules_errmsg(const seg_rules *r)
 {
     if (!r)
         return seg_errmsg();
-    seg__errbuf *e = (seg__errbuf *)&r->err;
-    pthread_mutex_lock(&e->lock);
-    if (e->has)
-        memcpy(t_rules_msg, e->msg, sizeof t_rules_msg);
-    else
-        strcpy(t_rules_msg, "no error");
-    pthread_mutex_unlock(&e->lock);
-    return t_rules_msg;
+    return seg__errbuf_copy(&r->err, t_rules_msg);
 }
 
 const char *seg_rules_output(const seg_rules *r)

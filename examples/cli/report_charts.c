@@ -286,9 +286,13 @@ void chart_heatmap(const rep *r, const double *cell, size_t nr, size_t nc,
                        x + 1, y + 1, cw - 2, ch - 2);
             heat_fill(r->f, t);
             cli_printf(r->f, "\"/><text class=cell x=\"%.1f\" y=\"%.1f\" "
-                             "text-anchor=\"middle\" style=\"fill:%s\">%s</text>\n",
-                       x + cw / 2, y + ch / 2 + 4, t > 0.55 ? "#fff" : "#222",
-                       rep_num(buf, sizeof buf, v, fmt));
+                             "text-anchor=\"middle\" style=\"fill:%s\" "
+                             "data-row=\"",
+                       x + cw / 2, y + ch / 2 + 4, t > 0.55 ? "#fff" : "#222");
+            rep_esc(r->f, row_lab[i]);
+            cli_puts(r->f, "\" data-col=\"");
+            rep_esc(r->f, col_lab[j]);
+            cli_printf(r->f, "\">%s</text>\n", rep_num(buf, sizeof buf, v, fmt));
         }
     double bottom = TOP + ch * (double)nr;
     cli_printf(r->f, "<g class=\"axis y\"><line x1=\"%d\" y1=\"%d\" "

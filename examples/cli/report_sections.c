@@ -43,9 +43,10 @@ static void rank_known(rep_groups *g)
     rep_groups_sort(g);
 }
 
-static void heading(const rep *r, rep_word w, const char *name)
+static void heading(const rep *r, rep_word w, const char *name,
+                    const char *kind)
 {
-    cli_printf(r->f, "<section>\n<h2>%s", rep_w(r, w));
+    cli_printf(r->f, "<section class=\"%s\">\n<h2>%s", kind, rep_w(r, w));
     if (name) {
         cli_puts(r->f, r->zh ? "：" : ": ");
         rep_esc(r->f, name);
@@ -101,7 +102,7 @@ void rep_tier_section(const rep *r, const char *tier, const char *value)
         return;
     if (g.n && g.g[0].rank < 0)
         rank_known(&g);
-    heading(r, W_TIERS, tier);
+    heading(r, W_TIERS, tier, "tiers");
     rep_period(r);
     group_bars(r, &g, value, true, tier);
     const char *vals[2] = {"monetary_total", "clv.value"};
@@ -212,7 +213,7 @@ static void rfm_section(const rep *r, const seg_model *m)
     seg_model_get_str(m, "r_column", &rc);
     seg_model_get_str(m, "f_column", &fc);
     seg_model_get_str(m, "m_column", &mc);
-    heading(r, W_RFM, p);
+    heading(r, W_RFM, p, "rfm");
     rep_period(r);
     snprintf(seg, sizeof seg, "%s.segment", p);
     rep_groups g;
@@ -259,7 +260,7 @@ static void engagement_section(const rep *r, const seg_model *m)
     if (rep_groups_of(r, col, NULL, &g) != 0)
         return;
     rank_known(&g);
-    heading(r, W_ENG, seg_model_name(m));
+    heading(r, W_ENG, seg_model_name(m), "engagement");
     behaviour_period(r, m);
     group_bars(r, &g, NULL, true, col);
     const char *vals[1] = {"monetary_total"};
@@ -284,7 +285,7 @@ static void stage_section(const rep *r, const seg_model *m)
             for (size_t k = j; k < g.n; k++)
                 reach[j] += g.g[j].key > 0 || k == j ? g.g[k].count : 0;
         }
-        heading(r, W_STAGE, seg_model_name(m));
+        heading(r, W_STAGE, seg_model_name(m), "stage");
         behaviour_period(r, m);
         rep_bars s[2] = {{rep_w(r, W_COUNT), c, FMT_COUNT},
                          {rep_w(r, W_REACHED), reach, FMT_COUNT}};
@@ -319,7 +320,7 @@ static void kmeans_section(const rep *r, const seg_model *m)
                                      k, (int)k};
             size[row] = g.g[row].count;
         }
-        heading(r, W_KM, seg_model_name(m));
+        heading(r, W_KM, seg_model_name(m), "kmeans");
         rep_period(r);
         cli_printf(r->f, "<h3>%s</h3>\n", rep_w(r, W_KM_SIZES));
         rep_bars s = {rep_w(r, W_COUNT), size, FMT_COUNT};
@@ -341,7 +342,7 @@ void rep_model_section(const rep *r, const seg_model *m)
         rfm_section(r, m);
     } else if (!strcmp(kind, "clv") || !strcmp(kind, "bgnbd") ||
                !strcmp(kind, "mbgnbd") || !strcmp(kind, "pareto_nbd")) {
-        heading(r, W_CLV, seg_model_name(m));
+        heading(r, W_CLV, seg_model_name(m), "clv");
         rep_period(r);
         rep_clv_parts(r, m);
         cli_puts(r->f, "</section>\n");
@@ -373,7 +374,7 @@ void rep_cross_section(const rep *r, const char *tier, const char *cross)
             lay.cols = cols;
             char title[700];
             snprintf(title, sizeof title, rep_w(r, W_CROSS), tier, cross);
-            cli_puts(r->f, "<section>\n<h2>");
+            cli_puts(r->f, "<section class=\"crosstab\">\n<h2>");
             rep_esc(r->f, title);
             cli_puts(r->f, "</h2>\n");
             rep_period(r);

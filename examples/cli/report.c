@@ -122,10 +122,13 @@ static const char *css =
     "font-size:12px;fill:#222}svg text.cell{font-size:11px}.axis line{"
     "stroke:#555}.axis text{fill:#444}.axis text.title{fill:#222;"
     "font-weight:600}\n.note,.period{color:#555;font-size:13px}.period{"
-    "font-style:italic}\n@media (max-width:600px){body{margin:8px}td,th{"
-    "padding:2px 4px}}\n@media print{body{max-width:none;margin:0}"
-    "section{break-inside:avoid-page}h2{break-after:avoid}.scroll{"
-    "overflow:visible}a{color:inherit}}\n";
+    "font-style:italic}\n.chartbox{overflow-x:auto}.nw{white-space:nowrap}"
+    "\n@media (max-width:600px){body{margin:8px}"
+    "td,th{padding:2px 4px}svg.chart{max-width:none;width:560px}}\n"
+    "@media print{body{max-width:none;margin:0}"
+    "section{break-inside:avoid-page}h2{break-after:avoid}.scroll,"
+    ".chartbox{overflow:visible}svg.chart{max-width:100%}a{color:inherit}}"
+    "\n";
 
 static void fact(const rep *r, rep_word w, const char *value)
 {

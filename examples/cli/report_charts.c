@@ -34,7 +34,9 @@ static const char *tick_label(char *buf, size_t n, double v, double step,
 
 static void svg_open(const rep *r, int h, const char *label)
 {
-    cli_printf(r->f, "<svg class=chart viewBox=\"0 0 %d %d\" width=\"%d\" "
+    /* in a box of its own, so that a phone scrolls a chart still large
+     * enough to read rather than shrinking it */
+    cli_printf(r->f, "<div class=chartbox><svg class=chart viewBox=\"0 0 %d %d\" width=\"%d\" "
                      "height=\"%d\" role=\"img\" aria-label=\"",
                WIDTH, h, WIDTH, h);
     rep_esc(r->f, label);
@@ -154,7 +156,7 @@ void chart_hbars(const rep *r, const rep_groups *g, const rep_bars *s,
         x_value_axis(r, x0, x0 + pw * 0.82, TOP + ROW * (double)g->n,
                      max, s[k].fmt, s[k].title);
     }
-    cli_puts(r->f, "</svg>\n");
+    cli_puts(r->f, "</svg></div>\n");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -245,7 +247,7 @@ void chart_histogram(const rep *r, const double *v, size_t n,
                      "text-anchor=\"middle\">",
                LEFT + pw / 2, y + 32);
     rep_esc(r->f, x_title);
-    cli_puts(r->f, "</text></g>\n</svg>\n");
+    cli_puts(r->f, "</text></g>\n</svg></div>\n");
     if (!isnan(over)) {
         cli_puts(r->f, "<p class=note>");
         cli_printf(r->f, rep_w(r, W_OVERFLOW),
@@ -322,7 +324,7 @@ void chart_heatmap(const rep *r, const double *cell, size_t nr, size_t nc,
                      "text-anchor=\"middle\">",
                LEFT + cw * (double)nc / 2, bottom + 34);
     rep_esc(r->f, x_title);
-    cli_puts(r->f, "</text></g>\n</svg>\n");
+    cli_puts(r->f, "</text></g>\n</svg></div>\n");
 }
 
 void chart_pairs(const rep *r, const char *const *cat, const double *a,
@@ -371,5 +373,5 @@ void chart_pairs(const rep *r, const char *const *cat, const double *a,
     rep_esc(r->f, x_title);
     cli_puts(r->f, "</text></g>\n");
     y_value_axis(r, LEFT, base, TOP, mx, FMT_AUTO, y_title);
-    cli_puts(r->f, "</svg>\n");
+    cli_puts(r->f, "</svg></div>\n");
 }

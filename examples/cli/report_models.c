@@ -66,7 +66,8 @@ static void result_item(const rep *r, const seg_model *m, const char *name,
     if (!is_param && strcmp(base, "loglik") && strcmp(base, "converged") &&
         strcmp(base, "iterations") && strcmp(base, "inertia"))
         return;
-    cli_puts(r->f, (*shown)++ ? "<br>" : "");
+    cli_puts(r->f, (*shown)++ ? "</span><br><span class=nw>"
+                              : "<span class=nw>");
     /* a part's results (clv's spend.*) under the part's name */
     if (dot) {
         snprintf(se_name, sizeof se_name, "%.*s", (int)(dot - name), name);
@@ -117,8 +118,7 @@ void rep_models_table(const rep *r, seg_model *const *models, size_t n)
         int shown = 0;
         for (size_t k = 0; seg_model_result_name(m, k); k++)
             result_item(r, m, seg_model_result_name(m, k), &shown);
-        if (!shown)
-            cli_puts(r->f, "–");
+        cli_puts(r->f, shown ? "</span>" : "–");
         cli_puts(r->f, "</td></tr>\n");
     }
     cli_puts(r->f, "</table></div>\n");

@@ -110,7 +110,7 @@ static void y_value_axis(const rep *r, double x, double y0, double y1,
 /* The top of a value axis: a round value at or above max. */
 static double axis_max(double max)
 {
-    if (!(max > 0))
+    if (!(max > 0) || !isfinite(max))
         return 1;
     double step = nice_step(max, 5);
     return ceil(max / step * (1 - 1e-12)) * step;

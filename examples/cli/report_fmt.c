@@ -305,7 +305,7 @@ static int by_key(const void *a, const void *b)
 
 /* The key and colour of each group from a numeric companion column: the
  * rule a tier came from (COLUMN.rule), a stage's index (PREFIX.index). */
-static void rank_by(const rep *r, const char *column, const char **lab,
+static void rank_by(const rep *r, const char *column, const size_t *gi,
                     rep_groups *out)
 {
     char name[300];
@@ -323,12 +323,27 @@ static void rank_by(const rep *r, const char *column, const char **lab,
     for (size_t j = 0; j < out->n; j++)
         out->g[j].key = INFINITY;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < out->n; j++)
-            if (lab[i] && !strcmp(lab[i], out->g[j].label) && !isnan(k[i]))
-                out->g[j].key = fmin(out->g[j].key, k[i]);
+        if (!isnan(k[i]))
+            out->g[gi[i]].key = fmin(out->g[gi[i]].key, k[i]);
     for (size_t j = 0; j < out->n; j++)
         out->g[j].rank = isfinite(out->g[j].key) ? (int)out->g[j].key : -1;
     free(k);
+}
+
+/* The group of a label: labels come interned, so a pointer compare finds
+ * nearly every one; text compares only for a label not seen yet. */
+static size_t group_of(rep_groups *out, const char *label, size_t last)
+{
+    if (last < out->n && out->g[last].label == label)
+        return last;
+    for (size_t j = 0; j < out->n; j++)
+        if (out->g[j].label == label)
+            return j;
+    for (size_t j = 0; j < out->n; j++)
+        if (!strcmp(out->g[j].label, label))
+            return j;
+    out->g[out->n] = (rep_group){label, 0, 0, 0, -1};
+    return out->n++;
 }
 
 int rep_groups_of(const rep *r, const char *column, const char *value,
@@ -338,26 +353,22 @@ int rep_groups_of(const rep *r, const char *column, const char *value,
     size_t n = seg_dataset_customer_count(r->ds);
     const char **lab = calloc(n + 1, sizeof *lab);
     double *v = calloc(n + 1, sizeof *v);
+    size_t *gi = calloc(n + 1, sizeof *gi);
     rep_group *g = calloc(n + 1, sizeof *g);
-    if (!lab || !v || !g || seg_dataset_copy_labels(r->ds, column, lab, n) ||
+    if (!lab || !v || !gi || !g ||
+        seg_dataset_copy_labels(r->ds, column, lab, n) ||
         (value && seg_dataset_copy_f64(r->ds, value, v, n))) {
         free(lab);
         free(v);
+        free(gi);
         free(g);
         return -1;
     }
     out->g = g;
     out->labels = lab;
-    for (size_t i = 0; i < n; i++) {
-        if (!lab[i])
-            lab[i] = rep_w(r, W_NO_TIER);
-        size_t j = 0;
-        /* labels are interned: a pointer compare finds most repeats */
-        while (j < out->n && g[j].label != lab[i] &&
-               strcmp(g[j].label, lab[i]) != 0)
-            j++;
-        if (j == out->n)
-            g[out->n++] = (rep_group){lab[i], 0, 0, 0, -1};
+    for (size_t i = 0, j = 0; i < n; i++) {
+        j = group_of(out, lab[i] ? lab[i] : rep_w(r, W_NO_TIER), j);
+        gi[i] = j;
         double x = value && isfinite(v[i]) ? v[i] : 0;
         g[j].count++;
         g[j].value += x;
@@ -367,9 +378,10 @@ int rep_groups_of(const rep *r, const char *column, const char *value,
     /* without a rank, the larger groups first */
     for (size_t j = 0; j < out->n; j++)
         g[j].key = -g[j].count;
-    rank_by(r, column, lab, out);
+    rank_by(r, column, gi, out);
     qsort(g, out->n, sizeof *g, by_key);
     free(v);
+    free(gi);
     return 0;
 }
 

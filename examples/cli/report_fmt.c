@@ -43,8 +43,9 @@ static const char *const words[W_COUNT_][2] = {
                       "按 R、F 得分的客户数"},
     [W_HEAT_MEAN] = {"Mean monetary value (%s) by R and F score",
                      "按 R、F 得分的平均消费金额（%s）"},
-    [W_SCORE_R] = {"R score (5 = most recent)", "R 得分（5 = 最近）"},
-    [W_SCORE_F] = {"F score (5 = most frequent)", "F 得分（5 = 最频繁）"},
+    [W_SCORE_R] = {"R score (%d = most recent)", "R 得分（%d = 最近）"},
+    [W_SCORE_R_HIGH] = {"R score (%d = highest)", "R 得分（%d = 最高）"},
+    [W_SCORE_F] = {"F score (%d = most frequent)", "F 得分（%d = 最频繁）"},
     [W_RECENCY] = {"recency", "最近一次消费距今"},
     [W_ORDERS] = {"orders", "订单数"},
     [W_MONETARY] = {"monetary value", "消费金额"},
@@ -325,8 +326,11 @@ static void rank_by(const rep *r, const char *column, const size_t *gi,
     for (size_t i = 0; i < n; i++)
         if (!isnan(k[i]))
             out->g[gi[i]].key = fmin(out->g[gi[i]].key, k[i]);
+    /* rules count from 1, stage indexes from 0: the first gets colour 0 */
+    int first = strstr(name, ".rule") ? 1 : 0;
     for (size_t j = 0; j < out->n; j++)
-        out->g[j].rank = isfinite(out->g[j].key) ? (int)out->g[j].key : -1;
+        out->g[j].rank =
+            isfinite(out->g[j].key) ? (int)out->g[j].key - first : -1;
     free(k);
 }
 

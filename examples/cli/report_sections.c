@@ -172,17 +172,21 @@ static void rfm_heatmaps(const rep *r, const seg_model *model,
     }
     for (int i = 0; i < kr * kf; i++)
         mean[i] = cnt[i] > 0 ? sum[i] / cnt[i] : NAN;
+    char rt[100], ft[100];
+    double higher = 0;
+    seg_model_get_f64(model, "r_higher_is_better", &higher);
+    snprintf(rt, sizeof rt, rep_w(r, higher ? W_SCORE_R_HIGH : W_SCORE_R), kr);
+    snprintf(ft, sizeof ft, rep_w(r, W_SCORE_F), kf);
     cli_printf(r->f, "<h3>%s</h3>\n", rep_w(r, W_HEAT_COUNT));
-    chart_heatmap(r, cnt, (size_t)kr, (size_t)kf, rl, fl, rep_w(r, W_SCORE_F),
-                  rep_w(r, W_SCORE_R), FMT_COUNT);
+    chart_heatmap(r, cnt, (size_t)kr, (size_t)kf, rl, fl, ft, rt, FMT_COUNT);
     empty_scores_note(r, cnt, kr, kf, true);
     empty_scores_note(r, cnt, kr, kf, false);
     snprintf(title, sizeof title, rep_w(r, W_HEAT_MEAN), mcol);
     cli_puts(r->f, "<h3>");
     rep_esc(r->f, title);
     cli_puts(r->f, "</h3>\n");
-    chart_heatmap(r, mean, (size_t)kr, (size_t)kf, rl, fl,
-                  rep_w(r, W_SCORE_F), rep_w(r, W_SCORE_R), FMT_AMOUNT);
+    chart_heatmap(r, mean, (size_t)kr, (size_t)kf, rl, fl, ft, rt,
+                  FMT_AMOUNT);
 done:
     free(rs);
     free(fs);

@@ -245,6 +245,19 @@ class Report(unittest.TestCase):
         self.assertEqual(en["Customers"], "2,357")
         self.assertEqual(en["Transactions"], "6,919")
         self.assertIn("value_tiers.rules → value_tier", self.en)
+        # without --as-of, the analysis date is the latest record's day, in
+        # days and in weeks
+        with open(SAMPLE) as f:
+            last = max(line.split()[2] for line in f)
+        last = "%s-%s-%s" % (last[:4], last[4:6], last[6:])
+        for unit in ("day", "week"):
+            html = report("latest.html", SAMPLE, *SAMPLE_ARGS[:7],
+                          "--holdout-from", "1997-10-01", "--time-unit",
+                          unit, "--model", "rfm")
+            head = dict((r[0], r[1]) for r in table_rows(html)
+                        if len(r) == 2)
+            self.assertEqual(head["Analysis date (as of)"], last)
+            self.assertEqual(head["Holdout period"], "1997-10-01 – " + last)
 
     def test_each_section_names_its_period(self):
         s = sections(self.en)

@@ -72,9 +72,20 @@ static void find_periods(rep *r, const cli_input *in)
         seg_dataset_parse_time(ds, &as_of, in->as_of, strlen(in->as_of),
                                SEG_TIME_AUTO | SEG_TIME_END_OF_DAY);
     } else if (r->holdout) {
-        /* the holdout runs to the latest record, holdout_length units */
+        /* the holdout runs to the latest record: holdout_length units of
+         * whole local days from its first day, counted on the calendar so
+         * that a change of offset on the way does not move the date */
         double len = column_extreme(ds, "holdout_length", true);
-        as_of = hold + (int64_t)((isfinite(len) ? len : 0) * (double)unit_s);
+        char day0[32];
+        int64_t d0 = 0;
+        local_date(ds, hold, day0, sizeof day0);
+        seg_time_parse(&d0, day0, strlen(day0), SEG_TIME_ISO8601);
+        double days = (isfinite(len) ? len : 1) * (double)(unit_s / DAY);
+        as_of = d0 + ((int64_t)llround(days) - 1) * DAY;
+        char utc[32];
+        if (seg_time_format_iso(utc, sizeof utc, as_of) != SEG_OK)
+            snprintf(utc, sizeof utc, "?");
+        snprintf(r->as_of, sizeof r->as_of, "%.10s", utc);
     } else {
         double last = column_extreme(ds, "last_purchase", true);
         for (size_t c = 0; c < seg_dataset_column_count(ds); c++) {
@@ -86,7 +97,8 @@ static void find_periods(rep *r, const cli_input *in)
         }
         as_of = isfinite(last) ? (int64_t)last : 0;
     }
-    local_date(ds, as_of, r->as_of, sizeof r->as_of);
+    if (in->as_of || !r->holdout)
+        local_date(ds, as_of, r->as_of, sizeof r->as_of);
     if (r->holdout) {
         local_date(ds, hold, r->hold_from, sizeof r->hold_from);
         local_date(ds, hold - 1, r->cal_to, sizeof r->cal_to);

@@ -230,6 +230,10 @@ const char *rep_colour(const char *name, int rank)
     return palette[h % N_PALETTE];
 }
 
+/* A summary's COLUMN_total, COLUMN_mean, COLUMN_share in Chinese: the
+ * column's name, then the word; English keeps the names of the CSV. */
+static void write_header(const rep *r, const char *name);
+
 static const char *header_word(const rep *r, const char *name)
 {
     static const struct { const char *en; rep_word w; } map[] = {
@@ -241,6 +245,29 @@ static const char *header_word(const rep *r, const char *name)
         if (!strcmp(name, map[i].en))
             return rep_w(r, map[i].w);
     return name;
+}
+
+static void write_header(const rep *r, const char *name)
+{
+    static const struct { const char *suffix; rep_word w; } parts[] = {
+        {"_total", W_TOTAL}, {"_mean", W_MEAN}, {"_share", W_SHARE}};
+    const char *word = header_word(r, name);
+    for (size_t i = 0; r->zh && word == name && i < 3; i++) {
+        size_t n = strlen(name), k = strlen(parts[i].suffix);
+        if (n > k && !strcmp(name + n - k, parts[i].suffix)) {
+            char *column = malloc(n - k + 1);
+            if (!column)
+                break;
+            memcpy(column, name, n - k);
+            column[n - k] = '\0';
+            rep_esc(r->f, column);
+            cli_putc(r->f, ' ');
+            rep_esc(r->f, rep_w(r, parts[i].w));
+            free(column);
+            return;
+        }
+    }
+    rep_esc(r->f, word);
 }
 
 static void table_row(const rep *r, const seg_table *t, size_t row,
@@ -286,7 +313,7 @@ void rep_table(const rep *r, const seg_table *t, const rep_layout *lay)
     for (size_t i = 0; i < n; i++) {
         size_t c = lay && lay->cols ? lay->cols[i] : i;
         cli_puts(r->f, "<th>");
-        rep_esc(r->f, header_word(r, seg_table_column_name(t, c)));
+        write_header(r, seg_table_column_name(t, c));
         cli_puts(r->f, "</th>");
     }
     cli_puts(r->f, "</tr>\n");

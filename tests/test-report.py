@@ -359,6 +359,13 @@ class Report(unittest.TestCase):
                 self.assertAlmostEqual(number(s), number(c) / whole,
                                        delta=5.01e-4)
                 self.assertTrue(s.endswith("%"))
+        # the chart of those shares: one bar per tier, its parts the shares
+        chart = svgs(cross)
+        self.assertEqual(len(chart), 1)
+        drawn = re.findall(r'class=cell [^>]*>([^<]+)<', chart[0])
+        wide = [c for row in shares[1:-1] for c in row[1:-1]
+                if number(c) * 550 > 34]  # the parts wide enough to label
+        self.assertEqual(drawn, wide)
 
     def test_one_order_and_stable_colours_per_tier(self):
         def bars(part):

@@ -375,3 +375,89 @@ void chart_pairs(const rep *r, const char *const *cat, const double *a,
     y_value_axis(r, LEFT, base, TOP, mx, FMT_AUTO, y_title);
     cli_puts(r->f, "</svg></div>\n");
 }
+
+/* About how wide a label is drawn at 12 px: CJK characters take a full
+ * em, Latin ones a little over half. */
+static double text_width(const char *s)
+{
+    double w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+        if (*p < 0x80)
+            w += 7;
+        else if (*p >= 0xe0)
+            w += 12;
+    return w;
+}
+
+void chart_stacked(const rep *r, const rep_groups *rows,
+                   const rep_groups *cols, const double *share,
+                   const char *cat_title, const char *x_title)
+{
+    enum { LEFT = 190, ROW = 26 };
+    double pw = WIDTH - LEFT - 20, lx = LEFT, ly = 14;
+    /* the legend first, in the columns' order, wrapped to the width */
+    for (size_t j = 0; j < cols->n; j++) {
+        double w = 18 + text_width(cols->g[j].label) + 14;
+        if (lx + w > WIDTH && lx > LEFT) {
+            lx = LEFT;
+            ly += 18;
+        }
+        lx += w;
+    }
+    double top = ly + 14;
+    int h = (int)(top + ROW * (double)rows->n + 50);
+    svg_open(r, h, cat_title);
+    lx = LEFT;
+    ly = 14;
+    for (size_t j = 0; j < cols->n; j++) {
+        double w = 18 + text_width(cols->g[j].label) + 14;
+        if (lx + w > WIDTH && lx > LEFT) {
+            lx = LEFT;
+            ly += 18;
+        }
+        cli_printf(r->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" "
+                         "height=\"12\" fill=\"%s\"/><text x=\"%.1f\" "
+                         "y=\"%.1f\">",
+                   lx, ly - 10, rep_colour(cols->g[j].label, cols->g[j].rank),
+                   lx + 16, ly);
+        rep_esc(r->f, cols->g[j].label);
+        cli_puts(r->f, "</text>\n");
+        lx += w;
+    }
+    char buf[32];
+    for (size_t i = 0; i < rows->n; i++) {
+        double x = LEFT, y = top + ROW * (double)i;
+        for (size_t j = 0; j < cols->n; j++) {
+            double s = share[i * cols->n + j], w = isfinite(s) ? pw * s : 0;
+            cli_printf(r->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                             "height=\"%d\" fill=\"%s\"/>",
+                       x, y + 3, w, ROW - 6,
+                       rep_colour(cols->g[j].label, cols->g[j].rank));
+            if (w > 34)
+                cli_printf(r->f, "<text class=cell x=\"%.1f\" y=\"%.1f\" "
+                                 "text-anchor=\"middle\" "
+                                 "style=\"fill:#fff\">%s</text>",
+                           x + w / 2, y + 17,
+                           rep_num(buf, sizeof buf, s, FMT_PCT));
+            x += w;
+        }
+        cli_puts(r->f, "\n");
+    }
+    cli_printf(r->f, "<g class=\"axis y\"><line x1=\"%d\" y1=\"%.1f\" "
+                     "x2=\"%d\" y2=\"%.1f\"/><text class=title x=\"%d\" "
+                     "y=\"%.1f\" text-anchor=\"end\">",
+               LEFT, top, LEFT, top + ROW * (double)rows->n, LEFT - 8,
+               top - 4);
+    rep_esc(r->f, cat_title);
+    cli_puts(r->f, "</text>\n");
+    for (size_t i = 0; i < rows->n; i++) {
+        cli_printf(r->f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
+                   LEFT - 8, top + ROW * (double)i + 17);
+        rep_esc(r->f, rows->g[i].label);
+        cli_puts(r->f, "</text>\n");
+    }
+    cli_puts(r->f, "</g>\n");
+    x_value_axis(r, LEFT, LEFT + pw, top + ROW * (double)rows->n, 1, FMT_PCT,
+                 x_title);
+    cli_puts(r->f, "</svg></div>\n");
+}

@@ -114,6 +114,11 @@ void chart_histogram(const rep *r, const double *v, size_t n,
 void chart_heatmap(const rep *r, const double *cell, size_t nr, size_t nc,
                    const char *const *row_lab, const char *const *col_lab,
                    const char *x_title, const char *y_title, int fmt);
+/* One bar per row group split into the column groups' shares
+ * (share[i * cols->n + j], each row summing to 1), with a legend. */
+void chart_stacked(const rep *r, const rep_groups *rows,
+                   const rep_groups *cols, const double *share,
+                   const char *cat_title, const char *x_title);
 /* Two series of vertical bars per category, with a legend. */
 void chart_pairs(const rep *r, const char *const *cat, const double *a,
                  const double *b, size_t n, const char *a_name,

@@ -359,6 +359,39 @@ void rep_model_section(const rep *r, const seg_model *m)
     }
 }
 
+/* The crosstab's row shares as one stacked bar per tier. */
+static void cross_chart(const rep *r, const seg_table *t, const rep_groups *g,
+                        const rep_groups *gc, const char *tier,
+                        const char *cross)
+{
+    size_t nr = seg_table_row_count(t), nc = seg_table_column_count(t);
+    double *share = calloc(g->n * gc->n + 1, sizeof *share);
+    if (!share || nc < 2)
+        goto done;
+    for (size_t i = 0; i < g->n; i++) {
+        size_t row = nr;
+        for (size_t k = 0; k < nr && row == nr; k++) {
+            const char *s = seg_table_text(t, k, 0);
+            row = s && !strcmp(s, g->g[i].label) ? k : nr;
+        }
+        double whole = row < nr ? seg_table_f64(t, row, nc - 1) : NAN;
+        for (size_t j = 0; j < gc->n; j++) {
+            size_t col;
+            share[i * gc->n + j] =
+                row < nr && whole > 0 &&
+                        seg_table_column_find(t, gc->g[j].label, &col) ==
+                            SEG_OK
+                    ? seg_table_f64(t, row, col) / whole
+                    : NAN;
+        }
+    }
+    char title[400];
+    snprintf(title, sizeof title, rep_w(r, W_SHARE_VALUE), cross);
+    chart_stacked(r, g, gc, share, tier, title);
+done:
+    free(share);
+}
+
 void rep_cross_section(const rep *r, const char *tier, const char *cross)
 {
     seg_table *t = NULL;
@@ -369,6 +402,9 @@ void rep_cross_section(const rep *r, const char *tier, const char *cross)
         if (rep_groups_of(r, cross, NULL, &gc) == 0) {
             if (gc.n && gc.g[0].rank < 0)
                 rank_known(&gc);
+            /* colours apart within the chart for what has no rank */
+            for (size_t j = 0; j < gc.n; j++)
+                gc.g[j].rank = gc.g[j].rank < 0 ? (int)j : gc.g[j].rank;
             if (g.n && g.g[0].rank < 0)
                 rank_known(&g);
             rep_layout lay = {NULL, NULL, 0, 0, false};
@@ -385,6 +421,7 @@ void rep_cross_section(const rep *r, const char *tier, const char *cross)
             if (rows && cols) {
                 rep_table(r, t, &lay);
                 cli_printf(r->f, "<h3>%s</h3>\n", rep_w(r, W_CROSS_SHARES));
+                cross_chart(r, t, &g, &gc, tier, cross);
                 lay.share_of_row = true;
                 rep_table(r, t, &lay);
             }

@@ -299,9 +299,9 @@ class Tier(unittest.TestCase):
             self.assertEqual(p.returncode, 0, p.stderr)
             with open(out, encoding="utf-8") as f:
                 html = f.read()
-        for part in ["Tier sizes and revenue shares", "RFM: customers by",
-                     "Customer lifetime value", "Holdout: predicted",
-                     "Cluster profiles", "value_tier by rfm.segment"]:
+        for part in ["Tiers: value_tier", "Customers by R and F score",
+                     "Customer lifetime value", "Calibration against holdout",
+                     "Profiles (centroids", "value_tier by rfm.segment"]:
             self.assertIn(part, html)
         self.assertGreaterEqual(html.count("<svg"), 4)
         self.assertNotIn("<script", html)
@@ -327,27 +327,49 @@ class Tier(unittest.TestCase):
         def table_after(heading):
             part = html.split(heading, 1)[1].split("<table>\n", 1)[1]
             part = part.split("</table>", 1)[0]
-            return [re.findall(r"<t[hd]>(.*?)</t[hd]>", row)
+            return [[re.sub(r"<[^>]*>", "", c) for c in
+                     re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
                     for row in part.splitlines()]
+
+        def number(cell):
+            # the report's human formats: 1,234.50, 12.5%, "–" for none
+            if cell == "–":
+                return None
+            if cell.endswith("%"):
+                return float(cell[:-1].replace(",", "")) / 100
+            return float(cell.replace(",", ""))
+
+        def by_label(rows):
+            # the report orders rows and columns by tier; compare by name
+            return {r[0]: dict(zip(rows[0][1:], r[1:])) for r in rows[1:]}
         p = run("tier", *args, "--crosstab", "rfm.segment")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(table_after("value_tier by rfm.segment</h2>"),
-                         list(csv.reader(io.StringIO(p.stdout))))
+        want = list(csv.reader(io.StringIO(p.stdout)))
+        got = table_after("value_tier by rfm.segment</h2>")
+        self.assertEqual(len(got), len(want))
+        self.assertEqual(sorted(got[0]), sorted(want[0]))
+        gw, ww = by_label(got), by_label(want)
+        self.assertEqual(set(gw), set(ww))
+        for label, cells in ww.items():
+            for col, v in cells.items():
+                self.assertEqual(number(gw[label][col]), float(v))
         p = run("holdout", *args[:-4], "--model", "bgnbd")
         self.assertEqual(p.returncode, 0, p.stderr)
         want = list(csv.reader(io.StringIO(p.stdout)))
-        got = table_after("Holdout: predicted")
+        got = table_after("Calibration against holdout")
         self.assertEqual(len(got), len(want))
         self.assertEqual(got[0], want[0])
         for g, w in zip(got[1:], want[1:]):
             self.assertEqual(len(g), 4)  # the mae row's missing actual too
-            self.assertEqual(g[:2], w[:2])
+            self.assertEqual(g[0], "mean absolute error" if w[0] == "mae"
+                             else w[0])
+            self.assertEqual(number(g[1]), float(w[1]))
             for x, y in zip(g[2:], w[2:]):
                 if y:
-                    self.assertAlmostEqual(float(x), float(y),
+                    self.assertAlmostEqual(number(x), float(y),
                                            delta=abs(float(y)) * 1e-3)
                 else:
-                    self.assertEqual(x, "")
+                    self.assertIsNone(number(x))
 
     def test_lead_grades(self):
         data = os.path.dirname(SAMPLE)

@@ -12,15 +12,29 @@
 typedef struct report_job {
     cli_run run;
     seg_model **models;
-    const char *crosstab, *title;
+    const char **rule_files;
+    const char *crosstab, *title, *language;
 } report_job;
 
 static int produce(cli_out *out, void *ctx)
 {
     const report_job *j = ctx;
-    return seg_cli_report(out, j->run.ds, j->models, j->run.n_models,
-                          cli_run_tier_column(&j->run), j->crosstab,
-                          j->title);
+    cli_report rep = {j->run.ds, j->models, j->run.n_models, j->run.rules,
+                      j->rule_files, j->run.n_rules,
+                      cli_run_tier_column(&j->run), j->crosstab, j->title,
+                      &j->run.in, j->language};
+    return seg_cli_report(out, &rep);
+}
+
+/* The --rules files as given, for the report's header. */
+static const char **rule_files(const cli_args *a)
+{
+    const char **v = calloc(a->n + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < a->n; i++)
+        if (a->v[i].opt == OPT_RULES)
+            v[k++] = strcmp(a->v[i].value, "-") ? a->v[i].value : "<stdin>";
+    return v;
 }
 
 static int run_report(const cli_args *a)
@@ -29,13 +43,20 @@ static int run_report(const cli_args *a)
     const char *data = a->operands[0];
     j.title = strcmp(data, "-") == 0 ? "<stdin>" : data;
     j.crosstab = cli_get(a, OPT_CROSSTAB);
+    j.language = cli_get(a, OPT_LANGUAGE);
     int rc = cli_run_prepare(a, data, &j.run);
     if (rc == 0 && !cli_get(a, OPT_OUTPUT))
         rc = cli_usage_error(a->cmd, "-o FILE.html is needed");
     if (rc == 0 && j.crosstab && j.run.n_rules == 0)
         rc = cli_usage_error(a->cmd, "%s crosses the tiers of a --rules "
                              "FILE: give one", cli_spelling(a, OPT_CROSSTAB));
+    if (rc == 0 && j.language && strcmp(j.language, "en") &&
+        strcmp(j.language, "zh"))
+        rc = cli_usage_error(a->cmd, "--language %s: it is en or zh",
+                             j.language);
     if (rc == 0 && !(j.models = calloc(j.run.n_models + 1, sizeof *j.models)))
+        rc = cli_input_error("out of memory");
+    if (rc == 0 && !(j.rule_files = rule_files(a)))
         rc = cli_input_error("out of memory");
     for (size_t i = 0; rc == 0 && i < j.run.n_models; i++)
         j.models[i] = j.run.models[i].model;
@@ -44,6 +65,7 @@ static int run_report(const cli_args *a)
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), produce, &j);
     free(j.models);
+    free(j.rule_files);
     cli_run_free(&j.run);
     return rc;
 }
@@ -51,10 +73,11 @@ static int run_report(const cli_args *a)
 static const cli_opt report_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_MODEL, OPT_SET,
     OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_CROSSTAB, OPT_OLD_CROSS,
-    OPT_OUTPUT, OPT_NONE};
+    OPT_LANGUAGE, OPT_OUTPUT, OPT_NONE};
 
 const cli_command cli_cmd_report = {
     "report", "DATA [--model KIND ...] [--rules FILE ...] -o REPORT.html",
-    "One self-contained HTML report (no script, no network): tiers, RFM,\n"
-    "CLV, holdout, clusters, crosstab.",
+    "One self-contained HTML report (no script, no network, printable):\n"
+    "the run's periods and models, tiers, RFM, CLV, holdout, engagement,\n"
+    "stages, clusters, crosstab.",
     NULL, report_options, 1, 1, run_report};

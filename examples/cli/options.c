@@ -119,6 +119,10 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_EPOCH_TIMES] = {"--epoch-times", NULL, NULL, 0, OPT_NONE, NULL,
                          "write timestamps (first_purchase, last_purchase, "
                          "events.K.last) as epoch seconds, not ISO 8601"},
+    [OPT_LANGUAGE] = {"--language", NULL, "LANG", 0, OPT_NONE, NULL,
+                      "en or zh: the report's headings, labels and notes "
+                      "(default: zh when a model writes Chinese labels, "
+                      "else en)"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,

@@ -7,12 +7,24 @@
 
 #include <segment.h>
 
+#include "input.h"
 #include "output.h"
 
-/* Write the report to f (cli_output checks that it was written). tier and
- * cross may be NULL. Returns an exit code. */
-int seg_cli_report(cli_out *f, seg_dataset *ds, seg_model **models,
-                   size_t n_models, const char *tier, const char *cross,
-                   const char *title);
+typedef struct cli_report {
+    const seg_dataset *ds;
+    seg_model *const *models;
+    size_t n_models;
+    seg_rules *const *rules;
+    const char *const *rule_files; /* as given, one per rule set */
+    size_t n_rules;
+    const char *tier, *cross; /* either may be NULL */
+    const char *title;        /* the data file */
+    const cli_input *in;      /* the dates, the unit */
+    const char *language;     /* "en", "zh", or NULL: from the models */
+} cli_report;
+
+/* Write the report to f (cli_output checks that it was written). Returns
+ * an exit code. */
+int seg_cli_report(cli_out *f, const cli_report *job);
 
 #endif

@@ -1,0 +1,23 @@
+/* The sections of the HTML report: the models of the run (report_models.c)
+ * and one section per rule set, model and crosstab (report_sections.c). */
+#ifndef SEGMENT_CLI_REPORT_SECTIONS_H
+#define SEGMENT_CLI_REPORT_SECTIONS_H
+
+#include "report_int.h"
+
+/* "Period: ..." of a section computed on the features. */
+void rep_period(const rep *r);
+
+/* The header's table of models: settings that differ from the defaults,
+ * fitted parameters with standard errors, log-likelihood, convergence. */
+void rep_models_table(const rep *r, seg_model *const *models, size_t n);
+
+void rep_tier_section(const rep *r, const char *tier, const char *value);
+void rep_model_section(const rep *r, const seg_model *m);
+void rep_cross_section(const rep *r, const char *tier, const char *cross);
+
+/* The purchase models' parts: the CLV distribution, the matrices of
+ * P(alive) and expected purchases, the calibration/holdout comparison. */
+void rep_clv_parts(const rep *r, const seg_model *m);
+
+#endif

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""The CLI's ladder, control and campaign commands against computations of
+their own: the holdout hash of docs/operations.md written again here, a
+plain replay of the ladder's rules on random histories, and the campaign's
+tests against scipy.stats (where no Python here has scipy, that part is
+skipped and said so)."""
+import csv
+import io
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+CLI, SAMPLE = sys.argv[1], sys.argv[2]
+SAMPLE_MAP = ["--no-header", "--map", "id=2", "--map", "time=3",
+              "--map", "amount=5"]
+FAILS = []
+
+
+def run(*args):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"segment {' '.join(args)}: exit {p.returncode}: "
+                         f"{p.stderr}")
+    return list(csv.DictReader(io.StringIO(p.stdout)))
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what)
+
+
+# ---- the holdout hash, from the formula of docs/operations.md ----
+M64 = (1 << 64) - 1
+
+
+def draw(seed, cid):
+    h = 0xcbf29ce484222325
+    for b in f"{seed}:{cid}".encode():
+        h = ((h ^ b) * 0x100000001b3) & M64
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) & M64
+    h ^= h >> 33
+    h = (h * 0xc4ceb9fe1a85ec53) & M64
+    h ^= h >> 33
+    return (h >> 11) / 2.0 ** 53
+
+
+def test_control():
+    seed = 18446744073709551615  # the largest seed, to see all 64 bits
+    rows = run("control", SAMPLE, *SAMPLE_MAP, "--seed", str(seed),
+               "--share", "0.25")
+    held = 0
+    for r in rows:
+        want = 0 if draw(seed, r["customer_id"]) < 0.25 else 1
+        check(int(r["treatment"]) == want, f"control {r['customer_id']}")
+        held += want == 0
+    n = len(rows)
+    check(abs(held / n - 0.25) < 4 * math.sqrt(0.25 * 0.75 / n),
+          f"held out {held} of {n}")
+
+
+# ---- the ladder, replayed plainly ----
+SPEC = """name = lv
+period = 90d
+points amount = 2
+points event review = 15
+points event checkin = 3
+tier T0 = 0
+tier T1 = 100 keep 40
+tier T2 = 250 keep 120
+tier T3 = 600 keep 300
+"""
+TIERS = [("T0", 0, 0), ("T1", 100, 40), ("T2", 250, 120), ("T3", 600, 300)]
+PERIOD = 90 * 86400
+EVENT_POINTS = {"review": 15, "checkin": 3}
+
+
+def replay(records, as_of):
+    """records: (time, order, points) sorted by time then order."""
+    tier, start, end, pts, per = 0, None, None, 0.0, 0.0
+
+    def expire(t):
+        nonlocal tier, start, end, pts, per
+        while tier > 0 and end <= t:
+            if per >= TIERS[tier][2]:
+                start, end, per = end, end + PERIOD, 0.0
+                continue
+            j = tier - 1
+            while j > 0 and per < TIERS[j][2]:
+                j -= 1
+            pts = min(pts, TIERS[j][1])
+            tier, start = j, end
+            end = end + PERIOD if j > 0 else None
+            per = 0.0
+
+    for t, _, p in records:
+        if t > as_of:
+            break
+        expire(t)
+        if start is None:
+            start = t
+        pts = max(0.0, pts + p)
+        per += p
+        up = tier
+        while up + 1 < len(TIERS) and pts >= TIERS[up + 1][1]:
+            up += 1
+        if up > tier:
+            tier, start, end, per = up, t, t + PERIOD, 0.0
+    expire(as_of)
+    return TIERS[tier][0], start, end, pts, per
+
+
+def iso(t):
+    import datetime
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc) \
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_ladder(d):
+    rnd = random.Random(15)
+    t0 = 1704067200
+    tx, ev, hist = [], [], {}
+    order = 0
+    for c in range(300):
+        cid = f"m{c:03d}"
+        hist[cid] = []
+        for _ in range(rnd.randrange(0, 25)):
+            t = t0 + rnd.randrange(0, 400) * 86400 + rnd.randrange(3) * 3600
+            if rnd.random() < 0.6:
+                a = round(rnd.uniform(-30, 120), 2)
+                tx.append((cid, t, a))
+                hist[cid].append((t, 0, order, 2 * a))
+            else:
+                k = rnd.choice(["review", "checkin", "visit"])
+                ev.append((cid, t, k))
+                if k in EVENT_POINTS:
+                    hist[cid].append((t, 1, order, EVENT_POINTS[k]))
+            order += 1
+    with open(os.path.join(d, "tx.csv"), "w") as f:
+        f.write("customer_id,time,amount\n")
+        for cid, t, a in tx:
+            f.write(f"{cid},{t},{a}\n")
+    with open(os.path.join(d, "ev.csv"), "w") as f:
+        f.write("customer_id,time,kind\n")
+        for cid, t, k in ev:
+            f.write(f"{cid},{t},{k}\n")
+    with open(os.path.join(d, "spec.ladder"), "w") as f:
+        f.write(SPEC)
+    as_of = t0 + 380 * 86400
+    rows = run("ladder", os.path.join(d, "tx.csv"), "--time-format",
+               "epoch", "--events", os.path.join(d, "ev.csv"), "--ladder",
+               os.path.join(d, "spec.ladder"), "--as-of", str(as_of),
+               "--epoch-times")
+    seen = 0
+    for r in rows:
+        cid = r["customer_id"]
+        # purchases first at one time, then in the order added
+        recs = sorted(hist[cid], key=lambda x: (x[0], x[1], x[2]))
+        tier, start, end, pts, per = replay(
+            [(t, o, p) for t, _, o, p in recs], as_of)
+        check(r["lv.tier"] == tier, f"ladder {cid} tier {r['lv.tier']} "
+              f"!= {tier}")
+        got_start = float(r["lv.tier_start"]) if r["lv.tier_start"] else None
+        got_end = float(r["lv.tier_end"]) if r["lv.tier_end"] else None
+        check(got_start == start and got_end == end,
+              f"ladder {cid} period {got_start}..{got_end} != {start}..{end}")
+        check(abs(float(r["lv.points"]) - pts) < 1e-6 and
+              abs(float(r["lv.period_points"]) - per) < 1e-6,
+              f"ladder {cid} points")
+        seen += 1
+    active = {cid for cid, _, _ in tx} | {cid for cid, _, _ in ev}
+    check(seen == len(active), "every customer with records has a row")
+    tiers = {r["lv.tier"] for r in rows}
+    check(len(tiers) >= 3, f"the histories reach several tiers: {tiers}")
+
+
+# ---- the campaign against scipy ----
+SCIPY = r'''
+import csv, json, math, sys
+from scipy import stats
+groups = json.load(open(sys.argv[1]))
+out = {}
+for name, (t, c) in groups.items():
+    n1, n2 = len(t), len(c)
+    x1, x2 = sum(v > 0 for v in t), sum(v > 0 for v in c)
+    p1, p2, pool = x1 / n1, x2 / n2, (x1 + x2) / (n1 + n2)
+    z = (p1 - p2) / math.sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2))
+    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    q = stats.norm.ppf(0.975)
+    w = stats.ttest_ind(t, c, equal_var=False)
+    v1 = stats.tvar(t) / n1
+    v2 = stats.tvar(c) / n2
+    df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+    qt = stats.t.ppf(0.975, df)
+    d = sum(t) / n1 - sum(c) / n2
+    out[name] = {"conv_p": 2 * stats.norm.sf(abs(z)),
+                 "conv_low": p1 - p2 - q * se, "conv_high": p1 - p2 + q * se,
+                 "revenue_p": float(w.pvalue), "revenue_df": df,
+                 "revenue_low": d - qt * math.sqrt(v1 + v2),
+                 "revenue_high": d + qt * math.sqrt(v1 + v2)}
+print(json.dumps(out))
+'''
+
+
+def python_with_scipy():
+    for cand in (sys.executable, "/usr/bin/python3"):
+        if os.path.exists(cand) and subprocess.run(
+                [cand, "-c", "import scipy"], capture_output=True
+        ).returncode == 0:
+            return cand
+    return None
+
+
+def test_campaign(d):
+    py = python_with_scipy()
+    if not py:
+        print("campaign against scipy: skipped (no Python here has scipy)")
+        return
+    import json
+    rnd = random.Random(2024)
+    t0, day = 1704067200, 86400
+    groups = {}
+    tx = open(os.path.join(d, "ctx.csv"), "w")
+    at = open(os.path.join(d, "cattr.csv"), "w")
+    tx.write("customer_id,time,amount\n")
+    at.write("customer_id,treatment,tier\n")
+    spec = {"gold": (40, 35, 0.5, 0.35, 80), "silver": (120, 90, 0.3, 0.25,
+            40), "new": (300, 280, 0.12, 0.1, 25)}
+    for tier, (nt, nc, pt, pc, mean) in spec.items():
+        arms = ([], [])
+        for arm, n, p in ((1, nt, pt), (0, nc, pc)):
+            for i in range(n):
+                cid = f"{tier}-{arm}-{i}"
+                at.write(f"{cid},{arm},{tier}\n")
+                rev = 0.0
+                # before the campaign, and after the window: not counted
+                tx.write(f"{cid},{t0 - 5 * day},50\n")
+                tx.write(f"{cid},{t0 + 45 * day},70\n")
+                if rnd.random() < p:
+                    for _ in range(rnd.randrange(1, 3)):
+                        a = round(rnd.expovariate(1 / mean), 2) + 1
+                        tx.write(f"{cid},{t0 + rnd.randrange(1, 30) * day},"
+                                 f"{a}\n")
+                        rev += a
+                arms[1 - arm].append(rev)
+        groups[tier] = arms
+    groups["(all)"] = (sum((g[0] for g in groups.values()), []),
+                       sum((g[1] for g in groups.values()), []))
+    tx.close()
+    at.close()
+    with open(os.path.join(d, "groups.json"), "w") as f:
+        json.dump(groups, f)
+    ref = json.loads(subprocess.run(
+        [py, "-c", SCIPY, os.path.join(d, "groups.json")],
+        capture_output=True, text=True, check=True).stdout)
+    # the campaign day is 2024-01-01; the window its next 30 days
+    rows = run("campaign", os.path.join(d, "ctx.csv"), "--time-format",
+               "epoch", "--attributes", os.path.join(d, "cattr.csv"),
+               "--by", "tier", "--campaign-date", "2023-12-31",
+               "--window", "31")
+    check(len(rows) == 4, "campaign rows")
+    for r in rows:
+        want = ref[r["tier"]]
+        for k, v in want.items():
+            got = float(r[k])
+            check(abs(got - v) <= 1e-9 * max(1, abs(v)),
+                  f"campaign {r['tier']} {k} {got!r} != scipy {v!r}")
+    print("campaign against scipy:", len(rows), "rows compared")
+
+
+with tempfile.TemporaryDirectory() as d:
+    test_control()
+    test_ladder(d)
+    test_campaign(d)
+if FAILS:
+    sys.exit(f"{len(FAILS)} failures")
+print("ok")

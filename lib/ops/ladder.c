@@ -132,22 +132,31 @@ static int build_tx(const seg__tx_view *tx, size_t n, lad_index *x)
     return sort_slices(tx->time, x->tx_off, x->tx_idx, n);
 }
 
+/* The ladder's event of each of the dataset's kinds, or -1; *any says
+ * whether some kind earns points. */
+static int32_t *kind_map(const seg_ladder *l, const seg_dataset *ds,
+                         bool *any)
+{
+    size_t nk = seg__ds_kind_count(ds);
+    int32_t *map = seg__malloc((nk ? nk : 1) * sizeof *map);
+    *any = false;
+    for (size_t k = 0; map && k < nk; k++) {
+        map[k] = -1;
+        for (size_t e = 0; e < l->n_events; e++)
+            if (strcmp(seg__ds_kind_name(ds, k), l->events[e].kind) == 0) {
+                map[k] = (int32_t)e;
+                *any = true;
+            }
+    }
+    return map;
+}
+
 static int build_ev(const seg_ladder *l, const seg_dataset *ds,
                     const seg__ev_view *ev, size_t n, lad_index *x)
 {
-    size_t nk = seg__ds_kind_count(ds);
-    x->ev_of_kind = seg__malloc((nk ? nk : 1) * sizeof *x->ev_of_kind);
-    if (!x->ev_of_kind)
+    bool any;
+    if (!(x->ev_of_kind = kind_map(l, ds, &any)))
         return SEG_ENOMEM;
-    bool any = false;
-    for (size_t k = 0; k < nk; k++) {
-        x->ev_of_kind[k] = -1;
-        for (size_t e = 0; e < l->n_events; e++)
-            if (strcmp(seg__ds_kind_name(ds, k), l->events[e].kind) == 0) {
-                x->ev_of_kind[k] = (int32_t)e;
-                any = true;
-            }
-    }
     bool *keep = seg__malloc((ev->n ? ev->n : 1) * sizeof *keep);
     if (!keep)
         return SEG_ENOMEM;
@@ -246,6 +255,26 @@ static int earn(const seg_ladder *l, lad_state *s, int64_t t, double pts,
                                                           : SEG_OK;
 }
 
+/* One record: first the periods that ended before it, then its points. */
+static int step_tx(const seg_ladder *l, lad_state *s, const seg__tx_view *tx,
+                   size_t i, lad_sink *k)
+{
+    if (expire(l, s, tx->time[i], k))
+        return SEG_ENOMEM;
+    double a = tx->amount[i];
+    return earn(l, s, tx->time[i], a * l->per_amount,
+                a < 0 ? LAD_RETURN : LAD_PURCHASE, NULL, k);
+}
+
+static int step_ev(const seg_ladder *l, lad_state *s, const seg__ev_view *ev,
+                   size_t i, const int32_t *map, lad_sink *k)
+{
+    if (expire(l, s, ev->time[i], k))
+        return SEG_ENOMEM;
+    const lad_event *e = &l->events[map[ev->kind[i]]];
+    return earn(l, s, ev->time[i], e->points, LAD_EVENT, e->kind, k);
+}
+
 static int replay_one(const lad_replay *r, size_t c, lad_state *s,
                       lad_sink *k)
 {
@@ -263,24 +292,80 @@ static int replay_one(const lad_replay *r, size_t c, lad_state *s,
             break;
         /* at one time, purchases first */
         bool take_tx = has_tx && (!has_ev || r->tx.time[ti] <= r->ev.time[ej]);
-        int64_t t = take_tx ? r->tx.time[ti] : r->ev.time[ej];
-        if (expire(l, s, t, k))
-            return SEG_ENOMEM;
-        int rc;
-        if (take_tx) {
-            double a = r->tx.amount[ti];
-            rc = earn(l, s, t, a * l->per_amount,
-                      a < 0 ? LAD_RETURN : LAD_PURCHASE, NULL, k);
-            i++;
-        } else {
-            const lad_event *e = &l->events[x->ev_of_kind[r->ev.kind[ej]]];
-            rc = earn(l, s, t, e->points, LAD_EVENT, e->kind, k);
-            j++;
-        }
+        int rc = take_tx ? step_tx(l, s, &r->tx, ti, k)
+                         : step_ev(l, s, &r->ev, ej, x->ev_of_kind, k);
         if (rc)
             return rc;
+        i += take_tx;
+        j += !take_tx;
     }
     return expire(l, s, r->as_of, k);
+}
+
+/* Whether the records are in time order as they were added (a log sorted
+ * by date); of the events, those that earn points. */
+static bool tx_time_sorted(const seg__tx_view *tx)
+{
+    for (size_t i = 1; i < tx->n; i++)
+        if (tx->time[i] < tx->time[i - 1])
+            return false;
+    return true;
+}
+
+static bool ev_time_sorted(const seg__ev_view *ev, const int32_t *map)
+{
+    int64_t last = INT64_MIN;
+    for (size_t i = 0; i < ev->n; i++) {
+        if (map[ev->kind[i]] < 0)
+            continue;
+        if (ev->time[i] < last)
+            return false;
+        last = ev->time[i];
+    }
+    return true;
+}
+
+enum { PREFETCH = 16 };
+
+static void prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p, 1);
+#else
+    (void)p;
+#endif
+}
+
+/* Records in time order replayed in one pass with a state per customer:
+ * each customer sees its records in the order replay_one() gives them,
+ * without gathering them first (which reads the log at random). */
+static void replay_stream(const seg_ladder *l, const seg__tx_view *tx,
+                          const seg__ev_view *ev, const int32_t *map,
+                          int64_t as_of, lad_state *st, size_t n)
+{
+    for (size_t c = 0; c < n; c++)
+        st[c] = (lad_state){0, SEG_TIME_NONE, SEG_TIME_NONE, 0, 0};
+    size_t i = 0, j = 0;
+    for (;;) {
+        while (j < ev->n && map[ev->kind[j]] < 0)
+            j++;
+        bool has_tx = i < tx->n && tx->time[i] <= as_of;
+        bool has_ev = j < ev->n && ev->time[j] <= as_of;
+        if (!has_tx && !has_ev)
+            break;
+        if (has_tx && (!has_ev || tx->time[i] <= ev->time[j])) {
+            /* the states are read at random: ask for one ahead */
+            if (i + PREFETCH < tx->n)
+                prefetch(&st[tx->cust[i + PREFETCH]]);
+            step_tx(l, &st[tx->cust[i]], tx, i, NULL);
+            i++;
+        } else {
+            step_ev(l, &st[ev->cust[j]], ev, j, map, NULL);
+            j++;
+        }
+    }
+    for (size_t c = 0; c < n; c++)
+        expire(l, &st[c], as_of, NULL);
 }
 
 static int replay_setup(const seg_ladder *l, const seg_dataset *ds,
@@ -419,21 +504,32 @@ int seg_ladder_apply(const seg_ladder *l, seg_dataset *ds, int64_t as_of)
         return seg__error(l ? &l->err : NULL, SEG_EINVAL,
                           "seg_ladder_apply: NULL argument");
     size_t n = seg__ds_n(ds);
-    lad_index x = {0};
-    lad_replay r;
+    int64_t at = analysis_date(ds, as_of);
+    seg__tx_view tx = seg__ds_tx(ds);
+    seg__ev_view ev = seg__ds_ev(ds);
     lad_cols c = {0};
-    int rc = replay_setup(l, ds, analysis_date(ds, as_of), &x, &r);
-    if (!rc)
-        rc = cols_alloc(l, ds, n, &c);
-    for (size_t i = 0; i < n && !rc; i++) {
-        lad_state s;
-        replay_one(&r, i, &s, NULL); /* without a ledger it cannot fail */
-        store(l, &s, i, c.codes, c.num);
+    bool any;
+    int32_t *map = kind_map(l, ds, &any);
+    lad_state *st = seg__malloc((n ? n : 1) * sizeof *st);
+    int rc = map && st ? cols_alloc(l, ds, n, &c) : seg__nomem(&l->err);
+    if (!rc && tx_time_sorted(&tx) && ev_time_sorted(&ev, map)) {
+        replay_stream(l, &tx, &ev, map, at, st, n);
+    } else if (!rc) {
+        lad_index x = {0};
+        lad_replay r;
+        rc = replay_setup(l, ds, at, &x, &r);
+        /* without a ledger a replay cannot fail */
+        for (size_t i = 0; i < n && !rc; i++)
+            replay_one(&r, i, &st[i], NULL);
+        index_free(&x);
     }
+    for (size_t i = 0; i < n && !rc; i++)
+        store(l, &st[i], i, c.codes, c.num);
     if (!rc)
         rc = cols_put(l, ds, &c);
     cols_free(&c);
-    index_free(&x);
+    seg__free(st);
+    seg__free(map);
     return rc;
 }
 

@@ -187,6 +187,57 @@ def check_ladder(d, name, hist, tx, ev, as_of):
     check(len(tiers) >= 3, f"the histories reach several tiers: {tiers}")
 
 
+# The bundled 健身俱乐部 example with the fitness preset (period 365 days;
+# 1 point a yuan, 10 a check-in, 20 a class, 200 a referral; 入门级 0,
+# 活跃级 1000 keep 600, 忠实级 3000 keep 2000, VIP级 8000 keep 5000), on
+# 2025-12-31, worked by hand:
+# F01 fee 3000 on 01-05: 忠实级 01-05..2026-01-05; 20 check-ins: 3200, 200.
+# F02 fee 600 on 01-10, check-ins daily from 02-01: the 40th (03-12) makes
+#     1000, 活跃级 03-12..2026-03-12; 5 more: 1050, period 50.
+# F03 fee 8000 on 2024-01-02: VIP级 to 2025-01-01 (2024 has 366 days); in
+#     that period 3000 + a referral 200 = 3200 < 5000 but >= 2000: 忠实级
+#     2025-01-01..2026-01-01, balance cut to 3000; 10 classes: 3200, 200.
+# F04 fee 1200 on 2024-03-01: 活跃级 to 2025-03-01; 70 check-ins (700 >=
+#     600) renew it to 2026-03-01; 1900 points, period 0, 600 to keep.
+# F05 fee 1000 on 2024-02-01: 活跃级 to 2025-01-31; nothing since: 入门级
+#     from 2025-01-31 with 0 points.
+# F06 fee 1500 on 05-01 (活跃级 to 2026-05-01), return -300 on 05-10:
+#     1200 points, period -300, 900 to keep; a return does not end a tier.
+# F07 fee 199 on 11-01 and 3 check-ins: 入门级, 229 points, 771 to go.
+FITNESS = {
+    "F01": ("忠实级", "2025-01-05", "2026-01-05", 3200, 200, 4800, 1800),
+    "F02": ("活跃级", "2025-03-12", "2026-03-12", 1050, 50, 1950, 550),
+    "F03": ("忠实级", "2025-01-01", "2026-01-01", 3200, 200, 4800, 1800),
+    "F04": ("活跃级", "2025-03-01", "2026-03-01", 1900, 0, 1100, 600),
+    "F05": ("入门级", "2025-01-31", "", 0, 0, 1000, None),
+    "F06": ("活跃级", "2025-05-01", "2026-05-01", 1200, -300, 1800, 900),
+    "F07": ("入门级", "2025-11-01", "", 229, 229, 771, None),
+}
+
+
+def test_fitness():
+    data = os.path.join(os.path.dirname(SAMPLE), "fitness_fees.csv")
+    events = os.path.join(os.path.dirname(SAMPLE), "fitness_visits.csv")
+    rows = run("ladder", data, "--events", events, "--preset", "fitness",
+               "--as-of", "2025-12-31")
+    check(len(rows) == len(FITNESS), "fitness rows")
+    for r in rows:
+        tier, start, end, pts, per, nxt, keep = FITNESS[r["customer_id"]]
+        got = (r["ladder.tier"], r["ladder.tier_start"][:10],
+               r["ladder.tier_end"][:10], float(r["ladder.points"]),
+               float(r["ladder.period_points"]), float(r["ladder.to_next"]),
+               float(r["ladder.to_keep"]) if r["ladder.to_keep"] else None)
+        check(got == (tier, start, end, pts, per, nxt, keep),
+              f"fitness {r['customer_id']}: {got}")
+    ledger = run("ladder", data, "--events", events, "--preset", "fitness",
+                 "--as-of", "2025-12-31", "--ledger", "F03")
+    changes = [(r["time"][:10], r["source"], r["tier"]) for r in ledger
+               if r["source"] in ("upgrade", "renewal", "downgrade")]
+    check(changes == [("2024-01-02", "upgrade", "VIP级"),
+                      ("2025-01-01", "downgrade", "忠实级")],
+          f"F03's changes {changes}")
+
+
 # ---- the campaign against scipy ----
 SCIPY = r'''
 import csv, json, math, sys
@@ -283,6 +334,7 @@ def test_campaign(d):
 
 with tempfile.TemporaryDirectory() as d:
     test_control()
+    test_fitness()
     test_ladder(d)
     test_campaign(d)
 if FAILS:

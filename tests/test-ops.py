@@ -103,8 +103,9 @@ def replay(records, as_of):
         expire(t)
         if start is None:
             start = t
-        pts = max(0.0, pts + p)
-        per += p
+        # kept to a millionth of a point
+        pts = max(0.0, round(pts + p, 6))
+        per = round(per + p, 6)
         up = tier
         while up + 1 < len(TIERS) and pts >= TIERS[up + 1][1]:
             up += 1

@@ -231,15 +231,22 @@ static int expire(const seg_ladder *l, lad_state *s, int64_t t, lad_sink *k)
     return SEG_OK;
 }
 
+static double round6(double v)
+{
+    return nearbyint(v * 1e6) / 1e6;
+}
+
 static int earn(const seg_ladder *l, lad_state *s, int64_t t, double pts,
                 lad_what what, const char *kind, lad_sink *k)
 {
     if (s->start == SEG_TIME_NONE)
         s->start = t;
-    s->points += pts;
+    /* kept to a millionth of a point, so that sums of prices in cents
+     * reach a threshold of whole points when their decimals do */
+    s->points = round6(s->points + pts);
     if (s->points < 0)
         s->points = 0;
-    s->period_points += pts;
+    s->period_points = round6(s->period_points + pts);
     if (k && k->entry(k, s, t, what, kind, pts))
         return SEG_ENOMEM;
     size_t up = s->tier;

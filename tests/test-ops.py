@@ -245,6 +245,31 @@ import csv, json, math, sys
 from scipy import stats
 groups = json.load(open(sys.argv[1]))
 out = {}
+# everyone, by tier: each tier's difference weighted by its size
+tiers = [g for name, g in groups.items() if not name.startswith("(")]
+total = sum(len(t) + len(c) for t, c in tiers)
+strat = {"conv": 0, "conv_se2": 0, "rev": 0, "rev_se2": 0, "df_den": 0}
+for t, c in tiers:
+    w = (len(t) + len(c)) / total
+    p1 = sum(v > 0 for v in t) / len(t)
+    p2 = sum(v > 0 for v in c) / len(c)
+    strat["conv"] += w * (p1 - p2)
+    strat["conv_se2"] += w * w * (p1 * (1 - p1) / len(t) + p2 * (1 - p2) / len(c))
+    a = w * w * stats.tvar(t) / len(t)
+    b = w * w * stats.tvar(c) / len(c)
+    strat["rev"] += w * (sum(t) / len(t) - sum(c) / len(c))
+    strat["rev_se2"] += a + b
+    strat["df_den"] += a * a / (len(t) - 1) + b * b / (len(c) - 1)
+se, d = math.sqrt(strat["conv_se2"]), strat["conv"]
+q = stats.norm.ppf(0.975)
+df = strat["rev_se2"] ** 2 / strat["df_den"]
+sr, dr = math.sqrt(strat["rev_se2"]), strat["rev"]
+out["(all)"] = {"conv_p": 2 * stats.norm.sf(abs(d / se)),
+                "conv_low": d - q * se, "conv_high": d + q * se,
+                "revenue_p": 2 * stats.t.sf(abs(dr / sr), df),
+                "revenue_df": df,
+                "revenue_low": dr - stats.t.ppf(0.975, df) * sr,
+                "revenue_high": dr + stats.t.ppf(0.975, df) * sr}
 for name, (t, c) in groups.items():
     n1, n2 = len(t), len(c)
     x1, x2 = sum(v > 0 for v in t), sum(v > 0 for v in c)
@@ -309,10 +334,10 @@ def test_campaign(d):
                         rev += a
                 arms[1 - arm].append(rev)
         groups[tier] = arms
-    groups["(all)"] = (sum((g[0] for g in groups.values()), []),
-                       sum((g[1] for g in groups.values()), []))
     tx.close()
     at.close()
+    groups["(pooled)"] = (sum((g[0] for g in groups.values()), []),
+                          sum((g[1] for g in groups.values()), []))
     with open(os.path.join(d, "groups.json"), "w") as f:
         json.dump(groups, f)
     ref = json.loads(subprocess.run(
@@ -323,7 +348,12 @@ def test_campaign(d):
                "epoch", "--attributes", os.path.join(d, "cattr.csv"),
                "--by", "tier", "--campaign-date", "2023-12-31",
                "--window", "31")
-    check(len(rows) == 4, "campaign rows")
+    # without tiers, everyone is one plain two-sample comparison
+    rows += [dict(r, tier="(pooled)") for r in run(
+        "campaign", os.path.join(d, "ctx.csv"), "--time-format", "epoch",
+        "--attributes", os.path.join(d, "cattr.csv"), "--campaign-date",
+        "2023-12-31", "--window", "31")]
+    check(len(rows) == 5, "campaign rows")
     for r in rows:
         want = ref[r["tier"]]
         for k, v in want.items():

@@ -419,8 +419,26 @@ static void test_campaign(void **state)
     assert_string_equal(seg_table_text(t, 2, 16),
                         "too few customers to judge");
     assert_true(isnan(cell(t, 2, "revenue_p")));
-    assert_near(cell(t, 3, "treated"), 7, 0);
-    assert_near(cell(t, 3, "control"), 7, 0);
+    /* everyone, by tier: A and B weighted 4/12 and 8/12 (C has one
+     * customer an arm and stays out). Conversion 1/3 * 1 + 2/3 * 3/4 =
+     * 5/6 against 1/3 * 1/2 + 2/3 * 1/4 = 1/3; se^2 = 1/9 * (0 + 1/8) +
+     * 4/9 * (3/64 + 3/64) = 1/18, z = (1/2) / sqrt(1/18) = 3 / sqrt 2, p =
+     * erfc(z / sqrt 2) = erfc(1.5). Revenue 1/3 * 20 + 2/3 * 15 = 50/3
+     * against 1/3 * 10 + 2/3 * 2.5 = 5; the variance and the
+     * Welch-Satterthwaite degrees of freedom over the four strata: */
+    assert_near(cell(t, 3, "treated"), 6, 0);
+    assert_near(cell(t, 3, "control"), 6, 0);
+    assert_near(cell(t, 3, "conv_treated"), 5.0 / 6, 1e-15);
+    assert_near(cell(t, 3, "conv_control"), 1.0 / 3, 1e-15);
+    assert_near(cell(t, 3, "conv_p"), erfc(1.5), 1e-12);
+    assert_near(cell(t, 3, "conv_high"), 0.5 + 1.959963984540054 *
+                                                  sqrt(1.0 / 18), 1e-9);
+    assert_near(cell(t, 3, "revenue_uplift"), 50.0 / 3 - 5, 1e-12);
+    double s[4] = {100.0 / 9, 100.0 / 9, 4.0 / 9 * a, 4.0 / 9 * b};
+    double se2 = s[0] + s[1] + s[2] + s[3];
+    assert_near(cell(t, 3, "revenue_df"),
+                se2 * se2 / (s[0] * s[0] + s[1] * s[1] + s[2] * s[2] / 3 +
+                             s[3] * s[3] / 3), 1e-9);
     seg_table_free(t);
     /* a treatment that is not 0/1, no date, a missing column */
     assert_ok(seg_dataset_set_attribute_f64(ds, "a1", "treatment", 2));

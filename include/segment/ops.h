@@ -312,7 +312,13 @@ SEG_API void seg_campaign_options_init(seg_campaign_options *o);
 
 /**
  * Treated against control, per tier and for everyone (the last row,
- * tier `(all)`). A customer's revenue is the net amount of the
+ * tier `(all)`). With a tier column, `(all)` is stratified by tier: each
+ * tier's rates, means and differences weighted by its share of the
+ * customers (tiers with fewer than 2 customers in an arm left out), so
+ * that shares held out that differ by tier do not bias it; its variances
+ * add over the tiers, and the revenue's degrees of freedom are
+ * Welch-Satterthwaite's over them. Without one, `(all)` is the plain
+ * two-sample comparison. A customer's revenue is the net amount of the
  * transactions in (campaign_date, campaign_date + window]; a conversion is
  * a revenue above 0. Columns: `tier`, `treated`, `control` (counts),
  * `conv_treated`, `conv_control` (rates), `conv_uplift` (treated minus

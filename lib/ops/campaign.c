@@ -195,21 +195,25 @@ static void verdict(char *buf, size_t cap, const arm *t, const arm *c,
         snprintf(buf, cap, "no clear difference");
 }
 
-static int eval_row(seg_table *tab, const char *name, const arm *t,
-                    const arm *c, double conf)
-{
+#define NO_TEST {NAN, NAN, NAN, NAN, NAN}
+
+/* What a row shows of each arm, and the two tests. */
+typedef struct eval_line {
+    double n_t, n_c, conv_t, conv_c, rev_t, rev_c;
     seg__two_sample conv, rev;
-    seg__two_proportions(t->conv, t->n, c->conv, c->n, conf, &conv);
-    seg__welch(t->mean, t->n > 1 ? t->m2 / (t->n - 1) : NAN, t->n, c->mean,
-               c->n > 1 ? c->m2 / (c->n - 1) : NAN, c->n, conf, &rev);
+} eval_line;
+
+static int put_row(seg_table *tab, const char *name, const eval_line *e,
+                   double conf)
+{
     char v[96];
-    verdict(v, sizeof v, t, c, &conv, &rev, 1 - conf);
+    arm t = {e->n_t, 0, 0, 0}, c = {e->n_c, 0, 0, 0};
+    verdict(v, sizeof v, &t, &c, &e->conv, &e->rev, 1 - conf);
     const double nums[E_N] = {
-        0, t->n, c->n,
-        t->n ? t->conv / t->n : NAN, c->n ? c->conv / c->n : NAN,
-        conv.diff, conv.low, conv.high, conv.p,
-        t->n ? t->mean : NAN, c->n ? c->mean : NAN,
-        rev.diff, rev.low, rev.high, rev.df, rev.p, 0};
+        0, e->n_t, e->n_c, e->conv_t, e->conv_c,
+        e->conv.diff, e->conv.low, e->conv.high, e->conv.p,
+        e->rev_t, e->rev_c, e->rev.diff, e->rev.low, e->rev.high,
+        e->rev.df, e->rev.p, 0};
     size_t row;
     int rc = seg__table_add_row(tab, &row);
     if (!rc)
@@ -219,6 +223,76 @@ static int eval_row(seg_table *tab, const char *name, const arm *t,
     if (!rc)
         rc = seg__table_set_text(tab, row, E_VERDICT, v);
     return rc;
+}
+
+static double variance(const arm *a)
+{
+    return a->n > 1 ? a->m2 / (a->n - 1) : NAN;
+}
+
+static int eval_row(seg_table *tab, const char *name, const arm *t,
+                    const arm *c, double conf)
+{
+    eval_line e = {t->n, c->n, t->n ? t->conv / t->n : NAN,
+                   c->n ? c->conv / c->n : NAN, t->n ? t->mean : NAN,
+                   c->n ? c->mean : NAN, NO_TEST, NO_TEST};
+    seg__two_proportions(t->conv, t->n, c->conv, c->n, conf, &e.conv);
+    seg__welch(t->mean, variance(t), t->n, c->mean, variance(c), c->n, conf,
+               &e.rev);
+    return put_row(tab, name, &e, conf);
+}
+
+/* Everyone, by tier: each tier's difference weighted by its share of the
+ * customers, so that tiers held out in different shares do not pass the
+ * difference between tiers off as the campaign's (Simpson's paradox). Only
+ * tiers with two customers in each arm take part. The revenue's degrees
+ * of freedom are Welch-Satterthwaite's over every stratum's variances. */
+static int stratified_row(seg_table *tab, const arm *arms, size_t nl,
+                          double conf)
+{
+    eval_line e = {0, 0, 0, 0, 0, 0, NO_TEST, NO_TEST};
+    double total = 0, se_c = 0, se_r = 0, df_den = 0;
+    for (size_t g = 0; g < nl; g++)
+        if (arms[2 * g + 1].n >= 2 && arms[2 * g].n >= 2)
+            total += arms[2 * g + 1].n + arms[2 * g].n;
+    for (size_t g = 0; g < nl && total > 0; g++) {
+        const arm *t = &arms[2 * g + 1], *c = &arms[2 * g];
+        if (t->n < 2 || c->n < 2)
+            continue;
+        double w = (t->n + c->n) / total, pt = t->conv / t->n,
+               pc = c->conv / c->n;
+        e.n_t += t->n;
+        e.n_c += c->n;
+        e.conv_t += w * pt;
+        e.conv_c += w * pc;
+        e.rev_t += w * t->mean;
+        e.rev_c += w * c->mean;
+        se_c += w * w * (pt * (1 - pt) / t->n + pc * (1 - pc) / c->n);
+        double at = w * w * variance(t) / t->n, ac = w * w * variance(c) / c->n;
+        se_r += at + ac;
+        df_den += at * at / (t->n - 1) + ac * ac / (c->n - 1);
+    }
+    if (total > 0) {
+        e.conv.diff = e.conv_t - e.conv_c;
+        e.rev.diff = e.rev_t - e.rev_c;
+    } else {
+        e.conv_t = e.conv_c = e.rev_t = e.rev_c = NAN;
+    }
+    if (se_c > 0) {
+        double z = seg__z_two_sided(1 - conf), se = sqrt(se_c);
+        e.conv.p = erfc(fabs(e.conv.diff) / se / 1.41421356237309504880);
+        e.conv.low = e.conv.diff - z * se;
+        e.conv.high = e.conv.diff + z * se;
+    }
+    if (se_r > 0 && df_den > 0) {
+        double se = sqrt(se_r);
+        e.rev.df = se_r * se_r / df_den;
+        e.rev.p = seg__t_p2(e.rev.diff / se, e.rev.df);
+        double q = seg__t_two_sided(1 - conf, e.rev.df);
+        e.rev.low = e.rev.diff - q * se;
+        e.rev.high = e.rev.diff + q * se;
+    }
+    return put_row(tab, "(all)", &e, conf);
 }
 
 typedef struct eval_in {
@@ -304,7 +378,9 @@ static int eval_fill(seg_table *tab, const seg_dataset *ds,
         if (arms[2 * g].n + arms[2 * g + 1].n > 0)
             rc = eval_row(tab, seg__intern_str(&in->tier->labels, (uint32_t)g),
                           &arms[2 * g + 1], &arms[2 * g], in->conf);
-    if (!rc)
+    if (!rc && in->tier)
+        rc = stratified_row(tab, arms, nl, in->conf);
+    else if (!rc)
         rc = eval_row(tab, "(all)", &arms[2 * nl + 1], &arms[2 * nl],
                       in->conf);
     seg__free(arms);

@@ -63,6 +63,13 @@ static double t_tail2(double t, double df)
     return seg__beta_inc(df / 2, 0.5, x);
 }
 
+double seg__t_p2(double t, double df)
+{
+    if (isnan(t) || !(df > 0))
+        return NAN;
+    return t_tail2(fabs(t), df);
+}
+
 double seg__t_cdf(double t, double df)
 {
     if (isnan(t) || !(df > 0))

@@ -14,6 +14,8 @@ typedef struct seg__two_sample {
 double seg__beta_inc(double a, double b, double x);
 /* P(T <= t) for Student's t with df > 0 degrees of freedom. */
 double seg__t_cdf(double t, double df);
+/* P(|T| > |t|), the two-sided p-value of t. */
+double seg__t_p2(double t, double df);
 /* The q with P(|T| > q) = alpha, and the same for the standard normal. */
 double seg__t_two_sided(double alpha, double df);
 double seg__z_two_sided(double alpha);

@@ -31,7 +31,7 @@ static double beta_cf(double a, double b, double x)
             d = 1 / d;
             double step = c * d;
             f *= step;
-            if (half == 1 && fabs(step - 1) < 1e-16)
+            if (half == 1 && fabs(step - 1) < 4e-16)
                 return f;
             num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
         }

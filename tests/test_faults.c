@@ -510,6 +510,64 @@ static int call_call_list(ctx *c)
     return seg_rules_call_list(g_tiers, c->ds, &o, keep, &c->out);
 }
 
+/* ---- operations: a ladder, a holdout, a campaign ---- */
+
+static const char g_ladder[] =
+    "period = 180d\npoints event view = 5\npoints event call = 10\n"
+    "tier Base = 0\ntier Silver = 50 keep 20\ntier Gold = 200 keep 80\n";
+
+static int call_ladder_apply(ctx *c)
+{
+    seg_ladder *l;
+    int rc = seg_ladder_parse(&l, g_ladder, strlen(g_ladder), "faults");
+    if (!rc)
+        rc = seg_ladder_apply(l, c->ds, SEG_TIME_NONE);
+    seg_ladder_free(l);
+    return rc;
+}
+
+static int call_ladder_ledger(ctx *c)
+{
+    seg_table_free(c->tab);
+    c->tab = NULL;
+    seg_ladder *l;
+    int rc = seg_ladder_parse(&l, g_ladder, strlen(g_ladder), "faults");
+    if (!rc)
+        rc = seg_ladder_ledger_table(&c->tab, l, c->ds, SEG_TIME_NONE, NULL);
+    seg_ladder_free(l);
+    return rc;
+}
+
+static int call_holdout(ctx *c)
+{
+    seg_holdout_options o;
+    seg_holdout_options_init(&o);
+    o.seed = 7;
+    o.share = 0.3;
+    o.tier_column = "action";
+    o.shares = "VIP care=0.1";
+    return seg_dataset_assign_holdout(c->ds, &o);
+}
+
+static void setup_campaign(ctx *c)
+{
+    setup_dataset(c);
+    assert_ok(call_holdout(c));
+}
+
+static int call_campaign(ctx *c)
+{
+    seg_table_free(c->tab);
+    c->tab = NULL;
+    seg_campaign_options o;
+    seg_campaign_options_init(&o);
+    o.tier_column = "action";
+    assert_ok(seg_dataset_parse_time(c->ds, &o.campaign_date, "1997-06-30",
+                                     10, SEG_TIME_AUTO | SEG_TIME_END_OF_DAY));
+    o.window_days = 90;
+    return seg_campaign_table(&c->tab, c->ds, &o);
+}
+
 static const char *const g_values[] = {"monetary_total", "orders"};
 
 static int call_summary_table(ctx *c)
@@ -672,6 +730,14 @@ static const scenario g_scenarios[] = {
      show_tab, NULL, 0, 0, NULL},
     {"call list", NULL, DS_TIERED, setup_dataset, call_call_list, show_out,
      NULL, 0, 0, NULL},
+    {"ladder apply", NULL, DS_TIERED, setup_dataset, call_ladder_apply,
+     show_ds, show_ds, 0, 0, NULL},
+    {"ladder ledger", NULL, DS_TIERED, setup_dataset, call_ladder_ledger,
+     show_tab, NULL, 0, 0, NULL},
+    {"holdout", NULL, DS_TIERED, setup_dataset, call_holdout, show_ds,
+     show_ds, 0, 0, NULL},
+    {"campaign table", NULL, DS_TIERED, setup_campaign, call_campaign,
+     show_tab, NULL, 0, 0, NULL},
     {"summary table", NULL, DS_TIERED, setup_dataset, call_summary_table,
      show_tab, NULL, 0, 0, NULL},
     {"summary", NULL, DS_TIERED, setup_dataset, call_summary, show_out, NULL,

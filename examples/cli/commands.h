@@ -17,6 +17,9 @@ extern const cli_command cli_cmd_features, cli_cmd_fit, cli_cmd_holdout,
 /* cmd_tier.c */
 extern const cli_command cli_cmd_score, cli_cmd_tier, cli_cmd_summary,
     cli_cmd_calls;
+/* cmd_ops.c */
+extern const cli_command cli_cmd_ladder, cli_cmd_control,
+    cli_cmd_campaign;
 /* cmd_report.c */
 extern const cli_command cli_cmd_report;
 

@@ -107,6 +107,33 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_EXCLUDE] = {"--exclude", NULL, "COLUMN", 0, OPT_NONE, NULL,
                      "leave out customers for whom COLUMN is set "
                      "(do-not-call)"},
+    [OPT_LADDER] = {"--ladder", NULL, "FILE", 0, OPT_NONE, NULL,
+                     "a ladder definition (docs/operations.md)"},
+    [OPT_PRESET] = {"--preset", NULL, "NAME", 0, OPT_NONE, NULL,
+                     "a shipped ladder in place of --ladder: fitness"},
+    [OPT_LEDGER] = {"--ledger", NULL, "ID", 0, OPT_NONE, NULL,
+                    "print the points ledger of customer ID ('*' for "
+                    "every customer) instead of the tiers"},
+    [OPT_SEED] = {"--seed", NULL, "N", 0, OPT_NONE, NULL,
+                  "the campaign's seed, 0 to 2^64-1 (default 0)"},
+    [OPT_SHARE] = {"--share", NULL, "S", 0, OPT_NONE, NULL,
+                   "share held out, 0 to 1 (default 0.1)"},
+    [OPT_SHARES] = {"--shares", NULL, "TIER=S[,TIER=S]", 0, OPT_NONE, NULL,
+                    "shares held out by tier; the others get --share"},
+    [OPT_COLUMN] = {"--column", NULL, "NAME", 0, OPT_NONE, NULL,
+                    "the column written: 1 treated, 0 held out (default "
+                    "treatment)"},
+    [OPT_TREATMENT] = {"--treatment", NULL, "COLUMN", 0, OPT_NONE, NULL,
+                       "1 treated, 0 control, empty for neither (default "
+                       "treatment), usually from --attributes"},
+    [OPT_CAMPAIGN_DATE] = {"--campaign-date", NULL, "DATE", 0, OPT_NONE,
+                           NULL, "the campaign's day: the outcome window "
+                           "begins at its end"},
+    [OPT_WINDOW] = {"--window", NULL, "DAYS", 0, OPT_NONE, NULL,
+                    "days of the outcome window (default 30)"},
+    [OPT_CONFIDENCE] = {"--confidence", NULL, "C", 0, OPT_NONE, NULL,
+                        "level of the intervals (default 0.95); 1 - C is "
+                        "the level of the tests"},
     [OPT_FORMAT] = {"--format", NULL, "FMT", 0, OPT_NONE, NULL,
                     "csv or json for tables (default csv); text or json for "
                     "fit and --explain (default text)"},

@@ -50,6 +50,18 @@ typedef enum cli_opt {
     OPT_VALUE,
     OPT_CONTACT_KIND,
     OPT_EXCLUDE,
+    /* ladders, holdout groups and campaigns */
+    OPT_LADDER,
+    OPT_PRESET,
+    OPT_LEDGER,
+    OPT_SEED,
+    OPT_SHARE,
+    OPT_SHARES,
+    OPT_COLUMN,
+    OPT_TREATMENT,
+    OPT_CAMPAIGN_DATE,
+    OPT_WINDOW,
+    OPT_CONFIDENCE,
     /* output */
     OPT_FORMAT,
     OPT_JSON,

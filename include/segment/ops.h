@@ -1,6 +1,7 @@
 /**
  * @file segment/ops.h
- * @brief Operations on tiers: the day's call list.
+ * @brief Operations on tiers: the day's call list, membership ladders,
+ *        holdout groups and the evaluation of campaigns by tier.
  */
 #ifndef SEGMENT_OPS_H
 #define SEGMENT_OPS_H
@@ -94,6 +95,253 @@ SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
 SEG_API int seg_call_list_table(seg_table **out, const seg_rules *r,
                                 const seg_dataset *ds,
                                 const seg_call_list_options *opts);
+
+/* ---- membership ladders (会员等级) ---- */
+
+/**
+ * Opaque membership ladder: growth points (成长值) earned from purchases
+ * and events, tiers by point thresholds, a validity period and the points
+ * that keep a tier for another period (保级). docs/operations.md gives the
+ * definition's text format and the replay's rules.
+ * @since 0.2.0
+ */
+typedef struct seg_ladder seg_ladder;
+
+/**
+ * Read a ladder definition: lines of `name = PREFIX`, `period = 365d`
+ * (days, `52w` weeks, or `none`), `points amount = N` (points per unit of
+ * amount; a return's negative amount subtracts), `points event KIND = N`
+ * (points per event of the kind), and `tier NAME = POINTS [keep POINTS]`
+ * by rising threshold, the first at 0; `#` starts a comment.
+ * @param[out] out receives the ladder (seg_ladder_free()); NULL on
+ *        failure.
+ * @param text the definition, UTF-8 (need not be NUL-terminated).
+ * @param len bytes of @p text (at most 1 MiB).
+ * @param name a name for messages, such as the file name; NULL for
+ *        "<ladder>".
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_EPARSE with
+ *         `name:line: what is wrong` in seg_errmsg(); #SEG_ELIMIT;
+ *         #SEG_ENOMEM.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API int seg_ladder_parse(seg_ladder **out, const char *text, size_t len,
+                             const char *name);
+
+/**
+ * A shipped ladder: "fitness", the 健身俱乐部 ladder (入门级 / 活跃级 /
+ * 忠实级 / VIP级 by fees and participation: check-in, class and referral
+ * events).
+ * @param[out] out receives the ladder (seg_ladder_free()); NULL on
+ *        failure.
+ * @param name the preset's name.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND for an
+ *         unknown name; #SEG_ENOMEM.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API int seg_ladder_preset(seg_ladder **out, const char *name);
+
+/**
+ * The definition text of a shipped ladder, to print or start from.
+ * @param name the preset's name.
+ * @return static text, or NULL for an unknown name or NULL.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_ladder_preset_text(const char *name);
+
+/**
+ * Release a ladder.
+ * @param l the ladder; NULL is a no-op.
+ * @since 0.2.0
+ */
+SEG_API void seg_ladder_free(seg_ladder *l);
+
+/**
+ * Message of the last failure of a call on @p l.
+ * @param l the ladder; NULL gives the calling thread's message.
+ * @return never NULL ("no error" if none): the calling thread's copy,
+ *         valid until the same thread calls this again.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_ladder_errmsg(const seg_ladder *l);
+
+/**
+ * The prefix of the columns that seg_ladder_apply() writes.
+ * @param l the ladder.
+ * @return the `name` of the definition ("ladder" by default), borrowed
+ *         from @p l; "ladder" when @p l is NULL.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_ladder_prefix(const seg_ladder *l);
+
+/**
+ * Replay each customer's history up to @p as_of and write the ladder's
+ * columns, `P.tier` (label), `P.tier_start` and `P.tier_end` (timestamps;
+ * the end is missing for the entry tier or without a period), `P.points`
+ * (the growth points), `P.period_points` (points since the tier's period
+ * began, what keeps the tier), `P.to_next` (points to the next tier;
+ * missing at the top) and `P.to_keep` (points still needed this period to
+ * keep the tier; missing for the entry tier), P being
+ * seg_ladder_prefix(). The same data always gives the same columns.
+ * @param l the ladder.
+ * @param ds the dataset; its records after @p as_of are not read.
+ * @param as_of the analysis time; #SEG_TIME_NONE for the latest record.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ETYPE when a
+ *         column of one of the names exists with another type;
+ *         #SEG_ELIMIT; #SEG_ENOMEM. On failure no column was added
+ *         (message on @p l).
+ * @note Not thread-safe on @p ds; @p l may be shared.
+ * @since 0.2.0
+ */
+SEG_API int seg_ladder_apply(const seg_ladder *l, seg_dataset *ds,
+                             int64_t as_of);
+
+/**
+ * The points ledger: every earning record and every change of tier, in
+ * the order of the replay. Columns: `customer_id`, `time` (text, ISO 8601
+ * in the dataset's zone), `source` (`purchase`, `return`, an event kind,
+ * `upgrade`, `renewal` or `downgrade`), `points` (earned; for a downgrade
+ * the points cut from the balance), `balance`, `period_points`, `tier`,
+ * `tier_end` (text; missing for no expiry).
+ * @param[out] out receives the table (seg_table_free()); NULL on failure.
+ * @param l the ladder.
+ * @param ds the dataset.
+ * @param as_of as for seg_ladder_apply().
+ * @param customer_id one customer's ledger, or NULL for every customer's.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for an unknown customer;
+ *         #SEG_ELIMIT; #SEG_ENOMEM (message on @p l).
+ * @note Thread-safe on a dataset that no thread changes.
+ * @since 0.2.0
+ */
+SEG_API int seg_ladder_ledger_table(seg_table **out, const seg_ladder *l,
+                                    const seg_dataset *ds, int64_t as_of,
+                                    const char *customer_id);
+
+/* ---- control groups and campaign evaluation ---- */
+
+/**
+ * The holdout draw of a customer: a number in [0, 1) from the seed and the
+ * id alone, so that any system can assign the same groups. It is the top
+ * 53 bits of h over 2^53, where h is the 64-bit FNV-1a hash of the bytes
+ * of the seed in decimal, ':' and the id, passed through MurmurHash3's
+ * 64-bit finaliser (docs/operations.md spells it out).
+ * @param seed the campaign's seed.
+ * @param id the customer id (UTF-8 bytes).
+ * @param len bytes of @p id.
+ * @return the draw; a customer is held out when it is below the share.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API double seg_holdout_draw(uint64_t seed, const char *id, size_t len);
+
+/**
+ * Options of seg_dataset_assign_holdout(); initialise with
+ * seg_holdout_options_init().
+ * @since 0.2.0
+ */
+typedef struct seg_holdout_options {
+    size_t size;             /**< sizeof(seg_holdout_options). */
+    uint64_t seed;           /**< The campaign's seed; default 0. */
+    double share;            /**< Share held out (0 to 1); default 0.1. */
+    /** A label column (the tiers) for shares by tier; NULL for none. */
+    const char *tier_column;
+    /** Shares by tier, "TIER=SHARE,TIER=SHARE"; tiers not named, and
+     *  customers without a tier, get @ref share. NULL for none. */
+    const char *shares;
+    /** The numeric column written: 1 treated, 0 held out; default
+     *  "treatment". */
+    const char *column;
+} seg_holdout_options;
+
+/**
+ * Initialise holdout options to their defaults.
+ * @param o the options; ignored when NULL.
+ * @since 0.2.0
+ */
+SEG_API void seg_holdout_options_init(seg_holdout_options *o);
+
+/**
+ * Assign each customer to the campaign (1) or to the control group held
+ * out of it (0): held out when seg_holdout_draw() of the seed and id is
+ * below the share of the customer's tier.
+ * @param ds the dataset.
+ * @param opts options, or NULL for the defaults.
+ * @return #SEG_OK; #SEG_EINVAL; #SEG_ERANGE for a share outside 0 to 1;
+ *         #SEG_EPARSE for bad shares text; #SEG_ENOTFOUND for a missing
+ *         tier column or a tier not in it; #SEG_ETYPE when the column
+ *         exists as labels; #SEG_ENOMEM. On failure the dataset is
+ *         unchanged (message on @p ds).
+ * @note Not thread-safe on @p ds.
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_assign_holdout(seg_dataset *ds,
+                                       const seg_holdout_options *opts);
+
+/**
+ * Options of seg_campaign_table(); initialise with
+ * seg_campaign_options_init().
+ * @since 0.2.0
+ */
+typedef struct seg_campaign_options {
+    size_t size;             /**< sizeof(seg_campaign_options). */
+    /** Numeric column: 1 treated, 0 control, missing for neither; default
+     *  "treatment". */
+    const char *treatment_column;
+    /** Label column of the tiers; NULL for the whole base only. */
+    const char *tier_column;
+    /** The campaign's time: the outcome window begins after it (a date
+     *  read with #SEG_TIME_END_OF_DAY is the end of that day). Required. */
+    int64_t campaign_date;
+    /** Days of the outcome window; default 30. */
+    double window_days;
+    /** Level of the intervals, and 1 - it the level of the tests; default
+     *  0.95. */
+    double confidence;
+} seg_campaign_options;
+
+/**
+ * Initialise campaign options to their defaults.
+ * @param o the options; ignored when NULL.
+ * @since 0.2.0
+ */
+SEG_API void seg_campaign_options_init(seg_campaign_options *o);
+
+/**
+ * Treated against control, per tier and for everyone (the last row,
+ * tier `(all)`). With a tier column, `(all)` is stratified by tier: each
+ * tier's rates, means and differences weighted by its share of the
+ * customers (tiers with fewer than 2 customers in an arm left out), so
+ * that shares held out that differ by tier do not bias it; its variances
+ * add over the tiers, and the revenue's degrees of freedom are
+ * Welch-Satterthwaite's over them. Without one, `(all)` is the plain
+ * two-sample comparison. A customer's revenue is the net amount of the
+ * transactions in (campaign_date, campaign_date + window]; a conversion is
+ * a revenue above 0. Columns: `tier`, `treated`, `control` (counts),
+ * `conv_treated`, `conv_control` (rates), `conv_uplift` (treated minus
+ * control), `conv_low`, `conv_high` (the unpooled Wald interval),
+ * `conv_p` (the pooled two-proportion z-test, two-sided),
+ * `revenue_treated`, `revenue_control` (per customer), `revenue_uplift`,
+ * `revenue_low`, `revenue_high`, `revenue_df` (Welch-Satterthwaite),
+ * `revenue_p` (Welch's t-test, two-sided), and `verdict` (text:
+ * "conversion higher", "revenue per customer lower", "no clear
+ * difference", "too few customers to judge" ...). Numbers the data cannot
+ * give (no variance, fewer than 2 customers in an arm) are missing.
+ * @param[out] out receives the table (seg_table_free()); NULL on failure.
+ * @param ds the dataset.
+ * @param opts options; the campaign date is required.
+ * @return #SEG_OK; #SEG_EINVAL (no date); #SEG_ENOTFOUND for a missing
+ *         column; #SEG_ERANGE for a treatment other than 0, 1 or missing,
+ *         or a window or confidence out of range; #SEG_ENOMEM (message on
+ *         @p ds).
+ * @note Thread-safe on a dataset that no thread changes.
+ * @since 0.2.0
+ */
+SEG_API int seg_campaign_table(seg_table **out, const seg_dataset *ds,
+                               const seg_campaign_options *opts);
 
 #ifdef __cplusplus
 }

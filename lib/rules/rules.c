@@ -33,6 +33,7 @@ void seg_rules_free(seg_rules *r)
     seg__free(r->grades);
     seg__free(r->name);
     seg__free(r->output);
+    seg__warn_free(r->warnings, r->nwarnings);
     seg__errbuf_destroy(&r->err);
     seg__free(r);
 }

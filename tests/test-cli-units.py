@@ -197,8 +197,9 @@ class ClvUnits(unittest.TestCase):
         weeks = self.values("week", "4.414")
         days = self.values("day", repr(4.414 * 7))
         for cid in weeks:
-            w, d = float(weeks[cid]["clv.value"]), float(days[cid]["clv.value"])
-            self.assertAlmostEqual(w / d, 1, delta=1e-9)
+            for col in ("clv.value", "clv.expected"):
+                w, d = float(weeks[cid][col]), float(days[cid][col])
+                self.assertAlmostEqual(w / d, 1, delta=1e-9, msg=col)
         # customer 0001: x = 2, t_x = 213 days, T = 272, mean spend 22.345
         row = days["0001"]
         self.assertEqual((row["frequency"], row["t_x"], row["T"]),
@@ -213,6 +214,9 @@ class ClvUnits(unittest.TestCase):
             want += spend * (e - prev) / 1.01 ** i
             prev = e
         self.assertAlmostEqual(float(row["clv.value"]) / want, 1, delta=1e-9)
+        # clv.expected: the next 364 days
+        self.assertAlmostEqual(float(row["clv.expected"]) / bg_expected(
+            0.243, 4.414 * 7, 0.793, 2.426, 364, x, 213, 272), 1, delta=1e-9)
 
     def test_a_summary_without_a_unit_is_an_error(self):
         with Temp("customer_id,frequency,t_x,T,monetary_repeat_mean\n"

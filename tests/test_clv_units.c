@@ -63,6 +63,19 @@ static void test_days_and_weeks_give_one_value(void **state)
     assert_ok(seg_dataset_copy_f64(d, "clv.value", vd, n));
     for (size_t i = 0; i < n; i++)
         assert_rel(vw[i], vd[i], 1e-9);
+    /* clv.expected: the purchases of the next 364 days (horizon_days),
+     * 52 weeks, in either unit; and what the weekly model gives at 52 */
+    assert_ok(seg_dataset_copy_f64(w, "clv.expected", vw, n));
+    assert_ok(seg_dataset_copy_f64(d, "clv.expected", vd, n));
+    for (size_t i = 0; i < n; i++)
+        assert_rel(vw[i], vd[i], 1e-9);
+    double fx, ftx, fT;
+    assert_ok(seg_dataset_get_f64(w, "frequency", 0, &fx));
+    assert_ok(seg_dataset_get_f64(w, "t_x", 0, &ftx));
+    assert_ok(seg_dataset_get_f64(w, "T", 0, &fT));
+    double e52[4] = {52, fx, ftx, fT}, e;
+    assert_ok(seg_model_eval(mw, "expected", e52, 4, &e));
+    assert_rel(vw[0], e, 1e-12);
     free(vw);
     free(vd);
     /* a model fitted on weeks refuses durations in days */

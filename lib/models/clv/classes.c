@@ -83,8 +83,10 @@ static const seg_param_def clv_params[] = {
         0.01),
     STR("discounting", "discrete (monthly, as lifetimes) or continuous",
         "discrete", "discrete|continuous"),
-    NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected", 0, 1e6,
-        52),
+    NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected; 0: "
+        "horizon_days", 0, 1e6, 0),
+    NUM("horizon_days", SEG_PARAM_F64, "days ahead for .expected when "
+        "horizon is 0", 0, 1e6, 364),
     COMMON,
     STR("fixed_spend", "Gamma-Gamma parameters instead of fitting: "
         "p=...,q=...,gamma=...", "", NULL),
@@ -196,8 +198,9 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                               st->upm > 10 ? "days" : "weeks",
                               seg__param_str(m, "T_column"),
                               upm > 10 ? "days" : "weeks");
-    double horizon =
-        st->kind == SEG__CLV_GG ? 0 : seg__param_num(m, "horizon");
+    double horizon = st->kind == SEG__CLV_GG    ? 0
+                     : st->kind == SEG__CLV_CLV ? seg__clv_horizon(m, upm)
+                                                : seg__param_num(m, "horizon");
     for (size_t i = 0; i < n && !rc; i++) {
         double x = in[0][i], a1 = in[1][i], a2 = nc > 2 ? in[2][i] : NAN;
         if (st->kind == SEG__CLV_GG) {

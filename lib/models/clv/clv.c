@@ -55,6 +55,12 @@ int seg__clv_units(const seg_model *m, const seg_dataset *ds, double *upm)
     return SEG_OK;
 }
 
+double seg__clv_horizon(const seg_model *m, double upm)
+{
+    double h = seg__param_num(m, "horizon");
+    return h > 0 ? h : seg__param_num(m, "horizon_days") * upm / DAYS_PER_MONTH;
+}
+
 /* Lifetime value over `months` months of a customer, in money. */
 double seg__clv_value(const seg_model *m, const seg__clv_fit *purchase,
                       double upm, double x, double tx, double T, double spend)

@@ -79,6 +79,10 @@ int seg__clv_purchase_kind(const seg_model *m);
  * columns in ds (days or weeks); an unknown unit is SEG_EINVAL with the
  * model's message. */
 int seg__clv_units(const seg_model *m, const seg_dataset *ds, double *upm);
+/* How far ahead clv.expected counts, in the inputs' time units (upm of
+ * them in a month): `horizon` when set (> 0, as in every model file of
+ * 0.1), else `horizon_days` converted. */
+double seg__clv_horizon(const seg_model *m, double upm);
 /* Discounted lifetime value of a customer over the model's horizon, with
  * upm time units in a month. */
 double seg__clv_value(const seg_model *m, const seg__clv_fit *purchase,

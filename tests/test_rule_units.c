@@ -307,6 +307,31 @@ static void test_exclude_labels(void **state)
     seg_dataset_free(ds);
 }
 
+/* A sum of 100,000 durations takes the unit of recency without recursing
+ * on its length: 100,000 x 1h = 4166.67 days, more than every recency;
+ * the same chain minus 4166d leaves 16 hours, less than all but a's 0 */
+static void test_long_duration_chains(void **state)
+{
+    (void)state;
+    seg_dataset *ds = shop(SEG_UNIT_WEEK, NULL);
+    const size_t terms = 100000;
+    size_t cap = 64 + terms * 5;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    strcpy(text, "tier \"x\" when recency <= 1h");
+    size_t len = strlen(text);
+    for (size_t i = 1; i < terms; i++) {
+        memcpy(text + len, " + 1h", 5);
+        len += 5;
+    }
+    strcpy(text + len, "\notherwise \"o\"");
+    tiers_are(ds, text, "xxxxxx");
+    strcpy(text + len, " - 4166d\notherwise \"o\"");
+    tiers_are(ds, text, "xooooo");
+    free(text);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_unit_errors),
         cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_exclude_labels),
+        cmocka_unit_test(test_long_duration_chains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Rule sets: their lifetime and getters. The language is split by phase:
- * lexer.c, parser.c, binder.c, compiler.c, eval.c, explain.c. */
+ * lexer.c, parser.c, binder.c (units.c, warnings.c), compiler.c, eval.c,
+ * explain.c. */
 #include <string.h>
 
 #include "rules/internal.h"

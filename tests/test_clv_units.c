@@ -166,7 +166,9 @@ static void test_a_model_of_0_1_keeps_its_numbers(void **state)
         } else {
             /* without it the unit is unknown: a clear error */
             assert_int_equal(rc, SEG_EPARSE);
-            assert_non_null(strstr(seg_errmsg(), "units_per_month"));
+            assert_non_null(strstr(seg_errmsg(), "the file says neither "
+                                                 "units_per_month nor the "
+                                                 "time unit"));
         }
         seg_model_free(m);
     }

@@ -496,9 +496,15 @@ static int clv_load(void *state, seg_model *m, const char *text, size_t len,
         rc = get_fit(m, &p, end, "spend", &st->gg);
     if (!rc && st->kind == SEG__CLV_CLV) {
         st->upm = seg__param_num(m, "units_per_month");
-        if (!(st->upm > 0)) {
-            rc = seg__state_get(m, &p, end, "units_per_month", &st->upm, 1,
-                                false);
+        static const char key[] = "units_per_month";
+        if (!(st->upm > 0) &&
+            ((size_t)(end - p) < sizeof key - 1 ||
+             memcmp(p, key, sizeof key - 1) != 0))
+            rc = seg__model_error(m, SEG_EPARSE, "the file says neither "
+                                  "units_per_month nor the time unit the "
+                                  "model was fitted in");
+        if (!rc && !(st->upm > 0)) {
+            rc = seg__state_get(m, &p, end, key, &st->upm, 1, false);
             if (!rc && !(st->upm > 0 && st->upm <= 1e6))
                 rc = seg__model_error(m, SEG_ERANGE, "'units_per_month': %g "
                                       "is not a unit", st->upm);

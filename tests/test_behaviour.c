@@ -147,7 +147,8 @@ static void test_stages(void **state)
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
     assert_string_equal(lab(ds, "stage.name", "looker"), "决策");
-    assert_string_equal(lab(ds, "stage.name", "comparer"), "流失");
+    /* lapsed is 沉睡, apart from engagement's lost (流失) */
+    assert_string_equal(lab(ds, "stage.name", "comparer"), "沉睡");
     assert_ok(seg_model_set_str(m, "mapping", "visit=buying"));
     assert_int_equal(seg_model_fit(m, ds), SEG_ERANGE);
     seg_model_free(m);
@@ -192,6 +193,32 @@ static seg_dataset *blobs(size_t per)
     for (int f = 0; f < 4; f++)
         free(c[f]);
     return ds;
+}
+
+/* The kinds the project's examples use are in the default mapping:
+ * demo_request and cart_add are decisions, pricing_view a comparison
+ * (examples/data/lead_events.csv, docs/rules.md) */
+static void test_stage_default_kinds(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    ev(ds, "demo", 5, "pricing_view");
+    ev(ds, "demo", 3, "demo_request");
+    ev(ds, "cart", 2, "cart_add");
+    ev(ds, "price", 1, "pricing_view");
+    ev(ds, "clock", 0, "visit");
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "stage"));
+    assert_ok(seg_model_fit(m, ds));
+    assert_ok(seg_model_score(m, ds));
+    assert_string_equal(lab(ds, "stage.name", "demo"), "decision");
+    assert_near(num(ds, "stage.days_in_stage", "demo"), 3, 0);
+    assert_string_equal(lab(ds, "stage.name", "cart"), "decision");
+    assert_string_equal(lab(ds, "stage.name", "price"), "comparison");
+    assert_string_equal(lab(ds, "stage.name", "clock"), "awareness");
+    seg_model_free(m);
+    seg_dataset_free(ds);
 }
 
 static void test_kmeans_recovers_blobs(void **state)
@@ -587,6 +614,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engagement_levels),
         cmocka_unit_test(test_stages),
+        cmocka_unit_test(test_stage_default_kinds),
         cmocka_unit_test(test_kmeans_recovers_blobs),
         cmocka_unit_test(test_kmeans_missing_and_transforms),
         cmocka_unit_test(test_kmeans_report_tables),

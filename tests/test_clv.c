@@ -458,12 +458,15 @@ static void test_clv_value(void **state)
     assert_ok(seg_model_fit(m, g_cdnow));
     assert_near(res(m, "r"), 0.243, DIGITS3);
     assert_near(res(m, "spend.p"), 6.25, 0.005);
-    /* discrete: the sum over months by hand, from the model's own pieces */
+    /* discrete: the sum over months by hand, from the model's own pieces;
+     * the durations are in weeks, so a month (a twelfth of 365.2425 days)
+     * is 365.2425 / 84 of them */
+    const double W = 365.2425 / 84;
     double h[4] = {2, 30.43, 38.86, 22.35};
     double xm[2] = {2, 22.35}, spend = eval(m, "expected_spend", xm, 2);
     double want = 0, prev = 0;
     for (int i = 1; i <= 12; i++) {
-        double a4[4] = {i * 4.345, 2, 30.43, 38.86};
+        double a4[4] = {i * W, 2, 30.43, 38.86};
         double e = eval(m, "expected", a4, 4);
         want += spend * (e - prev) / pow(1.01, i);
         prev = e;
@@ -479,7 +482,7 @@ static void test_clv_value(void **state)
     assert_true(cont > discrete); /* paid mid-month, not at its end */
     assert_ok(seg_model_set_f64(m, "discount_rate", 0));
     assert_ok(seg_model_fit(m, g_cdnow));
-    double a4[4] = {12 * 4.345, 2, 30.43, 38.86};
+    double a4[4] = {12 * W, 2, 30.43, 38.86};
     assert_near(eval(m, "value", h, 4), spend * eval(m, "expected", a4, 4),
                 1e-9);
     assert_ok(seg_model_score(m, g_cdnow));

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -96,6 +97,23 @@ static inline uint64_t model_file_hash(const char *s, size_t n)
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 32;
     return h;
+}
+
+/* Load a model file whose text before its checksum line is `body`: the
+ * line is added here, so that a test can write a file by hand. */
+static inline int load_model_body(seg_model **out, const char *body)
+{
+    char path[] = "/tmp/seg-model-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fprintf(f, "%send %016llx\n", body,
+            (unsigned long long)model_file_hash(body, strlen(body)));
+    fclose(f);
+    int rc = seg_model_load(out, path);
+    remove(path);
+    return rc;
 }
 
 #endif

@@ -1,4 +1,5 @@
 /* Models and rule sets of a command, in the order the user gave them. */
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +122,17 @@ int cli_run_execute(cli_run *r, int score)
     if (rc == 0)
         rc = fit_models(r, score);
     /* each rule set writes its own column, so later ones can read it */
-    for (size_t i = 0; i < r->n_rules && rc == 0; i++)
-        if (seg_rules_apply(r->rules[i], r->ds, NULL) != SEG_OK)
+    for (size_t i = 0; i < r->n_rules && rc == 0; i++) {
+        if (seg_rules_apply(r->rules[i], r->ds, NULL) != SEG_OK) {
             rc = cli_input_error("%s", seg_rules_errmsg(r->rules[i]));
+            break;
+        }
+        /* legal but surely not meant: said, and the run goes on */
+        size_t nw = seg_rules_warning_count(r->rules[i]);
+        for (size_t k = 0; k < nw; k++)
+            fprintf(stderr, "segment: warning: %s\n",
+                    seg_rules_warning(r->rules[i], k));
+    }
     return rc;
 }
 

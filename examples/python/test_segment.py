@@ -370,7 +370,7 @@ class Pandas(unittest.TestCase):
         self.assertEqual(str(df["plan"].dtype), "category")
         self.assertEqual(df["events.visit.count"].tolist(), [1, 1, 1, 0])
         self.assertEqual(df.loc["a", "events.call.last"],
-                         pandas.Timestamp("2024-01-05"))
+                         pandas.Timestamp("2024-01-05", tz="UTC"))
 
     def test_attributes_in_bulk_and_one_by_one(self):
         # The bulk setters are used where the library has them; without
@@ -393,6 +393,46 @@ class Pandas(unittest.TestCase):
             self.assertEqual(df["city"].tolist()[::2], ["Oslo", "Lima"])
             self.assertTrue(pandas.isna(df.loc["b", "city"]))
 
+    def test_types_follow_the_column_kinds(self):
+        import numpy
+        import pandas
+        ds = libsegment.Dataset()
+        ds.set_timezone("Asia/Shanghai")
+        self.assertEqual(ds.timezone, "Asia/Shanghai")
+        ds.add_transactions(["a", "a", "b"],
+                            ["2024-03-01T07:00:00+08:00",
+                             "2024-03-01T20:00:00+08:00",
+                             "2024-03-05T09:30:00+08:00"], [10, 5, 3])
+        ds.add_events(["b"], ["2024-03-06T23:00:00+08:00"], ["visit"])
+        ds.compute_features(as_of="2024-03-10", unit="week")
+        self.assertEqual(ds.column_kind("last_purchase"), "timestamp")
+        self.assertEqual(ds.column_kind("orders"), "count")
+        self.assertEqual(ds.column_kind("T"), "weeks")
+        df = ds.to_pandas()
+        # one purchase day in Beijing; the times are Beijing's, as given
+        self.assertEqual(df.loc["a", "orders"], 1)
+        self.assertEqual(df["orders"].dtype, "int64")
+        self.assertEqual(df["returns"].dtype, "int64")
+        self.assertEqual(df["events.visit.count"].dtype, "int64")
+        first = df.loc["a", "first_purchase"]
+        self.assertIsInstance(first, pandas.Timestamp)
+        self.assertEqual(str(first.tz), "Asia/Shanghai")
+        self.assertEqual(first, pandas.Timestamp("2024-03-01T07:00:00",
+                                                 tz="Asia/Shanghai"))
+        self.assertEqual(df.loc["b", "events.visit.last"].isoformat(),
+                         "2024-03-06T23:00:00+08:00")
+        self.assertEqual(df["T"].dtype, "float64")
+        # numpy: datetime64 of the same instants (UTC, as numpy's are)
+        self.assertEqual(ds.column("first_purchase")[0],
+                         numpy.datetime64("2024-02-29T23:00:00", "s"))
+        # a fixed offset is a fixed-offset zone
+        f = libsegment.Dataset()
+        f.set_timezone("-05:30")
+        f.add_transactions(["x"], ["2024-01-01T00:00:00Z"], [1])
+        f.compute_features()
+        self.assertEqual(f.to_pandas().loc["x", "first_purchase"].isoformat(),
+                         "2023-12-31T18:30:00-05:30")
+
     def test_dtypes(self):
         import pandas
         ds = libsegment.Dataset.from_pandas(transactions=cdnow_frame())
@@ -408,11 +448,14 @@ class Pandas(unittest.TestCase):
         self.assertEqual(df.loc["0001", "frequency"], 2)
         self.assertEqual(df["holdout_orders"].dtype, "int64")
         self.assertEqual(df["events.visit.count"].dtype, "int64")
-        self.assertEqual(df["first_purchase"].dtype, "datetime64[ns]")
+        # timestamps: tz-aware, in the dataset's zone (UTC by default)
+        self.assertEqual(str(df["first_purchase"].dtype),
+                         "datetime64[ns, UTC]")
         self.assertEqual(df.loc["0001", "first_purchase"],
-                         pandas.Timestamp("1997-01-01"))
+                         pandas.Timestamp("1997-01-01", tz="UTC"))
         self.assertTrue(pandas.isna(df.loc["lead", "last_purchase"]))
-        self.assertEqual(df["events.visit.last"].dtype, "datetime64[ns]")
+        self.assertEqual(str(df["events.visit.last"].dtype),
+                         "datetime64[ns, UTC]")
         self.assertEqual(df["T"].dtype, "float64")
         self.assertEqual(str(df["rfm.segment"].dtype), "category")
         self.assertIn("Champions", df["rfm.segment"].cat.categories)

@@ -38,8 +38,10 @@ typedef struct seg_call_list_options {
      *  last contact is more recent than the tier's cadence. Default
      *  "call". */
     const char *contact_kind;
-    /** A column that excludes a customer when it is a non-zero number or
-     *  a non-empty label (do-not-call); NULL for none. */
+    /** A column that excludes a customer when it says yes (do-not-call):
+     *  a non-zero number, or a label "yes", "true", "1" or "是" (ASCII
+     *  letters in any case); "no", "false", "0", "否", empty and missing
+     *  say no, and any other label is #SEG_ETYPE. NULL for none. */
     const char *exclude_column;
     /** The day of the list; #SEG_TIME_NONE for the latest record. */
     int64_t as_of;
@@ -68,8 +70,9 @@ SEG_API void seg_call_list_options_init(seg_call_list_options *o);
  * @param user_data passed to @p write.
  * @return #SEG_OK; #SEG_EINVAL; #SEG_ENOTFOUND for a missing column,
  *         including `events.KIND.last` when the dataset has events of the
- *         contact kind but features were not computed; #SEG_EMISUSE for a
- *         score rule set; #SEG_EIO; #SEG_ENOMEM.
+ *         contact kind but features were not computed; #SEG_ETYPE for a
+ *         label of the exclusion column that says neither yes nor no;
+ *         #SEG_EMISUSE for a score rule set; #SEG_EIO; #SEG_ENOMEM.
  * @since 0.1.0
  */
 SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,

@@ -83,6 +83,37 @@ SEG_API const char *seg_rules_errmsg(const seg_rules *r);
 SEG_API const char *seg_rules_output(const seg_rules *r);
 
 /**
+ * How many warnings the last successful seg_rules_apply() of @p r left:
+ * each is something legal that cannot be what the rules meant, found when
+ * the rules were bound to the dataset, before any customer is evaluated. Today: a label compared with a label column that no customer
+ * has (`rfm.segment = "冠军"` where the segments are in English), which
+ * makes that comparison always false (or, with `!=` and `not in`, always
+ * true). At most 100 are kept; a last one then says how many more there
+ * were. Each successful apply replaces the list; one that fails leaves
+ * the previous list.
+ * @param r the rule set; NULL gives 0.
+ * @return the number of warnings.
+ * @note Thread-safe; with threads applying one rule set at once, the list
+ *       is that of one of them.
+ * @since 0.2.0
+ */
+SEG_API size_t seg_rules_warning_count(const seg_rules *r);
+
+/**
+ * A warning of the last application of @p r, with its place:
+ * `value.rules:3:28: no customer has 'rfm.segment' = '冠军', so this
+ * comparison is always false (its labels: 'Champions', ...)`.
+ * @param r the rule set.
+ * @param i 0 .. seg_rules_warning_count() - 1.
+ * @return the calling thread's copy of the warning, valid until the same
+ *         thread calls seg_rules_warning() again; NULL when @p r is NULL
+ *         or @p i is out of range.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_rules_warning(const seg_rules *r, size_t i);
+
+/**
  * Apply a rule set to a dataset. Columns are resolved first, for the whole
  * dataset: an unknown column is an error naming the nearest known one, and
  * nothing is written. Population statistics such as `p80(monetary_total)`

@@ -21,6 +21,7 @@ int seg_dataset_new(seg_dataset **out)
     }
     ds->tx_grouped = true;
     ds->max_time = INT64_MIN;
+    ds->features_end = SEG_TIME_NONE;
     *out = ds;
     return SEG_OK;
 }
@@ -391,3 +392,8 @@ seg__column *seg__ds_column_at(const seg_dataset *ds, size_t i)
 int seg__ds_threads(const seg_dataset *ds) { return ds->threads; }
 
 const seg__tz *seg__ds_tz(const seg_dataset *ds) { return ds->tz; }
+
+int64_t seg__ds_features_end(const seg_dataset *ds)
+{
+    return ds->features_end;
+}

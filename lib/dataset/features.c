@@ -682,6 +682,8 @@ int seg_dataset_compute_features(seg_dataset *ds,
         rc = seg__nomem(&ds->err);
     if (!rc)
         rc = install(ds, cols, ncols);
+    if (!rc)
+        ds->features_end = cal_end;
     if (cols)
         fcols_free(cols, ncols);
     return rc;

@@ -104,5 +104,8 @@ seg__column *seg__ds_column_at(const seg_dataset *ds, size_t i);
 int seg__ds_threads(const seg_dataset *ds);
 /* The business time zone: NULL for UTC, so that UTC stays the fast path. */
 const seg__tz *seg__ds_tz(const seg_dataset *ds);
+/* The end of the (calibration) period of the last features computed: the
+ * analysis date that recency and T count to; SEG_TIME_NONE before any. */
+int64_t seg__ds_features_end(const seg_dataset *ds);
 
 #endif /* SEG_DATASET_INTERNAL_H */

@@ -35,6 +35,9 @@ struct seg_dataset {
     size_t n_cols, cap_cols;
     int threads;         /* for loads and features: 0 = the processors */
     seg__tz *tz;         /* the business time zone; NULL = UTC */
+    /* the end of the period the last features were computed for (rules
+     * read it as as_of); SEG_TIME_NONE before any */
+    int64_t features_end;
 
     /* transaction rollback ("mark") state */
     bool marked;

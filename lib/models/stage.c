@@ -10,7 +10,9 @@ enum { S_LAPSED, S_AWARENESS, S_COMPARISON, S_DECISION, S_CUSTOMER,
        S_REPEAT, S_N };
 static const char *const stage_en[S_N] = {"lapsed", "awareness", "comparison",
                                           "decision", "customer", "repeat"};
-static const char *const stage_zh[S_N] = {"流失", "认知", "比较",
+/* lapsed is 沉睡 (dormant), not 流失: engagement's "lost" is 流失, and one
+ * word for both would merge two different columns in a crosstab */
+static const char *const stage_zh[S_N] = {"沉睡", "认知", "比较",
                                           "决策", "客户", "复购"};
 
 typedef struct map_ctx {
@@ -178,7 +180,8 @@ static const seg_param_def stage_params[] = {
         "ad_click=awareness,email_open=awareness,email_click=awareness,"
         "compare=comparison,trial=comparison,demo=comparison,"
         "pricing_view=comparison,review_read=comparison,"
-        "cart=decision,add_to_cart=decision,quote=decision,"
+        "cart=decision,add_to_cart=decision,cart_add=decision,"
+        "quote=decision,demo_request=decision,"
         "coupon=decision,coupon_claim=decision,checkout=decision",
         NULL),
     NUM("window_days", SEG_PARAM_F64, "the stage is the furthest reached in "

@@ -72,6 +72,54 @@ typedef struct inputs {
     int64_t as_of;
 } inputs;
 
+/* Whether a and b are equal with ASCII letters in either case (strcasecmp
+ * follows the locale). */
+static int ascii_casecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int x = (unsigned char)*a, y = (unsigned char)*b;
+        x += x >= 'A' && x <= 'Z' ? 32 : 0;
+        y += y >= 'A' && y <= 'Z' ? 32 : 0;
+        if (x != y || !x)
+            return x - y;
+    }
+}
+
+/* What a do-not-call label says: 1 yes, 0 no, -1 neither. ASCII words
+ * in any case; an empty label says no. */
+static int yes_no(const char *s)
+{
+    static const char *const yes[] = {"yes", "true", "1", "是"};
+    static const char *const no[] = {"no", "false", "0", "否", ""};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (ascii_casecmp(s, yes[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (ascii_casecmp(s, no[i]) == 0)
+            return 0;
+    return -1;
+}
+
+/* Every label of a label exclude column must say yes or no. */
+static int check_exclude(const seg_rules *r, const seg__column *c)
+{
+    if (c->type != SEG_COLUMN_LABEL)
+        return SEG_OK;
+    for (size_t i = 0; i < c->labels.n; i++) {
+        const char *s = seg__intern_str(&c->labels, (uint32_t)i);
+        if (yes_no(s) < 0) {
+            char ex[64], col[64];
+            seg__excerpt(ex, sizeof ex, s, strlen(s));
+            seg__excerpt(col, sizeof col, c->name, strlen(c->name));
+            return seg__error(&r->err, SEG_ETYPE, "the exclude column '%s' "
+                              "has the label '%s': a label there is yes/no, "
+                              "true/false, 是/否 or 1/0 (or a number, 0 for "
+                              "no)", col, ex);
+        }
+    }
+    return SEG_OK;
+}
+
 static int check_inputs(const seg_rules *r, const seg_dataset *ds,
                         const seg_call_list_options *o, inputs *in)
 {
@@ -94,6 +142,9 @@ static int check_inputs(const seg_rules *r, const seg_dataset *ds,
     if (o->exclude_column && !in->excl)
         return seg__error(&r->err, SEG_ENOTFOUND, "no column '%s'",
                           o->exclude_column);
+    int rc = in->excl ? check_exclude(r, in->excl) : SEG_OK;
+    if (rc)
+        return rc;
     in->as_of = o->as_of == SEG_TIME_NONE ? seg__ds_max_time(ds) : o->as_of;
     return last_contacts(r, ds, o->contact_kind, &in->contacts);
 }
@@ -107,7 +158,7 @@ static bool excluded(const seg__column *excl, size_t i)
         return v != 0 && !isnan(v);
     }
     const char *s = seg__column_label(excl, i);
-    return s && *s;
+    return s && yes_no(s) == 1;
 }
 
 /* The customers due a call, unsorted; returns how many. */

@@ -11,6 +11,8 @@ void seg__unbind(binding *b)
     seg__free(b->col);
     seg__free(b->stat);
     seg__free(b->vt);
+    seg__free(b->uk);
+    seg__warn_free(b->warn, b->nwarn);
     for (size_t i = 0; i < b->nprogs; i++) {
         for (size_t k = 0; k < b->progs[i].n; k++)
             seg__free(b->progs[i].code[k].set);
@@ -128,6 +130,16 @@ static int check_node(const seg_rules *r, const seg_dataset *ds, binding *b,
     case N_BOOL:
         *vt = VT_BOOL;
         break;
+    case N_ASOF:
+        *vt = VT_NUM;
+        break;
+    case N_WITHIN:
+        if (b->vt[n->a->id] != VT_NUM)
+            return seg__error(&r->err, SEG_ETYPE, "%s:%d:%d: 'within' needs "
+                              "a timestamp, not a label", r->name, n->line,
+                              n->col);
+        *vt = VT_BOOL;
+        break;
     case N_COL: {
         const seg__column *c = seg__ds_find_column(ds, n->str);
         if (!c)
@@ -187,7 +199,7 @@ static int check_node(const seg_rules *r, const seg_dataset *ds, binding *b,
                               n->col);
         *vt = VT_BOOL;
     }
-    return rc;
+    return rc ? rc : seg__units_check(r, b, n);
 }
 
 /* Bind the tree at n, operands first, in the order they are written. */
@@ -230,7 +242,10 @@ int seg__bind(const seg_rules *r, const seg_dataset *ds, binding *b)
     b->col = seg__calloc(nn, sizeof *b->col);
     b->stat = seg__calloc(nn, sizeof *b->stat);
     b->vt = seg__calloc(nn, sizeof *b->vt);
-    if (!b->col || !b->stat || !b->vt) {
+    b->uk = seg__calloc(nn, sizeof *b->uk);
+    b->as_of = seg__ds_features_end(ds);
+    b->tz = seg__ds_tz(ds);
+    if (!b->col || !b->stat || !b->vt || !b->uk) {
         seg__unbind(b);
         return seg__nomem(&r->err);
     }
@@ -249,5 +264,10 @@ int seg__bind(const seg_rules *r, const seg_dataset *ds, binding *b)
         }
     }
     seg__free(spine.v);
+    int rc = seg__warn_collect(r, b);
+    if (rc) {
+        seg__unbind(b);
+        return rc;
+    }
     return seg__compile_all(r, b);
 }

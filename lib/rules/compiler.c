@@ -40,12 +40,18 @@ static const seg__column *label_col(const binding *b, const node *n)
 static int compile(const binding *b, const node *n, prog *p, int *d,
                    seg__spine *s);
 
+/* Whether n is a constant once bound: a literal (its value in the unit
+ * it met), a statistic or the analysis date; its value is b->stat. */
+static bool is_const(const node *n)
+{
+    return n->type == N_NUM || n->type == N_STAT || n->type == N_ASOF;
+}
+
 /* Whether n compares a numeric column with a constant. */
 static bool col_vs_const(const binding *b, const node *n)
 {
     return n->type == N_CMP && b->vt[n->a->id] == VT_NUM &&
-           n->a->type == N_COL &&
-           (n->b->type == N_NUM || n->b->type == N_STAT);
+           n->a->type == N_COL && is_const(n->b);
 }
 
 /* Such a comparison as one instruction; with and, it is 'and'-ed into the
@@ -54,7 +60,7 @@ static int emit_col_vs_const(const binding *b, const node *n, prog *p, int *d,
                              bool and)
 {
     static const int ops[] = {I_EQ, I_NE, I_LT, I_LE, I_GT, I_GE};
-    double k = n->b->type == N_NUM ? n->b->num : b->stat[n->b->id];
+    double k = b->stat[n->b->id];
     int rc = emit_ins(p, and ? I_ANDK : I_CMPK, k, b->col[n->a->id], NULL,
                       false, d, and ? 0 : 1);
     if (!rc)
@@ -122,8 +128,8 @@ static int cmp_double(const void *x, const void *y)
 static bool constant_item(const binding *b, const node *n, const node *other,
                           double *v)
 {
-    if (n->type == N_NUM || n->type == N_STAT) {
-        *v = n->type == N_NUM ? n->num : b->stat[n->id];
+    if (is_const(n)) {
+        *v = b->stat[n->id];
         return true;
     }
     if (n->type == N_STR) {
@@ -226,11 +232,20 @@ static int compile_one(const binding *b, const node *n, prog *p, int *d,
 {
     int rc = SEG_OK;
     switch (n->type) {
-    case N_NUM:
     case N_BOOL:
         return emit_ins(p, I_NUM, n->num, NULL, NULL, false, d, 1);
+    case N_NUM:
     case N_STAT:
+    case N_ASOF:
         return emit_ins(p, I_NUM, b->stat[n->id], NULL, NULL, false, d, 1);
+    case N_WITHIN: /* from the bound the binder gave the literal to as_of */
+        rc = compile(b, n->a, p, d, s);
+        if (!rc)
+            rc = emit_ins(p, I_BETWEENK, b->stat[n->b->id], NULL, NULL,
+                          n->neg, d, 0);
+        if (!rc)
+            p->code[p->n - 1].k2 = (double)b->as_of;
+        return rc;
     case N_COL:
         return emit_ins(p, b->vt[n->id] == VT_NUM ? I_COL : I_LAB, 0,
                         b->col[n->id], NULL, false, d, 1);
@@ -265,14 +280,11 @@ static int compile_one(const binding *b, const node *n, prog *p, int *d,
         return compile_in(b, n, p, d, s);
     case N_BETWEEN:
         rc = compile(b, n->a, p, d, s);
-        if (!rc && (n->b->type == N_NUM || n->b->type == N_STAT) &&
-            (n->c->type == N_NUM || n->c->type == N_STAT)) {
-            rc = emit_ins(p, I_BETWEENK,
-                          n->b->type == N_NUM ? n->b->num : b->stat[n->b->id],
-                          NULL, NULL, n->neg, d, 0);
+        if (!rc && is_const(n->b) && is_const(n->c)) {
+            rc = emit_ins(p, I_BETWEENK, b->stat[n->b->id], NULL, NULL,
+                          n->neg, d, 0);
             if (!rc)
-                p->code[p->n - 1].k2 =
-                    n->c->type == N_NUM ? n->c->num : b->stat[n->c->id];
+                p->code[p->n - 1].k2 = b->stat[n->c->id];
             return rc;
         }
         if (!rc)

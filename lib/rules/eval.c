@@ -496,6 +496,8 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     }
     if (!rc)
         rc = put_outputs(r, ds, column, &labels, &num);
+    if (!rc)
+        seg__warn_install(r, &b);
     seg__free(labels);
     seg__free(num);
     seg__free(gs);

@@ -14,8 +14,14 @@
 enum {
     N_NUM, N_STR, N_COL, N_STAT, N_NEG, N_ARITH, N_CMP, N_AND, N_OR, N_NOT,
     N_IN, N_BETWEEN, N_MISSING, N_BOOL,
-    N_CALL               /* a per-row function of its arguments (list) */
+    N_CALL,              /* a per-row function of its arguments (list) */
+    N_ASOF,              /* the analysis date: a timestamp */
+    N_WITHIN             /* a within b: b a duration literal before as_of */
 };
+/* What a number literal is: a plain number, a duration (num in days) or a
+ * date (num: its midnight UTC in epoch seconds, a day to place in the
+ * dataset's zone when bound). */
+enum { LIT_PLAIN, LIT_DUR, LIT_DATE };
 enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 enum { VT_NUM, VT_STR, VT_BOOL };
 
@@ -23,6 +29,7 @@ struct seg__func;
 
 typedef struct node {
     int type, op, line, col, id;
+    int lit;             /* N_NUM: LIT_* */
     bool neg;            /* not in / not between / is not missing */
     double num;          /* literal, or a function's parameter (p80: 80) */
     char *str;           /* literal string or column name */
@@ -70,6 +77,9 @@ struct seg_rules {
     double total_cap;
     node **nodes;        /* every node, for freeing and binding */
     size_t nnodes, capnodes;
+    /* the warnings of the last binding (warnings.c), under err.lock */
+    char **warnings;
+    size_t nwarnings;
 };
 
 enum { T_EOF, T_IDENT, T_NUM, T_STR, T_OP };
@@ -81,6 +91,8 @@ typedef struct token {
     size_t n;
     int line, col;
     double num;
+    int lit;             /* T_NUM: LIT_* */
+    bool quoted;         /* T_IDENT: a `quoted name` */
     char *str;           /* unescaped string, owned by the parser */
 } token;
 
@@ -154,6 +166,11 @@ typedef struct binding {
     const seg__column **col;  /* per node */
     double *stat;             /* per node */
     int *vt;                  /* per node: VT_* */
+    int *uk;                  /* per node: its unit (units.c) */
+    char **warn;              /* the warnings found (warnings.c) */
+    size_t nwarn;
+    int64_t as_of;            /* the dataset's analysis date, or NONE */
+    const seg__tz *tz;        /* the dataset's zone (NULL: UTC) */
     prog *progs;              /* per rule */
     size_t nprogs;
 } binding;
@@ -173,6 +190,18 @@ bool seg__is_chain(const node *n);
 int seg__spine_push(seg__spine *s, const node *n);
 
 int seg__bind(const seg_rules *r, const seg_dataset *ds, binding *b);
+/* The unit of the bound numeric node n, whose operands have theirs; a
+ * duration literal takes the unit of what it meets, and a date the bound
+ * of its day a comparison needs (the values go to b->stat). An error is
+ * SEG_ETYPE with the place (units.c). */
+int seg__units_check(const seg_rules *r, binding *b, const node *n);
+/* The warnings of the binding b (labels that never occur in the column
+ * compared with), into b; SEG_ENOMEM. */
+int seg__warn_collect(const seg_rules *r, binding *b);
+/* Move b's warnings to the rule set, replacing its list: at the end of a
+ * successful apply, so that a failed one changes nothing. */
+void seg__warn_install(const seg_rules *r, binding *b);
+void seg__warn_free(char **v, size_t n);
 void seg__unbind(binding *b);
 /* Compile every rule's condition; on failure the binding is released. */
 int seg__compile_all(const seg_rules *r, binding *b);

@@ -43,9 +43,26 @@ int seg__col_of(parser *ps, const char *p)
     return ps->ccol;
 }
 
-/* Advance to the next token. */
-/* A number at s: a date YYYY-MM-DD (its epoch seconds), a decimal, or a
- * duration in days (30d, 12w, 6h). */
+/* The length of the duration unit at p (h, d, w, mo, y) and its days,
+ * or 0. A month and a year are the Gregorian calendar's means. */
+static size_t duration_unit(const parser *ps, const char *p, double *days)
+{
+    static const struct { const char *s; double days; } units[] = {
+        {"mo", 365.2425 / 12}, {"h", 1.0 / 24}, {"d", 1}, {"w", 7},
+        {"y", 365.2425}};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        size_t l = strlen(units[i].s);
+        if ((size_t)(ps->end - p) >= l && memcmp(p, units[i].s, l) == 0 &&
+            (p + l == ps->end || !is_ident_char((unsigned char)p[l]))) {
+            *days = units[i].days;
+            return l;
+        }
+    }
+    return 0;
+}
+
+/* A number at s: a date YYYY-MM-DD, a decimal, or a duration (30d, 12w,
+ * 6mo, 1y, 6h) in days. */
 static void lex_number(parser *ps, token *t, const char *s)
 {
     /* a date YYYY-MM-DD */
@@ -60,6 +77,7 @@ static void lex_number(parser *ps, token *t, const char *s)
         }
         t->type = T_NUM;
         t->num = (double)tm;
+        t->lit = LIT_DATE;
         t->n = 10;
         ps->p = s + 10;
         return;
@@ -94,17 +112,17 @@ static void lex_number(parser *ps, token *t, const char *s)
         t->type = T_EOF;
         return;
     }
-    /* durations: 30d, 12w, 6h; in days */
-    if (ps->p < ps->end && (*ps->p == 'd' || *ps->p == 'w' ||
-                            *ps->p == 'h') &&
-        (ps->p + 1 == ps->end || !is_ident_char((unsigned char)ps->p[1]))) {
-        t->num *= *ps->p == 'w' ? 7 : *ps->p == 'h' ? 1.0 / 24 : 1;
-        ps->p++;
-        t->n++;
+    double days;
+    size_t ul = duration_unit(ps, ps->p, &days);
+    if (ul) {
+        t->num *= days;
+        t->lit = LIT_DUR;
+        ps->p += ul;
+        t->n += ul;
     }
     if (ps->p < ps->end && is_ident_start((unsigned char)*ps->p))
         seg__perr(ps, t->line, t->col, "'%.*s' is not a number or a duration "
-                  "(30d, 12w, 6h)", (int)(ps->p - s + 1), s);
+                  "(30d, 12w, 6mo, 1y, 6h)", (int)(ps->p - s + 1), s);
 }
 
 /* A string at s in quotes q, a doubled quote standing for one. */
@@ -181,6 +199,8 @@ void seg__next(parser *ps)
     t->line = ps->line;
     t->col = seg__col_of(ps, ps->p);
     t->n = 0;
+    t->lit = LIT_PLAIN;
+    t->quoted = false;
     if (ps->p >= ps->end) {
         t->type = T_EOF;
         return;
@@ -202,6 +222,7 @@ void seg__next(parser *ps)
             return;
         }
         t->type = T_IDENT;
+        t->quoted = true;
         t->p = s + 1;
         t->n = (size_t)(e - s - 1);
         ps->p = e + 1;

@@ -102,8 +102,10 @@ static node *primary(parser *ps)
         return NULL;
     if (t.type == T_NUM) {
         node *n = mk(ps, N_NUM, t.line, t.col);
-        if (n)
+        if (n) {
             n->num = t.num;
+            n->lit = t.lit;
+        }
         seg__next(ps);
         return n;
     }
@@ -128,6 +130,10 @@ static node *primary(parser *ps)
         return n;
     }
     if (t.type == T_IDENT) {
+        if (seg__is_word(ps, "as_of") && !t.quoted) {
+            seg__next(ps);
+            return mk(ps, N_ASOF, t.line, t.col);
+        }
         if (seg__is_word(ps, "true") || seg__is_word(ps, "false")) {
             node *n = mk(ps, N_BOOL, t.line, t.col);
             if (n)
@@ -266,8 +272,23 @@ static node *comparison(parser *ps)
     if (seg__is_word(ps, "not")) {
         neg = true;
         seg__next(ps);
-        if (!seg__is_word(ps, "in") && !seg__is_word(ps, "between"))
-            return seg__expected(ps, "'in' or 'between' after 'not'"), NULL;
+        if (!seg__is_word(ps, "in") && !seg__is_word(ps, "between") &&
+            !seg__is_word(ps, "within"))
+            return seg__expected(ps, "'in', 'between' or 'within' after "
+                                 "'not'"), NULL;
+    }
+    if (seg__is_word(ps, "within")) {
+        seg__next(ps);
+        node *n = mk(ps, N_WITHIN, t.line, t.col);
+        if (!n)
+            return NULL;
+        n->a = a;
+        n->neg = neg;
+        if (ps->tok.type != T_NUM || ps->tok.lit != LIT_DUR)
+            return seg__expected(ps, "a duration such as 7d after "
+                                 "'within'"), NULL;
+        n->b = primary(ps);
+        return ps->rc ? NULL : n;
     }
     if (seg__is_word(ps, "in")) {
         seg__next(ps);

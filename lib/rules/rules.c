@@ -1,5 +1,6 @@
 /* Rule sets: their lifetime and getters. The language is split by phase:
- * lexer.c, parser.c, binder.c, compiler.c, eval.c, explain.c. */
+ * lexer.c, parser.c, binder.c (units.c, warnings.c), compiler.c, eval.c,
+ * explain.c. */
 #include <string.h>
 
 #include "rules/internal.h"
@@ -33,6 +34,7 @@ void seg_rules_free(seg_rules *r)
     seg__free(r->grades);
     seg__free(r->name);
     seg__free(r->output);
+    seg__warn_free(r->warnings, r->nwarnings);
     seg__errbuf_destroy(&r->err);
     seg__free(r);
 }

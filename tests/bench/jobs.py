@@ -382,7 +382,8 @@ def job_kmeans_peer(threads):
 def job_clv_score_seg(ctx, f, layout, d):
     return seg_cmd(ctx, ["score", f.orders(layout), "--model", "clv",
                          "--as-of", AS_OF, "--time-unit", "day",
-                         "--set", "units_per_month=30"] + threads_args(ctx),
+                         "--set", "units_per_month=30",
+                         "--set", "horizon=52"] + threads_args(ctx),
                    os.path.join(d, "seg.csv"))
 
 

@@ -30,6 +30,17 @@ static seg_dataset *dataset(void)
     const char *ch[] = {"organic", NULL, "ads"};
     for (int i = 0; i < 3; i++)
         seg_dataset_add_customer(g_ds, ids[i], NULL);
+    /* features first, for columns with kinds (timestamps, days, counts)
+     * and an analysis date; the columns written after have none */
+    seg_dataset_add_transaction(g_ds, "a", 1700000000, 40);
+    seg_dataset_add_transaction(g_ds, "a", 1709000000, 60);
+    seg_dataset_add_transaction(g_ds, "c", 1710000000, 5);
+    seg_dataset_add_event(g_ds, "b", 1705000000, "cart_add", 1);
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = 1710100000;
+    if (seg_dataset_compute_features(g_ds, &fo))
+        abort();
     seg_dataset_write_f64(g_ds, "monetary_total", spend, 3);
     seg_dataset_write_f64(g_ds, "orders", orders, 3);
     seg_dataset_write_f64(g_ds, "recency", rec, 3);

@@ -27,23 +27,6 @@ def pandas():
     return _pd
 
 
-# Count columns of features (docs/features.md): integers when none is
-# missing; events.K.count has the kind in the middle.
-_COUNT_COLUMNS = {"orders", "frequency", "holdout_orders"}
-# Epoch seconds (docs/features.md).
-_TIME_COLUMNS = {"first_purchase", "last_purchase"}
-
-
-def is_count_column(name):
-    return name in _COUNT_COLUMNS or (name.startswith("events.")
-                                      and name.endswith(".count"))
-
-
-def is_time_column(name):
-    return name in _TIME_COLUMNS or (name.startswith("events.")
-                                     and name.endswith(".last"))
-
-
 class CStrings:
     """A `const char *const *` array built from one bytes buffer, which it
     keeps alive for as long as the array is used."""
@@ -213,16 +196,19 @@ def _scalar(value):
     return value
 
 
-def typed_numbers(name, values, nullable_ints=False):
-    """A numeric column with the dtype its meaning gives: datetime64[s] for
-    times, int64 for counts without a missing value (pandas' Int64 with
-    one, when nullable_ints), float64 otherwise."""
-    if is_time_column(name):
+def typed_numbers(kind, values, nullable_ints=False):
+    """A numeric column with the dtype its kind (seg_dataset_column_kind())
+    gives: datetime64[s] for timestamps, int64 for counts without a
+    missing value (pandas' Int64 with one, when nullable_ints), float64
+    otherwise. The library says what a column is, so a host's column named
+    like a feature is not taken for one."""
+    from . import _native as N
+    if kind == N.KIND_TIMESTAMP:
         missing = np.isnan(values)
         out = np.full(len(values), np.datetime64("NaT"), "datetime64[s]")
         out[~missing] = values[~missing].astype(np.int64)
         return out
-    if is_count_column(name):
+    if kind == N.KIND_COUNT:
         missing = np.isnan(values)
         if not missing.any():
             return values.astype(np.int64)
@@ -230,6 +216,21 @@ def typed_numbers(name, values, nullable_ints=False):
             return pandas().arrays.IntegerArray(
                 np.where(missing, 0, values).astype(np.int64), missing)
     return values
+
+
+def pandas_zone(name):
+    """A zone name of the library as pandas takes it: an IANA name as it
+    is, a fixed offset ("+08:00", "-05", "+0800") as a datetime.timezone."""
+    import datetime
+    import re
+    if name in ("UTC", "Z"):
+        return datetime.timezone.utc
+    m = re.fullmatch(r"([+-])(\d\d):?(\d\d)?", name)
+    if not m:
+        return name
+    minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+    sign = -1 if m.group(1) == "-" else 1
+    return datetime.timezone(datetime.timedelta(minutes=sign * minutes))
 
 
 def labels_from_pointers(ptrs):

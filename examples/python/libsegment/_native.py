@@ -175,6 +175,9 @@ ds_features = fn("seg_dataset_compute_features", c_int, P,
 ds_ncols = fn("seg_dataset_column_count", c_size_t, P)
 ds_colname = fn("seg_dataset_column_name", c_char_p, P, c_size_t)
 ds_coltype = fn("seg_dataset_column_type", c_int, P, c_char_p)
+ds_colkind = fn("seg_dataset_column_kind", c_int, P, c_char_p)
+ds_timezone = fn("seg_dataset_timezone", c_char_p, P)
+ds_set_timezone = fn("seg_dataset_set_timezone", c_int, P, c_char_p)
 # Pointers are taken as addresses so that numpy arrays can be passed.
 ds_copy = fn("seg_dataset_copy_f64", c_int, P, c_char_p, c_void_p, c_size_t)
 ds_labels = fn("seg_dataset_copy_labels", c_int, P, c_char_p, c_void_p,
@@ -250,6 +253,9 @@ r_call_list_table = fn("seg_call_list_table", c_int, POINTER(P), P, P,
                        POINTER(CallListOptions))
 
 NUMERIC, LABEL = 1, 2
+# seg_column_kind
+KIND_NONE, KIND_TIMESTAMP, KIND_DAYS, KIND_WEEKS, KIND_COUNT, KIND_AMOUNT = \
+    range(6)
 CSV, JSON, TEXT = 1, 2, 3
 TIME_NONE = -(2 ** 63)
 

@@ -74,6 +74,23 @@ class Dataset:
         the machine's processors, 1 for the calling thread alone."""
         N.check(N.ds_threads(self._p, threads), self._err)
 
+    @property
+    def timezone(self):
+        """The business time zone: "UTC", an offset such as "+08:00", or an
+        IANA name."""
+        return N.u(N.ds_timezone(self._p))
+
+    def set_timezone(self, zone):
+        """Set the business time zone (before loading): the zone of
+        purchase days and dates, and of the timestamps to_pandas() gives."""
+        N.check(N.ds_set_timezone(self._p, N.s(zone)), self._err)
+
+    def column_kind(self, name):
+        """What a numeric column's numbers are: "timestamp", "days",
+        "weeks", "count", "amount" or "none" (labels too)."""
+        k = N.check(N.ds_colkind(self._p, N.s(name)), self._err)
+        return ["none", "timestamp", "days", "weeks", "count", "amount"][k]
+
     def load_csv(self, path, id=None, time=None, amount=None, kind=None,
                  value=None, attributes=(), header=True, delimiter=None,
                  summary=False):
@@ -197,10 +214,12 @@ class Dataset:
         return "label" if t == N.LABEL else "numeric"
 
     def column(self, name, raw=False):
-        """A column as a new numpy array that the caller owns: float64,
-        int64 for counts without missing values, datetime64[s] for times
-        (NaT missing), object for labels (None missing). raw=True gives
-        float64 for every numeric column. Without numpy, a list.
+        """A column as a new numpy array that the caller owns, typed by
+        the column's kind (column_kind()): datetime64[s] for timestamps
+        (UTC, as numpy's are; NaT missing), int64 for counts without
+        missing values, float64 otherwise, object for labels (None
+        missing). raw=True gives float64 for every numeric column. Without
+        numpy, a list.
 
         The array is a copy: later changes of the dataset (features
         recomputed, a model scoring into the column, the dataset freed) do
@@ -215,7 +234,10 @@ class Dataset:
             lookup[:len(cats)] = cats
             return lookup[codes]  # -1, missing, picks the trailing None
         values = self._numbers(name, n)
-        return values if raw else typed_numbers(name, values)
+        return values if raw else typed_numbers(self._kind(name), values)
+
+    def _kind(self, name):
+        return N.check(N.ds_colkind(self._p, N.s(name)), self._err)
 
     def _numbers(self, name, n):
         values = np.empty(n, dtype=np.float64)
@@ -252,12 +274,15 @@ class Dataset:
         if N.ds_coltype(self._p, N.s(name)) == N.LABEL:
             cats, codes = self._label_codes(name, n)
             return pd.Categorical.from_codes(codes, categories=cats)
-        values = typed_numbers(name, self._numbers(name, n),
+        values = typed_numbers(self._kind(name), self._numbers(name, n),
                                nullable_ints=True)
         if getattr(values, "dtype", None) is not None and \
                 values.dtype.kind == "M":
-            # pandas before 2.0 holds nanoseconds only
-            values = values.astype("datetime64[ns]")
+            # pandas before 2.0 holds nanoseconds only; the instants shown
+            # in the dataset's zone, as exports write them
+            values = pd.DatetimeIndex(values.astype("datetime64[ns]")) \
+                .tz_localize("UTC") \
+                .tz_convert(_arrays.pandas_zone(self.timezone))
         return values
 
     def _index(self):
@@ -265,8 +290,9 @@ class Dataset:
 
     def to_pandas(self, columns=None):
         """Columns (all by default) as a DataFrame indexed by customer id,
-        with the dtypes of column(); labels as categories, counts with a
-        missing value as pandas' nullable Int64."""
+        with the dtypes of column(), but timestamps tz-aware in the
+        dataset's zone (pandas Timestamps), labels as categories, and
+        counts with a missing value as pandas' nullable Int64."""
         pd = _need_pandas()
         n = len(self)
         names = self.columns() if columns is None else list(columns)

@@ -13,6 +13,7 @@ typedef struct clv_state {
     int kind;
     seg__clv_fit f;  /* the model, or for clv the purchase model */
     seg__clv_fit gg; /* clv: the spend model */
+    double upm;      /* clv: time units in a month of the fitted inputs */
     char names[2][SEG__NP * 2 + NSTAT][32]; /* result names, made on demand */
 } clv_state;
 
@@ -76,14 +77,16 @@ static const seg_param_def clv_params[] = {
     NUM("horizon_months", SEG_PARAM_INT, "months of lifetime value", 1, 1200,
         12),
     NUM("units_per_month", SEG_PARAM_F64,
-        "time units in a month: 4.345 for weeks, 30 for days", 1e-6, 1e6,
-        4.345),
+        "time units in a month; 0: from the unit of the T and t_x columns "
+        "(30.436875 days, 4.348125 weeks)", 0, 1e6, 0),
     NUM("discount_rate", SEG_PARAM_F64, "discount rate per month", 0, 10,
         0.01),
     STR("discounting", "discrete (monthly, as lifetimes) or continuous",
         "discrete", "discrete|continuous"),
-    NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected", 0, 1e6,
-        52),
+    NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected; 0: "
+        "horizon_days", 0, 1e6, 0),
+    NUM("horizon_days", SEG_PARAM_F64, "days ahead for .expected when "
+        "horizon is 0", 0, 1e6, 364),
     COMMON,
     STR("fixed_spend", "Gamma-Gamma parameters instead of fitting: "
         "p=...,q=...,gamma=...", "", NULL),
@@ -131,7 +134,9 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
     if (st->kind != SEG__CLV_CLV)
         return seg__clv_fit_kind(m, st->kind, ds, seg__param_str(m, "fixed"),
                                  &st->f);
-    int rc = seg__clv_fit_kind(m, seg__clv_purchase_kind(m), ds,
+    int rc = seg__clv_units(m, ds, &st->upm);
+    if (!rc)
+        rc = seg__clv_fit_kind(m, seg__clv_purchase_kind(m), ds,
                                seg__param_str(m, "fixed"), &st->f);
     if (!rc)
         rc = seg__clv_fit_kind(m, SEG__CLV_GG, ds,
@@ -185,8 +190,17 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                 rc = seg__clv_read_col(m, ds, cols[c], in[c], n);
         }
     }
-    double horizon =
-        st->kind == SEG__CLV_GG ? 0 : seg__param_num(m, "horizon");
+    double upm = st->upm;
+    if (!rc && st->kind == SEG__CLV_CLV &&
+        (rc = seg__clv_units(m, ds, &upm)) == 0 && upm != st->upm)
+        rc = seg__model_error(m, SEG_EINVAL, "%s: fitted on durations in "
+                              "%s, and '%s' is in %s", prefix,
+                              st->upm > 10 ? "days" : "weeks",
+                              seg__param_str(m, "T_column"),
+                              upm > 10 ? "days" : "weeks");
+    double horizon = st->kind == SEG__CLV_GG    ? 0
+                     : st->kind == SEG__CLV_CLV ? seg__clv_horizon(m, upm)
+                                                : seg__param_num(m, "horizon");
     for (size_t i = 0; i < n && !rc; i++) {
         double x = in[0][i], a1 = in[1][i], a2 = nc > 2 ? in[2][i] : NAN;
         if (st->kind == SEG__CLV_GG) {
@@ -209,7 +223,8 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                 missing ? NAN : seg__clv_expected_spend(&st->gg, x, in[3][i]);
             out[3][i] = missing
                             ? NAN
-                            : seg__clv_value(m, &st->f, x, a1, a2, out[2][i]);
+                            : seg__clv_value(m, &st->f, upm, x, a1, a2,
+                                             out[2][i]);
         }
         static const char *const what[4] = {"p_alive", "expected", "spend",
                                             "value"};
@@ -353,7 +368,7 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
         else if (off)
             v = expected(f, args[0], args[1], args[2], args[3]);
         else
-            v = seg__clv_value(m, &st->f, args[0], args[1], args[2],
+            v = seg__clv_value(m, &st->f, st->upm, args[0], args[1], args[2],
                           seg__clv_expected_spend(&st->gg, args[0], args[3]));
     } else if (!strcmp(q, "expected_unconditional") &&
                sp->expected_unconditional) {
@@ -412,6 +427,11 @@ static int clv_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
     int rc = put_fit(w, wu, "fit", &st->f);
     if (!rc && st->kind == SEG__CLV_CLV)
         rc = put_fit(w, wu, "spend", &st->gg);
+    /* the unit the inputs had, unless units_per_month says it (as every
+     * model file of 0.1 does) */
+    if (!rc && st->kind == SEG__CLV_CLV &&
+        !(seg__param_num(m, "units_per_month") > 0))
+        rc = seg__state_put(w, wu, "units_per_month", &st->upm, 1);
     return rc;
 }
 
@@ -474,6 +494,22 @@ static int clv_load(void *state, seg_model *m, const char *text, size_t len,
     int rc = get_fit(m, &p, end, "fit", &st->f);
     if (!rc && st->kind == SEG__CLV_CLV)
         rc = get_fit(m, &p, end, "spend", &st->gg);
+    if (!rc && st->kind == SEG__CLV_CLV) {
+        st->upm = seg__param_num(m, "units_per_month");
+        static const char key[] = "units_per_month";
+        if (!(st->upm > 0) &&
+            ((size_t)(end - p) < sizeof key - 1 ||
+             memcmp(p, key, sizeof key - 1) != 0))
+            rc = seg__model_error(m, SEG_EPARSE, "the file says neither "
+                                  "units_per_month nor the time unit the "
+                                  "model was fitted in");
+        if (!rc && !(st->upm > 0)) {
+            rc = seg__state_get(m, &p, end, key, &st->upm, 1, false);
+            if (!rc && !(st->upm > 0 && st->upm <= 1e6))
+                rc = seg__model_error(m, SEG_ERANGE, "'units_per_month': %g "
+                                      "is not a unit", st->upm);
+        }
+    }
     if (!rc && st->kind != SEG__CLV_CLV && st->f.kind != st->kind)
         rc = seg__model_error(m, SEG_EPARSE, "state of another model kind");
     if (!rc && st->kind == SEG__CLV_CLV &&

@@ -13,14 +13,61 @@ int seg__clv_purchase_kind(const seg_model *m)
                                          : SEG__CLV_BGNBD;
 }
 
+/* A month is a twelfth of the Gregorian calendar's mean year, in days;
+ * the rule language's `1mo` is the same. */
+#define DAYS_PER_MONTH (365.2425 / 12)
+
+/* The unit of a duration column as its time units in a month; 0 when its
+ * kind is not a duration. */
+static double column_upm(const seg_dataset *ds, const char *name)
+{
+    int k = seg_dataset_column_kind(ds, name);
+    return k == SEG_KIND_DAYS ? DAYS_PER_MONTH
+           : k == SEG_KIND_WEEKS ? DAYS_PER_MONTH / 7 : 0;
+}
+
+int seg__clv_units(const seg_model *m, const seg_dataset *ds, double *upm)
+{
+    double set = seg__param_num(m, "units_per_month");
+    if (set > 0) {
+        *upm = set;
+        return SEG_OK;
+    }
+    const char *T = seg__param_str(m, "T_column");
+    const char *tx = seg__param_str(m, "t_x_column");
+    double uT = column_upm(ds, T), ux = column_upm(ds, tx);
+    const char *unknown = uT == 0 ? T : ux == 0 ? tx : NULL;
+    if (unknown) {
+        int k = seg_dataset_column_kind(ds, unknown);
+        const char *kn = k >= 0 ? seg_column_kind_name(k) : NULL;
+        return seg__model_error(m, SEG_EINVAL, "%s: the time unit of '%s' is "
+                                "not known (its kind is %s): compute the "
+                                "features, set the column's kind to days or "
+                                "weeks, or set units_per_month",
+                                seg_model_name(m), unknown, kn ? kn : "none");
+    }
+    if (uT != ux)
+        return seg__model_error(m, SEG_EINVAL, "%s: '%s' is in %s and '%s' "
+                                "in %s", seg_model_name(m), tx,
+                                ux == DAYS_PER_MONTH ? "days" : "weeks", T,
+                                uT == DAYS_PER_MONTH ? "days" : "weeks");
+    *upm = uT;
+    return SEG_OK;
+}
+
+double seg__clv_horizon(const seg_model *m, double upm)
+{
+    double h = seg__param_num(m, "horizon");
+    return h > 0 ? h : seg__param_num(m, "horizon_days") * upm / DAYS_PER_MONTH;
+}
+
 /* Lifetime value over `months` months of a customer, in money. */
 double seg__clv_value(const seg_model *m, const seg__clv_fit *purchase,
-                      double x, double tx, double T, double spend)
+                      double upm, double x, double tx, double T, double spend)
 {
     const seg__clv_spec *sp = seg__clv_spec_of(purchase->kind);
     const double *p = purchase->p;
     double months = seg__param_num(m, "horizon_months");
-    double upm = seg__param_num(m, "units_per_month");
     double d = seg__param_num(m, "discount_rate");
     bool continuous =
         strcmp(seg__param_str(m, "discounting"), "continuous") == 0;

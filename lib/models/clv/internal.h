@@ -74,8 +74,18 @@ double seg__clv_expected_spend(const seg__clv_fit *g, double x, double m);
 
 /* The purchase model a clv model is set to. */
 int seg__clv_purchase_kind(const seg_model *m);
-/* Discounted lifetime value of a customer over the model's horizon. */
+/* The time units in a calendar month of a clv model's inputs: its
+ * units_per_month when set (> 0), else from the kinds of its t_x and T
+ * columns in ds (days or weeks); an unknown unit is SEG_EINVAL with the
+ * model's message. */
+int seg__clv_units(const seg_model *m, const seg_dataset *ds, double *upm);
+/* How far ahead clv.expected counts, in the inputs' time units (upm of
+ * them in a month): `horizon` when set (> 0, as in every model file of
+ * 0.1), else `horizon_days` converted. */
+double seg__clv_horizon(const seg_model *m, double upm);
+/* Discounted lifetime value of a customer over the model's horizon, with
+ * upm time units in a month. */
 double seg__clv_value(const seg_model *m, const seg__clv_fit *purchase,
-                      double x, double tx, double T, double spend);
+                      double upm, double x, double tx, double T, double spend);
 
 #endif /* SEG_MODELS_CLV_INTERNAL_H */

@@ -166,6 +166,9 @@ class Report(unittest.TestCase):
         clv = sections(self.en)["clv"]
         self.assertIn("P(alive) by frequency and recency", clv)
         self.assertIn("Expected purchases in the next 52 weeks", clv)
+        # BG/NBD, the default purchase model: P(alive) = 1 at x = 0, said
+        self.assertIn("Every customer without a repeat purchase has "
+                      "P(alive) = 100% under this model", clv)
         self.assertIn("Calibration against holdout", clv)
 
     def test_self_contained_and_printable(self):
@@ -291,7 +294,7 @@ class Report(unittest.TestCase):
             self.assertIsNotNone(m, name)
             self.assertAlmostEqual(float(m.group(1)), published, delta=2e-3)
         self.assertIn("purchase_model=bgnbd", models)
-        self.assertIn("units_per_month=4.345", models)
+        self.assertIn("horizon_days=364", models)
 
     def test_clv_matrices_against_the_closed_forms(self):
         p = fit_params()

@@ -107,6 +107,15 @@ static const char *const words[W_COUNT_][2] = {
     [W_OVERFLOW] = {"The last bin also holds the values above %s (1%% of "
                     "customers at most).",
                     "最后一栏还包含大于 %s 的值（最多 1%% 的客户）。"},
+    [W_ALIVE_ONE] = {"Every customer without a repeat purchase has P(alive) "
+                     "= 100% under this model, however long ago they "
+                     "bought: rank by clv.value, or choose purchase_model="
+                     "mbgnbd or pareto_nbd where P(alive) itself matters "
+                     "(docs/clv.md).",
+                     "在此模型下，没有复购的客户 P(alive) 都是 100%，"
+                     "无论其购买距今多久：请按 clv.value 排序；若需要 "
+                     "P(alive) 本身，请选用 purchase_model=mbgnbd 或 "
+                     "pareto_nbd（见 docs/clv.md）。"},
     [W_NO_TIER] = {"(none)", "（无）"},
     [W_GENERATED] = {"Written by libsegment %s.", "由 libsegment %s 生成。"},
     [W_TOTAL] = {"total", "合计"},

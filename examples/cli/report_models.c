@@ -12,8 +12,8 @@
 static bool key_setting(const char *name)
 {
     static const char *const keys[] = {
-        "purchase_model", "horizon_months", "units_per_month",
-        "discount_rate", "horizon", "segments", "k", "features",
+        "purchase_model", "horizon_months", "horizon_days",
+        "discount_rate", "segments", "k", "features",
         "active_days", "lost_days", "window_days"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (!strcmp(name, keys[i]))
@@ -225,6 +225,11 @@ static void history_matrix(const rep *r, const seg_model *m,
     snprintf(title, sizeof title, rep_w(r, W_TX_AXIS), unit);
     chart_heatmap(r, cell, g->nr, g->nc, g->row_lab, g->col_lab, title,
                   rep_w(r, W_FREQ), expected ? FMT_FIXED2 : FMT_PCT);
+    /* BG/NBD's customers without a repeat purchase are alive for sure
+     * (the x = 0 cell is exactly 1): say so where a reader would otherwise
+     * rank them by it */
+    if (!expected && g->nr > 0 && g->nc > 0 && cell[0] == 1.0)
+        cli_printf(r->f, "<p class=note>%s</p>\n", rep_w(r, W_ALIVE_ONE));
     free(cell);
 }
 
@@ -280,8 +285,14 @@ void rep_clv_parts(const rep *r, const seg_model *m)
     }
     history_grid g;
     if (grid_of(r, m, &g) == 0) {
-        g.horizon = 52;
+        /* .expected's horizon: `horizon` in the time unit when set, else
+         * horizon_days (364 for clv, as for the other purchase models) */
+        double days = 364;
+        g.horizon = 0;
         seg_model_get_f64(m, "horizon", &g.horizon);
+        seg_model_get_f64(m, "horizon_days", &days);
+        if (!(g.horizon > 0))
+            g.horizon = r->unit == SEG_UNIT_WEEK ? days / 7 : days;
         history_matrix(r, m, &g, false);
         history_matrix(r, m, &g, true);
     }

@@ -151,6 +151,15 @@ class Cluster(unittest.TestCase):
         self.assertAlmostEqual(stats["stddev(T)"],
                                float(np.std(ds.column("T", raw=True),
                                             ddof=1)), delta=1e-12)
+        # a sum is correctly rounded here; one process adds in row order
+        # (lib/rules/binder.c): within (k - 1) 2^-53 sum|x| of each other
+        naive = 0.0
+        for x in mt:
+            naive += x
+        bound = (len(mt) - 1) * 2.0 ** -53 * float(np.abs(mt).sum())
+        self.assertLessEqual(abs(stats["sum(monetary_total)"] - naive),
+                             bound)
+        self.assertEqual(stats["sum(monetary_total)"], math.fsum(mt))
         self.assertIn("p50(x) rest", results[0].rules_text)
         self.assertIn("p10(orders) in a comment", results[0].rules_text)
         print("cdnow sample: %.1f s" % (time.time() - t0))
@@ -188,6 +197,8 @@ class Cluster(unittest.TestCase):
         whole = lsd.partition_by_customer(split, npartitions=2)
         with self.assertRaisesRegex(ValueError, "kmeans"):
             lsd.run(whole, models=["kmeans"])
+        with self.assertRaisesRegex(ValueError, "two models are named"):
+            lsd.run(whole, models=["rfm", "rfm"])
         with self.assertRaises(libsegment.SegmentError):
             lsd.run(whole, rules='tier "x" when orders >')
         with self.assertRaisesRegex(ValueError, "no partition has"):

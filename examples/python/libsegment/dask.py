@@ -388,40 +388,21 @@ def _gather(parts, spec):
     return compute(*[delayed(_summaries)(p, spec) for p in parts])
 
 
-def run(ddf, models=(), rules=None, id="customer_id", time="time",
-        amount="amount", as_of=None, unit="day", holdout_from=None,
-        rules_column=None, columns=None, check_partitioning=True, threads=1,
-        persist=True):
-    """Features, model fits, scores and tiers of the customers of a dask
-    DataFrame of transactions (id, time, amount) partitioned by customer.
+def _merged(summaries, column):
+    return _merge_hist([p["hist"].get(column, pd.Series(dtype=float))
+                        for p in summaries])
 
-    models: kinds or (kind, {param: value, "name": NAME}) to fit, or fitted
-      Model objects to score with; each is fitted in turn on the features
-      (rfm from exact histograms; bgnbd, mbgnbd, pareto_nbd, bgbb,
-      gamma_gamma and clv from weighted unique rows); other kinds must come
-      fitted.
-    rules: a rule text applied after scoring, its population statistics
-      taken over all customers.
-    as_of, unit, holdout_from: as Dataset.compute_features(); as_of None
-      means the latest transaction, as in one process.
-    columns: the output columns (all by default).
-    threads: threads of each partition's dataset.
-    persist: keep the partitions in the workers' memory for the passes,
-      rather than reading (and shuffling) them again for each.
 
-    Fits and rule errors raise SegmentError on the client; a partition's
-    error raises from compute()."""
-    if persist:
-        ddf = ddf.persist()
-    parts = ddf.to_delayed()
-    spec = {"id": id, "time": time, "amount": amount, "unit": unit,
-            "as_of": _resolve_as_of(ddf, time, as_of),
-            "holdout_from": holdout_from, "threads": threads,
-            "check": check_partitioning, "models": [], "rows": [],
-            "hist": []}
-    todo = _make_models(models)
-    wanted = {}
+def _plan(todo, rules, spec):
+    """What pass 1 must gather for each model to fit and for the rules:
+    {model name: ("rows", columns, index) or ("hist", columns, None)} and
+    the statistics of the rule text."""
+    wanted, names = {}, set()
     for model, fitted in todo:
+        if model.name in names:
+            raise ValueError("two models are named %r: give one a name"
+                             % model.name)
+        names.add(model.name)
         if fitted:
             continue
         if model.kind in CLV_INPUTS:
@@ -443,15 +424,17 @@ def run(ddf, models=(), rules=None, id="customer_id", time="time",
     if rules is not None:
         Rules(rules)  # a syntax error raises here, before any work
         stats = rule_statistics(rules)
-        spec["hist"].extend(c for c in {s[4] for s in stats}
+        spec["hist"].extend(c for c in sorted({s[4] for s in stats})
                             if c not in spec["hist"])
+    return wanted, stats
 
-    first = _gather(parts, spec)
-    if check_partitioning:
-        _check_partitioning(first)
-    have = set().union(*[set(p["hist"]) for p in first]) if first else set()
-    texts, fitted_models = [], {}
-    for model, fitted in todo:
+
+def _fit_all(todo, wanted, first):
+    """The models fitted from the merged summaries of pass 1, in order,
+    and their saved texts."""
+    have = set().union(*[set(p["hist"]) for p in first])
+    fitted, texts = {}, []
+    for model, _ in todo:
         how = wanted.get(model.name)
         if how and how[0] == "rows":
             _fit_clv(model, how[1], [p["rows"][how[2]] for p in first])
@@ -461,42 +444,84 @@ def run(ddf, models=(), rules=None, id="customer_id", time="time",
                 raise ValueError("%s: no feature column %s (run() fits rfm "
                                  "on features only)"
                                  % (model.name, ", ".join(missing)))
-            hists = {c: _merge_hist([p["hist"].get(c, pd.Series(dtype=float))
-                                     for p in first]) for c in how[1]}
-            _fit_rfm(model, how[1], hists)
-        fitted_models[model.name] = model
+            _fit_rfm(model, how[1], {c: _merged(first, c) for c in how[1]})
+        fitted[model.name] = model
         texts.append(_model_text(model))
+    return fitted, texts
 
+
+def _bound_rules(rules, stats, parts, spec, first, texts):
+    """The rule text with its statistics as numbers, and their values; a
+    statistic of a column that a model writes takes one more pass."""
+    if rules is None:
+        return None, {}
+    have = set().union(*[set(p["hist"]) for p in first])
     stat_cols = sorted({s[4] for s in stats})
+    hists = {c: _merged(first, c) for c in stat_cols if c in have}
     late = [c for c in stat_cols if c not in have]
-    hists = {c: _merge_hist([p["hist"].get(c, pd.Series(dtype=float))
-                             for p in first]) for c in stat_cols
-             if c in have}
     if late and texts:
-        # statistics of model outputs: one more pass, after scoring
         again = dict(spec, models=texts, rows=[], hist=late, check=False)
         more = _gather(parts, again)
-        for c in late:
-            hists[c] = _merge_hist([p["hist"].get(c, pd.Series(dtype=float))
-                                    for p in more])
-    rules_text, values = (None, {})
-    if rules is not None:
-        missing = [c for c in stat_cols if c not in hists]
-        if missing:
-            raise ValueError("the rules take population statistics of "
-                             "columns that no partition has: "
-                             + ", ".join(missing))
-        rules_text, values = _bind_statistics(rules, stats, hists)
-        Rules(rules_text)
+        hists.update({c: _merged(more, c) for c in late
+                      if any(c in p["hist"] for p in more)})
+    missing = [c for c in stat_cols if c not in hists]
+    if missing:
+        raise ValueError("the rules take population statistics of columns "
+                         "that no partition has: " + ", ".join(missing))
+    text, values = _bind_statistics(rules, stats, hists)
+    Rules(text)
+    return text, values
 
+
+def run(ddf, models=(), rules=None, id="customer_id", time="time",
+        amount="amount", as_of=None, unit="day", holdout_from=None,
+        rules_column=None, columns=None, check_partitioning=True, threads=1,
+        persist=True):
+    """Features, model fits, scores and tiers of the customers of a dask
+    DataFrame of transactions (id, time, amount) partitioned by customer.
+
+    models: kinds or (kind, {param: value, "name": NAME}) to fit, or fitted
+      Model objects to score with; each is fitted in turn on the features
+      (rfm from exact histograms; bgnbd, mbgnbd, pareto_nbd, bgbb,
+      gamma_gamma and clv from weighted unique rows); other kinds must come
+      fitted.
+    rules: a rule text applied after scoring, its population statistics
+      taken over all customers.
+    as_of, unit, holdout_from: as Dataset.compute_features(); as_of None
+      means the latest transaction, as in one process.
+    rules_column: the tier column (the rules' output by default).
+    columns: the output columns (all by default).
+    threads: threads of each partition's dataset.
+    persist: keep the partitions in the workers' memory for the passes,
+      rather than reading (and shuffling) them again for each.
+
+    A model that does not fit or rules that do not compile raise
+    SegmentError on the client, bad arguments ValueError; a partition's
+    error raises from compute()."""
+    if persist:
+        ddf = ddf.persist()
+    parts = ddf.to_delayed()
+    spec = {"id": id, "time": time, "amount": amount, "unit": unit,
+            "as_of": _resolve_as_of(ddf, time, as_of),
+            "holdout_from": holdout_from, "threads": threads,
+            "check": check_partitioning, "models": [], "rows": [],
+            "hist": []}
+    todo = _make_models(models)
+    wanted, stats = _plan(todo, rules, spec)
+    first = _gather(parts, spec)
+    if check_partitioning:
+        _check_partitioning(first)
+    fitted, texts = _fit_all(todo, wanted, first)
+    rules_text, values = _bound_rules(rules, stats, parts, spec, first,
+                                      texts)
     final = dict(spec, models=texts, rules=rules_text,
                  rules_column=rules_column, columns=columns)
     meta = _score(ddf.get_partition(0).head(50, compute=True, npartitions=1),
                   final).iloc[:0]
     frame = dd.from_delayed([delayed(_score)(p, final) for p in parts],
                             meta=meta, verify_meta=False)
-    return Result(frame=frame, models=fitted_models,
-                  model_texts=dict(zip(fitted_models, texts)),
+    return Result(frame=frame, models=fitted,
+                  model_texts=dict(zip(fitted, texts)),
                   statistics=values, rules_text=rules_text,
                   as_of=spec["as_of"],
                   customers=sum(p["customers"] for p in first))

@@ -197,10 +197,11 @@ def _summary_dataset(columns):
     """A client dataset whose rows are the merged summaries: attributes
     only, ids the row numbers."""
     n = len(next(iter(columns.values())))
+    frame = pd.DataFrame({k: np.asarray(v, dtype=np.float64)
+                          for k, v in columns.items()},
+                         index=np.arange(n).astype(str).astype(object))
     ds = Dataset()
-    ids = np.arange(n).astype(str).astype(object)
-    for name, values in columns.items():
-        ds.set_attributes(name, ids, np.asarray(values, dtype=np.float64))
+    ds.set_attributes_df(frame, id=None)  # the ids encoded once
     return ds
 
 

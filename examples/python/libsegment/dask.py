@@ -64,8 +64,8 @@ WEIGHT = "__weight"
 
 def partition_by_customer(ddf, id="customer_id", npartitions=None):
     """The same transactions with every customer's rows in one partition:
-    a shuffle on a hash of the id (rows of one customer keep their order).
-    npartitions defaults to the frame's."""
+    a shuffle on a hash of the id. npartitions defaults to the frame's.
+    Row order does not matter: features sort each customer's records."""
     return ddf.shuffle(on=id, npartitions=npartitions or ddf.npartitions)
 
 

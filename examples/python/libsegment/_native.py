@@ -176,6 +176,7 @@ ds_ncols = fn("seg_dataset_column_count", c_size_t, P)
 ds_colname = fn("seg_dataset_column_name", c_char_p, P, c_size_t)
 ds_coltype = fn("seg_dataset_column_type", c_int, P, c_char_p)
 ds_colkind = fn("seg_dataset_column_kind", c_int, P, c_char_p)
+ds_set_colkind = fn("seg_dataset_set_column_kind", c_int, P, c_char_p, c_int)
 ds_timezone = fn("seg_dataset_timezone", c_char_p, P)
 ds_set_timezone = fn("seg_dataset_set_timezone", c_int, P, c_char_p)
 # Pointers are taken as addresses so that numpy arrays can be passed.

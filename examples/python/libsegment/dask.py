@@ -148,6 +148,9 @@ def _summaries(pdf, spec):
         "customers": len(ds),
         "id_hashes": pd.util.hash_array(ids) if spec["check"] else None,
         "rows": [_unique_rows(ds, cols) for cols in spec["rows"]],
+        # the units of the summaries' durations, which clv reads
+        "kinds": {c: ds.column_kind(c) for cols in spec["rows"]
+                  for c in cols if c in have},
         "hist": {c: _histogram(ds.column(c, raw=True))
                  for c in spec["hist"] if c in have},
     }
@@ -205,11 +208,14 @@ def _summary_dataset(columns):
     return ds
 
 
-def _fit_clv(model, cols, parts):
+def _fit_clv(model, cols, parts, kinds):
     rows = _merge_rows(parts)
     columns = {c: rows[c].to_numpy() for c in cols}
     columns[WEIGHT] = rows[WEIGHT].to_numpy(dtype=np.float64)
     ds = _summary_dataset(columns)
+    for c in cols:
+        if kinds.get(c, "none") != "none":
+            ds.set_column_kind(c, kinds[c])
     # stays set: changing a parameter unfits a model, and scoring reads
     # no weights
     model.set("weight_column", WEIGHT)
@@ -438,7 +444,12 @@ def _fit_all(todo, wanted, first):
     for model, _ in todo:
         how = wanted.get(model.name)
         if how and how[0] == "rows":
-            _fit_clv(model, how[1], [p["rows"][how[2]] for p in first])
+            kinds = {}
+            for p in first:
+                if p["customers"]:
+                    kinds.update(p["kinds"])
+            _fit_clv(model, how[1], [p["rows"][how[2]] for p in first],
+                     kinds)
         elif how:
             missing = [c for c in how[1] if c not in have]
             if missing:

@@ -9,6 +9,9 @@ from . import _arrays
 from .table import Table
 
 
+_KINDS = ("none", "timestamp", "days", "weeks", "count", "amount")
+
+
 class Dataset:
     """Customers with their transactions, events and attributes; columns."""
 
@@ -89,7 +92,17 @@ class Dataset:
         """What a numeric column's numbers are: "timestamp", "days",
         "weeks", "count", "amount" or "none" (labels too)."""
         k = N.check(N.ds_colkind(self._p, N.s(name)), self._err)
-        return ["none", "timestamp", "days", "weeks", "count", "amount"][k]
+        return _KINDS[k]
+
+    def set_column_kind(self, name, kind):
+        """Say what a numeric column's numbers are (one of the names
+        column_kind() gives): a duration's unit is what models such as clv
+        read to convert their calendar horizons."""
+        if kind not in _KINDS:
+            raise ValueError("unknown column kind %r (one of %s)"
+                             % (kind, ", ".join(_KINDS)))
+        N.check(N.ds_set_colkind(self._p, N.s(name), _KINDS.index(kind)),
+                self._err)
 
     def load_csv(self, path, id=None, time=None, amount=None, kind=None,
                  value=None, attributes=(), header=True, delimiter=None,

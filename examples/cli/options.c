@@ -119,6 +119,10 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_EPOCH_TIMES] = {"--epoch-times", NULL, NULL, 0, OPT_NONE, NULL,
                          "write timestamps (first_purchase, last_purchase, "
                          "events.K.last) as epoch seconds, not ISO 8601"},
+    [OPT_TIMINGS] = {"--timings", NULL, NULL, 0, OPT_NONE, NULL,
+                     "print the wall and processor time of each phase "
+                     "(load, features, models, rules, write) on standard "
+                     "error"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,

@@ -118,12 +118,16 @@ static int fit_models(cli_run *r, int score)
 int cli_run_execute(cli_run *r, int score)
 {
     int rc = cli_input_load(&r->in, &r->ds);
-    if (rc == 0)
+    if (rc == 0 && r->n_models) {
         rc = fit_models(r, score);
+        cli_phase("models");
+    }
     /* each rule set writes its own column, so later ones can read it */
     for (size_t i = 0; i < r->n_rules && rc == 0; i++)
         if (seg_rules_apply(r->rules[i], r->ds, NULL) != SEG_OK)
             rc = cli_input_error("%s", seg_rules_errmsg(r->rules[i]));
+    if (rc == 0 && r->n_rules)
+        cli_phase("rules");
     return rc;
 }
 

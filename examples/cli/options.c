@@ -119,6 +119,11 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_EPOCH_TIMES] = {"--epoch-times", NULL, NULL, 0, OPT_NONE, NULL,
                          "write timestamps (first_purchase, last_purchase, "
                          "events.K.last) as epoch seconds, not ISO 8601"},
+    [OPT_COLUMNS] = {"--columns", NULL, "COL[,COL]", 0, OPT_NONE, NULL,
+                     "the columns of the table, after customer_id, in this "
+                     "order; 'all' for every column (the default, but for "
+                     "score with only RFM models: its R, F and M columns "
+                     "and the model's own)"},
     [OPT_TIMINGS] = {"--timings", NULL, NULL, 0, OPT_NONE, NULL,
                      "print the wall and processor time of each phase "
                      "(load, features, models, rules, write) on standard "

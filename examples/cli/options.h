@@ -55,6 +55,7 @@ typedef enum cli_opt {
     OPT_JSON,
     OPT_OUTPUT,
     OPT_EPOCH_TIMES,
+    OPT_COLUMNS,
     OPT_TIMINGS,
     /* old spellings */
     OPT_OLD_CROSS,

@@ -300,6 +300,9 @@ static int group_by_customer(const seg_dataset *ds, size_t **start_out,
         seg__free(fill);
         return SEG_ENOMEM;
     }
+    seg__advise_random(start, (nc + 1) * sizeof *start);
+    seg__advise_random(perm, nt * sizeof *perm);
+    seg__advise_random(fill, nc * sizeof *fill);
     for (size_t i = 0; i < nt; i++)
         start[ds->tx_cust[i] + 1]++;
     for (size_t c = 0; c < nc; c++)
@@ -357,22 +360,41 @@ static void *feat_worker(void *arg)
         }
         const int64_t *tt = ds->tx_time + a;
         const double *am = ds->tx_amount + a;
-        bool sorted = !j->perm;
-        for (size_t k = 1; k < n && sorted; k++)
-            sorted = tt[k] > tt[k - 1] ||
-                     (tt[k] == tt[k - 1] && am[k] >= am[k - 1]);
-        if (!sorted) {
-            /* out of order (or not grouped): sort a copy */
-            if (seg__grow((void **)&scratch, &scap, n, sizeof *scratch) ||
-                seg__grow((void **)&st, &stcap, n, sizeof *st) ||
+        if (j->perm) {
+            /* not grouped: gather a copy, in file order, which for a log
+             * sorted by date is already the order wanted */
+            if (seg__grow((void **)&st, &stcap, n, sizeof *st) ||
                 seg__grow((void **)&sa, &sacap, n, sizeof *sa)) {
                 j->rc = SEG_ENOMEM;
                 break;
             }
             for (size_t k = 0; k < n; k++) {
-                size_t ix = j->perm ? j->perm[a + k] : a + k;
-                scratch[k].t = ds->tx_time[ix];
-                scratch[k].amount = ds->tx_amount[ix];
+                size_t ix = j->perm[a + k];
+                st[k] = ds->tx_time[ix];
+                sa[k] = ds->tx_amount[ix];
+            }
+            tt = st;
+            am = sa;
+        }
+        bool sorted = true;
+        for (size_t k = 1; k < n && sorted; k++)
+            sorted = tt[k] > tt[k - 1] ||
+                     (tt[k] == tt[k - 1] && am[k] >= am[k - 1]);
+        if (!sorted) {
+            /* out of order: sort a copy (taken before st and sa may
+             * move, since tt and am may be them) */
+            if (seg__grow((void **)&scratch, &scap, n, sizeof *scratch)) {
+                j->rc = SEG_ENOMEM;
+                break;
+            }
+            for (size_t k = 0; k < n; k++) {
+                scratch[k].t = tt[k];
+                scratch[k].amount = am[k];
+            }
+            if (seg__grow((void **)&st, &stcap, n, sizeof *st) ||
+                seg__grow((void **)&sa, &sacap, n, sizeof *sa)) {
+                j->rc = SEG_ENOMEM;
+                break;
             }
             qsort(scratch, n, sizeof *scratch, cmp_tx);
             for (size_t k = 0; k < n; k++) {

@@ -113,6 +113,7 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
         uint64_t *slots = seg__malloc(ns * sizeof *slots);
         if (!slots)
             return SEG_ENOMEM;
+        seg__advise_random(slots, ns * sizeof *slots);
         seg__free(in->slots);
         in->slots = slots;
         in->nslots = ns;

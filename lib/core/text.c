@@ -312,12 +312,13 @@ static size_t format_exact(char *buf, double v)
     memcpy(&bits, &a, sizeof bits);
     uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
     int sh = 1075 - (int)(bits >> 52); /* a = m / 2^sh, 0 < sh < 128 */
-    /* x = floor(log10 a): a first guess, then set right exactly */
-    int x = (int)floor(log10(a));
+    /* x = floor(log10 a) is floor(e2 log10 2) or one more, where
+     * 2^e2 <= a < 2^(e2+1); 78913 / 2^18 is log10 2 to 6 digits, enough
+     * for |e2| < 2^10 */
+    int e2 = (int)(bits >> 52) - 1023, t = e2 * 78913;
+    int x = t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18);
     u128 rem;
-    if (scaled(m, 16 - x, sh, &rem) < pow10_u64[16])
-        x--;
-    else if (scaled(m, 16 - x, sh, &rem) >= pow10_u64[17])
+    if (scaled(m, 16 - x, sh, &rem) >= pow10_u64[17])
         x++;
     size_t n = 0;
     if (v < 0)
@@ -328,7 +329,12 @@ static size_t format_exact(char *buf, double v)
         u128 half = (u128)1 << (sh - 1);
         if (rem > half || (rem == half && (d & 1)))
             d++;
-        if (p < 17 && !reads_back(d, m, s, sh))
+        /* below 2^53, d and 10^s are exact doubles, and their quotient
+         * is the double nearest the decimal: it reads back if it is a */
+        bool back = p == 17 || (d < (1ull << 53) && s <= 22
+                                    ? (double)d / pow10_exact[s] == a
+                                    : reads_back(d, m, s, sh));
+        if (!back)
             continue;
         int xr = x;
         if (d == pow10_u64[p]) { /* 9.99.. rounded up to 10.0.. */
@@ -354,7 +360,7 @@ size_t seg__format_f64(char *buf, double v)
         return (size_t)snprintf(buf, 33, "nan");
     if (isinf(v))
         return (size_t)snprintf(buf, 33, v < 0 ? "-inf" : "inf");
-    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+    if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
         size_t n = 0;
         if (v < 0)
             buf[n++] = '-';

@@ -1036,6 +1036,18 @@ class Columns(unittest.TestCase):
         both, _ = self.table("score", *self.ARGS, "--model", "rfm",
                              "--model", "kmeans", "--set", "k=3")
         self.assertIn("first_purchase", both[0])
+        # a summary file's columns are the user's own: all written back
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "summary.csv")
+            with open(path, "w") as f:
+                f.write("id,recency,orders,monetary_total,region\n"
+                        "a,3,2,10.5,7\nb,30,1,4,8\nc,9,5,99.25,7\n")
+            rows, _ = self.table("score", path, "--summary", "--map",
+                                 "id=id", "--model", "rfm", "--set", "k_r=3",
+                                 "--set", "k_f=3", "--set", "k_m=3")
+        self.assertEqual(list(rows[0])[:5], ["customer_id", "recency",
+                                             "orders", "monetary_total",
+                                             "region"])
 
     def test_columns_in_the_order_given(self):
         rows, _ = self.table("score", *self.ARGS, "--model", "rfm",

@@ -122,8 +122,8 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_COLUMNS] = {"--columns", NULL, "COL[,COL]", 0, OPT_NONE, NULL,
                      "the columns of the table, after customer_id, in this "
                      "order; 'all' for every column (the default, but for "
-                     "score with only RFM models: its R, F and M columns "
-                     "and the model's own)"},
+                     "score of transactions with only RFM models: their "
+                     "R, F and M columns and their own)"},
     [OPT_TIMINGS] = {"--timings", NULL, NULL, 0, OPT_NONE, NULL,
                      "print the wall and processor time of each phase "
                      "(load, features, models, rules, write) on standard "

@@ -171,9 +171,11 @@ static int split_columns(const char *spec, cli_columns *out)
     }
 }
 
+/* Only RFM models, on transactions: a summary file's columns are the
+ * user's own, and are all written back. */
 static int only_rfm(const cli_run *r)
 {
-    if (r->n_rules || !r->n_models)
+    if (r->n_rules || !r->n_models || r->in.summary)
         return 0;
     for (size_t i = 0; i < r->n_models; i++)
         if (strcmp(seg_model_kind(r->models[i].model), "rfm") != 0)

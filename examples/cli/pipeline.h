@@ -47,8 +47,8 @@ typedef struct cli_columns {
 } cli_columns;
 
 /* The columns of --columns spec (NULL when not given) once r has run.
- * Without it every column, except that score (score_rfm set) with models
- * that are all of kind rfm and no rule set writes what a user of RFM
+ * Without it every column, except that score (score_rfm set) of a file of
+ * transactions with models that are all of kind rfm and no rule set writes what a user of RFM
  * scores reads: each model's R, F and M input columns and its own output
  * columns. Returns 0 or EXIT_INPUT (with the message printed). */
 int cli_run_columns(const cli_run *r, const char *spec, int score_rfm,

@@ -46,26 +46,6 @@ static int check_options(const seg__sink *s, const seg_csv_options *o)
     return SEG_OK;
 }
 
-/* A file of one row a customer (a summary, attributes) that is large: room
- * for as many customers as its first rows promise, so that the id table is
- * not rebuilt each time it doubles. Only a hint: without the memory the
- * table grows as it goes. */
-static void reserve_customers(seg__sink *s, const seg__reader *rd)
-{
-    long at = rd->f ? ftell(rd->f) : (long)rd->pos;
-    size_t done = at < 0 ? 0 : (size_t)at - (rd->f ? rd->len - rd->pos : 0);
-    seg__interner *ids = &s->ds->ids;
-    size_t added = ids->n - s->ds->mark_cust;
-    size_t size = rd->f ? rd->size : rd->len;
-    if (!done || size < 4 * done || added * 2 < s->records || !ids->n)
-        return;
-    double scale = (double)size / (double)done * 1.05;
-    double more = (double)added * scale, bytes = more * (double)ids->pool_len /
-                                                 (double)ids->n;
-    if (more < 1e9)
-        (void)seg__intern_reserve(ids, (size_t)more, (size_t)bytes);
-}
-
 static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
 {
     int rc = seg__rd_start(rd, o->delimiter);
@@ -100,9 +80,7 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
                 return rc;
         }
     }
-    for (size_t n = 0;; n++) {
-        if (n == 4096)
-            reserve_customers(s, rd);
+    for (;;) {
         rc = seg__rd_next_record(rd);
         if (rc == SEG__REC_EOF)
             return SEG_OK;

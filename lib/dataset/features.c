@@ -293,24 +293,26 @@ static int group_by_customer(const seg_dataset *ds, size_t **start_out,
     size_t nc = ds->ids.n, nt = ds->n_tx;
     size_t *start = seg__calloc(nc + 1, sizeof *start);
     uint32_t *perm = seg__malloc((nt ? nt : 1) * sizeof *perm);
-    size_t *fill = seg__malloc((nc ? nc : 1) * sizeof *fill);
-    if (!start || !perm || !fill) {
+    if (!start || !perm) {
         seg__free(start);
         seg__free(perm);
-        seg__free(fill);
         return SEG_ENOMEM;
     }
     seg__advise_random(start, (nc + 1) * sizeof *start);
     seg__advise_random(perm, nt * sizeof *perm);
-    seg__advise_random(fill, nc * sizeof *fill);
+    /* start[c + 1] counts, then is where customer c's next record goes
+     * (no array of its own for that: the features' peak of memory is
+     * here), and ends as where customer c + 1's begin */
     for (size_t i = 0; i < nt; i++)
         start[ds->tx_cust[i] + 1]++;
-    for (size_t c = 0; c < nc; c++)
-        start[c + 1] += start[c];
-    memcpy(fill, start, nc * sizeof *fill);
+    size_t at = 0;
+    for (size_t c = 1; c <= nc; c++) {
+        size_t n = start[c];
+        start[c] = at;
+        at += n;
+    }
     for (size_t i = 0; i < nt; i++)
-        perm[fill[ds->tx_cust[i]]++] = (uint32_t)i;
-    seg__free(fill);
+        perm[start[ds->tx_cust[i] + 1]++] = (uint32_t)i;
     *start_out = start;
     *perm_out = perm;
     return SEG_OK;

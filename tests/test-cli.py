@@ -2,6 +2,7 @@
 """The segment CLI: output, help, version and exit codes."""
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -1024,6 +1025,131 @@ class InputIssues(unittest.TestCase):
                            "big,2024-01-02,1e308\n")
         self.assertEqual(p.returncode, 2)
         self.assertIn("customer 'big'", p.stderr)
+
+
+class Columns(unittest.TestCase):
+    """--columns, the narrow default of score --model rfm, --timings, and
+    the load of a large file on one thread and on two."""
+    ARGS = [SAMPLE, *Score.ARGS]
+    RFM_OUT = ["rfm.r", "rfm.f", "rfm.m", "rfm.score", "rfm.total",
+               "rfm.segment"]
+
+    def table(self, *args):
+        p = run(*args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return list(csv.DictReader(io.StringIO(p.stdout))), p
+
+    def test_score_rfm_writes_its_inputs_and_outputs(self):
+        narrow, _ = self.table("score", *self.ARGS, "--model", "rfm")
+        full, _ = self.table("score", *self.ARGS, "--model", "rfm",
+                             "--columns", "all")
+        self.assertEqual(list(narrow[0]), ["customer_id", "recency", "orders",
+                                           "monetary_total", *self.RFM_OUT])
+        self.assertIn("first_purchase", full[0])
+        self.assertEqual(len(narrow), 2357)
+        for a, b in zip(narrow, full):
+            self.assertEqual(a, {k: b[k] for k in a})
+        # the model's own columns follow its parameters
+        cols, _ = self.table("score", *self.ARGS, "--model", "rfm", "--set",
+                             "f_column=frequency")
+        self.assertEqual(list(cols[0])[:4], ["customer_id", "recency",
+                                             "frequency", "monetary_total"])
+        # other models, or rule sets, keep every column
+        both, _ = self.table("score", *self.ARGS, "--model", "rfm",
+                             "--model", "kmeans", "--set", "k=3")
+        self.assertIn("first_purchase", both[0])
+        # a summary file's columns are the user's own: all written back
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "summary.csv")
+            with open(path, "w") as f:
+                f.write("id,recency,orders,monetary_total,region\n"
+                        "a,3,2,10.5,7\nb,30,1,4,8\nc,9,5,99.25,7\n")
+            rows, _ = self.table("score", path, "--summary", "--map",
+                                 "id=id", "--model", "rfm", "--set", "k_r=3",
+                                 "--set", "k_f=3", "--set", "k_m=3")
+        self.assertEqual(list(rows[0])[:5], ["customer_id", "recency",
+                                             "orders", "monetary_total",
+                                             "region"])
+
+    def test_columns_in_the_order_given(self):
+        rows, _ = self.table("score", *self.ARGS, "--model", "rfm",
+                             "--columns", "rfm.segment,orders")
+        self.assertEqual(list(rows[0]), ["customer_id", "rfm.segment",
+                                         "orders"])
+        feats, _ = self.table("features", *self.ARGS, "--columns", "T")
+        self.assertEqual(list(feats[0]), ["customer_id", "T"])
+        p = run("features", *self.ARGS, "--columns", "T", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(set(json.loads(p.stdout)[0]), {"customer_id", "T"})
+
+    def test_columns_errors_write_nothing(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out.csv")
+            p = run("score", *self.ARGS, "--model", "rfm", "--columns",
+                    "orders,nope", "-o", out)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("no column 'nope'", p.stderr)
+            self.assertFalse(os.path.exists(out))
+        p = run("score", *self.ARGS, "--model", "rfm", "--columns", "a,,b")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("empty column name", p.stderr)
+        p = run("score", *self.ARGS, "--model", "rfm", "--by", "rfm.segment",
+                "--columns", "orders")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--columns is for the table", p.stderr)
+
+    def test_timings_leave_the_output_alone(self):
+        plain = run("score", *self.ARGS, "--model", "rfm")
+        timed = run("score", *self.ARGS, "--model", "rfm", "--timings")
+        self.assertEqual(timed.returncode, 0, timed.stderr)
+        self.assertEqual(plain.stdout, timed.stdout)
+        phases = [line.split()[2] for line in timed.stderr.splitlines()
+                  if line.startswith("segment: timing: ")]
+        self.assertEqual(phases, ["load", "features", "models", "write",
+                                  "total"])
+
+    def test_large_file_on_one_thread_as_on_two(self):
+        """A file large enough for the batched load (4 MiB and more) gives
+        byte for byte the table of two threads, and of the record-by-record
+        loader (which a quote in the first line brings in); the totals
+        match sums taken here in integer cents."""
+        import random
+        rnd = random.Random(13)
+        lines, cents, days = [], {}, {}
+        for i in range(220000):
+            cid = "%09d" % rnd.randrange(100000000, 100000000 + 30000)
+            c = rnd.randrange(1, 100000)
+            day = 1 + i * 1000 // 220000
+            lines.append("%s,%d,%d.%02d" % (cid, 1577836800 + day * 86400,
+                                            c // 100, c % 100))
+            cents[cid] = cents.get(cid, 0) + c
+            days.setdefault(cid, set()).add(day)  # orders are purchase days
+        with tempfile.TemporaryDirectory() as d:
+            plain = os.path.join(d, "plain.csv")
+            quoted = os.path.join(d, "quoted.csv")
+            with open(plain, "w") as f:
+                f.write("id,time,amount\n" + "\n".join(lines) + "\n")
+            first, rest = lines[0].split(",", 1)
+            with open(quoted, "w") as f:
+                f.write("id,time,amount\n\"%s\",%s\n" % (first, rest) +
+                        "\n".join(lines[1:]) + "\n")
+            self.assertGreater(os.path.getsize(plain), 4 << 20)
+            args = ["--as-of", "2022-12-31", "--columns",
+                    "orders,monetary_total,recency,first_purchase"]
+            outs = [run("features", path, *args, "--threads", t)
+                    for path, t in ((plain, "1"), (plain, "2"),
+                                    (quoted, "1"))]
+        for p in outs:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(outs[0].stdout, outs[1].stdout)
+        self.assertEqual(outs[0].stdout, outs[2].stdout)
+        rows = list(csv.DictReader(io.StringIO(outs[0].stdout)))
+        self.assertEqual(len(rows), len(cents))
+        for r in rows:
+            cid = r["customer_id"]
+            self.assertEqual(int(r["orders"]), len(days[cid]))
+            self.assertAlmostEqual(float(r["monetary_total"]) * 100,
+                                   cents[cid], delta=1e-6 * (1 + abs(cents[cid])))
 
 
 class ManPage(unittest.TestCase):

@@ -1,4 +1,5 @@
 /* Internal helpers: number parsing against strtod, UTF-8, the interner. */
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +91,66 @@ static size_t format_by_printf(char *buf, double v)
     return (size_t)len;
 }
 
+/* A double near the edges: subnormals, powers of two (whose lower
+ * neighbour is nearer), the ends of the exact integer path, 15-17 digit
+ * decimals that sit on a rounding tie. */
+static double edge_case(unsigned kind)
+{
+    uint64_t bits;
+    double v;
+    switch (kind % 6) {
+    case 0: /* subnormal */
+        bits = next() & ((1ull << 52) - 1);
+        break;
+    case 1: /* a power of two, or a few ulps around it */
+        bits = ((next() % 2046 + 1) << 52) + (next() % 5) - 2;
+        break;
+    case 2: /* near the ends of the range formatted in integers */
+    {
+        static const double ends[] = {1e-5, 1e-4, 1e-3, 0.1, 1, 1e14, 1e15,
+                                      9007199254740992.0, 1e16, 1e17};
+        v = ends[next() % 10];
+        int64_t step = (int64_t)(next() % 2001) - 1000;
+        memcpy(&bits, &v, sizeof bits);
+        bits += (uint64_t)step;
+        break;
+    }
+    case 3: /* the largest and smallest */
+    {
+        static const double big[] = {DBL_MAX, DBL_MIN, DBL_EPSILON, 5e-324,
+                                     1.7976931348623155e308};
+        v = big[next() % 5];
+        memcpy(&bits, &v, sizeof bits);
+        bits -= next() % 3;
+        break;
+    }
+    case 4: /* a decimal of 15 to 17 significant digits */
+    {
+        char buf[48];
+        int digits = 15 + (int)(next() % 3);
+        snprintf(buf, sizeof buf, "%.*fe%d", digits - 1,
+                 1 + (double)(next() % 8999999) / 1e6,
+                 (int)(next() % 30) - 10);
+        v = strtod(buf, NULL);
+        memcpy(&bits, &v, sizeof bits);
+        break;
+    }
+    default: /* a dyadic fraction: its decimal expansion ends, ties happen */
+        v = (double)(next() % (1ull << 53)) / (double)(1ull << (next() % 60));
+        memcpy(&bits, &v, sizeof bits);
+        break;
+    }
+    memcpy(&v, &bits, sizeof v);
+    return isfinite(v) ? v : 1.5;
+}
+
 static void test_format_f64_as_printf(void **state)
 {
     (void)state;
     char got[40], want[40];
-    for (int i = 0; i < 400000; i++) {
+    for (int i = 0; i < 2000000; i++) {
         double v;
-        switch (i % 6) {
+        switch (i % 8) {
         case 0: /* money */
             v = (double)(int64_t)(next() % 20000000 - 10000000) / 100;
             break;
@@ -113,6 +167,13 @@ static void test_format_f64_as_printf(void **state)
         case 4: /* integers, signed */
             v = (double)((int64_t)(next() % 2000000001) - 1000000000);
             break;
+        case 5: /* edges, either sign */
+            v = edge_case((unsigned)(next() % 6));
+            v = next() % 2 ? -v : v;
+            break;
+        case 6: /* means of money: long expansions */
+            v = (double)(next() % 10000000) / 100 / (double)(1 + next() % 60);
+            break;
         default: { /* any double */
             uint64_t bits = next();
             memcpy(&v, &bits, sizeof v);
@@ -122,7 +183,9 @@ static void test_format_f64_as_printf(void **state)
         }
         size_t n = seg__format_f64(got, v), m = format_by_printf(want, v);
         if (n != m || strcmp(got, want) != 0)
-            fail_msg("%.17g: '%s', printf '%s'", v, got, want);
+            fail_msg("%a (%.17g): '%s', printf '%s'", v, v, got, want);
+        if (strtod(got, NULL) != v && v == v)
+            fail_msg("%a: '%s' does not read back", v, got);
     }
 }
 

@@ -18,14 +18,15 @@ typedef struct data_job {
     int format;
     const char *table; /* table: the model's table to print */
     int epoch_times;
+    cli_columns cols; /* of features */
 } data_job;
 
 static int export_dataset(cli_out *out, void *ctx)
 {
     data_job *j = ctx;
     int flags = j->epoch_times ? SEG_EXPORT_EPOCH_TIMES : 0;
-    if (seg_dataset_export(j->run.ds, j->format | flags, NULL, 0, cli_out_write,
-                           out) != SEG_OK)
+    if (seg_dataset_export(j->run.ds, j->format | flags, j->cols.names,
+                           j->cols.n, cli_out_write, out) != SEG_OK)
         return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
     return 0;
 }
@@ -40,7 +41,10 @@ static int run_features(const cli_args *a)
     if (rc == 0)
         rc = cli_run_execute(&j.run, 0);
     if (rc == 0)
+        rc = cli_run_columns(&j.run, cli_get(a, OPT_COLUMNS), 0, &j.cols);
+    if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), export_dataset, &j);
+    cli_columns_free(&j.cols);
     cli_run_free(&j.run);
     return rc;
 }
@@ -216,7 +220,7 @@ static int run_models(const cli_args *a)
 
 static const cli_opt features_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_FORMAT, OPT_JSON, OPT_OUTPUT,
-    OPT_EPOCH_TIMES, OPT_NONE};
+    OPT_EPOCH_TIMES, OPT_COLUMNS, OPT_NONE};
 
 const cli_command cli_cmd_features = {
     "features", "DATA [OPTIONS]",

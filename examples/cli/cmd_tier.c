@@ -30,14 +30,14 @@ typedef struct tier_job {
     const char *default_values; /* of a summary without --values */
     seg_call_list_options calls;
     int epoch_times;
+    cli_columns cols; /* of the table */
 } tier_job;
 
 static int print_table(cli_out *out, const tier_job *j)
 {
     int flags = j->epoch_times ? SEG_EXPORT_EPOCH_TIMES : 0;
-    if (seg_dataset_export(j->run.ds, j->format | flags, NULL, 0,
-                           cli_out_write,
-                           out) != SEG_OK)
+    if (seg_dataset_export(j->run.ds, j->format | flags, j->cols.names,
+                           j->cols.n, cli_out_write, out) != SEG_OK)
         return cli_produce_error(out, seg_dataset_errmsg(j->run.ds));
     return 0;
 }
@@ -134,6 +134,10 @@ static int check_output(const cli_args *a, const tier_job *j)
             return cli_usage_error(a->cmd, "%s is an option of the call "
                                    "list (--call-list)",
                                    cli_spelling(a, call_opts[i]));
+    if (cli_count(a, OPT_COLUMNS) && j->what != SHOW_TABLE)
+        return cli_usage_error(a->cmd, "--columns is for the table, not "
+                               "for --explain, --values, --crosstab or "
+                               "--call-list");
     if (cli_count(a, OPT_BY) && j->what != SHOW_SUMMARY &&
         j->what != SHOW_CROSSTAB)
         return cli_usage_error(a->cmd, "--by is for --values and "
@@ -192,8 +196,12 @@ static int run_job(const cli_args *a, tier_job *j)
         rc = cli_output_format(a, TABLE_FORMATS, SEG_FORMAT_CSV, &j->format);
     if (rc == 0)
         rc = cli_run_execute(&j->run, 1);
+    if (rc == 0 && j->what == SHOW_TABLE)
+        rc = cli_run_columns(&j->run, cli_get(a, OPT_COLUMNS),
+                             a->cmd == &cli_cmd_score, &j->cols);
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), produce, j);
+    cli_columns_free(&j->cols);
     return rc;
 }
 
@@ -256,7 +264,7 @@ static const cli_opt score_options[] = {
     CLI_INPUT_OPTIONS, OPT_SUMMARY_INPUT, CLI_FEATURE_OPTIONS, MODEL_OPTIONS,
     OPT_RULES, OPT_EXPLAIN, OPT_VALUES, OPT_BY, OPT_CROSSTAB, OPT_OLD_CROSS,
     OPT_CALL_LIST, CALL_OPTIONS, OPT_FORMAT, OPT_JSON, OPT_OUTPUT,
-    OPT_EPOCH_TIMES, OPT_NONE};
+    OPT_EPOCH_TIMES, OPT_COLUMNS, OPT_NONE};
 
 static const char tier_details[] =
     "\nDATA is a CSV file of transactions (and events), or '-' for standard\n"
@@ -274,7 +282,7 @@ static const cli_opt tier_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, MODEL_OPTIONS, OPT_RULES,
     OPT_EXPLAIN, OPT_VALUES, OPT_OLD_TIER_SUMMARY, OPT_BY, OPT_CROSSTAB,
     OPT_OLD_CROSS, OPT_CALL_LIST, CALL_OPTIONS, OPT_FORMAT, OPT_JSON,
-    OPT_OUTPUT, OPT_EPOCH_TIMES, OPT_NONE};
+    OPT_OUTPUT, OPT_EPOCH_TIMES, OPT_COLUMNS, OPT_NONE};
 
 const cli_command cli_cmd_tier = {
     "tier", "DATA --rules FILE [OPTIONS]",

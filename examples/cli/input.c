@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "output.h"
 
 static const char stdin_name[] = "<stdin>";
 
@@ -203,6 +204,8 @@ int cli_input_options(const cli_args *a, const char *data, cli_input *in)
     int rc = check_input(a, in);
     if (rc)
         return rc;
+    if (cli_count(a, OPT_TIMINGS))
+        cli_timings_start();
     cli_file *files[] = {&in->data, &in->events, &in->attributes};
     for (size_t i = 0; i < 3; i++)
         files[i]->csv.attribute_columns = files[i]->attrs;
@@ -304,9 +307,12 @@ int cli_input_load(const cli_input *in, seg_dataset **out)
         rc = load_file(ds, &in->events, "events");
     if (rc == 0 && in->attributes.path)
         rc = load_file(ds, &in->attributes, "attributes");
-    if (rc == 0 && !in->summary &&
-        seg_dataset_compute_features(ds, &fo) != SEG_OK)
-        rc = cli_input_error("%s", seg_dataset_errmsg(ds));
+    cli_phase("load");
+    if (rc == 0 && !in->summary) {
+        if (seg_dataset_compute_features(ds, &fo) != SEG_OK)
+            rc = cli_input_error("%s", seg_dataset_errmsg(ds));
+        cli_phase("features");
+    }
     if (rc) {
         seg_dataset_free(ds);
         return rc;

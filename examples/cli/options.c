@@ -150,6 +150,15 @@ static const option_def defs[OPT_COUNT] = {
                       "en or zh: the report's headings, labels and notes "
                       "(default: zh when a model writes Chinese labels, "
                       "else en)"},
+    [OPT_COLUMNS] = {"--columns", NULL, "COL[,COL]", 0, OPT_NONE, NULL,
+                     "the columns of the table, after customer_id, in this "
+                     "order; 'all' for every column (the default, but for "
+                     "score of transactions with only RFM models: their "
+                     "R, F and M columns and their own)"},
+    [OPT_TIMINGS] = {"--timings", NULL, NULL, 0, OPT_NONE, NULL,
+                     "print the wall and processor time of each phase "
+                     "(load, features, models, rules, write) on standard "
+                     "error"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,

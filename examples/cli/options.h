@@ -68,6 +68,8 @@ typedef enum cli_opt {
     OPT_OUTPUT,
     OPT_EPOCH_TIMES,
     OPT_LANGUAGE,
+    OPT_COLUMNS,
+    OPT_TIMINGS,
     /* old spellings */
     OPT_OLD_CROSS,
     OPT_OLD_TIER_SUMMARY,

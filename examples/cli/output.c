@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <segment.h>
@@ -150,7 +151,56 @@ static int stdout_write(const char *data, size_t len, void *err)
     return -1;
 }
 
+static struct {
+    int on;
+    double wall0, cpu0, wall, cpu; /* at the start, at the last phase */
+} timings;
+
+static double clock_s(clockid_t id)
+{
+    struct timespec ts;
+    return clock_gettime(id, &ts) ? 0 : (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void cli_timings_start(void)
+{
+    timings.on = 1;
+    timings.wall0 = timings.wall = clock_s(CLOCK_MONOTONIC);
+    timings.cpu0 = timings.cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+void cli_phase(const char *name)
+{
+    if (!timings.on)
+        return;
+    double wall = clock_s(CLOCK_MONOTONIC);
+    double cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    fprintf(stderr, "segment: timing: %-9s %8.3f s wall %8.3f s cpu\n", name,
+            wall - timings.wall, cpu - timings.cpu);
+    timings.wall = wall;
+    timings.cpu = cpu;
+}
+
+static void phase_total(void)
+{
+    if (!timings.on)
+        return;
+    fprintf(stderr, "segment: timing: %-9s %8.3f s wall %8.3f s cpu\n",
+            "total", clock_s(CLOCK_MONOTONIC) - timings.wall0,
+            clock_s(CLOCK_PROCESS_CPUTIME_ID) - timings.cpu0);
+}
+
+static int output_to(const char *path, cli_produce_fn produce, void *ctx);
+
 int cli_output(const char *path, cli_produce_fn produce, void *ctx)
+{
+    int rc = output_to(path, produce, ctx);
+    cli_phase("write");
+    phase_total();
+    return rc;
+}
+
+static int output_to(const char *path, cli_produce_fn produce, void *ctx)
 {
     output_job j = {produce, ctx, 0, OUT_OK};
     if (path && strcmp(path, "-") != 0) {

@@ -53,4 +53,10 @@ int cli_output_format(const struct cli_args *a, unsigned allowed, int def,
  * link. */
 int cli_output_check_inputs(const struct cli_args *a, const char *data);
 
+/* --timings: from cli_timings_start() on, each cli_phase() prints the
+ * wall and processor time since the phase before on standard error, so
+ * that a user sees where a job's time goes without a profiler. */
+void cli_timings_start(void);
+void cli_phase(const char *name);
+
 #endif

@@ -1,4 +1,5 @@
 /* Models and rule sets of a command, in the order the user gave them. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -119,8 +120,10 @@ static int fit_models(cli_run *r, int score)
 int cli_run_execute(cli_run *r, int score)
 {
     int rc = cli_input_load(&r->in, &r->ds);
-    if (rc == 0)
+    if (rc == 0 && r->n_models) {
         rc = fit_models(r, score);
+        cli_phase("models");
+    }
     /* each rule set writes its own column, so later ones can read it */
     for (size_t i = 0; i < r->n_rules && rc == 0; i++) {
         if (seg_rules_apply(r->rules[i], r->ds, NULL) != SEG_OK) {
@@ -133,12 +136,109 @@ int cli_run_execute(cli_run *r, int score)
             fprintf(stderr, "segment: warning: %s\n",
                     seg_rules_warning(r->rules[i], k));
     }
+    if (rc == 0 && r->n_rules)
+        cli_phase("rules");
     return rc;
 }
 
 const char *cli_run_tier_column(const cli_run *r)
 {
     return r->n_rules ? seg_rules_output(r->rules[r->n_rules - 1]) : NULL;
+}
+
+static int add_column(cli_columns *c, size_t cap, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->names[i], name) == 0)
+            return 0;
+    if (c->n == cap)
+        return -1;
+    c->names[c->n++] = name;
+    return 0;
+}
+
+static int split_columns(const char *spec, cli_columns *out)
+{
+    size_t n = 1;
+    for (const char *p = spec; *p; p++)
+        n += *p == ',';
+    out->text = strdup(spec);
+    out->names = calloc(n, sizeof *out->names);
+    if (!out->text || !out->names)
+        return cli_input_error("out of memory");
+    for (char *p = out->text, *comma;; p = comma + 1) {
+        comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (!*p)
+            return cli_input_error("--columns: an empty column name in '%s'",
+                                   spec);
+        if (add_column(out, n, p))
+            return cli_input_error("out of memory");
+        if (!comma)
+            return 0;
+    }
+}
+
+/* Only RFM models, on transactions: a summary file's columns are the
+ * user's own, and are all written back. */
+static int only_rfm(const cli_run *r)
+{
+    if (r->n_rules || !r->n_models || r->in.summary)
+        return 0;
+    for (size_t i = 0; i < r->n_models; i++)
+        if (strcmp(seg_model_kind(r->models[i].model), "rfm") != 0)
+            return 0;
+    return 1;
+}
+
+static int rfm_columns(const cli_run *r, cli_columns *out)
+{
+    static const char *const inputs[] = {"r_column", "f_column", "m_column"};
+    size_t nc = seg_dataset_column_count(r->ds);
+    size_t cap = nc + 3 * r->n_models;
+    out->names = calloc(cap ? cap : 1, sizeof *out->names);
+    if (!out->names)
+        return cli_input_error("out of memory");
+    for (size_t i = 0; i < r->n_models; i++) {
+        const seg_model *m = r->models[i].model;
+        for (size_t k = 0; k < 3; k++) {
+            const char *col;
+            if (seg_model_get_str(m, inputs[k], &col) == SEG_OK &&
+                seg_dataset_column_type(r->ds, col) > 0)
+                (void)add_column(out, cap, col);
+        }
+    }
+    for (size_t i = 0; i < r->n_models; i++) {
+        const char *prefix = seg_model_name(r->models[i].model);
+        size_t pl = strlen(prefix);
+        for (size_t c = 0; c < nc; c++) {
+            const char *name = seg_dataset_column_name(r->ds, c);
+            if (strncmp(name, prefix, pl) == 0 && name[pl] == '.')
+                (void)add_column(out, cap, name);
+        }
+    }
+    return 0;
+}
+
+int cli_run_columns(const cli_run *r, const char *spec, int score_rfm,
+                    cli_columns *out)
+{
+    memset(out, 0, sizeof *out);
+    if (spec && strcmp(spec, "all") == 0)
+        return 0;
+    if (spec)
+        return split_columns(spec, out);
+    if (score_rfm && only_rfm(r))
+        return rfm_columns(r, out);
+    return 0;
+}
+
+void cli_columns_free(cli_columns *c)
+{
+    free(c->names);
+    free(c->text);
+    memset(c, 0, sizeof *c);
 }
 
 void cli_run_free(cli_run *r)

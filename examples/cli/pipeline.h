@@ -38,4 +38,21 @@ const char *cli_run_tier_column(const cli_run *r);
 
 void cli_run_free(cli_run *r);
 
+/* The columns a table writes after customer_id: names NULL for every
+ * column. */
+typedef struct cli_columns {
+    const char **names;
+    size_t n;
+    char *text; /* backs names */
+} cli_columns;
+
+/* The columns of --columns spec (NULL when not given) once r has run.
+ * Without it every column, except that score (score_rfm set) of a file of
+ * transactions with models that are all of kind rfm and no rule set writes what a user of RFM
+ * scores reads: each model's R, F and M input columns and its own output
+ * columns. Returns 0 or EXIT_INPUT (with the message printed). */
+int cli_run_columns(const cli_run *r, const char *spec, int score_rfm,
+                    cli_columns *out);
+void cli_columns_free(cli_columns *c);
+
 #endif

@@ -1,7 +1,12 @@
 /* The allocator hooks and the growable buffers built on them. */
+#define _DEFAULT_SOURCE /* madvise */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "core/internal.h"
 
@@ -100,7 +105,25 @@ int seg__grow(void **p, size_t *cap, size_t need, size_t elem)
         return SEG_ENOMEM;
     *p = np;
     *cap = ncap;
+    seg__advise_random(np, ncap * elem);
     return SEG_OK;
+}
+
+void seg__advise_random(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (!p || bytes < 4 * huge)
+        return;
+    /* the whole huge pages inside the block */
+    uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (e > b)
+        (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }
 
 char *seg__strndup(const char *s, size_t n)

@@ -3,11 +3,9 @@
 
 #include "core/internal.h"
 
-static bool slot_matches(const seg__interner *in, uint32_t i, const char *s,
-                         size_t n, uint32_t h)
+static uint64_t slot_of(uint32_t h, uint32_t i)
 {
-    return in->hash[i] == h && in->len[i] == n &&
-           memcmp(in->pool + in->off[i], s, n) == 0;
+    return (uint64_t)h << 32 | (i + 1u);
 }
 
 static bool find_h(const seg__interner *in, const char *s, size_t n,
@@ -17,14 +15,54 @@ static bool find_h(const seg__interner *in, const char *s, size_t n,
         return false;
     size_t mask = in->nslots - 1;
     for (size_t k = h & mask;; k = (k + 1) & mask) {
-        uint32_t v = in->slots[k];
+        uint64_t v = in->slots[k];
         if (!v)
             return false;
-        if (slot_matches(in, v - 1, s, n, h)) {
-            *idx = v - 1;
+        uint32_t i = (uint32_t)v - 1;
+        if ((uint32_t)(v >> 32) == h && in->len[i] == n &&
+            memcmp(in->pool + in->off[i], s, n) == 0) {
+            *idx = i;
             return true;
         }
     }
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+void seg__intern_prefetch_slot(const seg__interner *in, uint32_t h)
+{
+    if (in->nslots)
+        PREFETCH(&in->slots[h & (in->nslots - 1)]);
+}
+
+/* The string of the first slot a lookup of h looks at, if its hash is h. */
+static bool first_probe(const seg__interner *in, uint32_t h, uint32_t *i)
+{
+    if (!in->nslots)
+        return false;
+    uint64_t v = in->slots[h & (in->nslots - 1)];
+    *i = (uint32_t)v - 1;
+    return v && (uint32_t)(v >> 32) == h;
+}
+
+void seg__intern_prefetch_entry(const seg__interner *in, uint32_t h)
+{
+    uint32_t i;
+    if (first_probe(in, h, &i)) {
+        PREFETCH(&in->off[i]);
+        PREFETCH(&in->len[i]);
+    }
+}
+
+void seg__intern_prefetch_text(const seg__interner *in, uint32_t h)
+{
+    uint32_t i;
+    if (first_probe(in, h, &i))
+        PREFETCH(in->pool + in->off[i]);
 }
 
 bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
@@ -39,7 +77,7 @@ static void place(seg__interner *in, uint32_t i)
     size_t k = in->hash[i] & mask;
     while (in->slots[k])
         k = (k + 1) & mask;
-    in->slots[k] = i + 1;
+    in->slots[k] = slot_of(in->hash[i], i);
 }
 
 static void rebuild_slots(seg__interner *in)
@@ -72,9 +110,10 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
         size_t ns = in->nslots ? in->nslots : 16;
         while (ns < need * 2)
             ns *= 2;
-        uint32_t *slots = seg__malloc(ns * sizeof *slots);
+        uint64_t *slots = seg__malloc(ns * sizeof *slots);
         if (!slots)
             return SEG_ENOMEM;
+        seg__advise_random(slots, ns * sizeof *slots);
         seg__free(in->slots);
         in->slots = slots;
         in->nslots = ns;

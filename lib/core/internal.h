@@ -31,6 +31,11 @@ void seg__free(void *p);
 /* Grow *p (an array of elem-sized items of capacity *cap) to hold at least
  * need items. Returns SEG_OK or SEG_ENOMEM, leaving *p intact on failure. */
 int seg__grow(void **p, size_t *cap, size_t need, size_t elem);
+/* Ask the system to back a large array that is read at random (hash
+ * slots, a dataset's records) with huge pages, so that each look into it
+ * costs no walk of the page tables. A hint: nothing changes if it is not
+ * taken. seg__grow() gives it for the arrays it makes large. */
+void seg__advise_random(void *p, size_t bytes);
 char *seg__strndup(const char *s, size_t n);
 
 /* ---- errors (error.c) ---- */
@@ -152,7 +157,10 @@ typedef struct seg__interner {
     uint32_t *len;       /* its length */
     uint32_t *hash;      /* its hash (low 32 bits) */
     size_t n, cap;
-    uint32_t *slots;     /* open addressing: index + 1, 0 = empty */
+    /* open addressing: the hash in the high half, so that a probe of
+     * another string costs no look into the arrays above, and index + 1 in
+     * the low half; 0 = empty */
+    uint64_t *slots;
     size_t nslots;       /* power of two */
 } seg__interner;
 
@@ -171,6 +179,13 @@ static inline const char *seg__intern_str(const seg__interner *in, uint32_t i)
 {
     return in->pool + in->off[i];
 }
+/* A loader that knows the hashes of the strings it will look up a few
+ * steps ahead asks for what the lookup reads, in three steps that each
+ * need the one before to have arrived: the slot, then the string's entry,
+ * then its bytes. Only hints: they read nothing that may be missing. */
+void seg__intern_prefetch_slot(const seg__interner *in, uint32_t h);
+void seg__intern_prefetch_entry(const seg__interner *in, uint32_t h);
+void seg__intern_prefetch_text(const seg__interner *in, uint32_t h);
 /* Reserve room for `more` strings of `bytes` bytes in total. */
 int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes);
 /* Forget strings with index >= n (for rollback). Never allocates. */

@@ -212,38 +212,147 @@ static size_t put_digits(char *buf, uint64_t m)
     return n;
 }
 
-/* The common case of amounts and ratios: a value that a decimal with at
- * most six places and fifteen digits gives back exactly, written without
- * printf. The same text "%.15g" writes (no exponent: 1e-4 <= |v| < 1e15),
- * or 0 when the value is not such a decimal. */
-static size_t format_decimal(char *buf, double v)
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u64[20] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+    10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+    100000000000ull, 1000000000000ull, 10000000000000ull,
+    100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+    100000000000000000ull, 1000000000000000000ull,
+    10000000000000000000ull};
+
+static u128 pow10_wide(int k)
+{
+    u128 r = pow10_u64[k < 19 ? k : 19];
+    for (int i = 19; i < k; i++)
+        r *= 10;
+    return r;
+}
+
+/* floor(m * 10^s / 2^sh) and whether anything was cut off; with
+ * m < 2^53 and s <= 21 the product fits in 128 bits. */
+static uint64_t scaled(uint64_t m, int s, int sh, u128 *rem)
+{
+    u128 x = (u128)m * pow10_wide(s);
+    *rem = x & (((u128)1 << sh) - 1);
+    return (uint64_t)(x >> sh);
+}
+
+/* Whether the decimal d * 10^-s reads back as m * 2^-sh: it lies between
+ * the midpoints to the neighbouring doubles, a midpoint itself counting
+ * when m is even (strtod rounds a tie to even). */
+static bool reads_back(uint64_t d, uint64_t m, int s, int sh)
+{
+    bool even = !(m & 1);
+    u128 rem;
+    /* bounds at four times the scale: the midpoint below a power of two
+     * is a quarter of an ulp away */
+    uint64_t hi = scaled(4 * m + 2, s, sh + 2, &rem);
+    if (d > hi || (d == hi && rem == 0 && !even))
+        return false;
+    uint64_t lo_m = m == (1ull << 52) ? 4 * m - 1 : 4 * m - 2;
+    uint64_t lo = scaled(lo_m, s, sh + 2, &rem);
+    return d > lo || (d == lo && rem == 0 && even);
+}
+
+/* Digits and exponent as "%.<p>g" writes them: the p-digit value d
+ * (trailing zeros dropped) with decimal exponent x. */
+static size_t put_g(char *buf, uint64_t d, int p, int x)
+{
+    char dig[24];
+    size_t nd = put_digits(dig, d);
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    size_t n = 0;
+    if (x < -4 || x >= p) {
+        buf[n++] = dig[0];
+        if (nd > 1) {
+            buf[n++] = '.';
+            memcpy(buf + n, dig + 1, nd - 1);
+            n += nd - 1;
+        }
+        buf[n++] = 'e';
+        buf[n++] = x < 0 ? '-' : '+';
+        unsigned ax = (unsigned)(x < 0 ? -x : x);
+        if (ax < 10)
+            buf[n++] = '0';
+        n += put_digits(buf + n, ax);
+    } else if (x < 0) {
+        buf[n++] = '0';
+        buf[n++] = '.';
+        for (int i = -1; i > x; i--)
+            buf[n++] = '0';
+        memcpy(buf + n, dig, nd);
+        n += nd;
+    } else {
+        size_t whole = (size_t)x + 1;
+        for (size_t i = 0; i < whole; i++)
+            buf[n++] = i < nd ? dig[i] : '0';
+        if (nd > whole) {
+            buf[n++] = '.';
+            memcpy(buf + n, dig + whole, nd - whole);
+            n += nd - whole;
+        }
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+/* The text the printf loop of seg__format_f64 writes (the first of
+ * "%.15g", "%.16g", "%.17g" that reads back), computed exactly in integers
+ * for a non-integer 1e-5 <= |v| < 1e15; 0 outside that range. */
+static size_t format_exact(char *buf, double v)
 {
     double a = fabs(v);
-    if (!(a >= 1e-4 && a < 1e15))
+    if (!(a >= 1e-5 && a < 1e15))
         return 0;
-    for (int d = 1; d <= 6; d++) {
-        double s = a * pow10_exact[d];
-        if (s >= 1e15)
-            return 0; /* more than fifteen digits */
-        uint64_t m = (uint64_t)(s + 0.5);
-        if ((double)m / pow10_exact[d] != a)
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+    int sh = 1075 - (int)(bits >> 52); /* a = m / 2^sh, 0 < sh < 128 */
+    /* x = floor(log10 a) is floor(e2 log10 2) or one more, where
+     * 2^e2 <= a < 2^(e2+1); 78913 / 2^18 is log10 2 to 6 digits, enough
+     * for |e2| < 2^10 */
+    int e2 = (int)(bits >> 52) - 1023, t = e2 * 78913;
+    int x = t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18);
+    u128 rem;
+    if (scaled(m, 16 - x, sh, &rem) >= pow10_u64[17])
+        x++;
+    size_t n = 0;
+    if (v < 0)
+        buf[n++] = '-';
+    for (int p = 15; p <= 17; p++) {
+        int s = p - 1 - x;
+        uint64_t d = scaled(m, s, sh, &rem);
+        u128 half = (u128)1 << (sh - 1);
+        if (rem > half || (rem == half && (d & 1)))
+            d++;
+        /* below 2^53, d and 10^s are exact doubles, and their quotient
+         * is the double nearest the decimal: it reads back if it is a */
+        bool back = p == 17 || (d < (1ull << 53) && s <= 22
+                                    ? (double)d / pow10_exact[s] == a
+                                    : reads_back(d, m, s, sh));
+        if (!back)
             continue;
-        size_t n = 0;
-        if (v < 0)
-            buf[n++] = '-';
-        uint64_t p = (uint64_t)pow10_exact[d], frac = m % p;
-        n += put_digits(buf + n, m / p);
-        buf[n++] = '.';
-        for (int i = d - 1; i >= 0; i--, frac /= 10) /* zero-padded */
-            buf[n + (size_t)i] = (char)('0' + frac % 10);
-        n += (size_t)d;
-        while (buf[n - 1] == '0') /* 2.50 is 2.5 */
-            n--;
-        buf[n] = '\0';
-        return n;
+        int xr = x;
+        if (d == pow10_u64[p]) { /* 9.99.. rounded up to 10.0.. */
+            d /= 10;
+            xr++;
+        }
+        return n + put_g(buf + n, d, p, xr);
     }
+    return 0; /* not reached: 17 digits always read back */
+}
+#else
+static size_t format_exact(char *buf, double v)
+{
+    (void)buf;
+    (void)v;
     return 0;
 }
+#endif
 
 size_t seg__format_f64(char *buf, double v)
 {
@@ -251,7 +360,7 @@ size_t seg__format_f64(char *buf, double v)
         return (size_t)snprintf(buf, 33, "nan");
     if (isinf(v))
         return (size_t)snprintf(buf, 33, v < 0 ? "-inf" : "inf");
-    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+    if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
         size_t n = 0;
         if (v < 0)
             buf[n++] = '-';
@@ -259,9 +368,10 @@ size_t seg__format_f64(char *buf, double v)
         buf[n] = '\0';
         return n;
     }
-    size_t quick = format_decimal(buf, v);
+    size_t quick = format_exact(buf, v);
     if (quick)
         return quick;
+    /* tiny and huge values: rare in customer data */
     locale_t old = uselocale(c_locale());
     int len = 0;
     for (int prec = 15; prec <= 17; prec++) {

@@ -341,9 +341,23 @@ size_t seg__time_format_in(const seg__tz *tz, char *buf, int64_t t)
     unsigned m, d;
     if (!civil_time(t + off, &y, &m, &d, &rem))
         return 0;
-    int len = snprintf(buf, SEG__ISO_MAX, "%04d-%02u-%02uT%02d:%02d:%02d",
-                       (int)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
-                       (int)(rem % 60));
+    /* by hand, not snprintf: exports write two of these per customer */
+    unsigned yy = (unsigned)y, hh = (unsigned)(rem / 3600),
+             mi = (unsigned)(rem / 60 % 60), ss = (unsigned)(rem % 60);
+    char *p = buf;
+    *p++ = (char)('0' + yy / 1000);
+    *p++ = (char)('0' + yy / 100 % 10);
+    *p++ = (char)('0' + yy / 10 % 10);
+    *p++ = (char)('0' + yy % 10);
+    const unsigned two[5] = {m, d, hh, mi, ss};
+    const char sep[5] = {'-', '-', 'T', ':', ':'};
+    for (int i = 0; i < 5; i++) {
+        *p++ = sep[i];
+        *p++ = (char)('0' + two[i] / 10);
+        *p++ = (char)('0' + two[i] % 10);
+    }
+    *p = '\0';
+    int len = (int)(p - buf);
     if (off == 0) {
         buf[len++] = 'Z';
         buf[len] = '\0';

@@ -293,21 +293,26 @@ static int group_by_customer(const seg_dataset *ds, size_t **start_out,
     size_t nc = ds->ids.n, nt = ds->n_tx;
     size_t *start = seg__calloc(nc + 1, sizeof *start);
     uint32_t *perm = seg__malloc((nt ? nt : 1) * sizeof *perm);
-    size_t *fill = seg__malloc((nc ? nc : 1) * sizeof *fill);
-    if (!start || !perm || !fill) {
+    if (!start || !perm) {
         seg__free(start);
         seg__free(perm);
-        seg__free(fill);
         return SEG_ENOMEM;
     }
+    seg__advise_random(start, (nc + 1) * sizeof *start);
+    seg__advise_random(perm, nt * sizeof *perm);
+    /* start[c + 1] counts, then is where customer c's next record goes
+     * (no array of its own for that: the features' peak of memory is
+     * here), and ends as where customer c + 1's begin */
     for (size_t i = 0; i < nt; i++)
         start[ds->tx_cust[i] + 1]++;
-    for (size_t c = 0; c < nc; c++)
-        start[c + 1] += start[c];
-    memcpy(fill, start, nc * sizeof *fill);
+    size_t at = 0;
+    for (size_t c = 1; c <= nc; c++) {
+        size_t n = start[c];
+        start[c] = at;
+        at += n;
+    }
     for (size_t i = 0; i < nt; i++)
-        perm[fill[ds->tx_cust[i]]++] = (uint32_t)i;
-    seg__free(fill);
+        perm[start[ds->tx_cust[i] + 1]++] = (uint32_t)i;
     *start_out = start;
     *perm_out = perm;
     return SEG_OK;
@@ -357,22 +362,41 @@ static void *feat_worker(void *arg)
         }
         const int64_t *tt = ds->tx_time + a;
         const double *am = ds->tx_amount + a;
-        bool sorted = !j->perm;
-        for (size_t k = 1; k < n && sorted; k++)
-            sorted = tt[k] > tt[k - 1] ||
-                     (tt[k] == tt[k - 1] && am[k] >= am[k - 1]);
-        if (!sorted) {
-            /* out of order (or not grouped): sort a copy */
-            if (seg__grow((void **)&scratch, &scap, n, sizeof *scratch) ||
-                seg__grow((void **)&st, &stcap, n, sizeof *st) ||
+        if (j->perm) {
+            /* not grouped: gather a copy, in file order, which for a log
+             * sorted by date is already the order wanted */
+            if (seg__grow((void **)&st, &stcap, n, sizeof *st) ||
                 seg__grow((void **)&sa, &sacap, n, sizeof *sa)) {
                 j->rc = SEG_ENOMEM;
                 break;
             }
             for (size_t k = 0; k < n; k++) {
-                size_t ix = j->perm ? j->perm[a + k] : a + k;
-                scratch[k].t = ds->tx_time[ix];
-                scratch[k].amount = ds->tx_amount[ix];
+                size_t ix = j->perm[a + k];
+                st[k] = ds->tx_time[ix];
+                sa[k] = ds->tx_amount[ix];
+            }
+            tt = st;
+            am = sa;
+        }
+        bool sorted = true;
+        for (size_t k = 1; k < n && sorted; k++)
+            sorted = tt[k] > tt[k - 1] ||
+                     (tt[k] == tt[k - 1] && am[k] >= am[k - 1]);
+        if (!sorted) {
+            /* out of order: sort a copy (taken before st and sa may
+             * move, since tt and am may be them) */
+            if (seg__grow((void **)&scratch, &scap, n, sizeof *scratch)) {
+                j->rc = SEG_ENOMEM;
+                break;
+            }
+            for (size_t k = 0; k < n; k++) {
+                scratch[k].t = tt[k];
+                scratch[k].amount = am[k];
+            }
+            if (seg__grow((void **)&st, &stcap, n, sizeof *st) ||
+                seg__grow((void **)&sa, &sacap, n, sizeof *sa)) {
+                j->rc = SEG_ENOMEM;
+                break;
             }
             qsort(scratch, n, sizeof *scratch, cmp_tx);
             for (size_t k = 0; k < n; k++) {

@@ -72,7 +72,9 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
     if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws) {
         size_t size = rd->size > rd->len ? rd->size : rd->len;
         int threads = seg__threads(s->ds->threads, size, 4u << 20);
-        if (threads > 1) {
+        /* one thread on a large file still gains from the batches: the
+         * customers of a batch are added with their lookups prefetched */
+        if (threads > 1 || size >= (4u << 20)) {
             rc = seg__load_tx_parallel(s, rd, threads);
             if (rc != SEG__REC_MORE) /* quotes ahead: go on below */
                 return rc;

@@ -225,13 +225,15 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
         tx_part *w = &parts[i];
         size_t at = w->dst;
         for (size_t r = 0; r < w->runs; r++) {
-#if defined(__GNUC__)
-            /* the hash slot of a customer a few runs ahead: new customers
-             * miss the cache, so ask for it early */
-            if (r + 8 < w->runs && ds->ids.nslots)
-                __builtin_prefetch(&ds->ids.slots[w->hash[r + 8] &
-                                                  (ds->ids.nslots - 1)]);
-#endif
+            /* a date-sorted file has a new customer on every line, each
+             * lookup a few misses of the cache: ask for them early, each
+             * step once the step before has had time to arrive */
+            if (r + 24 < w->runs)
+                seg__intern_prefetch_slot(&ds->ids, w->hash[r + 24]);
+            if (r + 16 < w->runs)
+                seg__intern_prefetch_entry(&ds->ids, w->hash[r + 16]);
+            if (r + 8 < w->runs)
+                seg__intern_prefetch_text(&ds->ids, w->hash[r + 8]);
             uint32_t row;
             int rc = seg__ds_customer_h(ds, w->p + w->off[r], w->len[r],
                                         w->hash[r], &row);

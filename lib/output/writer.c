@@ -27,14 +27,28 @@ static void flush(seg__writer *w)
     w->buf.len = 0;
 }
 
+/* Room for n more bytes at the end of the buffer; false (w->rc set) when
+ * out of memory. The buffer is flushed at 64 KiB, so it grows only for a
+ * piece longer than that. */
+static bool room(seg__writer *w, size_t n)
+{
+    if (w->buf.cap - w->buf.len > n)
+        return true;
+    if (w->buf.len + n + 1 < w->buf.len ||
+        seg__grow((void **)&w->buf.data, &w->buf.cap, w->buf.len + n + 1,
+                  1)) {
+        w->rc = SEG_ENOMEM;
+        return false;
+    }
+    return true;
+}
+
 void seg__w_raw(seg__writer *w, const char *s, size_t n)
 {
-    if (w->rc || !n)
+    if (w->rc || !n || !room(w, n))
         return;
-    if (seg__buf_append(&w->buf, s, n)) {
-        w->rc = SEG_ENOMEM;
-        return;
-    }
+    memcpy(w->buf.data + w->buf.len, s, n);
+    w->buf.len += n;
     if (w->buf.len >= SEG__W_FLUSH)
         flush(w);
 }
@@ -146,9 +160,12 @@ void seg__w_num(seg__writer *w, double v)
             seg__w_raw(w, "null", 4);
         return;
     }
-    char t[40];
-    size_t n = seg__format_f64(t, v);
-    seg__w_raw(w, t, n);
+    /* formatted in place: the longest text is 24 bytes and a NUL */
+    if (!room(w, 40))
+        return;
+    w->buf.len += seg__format_f64(w->buf.data + w->buf.len, v);
+    if (w->buf.len >= SEG__W_FLUSH)
+        flush(w);
 }
 
 int seg__w_finish(seg__writer *w, const seg__errbuf *err)

@@ -7,7 +7,7 @@
 
 #include "models/clv/internal.h"
 
-#define NSTAT 6
+#define NSTAT 9
 
 typedef struct clv_state {
     int kind;
@@ -249,7 +249,8 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
 /* results: the purchase (or only) model's, then for clv the spend model's
  * as "spend.p" ... */
 static const char *const stat_names[NSTAT] = {
-    "loglik", "iterations", "grad_norm", "converged", "customers", "rows"};
+    "loglik", "iterations", "grad_norm", "converged", "customers", "rows",
+    "evaluations", "start_evaluations", "excluded"};
 
 static const char *clv_result_name(void *state, size_t i, void *ud)
 {
@@ -294,8 +295,11 @@ static int clv_result(void *state, const char *name, double *out, void *ud)
             return SEG_OK;
         }
     }
-    const double vals[NSTAT] = {f->loglik, f->iterations, f->grad_norm,
-                                f->converged, f->customers, f->rows};
+    const double vals[NSTAT] = {f->loglik,      f->iterations,
+                                f->grad_norm,   f->converged,
+                                f->customers,   f->rows,
+                                f->evaluations, f->start_evaluations,
+                                f->excluded};
     for (int i = 0; i < NSTAT; i++) {
         if (strcmp(name, stat_names[i]) == 0) {
             *out = vals[i];
@@ -332,9 +336,8 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
             return SEG_ENOTFOUND;
         if ((rc = want_args(m, q, n, 2)))
             return rc;
-        if (args[0] < 0 || (args[0] > 0 && args[1] <= 0))
-            return seg__model_error(m, SEG_ERANGE, "'%s': needs x >= 0 and a "
-                                    "positive mean spend", q);
+        if (args[0] < 0)
+            return seg__model_error(m, SEG_ERANGE, "'%s': needs x >= 0", q);
         v = seg__clv_expected_spend(st->kind == SEG__CLV_CLV ? &st->gg : f,
                                     args[0], args[1]);
     } else if (!strcmp(q, "p_alive") || !strcmp(q, "expected") ||

@@ -17,13 +17,17 @@ static seg__dual ll_gg(const seg__dual *p, const double *d)
     r = dsub(r, dmul(pxq, dlog(daddc(v, m * x))));
     return r;
 }
+/* A repeat buyer whose mean spend is not positive was left out of the
+ * fit (Gamma-Gamma has no density there) and, like a customer without
+ * repeat purchases, gets the population mean. */
 double seg__clv_expected_spend(const seg__clv_fit *g, double x, double m)
 {
     double p = g->p[0], q = g->p[1], v = g->p[2];
-    if (x == 0 || isnan(m))
+    if (x == 0 || isnan(m) || m <= 0)
         return q > 1 ? p * v / (q - 1) : NAN;
     return (v + m * x) * p / (p * x + q - 1);
 }
 
 const seg__clv_spec seg__clv_gg = {
-    "gamma_gamma", 3, {"p", "q", "gamma"}, 2, ll_gg, NULL, NULL, NULL, NULL};
+    "gamma_gamma", 3, {"p", "q", "gamma"}, 2, ll_gg, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL};

@@ -37,6 +37,14 @@ typedef struct seg__clv_spec {
      * x = t_x = T = 0, P(X(t) = n) of a new customer */
     double (*pmf)(const double *p, double t, double n, double x, double tx,
                   double T);
+    /* Optional, for speed on large data: tables built once from the n
+     * fitting rows (d, ncols values each; weights w, borrowed), and the
+     * total log-likelihood at the natural parameters p with its gradient
+     * and its np x np Hessian (either may be NULL); NaN outside the
+     * domain. prepare returns NULL when out of memory. */
+    void *(*prepare)(const double *d, const double *w, size_t n);
+    double (*total)(void *prep, const double *p, double *grad, double *hess);
+    void (*release)(void *prep);
 } seg__clv_spec;
 
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
@@ -49,6 +57,11 @@ typedef struct seg__clv_fit {
     int kind;
     double p[SEG__NP], se[SEG__NP];
     double loglik, grad_norm, customers, rows, iterations, converged;
+    /* not saved with a model: evaluations of the likelihood over all rows
+     * and over the subsample that gave the start, and the customers left
+     * out of it (Gamma-Gamma: a repeat buyer whose mean spend is not
+     * positive) */
+    double evaluations, start_evaluations, excluded;
 } seg__clv_fit;
 
 /* Fit a kind by maximum likelihood on the model's columns, or take the

@@ -110,6 +110,8 @@ static int print_fit(cli_out *out, void *ctx)
     if (json && !j->run.models[0].loaded) {
         cli_puts(out, ",\"fit_seconds\":");
         json_number(out, j->run.models[0].fit_seconds);
+        cli_puts(out, ",\"fit_cpu_seconds\":");
+        json_number(out, j->run.models[0].fit_cpu_seconds);
     }
     if (json)
         cli_puts(out, "}\n");

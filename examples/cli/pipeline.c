@@ -116,7 +116,9 @@ static double now_seconds(void)
 static int fit_one(cli_model *m, seg_dataset *ds)
 {
     double t0 = now_seconds();
+    clock_t c0 = clock();
     int rc = seg_model_fit(m->model, ds);
+    m->fit_cpu_seconds = (double)(clock() - c0) / CLOCKS_PER_SEC;
     m->fit_seconds = now_seconds() - t0;
     return rc;
 }

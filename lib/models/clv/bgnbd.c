@@ -211,12 +211,13 @@ static double pmf_family(const double *p, double t, double n, double x,
 
 typedef struct fam_prep {
     bool modified;
-    size_t n, nx, nt;
+    size_t n, nx, ntx, nT;
     const double *w;
     double *xv, *wx;       /* distinct x, total weight of their rows */
-    double *tv, *wT, *wxT; /* distinct times; weight, weight x x at T */
+    double *txv, *Tv;      /* distinct t_x and T */
+    double *wT, *wxT;      /* per T: weight and weight x x of its rows */
     uint32_t *xi, *txi, *Ti; /* per row: its x, t_x and T */
-    double *L, *I;         /* per time: log(alpha + t), 1 / (alpha + t) */
+    double *Ltx, *Itx, *LT, *IT; /* log(alpha + t), 1 / (alpha + t) */
     double *rx, *lbx, *ibx; /* per x: r + x, log and 1/ of b + x + m - 1 */
 } fam_prep;
 
@@ -225,38 +226,20 @@ static void fam_release(void *vp)
     fam_prep *q = vp;
     if (!q)
         return;
-    void *blocks[] = {q->xv, q->wx, q->tv, q->wT, q->wxT, q->xi, q->txi,
-                      q->Ti, q->L, q->I, q->rx, q->lbx, q->ibx};
+    void *blocks[] = {q->xv,  q->wx,  q->txv, q->Tv, q->wT,  q->wxT,
+                      q->xi,  q->txi, q->Ti,  q->Ltx, q->Itx, q->LT,
+                      q->IT,  q->rx,  q->lbx, q->ibx};
     for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
         seg__free(blocks[i]);
     seg__free(q);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint32_t find_time(const double *tv, size_t nt, double t)
-{
-    size_t lo = 0, hi = nt;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tv[mid] <= t)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return (uint32_t)lo;
 }
 
 static void *fam_prepare(const double *d, const double *w, size_t n,
                          bool modified)
 {
     fam_prep *q = seg__calloc(1, sizeof *q);
-    if (!q || n > UINT32_MAX / 2)
-        return seg__free(q), NULL;
+    if (!q)
+        return NULL;
     q->modified = modified;
     q->n = n;
     q->w = w;
@@ -264,37 +247,29 @@ static void *fam_prepare(const double *d, const double *w, size_t n,
     q->xi = seg__malloc(nn * sizeof *q->xi);
     q->txi = seg__malloc(nn * sizeof *q->txi);
     q->Ti = seg__malloc(nn * sizeof *q->Ti);
-    q->xv = seg__malloc(nn * sizeof *q->xv);
-    q->wx = seg__calloc(nn, sizeof *q->wx);
-    q->tv = seg__malloc(2 * nn * sizeof *q->tv);
-    if (!q->xi || !q->txi || !q->Ti || !q->xv || !q->wx || !q->tv)
+    if (!q->xi || !q->txi || !q->Ti ||
+        seg__clv_ranks(d, n, 3, n, q->xi, &q->xv, &q->nx) ||
+        seg__clv_ranks(d + 1, n, 3, n, q->txi, &q->txv, &q->ntx) ||
+        seg__clv_ranks(d + 2, n, 3, n, q->Ti, &q->Tv, &q->nT))
         return fam_release(q), NULL;
-    /* the rows come sorted by x, so equal x are adjacent */
-    for (size_t i = 0; i < n; i++) {
-        if (q->nx == 0 || d[3 * i] != q->xv[q->nx - 1])
-            q->xv[q->nx++] = d[3 * i];
-        q->xi[i] = (uint32_t)(q->nx - 1);
-        q->wx[q->nx - 1] += w[i];
-        q->tv[2 * i] = d[3 * i + 1];
-        q->tv[2 * i + 1] = d[3 * i + 2];
-    }
-    qsort(q->tv, 2 * n, sizeof *q->tv, cmp_double);
-    for (size_t i = 0; i < 2 * n; i++)
-        if (q->nt == 0 || q->tv[i] != q->tv[q->nt - 1])
-            q->tv[q->nt++] = q->tv[i];
-    size_t nt = q->nt ? q->nt : 1, nx = q->nx ? q->nx : 1;
-    q->wT = seg__calloc(nt, sizeof *q->wT);
-    q->wxT = seg__calloc(nt, sizeof *q->wxT);
-    q->L = seg__malloc(nt * sizeof *q->L);
-    q->I = seg__malloc(nt * sizeof *q->I);
+    size_t nx = q->nx ? q->nx : 1, ntx = q->ntx ? q->ntx : 1;
+    size_t nT = q->nT ? q->nT : 1;
+    q->wx = seg__calloc(nx, sizeof *q->wx);
+    q->wT = seg__calloc(nT, sizeof *q->wT);
+    q->wxT = seg__calloc(nT, sizeof *q->wxT);
+    q->Ltx = seg__malloc(ntx * sizeof *q->Ltx);
+    q->Itx = seg__malloc(ntx * sizeof *q->Itx);
+    q->LT = seg__malloc(nT * sizeof *q->LT);
+    q->IT = seg__malloc(nT * sizeof *q->IT);
     q->rx = seg__malloc(nx * sizeof *q->rx);
     q->lbx = seg__malloc(nx * sizeof *q->lbx);
     q->ibx = seg__malloc(nx * sizeof *q->ibx);
-    if (!q->wT || !q->wxT || !q->L || !q->I || !q->rx || !q->lbx || !q->ibx)
+    if (!q->wx || !q->wT || !q->wxT || !q->Ltx || !q->Itx || !q->LT ||
+        !q->IT || !q->rx || !q->lbx || !q->ibx)
         return fam_release(q), NULL;
+    /* in row order, so that the sums do not depend on the hashing */
     for (size_t i = 0; i < n; i++) {
-        q->txi[i] = find_time(q->tv, q->nt, d[3 * i + 1]);
-        q->Ti[i] = find_time(q->tv, q->nt, d[3 * i + 2]);
+        q->wx[q->xi[i]] += w[i];
         q->wT[q->Ti[i]] += w[i];
         q->wxT[q->Ti[i]] += w[i] * d[3 * i];
     }
@@ -353,11 +328,15 @@ static double fam_tables(fam_prep *q, const double *p, double *g, double *H)
         sym_add(H, 2, 3, -W * tab);
         sym_add(H, 3, 3, W * (tb - tab));
     }
-    for (size_t t = 0; t < q->nt; t++) {
-        double L = log(al + q->tv[t]), I = 1 / (al + q->tv[t]);
+    for (size_t t = 0; t < q->ntx; t++) {
+        q->Ltx[t] = log(al + q->txv[t]);
+        q->Itx[t] = 1 / (al + q->txv[t]);
+    }
+    for (size_t t = 0; t < q->nT; t++) {
+        double L = log(al + q->Tv[t]), I = 1 / (al + q->Tv[t]);
         double c = r * q->wT[t] + q->wxT[t];
-        q->L[t] = L;
-        q->I[t] = I;
+        q->LT[t] = L;
+        q->IT[t] = I;
         ll -= c * L;
         if (!g)
             continue;
@@ -387,7 +366,7 @@ static double fam_total(void *vp, const double *p, double *grad, double *hess)
         if (q->xv[k] == 0 && !dropout_at_zero)
             continue;
         uint32_t iT = q->Ti[i], it = q->txi[i];
-        double delta = q->L[iT] - q->L[it];
+        double delta = q->LT[iT] - q->Ltx[it];
         double D = la - q->lbx[k] + q->rx[k] * delta;
         double e = exp(-fabs(D)), w = q->w[i];
         s_sp += w * (fmax(D, 0) + log1p(e));
@@ -395,7 +374,7 @@ static double fam_total(void *vp, const double *p, double *grad, double *hess)
             continue;
         double sig = D >= 0 ? 1 / (1 + e) : e / (1 + e);
         double s1 = w * sig;
-        double di = q->I[iT] - q->I[it];
+        double di = q->IT[iT] - q->Itx[it];
         double dD[4] = {delta, q->rx[k] * di, ia, -q->ibx[k]};
         S[0] += s1 * dD[0];
         S[1] += s1 * dD[1];
@@ -409,7 +388,7 @@ static double fam_total(void *vp, const double *p, double *grad, double *hess)
         S[6] += s2 * dD[0];
         S[7] += s2 * dD[0] * dD[3];
         S[8] += s2 * dD[1] * dD[1] -
-                s1 * q->rx[k] * (q->I[iT] * q->I[iT] - q->I[it] * q->I[it]);
+                s1 * q->rx[k] * (q->IT[iT] * q->IT[iT] - q->Itx[it] * q->Itx[it]);
         S[9] += s2 * dD[1];
         S[10] += s2 * dD[1] * dD[3];
         S[11] += s2 - s1;

@@ -3,6 +3,7 @@
  * over the logs of the parameters, several starting points, fixed
  * parameters instead of a fit, and standard errors from the Hessian. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,161 @@ static int cmp_key(const void *a, const void *b)
     return 0;
 }
 
+/* ---- sorting histories ----
+ *
+ * A million customers have few distinct values of each of x, t_x and T
+ * (hundreds to thousands): each value is replaced by its rank among the
+ * distinct values of its column, found by hashing, and the histories are
+ * sorted by the combined rank with two passes of a radix sort instead of
+ * a comparison sort of the doubles, which cost more than the fit. */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
+                   uint32_t *rank, double **sorted, size_t *nv)
+{
+    if (max > n)
+        max = n;
+    if (max > UINT32_MAX / 4)
+        return SEG_ERANGE;
+    int bits = 1;
+    while (((size_t)1 << bits) < 2 * max + 2)
+        bits++;
+    size_t cap = (size_t)1 << bits, nd = 0;
+    uint32_t *slot = seg__calloc(cap, sizeof *slot); /* id + 1, 0 empty */
+    double *first = seg__malloc((max ? max : 1) * sizeof *first);
+    uint32_t *remap = seg__malloc((max ? max : 1) * sizeof *remap);
+    int rc = slot && first && remap ? SEG_OK : SEG_ENOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        double x = v[i * stride] + 0.0; /* -0 and 0 are one value */
+        uint64_t u;
+        memcpy(&u, &x, sizeof u);
+        size_t h = (size_t)((u * 0x9E3779B97F4A7C15u) >> (64 - bits));
+        while (slot[h] && first[slot[h] - 1] != x)
+            h = (h + 1) & (cap - 1);
+        if (!slot[h]) {
+            if (nd == max) {
+                rc = SEG_ERANGE;
+                break;
+            }
+            first[nd] = x;
+            slot[h] = (uint32_t)++nd;
+        }
+        rank[i] = slot[h] - 1;
+    }
+    if (!rc) {
+        /* the first-seen ids, renumbered in the order of the values */
+        double *vals = seg__malloc((nd ? nd : 1) * sizeof *vals);
+        if (!vals) {
+            rc = SEG_ENOMEM;
+        } else {
+            memcpy(vals, first, nd * sizeof *vals);
+            qsort(vals, nd, sizeof *vals, cmp_double);
+            for (size_t j = 0; j < nd; j++) {
+                double x = first[j];
+                size_t lo = 0, hi = nd;
+                while (hi - lo > 1) {
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (vals[mid] <= x)
+                        lo = mid;
+                    else
+                        hi = mid;
+                }
+                remap[j] = (uint32_t)lo;
+            }
+            for (size_t i = 0; i < n; i++)
+                rank[i] = remap[rank[i]];
+            *nv = nd;
+            if (sorted)
+                *sorted = vals;
+            else
+                seg__free(vals);
+        }
+    }
+    seg__free(slot);
+    seg__free(first);
+    seg__free(remap);
+    return rc;
+}
+
+/* Sort the keys by (k[0], k[1], k[2]) as cmp_key does: by combined ranks
+ * where the three columns' distinct values are few enough, else qsort. */
+static int sort_keys(key *keys, size_t n)
+{
+    const size_t max = 1u << 16;
+    uint32_t *rank[3] = {NULL, NULL, NULL}, *idx = NULL, *tmp = NULL;
+    uint32_t *comp = NULL, *comp2 = NULL;
+    size_t nv[3] = {1, 1, 1};
+    int rc = SEG_OK;
+    for (int c = 0; c < 3 && !rc; c++) {
+        if (!(rank[c] = seg__malloc((n ? n : 1) * sizeof **rank)))
+            rc = SEG_ENOMEM;
+        else
+            rc = seg__clv_ranks(&keys[0].k[c], n,
+                                sizeof *keys / sizeof(double), max, rank[c],
+                                NULL, &nv[c]);
+    }
+    if (!rc && (double)nv[0] * nv[1] * nv[2] > UINT32_MAX)
+        rc = SEG_ERANGE;
+    key *sorted = NULL;
+    if (!rc) {
+        idx = seg__malloc((n ? n : 1) * sizeof *idx);
+        tmp = seg__malloc((n ? n : 1) * sizeof *tmp);
+        comp = seg__malloc((n ? n : 1) * sizeof *comp);
+        comp2 = seg__malloc((n ? n : 1) * sizeof *comp2);
+        sorted = seg__malloc((n ? n : 1) * sizeof *sorted);
+        size_t *count = seg__malloc(65537 * sizeof *count);
+        if (!idx || !tmp || !comp || !comp2 || !sorted || !count) {
+            rc = SEG_ENOMEM;
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                idx[i] = (uint32_t)i;
+                comp[i] = (uint32_t)((rank[0][i] * nv[1] + rank[1][i]) * nv[2] +
+                                     rank[2][i]);
+            }
+            /* stable LSD radix sort, 16 bits a pass */
+            for (int shift = 0; shift < 32; shift += 16) {
+                memset(count, 0, 65537 * sizeof *count);
+                for (size_t i = 0; i < n; i++)
+                    count[((comp[i] >> shift) & 0xffff) + 1]++;
+                for (size_t b = 0; b < 65536; b++)
+                    count[b + 1] += count[b];
+                for (size_t i = 0; i < n; i++) {
+                    size_t at = count[(comp[i] >> shift) & 0xffff]++;
+                    tmp[at] = idx[i];
+                    comp2[at] = comp[i];
+                }
+                uint32_t *t = idx;
+                idx = tmp;
+                tmp = t;
+                t = comp;
+                comp = comp2;
+                comp2 = t;
+            }
+            for (size_t i = 0; i < n; i++)
+                sorted[i] = keys[idx[i]];
+            memcpy(keys, sorted, n * sizeof *keys);
+        }
+        seg__free(count);
+    }
+    for (int c = 0; c < 3; c++)
+        seg__free(rank[c]);
+    seg__free(idx);
+    seg__free(tmp);
+    seg__free(comp);
+    seg__free(comp2);
+    seg__free(sorted);
+    if (rc == SEG_ERANGE) { /* too many distinct values for the ranks */
+        qsort(keys, n, sizeof *keys, cmp_key);
+        rc = SEG_OK;
+    }
+    return rc;
+}
+
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n)
 {
@@ -246,8 +402,9 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     else if (!rc && k == 0)
         rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on",
                               seg_model_name(m));
+    if (!rc && (rc = sort_keys(keys, k)) != SEG_OK)
+        rc = seg__nomem(NULL);
     if (!rc) {
-        qsort(keys, k, sizeof *keys, cmp_key);
         out->d = seg__malloc(k * (size_t)nc * sizeof *out->d);
         out->w = seg__malloc(k * sizeof *out->w);
         out->n = 0;

@@ -4,6 +4,8 @@
 #ifndef SEG_MODELS_CLV_INTERNAL_H
 #define SEG_MODELS_CLV_INTERNAL_H
 
+#include <stdint.h>
+
 #include "models/internal.h"
 #include "models/clv/numeric.h"
 
@@ -78,6 +80,13 @@ const char *seg__clv_bad_param(int kind, int i, double v);
 
 /* Check one history (ncols values) of a kind; a static reason or NULL. */
 const char *seg__clv_bad_row(int kind, const double *d);
+/* The distinct values among v[0], v[stride], ... (n of them): the rank of
+ * each value among them into rank[], their number into *nv and, when
+ * sorted is not NULL, the sorted distinct values into *sorted (allocated).
+ * SEG_ERANGE, with nothing allocated, when there are more than max;
+ * SEG_ENOMEM. -0 and 0 are one value; no value may be NaN. */
+int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
+                   uint32_t *rank, double **sorted, size_t *nv);
 /* Copy a numeric column of the dataset into v (n values). */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n);

@@ -35,7 +35,19 @@ typedef struct objctx {
     double runaway_value;
     /* the kind's tables for its own evaluator, or NULL */
     void *prep;
+    /* its last evaluation: the optimum is usually the last point the
+     * optimiser evaluated, and its log-likelihood and Hessian then serve
+     * the result and the standard errors without another pass */
+    bool have_last;
+    double last_p[SEG__NP], last_ll, last_H[SEG__NP * SEG__NP];
 } objctx;
+
+/* Whether the last evaluation was at p. */
+static bool last_at(const objctx *c, const double *p)
+{
+    return c->have_last &&
+           memcmp(c->last_p, p, (size_t)c->np * sizeof *p) == 0;
+}
 
 /* Total log-likelihood at natural parameters p, with its gradient. */
 static double total_ll(const objctx *c, const double *p, double *grad)
@@ -95,6 +107,10 @@ static double objective2(const double *theta, double *grad, double *hess,
     if (!isfinite(ll))
         return NAN;
     int np = c->np;
+    c->have_last = true;
+    memcpy(c->last_p, p, (size_t)np * sizeof *p);
+    memcpy(c->last_H, H, (size_t)(np * np) * sizeof *H);
+    c->last_ll = ll;
     double W = c->data->total_w, f = -ll / W, gn[SEG__NP];
     for (int i = 0; i < np; i++) {
         f += c->penalizer * p[i] * p[i];
@@ -453,7 +469,11 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
     double H[SEG__NP * SEG__NP];
     if (c->prep) {
         double g[SEG__NP];
-        bool ok = isfinite(specs[c->kind]->total(c->prep, f->p, g, H));
+        bool ok = true;
+        if (last_at(c, f->p))
+            memcpy(H, c->last_H, (size_t)(np * np) * sizeof *H);
+        else
+            ok = isfinite(specs[c->kind]->total(c->prep, f->p, g, H));
         for (int i = 0; i < np * np; i++)
             H[i] = -H[i];
         ok = ok && seg__spd_inverse(H, np);
@@ -576,7 +596,7 @@ static int judge(const seg_model *m, const objctx *c, seg__clv_fit *f,
             last.iterations, last.grad_norm, c->evals);
     } else {
         f->converged = 1;
-        f->loglik = total_ll(c, f->p, NULL);
+        f->loglik = last_at(c, f->p) ? c->last_ll : total_ll(c, f->p, NULL);
     }
     return rc;
 }
@@ -652,6 +672,7 @@ static int subsample_start(const objctx *c, int max_iter, double *theta,
     sc.data = &sub;
     sc.evals = 0;
     sc.prep = NULL;
+    sc.have_last = false;
     sc.runaway = -1;
     sc.over_budget = false;
     if (!rc)
@@ -711,7 +732,7 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
         return rc;
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
-                0, 8L * max_iter, false, -1, 0, NULL};
+                0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0}};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;

@@ -240,78 +240,120 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
     return rc;
 }
 
-/* Sort the keys by (k[0], k[1], k[2]) as cmp_key does: by combined ranks
- * where the three columns' distinct values are few enough, else qsort. */
-static int sort_keys(key *keys, size_t n)
+/* The keys merged into out in the order of cmp_key, through the ranks
+ * of their values: each key becomes one 32-bit number, the ranks
+ * combined, sorted with a stable radix sort together with its weight, so
+ * that neither the keys nor their order are touched again (a gather of
+ * millions of keys in sorted order costs more than the sort); the values
+ * come back from the ranks. SEG_ERANGE when the combined ranks do not fit
+ * in 32 bits. */
+static int merge_by_ranks(const key *keys, size_t n, int nc, rows *out)
 {
-    const size_t max = 1u << 16;
-    uint32_t *rank[3] = {NULL, NULL, NULL}, *idx = NULL, *tmp = NULL;
-    uint32_t *comp = NULL, *comp2 = NULL;
-    size_t nv[3] = {1, 1, 1};
+    uint32_t *rank[3] = {NULL, NULL, NULL}, *comp = NULL, *comp2 = NULL;
+    double *vals[3] = {NULL, NULL, NULL}, *w = NULL, *w2 = NULL;
+    size_t nv[3] = {1, 1, 1}, *count = NULL;
     int rc = SEG_OK;
-    for (int c = 0; c < 3 && !rc; c++) {
-        if (!(rank[c] = seg__malloc((n ? n : 1) * sizeof **rank)))
+    for (int c = 0; c < nc && !rc; c++) {
+        if (!(rank[c] = seg__malloc(n * sizeof **rank)))
             rc = SEG_ENOMEM;
         else
             rc = seg__clv_ranks(&keys[0].k[c], n,
-                                sizeof *keys / sizeof(double), max, rank[c],
-                                NULL, &nv[c]);
+                                sizeof *keys / sizeof(double), 1u << 20,
+                                rank[c], &vals[c], &nv[c]);
     }
-    if (!rc && (double)nv[0] * nv[1] * nv[2] > UINT32_MAX)
+    double combined = (double)nv[0] * (double)nv[1] * (double)nv[2];
+    if (!rc && combined > UINT32_MAX)
         rc = SEG_ERANGE;
-    key *sorted = NULL;
     if (!rc) {
-        idx = seg__malloc((n ? n : 1) * sizeof *idx);
-        tmp = seg__malloc((n ? n : 1) * sizeof *tmp);
-        comp = seg__malloc((n ? n : 1) * sizeof *comp);
-        comp2 = seg__malloc((n ? n : 1) * sizeof *comp2);
-        sorted = seg__malloc((n ? n : 1) * sizeof *sorted);
-        size_t *count = seg__malloc(65537 * sizeof *count);
-        if (!idx || !tmp || !comp || !comp2 || !sorted || !count) {
+        comp = seg__malloc(n * sizeof *comp);
+        comp2 = seg__malloc(n * sizeof *comp2);
+        w = seg__malloc(n * sizeof *w);
+        w2 = seg__malloc(n * sizeof *w2);
+        count = seg__malloc(2049 * sizeof *count);
+        if (!comp || !comp2 || !w || !w2 || !count)
             rc = SEG_ENOMEM;
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                idx[i] = (uint32_t)i;
-                comp[i] = (uint32_t)((rank[0][i] * nv[1] + rank[1][i]) * nv[2] +
-                                     rank[2][i]);
-            }
-            /* stable LSD radix sort, 16 bits a pass */
-            for (int shift = 0; shift < 32; shift += 16) {
-                memset(count, 0, 65537 * sizeof *count);
-                for (size_t i = 0; i < n; i++)
-                    count[((comp[i] >> shift) & 0xffff) + 1]++;
-                for (size_t b = 0; b < 65536; b++)
-                    count[b + 1] += count[b];
-                for (size_t i = 0; i < n; i++) {
-                    size_t at = count[(comp[i] >> shift) & 0xffff]++;
-                    tmp[at] = idx[i];
-                    comp2[at] = comp[i];
-                }
-                uint32_t *t = idx;
-                idx = tmp;
-                tmp = t;
-                t = comp;
-                comp = comp2;
-                comp2 = t;
-            }
-            for (size_t i = 0; i < n; i++)
-                sorted[i] = keys[idx[i]];
-            memcpy(keys, sorted, n * sizeof *keys);
-        }
-        seg__free(count);
     }
-    for (int c = 0; c < 3; c++)
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) {
+            comp[i] = (uint32_t)((rank[0][i] * nv[1] +
+                                  (nc > 1 ? rank[1][i] : 0)) * nv[2] +
+                                 (nc > 2 ? rank[2][i] : 0));
+            w[i] = keys[i].w;
+        }
+        int bits = 0;
+        while (bits < 32 && ((double)((uint64_t)1 << bits)) < combined)
+            bits++;
+        /* stable LSD radix sort, 11 bits a pass */
+        for (int shift = 0; shift < bits; shift += 11) {
+            memset(count, 0, 2049 * sizeof *count);
+            for (size_t i = 0; i < n; i++)
+                count[((comp[i] >> shift) & 2047) + 1]++;
+            for (size_t b = 0; b < 2048; b++)
+                count[b + 1] += count[b];
+            for (size_t i = 0; i < n; i++) {
+                size_t at = count[(comp[i] >> shift) & 2047]++;
+                comp2[at] = comp[i];
+                w2[at] = w[i];
+            }
+            uint32_t *tc = comp;
+            comp = comp2;
+            comp2 = tc;
+            double *tw = w;
+            w = w2;
+            w2 = tw;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (out->n && comp[i] == comp[i - 1]) {
+                out->w[out->n - 1] += w[i];
+            } else {
+                size_t r = comp[i];
+                double *d = out->d + out->n * (size_t)nc;
+                for (int c = nc - 1; c >= 0; c--) {
+                    d[c] = vals[c][r % nv[c]];
+                    r /= nv[c];
+                }
+                out->w[out->n++] = w[i];
+            }
+            out->total_w += w[i];
+        }
+    }
+    for (int c = 0; c < 3; c++) {
         seg__free(rank[c]);
-    seg__free(idx);
-    seg__free(tmp);
+        seg__free(vals[c]);
+    }
     seg__free(comp);
     seg__free(comp2);
-    seg__free(sorted);
-    if (rc == SEG_ERANGE) { /* too many distinct values for the ranks */
-        qsort(keys, n, sizeof *keys, cmp_key);
-        rc = SEG_OK;
-    }
+    seg__free(w);
+    seg__free(w2);
+    seg__free(count);
     return rc;
+}
+
+/* The n keys (n > 0) merged into rows sorted as cmp_key sorts them: by
+ * ranks, or where there are too many distinct values for that, by qsort. */
+static int merge_keys(key *keys, size_t n, int nc, rows *out)
+{
+    out->d = seg__malloc(n * (size_t)nc * sizeof *out->d);
+    out->w = seg__malloc(n * sizeof *out->w);
+    out->n = 0;
+    out->total_w = 0;
+    if (!out->d || !out->w)
+        return SEG_ENOMEM;
+    int rc = merge_by_ranks(keys, n, nc, out);
+    if (rc != SEG_ERANGE)
+        return rc;
+    qsort(keys, n, sizeof *keys, cmp_key);
+    for (size_t i = 0; i < n; i++) {
+        if (out->n && cmp_key(&keys[i], &keys[i - 1]) == 0) {
+            out->w[out->n - 1] += keys[i].w;
+        } else {
+            memcpy(out->d + out->n * (size_t)nc, keys[i].k,
+                   (size_t)nc * sizeof *out->d);
+            out->w[out->n++] = keys[i].w;
+        }
+        out->total_w += keys[i].w;
+    }
+    return SEG_OK;
 }
 
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
@@ -418,27 +460,12 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     else if (!rc && k == 0)
         rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on",
                               seg_model_name(m));
-    if (!rc && (rc = sort_keys(keys, k)) != SEG_OK)
+    if (!rc && merge_keys(keys, k, nc, out) != SEG_OK)
         rc = seg__nomem(NULL);
-    if (!rc) {
-        out->d = seg__malloc(k * (size_t)nc * sizeof *out->d);
-        out->w = seg__malloc(k * sizeof *out->w);
-        out->n = 0;
-        out->total_w = 0;
-        if (!out->d || !out->w) {
-            rc = seg__nomem(NULL);
-        } else {
-            for (size_t i = 0; i < k; i++) {
-                if (out->n && cmp_key(&keys[i], &keys[i - 1]) == 0) {
-                    out->w[out->n - 1] += keys[i].w;
-                } else {
-                    memcpy(out->d + out->n * (size_t)nc, keys[i].k,
-                           (size_t)nc * sizeof *out->d);
-                    out->w[out->n++] = keys[i].w;
-                }
-                out->total_w += keys[i].w;
-            }
-        }
+    if (rc) {
+        seg__free(out->d);
+        seg__free(out->w);
+        out->d = out->w = NULL;
     }
     for (int c = 0; c < 4; c++)
         seg__free(v[c]);

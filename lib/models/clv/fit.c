@@ -167,9 +167,14 @@ static int cmp_key(const void *a, const void *b)
  * sorted by the combined rank with two passes of a radix sort instead of
  * a comparison sort of the doubles, which cost more than the fit. */
 
-static int cmp_double(const void *a, const void *b)
+typedef struct valued {
+    double v;
+    uint32_t id;
+} valued;
+
+static int cmp_valued(const void *a, const void *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    double x = ((const valued *)a)->v, y = ((const valued *)b)->v;
     return x < y ? -1 : x > y;
 }
 
@@ -208,22 +213,17 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
     if (!rc) {
         /* the first-seen ids, renumbered in the order of the values */
         double *vals = seg__malloc((nd ? nd : 1) * sizeof *vals);
-        if (!vals) {
+        valued *order = seg__malloc((nd ? nd : 1) * sizeof *order);
+        if (!vals || !order) {
+            seg__free(vals);
             rc = SEG_ENOMEM;
         } else {
-            memcpy(vals, first, nd * sizeof *vals);
-            qsort(vals, nd, sizeof *vals, cmp_double);
+            for (size_t j = 0; j < nd; j++)
+                order[j] = (valued){first[j], (uint32_t)j};
+            qsort(order, nd, sizeof *order, cmp_valued);
             for (size_t j = 0; j < nd; j++) {
-                double x = first[j];
-                size_t lo = 0, hi = nd;
-                while (hi - lo > 1) {
-                    size_t mid = lo + (hi - lo) / 2;
-                    if (vals[mid] <= x)
-                        lo = mid;
-                    else
-                        hi = mid;
-                }
-                remap[j] = (uint32_t)lo;
+                vals[j] = order[j].v;
+                remap[order[j].id] = (uint32_t)j;
             }
             for (size_t i = 0; i < n; i++)
                 rank[i] = remap[rank[i]];
@@ -233,6 +233,7 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
             else
                 seg__free(vals);
         }
+        seg__free(order);
     }
     seg__free(slot);
     seg__free(first);
@@ -258,7 +259,7 @@ static int merge_by_ranks(const key *keys, size_t n, int nc, rows *out)
             rc = SEG_ENOMEM;
         else
             rc = seg__clv_ranks(&keys[0].k[c], n,
-                                sizeof *keys / sizeof(double), 1u << 20,
+                                sizeof *keys / sizeof(double), n,
                                 rank[c], &vals[c], &nv[c]);
     }
     double combined = (double)nv[0] * (double)nv[1] * (double)nv[2];

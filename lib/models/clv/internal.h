@@ -80,6 +80,26 @@ const char *seg__clv_bad_param(int kind, int i, double v);
 
 /* Check one history (ncols values) of a kind; a static reason or NULL. */
 const char *seg__clv_bad_row(int kind, const double *d);
+/* Fitting rows: ncols values each, their weights, and the total. */
+typedef struct seg__clv_rows {
+    double *d;
+    double *w;
+    size_t n;
+    double total_w;
+} seg__clv_rows;
+
+/* One customer's history (unused columns 0) and weight. */
+typedef struct seg__clv_key {
+    double k[3];
+    double w;
+} seg__clv_key;
+
+/* The n keys (n > 0) merged into out, identical histories into one row,
+ * sorted by (k[0], k[1], k[2]); out->d and out->w are allocated (the
+ * caller frees them, also on failure). SEG_OK or SEG_ENOMEM. */
+int seg__clv_merge_keys(seg__clv_key *keys, size_t n, int nc,
+                        seg__clv_rows *out);
+
 /* The distinct values among v[0], v[stride], ... (n of them): the rank of
  * each value among them into rank[], their number into *nv and, when
  * sorted is not NULL, the sorted distinct values into *sorted (allocated).

@@ -215,6 +215,44 @@ class Fit(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("no report 'nope'", p.stderr)
 
+    def test_gamma_gamma_leaves_out_a_zero_spend(self):
+        # issue 12: a repeat buyer with a mean spend of $0 is left out of
+        # the fit, counted, and predicted the population mean; the
+        # parameters are the maximum of the likelihood of the others
+        # (tests/ref/clv_ref.py, "gg hand-built", by mpmath)
+        import csv
+        import json
+        xs = [1, 1, 2, 2, 3, 3, 4, 5, 1, 6, 2, 3, 1, 2, 4, 7]
+        ms = [5, 80, 15, 40, 25, 8, 30, 120, 50, 28, 12, 60, 9, 33, 200, 26]
+        with tempfile.TemporaryDirectory() as d:
+            data = os.path.join(d, "spend.csv")
+            with open(data, "w") as f:
+                f.write("id,frequency,monetary_repeat_mean\n")
+                for i, (x, m) in enumerate(zip(xs, ms)):
+                    f.write("c%d,%d,%d\n" % (i, x, m))
+                f.write("zero,1,0\nnew,0,0\n")
+            p = run("fit", data, "--summary", "--model", "gamma_gamma",
+                    "--json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            out = json.loads(p.stdout)
+            want = {"p": 1.5961257404645053, "q": 2.3314876150775221,
+                    "gamma": 41.803711477165234}
+            for k, v in want.items():
+                self.assertLess(abs(out["parameters"][k] / v - 1), 1e-7, k)
+            self.assertEqual(out["excluded"], 1)
+            self.assertEqual(out["customers"], 16)
+            self.assertGreater(out["evaluations"], 0)
+            self.assertGreaterEqual(out["fit_seconds"], 0)
+            self.assertGreaterEqual(out["fit_cpu_seconds"], 0)
+            p = run("score", data, "--summary", "--model", "gamma_gamma")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rows = {r["customer_id"]: r for r in
+                    csv.DictReader(p.stdout.splitlines())}
+            pop = want["p"] * want["gamma"] / (want["q"] - 1)
+            for who in ("zero", "new"):
+                got = float(rows[who]["gamma_gamma.expected_spend"])
+                self.assertLess(abs(got / pop - 1), 1e-7, who)
+
     def test_fit_bad_data_exits_2(self):
         with tempfile.NamedTemporaryFile("w", suffix=".csv",
                                          delete=False) as f:

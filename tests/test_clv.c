@@ -331,12 +331,13 @@ static void test_invalid_input(void **state)
     assert_false(seg_model_is_fitted(m));
     seg_model_free(m);
 
-    /* Gamma-Gamma: a non-positive mean spend of a repeat buyer */
-    double mon[2] = {10, -5};
+    /* Gamma-Gamma: a repeat buyer whose mean spend is not positive is
+     * left out of the fit; when that leaves nobody, the fit fails */
+    double mon[2] = {0, -5};
     assert_ok(seg_dataset_write_f64(ds, "monetary_repeat_mean", mon, 2));
     assert_ok(seg_model_new(&m, "gamma_gamma"));
     assert_int_equal(seg_model_fit(m, ds), SEG_ERANGE);
-    assert_non_null(strstr(seg_model_errmsg(m), "non-positive mean spend"));
+    assert_non_null(strstr(seg_model_errmsg(m), "not positive"));
     seg_model_free(m);
     seg_dataset_free(ds);
 }
@@ -380,6 +381,124 @@ static void test_penalizer_shrinks(void **state)
     assert_true(res(pen, "loglik") < res(plain, "loglik"));
     seg_model_free(plain);
     seg_model_free(pen);
+}
+
+/* Issue 12: a repeat buyer whose mean spend is not positive (CDNOW's
+ * customer 10244: one repeat purchase of $0) is left out of the
+ * Gamma-Gamma fit, counted, and predicted the population mean. */
+static seg_dataset *spend_data(int with_bad)
+{
+    static const double gx[16] = {1, 1, 2, 2, 3, 3, 4, 5,
+                                  1, 6, 2, 3, 1, 2, 4, 7};
+    static const double gm[16] = {5,  80, 15, 40, 25, 8,  30,  120,
+                                  50, 28, 12, 60, 9,  33, 200, 26};
+    double x[21], mval[21];
+    int n = 0;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    for (int i = 0; i < 16; i++, n++) {
+        x[n] = gx[i];
+        mval[n] = gm[i];
+    }
+    for (int i = 0; i < 3; i++, n++) { /* no repeat purchase */
+        x[n] = 0;
+        mval[n] = 0;
+    }
+    if (with_bad) {
+        x[n] = 1; /* $0 */
+        mval[n++] = 0;
+        x[n] = 2; /* net of a refund */
+        mval[n++] = -3;
+    }
+    for (int i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%d", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+    }
+    assert_ok(seg_dataset_write_f64(ds, "frequency", x, (size_t)n));
+    assert_ok(seg_dataset_write_f64(ds, "monetary_repeat_mean", mval,
+                                    (size_t)n));
+    return ds;
+}
+
+static void test_gg_leaves_out_nonpositive_spend(void **state)
+{
+    (void)state;
+    /* tests/ref/clv_ref.py, "gg hand-built": the maximum of the
+     * likelihood of the 16 repeat buyers, by mpmath */
+    const double want[3] = {1.5961257404645053, 2.3314876150775221,
+                            41.803711477165234};
+    const double want_ll = -75.531210411189942;
+    const char *names[3] = {"p", "q", "gamma"};
+    seg_dataset *with = spend_data(1), *without = spend_data(0);
+    seg_model *m, *m0;
+    assert_ok(seg_model_new(&m, "gamma_gamma"));
+    assert_ok(seg_model_new(&m0, "gamma_gamma"));
+    assert_ok(seg_model_fit(m, with));
+    assert_ok(seg_model_fit(m0, without));
+    for (int i = 0; i < 3; i++) {
+        assert_near(res(m, names[i]), want[i], 1e-7 * want[i]);
+        assert_near(res(m, names[i]), res(m0, names[i]), 1e-12 * want[i]);
+    }
+    assert_near(res(m, "loglik"), want_ll, 1e-9 * fabs(want_ll));
+    assert_near(res(m, "excluded"), 2, 0);
+    assert_near(res(m0, "excluded"), 0, 0);
+    assert_near(res(m, "customers"), 16, 0);
+    assert_ok(seg_model_score(m, with));
+    double out[21];
+    assert_ok(seg_dataset_copy_f64(with, "gamma_gamma.expected_spend", out,
+                                   21));
+    double pop = want[0] * want[2] / (want[1] - 1);
+    for (int i = 16; i < 21; i++) /* x = 0, then the two left out */
+        assert_near(out[i], pop, 1e-7 * pop);
+    double args[2] = {1, 0};
+    assert_near(eval(m, "expected_spend", args, 2), pop, 1e-7 * pop);
+    seg_model_free(m);
+    seg_model_free(m0);
+    seg_dataset_free(with);
+    seg_dataset_free(without);
+}
+
+/* A score computes each distinct history once and copies it to the
+ * customers that share it: every customer's columns equal the model's
+ * quantities evaluated for that customer alone. */
+static void test_score_equals_per_customer_eval(void **state)
+{
+    (void)state;
+    /* .expected over `horizon` time units when it is set: the same 52 as
+     * the eval below is given */
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "clv"));
+    assert_ok(seg_model_set_f64(m, "horizon", 52));
+    assert_ok(seg_model_fit(m, g_cdnow));
+    assert_ok(seg_model_score(m, g_cdnow));
+    size_t n = seg_dataset_customer_count(g_cdnow);
+    double *c[8];
+    const char *cols[8] = {"frequency", "t_x", "T", "monetary_repeat_mean",
+                           "clv.p_alive", "clv.expected", "clv.spend",
+                           "clv.value"};
+    for (int k = 0; k < 8; k++) {
+        c[k] = malloc(n * sizeof **c);
+        assert_ok(seg_dataset_copy_f64(g_cdnow, cols[k], c[k], n));
+    }
+    size_t checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(c[0][i]))
+            continue;
+        double h[4] = {c[0][i], c[1][i], c[2][i], c[3][i]};
+        double e[4] = {52, c[0][i], c[1][i], c[2][i]};
+        double s2[2] = {c[0][i], isnan(c[3][i]) ? 0 : c[3][i]};
+        assert_true(c[4][i] == eval(m, "p_alive", h, 3));
+        assert_true(c[5][i] == eval(m, "expected", e, 4));
+        assert_true(c[6][i] == eval(m, "expected_spend", s2, 2));
+        if (!isnan(c[3][i]))
+            assert_true(c[7][i] == eval(m, "value", h, 4));
+        checked++;
+    }
+    assert_true(checked > 2000);
+    for (int k = 0; k < 8; k++)
+        free(c[k]);
+    seg_model_free(m);
 }
 
 /* ---- simulated customers with known parameters ---- */
@@ -573,6 +692,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bgnbd_published),
+        cmocka_unit_test(test_gg_leaves_out_nonpositive_spend),
+        cmocka_unit_test(test_score_equals_per_customer_eval),
         cmocka_unit_test(test_mbgnbd_pareto_gg_published),
         cmocka_unit_test(test_bgbb_published_and_monte_carlo),
         cmocka_unit_test(test_hard_numerics),

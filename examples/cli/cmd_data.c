@@ -109,6 +109,14 @@ static int print_fit(cli_out *out, void *ctx)
         if (json && pass != RESULT_OTHER)
             cli_putc(out, '}');
     }
+    /* a time differs from run to run: only in JSON, which is read by
+     * programs, so that the text and CSV of one fit stay the same */
+    if (json && !j->run.models[0].loaded) {
+        cli_puts(out, ",\"fit_seconds\":");
+        json_number(out, j->run.models[0].fit_seconds);
+        cli_puts(out, ",\"fit_cpu_seconds\":");
+        json_number(out, j->run.models[0].fit_cpu_seconds);
+    }
     if (json)
         cli_puts(out, "}\n");
     return 0;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "output.h"
 #include "pipeline.h"
@@ -105,11 +106,30 @@ int cli_run_prepare(const cli_args *a, const char *data, cli_run *r)
     return rc;
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The fit alone, timed, so that `fit --json` can tell it apart from the
+ * load. */
+static int fit_one(cli_model *m, seg_dataset *ds)
+{
+    double t0 = now_seconds();
+    clock_t c0 = clock();
+    int rc = seg_model_fit(m->model, ds);
+    m->fit_cpu_seconds = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    m->fit_seconds = now_seconds() - t0;
+    return rc;
+}
+
 static int fit_models(cli_run *r, int score)
 {
     for (size_t i = 0; i < r->n_models; i++) {
         cli_model *m = &r->models[i];
-        if ((!m->loaded && seg_model_fit(m->model, r->ds) != SEG_OK) ||
+        if ((!m->loaded && fit_one(m, r->ds) != SEG_OK) ||
             (m->save && seg_model_save(m->model, m->save) != SEG_OK) ||
             (score && seg_model_score(m->model, r->ds) != SEG_OK))
             return cli_input_error("%s", seg_model_errmsg(m->model));

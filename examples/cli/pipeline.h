@@ -12,6 +12,8 @@ typedef struct cli_model {
     seg_model *model;
     int loaded;       /* from --load-model: fitted already */
     const char *save; /* --save-model after it, or NULL */
+    double fit_seconds; /* wall time of seg_model_fit(), 0 if loaded */
+    double fit_cpu_seconds; /* its processor time, all threads */
 } cli_model;
 
 typedef struct cli_run {

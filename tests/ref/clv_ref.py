@@ -255,6 +255,36 @@ def bgbb_expected(par, t, x, tx, n):
     return (mp.beta(al + x + 1, be + n - x) / mp.beta(al, be) * de / L * v)
 
 
+# Gamma-Gamma on hand-built repeat buyers (x, mean spend): the maximum of
+# the likelihood by Nelder-Mead in floats, then the root of its gradient
+# (numerical derivatives at 30 digits) by mpmath's findroot
+GG_X = [1, 1, 2, 2, 3, 3, 4, 5, 1, 6, 2, 3, 1, 2, 4, 7]
+GG_M = [5, 80, 15, 40, 25, 8, 30, 120, 50, 28, 12, 60, 9, 33, 200, 26]
+
+
+def gg_ll(p, q, v):
+    s = 0
+    for x, m in zip(GG_X, GG_M):
+        x, m = mpf(x, m)
+        s += (mp.loggamma(p * x + q) - mp.loggamma(p * x) - mp.loggamma(q) +
+              q * mp.log(v) + (p * x - 1) * mp.log(m) + p * x * mp.log(x) -
+              (p * x + q) * mp.log(v + m * x))
+    return s
+
+
+def gg_fit():
+    from scipy.optimize import minimize
+    import numpy as np
+    f = lambda a, b, c: gg_ll(mp.exp(a), mp.exp(b), mp.exp(c))
+    start = minimize(lambda t: -float(f(*t)), np.log([2, 3, 20]),
+                     method="Nelder-Mead",
+                     options=dict(xatol=1e-10, fatol=1e-14, maxiter=20000)).x
+    grad = lambda *t: [mp.diff(f, t, tuple(int(i == j) for i in range(3)))
+                       for j in range(3)]
+    t = mp.findroot(grad, [mp.mpf(v) for v in start])
+    return [mp.exp(v) for v in t], f(*t)
+
+
 def show(name, v):
     print("%-44s %s" % (name, mp.nstr(v, 17)))
 
@@ -345,3 +375,11 @@ if __name__ == "__main__":
     for upm, d in ((30, 1), (1e6, 0.01), (1e6, 10), (1e-6, 10)):
         show("dert upm=%g d=%g (2,30.43,38.86)" % (upm, d),
              dert(BG, 2, 30.43, 38.86, d, upm=upm))
+    # issue 12: Gamma-Gamma without the repeat buyers whose mean spend is
+    # not positive
+    (gp, gq, gv), gl = gg_fit()
+    show("gg hand-built p", gp)
+    show("gg hand-built q", gq)
+    show("gg hand-built gamma", gv)
+    show("gg hand-built loglik", gl)
+    show("gg hand-built population mean", gp * gv / (gq - 1))

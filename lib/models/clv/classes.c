@@ -3,11 +3,12 @@
  * fit, score, report results, evaluate quantities, save and load. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/clv/internal.h"
 
-#define NSTAT 6
+#define NSTAT 9
 
 typedef struct clv_state {
     int kind;
@@ -161,6 +162,96 @@ static const char *params_text(const seg__clv_fit *f)
     return buf;
 }
 
+/* One customer's history as a sort key, and where it came from. */
+typedef struct hist {
+    double k[4];
+    size_t i;
+} hist;
+
+static int cmp_hist(const void *a, const void *b)
+{
+    const hist *x = a, *y = b;
+    for (int c = 0; c < 4; c++)
+        if (x->k[c] != y->k[c])
+            return x->k[c] < y->k[c] ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The outputs of one history: p_alive, expected, and for clv the spend
+ * and the value. */
+static void score_one(const clv_state *st, const seg_model *m, double upm,
+                      double horizon, const double *k, double *o)
+{
+    o[0] = p_alive(&st->f, k[0], k[1], k[2]);
+    o[1] = expected(&st->f, horizon, k[0], k[1], k[2]);
+    if (st->kind == SEG__CLV_CLV) {
+        o[2] = seg__clv_expected_spend(&st->gg, k[0], k[3]);
+        o[3] = seg__clv_value(m, &st->f, upm, k[0], k[1], k[2], o[2]);
+    }
+}
+
+/* The purchase-model outputs of every customer with a history. They are
+ * functions of the history (x, t_x, T and for clv the mean spend) alone,
+ * and a large base has far fewer distinct histories than customers: each
+ * is computed once, for its first customer, and copied to the others. */
+static int score_histories(const clv_state *st, const seg_model *m,
+                           seg_dataset *ds, const char *prefix,
+                           double *const *in, double *const *out, size_t n,
+                           double upm, double horizon)
+{
+    int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
+    hist *h = seg__malloc((n ? n : 1) * sizeof *h);
+    if (!h)
+        return seg__nomem(NULL);
+    size_t nh = 0;
+    for (size_t i = 0; i < n; i++) {
+        hist r = {{in[0][i], in[1][i], in[2][i],
+                   st->kind == SEG__CLV_CLV ? in[3][i] : 0}, i};
+        for (int c = 0; c < 4; c++)
+            out[c][i] = NAN;
+        if (isnan(r.k[0]) || isnan(r.k[1]) || isnan(r.k[2]))
+            continue;
+        const char *why = seg__clv_bad_row(st->f.kind, r.k);
+        if (why) {
+            seg__free(h);
+            return seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
+                                    prefix, seg_dataset_customer_id(ds, i),
+                                    why);
+        }
+        /* the clv spend is the same for every missing mean: one key */
+        if (isnan(r.k[3]))
+            r.k[3] = -INFINITY;
+        h[nh++] = r;
+    }
+    qsort(h, nh, sizeof *h, cmp_hist);
+    double o[4] = {NAN, NAN, NAN, NAN};
+    for (size_t g = 0; g < nh; g++) {
+        if (g == 0 || memcmp(h[g].k, h[g - 1].k, sizeof h[g].k) != 0) {
+            double k[4] = {h[g].k[0], h[g].k[1], h[g].k[2],
+                           h[g].k[3] == -INFINITY ? NAN : h[g].k[3]};
+            score_one(st, m, upm, horizon, k, o);
+        }
+        for (int c = 0; c < nout; c++)
+            out[c][h[g].i] = o[c];
+    }
+    seg__free(h);
+    static const char *const what[4] = {"p_alive", "expected", "spend",
+                                        "value"};
+    /* a value that cannot be computed is an error naming the first such
+     * customer, never an empty cell */
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(in[0][i]) || isnan(in[1][i]) || isnan(in[2][i]))
+            continue;
+        for (int c = 0; c < nout; c++)
+            if (!isfinite(out[c][i]))
+                return seg__model_error(
+                    m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
+                    "computed with %s", prefix, seg_dataset_customer_id(ds, i),
+                    what[c], params_text(&st->f));
+    }
+    return SEG_OK;
+}
+
 static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                      const char *prefix, void *ud)
 {
@@ -201,45 +292,15 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
     double horizon = st->kind == SEG__CLV_GG    ? 0
                      : st->kind == SEG__CLV_CLV ? seg__clv_horizon(m, upm)
                                                 : seg__param_num(m, "horizon");
-    for (size_t i = 0; i < n && !rc; i++) {
-        double x = in[0][i], a1 = in[1][i], a2 = nc > 2 ? in[2][i] : NAN;
-        if (st->kind == SEG__CLV_GG) {
-            out[0][i] =
-                isnan(x) ? NAN : seg__clv_expected_spend(&st->f, x, a1);
-            continue;
-        }
-        double d[3] = {x, a1, a2};
-        bool missing = isnan(x) || isnan(a1) || isnan(a2);
-        const char *why = missing ? NULL : seg__clv_bad_row(st->f.kind, d);
-        if (why) {
-            rc = seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
-                                  prefix, seg_dataset_customer_id(ds, i), why);
-            break;
-        }
-        out[0][i] = missing ? NAN : p_alive(&st->f, x, a1, a2);
-        out[1][i] = missing ? NAN : expected(&st->f, horizon, x, a1, a2);
-        if (st->kind == SEG__CLV_CLV) {
-            out[2][i] =
-                missing ? NAN : seg__clv_expected_spend(&st->gg, x, in[3][i]);
-            out[3][i] = missing
+    if (!rc && st->kind == SEG__CLV_GG) {
+        for (size_t i = 0; i < n; i++)
+            out[0][i] = isnan(in[0][i])
                             ? NAN
-                            : seg__clv_value(m, &st->f, upm, x, a1, a2,
-                                             out[2][i]);
-        }
-        static const char *const what[4] = {"p_alive", "expected", "spend",
-                                            "value"};
-        /* a value that cannot be computed is an error, never an empty
-         * cell */
-        for (int c = 0; c < (st->kind == SEG__CLV_CLV ? 4 : 2) && !missing;
-             c++) {
-            if (!isfinite(out[c][i])) {
-                rc = seg__model_error(
-                    m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
-                    "computed with %s", prefix, seg_dataset_customer_id(ds, i),
-                    what[c], params_text(&st->f));
-                break;
-            }
-        }
+                            : seg__clv_expected_spend(&st->f, in[0][i],
+                                                      in[1][i]);
+    } else if (!rc) {
+        rc = score_histories(st, m, ds, prefix, in, out, n, upm,
+                             horizon);
     }
     if (!rc) {
         if (st->kind == SEG__CLV_GG) {
@@ -264,7 +325,8 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
 /* results: the purchase (or only) model's, then for clv the spend model's
  * as "spend.p" ... */
 static const char *const stat_names[NSTAT] = {
-    "loglik", "iterations", "grad_norm", "converged", "customers", "rows"};
+    "loglik", "iterations", "grad_norm", "converged", "customers", "rows",
+    "evaluations", "start_evaluations", "excluded"};
 
 static const char *clv_result_name(void *state, size_t i, void *ud)
 {
@@ -309,8 +371,11 @@ static int clv_result(void *state, const char *name, double *out, void *ud)
             return SEG_OK;
         }
     }
-    const double vals[NSTAT] = {f->loglik, f->iterations, f->grad_norm,
-                                f->converged, f->customers, f->rows};
+    const double vals[NSTAT] = {f->loglik,      f->iterations,
+                                f->grad_norm,   f->converged,
+                                f->customers,   f->rows,
+                                f->evaluations, f->start_evaluations,
+                                f->excluded};
     for (int i = 0; i < NSTAT; i++) {
         if (strcmp(name, stat_names[i]) == 0) {
             *out = vals[i];
@@ -347,9 +412,8 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
             return SEG_ENOTFOUND;
         if ((rc = want_args(m, q, n, 2)))
             return rc;
-        if (args[0] < 0 || (args[0] > 0 && args[1] <= 0))
-            return seg__model_error(m, SEG_ERANGE, "'%s': needs x >= 0 and a "
-                                    "positive mean spend", q);
+        if (args[0] < 0)
+            return seg__model_error(m, SEG_ERANGE, "'%s': needs x >= 0", q);
         v = seg__clv_expected_spend(st->kind == SEG__CLV_CLV ? &st->gg : f,
                                     args[0], args[1]);
     } else if (!strcmp(q, "p_alive") || !strcmp(q, "expected") ||

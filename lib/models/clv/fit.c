@@ -3,6 +3,7 @@
  * over the logs of the parameters, several starting points, fixed
  * parameters instead of a fit, and standard errors from the Hessian. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +15,7 @@ static const seg__clv_spec *const specs[] = {
 
 const seg__clv_spec *seg__clv_spec_of(int kind) { return specs[kind]; }
 
-typedef struct rows {
-    double *d;   /* ncols per row */
-    double *w;
-    size_t n;
-    double total_w;
-} rows;
+typedef seg__clv_rows rows;
 
 typedef struct objctx {
     int kind, np;
@@ -32,11 +28,27 @@ typedef struct objctx {
     /* the first parameter that left the bounds, and its value */
     int runaway;
     double runaway_value;
+    /* the kind's tables for its own evaluator, or NULL */
+    void *prep;
+    /* its last evaluation: the optimum is usually the last point the
+     * optimiser evaluated, and its log-likelihood and Hessian then serve
+     * the result and the standard errors without another pass */
+    bool have_last;
+    double last_p[SEG__NP], last_ll, last_H[SEG__NP * SEG__NP];
 } objctx;
+
+/* Whether the last evaluation was at p. */
+static bool last_at(const objctx *c, const double *p)
+{
+    return c->have_last &&
+           memcmp(c->last_p, p, (size_t)c->np * sizeof *p) == 0;
+}
 
 /* Total log-likelihood at natural parameters p, with its gradient. */
 static double total_ll(const objctx *c, const double *p, double *grad)
 {
+    if (c->prep)
+        return specs[c->kind]->total(c->prep, p, grad, NULL);
     seg__dual dp[SEG__NP];
     for (int i = 0; i < SEG__NP; i++)
         dp[i] = i < c->np ? dvar(p[i], i) : dc(0);
@@ -53,14 +65,13 @@ static double total_ll(const objctx *c, const double *p, double *grad)
     return sum.v;
 }
 
-/* Mean negative log-likelihood plus the L2 penalty, over log-parameters. */
-static double objective(const double *theta, double *grad, void *ctx)
+/* The natural parameters of theta, counted as one evaluation; false when
+ * the budget is spent or a parameter left its range. */
+static bool enter(objctx *c, const double *theta, double *p)
 {
-    objctx *c = ctx;
-    double p[SEG__NP], g[SEG__NP];
     if (c->evals >= c->max_evals) {
         c->over_budget = true;
-        return NAN;
+        return false;
     }
     c->evals++;
     for (int i = 0; i < c->np; i++) {
@@ -72,9 +83,52 @@ static double objective(const double *theta, double *grad, void *ctx)
                 c->runaway = i;
                 c->runaway_value = p[i];
             }
-            return NAN;
+            return false;
         }
     }
+    return true;
+}
+
+/* Mean negative log-likelihood plus the L2 penalty, over log-parameters,
+ * with its gradient and its Hessian from the kind's own evaluator. */
+static double objective2(const double *theta, double *grad, double *hess,
+                         void *ctx)
+{
+    objctx *c = ctx;
+    double p[SEG__NP], g[SEG__NP], H[SEG__NP * SEG__NP];
+    if (!enter(c, theta, p))
+        return NAN;
+    double ll = specs[c->kind]->total(c->prep, p, g, H);
+    if (!isfinite(ll))
+        return NAN;
+    int np = c->np;
+    c->have_last = true;
+    memcpy(c->last_p, p, (size_t)np * sizeof *p);
+    memcpy(c->last_H, H, (size_t)(np * np) * sizeof *H);
+    c->last_ll = ll;
+    double W = c->data->total_w, f = -ll / W, gn[SEG__NP];
+    for (int i = 0; i < np; i++) {
+        f += c->penalizer * p[i] * p[i];
+        gn[i] = -g[i] / W + 2 * c->penalizer * p[i];
+        grad[i] = gn[i] * p[i];
+    }
+    /* d2f/dtheta_i dtheta_j = H_ij p_i p_j + [i = j] df/dp_i p_i */
+    for (int i = 0; i < np; i++)
+        for (int j = 0; j < np; j++)
+            hess[i * np + j] =
+                (-H[i * np + j] / W + (i == j ? 2 * c->penalizer : 0)) * p[i] *
+                    p[j] +
+                (i == j ? gn[i] * p[i] : 0);
+    return f;
+}
+
+/* Mean negative log-likelihood plus the L2 penalty, over log-parameters. */
+static double objective(const double *theta, double *grad, void *ctx)
+{
+    objctx *c = ctx;
+    double p[SEG__NP], g[SEG__NP];
+    if (!enter(c, theta, p))
+        return NAN;
     double ll = total_ll(c, p, g);
     if (!isfinite(ll))
         return NAN;
@@ -86,19 +140,7 @@ static double objective(const double *theta, double *grad, void *ctx)
     return f;
 }
 
-typedef struct key {
-    double k[3];
-    double w;
-} key;
-
-static int cmp_key(const void *a, const void *b)
-{
-    const key *x = a, *y = b;
-    for (int i = 0; i < 3; i++)
-        if (x->k[i] != y->k[i])
-            return x->k[i] < y->k[i] ? -1 : 1;
-    return 0;
-}
+typedef seg__clv_key key;
 
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n)
@@ -140,9 +182,12 @@ const char *seg__clv_bad_row(int kind, const double *d)
 
 /* The fitting rows: identical histories merged into one weighted row. A
  * customer whose inputs are all missing (no purchase) is left out; so is a
- * Gamma-Gamma customer without repeat purchases. */
+ * Gamma-Gamma customer without repeat purchases, and one whose repeat
+ * purchases have a mean that is not positive (a $0 order): Gamma-Gamma
+ * has no density there, and one such customer must not sink the fit of
+ * all the others; those are counted in *excluded. */
 static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
-                     rows *out)
+                     rows *out, size_t *excluded)
 {
     const char *cols[3];
     int nc = specs[kind]->ncols;
@@ -178,6 +223,10 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
         if (all_missing ||
             (kind == SEG__CLV_GG && (isnan(r.k[0]) || r.k[0] == 0)))
             continue;
+        if (kind == SEG__CLV_GG && r.k[0] > 0 && r.k[1] <= 0) {
+            (*excluded)++;
+            continue;
+        }
         const char *why = seg__clv_bad_row(kind, r.k);
         if (!why && !(isfinite(r.w) && r.w >= 0))
             why = "a weight that is negative or not finite";
@@ -190,29 +239,19 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
         if (r.w > 0)
             keys[k++] = r;
     }
-    if (!rc && k == 0)
+    if (!rc && k == 0 && *excluded)
+        rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on: "
+                              "the %zu repeat buyers have a mean spend that "
+                              "is not positive", seg_model_name(m), *excluded);
+    else if (!rc && k == 0)
         rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on",
                               seg_model_name(m));
-    if (!rc) {
-        qsort(keys, k, sizeof *keys, cmp_key);
-        out->d = seg__malloc(k * (size_t)nc * sizeof *out->d);
-        out->w = seg__malloc(k * sizeof *out->w);
-        out->n = 0;
-        out->total_w = 0;
-        if (!out->d || !out->w) {
-            rc = seg__nomem(NULL);
-        } else {
-            for (size_t i = 0; i < k; i++) {
-                if (out->n && cmp_key(&keys[i], &keys[i - 1]) == 0) {
-                    out->w[out->n - 1] += keys[i].w;
-                } else {
-                    memcpy(out->d + out->n * (size_t)nc, keys[i].k,
-                           (size_t)nc * sizeof *out->d);
-                    out->w[out->n++] = keys[i].w;
-                }
-                out->total_w += keys[i].w;
-            }
-        }
+    if (!rc && seg__clv_merge_keys(keys, k, nc, out) != SEG_OK)
+        rc = seg__nomem(NULL);
+    if (rc) {
+        seg__free(out->d);
+        seg__free(out->w);
+        out->d = out->w = NULL;
     }
     for (int c = 0; c < 4; c++)
         seg__free(v[c]);
@@ -235,11 +274,26 @@ static void rows_free(rows *r)
 }
 
 /* Standard errors from the inverse of the Hessian of the negative
- * log-likelihood, by central differences of the exact gradient. */
+ * log-likelihood: the kind's exact one, or central differences of the
+ * exact gradient. */
 static void standard_errors(const objctx *c, seg__clv_fit *f)
 {
     int np = c->np;
     double H[SEG__NP * SEG__NP];
+    if (c->prep) {
+        double g[SEG__NP];
+        bool ok = true;
+        if (last_at(c, f->p))
+            memcpy(H, c->last_H, (size_t)(np * np) * sizeof *H);
+        else
+            ok = isfinite(specs[c->kind]->total(c->prep, f->p, g, H));
+        for (int i = 0; i < np * np; i++)
+            H[i] = -H[i];
+        ok = ok && seg__spd_inverse(H, np);
+        for (int i = 0; i < np; i++)
+            f->se[i] = ok && H[i * np + i] > 0 ? sqrt(H[i * np + i]) : NAN;
+        return;
+    }
     for (int j = 0; j < np; j++) {
         double p1[SEG__NP], p2[SEG__NP], g1[SEG__NP], g2[SEG__NP];
         memcpy(p1, f->p, sizeof p1);
@@ -314,20 +368,191 @@ static int parse_fixed(const seg_model *m, int kind, const char *text,
     return SEG_OK;
 }
 
+/* The verdict on an optimisation: an error naming why it failed (a
+ * parameter at the edge of its range or running away, the budget, no
+ * descent), or the converged fit with its log-likelihood. */
+static int judge(const seg_model *m, const objctx *c, seg__clv_fit *f,
+                 double best, const seg__opt_result *lastp)
+{
+    int rc = SEG_OK;
+    seg__opt_result last = *lastp;
+    int kind = c->kind;
+    int off = -1; /* a parameter at the edge of its range */
+    for (int i = 0; i < c->np && isfinite(best); i++)
+        if (f->p[i] > SEG__CLV_PMAX / 1e3 || f->p[i] < SEG__CLV_PMIN * 1e3)
+            off = i;
+    if (off >= 0) {
+        rc = seg__model_error(
+            m, SEG_ECONVERGE, "%s: the fit did not converge: %s went to "
+            "%g, the data do not identify it (%ld evaluations)",
+            seg_model_name(m), specs[kind]->names[off], f->p[off],
+            c->evals);
+    } else if (!isfinite(best) && c->runaway >= 0) {
+        rc = seg__model_error(
+            m, SEG_ECONVERGE, "%s: the fit did not converge: %s ran away "
+            "to %g, the data do not identify it (%ld evaluations)",
+            seg_model_name(m), specs[kind]->names[c->runaway],
+            c->runaway_value, c->evals);
+    } else if (!isfinite(best) && c->over_budget) {
+        rc = seg__model_error(
+            m, SEG_ECONVERGE, "%s: the fit did not converge: evaluation "
+            "limit (%ld evaluations, 8 x max_iter)", seg_model_name(m),
+            c->max_evals);
+    } else if (!isfinite(best)) {
+        rc = seg__model_error(
+            m, SEG_ECONVERGE,
+            "%s: the fit did not converge (%s after %d iterations, "
+            "gradient norm %g, %ld evaluations): try a penalizer, or check "
+            "the data",
+            seg_model_name(m),
+            last.status == 1 ? "iteration limit" : "no descent",
+            last.iterations, last.grad_norm, c->evals);
+    } else {
+        f->converged = 1;
+        f->loglik = last_at(c, f->p) ? c->last_ll : total_ll(c, f->p, NULL);
+    }
+    return rc;
+}
+
+/* The starting points of a fit on all rows, tried in turn. */
+static const double starts[][SEG__NP] = {
+    {1, 1, 1, 1}, {0.5, 5, 0.5, 5}, {2, 20, 2, 20}, {0.1, 1, 3, 10}};
+
+/* One run of the optimiser from theta: Newton on the exact Hessian where
+ * the kind has its own evaluator, else BFGS on the exact gradient. */
+static seg__opt_result run_from(objctx *c, double *theta, int max_iter)
+{
+    if (c->prep)
+        return seg__minimize_newton(objective2, c, theta, c->np, max_iter,
+                                    1e-9);
+    return seg__minimize(objective, c, theta, c->np, max_iter, 1e-9);
+}
+
+/* The best converged run from the starting points into theta and *best
+ * (its value, INFINITY if none converged); *last is the last run. */
+static void multi_start(objctx *c, int max_iter, double *theta,
+                        seg__opt_result *best, seg__opt_result *last)
+{
+    double t[SEG__NP];
+    best->value = INFINITY;
+    for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
+        for (int i = 0; i < c->np; i++)
+            t[i] = log(starts[s][i]);
+        seg__opt_result res = run_from(c, t, max_iter);
+        *last = res;
+        if (res.status == 0 && res.value < best->value - 1e-12) {
+            *best = res;
+            memcpy(theta, t, sizeof t);
+        }
+        if (res.status == 0 && s >= 1 && isfinite(best->value))
+            break; /* two starts agree enough: a second is a check */
+    }
+}
+
+/* Above this many distinct rows the starting points are tried on a
+ * subsample of them, and the fit on all rows runs once, from the best. */
+#define START_ROWS 20000
+
+static int prepare(objctx *c)
+{
+    const seg__clv_spec *sp = specs[c->kind];
+    if (!sp->prepare)
+        return SEG_OK;
+    c->prep = sp->prepare(c->data->d, c->data->w, c->data->n);
+    return c->prep ? SEG_OK : seg__nomem(NULL);
+}
+
+/* The start from every k-th distinct row: the rows are sorted by
+ * history, so the stride takes every part of the data; a fit there is
+ * close to the fit on all rows and costs a fraction. False if it found
+ * nothing, and the caller then tries the starting points on all rows. */
+static int subsample_start(const objctx *c, int max_iter, double *theta,
+                           bool *found, double *evals)
+{
+    const rows *all = c->data;
+    int nc = specs[c->kind]->ncols;
+    size_t k = (all->n + START_ROWS / 2 - 1) / (START_ROWS / 2);
+    rows sub = {seg__malloc(START_ROWS * (size_t)nc * sizeof *sub.d),
+                seg__malloc(START_ROWS * sizeof *sub.w), 0, 0};
+    objctx sc = *c;
+    int rc = sub.d && sub.w ? SEG_OK : seg__nomem(NULL);
+    for (size_t i = 0; i < all->n && !rc && sub.n < START_ROWS; i += k) {
+        memcpy(sub.d + sub.n * (size_t)nc, all->d + i * (size_t)nc,
+               (size_t)nc * sizeof *sub.d);
+        sub.w[sub.n++] = all->w[i];
+        sub.total_w += all->w[i];
+    }
+    sc.data = &sub;
+    sc.evals = 0;
+    sc.prep = NULL;
+    sc.have_last = false;
+    sc.runaway = -1;
+    sc.over_budget = false;
+    if (!rc)
+        rc = prepare(&sc);
+    *found = false;
+    if (!rc) {
+        seg__opt_result best, last;
+        multi_start(&sc, max_iter, theta, &best, &last);
+        *found = isfinite(best.value);
+    }
+    *evals = (double)sc.evals;
+    if (sc.prep)
+        specs[c->kind]->release(sc.prep);
+    rows_free(&sub);
+    return rc;
+}
+
+/* The optimisation: the best parameters into f, the value into *best
+ * (INFINITY if no run converged), the last run into *last. */
+static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
+                    seg__opt_result *last)
+{
+    double theta[SEG__NP];
+    seg__opt_result res = {2, 0, INFINITY, NAN};
+    bool found = false;
+    int rc = SEG_OK;
+    if (c->data->n > START_ROWS)
+        rc = subsample_start(c, max_iter, theta, &found,
+                             &f->start_evaluations);
+    if (rc)
+        return rc;
+    if (found) {
+        res = run_from(c, theta, max_iter);
+        *last = res;
+        if (res.status != 0)
+            res.value = INFINITY;
+    }
+    if (!isfinite(res.value))
+        multi_start(c, max_iter, theta, &res, last);
+    *best = res.value;
+    if (isfinite(res.value)) {
+        for (int i = 0; i < c->np; i++)
+            f->p[i] = exp(theta[i]);
+        f->iterations = res.iterations;
+        f->grad_norm = res.grad_norm;
+    }
+    return SEG_OK;
+}
+
 int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                       const char *fixed, seg__clv_fit *f)
 {
     rows data = {NULL, NULL, 0, 0};
-    int rc = load_rows(m, kind, ds, &data);
+    size_t excluded = 0;
+    int rc = load_rows(m, kind, ds, &data, &excluded);
     if (rc)
         return rc;
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
-                0, 8L * max_iter, false, -1, 0};
+                0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0}};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;
     f->rows = (double)data.n;
+    f->excluded = (double)excluded;
+    double best = INFINITY;
+    seg__opt_result last = {2, 0, NAN, NAN};
     if (fixed && *fixed) {
         rc = parse_fixed(m, kind, fixed, f->p);
         if (!rc) {
@@ -342,62 +567,9 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
         rc = seg__model_error(m, SEG_ECONVERGE, "%s: no customer has a "
                               "repeat purchase: the data do not identify the "
                               "model's parameters", seg_model_name(m));
-    } else {
-        /* a few starting points; the best converged fit wins */
-        static const double starts[][SEG__NP] = {
-            {1, 1, 1, 1}, {0.5, 5, 0.5, 5}, {2, 20, 2, 20}, {0.1, 1, 3, 10}};
-        double best = INFINITY, theta[SEG__NP];
-        seg__opt_result last = {2, 0, NAN, NAN};
-        for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
-            for (int i = 0; i < c.np; i++)
-                theta[i] = log(starts[s][i]);
-            seg__opt_result res = seg__minimize(objective, &c, theta, c.np,
-                                                max_iter, 1e-9);
-            last = res;
-            if (res.status == 0 && res.value < best - 1e-12) {
-                best = res.value;
-                for (int i = 0; i < c.np; i++)
-                    f->p[i] = exp(theta[i]);
-                f->iterations = res.iterations;
-                f->grad_norm = res.grad_norm;
-            }
-            if (res.status == 0 && s >= 1 && isfinite(best))
-                break; /* two starts agree enough: a second is a check */
-        }
-        int off = -1; /* a parameter at the edge of its range */
-        for (int i = 0; i < c.np && isfinite(best); i++)
-            if (f->p[i] > SEG__CLV_PMAX / 1e3 || f->p[i] < SEG__CLV_PMIN * 1e3)
-                off = i;
-        if (off >= 0) {
-            rc = seg__model_error(
-                m, SEG_ECONVERGE, "%s: the fit did not converge: %s went to "
-                "%g, the data do not identify it (%ld evaluations)",
-                seg_model_name(m), specs[kind]->names[off], f->p[off],
-                c.evals);
-        } else if (!isfinite(best) && c.runaway >= 0) {
-            rc = seg__model_error(
-                m, SEG_ECONVERGE, "%s: the fit did not converge: %s ran away "
-                "to %g, the data do not identify it (%ld evaluations)",
-                seg_model_name(m), specs[kind]->names[c.runaway],
-                c.runaway_value, c.evals);
-        } else if (!isfinite(best) && c.over_budget) {
-            rc = seg__model_error(
-                m, SEG_ECONVERGE, "%s: the fit did not converge: evaluation "
-                "limit (%ld evaluations, 8 x max_iter)", seg_model_name(m),
-                c.max_evals);
-        } else if (!isfinite(best)) {
-            rc = seg__model_error(
-                m, SEG_ECONVERGE,
-                "%s: the fit did not converge (%s after %d iterations, "
-                "gradient norm %g, %ld evaluations): try a penalizer, or check "
-                "the data",
-                seg_model_name(m),
-                last.status == 1 ? "iteration limit" : "no descent",
-                last.iterations, last.grad_norm, c.evals);
-        } else {
-            f->converged = 1;
-            f->loglik = total_ll(&c, f->p, NULL);
-        }
+    } else if (!(rc = prepare(&c)) &&
+               !(rc = optimise(&c, max_iter, f, &best, &last))) {
+        rc = judge(m, &c, f, best, &last);
     }
     for (int i = 0; i < c.np && !rc; i++) {
         /* a fit is held to what a saved state must satisfy */
@@ -409,6 +581,9 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
     }
     if (!rc)
         standard_errors(&c, f);
+    f->evaluations = (double)c.evals;
+    if (c.prep)
+        specs[kind]->release(c.prep);
     rows_free(&data);
     return rc;
 }

@@ -4,6 +4,8 @@
 #ifndef SEG_MODELS_CLV_INTERNAL_H
 #define SEG_MODELS_CLV_INTERNAL_H
 
+#include <stdint.h>
+
 #include "models/internal.h"
 #include "models/clv/numeric.h"
 
@@ -37,6 +39,14 @@ typedef struct seg__clv_spec {
      * x = t_x = T = 0, P(X(t) = n) of a new customer */
     double (*pmf)(const double *p, double t, double n, double x, double tx,
                   double T);
+    /* Optional, for speed on large data: tables built once from the n
+     * fitting rows (d, ncols values each; weights w, borrowed), and the
+     * total log-likelihood at the natural parameters p with its gradient
+     * and its np x np Hessian (either may be NULL); NaN outside the
+     * domain. prepare returns NULL when out of memory. */
+    void *(*prepare)(const double *d, const double *w, size_t n);
+    double (*total)(void *prep, const double *p, double *grad, double *hess);
+    void (*release)(void *prep);
 } seg__clv_spec;
 
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
@@ -49,6 +59,11 @@ typedef struct seg__clv_fit {
     int kind;
     double p[SEG__NP], se[SEG__NP];
     double loglik, grad_norm, customers, rows, iterations, converged;
+    /* not saved with a model: evaluations of the likelihood over all rows
+     * and over the subsample that gave the start, and the customers left
+     * out of it (Gamma-Gamma: a repeat buyer whose mean spend is not
+     * positive) */
+    double evaluations, start_evaluations, excluded;
 } seg__clv_fit;
 
 /* Fit a kind by maximum likelihood on the model's columns, or take the
@@ -65,6 +80,33 @@ const char *seg__clv_bad_param(int kind, int i, double v);
 
 /* Check one history (ncols values) of a kind; a static reason or NULL. */
 const char *seg__clv_bad_row(int kind, const double *d);
+/* Fitting rows: ncols values each, their weights, and the total. */
+typedef struct seg__clv_rows {
+    double *d;
+    double *w;
+    size_t n;
+    double total_w;
+} seg__clv_rows;
+
+/* One customer's history (unused columns 0) and weight. */
+typedef struct seg__clv_key {
+    double k[3];
+    double w;
+} seg__clv_key;
+
+/* The n keys (n > 0) merged into out, identical histories into one row,
+ * sorted by (k[0], k[1], k[2]); out->d and out->w are allocated (the
+ * caller frees them, also on failure). SEG_OK or SEG_ENOMEM. */
+int seg__clv_merge_keys(seg__clv_key *keys, size_t n, int nc,
+                        seg__clv_rows *out);
+
+/* The distinct values among v[0], v[stride], ... (n of them): the rank of
+ * each value among them into rank[], their number into *nv and, when
+ * sorted is not NULL, the sorted distinct values into *sorted (allocated).
+ * SEG_ERANGE, with nothing allocated, when there are more than max;
+ * SEG_ENOMEM. -0 and 0 are one value; no value may be NaN. */
+int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
+                   uint32_t *rank, double **sorted, size_t *nv);
 /* Copy a numeric column of the dataset into v (n values). */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n);

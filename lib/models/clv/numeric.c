@@ -315,6 +315,124 @@ seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
     return res;
 }
 
+bool seg__chol_solve(const double *H, double mu, const double *g, double *s,
+                     int n)
+{
+    double L[SEG__NP * SEG__NP] = {0}, y[SEG__NP];
+    for (int j = 0; j < n; j++) {
+        double d = H[j * n + j] + mu;
+        for (int k = 0; k < j; k++)
+            d -= L[j * n + k] * L[j * n + k];
+        if (!(d > 0) || !isfinite(d))
+            return false;
+        L[j * n + j] = sqrt(d);
+        for (int i = j + 1; i < n; i++) {
+            double v = H[i * n + j];
+            for (int k = 0; k < j; k++)
+                v -= L[i * n + k] * L[j * n + k];
+            L[i * n + j] = v / L[j * n + j];
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        double v = g[i];
+        for (int k = 0; k < i; k++)
+            v -= L[i * n + k] * y[k];
+        y[i] = v / L[i * n + i];
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        double v = y[i];
+        for (int k = i + 1; k < n; k++)
+            v -= L[k * n + i] * s[k];
+        s[i] = v / L[i * n + i];
+    }
+    return true;
+}
+
+/* The Newton direction p = -(H + mu I)^-1 g, with the smallest mu of a
+ * geometric sequence that makes the matrix positive definite and gives a
+ * descent direction; *pd tells whether mu = 0 served. */
+static bool newton_direction(const double *H, const double *g, double *p,
+                             int n, bool *pd)
+{
+    double scale = 0;
+    for (int i = 0; i < n; i++)
+        scale = fmax(scale, fabs(H[i * n + i]));
+    scale = scale > 0 && isfinite(scale) ? scale : 1;
+    double mu = 0;
+    for (int k = 0; k < 40; k++) {
+        if (seg__chol_solve(H, mu, g, p, n) && dot(g, p, n) > 0) {
+            for (int i = 0; i < n; i++)
+                p[i] = -p[i];
+            *pd = mu == 0;
+            return true;
+        }
+        mu = mu == 0 ? 1e-8 * scale : mu * 10;
+    }
+    return false;
+}
+
+seg__opt_result seg__minimize_newton(seg__objective2 f, void *ctx, double *x,
+                                     int n, int max_iter, double gtol)
+{
+    double g[SEG__NP], H[SEG__NP * SEG__NP], xn[SEG__NP], gn[SEG__NP];
+    double Hn[SEG__NP * SEG__NP], p[SEG__NP];
+    seg__opt_result res = {1, 0, NAN, NAN};
+    double fx = f(x, g, H, ctx);
+    if (!isfinite(fx)) {
+        res.status = 2;
+        return res;
+    }
+    for (int it = 0; it < max_iter; it++) {
+        res.iterations = it;
+        if (max_abs(g, n) < gtol) {
+            res.status = 0;
+            break;
+        }
+        bool pd = false;
+        if (!newton_direction(H, g, p, n, &pd)) {
+            for (int i = 0; i < n; i++)
+                p[i] = -g[i];
+        }
+        double slope = dot(g, p, n);
+        /* the decrease the quadratic model predicts, half the squared
+         * Newton decrement: once it is below what the value can resolve,
+         * the step is trusted without a line search, and the fit ends
+         * after it (Newton's error is then about the square of the step) */
+        bool last = pd && -slope / 2 <= 1e-12 * (1 + fabs(fx));
+        /* in log-parameters a step of e^3 is already bold */
+        double big = max_abs(p, n), step = big > 3 ? 3 / big : 1;
+        double fn = NAN;
+        for (int k = 0; k < 50; k++) {
+            for (int i = 0; i < n; i++)
+                xn[i] = x[i] + step * p[i];
+            fn = f(xn, gn, Hn, ctx);
+            if (isfinite(fn) &&
+                (last || fn <= fx + 1e-4 * step * slope))
+                break;
+            last = false;
+            step *= 0.5;
+            fn = NAN;
+        }
+        /* no decrease along p, or none the value can show */
+        if (!isfinite(fn) || (!last && !(fn < fx))) {
+            res.status = max_abs(g, n) < sqrt(gtol) ? 0 : 2;
+            break;
+        }
+        memcpy(x, xn, (size_t)n * sizeof *x);
+        memcpy(g, gn, (size_t)n * sizeof *g);
+        memcpy(H, Hn, (size_t)(n * n) * sizeof *H);
+        fx = fn;
+        res.iterations = it + 1;
+        if (last) {
+            res.status = 0;
+            break;
+        }
+    }
+    res.value = fx;
+    res.grad_norm = max_abs(g, n);
+    return res;
+}
+
 bool seg__spd_inverse(double *m, int n)
 {
     double L[SEG__NP * SEG__NP] = {0}, inv[SEG__NP * SEG__NP] = {0};

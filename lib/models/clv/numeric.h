@@ -210,6 +210,29 @@ typedef struct seg__opt_result {
 seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
                               int max_iter, double gtol);
 
+/* Minimise f by Newton's method on its exact Hessian: f returns the
+ * value and writes the gradient and the n x n Hessian (row-major); a
+ * non-finite value means "outside the domain". Where the Hessian is not
+ * positive definite a multiple of the identity is added (Levenberg), and
+ * every step is backtracked until it decreases f. Converged when the
+ * largest gradient component is below gtol, or after a full Newton step
+ * from a positive definite Hessian whose predicted decrease of f (half
+ * the squared Newton decrement) is below 1e-12 (1 + |f|): the value of a
+ * sum over millions of rows cannot show a smaller change, so a test of
+ * the gradient alone would stall there, while Newton's error after that
+ * step is about the square of it. */
+typedef double (*seg__objective2)(const double *x, double *grad,
+                                  double *hess, void *ctx);
+
+seg__opt_result seg__minimize_newton(seg__objective2 f, void *ctx, double *x,
+                                     int n, int max_iter, double gtol);
+
+/* Solve H s = g for s with the Cholesky factor of the symmetric n x n
+ * matrix H plus mu on its diagonal; false if that is not positive
+ * definite. */
+bool seg__chol_solve(const double *H, double mu, const double *g, double *s,
+                     int n);
+
 /* Invert a symmetric positive definite n x n matrix (row-major) in place.
  * Returns false if it is not positive definite. */
 bool seg__spd_inverse(double *m, int n);

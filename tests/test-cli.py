@@ -73,6 +73,43 @@ class Cli(unittest.TestCase):
             self.assertEqual(p.returncode, 1, bad)
             self.assertIn("--threads", p.stderr)
 
+    def test_many_threads_under_an_address_space_limit(self):
+        # Each thread reserves address space of its own (its stack, glibc's
+        # heap arena): under ulimit -v, --threads 16 must run where one
+        # thread does, with fewer threads, and give the same output.
+        import random
+        import resource
+        limit = 200 << 20
+
+        def limited():
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        probe = subprocess.run([CLI, "--version"], capture_output=True,
+                               preexec_fn=limited)
+        if probe.returncode != 0:  # a sanitizer reserves far more
+            self.skipTest("the tool does not start under a 200 MiB limit")
+        rnd = random.Random(7)
+        with tempfile.TemporaryDirectory() as d:
+            data = os.path.join(d, "orders.csv")
+            ids = set()
+            with open(data, "w") as f:
+                f.write("customer_id,date,amount\n")
+                for _ in range(1000000):  # 26 MB: several batches
+                    c = rnd.randrange(100000)
+                    ids.add(c)
+                    f.write("C%06d,2023-%02d-%02d,%d.%02d\n" % (
+                        c, rnd.randrange(1, 13),
+                        rnd.randrange(1, 29), rnd.randrange(1, 500),
+                        rnd.randrange(100)))
+            outs = []
+            for threads in ("1", "16"):
+                p = subprocess.run([CLI, "features", data, "--threads",
+                                    threads], capture_output=True, text=True,
+                                   preexec_fn=limited)
+                self.assertEqual(p.returncode, 0, (threads, p.stderr))
+                outs.append(p.stdout)
+            self.assertEqual(outs[0], outs[1])
+            self.assertEqual(len(outs[0].splitlines()), len(ids) + 1)
+
     def test_help_and_version(self):
         p = run("--help")
         self.assertEqual(p.returncode, 0)

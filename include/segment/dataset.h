@@ -78,7 +78,10 @@ SEG_API const char *seg_dataset_errmsg(const seg_dataset *ds);
  * @param ds the dataset.
  * @param threads 1 for the calling thread alone; 0 (the default) for as
  *        many as the machine has online processors, with fewer on small
- *        inputs; at most 64.
+ *        inputs; at most 64. Under an address-space limit (RLIMIT_AS,
+ *        `ulimit -v`) fewer are used where each would not have room, and
+ *        a load that runs out of memory on several threads is tried once
+ *        more on the calling thread alone.
  * @return #SEG_OK; #SEG_EINVAL if @p ds is NULL or @p threads is out of
  *         range.
  * @note Not thread-safe on @p ds (it changes the handle).

@@ -129,8 +129,24 @@ int seg_dataset_load_csv(seg_dataset *ds, const char *path,
     struct stat st;
     if (fstat(fileno(rd.f), &st) == 0 && st.st_size > 0)
         rd.size = (size_t)st.st_size;
+    FILE *f = rd.f;
+    size_t size = rd.size;
     int rc = load_common(ds, &rd, path, opts);
-    fclose(rd.f);
+    /* Each thread costs its own buffers and, in the C library, its own
+     * reserved heap: under an address-space limit (ulimit -v) many threads
+     * can fail where one would not. The failed load left the dataset as it
+     * was, so it is tried once more on the calling thread alone. */
+    if (rc == SEG_ENOMEM && seg__threads(ds->threads, size, 4u << 20) > 1 &&
+        fseek(f, 0, SEEK_SET) == 0) {
+        memset(&rd, 0, sizeof rd);
+        rd.f = f;
+        rd.size = size;
+        int threads = ds->threads;
+        ds->threads = 1;
+        rc = load_common(ds, &rd, path, opts);
+        ds->threads = threads;
+    }
+    fclose(f);
     return rc;
 }
 

@@ -340,9 +340,9 @@ static int next_batch_mapped(seg__reader *rd, tx_batch *bt)
     flags |= MAP_POPULATE;
 #endif
     void *m = mmap(NULL, lead + want, PROT_READ, flags, rd->map_fd, start);
-    if (m == MAP_FAILED)
-        return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
-                              "cannot map: %s", strerror(errno));
+    if (m == MAP_FAILED) /* ENOMEM: no address space left, as malloc's */
+        return seg__sink_fail(rd->sink, errno == ENOMEM ? SEG_ENOMEM : SEG_EIO,
+                              NOWHERE, 0, "cannot map: %s", strerror(errno));
     bt->map = m;
     bt->map_len = lead + want;
     bt->off = rd->map_off;

@@ -35,6 +35,8 @@ struct seg_dataset {
     size_t n_cols, cap_cols;
     int threads;         /* for loads and features: 0 = the processors */
     seg__tz *tz;         /* the business time zone; NULL = UTC */
+    seg_progress_fn progress_fn; /* seg_dataset_set_progress() */
+    void *progress_user;
 
     /* transaction rollback ("mark") state */
     bool marked;

@@ -627,6 +627,9 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
             for (int i = 0; i < nparts; i++)
                 copy_part(ds, &cur->parts[i]);
         }
+        if (!rc) /* the caller's thread, between batches */
+            rc = seg__progress_add(seg__progress_current(),
+                                   (uint64_t)(cur->e - cur->b));
         cur->b = cur->e = NULL;
         if (!rc)
             rc = parsing ? batch_result(rd, nx, &line) : nrc;

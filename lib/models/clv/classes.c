@@ -187,7 +187,10 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
     }
     double horizon =
         st->kind == SEG__CLV_GG ? 0 : seg__param_num(m, "horizon");
+    seg__progress *prog = seg__progress_current();
     for (size_t i = 0; i < n && !rc; i++) {
+        if ((rc = seg__progress_at(prog, i)) != SEG_OK)
+            break;
         double x = in[0][i], a1 = in[1][i], a2 = nc > 2 ? in[2][i] : NAN;
         if (st->kind == SEG__CLV_GG) {
             out[0][i] =

@@ -353,6 +353,10 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                 theta[i] = log(starts[s][i]);
             seg__opt_result res = seg__minimize(objective, &c, theta, c.np,
                                                 max_iter, 1e-9);
+            if (res.status == 3) {
+                rows_free(&data);
+                return SEG_ECANCELED;
+            }
             last = res;
             if (res.status == 0 && res.value < best - 1e-12) {
                 best = res.value;

@@ -284,9 +284,15 @@ static void *parse_parts(void *arg)
         for (int i = atomic_fetch_add(&bt->next_copy, 1); i < bt->nparts;
              i = atomic_fetch_add(&bt->next_copy, 1))
             copy_part(bt->ds, &bt->copy->parts[i]);
+    /* only the caller's thread has a stage: it says it is alive between
+     * parts (the bytes are counted a batch at a time), and a cancellation
+     * stops the load at the end of the batch */
+    seg__progress *p = seg__progress_current();
     for (int i = atomic_fetch_add(&bt->next, 1); i < bt->nparts;
-         i = atomic_fetch_add(&bt->next, 1))
+         i = atomic_fetch_add(&bt->next, 1)) {
         parse_part(&bt->parts[i]);
+        (void)seg__progress_at(p, p ? p->done : 0);
+    }
     return NULL;
 }
 

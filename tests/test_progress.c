@@ -52,28 +52,6 @@ static char *snapshot(seg_dataset *ds)
     return s;
 }
 
-static seg_dataset *sample(int threads, int features)
-{
-    seg_dataset *ds = cdnow_sample(NULL, SEG_UNIT_WEEK, NULL);
-    assert_ok(seg_dataset_set_threads(ds, threads));
-    if (!features) { /* the transactions alone */
-        seg_dataset *raw;
-        assert_ok(seg_dataset_new(&raw));
-        assert_ok(seg_dataset_set_threads(raw, threads));
-        seg_csv_options o;
-        seg_csv_options_init(&o);
-        o.has_header = 0;
-        o.id_column = "2";
-        o.time_column = "3";
-        o.amount_column = "5";
-        assert_ok(seg_dataset_load_csv(raw, SEG_TEST_DATA "/CDNOW_sample.txt",
-                                       &o));
-        seg_dataset_free(ds);
-        return raw;
-    }
-    return ds;
-}
-
 /* An operation on a dataset (and on what it works with), run under a
  * callback; returns its status. */
 typedef int (*operation)(seg_dataset *ds, void *ctx);
@@ -158,6 +136,19 @@ static int load_op(seg_dataset *ds, void *ctx)
     if (l->path)
         return seg_dataset_load_csv(ds, l->path, &o);
     return seg_dataset_load_csv_buffer(ds, l->buf, l->len, "buf", &o);
+}
+
+/* The CDNOW sample: its transactions alone, or with its features. */
+static seg_dataset *sample(int threads, int features)
+{
+    if (features)
+        return cdnow_sample(NULL, SEG_UNIT_WEEK, NULL);
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_set_threads(ds, threads));
+    load_ctx l = {threads, SEG_TEST_DATA "/CDNOW_sample.txt", NULL, 0};
+    assert_ok(load_op(ds, &l));
+    return ds;
 }
 
 static char *read_all(const char *path, size_t *len)

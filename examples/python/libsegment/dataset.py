@@ -74,6 +74,25 @@ class Dataset:
         the machine's processors, 1 for the calling thread alone."""
         N.check(N.ds_threads(self._p, threads), self._err)
 
+    def set_progress(self, callback):
+        """Call callback(stage, done, total) during long calls on this
+        dataset: loads, features, fits and scores of models on it, rules,
+        exports. stage is "load" (done and total in bytes), "records",
+        "features", "score", "rules", "export" (customers) or "fit"
+        (iterations; total 0). It runs at each call's start and about every
+        50 ms, on the calling thread. A true result stops the call with
+        SegmentError (code ECANCELED); an exception it raises (such as
+        KeyboardInterrupt) stops it and is raised again. Either way the
+        dataset, model or rules are as before the call. None removes it."""
+        if callback is None:
+            N.check(N.ds_progress(self._p, ctypes.cast(None, N.PROGRESS),
+                                  None), self._err)
+            self._progress = None
+            return
+        fn = N.progress_callback(callback)
+        N.check(N.ds_progress(self._p, fn, None), self._err)
+        self._progress = fn  # kept alive while the library may call it
+
     def load_csv(self, path, id=None, time=None, amount=None, kind=None,
                  value=None, attributes=(), header=True, delimiter=None,
                  summary=False):

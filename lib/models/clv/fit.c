@@ -63,6 +63,11 @@ static double objective(const double *theta, double *grad, void *ctx)
         return NAN;
     }
     c->evals++;
+    /* an evaluation can take a while on large data: a report between
+     * them too, and a stop makes the optimiser give up at once */
+    seg__progress *pr = seg__progress_current();
+    if (pr && seg__progress_at(pr, pr->done))
+        return NAN;
     for (int i = 0; i < c->np; i++) {
         p[i] = exp(theta[i]);
         if (!(p[i] >= SEG__CLV_PMIN && p[i] <= SEG__CLV_PMAX)) {
@@ -353,7 +358,8 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                 theta[i] = log(starts[s][i]);
             seg__opt_result res = seg__minimize(objective, &c, theta, c.np,
                                                 max_iter, 1e-9);
-            if (res.status == 3) {
+            if (res.status == 3 ||
+                seg__progress_canceled(seg__progress_current())) {
                 rows_free(&data);
                 return SEG_ECANCELED;
             }

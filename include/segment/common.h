@@ -169,8 +169,8 @@ typedef enum seg_stage {
     /** seg_dataset_compute_features(): customers; total is their number. */
     SEG_STAGE_FEATURES = 3,
     /** seg_model_fit(): iterations of the optimiser over all its starting
-     *  points (k-means: iterations over all its runs); total is 0, as the
-     *  number a fit needs is not known in advance. */
+     *  points (k-means: iterations of its runs on the calling thread);
+     *  total is 0, as the number a fit needs is not known in advance. */
     SEG_STAGE_FIT = 4,
     /** seg_model_score(): customers; total is their number. */
     SEG_STAGE_SCORE = 5,

@@ -245,6 +245,11 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
         if (w->n && w->max_t > ds->max_time)
             ds->max_time = w->max_t;
         ds->n_tx = at;
+        /* the customers of a batch take a while: the load's rollback
+         * undoes a part added before a stop */
+        int prc = seg__progress_beat(seg__progress_current());
+        if (prc)
+            return prc;
     }
     return SEG_OK;
 }
@@ -291,7 +296,7 @@ static void *parse_parts(void *arg)
     for (int i = atomic_fetch_add(&bt->next, 1); i < bt->nparts;
          i = atomic_fetch_add(&bt->next, 1)) {
         parse_part(&bt->parts[i]);
-        (void)seg__progress_at(p, p ? p->done : 0);
+        (void)seg__progress_beat(p);
     }
     return NULL;
 }

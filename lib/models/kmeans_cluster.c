@@ -64,8 +64,13 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
             sum[(size_t)assign[i] * (size_t)nf + (size_t)f] +=
                 X[i * (size_t)nf + (size_t)f];
     }
+    /* only the caller's thread has a stage: its runs report an
+     * iteration at a time, and a stop ends the run, which its job drops */
+    seg__progress *prog = seg__progress_current();
     int it = 0;
     for (; it < max_iter; it++) {
+        if (seg__progress_add(prog, 1))
+            break;
         double maxmv = 0, maxmv2 = 0, shift2 = 0;
         int argmax = -1;
         for (int j = 0; j < k; j++) {
@@ -279,9 +284,9 @@ static void *run_worker(void *arg)
             j->rc = SEG_ENOMEM;
             break;
         }
+        /* the caller's runs counted their iterations */
         if ((j->rc = seg__progress_poll(j->progress, j->lead,
-                                        j->progress ? j->progress->done +
-                                                          (uint64_t)iters
+                                        j->progress ? j->progress->done
                                                     : 0)) != SEG_OK)
             break;
         if (inertia < j->inertia) {

@@ -42,7 +42,13 @@ static double total_ll(const objctx *c, const double *p, double *grad)
         dp[i] = i < c->np ? dvar(p[i], i) : dc(0);
     seg__dual sum = dc(0);
     const seg__clv_spec *sp = specs[c->kind];
+    /* one evaluation can take longer than the interval on large data: a
+     * sign of life between rows, and a stop gives the evaluation up,
+     * which makes the optimiser give up */
+    seg__progress *pr = seg__progress_current();
     for (size_t i = 0; i < c->data->n; i++) {
+        if (seg__progress_beat(pr))
+            return NAN;
         seg__dual l = sp->row_ll(dp, c->data->d + i * (size_t)sp->ncols);
         if (!isfinite(l.v))
             return NAN;
@@ -63,11 +69,6 @@ static double objective(const double *theta, double *grad, void *ctx)
         return NAN;
     }
     c->evals++;
-    /* an evaluation can take a while on large data: a report between
-     * them too, and a stop makes the optimiser give up at once */
-    seg__progress *pr = seg__progress_current();
-    if (pr && seg__progress_at(pr, pr->done))
-        return NAN;
     for (int i = 0; i < c->np; i++) {
         p[i] = exp(theta[i]);
         if (!(p[i] >= SEG__CLV_PMIN && p[i] <= SEG__CLV_PMAX)) {

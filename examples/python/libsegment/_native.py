@@ -95,8 +95,8 @@ def check(rc, message):
 
 def progress_callback(callback):
     """A seg_progress_fn calling callback(stage, done, total); a true
-    result, or an exception (KeyboardInterrupt too), stops the call, and
-    the exception is raised again when the call returns."""
+    result, or an exception raised in it, stops the call, and the
+    exception is raised again when the call returns."""
     def call(stage, done, total, _user):
         try:
             return 1 if callback(u(stage_name(stage)), done, total) else 0

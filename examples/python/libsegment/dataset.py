@@ -81,8 +81,9 @@ class Dataset:
         "features", "score", "rules", "export" (customers) or "fit"
         (iterations; total 0). It runs at each call's start and about every
         50 ms, on the calling thread. A true result stops the call with
-        SegmentError (code ECANCELED); an exception it raises (such as
-        KeyboardInterrupt) stops it and is raised again. Either way the
+        SegmentError (code ECANCELED); an exception its body raises stops
+        it and is raised again (for Ctrl-C, have a SIGINT handler set a
+        flag that the callback returns). Either way the
         dataset, model or rules are as before the call. None removes it."""
         if callback is None:
             N.check(N.ds_progress(self._p, ctypes.cast(None, N.PROGRESS),

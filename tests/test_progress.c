@@ -242,6 +242,38 @@ static void test_load_bytes(void **state)
     seg__progress_interval_ns = SEG__PROGRESS_NS;
 }
 
+static int stop_after_first(int stage, uint64_t done, uint64_t total,
+                            void *user)
+{
+    (void)stage;
+    (void)done;
+    (void)total;
+    return ++*(int *)user > 1;
+}
+
+/* Once stopped, a stage says so at every later report, however many
+ * reports the clock was being read after (a loop must not run on). */
+static void test_cancel_is_sticky(void **state)
+{
+    (void)state;
+    int n_calls = 0;
+    seg__progress p;
+    assert_ok(seg__progress_begin(&p, stop_after_first, &n_calls, NULL,
+                                  SEG_STAGE_FIT, 0));
+    int rc = SEG_OK;
+    for (long i = 0; i < 2000000000L && rc == SEG_OK; i++)
+        rc = seg__progress_add(&p, 1);
+    assert_int_equal(rc, SEG_ECANCELED);
+    assert_int_equal(n_calls, 2);
+    for (int i = 0; i < 100000; i++)
+        if (seg__progress_add(&p, 1) != SEG_ECANCELED)
+            fail_msg("report %d after the stop went on", i);
+    assert_int_equal(seg__progress_canceled(&p), SEG_ECANCELED);
+    assert_int_equal(n_calls, 2);
+    seg__progress_end(&p);
+    assert_null(seg__progress_current());
+}
+
 /* At the normal interval a quick call is reported once, at its start. */
 static void test_interval(void **state)
 {
@@ -521,6 +553,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interval),
+        cmocka_unit_test(test_cancel_is_sticky),
         cmocka_unit_test(test_load_bytes),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_load_file_threads),

@@ -187,8 +187,10 @@ typedef enum seg_stage {
  * Installed on a dataset with seg_dataset_set_progress(); the calls that
  * read or change that dataset report through it. It is called once when a
  * stage starts (with @p done 0), then about every 50 ms while the work goes
- * on (never more than 100 ms apart on a machine that is not overloaded),
- * and not when the work is over. It is always called on the thread that
+ * on, and not when the work is over. Calls are normally well under 100 ms
+ * apart; a step with no report inside it (grouping the customers'
+ * histories before a fit, mapping a 16 MB block of a file) can leave a
+ * longer gap on large data or a busy machine. It is always called on the thread that
  * made the library call, never on a worker thread of the library, and it
  * must not call the library on the same handles.
  * @param stage a #seg_stage value.

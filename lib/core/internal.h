@@ -271,6 +271,7 @@ int seg__write_atomic(const seg__errbuf *err, const char *path,
  * cancellation is sticky: every later report says SEG_ECANCELED, and the
  * message is in err. */
 #define SEG__PROGRESS_NS 50000000u
+#define SEG__PROGRESS_EVERY 256u
 typedef struct seg__progress {
     seg_progress_fn fn;       /* NULL: nothing to report, nothing stops */
     void *user;

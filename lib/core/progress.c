@@ -3,7 +3,7 @@
  * SEG__PROGRESS_NS of work. Loops report at their natural boundary (a
  * record, a customer, a block, an iteration); the clock is read only every
  * `every` reports, a number that adapts so that a read comes about every
- * millisecond whatever one unit of work costs. */
+ * millisecond whatever one unit of work costs, up to SEG__PROGRESS_EVERY. */
 #include <stdatomic.h>
 #include <time.h>
 
@@ -40,6 +40,7 @@ static int call(seg__progress *p)
     if (p->fn(p->stage, p->done, p->total, p->user) == 0)
         return SEG_OK;
     atomic_store(&p->canceled, 1);
+    p->left = 1;
     return seg__error(p->err, SEG_ECANCELED,
                       "%s canceled by the progress callback (at %llu of "
                       "%llu)", seg_stage_name(p->stage),
@@ -76,15 +77,22 @@ seg__progress *seg__progress_current(void) { return t_current; }
 
 int seg__progress_check(seg__progress *p)
 {
-    if (atomic_load_explicit(&p->canceled, memory_order_relaxed))
+    if (atomic_load_explicit(&p->canceled, memory_order_relaxed)) {
+        p->left = 1; /* every later report says so at once */
         return SEG_ECANCELED;
+    }
     uint64_t t = now_ns(), since = t - p->last_check;
     p->last_check = t;
-    /* about a read a millisecond: cheap, and well inside the interval */
-    if (since < 500000u && p->every < (1u << 20))
+    /* about a read a millisecond: cheap, and well inside the interval.
+     * The cap keeps a loop whose units turn costly (a likelihood row after
+     * cheap ones) from going long without a read: at most SEG__PROGRESS_EVERY
+     * units between reads, and after a slow stretch fewer at once. */
+    if (since < 500000u && p->every < SEG__PROGRESS_EVERY)
         p->every *= 2;
-    else if (since > 2000000u && p->every > 1)
-        p->every /= 2;
+    else if (since > 2000000u) {
+        uint64_t e = (uint64_t)p->every * 1000000u / since;
+        p->every = e ? (uint32_t)e : 1;
+    }
     if (seg__progress_interval_ns == 0)
         p->every = 1;
     p->left = p->every;

@@ -26,7 +26,8 @@ FROM generate_series(1, 400000) g;
 SET statement_timeout = '3s';
 SELECT count(*) FROM segment_fit('bgnbd', 'SELECT id, t, amount FROM long_fit');
 RESET statement_timeout;
--- and it stops soon after the timeout, not when the fit would be over
+-- and it stops soon after the timeout (a few seconds on a loaded machine),
+-- not when the fit would be over (many times that)
 SET statement_timeout = '3s';
 DO $$
 DECLARE
@@ -35,8 +36,8 @@ BEGIN
     PERFORM count(*) FROM segment_fit('bgnbd', 'SELECT id, t, amount FROM long_fit');
     RAISE NOTICE 'the fit ended before the timeout';
 EXCEPTION WHEN query_canceled THEN
-    RAISE NOTICE 'canceled within a second of the timeout: %',
-        clock_timestamp() - started < interval '4s';
+    RAISE NOTICE 'canceled within two seconds of the timeout: %',
+        clock_timestamp() - started < interval '5s';
 END
 $$;
 RESET statement_timeout;

@@ -79,6 +79,8 @@ sqlstate_of(int code)
 			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 		case SEG_ECONVERGE:
 			return ERRCODE_DATA_EXCEPTION;
+		case SEG_ECANCELED:
+			return ERRCODE_QUERY_CANCELED;
 		default:
 			/* The rest (parse, type, range, not found ...) all mean that
 			 * what the caller passed cannot be used. */
@@ -89,6 +91,10 @@ sqlstate_of(int code)
 static void
 raise_seg(int code, const char *message)
 {
+	/* A call the progress callback stopped: PostgreSQL's own error
+	 * (statement timeout, cancel, shutdown) says why. */
+	if (code == SEG_ECANCELED)
+		CHECK_FOR_INTERRUPTS();
 	ereport(ERROR,
 			(errcode(sqlstate_of(code)),
 			 errmsg("%s", message ? message : seg_strerror(code))));
@@ -108,6 +114,9 @@ raise_seg_rows(int code, const char *message, const char *what,
 {
 	unsigned long long n;
 	int			used = 0;
+
+	if (code == SEG_ECANCELED)
+		raise_seg(code, message);
 
 	if (message && sscanf(message, "row %llu:%n", &n, &used) == 1 && used > 0)
 		ereport(ERROR,
@@ -190,6 +199,9 @@ job_end(job *j)
 	MemoryContextDelete(j->cxt);
 }
 
+static int	on_progress(int stage, uint64_t done, uint64_t total,
+						void *user_data);
+
 static seg_dataset *
 job_dataset(job *j)
 {
@@ -200,6 +212,8 @@ job_dataset(job *j)
 		if (rc)
 			raise_seg(rc, seg_errmsg());
 		rc = seg_dataset_set_threads(j->ds, segment_threads);
+		if (rc == SEG_OK)
+			rc = seg_dataset_set_progress(j->ds, on_progress, NULL);
 		if (rc)
 			raise_seg(rc, seg_dataset_errmsg(j->ds));
 	}
@@ -250,6 +264,9 @@ typedef struct sigguard
 	sigset_t	old;
 } sigguard;
 
+/* The guard of the library call under way, for the progress callback. */
+static sigguard *held;
+
 static void
 signals_hold(sigguard *g)
 {
@@ -257,13 +274,43 @@ signals_hold(sigguard *g)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &g->old);
+	held = g;
 }
 
 static void
 signals_release(sigguard *g)
 {
+	held = NULL;
 	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * The library's progress callback, installed on every dataset: it runs on
+ * the backend's own thread, about every 50 ms of a long call. It lets the
+ * signals held back by signals_hold() in for a moment, so that the handlers
+ * of a cancel or of statement_timeout run here and set their flags (the
+ * library's threads keep every signal blocked), and asks the library to stop
+ * when one is pending. It never raises an error itself: the library must
+ * first undo what the call did; the caller then runs CHECK_FOR_INTERRUPTS().
+ */
+static int
+on_progress(int stage, uint64_t done, uint64_t total, void *user_data)
+{
+	(void) stage;
+	(void) done;
+	(void) total;
+	(void) user_data;
+	if (held)
+	{
+		sigset_t	all;
+
+		pthread_sigmask(SIG_SETMASK, &held->old, NULL);
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
+	return INTERRUPTS_PENDING_CONDITION() &&
+		(QueryCancelPending || ProcDiePending);
 }
 
 /* ------------------------------------------------------------------ */

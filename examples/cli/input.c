@@ -6,6 +6,7 @@
 
 #include "input.h"
 #include "output.h"
+#include "progress.h"
 
 static const char stdin_name[] = "<stdin>";
 
@@ -139,6 +140,8 @@ static int input_option(const cli_args *a, const cli_arg *o, cli_input *in)
         return parse_time_format(cmd, v, &in->data.csv.time_format);
     case OPT_THREADS: return parse_threads(cmd, v, &in->threads);
     case OPT_TIMEZONE: in->timezone = v; return 0;
+    case OPT_PROGRESS: in->progress = CLI_PROGRESS_ON; return 0;
+    case OPT_QUIET: in->progress = CLI_PROGRESS_OFF; return 0;
     case OPT_NO_RETURNS: in->data.csv.reject_negative_amounts = 1; return 0;
     case OPT_SUMMARY_INPUT: in->summary = 1; return 0;
     case OPT_AS_OF:
@@ -167,6 +170,9 @@ static int check_input(const cli_args *a, const cli_input *in)
 {
     static const cli_opt features[] = {OPT_AS_OF, OPT_TIME_UNIT,
                                        OPT_HOLDOUT_FROM, OPT_WINDOWS};
+    if (cli_count(a, OPT_PROGRESS) && cli_count(a, OPT_QUIET))
+        return cli_usage_error(a->cmd, "--progress and --quiet contradict "
+                               "each other: give one");
     if (!in->events.path && cli_count(a, OPT_EVENTS_MAP))
         return cli_usage_error(a->cmd, "--events-map needs --events FILE");
     if (!in->attributes.path && cli_count(a, OPT_ATTRIBUTES_MAP))
@@ -254,6 +260,7 @@ static int load_file(seg_dataset *ds, const cli_file *f, const char *what)
 {
     const char *name = is_stdin(f->path) ? stdin_name : f->path;
     int rc;
+    cli_progress_label(name);
     if (is_stdin(f->path)) {
         size_t len = 0;
         char *buf = cli_read_all(f->path, &len);
@@ -299,6 +306,8 @@ int cli_input_load(const cli_input *in, seg_dataset **out)
         seg_dataset_free(ds);
         return cli_input_error("%s", seg_errmsg());
     }
+    cli_progress_start(in->progress);
+    seg_dataset_set_progress(ds, cli_progress, NULL);
     seg_features_options fo = in->fo;
     int rc = set_timezone(ds, in, &fo);
     if (rc == 0)
@@ -308,6 +317,7 @@ int cli_input_load(const cli_input *in, seg_dataset **out)
     if (rc == 0 && in->attributes.path)
         rc = load_file(ds, &in->attributes, "attributes");
     cli_phase("load");
+    cli_progress_label(NULL);
     if (rc == 0 && !in->summary) {
         if (seg_dataset_compute_features(ds, &fo) != SEG_OK)
             rc = cli_input_error("%s", seg_dataset_errmsg(ds));

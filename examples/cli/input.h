@@ -18,6 +18,7 @@ typedef struct cli_input {
     seg_features_options fo;
     int summary; /* the data file is a summary: no features */
     int threads;
+    int progress; /* a CLI_PROGRESS_* mode */
     const char *timezone; /* NULL: UTC */
     /* --as-of and --holdout-from as given: a date is a day of the zone,
      * so they are read once the dataset has it */

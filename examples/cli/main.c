@@ -1,13 +1,14 @@
 /* segment: the command-line front end of libsegment.
  *
  * Exit codes: 0 success, 1 usage error, 2 bad input (the library's message
- * is printed on stderr). */
+ * is printed on stderr), 130 interrupted by Ctrl-C (SIGINT). */
 #include <stdio.h>
 #include <string.h>
 
 #include <segment.h>
 
 #include "commands.h"
+#include "progress.h"
 
 static const cli_command *const commands[] = {
     &cli_cmd_features, &cli_cmd_score,   &cli_cmd_fit,     &cli_cmd_holdout,
@@ -27,7 +28,8 @@ static void usage(FILE *f)
           "  --version   show the version\n\n"
           "'segment COMMAND --help' lists the options of a command; the\n"
           "segment(1) manual page describes them all.\n\n"
-          "exit codes: 0 success, 1 usage error, 2 bad input\n", f);
+          "exit codes: 0 success, 1 usage error, 2 bad input, 130\n"
+          "interrupted (Ctrl-C)\n", f);
 }
 
 static int run(const cli_command *cmd, int argc, char **argv)
@@ -38,6 +40,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
         return rc < 0 ? 0 : rc;
     rc = cmd->run(&a);
     cli_args_free(&a);
+    cli_progress_clear();
+    if (cli_interrupted()) {
+        fputs("segment: interrupted\n", stderr);
+        return EXIT_INTERRUPTED;
+    }
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "progress.h"
 
 typedef struct option_def {
     const char *name;
@@ -44,6 +45,12 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_NO_RETURNS] = {"--no-returns", NULL, NULL, 0, OPT_NONE, NULL,
                         "a negative amount in DATA is an error, not a "
                         "return"},
+    [OPT_PROGRESS] = {"--progress", NULL, NULL, 0, OPT_NONE, NULL,
+                      "show progress on standard error even when it is not "
+                      "a terminal (by default, only on a terminal, for work "
+                      "of more than about a second)"},
+    [OPT_QUIET] = {"--quiet", "-q", NULL, 0, OPT_NONE, NULL,
+                   "never show progress"},
     [OPT_EVENTS] = {"--events", NULL, "FILE", 0, OPT_NONE, NULL,
                     "a CSV file of events (id, time, kind, value) to add"},
     [OPT_EVENTS_MAP] = {"--events-map", NULL, "ROLE=COLUMN", 1, OPT_NONE,
@@ -174,6 +181,7 @@ static cli_opt stored(cli_opt o)
 
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 {
+    cli_progress_clear();
     va_list ap;
     fputs("segment: ", stderr);
     va_start(ap, fmt);
@@ -186,6 +194,10 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 
 int cli_input_error(const char *fmt, ...)
 {
+    cli_progress_clear();
+    /* after Ctrl-C the one message is main's */
+    if (cli_interrupted())
+        return EXIT_INPUT;
     va_list ap;
     fputs("segment: ", stderr);
     va_start(ap, fmt);

@@ -22,6 +22,8 @@ typedef enum cli_opt {
     OPT_THREADS,
     OPT_TIMEZONE,
     OPT_NO_RETURNS,
+    OPT_PROGRESS,
+    OPT_QUIET,
     /* the other input files */
     OPT_EVENTS,
     OPT_EVENTS_MAP,

@@ -15,6 +15,7 @@
 
 #include "options.h"
 #include "output.h"
+#include "progress.h"
 
 typedef enum out_state {
     OUT_OK,
@@ -133,6 +134,8 @@ static int file_produce(seg_write_fn write, void *write_user, void *ctx)
 {
     output_job *j = ctx;
     run_producer(j, write, write_user);
+    if (cli_interrupted()) /* the old file stays */
+        return SEG_ECANCELED;
     /* When the file refused a write, returning SEG_OK lets seg_file_write
      * see its own failed write and say why (the errno), where an error
      * from here would only say that the producer stopped. Either way the
@@ -203,6 +206,8 @@ int cli_output(const char *path, cli_produce_fn produce, void *ctx)
 static int output_to(const char *path, cli_produce_fn produce, void *ctx)
 {
     output_job j = {produce, ctx, 0, OUT_OK};
+    if (cli_interrupted())
+        return EXIT_INPUT;
     if (path && strcmp(path, "-") != 0) {
         int rc = seg_file_write(path, file_produce, &j);
         if (j.rc != 0 && j.state != OUT_SINK_FAILED)

@@ -8,6 +8,7 @@
 
 #include "output.h"
 #include "pipeline.h"
+#include "progress.h"
 
 static int new_model(const char *kind, cli_model *out)
 {
@@ -129,8 +130,12 @@ static int fit_models(cli_run *r, int score)
 {
     for (size_t i = 0; i < r->n_models; i++) {
         cli_model *m = &r->models[i];
-        if ((!m->loaded && fit_one(m, r->ds) != SEG_OK) ||
-            (m->save && seg_model_save(m->model, m->save) != SEG_OK) ||
+        cli_progress_label(seg_model_name(m->model));
+        if (!m->loaded && fit_one(m, r->ds) != SEG_OK)
+            return cli_input_error("%s", seg_model_errmsg(m->model));
+        if (cli_interrupted()) /* nothing saved after Ctrl-C */
+            return EXIT_INPUT;
+        if ((m->save && seg_model_save(m->model, m->save) != SEG_OK) ||
             (score && seg_model_score(m->model, r->ds) != SEG_OK))
             return cli_input_error("%s", seg_model_errmsg(m->model));
     }

@@ -95,6 +95,36 @@ class Binding(unittest.TestCase):
         with self.assertRaises(libsegment.SegmentError):
             libsegment.Model("rfm", k_r=99)
 
+    def test_progress_and_cancellation(self):
+        ds = libsegment.Dataset()
+        seen = []
+        ds.set_progress(lambda stage, done, total:
+                        seen.append((stage, done, total)))
+        ds.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
+        self.assertEqual(seen[0], ("load", 0, os.path.getsize(SAMPLE)))
+        ds.compute_features(as_of="1997-09-30", unit="week")
+        self.assertEqual(seen[-1][0], "features")
+        before = ds.columns()
+        # a true result stops the call: nothing changes
+        ds.set_progress(lambda stage, done, total: stage == "score")
+        m = libsegment.Model("rfm")
+        m.fit(ds)
+        with self.assertRaises(libsegment.SegmentError) as e:
+            m.score(ds)
+        self.assertEqual(e.exception.code, libsegment.ECANCELED)
+        self.assertIn("canceled", str(e.exception))
+        self.assertEqual(ds.columns(), before)
+
+        # an exception in the callback stops the call and comes back
+        def interrupt(stage, done, total):
+            raise KeyboardInterrupt
+        ds.set_progress(interrupt)
+        with self.assertRaises(KeyboardInterrupt):
+            libsegment.Model("bgnbd").fit(ds)
+        ds.set_progress(None)
+        m.score(ds)
+        self.assertIn("rfm.score", ds.columns())
+
     def test_rules_and_explanations(self):
         ds = cdnow()
         r = libsegment.Rules('output "tier"\n'

@@ -56,7 +56,10 @@ typedef enum seg_status {
     SEG_EEXISTS = -9,     /**< A name is already taken. */
     SEG_ELIMIT = -10,     /**< A size limit of the library was exceeded. */
     SEG_EVERSION = -11,   /**< A file of a newer format version. */
-    SEG_ECONVERGE = -12   /**< A fit did not converge; the message says why. */
+    SEG_ECONVERGE = -12,  /**< A fit did not converge; the message says why. */
+    /** The progress callback asked to stop; every handle is as it was
+     *  before the call. @since 0.2.0 */
+    SEG_ECANCELED = -13
 } seg_status;
 
 /**
@@ -144,6 +147,74 @@ SEG_API void seg_allocator_init(seg_allocator *a);
  * @since 0.1.0
  */
 SEG_API int seg_config_allocator(const seg_allocator *a);
+
+/** @name Progress and cancellation
+ * @{ */
+
+/**
+ * What a long call is doing, passed to a #seg_progress_fn with how far it
+ * is, in the stage's own unit.
+ * @since 0.2.0
+ */
+typedef enum seg_stage {
+    /** Loading CSV (seg_dataset_load_csv(), seg_dataset_load_csv_buffer()):
+     *  bytes of the input read; total is the input's size (0 when unknown,
+     *  as for a pipe). */
+    SEG_STAGE_LOAD = 1,
+    /** Adding records or attributes given in arrays
+     *  (seg_dataset_add_transactions(), seg_dataset_add_events(),
+     *  seg_dataset_set_attributes_f64(), seg_dataset_set_attributes_str()):
+     *  values taken; total is their number. */
+    SEG_STAGE_RECORDS = 2,
+    /** seg_dataset_compute_features(): customers; total is their number. */
+    SEG_STAGE_FEATURES = 3,
+    /** seg_model_fit(): iterations of the optimiser over all its starting
+     *  points (k-means: iterations of its runs on the calling thread);
+     *  total is 0, as the number a fit needs is not known in advance. */
+    SEG_STAGE_FIT = 4,
+    /** seg_model_score(): customers; total is their number. */
+    SEG_STAGE_SCORE = 5,
+    /** seg_rules_apply(): customers; total is their number. */
+    SEG_STAGE_RULES = 6,
+    /** seg_dataset_export(), seg_dataset_export_file(): customers
+     *  written; total is their number. */
+    SEG_STAGE_EXPORT = 7
+} seg_stage;
+
+/**
+ * Receives the progress of a long call, and may stop it.
+ *
+ * Installed on a dataset with seg_dataset_set_progress(); the calls that
+ * read or change that dataset report through it. It is called once when a
+ * stage starts (with @p done 0), then about every 50 ms while the work goes
+ * on, and not when the work is over. Calls are normally well under 100 ms
+ * apart; a step with no report inside it (grouping the customers'
+ * histories before a fit, mapping a 16 MB block of a file) can leave a
+ * longer gap on large data or a busy machine. It is always called on the thread that
+ * made the library call, never on a worker thread of the library, and it
+ * must not call the library on the same handles.
+ * @param stage a #seg_stage value.
+ * @param done how far the stage is, in its unit (see #seg_stage).
+ * @param total how much there is in all, or 0 when that is not known.
+ * @param user_data the pointer given with the callback.
+ * @return 0 to go on; anything else stops the call, which returns
+ *         #SEG_ECANCELED and leaves every handle as it was before it.
+ * @since 0.2.0
+ */
+typedef int (*seg_progress_fn)(int stage, uint64_t done, uint64_t total,
+                               void *user_data);
+
+/**
+ * Short English name of a stage, for progress displays.
+ * @param stage a #seg_stage value (any int is accepted).
+ * @return a static string such as "load" or "fit", never NULL; "unknown"
+ *         for an unknown value.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_stage_name(int stage);
+
+/** @} */
 
 /** @name Output
  * @{ */

@@ -90,6 +90,32 @@ SEG_API const char *seg_dataset_errmsg(const seg_dataset *ds);
 SEG_API int seg_dataset_set_threads(seg_dataset *ds, int threads);
 
 /**
+ * Report the progress of long calls on @p ds, and let them be stopped.
+ *
+ * Every call that loads into @p ds, computes its features, fits or scores
+ * a model on it, applies rules to it or exports it calls @p fn as
+ * #seg_progress_fn says; when @p fn returns non-zero the call stops with
+ * #SEG_ECANCELED and leaves @p ds, the model and the rules exactly as they
+ * were: a load adds nothing, features and scores write no column, a fit
+ * keeps the model's earlier state (unfitted, or the earlier fit), an export
+ * to a file leaves no file (one to a #seg_write_fn may have written part).
+ * A dataset holds the callback (rather than an options struct per call) so
+ * that models and rule sets, whose calls take no options, report through
+ * the one the host installed where the data are.
+ * @param ds the dataset.
+ * @param fn the callback, or NULL to stop reporting (the default).
+ * @param user_data passed to @p fn; the library does not own it.
+ * @return #SEG_OK; #SEG_EINVAL if @p ds is NULL.
+ * @note Not thread-safe on @p ds (it changes the handle). @p fn is called
+ *       on the thread that made each call; when several threads read @p ds
+ *       at once (fits, exports), it may be called from each of them at the
+ *       same time, and must then be thread-safe itself.
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_set_progress(seg_dataset *ds, seg_progress_fn fn,
+                                     void *user_data);
+
+/**
  * Set the dataset's business time zone: the zone whose calendar days are
  * purchase days, in which a date means that local day ("a date means the
  * end of that day" for seg_dataset_parse_time() with

@@ -26,6 +26,7 @@ const char *seg_strerror(int code)
     case SEG_ELIMIT: return "size limit exceeded";
     case SEG_EVERSION: return "unsupported format version";
     case SEG_ECONVERGE: return "fit did not converge";
+    case SEG_ECANCELED: return "canceled";
     default: return "unknown error";
     }
 }

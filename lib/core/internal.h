@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "segment.h"
 
@@ -283,6 +284,82 @@ typedef int (*seg__producer)(seg_write_fn write, void *write_user, void *ctx);
 int seg__write_atomic(const seg__errbuf *err, const char *path,
                       seg__producer produce, void *ctx);
 
+
+/* ---- progress and cancellation (progress.c) ----
+ * An operation that reports progress begins a stage (which calls the
+ * host's callback with done 0), reports at the boundaries of its loops,
+ * and ends the stage whatever happens. Only the thread that made the call
+ * calls the callback: the stage is that thread's current one, and worker
+ * threads, given the stage, only look whether it was canceled. A
+ * cancellation is sticky: every later report says SEG_ECANCELED, and the
+ * message is in err. */
+#define SEG__PROGRESS_NS 50000000u
+#define SEG__PROGRESS_EVERY 256u
+typedef struct seg__progress {
+    seg_progress_fn fn;       /* NULL: nothing to report, nothing stops */
+    void *user;
+    const seg__errbuf *err;
+    int stage;
+    uint64_t done, total;
+    uint32_t every, left;     /* reports between reads of the clock */
+    uint64_t last_call, last_check;
+    _Atomic int canceled;
+    struct seg__progress *outer;
+} seg__progress;
+
+int seg__progress_begin(seg__progress *p, seg_progress_fn fn, void *user,
+                        const seg__errbuf *err, int stage, uint64_t total);
+void seg__progress_end(seg__progress *p);
+/* The calling thread's stage, or NULL: for loops deep inside an
+ * operation (an optimiser) that have no other way to reach it. */
+seg__progress *seg__progress_current(void);
+int seg__progress_check(seg__progress *p);
+
+/* `done` units of the stage are done: SEG_OK, or SEG_ECANCELED. */
+SEG__INLINE int seg__progress_at(seg__progress *p, uint64_t done)
+{
+    if (!p || !p->fn)
+        return SEG_OK;
+    p->done = done;
+    return --p->left ? SEG_OK : seg__progress_check(p);
+}
+
+/* Whether a report is due now, for a loop whose count of done units
+ * costs something: then set p->done and call seg__progress_check(). */
+SEG__INLINE bool seg__progress_due(seg__progress *p)
+{
+    return p && p->fn && !--p->left;
+}
+
+/* A report with no more units done: a sign of life from a loop whose
+ * units are counted elsewhere. */
+SEG__INLINE int seg__progress_beat(seg__progress *p)
+{
+    return p ? seg__progress_at(p, p->done) : SEG_OK;
+}
+
+/* n more units done. */
+SEG__INLINE int seg__progress_add(seg__progress *p, uint64_t n)
+{
+    return p && p->fn ? seg__progress_at(p, p->done + n) : SEG_OK;
+}
+
+/* For a worker thread, or a thread that may not be the caller's: whether
+ * the stage was canceled, never calling the callback. */
+SEG__INLINE int seg__progress_canceled(seg__progress *p)
+{
+    return p && atomic_load_explicit(&p->canceled, memory_order_relaxed)
+               ? SEG_ECANCELED
+               : SEG_OK;
+}
+
+/* lead: the calling thread's share of a threaded loop reports, the others
+ * look for a cancellation. */
+SEG__INLINE int seg__progress_poll(seg__progress *p, bool lead,
+                                   uint64_t done)
+{
+    return lead ? seg__progress_at(p, done) : seg__progress_canceled(p);
+}
 
 /* ---- quantiles (select.c) ---- */
 /* The p-quantile (0..1) of v by linear interpolation between order

@@ -36,6 +36,24 @@ int seg_dataset_set_threads(seg_dataset *ds, int threads)
     return SEG_OK;
 }
 
+int seg_dataset_set_progress(seg_dataset *ds, seg_progress_fn fn,
+                             void *user_data)
+{
+    if (!ds)
+        return seg__error(NULL, SEG_EINVAL,
+                          "seg_dataset_set_progress: dataset is NULL");
+    ds->progress_fn = fn;
+    ds->progress_user = user_data;
+    return SEG_OK;
+}
+
+int seg__ds_progress_begin(seg__progress *p, const seg_dataset *ds,
+                           const seg__errbuf *err, int stage, uint64_t total)
+{
+    return seg__progress_begin(p, ds->progress_fn, ds->progress_user,
+                               err ? err : &ds->err, stage, total);
+}
+
 int seg_dataset_set_timezone(seg_dataset *ds, const char *zone)
 {
     if (!ds)

@@ -334,6 +334,8 @@ typedef struct feat_job {
     fcol *cols;
     int rc;
     size_t bad;          /* with SEG_ERANGE: the customer whose sums overflow */
+    seg__progress *progress;
+    size_t lead;         /* the caller's job: the number of jobs; else 0 */
 } feat_job;
 
 static void *feat_worker(void *arg)
@@ -346,6 +348,10 @@ static void *feat_worker(void *arg)
     size_t scap = 0, stcap = 0, sacap = 0;
     size_t a = j->a0, b = a;
     for (size_t c = j->c0; c < j->c1; c++, a = b) {
+        /* the caller's job reports as if every job were as far */
+        if ((j->rc = seg__progress_poll(j->progress, j->lead,
+                                        (c - j->c0) * j->lead)) != SEG_OK)
+            break;
         if (j->start) {
             a = j->start[c];
             b = j->start[c + 1];
@@ -609,6 +615,7 @@ static int run_jobs(const feat_job *proto)
             c1 = a1 < nt_ ? ds->tx_cust[a1] : nc;
         }
         jobs[t] = *proto;
+        jobs[t].lead = t == 0 ? (size_t)nth : 0;
         jobs[t].c0 = c;
         jobs[t].c1 = c1;
         jobs[t].a0 = a;
@@ -689,11 +696,16 @@ int seg_dataset_compute_features(seg_dataset *ds,
         rc = event_features(ds, &cal, &win, cal_end, cols + F_N + 2 * nw);
     if (!rc && !ds->tx_grouped)
         rc = group_by_customer(ds, &start, &perm);
+    seg__progress prog;
+    if (!rc)
+        rc = seg__ds_progress_begin(&prog, ds, NULL, SEG_STAGE_FEATURES, nc);
     if (!rc) {
         feat_job proto = {ds, start, perm, 0, 0, 0, cal_end, cal_day, as_of,
-                          holdout, cal, &win, unit, cols, SEG_OK, 0};
+                          holdout, cal, &win, unit, cols, SEG_OK, 0, &prog,
+                          0};
         rc = run_jobs(&proto);
     }
+    seg__progress_end(&prog);
     if (!rc && holdout) {
         double len = (double)(day_of(&cal, as_of) -
                               day_of(&cal, o.holdout_from) + 1) / unit;

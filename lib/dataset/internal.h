@@ -68,6 +68,11 @@ const char *seg__column_label(const seg__column *c, size_t row);
 
 /* ---- narrow accessors: how the other areas read a dataset ---- */
 const seg__errbuf *seg__ds_err(const seg_dataset *ds);
+/* Begin a stage with the dataset's progress callback; a cancellation's
+ * message goes to err (NULL: the dataset's). End it with
+ * seg__progress_end() whatever this returns. */
+int seg__ds_progress_begin(seg__progress *p, const seg_dataset *ds,
+                           const seg__errbuf *err, int stage, uint64_t total);
 /* Customers (rows) and their ids. */
 size_t seg__ds_n(const seg_dataset *ds);
 const char *seg__ds_id(const seg_dataset *ds, size_t row);

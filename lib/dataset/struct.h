@@ -38,6 +38,8 @@ struct seg_dataset {
     /* the end of the period the last features were computed for (rules
      * read it as as_of); SEG_TIME_NONE before any */
     int64_t features_end;
+    seg_progress_fn progress_fn; /* seg_dataset_set_progress() */
+    void *progress_user;
 
     /* transaction rollback ("mark") state */
     bool marked;

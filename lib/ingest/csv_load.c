@@ -46,8 +46,17 @@ static int check_options(const seg__sink *s, const seg_csv_options *o)
     return SEG_OK;
 }
 
+/* Bytes of the input taken so far. */
+static uint64_t bytes_read(const seg__reader *rd)
+{
+    long at = rd->f ? ftell(rd->f) : 0;
+    return rd->f ? (uint64_t)(at > 0 ? at : 0) - (rd->len - rd->pos)
+                 : rd->pos;
+}
+
 static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
 {
+    seg__progress *p = seg__progress_current();
     int rc = seg__rd_start(rd, o->delimiter);
     if (rc)
         return rc;
@@ -87,6 +96,10 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
         if (rc != SEG__REC_OK)
             return rc;
         rc = seg__sink_record(s, rd->rec_line, rd->fields, rd->nfields);
+        if (!rc && seg__progress_due(p)) {
+            p->done = bytes_read(rd);
+            rc = seg__progress_check(p);
+        }
         if (rc)
             return rc;
     }
@@ -98,6 +111,9 @@ static int load_common(seg_dataset *ds, seg__reader *rd, const char *name,
     seg__sink s;
     seg__sink_begin(&s, ds, name);
     rd->sink = &s;
+    seg__progress p;
+    int prc = seg__ds_progress_begin(&p, ds, NULL, SEG_STAGE_LOAD,
+                                     rd->f ? rd->size : rd->len);
     seg_csv_options o;
     seg_csv_options_init(&o);
     int rc = SEG_OK;
@@ -106,9 +122,10 @@ static int load_common(seg_dataset *ds, seg__reader *rd, const char *name,
                             "seg_csv_options.size is 0: call "
                             "seg_csv_options_init()");
     if (!rc)
-        rc = check_options(&s, &o);
+        rc = prc ? prc : check_options(&s, &o);
     if (!rc)
         rc = load(&s, rd, &o);
+    seg__progress_end(&p);
     rc = seg__sink_end(&s, rc);
     seg__rd_free(rd);
     return rc;

@@ -247,6 +247,11 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
         if (w->n && w->max_t > ds->max_time)
             ds->max_time = w->max_t;
         ds->n_tx = at;
+        /* the customers of a batch take a while: the load's rollback
+         * undoes a part added before a stop */
+        int prc = seg__progress_beat(seg__progress_current());
+        if (prc)
+            return prc;
     }
     return SEG_OK;
 }
@@ -286,9 +291,15 @@ static void *parse_parts(void *arg)
         for (int i = atomic_fetch_add(&bt->next_copy, 1); i < bt->nparts;
              i = atomic_fetch_add(&bt->next_copy, 1))
             copy_part(bt->ds, &bt->copy->parts[i]);
+    /* only the caller's thread has a stage: it says it is alive between
+     * parts (the bytes are counted a batch at a time), and a cancellation
+     * stops the load at the end of the batch */
+    seg__progress *p = seg__progress_current();
     for (int i = atomic_fetch_add(&bt->next, 1); i < bt->nparts;
-         i = atomic_fetch_add(&bt->next, 1))
+         i = atomic_fetch_add(&bt->next, 1)) {
         parse_part(&bt->parts[i]);
+        (void)seg__progress_beat(p);
+    }
     return NULL;
 }
 
@@ -629,6 +640,9 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
             for (int i = 0; i < nparts; i++)
                 copy_part(ds, &cur->parts[i]);
         }
+        if (!rc) /* the caller's thread, between batches */
+            rc = seg__progress_add(seg__progress_current(),
+                                   (uint64_t)(cur->e - cur->b));
         cur->b = cur->e = NULL;
         if (!rc)
             rc = parsing ? batch_result(rd, nx, &line) : nrc;

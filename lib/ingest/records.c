@@ -6,18 +6,37 @@
 
 #include "ingest/internal.h"
 
-/* A call of n values: messages name the index when there are several. */
-static void begin_call(seg__sink *s, seg_dataset *ds, size_t n)
+/* A call of n values: messages name the index when there are several,
+ * and progress is reported for several. */
+typedef struct call {
+    seg__sink s;
+    seg__progress p;
+} call;
+
+static int begin_call(call *c, seg_dataset *ds, size_t n)
 {
-    seg__sink_begin(s, ds, NULL);
-    s->indexed = n > 1;
+    seg__sink_begin(&c->s, ds, NULL);
+    c->s.indexed = n > 1;
+    if (n > 1)
+        return seg__ds_progress_begin(&c->p, ds, NULL, SEG_STAGE_RECORDS, n);
+    return seg__progress_begin(&c->p, NULL, NULL, NULL, 0, 0);
 }
 
-static int customer(seg__sink *s, size_t i, const char *id, uint32_t *row)
+static int end_call(call *c, int rc)
 {
+    seg__progress_end(&c->p);
+    return seg__sink_end(&c->s, rc);
+}
+
+/* the customer of value i: where a call reports its progress */
+static int customer(call *c, size_t i, const char *id, uint32_t *row)
+{
+    int rc = seg__progress_at(&c->p, i);
+    if (rc)
+        return rc;
     if (!id)
-        return seg__sink_fail(s, SEG_EINVAL, i, 0, "customer id is NULL");
-    return seg__sink_customer(s, i, id, strlen(id), row);
+        return seg__sink_fail(&c->s, SEG_EINVAL, i, 0, "customer id is NULL");
+    return seg__sink_customer(&c->s, i, id, strlen(id), row);
 }
 
 int seg_dataset_add_customer(seg_dataset *ds, const char *id, size_t *row)
@@ -25,10 +44,10 @@ int seg_dataset_add_customer(seg_dataset *ds, const char *id, size_t *row)
     if (!ds || !id)
         return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
                           "seg_dataset_add_customer: NULL argument");
-    seg__sink s;
-    begin_call(&s, ds, 1);
+    call c;
+    begin_call(&c, ds, 1);
     uint32_t r;
-    int rc = seg__sink_end(&s, customer(&s, 0, id, &r));
+    int rc = end_call(&c, customer(&c, 0, id, &r));
     if (rc == SEG_OK && row)
         *row = r;
     return rc;
@@ -47,16 +66,17 @@ int seg_dataset_add_transactions(seg_dataset *ds, const char *const *ids,
     if (!ds || (n && (!ids || !times || !amounts)))
         return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
                           "seg_dataset_add_transactions: NULL argument");
-    seg__sink s;
-    begin_call(&s, ds, n);
-    int rc = n ? seg__ds_reserve_tx(ds, n) : SEG_OK;
+    call c;
+    int rc = begin_call(&c, ds, n);
+    if (!rc && n)
+        rc = seg__ds_reserve_tx(ds, n);
     for (size_t i = 0; i < n && !rc; i++) {
         uint32_t row;
-        rc = customer(&s, i, ids[i], &row);
+        rc = customer(&c, i, ids[i], &row);
         if (!rc)
-            rc = seg__sink_tx(&s, i, row, times[i], amounts[i]);
+            rc = seg__sink_tx(&c.s, i, row, times[i], amounts[i]);
     }
-    return seg__sink_end(&s, rc);
+    return end_call(&c, rc);
 }
 
 int seg_dataset_add_event(seg_dataset *ds, const char *id, int64_t time,
@@ -72,21 +92,22 @@ int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
     if (!ds || (n && (!ids || !times || !kinds)))
         return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
                           "seg_dataset_add_events: NULL argument");
-    seg__sink s;
-    begin_call(&s, ds, n);
-    int rc = n ? seg__ds_reserve_ev(ds, n) : SEG_OK;
+    call c;
+    int rc = begin_call(&c, ds, n);
+    if (!rc && n)
+        rc = seg__ds_reserve_ev(ds, n);
     for (size_t i = 0; i < n && !rc; i++) {
         uint32_t row;
         if (!ids[i] || !kinds[i])
-            rc = seg__sink_fail(&s, SEG_EINVAL, i, 0,
+            rc = seg__sink_fail(&c.s, SEG_EINVAL, i, 0,
                                 "customer id or kind is NULL");
         else
-            rc = customer(&s, i, ids[i], &row);
+            rc = customer(&c, i, ids[i], &row);
         if (!rc)
-            rc = seg__sink_event(&s, i, row, times[i], kinds[i],
+            rc = seg__sink_event(&c.s, i, row, times[i], kinds[i],
                                  strlen(kinds[i]), values ? values[i] : NAN);
     }
-    return seg__sink_end(&s, rc);
+    return end_call(&c, rc);
 }
 
 /* One column's values for customers by id: nums or strs (NULL = missing). */
@@ -99,19 +120,20 @@ static int set_attributes(seg_dataset *ds, const char *fn, const char *name,
     if (!ds || !name || (n && (!ids || !values)))
         return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
                           "%s: NULL argument", fn);
-    seg__sink s;
-    begin_call(&s, ds, n);
+    call k;
+    int rc = begin_call(&k, ds, n);
     seg__column *c = NULL;
-    int rc = seg__sink_attr_column(&s, name, type, n > 0, &c);
+    if (!rc)
+        rc = seg__sink_attr_column(&k.s, name, type, n > 0, &c);
     for (size_t i = 0; i < n && !rc; i++) {
         uint32_t row;
-        rc = customer(&s, i, ids[i], &row);
+        rc = customer(&k, i, ids[i], &row);
         if (!rc && type == SEG_COLUMN_NUMERIC)
-            rc = seg__sink_attr_num(&s, c, row, nums[i]);
+            rc = seg__sink_attr_num(&k.s, c, row, nums[i]);
         else if (!rc)
-            rc = seg__sink_attr_label(&s, i, c, row, strs[i]);
+            rc = seg__sink_attr_label(&k.s, i, c, row, strs[i]);
     }
-    return seg__sink_end(&s, rc);
+    return end_call(&k, rc);
 }
 
 int seg_dataset_set_attribute_f64(seg_dataset *ds, const char *id,

@@ -64,8 +64,13 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
             sum[(size_t)assign[i] * (size_t)nf + (size_t)f] +=
                 X[i * (size_t)nf + (size_t)f];
     }
+    /* only the caller's thread has a stage: its runs report an
+     * iteration at a time, and a stop ends the run, which its job drops */
+    seg__progress *prog = seg__progress_current();
     int it = 0;
     for (; it < max_iter; it++) {
+        if (seg__progress_add(prog, 1))
+            break;
         double maxmv = 0, maxmv2 = 0, shift2 = 0;
         int argmax = -1;
         for (int j = 0; j < k; j++) {
@@ -247,6 +252,8 @@ typedef struct run_job {
     double inertia, iters;
     int best_run;
     int rc;
+    seg__progress *progress; /* the caller's job reports, others look */
+    bool lead;
 } run_job;
 
 static void *run_worker(void *arg)
@@ -277,6 +284,11 @@ static void *run_worker(void *arg)
             j->rc = SEG_ENOMEM;
             break;
         }
+        /* the caller's runs counted their iterations */
+        if ((j->rc = seg__progress_poll(j->progress, j->lead,
+                                        j->progress ? j->progress->done
+                                                    : 0)) != SEG_OK)
+            break;
         if (inertia < j->inertia) {
             j->inertia = inertia;
             j->iters = iters;
@@ -444,14 +456,15 @@ static int cluster_ordered(const seg_model *m, const double *X, size_t n,
                        seg__malloc(ck * sizeof(double)),
                        seg__malloc((size_t)k * sizeof(double)),
                        assign ? seg__malloc(n * sizeof(int)) : NULL,
-                       INFINITY, 0, -1, SEG_OK};
+                       INFINITY, 0, -1, SEG_OK, seg__progress_current(),
+                       t == 0};
         if (!j->best_c || !j->best_size || (assign && !j->best_a))
             j->rc = SEG_ENOMEM;
     }
     seg__run_jobs(run_worker, jobs, sizeof *jobs, threads);
     int best = -1;
     for (int t = 0; t < threads; t++) {
-        if (jobs[t].rc)
+        if (jobs[t].rc && rc != SEG_ECANCELED)
             rc = jobs[t].rc;
         else if (jobs[t].best_run >= 0 &&
                  (best < 0 || jobs[t].inertia < jobs[best].inertia ||

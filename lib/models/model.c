@@ -145,7 +145,14 @@ int seg_model_fit(seg_model *m, const seg_dataset *ds)
         return seg__model_error(m, rc, "model '%s': create failed",
                                 m->name);
     seg__errbuf_clear(&m->err);
-    rc = m->k->cls.fit(fresh, m, ds, m->k->user_data);
+    seg__progress p;
+    rc = seg__ds_progress_begin(&p, ds, &m->err, SEG_STAGE_FIT, 0);
+    if (!rc)
+        rc = m->k->cls.fit(fresh, m, ds, m->k->user_data);
+    /* a kind that ignores a cancellation still is one */
+    if (!rc)
+        rc = seg__progress_canceled(&p);
+    seg__progress_end(&p);
     if (rc) {
         m->k->cls.destroy(fresh, m->k->user_data);
         if (!seg__errbuf_has(&m->err))
@@ -169,7 +176,12 @@ int seg_model_score(const seg_model *m, seg_dataset *ds)
                                 "call seg_model_fit() or load a saved model",
                                 m->name);
     unsigned long errors = seg__thread_error_count();
-    int rc = m->k->cls.score(m->state, m, ds, m->name, m->k->user_data);
+    seg__progress p;
+    int rc = seg__ds_progress_begin(&p, ds, &m->err, SEG_STAGE_SCORE,
+                                    seg_dataset_customer_count(ds));
+    if (!rc)
+        rc = m->k->cls.score(m->state, m, ds, m->name, m->k->user_data);
+    seg__progress_end(&p);
     if (rc && seg__thread_error_count() == errors)
         seg__model_error(m, rc, "model '%s': score failed: %s", m->name,
                          seg_strerror(rc));

@@ -77,7 +77,12 @@ int seg_dataset_export(const seg_dataset *ds, int format,
         }
         seg__w_raw(&w, "\n", 1);
     }
-    for (size_t r = 0; r < seg__ds_n(ds) && !w.rc; r++) {
+    seg__progress prog;
+    int crc = seg__ds_progress_begin(&prog, ds, NULL, SEG_STAGE_EXPORT,
+                                     seg__ds_n(ds));
+    for (size_t r = 0; r < seg__ds_n(ds) && !w.rc && !crc; r++) {
+        if ((crc = seg__progress_at(&prog, r)) != SEG_OK)
+            break;
         if (json)
             seg__w_str(&w, r ? ",\n{\"customer_id\":" : "\n{\"customer_id\":");
         seg__w_text(&w, seg__ds_id(ds, r));
@@ -91,9 +96,14 @@ int seg_dataset_export(const seg_dataset *ds, int format,
         }
         seg__w_raw(&w, json ? "}" : "\n", 1);
     }
+    seg__progress_end(&prog);
+    seg__free(cols);
+    if (crc) { /* what is still buffered is never written */
+        seg__buf_free(&w.buf);
+        return crc;
+    }
     if (json)
         seg__w_str(&w, "\n]\n");
-    seg__free(cols);
     return seg__w_finish(&w, seg__ds_err(ds));
 }
 

@@ -450,8 +450,13 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
     double *gs = seg__malloc((nslots + 1) * BLOCK * sizeof *gs);
     if (!labels || !num || !gs || !st || !slot || !active || !gk)
         rc = seg__nomem(&r->err);
+    seg__progress pr;
+    if (!rc)
+        rc = seg__ds_progress_begin(&pr, ds, &r->err, SEG_STAGE_RULES, n);
     for (size_t row0 = 0; row0 < n && !rc; row0 += BLOCK) {
         size_t m = n - row0 < BLOCK ? n - row0 : BLOCK;
+        if ((rc = seg__progress_at(&pr, row0)) != SEG_OK)
+            break;
         if (r->score) {
             /* gs: per slot (and a last one for points outside groups) */
             memset(gs, 0, (nslots + 1) * BLOCK * sizeof *gs);
@@ -494,6 +499,7 @@ int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
             num[row0 + j] = lab[j] != 0 ? lab[j] : NAN;
         }
     }
+    seg__progress_end(&pr);
     if (!rc)
         rc = put_outputs(r, ds, column, &labels, &num);
     if (!rc)

@@ -15,8 +15,10 @@ The shared library is found through $SEGMENT_LIBRARY, then a copy next to
 this package, then the system's library path. Errors raise SegmentError
 with the library's message. numpy and pandas are optional.
 """
-from ._native import (LibraryNotFoundError, SegmentError, library,
-                      library_path)
+from ._native import (ECANCELED, ECONVERGE, EINVAL, EIO, ELIMIT, EMISUSE,
+                      ENOMEM, ENOTFOUND, EPARSE, ERANGE, ETYPE, EEXISTS,
+                      EVERSION, OK, LibraryNotFoundError, SegmentError,
+                      library, library_path)
 from . import _native
 from .dataset import Dataset
 from .model import Model, Param, model_kinds, models
@@ -26,6 +28,9 @@ from .table import Table
 __version__ = "0.2.0"
 __all__ = ["Dataset", "LibraryNotFoundError", "Model", "Param", "Rules",
            "SegmentError", "Table", "library", "library_path",
+           "OK", "EINVAL", "ENOMEM", "EIO", "EPARSE", "ENOTFOUND", "ETYPE",
+           "ERANGE", "EMISUSE", "EEXISTS", "ELIMIT", "EVERSION", "ECONVERGE",
+           "ECANCELED",
            "library_version", "model_kinds", "models"]
 
 

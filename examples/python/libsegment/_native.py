@@ -5,6 +5,7 @@ import ctypes.util
 import datetime
 import math
 import os
+import threading
 from ctypes import (CFUNCTYPE, POINTER, byref, c_char, c_char_p, c_double,
                     c_int, c_int64, c_size_t, c_uint, c_void_p)
 
@@ -64,6 +65,15 @@ class SegmentError(Exception):
         self.code = code
 
 
+# The status codes (seg_status): SegmentError.code is one of them.
+OK = 0
+EINVAL, ENOMEM, EIO, EPARSE, ENOTFOUND, ETYPE, ERANGE = range(-1, -8, -1)
+EMISUSE, EEXISTS, ELIMIT, EVERSION, ECONVERGE, ECANCELED = range(-8, -14, -1)
+
+# What a progress callback raised, re-raised when its call returns.
+_pending = threading.local()
+
+
 def s(text):
     return None if text is None else str(text).encode("utf-8")
 
@@ -75,11 +85,30 @@ def u(raw):
 def check(rc, message):
     """Raise for a failed call; message is read only then."""
     if rc < 0:
+        raised = getattr(_pending, "error", None)
+        _pending.error = None
+        if rc == ECANCELED and raised is not None:
+            raise raised
         raise SegmentError(rc, u(message()))
     return rc
 
 
+def progress_callback(callback):
+    """A seg_progress_fn calling callback(stage, done, total); a true
+    result, or an exception raised in it, stops the call, and the
+    exception is raised again when the call returns."""
+    def call(stage, done, total, _user):
+        try:
+            return 1 if callback(u(stage_name(stage)), done, total) else 0
+        except BaseException as e:  # noqa: B902 - re-raised by check()
+            _pending.error = e
+            return 1
+    return PROGRESS(call)
+
+
 WRITE = CFUNCTYPE(c_int, POINTER(c_char), c_size_t, c_void_p)
+PROGRESS = CFUNCTYPE(c_int, c_int, ctypes.c_uint64, ctypes.c_uint64,
+                     c_void_p)
 
 
 class Collect:
@@ -148,6 +177,8 @@ ds_new = fn("seg_dataset_new", c_int, POINTER(P))
 ds_free = fn("seg_dataset_free", None, P)
 ds_errmsg = fn("seg_dataset_errmsg", c_char_p, P)
 ds_threads = fn("seg_dataset_set_threads", c_int, P, c_int)
+ds_progress = fn("seg_dataset_set_progress", c_int, P, PROGRESS, c_void_p)
+stage_name = fn("seg_stage_name", c_char_p, c_int)
 ds_count = fn("seg_dataset_customer_count", c_size_t, P)
 ds_id = fn("seg_dataset_customer_id", c_char_p, P, c_size_t)
 ds_find = fn("seg_dataset_customer_find", c_int, P, c_char_p,

@@ -104,6 +104,26 @@ class Dataset:
         N.check(N.ds_set_colkind(self._p, N.s(name), _KINDS.index(kind)),
                 self._err)
 
+    def set_progress(self, callback):
+        """Call callback(stage, done, total) during long calls on this
+        dataset: loads, features, fits and scores of models on it, rules,
+        exports. stage is "load" (done and total in bytes), "records",
+        "features", "score", "rules", "export" (customers) or "fit"
+        (iterations; total 0). It runs at each call's start and about every
+        50 ms, on the calling thread. A true result stops the call with
+        SegmentError (code ECANCELED); an exception its body raises stops
+        it and is raised again (for Ctrl-C, have a SIGINT handler set a
+        flag that the callback returns). Either way the
+        dataset, model or rules are as before the call. None removes it."""
+        if callback is None:
+            N.check(N.ds_progress(self._p, ctypes.cast(None, N.PROGRESS),
+                                  None), self._err)
+            self._progress = None
+            return
+        fn = N.progress_callback(callback)
+        N.check(N.ds_progress(self._p, fn, None), self._err)
+        self._progress = fn  # kept alive while the library may call it
+
     def load_csv(self, path, id=None, time=None, amount=None, kind=None,
                  value=None, attributes=(), header=True, delimiter=None,
                  summary=False):

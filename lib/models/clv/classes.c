@@ -225,7 +225,13 @@ static int score_histories(const clv_state *st, const seg_model *m,
     }
     qsort(h, nh, sizeof *h, cmp_hist);
     double o[4] = {NAN, NAN, NAN, NAN};
+    seg__progress *prog = seg__progress_current();
     for (size_t g = 0; g < nh; g++) {
+        int prc = seg__progress_at(prog, g);
+        if (prc != SEG_OK) {
+            seg__free(h);
+            return prc;
+        }
         if (g == 0 || memcmp(h[g].k, h[g - 1].k, sizeof h[g].k) != 0) {
             double k[4] = {h[g].k[0], h[g].k[1], h[g].k[2],
                            h[g].k[3] == -INFINITY ? NAN : h[g].k[3]};

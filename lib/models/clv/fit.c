@@ -54,7 +54,13 @@ static double total_ll(const objctx *c, const double *p, double *grad)
         dp[i] = i < c->np ? dvar(p[i], i) : dc(0);
     seg__dual sum = dc(0);
     const seg__clv_spec *sp = specs[c->kind];
+    /* one evaluation can take longer than the interval on large data: a
+     * sign of life between rows, and a stop gives the evaluation up,
+     * which makes the optimiser give up */
+    seg__progress *pr = seg__progress_current();
     for (size_t i = 0; i < c->data->n; i++) {
+        if (seg__progress_beat(pr))
+            return NAN;
         seg__dual l = sp->row_ll(dp, c->data->d + i * (size_t)sp->ncols);
         if (!isfinite(l.v))
             return NAN;
@@ -440,6 +446,8 @@ static void multi_start(objctx *c, int max_iter, double *theta,
             t[i] = log(starts[s][i]);
         seg__opt_result res = run_from(c, t, max_iter);
         *last = res;
+        if (res.status == 3) /* stopped by the progress callback */
+            break;
         if (res.status == 0 && res.value < best->value - 1e-12) {
             *best = res;
             memcpy(theta, t, sizeof t);
@@ -515,6 +523,8 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
     if (c->data->n > START_ROWS)
         rc = subsample_start(c, max_iter, theta, &found,
                              &f->start_evaluations);
+    if (!rc && seg__progress_canceled(seg__progress_current()))
+        rc = SEG_ECANCELED;
     if (rc)
         return rc;
     if (found) {
@@ -523,8 +533,10 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
         if (res.status != 0)
             res.value = INFINITY;
     }
-    if (!isfinite(res.value))
+    if (!isfinite(res.value) && res.status != 3)
         multi_start(c, max_iter, theta, &res, last);
+    if (seg__progress_canceled(seg__progress_current()))
+        return SEG_ECANCELED;
     *best = res.value;
     if (isfinite(res.value)) {
         for (int i = 0; i < c->np; i++)

@@ -240,6 +240,10 @@ seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
     int stalls = 0;
     for (int it = 0; it < max_iter; it++) {
         res.iterations = it;
+        if (seg__progress_add(seg__progress_current(), 1)) {
+            res.status = 3;
+            break;
+        }
         if (max_abs(g, n) < gtol) {
             res.status = 0;
             break;
@@ -384,6 +388,10 @@ seg__opt_result seg__minimize_newton(seg__objective2 f, void *ctx, double *x,
     }
     for (int it = 0; it < max_iter; it++) {
         res.iterations = it;
+        if (seg__progress_add(seg__progress_current(), 1)) {
+            res.status = 3;
+            break;
+        }
         if (max_abs(g, n) < gtol) {
             res.status = 0;
             break;

@@ -201,7 +201,8 @@ bool seg__log_betainc(double a, double b, double x, double y, double *out);
 typedef double (*seg__objective)(const double *x, double *grad, void *ctx);
 
 typedef struct seg__opt_result {
-    int status;        /* 0 converged, 1 iteration limit, 2 line search failed */
+    int status;        /* 0 converged, 1 iteration limit, 2 line search failed,
+                          3 canceled by the progress callback */
     int iterations;
     double value;
     double grad_norm;  /* max |gradient| at the end */

@@ -279,16 +279,27 @@ int seg_dataset_copy_labels(const seg_dataset *ds, const char *column,
     return copy_out(ds, column, SEG_COLUMN_LABEL, dst, n);
 }
 
-static void replace_column(seg_dataset *ds, seg__column *old,
-                           seg__column *fresh)
+/* Inside a mark, a column that was there at the mark is kept aside for
+ * the rollback instead of freed. */
+static int replace_column(seg_dataset *ds, seg__column *old,
+                          seg__column *fresh)
 {
     for (size_t i = 0; i < ds->n_cols; i++) {
-        if (ds->cols[i] == old) {
-            ds->cols[i] = fresh;
+        if (ds->cols[i] != old)
+            continue;
+        if (ds->marked && i < ds->mark_cols) {
+            if (seg__grow((void **)&ds->parked, &ds->cap_parked,
+                          ds->n_parked + 1, sizeof *ds->parked))
+                return SEG_ENOMEM;
+            ds->parked[ds->n_parked].col = old;
+            ds->parked[ds->n_parked++].at = i;
+        } else {
             seg__column_free(old);
-            return;
         }
+        ds->cols[i] = fresh;
+        return SEG_OK;
     }
+    return SEG_OK;
 }
 
 /* Build a new column, then swap it in, so a failure changes nothing. */
@@ -303,10 +314,8 @@ static int put_column(seg_dataset *ds, const char *name, int type, int origin,
         return seg__nomem(&ds->err);
     fresh->type = type;
     fresh->origin = origin;
-    if (old) {
-        replace_column(ds, old, fresh);
-        return SEG_OK;
-    }
+    if (old)
+        return replace_column(ds, old, fresh) ? seg__nomem(&ds->err) : SEG_OK;
     if (seg__grow((void **)&ds->cols, &ds->cap_cols, ds->n_cols + 1,
                   sizeof *ds->cols))
         return seg__nomem(&ds->err);

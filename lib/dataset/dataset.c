@@ -129,6 +129,9 @@ void seg_dataset_free(seg_dataset *ds)
         seg__column_free(ds->cols[i]);
     seg__free(ds->cols);
     seg__free(ds->undo);
+    for (size_t i = 0; i < ds->n_parked; i++)
+        seg__column_free(ds->parked[i].col);
+    seg__free(ds->parked);
     seg__tz_free(ds->tz);
     seg__errbuf_destroy(&ds->err);
     seg__free(ds);
@@ -177,14 +180,26 @@ void seg__ds_mark(seg_dataset *ds)
     }
 }
 
+bool seg__ds_is_marked(const seg_dataset *ds) { return ds->marked; }
+
 void seg__ds_commit(seg_dataset *ds)
 {
     ds->marked = false;
     ds->n_undo = 0;
+    for (size_t i = 0; i < ds->n_parked; i++)
+        seg__column_free(ds->parked[i].col);
+    ds->n_parked = 0;
 }
 
 void seg__ds_rollback(seg_dataset *ds)
 {
+    /* the replaced columns back in their places, latest first, so a column
+     * replaced twice ends as it was at the mark */
+    while (ds->n_parked) {
+        struct seg__parked *p = &ds->parked[--ds->n_parked];
+        seg__column_free(ds->cols[p->at]);
+        ds->cols[p->at] = p->col;
+    }
     while (ds->n_undo) {
         seg__undo *u = &ds->undo[--ds->n_undo];
         seg__column *c = ds->cols[u->col];

@@ -26,6 +26,9 @@ typedef struct seg__column {
 void seg__ds_mark(seg_dataset *ds);
 void seg__ds_commit(seg_dataset *ds);
 void seg__ds_rollback(seg_dataset *ds);
+/* Whether a change is under way (a mark not yet committed or rolled back):
+ * a call that marks for itself leaves an outer mark to its owner. */
+bool seg__ds_is_marked(const seg_dataset *ds);
 
 /* Internal record API: no validation of arguments beyond what the callers
  * cannot check; usable only inside a mark. */

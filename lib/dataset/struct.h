@@ -48,6 +48,13 @@ struct seg_dataset {
     int64_t mark_max_time;
     seg__undo *undo;
     size_t n_undo, cap_undo;
+    /* columns replaced inside a mark, kept until the commit so that a
+     * rollback can put each back in its place */
+    struct seg__parked {
+        seg__column *col;
+        size_t at;
+    } *parked;
+    size_t n_parked, cap_parked;
 };
 
 static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,

@@ -179,8 +179,16 @@ int seg_model_score(const seg_model *m, seg_dataset *ds)
     seg__progress p;
     int rc = seg__ds_progress_begin(&p, ds, &m->err, SEG_STAGE_SCORE,
                                     seg_dataset_customer_count(ds));
+    /* the kind's columns are written together or not at all */
+    bool own = !rc && !seg__ds_is_marked(ds);
+    if (own)
+        seg__ds_mark(ds);
     if (!rc)
         rc = m->k->cls.score(m->state, m, ds, m->name, m->k->user_data);
+    if (own && rc)
+        seg__ds_rollback(ds);
+    else if (own)
+        seg__ds_commit(ds);
     seg__progress_end(&p);
     if (rc && seg__thread_error_count() == errors)
         seg__model_error(m, rc, "model '%s': score failed: %s", m->name,

@@ -411,11 +411,28 @@ static int put_outputs(const seg_rules *r, seg_dataset *ds,
     return rc;
 }
 
+static int apply(const seg_rules *r, seg_dataset *ds, const char *column);
+
+/* The tier and rule columns (and the score and grade columns) are written
+ * together or not at all: a failure after the first leaves none. */
 int seg_rules_apply(const seg_rules *r, seg_dataset *ds, const char *column)
 {
     if (!r || !ds)
         return seg__error(r ? &r->err : NULL, SEG_EINVAL,
                           "seg_rules_apply: NULL argument");
+    bool own = !seg__ds_is_marked(ds);
+    if (own)
+        seg__ds_mark(ds);
+    int rc = apply(r, ds, column);
+    if (own && rc)
+        seg__ds_rollback(ds);
+    else if (own)
+        seg__ds_commit(ds);
+    return rc;
+}
+
+static int apply(const seg_rules *r, seg_dataset *ds, const char *column)
+{
     if (!column)
         column = seg_rules_output(r);
     binding b;

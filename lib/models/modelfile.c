@@ -345,8 +345,23 @@ static int check_loaded(const char *path, seg_model *m)
     }
 }
 
+static int load_text_(seg_model **out, const char *path, const char *data,
+                      size_t len);
+
+/* Out of memory anywhere in a load says so on the thread, as every
+ * failure does, even where a helper returned the bare code. */
 static int load_text(seg_model **out, const char *path, const char *data,
                      size_t len)
+{
+    unsigned long errors = seg__thread_error_count();
+    int rc = load_text_(out, path, data, len);
+    if (rc == SEG_ENOMEM && seg__thread_error_count() == errors)
+        seg__nomem(NULL);
+    return rc;
+}
+
+static int load_text_(seg_model **out, const char *path, const char *data,
+                      size_t len)
 {
     lexer lx = {data, data + len, path, 0};
     const char *endline = data + len;

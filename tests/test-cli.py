@@ -110,6 +110,49 @@ class Cli(unittest.TestCase):
             self.assertEqual(outs[0], outs[1])
             self.assertEqual(len(outs[0].splitlines()), len(ids) + 1)
 
+    def test_event_kinds_beyond_the_column_limit(self):
+        # 100 kinds become columns: the 99 most frequent ones (ties by first
+        # appearance), the rest counted together as other_kinds
+        import collections
+        import random
+        rnd = random.Random(11)
+        rows = []
+        for i in range(6000):
+            kind = ("k%03d" % rnd.randrange(300) if rnd.random() < 0.6
+                    else rnd.choice(["view", "cart_add", "purchase"]))
+            rows.append(("C%03d" % rnd.randrange(200),
+                         "2024-01-%02d" % rnd.randrange(1, 29), kind))
+        with tempfile.TemporaryDirectory() as d:
+            ev = os.path.join(d, "events.csv")
+            with open(ev, "w") as f:
+                f.write("customer_id,time,kind\n")
+                f.writelines("%s,%s,%s\n" % r for r in rows)
+            orders = os.path.join(d, "orders.csv")
+            with open(orders, "w") as f:
+                f.write("customer_id,date,amount\n")
+                f.writelines("C%03d,2024-01-01,10\n" % c for c in range(200))
+            p = run("features", orders, "--events", ev)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        table = list(csv.DictReader(io.StringIO(p.stdout)))
+        counts = collections.Counter(r[2] for r in rows)
+        first = {}
+        for r in rows:
+            first.setdefault(r[2], len(first))
+        ranked = sorted(counts, key=lambda k: (-counts[k], first[k]))
+        kept = set(ranked[:99])
+        cols = [c for c in table[0] if c.startswith("events.")
+                and c.endswith(".count")]
+        self.assertEqual(len(cols), 100)
+        self.assertEqual({c[7:-6] for c in cols}, kept | {"other_kinds"})
+        per = collections.Counter((r[0], r[2] in kept and r[2] or None)
+                                  for r in rows)
+        for row in table:
+            want = per[(row["customer_id"], None)]
+            self.assertEqual(float(row["events.other_kinds.count"]), want)
+            self.assertEqual(float(row["events.view.count"]),
+                             sum(1 for r in rows if r[0] ==
+                                 row["customer_id"] and r[2] == "view"))
+
     def test_help_and_version(self):
         p = run("--help")
         self.assertEqual(p.returncode, 0)

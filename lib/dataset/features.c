@@ -435,16 +435,87 @@ static int alloc_col(fcol *c, const char *name, int kind, size_t rows)
 }
 
 /* Per kind: count, last, then a count per window. */
+/* Event kinds that become columns of their own; beyond them the rarer
+ * kinds are counted together under OTHER_KIND, so that memory grows with
+ * customers, not with customers times kinds (a page or product id used as
+ * a kind has thousands). */
+#define MAX_KIND_COLUMNS 100
+#define OTHER_KIND "other_kinds"
+
+static size_t kind_columns(size_t kinds)
+{
+    return kinds > MAX_KIND_COLUMNS ? MAX_KIND_COLUMNS : kinds;
+}
+
+typedef struct kind_rank {
+    size_t count;
+    uint32_t kind;
+} kind_rank;
+
+static int by_count(const void *a, const void *b)
+{
+    const kind_rank *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x->kind < y->kind ? -1 : x->kind > y->kind;
+}
+
+/* Each kind's slot of columns: its own for the MAX_KIND_COLUMNS - 1 most
+ * frequent kinds (ties by first appearance), the last slot for the rest,
+ * when there are more than MAX_KIND_COLUMNS kinds. */
+static int kind_slots(const seg_dataset *ds, uint32_t *slot,
+                      const char **names)
+{
+    size_t nk = ds->kinds.n, ns = kind_columns(nk);
+    if (ns == nk) {
+        for (size_t k = 0; k < nk; k++) {
+            slot[k] = (uint32_t)k;
+            names[k] = seg__intern_str(&ds->kinds, (uint32_t)k);
+        }
+        return SEG_OK;
+    }
+    kind_rank *rank = seg__calloc(nk, sizeof *rank);
+    if (!rank)
+        return SEG_ENOMEM;
+    for (size_t k = 0; k < nk; k++)
+        rank[k].kind = (uint32_t)k;
+    for (size_t i = 0; i < ds->n_ev; i++)
+        rank[ds->ev_kind[i]].count++;
+    qsort(rank, nk, sizeof *rank, by_count);
+    int rc = SEG_OK;
+    for (size_t j = 0; j < nk; j++) {
+        uint32_t k = rank[j].kind;
+        slot[k] = (uint32_t)(j < ns - 1 ? j : ns - 1);
+        if (j < ns - 1) {
+            names[j] = seg__intern_str(&ds->kinds, k);
+            if (strcmp(names[j], OTHER_KIND) == 0)
+                rc = seg__error(&ds->err, SEG_EEXISTS, "an event kind is "
+                                "named '%s', the name of the kinds beyond "
+                                "the first %d: rename it", OTHER_KIND,
+                                MAX_KIND_COLUMNS - 1);
+        }
+    }
+    names[ns - 1] = OTHER_KIND;
+    seg__free(rank);
+    return rc;
+}
+
 static int event_features(const seg_dataset *ds, const calendar *cal,
                           const windows *win, int64_t cal_end, fcol *cols)
 {
     size_t nc = ds->ids.n, stride = 2 + (size_t)win->n;
-    for (size_t k = 0; k < ds->kinds.n; k++) {
-        const char *kind = seg__intern_str(&ds->kinds, (uint32_t)k);
+    size_t nk = ds->kinds.n, ns = kind_columns(nk);
+    uint32_t *slot = seg__malloc((nk ? nk : 1) * sizeof *slot);
+    const char **names = seg__malloc((nk ? nk : 1) * sizeof *names);
+    int src = slot && names ? kind_slots(ds, slot, names) : SEG_ENOMEM;
+    for (size_t k = 0; k < ns && !src; k++) {
+        const char *kind = names[k];
         size_t len = strlen(kind) + 40;
         char *nm = seg__malloc(len);
-        if (!nm)
-            return SEG_ENOMEM;
+        if (!nm) {
+            src = SEG_ENOMEM;
+            break;
+        }
         fcol *kc = cols + stride * k;
         snprintf(nm, len, "events.%s.count", kind);
         int rc = alloc_col(&kc[0], nm, SEG_KIND_COUNT, nc);
@@ -457,18 +528,23 @@ static int event_features(const seg_dataset *ds, const calendar *cal,
         }
         seg__free(nm);
         if (rc)
-            return rc;
-        for (size_t r = 0; r < nc; r++) {
+            src = rc;
+        for (size_t r = 0; r < nc && !rc; r++) {
             kc[0].data[r] = 0;
             kc[1].data[r] = NAN;
             for (int w = 0; w < win->n; w++)
                 kc[2 + w].data[r] = 0;
         }
     }
+    seg__free(names);
+    if (src) {
+        seg__free(slot);
+        return src;
+    }
     for (size_t i = 0; i < ds->n_ev; i++) {
         if (ds->ev_time[i] > cal_end)
             continue;
-        uint32_t k = ds->ev_kind[i], r = ds->ev_cust[i];
+        uint32_t k = slot[ds->ev_kind[i]], r = ds->ev_cust[i];
         fcol *kc = cols + stride * k;
         kc[0].data[r] += 1;
         double t = (double)ds->ev_time[i], *last = &kc[1].data[r];
@@ -480,6 +556,7 @@ static int event_features(const seg_dataset *ds, const calendar *cal,
                 kc[2 + w].data[r] += d >= win->from[w];
         }
     }
+    seg__free(slot);
     return SEG_OK;
 }
 
@@ -665,7 +742,7 @@ int seg_dataset_compute_features(seg_dataset *ds,
     calendar cal = calendar_of(ds);
     int64_t cal_day = day_of(&cal, cal_end);
     double unit = o.time_unit == SEG_UNIT_WEEK ? 7.0 : 1.0;
-    size_t nc = ds->ids.n, nk = ds->kinds.n;
+    size_t nc = ds->ids.n, nk = kind_columns(ds->kinds.n);
     windows win = {0, {0}, {0}};
     int wrc = windows_of(ds, &o, cal_day, &win);
     if (wrc)

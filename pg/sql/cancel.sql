@@ -16,15 +16,17 @@ SELECT count(*) FROM segment_features($$
     SELECT (g % 1000)::text, timestamptz '2020-01-01' + g * interval '1 minute', 1.0
     FROM generate_series(1, 100000) g$$);
 -- A long fit honours statement_timeout too: the library's progress callback
--- sees the pending timeout and stops the fit (which alone runs for many
--- seconds on these 200,000 customers), and the error is PostgreSQL's own.
+-- sees the pending timeout and stops the fit (k-means with a thousand
+-- restarts, which alone runs for minutes on these 200,000 customers), and
+-- the error is PostgreSQL's own.
 CREATE TEMP TABLE long_fit AS
 SELECT 'c' || (g % 200000) AS id,
        timestamptz '2020-01-01' + ((hashint4(g) & 1048575) % 600000) * interval '1 minute' AS t,
        1.0 + g % 97 AS amount
 FROM generate_series(1, 400000) g;
 SET statement_timeout = '3s';
-SELECT count(*) FROM segment_fit('bgnbd', 'SELECT id, t, amount FROM long_fit');
+SELECT count(*) FROM segment_fit('kmeans', 'SELECT id, t, amount FROM long_fit',
+                               '{k=40,n_init=1000}');
 RESET statement_timeout;
 -- and it stops soon after the timeout (a few seconds on a loaded machine),
 -- not when the fit would be over (many times that)
@@ -33,7 +35,8 @@ DO $$
 DECLARE
     started timestamptz := clock_timestamp();
 BEGIN
-    PERFORM count(*) FROM segment_fit('bgnbd', 'SELECT id, t, amount FROM long_fit');
+    PERFORM count(*) FROM segment_fit('kmeans', 'SELECT id, t, amount FROM long_fit',
+                               '{k=40,n_init=1000}');
     RAISE NOTICE 'the fit ended before the timeout';
 EXCEPTION WHEN query_canceled THEN
     RAISE NOTICE 'canceled within two seconds of the timeout: %',

@@ -27,11 +27,10 @@ typedef struct seg__out {
     double **own;
     const char **labels;
 } seg__out;
-/* Write every output of a score or none: all names and types are checked
- * first, then each is written; after a write that fails half-way (out of
- * memory) the columns that were not there before are dropped again. A
- * column that was replaced keeps its new values: the dataset cannot give
- * back the old ones. */
+/* Write every output of a score: all names and types are checked first,
+ * then each is written. A write that fails half-way (out of memory) is
+ * undone whole, new columns and replaced ones, by the dataset mark that
+ * seg_model_score() holds around the kind's score. */
 int seg__model_put_all(const seg_model *m, seg_dataset *ds,
                        const char *prefix, const seg__out *outs, size_t n);
 /* Write the column PREFIX.WHAT: numbers, or labels when labels != NULL. */

@@ -392,14 +392,16 @@ static int out_type(const seg__out *o)
     return o->labels ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC;
 }
 
+/* Every name and type checked before the first column is written, so that
+ * a clash is reported as such; a failure after that is undone by the mark
+ * seg_model_score() holds around the kind's score. */
 static int check_puts(const seg_model *m, seg_dataset *ds, const char *prefix,
-                      const seg__out *outs, size_t n, bool *existed)
+                      const seg__out *outs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char *name = seg__model_colname(prefix, outs[i].what);
         if (!name)
             return seg__nomem(&m->err);
-        existed[i] = seg__ds_find_column(ds, name) != NULL;
         int rc = seg__ds_check_put(ds, name, out_type(&outs[i]));
         if (rc)
             write_error(m, ds, prefix, name, rc);
@@ -410,35 +412,15 @@ static int check_puts(const seg_model *m, seg_dataset *ds, const char *prefix,
     return SEG_OK;
 }
 
-static void drop_new(seg_dataset *ds, const char *prefix,
-                     const seg__out *outs, const bool *existed, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (existed[i])
-            continue;
-        char *name = seg__model_colname(prefix, outs[i].what);
-        if (name && seg__ds_find_column(ds, name))
-            seg_dataset_drop_column(ds, name);
-        seg__free(name);
-    }
-}
-
 int seg__model_put_all(const seg_model *m, seg_dataset *ds,
                        const char *prefix, const seg__out *outs, size_t n)
 {
-    bool *existed = seg__calloc(n ? n : 1, sizeof *existed);
-    if (!existed)
-        return seg__nomem(&m->err);
-    int rc = check_puts(m, ds, prefix, outs, n, existed);
-    bool checked = !rc;
+    int rc = check_puts(m, ds, prefix, outs, n);
     for (size_t i = 0; i < n && !rc; i++)
         rc = outs[i].own ? seg__model_put_owned(m, ds, prefix, outs[i].what,
                                                 outs[i].own)
                          : seg__model_put(m, ds, prefix, outs[i].what,
                                           outs[i].num, outs[i].labels);
-    if (rc && checked)
-        drop_new(ds, prefix, outs, existed, n);
-    seg__free(existed);
     return rc;
 }
 

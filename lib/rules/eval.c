@@ -394,15 +394,14 @@ static int put_outputs(const seg_rules *r, seg_dataset *ds,
         rc = seg__nomem(&r->err);
     for (size_t i = 0; i < nn && !rc; i++)
         names[i] = r->score ? r->grades[i].label : r->rules[i].label;
-    bool existed = seg__ds_find_column(ds, column) != NULL;
+    /* a failure between the two writes is undone by seg_rules_apply()'s
+     * dataset mark */
     if (!rc && !(rc = seg__ds_check_put(ds, column, SEG_COLUMN_LABEL)) &&
         !(rc = seg__ds_check_put(ds, aux, SEG_COLUMN_NUMERIC)) &&
         !(rc = seg__ds_put_label_codes(ds, column, names, nn, *labels))) {
         *labels = NULL;
         if (!(rc = seg__ds_put_num_column(ds, aux, SEG__ORIGIN_USER, *num)))
             *num = NULL;
-        else if (!existed)
-            seg_dataset_drop_column(ds, column);
     }
     seg__free(names);
     seg__free(aux);

@@ -3,7 +3,10 @@
 # plain SQL (NTILE) in one server, and BG/NBD + CLV by the extension, on
 # generated orders.
 #
-#   pg/bench.sh [CUSTOMERS [ORDERS]]      (default 1000000 10000000)
+#   pg/bench.sh [CUSTOMERS [ORDERS [RUNS]]]  (default 1000000 10000000 3)
+#
+# The two RFM jobs run RUNS times each, alternating, so that a drift of the
+# machine's speed falls on both; take the medians of the printed times.
 #
 # Connects with the usual libpq variables (PGHOST, PGPORT, PGUSER,
 # PGDATABASE) to a server where the extension is installed; the orders
@@ -11,6 +14,7 @@
 set -eu
 customers=${1:-1000000}
 orders=${2:-10000000}
+runs=${3:-3}
 t=bench_orders_${customers}_${orders}
 as_of="'2021-12-31 23:59:59+00'"
 
@@ -51,14 +55,19 @@ fi
 run -At -c "SELECT count(*) || ' orders, ' || count(DISTINCT customer_id) || ' customers' FROM $t"
 
 q="SELECT customer_id, day, amount FROM $t"
+i=1
+while [ "$i" -le "$runs" ]; do
 run <<EOF
 \timing on
 SET work_mem = '256MB';
 SET max_parallel_workers_per_gather = 0;
+\echo '== run $i of $runs'
 \echo '== RFM: the extension (fit quantile cut points, score; long form, 6 values a customer)'
+DROP TABLE IF EXISTS rfm_ext;
 CREATE TEMP TABLE rfm_ext AS
 SELECT * FROM segment_score('rfm', '$q', '{segments=none}', as_of => $as_of);
 \echo '== RFM: plain SQL with NTILE (purchase days, total spend, days since last purchase)'
+DROP TABLE IF EXISTS rfm_sql;
 CREATE TEMP TABLE rfm_sql AS
 WITH c AS (
     SELECT customer_id,
@@ -73,6 +82,13 @@ SELECT customer_id,
        ntile(5) OVER (ORDER BY frequency) AS f,
        ntile(5) OVER (ORDER BY monetary) AS m
 FROM c;
+EOF
+i=$((i + 1))
+done
+run <<EOF
+\timing on
+SET work_mem = '256MB';
+SET max_parallel_workers_per_gather = 0;
 \echo '== CLV: fit BG/NBD + Gamma-Gamma (weeks), keep the model text'
 CREATE TEMP TABLE clv_model AS
 SELECT segment_fit_model('clv', '$q', as_of => $as_of, time_unit => 'week') AS model;

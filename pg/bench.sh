@@ -15,7 +15,7 @@ set -eu
 customers=${1:-1000000}
 orders=${2:-10000000}
 runs=${3:-3}
-t=bench_orders_${customers}_${orders}
+t=bench_orders_v2_${customers}_${orders}
 as_of="'2021-12-31 23:59:59+00'"
 
 run() {
@@ -34,10 +34,13 @@ if [ "$exists" != t ]; then
     echo "generating $orders orders of $customers customers in $t"
     run <<EOF
 SELECT setseed(0.42);
--- A customer base that buys and drops out as the BG/NBD story says: each
+-- A customer base that buys and drops out as the models' story says: each
 -- customer starts in the first year, stays for an exponential lifetime
--- and buys a varying number of times within it, so that the models have
--- something to fit (uniformly random orders make a degenerate fit).
+-- and buys at a rate of its own (exponentially distributed across
+-- customers) within it, so that the number of orders grows with the
+-- lifetime. (Orders whose number does not depend on the lifetime leave
+-- nothing for a dropout process to explain: the BG/NBD fit then sends b to
+-- infinity.) A lifetime averages 240 days, 229 once capped at 730.
 CREATE UNLOGGED TABLE $t AS
 SELECT c.id::text AS customer_id,
        date '2020-01-01' + c.first
@@ -46,8 +49,11 @@ SELECT c.id::text AS customer_id,
 FROM (SELECT g AS id,
              floor(random() * 365)::int AS first,
              least(730, floor(-ln(1 - random()) * 240))::int AS life,
-             1 + floor(-ln(1 - random()) * ($orders::float8 / $customers - 1))::int AS n
-      FROM generate_series(1, $customers) g) c,
+             random() AS u
+      FROM generate_series(1, $customers) g) c0,
+     LATERAL (SELECT c0.id, c0.first, c0.life,
+                     1 + floor(-ln(1 - c0.u) * ($orders::float8 / $customers - 0.5)
+                               * c0.life / 229)::int AS n) c,
      LATERAL generate_series(1, c.n);
 VACUUM ANALYZE $t;
 EOF

@@ -15,7 +15,7 @@ set -eu
 customers=${1:-1000000}
 orders=${2:-10000000}
 runs=${3:-3}
-t=bench_orders_v2_${customers}_${orders}
+t=bench_orders_v3_${customers}_${orders}
 as_of="'2021-12-31 23:59:59+00'"
 
 run() {
@@ -40,18 +40,23 @@ SELECT setseed(0.42);
 -- customers) within it, so that the number of orders grows with the
 -- lifetime. (Orders whose number does not depend on the lifetime leave
 -- nothing for a dropout process to explain: the BG/NBD fit then sends b to
--- infinity.) A lifetime averages 240 days, 229 once capped at 730.
+-- infinity.) A lifetime averages 240 days, 229 once capped at 730. Each
+-- customer's orders average a spend of its own (10 plus an exponential of
+-- mean 60), an order a Gamma(3) draw around it, since amounts that do not
+-- differ between customers leave Gamma-Gamma's gamma unidentified.
 CREATE UNLOGGED TABLE $t AS
 SELECT c.id::text AS customer_id,
        date '2020-01-01' + c.first
            + floor(random() * (c.life + 1))::int AS day,
-       round((5 + random() * 195)::numeric, 2) AS amount
+       round((c.spend * (-ln(1 - random()) - ln(1 - random())
+                         - ln(1 - random())) / 3)::numeric, 2) AS amount
 FROM (SELECT g AS id,
              floor(random() * 365)::int AS first,
              least(730, floor(-ln(1 - random()) * 240))::int AS life,
-             random() AS u
+             random() AS u,
+             10 + 60 * -ln(1 - random()) AS spend
       FROM generate_series(1, $customers) g) c0,
-     LATERAL (SELECT c0.id, c0.first, c0.life,
+     LATERAL (SELECT c0.id, c0.first, c0.life, c0.spend,
                      1 + floor(-ln(1 - c0.u) * ($orders::float8 / $customers - 0.5)
                                * c0.life / 229)::int AS n) c,
      LATERAL generate_series(1, c.n);
@@ -100,7 +105,8 @@ CREATE TEMP TABLE clv_model AS
 SELECT segment_fit_model('clv', '$q', as_of => $as_of, time_unit => 'week') AS model;
 SELECT name, round(value::numeric, 4) AS value
 FROM segment_model_results((SELECT model FROM clv_model))
-WHERE is_param OR name IN ('loglik', 'iterations', 'rows', 'spend.rows');
+WHERE is_param OR name IN ('loglik', 'iterations', 'rows', 'spend.p', 'spend.q',
+                              'spend.gamma', 'spend.rows', 'spend.excluded');
 \echo '== CLV: score every customer with the stored model'
 CREATE TEMP TABLE clv_ext AS
 SELECT * FROM segment_score_model((SELECT model FROM clv_model), '$q',

@@ -31,6 +31,49 @@ static double label_code(const seg__column *c, const char *s)
     return seg__intern_find(&c->labels, s, strlen(s), &k) ? (double)k + 1 : -1;
 }
 
+bool seg__list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list;;) {
+        const char *e = strchr(p, LIST_SEP);
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && memcmp(p, item, n) == 0)
+            return true;
+        if (!e)
+            return false;
+        p = e + 1;
+    }
+}
+
+static int compile(const binding *b, const node *n, prog *p, int *d,
+                   seg__spine *s);
+
+/* "x" in a list-valued column: whether its code is one of the codes of
+ * the labels that have x as an item. */
+static int compile_member(const binding *b, const node *n, prog *p, int *d,
+                          seg__spine *s)
+{
+    const seg__column *c = b->col[n->b->id];
+    size_t nl = c->labels.n;
+    double *set = seg__malloc((nl ? nl : 1) * sizeof *set);
+    if (!set)
+        return SEG_ENOMEM;
+    size_t nset = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (seg__list_has(seg__intern_str(&c->labels, (uint32_t)i), n->a->str))
+            set[nset++] = (double)i + 1; /* ascending: already sorted */
+    int rc = compile(b, n->b, p, d, s);
+    if (!rc)
+        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
+    if (rc) {
+        seg__free(set);
+        return rc;
+    }
+    p->code[p->n - 1].set = set;
+    p->code[p->n - 1].nset = nset;
+    return emit_ins(p, I_INEND, 0, NULL, NULL, n->neg, d, -1);
+}
+
 /* The column a label operand reads, or NULL for a string literal. */
 static const seg__column *label_col(const binding *b, const node *n)
 {
@@ -266,6 +309,8 @@ static int compile_one(const binding *b, const node *n, prog *p, int *d,
     case N_CMP:
         return compile_cmp(b, n, p, d, s);
     case N_IN:
+        if (n->b)
+            return compile_member(b, n, p, d, s);
         if (b->vt[n->a->id] == VT_STR && n->a->type == N_COL &&
             n->nlist <= 2 && n->list[0]->type == N_STR &&
             n->list[n->nlist - 1]->type == N_STR) {

@@ -5,7 +5,10 @@ the pandas reference of tests/ref/interest_ref.py (computed from the raw
 CSV files), then tiered by rules that read interest.top and
 "x" in interest.top3; and the errors of bad input.
 
-    test-cli-interest.py SEGMENT GEN_SHOP
+    test-cli-interest.py SEGMENT GEN_SHOP REPO
+
+and the worked example of docs/operations.md, "Interest tiers", on the
+bundled shop with the shipped interest_tiers.rules, as the page shows it.
 """
 import io
 import math
@@ -23,7 +26,7 @@ except ImportError:
     print("pandas is missing: skipped")
     sys.exit(77)
 
-SEG, GEN = sys.argv[1], sys.argv[2]
+SEG, GEN, REPO = sys.argv[1], sys.argv[2], sys.argv[3]
 WEIGHTS = {"page_view": 1.0, "add_to_cart": 3.0, "pricing_view": 2.0,
            "checkout": 0.0}
 FAILS = []
@@ -83,6 +86,48 @@ def compare(got, ref, top, what):
                 if bad <= 5:
                     print("  %s %s: got %r, expected %r" % (cid, c, g, r))
     check(bad == 0, "%s: %d cells differ from the reference" % (what, bad))
+
+
+SUMMARY = """\
+interest_tier,count,share,monetary_total_total,monetary_total_mean,\
+monetary_total_share
+Held back,99,0.33,60230.61,608.39,0.299942287963293
+Electronics fan,38,0.12666666666666668,11717.98,308.3678947368421,\
+0.05835434393754451
+Home & living,71,0.23666666666666666,55108.57,776.1770422535211,\
+0.27443505174836
+Focused,77,0.25666666666666665,62654.16,813.6903896103896,\
+0.31201131950711164
+Broad,15,0.05,11096.01,739.734,0.05525699684369092
+"""
+
+
+def worked_example():
+    data = os.path.join(REPO, "examples", "data")
+    a = [os.path.join(data, "shop_orders.csv"), "--map", "category=category",
+         "--events", os.path.join(data, "shop_events.csv"), "--events-map",
+         "category=category", "--timezone", "Asia/Shanghai",
+         "--as-of", "2026-06-30", "--model", "interest", "--set",
+         "weights=page_view=1,pricing_view=2,add_to_cart=3,checkout=4"]
+    p = run("summary", *a, "--rules",
+            os.path.join(REPO, "examples", "rules", "interest_tiers.rules"))
+    check(p.stdout == SUMMARY, "the summary of docs/operations.md:\n" +
+          p.stdout)
+    p = run("score", *a, "--columns", "interest.top3,interest.share1,"
+            "interest.label,interest.browsed_not_bought", "--format", "csv")
+    check(p.stdout.splitlines()[1] ==
+          "C00001,home|books|electronics,0.858947186815796,home,home",
+          "C00001 of docs/operations.md: " + p.stdout.splitlines()[1])
+    # the page works C00001's score by hand
+    o = pd.read_csv(os.path.join(data, "shop_orders.csv"))
+    e = pd.read_csv(os.path.join(data, "shop_events.csv"))
+    o["t"], e["t"] = epoch_seconds(o.time, 8), epoch_seconds(e.time, 8)
+    as_of = int((pd.Timestamp("2026-06-30 23:59:59") -
+                 pd.Timestamp("1970-01-01")).total_seconds()) - 8 * 3600
+    ref = interest(o, e, as_of, weights={"page_view": 1, "pricing_view": 2,
+                                         "add_to_cart": 3, "checkout": 4})
+    check(abs(ref.at["C00001", "score"] - 0.03406819451371926) < 1e-12,
+          "C00001's score by the reference")
 
 
 def main():
@@ -181,6 +226,7 @@ def main():
                 ok=False)
         check(p.returncode != 0 and "--map category=COLUMN" in p.stderr,
               "interest without categories: " + p.stderr)
+    worked_example()
     if FAILS:
         sys.exit("%d failures" % len(FAILS))
     print("ok")

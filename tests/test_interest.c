@@ -12,24 +12,6 @@
 #define DAY 86400
 static const int64_t NOW = 20000 * (int64_t)DAY; /* 2024-10-04 */
 
-static const char *lab(seg_dataset *ds, const char *col, const char *id)
-{
-    size_t row;
-    const char *v;
-    assert_ok(seg_dataset_customer_find(ds, id, &row));
-    assert_ok(seg_dataset_get_label(ds, col, row, &v));
-    return v;
-}
-
-static double num(seg_dataset *ds, const char *col, const char *id)
-{
-    size_t row;
-    double v;
-    assert_ok(seg_dataset_customer_find(ds, id, &row));
-    assert_ok(seg_dataset_get_f64(ds, col, row, &v));
-    return v;
-}
-
 static void view(seg_dataset *ds, const char *id, double days_ago,
                  const char *kind, const char *cat)
 {
@@ -102,29 +84,29 @@ static void test_interest_scores(void **state)
     seg_model *m = interest("count");
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
-    assert_string_equal(lab(ds, "interest.top", "ann"), "home");
-    assert_string_equal(lab(ds, "interest.top3", "ann"),
+    assert_string_equal(id_label(ds, "interest.top", "ann"), "home");
+    assert_string_equal(id_label(ds, "interest.top3", "ann"),
                         "home|electronics|books");
-    assert_near(num(ds, "interest.score", "ann"), 3.875, 1e-12);
-    assert_near(num(ds, "interest.share1", "ann"), 22.0 / 31, 1e-12);
-    assert_near(num(ds, "interest.share2", "ann"), 8.0 / 31, 1e-12);
-    assert_near(num(ds, "interest.share3", "ann"), 1.0 / 31, 1e-12);
-    assert_string_equal(lab(ds, "interest.label", "ann"), "home");
-    assert_string_equal(lab(ds, "interest.browsed_not_bought", "ann"),
+    assert_near(id_num(ds, "interest.score", "ann"), 3.875, 1e-12);
+    assert_near(id_num(ds, "interest.share1", "ann"), 22.0 / 31, 1e-12);
+    assert_near(id_num(ds, "interest.share2", "ann"), 8.0 / 31, 1e-12);
+    assert_near(id_num(ds, "interest.share3", "ann"), 1.0 / 31, 1e-12);
+    assert_string_equal(id_label(ds, "interest.label", "ann"), "home");
+    assert_string_equal(id_label(ds, "interest.browsed_not_bought", "ann"),
                         "home");
-    assert_near(num(ds, "interest.browsed_not_bought_count", "ann"), 1, 0);
+    assert_near(id_num(ds, "interest.browsed_not_bought_count", "ann"), 1, 0);
 
-    assert_string_equal(lab(ds, "interest.top", "tie"), "a_cat");
-    assert_string_equal(lab(ds, "interest.top3", "tie"), "a_cat|b_cat");
-    assert_near(num(ds, "interest.share1", "tie"), 0.5, 1e-15);
-    assert_true(isnan(num(ds, "interest.share3", "tie")));
-    assert_string_equal(lab(ds, "interest.label", "tie"), "mixed");
-    assert_null(lab(ds, "interest.browsed_not_bought", "tie"));
+    assert_string_equal(id_label(ds, "interest.top", "tie"), "a_cat");
+    assert_string_equal(id_label(ds, "interest.top3", "tie"), "a_cat|b_cat");
+    assert_near(id_num(ds, "interest.share1", "tie"), 0.5, 1e-15);
+    assert_true(isnan(id_num(ds, "interest.share3", "tie")));
+    assert_string_equal(id_label(ds, "interest.label", "tie"), "mixed");
+    assert_null(id_label(ds, "interest.browsed_not_bought", "tie"));
 
-    assert_null(lab(ds, "interest.top", "none"));
-    assert_null(lab(ds, "interest.top3", "none"));
-    assert_near(num(ds, "interest.score", "none"), 0, 0);
-    assert_true(isnan(num(ds, "interest.share1", "none")));
+    assert_null(id_label(ds, "interest.top", "none"));
+    assert_null(id_label(ds, "interest.top3", "none"));
+    assert_near(id_num(ds, "interest.score", "none"), 0, 0);
+    assert_true(isnan(id_num(ds, "interest.share1", "none")));
     seg_model_free(m);
 
     /* per unit of amount: electronics 2 * 100 * 0.5 = 100 of 102.875 */
@@ -132,10 +114,10 @@ static void test_interest_scores(void **state)
     assert_ok(seg_model_set_f64(m, "top", 2));
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
-    assert_string_equal(lab(ds, "interest.top2", "ann"), "electronics|home");
-    assert_near(num(ds, "interest.share1", "ann"), 100 / 102.875, 1e-12);
-    assert_near(num(ds, "interest.share2", "ann"), 2.75 / 102.875, 1e-12);
-    assert_string_equal(lab(ds, "interest.label", "ann"), "electronics");
+    assert_string_equal(id_label(ds, "interest.top2", "ann"), "electronics|home");
+    assert_near(id_num(ds, "interest.share1", "ann"), 100 / 102.875, 1e-12);
+    assert_near(id_num(ds, "interest.share2", "ann"), 2.75 / 102.875, 1e-12);
+    assert_string_equal(id_label(ds, "interest.label", "ann"), "electronics");
     seg_model_free(m);
     seg_dataset_free(ds);
 }
@@ -214,8 +196,8 @@ static void test_category_csv(void **state)
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
     /* the blanks around " books " are dropped; the second order has none */
-    assert_string_equal(lab(ds, "interest.top3", "a"), "books");
-    assert_string_equal(lab(ds, "interest.top3", "b"), "home|books");
+    assert_string_equal(id_label(ds, "interest.top3", "a"), "books");
+    assert_string_equal(id_label(ds, "interest.top3", "b"), "home|books");
     seg_model_free(m);
 
     /* a category column of blanks only is surely the wrong column */
@@ -262,9 +244,9 @@ static void test_interest_rules(void **state)
     /* ann's top is home, but with 22/31 > 0.7, and the list has books
      * (third); tie's has b_cat; none has no list:
      * neither in nor not in holds for a missing value */
-    assert_string_equal(lab(ds, "t", "ann"), "has books");
-    assert_string_equal(lab(ds, "t", "tie"), "rest");
-    assert_string_equal(lab(ds, "t", "none"), "rest");
+    assert_string_equal(id_label(ds, "t", "ann"), "has books");
+    assert_string_equal(id_label(ds, "t", "tie"), "rest");
+    assert_string_equal(id_label(ds, "t", "none"), "rest");
     assert_int_equal(seg_rules_warning_count(r), 0);
     seg_rules_free(r);
 

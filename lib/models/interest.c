@@ -375,7 +375,10 @@ static int interest_score(void *state, const seg_model *m, seg_dataset *ds,
         p.wkind = wk;
     }
     const char *mixed = seg__param_str(m, "mixed_label");
+    seg__progress *prog = seg__progress_current();
     for (size_t c = 0; c < n && !rc; c++) {
+        if ((rc = seg__progress_at(prog, c)) != SEG_OK)
+            break;
         accumulate(&w, &p, &r, &gt, &ge, c);
         if (conclude(ds, &w, &p, &o, c, mixed))
             rc = seg__model_error(m, SEG_ENOMEM, "out of memory");

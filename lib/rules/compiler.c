@@ -48,6 +48,23 @@ bool seg__list_has(const char *list, const char *item)
 static int compile(const binding *b, const node *n, prog *p, int *d,
                    seg__spine *s);
 
+/* v, then whether it is one of set[0 .. nset-1] (sorted, owned by the
+ * instruction from here on, freed here on failure). */
+static int compile_set(const binding *b, const node *v, double *set,
+                       size_t nset, prog *p, int *d, seg__spine *s)
+{
+    int rc = compile(b, v, p, d, s);
+    if (!rc)
+        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
+    if (rc) {
+        seg__free(set);
+        return rc;
+    }
+    p->code[p->n - 1].set = set;
+    p->code[p->n - 1].nset = nset;
+    return SEG_OK;
+}
+
 /* "x" in a list-valued column: whether its code is one of the codes of
  * the labels that have x as an item. */
 static int compile_member(const binding *b, const node *n, prog *p, int *d,
@@ -62,16 +79,8 @@ static int compile_member(const binding *b, const node *n, prog *p, int *d,
     for (size_t i = 0; i < nl; i++)
         if (seg__list_has(seg__intern_str(&c->labels, (uint32_t)i), n->a->str))
             set[nset++] = (double)i + 1; /* ascending: already sorted */
-    int rc = compile(b, n->b, p, d, s);
-    if (!rc)
-        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
-    if (rc) {
-        seg__free(set);
-        return rc;
-    }
-    p->code[p->n - 1].set = set;
-    p->code[p->n - 1].nset = nset;
-    return emit_ins(p, I_INEND, 0, NULL, NULL, n->neg, d, -1);
+    int rc = compile_set(b, n->b, set, nset, p, d, s);
+    return rc ? rc : emit_ins(p, I_INEND, 0, NULL, NULL, n->neg, d, -1);
 }
 
 /* The column a label operand reads, or NULL for a string literal. */
@@ -205,15 +214,7 @@ static int compile_in(const binding *b, const node *n, prog *p, int *d,
     for (size_t i = 0; i < nset; i++)
         if (!u || set[i] != set[u - 1])
             set[u++] = set[i];
-    int rc = compile(b, n->a, p, d, s);
-    if (!rc)
-        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
-    if (rc) {
-        seg__free(set);
-        return rc;
-    }
-    p->code[p->n - 1].set = set;
-    p->code[p->n - 1].nset = u;
+    int rc = compile_set(b, n->a, set, u, p, d, s);
     for (size_t i = 0; i < n->nlist && !rc; i++) {
         double v;
         if (constant_item(b, n->list[i], n->a, &v))

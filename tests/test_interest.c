@@ -134,6 +134,8 @@ static void test_interest_bad_input(void **state)
     assert_non_null(strstr(seg_model_errmsg(m), "did you mean 'view'"));
     assert_ok(seg_model_set_str(m, "weights", "view=-1"));
     assert_int_equal(seg_model_fit(m, ds), SEG_ERANGE);
+    assert_string_equal(seg_model_errmsg(m), "interest: weights: '-1' is not "
+                        "a weight (a number from 0 to 1000000)");
     /* a half-life must be above 0 */
     assert_int_equal(seg_model_set_f64(m, "half_life_days", 0), SEG_ERANGE);
     assert_int_equal(seg_model_set_f64(m, "half_life_days", -3), SEG_ERANGE);

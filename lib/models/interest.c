@@ -15,6 +15,7 @@ typedef struct weights_ctx {
     const seg_dataset *ds;
     double *w;           /* per event kind of ds, or NULL to only check */
     char unknown[64];    /* a kind the dataset does not have */
+    char bad[64];        /* a weight that is no number from 0 to 1e6 */
 } weights_ctx;
 
 static int weight_pair(const char *k, size_t kl, const char *v, size_t vl,
@@ -22,8 +23,10 @@ static int weight_pair(const char *k, size_t kl, const char *v, size_t vl,
 {
     weights_ctx *c = ctx;
     double w;
-    if (seg__parse_f64(v, vl, &w) != SEG_OK || !(w >= 0 && w <= 1e6))
+    if (seg__parse_f64(v, vl, &w) != SEG_OK || !(w >= 0 && w <= 1e6)) {
+        seg__excerpt(c->bad, sizeof c->bad, v, vl);
         return SEG_ERANGE;
+    }
     uint32_t idx;
     if (!seg__ds_kind_find(c->ds, k, kl, &idx)) {
         seg__excerpt(c->unknown, sizeof c->unknown, k, kl);
@@ -38,8 +41,12 @@ static int weight_pair(const char *k, size_t kl, const char *v, size_t vl,
  * since a typo would otherwise weigh that kind by the default. */
 static int read_weights(const seg_model *m, weights_ctx *c)
 {
-    c->unknown[0] = '\0';
+    c->unknown[0] = c->bad[0] = '\0';
     int rc = seg__beh_each_pair(m, "weights", weight_pair, c);
+    if (rc == SEG_ERANGE && c->bad[0])
+        return seg__model_error(m, rc, "%s: weights: '%s' is not a weight "
+                                "(a number from 0 to 1000000)",
+                                seg_model_name(m), c->bad);
     if (rc != SEG_ENOTFOUND || !c->unknown[0])
         return rc;
     size_t nk = seg__ds_kind_count(c->ds);
@@ -370,7 +377,7 @@ static int interest_score(void *state, const seg_model *m, seg_dataset *ds,
         double wdef = seg__param_num(m, "default_weight");
         for (size_t k = 0; k < nk; k++)
             wk[k] = wdef;
-        weights_ctx c = {ds, wk, ""};
+        weights_ctx c = {ds, wk, "", ""};
         rc = read_weights(m, &c);
         p.wkind = wk;
     }
@@ -414,7 +421,7 @@ static int interest_check(void *state, seg_model *m, const seg_dataset *ds,
         rc = seg__model_error(m, SEG_EINVAL, "%s: mixed_label is empty",
                               seg_model_name(m));
     if (!rc) {
-        weights_ctx c = {ds, NULL, ""};
+        weights_ctx c = {ds, NULL, "", ""};
         rc = read_weights(m, &c);
     }
     return rc;

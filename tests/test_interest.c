@@ -122,6 +122,34 @@ static void test_interest_scores(void **state)
     seg_dataset_free(ds);
 }
 
+/* Records so old that their decayed weight is 0 in a double
+ * (2^-(3650 / 0.001) underflows): a category seen again and again is
+ * still one category, and a score of 0 puts it in no top list. */
+static void test_interest_underflow(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    for (int i = 0; i < 50; i++)
+        view(ds, "old", 3650, "view", i % 2 ? "a" : "b");
+    buy(ds, "old", 3650, 5, "a");
+    view(ds, "new", 0, "view", "c");
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "interest"));
+    assert_ok(seg_model_set_f64(m, "half_life_days", 0.001));
+    assert_ok(seg_model_fit(m, ds));
+    assert_ok(seg_model_score(m, ds));
+    assert_null(id_label(ds, "interest.top", "old"));
+    assert_near(id_num(ds, "interest.score", "old"), 0, 0);
+    /* b: 25 views, never bought; a was bought */
+    assert_string_equal(id_label(ds, "interest.browsed_not_bought", "old"),
+                        "b");
+    assert_near(id_num(ds, "interest.browsed_not_bought_count", "old"), 1, 0);
+    assert_string_equal(id_label(ds, "interest.top", "new"), "c");
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
 static void test_interest_bad_input(void **state)
 {
     (void)state;
@@ -287,6 +315,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interest_scores),
+        cmocka_unit_test(test_interest_underflow),
         cmocka_unit_test(test_interest_bad_input),
         cmocka_unit_test(test_category_csv),
         cmocka_unit_test(test_interest_rules),

@@ -156,10 +156,10 @@ typedef struct params {
 } params;
 
 /* Note category k as the customer's: every record that touches one
- * leaves it bought or with a browse above 0, so that is "seen". */
+ * leaves it bought or with a view more (a decayed weight may be 0). */
 static void touch(work *w, uint32_t k)
 {
-    if (w->browse[k] == 0 && !w->bought[k])
+    if (w->views[k] == 0 && !w->bought[k])
         w->touched[w->ntouched++] = k;
 }
 

@@ -12,24 +12,6 @@
 #define DAY 86400
 static const int64_t NOW = 20000 * (int64_t)DAY; /* 2024-10-04 */
 
-static const char *lab(seg_dataset *ds, const char *col, const char *id)
-{
-    size_t row;
-    const char *v;
-    assert_ok(seg_dataset_customer_find(ds, id, &row));
-    assert_ok(seg_dataset_get_label(ds, col, row, &v));
-    return v;
-}
-
-static double num(seg_dataset *ds, const char *col, const char *id)
-{
-    size_t row;
-    double v;
-    assert_ok(seg_dataset_customer_find(ds, id, &row));
-    assert_ok(seg_dataset_get_f64(ds, col, row, &v));
-    return v;
-}
-
 static void ev(seg_dataset *ds, const char *id, double days_ago,
                const char *kind)
 {
@@ -81,24 +63,24 @@ static void test_engagement_levels(void **state)
     assert_ok(seg_model_set_str(m, "weights", "email_click=2,cart=4"));
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
-    assert_string_equal(lab(ds, "engagement.level", "active"), "active");
-    assert_string_equal(lab(ds, "engagement.level", "silent"), "silent");
-    assert_string_equal(lab(ds, "engagement.level", "potential"), "potential");
-    assert_string_equal(lab(ds, "engagement.level", "lost"), "lost");
-    assert_string_equal(lab(ds, "engagement.level", "looker"), "potential");
-    assert_null(lab(ds, "engagement.level", "ghost"));
+    assert_string_equal(id_label(ds, "engagement.level", "active"), "active");
+    assert_string_equal(id_label(ds, "engagement.level", "silent"), "silent");
+    assert_string_equal(id_label(ds, "engagement.level", "potential"), "potential");
+    assert_string_equal(id_label(ds, "engagement.level", "lost"), "lost");
+    assert_string_equal(id_label(ds, "engagement.level", "looker"), "potential");
+    assert_null(id_label(ds, "engagement.level", "ghost"));
     /* the score by hand: weights x 2^(-days / 30) */
     double want = 3 * exp2(-3 / 30.0) + 1 * exp2(-1 / 30.0) +
                   2 * exp2(-2 / 30.0);
-    assert_near(num(ds, "engagement.score", "active"), want, 1e-9);
-    assert_near(num(ds, "engagement.days_since_last", "silent"), 90, 1e-9);
+    assert_near(id_num(ds, "engagement.score", "active"), want, 1e-9);
+    assert_near(id_num(ds, "engagement.days_since_last", "silent"), 90, 1e-9);
     /* Chinese labels, and a different as_of moves everyone in time */
     assert_ok(seg_model_set_str(m, "language", "zh"));
     assert_ok(seg_model_set_str(m, "as_of", "2025-10-04"));
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
-    assert_string_equal(lab(ds, "engagement.level", "active"), "流失");
-    assert_string_equal(lab(ds, "engagement.level", "potential"), "流失");
+    assert_string_equal(id_label(ds, "engagement.level", "active"), "流失");
+    assert_string_equal(id_label(ds, "engagement.level", "potential"), "流失");
     /* bad parameters */
     assert_ok(seg_model_set_str(m, "weights", "visit"));
     assert_int_equal(seg_model_fit(m, ds), SEG_EPARSE);
@@ -124,31 +106,31 @@ static void test_stages(void **state)
     assert_ok(seg_model_new(&m, "stage"));
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
-    assert_string_equal(lab(ds, "stage.name", "looker"), "awareness");
-    assert_string_equal(lab(ds, "stage.name", "comparer"), "comparison");
-    assert_string_equal(lab(ds, "stage.name", "decider"), "decision");
-    assert_string_equal(lab(ds, "stage.name", "potential"), "decision");
-    assert_string_equal(lab(ds, "stage.name", "active"), "customer");
-    assert_string_equal(lab(ds, "stage.name", "repeat"), "repeat");
-    assert_string_equal(lab(ds, "stage.name", "lost"), "lapsed");
-    assert_string_equal(lab(ds, "stage.name", "old"), "lapsed");
-    assert_null(lab(ds, "stage.name", "ghost"));
-    assert_near(num(ds, "stage.index", "comparer"), 2, 0);
-    assert_near(num(ds, "stage.index", "repeat"), 5, 0);
-    assert_near(num(ds, "stage.index", "lost"), 0, 0);
-    assert_near(num(ds, "stage.days_in_stage", "comparer"), 10, 0);
-    assert_near(num(ds, "stage.days_in_stage", "decider"), 30, 0);
-    assert_near(num(ds, "stage.days_in_stage", "repeat"), 10, 0);
-    assert_near(num(ds, "stage.days_in_stage", "lost"), 300, 0);
+    assert_string_equal(id_label(ds, "stage.name", "looker"), "awareness");
+    assert_string_equal(id_label(ds, "stage.name", "comparer"), "comparison");
+    assert_string_equal(id_label(ds, "stage.name", "decider"), "decision");
+    assert_string_equal(id_label(ds, "stage.name", "potential"), "decision");
+    assert_string_equal(id_label(ds, "stage.name", "active"), "customer");
+    assert_string_equal(id_label(ds, "stage.name", "repeat"), "repeat");
+    assert_string_equal(id_label(ds, "stage.name", "lost"), "lapsed");
+    assert_string_equal(id_label(ds, "stage.name", "old"), "lapsed");
+    assert_null(id_label(ds, "stage.name", "ghost"));
+    assert_near(id_num(ds, "stage.index", "comparer"), 2, 0);
+    assert_near(id_num(ds, "stage.index", "repeat"), 5, 0);
+    assert_near(id_num(ds, "stage.index", "lost"), 0, 0);
+    assert_near(id_num(ds, "stage.days_in_stage", "comparer"), 10, 0);
+    assert_near(id_num(ds, "stage.days_in_stage", "decider"), 30, 0);
+    assert_near(id_num(ds, "stage.days_in_stage", "repeat"), 10, 0);
+    assert_near(id_num(ds, "stage.days_in_stage", "lost"), 300, 0);
     /* the mapping and the window are parameters */
     assert_ok(seg_model_set_str(m, "mapping", "visit=decision"));
     assert_ok(seg_model_set_f64(m, "window_days", 7));
     assert_ok(seg_model_set_str(m, "language", "zh"));
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
-    assert_string_equal(lab(ds, "stage.name", "looker"), "决策");
+    assert_string_equal(id_label(ds, "stage.name", "looker"), "决策");
     /* lapsed is 沉睡, apart from engagement's lost (流失) */
-    assert_string_equal(lab(ds, "stage.name", "comparer"), "沉睡");
+    assert_string_equal(id_label(ds, "stage.name", "comparer"), "沉睡");
     assert_ok(seg_model_set_str(m, "mapping", "visit=buying"));
     assert_int_equal(seg_model_fit(m, ds), SEG_ERANGE);
     seg_model_free(m);
@@ -212,11 +194,11 @@ static void test_stage_default_kinds(void **state)
     assert_ok(seg_model_new(&m, "stage"));
     assert_ok(seg_model_fit(m, ds));
     assert_ok(seg_model_score(m, ds));
-    assert_string_equal(lab(ds, "stage.name", "demo"), "decision");
-    assert_near(num(ds, "stage.days_in_stage", "demo"), 3, 0);
-    assert_string_equal(lab(ds, "stage.name", "cart"), "decision");
-    assert_string_equal(lab(ds, "stage.name", "price"), "comparison");
-    assert_string_equal(lab(ds, "stage.name", "clock"), "awareness");
+    assert_string_equal(id_label(ds, "stage.name", "demo"), "decision");
+    assert_near(id_num(ds, "stage.days_in_stage", "demo"), 3, 0);
+    assert_string_equal(id_label(ds, "stage.name", "cart"), "decision");
+    assert_string_equal(id_label(ds, "stage.name", "price"), "comparison");
+    assert_string_equal(id_label(ds, "stage.name", "clock"), "awareness");
     seg_model_free(m);
     seg_dataset_free(ds);
 }

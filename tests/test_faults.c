@@ -135,18 +135,18 @@ static char g_dir[4096];
 /* Calls and visits of some of the slice's customers, for the event
  * features, the behavioural models and the call list. */
 static const char g_events[] =
-    "customer_id,time,kind\n"
-    "0001,1997-01-05,view\n"
-    "0001,1997-02-10,cart\n"
-    "0002,1997-03-01,call\n"
-    "0003,1997-06-30,email_click\n"
-    "0003,1997-07-02,call\n"
-    "0004,1997-08-15,compare\n"
-    "0005,1998-01-10,view\n"
-    "0007,1998-05-20,call\n"
-    "0010,1998-06-01,checkout\n"
-    "lead1,1998-06-10,view\n"
-    "lead2,1998-06-12,demo\n";
+    "customer_id,time,kind,category\n"
+    "0001,1997-01-05,view,jazz\n"
+    "0001,1997-02-10,cart,jazz\n"
+    "0002,1997-03-01,call,\n"
+    "0003,1997-06-30,email_click,rock\n"
+    "0003,1997-07-02,call,\n"
+    "0004,1997-08-15,compare,classical\n"
+    "0005,1998-01-10,view,rock\n"
+    "0007,1998-05-20,call,\n"
+    "0010,1998-06-01,checkout,jazz\n"
+    "lead1,1998-06-10,view,pop\n"
+    "lead2,1998-06-12,demo,\n";
 
 static const char g_score_rules[] =
     "score\n"
@@ -210,8 +210,8 @@ static void load_events(seg_dataset *ds)
     o.id_column = "customer_id";
     o.time_column = "time";
     o.kind_column = "kind";
-    assert_ok(seg_dataset_load_csv_buffer(ds, g_events, strlen(g_events),
-                                          "events.csv", &o));
+    assert_ok(seg_dataset_load_csv_buffer_cat(ds, g_events, strlen(g_events),
+                                              "events.csv", &o, "category"));
 }
 
 static seg_rules *g_tiers, *g_scores;
@@ -390,8 +390,8 @@ static int call_load_events(ctx *c)
 {
     seg_csv_options o;
     seg_csv_options_init(&o);
-    return seg_dataset_load_csv_buffer(c->ds, g_events, strlen(g_events),
-                                       "events.csv", &o);
+    return seg_dataset_load_csv_buffer_cat(c->ds, g_events, strlen(g_events),
+                                           "events.csv", &o, "category");
 }
 
 static int call_add_transactions(ctx *c)
@@ -401,6 +401,16 @@ static int call_add_transactions(ctx *c)
                                     852336000, 852422400};
     static const double amounts[] = {1, 2, 3, 4, 5};
     return seg_dataset_add_transactions(c->ds, ids, times, amounts, 5);
+}
+
+static int call_add_categorized(ctx *c)
+{
+    static const char *const ids[] = {"n1", "0001", "n3"};
+    static const int64_t times[] = {852076800, 852163200, 852249600};
+    static const double amounts[] = {1, 2, 3};
+    static const char *const cats[] = {"jazz", NULL, "folk"};
+    return seg_dataset_add_transactions_cat(c->ds, ids, times, amounts, cats,
+                                            3);
 }
 
 static int call_features(ctx *c)
@@ -676,6 +686,8 @@ static const scenario g_scenarios[] = {
      show_ds, show_ds, 0, 0, NULL},
     {"add transactions", NULL, DS_EMPTY, setup_dataset,
      call_add_transactions, show_ds, show_ds, 0, 0, NULL},
+    {"add categorized transactions", NULL, DS_FEATURES, setup_dataset,
+     call_add_categorized, show_ds, show_ds, 0, 0, NULL},
     {"features", NULL, DS_LOADED, setup_dataset, call_features, show_ds,
      show_ds, 0, 0, NULL},
     {"load CSV buffer, two threads", NULL, DS_EMPTY, setup_threads,
@@ -691,6 +703,7 @@ static const scenario g_scenarios[] = {
     MODEL("engagement", 0, 0, NULL, 0, NULL),
     MODEL("stage", 0, 0, NULL, 0, NULL),
     MODEL("kmeans", 0, 0, NULL, 0, NULL),
+    MODEL("interest", 0, 0, NULL, 0, NULL),
     {"save clv", "clv", DS_FEATURES, setup_fitted, call_save, show_saved,
      NULL, 0, 0, NULL},
     {"load clv", "clv", DS_FEATURES, setup_saved, call_load_model,

@@ -256,6 +256,45 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Categories cost nothing until a record has one; a load that fails
+ * takes back the array it made, and one that succeeds keeps the entries
+ * of the records without a category at 0. */
+static void test_categories_pay_as_used(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    for (int i = 0; i < 100; i++)
+        assert_ok(seg_dataset_add_transaction(ds, "a", i, 1));
+    assert_ok(seg_dataset_add_event(ds, "a", 5, "view", NAN));
+    assert_null(seg__ds_tx(ds).category);
+    assert_null(seg__ds_ev(ds).category);
+    const char *ids[] = {"b", "c"};
+    const int64_t t[] = {7, 8};
+    const double am[] = {1, 1};
+    const char *bad[] = {"shoes", "a|b"};
+    assert_int_equal(seg_dataset_add_transactions_cat(ds, ids, t, am, bad, 2),
+                     SEG_EPARSE);
+    assert_null(seg__ds_tx(ds).category);
+    assert_int_equal(seg__ds_category_count(ds), 0);
+    const char *good[] = {NULL, "shoes"};
+    assert_ok(seg_dataset_add_transactions_cat(ds, ids, t, am, good, 2));
+    seg__tx_view v = seg__ds_tx(ds);
+    assert_non_null(v.category);
+    for (size_t i = 0; i < 101; i++)
+        assert_int_equal(v.category[i], 0);
+    assert_int_equal(v.category[101], 1);
+    assert_string_equal(seg__ds_category_name(ds, 0), "shoes");
+    assert_null(seg__ds_ev(ds).category);
+    /* more records after: the array grows with them, the new entries 0 */
+    for (int i = 0; i < 1000; i++)
+        assert_ok(seg_dataset_add_transaction(ds, "d", i, 1));
+    v = seg__ds_tx(ds);
+    for (size_t i = 102; i < v.n; i++)
+        assert_int_equal(v.category[i], 0);
+    seg_dataset_free(ds);
+}
+
 static void test_quantile_select_matches_sorting(void **state)
 {
     (void)state;
@@ -372,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),
+        cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_quantile_select_large),
         cmocka_unit_test(test_quantile_sampled_skips_nan),

@@ -30,6 +30,26 @@
             fail_msg("%s returned %d: %s", #expr, rc_, seg_errmsg());       \
     } while (0)
 
+/* A customer's cell, by id: a label (NULL for missing) or a number. */
+static inline const char *id_label(seg_dataset *ds, const char *col,
+                                   const char *id)
+{
+    size_t row;
+    const char *v;
+    assert_ok(seg_dataset_customer_find(ds, id, &row));
+    assert_ok(seg_dataset_get_label(ds, col, row, &v));
+    return v;
+}
+
+static inline double id_num(seg_dataset *ds, const char *col, const char *id)
+{
+    size_t row;
+    double v;
+    assert_ok(seg_dataset_customer_find(ds, id, &row));
+    assert_ok(seg_dataset_get_f64(ds, col, row, &v));
+    return v;
+}
+
 /* A seg_write_fn that appends to a NUL-terminated string at *(char **)user
  * (start it at NULL; free it after). */
 static inline int collect(const char *data, size_t len, void *user)

@@ -21,7 +21,7 @@ static int parse_map(const cli_command *cmd, const char *opt, const char *v,
                      cli_file *f)
 {
     static const char *const roles[] = {"id", "time", "amount", "kind",
-                                        "value", "attr"};
+                                        "value", "attr", "category"};
     const char *eq = strchr(v, '=');
     if (!eq || eq == v || !eq[1])
         return cli_usage_error(cmd, "%s: '%s' is not ROLE=COLUMN", opt, v);
@@ -38,9 +38,11 @@ static int parse_map(const cli_command *cmd, const char *opt, const char *v,
     case 3: f->csv.kind_column = col; break;
     case 4: f->csv.value_column = col; break;
     case 5: f->attrs[f->csv.n_attribute_columns++] = col; break;
+    case 6: f->category = col; break;
     default:
         return cli_usage_error(cmd, "%s: unknown role in '%s' (id, time, "
-                               "amount, kind, value, attr)", opt, v);
+                               "amount, kind, value, attr, category)", opt,
+                               v);
     }
     return 0;
 }
@@ -267,10 +269,11 @@ static int load_file(seg_dataset *ds, const cli_file *f, const char *what)
         if (!buf)
             return cli_input_error("%s: cannot read: %s", name,
                                    strerror(errno));
-        rc = seg_dataset_load_csv_buffer(ds, buf, len, name, &f->csv);
+        rc = seg_dataset_load_csv_buffer_cat(ds, buf, len, name, &f->csv,
+                                             f->category);
         free(buf);
     } else {
-        rc = seg_dataset_load_csv(ds, f->path, &f->csv);
+        rc = seg_dataset_load_csv_cat(ds, f->path, &f->csv, f->category);
     }
     if (rc == SEG_OK)
         return 0;

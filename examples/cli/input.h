@@ -11,6 +11,7 @@ typedef struct cli_file {
     const char *path; /* "-" for standard input; NULL when not given */
     seg_csv_options csv;
     const char **attrs; /* backs csv.attribute_columns */
+    const char *category; /* the category column, or NULL */
 } cli_file;
 
 typedef struct cli_input {

@@ -20,9 +20,10 @@ typedef struct option_def {
 
 static const option_def defs[OPT_COUNT] = {
     [OPT_MAP] = {"--map", NULL, "ROLE=COLUMN", 1, OPT_NONE, NULL,
-                 "column of a role of DATA: id, time, amount, kind, value or "
-                 "attr; COLUMN is a header name or a 1-based number; the "
-                 "roles not named are found by their header"},
+                 "column of a role of DATA: id, time, amount, kind, value, "
+                 "attr or category; COLUMN is a header name or a 1-based "
+                 "number; the roles not named are found by their header "
+                 "(category only when named)"},
     [OPT_NO_HEADER] = {"--no-header", NULL, NULL, 0, OPT_NONE, NULL,
                        "the first line of DATA is data"},
     [OPT_DELIMITER] = {"--delimiter", NULL, "C", 0, OPT_NONE, NULL,

@@ -402,6 +402,39 @@ class Pandas(unittest.TestCase):
         self.assertEqual(df.loc["a", "events.call.last"],
                          pandas.Timestamp("2024-01-05", tz="UTC"))
 
+    def test_categories_and_interest(self):
+        import pandas
+        tx = pandas.DataFrame({
+            "customer_id": ["a", "a", "b"],
+            "time": pandas.to_datetime(["2024-01-21", "2024-01-31",
+                                        "2024-01-31"]),
+            "amount": [10.0, 20.0, 5.0],
+            "category": pandas.Categorical(["books", None, "toys"])})
+        ev = pandas.DataFrame({
+            "customer_id": ["a", "a", "b"],
+            "time": pandas.to_datetime(["2024-01-31", "2024-01-31",
+                                        "2024-01-21"]),
+            "kind": ["view", "view", "view"],
+            "category": ["home", "home", float("nan")]})
+        ds = libsegment.Dataset.from_pandas(transactions=tx, events=ev,
+                                            category="category")
+        ds.compute_features()
+        m = libsegment.Model("interest", half_life_days=10, browse_min=2)
+        m.fit(ds)
+        m.score(ds)
+        df = ds.to_pandas()
+        # a: books 3 * 2^-1 = 1.5 (the other order has no category),
+        # home 1 + 1 = 2; b: toys 3 (its view has no category)
+        self.assertEqual(df.loc["a", "interest.top3"], "home|books")
+        self.assertAlmostEqual(df.loc["a", "interest.share1"], 2 / 3.5)
+        self.assertEqual(df.loc["a", "interest.browsed_not_bought"], "home")
+        self.assertEqual(df.loc["b", "interest.top"], "toys")
+        self.assertEqual(df.loc["b", "interest.share1"], 1.0)
+        with self.assertRaises(libsegment.SegmentError) as e:
+            ds.add_transactions(["c"], [0], [1.0], categories=["tv|audio"])
+        self.assertIn("has a '|'", str(e.exception))
+        self.assertEqual(ds.transaction_count, 3)
+
     def test_attributes_in_bulk_and_one_by_one(self):
         # The bulk setters are used where the library has them; without
         # them the binding sets one customer at a time. Both must agree.

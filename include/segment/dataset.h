@@ -363,6 +363,91 @@ SEG_API int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
                                    const double *values, size_t n);
 
 /**
+ * Add one transaction with a category (a product category: docs/csv.md,
+ * "Categories"); as seg_dataset_add_transaction() otherwise.
+ * @param ds the dataset.
+ * @param id customer id.
+ * @param time the time of the purchase.
+ * @param amount its value; any finite number.
+ * @param category the category: UTF-8 without '|' (which separates the
+ *                 items of a list); blanks around it are dropped; NULL or
+ *                 blank for none. Copied (interned).
+ * @return as seg_dataset_add_transaction(); #SEG_EPARSE also for a bad
+ *         category. On failure nothing was added.
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_add_transaction_cat(seg_dataset *ds, const char *id,
+                                            int64_t time, double amount,
+                                            const char *category);
+
+/**
+ * Add transactions with their categories in bulk: as
+ * seg_dataset_add_transactions(), all or nothing, with a category per row.
+ * A dataset that never gets a category keeps no memory for them.
+ * @param ds the dataset.
+ * @param ids @p n customer ids.
+ * @param times @p n times.
+ * @param amounts @p n finite amounts.
+ * @param categories @p n categories (each NULL or blank for none, see
+ *                   seg_dataset_add_transaction_cat()), or NULL for none
+ *                   at all; read during the call only.
+ * @param n number of rows; 0 is a no-op.
+ * @return as seg_dataset_add_transaction_cat(); on failure the message
+ *         names the first bad row (0-based) and nothing was added.
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_add_transactions_cat(seg_dataset *ds,
+                                             const char *const *ids,
+                                             const int64_t *times,
+                                             const double *amounts,
+                                             const char *const *categories,
+                                             size_t n);
+
+/**
+ * Add one event with a category (a page or product category); as
+ * seg_dataset_add_event() otherwise.
+ * @param ds the dataset.
+ * @param id customer id.
+ * @param time the time of the event.
+ * @param kind the event kind: a non-empty UTF-8 string.
+ * @param value an optional value; NaN for none.
+ * @param category as for seg_dataset_add_transaction_cat(); NULL for none.
+ * @return as seg_dataset_add_event(); #SEG_EPARSE also for a bad category.
+ *         On failure nothing was added.
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_add_event_cat(seg_dataset *ds, const char *id,
+                                      int64_t time, const char *kind,
+                                      double value, const char *category);
+
+/**
+ * Add events with their categories in bulk: as seg_dataset_add_events(),
+ * all or nothing, with a category per row.
+ * @param ds the dataset.
+ * @param ids @p n customer ids.
+ * @param times @p n times.
+ * @param kinds @p n event kinds.
+ * @param values @p n values (NaN for none), or NULL for no values at all.
+ * @param categories @p n categories (each NULL or blank for none), or NULL
+ *                   for none at all; read during the call only.
+ * @param n number of rows.
+ * @return as seg_dataset_add_event_cat(); on failure the message names the
+ *         first bad row (0-based) and nothing was added.
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_add_events_cat(seg_dataset *ds,
+                                       const char *const *ids,
+                                       const int64_t *times,
+                                       const char *const *kinds,
+                                       const double *values,
+                                       const char *const *categories,
+                                       size_t n);
+
+/**
  * Number of transactions held.
  * @param ds the dataset; NULL gives 0.
  * @return the count.

@@ -120,6 +120,50 @@ SEG_API int seg_dataset_load_csv_buffer(seg_dataset *ds, const char *data,
                                         size_t len, const char *name,
                                         const seg_csv_options *opts);
 
+/**
+ * Load a CSV file whose transactions or events carry a category (a product
+ * or page category: docs/csv.md, "Categories"); as seg_dataset_load_csv()
+ * otherwise. The category column is a role of its own, never looked for in
+ * the header. A blank field is a record without a category (blanks around
+ * a value are dropped); a value may not contain '|', which separates the
+ * items of a list (the interest model's `top3`).
+ * @param ds the dataset.
+ * @param path the file.
+ * @param opts options, or NULL for the defaults; they say whether the rows
+ *             are transactions or events (a category needs one of them).
+ * @param category_column the category column: a header name or a 1-based
+ *                        number; NULL loads as seg_dataset_load_csv().
+ * @return as seg_dataset_load_csv(); also #SEG_EINVAL when the rows are
+ *         neither transactions nor events, or when every record's
+ *         category is blank (surely the wrong column), and #SEG_EPARSE for
+ *         a category that is not UTF-8 or has a '|'. On failure the
+ *         dataset is exactly as it was.
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_load_csv_cat(seg_dataset *ds, const char *path,
+                                     const seg_csv_options *opts,
+                                     const char *category_column);
+
+/**
+ * Load CSV data from memory with a category column; as
+ * seg_dataset_load_csv_cat() and seg_dataset_load_csv_buffer().
+ * @param ds the dataset.
+ * @param data the bytes.
+ * @param len number of bytes.
+ * @param name name used in error messages, or NULL for "<buffer>".
+ * @param opts options, or NULL.
+ * @param category_column the category column, or NULL for none.
+ * @return as seg_dataset_load_csv_cat(), without #SEG_EIO.
+ * @note Not thread-safe on @p ds (it changes the dataset).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_load_csv_buffer_cat(seg_dataset *ds,
+                                            const char *data, size_t len,
+                                            const char *name,
+                                            const seg_csv_options *opts,
+                                            const char *category_column);
+
 /** @} */
 
 

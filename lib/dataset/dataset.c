@@ -118,6 +118,9 @@ void seg_dataset_free(seg_dataset *ds)
         return;
     seg__intern_free(&ds->ids);
     seg__intern_free(&ds->kinds);
+    seg__intern_free(&ds->cats);
+    seg__free(ds->tx_cat);
+    seg__free(ds->ev_cat);
     seg__free(ds->tx_cust);
     seg__free(ds->tx_time);
     seg__free(ds->tx_amount);
@@ -170,6 +173,9 @@ void seg__ds_mark(seg_dataset *ds)
     ds->mark_tx = ds->n_tx;
     ds->mark_ev = ds->n_ev;
     ds->mark_kinds = ds->kinds.n;
+    ds->mark_cats = ds->cats.n;
+    ds->mark_tx_cat = ds->tx_cat != NULL;
+    ds->mark_ev_cat = ds->ev_cat != NULL;
     ds->mark_cols = ds->n_cols;
     ds->mark_grouped = ds->tx_grouped;
     ds->mark_max_time = ds->max_time;
@@ -189,6 +195,21 @@ void seg__ds_commit(seg_dataset *ds)
     for (size_t i = 0; i < ds->n_parked; i++)
         seg__column_free(ds->parked[i].col);
     ds->n_parked = 0;
+}
+
+/* The categories of records [from, to) undone: their entries back to 0,
+ * or the array gone when the mark found none. */
+static void drop_categories(uint32_t **cat, bool existed, size_t from,
+                            size_t to)
+{
+    if (!*cat)
+        return;
+    if (!existed) {
+        seg__free(*cat);
+        *cat = NULL;
+    } else if (to > from) {
+        memset(*cat + from, 0, (to - from) * sizeof **cat);
+    }
 }
 
 void seg__ds_rollback(seg_dataset *ds)
@@ -217,6 +238,9 @@ void seg__ds_rollback(seg_dataset *ds)
             c->n = c->mark_n;
         seg__intern_truncate(&c->labels, c->mark_labels);
     }
+    drop_categories(&ds->tx_cat, ds->mark_tx_cat, ds->mark_tx, ds->n_tx);
+    drop_categories(&ds->ev_cat, ds->mark_ev_cat, ds->mark_ev, ds->n_ev);
+    seg__intern_truncate(&ds->cats, ds->mark_cats);
     ds->n_tx = ds->mark_tx;
     ds->n_ev = ds->mark_ev;
     ds->tx_grouped = ds->mark_grouped;
@@ -301,6 +325,20 @@ const char *seg_dataset_customer_id(const seg_dataset *ds, size_t row)
 
 /* ---- records ---- */
 
+/* A category array, when there is one, follows its records' capacity,
+ * the new entries 0. */
+static int grow_categories(uint32_t **cat, size_t old, size_t cap)
+{
+    if (!*cat || cap <= old)
+        return SEG_OK;
+    uint32_t *p = seg__realloc(*cat, cap * sizeof *p);
+    if (!p)
+        return SEG_ENOMEM;
+    memset(p + old, 0, (cap - old) * sizeof *p);
+    *cat = p;
+    return SEG_OK;
+}
+
 int seg__ds_reserve_tx(seg_dataset *ds, size_t more)
 {
     size_t need = ds->n_tx + more;
@@ -311,7 +349,8 @@ int seg__ds_reserve_tx(seg_dataset *ds, size_t more)
     size_t c1 = ds->cap_tx, c2 = ds->cap_tx, c3 = ds->cap_tx;
     if (seg__grow((void **)&ds->tx_cust, &c1, need, sizeof *ds->tx_cust) ||
         seg__grow((void **)&ds->tx_time, &c2, need, sizeof *ds->tx_time) ||
-        seg__grow((void **)&ds->tx_amount, &c3, need, sizeof *ds->tx_amount))
+        seg__grow((void **)&ds->tx_amount, &c3, need, sizeof *ds->tx_amount) ||
+        grow_categories(&ds->tx_cat, ds->cap_tx, c1))
         return seg__nomem(&ds->err);
     ds->cap_tx = c1;
     return SEG_OK;
@@ -327,7 +366,9 @@ void seg__ds_reserve_tx_hint(seg_dataset *ds, size_t more)
     seg__grow((void **)&ds->tx_time, &c2, need, sizeof *ds->tx_time);
     seg__grow((void **)&ds->tx_amount, &c3, need, sizeof *ds->tx_amount);
     /* what all three have (an array that grew alone stays grown) */
-    ds->cap_tx = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    size_t cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    if (grow_categories(&ds->tx_cat, ds->cap_tx, cap) == SEG_OK)
+        ds->cap_tx = cap;
 }
 
 int seg__ds_reserve_ev(seg_dataset *ds, size_t more)
@@ -342,7 +383,8 @@ int seg__ds_reserve_ev(seg_dataset *ds, size_t more)
     if (seg__grow((void **)&ds->ev_cust, &c1, need, sizeof *ds->ev_cust) ||
         seg__grow((void **)&ds->ev_time, &c2, need, sizeof *ds->ev_time) ||
         seg__grow((void **)&ds->ev_kind, &c3, need, sizeof *ds->ev_kind) ||
-        seg__grow((void **)&ds->ev_value, &c4, need, sizeof *ds->ev_value))
+        seg__grow((void **)&ds->ev_value, &c4, need, sizeof *ds->ev_value) ||
+        grow_categories(&ds->ev_cat, ds->cap_ev, c1))
         return seg__nomem(&ds->err);
     ds->cap_ev = c1;
     return SEG_OK;
@@ -370,6 +412,33 @@ int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
     return SEG_OK;
 }
 
+/* The category of record i of n (of capacity cap): the array made when
+ * this is the first record with one. */
+static int set_category(seg_dataset *ds, uint32_t **cat, size_t cap,
+                        size_t i, const char *s, size_t n)
+{
+    uint32_t k;
+    int rc = seg__intern(&ds->cats, s, n, &k, NULL);
+    if (rc)
+        return rc == SEG_ENOMEM ? seg__nomem(&ds->err)
+                                : seg__error(&ds->err, rc,
+                                             "too many categories");
+    if (!*cat && !(*cat = seg__calloc(cap, sizeof **cat)))
+        return seg__nomem(&ds->err);
+    (*cat)[i] = k + 1;
+    return SEG_OK;
+}
+
+int seg__ds_tx_category(seg_dataset *ds, const char *cat, size_t n)
+{
+    return set_category(ds, &ds->tx_cat, ds->cap_tx, ds->n_tx - 1, cat, n);
+}
+
+int seg__ds_ev_category(seg_dataset *ds, const char *cat, size_t n)
+{
+    return set_category(ds, &ds->ev_cat, ds->cap_ev, ds->n_ev - 1, cat, n);
+}
+
 /* ---- narrow accessors ---- */
 
 const seg__errbuf *seg__ds_err(const seg_dataset *ds) { return &ds->err; }
@@ -391,14 +460,14 @@ int64_t seg__ds_max_time(const seg_dataset *ds)
 seg__tx_view seg__ds_tx(const seg_dataset *ds)
 {
     seg__tx_view v = {ds->n_tx, ds->tx_cust, ds->tx_time, ds->tx_amount,
-                      ds->tx_grouped};
+                      ds->tx_grouped, ds->tx_cat};
     return v;
 }
 
 seg__ev_view seg__ds_ev(const seg_dataset *ds)
 {
     seg__ev_view v = {ds->n_ev, ds->ev_cust, ds->ev_time, ds->ev_kind,
-                      ds->ev_value};
+                      ds->ev_value, ds->ev_cat};
     return v;
 }
 
@@ -413,6 +482,19 @@ bool seg__ds_kind_find(const seg_dataset *ds, const char *s, size_t n,
                        uint32_t *idx)
 {
     return seg__intern_find(&ds->kinds, s, n, idx);
+}
+
+size_t seg__ds_category_count(const seg_dataset *ds) { return ds->cats.n; }
+
+const char *seg__ds_category_name(const seg_dataset *ds, size_t i)
+{
+    return seg__intern_str(&ds->cats, (uint32_t)i);
+}
+
+bool seg__ds_category_find(const seg_dataset *ds, const char *s, size_t n,
+                           uint32_t *idx)
+{
+    return seg__intern_find(&ds->cats, s, n, idx);
 }
 
 size_t seg__ds_n_columns(const seg_dataset *ds) { return ds->n_cols; }

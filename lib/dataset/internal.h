@@ -43,6 +43,10 @@ void seg__ds_reserve_tx_hint(seg_dataset *ds, size_t more);
 int seg__ds_reserve_ev(seg_dataset *ds, size_t more);
 int seg__ds_push_ev(seg_dataset *ds, uint32_t row, int64_t t,
                     const char *kind, size_t kind_len, double value);
+/* The category of the last transaction (event) pushed: interned, and the
+ * record's entry set, the array made at the first category. */
+int seg__ds_tx_category(seg_dataset *ds, const char *cat, size_t n);
+int seg__ds_ev_category(seg_dataset *ds, const char *cat, size_t n);
 /* Find (or create) a column of a given type; *col receives it. Returns
  * SEG_ETYPE if it exists with another type. */
 int seg__ds_column(seg_dataset *ds, const char *name, size_t name_len,
@@ -90,6 +94,8 @@ typedef struct seg__tx_view {
     const int64_t *time;
     const double *amount;
     bool grouped;        /* cust never decreases */
+    /* the category index + 1 of each (0: none); NULL when none has one */
+    const uint32_t *category;
 } seg__tx_view;
 typedef struct seg__ev_view {
     size_t n;
@@ -97,6 +103,7 @@ typedef struct seg__ev_view {
     const int64_t *time;
     const uint32_t *kind; /* index into the event kinds */
     const double *value;
+    const uint32_t *category; /* as in seg__tx_view */
 } seg__ev_view;
 seg__tx_view seg__ds_tx(const seg_dataset *ds);
 seg__ev_view seg__ds_ev(const seg_dataset *ds);
@@ -105,6 +112,12 @@ size_t seg__ds_kind_count(const seg_dataset *ds);
 const char *seg__ds_kind_name(const seg_dataset *ds, size_t i);
 bool seg__ds_kind_find(const seg_dataset *ds, const char *s, size_t n,
                        uint32_t *idx);
+/* Categories of transactions and events: how many, the i-th, and the
+ * index of one by name (the views hold index + 1). */
+size_t seg__ds_category_count(const seg_dataset *ds);
+const char *seg__ds_category_name(const seg_dataset *ds, size_t i);
+bool seg__ds_category_find(const seg_dataset *ds, const char *s, size_t n,
+                           uint32_t *idx);
 /* Columns in the order they were made. */
 size_t seg__ds_n_columns(const seg_dataset *ds);
 seg__column *seg__ds_column_at(const seg_dataset *ds, size_t i);

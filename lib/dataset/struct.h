@@ -23,13 +23,19 @@ struct seg_dataset {
     uint32_t *tx_cust;
     int64_t *tx_time;
     double *tx_amount;
+    /* per record its category's index + 1 (0: none), in cap_tx (cap_ev)
+     * entries that are 0 past n_tx (n_ev); NULL while no record has one,
+     * so that a dataset without categories pays nothing for them */
+    uint32_t *tx_cat;
 
     size_t n_ev, cap_ev;
     uint32_t *ev_cust;
     int64_t *ev_time;
     uint32_t *ev_kind;
     double *ev_value;
+    uint32_t *ev_cat;
     seg__interner kinds;
+    seg__interner cats;  /* product and page categories */
 
     seg__column **cols;
     size_t n_cols, cap_cols;
@@ -43,7 +49,8 @@ struct seg_dataset {
 
     /* transaction rollback ("mark") state */
     bool marked;
-    size_t mark_cust, mark_tx, mark_ev, mark_kinds, mark_cols;
+    size_t mark_cust, mark_tx, mark_ev, mark_kinds, mark_cols, mark_cats;
+    bool mark_tx_cat, mark_ev_cat; /* whether the arrays existed */
     bool mark_grouped;
     int64_t mark_max_time;
     seg__undo *undo;

@@ -54,7 +54,21 @@ static uint64_t bytes_read(const seg__reader *rd)
                  : rd->pos;
 }
 
-static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
+/* A category column that names none is surely the wrong column. */
+static int no_categories(const seg__sink *s, const char *category)
+{
+    if (!s->has[SEG__R_CATEGORY] || !s->records || s->categorized)
+        return SEG_OK;
+    char ex[64];
+    return seg__sink_fail(s, SEG_EINVAL, (size_t)-1, 0,
+                          "category column '%s' has no values: every "
+                          "record's field is empty",
+                          seg__excerpt(ex, sizeof ex, category,
+                                       strlen(category)));
+}
+
+static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o,
+                const char *category)
 {
     seg__progress *p = seg__progress_current();
     int rc = seg__rd_start(rd, o->delimiter);
@@ -71,14 +85,15 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
     }
     seg__roles_spec spec = {
         {o->id_column, o->time_column, o->amount_column, o->kind_column,
-         o->value_column},
+         o->value_column, category},
         o->attribute_columns, o->n_attribute_columns, o->row_ids != 0,
         o->all_attributes != 0, o->row_ids == 2};
     s->time_format = o->time_format;
     s->no_returns = o->reject_negative_amounts != 0;
     if ((rc = seg__sink_map(s, &spec)) != SEG_OK)
         return rc;
-    if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws) {
+    if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws &&
+        !s->has[SEG__R_CATEGORY]) {
         size_t size = rd->size > rd->len ? rd->size : rd->len;
         int threads = seg__threads(s->ds->threads, size, 4u << 20);
         /* one thread on a large file still gains from the batches: the
@@ -92,7 +107,7 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
     for (;;) {
         rc = seg__rd_next_record(rd);
         if (rc == SEG__REC_EOF)
-            return SEG_OK;
+            return no_categories(s, category);
         if (rc != SEG__REC_OK)
             return rc;
         rc = seg__sink_record(s, rd->rec_line, rd->fields, rd->nfields);
@@ -106,7 +121,7 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o)
 }
 
 static int load_common(seg_dataset *ds, seg__reader *rd, const char *name,
-                       const seg_csv_options *opts)
+                       const seg_csv_options *opts, const char *category)
 {
     seg__sink s;
     seg__sink_begin(&s, ds, name);
@@ -124,19 +139,19 @@ static int load_common(seg_dataset *ds, seg__reader *rd, const char *name,
     if (!rc)
         rc = prc ? prc : check_options(&s, &o);
     if (!rc)
-        rc = load(&s, rd, &o);
+        rc = load(&s, rd, &o, category);
     seg__progress_end(&p);
     rc = seg__sink_end(&s, rc);
     seg__rd_free(rd);
     return rc;
 }
 
-int seg_dataset_load_csv(seg_dataset *ds, const char *path,
-                         const seg_csv_options *opts)
+static int load_path(seg_dataset *ds, const char *fn, const char *path,
+                     const seg_csv_options *opts, const char *category)
 {
     if (!ds || !path)
         return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_load_csv: NULL argument");
+                          "%s: NULL argument", fn);
     seg__reader rd;
     memset(&rd, 0, sizeof rd);
     rd.f = fopen(path, "rb");
@@ -148,7 +163,7 @@ int seg_dataset_load_csv(seg_dataset *ds, const char *path,
         rd.size = (size_t)st.st_size;
     FILE *f = rd.f;
     size_t size = rd.size;
-    int rc = load_common(ds, &rd, path, opts);
+    int rc = load_common(ds, &rd, path, opts, category);
     /* Each thread costs its own buffers and, in the C library, its own
      * reserved heap: under an address-space limit (ulimit -v) many threads
      * can fail where one would not. The failed load left the dataset as it
@@ -160,23 +175,54 @@ int seg_dataset_load_csv(seg_dataset *ds, const char *path,
         rd.size = size;
         int threads = ds->threads;
         ds->threads = 1;
-        rc = load_common(ds, &rd, path, opts);
+        rc = load_common(ds, &rd, path, opts, category);
         ds->threads = threads;
     }
     fclose(f);
     return rc;
 }
 
-int seg_dataset_load_csv_buffer(seg_dataset *ds, const char *data, size_t len,
-                                const char *name, const seg_csv_options *opts)
+int seg_dataset_load_csv(seg_dataset *ds, const char *path,
+                         const seg_csv_options *opts)
+{
+    return load_path(ds, "seg_dataset_load_csv", path, opts, NULL);
+}
+
+int seg_dataset_load_csv_cat(seg_dataset *ds, const char *path,
+                             const seg_csv_options *opts,
+                             const char *category_column)
+{
+    return load_path(ds, "seg_dataset_load_csv_cat", path, opts,
+                     category_column);
+}
+
+static int load_buffer(seg_dataset *ds, const char *fn, const char *data,
+                       size_t len, const char *name,
+                       const seg_csv_options *opts, const char *category)
 {
     if (!ds || (!data && len))
         return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_load_csv_buffer: NULL argument");
+                          "%s: NULL argument", fn);
     seg__reader rd;
     memset(&rd, 0, sizeof rd);
     rd.data = data ? data : "";
     rd.len = len;
     rd.eof = true;
-    return load_common(ds, &rd, name ? name : "<buffer>", opts);
+    return load_common(ds, &rd, name ? name : "<buffer>", opts, category);
+}
+
+int seg_dataset_load_csv_buffer(seg_dataset *ds, const char *data, size_t len,
+                                const char *name, const seg_csv_options *opts)
+{
+    return load_buffer(ds, "seg_dataset_load_csv_buffer", data, len, name,
+                       opts, NULL);
+}
+
+int seg_dataset_load_csv_buffer_cat(seg_dataset *ds, const char *data,
+                                    size_t len, const char *name,
+                                    const seg_csv_options *opts,
+                                    const char *category_column)
+{
+    return load_buffer(ds, "seg_dataset_load_csv_buffer_cat", data, len,
+                       name, opts, category_column);
 }

@@ -22,7 +22,7 @@ typedef struct seg__text {
 /* ---- the sink (sink.c) ---- */
 
 enum { SEG__R_ID, SEG__R_TIME, SEG__R_AMOUNT, SEG__R_KIND, SEG__R_VALUE,
-       SEG__R_N };
+       SEG__R_CATEGORY, SEG__R_N };
 
 /* What the caller says about the columns of an input: per role a column
  * name or a 1-based number, NULL to look for it in the header. */
@@ -69,6 +69,7 @@ typedef struct seg__sink {
     bool have_last;
     uint32_t last_row;
     size_t records;     /* records fed so far */
+    size_t categorized; /* of them, records with a category */
 } seg__sink;
 
 /* Start a change of ds that is all-or-nothing. Never fails. */
@@ -104,6 +105,11 @@ int seg__sink_tx(seg__sink *s, size_t at, uint32_t row, int64_t t,
                  double amount);
 int seg__sink_event(seg__sink *s, size_t at, uint32_t row, int64_t t,
                     const char *kind, size_t kind_len, double value);
+/* The category of the record just added by seg__sink_tx() (tx true) or
+ * seg__sink_event(): checked (UTF-8, no '|', which separates the items
+ * of a list), and kept. n == 0: the record has none. */
+int seg__sink_category(seg__sink *s, size_t at, bool tx, const char *cat,
+                       size_t n);
 /* An attribute column of a given type: its name checked, a type clash an
  * error; created (when create) inside the change. */
 int seg__sink_attr_column(seg__sink *s, const char *name, int type,

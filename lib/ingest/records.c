@@ -53,6 +53,37 @@ int seg_dataset_add_customer(seg_dataset *ds, const char *id, size_t *row)
     return rc;
 }
 
+/* The category of value i, when the call passed categories. */
+static int category(call *c, size_t i, bool tx, const char *const *cats)
+{
+    if (!cats || !cats[i])
+        return SEG_OK;
+    return seg__sink_category(&c->s, i, tx, cats[i], strlen(cats[i]));
+}
+
+static int add_transactions(seg_dataset *ds, const char *fn,
+                            const char *const *ids, const int64_t *times,
+                            const double *amounts, const char *const *cats,
+                            size_t n)
+{
+    if (!ds || (n && (!ids || !times || !amounts)))
+        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
+                          "%s: NULL argument", fn);
+    call c;
+    int rc = begin_call(&c, ds, n);
+    if (!rc && n)
+        rc = seg__ds_reserve_tx(ds, n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t row;
+        rc = customer(&c, i, ids[i], &row);
+        if (!rc)
+            rc = seg__sink_tx(&c.s, i, row, times[i], amounts[i]);
+        if (!rc)
+            rc = category(&c, i, true, cats);
+    }
+    return end_call(&c, rc);
+}
+
 int seg_dataset_add_transaction(seg_dataset *ds, const char *id,
                                 int64_t time, double amount)
 {
@@ -63,35 +94,34 @@ int seg_dataset_add_transactions(seg_dataset *ds, const char *const *ids,
                                  const int64_t *times, const double *amounts,
                                  size_t n)
 {
-    if (!ds || (n && (!ids || !times || !amounts)))
-        return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_add_transactions: NULL argument");
-    call c;
-    int rc = begin_call(&c, ds, n);
-    if (!rc && n)
-        rc = seg__ds_reserve_tx(ds, n);
-    for (size_t i = 0; i < n && !rc; i++) {
-        uint32_t row;
-        rc = customer(&c, i, ids[i], &row);
-        if (!rc)
-            rc = seg__sink_tx(&c.s, i, row, times[i], amounts[i]);
-    }
-    return end_call(&c, rc);
+    return add_transactions(ds, "seg_dataset_add_transactions", ids, times,
+                            amounts, NULL, n);
 }
 
-int seg_dataset_add_event(seg_dataset *ds, const char *id, int64_t time,
-                          const char *kind, double value)
+int seg_dataset_add_transaction_cat(seg_dataset *ds, const char *id,
+                                    int64_t time, double amount,
+                                    const char *category)
 {
-    return seg_dataset_add_events(ds, &id, &time, &kind, &value, 1);
+    return add_transactions(ds, "seg_dataset_add_transaction_cat", &id,
+                            &time, &amount, &category, 1);
 }
 
-int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
-                           const int64_t *times, const char *const *kinds,
-                           const double *values, size_t n)
+int seg_dataset_add_transactions_cat(seg_dataset *ds, const char *const *ids,
+                                     const int64_t *times,
+                                     const double *amounts,
+                                     const char *const *categories, size_t n)
+{
+    return add_transactions(ds, "seg_dataset_add_transactions_cat", ids,
+                            times, amounts, categories, n);
+}
+
+static int add_events(seg_dataset *ds, const char *fn, const char *const *ids,
+                      const int64_t *times, const char *const *kinds,
+                      const double *values, const char *const *cats, size_t n)
 {
     if (!ds || (n && (!ids || !times || !kinds)))
         return seg__error(ds ? &ds->err : NULL, SEG_EINVAL,
-                          "seg_dataset_add_events: NULL argument");
+                          "%s: NULL argument", fn);
     call c;
     int rc = begin_call(&c, ds, n);
     if (!rc && n)
@@ -106,8 +136,41 @@ int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
         if (!rc)
             rc = seg__sink_event(&c.s, i, row, times[i], kinds[i],
                                  strlen(kinds[i]), values ? values[i] : NAN);
+        if (!rc)
+            rc = category(&c, i, false, cats);
     }
     return end_call(&c, rc);
+}
+
+int seg_dataset_add_event(seg_dataset *ds, const char *id, int64_t time,
+                          const char *kind, double value)
+{
+    return seg_dataset_add_events(ds, &id, &time, &kind, &value, 1);
+}
+
+int seg_dataset_add_events(seg_dataset *ds, const char *const *ids,
+                           const int64_t *times, const char *const *kinds,
+                           const double *values, size_t n)
+{
+    return add_events(ds, "seg_dataset_add_events", ids, times, kinds, values,
+                      NULL, n);
+}
+
+int seg_dataset_add_event_cat(seg_dataset *ds, const char *id, int64_t time,
+                              const char *kind, double value,
+                              const char *category)
+{
+    return add_events(ds, "seg_dataset_add_event_cat", &id, &time, &kind,
+                      &value, &category, 1);
+}
+
+int seg_dataset_add_events_cat(seg_dataset *ds, const char *const *ids,
+                               const int64_t *times, const char *const *kinds,
+                               const double *values,
+                               const char *const *categories, size_t n)
+{
+    return add_events(ds, "seg_dataset_add_events_cat", ids, times, kinds,
+                      values, categories, n);
 }
 
 /* One column's values for customers by id: nums or strs (NULL = missing). */

@@ -12,7 +12,7 @@
 #define NOWHERE ((size_t)-1)
 
 static const char *const role_names[SEG__R_N] = {"id", "time", "amount",
-                                                 "kind", "value"};
+                                                 "kind", "value", "category"};
 
 /* ---- the change and its messages ---- */
 
@@ -297,6 +297,33 @@ int seg__sink_event(seg__sink *s, size_t at, uint32_t row, int64_t t,
     return push_event(s, at, row, t, kind, kind_len, value);
 }
 
+int seg__sink_category(seg__sink *s, size_t at, bool tx, const char *cat,
+                       size_t n)
+{
+    while (n && (*cat == ' ' || *cat == '\t'))
+        cat++, n--;
+    while (n && (cat[n - 1] == ' ' || cat[n - 1] == '\t'))
+        n--;
+    if (n == 0)
+        return SEG_OK; /* a blank is no category */
+    if (!seg__utf8_valid(cat, n))
+        return seg__sink_fail(s, SEG_EPARSE, at, col_of(s, SEG__R_CATEGORY),
+                              "category is not valid UTF-8");
+    if (memchr(cat, '|', n)) {
+        char ex[64];
+        return seg__sink_fail(s, SEG_EPARSE, at, col_of(s, SEG__R_CATEGORY),
+                              "category '%s' has a '|', which separates "
+                              "the categories of a list",
+                              seg__excerpt(ex, sizeof ex, cat, n));
+    }
+    int rc = tx ? seg__ds_tx_category(s->ds, cat, n)
+                : seg__ds_ev_category(s->ds, cat, n);
+    if (rc)
+        return wrap(s, rc, at, col_of(s, SEG__R_CATEGORY));
+    s->categorized++;
+    return SEG_OK;
+}
+
 static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
                       size_t line, const seg__text *f);
 
@@ -349,6 +376,10 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
             }
             /* text never reads as an infinity: no check of the value */
             rc = push_event(s, at, row, t, fk->p, fk->n, value);
+        }
+        if (!rc && s->has[SEG__R_CATEGORY]) {
+            const seg__text *fc = &f[s->col[SEG__R_CATEGORY]];
+            rc = seg__sink_category(s, at, s->txs, fc->p, fc->n);
         }
         if (rc)
             return rc;
@@ -662,6 +693,10 @@ int seg__sink_map(seg__sink *s, const seg__roles_spec *spec)
                               "%s need a time column: set time_column (--map "
                               "time=COLUMN)",
                               s->events ? "events" : "transactions");
+    if (s->has[SEG__R_CATEGORY] && !s->events && !s->txs)
+        return seg__sink_fail(s, SEG_EINVAL, NOWHERE, 0,
+                              "a category belongs to transactions or "
+                              "events: map amount or kind too");
     int rc = map_attrs(s, spec);
     if (rc)
         return rc;

@@ -175,6 +175,12 @@ static int check_node(const seg_rules *r, const seg_dataset *ds, binding *b,
         break;
     }
     case N_IN:
+        if (n->b && (n->a->type != N_STR || n->b->type != N_COL ||
+                     b->vt[n->b->id] != VT_STR))
+            return seg__error(&r->err, SEG_ETYPE, "%s:%d:%d: 'in' a column "
+                              "needs a quoted label on its left and a label "
+                              "column on its right (\"home\" in "
+                              "interest.top3)", r->name, n->line, n->col);
         for (size_t i = 0; i < n->nlist; i++)
             if (b->vt[n->list[i]->id] != b->vt[n->a->id])
                 return seg__error(&r->err, SEG_ETYPE, "%s:%d:%d: the list "

@@ -31,6 +31,58 @@ static double label_code(const seg__column *c, const char *s)
     return seg__intern_find(&c->labels, s, strlen(s), &k) ? (double)k + 1 : -1;
 }
 
+bool seg__list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list;;) {
+        const char *e = strchr(p, LIST_SEP);
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && memcmp(p, item, n) == 0)
+            return true;
+        if (!e)
+            return false;
+        p = e + 1;
+    }
+}
+
+static int compile(const binding *b, const node *n, prog *p, int *d,
+                   seg__spine *s);
+
+/* v, then whether it is one of set[0 .. nset-1] (sorted, owned by the
+ * instruction from here on, freed here on failure). */
+static int compile_set(const binding *b, const node *v, double *set,
+                       size_t nset, prog *p, int *d, seg__spine *s)
+{
+    int rc = compile(b, v, p, d, s);
+    if (!rc)
+        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
+    if (rc) {
+        seg__free(set);
+        return rc;
+    }
+    p->code[p->n - 1].set = set;
+    p->code[p->n - 1].nset = nset;
+    return SEG_OK;
+}
+
+/* "x" in a list-valued column: whether its code is one of the codes of
+ * the labels that have x as an item. */
+static int compile_member(const binding *b, const node *n, prog *p, int *d,
+                          seg__spine *s)
+{
+    const seg__column *c = b->col[n->b->id];
+    size_t nl = c->labels.n;
+    double *set = seg__malloc((nl ? nl : 1) * sizeof *set);
+    if (!set)
+        return SEG_ENOMEM;
+    size_t nset = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (seg__list_has(seg__intern_str(&c->labels, (uint32_t)i), n->a->str))
+            set[nset++] = (double)i + 1; /* ascending: already sorted */
+    int rc = compile_set(b, n->b, set, nset, p, d, s);
+    return rc ? rc : emit_ins(p, I_INEND, 0, NULL, NULL, n->neg, d, -1);
+}
+
 /* The column a label operand reads, or NULL for a string literal. */
 static const seg__column *label_col(const binding *b, const node *n)
 {
@@ -162,15 +214,7 @@ static int compile_in(const binding *b, const node *n, prog *p, int *d,
     for (size_t i = 0; i < nset; i++)
         if (!u || set[i] != set[u - 1])
             set[u++] = set[i];
-    int rc = compile(b, n->a, p, d, s);
-    if (!rc)
-        rc = emit_ins(p, I_INSET, 0, NULL, NULL, false, d, 1);
-    if (rc) {
-        seg__free(set);
-        return rc;
-    }
-    p->code[p->n - 1].set = set;
-    p->code[p->n - 1].nset = u;
+    int rc = compile_set(b, n->a, set, u, p, d, s);
     for (size_t i = 0; i < n->nlist && !rc; i++) {
         double v;
         if (constant_item(b, n->list[i], n->a, &v))
@@ -266,6 +310,8 @@ static int compile_one(const binding *b, const node *n, prog *p, int *d,
     case N_CMP:
         return compile_cmp(b, n, p, d, s);
     case N_IN:
+        if (n->b)
+            return compile_member(b, n, p, d, s);
         if (b->vt[n->a->id] == VT_STR && n->a->type == N_COL &&
             n->nlist <= 2 && n->list[0]->type == N_STR &&
             n->list[n->nlist - 1]->type == N_STR) {

@@ -13,7 +13,8 @@
 
 enum {
     N_NUM, N_STR, N_COL, N_STAT, N_NEG, N_ARITH, N_CMP, N_AND, N_OR, N_NOT,
-    N_IN, N_BETWEEN, N_MISSING, N_BOOL,
+    N_IN,                /* a in (list), or with b: a label in b's list */
+    N_BETWEEN, N_MISSING, N_BOOL,
     N_CALL,              /* a per-row function of its arguments (list) */
     N_ASOF,              /* the analysis date: a timestamp */
     N_WITHIN             /* a within b: b a duration literal before as_of */
@@ -174,6 +175,11 @@ typedef struct binding {
     prog *progs;              /* per rule */
     size_t nprogs;
 } binding;
+
+/* The separator of the items of a list-valued label ("a|b|c"), and
+ * whether such a label has the item (compiler.c). */
+#define LIST_SEP '|'
+bool seg__list_has(const char *list, const char *item);
 
 /* ---- binding (binder.c) and compiling (compiler.c) ----
  * A chain of left-associative operators (a + b + c ..., and, or) is a

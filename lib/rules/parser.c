@@ -297,8 +297,12 @@ static node *comparison(parser *ps)
             return NULL;
         n->a = a;
         n->neg = neg;
-        if (!seg__is_op(ps, "("))
-            return seg__expected(ps, "'(' after 'in'"), NULL;
+        if (!seg__is_op(ps, "(")) { /* "x" in a list-valued column */
+            if (ps->tok.type != T_IDENT)
+                return seg__expected(ps, "'(' or a column after 'in'"), NULL;
+            n->b = sum(ps);
+            return ps->rc ? NULL : n;
+        }
         size_t cap = 0;
         do {
             seg__next(ps);

@@ -42,11 +42,22 @@ static void wlist_free(wlist *w)
     seg__free(w->v);
 }
 
+/* Whether a label of c has lit as an item of its list. */
+static bool some_list_has(const seg__column *c, const char *lit)
+{
+    for (size_t i = 0; i < c->labels.n; i++)
+        if (seg__list_has(seg__intern_str(&c->labels, (uint32_t)i), lit))
+            return true;
+    return false;
+}
+
+/* member: lit in c's lists rather than c = lit */
 static int add(const seg_rules *r, wlist *w, const node *at,
-               const seg__column *c, const node *lit, bool eq)
+               const seg__column *c, const node *lit, bool eq, bool member)
 {
     uint32_t k;
-    if (seg__intern_find(&c->labels, lit->str, strlen(lit->str), &k))
+    if (member ? some_list_has(c, lit->str)
+               : seg__intern_find(&c->labels, lit->str, strlen(lit->str), &k))
         return SEG_OK;
     if (w->n == MAX_WARNINGS) {
         w->more++;
@@ -56,9 +67,14 @@ static int add(const seg_rules *r, wlist *w, const node *at,
     seg__excerpt(col, sizeof col, c->name, strlen(c->name));
     seg__excerpt(lab, sizeof lab, lit->str, strlen(lit->str));
     some_labels(c, labels, sizeof labels);
-    snprintf(msg, sizeof msg, "%s:%d:%d: no customer has '%s' = '%s', so "
-             "this comparison is always %s (%s)", r->name, at->line, at->col,
-             col, lab, eq ? "false" : "true", labels);
+    if (member)
+        snprintf(msg, sizeof msg, "%s:%d:%d: no customer has '%s' in '%s', "
+                 "so this test is always %s (%s)", r->name, at->line, at->col,
+                 lab, col, eq ? "false" : "true", labels);
+    else
+        snprintf(msg, sizeof msg, "%s:%d:%d: no customer has '%s' = '%s', so "
+                 "this comparison is always %s (%s)", r->name, at->line,
+                 at->col, col, lab, eq ? "false" : "true", labels);
     char *s = seg__strndup(msg, strlen(msg));
     if (!s || seg__grow((void **)&w->v, &w->cap, w->n + 1, sizeof *w->v)) {
         seg__free(s);
@@ -84,15 +100,17 @@ int seg__warn_collect(const seg_rules *r, binding *b)
         if (n->type == N_CMP && b->vt[n->a->id] == VT_STR) {
             const seg__column *ca = label_col(b, n->a), *cb = label_col(b, n->b);
             if (ca && n->b->type == N_STR)
-                rc = add(r, &w, n, ca, n->b, n->op == OP_EQ);
+                rc = add(r, &w, n, ca, n->b, n->op == OP_EQ, false);
             else if (cb && n->a->type == N_STR)
-                rc = add(r, &w, n, cb, n->a, n->op == OP_EQ);
+                rc = add(r, &w, n, cb, n->a, n->op == OP_EQ, false);
+        } else if (n->type == N_IN && n->b) {
+            rc = add(r, &w, n, b->col[n->b->id], n->a, !n->neg, true);
         } else if (n->type == N_IN && b->vt[n->a->id] == VT_STR &&
                    label_col(b, n->a)) {
             for (size_t k = 0; k < n->nlist && !rc; k++)
                 if (n->list[k]->type == N_STR)
                     rc = add(r, &w, n->list[k], b->col[n->a->id], n->list[k],
-                             !n->neg);
+                             !n->neg, false);
         }
     }
     if (!rc && w.more) {

@@ -187,6 +187,10 @@ ds_add_txs = fn("seg_dataset_add_transactions", c_int, P, STRS, I64S, F64S,
                 c_size_t)
 ds_add_evs = fn("seg_dataset_add_events", c_int, P, STRS, I64S, STRS, F64S,
                 c_size_t)
+ds_add_txs_cat = fn("seg_dataset_add_transactions_cat", c_int, P, STRS, I64S,
+                    F64S, STRS, c_size_t)
+ds_add_evs_cat = fn("seg_dataset_add_events_cat", c_int, P, STRS, I64S, STRS,
+                    F64S, STRS, c_size_t)
 ds_tx_count = fn("seg_dataset_transaction_count", c_size_t, P)
 ds_ev_count = fn("seg_dataset_event_count", c_size_t, P)
 ds_set_num = fn("seg_dataset_set_attribute_f64", c_int, P, c_char_p,
@@ -200,6 +204,8 @@ ds_set_strs = fn("seg_dataset_set_attributes_str", c_int, P, c_char_p,
                  STRS, STRS, c_size_t)
 csv_init = fn("seg_csv_options_init", None, POINTER(CsvOptions))
 ds_load = fn("seg_dataset_load_csv", c_int, P, c_char_p, POINTER(CsvOptions))
+ds_load_cat = fn("seg_dataset_load_csv_cat", c_int, P, c_char_p,
+                 POINTER(CsvOptions), c_char_p)
 fo_init = fn("seg_features_options_init", None, POINTER(FeatureOptions))
 ds_features = fn("seg_dataset_compute_features", c_int, P,
                  POINTER(FeatureOptions))

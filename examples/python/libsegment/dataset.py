@@ -24,20 +24,21 @@ class Dataset:
     @classmethod
     def from_pandas(cls, transactions=None, events=None, attributes=None,
                     id="customer_id", time="time", amount="amount",
-                    kind="kind", value="value", threads=None):
+                    kind="kind", value="value", category=None, threads=None):
         """A dataset from DataFrames of transactions (id, time, amount),
         events (id, time, kind, optional value) and attributes (one row per
         customer: every column but id). An id of None takes the frame's
-        index."""
+        index. category names the column of the transactions' and events'
+        categories (for the interest model), when they have one."""
         ds = cls()
         if threads is not None:
             ds.set_threads(threads)
         if transactions is not None:
             ds.add_transactions_df(transactions, id=id, time=time,
-                                   amount=amount)
+                                   amount=amount, category=category)
         if events is not None:
             ds.add_events_df(events, id=id, time=time, kind=kind,
-                             value=value)
+                             value=value, category=category)
         if attributes is not None:
             ds.set_attributes_df(attributes, id=id)
         return ds
@@ -126,10 +127,11 @@ class Dataset:
 
     def load_csv(self, path, id=None, time=None, amount=None, kind=None,
                  value=None, attributes=(), header=True, delimiter=None,
-                 summary=False):
+                 summary=False, category=None):
         """Load a CSV file; column roles by header name or 1-based number.
         summary=True loads every column as an attribute, rows as customers
-        unless id names a column."""
+        unless id names a column. category names the column of the
+        records' categories (never looked for in the header)."""
         o = N.CsvOptions()
         N.csv_init(byref(o))
         o.has_header = 1 if header else 0
@@ -145,7 +147,8 @@ class Dataset:
         if summary:
             o.all_attributes = 1
             o.row_ids = 1 if id is None else 0
-        N.check(N.ds_load(self._p, N.s(path), byref(o)), self._err)
+        N.check(N.ds_load_cat(self._p, N.s(path), byref(o), N.s(category)),
+                self._err)
 
     # Records in bulk ------------------------------------------------------
 
@@ -156,27 +159,41 @@ class Dataset:
             raise ValueError("lengths differ: " + ", ".join(
                 "%s %d" % kv for kv in lengths.items()))
 
-    def add_transactions(self, ids, times, amounts):
+    def add_transactions(self, ids, times, amounts, categories=None):
         """Add transactions from three columns in one call: lists, numpy
         arrays or pandas Series. Times are datetime64 (naive means UTC),
-        integers (epoch seconds) or texts; amounts numbers. Nothing is added
-        if a row is bad."""
-        self._same_length(ids=ids, times=times, amounts=amounts)
+        integers (epoch seconds) or texts; amounts numbers; categories
+        (optional) texts, None or NaN for none. Nothing is added if a row
+        is bad."""
+        self._same_length(ids=ids, times=times, amounts=amounts,
+                          categories=categories)
         cid, ct = CStrings(ids), Times(times)
         ca = F64s(amounts, "amounts")
-        N.check(N.ds_add_txs(self._p, cid.pointer, ct.pointer, ca.pointer,
-                             cid.n), self._err)
+        if categories is None:
+            N.check(N.ds_add_txs(self._p, cid.pointer, ct.pointer,
+                                 ca.pointer, cid.n), self._err)
+            return
+        cc = CStrings(categories, "categories", missing_ok=True)
+        N.check(N.ds_add_txs_cat(self._p, cid.pointer, ct.pointer, ca.pointer,
+                                 cc.pointer, cid.n), self._err)
 
-    def add_events(self, ids, times, kinds, values=None):
+    def add_events(self, ids, times, kinds, values=None, categories=None):
         """Add events from columns in one call; values may be None (no
-        values at all) or have missing entries (None or NaN)."""
-        self._same_length(ids=ids, times=times, kinds=kinds, values=values)
+        values at all) or have missing entries (None or NaN); so may
+        categories."""
+        self._same_length(ids=ids, times=times, kinds=kinds, values=values,
+                          categories=categories)
         cid, ct = CStrings(ids), Times(times)
         ck = CStrings(kinds, "kinds")
         cv = None if values is None else F64s(values, "values")
-        N.check(N.ds_add_evs(self._p, cid.pointer, ct.pointer, ck.pointer,
-                             None if cv is None else cv.pointer, cid.n),
-                self._err)
+        vp = None if cv is None else cv.pointer
+        if categories is None:
+            N.check(N.ds_add_evs(self._p, cid.pointer, ct.pointer,
+                                 ck.pointer, vp, cid.n), self._err)
+            return
+        cc = CStrings(categories, "categories", missing_ok=True)
+        N.check(N.ds_add_evs_cat(self._p, cid.pointer, ct.pointer, ck.pointer,
+                                 vp, cc.pointer, cid.n), self._err)
 
     def set_attribute(self, customer_id, name, value):
         if value is None or isinstance(value, str):
@@ -206,15 +223,21 @@ class Dataset:
                 self._err)
 
     def add_transactions_df(self, df, id="customer_id", time="time",
-                            amount="amount"):
-        """Add a DataFrame of transactions; id=None takes the index."""
-        self.add_transactions(_col(df, id), _col(df, time), _col(df, amount))
+                            amount="amount", category=None):
+        """Add a DataFrame of transactions; id=None takes the index;
+        category names the column of their categories, if any."""
+        cats = None if category is None else _col(df, category)
+        self.add_transactions(_col(df, id), _col(df, time), _col(df, amount),
+                              cats)
 
     def add_events_df(self, df, id="customer_id", time="time", kind="kind",
-                      value="value"):
-        """Add a DataFrame of events; a missing value column means none."""
+                      value="value", category=None):
+        """Add a DataFrame of events; a missing value column means none;
+        category names the column of their categories, if any."""
         values = _col(df, value) if value is not None and value in df else None
-        self.add_events(_col(df, id), _col(df, time), _col(df, kind), values)
+        cats = None if category is None else _col(df, category)
+        self.add_events(_col(df, id), _col(df, time), _col(df, kind), values,
+                        cats)
 
     def set_attributes_df(self, df, id="customer_id", columns=None):
         """Set attributes from a DataFrame with one row per customer: every

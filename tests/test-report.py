@@ -399,6 +399,47 @@ class Report(unittest.TestCase):
                          ["20.0%", "30.0%", "50.0%"])
         self.assertEqual(rows[3][1], "1,178")
 
+    def test_reclaim_section_only_with_a_definition(self):
+        for html in (self.en, self.zh):
+            self.assertNotIn("reclaim", sections(html))
+        data = os.path.dirname(SAMPLE)
+        spec = os.path.join(TMP, "leads.reclaim")
+        with open(spec, "w", encoding="utf-8") as f:
+            f.write("owner_since = owner_since\nreleased = released\n"
+                    "followup = call visit email\ndeal = event deal\n"
+                    "rule no_followup = no followup in 15d\n"
+                    "rule no_deal = no deal in 60d\n"
+                    "reminder = 3d\ncap = 200\nlockout = 30d\n")
+        html = report("reclaim.html", os.path.join(data,
+                                                   "lead_followups.csv"),
+                      "--attributes", os.path.join(data, "lead_owners.csv"),
+                      "--reclaim", spec, "--as-of", "2026-11-10")
+        part = sections(html)["reclaim"]
+        self.assertIn("<h2>Lead-pool reclaim</h2>", part)
+        self.assertIn("Analysis date: 2026-11-10", part)
+        # the worked example of docs/operations.md: L001 a day from its
+        # follow-up rule; L002 60 days without a deal since 09-01; L005
+        # taken back by carol 5 days after she was released from it
+        counts = {r[0]: r[1] for r in table_rows(part)[1:]}
+        self.assertEqual(counts, {"kept": "3", "reminder": "1",
+                                  "reclaimed": "2", "pool": "1"})
+        lists = part.split("<h3>Reclaim list</h3>", 1)[1]
+        rec, rem = lists.split("<h3>Reminder list</h3>", 1)
+        self.assertEqual([(r[0], r[2], r[5]) for r in table_rows(rec)[1:]],
+                         [("L002", "no_deal", "bob"),
+                          ("L005", "lockout", "carol")])
+        self.assertEqual([(r[0], r[2], r[4]) for r in table_rows(rem)[1:]],
+                         [("L001", "no_followup", "1")])
+        # in Chinese, with nothing due on an earlier day
+        html = report("reclaim-zh.html", os.path.join(
+            data, "lead_followups.csv"), "--attributes",
+            os.path.join(data, "lead_owners.csv"), "--reclaim", spec,
+            "--as-of", "2026-08-10", "--language", "zh")
+        part = sections(html)["reclaim"]
+        self.assertIn("<h2>公海回收</h2>", part)
+        self.assertIn("没有线索回到公海。", part)
+        self.assertIn("没有到期的提醒。", part)
+
 
 if __name__ == "__main__":
     try:

@@ -1,6 +1,7 @@
 /* The commands of a CRM's operations: ladder (membership tiers by growth
- * points), control (the holdout of a campaign) and campaign (treated
- * against control by tier). Each runs the common pipeline first, so tiers
+ * points), control (the holdout of a campaign), campaign (treated
+ * against control by tier) and reclaim (neglected leads back to the
+ * pool). Each runs the common pipeline first, so tiers
  * may come from models and rule sets. */
 #include <errno.h>
 #include <math.h>
@@ -208,6 +209,66 @@ static int run_campaign(const cli_args *a)
     return finish(a, &j, rc);
 }
 
+/* ---- reclaim ---- */
+
+int cli_read_reclaim(const cli_args *a, seg_reclaim **r)
+{
+    const char *file = cli_get(a, OPT_RECLAIM);
+    const char *preset = cli_get(a, OPT_PRESET);
+    if (!file == !preset)
+        return cli_usage_error(a->cmd, "give --reclaim FILE or --preset "
+                               "NAME");
+    if (preset) {
+        if (seg_reclaim_preset(r, preset) != SEG_OK)
+            return cli_usage_error(a->cmd, "%s", seg_errmsg());
+        return 0;
+    }
+    size_t len;
+    char *text = cli_read_all(file, &len);
+    if (!text)
+        return cli_input_error("%s: %s", file, strerror(errno));
+    int rc = seg_reclaim_parse(r, text, len, file);
+    free(text);
+    return rc == SEG_OK ? 0 : cli_input_error("%s", seg_errmsg());
+}
+
+static int run_reclaim(const cli_args *a)
+{
+    ops_job j = {0};
+    seg_reclaim *r = NULL;
+    const char *list = cli_get(a, OPT_LIST);
+    if (list && strcmp(list, "reclaimed") && strcmp(list, "reminders"))
+        return cli_usage_error(a->cmd, "--list: 'reclaimed' or 'reminders', "
+                               "not '%s'", list);
+    int rc = cli_read_reclaim(a, &r);
+    if (rc == 0)
+        rc = start(a, &j);
+    int64_t as_of = SEG_TIME_NONE;
+    if (rc == 0)
+        rc = date_option(a, &j, OPT_AS_OF, &as_of);
+    int lrc = SEG_OK;
+    if (rc == 0 && list)
+        lrc = strcmp(list, "reminders")
+                  ? seg_reclaim_list_table(&j.table, r, j.run.ds, as_of)
+                  : seg_reclaim_reminder_table(&j.table, r, j.run.ds, as_of);
+    else if (rc == 0)
+        lrc = seg_reclaim_apply(r, j.run.ds, as_of);
+    if (lrc != SEG_OK)
+        rc = cli_input_error("%s", seg_reclaim_errmsg(r));
+    static const char *const what[] = {"status", "rule",
+                                       "days_since_followup", "fires",
+                                       "days_left", "locked_owner",
+                                       "locked_until"};
+    static char names[7][256];
+    for (size_t i = 0; rc == 0 && !list && i < 7; i++) {
+        snprintf(names[i], sizeof names[i], "%s.%s", seg_reclaim_prefix(r),
+                 what[i]);
+        j.cols[j.n_cols++] = names[i];
+    }
+    seg_reclaim_free(r);
+    return finish(a, &j, rc);
+}
+
 #define MODEL_OPTIONS OPT_MODEL, OPT_SET, OPT_LOAD_MODEL
 
 static const cli_opt ladder_options[] = {
@@ -250,3 +311,18 @@ const cli_command cli_cmd_campaign = {
     "uplift with its interval and p-value (two-proportion z-test, Welch's\n"
     "t-test) and a verdict.\n",
     campaign_options, 1, 1, run_campaign};
+
+static const cli_opt reclaim_options[] = {
+    CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_RECLAIM, OPT_PRESET,
+    OPT_LIST, OPT_FORMAT, OPT_JSON, OPT_OUTPUT, OPT_EPOCH_TIMES, OPT_NONE};
+
+const cli_command cli_cmd_reclaim = {
+    "reclaim", "DATA (--reclaim FILE | --preset NAME) [--list WHICH] "
+    "[OPTIONS]",
+    "Neglected leads back to the pool (公海): reclaims and reminders.",
+    "\nPrints per lead the status (kept, reminder, reclaimed, or pool\n"
+    "without an owner), the rule, the days since the last follow-up, when\n"
+    "the rule fires, the days left, and the owner locked out and until\n"
+    "when; or, with --list, the reclaim list or the reminder list. The\n"
+    "owners usually come from --attributes.\n",
+    reclaim_options, 1, 1, run_reclaim};

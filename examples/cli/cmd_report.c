@@ -14,6 +14,8 @@ typedef struct report_job {
     seg_model **models;
     const char **rule_files;
     const char *crosstab, *title, *language;
+    seg_reclaim *reclaim;
+    int64_t reclaim_as_of;
 } report_job;
 
 static int produce(cli_out *out, void *ctx)
@@ -22,7 +24,8 @@ static int produce(cli_out *out, void *ctx)
     cli_report rep = {j->run.ds, j->models, j->run.n_models, j->run.rules,
                       j->rule_files, j->run.n_rules,
                       cli_run_tier_column(&j->run), j->crosstab, j->title,
-                      &j->run.in, j->language};
+                      &j->run.in, j->language, j->reclaim,
+                      j->reclaim_as_of};
     return seg_cli_report(out, &rep);
 }
 
@@ -35,6 +38,22 @@ static const char **rule_files(const cli_args *a)
         if (a->v[i].opt == OPT_RULES)
             v[k++] = strcmp(a->v[i].value, "-") ? a->v[i].value : "<stdin>";
     return v;
+}
+
+/* The reclaim's columns on the report's analysis date (a date meaning
+ * its end, as --as-of does everywhere). */
+static int apply_reclaim(const cli_args *a, report_job *j)
+{
+    const char *v = cli_get(a, OPT_AS_OF);
+    j->reclaim_as_of = SEG_TIME_NONE;
+    if (v && seg_dataset_parse_time(j->run.ds, &j->reclaim_as_of, v,
+                                    strlen(v), SEG_TIME_AUTO |
+                                                   SEG_TIME_END_OF_DAY))
+        return cli_usage_error(a->cmd, "--as-of: '%s' is not a date or a "
+                               "time", v);
+    if (seg_reclaim_apply(j->reclaim, j->run.ds, j->reclaim_as_of))
+        return cli_input_error("%s", seg_reclaim_errmsg(j->reclaim));
+    return 0;
 }
 
 static int run_report(const cli_args *a)
@@ -60,10 +79,15 @@ static int run_report(const cli_args *a)
         rc = cli_input_error("out of memory");
     for (size_t i = 0; rc == 0 && i < j.run.n_models; i++)
         j.models[i] = j.run.models[i].model;
+    if (rc == 0 && cli_get(a, OPT_RECLAIM))
+        rc = cli_read_reclaim(a, &j.reclaim);
     if (rc == 0)
         rc = cli_run_execute(&j.run, 1);
+    if (rc == 0 && j.reclaim)
+        rc = apply_reclaim(a, &j);
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), produce, &j);
+    seg_reclaim_free(j.reclaim);
     free(j.models);
     free(j.rule_files);
     cli_run_free(&j.run);
@@ -73,11 +97,12 @@ static int run_report(const cli_args *a)
 static const cli_opt report_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_MODEL, OPT_SET,
     OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_CROSSTAB, OPT_OLD_CROSS,
-    OPT_LANGUAGE, OPT_OUTPUT, OPT_NONE};
+    OPT_LANGUAGE, OPT_RECLAIM, OPT_OUTPUT, OPT_NONE};
 
 const cli_command cli_cmd_report = {
     "report", "DATA [--model KIND ...] [--rules FILE ...] -o REPORT.html",
     "One self-contained HTML report (no script, no network, printable):\n"
     "the run's periods and models, tiers, RFM, CLV, holdout, engagement,\n"
-    "stages, clusters, crosstab.",
+    "stages, clusters, crosstab, and with --reclaim the lead pool's\n"
+    "reclaim and reminder lists.",
     NULL, report_options, 1, 1, run_report};

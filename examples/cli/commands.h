@@ -2,6 +2,8 @@
 #ifndef SEGMENT_CLI_COMMANDS_H
 #define SEGMENT_CLI_COMMANDS_H
 
+#include <segment.h>
+
 #include "options.h"
 
 /* The options that every command reading data takes. */
@@ -19,7 +21,10 @@ extern const cli_command cli_cmd_score, cli_cmd_tier, cli_cmd_summary,
     cli_cmd_calls;
 /* cmd_ops.c */
 extern const cli_command cli_cmd_ladder, cli_cmd_control,
-    cli_cmd_campaign;
+    cli_cmd_campaign, cli_cmd_reclaim;
+/* The reclaim definition of --reclaim FILE or --preset NAME (also for the
+ * report); 0, or an exit code after a message. */
+int cli_read_reclaim(const cli_args *a, seg_reclaim **r);
 /* cmd_report.c */
 extern const cli_command cli_cmd_report;
 

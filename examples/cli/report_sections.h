@@ -15,6 +15,9 @@ void rep_models_table(const rep *r, seg_model *const *models, size_t n);
 void rep_tier_section(const rep *r, const char *tier, const char *value);
 void rep_model_section(const rep *r, const seg_model *m);
 void rep_cross_section(const rep *r, const char *tier, const char *cross);
+/* The leads by status and the two lists of a reclaim that the report's
+ * command applied (report_reclaim.c). */
+void rep_reclaim_section(const rep *r, const seg_reclaim *rc, int64_t as_of);
 
 /* The purchase models' parts: the CLV distribution, the matrices of
  * P(alive) and expected purchases, the calibration/holdout comparison. */

@@ -417,14 +417,7 @@ static const bool col_label[C_N] = {true, true, false, false, false, true,
 
 static char *col_name(const seg_reclaim *r, int k)
 {
-    size_t np = strlen(r->prefix), nw = strlen(col_what[k]);
-    char *s = seg__malloc(np + nw + 2);
-    if (s) {
-        memcpy(s, r->prefix, np);
-        s[np] = '.';
-        memcpy(s + np + 1, col_what[k], nw + 1);
-    }
-    return s;
+    return seg__ops_column_name(r->prefix, col_what[k]);
 }
 
 static double when(int64_t t)
@@ -583,15 +576,6 @@ static int cmp_reminder(const void *a, const void *b)
     return cmp_reclaimed(a, b);
 }
 
-static int set_time(seg_table *t, size_t row, size_t col, const seg__tz *tz,
-                    int64_t v)
-{
-    char buf[SEG__ISO_MAX];
-    if (v == SEG_TIME_NONE || !seg__time_format_in(tz, buf, v))
-        return SEG_OK;
-    return seg__table_set_text(t, row, col, buf);
-}
-
 static const char *rule_name(const seg_reclaim *r, uint32_t rule)
 {
     if (!rule)
@@ -616,7 +600,7 @@ static int list_row(const rcl_eval *e, seg_table *t, const row_key *k,
     if (!rc)
         rc = seg__table_set_text(t, row, 2, rule_name(e->r, l->rule));
     if (!rc)
-        rc = set_time(t, row, 3, tz, l->fires);
+        rc = seg__ops_set_time(t, row, 3, tz, l->fires);
     if (!rc && reminder)
         rc = seg__table_set_num(t, row, 4, l->left);
     if (!rc)
@@ -625,7 +609,7 @@ static int list_row(const rcl_eval *e, seg_table *t, const row_key *k,
         rc = seg__table_set_text(t, row, 5,
                                  seg__intern_str(&e->locks, l->lock - 1));
     if (!rc && !reminder)
-        rc = set_time(t, row, 6, tz, l->until);
+        rc = seg__ops_set_time(t, row, 6, tz, l->until);
     return rc;
 }
 

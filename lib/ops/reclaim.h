@@ -4,7 +4,7 @@
 #ifndef SEG_OPS_RECLAIM_H
 #define SEG_OPS_RECLAIM_H
 
-#include "output/internal.h"
+#include "ops/spec.h"
 
 typedef enum rcl_clock { RCL_FOLLOWUP, RCL_DEAL } rcl_clock;
 

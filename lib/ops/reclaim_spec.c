@@ -29,49 +29,13 @@ static const struct {
     const char *name, *text;
 } presets[] = {{"standard", standard_preset}};
 
-typedef struct word {
-    const char *s;
-    size_t n;
-} word;
+typedef seg__word word;
 
 enum { MAX_WORDS = 24 };
 
-/* Split a line into words: runs of characters other than spaces and '=',
- * a "quoted" run, or '=' alone. Returns the count, or MAX_WORDS + 1 when
- * there are too many, MAX_WORDS + 2 when a quote is not closed. */
-static size_t split(const char *s, size_t n, word *w)
-{
-    size_t k = 0, i = 0;
-    while (i < n) {
-        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
-            i++;
-            continue;
-        }
-        if (k == MAX_WORDS)
-            return MAX_WORDS + 1;
-        size_t j = i + 1;
-        if (s[i] == '"') {
-            while (j < n && s[j] != '"')
-                j++;
-            if (j == n)
-                return MAX_WORDS + 2;
-            w[k++] = (word){s + i + 1, j - i - 1};
-            i = j + 1;
-            continue;
-        }
-        if (s[i] != '=')
-            while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '\r' &&
-                   s[j] != '=')
-                j++;
-        w[k++] = (word){s + i, j - i};
-        i = j;
-    }
-    return k;
-}
-
 static bool is(const word *w, const char *s)
 {
-    return w->n == strlen(s) && memcmp(w->s, s, w->n) == 0;
+    return seg__word_is(w, s);
 }
 
 typedef struct spec_ctx {
@@ -340,7 +304,7 @@ static int parse_text(seg_reclaim *r, const char *text, size_t len,
         while (end < j && text[end] != '#')
             end++;
         word w[MAX_WORDS];
-        size_t k = split(text + i, end - i, w);
+        size_t k = seg__split_words(text + i, end - i, w, MAX_WORDS);
         if (k == MAX_WORDS + 1)
             return bad_at(&c, text + i, "more than 24 words on a line", NULL);
         if (k == MAX_WORDS + 2)
@@ -434,22 +398,12 @@ const char *seg_reclaim_preset_text(const char *name)
     return NULL;
 }
 
-/* The calling thread's copy, taken under the lock, as seg_ladder_errmsg()
- * does. */
+/* The calling thread's copy, as seg_ladder_errmsg() gives. */
 static _Thread_local char t_reclaim_msg[SEG__ERRMSG_MAX];
 
 const char *seg_reclaim_errmsg(const seg_reclaim *r)
 {
-    if (!r)
-        return seg_errmsg();
-    seg__errbuf *e = (seg__errbuf *)&r->err;
-    pthread_mutex_lock(&e->lock);
-    if (e->has)
-        memcpy(t_reclaim_msg, e->msg, sizeof t_reclaim_msg);
-    else
-        strcpy(t_reclaim_msg, "no error");
-    pthread_mutex_unlock(&e->lock);
-    return t_reclaim_msg;
+    return r ? seg__ops_errmsg(&r->err, t_reclaim_msg) : seg_errmsg();
 }
 
 const char *seg_reclaim_prefix(const seg_reclaim *r)

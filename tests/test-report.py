@@ -440,6 +440,77 @@ class Report(unittest.TestCase):
         self.assertIn("没有线索回到公海。", part)
         self.assertIn("没有到期的提醒。", part)
 
+    def test_ladder_section(self):
+        for html in (self.en, self.zh):
+            self.assertNotIn("ladder", sections(html))
+        data = os.path.dirname(SAMPLE)
+        spec = os.path.join(TMP, "fitness.ladder")
+        with open(spec, "w", encoding="utf-8") as f:
+            f.write("period = 365d\npoints amount = 1\n"
+                    "points event checkin = 10\npoints event class = 20\n"
+                    "points event referral = 200\ntier 入门级 = 0\n"
+                    "tier 活跃级 = 1000 keep 600\n"
+                    "tier 忠实级 = 3000 keep 2000\n"
+                    "tier VIP级 = 8000 keep 5000\n")
+        html = report("ladder.html", os.path.join(data, "fitness_fees.csv"),
+                      "--events", os.path.join(data, "fitness_visits.csv"),
+                      "--ladder", spec, "--as-of", "2025-12-31")
+        part = sections(html)["ladder"]
+        self.assertIn("Analysis date: 2025-12-31", part)
+        # the members worked by hand in tests/test-ops.py: 入门级 F05 (0
+        # points, 1000 to go) and F07 (229, 771); 活跃级 F02, F04, F06
+        # (1050, 1900, 1200; 1950, 1100, 1800 to go); 忠实级 F01, F03
+        # (3200 each, 4800 to go); in the ladder's order
+        rows = table_rows(part)
+        self.assertEqual(rows[0][1:], ["customers", "share",
+                                       "ladder.points_total",
+                                       "ladder.points_mean",
+                                       "ladder.to_next_mean"])
+        self.assertEqual([r[0] for r in rows[1:]], ["入门级", "活跃级",
+                                                     "忠实级"])
+        want = [(2, 229, 229 / 2, 1771 / 2), (3, 4150, 4150 / 3, 4850 / 3),
+                (2, 6400, 3200, 4800)]
+        for r, (n, total, mean, to_next) in zip(rows[1:], want):
+            self.assertEqual(number(r[1]), n)
+            self.assertAlmostEqual(number(r[3]), total)
+            self.assertAlmostEqual(number(r[4]), mean, delta=0.05)
+            self.assertAlmostEqual(number(r[5]), to_next, delta=0.05)
+
+    def test_campaign_section(self):
+        for html in (self.en, self.zh):
+            self.assertNotIn("campaign", sections(html))
+        groups = os.path.join(TMP, "groups.csv")
+        p = run("control", SAMPLE, *SAMPLE_ARGS[:7], "--seed", "7",
+                "--share", "0.2", "-o", groups)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(groups) as f:
+            arms = [r["treatment"] for r in csv.DictReader(f)]
+        args = [SAMPLE, *SAMPLE_ARGS[:7], "--as-of", "1997-06-30",
+                "--rules", os.path.join(RULES, "value_tiers.rules"),
+                "--attributes", groups, "--attributes-map", "attr=treatment",
+                "--campaign-date", "1997-06-30", "--window", "90"]
+        part = sections(report("campaign.html", *args))["campaign"]
+        self.assertIn("Campaign on 1997-06-30; outcome window 90 days after "
+                      "it", part)
+        rows = table_rows(part)
+        self.assertEqual(rows[0][0], "tier")
+        self.assertEqual(rows[0][-1], "verdict")
+        # everyone's arms, counted from the groups file
+        everyone = rows[-1]
+        self.assertEqual(everyone[0], "(all)")
+        self.assertEqual(number(everyone[1]), arms.count("1"))
+        self.assertEqual(number(everyone[2]), arms.count("0"))
+        # the verdicts are the campaign command's
+        p = run("campaign", *args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        verdicts = [r["verdict"] for r in csv.DictReader(p.stdout.splitlines())]
+        self.assertEqual([r[-1] for r in rows[1:]], verdicts)
+        # a campaign the data cannot evaluate is an error, not a silence
+        p = run("report", *args[:-8], "--campaign-date", "1997-06-30",
+                "-o", os.path.join(TMP, "bad.html"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("treatment", p.stderr)
+
 
 if __name__ == "__main__":
     try:

@@ -75,7 +75,7 @@ static int date_option(const cli_args *a, const ops_job *j, cli_opt o,
     return 0;
 }
 
-static int number_option(const cli_args *a, cli_opt o, double *out)
+int cli_number_option(const cli_args *a, cli_opt o, double *out)
 {
     const char *v = cli_get(a, o);
     if (!v)
@@ -97,23 +97,40 @@ static const char *tier_column(const cli_args *a, const ops_job *j)
                               : cli_run_tier_column(&j->run);
 }
 
+/* A definition from FILE (the option named) or --preset NAME, exactly
+ * one of them: the file's text in *text (to free()), or the preset's name
+ * in *preset. 0 or an exit code. */
+static int definition(const cli_args *a, cli_opt file_opt, const char *name,
+                      const char **preset, char **text, size_t *len)
+{
+    const char *file = cli_get(a, file_opt);
+    *preset = cli_get(a, OPT_PRESET);
+    *text = NULL;
+    if (!file == !*preset)
+        return cli_usage_error(a->cmd, "give %s FILE or --preset NAME",
+                               name);
+    if (*preset)
+        return 0;
+    if (!(*text = cli_read_all(file, len)))
+        return cli_input_error("%s: %s", file, strerror(errno));
+    return 0;
+}
+
 /* ---- ladder ---- */
 
-static int read_ladder(const cli_args *a, seg_ladder **l)
+int cli_read_ladder(const cli_args *a, seg_ladder **l)
 {
-    const char *file = cli_get(a, OPT_LADDER), *preset = cli_get(a, OPT_PRESET);
-    if (!file == !preset)
-        return cli_usage_error(a->cmd, "give --ladder FILE or --preset NAME");
-    if (preset) {
-        if (seg_ladder_preset(l, preset) != SEG_OK)
-            return cli_usage_error(a->cmd, "%s", seg_errmsg());
-        return 0;
-    }
+    const char *preset;
+    char *text;
     size_t len;
-    char *text = cli_read_all(file, &len);
-    if (!text)
-        return cli_input_error("%s: %s", file, strerror(errno));
-    int rc = seg_ladder_parse(l, text, len, file);
+    int rc = definition(a, OPT_LADDER, "--ladder", &preset, &text, &len);
+    if (rc)
+        return rc;
+    if (preset)
+        return seg_ladder_preset(l, preset) == SEG_OK
+                   ? 0
+                   : cli_usage_error(a->cmd, "%s", seg_errmsg());
+    rc = seg_ladder_parse(l, text, len, cli_get(a, OPT_LADDER));
     free(text);
     return rc == SEG_OK ? 0 : cli_input_error("%s", seg_errmsg());
 }
@@ -122,7 +139,7 @@ static int run_ladder(const cli_args *a)
 {
     ops_job j = {0};
     seg_ladder *l = NULL;
-    int rc = read_ladder(a, &l);
+    int rc = cli_read_ladder(a, &l);
     if (rc == 0)
         rc = start(a, &j);
     int64_t as_of = SEG_TIME_NONE;
@@ -156,7 +173,7 @@ static int run_control(const cli_args *a)
     ops_job j = {0};
     seg_holdout_options o;
     seg_holdout_options_init(&o);
-    int rc = number_option(a, OPT_SHARE, &o.share);
+    int rc = cli_number_option(a, OPT_SHARE, &o.share);
     const char *seed = cli_get(a, OPT_SEED);
     if (rc == 0 && seed) {
         char *end;
@@ -192,9 +209,9 @@ static int run_campaign(const cli_args *a)
     seg_campaign_options_init(&o);
     if (!cli_get(a, OPT_CAMPAIGN_DATE))
         return cli_usage_error(a->cmd, "--campaign-date DATE is needed");
-    int rc = number_option(a, OPT_WINDOW, &o.window_days);
+    int rc = cli_number_option(a, OPT_WINDOW, &o.window_days);
     if (rc == 0)
-        rc = number_option(a, OPT_CONFIDENCE, &o.confidence);
+        rc = cli_number_option(a, OPT_CONFIDENCE, &o.confidence);
     if (rc == 0)
         rc = start(a, &j);
     if (rc == 0)
@@ -213,21 +230,17 @@ static int run_campaign(const cli_args *a)
 
 int cli_read_reclaim(const cli_args *a, seg_reclaim **r)
 {
-    const char *file = cli_get(a, OPT_RECLAIM);
-    const char *preset = cli_get(a, OPT_PRESET);
-    if (!file == !preset)
-        return cli_usage_error(a->cmd, "give --reclaim FILE or --preset "
-                               "NAME");
-    if (preset) {
-        if (seg_reclaim_preset(r, preset) != SEG_OK)
-            return cli_usage_error(a->cmd, "%s", seg_errmsg());
-        return 0;
-    }
+    const char *preset;
+    char *text;
     size_t len;
-    char *text = cli_read_all(file, &len);
-    if (!text)
-        return cli_input_error("%s: %s", file, strerror(errno));
-    int rc = seg_reclaim_parse(r, text, len, file);
+    int rc = definition(a, OPT_RECLAIM, "--reclaim", &preset, &text, &len);
+    if (rc)
+        return rc;
+    if (preset)
+        return seg_reclaim_preset(r, preset) == SEG_OK
+                   ? 0
+                   : cli_usage_error(a->cmd, "%s", seg_errmsg());
+    rc = seg_reclaim_parse(r, text, len, cli_get(a, OPT_RECLAIM));
     free(text);
     return rc == SEG_OK ? 0 : cli_input_error("%s", seg_errmsg());
 }

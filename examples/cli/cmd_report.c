@@ -15,7 +15,10 @@ typedef struct report_job {
     const char **rule_files;
     const char *crosstab, *title, *language;
     seg_reclaim *reclaim;
-    int64_t reclaim_as_of;
+    seg_ladder *ladder;
+    int64_t as_of;                 /* of the ladder and the reclaim */
+    seg_campaign_options campaign; /* used when campaign_day is given */
+    const char *campaign_day;
 } report_job;
 
 static int produce(cli_out *out, void *ctx)
@@ -24,8 +27,9 @@ static int produce(cli_out *out, void *ctx)
     cli_report rep = {j->run.ds, j->models, j->run.n_models, j->run.rules,
                       j->rule_files, j->run.n_rules,
                       cli_run_tier_column(&j->run), j->crosstab, j->title,
-                      &j->run.in, j->language, j->reclaim,
-                      j->reclaim_as_of};
+                      &j->run.in, j->language, j->reclaim, j->as_of,
+                      j->ladder, j->campaign_day ? &j->campaign : NULL,
+                      j->campaign_day};
     return seg_cli_report(out, &rep);
 }
 
@@ -40,20 +44,50 @@ static const char **rule_files(const cli_args *a)
     return v;
 }
 
-/* The reclaim's columns on the report's analysis date (a date meaning
- * its end, as --as-of does everywhere). */
-static int apply_reclaim(const cli_args *a, report_job *j)
+/* A date option read in the dataset's zone, a date meaning its end, as
+ * --as-of does everywhere; SEG_TIME_NONE when not given. */
+static int date_option(const cli_args *a, const report_job *j, cli_opt o,
+                       int64_t *out)
 {
-    const char *v = cli_get(a, OPT_AS_OF);
-    j->reclaim_as_of = SEG_TIME_NONE;
-    if (v && seg_dataset_parse_time(j->run.ds, &j->reclaim_as_of, v,
-                                    strlen(v), SEG_TIME_AUTO |
-                                                   SEG_TIME_END_OF_DAY))
-        return cli_usage_error(a->cmd, "--as-of: '%s' is not a date or a "
-                               "time", v);
-    if (seg_reclaim_apply(j->reclaim, j->run.ds, j->reclaim_as_of))
-        return cli_input_error("%s", seg_reclaim_errmsg(j->reclaim));
+    const char *v = cli_get(a, o);
+    *out = SEG_TIME_NONE;
+    if (v && seg_dataset_parse_time(j->run.ds, out, v, strlen(v),
+                                    SEG_TIME_AUTO | SEG_TIME_END_OF_DAY))
+        return cli_usage_error(a->cmd, "%s: '%s' is not a date or a time",
+                               cli_spelling(a, o), v);
     return 0;
+}
+
+/* The ladder's and the reclaim's columns on the report's analysis date,
+ * and the campaign's options, once the data is loaded. */
+static int prepare_ops(const cli_args *a, report_job *j)
+{
+    int rc = date_option(a, j, OPT_AS_OF, &j->as_of);
+    if (rc == 0 && j->ladder &&
+        seg_ladder_apply(j->ladder, j->run.ds, j->as_of) != SEG_OK)
+        rc = cli_input_error("%s", seg_ladder_errmsg(j->ladder));
+    if (rc == 0 && j->reclaim &&
+        seg_reclaim_apply(j->reclaim, j->run.ds, j->as_of) != SEG_OK)
+        rc = cli_input_error("%s", seg_reclaim_errmsg(j->reclaim));
+    j->campaign_day = cli_get(a, OPT_CAMPAIGN_DATE);
+    if (rc || !j->campaign_day)
+        return rc;
+    seg_campaign_options *o = &j->campaign;
+    seg_campaign_options_init(o);
+    rc = date_option(a, j, OPT_CAMPAIGN_DATE, &o->campaign_date);
+    if (rc == 0)
+        rc = cli_number_option(a, OPT_WINDOW, &o->window_days);
+    if (rc == 0)
+        rc = cli_number_option(a, OPT_CONFIDENCE, &o->confidence);
+    o->tier_column = cli_run_tier_column(&j->run);
+    if (cli_get(a, OPT_TREATMENT))
+        o->treatment_column = cli_get(a, OPT_TREATMENT);
+    /* a bad campaign is an error here, not a missing section */
+    seg_table *t = NULL;
+    if (rc == 0 && seg_campaign_table(&t, j->run.ds, o) != SEG_OK)
+        rc = cli_input_error("%s", seg_dataset_errmsg(j->run.ds));
+    seg_table_free(t);
+    return rc;
 }
 
 static int run_report(const cli_args *a)
@@ -81,13 +115,16 @@ static int run_report(const cli_args *a)
         j.models[i] = j.run.models[i].model;
     if (rc == 0 && cli_get(a, OPT_RECLAIM))
         rc = cli_read_reclaim(a, &j.reclaim);
+    if (rc == 0 && cli_get(a, OPT_LADDER))
+        rc = cli_read_ladder(a, &j.ladder);
     if (rc == 0)
         rc = cli_run_execute(&j.run, 1);
-    if (rc == 0 && j.reclaim)
-        rc = apply_reclaim(a, &j);
+    if (rc == 0)
+        rc = prepare_ops(a, &j);
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), produce, &j);
     seg_reclaim_free(j.reclaim);
+    seg_ladder_free(j.ladder);
     free(j.models);
     free(j.rule_files);
     cli_run_free(&j.run);
@@ -97,12 +134,14 @@ static int run_report(const cli_args *a)
 static const cli_opt report_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_MODEL, OPT_SET,
     OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_CROSSTAB, OPT_OLD_CROSS,
-    OPT_LANGUAGE, OPT_RECLAIM, OPT_OUTPUT, OPT_NONE};
+    OPT_LANGUAGE, OPT_LADDER, OPT_RECLAIM, OPT_CAMPAIGN_DATE, OPT_TREATMENT,
+    OPT_WINDOW, OPT_CONFIDENCE, OPT_OUTPUT, OPT_NONE};
 
 const cli_command cli_cmd_report = {
     "report", "DATA [--model KIND ...] [--rules FILE ...] -o REPORT.html",
     "One self-contained HTML report (no script, no network, printable):\n"
     "the run's periods and models, tiers, RFM, CLV, holdout, engagement,\n"
-    "stages, clusters, crosstab, and with --reclaim the lead pool's\n"
-    "reclaim and reminder lists.",
+    "stages, clusters, crosstab; with --ladder the members by tier, with\n"
+    "--campaign-date the campaign's evaluation by tier, with --reclaim\n"
+    "the lead pool's reclaim and reminder lists.",
     NULL, report_options, 1, 1, run_report};

@@ -22,9 +22,12 @@ extern const cli_command cli_cmd_score, cli_cmd_tier, cli_cmd_summary,
 /* cmd_ops.c */
 extern const cli_command cli_cmd_ladder, cli_cmd_control,
     cli_cmd_campaign, cli_cmd_reclaim;
-/* The reclaim definition of --reclaim FILE or --preset NAME (also for the
- * report); 0, or an exit code after a message. */
+/* The definitions of --ladder FILE or --reclaim FILE, or --preset NAME
+ * (also for the report), and a number option (left as it is when not
+ * given); 0, or an exit code after a message. */
+int cli_read_ladder(const cli_args *a, seg_ladder **l);
 int cli_read_reclaim(const cli_args *a, seg_reclaim **r);
+int cli_number_option(const cli_args *a, cli_opt o, double *out);
 /* cmd_report.c */
 extern const cli_command cli_cmd_report;
 

@@ -383,6 +383,11 @@ static void test_reclaim_unchanged(void **state)
     assert_ok(seg_dataset_set_attribute_str(ds, "A", "since", "2024-04-05"));
     assert_ok(seg_reclaim_apply(r, ds, AT(100)));
     same_num(num(ds, "rc.days_since_followup", "A"), 5, "text date");
+    /* times so far away that a clock could overflow */
+    assert_int_equal(seg_reclaim_apply(r, ds, INT64_MAX - 1), SEG_ERANGE);
+    assert_ok(seg_dataset_add_event(ds, "A", INT64_MIN / 2, "call", NAN));
+    assert_int_equal(seg_reclaim_apply(r, ds, AT(100)), SEG_ERANGE);
+    assert_non_null(strstr(seg_reclaim_errmsg(r), "a record of 'A'"));
     seg_dataset_free(ds);
     assert_int_equal(seg_reclaim_apply(NULL, NULL, 0), SEG_EINVAL);
     seg_reclaim_free(r);

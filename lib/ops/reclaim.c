@@ -11,6 +11,9 @@
 #include "ops/reclaim.h"
 
 #define DAY 86400
+/* About 35 million years each way: the times a clock subtracts and adds
+ * stay far from overflow. */
+#define TIME_LIMIT (INT64_C(1) << 50)
 
 enum { K_FOLLOWUP = 1, K_DEAL = 2, K_ASSIGNED = 4, K_RELEASED = 8 };
 
@@ -177,7 +180,7 @@ static int assignment_dates(const rcl_eval *e, rcl_facts *f)
             double v = col->num[c];
             if (isnan(v))
                 continue;
-            if (!(fabs(v) < 1e15))
+            if (!(fabs(v) < (double)TIME_LIMIT))
                 return seg__error(&r->err, SEG_ERANGE, "reclaim: %s of '%s' "
                                   "is not a time", r->owner_since,
                                   seg__ds_id(e->ds, c));
@@ -375,7 +378,7 @@ static int evaluate(const seg_reclaim *r, const seg_dataset *ds,
     int rc = find_owner(r, ds, &e->owner);
     if (rc)
         return rc;
-    if (r->lockout && e->as_of > INT64_MAX - r->lockout * DAY)
+    if (e->as_of < -TIME_LIMIT || e->as_of > TIME_LIMIT)
         return seg__error(&r->err, SEG_ERANGE, "reclaim: the analysis date "
                           "is out of range");
     size_t m = e->n ? e->n : 1;
@@ -387,6 +390,10 @@ static int evaluate(const seg_reclaim *r, const seg_dataset *ds,
         return seg__nomem(&r->err);
     }
     rc = assignment_dates(e, f);
+    for (size_t c = 0; c < e->n && !rc; c++)
+        if (f[c].first != SEG_TIME_NONE && f[c].first < -TIME_LIMIT)
+            rc = seg__error(&r->err, SEG_ERANGE, "reclaim: a record of '%s' "
+                            "is out of range", seg__ds_id(ds, c));
     for (size_t c = 0; c < e->n && !rc; c++) {
         rcl_lead *l = &e->lead[c];
         *l = (rcl_lead){owner_of(e, c), S_POOL, 0, SEG_TIME_NONE,

@@ -360,16 +360,34 @@ static void test_reclaim_unchanged(void **state)
     assert_int_equal(seg_dataset_column_type(ds, "rc.status"), SEG_ENOTFOUND);
     assert_non_null(strstr(seg_reclaim_errmsg(r), "rc.days_left"));
     seg_dataset_free(ds);
-    /* no owner column; an owner column of numbers */
+    /* no owner column */
     assert_ok(seg_dataset_new(&ds));
     assert_ok(seg_dataset_add_customer(ds, "A", NULL));
-    assert_int_equal(seg_reclaim_apply(r, ds, AT(100)), SEG_ENOTFOUND);
-    assert_non_null(strstr(seg_reclaim_errmsg(r), "no column 'owner'"));
-    assert_ok(seg_dataset_set_attribute_f64(ds, "A", "owner", 7));
     seg_table *t = (seg_table *)1;
-    assert_int_equal(seg_reclaim_list_table(&t, r, ds, AT(100)), SEG_ETYPE);
+    assert_int_equal(seg_reclaim_list_table(&t, r, ds, AT(100)),
+                     SEG_ENOTFOUND);
     assert_null(t);
-    assert_int_equal(seg_dataset_column_count(ds), 1);
+    assert_non_null(strstr(seg_reclaim_errmsg(r), "no column 'owner'"));
+    assert_int_equal(seg_dataset_column_count(ds), 0);
+    /* owners by number (employee 7, employee 12.5), written as text: A
+     * since day 60 is silent on day 70; B was released from 7 on day 95
+     * and is held by 12.5 since 96 (kept, 7 locked out to 115) */
+    assert_ok(seg_dataset_set_attribute_f64(ds, "A", "owner", 7));
+    assert_ok(seg_dataset_set_attribute_f64(ds, "A", "since",
+                                            (double)AT(60)));
+    assert_ok(seg_dataset_add_customer(ds, "B", NULL));
+    assert_ok(seg_dataset_set_attribute_f64(ds, "B", "owner", 12.5));
+    assert_ok(seg_dataset_set_attribute_f64(ds, "B", "since",
+                                            (double)AT(96)));
+    ev(ds, "B", 95, "released:7");
+    assert_ok(seg_reclaim_list_table(&t, r, ds, AT(100)));
+    assert_int_equal(seg_table_row_count(t), 1);
+    assert_string_equal(cell_text(t, 0, "owner"), "7");
+    assert_string_equal(cell_text(t, 0, "rule"), "silent");
+    assert_string_equal(cell_text(t, 0, "locked_owner"), "7");
+    seg_table_free(t);
+    assert_ok(seg_reclaim_apply(r, ds, AT(100)));
+    expect(ds, "B", "kept", "silent", 4, 106, 6, "7", 115);
     seg_dataset_free(ds);
     /* an assignment date in text that is not a date */
     assert_ok(seg_dataset_new(&ds));

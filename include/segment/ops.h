@@ -448,9 +448,11 @@ SEG_API const char *seg_reclaim_prefix(const seg_reclaim *r);
  * @param r the definition.
  * @param ds the dataset; its records after @p as_of are not read.
  * @param as_of the analysis time; #SEG_TIME_NONE for the latest record.
+ * An owner column of numbers (employee numbers) names each owner by its
+ * number's shortest text ("7", "12.5").
  * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND without
- *         the owner column; #SEG_ETYPE when the owner column holds numbers
- *         or a column of one of the names exists with another type;
+ *         the owner column; #SEG_ETYPE when a column of one of the names
+ *         exists with another type;
  *         #SEG_EPARSE for an owner_since text that is not a date;
  *         #SEG_ERANGE; #SEG_ENOMEM. On failure the dataset is unchanged
  *         (message on @p r).

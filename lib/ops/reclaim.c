@@ -45,16 +45,25 @@ typedef struct rcl_eval {
     const seg_reclaim *r;
     const seg_dataset *ds;
     int64_t as_of;
-    const seg__column *owner;
     size_t n;
+    uint32_t *owner;             /* per customer: 1 + index in owners; 0 */
+    const seg__interner *owners; /* the owners' names */
+    seg__interner numbered;      /* them, for an owner column of numbers */
     rcl_lead *lead;
     seg__interner locks; /* the names of locked-out owners */
 } rcl_eval;
 
 static void eval_free(rcl_eval *e)
 {
+    seg__free(e->owner);
     seg__free(e->lead);
+    seg__intern_free(&e->numbered);
     seg__intern_free(&e->locks);
+}
+
+static const char *owner_name(const rcl_eval *e, size_t c)
+{
+    return seg__intern_str(e->owners, e->owner[c] - 1);
 }
 
 static bool in_list(char *const *l, size_t n, const char *s)
@@ -90,8 +99,8 @@ static int kind_roles(const rcl_eval *e, uint8_t **role, uint32_t **owner)
             s[nr + 1]) {
             f |= K_RELEASED;
             uint32_t lab;
-            if (e->owner && seg__intern_find(&e->owner->labels, s + nr + 1,
-                                             strlen(s + nr + 1), &lab))
+            if (seg__intern_find(e->owners, s + nr + 1, strlen(s + nr + 1),
+                                 &lab))
                 (*owner)[k] = lab + 1;
         }
         (*role)[k] = f;
@@ -109,11 +118,6 @@ static void earlier(int64_t *slot, int64_t t)
 {
     if (*slot == SEG_TIME_NONE || t < *slot)
         *slot = t;
-}
-
-static uint32_t owner_of(const rcl_eval *e, size_t c)
-{
-    return e->owner && c < e->owner->n ? e->owner->lab[c] : 0;
 }
 
 /* One pass over the records up to the analysis date; ties of releases go
@@ -158,7 +162,7 @@ static int gather(const rcl_eval *e, rcl_facts *f)
             x->rel_any = t;
             x->rel_any_kind = ev.kind[i];
         }
-        uint32_t o = owner_of(e, ev.cust[i]);
+        uint32_t o = e->owner[ev.cust[i]];
         if ((k & K_RELEASED) && o && rel_owner[ev.kind[i]] == o)
             later(&x->rel_own, t);
     }
@@ -342,7 +346,7 @@ static int set_lock(rcl_eval *e, const rcl_facts *f, size_t c)
         return SEG_OK;
     if (l->status == S_RECLAIMED) {
         l->until = e->as_of + m;
-        return lock_name(e, seg__column_label(e->owner, c), &l->lock);
+        return lock_name(e, owner_name(e, c), &l->lock);
     }
     if (f->rel_any == SEG_TIME_NONE || f->rel_any + m <= e->as_of)
         return SEG_OK;
@@ -353,29 +357,45 @@ static int set_lock(rcl_eval *e, const rcl_facts *f, size_t c)
 
 /* ---- the evaluation ---- */
 
-static int find_owner(const seg_reclaim *r, const seg_dataset *ds,
-                      const seg__column **out)
+/* Each customer's owner: a label, or for a column of numbers (employee
+ * numbers) the number as text; missing and empty are no owner. */
+static int load_owners(rcl_eval *e)
 {
-    const seg__column *c = seg__ds_find_column(ds, r->owner);
-    if (!c)
+    const seg_reclaim *r = e->r;
+    const seg__column *col = seg__ds_find_column(e->ds, r->owner);
+    if (!col)
         return seg__error(&r->err, SEG_ENOTFOUND, "reclaim: no column '%s' "
                           "(the owner of each lead; 'owner =' names it)",
                           r->owner);
-    if (c->type != SEG_COLUMN_LABEL)
-        return seg__error(&r->err, SEG_ETYPE, "reclaim: the owner column "
-                          "'%s' holds numbers; owners are names (labels)",
-                          r->owner);
-    *out = c;
+    if (!(e->owner = seg__calloc(e->n ? e->n : 1, sizeof *e->owner)))
+        return seg__nomem(&r->err);
+    bool numbers = col->type == SEG_COLUMN_NUMERIC;
+    e->owners = numbers ? &e->numbered : &col->labels;
+    for (size_t c = 0; c < e->n && c < col->n; c++) {
+        if (!numbers) {
+            uint32_t k = col->lab[c];
+            e->owner[c] = k && *seg__intern_str(&col->labels, k - 1) ? k : 0;
+            continue;
+        }
+        if (isnan(col->num[c]))
+            continue;
+        char buf[40];
+        uint32_t k;
+        if (seg__intern(&e->numbered, buf, seg__format_f64(buf, col->num[c]),
+                        &k, NULL))
+            return seg__nomem(&r->err);
+        e->owner[c] = k + 1;
+    }
     return SEG_OK;
 }
 
 static int evaluate(const seg_reclaim *r, const seg_dataset *ds,
                     int64_t as_of, rcl_eval *e)
 {
-    *e = (rcl_eval){r, ds, as_of == SEG_TIME_NONE ? seg__ds_max_time(ds)
-                                                  : as_of,
-                    NULL, seg__ds_n(ds), NULL, {0}};
-    int rc = find_owner(r, ds, &e->owner);
+    *e = (rcl_eval){.r = r, .ds = ds, .n = seg__ds_n(ds),
+                    .as_of = as_of == SEG_TIME_NONE ? seg__ds_max_time(ds)
+                                                    : as_of};
+    int rc = load_owners(e);
     if (rc)
         return rc;
     if (e->as_of < -TIME_LIMIT || e->as_of > TIME_LIMIT)
@@ -396,13 +416,10 @@ static int evaluate(const seg_reclaim *r, const seg_dataset *ds,
                             "is out of range", seg__ds_id(ds, c));
     for (size_t c = 0; c < e->n && !rc; c++) {
         rcl_lead *l = &e->lead[c];
-        *l = (rcl_lead){owner_of(e, c), S_POOL, 0, SEG_TIME_NONE,
+        *l = (rcl_lead){e->owner[c], S_POOL, 0, SEG_TIME_NONE,
                         SEG_TIME_NONE, NAN, NAN, 0, SEG_TIME_NONE};
-        const char *o = l->owner ? seg__column_label(e->owner, c) : NULL;
-        if (o && *o)
+        if (l->owner)
             judge(e, &f[c], l);
-        else
-            l->owner = 0;
     }
     if (!rc && apply_cap(e))
         rc = seg__nomem(&r->err);
@@ -645,7 +662,7 @@ static int build_list(const rcl_eval *e, bool reminder, seg_table **out)
     m = 0;
     for (size_t c = 0; c < e->n; c++)
         if (e->lead[c].status == want)
-            k[m++] = (row_key){&e->lead[c], seg__column_label(e->owner, c),
+            k[m++] = (row_key){&e->lead[c], owner_name(e, c),
                                seg__ds_id(e->ds, c), c};
     qsort(k, m, sizeof *k, reminder ? cmp_reminder : cmp_reclaimed);
     seg_table *t = NULL;

@@ -268,8 +268,9 @@ static void test_reclaim_lists(void **state)
 }
 
 /* No cap, no lock-out, no reminder: C is kept, nobody is locked out, A
- * is kept, H (since 85) is reclaimed by silent on day 95; the times of day count: a call at 12:00 on day 90 makes 10
- * days at 12:00 on day 100, not at midnight. */
+ * is kept, H (since 85) is reclaimed by silent on day 95. The times of
+ * day count: a call at 12:00 on day 90 makes 10 days at 12:00 on day 100,
+ * not at midnight. */
 static void test_reclaim_nones(void **state)
 {
     (void)state;

@@ -62,13 +62,12 @@ static int finish(const cli_args *a, ops_job *j, int rc)
     return rc;
 }
 
-/* A date option read in the dataset's zone, a date meaning its end. */
-static int date_option(const cli_args *a, const ops_job *j, cli_opt o,
-                       int64_t *out)
+int cli_date_option(const cli_args *a, const seg_dataset *ds, cli_opt o,
+                    int64_t *out)
 {
     const char *v = cli_get(a, o);
     *out = SEG_TIME_NONE;
-    if (v && seg_dataset_parse_time(j->run.ds, out, v, strlen(v),
+    if (v && seg_dataset_parse_time(ds, out, v, strlen(v),
                                     SEG_TIME_AUTO | SEG_TIME_END_OF_DAY))
         return cli_usage_error(a->cmd, "%s: '%s' is not a date or a time",
                                cli_spelling(a, o), v);
@@ -144,7 +143,7 @@ static int run_ladder(const cli_args *a)
         rc = start(a, &j);
     int64_t as_of = SEG_TIME_NONE;
     if (rc == 0)
-        rc = date_option(a, &j, OPT_AS_OF, &as_of);
+        rc = cli_date_option(a, j.run.ds, OPT_AS_OF, &as_of);
     const char *who = cli_get(a, OPT_LEDGER);
     if (rc == 0 && who) {
         if (seg_ladder_ledger_table(&j.table, l, j.run.ds, as_of,
@@ -215,7 +214,8 @@ static int run_campaign(const cli_args *a)
     if (rc == 0)
         rc = start(a, &j);
     if (rc == 0)
-        rc = date_option(a, &j, OPT_CAMPAIGN_DATE, &o.campaign_date);
+        rc = cli_date_option(a, j.run.ds, OPT_CAMPAIGN_DATE,
+                             &o.campaign_date);
     if (rc == 0) {
         o.tier_column = tier_column(a, &j);
         if (cli_get(a, OPT_TREATMENT))
@@ -258,7 +258,7 @@ static int run_reclaim(const cli_args *a)
         rc = start(a, &j);
     int64_t as_of = SEG_TIME_NONE;
     if (rc == 0)
-        rc = date_option(a, &j, OPT_AS_OF, &as_of);
+        rc = cli_date_option(a, j.run.ds, OPT_AS_OF, &as_of);
     int lrc = SEG_OK;
     if (rc == 0 && list)
         lrc = strcmp(list, "reminders")

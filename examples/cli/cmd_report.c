@@ -44,25 +44,11 @@ static const char **rule_files(const cli_args *a)
     return v;
 }
 
-/* A date option read in the dataset's zone, a date meaning its end, as
- * --as-of does everywhere; SEG_TIME_NONE when not given. */
-static int date_option(const cli_args *a, const report_job *j, cli_opt o,
-                       int64_t *out)
-{
-    const char *v = cli_get(a, o);
-    *out = SEG_TIME_NONE;
-    if (v && seg_dataset_parse_time(j->run.ds, out, v, strlen(v),
-                                    SEG_TIME_AUTO | SEG_TIME_END_OF_DAY))
-        return cli_usage_error(a->cmd, "%s: '%s' is not a date or a time",
-                               cli_spelling(a, o), v);
-    return 0;
-}
-
 /* The ladder's and the reclaim's columns on the report's analysis date,
  * and the campaign's options, once the data is loaded. */
 static int prepare_ops(const cli_args *a, report_job *j)
 {
-    int rc = date_option(a, j, OPT_AS_OF, &j->as_of);
+    int rc = cli_date_option(a, j->run.ds, OPT_AS_OF, &j->as_of);
     if (rc == 0 && j->ladder &&
         seg_ladder_apply(j->ladder, j->run.ds, j->as_of) != SEG_OK)
         rc = cli_input_error("%s", seg_ladder_errmsg(j->ladder));
@@ -74,7 +60,8 @@ static int prepare_ops(const cli_args *a, report_job *j)
         return rc;
     seg_campaign_options *o = &j->campaign;
     seg_campaign_options_init(o);
-    rc = date_option(a, j, OPT_CAMPAIGN_DATE, &o->campaign_date);
+    rc = cli_date_option(a, j->run.ds, OPT_CAMPAIGN_DATE,
+                             &o->campaign_date);
     if (rc == 0)
         rc = cli_number_option(a, OPT_WINDOW, &o->window_days);
     if (rc == 0)

@@ -28,6 +28,10 @@ extern const cli_command cli_cmd_ladder, cli_cmd_control,
 int cli_read_ladder(const cli_args *a, seg_ladder **l);
 int cli_read_reclaim(const cli_args *a, seg_reclaim **r);
 int cli_number_option(const cli_args *a, cli_opt o, double *out);
+/* A date option read in the dataset's zone, a date meaning its end (as
+ * --as-of everywhere); SEG_TIME_NONE when not given. */
+int cli_date_option(const cli_args *a, const seg_dataset *ds, cli_opt o,
+                    int64_t *out);
 /* cmd_report.c */
 extern const cli_command cli_cmd_report;
 

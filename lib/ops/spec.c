@@ -1,4 +1,4 @@
-/* The helpers that the definitions of lib/ops and their outputs share. */
+/* What the definitions of lib/ops and their outputs share (spec.h). */
 #include <string.h>
 
 #include "ops/spec.h"

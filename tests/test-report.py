@@ -399,6 +399,118 @@ class Report(unittest.TestCase):
                          ["20.0%", "30.0%", "50.0%"])
         self.assertEqual(rows[3][1], "1,178")
 
+    def test_reclaim_section_only_with_a_definition(self):
+        for html in (self.en, self.zh):
+            self.assertNotIn("reclaim", sections(html))
+        data = os.path.dirname(SAMPLE)
+        spec = os.path.join(TMP, "leads.reclaim")
+        with open(spec, "w", encoding="utf-8") as f:
+            f.write("owner_since = owner_since\nreleased = released\n"
+                    "followup = call visit email\ndeal = event deal\n"
+                    "rule no_followup = no followup in 15d\n"
+                    "rule no_deal = no deal in 60d\n"
+                    "reminder = 3d\ncap = 200\nlockout = 30d\n")
+        html = report("reclaim.html", os.path.join(data,
+                                                   "lead_followups.csv"),
+                      "--attributes", os.path.join(data, "lead_owners.csv"),
+                      "--reclaim", spec, "--as-of", "2026-11-10")
+        part = sections(html)["reclaim"]
+        self.assertIn("<h2>Lead-pool reclaim</h2>", part)
+        self.assertIn("Analysis date: 2026-11-10", part)
+        # the worked example of docs/operations.md: L001 a day from its
+        # follow-up rule; L002 60 days without a deal since 09-01; L005
+        # taken back by carol 5 days after she was released from it
+        counts = {r[0]: r[1] for r in table_rows(part)[1:]}
+        self.assertEqual(counts, {"kept": "3", "reminder": "1",
+                                  "reclaimed": "2", "pool": "1"})
+        lists = part.split("<h3>Reclaim list</h3>", 1)[1]
+        rec, rem = lists.split("<h3>Reminder list</h3>", 1)
+        self.assertEqual([(r[0], r[2], r[5]) for r in table_rows(rec)[1:]],
+                         [("L002", "no_deal", "bob"),
+                          ("L005", "lockout", "carol")])
+        self.assertEqual([(r[0], r[2], r[4]) for r in table_rows(rem)[1:]],
+                         [("L001", "no_followup", "1")])
+        # in Chinese, with nothing due on an earlier day
+        html = report("reclaim-zh.html", os.path.join(
+            data, "lead_followups.csv"), "--attributes",
+            os.path.join(data, "lead_owners.csv"), "--reclaim", spec,
+            "--as-of", "2026-08-10", "--language", "zh")
+        part = sections(html)["reclaim"]
+        self.assertIn("<h2>公海回收</h2>", part)
+        self.assertIn("没有线索回到公海。", part)
+        self.assertIn("没有到期的提醒。", part)
+
+    def test_ladder_section(self):
+        for html in (self.en, self.zh):
+            self.assertNotIn("ladder", sections(html))
+        data = os.path.dirname(SAMPLE)
+        spec = os.path.join(TMP, "fitness.ladder")
+        with open(spec, "w", encoding="utf-8") as f:
+            f.write("period = 365d\npoints amount = 1\n"
+                    "points event checkin = 10\npoints event class = 20\n"
+                    "points event referral = 200\ntier 入门级 = 0\n"
+                    "tier 活跃级 = 1000 keep 600\n"
+                    "tier 忠实级 = 3000 keep 2000\n"
+                    "tier VIP级 = 8000 keep 5000\n")
+        html = report("ladder.html", os.path.join(data, "fitness_fees.csv"),
+                      "--events", os.path.join(data, "fitness_visits.csv"),
+                      "--ladder", spec, "--as-of", "2025-12-31")
+        part = sections(html)["ladder"]
+        self.assertIn("Analysis date: 2025-12-31", part)
+        # the members worked by hand in tests/test-ops.py: 入门级 F05 (0
+        # points, 1000 to go) and F07 (229, 771); 活跃级 F02, F04, F06
+        # (1050, 1900, 1200; 1950, 1100, 1800 to go); 忠实级 F01, F03
+        # (3200 each, 4800 to go); in the ladder's order
+        rows = table_rows(part)
+        self.assertEqual(rows[0][1:], ["customers", "share",
+                                       "ladder.points_total",
+                                       "ladder.points_mean",
+                                       "ladder.to_next_mean"])
+        self.assertEqual([r[0] for r in rows[1:]], ["入门级", "活跃级",
+                                                     "忠实级"])
+        want = [(2, 229, 229 / 2, 1771 / 2), (3, 4150, 4150 / 3, 4850 / 3),
+                (2, 6400, 3200, 4800)]
+        for r, (n, total, mean, to_next) in zip(rows[1:], want):
+            self.assertEqual(number(r[1]), n)
+            self.assertAlmostEqual(number(r[3]), total)
+            self.assertAlmostEqual(number(r[4]), mean, delta=0.05)
+            self.assertAlmostEqual(number(r[5]), to_next, delta=0.05)
+
+    def test_campaign_section(self):
+        for html in (self.en, self.zh):
+            self.assertNotIn("campaign", sections(html))
+        groups = os.path.join(TMP, "groups.csv")
+        p = run("control", SAMPLE, *SAMPLE_ARGS[:7], "--seed", "7",
+                "--share", "0.2", "-o", groups)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(groups) as f:
+            arms = [r["treatment"] for r in csv.DictReader(f)]
+        args = [SAMPLE, *SAMPLE_ARGS[:7], "--as-of", "1997-06-30",
+                "--rules", os.path.join(RULES, "value_tiers.rules"),
+                "--attributes", groups, "--attributes-map", "attr=treatment",
+                "--campaign-date", "1997-06-30", "--window", "90"]
+        part = sections(report("campaign.html", *args))["campaign"]
+        self.assertIn("Campaign on 1997-06-30; outcome window 90 days after "
+                      "it", part)
+        rows = table_rows(part)
+        self.assertEqual(rows[0][0], "tier")
+        self.assertEqual(rows[0][-1], "verdict")
+        # everyone's arms, counted from the groups file
+        everyone = rows[-1]
+        self.assertEqual(everyone[0], "(all)")
+        self.assertEqual(number(everyone[1]), arms.count("1"))
+        self.assertEqual(number(everyone[2]), arms.count("0"))
+        # the verdicts are the campaign command's
+        p = run("campaign", *args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        verdicts = [r["verdict"] for r in csv.DictReader(p.stdout.splitlines())]
+        self.assertEqual([r[-1] for r in rows[1:]], verdicts)
+        # a campaign the data cannot evaluate is an error, not a silence
+        p = run("report", *args[:-8], "--campaign-date", "1997-06-30",
+                "-o", os.path.join(TMP, "bad.html"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("treatment", p.stderr)
+
 
 if __name__ == "__main__":
     try:

@@ -1,6 +1,7 @@
 /* The commands of a CRM's operations: ladder (membership tiers by growth
- * points), control (the holdout of a campaign) and campaign (treated
- * against control by tier). Each runs the common pipeline first, so tiers
+ * points), control (the holdout of a campaign), campaign (treated
+ * against control by tier) and reclaim (neglected leads back to the
+ * pool). Each runs the common pipeline first, so tiers
  * may come from models and rule sets. */
 #include <errno.h>
 #include <math.h>
@@ -61,20 +62,19 @@ static int finish(const cli_args *a, ops_job *j, int rc)
     return rc;
 }
 
-/* A date option read in the dataset's zone, a date meaning its end. */
-static int date_option(const cli_args *a, const ops_job *j, cli_opt o,
-                       int64_t *out)
+int cli_date_option(const cli_args *a, const seg_dataset *ds, cli_opt o,
+                    int64_t *out)
 {
     const char *v = cli_get(a, o);
     *out = SEG_TIME_NONE;
-    if (v && seg_dataset_parse_time(j->run.ds, out, v, strlen(v),
+    if (v && seg_dataset_parse_time(ds, out, v, strlen(v),
                                     SEG_TIME_AUTO | SEG_TIME_END_OF_DAY))
         return cli_usage_error(a->cmd, "%s: '%s' is not a date or a time",
                                cli_spelling(a, o), v);
     return 0;
 }
 
-static int number_option(const cli_args *a, cli_opt o, double *out)
+int cli_number_option(const cli_args *a, cli_opt o, double *out)
 {
     const char *v = cli_get(a, o);
     if (!v)
@@ -96,23 +96,40 @@ static const char *tier_column(const cli_args *a, const ops_job *j)
                               : cli_run_tier_column(&j->run);
 }
 
+/* A definition from FILE (the option named) or --preset NAME, exactly
+ * one of them: the file's text in *text (to free()), or the preset's name
+ * in *preset. 0 or an exit code. */
+static int definition(const cli_args *a, cli_opt file_opt, const char *name,
+                      const char **preset, char **text, size_t *len)
+{
+    const char *file = cli_get(a, file_opt);
+    *preset = cli_get(a, OPT_PRESET);
+    *text = NULL;
+    if (!file == !*preset)
+        return cli_usage_error(a->cmd, "give %s FILE or --preset NAME",
+                               name);
+    if (*preset)
+        return 0;
+    if (!(*text = cli_read_all(file, len)))
+        return cli_input_error("%s: %s", file, strerror(errno));
+    return 0;
+}
+
 /* ---- ladder ---- */
 
-static int read_ladder(const cli_args *a, seg_ladder **l)
+int cli_read_ladder(const cli_args *a, seg_ladder **l)
 {
-    const char *file = cli_get(a, OPT_LADDER), *preset = cli_get(a, OPT_PRESET);
-    if (!file == !preset)
-        return cli_usage_error(a->cmd, "give --ladder FILE or --preset NAME");
-    if (preset) {
-        if (seg_ladder_preset(l, preset) != SEG_OK)
-            return cli_usage_error(a->cmd, "%s", seg_errmsg());
-        return 0;
-    }
+    const char *preset;
+    char *text;
     size_t len;
-    char *text = cli_read_all(file, &len);
-    if (!text)
-        return cli_input_error("%s: %s", file, strerror(errno));
-    int rc = seg_ladder_parse(l, text, len, file);
+    int rc = definition(a, OPT_LADDER, "--ladder", &preset, &text, &len);
+    if (rc)
+        return rc;
+    if (preset)
+        return seg_ladder_preset(l, preset) == SEG_OK
+                   ? 0
+                   : cli_usage_error(a->cmd, "%s", seg_errmsg());
+    rc = seg_ladder_parse(l, text, len, cli_get(a, OPT_LADDER));
     free(text);
     return rc == SEG_OK ? 0 : cli_input_error("%s", seg_errmsg());
 }
@@ -121,12 +138,12 @@ static int run_ladder(const cli_args *a)
 {
     ops_job j = {0};
     seg_ladder *l = NULL;
-    int rc = read_ladder(a, &l);
+    int rc = cli_read_ladder(a, &l);
     if (rc == 0)
         rc = start(a, &j);
     int64_t as_of = SEG_TIME_NONE;
     if (rc == 0)
-        rc = date_option(a, &j, OPT_AS_OF, &as_of);
+        rc = cli_date_option(a, j.run.ds, OPT_AS_OF, &as_of);
     const char *who = cli_get(a, OPT_LEDGER);
     if (rc == 0 && who) {
         if (seg_ladder_ledger_table(&j.table, l, j.run.ds, as_of,
@@ -155,7 +172,7 @@ static int run_control(const cli_args *a)
     ops_job j = {0};
     seg_holdout_options o;
     seg_holdout_options_init(&o);
-    int rc = number_option(a, OPT_SHARE, &o.share);
+    int rc = cli_number_option(a, OPT_SHARE, &o.share);
     const char *seed = cli_get(a, OPT_SEED);
     if (rc == 0 && seed) {
         char *end;
@@ -191,13 +208,14 @@ static int run_campaign(const cli_args *a)
     seg_campaign_options_init(&o);
     if (!cli_get(a, OPT_CAMPAIGN_DATE))
         return cli_usage_error(a->cmd, "--campaign-date DATE is needed");
-    int rc = number_option(a, OPT_WINDOW, &o.window_days);
+    int rc = cli_number_option(a, OPT_WINDOW, &o.window_days);
     if (rc == 0)
-        rc = number_option(a, OPT_CONFIDENCE, &o.confidence);
+        rc = cli_number_option(a, OPT_CONFIDENCE, &o.confidence);
     if (rc == 0)
         rc = start(a, &j);
     if (rc == 0)
-        rc = date_option(a, &j, OPT_CAMPAIGN_DATE, &o.campaign_date);
+        rc = cli_date_option(a, j.run.ds, OPT_CAMPAIGN_DATE,
+                             &o.campaign_date);
     if (rc == 0) {
         o.tier_column = tier_column(a, &j);
         if (cli_get(a, OPT_TREATMENT))
@@ -205,6 +223,62 @@ static int run_campaign(const cli_args *a)
         if (seg_campaign_table(&j.table, j.run.ds, &o) != SEG_OK)
             rc = cli_input_error("%s", seg_dataset_errmsg(j.run.ds));
     }
+    return finish(a, &j, rc);
+}
+
+/* ---- reclaim ---- */
+
+int cli_read_reclaim(const cli_args *a, seg_reclaim **r)
+{
+    const char *preset;
+    char *text;
+    size_t len;
+    int rc = definition(a, OPT_RECLAIM, "--reclaim", &preset, &text, &len);
+    if (rc)
+        return rc;
+    if (preset)
+        return seg_reclaim_preset(r, preset) == SEG_OK
+                   ? 0
+                   : cli_usage_error(a->cmd, "%s", seg_errmsg());
+    rc = seg_reclaim_parse(r, text, len, cli_get(a, OPT_RECLAIM));
+    free(text);
+    return rc == SEG_OK ? 0 : cli_input_error("%s", seg_errmsg());
+}
+
+static int run_reclaim(const cli_args *a)
+{
+    ops_job j = {0};
+    seg_reclaim *r = NULL;
+    const char *list = cli_get(a, OPT_LIST);
+    if (list && strcmp(list, "reclaimed") && strcmp(list, "reminders"))
+        return cli_usage_error(a->cmd, "--list: 'reclaimed' or 'reminders', "
+                               "not '%s'", list);
+    int rc = cli_read_reclaim(a, &r);
+    if (rc == 0)
+        rc = start(a, &j);
+    int64_t as_of = SEG_TIME_NONE;
+    if (rc == 0)
+        rc = cli_date_option(a, j.run.ds, OPT_AS_OF, &as_of);
+    int lrc = SEG_OK;
+    if (rc == 0 && list)
+        lrc = strcmp(list, "reminders")
+                  ? seg_reclaim_list_table(&j.table, r, j.run.ds, as_of)
+                  : seg_reclaim_reminder_table(&j.table, r, j.run.ds, as_of);
+    else if (rc == 0)
+        lrc = seg_reclaim_apply(r, j.run.ds, as_of);
+    if (lrc != SEG_OK)
+        rc = cli_input_error("%s", seg_reclaim_errmsg(r));
+    static const char *const what[] = {"status", "rule",
+                                       "days_since_followup", "fires",
+                                       "days_left", "locked_owner",
+                                       "locked_until"};
+    static char names[7][256];
+    for (size_t i = 0; rc == 0 && !list && i < 7; i++) {
+        snprintf(names[i], sizeof names[i], "%s.%s", seg_reclaim_prefix(r),
+                 what[i]);
+        j.cols[j.n_cols++] = names[i];
+    }
+    seg_reclaim_free(r);
     return finish(a, &j, rc);
 }
 
@@ -250,3 +324,18 @@ const cli_command cli_cmd_campaign = {
     "uplift with its interval and p-value (two-proportion z-test, Welch's\n"
     "t-test) and a verdict.\n",
     campaign_options, 1, 1, run_campaign};
+
+static const cli_opt reclaim_options[] = {
+    CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_RECLAIM, OPT_PRESET,
+    OPT_LIST, OPT_FORMAT, OPT_JSON, OPT_OUTPUT, OPT_EPOCH_TIMES, OPT_NONE};
+
+const cli_command cli_cmd_reclaim = {
+    "reclaim", "DATA (--reclaim FILE | --preset NAME) [--list WHICH] "
+    "[OPTIONS]",
+    "Neglected leads back to the pool (公海): reclaims and reminders.",
+    "\nPrints per lead the status (kept, reminder, reclaimed, or pool\n"
+    "without an owner), the rule, the days since the last follow-up, when\n"
+    "the rule fires, the days left, and the owner locked out and until\n"
+    "when; or, with --list, the reclaim list or the reminder list. The\n"
+    "owners usually come from --attributes.\n",
+    reclaim_options, 1, 1, run_reclaim};

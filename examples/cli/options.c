@@ -118,7 +118,8 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_LADDER] = {"--ladder", NULL, "FILE", 0, OPT_NONE, NULL,
                      "a ladder definition (docs/operations.md)"},
     [OPT_PRESET] = {"--preset", NULL, "NAME", 0, OPT_NONE, NULL,
-                     "a shipped ladder in place of --ladder: fitness"},
+                     "a shipped definition in place of --ladder (fitness) "
+                     "or --reclaim (standard)"},
     [OPT_LEDGER] = {"--ledger", NULL, "ID", 0, OPT_NONE, NULL,
                     "print the points ledger of customer ID ('*' for "
                     "every customer) instead of the tiers"},
@@ -142,6 +143,11 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_CONFIDENCE] = {"--confidence", NULL, "C", 0, OPT_NONE, NULL,
                         "level of the intervals (default 0.95); 1 - C is "
                         "the level of the tests"},
+    [OPT_RECLAIM] = {"--reclaim", NULL, "FILE", 0, OPT_NONE, NULL,
+                     "a lead-pool reclaim definition (docs/operations.md)"},
+    [OPT_LIST] = {"--list", NULL, "WHICH", 0, OPT_NONE, NULL,
+                  "print the reclaim list (reclaimed) or the reminder list "
+                  "(reminders) instead of the columns"},
     [OPT_FORMAT] = {"--format", NULL, "FMT", 0, OPT_NONE, NULL,
                     "csv or json for tables (default csv); text or json for "
                     "fit and --explain (default text)"},

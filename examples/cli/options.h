@@ -64,6 +64,8 @@ typedef enum cli_opt {
     OPT_CAMPAIGN_DATE,
     OPT_WINDOW,
     OPT_CONFIDENCE,
+    OPT_RECLAIM,
+    OPT_LIST,
     /* output */
     OPT_FORMAT,
     OPT_JSON,

@@ -230,6 +230,12 @@ int seg_cli_report(cli_out *f, const cli_report *job)
         rep_model_section(&r, job->models[i]);
     if (job->tier && job->cross)
         rep_cross_section(&r, job->tier, job->cross);
+    if (job->ladder)
+        rep_ladder_section(&r, job->ladder);
+    if (job->campaign)
+        rep_campaign_section(&r, job->campaign, job->campaign_day);
+    if (job->reclaim)
+        rep_reclaim_section(&r, job->reclaim, job->reclaim_as_of);
     cli_printf(f, "<p class=note>");
     cli_printf(f, rep_w(&r, W_GENERATED), seg_version_string());
     cli_puts(f, "</p>\n</body></html>\n");

@@ -21,6 +21,11 @@ typedef struct cli_report {
     const char *title;        /* the data file */
     const cli_input *in;      /* the dates, the unit */
     const char *language;     /* "en", "zh", or NULL: from the models */
+    const seg_reclaim *reclaim; /* applied to ds, or NULL: no section */
+    int64_t reclaim_as_of;
+    const seg_ladder *ladder;   /* applied to ds, or NULL: no section */
+    const seg_campaign_options *campaign; /* or NULL: no section */
+    const char *campaign_day;   /* as given */
 } cli_report;
 
 /* Write the report to f (cli_output checks that it was written). Returns

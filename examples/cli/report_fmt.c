@@ -214,6 +214,9 @@ int rep_column_format(const char *name)
         return FMT_COUNT;
     if (!strcmp(name, "share") || ends_with(name, "_share"))
         return FMT_PCT;
+    /* a campaign's p-values and degrees of freedom, not money */
+    if (ends_with(name, "_p") || ends_with(name, "_df"))
+        return FMT_AUTO;
     if (strstr(name, "monetary") || strstr(name, "value") ||
         strstr(name, "spend") || strstr(name, "amount") ||
         strstr(name, "revenue"))

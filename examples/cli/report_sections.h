@@ -15,6 +15,14 @@ void rep_models_table(const rep *r, seg_model *const *models, size_t n);
 void rep_tier_section(const rep *r, const char *tier, const char *value);
 void rep_model_section(const rep *r, const seg_model *m);
 void rep_cross_section(const rep *r, const char *tier, const char *cross);
+/* The leads by status and the two lists of a reclaim that the report's
+ * command applied (report_reclaim.c). */
+void rep_reclaim_section(const rep *r, const seg_reclaim *rc, int64_t as_of);
+/* The members by tier of a ladder that the report's command applied, and
+ * a campaign's evaluation by tier (report_ops.c). */
+void rep_ladder_section(const rep *r, const seg_ladder *l);
+void rep_campaign_section(const rep *r, const seg_campaign_options *o,
+                          const char *campaign_day);
 
 /* The purchase models' parts: the CLV distribution, the matrices of
  * P(alive) and expected purchases, the calibration/holdout comparison. */

@@ -665,6 +665,70 @@ class Tables(unittest.TestCase):
             self.assertEqual(df["last_contact"].dtype, "datetime64[ns]")
 
 
+class ReclaimLeads(unittest.TestCase):
+    """Three leads of the bundled example, worked by hand on 2026-11-10
+    (the end of that day) under the standard preset: L1 (alice since
+    10-01, a call 10-27 10:00) is 14 days from its call, one day before
+    the 15-day rule: a reminder; L2 (bob since 09-01, a call 10-20) has
+    had no deal for 60 days on 10-31: reclaimed, bob locked out for 30
+    days; L5 (carol since 10-25, released from carol on 10-20) was taken
+    back within the 30 days' lock-out: reclaimed."""
+
+    def dataset(self):
+        ds = libsegment.Dataset()
+        ds.add_events(["L1", "L2", "L5"],
+                      ["2026-10-27T10:00:00Z", "2026-10-20T09:30:00Z",
+                       "2026-10-20T12:00:00Z"],
+                      ["call", "call", "released:carol"])
+        ds.set_attributes("owner", ["L1", "L2", "L5"],
+                          ["alice", "bob", "carol"])
+        ds.set_attributes("owner_since", ["L1", "L2", "L5"],
+                          ["2026-10-01", "2026-09-01", "2026-10-25"])
+        return ds
+
+    def test_columns_and_lists(self):
+        rc = libsegment.Reclaim.preset("standard")
+        self.assertIn("lockout = 30d", libsegment.Reclaim.preset_text())
+        ds = self.dataset()
+        rc.apply(ds, as_of="2026-11-10")
+        self.assertEqual(list(ds.column("reclaim.status")),
+                         ["reminder", "reclaimed", "reclaimed"])
+        self.assertEqual(list(ds.column("reclaim.rule")),
+                         ["no_followup", "no_deal", "lockout"])
+        self.assertEqual(list(ds.column("reclaim.locked_owner")),
+                         [None, "bob", "carol"])
+        rows = rc.reclaim_list(ds, as_of="2026-11-10").rows()
+        self.assertEqual([(r[0], r[1], r[2], r[3]) for r in rows],
+                         [("L2", "bob", "no_deal", "2026-10-31T00:00:00Z"),
+                          ("L5", "carol", "lockout",
+                           "2026-11-10T23:59:59Z")])
+        rem = rc.reminder_list(ds, as_of="2026-11-10")
+        self.assertEqual(rem.rows(), [("L1", "alice", "no_followup",
+                                       "2026-11-11T10:00:00Z", 1.0, 14.0)])
+
+    @needs_pandas
+    def test_lists_as_data_frames(self):
+        rc = libsegment.Reclaim.preset()
+        df = rc.reclaim_list(self.dataset(), as_of="2026-11-10").to_pandas()
+        self.assertEqual(list(df["customer_id"]), ["L2", "L5"])
+        self.assertEqual(str(df["fired"].dtype), "datetime64[ns, UTC]")
+        self.assertEqual(str(df["fired"][0]), "2026-10-31 00:00:00+00:00")
+
+    def test_errors(self):
+        with self.assertRaises(libsegment.SegmentError) as e:
+            libsegment.Reclaim("rule a = no deal in 5d\n", "x.reclaim")
+        self.assertIn("x.reclaim:1:13: rule 'a' counts days without a deal",
+                      str(e.exception))
+        with self.assertRaises(libsegment.SegmentError):
+            libsegment.Reclaim.preset("nope")
+        rc = libsegment.Reclaim.preset()
+        ds = libsegment.Dataset()
+        ds.add_events(["L1"], ["2026-10-27"], ["call"])
+        with self.assertRaises(libsegment.SegmentError) as e:
+            rc.apply(ds)
+        self.assertIn("no column 'owner'", str(e.exception))
+
+
 class Models(unittest.TestCase):
     def test_listing_with_parameters(self):
         kinds = libsegment.model_kinds()

@@ -1,7 +1,8 @@
 /**
  * @file segment/ops.h
  * @brief Operations on tiers: the day's call list, membership ladders,
- *        holdout groups and the evaluation of campaigns by tier.
+ *        holdout groups, the evaluation of campaigns by tier and the
+ *        reclaim of neglected leads to the pool.
  */
 #ifndef SEGMENT_OPS_H
 #define SEGMENT_OPS_H
@@ -345,6 +346,155 @@ SEG_API void seg_campaign_options_init(seg_campaign_options *o);
  */
 SEG_API int seg_campaign_table(seg_table **out, const seg_dataset *ds,
                                const seg_campaign_options *opts);
+
+/* ---- lead-pool reclaim (公海规则) ---- */
+
+/**
+ * Opaque lead-pool reclaim: who owns each lead, what counts as a follow-up
+ * and as a deal, the rules that return a neglected lead to the shared pool
+ * (公海), the reminder before they fire, the hold cap per owner and the
+ * lock-out of the previous owner. docs/operations.md gives the
+ * definition's text format and the order in which the rules apply.
+ * @since 0.2.0
+ */
+typedef struct seg_reclaim seg_reclaim;
+
+/**
+ * Read a reclaim definition: lines of `name = PREFIX`, `owner = COLUMN`
+ * (the owner's label column, default `owner`), `owner_since = COLUMN`
+ * (the assignment date, or `none`), `assigned = KIND` (an event of an
+ * assignment), `released = KIND` (events `KIND:OWNER` of earlier
+ * reclaims), `followup = KIND ...`, `deal = transaction`, `deal = event
+ * KIND ...`, `rule NAME = no followup in DAYS`, `rule NAME = no deal in
+ * DAYS` (days as `15d` or weeks as `2w`), `reminder = DAYS`, `cap = N`
+ * and `lockout = DAYS` (each also `none`); `#` starts a comment.
+ * @param[out] out receives the definition (seg_reclaim_free()); NULL on
+ *        failure.
+ * @param text the definition, UTF-8 (need not be NUL-terminated).
+ * @param len bytes of @p text (at most 1 MiB).
+ * @param name a name for messages, such as the file name; NULL for
+ *        "<reclaim>".
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_EPARSE with
+ *         `name:line:column: what is wrong` in seg_errmsg(); #SEG_ELIMIT;
+ *         #SEG_ENOMEM.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API int seg_reclaim_parse(seg_reclaim **out, const char *text,
+                              size_t len, const char *name);
+
+/**
+ * A shipped definition: "standard", 15 days without a follow-up (call,
+ * visit, email, meeting) or 60 days without a deal (a purchase or a
+ * `deal` event) since assignment, a reminder 3 days before, a cap of 200
+ * leads per owner and a lock-out of 30 days.
+ * @param[out] out receives the definition (seg_reclaim_free()); NULL on
+ *        failure.
+ * @param name the preset's name.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND for an
+ *         unknown name; #SEG_ENOMEM.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API int seg_reclaim_preset(seg_reclaim **out, const char *name);
+
+/**
+ * The definition text of a shipped reclaim, to print or start from.
+ * @param name the preset's name.
+ * @return static text, or NULL for an unknown name or NULL.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_reclaim_preset_text(const char *name);
+
+/**
+ * Release a reclaim definition.
+ * @param r the definition; NULL is a no-op.
+ * @since 0.2.0
+ */
+SEG_API void seg_reclaim_free(seg_reclaim *r);
+
+/**
+ * Message of the last failure of a call on @p r.
+ * @param r the definition; NULL gives the calling thread's message.
+ * @return never NULL ("no error" if none): the calling thread's copy,
+ *         valid until the same thread calls this again.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_reclaim_errmsg(const seg_reclaim *r);
+
+/**
+ * The prefix of the columns that seg_reclaim_apply() writes.
+ * @param r the definition.
+ * @return the `name` of the definition ("reclaim" by default), borrowed
+ *         from @p r; "reclaim" when @p r is NULL.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_reclaim_prefix(const seg_reclaim *r);
+
+/**
+ * Judge every lead on @p as_of and write the columns `P.status` (label:
+ * `kept`, `reminder`, `reclaimed`, or `pool` for a customer without an
+ * owner), `P.rule` (the rule that fired or fires next; `cap` or `lockout`
+ * for those reclaims), `P.days_since_followup` (whole days since the later
+ * of the assignment and the last follow-up), `P.fires` (timestamp: when
+ * the rule fires or fired; the analysis time for `cap` and `lockout`),
+ * `P.days_left` (days until it fires, 0 or less once it has),
+ * `P.locked_owner` and `P.locked_until` (timestamp: who may not take the
+ * lead until when), P being seg_reclaim_prefix(). The same data always
+ * gives the same columns.
+ * @param r the definition.
+ * @param ds the dataset; its records after @p as_of are not read.
+ * @param as_of the analysis time; #SEG_TIME_NONE for the latest record.
+ * An owner column of numbers (employee numbers) names each owner by its
+ * number's shortest text ("7", "12.5").
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments; #SEG_ENOTFOUND without
+ *         the owner column; #SEG_ETYPE when a column of one of the names
+ *         exists with another type;
+ *         #SEG_EPARSE for an owner_since text that is not a date;
+ *         #SEG_ERANGE; #SEG_ENOMEM. On failure the dataset is unchanged
+ *         (message on @p r).
+ * @note Not thread-safe on @p ds; @p r may be shared.
+ * @since 0.2.0
+ */
+SEG_API int seg_reclaim_apply(const seg_reclaim *r, seg_dataset *ds,
+                              int64_t as_of);
+
+/**
+ * The reclaim list: the leads that go back to the pool on @p as_of, by
+ * owner, then customer id (bytes). Columns: `customer_id`, `owner`,
+ * `rule`, `fired` (text, ISO 8601 in the dataset's zone),
+ * `days_since_followup`, `locked_owner`, `locked_until` (text; missing
+ * without a lock-out).
+ * @param[out] out receives the table (seg_table_free()); NULL on failure.
+ * @param r the definition.
+ * @param ds the dataset; unchanged.
+ * @param as_of as for seg_reclaim_apply().
+ * @return as seg_reclaim_apply() (message on @p r).
+ * @note Thread-safe on a dataset that no thread changes.
+ * @since 0.2.0
+ */
+SEG_API int seg_reclaim_list_table(seg_table **out, const seg_reclaim *r,
+                                   const seg_dataset *ds, int64_t as_of);
+
+/**
+ * The reminder list: the leads whose rule fires within the reminder's
+ * days, soonest first, then by owner and customer id. Columns:
+ * `customer_id`, `owner`, `rule`, `fires` (text, ISO 8601),
+ * `days_left`, `days_since_followup`.
+ * @param[out] out receives the table (seg_table_free()); NULL on failure.
+ * @param r the definition.
+ * @param ds the dataset; unchanged.
+ * @param as_of as for seg_reclaim_apply().
+ * @return as seg_reclaim_apply() (message on @p r).
+ * @note Thread-safe on a dataset that no thread changes.
+ * @since 0.2.0
+ */
+SEG_API int seg_reclaim_reminder_table(seg_table **out,
+                                       const seg_reclaim *r,
+                                       const seg_dataset *ds, int64_t as_of);
 
 #ifdef __cplusplus
 }

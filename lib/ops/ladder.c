@@ -397,14 +397,7 @@ static const char *const col_what[K_N] = {
 
 static char *col_name(const seg_ladder *l, int k)
 {
-    size_t np = strlen(l->prefix), nw = strlen(col_what[k]);
-    char *s = seg__malloc(np + nw + 2);
-    if (s) {
-        memcpy(s, l->prefix, np);
-        s[np] = '.';
-        memcpy(s + np + 1, col_what[k], nw + 1);
-    }
-    return s;
+    return seg__ops_column_name(l->prefix, col_what[k]);
 }
 
 static double when(int64_t t)
@@ -556,15 +549,6 @@ typedef struct ledger_sink {
 static const char *const what_name[] = {"purchase", "return", NULL,
                                         "upgrade", "renewal", "downgrade"};
 
-static int set_time(seg_table *t, size_t row, size_t col, const seg__tz *tz,
-                    int64_t v)
-{
-    char buf[SEG__ISO_MAX];
-    if (v == SEG_TIME_NONE || !seg__time_format_in(tz, buf, v))
-        return SEG_OK;
-    return seg__table_set_text(t, row, col, buf);
-}
-
 static int ledger_entry(lad_sink *base, const lad_state *s, int64_t t,
                         lad_what what, const char *kind, double points)
 {
@@ -576,7 +560,7 @@ static int ledger_entry(lad_sink *base, const lad_state *s, int64_t t,
         rc = seg__table_set_text(k->t, row, L_ID,
                                  seg__ds_id(k->ds, k->customer));
     if (!rc)
-        rc = set_time(k->t, row, L_TIME, tz, t);
+        rc = seg__ops_set_time(k->t, row, L_TIME, tz, t);
     if (!rc)
         rc = seg__table_set_text(k->t, row, L_SOURCE,
                                  what == LAD_EVENT ? kind : what_name[what]);
@@ -590,7 +574,7 @@ static int ledger_entry(lad_sink *base, const lad_state *s, int64_t t,
         rc = seg__table_set_text(k->t, row, L_TIER,
                                  k->l->tiers[s->tier].name);
     if (!rc)
-        rc = set_time(k->t, row, L_END, tz, s->end);
+        rc = seg__ops_set_time(k->t, row, L_END, tz, s->end);
     return rc;
 }
 

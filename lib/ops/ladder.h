@@ -3,7 +3,7 @@
 #ifndef SEG_OPS_LADDER_H
 #define SEG_OPS_LADDER_H
 
-#include "output/internal.h"
+#include "ops/spec.h"
 
 typedef struct lad_tier {
     char *name;

@@ -25,49 +25,13 @@ static const struct {
     const char *name, *text;
 } presets[] = {{"fitness", fitness_preset}};
 
-typedef struct word {
-    const char *s;
-    size_t n;
-} word;
+typedef seg__word word;
 
 enum { MAX_WORDS = 8 };
 
-/* Split a line into words: runs of characters other than spaces and '=',
- * a "quoted" run, or '=' alone. Returns the count, or MAX_WORDS + 1 when
- * there are too many or a quote is not closed. */
-static size_t split(const char *s, size_t n, word *w)
-{
-    size_t k = 0, i = 0;
-    while (i < n) {
-        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
-            i++;
-            continue;
-        }
-        if (k == MAX_WORDS)
-            return MAX_WORDS + 1;
-        size_t j = i + 1;
-        if (s[i] == '"') {
-            while (j < n && s[j] != '"')
-                j++;
-            if (j == n)
-                return MAX_WORDS + 1;
-            w[k++] = (word){s + i + 1, j - i - 1};
-            i = j + 1;
-            continue;
-        }
-        if (s[i] != '=')
-            while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '\r' &&
-                   s[j] != '=')
-                j++;
-        w[k++] = (word){s + i, j - i};
-        i = j;
-    }
-    return k;
-}
-
 static bool is(const word *w, const char *s)
 {
-    return w->n == strlen(s) && memcmp(w->s, s, w->n) == 0;
+    return seg__word_is(w, s);
 }
 
 typedef struct spec_ctx {
@@ -217,7 +181,7 @@ static int parse_text(seg_ladder *l, const char *text, size_t len,
         while (end < j && text[end] != '#')
             end++;
         word w[MAX_WORDS];
-        size_t k = split(text + i, end - i, w);
+        size_t k = seg__split_words(text + i, end - i, w, MAX_WORDS);
         if (k > MAX_WORDS)
             return bad(&c, "too many words or an unclosed quote", NULL);
         int rc = k ? statement(&c, w, k) : SEG_OK;
@@ -301,22 +265,12 @@ const char *seg_ladder_preset_text(const char *name)
     return NULL;
 }
 
-/* The calling thread's copy, taken under the lock, as seg_rules_errmsg()
- * does: threads applying one ladder may fail at once. */
+/* The calling thread's copy, as seg_rules_errmsg() gives. */
 static _Thread_local char t_ladder_msg[SEG__ERRMSG_MAX];
 
 const char *seg_ladder_errmsg(const seg_ladder *l)
 {
-    if (!l)
-        return seg_errmsg();
-    seg__errbuf *e = (seg__errbuf *)&l->err;
-    pthread_mutex_lock(&e->lock);
-    if (e->has)
-        memcpy(t_ladder_msg, e->msg, sizeof t_ladder_msg);
-    else
-        strcpy(t_ladder_msg, "no error");
-    pthread_mutex_unlock(&e->lock);
-    return t_ladder_msg;
+    return l ? seg__ops_errmsg(&l->err, t_ladder_msg) : seg_errmsg();
 }
 
 const char *seg_ladder_prefix(const seg_ladder *l)

@@ -22,12 +22,13 @@ from ._native import (ECANCELED, ECONVERGE, EINVAL, EIO, ELIMIT, EMISUSE,
 from . import _native
 from .dataset import Dataset
 from .model import Model, Param, model_kinds, models
+from .reclaim import Reclaim
 from .rules import Rules
 from .table import Table
 
 __version__ = "0.2.0"
-__all__ = ["Dataset", "LibraryNotFoundError", "Model", "Param", "Rules",
-           "SegmentError", "Table", "library", "library_path",
+__all__ = ["Dataset", "LibraryNotFoundError", "Model", "Param", "Reclaim",
+           "Rules", "SegmentError", "Table", "library", "library_path",
            "OK", "EINVAL", "ENOMEM", "EIO", "EPARSE", "ENOTFOUND", "ETYPE",
            "ERANGE", "EMISUSE", "EEXISTS", "ELIMIT", "EVERSION", "ECONVERGE",
            "ECANCELED",

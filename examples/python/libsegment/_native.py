@@ -267,6 +267,20 @@ cl_init = fn("seg_call_list_options_init", None, POINTER(CallListOptions))
 r_call_list = fn("seg_rules_call_list", c_int, P, P,
                  POINTER(CallListOptions), WRITE, c_void_p)
 
+# Lead-pool reclaim (segment/ops.h, 0.2.0).
+rc_parse = fn("seg_reclaim_parse", c_int, POINTER(P), c_char_p, c_size_t,
+              c_char_p)
+rc_preset = fn("seg_reclaim_preset", c_int, POINTER(P), c_char_p)
+rc_preset_text = fn("seg_reclaim_preset_text", c_char_p, c_char_p)
+rc_free = fn("seg_reclaim_free", None, P)
+rc_errmsg = fn("seg_reclaim_errmsg", c_char_p, P)
+rc_prefix = fn("seg_reclaim_prefix", c_char_p, P)
+rc_apply = fn("seg_reclaim_apply", c_int, P, P, c_int64)
+rc_list_table = fn("seg_reclaim_list_table", c_int, POINTER(P), P, P,
+                   c_int64)
+rc_reminder_table = fn("seg_reclaim_reminder_table", c_int, POINTER(P), P, P,
+                       c_int64)
+
 # Tables (segment/table.h, 0.2.0).
 t_free = fn("seg_table_free", None, P)
 t_name = fn("seg_table_name", c_char_p, P)

@@ -1,5 +1,5 @@
-"""Tables: summaries, crosstabs, model reports, explanations and call
-lists, read cell by cell through the seg_table handle."""
+"""Tables: summaries, crosstabs, model reports, explanations, call lists
+and reclaim lists, read cell by cell through the seg_table handle."""
 import math
 from ctypes import byref
 
@@ -9,7 +9,7 @@ from ._arrays import np, pandas
 # Numeric columns of the library's tables that hold counts or ranks.
 _INTEGER_COLUMNS = {"count", "customers", "size", "rank", "priority", "k",
                     "rule", "line", "n", "cluster", "matched"}
-_DATE_COLUMNS = {"last_contact"}
+_DATE_COLUMNS = {"last_contact", "fired", "fires", "locked_until"}
 
 
 class Table:

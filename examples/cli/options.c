@@ -141,6 +141,20 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_CONFIDENCE] = {"--confidence", NULL, "C", 0, OPT_NONE, NULL,
                         "level of the intervals (default 0.95); 1 - C is "
                         "the level of the tests"},
+    [OPT_DATES] = {"--dates", NULL, "DATE,DATE[,...]", 0, OPT_NONE, NULL,
+                   "the analysis dates, increasing (a date means the end "
+                   "of that day): features, models and rule sets at each"},
+    [OPT_ENTER_HOLD] = {"--enter-hold", NULL, "TIER=N[d][,...]", 0,
+                        OPT_NONE, NULL,
+                        "a customer enters TIER only when its condition "
+                        "held at N consecutive snapshots (N days with d); "
+                        "'*' for every tier"},
+    [OPT_LEAVE_HOLD] = {"--leave-hold", NULL, "TIER=N[d][,...]", 0,
+                        OPT_NONE, NULL,
+                        "a customer leaves TIER only when its condition "
+                        "failed at N consecutive snapshots (N days with d)"},
+    [OPT_BETWEEN] = {"--between", NULL, "DATE,DATE", 0, OPT_NONE, NULL,
+                     "the two --dates to compare (default the last two)"},
     [OPT_FORMAT] = {"--format", NULL, "FMT", 0, OPT_NONE, NULL,
                     "csv or json for tables (default csv); text or json for "
                     "fit and --explain (default text)"},

@@ -64,6 +64,11 @@ typedef enum cli_opt {
     OPT_CAMPAIGN_DATE,
     OPT_WINDOW,
     OPT_CONFIDENCE,
+    /* snapshots and migration */
+    OPT_DATES,
+    OPT_ENTER_HOLD,
+    OPT_LEAVE_HOLD,
+    OPT_BETWEEN,
     /* output */
     OPT_FORMAT,
     OPT_JSON,

@@ -325,6 +325,10 @@ typedef struct feat_job {
     const seg_dataset *ds;
     const size_t *start;
     const uint32_t *perm;
+    /* the transactions' times and amounts: the dataset's, or those of a
+     * seg__tx_groups, already by customer and in time order */
+    const int64_t *tt_all;
+    const double *am_all;
     size_t c0, c1, a0;
     int64_t cal_end, cal_day, as_of;
     bool holdout;
@@ -366,8 +370,8 @@ static void *feat_worker(void *arg)
                               j->cols);
             continue;
         }
-        const int64_t *tt = ds->tx_time + a;
-        const double *am = ds->tx_amount + a;
+        const int64_t *tt = j->tt_all + a;
+        const double *am = j->am_all + a;
         if (j->perm) {
             /* not grouped: gather a copy, in file order, which for a log
              * sorted by date is already the order wanted */
@@ -575,7 +579,9 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
                               cols[i].name);
     }
     if (seg__grow((void **)&ds->cols, &ds->cap_cols, ds->n_cols + n,
-                  sizeof *ds->cols))
+                  sizeof *ds->cols) ||
+        (ds->marked && seg__grow((void **)&ds->parked, &ds->cap_parked,
+                                 ds->n_parked + n, sizeof *ds->parked)))
         return seg__nomem(&ds->err);
     seg__column **fresh = seg__calloc(n ? n : 1, sizeof *fresh);
     if (!fresh)
@@ -591,11 +597,14 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
         }
     }
     /* Drop feature columns of an earlier computation that this one does
-     * not produce (a holdout then none), then put each new column in place. */
+     * not produce (a holdout then none), then put each new column in place.
+     * Inside a mark those from before it stay where they are, since a
+     * rollback puts columns back by place. */
     size_t w = 0;
     for (size_t i = 0; i < ds->n_cols; i++) {
         seg__column *c = ds->cols[i];
-        bool kept = c->origin != SEG__ORIGIN_FEATURE;
+        bool kept = c->origin != SEG__ORIGIN_FEATURE ||
+                    (ds->marked && i < ds->mark_cols);
         for (size_t j = 0; j < n && !kept; j++)
             kept = cols[j].name && strcmp(cols[j].name, c->name) == 0;
         if (kept)
@@ -618,10 +627,8 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
         cols[i].data = NULL;
         seg__column *old = seg__ds_find_column(ds, c->name);
         if (old) {
-            for (size_t j = 0; j < ds->n_cols; j++)
-                if (ds->cols[j] == old)
-                    ds->cols[j] = c;
-            seg__column_free(old);
+            /* cannot fail: the room to park old was reserved */
+            (void)seg__ds_replace_column(ds, old, c);
         } else {
             ds->cols[ds->n_cols++] = c;
         }
@@ -715,11 +722,114 @@ static int run_jobs(const feat_job *proto)
     return rc;
 }
 
+struct seg__tx_groups {
+    size_t n_tx;
+    size_t *start;       /* customers + 1 offsets */
+    int64_t *time;
+    double *amount;
+};
+
+void seg__tx_groups_free(seg__tx_groups *g)
+{
+    if (!g)
+        return;
+    seg__free(g->start);
+    seg__free(g->time);
+    seg__free(g->amount);
+    seg__free(g);
+}
+
+/* One customer's slice in the canonical order of cmp_tx. */
+static int sort_slice(int64_t *tt, double *am, size_t n, txrec **scratch,
+                      size_t *cap)
+{
+    bool sorted = true;
+    for (size_t k = 1; k < n && sorted; k++)
+        sorted = tt[k] > tt[k - 1] ||
+                 (tt[k] == tt[k - 1] && am[k] >= am[k - 1]);
+    if (sorted)
+        return SEG_OK;
+    if (seg__grow((void **)scratch, cap, n, sizeof **scratch))
+        return SEG_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        (*scratch)[k] = (txrec){tt[k], am[k]};
+    qsort(*scratch, n, sizeof **scratch, cmp_tx);
+    for (size_t k = 0; k < n; k++) {
+        tt[k] = (*scratch)[k].t;
+        am[k] = (*scratch)[k].amount;
+    }
+    return SEG_OK;
+}
+
+int seg__ds_tx_groups(const seg_dataset *ds, seg__tx_groups **out)
+{
+    *out = NULL;
+    if (ds->n_tx > UINT32_MAX)
+        return seg__error(&ds->err, SEG_ELIMIT,
+                          "features support at most 2^32-1 transactions");
+    seg__tx_groups *g = seg__calloc(1, sizeof *g);
+    size_t nt = ds->n_tx, nc = ds->ids.n;
+    uint32_t *perm = NULL;
+    int rc = g ? SEG_OK : SEG_ENOMEM;
+    if (!rc && !ds->tx_grouped) {
+        rc = group_by_customer(ds, &g->start, &perm);
+    } else if (!rc && (g->start = seg__calloc(nc + 1, sizeof *g->start))) {
+        for (size_t i = 0; i < nt; i++)
+            g->start[ds->tx_cust[i] + 1]++;
+        for (size_t c = 1; c <= nc; c++)
+            g->start[c] += g->start[c - 1];
+    } else if (!rc) {
+        rc = SEG_ENOMEM;
+    }
+    if (!rc) {
+        g->n_tx = nt;
+        g->time = seg__malloc((nt ? nt : 1) * sizeof *g->time);
+        g->amount = seg__malloc((nt ? nt : 1) * sizeof *g->amount);
+        rc = g->time && g->amount ? SEG_OK : SEG_ENOMEM;
+    }
+    for (size_t i = 0; i < nt && !rc; i++) {
+        size_t ix = perm ? perm[i] : i;
+        g->time[i] = ds->tx_time[ix];
+        g->amount[i] = ds->tx_amount[ix];
+    }
+    seg__free(perm);
+    txrec *scratch = NULL;
+    size_t cap = 0;
+    for (size_t c = 0; c < nc && !rc; c++)
+        rc = sort_slice(g->time + g->start[c], g->amount + g->start[c],
+                        g->start[c + 1] - g->start[c], &scratch, &cap);
+    seg__free(scratch);
+    if (rc) {
+        seg__tx_groups_free(g);
+        return seg__nomem(&ds->err);
+    }
+    *out = g;
+    return SEG_OK;
+}
+
+static int compute(seg_dataset *ds, const seg_features_options *opts,
+                   const seg__tx_groups *g);
+
 int seg_dataset_compute_features(seg_dataset *ds,
                                  const seg_features_options *opts)
 {
     if (!ds)
         return seg__error(NULL, SEG_EINVAL, "dataset is NULL");
+    return compute(ds, opts, NULL);
+}
+
+int seg__ds_features_with(seg_dataset *ds, const seg_features_options *opts,
+                          const seg__tx_groups *g)
+{
+    if (g && g->n_tx != ds->n_tx)
+        return seg__error(&ds->err, SEG_EINVAL, "the transactions changed "
+                          "since they were grouped");
+    return compute(ds, opts, g);
+}
+
+static int compute(seg_dataset *ds, const seg_features_options *opts,
+                   const seg__tx_groups *g)
+{
     seg_features_options o;
     seg_features_options_init(&o);
     if (opts && seg__copy_opts(&o, sizeof o, opts))
@@ -771,15 +881,17 @@ int seg_dataset_compute_features(seg_dataset *ds,
     }
     if (!rc)
         rc = event_features(ds, &cal, &win, cal_end, cols + F_N + 2 * nw);
-    if (!rc && !ds->tx_grouped)
+    if (!rc && !ds->tx_grouped && !g)
         rc = group_by_customer(ds, &start, &perm);
     seg__progress prog;
     if (!rc)
         rc = seg__ds_progress_begin(&prog, ds, NULL, SEG_STAGE_FEATURES, nc);
     if (!rc) {
-        feat_job proto = {ds, start, perm, 0, 0, 0, cal_end, cal_day, as_of,
-                          holdout, cal, &win, unit, cols, SEG_OK, 0, &prog,
-                          0};
+        feat_job proto = {ds, g ? g->start : start, perm,
+                          g ? g->time : ds->tx_time,
+                          g ? g->amount : ds->tx_amount, 0, 0, 0, cal_end,
+                          cal_day, as_of, holdout, cal, &win, unit, cols,
+                          SEG_OK, 0, &prog, 0};
         rc = run_jobs(&proto);
     }
     seg__progress_end(&prog);

@@ -46,6 +46,7 @@ struct seg_dataset {
     size_t mark_cust, mark_tx, mark_ev, mark_kinds, mark_cols;
     bool mark_grouped;
     int64_t mark_max_time;
+    int64_t mark_features_end;
     seg__undo *undo;
     size_t n_undo, cap_undo;
     /* columns replaced inside a mark, kept until the commit so that a
@@ -74,5 +75,9 @@ static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
 int seg__ds_save_cell(seg_dataset *ds, seg__column *c, uint32_t row);
 int seg__ds_check_text(const seg__errbuf *e, const char *what, const char *s,
                        size_t n);
+/* Put fresh in old's place; inside a mark a column that was there at the
+ * mark is kept aside for the rollback instead of freed (columns.c). */
+int seg__ds_replace_column(seg_dataset *ds, seg__column *old,
+                           seg__column *fresh);
 
 #endif /* SEG_DATASET_STRUCT_H */

@@ -167,7 +167,12 @@ static int run_snap(const cli_args *a, int migrate)
     /* the tier at each date, then the previous one and the last change */
     size_t nd = seg_snapshots_count(j.s);
     char *prev = NULL, *changed = NULL;
-    if (rc == 0 && !migrate) {
+    cli_columns chosen = {0};
+    if (rc == 0 && !migrate && cli_get(a, OPT_COLUMNS)) {
+        rc = cli_run_columns(&j.run, cli_get(a, OPT_COLUMNS), 0, &chosen);
+        j.cols = chosen.names;
+        j.n_cols = chosen.n;
+    } else if (rc == 0 && !migrate) {
         const char *t = o_tier(&j.run, a);
         size_t len = strlen(t) + 10;
         j.cols = calloc(nd + 2, sizeof *j.cols);
@@ -186,6 +191,9 @@ static int run_snap(const cli_args *a, int migrate)
     }
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), produce, &j);
+    if (chosen.names)
+        j.cols = NULL; /* chosen's */
+    cli_columns_free(&chosen);
     free(prev);
     free(changed);
     free(j.cols);
@@ -204,7 +212,7 @@ static int run_migrate(const cli_args *a) { return run_snap(a, 1); }
         OPT_ENTER_HOLD, OPT_LEAVE_HOLD, OPT_FORMAT, OPT_JSON, OPT_OUTPUT
 
 static const cli_opt snapshots_options[] = {SNAP_OPTIONS, OPT_EPOCH_TIMES,
-                                            OPT_NONE};
+                                            OPT_COLUMNS, OPT_NONE};
 
 const cli_command cli_cmd_snapshots = {
     "snapshots", "DATA --dates DATE,DATE[,...] --rules FILE [OPTIONS]",
@@ -215,7 +223,7 @@ const cli_command cli_cmd_snapshots = {
     "empty before the customer's first record), T.previous (the tier at\n"
     "the snapshot before the last) and T.changed (the snapshot since\n"
     "which the customer has had its tier), T being --by or the first rule\n"
-    "set's column.\n",
+    "set's column; or the --columns named (those of the last date).\n",
     snapshots_options, 1, 1, run_snapshots};
 
 static const cli_opt migrate_options[] = {SNAP_OPTIONS, OPT_BETWEEN,

@@ -20,14 +20,14 @@ from ._native import (ECANCELED, ECONVERGE, EINVAL, EIO, ELIMIT, EMISUSE,
                       EVERSION, OK, LibraryNotFoundError, SegmentError,
                       library, library_path)
 from . import _native
-from .dataset import Dataset
+from .dataset import Dataset, Snapshots
 from .model import Model, Param, model_kinds, models
 from .rules import Rules
 from .table import Table
 
 __version__ = "0.2.0"
 __all__ = ["Dataset", "LibraryNotFoundError", "Model", "Param", "Rules",
-           "SegmentError", "Table", "library", "library_path",
+           "SegmentError", "Snapshots", "Table", "library", "library_path",
            "OK", "EINVAL", "ENOMEM", "EIO", "EPARSE", "ENOTFOUND", "ETYPE",
            "ERANGE", "EMISUSE", "EEXISTS", "ELIMIT", "EVERSION", "ECONVERGE",
            "ECANCELED",

@@ -8,12 +8,15 @@
 #include "output.h"
 #include "pipeline.h"
 #include "report.h"
+#include "snap.h"
 
 typedef struct report_job {
     cli_run run;
     seg_model **models;
     const char **rule_files;
     const char *crosstab, *title, *language;
+    seg_snapshots *snapshots;
+    size_t from, to;
 } report_job;
 
 static int produce(cli_out *out, void *ctx)
@@ -22,7 +25,8 @@ static int produce(cli_out *out, void *ctx)
     cli_report rep = {j->run.ds, j->models, j->run.n_models, j->run.rules,
                       j->rule_files, j->run.n_rules,
                       cli_run_tier_column(&j->run), j->crosstab, j->title,
-                      &j->run.in, j->language};
+                      &j->run.in, j->language, j->snapshots, j->from,
+                      j->to};
     return seg_cli_report(out, &rep);
 }
 
@@ -60,10 +64,22 @@ static int run_report(const cli_args *a)
         rc = cli_input_error("out of memory");
     for (size_t i = 0; rc == 0 && i < j.run.n_models; i++)
         j.models[i] = j.run.models[i].model;
-    if (rc == 0)
+    /* with --dates: the snapshots, the report of the last date and the
+     * migration between two of them */
+    if (rc == 0 && cli_get(a, OPT_DATES)) {
+        rc = cli_snap_execute(a, &j.run, &j.snapshots);
+        if (rc == 0 && seg_snapshots_count(j.snapshots) > 1) {
+            rc = cli_snap_between(a, &j.run, j.snapshots, &j.from, &j.to);
+        } else if (rc == 0) {
+            seg_snapshots_free(j.snapshots);
+            j.snapshots = NULL;
+        }
+    } else if (rc == 0) {
         rc = cli_run_execute(&j.run, 1);
+    }
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), produce, &j);
+    seg_snapshots_free(j.snapshots);
     free(j.models);
     free(j.rule_files);
     cli_run_free(&j.run);
@@ -73,11 +89,12 @@ static int run_report(const cli_args *a)
 static const cli_opt report_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_MODEL, OPT_SET,
     OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_CROSSTAB, OPT_OLD_CROSS,
-    OPT_LANGUAGE, OPT_OUTPUT, OPT_NONE};
+    OPT_LANGUAGE, OPT_OUTPUT, OPT_DATES, OPT_BY, OPT_ENTER_HOLD,
+    OPT_LEAVE_HOLD, OPT_BETWEEN, OPT_NONE};
 
 const cli_command cli_cmd_report = {
     "report", "DATA [--model KIND ...] [--rules FILE ...] -o REPORT.html",
     "One self-contained HTML report (no script, no network, printable):\n"
     "the run's periods and models, tiers, RFM, CLV, holdout, engagement,\n"
-    "stages, clusters, crosstab.",
+    "stages, clusters, crosstab; with --dates, the migration of the tiers.",
     NULL, report_options, 1, 1, run_report};

@@ -230,6 +230,7 @@ int seg_cli_report(cli_out *f, const cli_report *job)
         rep_model_section(&r, job->models[i]);
     if (job->tier && job->cross)
         rep_cross_section(&r, job->tier, job->cross);
+    rep_migration_section(&r, job->snapshots, job->from, job->to);
     cli_printf(f, "<p class=note>");
     cli_printf(f, rep_w(&r, W_GENERATED), seg_version_string());
     cli_puts(f, "</p>\n</body></html>\n");

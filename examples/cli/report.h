@@ -21,6 +21,8 @@ typedef struct cli_report {
     const char *title;        /* the data file */
     const cli_input *in;      /* the dates, the unit */
     const char *language;     /* "en", "zh", or NULL: from the models */
+    const seg_snapshots *snapshots; /* with --dates, else NULL */
+    size_t from, to;          /* the snapshots of the migration */
 } cli_report;
 
 /* Write the report to f (cli_output checks that it was written). Returns

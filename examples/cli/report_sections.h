@@ -15,6 +15,10 @@ void rep_models_table(const rep *r, seg_model *const *models, size_t n);
 void rep_tier_section(const rep *r, const char *tier, const char *value);
 void rep_model_section(const rep *r, const seg_model *m);
 void rep_cross_section(const rep *r, const char *tier, const char *cross);
+/* The transition table of s between snapshots from and to, as a matrix
+ * of shares and a table (report_migration.c); nothing when s is NULL. */
+void rep_migration_section(const rep *r, const seg_snapshots *s, size_t from,
+                           size_t to);
 
 /* The purchase models' parts: the CLV distribution, the matrices of
  * P(alive) and expected purchases, the calibration/holdout comparison. */

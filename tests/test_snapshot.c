@@ -207,6 +207,28 @@ static void test_hysteresis(void **state)
     seg_dataset_free(ds);
 }
 
+/* Before its first record a customer is not one yet: its features are
+ * missing, and population statistics leave it out. On day 60 the totals
+ * are c1 20, c2 10, c3 30, c4 30, and c5 (first record on day 70) none:
+ * their mean is 22.5, so c1 is below it (with c5 counted as $0 the mean
+ * would be 18, and c1 above). */
+static void test_not_yet_a_customer(void **state)
+{
+    (void)state;
+    seg_dataset *ds = history();
+    seg_rules *r = rules("output \"m\"\n"
+                         "tier \"above\" when monetary_total >= "
+                         "mean(monetary_total)\n"
+                         "otherwise \"below\"\n");
+    assert_ok(seg_snapshots_run(NULL, ds, dates + 1, 1, NULL, 0,
+                                (const seg_rules *const *)&r, 1, NULL));
+    expect_labels(ds, "m", "below below above above -");
+    assert_true(isnan(num(ds, "monetary_total", 4)));
+    assert_true(isnan(num(ds, "orders", 4)));
+    seg_rules_free(r);
+    seg_dataset_free(ds);
+}
+
 /* Bad input is an error with a message, and the dataset is as it was:
  * its columns, and the features of the last computation. */
 static void test_errors(void **state)
@@ -260,6 +282,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_hysteresis),
+        cmocka_unit_test(test_not_yet_a_customer),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -345,11 +345,32 @@ static int settle(snap_run *r, size_t k)
     return put_tiers(r, r->col, eff);
 }
 
+/* A customer whose first record comes after the date is not a customer
+ * yet: its features there are missing (not 0 orders and $0), so that
+ * fits and population statistics such as p80(monetary_total) leave it
+ * out. The feature columns were made inside the run's mark, so they are
+ * written in place: a rollback drops them whole. */
+static void not_yet(snap_run *r, size_t k)
+{
+    size_t n = r->s->n, nc = seg__ds_n_columns(r->ds);
+    int64_t at = r->s->dates[k];
+    for (size_t i = 0; i < nc; i++) {
+        seg__column *c = seg__ds_column_at(r->ds, i);
+        if (c->origin != SEG__ORIGIN_FEATURE || c->type != SEG_COLUMN_NUMERIC)
+            continue;
+        for (size_t row = 0; row < n && row < c->n; row++)
+            if (r->first[row] > at)
+                c->num[row] = NAN;
+    }
+}
+
 static int at_date(snap_run *r, size_t k)
 {
     seg_features_options fo = r->fo;
     fo.as_of = r->s->dates[k];
     int rc = seg__ds_features_with(r->ds, &fo, r->groups);
+    if (!rc)
+        not_yet(r, k);
     for (size_t i = 0; i < r->n_models && !rc; i++) {
         seg_model *m = r->models[i];
         rc = r->fixed[i] ? SEG_OK : seg_model_fit(m, r->ds);

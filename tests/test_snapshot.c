@@ -229,6 +229,40 @@ static void test_not_yet_a_customer(void **state)
     seg_dataset_free(ds);
 }
 
+/* The features of a snapshot, from records grouped once, are those of a
+ * computation at that date alone, for the customers that have records
+ * by then. */
+static void test_features_as_at_one_date(void **state)
+{
+    (void)state;
+    static const char *const cols[] = {
+        "orders", "frequency", "t_x", "T", "recency", "monetary_total",
+        "monetary_mean", "monetary_repeat_mean", "first_purchase",
+        "last_purchase", "returns", "returned_amount"};
+    seg_dataset *a = history(), *b = history();
+    /* a return, and records no longer grouped by customer */
+    for (int i = 0; i < 2; i++) {
+        tx(i ? b : a, "c2", 59, -4);
+        tx(i ? b : a, "c1", 50, 5);
+    }
+    seg_rules *r = rules(tiers);
+    assert_ok(seg_snapshots_run(NULL, a, dates, 2, NULL, 0,
+                                (const seg_rules *const *)&r, 1, NULL));
+    seg_features_options o;
+    seg_features_options_init(&o);
+    o.as_of = dates[1];
+    assert_ok(seg_dataset_compute_features(b, &o));
+    for (size_t k = 0; k < sizeof cols / sizeof *cols; k++)
+        for (size_t row = 0; row < 4; row++) {
+            double x = num(a, cols[k], row), y = num(b, cols[k], row);
+            if (!(x == y || (isnan(x) && isnan(y))))
+                fail_msg("%s of row %zu: %g, alone %g", cols[k], row, x, y);
+        }
+    seg_rules_free(r);
+    seg_dataset_free(a);
+    seg_dataset_free(b);
+}
+
 /* Bad input is an error with a message, and the dataset is as it was:
  * its columns, and the features of the last computation. */
 static void test_errors(void **state)
@@ -283,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_hysteresis),
         cmocka_unit_test(test_not_yet_a_customer),
+        cmocka_unit_test(test_features_as_at_one_date),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

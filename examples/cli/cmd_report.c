@@ -89,7 +89,7 @@ static int run_report(const cli_args *a)
 static const cli_opt report_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_MODEL, OPT_SET,
     OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_CROSSTAB, OPT_OLD_CROSS,
-    OPT_LANGUAGE, OPT_OUTPUT, OPT_DATES, OPT_BY, OPT_ENTER_HOLD,
+    OPT_LANGUAGE, OPT_OUTPUT, OPT_DATES, OPT_BY_HISTORY, OPT_ENTER_HOLD,
     OPT_LEAVE_HOLD, OPT_BETWEEN, OPT_NONE};
 
 const cli_command cli_cmd_report = {

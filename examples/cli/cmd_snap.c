@@ -201,7 +201,7 @@ static int run_migrate(const cli_args *a) { return run_snap(a, 1); }
 
 #define SNAP_OPTIONS                                                          \
     CLI_INPUT_OPTIONS, OPT_TIME_UNIT, OPT_WINDOWS, OPT_DATES, OPT_MODEL,      \
-        OPT_SET, OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_BY,           \
+        OPT_SET, OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_BY_HISTORY,   \
         OPT_ENTER_HOLD, OPT_LEAVE_HOLD, OPT_FORMAT, OPT_JSON, OPT_OUTPUT
 
 static const cli_opt snapshots_options[] = {SNAP_OPTIONS, OPT_EPOCH_TIMES,

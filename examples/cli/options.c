@@ -98,6 +98,9 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_BY] = {"--by", NULL, "COLUMN", 0, OPT_NONE, NULL,
                 "the label column to summarise (default: the last rule "
                 "set's)"},
+    [OPT_BY_HISTORY] = {"--by", NULL, "COLUMN", 0, OPT_BY, NULL,
+                        "the tier column whose history is kept (default: "
+                        "the first rule set's)"},
     [OPT_VALUES] = {"--values", NULL, "COL[,COL]", 0, OPT_NONE, NULL,
                     "print a summary per tier: count, share, and the totals "
                     "and means of these columns"},

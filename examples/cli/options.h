@@ -45,6 +45,7 @@ typedef enum cli_opt {
     OPT_RULES,
     OPT_EXPLAIN,
     OPT_BY,
+    OPT_BY_HISTORY, /* --by where a command keeps a tier's history */
     OPT_VALUES,
     OPT_CROSSTAB,
     OPT_CALL_LIST,

@@ -74,6 +74,11 @@ int cli_snap_execute(const cli_args *a, cli_run *r, seg_snapshots **out)
         rc = cli_input_error("%s", seg_dataset_errmsg(r->ds));
     if (rc == 0)
         cli_phase("snapshots");
+    /* legal but surely not meant, at the last date: said, as tier does */
+    for (size_t i = 0; rc == 0 && i < r->n_rules; i++)
+        for (size_t k = 0; k < seg_rules_warning_count(r->rules[i]); k++)
+            fprintf(stderr, "segment: warning: %s\n",
+                    seg_rules_warning(r->rules[i], k));
     for (size_t i = 0; rc == 0 && i < r->n_models; i++)
         if (r->models[i].save &&
             seg_model_save(r->models[i].model, r->models[i].save) != SEG_OK)

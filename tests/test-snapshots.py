@@ -156,6 +156,19 @@ with tempfile.TemporaryDirectory() as tmp:
         check(all(t in ("", first) for t in hist) and hist[-1] == first,
               f"{r['customer_id']} kept {first}: {hist}")
 
+    # a fixed model: fitted once and saved, then scored at every date; at
+    # the last date its scores are those of scoring there alone
+    model = f"{tmp}/rfm.model"
+    run("fit", SAMPLE, *MAP, "--as-of", DATES[1], "--model", "rfm",
+        "--save-model", model)
+    snap = {r["customer_id"]: r["rfm.score"]
+            for r in rows("snapshots", *base, "--load-model", model,
+                          "--columns", "rfm.score")}
+    alone = {r["customer_id"]: r["rfm.score"]
+             for r in rows("score", SAMPLE, *MAP, "--as-of", DATES[-1],
+                           "--load-model", model, "--columns", "rfm.score")}
+    check(snap == alone, "a fixed model scores as it does alone")
+
     # bad input: a clear message, no output
     p = run("snapshots", SAMPLE, *MAP, "--dates", "1997-06-30,1997-03-31",
             "--rules", rules, code=2)

@@ -98,21 +98,6 @@ static const char *const fnames[F_N] = {
     "last_purchase", "returns", "returned_amount", "return_rate",
     "holdout_orders", "holdout_monetary", "holdout_length"};
 
-typedef struct txrec {
-    int64_t t;
-    double amount;
-} txrec;
-
-/* By time, then amount: a canonical order, so that sums (and so features)
- * do not depend on the order the records arrived in. */
-static int cmp_tx(const void *a, const void *b)
-{
-    const txrec *x = a, *y = b;
-    if (x->t != y->t)
-        return (x->t > y->t) - (x->t < y->t);
-    return (x->amount > y->amount) - (x->amount < y->amount);
-}
-
 typedef struct fcol {
     char *name;
     double *data;
@@ -284,40 +269,6 @@ static bool customer_features(const calendar *cal, const windows *win,
 }
 
 
-/* Group the transactions of a dataset whose transactions are not grouped
- * by customer: a stable counting sort, giving where each customer's
- * transactions start in perm (start has a last entry for the end). */
-static int group_by_customer(const seg_dataset *ds, size_t **start_out,
-                             uint32_t **perm_out)
-{
-    size_t nc = ds->ids.n, nt = ds->n_tx;
-    size_t *start = seg__calloc(nc + 1, sizeof *start);
-    uint32_t *perm = seg__malloc((nt ? nt : 1) * sizeof *perm);
-    if (!start || !perm) {
-        seg__free(start);
-        seg__free(perm);
-        return SEG_ENOMEM;
-    }
-    seg__advise_random(start, (nc + 1) * sizeof *start);
-    seg__advise_random(perm, nt * sizeof *perm);
-    /* start[c + 1] counts, then is where customer c's next record goes
-     * (no array of its own for that: the features' peak of memory is
-     * here), and ends as where customer c + 1's begin */
-    for (size_t i = 0; i < nt; i++)
-        start[ds->tx_cust[i] + 1]++;
-    size_t at = 0;
-    for (size_t c = 1; c <= nc; c++) {
-        size_t n = start[c];
-        start[c] = at;
-        at += n;
-    }
-    for (size_t i = 0; i < nt; i++)
-        perm[start[ds->tx_cust[i] + 1]++] = (uint32_t)i;
-    *start_out = start;
-    *perm_out = perm;
-    return SEG_OK;
-}
-
 /* The customers c0 .. c1-1, on one thread. Their transactions are
  * perm[start[c] .. start[c + 1]) when the dataset's are not grouped by
  * customer; when they are, those from a0 on, customer by customer. */
@@ -346,7 +297,7 @@ static void *feat_worker(void *arg)
 {
     feat_job *j = arg;
     const seg_dataset *ds = j->ds;
-    txrec *scratch = NULL;
+    seg__txrec *scratch = NULL;
     int64_t *st = NULL;
     double *sa = NULL;
     size_t scap = 0, stcap = 0, sacap = 0;
@@ -408,7 +359,7 @@ static void *feat_worker(void *arg)
                 j->rc = SEG_ENOMEM;
                 break;
             }
-            qsort(scratch, n, sizeof *scratch, cmp_tx);
+            qsort(scratch, n, sizeof *scratch, seg__cmp_tx);
             for (size_t k = 0; k < n; k++) {
                 st[k] = scratch[k].t;
                 sa[k] = scratch[k].amount;
@@ -722,91 +673,6 @@ static int run_jobs(const feat_job *proto)
     return rc;
 }
 
-struct seg__tx_groups {
-    size_t n_tx;
-    size_t *start;       /* customers + 1 offsets */
-    int64_t *time;
-    double *amount;
-};
-
-void seg__tx_groups_free(seg__tx_groups *g)
-{
-    if (!g)
-        return;
-    seg__free(g->start);
-    seg__free(g->time);
-    seg__free(g->amount);
-    seg__free(g);
-}
-
-/* One customer's slice in the canonical order of cmp_tx. */
-static int sort_slice(int64_t *tt, double *am, size_t n, txrec **scratch,
-                      size_t *cap)
-{
-    bool sorted = true;
-    for (size_t k = 1; k < n && sorted; k++)
-        sorted = tt[k] > tt[k - 1] ||
-                 (tt[k] == tt[k - 1] && am[k] >= am[k - 1]);
-    if (sorted)
-        return SEG_OK;
-    if (seg__grow((void **)scratch, cap, n, sizeof **scratch))
-        return SEG_ENOMEM;
-    for (size_t k = 0; k < n; k++)
-        (*scratch)[k] = (txrec){tt[k], am[k]};
-    qsort(*scratch, n, sizeof **scratch, cmp_tx);
-    for (size_t k = 0; k < n; k++) {
-        tt[k] = (*scratch)[k].t;
-        am[k] = (*scratch)[k].amount;
-    }
-    return SEG_OK;
-}
-
-int seg__ds_tx_groups(const seg_dataset *ds, seg__tx_groups **out)
-{
-    *out = NULL;
-    if (ds->n_tx > UINT32_MAX)
-        return seg__error(&ds->err, SEG_ELIMIT,
-                          "features support at most 2^32-1 transactions");
-    seg__tx_groups *g = seg__calloc(1, sizeof *g);
-    size_t nt = ds->n_tx, nc = ds->ids.n;
-    uint32_t *perm = NULL;
-    int rc = g ? SEG_OK : SEG_ENOMEM;
-    if (!rc && !ds->tx_grouped) {
-        rc = group_by_customer(ds, &g->start, &perm);
-    } else if (!rc && (g->start = seg__calloc(nc + 1, sizeof *g->start))) {
-        for (size_t i = 0; i < nt; i++)
-            g->start[ds->tx_cust[i] + 1]++;
-        for (size_t c = 1; c <= nc; c++)
-            g->start[c] += g->start[c - 1];
-    } else if (!rc) {
-        rc = SEG_ENOMEM;
-    }
-    if (!rc) {
-        g->n_tx = nt;
-        g->time = seg__malloc((nt ? nt : 1) * sizeof *g->time);
-        g->amount = seg__malloc((nt ? nt : 1) * sizeof *g->amount);
-        rc = g->time && g->amount ? SEG_OK : SEG_ENOMEM;
-    }
-    for (size_t i = 0; i < nt && !rc; i++) {
-        size_t ix = perm ? perm[i] : i;
-        g->time[i] = ds->tx_time[ix];
-        g->amount[i] = ds->tx_amount[ix];
-    }
-    seg__free(perm);
-    txrec *scratch = NULL;
-    size_t cap = 0;
-    for (size_t c = 0; c < nc && !rc; c++)
-        rc = sort_slice(g->time + g->start[c], g->amount + g->start[c],
-                        g->start[c + 1] - g->start[c], &scratch, &cap);
-    seg__free(scratch);
-    if (rc) {
-        seg__tx_groups_free(g);
-        return seg__nomem(&ds->err);
-    }
-    *out = g;
-    return SEG_OK;
-}
-
 static int compute(seg_dataset *ds, const seg_features_options *opts,
                    const seg__tx_groups *g);
 
@@ -882,7 +748,7 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
     if (!rc)
         rc = event_features(ds, &cal, &win, cal_end, cols + F_N + 2 * nw);
     if (!rc && !ds->tx_grouped && !g)
-        rc = group_by_customer(ds, &start, &perm);
+        rc = seg__ds_group_by_customer(ds, &start, &perm);
     seg__progress prog;
     if (!rc)
         rc = seg__ds_progress_begin(&prog, ds, NULL, SEG_STAGE_FEATURES, nc);

@@ -391,6 +391,38 @@ class Report(unittest.TestCase):
         self.assertEqual(seg_lab[0], "Champions")
         self.assertEqual(len(set(seg_fill[:len(seg_lab)])), len(seg_lab))
 
+    def test_migration_matrix_against_the_table(self):
+        # a matrix of the shares of each from-tier, read at a glance: every
+        # cell is the share that migrate prints, and the table under it
+        # counts every customer once
+        dates = "1997-03-31,1997-06-30,1997-09-30,1997-12-31"
+        rules = os.path.join(RULES, "value_tiers.rules")
+        args = [SAMPLE, "--no-header", "--map", "id=2", "--map", "time=3",
+                "--map", "amount=5", "--rules", rules, "--dates", dates]
+        for lang in ("en", "zh"):
+            html = report("migration-%s.html" % lang, *args, "--language",
+                          lang)
+            part = sections(html)["migration"]
+            self.assertIn("1997-09-30 → 1997-12-31", part)
+            p = run("migrate", *args)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            want = list(csv.DictReader(p.stdout.splitlines()))
+            (svg,) = svgs(part)
+            cells = heat_cells(svg)
+            self.assertEqual(len(cells), len(want))
+            for w in want:
+                got = cells[(w["from"], w["to"])]
+                self.assertAlmostEqual(number(got), float(w["share"]),
+                                       delta=0.0005)
+            rows = table_rows(part)
+            if lang == "en":
+                self.assertEqual(rows[0], ["from", "to", "customers",
+                                           "revenue", "share"])
+            self.assertEqual(sum(number(r[2]) for r in rows[1:]), 2357)
+            for axis in ("Tier on", "的层级"):
+                if (axis == "Tier on") == (lang == "en"):
+                    self.assertIn(axis, svg)
+
     def test_number_formats(self):
         # shares with a percent sign, counts with separators
         rows = table_rows(sections(self.en)["tiers"])

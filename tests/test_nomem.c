@@ -258,6 +258,68 @@ static void test_models(void **state)
     one_kind("kmeans", "recency,frequency");
 }
 
+/* ---- snapshots ---- */
+
+typedef struct snap_ctx {
+    seg_dataset *ds;
+    seg_rules *r;
+    size_t ncols;
+} snap_ctx;
+
+/* Two dates, a model fitted at each, hysteresis and the migration: a
+ * failure anywhere leaves the dataset's columns as they were. */
+static int snap_op(void *c)
+{
+    snap_ctx *x = c;
+    static const int64_t dates[2] = {INT64_C(1704153599),
+                                     INT64_C(1706831999)};
+    seg_snapshot_options o;
+    seg_snapshot_options_init(&o);
+    o.enter_hold = "hi=2";
+    seg_snapshots *s = NULL;
+    seg_table *t = NULL;
+    /* a model not fitted yet, so that it is fitted at each date */
+    seg_model *m = NULL;
+    int rc = seg_model_new(&m, "rfm");
+    if (!rc)
+        rc = seg_snapshots_run(&s, x->ds, dates, 2, &m, 1,
+                               (const seg_rules *const *)&x->r, 1, &o);
+    seg_model_free(m);
+    if (rc && x->ncols != SIZE_MAX &&
+        seg_dataset_column_count(x->ds) != x->ncols)
+        fail_msg("a failed snapshot run left columns");
+    if (!rc)
+        rc = seg_snapshots_transition_table(&t, s, x->ds, 0, 1);
+    seg_table_free(t);
+    seg_snapshots_free(s);
+    return rc;
+}
+
+static void test_snapshots(void **state)
+{
+    (void)state;
+    snap_ctx x = {0};
+    assert_ok(seg_dataset_new(&x.ds));
+    const char *ids[] = {"ann", "bob", "cat", "dan", "eve"};
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k <= i; k++)
+            assert_ok(seg_dataset_add_transaction(
+                x.ds, ids[(i + k) % 5], INT64_C(1704067200) + 86400 * 9 * k,
+                10.0 * (i + 1)));
+    static const char text[] = "output \"v\"\n"
+                               "tier \"hi\" when rfm.score >= 300\n"
+                               "otherwise \"lo\"";
+    assert_ok(seg_rules_parse(&x.r, text, strlen(text), "t.rules"));
+    /* a first run grows what the dataset keeps (its columns, the room of
+     * its mark), which is no leak */
+    x.ncols = SIZE_MAX;
+    assert_ok(snap_op(&x));
+    x.ncols = seg_dataset_column_count(x.ds);
+    every_failure("seg_snapshots_run", snap_op, NULL, &x);
+    seg_rules_free(x.r);
+    seg_dataset_free(x.ds);
+}
+
 int main(void)
 {
     seg_allocator a;
@@ -270,6 +332,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_models),
+        cmocka_unit_test(test_snapshots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,15 +29,8 @@ typedef struct ops_job {
 static int produce(cli_out *out, void *ctx)
 {
     const ops_job *j = ctx;
-    int rc = j->table ? seg_table_write(j->table, j->format, cli_out_write,
-                                        out)
-                      : seg_dataset_export(j->run.ds, j->format | j->flags,
-                                           j->cols, j->n_cols,
-                                           cli_out_write, out);
-    if (rc != SEG_OK)
-        return cli_produce_error(out, j->table ? seg_errmsg()
-                                               : seg_dataset_errmsg(j->run.ds));
-    return 0;
+    return cli_produce_result(out, j->table, j->run.ds, j->format, j->flags,
+                              j->cols, j->n_cols);
 }
 
 /* Load and run the pipeline, then the command's own step. */

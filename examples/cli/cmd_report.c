@@ -8,6 +8,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "report.h"
+#include "snap.h"
 
 typedef struct report_job {
     cli_run run;
@@ -19,6 +20,8 @@ typedef struct report_job {
     int64_t as_of;                 /* of the ladder and the reclaim */
     seg_campaign_options campaign; /* used when campaign_day is given */
     const char *campaign_day;
+    seg_snapshots *snapshots;
+    size_t from, to;
 } report_job;
 
 static int produce(cli_out *out, void *ctx)
@@ -29,7 +32,7 @@ static int produce(cli_out *out, void *ctx)
                       cli_run_tier_column(&j->run), j->crosstab, j->title,
                       &j->run.in, j->language, j->reclaim, j->as_of,
                       j->ladder, j->campaign_day ? &j->campaign : NULL,
-                      j->campaign_day};
+                      j->campaign_day, j->snapshots, j->from, j->to};
     return seg_cli_report(out, &rep);
 }
 
@@ -104,14 +107,26 @@ static int run_report(const cli_args *a)
         rc = cli_read_reclaim(a, &j.reclaim);
     if (rc == 0 && cli_get(a, OPT_LADDER))
         rc = cli_read_ladder(a, &j.ladder);
-    if (rc == 0)
+    /* with --dates: the snapshots, the report of the last date and the
+     * migration between two of them */
+    if (rc == 0 && cli_get(a, OPT_DATES)) {
+        rc = cli_snap_execute(a, &j.run, &j.snapshots);
+        if (rc == 0 && seg_snapshots_count(j.snapshots) > 1) {
+            rc = cli_snap_between(a, &j.run, j.snapshots, &j.from, &j.to);
+        } else if (rc == 0) {
+            seg_snapshots_free(j.snapshots);
+            j.snapshots = NULL;
+        }
+    } else if (rc == 0) {
         rc = cli_run_execute(&j.run, 1);
+    }
     if (rc == 0)
         rc = prepare_ops(a, &j);
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), produce, &j);
     seg_reclaim_free(j.reclaim);
     seg_ladder_free(j.ladder);
+    seg_snapshots_free(j.snapshots);
     free(j.models);
     free(j.rule_files);
     cli_run_free(&j.run);
@@ -122,7 +137,8 @@ static const cli_opt report_options[] = {
     CLI_INPUT_OPTIONS, CLI_FEATURE_OPTIONS, OPT_MODEL, OPT_SET,
     OPT_SAVE_MODEL, OPT_LOAD_MODEL, OPT_RULES, OPT_CROSSTAB, OPT_OLD_CROSS,
     OPT_LANGUAGE, OPT_LADDER, OPT_RECLAIM, OPT_CAMPAIGN_DATE, OPT_TREATMENT,
-    OPT_WINDOW, OPT_CONFIDENCE, OPT_OUTPUT, OPT_NONE};
+    OPT_WINDOW, OPT_CONFIDENCE, OPT_OUTPUT, OPT_DATES, OPT_BY_HISTORY,
+    OPT_ENTER_HOLD, OPT_LEAVE_HOLD, OPT_BETWEEN, OPT_NONE};
 
 const cli_command cli_cmd_report = {
     "report", "DATA [--model KIND ...] [--rules FILE ...] -o REPORT.html",
@@ -130,5 +146,6 @@ const cli_command cli_cmd_report = {
     "the run's periods and models, tiers, RFM, CLV, holdout, engagement,\n"
     "stages, clusters, crosstab; with --ladder the members by tier, with\n"
     "--campaign-date the campaign's evaluation by tier, with --reclaim\n"
-    "the lead pool's reclaim and reminder lists.",
+    "the lead pool's reclaim and reminder lists, with --dates the\n"
+    "migration of the tiers.",
     NULL, report_options, 1, 1, run_report};

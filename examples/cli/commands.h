@@ -32,6 +32,8 @@ int cli_number_option(const cli_args *a, cli_opt o, double *out);
  * --as-of everywhere); SEG_TIME_NONE when not given. */
 int cli_date_option(const cli_args *a, const seg_dataset *ds, cli_opt o,
                     int64_t *out);
+/* cmd_snap.c */
+extern const cli_command cli_cmd_snapshots, cli_cmd_migrate;
 /* cmd_report.c */
 extern const cli_command cli_cmd_report;
 

@@ -321,7 +321,7 @@ int cli_input_load(const cli_input *in, seg_dataset **out)
         rc = load_file(ds, &in->attributes, "attributes");
     cli_phase("load");
     cli_progress_label(NULL);
-    if (rc == 0 && !in->summary) {
+    if (rc == 0 && !in->summary && !in->no_features) {
         if (seg_dataset_compute_features(ds, &fo) != SEG_OK)
             rc = cli_input_error("%s", seg_dataset_errmsg(ds));
         cli_phase("features");

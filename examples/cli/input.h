@@ -18,6 +18,7 @@ typedef struct cli_input {
     cli_file data, events, attributes;
     seg_features_options fo;
     int summary; /* the data file is a summary: no features */
+    int no_features; /* the command computes them itself */
     int threads;
     int progress; /* a CLI_PROGRESS_* mode */
     const char *timezone; /* NULL: UTC */

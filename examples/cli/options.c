@@ -99,6 +99,9 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_BY] = {"--by", NULL, "COLUMN", 0, OPT_NONE, NULL,
                 "the label column to summarise (default: the last rule "
                 "set's)"},
+    [OPT_BY_HISTORY] = {"--by", NULL, "COLUMN", 0, OPT_BY, NULL,
+                        "the tier column whose history is kept (default: "
+                        "the first rule set's)"},
     [OPT_VALUES] = {"--values", NULL, "COL[,COL]", 0, OPT_NONE, NULL,
                     "print a summary per tier: count, share, and the totals "
                     "and means of these columns"},
@@ -148,6 +151,20 @@ static const option_def defs[OPT_COUNT] = {
     [OPT_LIST] = {"--list", NULL, "WHICH", 0, OPT_NONE, NULL,
                   "print the reclaim list (reclaimed) or the reminder list "
                   "(reminders) instead of the columns"},
+    [OPT_DATES] = {"--dates", NULL, "DATE,DATE[,...]", 0, OPT_NONE, NULL,
+                   "the analysis dates, increasing (a date means the end "
+                   "of that day): features, models and rule sets at each"},
+    [OPT_ENTER_HOLD] = {"--enter-hold", NULL, "TIER=N[d][,...]", 0,
+                        OPT_NONE, NULL,
+                        "a customer enters TIER only when its condition "
+                        "held at N consecutive snapshots (N days with d); "
+                        "'*' for every tier"},
+    [OPT_LEAVE_HOLD] = {"--leave-hold", NULL, "TIER=N[d][,...]", 0,
+                        OPT_NONE, NULL,
+                        "a customer leaves TIER only when its condition "
+                        "failed at N consecutive snapshots (N days with d)"},
+    [OPT_BETWEEN] = {"--between", NULL, "DATE,DATE", 0, OPT_NONE, NULL,
+                     "the two --dates to compare (default the last two)"},
     [OPT_FORMAT] = {"--format", NULL, "FMT", 0, OPT_NONE, NULL,
                     "csv or json for tables (default csv); text or json for "
                     "fit and --explain (default text)"},

@@ -45,6 +45,7 @@ typedef enum cli_opt {
     OPT_RULES,
     OPT_EXPLAIN,
     OPT_BY,
+    OPT_BY_HISTORY, /* --by where a command keeps a tier's history */
     OPT_VALUES,
     OPT_CROSSTAB,
     OPT_CALL_LIST,
@@ -66,6 +67,11 @@ typedef enum cli_opt {
     OPT_CONFIDENCE,
     OPT_RECLAIM,
     OPT_LIST,
+    /* snapshots and migration */
+    OPT_DATES,
+    OPT_ENTER_HOLD,
+    OPT_LEAVE_HOLD,
+    OPT_BETWEEN,
     /* output */
     OPT_FORMAT,
     OPT_JSON,

@@ -112,6 +112,19 @@ int cli_produce_error(const cli_out *out, const char *msg)
                                      ? "out of memory" : msg);
 }
 
+int cli_produce_result(cli_out *out, const seg_table *t,
+                       const seg_dataset *ds, int format, int flags,
+                       const char *const *cols, size_t n)
+{
+    int rc = t ? seg_table_write(t, format, cli_out_write, out)
+               : seg_dataset_export(ds, format | flags, cols, n,
+                                    cli_out_write, out);
+    if (rc != SEG_OK)
+        return cli_produce_error(out, t ? seg_errmsg()
+                                        : seg_dataset_errmsg(ds));
+    return 0;
+}
+
 typedef struct output_job {
     cli_produce_fn produce;
     void *ctx;

@@ -40,6 +40,14 @@ void cli_printf(cli_out *out, const char *fmt, ...)
  * prints nothing, since cli_output reports the write's own error. */
 int cli_produce_error(const cli_out *out, const char *msg);
 
+/* What an ops command prints: a table when t is set, else the columns
+ * of ds (customer_id first; n 0 for every column) with the export
+ * flags.
+ * Returns an exit code, as a producer. */
+int cli_produce_result(cli_out *out, const seg_table *t,
+                       const seg_dataset *ds, int format, int flags,
+                       const char *const *cols, size_t n);
+
 /* The --format of a (or def when not given), one of the SEG_FORMAT_*
  * values whose bits are in allowed (1 << SEG_FORMAT_CSV ...). Returns 0 or
  * EXIT_USAGE. */

@@ -236,6 +236,7 @@ int seg_cli_report(cli_out *f, const cli_report *job)
         rep_campaign_section(&r, job->campaign, job->campaign_day);
     if (job->reclaim)
         rep_reclaim_section(&r, job->reclaim, job->reclaim_as_of);
+    rep_migration_section(&r, job->snapshots, job->from, job->to);
     cli_printf(f, "<p class=note>");
     cli_printf(f, rep_w(&r, W_GENERATED), seg_version_string());
     cli_puts(f, "</p>\n</body></html>\n");

@@ -26,6 +26,8 @@ typedef struct cli_report {
     const seg_ladder *ladder;   /* applied to ds, or NULL: no section */
     const seg_campaign_options *campaign; /* or NULL: no section */
     const char *campaign_day;   /* as given */
+    const seg_snapshots *snapshots; /* with --dates, else NULL */
+    size_t from, to;          /* the snapshots of the migration */
 } cli_report;
 
 /* Write the report to f (cli_output checks that it was written). Returns

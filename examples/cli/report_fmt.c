@@ -123,6 +123,19 @@ static const char *const words[W_COUNT_][2] = {
     [W_VALUE] = {"value", "价值"},
     [W_NO_DATA] = {"No customer has a value here.", "没有客户有此数值。"},
     [W_BAD_FIT] = {"not identified", "不可识别"},
+    [W_MIGRATION] = {"Migration", "层级迁移"},
+    [W_MIG_FROM] = {"Tier on %s", "%s 的层级"},
+    [W_MIG_TO] = {"Tier on %s", "%s 的层级"},
+    [W_MIG_SHARE] = {"Share of the earlier tier's customers",
+                     "占原层级客户的比例"},
+    [W_MIG_NOTE] = {"Each row is a tier on the earlier date, each column "
+                    "a tier on the later one; a cell is the share of the "
+                    "row's customers who moved there. (none): no tier, "
+                    "such as customers without a record yet. Revenue: "
+                    "their net amount between the two dates.",
+                    "每行是前一日期的层级，每列是后一日期的层级；格中是该行客户"
+                    "移到该列的比例。（无）：没有层级，例如当时还没有记录的客户。"
+                    "收入：两个日期之间的净金额。"},
 };
 
 const char *rep_w(const rep *r, rep_word w)

@@ -23,6 +23,10 @@ void rep_reclaim_section(const rep *r, const seg_reclaim *rc, int64_t as_of);
 void rep_ladder_section(const rep *r, const seg_ladder *l);
 void rep_campaign_section(const rep *r, const seg_campaign_options *o,
                           const char *campaign_day);
+/* The transition table of s between snapshots from and to, as a matrix
+ * of shares and a table (report_migration.c); nothing when s is NULL. */
+void rep_migration_section(const rep *r, const seg_snapshots *s, size_t from,
+                           size_t to);
 
 /* The purchase models' parts: the CLV distribution, the matrices of
  * P(alive) and expected purchases, the calibration/holdout comparison. */

@@ -35,6 +35,9 @@ class Binding(unittest.TestCase):
         f = _native.FeatureOptions()
         _native.fo_init(ctypes.byref(f))
         self.assertEqual(f.size, ctypes.sizeof(_native.FeatureOptions))
+        o = _native.SnapshotOptions()
+        _native.sn_init(ctypes.byref(o))
+        self.assertEqual(o.size, ctypes.sizeof(_native.SnapshotOptions))
 
     def test_features_and_columns(self):
         ds = cdnow()
@@ -137,6 +140,32 @@ class Binding(unittest.TestCase):
         js = r.explain(ds, "0001", json=True)
         self.assertEqual(js["customer_id"], "0001")
         self.assertIn("count,share", ds.summary("tier", ["monetary_total"]))
+
+    def test_snapshots_and_transitions(self):
+        ds = libsegment.Dataset()
+        ds.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
+        r = libsegment.Rules('output "rt"\n'
+                             'tier "active" when recency <= 60d\n'
+                             'otherwise "idle"')
+        s = ds.snapshots(["1997-03-31", "1997-06-30", "1997-09-30"], r,
+                         models=[libsegment.Model("rfm")])
+        self.assertEqual(s.columns, ["rt@1997-03-31", "rt@1997-06-30",
+                                     "rt@1997-09-30"])
+        self.assertEqual(len(s.dates), 3)
+        a, b = list(ds.column(s.columns[1])), list(ds.column(s.columns[2]))
+        self.assertEqual(list(ds.column("rt.previous")), a)
+        t = s.transitions()
+        self.assertEqual(t.columns, ["from", "to", "customers", "revenue",
+                                     "share"])
+        pairs = {}
+        for x, y in zip(a, b):
+            pairs[(x, y)] = pairs.get((x, y), 0) + 1
+        self.assertEqual({(f, g): n for f, g, n, _, _ in t.rows()}, pairs)
+        if importlib.util.find_spec("pandas"):
+            df = t.to_pandas()
+            self.assertEqual(int(df["customers"].sum()), len(ds))
+        with self.assertRaises(libsegment.SegmentError):
+            ds.snapshots(["1997-06-30", "1997-03-31"], r)
 
     def test_bulk_adds(self):
         ds = libsegment.Dataset()

@@ -1,14 +1,17 @@
 /**
  * @file segment/ops.h
- * @brief Operations on tiers: the day's call list, membership ladders,
- *        holdout groups, the evaluation of campaigns by tier and the
- *        reclaim of neglected leads to the pool.
+ * @brief Operations on tiers: the day's call list, snapshots and
+ *        migration, membership ladders, holdout groups, the evaluation
+ *        of campaigns by tier and the reclaim of neglected leads to the
+ *        pool.
  */
 #ifndef SEGMENT_OPS_H
 #define SEGMENT_OPS_H
 
 #include "segment/common.h"
 #include "segment/dataset.h"
+#include "segment/features.h"
+#include "segment/model.h"
 #include "segment/rules.h"
 #include "segment/table.h"
 
@@ -99,6 +102,157 @@ SEG_API int seg_rules_call_list(const seg_rules *r, const seg_dataset *ds,
 SEG_API int seg_call_list_table(seg_table **out, const seg_rules *r,
                                 const seg_dataset *ds,
                                 const seg_call_list_options *opts);
+
+/* ---- snapshots and migration ---- */
+
+/**
+ * Opaque result of seg_snapshots_run(): the analysis dates and every
+ * customer's tier at each, for transition tables.
+ * @since 0.2.0
+ */
+typedef struct seg_snapshots seg_snapshots;
+
+/**
+ * Options of seg_snapshots_run(); initialise with
+ * seg_snapshot_options_init().
+ * @since 0.2.0
+ */
+typedef struct seg_snapshot_options {
+    size_t size;             /**< sizeof(seg_snapshot_options). */
+    /** The features computed at each date: these options with `as_of`
+     *  set to the date; NULL for the defaults. A holdout is refused. */
+    const seg_features_options *features;
+    /** The tier column whose history is kept: the output of one of the
+     *  rule sets; NULL for the first rule set's. */
+    const char *tier_column;
+    /** Hysteresis on entering a tier: "TIER=N" (the tier's condition
+     *  must hold at N consecutive snapshots, this one included) or
+     *  "TIER=Nd" (it must have held from a snapshot at least N days
+     *  before this one), comma-separated; `*` names every tier. NULL
+     *  for none. */
+    const char *enter_hold;
+    /** Hysteresis on leaving, in the same spelling: a customer leaves
+     *  the tier only when its condition has failed that long. NULL for
+     *  none. */
+    const char *leave_hold;
+} seg_snapshot_options;
+
+/**
+ * Initialise snapshot options to their defaults.
+ * @param o the options; ignored when NULL.
+ * @since 0.2.0
+ */
+SEG_API void seg_snapshot_options_init(seg_snapshot_options *o);
+
+/**
+ * Run models and rule sets at several analysis dates over one dataset,
+ * without reloading it. At each date, in order: the features at that
+ * date, each model fitted there and scored (a model fitted before the
+ * call is a fixed model: scored only), then the rule sets applied in
+ * order. The tier column's value at each date goes through the
+ * hysteresis of the options, and a customer whose first transaction or
+ * event comes after a date has no tier there (missing), whatever the
+ * rules say.
+ *
+ * With T the tier column, the columns written are `T@DATE` per date
+ * (DATE the local day, YYYY-MM-DD), `T` (the tier at the last date),
+ * `T.previous` (the tier at the snapshot before; missing at the first
+ * date) and `T.changed` (timestamp: the snapshot since which the customer
+ * has had its tier; missing without one). Before each date's rule sets
+ * run, `T.previous` and `T.changed` hold the values of the snapshot
+ * before, so that rules read them (`previous(T)` in a rule is
+ * `T.previous`). The features, model outputs and other rule sets'
+ * columns are those of the last date; `T.rule` is the rule that matched
+ * there before the hysteresis.
+ * @param[out] out receives the history (seg_snapshots_free()); NULL on
+ *        failure. May be NULL when only the columns are wanted.
+ * @param ds the dataset.
+ * @param dates the analysis dates, increasing, each on a later local day
+ *        than the one before.
+ * @param n_dates how many (1 to 1000).
+ * @param models the models (fitted at each date unless fitted before).
+ * @param n_models how many; 0 for none.
+ * @param rules the rule sets, applied in order at each date.
+ * @param n_rules how many (at least 1).
+ * @param opts options, or NULL for the defaults.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments, dates not increasing,
+ *         no rule set or a holdout in the features; #SEG_EPARSE for bad
+ *         hold text; #SEG_ENOTFOUND for a tier column no rule set writes
+ *         or a hold tier the rule set does not have; #SEG_ELIMIT; an
+ *         error of a feature computation, fit, score or rule set;
+ *         #SEG_ENOMEM. On failure the dataset is unchanged (message on
+ *         @p ds).
+ * @note Not thread-safe on @p ds or the models; the rule sets may be
+ *       shared.
+ * @since 0.2.0
+ */
+SEG_API int seg_snapshots_run(seg_snapshots **out, seg_dataset *ds,
+                              const int64_t *dates, size_t n_dates,
+                              seg_model *const *models, size_t n_models,
+                              const seg_rules *const *rules, size_t n_rules,
+                              const seg_snapshot_options *opts);
+
+/**
+ * Release a history.
+ * @param s the history; NULL is a no-op.
+ * @since 0.2.0
+ */
+SEG_API void seg_snapshots_free(seg_snapshots *s);
+
+/**
+ * The number of analysis dates of a history.
+ * @param s the history; NULL gives 0.
+ * @return the count.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API size_t seg_snapshots_count(const seg_snapshots *s);
+
+/**
+ * An analysis date of a history.
+ * @param s the history.
+ * @param i 0 .. seg_snapshots_count() - 1.
+ * @return the date, or #SEG_TIME_NONE for NULL or @p i out of range.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API int64_t seg_snapshots_date(const seg_snapshots *s, size_t i);
+
+/**
+ * The column of a date's tiers, `T@YYYY-MM-DD`.
+ * @param s the history.
+ * @param i 0 .. seg_snapshots_count() - 1.
+ * @return the name, borrowed from @p s; NULL for NULL or @p i out of
+ *         range.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API const char *seg_snapshots_column(const seg_snapshots *s, size_t i);
+
+/**
+ * The migration between two snapshots: one row per from-tier and
+ * to-tier that some customer took, from-tiers in the order the rule set's
+ * tiers first appeared, customers without a tier at the earlier date
+ * (new customers) last. Columns: `from` and `to` (text; missing for no
+ * tier), `customers`, `revenue` (the net amount of their transactions
+ * after the earlier date up to the later one), and `share` (customers over
+ * the from-tier's customers).
+ * @param[out] out receives the table (seg_table_free()); NULL on failure.
+ * @param s the history.
+ * @param ds the dataset it was run on (for the revenue).
+ * @param from the earlier date's index.
+ * @param to the later date's index, above @p from.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments or a dataset whose
+ *         customers are not those of the run; #SEG_ERANGE for indices out
+ *         of range or not in order; #SEG_ENOMEM (message on @p ds, or the
+ *         thread's when @p ds is NULL).
+ * @note Thread-safe on a dataset that no thread changes.
+ * @since 0.2.0
+ */
+SEG_API int seg_snapshots_transition_table(seg_table **out,
+                                           const seg_snapshots *s,
+                                           const seg_dataset *ds,
+                                           size_t from, size_t to);
 
 /* ---- membership ladders (会员等级) ---- */
 

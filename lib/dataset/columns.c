@@ -281,13 +281,19 @@ int seg_dataset_copy_labels(const seg_dataset *ds, const char *column,
 
 /* Inside a mark, a column that was there at the mark is kept aside for
  * the rollback instead of freed. */
-static int replace_column(seg_dataset *ds, seg__column *old,
-                          seg__column *fresh)
+int seg__ds_replace_column(seg_dataset *ds, seg__column *old,
+                           seg__column *fresh)
 {
     for (size_t i = 0; i < ds->n_cols; i++) {
         if (ds->cols[i] != old)
             continue;
-        if (ds->marked && i < ds->mark_cols) {
+        /* only the column of the mark's time is kept: one that replaced
+         * it inside the mark goes (a run at several dates replaces a
+         * column at each) */
+        bool parked = false;
+        for (size_t k = 0; k < ds->n_parked && !parked; k++)
+            parked = ds->parked[k].at == i;
+        if (ds->marked && i < ds->mark_cols && !parked) {
             if (seg__grow((void **)&ds->parked, &ds->cap_parked,
                           ds->n_parked + 1, sizeof *ds->parked))
                 return SEG_ENOMEM;
@@ -315,7 +321,8 @@ static int put_column(seg_dataset *ds, const char *name, int type, int origin,
     fresh->type = type;
     fresh->origin = origin;
     if (old)
-        return replace_column(ds, old, fresh) ? seg__nomem(&ds->err) : SEG_OK;
+        return seg__ds_replace_column(ds, old, fresh) ? seg__nomem(&ds->err)
+                                                      : SEG_OK;
     if (seg__grow((void **)&ds->cols, &ds->cap_cols, ds->n_cols + 1,
                   sizeof *ds->cols))
         return seg__nomem(&ds->err);

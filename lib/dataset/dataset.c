@@ -179,6 +179,7 @@ void seg__ds_mark(seg_dataset *ds)
     ds->mark_cols = ds->n_cols;
     ds->mark_grouped = ds->tx_grouped;
     ds->mark_max_time = ds->max_time;
+    ds->mark_features_end = ds->features_end;
     ds->n_undo = 0;
     for (size_t i = 0; i < ds->n_cols; i++) {
         ds->cols[i]->mark_n = ds->cols[i]->n;
@@ -245,6 +246,7 @@ void seg__ds_rollback(seg_dataset *ds)
     ds->n_ev = ds->mark_ev;
     ds->tx_grouped = ds->mark_grouped;
     ds->max_time = ds->mark_max_time;
+    ds->features_end = ds->mark_features_end;
     seg__intern_truncate(&ds->kinds, ds->mark_kinds);
     seg__intern_truncate(&ds->ids, ds->mark_cust);
     ds->marked = false;

@@ -98,21 +98,6 @@ static const char *const fnames[F_N] = {
     "last_purchase", "returns", "returned_amount", "return_rate",
     "holdout_orders", "holdout_monetary", "holdout_length"};
 
-typedef struct txrec {
-    int64_t t;
-    double amount;
-} txrec;
-
-/* By time, then amount: a canonical order, so that sums (and so features)
- * do not depend on the order the records arrived in. */
-static int cmp_tx(const void *a, const void *b)
-{
-    const txrec *x = a, *y = b;
-    if (x->t != y->t)
-        return (x->t > y->t) - (x->t < y->t);
-    return (x->amount > y->amount) - (x->amount < y->amount);
-}
-
 typedef struct fcol {
     char *name;
     double *data;
@@ -284,40 +269,6 @@ static bool customer_features(const calendar *cal, const windows *win,
 }
 
 
-/* Group the transactions of a dataset whose transactions are not grouped
- * by customer: a stable counting sort, giving where each customer's
- * transactions start in perm (start has a last entry for the end). */
-static int group_by_customer(const seg_dataset *ds, size_t **start_out,
-                             uint32_t **perm_out)
-{
-    size_t nc = ds->ids.n, nt = ds->n_tx;
-    size_t *start = seg__calloc(nc + 1, sizeof *start);
-    uint32_t *perm = seg__malloc((nt ? nt : 1) * sizeof *perm);
-    if (!start || !perm) {
-        seg__free(start);
-        seg__free(perm);
-        return SEG_ENOMEM;
-    }
-    seg__advise_random(start, (nc + 1) * sizeof *start);
-    seg__advise_random(perm, nt * sizeof *perm);
-    /* start[c + 1] counts, then is where customer c's next record goes
-     * (no array of its own for that: the features' peak of memory is
-     * here), and ends as where customer c + 1's begin */
-    for (size_t i = 0; i < nt; i++)
-        start[ds->tx_cust[i] + 1]++;
-    size_t at = 0;
-    for (size_t c = 1; c <= nc; c++) {
-        size_t n = start[c];
-        start[c] = at;
-        at += n;
-    }
-    for (size_t i = 0; i < nt; i++)
-        perm[start[ds->tx_cust[i] + 1]++] = (uint32_t)i;
-    *start_out = start;
-    *perm_out = perm;
-    return SEG_OK;
-}
-
 /* The customers c0 .. c1-1, on one thread. Their transactions are
  * perm[start[c] .. start[c + 1]) when the dataset's are not grouped by
  * customer; when they are, those from a0 on, customer by customer. */
@@ -325,6 +276,10 @@ typedef struct feat_job {
     const seg_dataset *ds;
     const size_t *start;
     const uint32_t *perm;
+    /* the transactions' times and amounts: the dataset's, or those of a
+     * seg__tx_groups, already by customer and in time order */
+    const int64_t *tt_all;
+    const double *am_all;
     size_t c0, c1, a0;
     int64_t cal_end, cal_day, as_of;
     bool holdout;
@@ -342,7 +297,7 @@ static void *feat_worker(void *arg)
 {
     feat_job *j = arg;
     const seg_dataset *ds = j->ds;
-    txrec *scratch = NULL;
+    seg__txrec *scratch = NULL;
     int64_t *st = NULL;
     double *sa = NULL;
     size_t scap = 0, stcap = 0, sacap = 0;
@@ -366,8 +321,8 @@ static void *feat_worker(void *arg)
                               j->cols);
             continue;
         }
-        const int64_t *tt = ds->tx_time + a;
-        const double *am = ds->tx_amount + a;
+        const int64_t *tt = j->tt_all + a;
+        const double *am = j->am_all + a;
         if (j->perm) {
             /* not grouped: gather a copy, in file order, which for a log
              * sorted by date is already the order wanted */
@@ -404,7 +359,7 @@ static void *feat_worker(void *arg)
                 j->rc = SEG_ENOMEM;
                 break;
             }
-            qsort(scratch, n, sizeof *scratch, cmp_tx);
+            qsort(scratch, n, sizeof *scratch, seg__cmp_tx);
             for (size_t k = 0; k < n; k++) {
                 st[k] = scratch[k].t;
                 sa[k] = scratch[k].amount;
@@ -575,7 +530,9 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
                               cols[i].name);
     }
     if (seg__grow((void **)&ds->cols, &ds->cap_cols, ds->n_cols + n,
-                  sizeof *ds->cols))
+                  sizeof *ds->cols) ||
+        (ds->marked && seg__grow((void **)&ds->parked, &ds->cap_parked,
+                                 ds->n_parked + n, sizeof *ds->parked)))
         return seg__nomem(&ds->err);
     seg__column **fresh = seg__calloc(n ? n : 1, sizeof *fresh);
     if (!fresh)
@@ -591,11 +548,14 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
         }
     }
     /* Drop feature columns of an earlier computation that this one does
-     * not produce (a holdout then none), then put each new column in place. */
+     * not produce (a holdout then none), then put each new column in place.
+     * Inside a mark those from before it stay where they are, since a
+     * rollback puts columns back by place. */
     size_t w = 0;
     for (size_t i = 0; i < ds->n_cols; i++) {
         seg__column *c = ds->cols[i];
-        bool kept = c->origin != SEG__ORIGIN_FEATURE;
+        bool kept = c->origin != SEG__ORIGIN_FEATURE ||
+                    (ds->marked && i < ds->mark_cols);
         for (size_t j = 0; j < n && !kept; j++)
             kept = cols[j].name && strcmp(cols[j].name, c->name) == 0;
         if (kept)
@@ -618,10 +578,8 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
         cols[i].data = NULL;
         seg__column *old = seg__ds_find_column(ds, c->name);
         if (old) {
-            for (size_t j = 0; j < ds->n_cols; j++)
-                if (ds->cols[j] == old)
-                    ds->cols[j] = c;
-            seg__column_free(old);
+            /* cannot fail: the room to park old was reserved */
+            (void)seg__ds_replace_column(ds, old, c);
         } else {
             ds->cols[ds->n_cols++] = c;
         }
@@ -715,11 +673,29 @@ static int run_jobs(const feat_job *proto)
     return rc;
 }
 
+static int compute(seg_dataset *ds, const seg_features_options *opts,
+                   const seg__tx_groups *g);
+
 int seg_dataset_compute_features(seg_dataset *ds,
                                  const seg_features_options *opts)
 {
     if (!ds)
         return seg__error(NULL, SEG_EINVAL, "dataset is NULL");
+    return compute(ds, opts, NULL);
+}
+
+int seg__ds_features_with(seg_dataset *ds, const seg_features_options *opts,
+                          const seg__tx_groups *g)
+{
+    if (g && g->n_tx != ds->n_tx)
+        return seg__error(&ds->err, SEG_EINVAL, "the transactions changed "
+                          "since they were grouped");
+    return compute(ds, opts, g);
+}
+
+static int compute(seg_dataset *ds, const seg_features_options *opts,
+                   const seg__tx_groups *g)
+{
     seg_features_options o;
     seg_features_options_init(&o);
     if (opts && seg__copy_opts(&o, sizeof o, opts))
@@ -771,15 +747,17 @@ int seg_dataset_compute_features(seg_dataset *ds,
     }
     if (!rc)
         rc = event_features(ds, &cal, &win, cal_end, cols + F_N + 2 * nw);
-    if (!rc && !ds->tx_grouped)
-        rc = group_by_customer(ds, &start, &perm);
+    if (!rc && !ds->tx_grouped && !g)
+        rc = seg__ds_group_by_customer(ds, &start, &perm);
     seg__progress prog;
     if (!rc)
         rc = seg__ds_progress_begin(&prog, ds, NULL, SEG_STAGE_FEATURES, nc);
     if (!rc) {
-        feat_job proto = {ds, start, perm, 0, 0, 0, cal_end, cal_day, as_of,
-                          holdout, cal, &win, unit, cols, SEG_OK, 0, &prog,
-                          0};
+        feat_job proto = {ds, g ? g->start : start, perm,
+                          g ? g->time : ds->tx_time,
+                          g ? g->amount : ds->tx_amount, 0, 0, 0, cal_end,
+                          cal_day, as_of, holdout, cal, &win, unit, cols,
+                          SEG_OK, 0, &prog, 0};
         rc = run_jobs(&proto);
     }
     seg__progress_end(&prog);

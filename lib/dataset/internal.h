@@ -129,4 +129,15 @@ const seg__tz *seg__ds_tz(const seg_dataset *ds);
  * analysis date that recency and T count to; SEG_TIME_NONE before any. */
 int64_t seg__ds_features_end(const seg_dataset *ds);
 
+/* The transactions grouped by customer, each customer's in time order,
+ * built once for features at several dates (lib/ops/snapshot.c), so that
+ * each computation reads them in order instead of grouping again. */
+typedef struct seg__tx_groups seg__tx_groups;
+int seg__ds_tx_groups(const seg_dataset *ds, seg__tx_groups **out);
+void seg__tx_groups_free(seg__tx_groups *g);
+/* seg_dataset_compute_features() over groups of the same transactions
+ * (NULL: none). */
+int seg__ds_features_with(seg_dataset *ds, const seg_features_options *opts,
+                          const seg__tx_groups *g);
+
 #endif /* SEG_DATASET_INTERNAL_H */

@@ -53,6 +53,7 @@ struct seg_dataset {
     bool mark_tx_cat, mark_ev_cat; /* whether the arrays existed */
     bool mark_grouped;
     int64_t mark_max_time;
+    int64_t mark_features_end;
     seg__undo *undo;
     size_t n_undo, cap_undo;
     /* columns replaced inside a mark, kept until the commit so that a
@@ -81,5 +82,29 @@ static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
 int seg__ds_save_cell(seg_dataset *ds, seg__column *c, uint32_t row);
 int seg__ds_check_text(const seg__errbuf *e, const char *what, const char *s,
                        size_t n);
+/* Put fresh in old's place; inside a mark a column that was there at the
+ * mark is kept aside for the rollback instead of freed (columns.c). */
+int seg__ds_replace_column(seg_dataset *ds, seg__column *old,
+                           seg__column *fresh);
+
+/* Transactions by customer (groups.c), for features.c: a transaction
+ * and the canonical order of one customer's (by time, then amount, so
+ * that sums, and so features, do not depend on the order the records
+ * arrived in); the stable counting sort of the transactions of a dataset
+ * not grouped by customer, perm[start[c] .. start[c + 1]) being customer
+ * c's; and the groups a snapshot run keeps, already in that order. */
+typedef struct seg__txrec {
+    int64_t t;
+    double amount;
+} seg__txrec;
+int seg__cmp_tx(const void *a, const void *b);
+int seg__ds_group_by_customer(const seg_dataset *ds, size_t **start_out,
+                              uint32_t **perm_out);
+struct seg__tx_groups {
+    size_t n_tx;
+    size_t *start;       /* customers + 1 offsets */
+    int64_t *time;
+    double *amount;
+};
 
 #endif /* SEG_DATASET_STRUCT_H */

@@ -136,11 +136,29 @@ static const seg__func table[] = {
     {"sum", "sum", FN_STAT, 1, 1, NULL, bind_numeric_column, NULL, stat_sum},
     {"stddev", "stddev", FN_STAT, 1, 1, NULL, bind_numeric_column, NULL,
      stat_stddev},
+    {"previous", "previous", FN_COLUMN, 1, 1, NULL, NULL, NULL, NULL},
     {"p", "p0..p100", FN_STAT, 1, 1, match_percentile, bind_numeric_column,
      NULL, stat_percentile},
 };
 
 #define N_FUNCS (sizeof table / sizeof *table)
+
+int seg__func_as_column(node *n)
+{
+    const node *arg = n->list[0];
+    size_t na = strlen(arg->str), nf = strlen(n->fn->name);
+    char *s = seg__malloc(na + nf + 2);
+    if (!s)
+        return SEG_ENOMEM;
+    memcpy(s, arg->str, na);
+    s[na] = '.';
+    memcpy(s + na + 1, n->fn->name, nf + 1);
+    n->type = N_COL;
+    n->str = s;
+    n->fn = NULL;
+    n->nlist = 0; /* the argument is left unbound; the list is freed */
+    return SEG_OK;
+}
 
 const seg__func *seg__func_find(const char *name, double *param)
 {
@@ -162,6 +180,8 @@ int seg__func_unknown(parser *ps, int line, int col, const char *name)
     for (size_t i = 0; i < N_FUNCS; i++) {
         if (!table[i].match) /* a family has no one name to suggest */
             cands[n++] = table[i].name;
+        if (table[i].kind == FN_COLUMN) /* the list is of computations */
+            continue;
         int w = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
                          table[i].shown);
         if (w > 0 && (size_t)w < sizeof list - len)

@@ -218,8 +218,10 @@ int seg__compile_all(const seg_rules *r, binding *b);
  * Every function of the language is one row of the table in functions.c:
  * the parser finds it there by name, the binder checks its arguments with
  * its bind routine, and its eval routine computes it, per block of rows
- * (FN_ROW) or once over a column of the whole dataset (FN_STAT). */
-enum { FN_ROW, FN_STAT };
+ * (FN_ROW) or once over a column of the whole dataset (FN_STAT). A
+ * column function (FN_COLUMN) names a column after its argument's:
+ * previous(T) is T.previous, the column of seg_snapshots_run(). */
+enum { FN_ROW, FN_STAT, FN_COLUMN };
 
 /* A numeric column summarised for its statistics: the values of rows
  * 0 .. m-1 (NaN: missing), of which k > 0 are not missing, their sum
@@ -251,6 +253,8 @@ typedef struct seg__func {
     int (*stat)(const seg__stat_in *in, double param, double *out);
 } seg__func;
 
+/* An FN_COLUMN call n made the column it names; SEG_OK or SEG_ENOMEM. */
+int seg__func_as_column(node *n);
 /* The function of a name, with its parameter; NULL when there is none. */
 const seg__func *seg__func_find(const char *name, double *param);
 /* A parse error for an unknown function: the nearest name, or the list. */

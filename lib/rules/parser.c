@@ -65,7 +65,7 @@ static node *call(parser *ps, token t, const char *name)
         return NULL;
     seg__next(ps);
     while (!seg__is_op(ps, ")")) {
-        node *v = fn->kind == FN_STAT ? column_arg(ps) : expr(ps);
+        node *v = fn->kind != FN_ROW ? column_arg(ps) : expr(ps);
         if (ps->rc)
             return NULL;
         if (seg__grow((void **)&n->list, &cap, n->nlist + 1,
@@ -92,7 +92,9 @@ static node *call(parser *ps, token t, const char *name)
         return NULL;
     }
     seg__next(ps);
-    return n;
+    if (fn->kind == FN_COLUMN && seg__func_as_column(n))
+        ps->rc = seg__nomem(NULL);
+    return ps->rc ? NULL : n;
 }
 
 static node *primary(parser *ps)

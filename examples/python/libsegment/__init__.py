@@ -20,7 +20,7 @@ from ._native import (ECANCELED, ECONVERGE, EINVAL, EIO, ELIMIT, EMISUSE,
                       EVERSION, OK, LibraryNotFoundError, SegmentError,
                       library, library_path)
 from . import _native
-from .dataset import Dataset
+from .dataset import Dataset, Snapshots
 from .model import Model, Param, model_kinds, models
 from .reclaim import Reclaim
 from .rules import Rules
@@ -28,7 +28,7 @@ from .table import Table
 
 __version__ = "0.2.0"
 __all__ = ["Dataset", "LibraryNotFoundError", "Model", "Param", "Reclaim",
-           "Rules", "SegmentError", "Table", "library", "library_path",
+           "Rules", "SegmentError", "Snapshots", "Table", "library", "library_path",
            "OK", "EINVAL", "ENOMEM", "EIO", "EPARSE", "ENOTFOUND", "ETYPE",
            "ERANGE", "EMISUSE", "EEXISTS", "ELIMIT", "EVERSION", "ECONVERGE",
            "ECANCELED",

@@ -142,6 +142,13 @@ class FeatureOptions(ctypes.Structure):
                 ("holdout_from", c_int64), ("windows", ctypes.c_int * 8)]
 
 
+class SnapshotOptions(ctypes.Structure):
+    _fields_ = [("size", c_size_t),
+                ("features", ctypes.POINTER(FeatureOptions)),
+                ("tier_column", c_char_p), ("enter_hold", c_char_p),
+                ("leave_hold", c_char_p)]
+
+
 class ParamDef(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("name", c_char_p), ("type", c_int),
                 ("description", c_char_p), ("min", c_double),
@@ -303,6 +310,18 @@ r_explain_table = fn("seg_rules_explain_table", c_int, POINTER(P), P, P,
                      c_size_t)
 r_call_list_table = fn("seg_call_list_table", c_int, POINTER(P), P, P,
                        POINTER(CallListOptions))
+
+# Snapshots and migration (segment/ops.h, 0.2.0).
+sn_init = fn("seg_snapshot_options_init", None, POINTER(SnapshotOptions))
+sn_run = fn("seg_snapshots_run", c_int, POINTER(P), P, I64S, c_size_t,
+            POINTER(P), c_size_t, POINTER(P), c_size_t,
+            POINTER(SnapshotOptions))
+sn_free = fn("seg_snapshots_free", None, P)
+sn_count = fn("seg_snapshots_count", c_size_t, P)
+sn_date = fn("seg_snapshots_date", c_int64, P, c_size_t)
+sn_column = fn("seg_snapshots_column", c_char_p, P, c_size_t)
+sn_transitions = fn("seg_snapshots_transition_table", c_int, POINTER(P), P,
+                    P, c_size_t, c_size_t)
 
 NUMERIC, LABEL = 1, 2
 # seg_column_kind

@@ -260,6 +260,34 @@ class Dataset:
         o.time_unit = {"day": 1, "week": 2}[unit]
         N.check(N.ds_features(self._p, byref(o)), self._err)
 
+    def snapshots(self, dates, rules, models=(), unit="day",
+                  tier_column=None, enter_hold=None, leave_hold=None):
+        """Run the models and rule sets at each of the dates (increasing;
+        a date alone means the end of that day) and keep each customer's
+        tier at each: the columns T@YYYY-MM-DD, T.previous and T.changed
+        of seg_snapshots_run(). A model fitted already is scored only; the
+        others are fitted at each date. Returns a Snapshots, whose
+        transitions() is the migration table."""
+        rules = [rules] if hasattr(rules, "_p") else list(rules)
+        models = list(models)
+        fo = N.FeatureOptions()
+        N.fo_init(byref(fo))
+        fo.time_unit = {"day": 1, "week": 2}[unit]
+        o = N.SnapshotOptions()
+        N.sn_init(byref(o))
+        o.features = ctypes.pointer(fo)
+        o.tier_column = N.s(tier_column)
+        o.enter_hold = N.s(enter_hold)
+        o.leave_hold = N.s(leave_hold)
+        times = (ctypes.c_int64 * max(len(dates), 1))(
+            *[N.parse_time(d) for d in dates])
+        mp = (N.P * max(len(models), 1))(*[m._p for m in models])
+        rp = (N.P * max(len(rules), 1))(*[r._p for r in rules])
+        p = N.P()
+        N.check(N.sn_run(byref(p), self._p, times, len(dates), mp,
+                         len(models), rp, len(rules), byref(o)), self._err)
+        return Snapshots(p, self, rules, models)
+
     def columns(self):
         return [N.u(N.ds_colname(self._p, i))
                 for i in range(N.ds_ncols(self._p))]
@@ -440,3 +468,45 @@ def _as_text(values):
         return out
     return [None if v is None or (isinstance(v, float) and math.isnan(v))
             else v for v in values]
+
+
+class Snapshots:
+    """The history of a snapshot run: its dates, each date's tier column,
+    and the migration table between two of the dates."""
+
+    def __init__(self, p, dataset, rules, models):
+        self._p = p
+        self._ds = dataset  # the tables read its transactions
+        self._keep = (rules, models)
+
+    def __del__(self):
+        if getattr(self, "_p", None):
+            N.sn_free(self._p)
+            self._p = None
+
+    def __len__(self):
+        return N.sn_count(self._p)
+
+    @property
+    def dates(self):
+        """The analysis dates, as epoch seconds."""
+        return [N.sn_date(self._p, i) for i in range(len(self))]
+
+    @property
+    def columns(self):
+        """The tier column of each date (T@YYYY-MM-DD)."""
+        return [N.u(N.sn_column(self._p, i)) for i in range(len(self))]
+
+    def transitions(self, start=None, end=None):
+        """The migration table between snapshots start and end (indices;
+        default the last two): from, to (None for no tier), customers,
+        revenue (their net amount after the earlier date up to the later)
+        and share (of the from-tier's customers). .to_pandas() gives a
+        DataFrame."""
+        n = len(self)
+        start = n - 2 if start is None else start
+        end = n - 1 if end is None else end
+        if start < 0 or end < 0:
+            raise IndexError("snapshot index out of range")
+        return Table._make(lambda out: N.sn_transitions(
+            out, self._p, self._ds._p, start, end), self._ds._err)

@@ -190,6 +190,16 @@ static seg_dataset *one_customer(double x, double tx, double T, double g,
  * clv_cov_ref.py's direct integration over the heterogeneity (mpmath):
  * the covariates' form, the parameters of each customer and the closed
  * forms of the likelihood together. */
+#define PN "r=1.838966671,alpha=92.962962,s=0.5913041411,beta=49.51308271," \
+    "trans.Gender=0.2861354382,trans.Channel=0.6239299854,"                \
+    "life.Gender=-0.6418679913,life.Channel=0.7897588076"
+#define BG "r=0.7,alpha=40,a=0.9,b=2.3,trans.Gender=0.46,"                  \
+    "trans.Channel=0.57,life.Gender=-0.5,life.Channel=0.3"
+
+/* Customers 1, 2, 31, 68 and 100 of the apparel data. mpmath's two
+ * dimensional quadrature agrees with the closed forms to 1e-15 but for
+ * customer 31 (12 purchases, the last a week before the end), where it
+ * is good to about 3e-10. */
 static void test_loglik_direct_integration(void **state)
 {
     (void)state;
@@ -197,11 +207,16 @@ static void test_loglik_direct_integration(void **state)
         const char *kind, *fixed;
         double x, tx, T, g, c, want;
     } cases[] = {
-        {"pareto_nbd", "r=1.838966671,alpha=92.962962,s=0.5913041411,"
-         "beta=49.51308271,trans.Gender=0.2861354382,"
-         "trans.Channel=0.6239299854,life.Gender=-0.6418679913,"
-         "life.Channel=0.7897588076", 6, 93.28571428571429, 104, 0, 0,
-         -25.4326482140465},
+        {"pareto_nbd", PN, 6, 653 / 7.0, 104, 0, 0, -25.4326482140465},
+        {"pareto_nbd", PN, 4, 614 / 7.0, 104, 1, 0, -18.1071120355608},
+        {"pareto_nbd", PN, 12, 103, 104, 1, 1, -40.39771838846},
+        {"pareto_nbd", PN, 3, 290 / 7.0, 104, 1, 0, -13.9430984666999},
+        {"pareto_nbd", PN, 0, 0, 104, 1, 0, -1.20663155779586},
+        {"bgnbd", BG, 6, 653 / 7.0, 104, 0, 0, -25.9319384678303},
+        {"bgnbd", BG, 4, 614 / 7.0, 104, 1, 0, -18.7060716819127},
+        {"bgnbd", BG, 12, 103, 104, 1, 1, -41.2367687102677},
+        {"bgnbd", BG, 3, 290 / 7.0, 104, 1, 0, -14.1945280755867},
+        {"bgnbd", BG, 0, 0, 104, 1, 0, -1.14301563022951},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         seg_dataset *ds = one_customer(cases[i].x, cases[i].tx, cases[i].T,
@@ -212,7 +227,7 @@ static void test_loglik_direct_integration(void **state)
         set[2] = fixed;
         seg_model *m = fit(cases[i].kind, set, ds);
         assert_near(res(m, "loglik"), cases[i].want,
-                    1e-10 * fabs(cases[i].want));
+                    1e-9 * fabs(cases[i].want));
         seg_model_free(m);
         seg_dataset_free(ds);
     }

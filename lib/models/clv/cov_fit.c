@@ -368,6 +368,48 @@ static int optimise(const seg_model *m, covctx *c, double *theta,
     return SEG_OK;
 }
 
+/* Above twice this many customers the effects are first fitted on every
+ * k-th customer, about this many, from the fit without covariates; the
+ * fit on all then starts there. */
+#define START_KEYS 20000
+
+static int subsample_start(const seg_model *m, const covctx *c,
+                           const seg__clv_key *keys, const size_t *cust,
+                           size_t nk, const double *z, double *theta,
+                           int max_iter)
+{
+    size_t k = nk / START_KEYS, ns = 0;
+    seg__clv_key *sk = seg__malloc((nk / k + 1) * sizeof *sk);
+    size_t *sc = seg__malloc((nk / k + 1) * sizeof *sc);
+    covctx s = *c;
+    s.g = NULL;
+    s.ng = 0;
+    s.total_w = 0;
+    s.evals = 0;
+    s.runaway = -1;
+    int rc = sk && sc ? SEG_OK : seg__nomem(NULL);
+    for (size_t i = 0; i < nk && !rc; i += k) {
+        sk[ns] = keys[i];
+        sc[ns++] = cust[i];
+    }
+    if (!rc && build_groups(&s, sk, sc, ns, z) != SEG_OK)
+        rc = seg__nomem(NULL);
+    for (size_t g = 0; g < s.ng && !rc; g++)
+        s.total_w += s.g[g].data.total_w;
+    double t[SEG__OPT_MAXN];
+    memcpy(t, theta, (size_t)c->nt * sizeof *t);
+    seg__opt_result res;
+    /* a failure here only loses the better start */
+    if (!rc && optimise(m, &s, t, max_iter, &res) == SEG_OK)
+        memcpy(theta, t, (size_t)c->nt * sizeof *t);
+    else if (!rc && seg__progress_canceled(seg__progress_current()))
+        rc = SEG_ECANCELED;
+    free_groups(&s);
+    seg__free(sk);
+    seg__free(sc);
+    return rc;
+}
+
 int seg__clv_fit_cov(const seg_model *m, int kind, const seg_dataset *ds,
                      const seg__clv_key *keys, const size_t *cust, size_t nk,
                      seg__clv_cov *cov, bool fixed, seg__clv_fit *f)
@@ -415,6 +457,8 @@ int seg__clv_fit_cov(const seg_model *m, int kind, const seg_dataset *ds,
     for (int i = 0; i < c.np; i++)
         theta[i] = log(f->p[i]);
     seg__opt_result res = {0, 0, NAN, NAN};
+    if (!rc && !fixed && nk > 2 * START_KEYS)
+        rc = subsample_start(m, &c, keys, cust, nk, z, theta, max_iter);
     if (!rc && !fixed)
         rc = optimise(m, &c, theta, max_iter, &res);
     if (!rc) {

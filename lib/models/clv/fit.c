@@ -35,6 +35,9 @@ typedef struct objctx {
      * the result and the standard errors without another pass */
     bool have_last;
     double last_p[SEG__NP], last_ll, last_H[SEG__NP * SEG__NP];
+    /* only a start for the fit with covariates: on large data the
+     * subsample's fit is enough, and no log-likelihood is wanted */
+    bool start_only;
 } objctx;
 
 /* Whether the last evaluation was at p. */
@@ -430,7 +433,9 @@ static int judge(const seg_model *m, const objctx *c, seg__clv_fit *f,
             last.iterations, last.grad_norm, c->evals);
     } else {
         f->converged = 1;
-        f->loglik = last_at(c, f->p) ? c->last_ll : total_ll(c, f->p, NULL);
+        f->loglik = c->start_only     ? NAN
+                    : last_at(c, f->p) ? c->last_ll
+                                       : total_ll(c, f->p, NULL);
     }
     return rc;
 }
@@ -542,7 +547,10 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
         rc = SEG_ECANCELED;
     if (rc)
         return rc;
-    if (found) {
+    if (found && c->start_only) {
+        res.status = 0;
+        res.value = 0;
+    } else if (found) {
         res = run_from(c, theta, max_iter);
         *last = res;
         if (res.status != 0)
@@ -593,7 +601,8 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
     }
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
-                0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0}};
+                0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0},
+                cov != NULL};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;
@@ -627,7 +636,7 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                                   seg_model_name(m), specs[kind]->names[i],
                                   f->p[i], why);
     }
-    if (!rc)
+    if (!rc && !cov)
         standard_errors(&c, f);
     f->evaluations = (double)c.evals;
     if (c.prep)

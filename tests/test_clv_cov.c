@@ -430,6 +430,15 @@ static void test_predictions_and_save(void **state)
         assert_ok(seg_model_eval(q, "expected", b, 4, &v));
         assert_near(e, v, 1e-12 * v);
         seg_model_free(q);
+        /* the model with covariates takes the value of each effect
+         * after the history: trans.Gender, trans.Channel, life.Gender,
+         * life.Channel */
+        double c3[7] = {x, tx, T, g, c, g, c};
+        assert_ok(seg_model_eval(m, "p_alive", c3, 7, &v));
+        assert_near(pa, v, 1e-12);
+        assert_int_equal(seg_model_eval(m, "p_alive", c3, 3, &v),
+                         SEG_EINVAL);
+        assert_non_null(strstr(seg_model_errmsg(m), "covariate values"));
     }
     const char *path = "test-clv-cov.model";
     assert_ok(seg_model_save(m, path));

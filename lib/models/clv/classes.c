@@ -484,12 +484,12 @@ static int want_args(const seg_model *m, const char *q, size_t n, size_t want)
     return SEG_OK;
 }
 
-static int clv_eval(void *state, const seg_model *m, const char *q,
-                    const double *args, size_t n, double *out, void *ud)
+/* A quantity of the purchase model f (the model's, or one customer's
+ * parameters when covariates move them). */
+static int eval_fit(const clv_state *st, const seg__clv_fit *f,
+                    const seg_model *m, const char *q, const double *args,
+                    size_t n, double *out)
 {
-    (void)ud;
-    const clv_state *st = state;
-    const seg__clv_fit *f = &st->f;
     const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(args[i]))
@@ -523,7 +523,7 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
         else if (off)
             v = expected(f, args[0], args[1], args[2], args[3]);
         else
-            v = seg__clv_value(m, &st->f, st->upm, args[0], args[1], args[2],
+            v = seg__clv_value(m, f, st->upm, args[0], args[1], args[2],
                           seg__clv_expected_spend(&st->gg, args[0], args[3]));
     } else if (!strcmp(q, "expected_unconditional") &&
                sp->expected_unconditional) {
@@ -559,6 +559,58 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
                                 params_text(f, NULL));
     *out = v;
     return SEG_OK;
+}
+
+/* The arguments of each quantity of a purchase model, before the
+ * covariate values. */
+static const struct {
+    const char *q;
+    size_t n;
+} base_args[] = {{"p_alive", 3},  {"expected", 4}, {"value", 4},
+                 {"expected_unconditional", 1}, {"pmf", 2},
+                 {"pmf_conditional", 5}};
+
+/* With covariates, a quantity takes the customer's covariate values (in
+ * the order of the effects) after its own arguments. */
+static int clv_eval(void *state, const seg_model *m, const char *q,
+                    const double *args, size_t n, double *out, void *ud)
+{
+    (void)ud;
+    const clv_state *st = state;
+    const seg__clv_cov *cov = st->f.cov;
+    size_t want = 0;
+    for (size_t i = 0; cov && i < sizeof base_args / sizeof *base_args; i++)
+        if (!strcmp(q, base_args[i].q))
+            want = base_args[i].n;
+    if (!want)
+        return eval_fit(st, &st->f, m, q, args, n, out);
+    size_t k = (size_t)cov->k;
+    if (n != want + k)
+        return seg__model_error(
+            m, SEG_EINVAL, "'%s' of a model with covariates takes %zu "
+            "arguments and then the %zu covariate values of its effects "
+            "(%s%s), %zu given",
+            q, want, k, cov->e[cov->e[0].proc ? 0 : 1].name,
+            k > 1 ? ", ..." : "", n);
+    double gamma[SEG__COV_MAX];
+    size_t e = 0;
+    for (size_t c = 0; c < cov->n; c++)
+        if (cov->e[c].proc != SEG__COV_REF)
+            gamma[e++] = cov->e[c].gamma;
+    for (size_t i = want; i < n; i++)
+        if (!isfinite(args[i]))
+            return seg__model_error(m, SEG_ERANGE, "'%s': argument %zu is "
+                                    "not finite", q, i + 1);
+    seg__clv_fit f = st->f;
+    f.cov = NULL;
+    seg__clv_cov_apply(f.kind, cov, st->f.p, gamma, args + want, f.p);
+    for (int i = 0; i < seg__clv_spec_of(f.kind)->np; i++)
+        if (seg__clv_bad_param(f.kind, i, f.p[i]))
+            return seg__model_error(m, SEG_ERANGE, "'%s': the covariates "
+                                    "move %s to %g", q,
+                                    seg__clv_spec_of(f.kind)->names[i],
+                                    f.p[i]);
+    return eval_fit(st, &f, m, q, args, want, out);
 }
 
 /* A fit as one state line: its kind, then the numbers; standard errors

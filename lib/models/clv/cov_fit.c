@@ -62,6 +62,32 @@ static double group_ll(const covctx *c, const group *gr, const double *q,
     return sum.v;
 }
 
+/* The Hessian of a group's log-likelihood in q, for a kind without its
+ * own: central differences of the exact gradient, in steps of q_j e^(+-h)
+ * (2 np passes over the group's rows, whatever the number of effects). */
+static bool group_hess_fd(const covctx *c, const group *gr, const double *q,
+                          double *Hq)
+{
+    const double h = 1e-5;
+    for (int j = 0; j < c->np; j++) {
+        double q1[SEG__NP], q2[SEG__NP], g1[SEG__NP], g2[SEG__NP];
+        memcpy(q1, q, sizeof q1);
+        memcpy(q2, q, sizeof q2);
+        q1[j] *= exp(h);
+        q2[j] *= exp(-h);
+        if (!isfinite(group_ll(c, gr, q1, g1, NULL)) ||
+            !isfinite(group_ll(c, gr, q2, g2, NULL)))
+            return false;
+        for (int i = 0; i < c->np; i++)
+            Hq[i * SEG__NP + j] = (g1[i] - g2[i]) / (q1[j] - q2[j]);
+    }
+    for (int i = 0; i < c->np; i++)
+        for (int j = 0; j < i; j++)
+            Hq[i * SEG__NP + j] = Hq[j * SEG__NP + i] =
+                (Hq[i * SEG__NP + j] + Hq[j * SEG__NP + i]) / 2;
+    return true;
+}
+
 /* The total log-likelihood at v = (p, gamma), with its gradient and
  * Hessian in theta (either may be NULL). */
 static double total(const covctx *c, const double *v, double *grad,
@@ -81,7 +107,8 @@ static double total(const covctx *c, const double *v, double *grad,
             if (!(q[j] >= SEG__CLV_PMIN && q[j] <= SEG__CLV_PMAX))
                 return NAN;
         double l = group_ll(c, gr, q, grad ? gq : NULL, hess ? Hq : NULL);
-        if (!isfinite(l))
+        if (!isfinite(l) ||
+            (hess && !gr->prep && !group_hess_fd(c, gr, q, Hq)))
             return NAN;
         ll += l;
         if (!grad)
@@ -291,38 +318,14 @@ static const char *unknown_name(const covctx *c, int i)
 }
 
 /* Standard errors from the inverse of the negative Hessian of the
- * log-likelihood in theta: the exact one, or central differences of the
- * exact gradient; a base parameter's is p times that of log p. */
+ * log-likelihood in theta (for a kind without its own Hessian, from the
+ * groups' Hessians by differences of the exact gradient); a base
+ * parameter's is p times that of log p. */
 static void standard_errors(covctx *c, const double *v, double *se)
 {
     int nt = c->nt, np = c->np;
     double H[SEG__OPT_MAXN * SEG__OPT_MAXN], g[SEG__OPT_MAXN];
-    bool ok = true;
-    if (c->sp->prepare) {
-        ok = isfinite(total(c, v, g, H));
-    } else {
-        for (int j = 0; j < nt && ok; j++) {
-            double v1[SEG__OPT_MAXN], v2[SEG__OPT_MAXN];
-            double g1[SEG__OPT_MAXN], g2[SEG__OPT_MAXN], h = 1e-5;
-            memcpy(v1, v, (size_t)nt * sizeof *v);
-            memcpy(v2, v, (size_t)nt * sizeof *v);
-            if (j < np) {
-                v1[j] *= exp(h);
-                v2[j] *= exp(-h);
-            } else {
-                v1[j] += h;
-                v2[j] -= h;
-            }
-            ok = isfinite(total(c, v1, g1, NULL)) &&
-                 isfinite(total(c, v2, g2, NULL));
-            for (int i = 0; i < nt && ok; i++)
-                H[i * nt + j] = (g1[i] - g2[i]) / (2 * h);
-        }
-        for (int i = 0; i < nt && ok; i++)
-            for (int j = 0; j < i; j++)
-                H[i * nt + j] = H[j * nt + i] =
-                    (H[i * nt + j] + H[j * nt + i]) / 2;
-    }
+    bool ok = isfinite(total(c, v, g, H));
     for (int i = 0; i < nt * nt; i++)
         H[i] = -H[i];
     ok = ok && seg__spd_inverse(H, nt);

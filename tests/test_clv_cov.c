@@ -537,6 +537,13 @@ static void test_errors(void **state)
     assert_non_null(strstr(seg_model_errmsg(m), "customer '2'"));
     assert_non_null(strstr(seg_model_errmsg(m), "Channel"));
     seg_model_free(m);
+    /* a covariate the same for every customer identifies no effect */
+    const char *one[] = {"trans_covariates=Gender", NULL};
+    seg_dataset *flat = apparel("Id,Gender\n1,1\n2,1\n");
+    m = model("pareto_nbd", one);
+    assert_int_equal(seg_model_fit(m, flat), SEG_ERANGE);
+    seg_model_free(m);
+    seg_dataset_free(flat);
     const char *none[] = {"trans_covariates=Region", NULL};
     m = model("pareto_nbd", none);
     assert_int_equal(seg_model_fit(m, g_app), SEG_ENOTFOUND);

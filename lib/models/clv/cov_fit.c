@@ -371,6 +371,28 @@ static int optimise(const seg_model *m, covctx *c, double *theta,
     return SEG_OK;
 }
 
+/* An effect whose covariate is the same for every customer fitted (a
+ * level that only customers without a purchase have, a constant column)
+ * is not identified: an error naming it, rather than a fit that runs off
+ * or standard errors that are NaN. Fixed effects need no such check. */
+static int check_varies(const seg_model *m, const covctx *c, const double *z,
+                        const size_t *cust, size_t nk)
+{
+    size_t k = (size_t)c->k;
+    for (size_t e = 0; e < k; e++) {
+        double first = z[cust[0] * k + e];
+        bool varies = false;
+        for (size_t i = 1; i < nk && !varies; i++)
+            varies = z[cust[i] * k + e] != first;
+        if (!varies)
+            return seg__model_error(m, SEG_ERANGE, "%s: %s is %g for every "
+                                    "customer fitted: the data do not "
+                                    "identify its effect", seg_model_name(m),
+                                    unknown_name(c, c->np + (int)e), first);
+    }
+    return SEG_OK;
+}
+
 /* Above twice this many customers the effects are first fitted on every
  * k-th customer, about this many, from the fit without covariates; the
  * fit on all then starts there. */
@@ -448,6 +470,8 @@ int seg__clv_fit_cov(const seg_model *m, int kind, const seg_dataset *ds,
         has[cust[i]] = true;
     if (!rc)
         rc = seg__clv_cov_values(m, cov, ds, has, z);
+    if (!rc && !fixed)
+        rc = check_varies(m, &c, z, cust, nk);
     if (!rc && build_groups(&c, keys, cust, nk, z) != SEG_OK)
         rc = seg__nomem(NULL);
     for (size_t g = 0; g < c.ng && !rc; g++)

@@ -218,6 +218,58 @@ class Score(unittest.TestCase):
             self.assertEqual(p.stdout, q.stdout)
             self.assertEqual(os.listdir(d), ["rfm.model"])
 
+    def test_covariates_fit_score_save_load(self):
+        app = os.path.join(DATA, "apparel")
+        args = [os.path.join(app, "apparel_transactions.csv"),
+                "--map", "amount=Price", "--attributes",
+                os.path.join(app, "apparel_static_cov.csv"),
+                "--time-unit", "week", "--as-of", "2006-12-31"]
+        cov = ["--set", "trans_covariates=Gender,Channel",
+               "--set", "life_covariates=Gender,Channel"]
+        p = run("fit", *args, "--model", "pareto_nbd", *cov, "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout)
+        for name in ("trans.Gender", "trans.Channel", "life.Gender",
+                     "life.Channel"):
+            self.assertIn(name, out["parameters"])
+            self.assertGreater(out["standard_errors"][name], 0)
+        # tests/ref/clv_cov_ref.py: scipy's fit of the same likelihood
+        self.assertAlmostEqual(out["loglik"], -5821.0626858690, places=5)
+        self.assertAlmostEqual(out["parameters"]["trans.Channel"],
+                               0.6239296168, places=5)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "pnbd.model")
+            p = run("score", *args, "--model", "clv", "--set",
+                    "purchase_model=pareto_nbd", *cov, "--save-model", path)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rows = list(csv.DictReader(io.StringIO(p.stdout)))
+            self.assertEqual(len(rows), 600)
+            for c in ("clv.p_alive", "clv.expected", "clv.value"):
+                self.assertIn(c, rows[0])
+            # the same history with other covariates: other predictions
+            same = {r["clv.expected"] for r in rows
+                    if r["frequency"] == "0" and r["T"] == "104"}
+            self.assertEqual(len(same), 4)
+            q = run("score", *args, "--load-model", path)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            self.assertEqual(p.stdout, q.stdout)
+            with open(path) as f:
+                self.assertIn("covariate 1 ", f.read())
+        # a customer without a covariate is named
+        with tempfile.TemporaryDirectory() as d:
+            attrs = os.path.join(d, "attrs.csv")
+            with open(os.path.join(app, "apparel_static_cov.csv")) as f:
+                lines = f.read().splitlines()
+            lines[5] = lines[5].rsplit(",", 1)[0] + ","
+            with open(attrs, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            bad = list(args)
+            bad[bad.index("--attributes") + 1] = attrs
+            p = run("fit", *bad, "--model", "pareto_nbd", *cov)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("customer '5'", p.stderr)
+            self.assertIn("Channel", p.stderr)
+
     def test_score_errors(self):
         p = run("score", SAMPLE, *self.ARGS)
         self.assertEqual(p.returncode, 1)

@@ -8,6 +8,7 @@
 #include <segment.h>
 
 #include "testutil.h"
+#include "simutil.h"
 
 static seg_dataset *g_cdnow;
 
@@ -175,40 +176,6 @@ static void test_mbgnbd_pareto_gg_published(void **state)
 }
 
 /* ---- BG/BB on donations.csv ---- */
-
-static uint64_t g_rng = 0x2545F4914F6CDD1Dull;
-static double unif(void)
-{
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return ((double)(g_rng >> 11) + 0.5) / 9007199254740992.0;
-}
-static double normal(void)
-{
-    return sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif());
-}
-/* Marsaglia and Tsang */
-static double gamma_rv(double shape)
-{
-    if (shape < 1)
-        return gamma_rv(shape + 1) * pow(unif(), 1 / shape);
-    double d = shape - 1.0 / 3, c = 1 / sqrt(9 * d);
-    for (;;) {
-        double x = normal(), v = 1 + c * x;
-        if (v <= 0)
-            continue;
-        v = v * v * v;
-        double u = unif();
-        if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
-            return d * v;
-    }
-}
-static double beta_rv(double a, double b)
-{
-    double x = gamma_rv(a);
-    return x / (x + gamma_rv(b));
-}
 
 static void test_bgbb_published_and_monte_carlo(void **state)
 {
@@ -517,16 +484,8 @@ static void test_parameter_recovery(void **state)
         snprintf(id, sizeof id, "sim%d", i);
         assert_ok(seg_dataset_add_customer(ds, id, NULL));
         double lambda = gamma_rv(r) / alpha, drop = beta_rv(a, b);
-        double T = 30 + 40 * unif(), t = 0, x = 0, tx = 0;
-        for (;;) {
-            t += -log(unif()) / lambda;
-            if (t > T)
-                break;
-            x++;
-            tx = t;
-            if (unif() < drop)
-                break;
-        }
+        double T = 30 + 40 * unif(), x, tx;
+        bgnbd_history(lambda, drop, T, &x, &tx);
         double nu = gamma_rv(q) / gam, sum = 0;
         for (int k = 0; k < x; k++)
             sum += gamma_rv(p) / nu;

@@ -42,6 +42,16 @@ static double expected(const seg__clv_fit *f, double t, double x, double tx,
         100000, 2000),                                                        \
     STR("fixed", "use these parameters instead of fitting: NAME=VALUE,...", \
         "", NULL)
+#define COVARIATES                                                           \
+    STR("trans_covariates", "attribute columns whose effects scale the "    \
+        "purchase process: COL,COL,...", "", NULL),                          \
+    STR("life_covariates", "attribute columns whose effects scale the "     \
+        "dropout process: COL,COL,...", "", NULL),                           \
+    STR("covariates_constrained", "attribute columns with one effect on "   \
+        "both processes: COL,COL,...", "", NULL),                            \
+    NUM("covariate_penalty", SEG_PARAM_F64, "L2 penalty: lambda times the "  \
+        "sum of the squared covariate effects, added to the mean negative "  \
+        "log-likelihood", 0, 1e6, 0)
 
 static const seg_param_def cont_params[] = {
     STR("x_column", "repeat purchases x", "frequency", NULL),
@@ -50,6 +60,7 @@ static const seg_param_def cont_params[] = {
     NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected", 0, 1e6,
         52),
     COMMON,
+    COVARIATES,
 };
 
 static const seg_param_def bgbb_params[] = {
@@ -91,10 +102,12 @@ static const seg_param_def clv_params[] = {
     COMMON,
     STR("fixed_spend", "Gamma-Gamma parameters instead of fitting: "
         "p=...,q=...,gamma=...", "", NULL),
+    COVARIATES,
 };
 #undef STR
 #undef NUM
 #undef COMMON
+#undef COVARIATES
 
 static int clv_create_kind(void **state, int kind)
 {
@@ -125,6 +138,9 @@ CREATE(create_clv, SEG__CLV_CLV)
 static void clv_destroy(void *state, void *ud)
 {
     (void)ud;
+    clv_state *st = state;
+    if (st)
+        seg__clv_cov_free(st->f.cov);
     seg__free(state);
 }
 
@@ -151,27 +167,27 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
 
 /* "r=0.24, alpha=4.4, ..." for messages about values that cannot be
  * computed */
-static const char *params_text(const seg__clv_fit *f)
+static const char *params_text(const seg__clv_fit *f, const double *q)
 {
     static _Thread_local char buf[256];
     const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
     size_t k = 0;
     for (int i = 0; i < sp->np && k < sizeof buf; i++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s=%.6g",
-                              i ? ", " : "", sp->names[i], f->p[i]);
+                              i ? ", " : "", sp->names[i], q ? q[i] : f->p[i]);
     return buf;
 }
 
 /* One customer's history as a sort key, and where it came from. */
 typedef struct hist {
-    double k[4];
+    double k[4 + SEG__NP]; /* x, t_x, T, spend, the customer's parameters */
     size_t i;
 } hist;
 
 static int cmp_hist(const void *a, const void *b)
 {
     const hist *x = a, *y = b;
-    for (int c = 0; c < 4; c++)
+    for (int c = 0; c < 4 + SEG__NP; c++)
         if (x->k[c] != y->k[c])
             return x->k[c] < y->k[c] ? -1 : 1;
     return x->i < y->i ? -1 : x->i > y->i;
@@ -182,11 +198,16 @@ static int cmp_hist(const void *a, const void *b)
 static void score_one(const clv_state *st, const seg_model *m, double upm,
                       double horizon, const double *k, double *o)
 {
-    o[0] = p_alive(&st->f, k[0], k[1], k[2]);
-    o[1] = expected(&st->f, horizon, k[0], k[1], k[2]);
+    /* the customer's own parameters when covariates move them */
+    seg__clv_fit f = st->f;
+    if (f.cov)
+        memcpy(f.p, k + 4, sizeof f.p);
+    f.cov = NULL;
+    o[0] = p_alive(&f, k[0], k[1], k[2]);
+    o[1] = expected(&f, horizon, k[0], k[1], k[2]);
     if (st->kind == SEG__CLV_CLV) {
         o[2] = seg__clv_expected_spend(&st->gg, k[0], k[3]);
-        o[3] = seg__clv_value(m, &st->f, upm, k[0], k[1], k[2], o[2]);
+        o[3] = seg__clv_value(m, &f, upm, k[0], k[1], k[2], o[2]);
     }
 }
 
@@ -197,7 +218,7 @@ static void score_one(const clv_state *st, const seg_model *m, double upm,
 static int score_histories(const clv_state *st, const seg_model *m,
                            seg_dataset *ds, const char *prefix,
                            double *const *in, double *const *out, size_t n,
-                           double upm, double horizon)
+                           double upm, double horizon, const double *q)
 {
     int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
     hist *h = seg__malloc((n ? n : 1) * sizeof *h);
@@ -206,7 +227,9 @@ static int score_histories(const clv_state *st, const seg_model *m,
     size_t nh = 0;
     for (size_t i = 0; i < n; i++) {
         hist r = {{in[0][i], in[1][i], in[2][i],
-                   st->kind == SEG__CLV_CLV ? in[3][i] : 0}, i};
+                   st->kind == SEG__CLV_CLV ? in[3][i] : 0, 0, 0, 0, 0}, i};
+        if (q)
+            memcpy(r.k + 4, q + i * SEG__NP, SEG__NP * sizeof *q);
         for (int c = 0; c < 4; c++)
             out[c][i] = NAN;
         if (isnan(r.k[0]) || isnan(r.k[1]) || isnan(r.k[2]))
@@ -233,8 +256,10 @@ static int score_histories(const clv_state *st, const seg_model *m,
             return prc;
         }
         if (g == 0 || memcmp(h[g].k, h[g - 1].k, sizeof h[g].k) != 0) {
-            double k[4] = {h[g].k[0], h[g].k[1], h[g].k[2],
-                           h[g].k[3] == -INFINITY ? NAN : h[g].k[3]};
+            double k[4 + SEG__NP];
+            memcpy(k, h[g].k, sizeof k);
+            if (k[3] == -INFINITY)
+                k[3] = NAN;
             score_one(st, m, upm, horizon, k, o);
         }
         for (int c = 0; c < nout; c++)
@@ -253,9 +278,44 @@ static int score_histories(const clv_state *st, const seg_model *m,
                 return seg__model_error(
                     m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
                     "computed with %s", prefix, seg_dataset_customer_id(ds, i),
-                    what[c], params_text(&st->f));
+                    what[c],
+                    params_text(&st->f, q ? q + i * SEG__NP : NULL));
     }
     return SEG_OK;
+}
+
+/* Each customer's parameters, moved by the covariate effects, into *q
+ * (SEG__NP per customer, allocated). */
+static int customer_params(const clv_state *st, const seg_model *m,
+                           const seg_dataset *ds, double *const *in, size_t n,
+                           double **q)
+{
+    const seg__clv_cov *cov = st->f.cov;
+    size_t k = (size_t)cov->k;
+    bool *has = seg__malloc((n ? n : 1) * sizeof *has);
+    double *z = seg__malloc((n ? n : 1) * k * sizeof *z);
+    *q = seg__malloc((n ? n : 1) * SEG__NP * sizeof **q);
+    int rc = has && z && *q ? SEG_OK : seg__nomem(NULL);
+    double gamma[SEG__COV_MAX];
+    size_t e = 0;
+    for (size_t c = 0; c < cov->n; c++)
+        if (cov->e[c].proc != SEG__COV_REF)
+            gamma[e++] = cov->e[c].gamma;
+    for (size_t i = 0; i < n && !rc; i++)
+        has[i] = !isnan(in[0][i]) && !isnan(in[1][i]) && !isnan(in[2][i]);
+    if (!rc)
+        rc = seg__clv_cov_values(m, cov, ds, has, z);
+    for (size_t i = 0; i < n && !rc; i++) {
+        double *qi = *q + i * SEG__NP;
+        if (has[i])
+            seg__clv_cov_apply(st->f.kind, cov, st->f.p, gamma, z + i * k,
+                               qi);
+        else
+            memcpy(qi, st->f.p, SEG__NP * sizeof *qi);
+    }
+    seg__free(has);
+    seg__free(z);
+    return rc;
 }
 
 static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
@@ -305,8 +365,13 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                             : seg__clv_expected_spend(&st->f, in[0][i],
                                                       in[1][i]);
     } else if (!rc) {
-        rc = score_histories(st, m, ds, prefix, in, out, n, upm,
-                             horizon);
+        double *q = NULL;
+        if (st->f.cov)
+            rc = customer_params(st, m, ds, in, n, &q);
+        if (!rc)
+            rc = score_histories(st, m, ds, prefix, in, out, n, upm,
+                                 horizon, q);
+        seg__free(q);
     }
     if (!rc) {
         if (st->kind == SEG__CLV_GG) {
@@ -342,10 +407,21 @@ static const char *clv_result_name(void *state, size_t i, void *ud)
     int nfits = st->kind == SEG__CLV_CLV ? 2 : 1;
     for (int k = 0; k < nfits; k++) {
         const seg__clv_spec *sp = seg__clv_spec_of(fits[k]->kind);
-        size_t per = (size_t)sp->np * 2 + NSTAT;
+        size_t base = (size_t)sp->np * 2 + NSTAT;
+        const seg__clv_cov *cov = fits[k]->cov;
+        size_t per = base + (cov ? 2 * (size_t)cov->k : 0);
         if (i >= per) {
             i -= per;
             continue;
+        }
+        if (i >= base) {
+            /* the effects, then their standard errors */
+            size_t j = i - base, at = j % (size_t)cov->k, e = 0;
+            for (size_t c = 0; c < cov->n; c++)
+                if (cov->e[c].proc != SEG__COV_REF && e++ == at)
+                    return j < (size_t)cov->k ? cov->e[c].name
+                                              : cov->e[c].se_name;
+            return NULL;
         }
         const char *pre = k ? "spend." : "";
         char *buf = st->names[k][i];
@@ -370,6 +446,15 @@ static int clv_result(void *state, const char *name, double *out, void *ud)
         name += 6;
     }
     const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
+    for (size_t c = 0; f->cov && c < f->cov->n; c++) {
+        const seg__clv_effect *e = &f->cov->e[c];
+        if (e->proc == SEG__COV_REF)
+            continue;
+        if (!strcmp(name, e->name) || !strcmp(name, e->se_name)) {
+            *out = !strcmp(name, e->name) ? e->gamma : e->se;
+            return SEG_OK;
+        }
+    }
     bool se = strncmp(name, "se.", 3) == 0;
     for (int i = 0; i < sp->np; i++) {
         if (strcmp(se ? name + 3 : name, sp->names[i]) == 0) {
@@ -399,12 +484,12 @@ static int want_args(const seg_model *m, const char *q, size_t n, size_t want)
     return SEG_OK;
 }
 
-static int clv_eval(void *state, const seg_model *m, const char *q,
-                    const double *args, size_t n, double *out, void *ud)
+/* A quantity of the purchase model f (the model's, or one customer's
+ * parameters when covariates move them). */
+static int eval_fit(const clv_state *st, const seg__clv_fit *f,
+                    const seg_model *m, const char *q, const double *args,
+                    size_t n, double *out)
 {
-    (void)ud;
-    const clv_state *st = state;
-    const seg__clv_fit *f = &st->f;
     const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(args[i]))
@@ -438,7 +523,7 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
         else if (off)
             v = expected(f, args[0], args[1], args[2], args[3]);
         else
-            v = seg__clv_value(m, &st->f, st->upm, args[0], args[1], args[2],
+            v = seg__clv_value(m, f, st->upm, args[0], args[1], args[2],
                           seg__clv_expected_spend(&st->gg, args[0], args[3]));
     } else if (!strcmp(q, "expected_unconditional") &&
                sp->expected_unconditional) {
@@ -471,9 +556,61 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
     if (!isfinite(v))
         return seg__model_error(m, SEG_ERANGE, "'%s' cannot be computed for "
                                 "these arguments with %s", q,
-                                params_text(f));
+                                params_text(f, NULL));
     *out = v;
     return SEG_OK;
+}
+
+/* The arguments of each quantity of a purchase model, before the
+ * covariate values. */
+static const struct {
+    const char *q;
+    size_t n;
+} base_args[] = {{"p_alive", 3},  {"expected", 4}, {"value", 4},
+                 {"expected_unconditional", 1}, {"pmf", 2},
+                 {"pmf_conditional", 5}};
+
+/* With covariates, a quantity takes the customer's covariate values (in
+ * the order of the effects) after its own arguments. */
+static int clv_eval(void *state, const seg_model *m, const char *q,
+                    const double *args, size_t n, double *out, void *ud)
+{
+    (void)ud;
+    const clv_state *st = state;
+    const seg__clv_cov *cov = st->f.cov;
+    size_t want = 0;
+    for (size_t i = 0; cov && i < sizeof base_args / sizeof *base_args; i++)
+        if (!strcmp(q, base_args[i].q))
+            want = base_args[i].n;
+    if (!want)
+        return eval_fit(st, &st->f, m, q, args, n, out);
+    size_t k = (size_t)cov->k;
+    if (n != want + k)
+        return seg__model_error(
+            m, SEG_EINVAL, "'%s' of a model with covariates takes %zu "
+            "arguments and then the %zu covariate values of its effects "
+            "(%s%s), %zu given",
+            q, want, k, cov->e[cov->e[0].proc ? 0 : 1].name,
+            k > 1 ? ", ..." : "", n);
+    double gamma[SEG__COV_MAX];
+    size_t e = 0;
+    for (size_t c = 0; c < cov->n; c++)
+        if (cov->e[c].proc != SEG__COV_REF)
+            gamma[e++] = cov->e[c].gamma;
+    for (size_t i = want; i < n; i++)
+        if (!isfinite(args[i]))
+            return seg__model_error(m, SEG_ERANGE, "'%s': argument %zu is "
+                                    "not finite", q, i + 1);
+    seg__clv_fit f = st->f;
+    f.cov = NULL;
+    seg__clv_cov_apply(f.kind, cov, st->f.p, gamma, args + want, f.p);
+    for (int i = 0; i < seg__clv_spec_of(f.kind)->np; i++)
+        if (seg__clv_bad_param(f.kind, i, f.p[i]))
+            return seg__model_error(m, SEG_ERANGE, "'%s': the covariates "
+                                    "move %s to %g", q,
+                                    seg__clv_spec_of(f.kind)->names[i],
+                                    f.p[i]);
+    return eval_fit(st, &f, m, q, args, want, out);
 }
 
 /* A fit as one state line: its kind, then the numbers; standard errors
@@ -495,6 +632,8 @@ static int clv_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
     (void)ud;
     const clv_state *st = state;
     int rc = put_fit(w, wu, "fit", &st->f);
+    if (!rc)
+        rc = seg__clv_cov_save(st->f.cov, w, wu);
     if (!rc && st->kind == SEG__CLV_CLV)
         rc = put_fit(w, wu, "spend", &st->gg);
     /* the unit the inputs had, unless units_per_month says it (as every
@@ -561,7 +700,15 @@ static int clv_load(void *state, seg_model *m, const char *text, size_t len,
     (void)ud;
     clv_state *st = state;
     const char *p = text, *end = text + len;
+    seg__clv_cov_free(st->f.cov);
+    st->f.cov = NULL;
     int rc = get_fit(m, &p, end, "fit", &st->f);
+    if (!rc)
+        rc = seg__clv_cov_load(m, &p, end, &st->f.cov);
+    if (!rc && st->f.cov && st->f.kind != SEG__CLV_BGNBD &&
+        st->f.kind != SEG__CLV_MBGNBD && st->f.kind != SEG__CLV_PNBD)
+        rc = seg__model_error(m, SEG_EPARSE, "covariates in the state of a "
+                              "kind without them");
     if (!rc && st->kind == SEG__CLV_CLV)
         rc = get_fit(m, &p, end, "spend", &st->gg);
     if (!rc && st->kind == SEG__CLV_CLV) {

@@ -35,6 +35,9 @@ typedef struct objctx {
      * the result and the standard errors without another pass */
     bool have_last;
     double last_p[SEG__NP], last_ll, last_H[SEG__NP * SEG__NP];
+    /* only a start for the fit with covariates: on large data the
+     * subsample's fit is enough, and no log-likelihood is wanted */
+    bool start_only;
 } objctx;
 
 /* Whether the last evaluation was at p. */
@@ -193,7 +196,8 @@ const char *seg__clv_bad_row(int kind, const double *d)
  * has no density there, and one such customer must not sink the fit of
  * all the others; those are counted in *excluded. */
 static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
-                     rows *out, size_t *excluded)
+                     rows *out, size_t *excluded, key **keep, size_t **cust,
+                     size_t *nkeys)
 {
     const char *cols[3];
     int nc = specs[kind]->ncols;
@@ -209,7 +213,8 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     size_t n = seg_dataset_customer_count(ds);
     double *v[4] = {NULL, NULL, NULL, NULL};
     key *keys = seg__malloc((n ? n : 1) * sizeof *keys);
-    int rc = keys ? SEG_OK : seg__nomem(NULL);
+    size_t *row = cust ? seg__malloc((n ? n : 1) * sizeof *row) : NULL;
+    int rc = keys && (row || !cust) ? SEG_OK : seg__nomem(NULL);
     for (int c = 0; c < nc + 1 && !rc; c++) {
         if (c == nc && !*wcol)
             break;
@@ -242,8 +247,11 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
                                   seg_dataset_customer_id(ds, i), why);
             break;
         }
-        if (r.w > 0)
+        if (r.w > 0) {
+            if (row)
+                row[k] = i;
             keys[k++] = r;
+        }
     }
     if (!rc && k == 0 && *excluded)
         rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on: "
@@ -252,6 +260,15 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     else if (!rc && k == 0)
         rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on",
                               seg_model_name(m));
+    /* the merge may reorder the keys: the covariate fit gets a copy */
+    if (!rc && keep && !(*keep = seg__malloc(k * sizeof **keep)))
+        rc = seg__nomem(NULL);
+    if (!rc && keep) {
+        memcpy(*keep, keys, k * sizeof *keys);
+        *cust = row;
+        *nkeys = k;
+        row = NULL;
+    }
     if (!rc && seg__clv_merge_keys(keys, k, nc, out) != SEG_OK)
         rc = seg__nomem(NULL);
     if (rc) {
@@ -262,6 +279,7 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     for (int c = 0; c < 4; c++)
         seg__free(v[c]);
     seg__free(keys);
+    seg__free(row);
     return rc;
 }
 
@@ -415,7 +433,9 @@ static int judge(const seg_model *m, const objctx *c, seg__clv_fit *f,
             last.iterations, last.grad_norm, c->evals);
     } else {
         f->converged = 1;
-        f->loglik = last_at(c, f->p) ? c->last_ll : total_ll(c, f->p, NULL);
+        f->loglik = c->start_only     ? NAN
+                    : last_at(c, f->p) ? c->last_ll
+                                       : total_ll(c, f->p, NULL);
     }
     return rc;
 }
@@ -527,7 +547,10 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
         rc = SEG_ECANCELED;
     if (rc)
         return rc;
-    if (found) {
+    if (found && c->start_only) {
+        res.status = 0;
+        res.value = 0;
+    } else if (found) {
         res = run_from(c, theta, max_iter);
         *last = res;
         if (res.status != 0)
@@ -551,13 +574,35 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                       const char *fixed, seg__clv_fit *f)
 {
     rows data = {NULL, NULL, 0, 0};
-    size_t excluded = 0;
-    int rc = load_rows(m, kind, ds, &data, &excluded);
-    if (rc)
+    size_t excluded = 0, nkeys = 0, *cust = NULL;
+    key *keys = NULL;
+    seg__clv_cov_free(f->cov);
+    f->cov = NULL;
+    seg__clv_cov *cov = NULL;
+    int rc = SEG_OK;
+    if (kind == SEG__CLV_BGNBD || kind == SEG__CLV_MBGNBD ||
+        kind == SEG__CLV_PNBD)
+        rc = seg__clv_cov_design(m, kind, ds, &cov);
+    /* fixed effects are taken out of the text, the rest is the kind's */
+    char *base_fixed = NULL;
+    if (!rc && cov && fixed && *fixed)
+        rc = seg__clv_cov_fixed(m, cov, fixed, &base_fixed);
+    if (base_fixed)
+        fixed = base_fixed;
+    if (!rc)
+        rc = load_rows(m, kind, ds, &data, &excluded, cov ? &keys : NULL,
+                       cov ? &cust : NULL, &nkeys);
+    if (rc) {
+        seg__clv_cov_free(cov);
+        seg__free(keys);
+        seg__free(cust);
+        seg__free(base_fixed);
         return rc;
+    }
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
-                0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0}};
+                0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0},
+                cov != NULL};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;
@@ -591,11 +636,29 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                                   seg_model_name(m), specs[kind]->names[i],
                                   f->p[i], why);
     }
-    if (!rc)
+    if (!rc && !cov)
         standard_errors(&c, f);
     f->evaluations = (double)c.evals;
     if (c.prep)
         specs[kind]->release(c.prep);
     rows_free(&data);
+    /* with covariates, from the fit without them */
+    if (!rc && cov)
+        rc = seg__clv_fit_cov(m, kind, ds, keys, cust, nkeys, cov,
+                              base_fixed != NULL, f);
+    seg__free(base_fixed);
+    for (int i = 0; i < c.np && !rc && cov; i++) {
+        const char *why = seg__clv_bad_param(kind, i, f->p[i]);
+        if (why)
+            rc = seg__model_error(m, SEG_ERANGE, "%s: %s = %g: %s",
+                                  seg_model_name(m), specs[kind]->names[i],
+                                  f->p[i], why);
+    }
+    if (!rc)
+        f->cov = cov;
+    else
+        seg__clv_cov_free(cov);
+    seg__free(keys);
+    seg__free(cust);
     return rc;
 }

@@ -55,6 +55,51 @@ extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
 /* The spec of a fitted kind (SEG__CLV_BGNBD .. SEG__CLV_GG). */
 const seg__clv_spec *seg__clv_spec_of(int kind);
 
+/* Covariates (static, CLVTools' form): a customer's effect on a process
+ * is exp(eta) with eta the sum of gamma_k z_k over the effects of that
+ * process. A numeric attribute is one effect; a label attribute one per
+ * level but the first in sorted order, its indicator. */
+enum { SEG__COV_REF = 0, SEG__COV_TRANS = 1, SEG__COV_LIFE = 2,
+       SEG__COV_BOTH = 3 };
+#define SEG__COV_MAX (SEG__OPT_MAXN - SEG__NP)
+
+typedef struct seg__clv_effect {
+    char *column; /* the attribute */
+    char *level;  /* NULL: a numeric attribute; else the indicator of it */
+    int proc;     /* SEG__COV_*; REF: the reference level, no effect */
+    double gamma, se;
+    char *name, *se_name; /* "trans.COL[=LEVEL]", "se.trans...." */
+} seg__clv_effect;
+
+typedef struct seg__clv_cov {
+    size_t n; /* entries, references included */
+    seg__clv_effect *e;
+    int k; /* effects: the entries that are not references, in order */
+} seg__clv_cov;
+
+void seg__clv_cov_free(seg__clv_cov *c);
+/* The effects the model's parameters name, coded from the dataset's
+ * attribute columns (levels of a label column among all customers);
+ * *out is NULL when the model has no covariates. */
+int seg__clv_cov_design(const seg_model *m, int kind, const seg_dataset *ds,
+                        seg__clv_cov **out);
+/* The covariate values z (k of them per customer, row-major) of every
+ * customer with a history (has[i]; NULL: all); one without a value, or
+ * with a level the effects do not know, is an error naming them. */
+int seg__clv_cov_values(const seg_model *m, const seg__clv_cov *c,
+                        const seg_dataset *ds, const bool *has, double *z);
+/* A customer's parameters: the kind's base parameters p moved by the
+ * effects gamma (c->k of them) at covariates z. */
+void seg__clv_cov_apply(int kind, const seg__clv_cov *c, const double *p,
+                        const double *gamma, const double *z, double *q);
+/* The signs by which eta_trans and eta_life move the log of each base
+ * parameter of a kind: dlogq[j][0] for trans, [1] for life. */
+void seg__clv_cov_signs(int kind, double sign[SEG__NP][2]);
+/* Save and load the effects as state lines "covariate ...". */
+int seg__clv_cov_save(const seg__clv_cov *c, seg_write_fn w, void *wu);
+int seg__clv_cov_load(const seg_model *m, const char **p, const char *end,
+                      seg__clv_cov **out);
+
 typedef struct seg__clv_fit {
     int kind;
     double p[SEG__NP], se[SEG__NP];
@@ -64,6 +109,8 @@ typedef struct seg__clv_fit {
      * out of it (Gamma-Gamma: a repeat buyer whose mean spend is not
      * positive) */
     double evaluations, start_evaluations, excluded;
+    /* the covariate effects, fitted with the rest, or NULL; owned */
+    seg__clv_cov *cov;
 } seg__clv_fit;
 
 /* Fit a kind by maximum likelihood on the model's columns, or take the
@@ -110,6 +157,21 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
 /* Copy a numeric column of the dataset into v (n values). */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n);
+
+/* Refine the fit f of a kind (its base parameters fitted without
+ * covariates) with the effects of cov on the nk customers' histories
+ * keys (cust[i]: the dataset row of key i): the effects and their
+ * standard errors into cov, the rest into f. When fixed, nothing is
+ * fitted: the log-likelihood and the standard errors at the parameters
+ * of f and the effects of cov. */
+int seg__clv_fit_cov(const seg_model *m, int kind, const seg_dataset *ds,
+                     const seg__clv_key *keys, const size_t *cust, size_t nk,
+                     seg__clv_cov *cov, bool fixed, seg__clv_fit *f);
+/* The effects named in a fixed text ("r=...,trans.Gender=0.3,...") into
+ * cov, every effect required; the other entries, for the kind, into
+ * *base (allocated). */
+int seg__clv_cov_fixed(const seg_model *m, seg__clv_cov *cov,
+                       const char *fixed, char **base);
 
 /* Expected mean spend of a customer with x repeat purchases of mean m. */
 double seg__clv_expected_spend(const seg__clv_fit *g, double x, double m);

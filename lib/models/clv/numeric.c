@@ -225,8 +225,9 @@ static double max_abs(const double *a, int n)
 seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
                               int max_iter, double gtol)
 {
-    double g[SEG__NP], H[SEG__NP * SEG__NP], xn[SEG__NP], gn[SEG__NP];
-    double p[SEG__NP], s[SEG__NP], y[SEG__NP];
+    double g[SEG__OPT_MAXN], H[SEG__OPT_MAXN * SEG__OPT_MAXN];
+    double xn[SEG__OPT_MAXN], gn[SEG__OPT_MAXN];
+    double p[SEG__OPT_MAXN], s[SEG__OPT_MAXN], y[SEG__OPT_MAXN];
     seg__opt_result res = {1, 0, NAN, NAN};
     double fx = f(x, g, ctx);
     if (!isfinite(fx)) {
@@ -292,7 +293,7 @@ seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
                     H[i] *= k;
                 scaled = true;
             }
-            double rho = 1 / sy, Hy[SEG__NP], yHy;
+            double rho = 1 / sy, Hy[SEG__OPT_MAXN], yHy;
             for (int i = 0; i < n; i++) {
                 Hy[i] = 0;
                 for (int j = 0; j < n; j++)
@@ -322,7 +323,7 @@ seg__opt_result seg__minimize(seg__objective f, void *ctx, double *x, int n,
 bool seg__chol_solve(const double *H, double mu, const double *g, double *s,
                      int n)
 {
-    double L[SEG__NP * SEG__NP] = {0}, y[SEG__NP];
+    double L[SEG__OPT_MAXN * SEG__OPT_MAXN] = {0}, y[SEG__OPT_MAXN];
     for (int j = 0; j < n; j++) {
         double d = H[j * n + j] + mu;
         for (int k = 0; k < j; k++)
@@ -378,8 +379,9 @@ static bool newton_direction(const double *H, const double *g, double *p,
 seg__opt_result seg__minimize_newton(seg__objective2 f, void *ctx, double *x,
                                      int n, int max_iter, double gtol)
 {
-    double g[SEG__NP], H[SEG__NP * SEG__NP], xn[SEG__NP], gn[SEG__NP];
-    double Hn[SEG__NP * SEG__NP], p[SEG__NP];
+    double g[SEG__OPT_MAXN], H[SEG__OPT_MAXN * SEG__OPT_MAXN];
+    double xn[SEG__OPT_MAXN], gn[SEG__OPT_MAXN];
+    double Hn[SEG__OPT_MAXN * SEG__OPT_MAXN], p[SEG__OPT_MAXN];
     seg__opt_result res = {1, 0, NAN, NAN};
     double fx = f(x, g, H, ctx);
     if (!isfinite(fx)) {
@@ -443,7 +445,8 @@ seg__opt_result seg__minimize_newton(seg__objective2 f, void *ctx, double *x,
 
 bool seg__spd_inverse(double *m, int n)
 {
-    double L[SEG__NP * SEG__NP] = {0}, inv[SEG__NP * SEG__NP] = {0};
+    double L[SEG__OPT_MAXN * SEG__OPT_MAXN] = {0};
+    double inv[SEG__OPT_MAXN * SEG__OPT_MAXN] = {0};
     for (int j = 0; j < n; j++) {
         double d = m[j * n + j];
         for (int k = 0; k < j; k++)
@@ -460,7 +463,7 @@ bool seg__spd_inverse(double *m, int n)
     }
     /* solve L L^T X = I column by column */
     for (int c = 0; c < n; c++) {
-        double yv[SEG__NP];
+        double yv[SEG__OPT_MAXN];
         for (int i = 0; i < n; i++) {
             double v = i == c;
             for (int k = 0; k < i; k++)

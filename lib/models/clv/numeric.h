@@ -9,6 +9,9 @@
 #include <stddef.h>
 
 #define SEG__NP 4 /* the most parameters a model has */
+/* The most unknowns of the optimisers and the matrix routines: a model's
+ * parameters and its covariate effects. */
+#define SEG__OPT_MAXN 24
 
 /* A value with its partial derivatives with respect to up to SEG__NP
  * parameters (forward-mode automatic differentiation): gradients are
@@ -195,7 +198,7 @@ seg__dual seg__quad_logit(seg__dual (*logf)(double y, double lp, double lq,
  * does not converge. */
 bool seg__log_betainc(double a, double b, double x, double y, double *out);
 
-/* Minimise f over x in R^n (n <= SEG__NP) by BFGS with a backtracking
+/* Minimise f over x in R^n (n <= SEG__OPT_MAXN) by BFGS with a backtracking
  * line search. f returns the value and writes the gradient; a non-finite
  * value means "outside the domain". */
 typedef double (*seg__objective)(const double *x, double *grad, void *ctx);

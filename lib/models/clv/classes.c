@@ -43,6 +43,15 @@ static double expected(const seg__clv_fit *f, double t, double x, double tx,
     STR("fixed", "use these parameters instead of fitting: NAME=VALUE,...", \
         "", NULL)
 
+#define TIMING_ON                                                            \
+    STR("timing", "also write the churn-timing columns: .p_alive_at, "     \
+        ".p_none ... (docs/clv.md)", "off", "off|on")
+#define TIMING_DAYS                                                          \
+    NUM("timing_horizon", SEG_PARAM_F64, "time units ahead for "            \
+        ".p_alive_at and .p_none; 0: timing_days", 0, 1e6, 0),              \
+    NUM("timing_days", SEG_PARAM_F64, "days ahead for .p_alive_at and "     \
+        ".p_none when timing_horizon is 0", 0, 1e6, 90)
+
 static const seg_param_def cont_params[] = {
     STR("x_column", "repeat purchases x", "frequency", NULL),
     STR("t_x_column", "time of the last purchase, from the first", "t_x", NULL),
@@ -50,6 +59,8 @@ static const seg_param_def cont_params[] = {
     NUM("horizon", SEG_PARAM_F64, "time units ahead for .expected", 0, 1e6,
         52),
     COMMON,
+    TIMING_ON,
+    TIMING_DAYS,
 };
 
 static const seg_param_def bgbb_params[] = {
@@ -59,6 +70,9 @@ static const seg_param_def bgbb_params[] = {
     NUM("horizon", SEG_PARAM_F64, "future opportunities for .expected", 0,
         1e6, 5),
     COMMON,
+    TIMING_ON,
+    NUM("timing_horizon", SEG_PARAM_F64, "future opportunities for "
+        ".p_alive_at and .p_none", 0, 1e6, 1),
 };
 
 static const seg_param_def gg_params[] = {
@@ -91,7 +105,11 @@ static const seg_param_def clv_params[] = {
     COMMON,
     STR("fixed_spend", "Gamma-Gamma parameters instead of fitting: "
         "p=...,q=...,gamma=...", "", NULL),
+    TIMING_ON,
+    TIMING_DAYS,
 };
+#undef TIMING_ON
+#undef TIMING_DAYS
 #undef STR
 #undef NUM
 #undef COMMON
@@ -177,11 +195,14 @@ static int cmp_hist(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* The outputs of one history: p_alive, expected, and for clv the spend
- * and the value. */
+/* The outputs of one history: p_alive, expected, for clv the spend and
+ * the value, and from o[4] the timing with horizon th (NaN: none). */
+#define NOUT (4 + SEG__TIMING_N)
 static void score_one(const clv_state *st, const seg_model *m, double upm,
-                      double horizon, const double *k, double *o)
+                      double horizon, double th, const double *k, double *o)
 {
+    if (!isnan(th) && !seg__clv_timing(&st->f, th, k[0], k[1], k[2], o + 4))
+        o[4] = NAN; /* an error below */
     o[0] = p_alive(&st->f, k[0], k[1], k[2]);
     o[1] = expected(&st->f, horizon, k[0], k[1], k[2]);
     if (st->kind == SEG__CLV_CLV) {
@@ -197,9 +218,13 @@ static void score_one(const clv_state *st, const seg_model *m, double upm,
 static int score_histories(const clv_state *st, const seg_model *m,
                            seg_dataset *ds, const char *prefix,
                            double *const *in, double *const *out, size_t n,
-                           double upm, double horizon)
+                           double upm, double horizon, double th)
 {
     int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
+    /* the timing probabilities must exist, the times may not */
+    int nt = isnan(th) ? 0 : seg__clv_timing_count(st->f.kind);
+    int nreq = nt < SEG__TIMING_NEXT_MEDIAN ? nt : SEG__TIMING_NEXT_MEDIAN;
+    int ncols = isnan(th) ? 4 : NOUT; /* out[] holds ncols columns */
     hist *h = seg__malloc((n ? n : 1) * sizeof *h);
     if (!h)
         return seg__nomem(NULL);
@@ -207,7 +232,7 @@ static int score_histories(const clv_state *st, const seg_model *m,
     for (size_t i = 0; i < n; i++) {
         hist r = {{in[0][i], in[1][i], in[2][i],
                    st->kind == SEG__CLV_CLV ? in[3][i] : 0}, i};
-        for (int c = 0; c < 4; c++)
+        for (int c = 0; c < ncols; c++)
             out[c][i] = NAN;
         if (isnan(r.k[0]) || isnan(r.k[1]) || isnan(r.k[2]))
             continue;
@@ -224,7 +249,9 @@ static int score_histories(const clv_state *st, const seg_model *m,
         h[nh++] = r;
     }
     qsort(h, nh, sizeof *h, cmp_hist);
-    double o[4] = {NAN, NAN, NAN, NAN};
+    double o[NOUT];
+    for (int c = 0; c < NOUT; c++)
+        o[c] = NAN;
     seg__progress *prog = seg__progress_current();
     for (size_t g = 0; g < nh; g++) {
         int prc = seg__progress_at(prog, g);
@@ -235,9 +262,9 @@ static int score_histories(const clv_state *st, const seg_model *m,
         if (g == 0 || memcmp(h[g].k, h[g - 1].k, sizeof h[g].k) != 0) {
             double k[4] = {h[g].k[0], h[g].k[1], h[g].k[2],
                            h[g].k[3] == -INFINITY ? NAN : h[g].k[3]};
-            score_one(st, m, upm, horizon, k, o);
+            score_one(st, m, upm, horizon, th, k, o);
         }
-        for (int c = 0; c < nout; c++)
+        for (int c = 0; c < ncols; c++)
             out[c][h[g].i] = o[c];
     }
     seg__free(h);
@@ -248,12 +275,15 @@ static int score_histories(const clv_state *st, const seg_model *m,
     for (size_t i = 0; i < n; i++) {
         if (isnan(in[0][i]) || isnan(in[1][i]) || isnan(in[2][i]))
             continue;
-        for (int c = 0; c < nout; c++)
-            if (!isfinite(out[c][i]))
+        for (int c = 0; c < nout + nreq; c++) {
+            int col = c < nout ? c : 4 + c - nout;
+            if (!isfinite(out[col][i]))
                 return seg__model_error(
                     m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
                     "computed with %s", prefix, seg_dataset_customer_id(ds, i),
-                    what[c], params_text(&st->f));
+                    c < nout ? what[c] : seg__clv_timing_names[c - nout],
+                    params_text(&st->f));
+        }
     }
     return SEG_OK;
 }
@@ -275,9 +305,11 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                                                               : "T_column");
         cols[3] = seg__param_str(m, "m_column");
     }
-    double *in[4] = {NULL}, *out[4] = {NULL};
+    double *in[4] = {NULL}, *out[NOUT] = {NULL};
     int rc = SEG_OK;
-    for (int c = 0; c < 4 && !rc; c++) {
+    bool timing = st->kind != SEG__CLV_GG &&
+                  strcmp(seg__param_str(m, "timing"), "on") == 0;
+    for (int c = 0; c < (timing ? NOUT : 4) && !rc; c++) {
         if (!(out[c] = seg__malloc((n ? n : 1) * sizeof **out)))
             rc = seg__nomem(NULL);
         if (!rc && c < nc) {
@@ -298,6 +330,9 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
     double horizon = st->kind == SEG__CLV_GG    ? 0
                      : st->kind == SEG__CLV_CLV ? seg__clv_horizon(m, upm)
                                                 : seg__param_num(m, "horizon");
+    double th = NAN, dpu = 0;
+    if (!rc && timing)
+        rc = seg__clv_timing_horizon(m, ds, st->kind, upm, &th, &dpu);
     if (!rc && st->kind == SEG__CLV_GG) {
         for (size_t i = 0; i < n; i++)
             out[0][i] = isnan(in[0][i])
@@ -306,7 +341,7 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                                                       in[1][i]);
     } else if (!rc) {
         rc = score_histories(st, m, ds, prefix, in, out, n, upm,
-                             horizon);
+                             horizon, th);
     }
     if (!rc) {
         if (st->kind == SEG__CLV_GG) {
@@ -319,10 +354,19 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                 rc = seg__model_put(m, ds, prefix, "spend", out[2], NULL);
             if (!rc && st->kind == SEG__CLV_CLV)
                 rc = seg__model_put(m, ds, prefix, "value", out[3], NULL);
+            int nt = isnan(th) ? 0 : seg__clv_timing_count(st->f.kind);
+            for (int c = 0; c < nt && !rc; c++)
+                rc = seg__model_put(m, ds, prefix, seg__clv_timing_names[c],
+                                    out[4 + c], NULL);
+            if (!rc && nt > SEG__TIMING_NEXT_MEDIAN)
+                rc = seg__clv_timing_date(m, ds, prefix,
+                                          out[4 + SEG__TIMING_NEXT_MEDIAN],
+                                          dpu);
         }
     }
-    for (int c = 0; c < 4; c++) {
-        seg__free(in[c]);
+    for (int c = 0; c < NOUT; c++) {
+        if (c < 4)
+            seg__free(in[c]);
         seg__free(out[c]);
     }
     return rc;
@@ -410,8 +454,13 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
         if (!isfinite(args[i]))
             return seg__model_error(m, SEG_ERANGE, "'%s': argument %zu is "
                                     "not finite", q, i + 1);
-    int rc;
     double v = NAN;
+    int rc = seg__clv_timing_eval(m, f, q, args, n, &v);
+    if (rc != SEG_ENOTFOUND) {
+        if (!rc)
+            *out = v;
+        return rc;
+    }
     if (st->kind == SEG__CLV_GG ||
         (st->kind == SEG__CLV_CLV && !strcmp(q, "expected_spend"))) {
         if (strcmp(q, "expected_spend") != 0)

@@ -143,8 +143,8 @@ enum {
 /* The names of the columns and seg_model_eval() quantities, in that
  * order. */
 extern const char *const seg__clv_timing_names[SEG__TIMING_N];
-/* How many of them a kind has (the first ones): all but for bgbb, which
- * has only the two probabilities, and gamma_gamma, none. */
+/* How many of them a kind has (the first ones): all for bgnbd, mbgnbd
+ * and pareto_nbd, the two probabilities for bgbb, none for any other. */
 int seg__clv_timing_count(int kind);
 /* All of them into o[SEG__TIMING_N]; a time that does not exist (a
  * median with P(never) >= 1/2, an infinite mean) is NaN. False when a

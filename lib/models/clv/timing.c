@@ -24,7 +24,17 @@ const char *const seg__clv_timing_names[SEG__TIMING_N] = {
 
 int seg__clv_timing_count(int kind)
 {
-    return kind == SEG__CLV_BGBB ? 2 : kind == SEG__CLV_GG ? 0 : SEG__TIMING_N;
+    /* a kind added later has none until its formulas are here */
+    switch (kind) {
+    case SEG__CLV_BGNBD:
+    case SEG__CLV_MBGNBD:
+    case SEG__CLV_PNBD:
+        return SEG__TIMING_N;
+    case SEG__CLV_BGBB:
+        return 2;
+    default:
+        return 0;
+    }
 }
 
 /* ---- BG/NBD and MBG/NBD ----

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The segment CLI: output, help, version and exit codes."""
 import csv
+import datetime
 import io
 import json
 import os
@@ -424,6 +425,58 @@ class Tier(unittest.TestCase):
         p = run(*base, "--crosstab", "rfm.segment")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(p.stdout.splitlines()[-1].startswith("total,"))
+
+    def test_churn_tiers_from_the_model(self):
+        """流失 / 沉默 / 待复购 from clv's timing columns on the CDNOW
+        sample: every tier as its rule says, the columns against the
+        Pareto/NBD closed forms with the fitted parameters, and the
+        expected date of the next order from the median"""
+        data = [SAMPLE, "--no-header", "--map", "id=2", "--map", "time=3",
+                "--map", "amount=5", "--as-of", "1998-06-30", "--model",
+                "clv", "--set", "purchase_model=pareto_nbd"]
+        p = run("fit", *data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        par = {l.split()[0]: float(l.split()[1])
+               for l in p.stdout.splitlines() if len(l.split()) == 2}
+        cols = ("T,clv.p_alive,clv.p_alive_at,clv.p_none,clv.p_never,"
+                "clv.next_median,clv.next_date,churn_tier")
+        p = run("tier", *data, "--set", "timing=on", "--rules",
+                self.rules("churn_tiers.rules"), "--columns", cols)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        self.assertEqual(len(rows), 2357)
+        count = {}
+        for row in rows:
+            pa, pat = float(row["clv.p_alive"]), float(row["clv.p_alive_at"])
+            none, never = float(row["clv.p_none"]), float(row["clv.p_never"])
+            # exponential lifetimes: alive at T + 90 days with
+            # (B / (B + 90))^s more, B = beta + T
+            B = par["beta"] + float(row["T"])
+            self.assertAlmostEqual(pat, pa * (B / (B + 90))**par["s"],
+                                   delta=1e-9)
+            self.assertTrue(never <= none <= 1 and 1 - pa <= never)
+            # the analysis day plus the median, to whole days
+            day = datetime.date(1998, 6, 30) + datetime.timedelta(
+                days=round(float(row["clv.next_median"])))
+            self.assertEqual(row["clv.next_date"],
+                             day.isoformat() + "T00:00:00Z")
+            want = ("流失" if pat < 0.2 else "沉默" if none >= 0.8 else
+                    "待复购" if (day - datetime.date(1998, 6, 30)).days
+                    <= 30 else "活跃")
+            self.assertEqual(row["churn_tier"], want, row)
+            count[want] = count.get(want, 0) + 1
+        # each tier is there, and most of the base has gone quiet
+        self.assertEqual(set(count), {"流失", "沉默", "待复购", "活跃"})
+        self.assertGreater(count["沉默"] + count["流失"], 2357 / 2)
+        # a shorter horizon leaves more customers without a purchase in it
+        # less often: p_none rises as the horizon shrinks
+        p = run("score", *data, "--set", "timing=on", "--set",
+                "timing_days=30", "--columns", "clv.p_none")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        short = list(csv.DictReader(io.StringIO(p.stdout)))
+        for a, b in zip(rows, short):
+            self.assertGreaterEqual(float(b["clv.p_none"]),
+                                    float(a["clv.p_none"]))
 
     def test_call_list(self):
         p = run("tier", SAMPLE, *Score.ARGS, "--model", "rfm", "--rules",

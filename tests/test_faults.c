@@ -347,6 +347,16 @@ static void setup_fitted(ctx *c)
     c->ds = dataset(DS_FEATURES);
 }
 
+/* with the churn timing's columns too, next_date among them */
+static void setup_fitted_timing(ctx *c)
+{
+    setup_model(c);
+    assert_ok(seg_model_set_str(c->m, "timing", "on"));
+    assert_ok(seg_model_fit(c->m, c->ds));
+    seg_dataset_free(c->ds);
+    c->ds = dataset(DS_FEATURES);
+}
+
 /* scored on a dataset that has the model's columns already (g_rfm's) */
 static void setup_fitted_scored(ctx *c)
 {
@@ -775,6 +785,8 @@ static const scenario g_scenarios[] = {
     MODEL("stage", 0, 0, NULL, 0, NULL),
     MODEL("kmeans", 0, 0, NULL, 0, NULL),
     MODEL("interest", 0, 0, NULL, 0, NULL),
+    {"score clv, timing", "clv", DS_FEATURES, setup_fitted_timing,
+     call_score, show_ds, show_ds, 0, 0, NULL},
     {"save clv", "clv", DS_FEATURES, setup_fitted, call_save, show_saved,
      NULL, 0, 0, NULL},
     {"load clv", "clv", DS_FEATURES, setup_saved, call_load_model,

@@ -363,7 +363,9 @@ SEG_API int seg_model_result(const seg_model *m, const char *name,
  * Evaluate a named quantity of a fitted model for given arguments, for
  * example the customer-base models' `"p_alive"` (x, t_x, T),
  * `"expected"` (t, x, t_x, T), `"expected_unconditional"` (t) and `"pmf"`
- * (t, n), as listed in docs/clv.md.
+ * (t, n), and since 0.2.0 their churn timing: `"p_alive_at"` and
+ * `"p_none"` (t, x, t_x, T), `"p_never"`, `"next_median"`, `"next_half"`
+ * and `"next_mean"` (x, t_x, T), as listed in docs/clv.md.
  * @param m a fitted model.
  * @param quantity the quantity's name.
  * @param args its arguments.
@@ -375,7 +377,9 @@ SEG_API int seg_model_result(const seg_model *m, const char *name,
  *         of their domain (t_x > T, negative counts, non-finite values),
  *         and for counts that the quantity loops over (n of `"pmf"`; x,
  *         t_x and n of bgbb) when they are not whole or exceed 1,000,000;
- *         the message names the argument.
+ *         the message names the argument; #SEG_ERANGE also for a time that
+ *         does not exist (`"next_half"` when P(no purchase ever) >= 1/2,
+ *         `"next_mean"` when the mean is infinite), with the reason.
  * @note Thread-safe for concurrent readers.
  * @since 0.1.0
  */

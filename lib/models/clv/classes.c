@@ -53,6 +53,15 @@ static double expected(const seg__clv_fit *f, double t, double x, double tx,
         "sum of the squared covariate effects, added to the mean negative "  \
         "log-likelihood", 0, 1e6, 0)
 
+#define TIMING_ON                                                            \
+    STR("timing", "also write the churn-timing columns: .p_alive_at, "     \
+        ".p_none ... (docs/clv.md)", "off", "off|on")
+#define TIMING_DAYS                                                          \
+    NUM("timing_horizon", SEG_PARAM_F64, "time units ahead for "            \
+        ".p_alive_at and .p_none; 0: timing_days", 0, 1e6, 0),              \
+    NUM("timing_days", SEG_PARAM_F64, "days ahead for .p_alive_at and "     \
+        ".p_none when timing_horizon is 0", 0, 1e6, 90)
+
 static const seg_param_def cont_params[] = {
     STR("x_column", "repeat purchases x", "frequency", NULL),
     STR("t_x_column", "time of the last purchase, from the first", "t_x", NULL),
@@ -61,6 +70,8 @@ static const seg_param_def cont_params[] = {
         52),
     COMMON,
     COVARIATES,
+    TIMING_ON,
+    TIMING_DAYS,
 };
 
 static const seg_param_def bgbb_params[] = {
@@ -70,6 +81,9 @@ static const seg_param_def bgbb_params[] = {
     NUM("horizon", SEG_PARAM_F64, "future opportunities for .expected", 0,
         1e6, 5),
     COMMON,
+    TIMING_ON,
+    NUM("timing_horizon", SEG_PARAM_F64, "future opportunities for "
+        ".p_alive_at and .p_none", 0, 1e6, 1),
 };
 
 static const seg_param_def gg_params[] = {
@@ -103,7 +117,11 @@ static const seg_param_def clv_params[] = {
     STR("fixed_spend", "Gamma-Gamma parameters instead of fitting: "
         "p=...,q=...,gamma=...", "", NULL),
     COVARIATES,
+    TIMING_ON,
+    TIMING_DAYS,
 };
+#undef TIMING_ON
+#undef TIMING_DAYS
 #undef STR
 #undef NUM
 #undef COMMON
@@ -193,16 +211,19 @@ static int cmp_hist(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* The outputs of one history: p_alive, expected, and for clv the spend
- * and the value. */
+/* The outputs of one history: p_alive, expected, for clv the spend and
+ * the value, and from o[4] the timing with horizon th (NaN: none). */
+#define NOUT (4 + SEG__TIMING_N)
 static void score_one(const clv_state *st, const seg_model *m, double upm,
-                      double horizon, const double *k, double *o)
+                      double horizon, double th, const double *k, double *o)
 {
     /* the customer's own parameters when covariates move them */
     seg__clv_fit f = st->f;
     if (f.cov)
         memcpy(f.p, k + 4, sizeof f.p);
     f.cov = NULL;
+    if (!isnan(th) && !seg__clv_timing(&f, th, k[0], k[1], k[2], o + 4))
+        o[4] = NAN; /* an error below */
     o[0] = p_alive(&f, k[0], k[1], k[2]);
     o[1] = expected(&f, horizon, k[0], k[1], k[2]);
     if (st->kind == SEG__CLV_CLV) {
@@ -218,9 +239,14 @@ static void score_one(const clv_state *st, const seg_model *m, double upm,
 static int score_histories(const clv_state *st, const seg_model *m,
                            seg_dataset *ds, const char *prefix,
                            double *const *in, double *const *out, size_t n,
-                           double upm, double horizon, const double *q)
+                           double upm, double horizon, double th,
+                           const double *q)
 {
     int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
+    /* the timing probabilities must exist, the times may not */
+    int nt = isnan(th) ? 0 : seg__clv_timing_count(st->f.kind);
+    int nreq = nt < SEG__TIMING_NEXT_MEDIAN ? nt : SEG__TIMING_NEXT_MEDIAN;
+    int ncols = isnan(th) ? 4 : NOUT; /* out[] holds ncols columns */
     hist *h = seg__malloc((n ? n : 1) * sizeof *h);
     if (!h)
         return seg__nomem(NULL);
@@ -230,7 +256,7 @@ static int score_histories(const clv_state *st, const seg_model *m,
                    st->kind == SEG__CLV_CLV ? in[3][i] : 0, 0, 0, 0, 0}, i};
         if (q)
             memcpy(r.k + 4, q + i * SEG__NP, SEG__NP * sizeof *q);
-        for (int c = 0; c < 4; c++)
+        for (int c = 0; c < ncols; c++)
             out[c][i] = NAN;
         if (isnan(r.k[0]) || isnan(r.k[1]) || isnan(r.k[2]))
             continue;
@@ -247,7 +273,9 @@ static int score_histories(const clv_state *st, const seg_model *m,
         h[nh++] = r;
     }
     qsort(h, nh, sizeof *h, cmp_hist);
-    double o[4] = {NAN, NAN, NAN, NAN};
+    double o[NOUT];
+    for (int c = 0; c < NOUT; c++)
+        o[c] = NAN;
     seg__progress *prog = seg__progress_current();
     for (size_t g = 0; g < nh; g++) {
         int prc = seg__progress_at(prog, g);
@@ -260,9 +288,9 @@ static int score_histories(const clv_state *st, const seg_model *m,
             memcpy(k, h[g].k, sizeof k);
             if (k[3] == -INFINITY)
                 k[3] = NAN;
-            score_one(st, m, upm, horizon, k, o);
+            score_one(st, m, upm, horizon, th, k, o);
         }
-        for (int c = 0; c < nout; c++)
+        for (int c = 0; c < ncols; c++)
             out[c][h[g].i] = o[c];
     }
     seg__free(h);
@@ -273,13 +301,15 @@ static int score_histories(const clv_state *st, const seg_model *m,
     for (size_t i = 0; i < n; i++) {
         if (isnan(in[0][i]) || isnan(in[1][i]) || isnan(in[2][i]))
             continue;
-        for (int c = 0; c < nout; c++)
-            if (!isfinite(out[c][i]))
+        for (int c = 0; c < nout + nreq; c++) {
+            int col = c < nout ? c : 4 + c - nout;
+            if (!isfinite(out[col][i]))
                 return seg__model_error(
                     m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
                     "computed with %s", prefix, seg_dataset_customer_id(ds, i),
-                    what[c],
+                    c < nout ? what[c] : seg__clv_timing_names[c - nout],
                     params_text(&st->f, q ? q + i * SEG__NP : NULL));
+        }
     }
     return SEG_OK;
 }
@@ -335,9 +365,11 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                                                               : "T_column");
         cols[3] = seg__param_str(m, "m_column");
     }
-    double *in[4] = {NULL}, *out[4] = {NULL};
+    double *in[4] = {NULL}, *out[NOUT] = {NULL};
     int rc = SEG_OK;
-    for (int c = 0; c < 4 && !rc; c++) {
+    bool timing = st->kind != SEG__CLV_GG &&
+                  strcmp(seg__param_str(m, "timing"), "on") == 0;
+    for (int c = 0; c < (timing ? NOUT : 4) && !rc; c++) {
         if (!(out[c] = seg__malloc((n ? n : 1) * sizeof **out)))
             rc = seg__nomem(NULL);
         if (!rc && c < nc) {
@@ -358,6 +390,9 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
     double horizon = st->kind == SEG__CLV_GG    ? 0
                      : st->kind == SEG__CLV_CLV ? seg__clv_horizon(m, upm)
                                                 : seg__param_num(m, "horizon");
+    double th = NAN, dpu = 0;
+    if (!rc && timing)
+        rc = seg__clv_timing_horizon(m, ds, st->kind, upm, &th, &dpu);
     if (!rc && st->kind == SEG__CLV_GG) {
         for (size_t i = 0; i < n; i++)
             out[0][i] = isnan(in[0][i])
@@ -370,7 +405,7 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
             rc = customer_params(st, m, ds, in, n, &q);
         if (!rc)
             rc = score_histories(st, m, ds, prefix, in, out, n, upm,
-                                 horizon, q);
+                                 horizon, th, q);
         seg__free(q);
     }
     if (!rc) {
@@ -384,10 +419,19 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                 rc = seg__model_put(m, ds, prefix, "spend", out[2], NULL);
             if (!rc && st->kind == SEG__CLV_CLV)
                 rc = seg__model_put(m, ds, prefix, "value", out[3], NULL);
+            int nt = isnan(th) ? 0 : seg__clv_timing_count(st->f.kind);
+            for (int c = 0; c < nt && !rc; c++)
+                rc = seg__model_put(m, ds, prefix, seg__clv_timing_names[c],
+                                    out[4 + c], NULL);
+            if (!rc && nt > SEG__TIMING_NEXT_MEDIAN)
+                rc = seg__clv_timing_date(m, ds, prefix,
+                                          out[4 + SEG__TIMING_NEXT_MEDIAN],
+                                          dpu);
         }
     }
-    for (int c = 0; c < 4; c++) {
-        seg__free(in[c]);
+    for (int c = 0; c < NOUT; c++) {
+        if (c < 4)
+            seg__free(in[c]);
         seg__free(out[c]);
     }
     return rc;
@@ -495,8 +539,13 @@ static int eval_fit(const clv_state *st, const seg__clv_fit *f,
         if (!isfinite(args[i]))
             return seg__model_error(m, SEG_ERANGE, "'%s': argument %zu is "
                                     "not finite", q, i + 1);
-    int rc;
     double v = NAN;
+    int rc = seg__clv_timing_eval(m, f, q, args, n, &v);
+    if (rc != SEG_ENOTFOUND) {
+        if (!rc)
+            *out = v;
+        return rc;
+    }
     if (st->kind == SEG__CLV_GG ||
         (st->kind == SEG__CLV_CLV && !strcmp(q, "expected_spend"))) {
         if (strcmp(q, "expected_spend") != 0)

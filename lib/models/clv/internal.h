@@ -192,4 +192,42 @@ double seg__clv_horizon(const seg_model *m, double upm);
 double seg__clv_value(const seg_model *m, const seg__clv_fit *purchase,
                       double upm, double x, double tx, double T, double spend);
 
+/* Churn timing (timing.c): of one history, with a horizon t */
+enum {
+    SEG__TIMING_P_ALIVE_AT,  /* P(alive at T + t) */
+    SEG__TIMING_P_NONE,      /* P(no purchase in (T, T + t]) */
+    SEG__TIMING_P_NEVER,     /* P(no purchase ever after T) */
+    SEG__TIMING_NEXT_MEDIAN, /* median time to the next purchase, given one */
+    SEG__TIMING_NEXT_HALF,   /* time by which P(a next purchase) = 1/2 */
+    SEG__TIMING_NEXT_MEAN,   /* mean time to the next purchase, given one */
+    SEG__TIMING_N
+};
+/* The names of the columns and seg_model_eval() quantities, in that
+ * order. */
+extern const char *const seg__clv_timing_names[SEG__TIMING_N];
+/* How many of them a kind has (the first ones): all for bgnbd, mbgnbd
+ * and pareto_nbd, the two probabilities for bgbb, none for any other. */
+int seg__clv_timing_count(int kind);
+/* All of them into o[SEG__TIMING_N]; a time that does not exist (a
+ * median with P(never) >= 1/2, an infinite mean) is NaN. False when a
+ * probability cannot be computed. */
+bool seg__clv_timing(const seg__clv_fit *f, double t, double x, double tx,
+                     double T, double *o);
+/* A timing quantity of seg_model_eval(): SEG_ENOTFOUND, with no message,
+ * for any other quantity. */
+int seg__clv_timing_eval(const seg_model *m, const seg__clv_fit *f,
+                         const char *q, const double *args, size_t n,
+                         double *out);
+/* The horizon of the timing columns in the inputs' time units (a model of
+ * `kind`, upm units in a month for clv), and the days in a unit (0 when
+ * not known). SEG_EINVAL with the model's message when neither
+ * timing_horizon nor the unit gives it. */
+int seg__clv_timing_horizon(const seg_model *m, const seg_dataset *ds,
+                            int kind, double upm, double *t, double *dpu);
+/* PREFIX.next_date: the local day of the analysis date plus the median,
+ * a timestamp; not written when the unit or the analysis date is not
+ * known. */
+int seg__clv_timing_date(const seg_model *m, seg_dataset *ds,
+                         const char *prefix, const double *median, double dpu);
+
 #endif /* SEG_MODELS_CLV_INTERNAL_H */

@@ -801,3 +801,63 @@ int seg_dataset_compute_features(seg_dataset *ds,
         fcols_free(cols, ncols);
     return rc;
 }
+
+/* The purchase days of every customer, as the features count them, for
+ * the diagnostics that follow them over calendar time. */
+int seg__ds_purchase_days(const seg_dataset *ds, int64_t **days_out,
+                          size_t **start_out)
+{
+    size_t nc = ds->ids.n, nt = ds->n_tx, nd = 0;
+    size_t *start = NULL, *at = seg__malloc((nc + 1) * sizeof *at);
+    uint32_t *perm = NULL;
+    int64_t *days = seg__malloc((nt ? nt : 1) * sizeof *days);
+    txrec *rec = seg__malloc((nt ? nt : 1) * sizeof *rec);
+    int64_t *tt = seg__malloc((nt ? nt : 1) * sizeof *tt);
+    double *am = seg__malloc((nt ? nt : 1) * sizeof *am);
+    int rc = at && days && rec && tt && am ? SEG_OK : SEG_ENOMEM;
+    if (!rc && ds->tx_grouped) {
+        if (!(start = seg__malloc((nc + 1) * sizeof *start)))
+            rc = SEG_ENOMEM;
+        for (size_t c = 0, i = 0; c <= nc && !rc; c++) {
+            start[c] = i;
+            while (c < nc && i < nt && ds->tx_cust[i] == c)
+                i++;
+        }
+    } else if (!rc) {
+        rc = group_by_customer(ds, &start, &perm);
+    }
+    calendar cal = calendar_of(ds);
+    for (size_t c = 0; c < nc && !rc; c++) {
+        size_t n = start[c + 1] - start[c];
+        for (size_t k = 0; k < n; k++) {
+            size_t ix = perm ? perm[start[c] + k] : start[c] + k;
+            rec[k] = (txrec){ds->tx_time[ix], ds->tx_amount[ix]};
+        }
+        qsort(rec, n, sizeof *rec, cmp_tx);
+        for (size_t k = 0; k < n; k++) {
+            tt[k] = rec[k].t;
+            am[k] = rec[k].amount;
+        }
+        at[c] = nd;
+        for (size_t i = 0; i < n;) {
+            cday day;
+            i = next_day(&cal, tt, am, i, n, INT64_MAX, &day);
+            if (day.purchase)
+                days[nd++] = day.d;
+        }
+    }
+    at[nc] = nd;
+    seg__free(start);
+    seg__free(perm);
+    seg__free(rec);
+    seg__free(tt);
+    seg__free(am);
+    if (rc) {
+        seg__free(at);
+        seg__free(days);
+        return seg__nomem(&ds->err);
+    }
+    *days_out = days;
+    *start_out = at;
+    return SEG_OK;
+}

@@ -279,6 +279,19 @@ static void rows_free(rows *r)
     seg__free(r->w);
 }
 
+/* The standard errors, and the covariance of the log-parameters that the
+ * bootstrap draws from, from C, the inverse of the Hessian of the
+ * negative log-likelihood (ok: it is one). */
+static void keep_covariance(seg__clv_fit *f, const double *C, int np, bool ok)
+{
+    for (int i = 0; i < np; i++)
+        f->se[i] = ok && C[i * np + i] > 0 ? sqrt(C[i * np + i]) : NAN;
+    for (int i = 0; i < np; i++)
+        for (int j = 0; j < np; j++)
+            f->cov[i * SEG__NP + j] =
+                ok ? C[i * np + j] / (f->p[i] * f->p[j]) : NAN;
+}
+
 /* Standard errors from the inverse of the Hessian of the negative
  * log-likelihood: the kind's exact one, or central differences of the
  * exact gradient. */
@@ -296,8 +309,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         for (int i = 0; i < np * np; i++)
             H[i] = -H[i];
         ok = ok && seg__spd_inverse(H, np);
-        for (int i = 0; i < np; i++)
-            f->se[i] = ok && H[i * np + i] > 0 ? sqrt(H[i * np + i]) : NAN;
+        keep_covariance(f, H, np, ok);
         return;
     }
     for (int j = 0; j < np; j++) {
@@ -308,8 +320,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         p1[j] += h;
         p2[j] -= h;
         if (!isfinite(total_ll(c, p1, g1)) || !isfinite(total_ll(c, p2, g2))) {
-            for (int i = 0; i < np; i++)
-                f->se[i] = NAN;
+            keep_covariance(f, H, np, false);
             return;
         }
         for (int i = 0; i < np; i++)
@@ -319,8 +330,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         for (int j = 0; j < i; j++)
             H[i * np + j] = H[j * np + i] = (H[i * np + j] + H[j * np + i]) / 2;
     bool ok = seg__spd_inverse(H, np);
-    for (int i = 0; i < np; i++)
-        f->se[i] = ok && H[i * np + i] > 0 ? sqrt(H[i * np + i]) : NAN;
+    keep_covariance(f, H, np, ok);
 }
 
 const char *seg__clv_bad_param(int kind, int i, double v)
@@ -547,6 +557,15 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
     return SEG_OK;
 }
 
+int seg__clv_load_rows(const seg_model *m, int kind, const seg_dataset *ds,
+                       seg__clv_rows *out, size_t *excluded)
+{
+    *excluded = 0;
+    return load_rows(m, kind, ds, out, excluded);
+}
+
+void seg__clv_rows_free(seg__clv_rows *r) { rows_free(r); }
+
 int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                       const char *fixed, seg__clv_fit *f)
 {
@@ -555,6 +574,16 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
     int rc = load_rows(m, kind, ds, &data, &excluded);
     if (rc)
         return rc;
+    rc = seg__clv_fit_rows(m, kind, &data, excluded, fixed, f);
+    rows_free(&data);
+    return rc;
+}
+
+int seg__clv_fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
+                      size_t excluded, const char *fixed, seg__clv_fit *f)
+{
+    const rows data = *rp;
+    int rc = SEG_OK;
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
                 0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0}};
@@ -596,6 +625,5 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
     f->evaluations = (double)c.evals;
     if (c.prep)
         specs[kind]->release(c.prep);
-    rows_free(&data);
     return rc;
 }

@@ -123,6 +123,18 @@ static const char *const words[W_COUNT_][2] = {
     [W_VALUE] = {"value", "价值"},
     [W_NO_DATA] = {"No customer has a value here.", "没有客户有此数值。"},
     [W_BAD_FIT] = {"not identified", "不可识别"},
+    [W_TRACKING] = {"Repeat transactions by week: actual against the model",
+                    "每周复购次数：实际与模型"},
+    [W_TRACK_AXIS] = {"week starting", "周起始日"},
+    [W_TRACK_VALUE] = {"repeat transactions in the week", "当周复购次数"},
+    [W_MODEL] = {"model", "模型"},
+    [W_PERIOD_TX] = {"Customers by repeat purchases in the calibration "
+                     "period: actual against the model",
+                     "按校准期复购次数的客户数：实际与模型"},
+    [W_PT_AXIS] = {"repeat purchases", "复购次数"},
+    [W_PT_VALUE] = {"customers", "客户数"},
+    [W_HOLD_LINE] = {"The dashed line is the start of the holdout.",
+                     "虚线为验证期的开始。"},
 };
 
 const char *rep_w(const rep *r, rep_word w)

@@ -452,6 +452,127 @@ static void p_alive_all(const fam_tables *t, const seg__clv_fit *fd,
                              (t->r[d] + k[0]) * (LT[d] - Lx[d])));
 }
 
+/* ---- two quantiles of one set of draws ----
+ *
+ * The quantile of numpy's default (linear between the order statistics
+ * k = floor(h) and k + 1, h = (n - 1) q), as seg__quantile_select()
+ * gives it, for a low and a high q at once: a sample of the values
+ * brackets each order statistic wanted, one pass keeps the values inside
+ * each bracket and counts those below it, and a selection within the
+ * bracket finishes. Half the work of two selections over all n; where a
+ * bracket misses (rare), the selections over all n serve. */
+
+enum { SAMPLE = 31, MARGIN = 3 };
+
+typedef struct bracket {
+    double a, b;  /* the values kept: a <= v <= b */
+    size_t below; /* values < a */
+    size_t kept;
+    double *v;
+} bracket;
+
+static void insertion_sort(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* The k-th smallest of v (n values; v is reordered so that no value
+ * before k is larger and none after it smaller), by Hoare's selection
+ * with the median of three as pivot. */
+static double kth(double *v, size_t n, size_t k)
+{
+    size_t l = 0, r = n - 1;
+    while (l < r) {
+        size_t m = l + (r - l) / 2;
+        double a = v[l], b = v[m], c = v[r];
+        double piv = a < b ? (b < c ? b : a < c ? c : a)
+                           : (a < c ? a : b < c ? c : b);
+        size_t i = l, j = r;
+        while (i <= j) {
+            while (v[i] < piv)
+                i++;
+            while (v[j] > piv)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            r = j;
+        else if (k >= i)
+            l = i;
+        else
+            break;
+    }
+    return v[k];
+}
+
+/* The q-quantile from the bracket, or false when it misses. */
+static bool from_bracket(bracket *b, size_t n, double q, double *out)
+{
+    double h = (double)(n - 1) * q;
+    size_t k = (size_t)floor(h), k1 = k + 1 < n ? k + 1 : k;
+    if (k < b->below || k1 >= b->below + b->kept)
+        return false;
+    size_t at = k - b->below;
+    double lo = kth(b->v, b->kept, at), hi = lo;
+    if (k1 > k) {
+        /* the selection left every value above position `at` no smaller */
+        hi = INFINITY;
+        for (size_t i = at + 1; i < b->kept; i++)
+            hi = b->v[i] < hi ? b->v[i] : hi;
+    }
+    *out = lo + (h - (double)k) * (hi - lo);
+    return true;
+}
+
+/* The ql- and qh-quantiles of v (n finite values; v is reordered), with
+ * scratch room for 2n values. */
+void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
+                            double *scratch, double *lo, double *hi)
+{
+    if (n >= 8 * SAMPLE) {
+        double s[SAMPLE];
+        for (size_t i = 0; i < SAMPLE; i++)
+            s[i] = v[i * (n - 1) / (SAMPLE - 1)];
+        insertion_sort(s, SAMPLE);
+        bracket br[2];
+        const double q[2] = {ql, qh};
+        for (int t = 0; t < 2; t++) {
+            double c = q[t] * (SAMPLE - 1);
+            long ia = (long)floor(c) - MARGIN, ib = (long)ceil(c) + MARGIN;
+            br[t] = (bracket){ia < 0 ? -INFINITY : s[ia],
+                              ib >= SAMPLE ? INFINITY : s[ib], 0, 0,
+                              scratch + (size_t)t * n};
+        }
+        for (size_t i = 0; i < n; i++) {
+            double x = v[i];
+            for (int t = 0; t < 2; t++) {
+                if (x < br[t].a)
+                    br[t].below++;
+                else if (x <= br[t].b)
+                    br[t].v[br[t].kept++] = x;
+            }
+        }
+        if (from_bracket(&br[0], n, ql, lo) && from_bracket(&br[1], n, qh, hi))
+            return;
+    }
+    *lo = seg__quantile_select(v, n, ql);
+    *hi = seg__quantile_select(v, n, qh);
+}
+
 typedef struct job {
     const seg_model *m;
     const seg__clv_scored *s;
@@ -464,7 +585,7 @@ typedef struct job {
     int nout;
     double qlo, qhi;
     double *lo[4], *hi[4]; /* per distinct history, by its number */
-    double *buf;           /* (nout + 3) x D */
+    double *buf;           /* (nout + 5) x D */
     seg__progress *prog; /* the caller's job reports, the others look */
     bool lead;
     int rc;
@@ -491,6 +612,7 @@ static void *run_job(void *arg)
     size_t D = j->D, done = 0;
     bool clv = j->s->kind == SEG__CLV_CLV;
     double *o[4], *e = j->buf + (size_t)j->nout * D, *v = e + D, *pa = v + D;
+    double *scratch = pa + D;
     for (int c = 0; c < j->nout; c++)
         o[c] = j->buf + (size_t)c * D;
     for (size_t q = j->p0; q < j->p1; q++) {
@@ -519,10 +641,10 @@ static void *run_job(void *arg)
                 for (size_t d = 0; d < D; d++)
                     if (isfinite(o[c][d]))
                         o[c][nf++] = o[c][d];
-                j->lo[c][at] = nf ? seg__quantile_select(o[c], nf, j->qlo)
-                                  : NAN;
-                j->hi[c][at] = nf ? seg__quantile_select(o[c], nf, j->qhi)
-                                  : NAN;
+                j->lo[c][at] = j->hi[c][at] = NAN;
+                if (nf)
+                    seg__clv_two_quantiles(o[c], nf, j->qlo, j->qhi, scratch,
+                                  &j->lo[c][at], &j->hi[c][at]);
             }
         }
     }
@@ -600,7 +722,7 @@ static int evaluate(const seg_model *m, const seg__clv_scored *s,
             j->lo[c] = lo[c];
             j->hi[c] = hi[c];
         }
-        if (!(j->buf = seg__malloc(D * (size_t)(nout + 3) * sizeof *j->buf)))
+        if (!(j->buf = seg__malloc(D * (size_t)(nout + 5) * sizeof *j->buf)))
             rc = seg__nomem(NULL);
     }
     if (!rc)

@@ -168,6 +168,11 @@ int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
  * Gamma-Gamma) into *draws (allocated). */
 int seg__clv_resample(const seg_model *m, const seg_dataset *ds, int kind,
                       int purchase_kind, double **draws);
+/* The ql- and qh-quantiles of the n values of v (none NaN; v is
+ * reordered), exactly as seg__quantile_select() gives each, with scratch
+ * room for 2n values. */
+void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
+                            double *scratch, double *lo, double *hi);
 /* The confidence intervals of the parameters as the table "ci". */
 int seg__clv_ci_table(const seg_model *m, const seg__clv_scored *s,
                       seg_table **out);

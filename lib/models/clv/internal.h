@@ -168,6 +168,14 @@ int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
  * Gamma-Gamma) into *draws (allocated). */
 int seg__clv_resample(const seg_model *m, const seg_dataset *ds, int kind,
                       int purchase_kind, double **draws);
+/* The level of the intervals: the model's `interval`, or fallback when
+ * it is 0. */
+double seg__clv_level(const seg_model *m, double fallback);
+/* The D (`draws`) parameter vectors behind the intervals, as fits into
+ * *fd (and for clv the spend model's into *ggd; both allocated): drawn
+ * from the asymptotic normal, or the fit's resamples. */
+int seg__clv_make_draws(const seg_model *m, const seg__clv_scored *s,
+                        size_t *D, seg__clv_fit **fd, seg__clv_fit **ggd);
 /* The ql- and qh-quantiles of the n values of v (none NaN; v is
  * reordered), exactly as seg__quantile_select() gives each, with scratch
  * room for 2n values. */

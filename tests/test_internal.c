@@ -365,6 +365,30 @@ static void test_quantile_sampled_skips_nan(void **state)
     free(s);
 }
 
+/* The hypergeometric function without derivatives is the value of the
+ * one with them, to the last bit, where either gives one. */
+static void test_hyp2f1_f64_is_the_dual_value(void **state)
+{
+    (void)state;
+    static const double as[] = {0.1, 0.5, 2.7, 40, 310};
+    static const double cs[] = {0.3, 1.7, 9, 120};
+    static const double zs[] = {0, 1e-8, 0.2, 0.7, 0.95, 0.999};
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 5; j++)
+            for (size_t k = 0; k < 4; k++)
+                for (size_t l = 0; l < 6; l++) {
+                    seg__dual r;
+                    double v = NAN;
+                    bool a = seg__log_hyp2f1(dc(as[i]), dc(as[j] + 0.25),
+                                             dc(cs[k]), dc(zs[l]), &r);
+                    bool b = seg__log_hyp2f1_f64(as[i], as[j] + 0.25, cs[k],
+                                                 zs[l], &v);
+                    assert_int_equal(a, b);
+                    if (a)
+                        assert_true(memcmp(&r.v, &v, sizeof v) == 0);
+                }
+}
+
 /* The bootstrap's two quantiles at once against two selections, on
  * values with and without ties, at sizes on both sides of its sample. */
 static void test_two_quantiles_match_selection(void **state)
@@ -411,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_two_quantiles_match_selection),
+        cmocka_unit_test(test_hyp2f1_f64_is_the_dual_value),
         cmocka_unit_test(test_quantile_select_large),
         cmocka_unit_test(test_quantile_sampled_skips_nan),
     };

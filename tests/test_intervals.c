@@ -398,6 +398,50 @@ static void test_nonparametric_against_parametric(void **state)
     free(w[1]);
 }
 
+/* What the intervals' evaluation rests on: every purchase model's
+ * expectation is P(alive) times a factor of x and T alone, so the one at
+ * t_x = T serves every t_x. */
+static void test_expected_over_p_alive_forgets_t_x(void **state)
+{
+    (void)state;
+    static const char *const kinds[4][2] = {
+        {"bgnbd", "r=0.243,alpha=4.414,a=0.793,b=2.426"},
+        {"mbgnbd", "r=0.525,alpha=6.183,a=0.891,b=1.614"},
+        {"pareto_nbd", "r=0.553,alpha=10.578,s=0.606,beta=11.669"},
+        {"bgbb", "alpha=1.204,beta=0.750,gamma=0.657,delta=2.783"}};
+    static const double hist[4][3] = {{1, 1, 6}, {2, 3, 6}, {4, 5, 6},
+                                      {5, 5, 6}};
+    for (int k = 0; k < 4; k++) {
+        seg_model *m;
+        assert_ok(seg_model_new(&m, kinds[k][0]));
+        assert_ok(seg_model_set(m, "fixed", kinds[k][1]));
+        seg_dataset *ds = NULL;
+        if (k == 3) {
+            /* BG/BB fits on opportunities */
+            assert_ok(seg_dataset_new(&ds));
+            const char *ids[2] = {"a", "b"};
+            const double x[2] = {1, 0}, t[2] = {1, 0}, n[2] = {6, 6};
+            assert_ok(seg_dataset_set_attributes_f64(ds, "frequency", ids, x,
+                                                     2));
+            assert_ok(seg_dataset_set_attributes_f64(ds, "recency", ids, t, 2));
+            assert_ok(seg_dataset_set_attributes_f64(ds, "periods", ids, n,
+                                                     2));
+        }
+        assert_ok(seg_model_fit(m, ds ? ds : g_cdnow));
+        for (int h = 0; h < 4; h++) {
+            double x = hist[h][0], tx = hist[h][1], T = hist[h][2];
+            double a[4] = {5, x, tx, T}, b[4] = {5, x, T, T}, ea, eb, pa, pb;
+            assert_ok(seg_model_eval(m, "expected", a, 4, &ea));
+            assert_ok(seg_model_eval(m, "p_alive", a + 1, 3, &pa));
+            assert_ok(seg_model_eval(m, "expected", b, 4, &eb));
+            assert_ok(seg_model_eval(m, "p_alive", b + 1, 3, &pb));
+            assert_true(fabs((ea / pa) / (eb / pb) - 1) < 1e-9);
+        }
+        seg_dataset_free(ds);
+        seg_model_free(m);
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -421,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_intervals_in_rules_and_files),
         cmocka_unit_test(test_coverage),
         cmocka_unit_test(test_nonparametric_against_parametric),
+        cmocka_unit_test(test_expected_over_p_alive_forgets_t_x),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, load_cdnow, free_cdnow);

@@ -36,6 +36,8 @@ import pandas as pd  # noqa: E402
 from scipy import optimize, special  # noqa: E402
 
 CLI, SAMPLE = sys.argv[1], sys.argv[2]
+SUMMARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                       "cdnow_customers_summary.csv")
 del sys.argv[1:3]
 ARGS = ["--no-header", "--map", "id=2", "--map", "time=3", "--map",
         "amount=5", "--as-of", "1998-06-30", "--holdout-from", "1997-10-01",
@@ -46,7 +48,8 @@ def run(*args):
     p = subprocess.run([CLI, *args], capture_output=True, text=True)
     if p.returncode != 0:
         raise AssertionError(p.stderr)
-    return pd.read_csv(io.StringIO(p.stdout), dtype={"customer_id": str})
+    return pd.read_csv(io.StringIO(p.stdout), dtype={"customer_id": str},
+                       float_precision="round_trip")
 
 
 # ---- BG/NBD, written from the paper ----
@@ -234,6 +237,25 @@ class Diagnostics(unittest.TestCase):
         inc = got["expected"].to_numpy(float)
         np.testing.assert_allclose(np.cumsum(inc), got["expected_cumulative"],
                                    rtol=1e-9)
+
+    def test_json_and_errors(self):
+        p = subprocess.run([CLI, "table", "period_transactions", SAMPLE,
+                            *ARGS, "--model", "bgnbd", "--format", "json"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import json
+        rows = json.loads(p.stdout)
+        csv_rows = run("table", "period_transactions", SAMPLE, *ARGS,
+                       "--model", "bgnbd")
+        self.assertEqual([r["frequency"] for r in rows],
+                         list(csv_rows["frequency"].astype(str)))
+        self.assertEqual([r["expected"] for r in rows],
+                         list(csv_rows["expected"]))
+        p = subprocess.run([CLI, "table", "tracking", SUMMARY, "--summary",
+                            "--model", "bgnbd", "--set", "t_x_column=recency"],
+                           capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("needs the transactions", p.stderr)
 
     def test_matrices(self):
         pa = run("table", "matrix_palive", SAMPLE, *ARGS, "--model", "bgnbd")

@@ -377,6 +377,11 @@ static int build_cohort(const seg_model *m, const seg_dataset *ds,
 static int tracking(const seg_model *m, const seg_dataset *ds,
                     seg_table **out)
 {
+    if (seg_dataset_transaction_count(ds) == 0)
+        return seg__model_error(m, SEG_EINVAL, "tracking: needs the "
+                                "transactions, and the dataset has none (a "
+                                "summary of customers cannot be followed "
+                                "over calendar time)");
     double unit = unit_days(m, ds);
     if (unit == 0)
         return seg__model_error(m, SEG_EINVAL, "tracking: the time unit of "

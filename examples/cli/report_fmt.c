@@ -133,6 +133,7 @@ static const char *const words[W_COUNT_][2] = {
                      "按校准期复购次数的客户数：实际与模型"},
     [W_PT_AXIS] = {"repeat purchases", "复购次数"},
     [W_PT_VALUE] = {"customers", "客户数"},
+    [W_EXPECTED_SHORT] = {"expected", "模型预期"},
     [W_HOLD_LINE] = {"The dashed line is the start of the holdout.",
                      "虚线为验证期的开始。"},
 };
@@ -260,6 +261,7 @@ static const char *header_word(const rep *r, const char *name)
     static const struct { const char *en; rep_word w; } map[] = {
         {"count", W_COUNT}, {"customers", W_COUNT}, {"size", W_COUNT},
         {"share", W_SHARE}, {"predicted", W_PRED}, {"actual", W_ACTUAL},
+        {"expected", W_EXPECTED_SHORT},
         {"cluster", W_CLUSTER}, {"total", W_TOTAL},
         {"frequency", W_FREQ_SHORT}};
     for (size_t i = 0; i < sizeof map / sizeof *map; i++)

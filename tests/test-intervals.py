@@ -257,6 +257,20 @@ class Diagnostics(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("needs the transactions", p.stderr)
 
+    def test_weighted_rows_of_bgbb(self):
+        data = os.path.join(os.path.dirname(SUMMARY), "donations.csv")
+        got = run("table", "period_transactions", data, "--summary",
+                  "--model", "bgbb", "--set", "weight_column=weights")
+        d = pd.read_csv(data)
+        want = d.groupby(d.frequency.clip(upper=7)).weights.sum()
+        np.testing.assert_array_equal(got["actual"].to_numpy(float)[:7],
+                                      want.to_numpy(float)[:7])
+        self.assertAlmostEqual(got["expected"].sum(), d.weights.sum(), 6)
+        pa = run("table", "matrix_palive", data, "--summary", "--model",
+                 "bgbb", "--set", "weight_column=weights")
+        self.assertTrue(((pa.frequency <= pa.recency) &
+                         ((pa.frequency > 0) | (pa.recency == 0))).all())
+
     def test_matrices(self):
         pa = run("table", "matrix_palive", SAMPLE, *ARGS, "--model", "bgnbd")
         ex = run("table", "matrix_expected", SAMPLE, *ARGS, "--model",

@@ -18,6 +18,12 @@ static const char *col_param(const seg_model *m, const char *param,
     return seg_model_get_str(m, param, &v) == SEG_OK && *v ? v : def;
 }
 
+/* The column of the observation length: T, or BG/BB's opportunities n. */
+static const char *T_col(const seg_model *m)
+{
+    return col_param(m, "T_column", col_param(m, "n_column", "T"));
+}
+
 /* The model's x, t_x and T columns of ds (and more when given): copies,
  * NULL when a column is not asked for. */
 static int read_cols(const seg_model *m, const seg_dataset *ds,
@@ -61,11 +67,11 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The distinct values of v (n of them, NaN left out) into *dv (sorted,
- * allocated) with their counts into *cnt. */
-static int distinct(const double *v, size_t n, double **dv, double **cnt,
-                    size_t *nd)
+ * allocated) with the total weight of each into *cnt (w NULL: 1 each). */
+static int distinct(const double *v, const double *w, size_t n, double **dv,
+                    double **cnt, size_t *nd)
 {
-    double *s = seg__malloc((n ? n : 1) * sizeof *s);
+    double *s = seg__malloc((n ? n : 1) * 2 * sizeof *s);
     double *c = seg__malloc((n ? n : 1) * sizeof *c);
     if (!s || !c) {
         seg__free(s);
@@ -73,16 +79,20 @@ static int distinct(const double *v, size_t n, double **dv, double **cnt,
         return SEG_ENOMEM;
     }
     size_t k = 0, d = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(v[i]))
-            s[k++] = v[i];
-    qsort(s, k, sizeof *s, cmp_double);
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(v[i])) {
+            s[2 * k] = v[i];
+            s[2 * k++ + 1] = w ? w[i] : 1;
+        }
+    }
+    /* pairs (value, weight) sorted by value, then weight */
+    qsort(s, k, 2 * sizeof *s, cmp_double);
     for (size_t i = 0; i < k; i++) {
-        if (d && s[i] == s[d - 1]) {
-            c[d - 1]++;
+        if (d && s[2 * i] == s[d - 1]) {
+            c[d - 1] += s[2 * i + 1];
         } else {
-            s[d] = s[i];
-            c[d++] = 1;
+            s[d] = s[2 * i];
+            c[d++] = s[2 * i + 1];
         }
     }
     *dv = s;
@@ -129,19 +139,22 @@ enum { PT_MAX = 7 }; /* repeat purchases 0 .. 6 and 7+, as the holdout */
 static int period_transactions(const seg_model *m, const seg_dataset *ds,
                                seg_table **out)
 {
-    const char *cols[2] = {col_param(m, "x_column", "frequency"),
-                           col_param(m, "T_column", "T")};
-    double *v[2], act[PT_MAX + 1] = {0}, exp_[PT_MAX + 1] = {0};
+    /* a weight column counts customers per row, as in the fit */
+    const char *wcol = col_param(m, "weight_column", NULL);
+    const char *cols[3] = {col_param(m, "x_column", "frequency"), T_col(m),
+                           wcol};
+    double *v[3], act[PT_MAX + 1] = {0}, exp_[PT_MAX + 1] = {0};
     double *Tv = NULL, *Tc = NULL;
     size_t n = seg_dataset_customer_count(ds), nT = 0;
-    int rc = read_cols(m, ds, "period_transactions", cols, 2, v);
+    int rc = read_cols(m, ds, "period_transactions", cols, wcol ? 3 : 2, v);
     for (size_t i = 0; i < n && !rc; i++) {
         if (isnan(v[0][i]))
             v[1][i] = NAN; /* no calibration purchase: not counted */
         else
-            act[v[0][i] >= PT_MAX ? PT_MAX : (int)v[0][i]]++;
+            act[v[0][i] >= PT_MAX ? PT_MAX : (int)v[0][i]] +=
+                wcol ? v[2][i] : 1;
     }
-    if (!rc && distinct(v[1], n, &Tv, &Tc, &nT))
+    if (!rc && distinct(v[1], wcol ? v[2] : NULL, n, &Tv, &Tc, &nT))
         rc = seg__nomem(&m->err);
     for (size_t k = 0; k < nT && !rc; k++) {
         double left = 1;
@@ -168,7 +181,7 @@ static int period_transactions(const seg_model *m, const seg_dataset *ds,
     }
     seg__free(Tv);
     seg__free(Tc);
-    free_cols(v, 2);
+    free_cols(v, wcol ? 3 : 2);
     if (rc)
         seg_table_free(t);
     else
@@ -200,7 +213,7 @@ static double horizon_of(const seg_model *m, double unit)
  * T column: 1 for days, 7 for weeks, 0 for anything else. */
 static double unit_days(const seg_model *m, const seg_dataset *ds)
 {
-    int k = seg_dataset_column_kind(ds, col_param(m, "T_column", "T"));
+    int k = seg_dataset_column_kind(ds, T_col(m));
     return k == SEG_KIND_DAYS ? 1 : k == SEG_KIND_WEEKS ? 7 : 0;
 }
 
@@ -213,7 +226,7 @@ static int matrix(const seg_model *m, const seg_dataset *ds, bool palive,
 {
     const char *name = palive ? "matrix_palive" : "matrix_expected";
     const char *cols[2] = {col_param(m, "x_column", "frequency"),
-                           col_param(m, "T_column", "T")};
+                           T_col(m)};
     double *v[2];
     size_t n = seg_dataset_customer_count(ds);
     int rc = read_cols(m, ds, name, cols, 2, v);
@@ -241,10 +254,17 @@ static int matrix(const seg_model *m, const seg_dataset *ds, bool palive,
         rc = seg__nomem(&m->err);
     int fsteps = xmax < GRID ? (int)xmax : GRID;
     int rsteps = T < GRID ? (int)ceil(T) : GRID;
+    /* BG/BB counts opportunities: whole recencies, and no more
+     * transactions than the opportunity of the last one */
+    const char *nc;
+    bool whole = seg_model_get_str(m, "n_column", &nc) == SEG_OK;
     for (int f = 0; f <= fsteps && !rc; f++) {
         double x = fsteps ? round(xmax * f / fsteps) : 0;
         for (int r = 0; r <= rsteps && !rc; r++) {
             double tx = rsteps ? T * r / rsteps : 0, val;
+            if (whole && (tx = round(tx), x > tx || (x > 0 && tx < 1) ||
+                          (x == 0 && tx > 0)))
+                continue;
             double args[4] = {t, x, tx, T};
             rc = palive ? eval(m, name, "p_alive", args + 1, 3, &val)
                         : eval(m, name, "expected", args, 4, &val);
@@ -302,7 +322,7 @@ static int build_cohort(const seg_model *m, const seg_dataset *ds,
                         double unit, cohort *co)
 {
     const char *cols[3] = {col_param(m, "x_column", "frequency"),
-                           col_param(m, "T_column", "T"), "holdout_length"};
+                           T_col(m), "holdout_length"};
     double *v[3] = {NULL, NULL, NULL};
     size_t n = seg_dataset_customer_count(ds), *start = NULL, k = 0;
     int64_t *days = NULL, *firsts = NULL;
@@ -386,7 +406,7 @@ static int tracking(const seg_model *m, const seg_dataset *ds,
     if (unit == 0)
         return seg__model_error(m, SEG_EINVAL, "tracking: the time unit of "
                                 "'%s' is not known: compute the features",
-                                col_param(m, "T_column", "T"));
+                                T_col(m));
     cohort co = {NULL, NULL, 0, 0, 0, 0, NULL};
     int rc = build_cohort(m, ds, unit, &co);
     static const char *const names[8] = {

@@ -9,6 +9,7 @@ No browser is needed; .ci/run renders the same reports with Chromium.
 """
 import csv
 import datetime
+import io
 import math
 import os
 import re
@@ -313,6 +314,42 @@ class Report(unittest.TestCase):
                                    msg=(row, col))
         self.assertEqual(len(pa), 10 + (len({r for r, _ in pa}) - 1) * 10 -
                          9)  # x = 0 only at t_x = 0
+
+    def test_diagnostics_charts_from_the_library_tables(self):
+        clv = sections(self.en)["clv"]
+        i = clv.index("Repeat transactions by week")
+        j = clv.index("Customers by repeat purchases in the calibration")
+        track, period = svgs(clv[i:j])[0], svgs(clv[j:])[0]
+        p = run("table", "tracking", SAMPLE, *SAMPLE_ARGS, "--model", "clv")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        lines = re.findall(r'<polyline[^>]*points="([^"]*)"', track)
+        self.assertEqual(len(lines), 2)  # actual, then the model
+        pts = [[tuple(map(float, q.split(","))) for q in line.split()]
+               for line in lines]
+        self.assertEqual([len(s) for s in pts], [len(rows)] * 2)
+        # heights in proportion: the tallest actual week is the highest point
+        act = [float(r["actual"]) for r in rows]
+        top = min(range(len(act)), key=lambda k: pts[0][k][1])
+        self.assertEqual(act[top], max(act))
+        # the dashed line at the first holdout week, 1997-10-01's
+        first_hold = [r["holdout"] for r in rows].index("1")
+        self.assertEqual(rows[first_hold]["start"] >= "1997-10-01", True)
+        self.assertIn("stroke-dasharray", track)
+        # the period-transactions table is the library's, as shown
+        p = run("table", "period_transactions", SAMPLE, *SAMPLE_ARGS,
+                "--model", "clv")
+        want = list(csv.DictReader(io.StringIO(p.stdout)))
+        got = table_rows(clv[j:])
+        self.assertEqual([r[0] for r in got[1:]],
+                         [w["frequency"] for w in want])
+        for g, w in zip(got[1:], want):
+            self.assertEqual(number(g[1]), float(w["actual"]))
+            self.assertAlmostEqual(number(g[2]), float(w["expected"]),
+                                   delta=0.06)
+        self.assertEqual(len(re.findall("<rect", period)), 2 + 2 * len(want))
+        self.assertIn("每周复购次数", self.zh)
+        self.assertIn("按校准期复购次数的客户数", self.zh)
 
     def test_rfm_grid_and_its_empty_columns(self):
         rfm = sections(self.en)["rfm"]

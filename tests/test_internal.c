@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dataset/struct.h"
+#include "models/clv/internal.h"
 #include "models/clv/numeric.h"
 #include "testutil.h"
 
@@ -403,6 +404,66 @@ static void test_quantile_sampled_skips_nan(void **state)
     free(s);
 }
 
+/* The hypergeometric function without derivatives is the value of the
+ * one with them, to the last bit, where either gives one. */
+static void test_hyp2f1_f64_is_the_dual_value(void **state)
+{
+    (void)state;
+    static const double as[] = {0.1, 0.5, 2.7, 40, 310};
+    static const double cs[] = {0.3, 1.7, 9, 120};
+    static const double zs[] = {0, 1e-8, 0.2, 0.7, 0.95, 0.999};
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 5; j++)
+            for (size_t k = 0; k < 4; k++)
+                for (size_t l = 0; l < 6; l++) {
+                    seg__dual r;
+                    double v = NAN;
+                    bool a = seg__log_hyp2f1(dc(as[i]), dc(as[j] + 0.25),
+                                             dc(cs[k]), dc(zs[l]), &r);
+                    bool b = seg__log_hyp2f1_f64(as[i], as[j] + 0.25, cs[k],
+                                                 zs[l], &v);
+                    assert_int_equal(a, b);
+                    if (a)
+                        assert_true(memcmp(&r.v, &v, sizeof v) == 0);
+                }
+}
+
+/* The bootstrap's two quantiles at once against two selections, on
+ * values with and without ties, at sizes on both sides of its sample. */
+static void test_two_quantiles_match_selection(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 2, 50, 247, 248, 1000, 4001};
+    static const double qs[][2] = {{0.05, 0.95}, {0, 1}, {0.25, 0.5},
+                                   {0.001, 0.999}};
+    uint64_t s = 7;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        double *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+        double *scratch = malloc(2 * n * sizeof *scratch);
+        for (int ties = 0; ties < 3; ties++) {
+            for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
+                for (size_t i = 0; i < n; i++) {
+                    s = s * 6364136223846793005u + 1442695040888963407u;
+                    double u = (double)(s >> 11) / 9007199254740992.0;
+                    v[i] = ties == 0 ? u : ties == 1 ? floor(u * 5) : 1;
+                }
+                memcpy(w, v, n * sizeof *v);
+                double lo, hi;
+                seg__clv_two_quantiles(v, n, qs[q][0], qs[q][1], scratch,
+                                       &lo, &hi);
+                double want_lo = seg__quantile_select(w, n, qs[q][0]);
+                double want_hi = seg__quantile_select(w, n, qs[q][1]);
+                assert_true(lo == want_lo);
+                assert_true(hi == want_hi);
+            }
+        }
+        free(v);
+        free(w);
+        free(scratch);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +474,8 @@ int main(void)
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
+        cmocka_unit_test(test_two_quantiles_match_selection),
+        cmocka_unit_test(test_hyp2f1_f64_is_the_dual_value),
         cmocka_unit_test(test_quantile_select_large),
         cmocka_unit_test(test_quantile_sampled_skips_nan),
     };

@@ -266,7 +266,9 @@ const cli_command cli_cmd_holdout = {
 const cli_command cli_cmd_table = {
     "table", "NAME DATA --model KIND [OPTIONS]",
     "Fit a model, then print its table NAME: holdout, profile (kmeans\n"
-    "clusters), silhouette (kmeans k).",
+    "clusters), silhouette (kmeans k), ci (parameters' confidence\n"
+    "intervals), tracking, period_transactions, matrix_expected,\n"
+    "matrix_palive (purchase models' diagnostics).",
     NULL, table_options, 2, 2, run_table};
 
 static const cli_opt models_options[] = {OPT_OUTPUT, OPT_NONE};

@@ -327,6 +327,71 @@ void chart_heatmap(const rep *r, const double *cell, size_t nr, size_t nc,
     cli_puts(r->f, "</text></g>\n</svg></div>\n");
 }
 
+void chart_lines(const rep *r, const char *const *cat, const double *a,
+                 const double *b, size_t n, size_t mark, const char *a_name,
+                 const char *b_name, const char *x_title,
+                 const char *y_title)
+{
+    enum { LEFT = 70, TOP = 30, PLOT_H = 190 };
+    static const char *const colour[2] = {"#e69f00", "#0072b2"};
+    const double *series[2] = {a, b};
+    double mx = 0, pw = WIDTH - LEFT - 20;
+    double step = n > 1 ? pw / (double)(n - 1) : pw;
+    for (size_t j = 0; j < n; j++)
+        mx = fmax(mx, fmax(isfinite(a[j]) ? a[j] : 0,
+                           isfinite(b[j]) ? b[j] : 0));
+    mx = axis_max(mx);
+    svg_open(r, TOP + PLOT_H + 50, x_title);
+    const char *names[2] = {a_name, b_name};
+    for (int s = 0; s < 2; s++) {
+        cli_printf(r->f, "<rect x=\"%d\" y=\"6\" width=\"12\" "
+                         "height=\"12\" fill=\"%s\"/><text x=\"%d\" "
+                         "y=\"16\">",
+                   LEFT + 10 + 120 * s, colour[s], LEFT + 28 + 120 * s);
+        rep_esc(r->f, names[s]);
+        cli_puts(r->f, "</text>\n");
+    }
+    double base = TOP + PLOT_H;
+    for (int s = 0; s < 2; s++) {
+        cli_printf(r->f, "<polyline fill=\"none\" stroke=\"%s\" "
+                         "stroke-width=\"2\" points=\"", colour[s]);
+        for (size_t j = 0; j < n; j++) {
+            double v = isfinite(series[s][j]) ? series[s][j] : 0;
+            cli_printf(r->f, "%s%.1f,%.1f", j ? " " : "",
+                       LEFT + step * (double)j, base - PLOT_H * v / mx);
+        }
+        cli_puts(r->f, "\"/>\n");
+    }
+    if (mark > 0 && mark < n) {
+        double x = LEFT + step * ((double)mark - 0.5);
+        cli_printf(r->f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+                         "y2=\"%.1f\" stroke=\"#555\" "
+                         "stroke-dasharray=\"4 3\"/>\n",
+                   x, TOP, x, base);
+    }
+    cli_printf(r->f, "<g class=\"axis x\"><line x1=\"%d\" y1=\"%.1f\" "
+                     "x2=\"%.1f\" y2=\"%.1f\"/>\n",
+               LEFT, base, LEFT + pw, base);
+    /* a label about every 110 px: dates are about 70 wide */
+    size_t every = (size_t)ceil(110 / fmax(step, 1));
+    for (size_t j = 0; j < n; j += every ? every : 1) {
+        double x = LEFT + step * (double)j;
+        cli_printf(r->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                         "y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\" "
+                         "text-anchor=\"middle\">",
+                   x, base, x, base + 4, x, base + 16);
+        rep_esc(r->f, cat[j]);
+        cli_puts(r->f, "</text>\n");
+    }
+    cli_printf(r->f, "<text class=title x=\"%.1f\" y=\"%.1f\" "
+                     "text-anchor=\"middle\">",
+               LEFT + pw / 2, base + 34);
+    rep_esc(r->f, x_title);
+    cli_puts(r->f, "</text></g>\n");
+    y_value_axis(r, LEFT, base, TOP, mx, FMT_AUTO, y_title);
+    cli_puts(r->f, "</svg></div>\n");
+}
+
 void chart_pairs(const rep *r, const char *const *cat, const double *a,
                  const double *b, size_t n, const char *a_name,
                  const char *b_name, const char *x_title,

@@ -136,6 +136,19 @@ static const char *const words[W_COUNT_][2] = {
                     "每行是前一日期的层级，每列是后一日期的层级；格中是该行客户"
                     "移到该列的比例。（无）：没有层级，例如当时还没有记录的客户。"
                     "收入：两个日期之间的净金额。"},
+    [W_TRACKING] = {"Repeat transactions by week: actual against the model",
+                    "每周复购次数：实际与模型"},
+    [W_TRACK_AXIS] = {"week starting", "周起始日"},
+    [W_TRACK_VALUE] = {"repeat transactions in the week", "当周复购次数"},
+    [W_MODEL] = {"model", "模型"},
+    [W_PERIOD_TX] = {"Customers by repeat purchases in the calibration "
+                     "period: actual against the model",
+                     "按校准期复购次数的客户数：实际与模型"},
+    [W_PT_AXIS] = {"repeat purchases", "复购次数"},
+    [W_PT_VALUE] = {"customers", "客户数"},
+    [W_EXPECTED_SHORT] = {"expected", "模型预期"},
+    [W_HOLD_LINE] = {"The dashed line is the start of the holdout.",
+                     "虚线为验证期的开始。"},
 };
 
 const char *rep_w(const rep *r, rep_word w)
@@ -264,6 +277,7 @@ static const char *header_word(const rep *r, const char *name)
     static const struct { const char *en; rep_word w; } map[] = {
         {"count", W_COUNT}, {"customers", W_COUNT}, {"size", W_COUNT},
         {"share", W_SHARE}, {"predicted", W_PRED}, {"actual", W_ACTUAL},
+        {"expected", W_EXPECTED_SHORT},
         {"cluster", W_CLUSTER}, {"total", W_TOTAL},
         {"frequency", W_FREQ_SHORT}};
     for (size_t i = 0; i < sizeof map / sizeof *map; i++)

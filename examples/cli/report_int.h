@@ -25,6 +25,8 @@ typedef enum rep_word {
     W_PERIOD_LATEST, W_HOLD_INCLUDED, W_PERIOD_LATEST_ASOF, W_PERIOD_MODEL, W_OVERFLOW,
     W_ALIVE_ONE, W_NO_TIER, W_GENERATED, W_TOTAL, W_MAE, W_VALUE, W_NO_DATA, W_BAD_FIT,
     W_MIGRATION, W_MIG_FROM, W_MIG_TO, W_MIG_SHARE, W_MIG_NOTE,
+    W_TRACKING, W_TRACK_AXIS, W_TRACK_VALUE, W_MODEL, W_PERIOD_TX, W_PT_AXIS,
+    W_PT_VALUE, W_HOLD_LINE, W_EXPECTED_SHORT,
     W_COUNT_
 } rep_word;
 
@@ -121,6 +123,12 @@ void chart_stacked(const rep *r, const rep_groups *rows,
                    const rep_groups *cols, const double *share,
                    const char *cat_title, const char *x_title);
 /* Two series of vertical bars per category, with a legend. */
+/* Two series over n points, lines through them, a dashed vertical line
+ * before point mark (none when mark is n); x labels every few points. */
+void chart_lines(const rep *r, const char *const *cat, const double *a,
+                 const double *b, size_t n, size_t mark, const char *a_name,
+                 const char *b_name, const char *x_title,
+                 const char *y_title);
 void chart_pairs(const rep *r, const char *const *cat, const double *a,
                  const double *b, size_t n, const char *a_name,
                  const char *b_name, const char *x_title,

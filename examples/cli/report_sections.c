@@ -349,6 +349,7 @@ void rep_model_section(const rep *r, const seg_model *m)
         heading(r, W_CLV, seg_model_name(m), "clv");
         rep_period(r);
         rep_clv_parts(r, m);
+        rep_diagnostics_parts(r, m);
         cli_puts(r->f, "</section>\n");
     } else if (!strcmp(kind, "engagement")) {
         engagement_section(r, m);

@@ -31,5 +31,8 @@ void rep_migration_section(const rep *r, const seg_snapshots *s, size_t from,
 /* The purchase models' parts: the CLV distribution, the matrices of
  * P(alive) and expected purchases, the calibration/holdout comparison. */
 void rep_clv_parts(const rep *r, const seg_model *m);
+/* Their diagnostics (report_diagnostics.c): the tracking of repeat
+ * transactions by week and the period-transactions check. */
+void rep_diagnostics_parts(const rep *r, const seg_model *m);
 
 #endif

@@ -401,6 +401,9 @@ SEG_API int seg_model_eval(const seg_model *m, const char *quantity,
  *   features' original units; @p ds is not used and may be NULL.
  * - `"silhouette"` (kmeans): for k from 2 to the model's k_max, the mean
  *   silhouette of a seeded sample of @p ds, to choose k.
+ * - `"ci"`, `"tracking"`, `"period_transactions"`, `"matrix_expected"`,
+ *   `"matrix_palive"`: the tables of seg_model_report_table(); JSON is an
+ *   array of their rows as objects.
  * @param m a fitted model.
  * @param ds the dataset the report reads, where it reads one.
  * @param report the report's name.
@@ -429,6 +432,31 @@ SEG_API int seg_model_report(const seg_model *m, const seg_dataset *ds,
  *   cluster; @p ds is not used and may be NULL.
  * - `"silhouette"` (kmeans): columns `k`, `silhouette`, `inertia`, a row
  *   for each k tried; the best k is the row of the largest silhouette.
+ * - `"ci"` (bgnbd, mbgnbd, pareto_nbd, bgbb, gamma_gamma, clv): a row per
+ *   parameter (for clv the spend model's as `spend.p` ...): `parameter`,
+ *   `estimate`, `se`, `lo`, `hi`, `level`. The interval is
+ *   exp(log p -+ z se / p), on the log scale of the positive parameters,
+ *   at the model's `interval` level (0.95 when it is 0); @p ds is not
+ *   used and may be NULL.
+ * - `"tracking"` (purchase models; needs the transactions and features
+ *   of @p ds): a row per calendar week from the first customer's first
+ *   purchase to the end of the holdout (or of the calibration):
+ *   `period` (1, 2, ...), `start` (its first day, text "YYYY-MM-DD"),
+ *   `holdout` (1 for a week after the calibration), `actual` and
+ *   `expected` repeat transactions in the week, `actual_cumulative`,
+ *   `expected_cumulative`, and `customers` acquired by the week's end.
+ *   The expectation sums each calibration customer's unconditional
+ *   expected repeat purchases since the first purchase.
+ * - `"period_transactions"` (purchase models): rows "0" .. "6", "7+" of
+ *   `frequency` (repeat purchases in the calibration), `actual`
+ *   (customers) and `expected` (the sum over customers of the
+ *   probability of that many repeat purchases in their own T).
+ * - `"matrix_expected"` and `"matrix_palive"` (purchase models): a row a
+ *   cell of a grid of `frequency` (0 to the largest x, at most 41
+ *   values) and `recency` t_x (0 to T in at most 41 steps) at `T`, the
+ *   longest observation: `horizon` (the expected purchases' horizon,
+ *   that of the model's .expected column; missing for P(alive)) and
+ *   `value`.
  *
  * A plug-in kind writes its reports only as bytes, through its `report`
  * callback: for it this returns #SEG_ENOTFOUND, with a message saying

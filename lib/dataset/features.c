@@ -779,3 +779,38 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
         fcols_free(cols, ncols);
     return rc;
 }
+
+/* The purchase days of every customer, as the features count them, for
+ * the diagnostics that follow them over calendar time. */
+int seg__ds_purchase_days(const seg_dataset *ds, int64_t **days_out,
+                          size_t **start_out)
+{
+    size_t nc = ds->ids.n, nt = ds->n_tx, nd = 0;
+    size_t *at = seg__malloc((nc + 1) * sizeof *at);
+    int64_t *days = seg__malloc((nt ? nt : 1) * sizeof *days);
+    seg__tx_groups *g = NULL;
+    int rc = at && days ? seg__ds_tx_groups(ds, &g) : SEG_ENOMEM;
+    calendar cal = calendar_of(ds);
+    for (size_t c = 0; c < nc && !rc; c++) {
+        size_t first = g->start[c], n = g->start[c + 1] - first;
+        at[c] = nd;
+        for (size_t i = 0; i < n;) {
+            cday day;
+            i = next_day(&cal, g->time + first, g->amount + first, i, n,
+                         INT64_MAX, &day);
+            if (day.purchase)
+                days[nd++] = day.d;
+        }
+    }
+    if (!rc)
+        at[nc] = nd;
+    seg__tx_groups_free(g);
+    if (rc) {
+        seg__free(at);
+        seg__free(days);
+        return rc == SEG_ENOMEM ? seg__nomem(&ds->err) : rc;
+    }
+    *days_out = days;
+    *start_out = at;
+    return SEG_OK;
+}

@@ -128,6 +128,12 @@ const seg__tz *seg__ds_tz(const seg_dataset *ds);
 /* The end of the (calibration) period of the last features computed: the
  * analysis date that recency and T count to; SEG_TIME_NONE before any. */
 int64_t seg__ds_features_end(const seg_dataset *ds);
+/* The local days (days since 1970-01-01 in the business time zone) of
+ * every customer's purchase days, as the features count them: customer
+ * c's are days[start[c] .. start[c + 1]), in order; both allocated.
+ * SEG_OK or SEG_ENOMEM. */
+int seg__ds_purchase_days(const seg_dataset *ds, int64_t **days,
+                          size_t **start);
 
 /* The transactions grouped by customer, each customer's in time order,
  * built once for features at several dates (lib/ops/snapshot.c), so that

@@ -56,6 +56,16 @@ typedef int (*seg__report_table_fn)(void *state, const seg_model *m,
 int seg__km_report_table(void *state, const seg_model *m,
                          const seg_dataset *ds, const char *report,
                          seg_table **out);
+/* The customer-base kinds' own reports: "ci", the confidence intervals
+ * of the parameters. */
+int seg__clv_report_table(void *state, const seg_model *m,
+                          const seg_dataset *ds, const char *report,
+                          seg_table **out);
+/* The diagnostics of a purchase model (diagnostics.c): "tracking",
+ * "period_transactions", "matrix_expected", "matrix_palive";
+ * SEG_ENOTFOUND without a message for another name. */
+int seg__diag_table(const seg_model *m, const seg_dataset *ds,
+                    const char *report, seg_table **out);
 /* Write the cells c0 .. c1-1 of a table's row as JSON members
  * "name":value, separated by commas. */
 void seg__report_json_members(seg__writer *w, const seg_table *t,

@@ -15,10 +15,14 @@ static const struct {
     const seg_model_class *cls;
     seg__report_table_fn report_table;
 } builtins[] = {
-    {&seg__rfm_class, NULL},        {&seg__bgnbd_class, NULL},
-    {&seg__mbgnbd_class, NULL},     {&seg__pnbd_class, NULL},
-    {&seg__bgbb_class, NULL},       {&seg__gg_class, NULL},
-    {&seg__clv_class, NULL},        {&seg__engagement_class, NULL},
+    {&seg__rfm_class, NULL},
+    {&seg__bgnbd_class, seg__clv_report_table},
+    {&seg__mbgnbd_class, seg__clv_report_table},
+    {&seg__pnbd_class, seg__clv_report_table},
+    {&seg__bgbb_class, seg__clv_report_table},
+    {&seg__gg_class, seg__clv_report_table},
+    {&seg__clv_class, seg__clv_report_table},
+    {&seg__engagement_class, NULL},
     {&seg__stage_class, NULL},      {&seg__kmeans_class, seg__km_report_table},
     {&seg__interest_class, NULL},
 };

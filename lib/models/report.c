@@ -9,6 +9,48 @@
 
 #include "models/struct.h"
 
+/* The built-in tables that no kind writes itself: the kind's own
+ * tables, then the diagnostics. */
+static int table_of(const seg_model *m, const seg_dataset *ds,
+                    const char *report, seg_table **out)
+{
+    unsigned long errors = seg__thread_error_count();
+    int rc = SEG_ENOTFOUND;
+    if (m->k->report_table)
+        rc = m->k->report_table(m->state, m, ds, report, out);
+    if (rc == SEG_ENOTFOUND && seg__thread_error_count() == errors)
+        rc = seg__diag_table(m, ds, report, out);
+    return rc;
+}
+
+/* Such a table as bytes: CSV is the table, JSON an array of its rows. */
+static int write_table_report(const seg_model *m, const seg_dataset *ds,
+                              const char *report, int format,
+                              seg_write_fn write, void *user_data)
+{
+    seg_table *t;
+    int rc = table_of(m, ds, report, &t);
+    if (rc)
+        return rc;
+    seg__writer w;
+    seg__w_init(&w, format, write, user_data);
+    if (format == SEG_FORMAT_JSON) {
+        size_t rows = seg_table_row_count(t), cols = seg_table_column_count(t);
+        seg__w_str(&w, "[");
+        for (size_t r = 0; r < rows; r++) {
+            seg__w_str(&w, r ? ",\n{" : "\n{");
+            seg__report_json_members(&w, t, r, 0, cols);
+            seg__w_str(&w, "}");
+        }
+        seg__w_str(&w, "\n]\n");
+    } else {
+        seg__table_write(&w, t);
+    }
+    seg_table_free(t);
+    rc = seg__w_finish(&w, NULL);
+    return rc ? seg__report_write_error(m, report, rc) : SEG_OK;
+}
+
 int seg_model_report(const seg_model *m, const seg_dataset *ds,
                      const char *report, int format, seg_write_fn write,
                      void *user_data)
@@ -28,6 +70,9 @@ int seg_model_report(const seg_model *m, const seg_dataset *ds,
     if (rc == SEG_ENOTFOUND && seg__thread_error_count() == errors &&
         strcmp(report, "holdout") == 0)
         return seg__holdout_report(m, ds, format, write, user_data);
+    if (rc == SEG_ENOTFOUND && seg__thread_error_count() == errors &&
+        m->k->builtin)
+        rc = write_table_report(m, ds, report, format, write, user_data);
     if (rc && seg__thread_error_count() == errors)
         seg__model_error(m, rc, "model '%s' has no report '%s'", m->name,
                          report);
@@ -51,9 +96,7 @@ int seg_model_report_table(seg_table **out, const seg_model *m,
                                 "seg_model_report()", m->name,
                                 m->k->cls.kind);
     unsigned long errors = seg__thread_error_count();
-    int rc = SEG_ENOTFOUND;
-    if (m->k->report_table)
-        rc = m->k->report_table(m->state, m, ds, report, out);
+    int rc = table_of(m, ds, report, out);
     if (rc == SEG_ENOTFOUND && seg__thread_error_count() == errors &&
         strcmp(report, "holdout") == 0)
         rc = seg__holdout_table(m, ds, out);

@@ -29,11 +29,7 @@ static seg__dual ll_family(const seg__dual *p, const double *d,
 
 static bool log_hyp(double a, double b, double c, double z, double *out)
 {
-    seg__dual r;
-    if (!seg__log_hyp2f1(dc(a), dc(b), dc(c), dc(z), &r))
-        return false;
-    *out = r.v;
-    return true;
+    return seg__log_hyp2f1_f64(a, b, c, z, out);
 }
 
 /* P(alive) after x repeat purchases, the last at t_x, observed to T. The

@@ -15,6 +15,8 @@ typedef struct clv_state {
     seg__clv_fit f;  /* the model, or for clv the purchase model */
     seg__clv_fit gg; /* clv: the spend model */
     double upm;      /* clv: time units in a month of the fitted inputs */
+    double *resampled; /* bootstrap=nonparametric: the refits, or NULL */
+    size_t nresampled;
     char names[2][SEG__NP * 2 + NSTAT][32]; /* result names, made on demand */
 } clv_state;
 
@@ -62,6 +64,20 @@ static double expected(const seg__clv_fit *f, double t, double x, double tx,
     NUM("timing_days", SEG_PARAM_F64, "days ahead for .p_alive_at and "     \
         ".p_none when timing_horizon is 0", 0, 1e6, 90)
 
+/* The prediction intervals of a score (bootstrap.c). */
+#define INTERVALS                                                            \
+    NUM("interval", SEG_PARAM_F64, "level of the prediction intervals "      \
+        "PREFIX.OUT_lo/_hi (0.9: 5% to 95%); 0: none", 0, 0.9999, 0),          \
+    NUM("draws", SEG_PARAM_INT, "bootstrap draws (parametric) or resamples " \
+        "(nonparametric) behind the intervals", 20, 1000000, 1000),           \
+    NUM("seed", SEG_PARAM_INT, "seed of the bootstrap draws", 0,             \
+        9007199254740991.0, 1),                                              \
+    STR("bootstrap", "parametric: parameters drawn from their asymptotic "   \
+        "normal; nonparametric: refits on customers resampled", "parametric", \
+        "parametric|nonparametric"),                                         \
+    NUM("threads", SEG_PARAM_INT, "threads for the intervals; 0: the "       \
+        "processors", 0, 64, 0)
+
 static const seg_param_def cont_params[] = {
     STR("x_column", "repeat purchases x", "frequency", NULL),
     STR("t_x_column", "time of the last purchase, from the first", "t_x", NULL),
@@ -72,6 +88,7 @@ static const seg_param_def cont_params[] = {
     COVARIATES,
     TIMING_ON,
     TIMING_DAYS,
+    INTERVALS,
 };
 
 static const seg_param_def bgbb_params[] = {
@@ -84,6 +101,7 @@ static const seg_param_def bgbb_params[] = {
     TIMING_ON,
     NUM("timing_horizon", SEG_PARAM_F64, "future opportunities for "
         ".p_alive_at and .p_none", 0, 1e6, 1),
+    INTERVALS,
 };
 
 static const seg_param_def gg_params[] = {
@@ -119,6 +137,7 @@ static const seg_param_def clv_params[] = {
     COVARIATES,
     TIMING_ON,
     TIMING_DAYS,
+    INTERVALS,
 };
 #undef TIMING_ON
 #undef TIMING_DAYS
@@ -126,6 +145,7 @@ static const seg_param_def clv_params[] = {
 #undef NUM
 #undef COMMON
 #undef COVARIATES
+#undef INTERVALS
 
 static int clv_create_kind(void **state, int kind)
 {
@@ -157,19 +177,41 @@ static void clv_destroy(void *state, void *ud)
 {
     (void)ud;
     clv_state *st = state;
-    if (st)
+    if (st) {
         seg__clv_cov_free(st->f.cov);
+        seg__free(st->resampled);
+    }
     seg__free(state);
+}
+
+/* The refits of the nonparametric bootstrap, made with the fit since
+ * they need the data it was fitted on. */
+static int keep_resamples(clv_state *st, const seg_model *m,
+                          const seg_dataset *ds)
+{
+    if (st->kind == SEG__CLV_GG)
+        return SEG_OK;
+    if (st->f.cov && seg__param_num(m, "interval") > 0)
+        return seg__clv_no_cov_intervals(m);
+    int rc = seg__clv_resample(m, ds, st->kind, st->f.kind, &st->resampled);
+    st->nresampled = st->resampled ? (size_t)seg__param_num(m, "draws") : 0;
+    return rc;
 }
 
 static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
 {
     (void)ud;
     clv_state *st = state;
-    if (st->kind != SEG__CLV_CLV)
-        return seg__clv_fit_kind(m, st->kind, ds, seg__param_str(m, "fixed"),
-                                 &st->f);
-    int rc = seg__clv_units(m, ds, &st->upm);
+    seg__free(st->resampled);
+    st->resampled = NULL;
+    st->nresampled = 0;
+    int rc;
+    if (st->kind != SEG__CLV_CLV) {
+        rc = seg__clv_fit_kind(m, st->kind, ds, seg__param_str(m, "fixed"),
+                               &st->f);
+        return rc ? rc : keep_resamples(st, m, ds);
+    }
+    rc = seg__clv_units(m, ds, &st->upm);
     if (!rc)
         rc = seg__clv_fit_kind(m, seg__clv_purchase_kind(m), ds,
                                seg__param_str(m, "fixed"), &st->f);
@@ -180,7 +222,7 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
         rc = seg__model_error(m, SEG_ERANGE, "%s: Gamma-Gamma q = %g <= 1: "
                               "the mean spend is infinite", seg_model_name(m),
                               st->gg.p[1]);
-    return rc;
+    return rc ? rc : keep_resamples(st, m, ds);
 }
 
 /* "r=0.24, alpha=4.4, ..." for messages about values that cannot be
@@ -196,11 +238,7 @@ static const char *params_text(const seg__clv_fit *f, const double *q)
     return buf;
 }
 
-/* One customer's history as a sort key, and where it came from. */
-typedef struct hist {
-    double k[4 + SEG__NP]; /* x, t_x, T, spend, the customer's parameters */
-    size_t i;
-} hist;
+typedef seg__clv_hist hist;
 
 static int cmp_hist(const void *a, const void *b)
 {
@@ -211,25 +249,33 @@ static int cmp_hist(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* The outputs of one history: p_alive, expected, for clv the spend and
- * the value, and from o[4] the timing with horizon th (NaN: none). */
-#define NOUT (4 + SEG__TIMING_N)
-static void score_one(const clv_state *st, const seg_model *m, double upm,
-                      double horizon, double th, const double *k, double *o)
+void seg__clv_score_one(const seg_model *m, const seg__clv_scored *s,
+                        const seg__clv_fit *f, const seg__clv_fit *gg,
+                        const double *k, double *o)
 {
-    /* the customer's own parameters when covariates move them */
+    o[0] = p_alive(f, k[0], k[1], k[2]);
+    o[1] = expected(f, s->horizon, k[0], k[1], k[2]);
+    if (s->kind == SEG__CLV_CLV) {
+        o[2] = seg__clv_expected_spend(gg, k[0], k[3]);
+        o[3] = seg__clv_value(m, f, s->upm, k[0], k[1], k[2], o[2]);
+    }
+}
+
+/* The outputs of one history of the score: those of seg__clv_score_one()
+ * under the customer's own parameters (k[4..], when covariates move them),
+ * and from o[4] the timing with horizon th (NaN: none). */
+#define NOUT (4 + SEG__TIMING_N)
+static void score_one(const clv_state *st, const seg_model *m,
+                      const seg__clv_scored *sc, double th, const double *k,
+                      double *o)
+{
     seg__clv_fit f = st->f;
     if (f.cov)
         memcpy(f.p, k + 4, sizeof f.p);
     f.cov = NULL;
     if (!isnan(th) && !seg__clv_timing(&f, th, k[0], k[1], k[2], o + 4))
         o[4] = NAN; /* an error below */
-    o[0] = p_alive(&f, k[0], k[1], k[2]);
-    o[1] = expected(&f, horizon, k[0], k[1], k[2]);
-    if (st->kind == SEG__CLV_CLV) {
-        o[2] = seg__clv_expected_spend(&st->gg, k[0], k[3]);
-        o[3] = seg__clv_value(m, &f, upm, k[0], k[1], k[2], o[2]);
-    }
+    seg__clv_score_one(m, sc, &f, sc->gg, k, o);
 }
 
 /* The purchase-model outputs of every customer with a history. They are
@@ -239,8 +285,8 @@ static void score_one(const clv_state *st, const seg_model *m, double upm,
 static int score_histories(const clv_state *st, const seg_model *m,
                            seg_dataset *ds, const char *prefix,
                            double *const *in, double *const *out, size_t n,
-                           double upm, double horizon, double th,
-                           const double *q)
+                           const seg__clv_scored *sc, double th,
+                           const double *q, hist **keep, size_t *kept)
 {
     int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
     /* the timing probabilities must exist, the times may not */
@@ -288,12 +334,13 @@ static int score_histories(const clv_state *st, const seg_model *m,
             memcpy(k, h[g].k, sizeof k);
             if (k[3] == -INFINITY)
                 k[3] = NAN;
-            score_one(st, m, upm, horizon, th, k, o);
+            score_one(st, m, sc, th, k, o);
         }
         for (int c = 0; c < ncols; c++)
             out[c][h[g].i] = o[c];
     }
-    seg__free(h);
+    *keep = h;
+    *kept = nh;
     static const char *const what[4] = {"p_alive", "expected", "spend",
                                         "value"};
     /* a value that cannot be computed is an error naming the first such
@@ -366,6 +413,8 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
         cols[3] = seg__param_str(m, "m_column");
     }
     double *in[4] = {NULL}, *out[NOUT] = {NULL};
+    hist *h = NULL;
+    size_t nh = 0;
     int rc = SEG_OK;
     bool timing = st->kind != SEG__CLV_GG &&
                   strcmp(seg__param_str(m, "timing"), "on") == 0;
@@ -399,15 +448,16 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                             ? NAN
                             : seg__clv_expected_spend(&st->f, in[0][i],
                                                       in[1][i]);
-    } else if (!rc) {
-        double *q = NULL;
-        if (st->f.cov)
-            rc = customer_params(st, m, ds, in, n, &q);
-        if (!rc)
-            rc = score_histories(st, m, ds, prefix, in, out, n, upm,
-                                 horizon, th, q);
-        seg__free(q);
     }
+    seg__clv_scored sc = {st->kind, &st->f, &st->gg, upm, horizon,
+                          st->resampled, st->nresampled};
+    double *q = NULL;
+    if (!rc && st->kind != SEG__CLV_GG && st->f.cov)
+        rc = customer_params(st, m, ds, in, n, &q);
+    if (!rc && st->kind != SEG__CLV_GG)
+        rc = score_histories(st, m, ds, prefix, in, out, n, &sc, th, q, &h,
+                             &nh);
+    seg__free(q);
     if (!rc) {
         if (st->kind == SEG__CLV_GG) {
             rc = seg__model_put(m, ds, prefix, "expected_spend", out[0], NULL);
@@ -427,8 +477,12 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                 rc = seg__clv_timing_date(m, ds, prefix,
                                           out[4 + SEG__TIMING_NEXT_MEDIAN],
                                           dpu);
+            if (!rc)
+                rc = seg__clv_intervals(m, &sc, ds, prefix, h, nh, n,
+                                        st->kind == SEG__CLV_CLV ? 4 : 2);
         }
     }
+    seg__free(h);
     for (int c = 0; c < NOUT; c++) {
         if (c < 4)
             seg__free(in[c]);
@@ -674,6 +728,38 @@ static int put_fit(seg_write_fn w, void *wu, const char *tag,
     return seg__state_put(w, wu, tag, vals, 15);
 }
 
+/* The covariance of the log-parameters, np x np, on a line of its own
+ * after its fit's: a file of 0.1 has none, and its model gives no
+ * prediction intervals. */
+static int put_cov(seg_write_fn w, void *wu, const char *tag,
+                   const seg__clv_fit *f)
+{
+    int np = seg__clv_spec_of(f->kind)->np;
+    double v[SEG__NP * SEG__NP];
+    for (int i = 0; i < np; i++)
+        for (int j = 0; j < np; j++)
+            v[i * np + j] = f->vcov[i * SEG__NP + j];
+    return seg__state_put(w, wu, tag, v, np * np);
+}
+
+static int get_cov(const seg_model *m, const char **p, const char *end,
+                   const char *tag, seg__clv_fit *f)
+{
+    for (int i = 0; i < SEG__NP * SEG__NP; i++)
+        f->vcov[i] = NAN;
+    size_t kl = strlen(tag);
+    if ((size_t)(end - *p) <= kl || memcmp(*p, tag, kl) != 0 ||
+        (*p)[kl] != ' ')
+        return SEG_OK;
+    int np = seg__clv_spec_of(f->kind)->np;
+    double v[SEG__NP * SEG__NP];
+    int rc = seg__state_get(m, p, end, tag, v, np * np, true);
+    for (int i = 0; i < np && !rc; i++)
+        for (int j = 0; j < np; j++)
+            f->vcov[i * SEG__NP + j] = v[i * np + j];
+    return rc;
+}
+
 static int clv_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
                     void *ud)
 {
@@ -683,8 +769,12 @@ static int clv_save(void *state, const seg_model *m, seg_write_fn w, void *wu,
     int rc = put_fit(w, wu, "fit", &st->f);
     if (!rc)
         rc = seg__clv_cov_save(st->f.cov, w, wu);
+    if (!rc)
+        rc = put_cov(w, wu, "fit_cov", &st->f);
     if (!rc && st->kind == SEG__CLV_CLV)
         rc = put_fit(w, wu, "spend", &st->gg);
+    if (!rc && st->kind == SEG__CLV_CLV)
+        rc = put_cov(w, wu, "spend_cov", &st->gg);
     /* the unit the inputs had, unless units_per_month says it (as every
      * model file of 0.1 does) */
     if (!rc && st->kind == SEG__CLV_CLV &&
@@ -758,8 +848,12 @@ static int clv_load(void *state, seg_model *m, const char *text, size_t len,
         st->f.kind != SEG__CLV_MBGNBD && st->f.kind != SEG__CLV_PNBD)
         rc = seg__model_error(m, SEG_EPARSE, "covariates in the state of a "
                               "kind without them");
+    if (!rc)
+        rc = get_cov(m, &p, end, "fit_cov", &st->f);
     if (!rc && st->kind == SEG__CLV_CLV)
         rc = get_fit(m, &p, end, "spend", &st->gg);
+    if (!rc && st->kind == SEG__CLV_CLV)
+        rc = get_cov(m, &p, end, "spend_cov", &st->gg);
     if (!rc && st->kind == SEG__CLV_CLV) {
         st->upm = seg__param_num(m, "units_per_month");
         static const char key[] = "units_per_month";
@@ -785,6 +879,18 @@ static int clv_load(void *state, seg_model *m, const char *text, size_t len,
     if (!rc && p != end)
         rc = seg__model_error(m, SEG_EPARSE, "unexpected text in the state");
     return rc;
+}
+
+int seg__clv_report_table(void *state, const seg_model *m,
+                          const seg_dataset *ds, const char *report,
+                          seg_table **out)
+{
+    (void)ds;
+    const clv_state *st = state;
+    if (strcmp(report, "ci") != 0)
+        return SEG_ENOTFOUND;
+    seg__clv_scored sc = {st->kind, &st->f, &st->gg, st->upm, 0, NULL, 0};
+    return seg__clv_ci_table(m, &sc, out);
 }
 
 #define CLASS(var, name, desc, params, create)                               \

@@ -297,6 +297,19 @@ static void rows_free(rows *r)
     seg__free(r->w);
 }
 
+/* The standard errors, and the covariance of the log-parameters that the
+ * bootstrap draws from, from C, the inverse of the Hessian of the
+ * negative log-likelihood (ok: it is one). */
+static void keep_covariance(seg__clv_fit *f, const double *C, int np, bool ok)
+{
+    for (int i = 0; i < np; i++)
+        f->se[i] = ok && C[i * np + i] > 0 ? sqrt(C[i * np + i]) : NAN;
+    for (int i = 0; i < np; i++)
+        for (int j = 0; j < np; j++)
+            f->vcov[i * SEG__NP + j] =
+                ok ? C[i * np + j] / (f->p[i] * f->p[j]) : NAN;
+}
+
 /* Standard errors from the inverse of the Hessian of the negative
  * log-likelihood: the kind's exact one, or central differences of the
  * exact gradient. */
@@ -314,8 +327,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         for (int i = 0; i < np * np; i++)
             H[i] = -H[i];
         ok = ok && seg__spd_inverse(H, np);
-        for (int i = 0; i < np; i++)
-            f->se[i] = ok && H[i * np + i] > 0 ? sqrt(H[i * np + i]) : NAN;
+        keep_covariance(f, H, np, ok);
         return;
     }
     for (int j = 0; j < np; j++) {
@@ -326,8 +338,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         p1[j] += h;
         p2[j] -= h;
         if (!isfinite(total_ll(c, p1, g1)) || !isfinite(total_ll(c, p2, g2))) {
-            for (int i = 0; i < np; i++)
-                f->se[i] = NAN;
+            keep_covariance(f, H, np, false);
             return;
         }
         for (int i = 0; i < np; i++)
@@ -337,8 +348,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         for (int j = 0; j < i; j++)
             H[i * np + j] = H[j * np + i] = (H[i * np + j] + H[j * np + i]) / 2;
     bool ok = seg__spd_inverse(H, np);
-    for (int i = 0; i < np; i++)
-        f->se[i] = ok && H[i * np + i] > 0 ? sqrt(H[i * np + i]) : NAN;
+    keep_covariance(f, H, np, ok);
 }
 
 const char *seg__clv_bad_param(int kind, int i, double v)
@@ -570,6 +580,20 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
     return SEG_OK;
 }
 
+int seg__clv_load_rows(const seg_model *m, int kind, const seg_dataset *ds,
+                       seg__clv_rows *out, size_t *excluded)
+{
+    size_t nkeys = 0;
+    *excluded = 0;
+    return load_rows(m, kind, ds, out, excluded, NULL, NULL, &nkeys);
+}
+
+void seg__clv_rows_free(seg__clv_rows *r) { rows_free(r); }
+
+static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
+                    size_t excluded, const char *fixed, bool with_cov,
+                    seg__clv_fit *f);
+
 int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                       const char *fixed, seg__clv_fit *f)
 {
@@ -599,10 +623,47 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
         seg__free(base_fixed);
         return rc;
     }
+    rc = fit_rows(m, kind, &data, excluded, fixed, cov != NULL, f);
+    rows_free(&data);
+    /* with covariates, from the fit without them */
+    if (!rc && cov)
+        rc = seg__clv_fit_cov(m, kind, ds, keys, cust, nkeys, cov,
+                              base_fixed != NULL, f);
+    seg__free(base_fixed);
+    for (int i = 0; i < specs[kind]->np && !rc && cov; i++) {
+        const char *why = seg__clv_bad_param(kind, i, f->p[i]);
+        if (why)
+            rc = seg__model_error(m, SEG_ERANGE, "%s: %s = %g: %s",
+                                  seg_model_name(m), specs[kind]->names[i],
+                                  f->p[i], why);
+    }
+    if (!rc)
+        f->cov = cov;
+    else
+        seg__clv_cov_free(cov);
+    seg__free(keys);
+    seg__free(cust);
+    return rc;
+}
+
+int seg__clv_fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
+                      size_t excluded, const char *fixed, seg__clv_fit *f)
+{
+    return fit_rows(m, kind, rp, excluded, fixed, false, f);
+}
+
+/* The fit of the base parameters on rows loaded; with_cov: covariates
+ * follow (seg__clv_fit_cov()), which give the standard errors. */
+static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
+                    size_t excluded, const char *fixed, bool with_cov,
+                    seg__clv_fit *f)
+{
+    const rows data = *rp;
+    int rc = SEG_OK;
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
                 0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0},
-                cov != NULL};
+                with_cov};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;
@@ -636,29 +697,10 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                                   seg_model_name(m), specs[kind]->names[i],
                                   f->p[i], why);
     }
-    if (!rc && !cov)
+    if (!rc && !with_cov)
         standard_errors(&c, f);
     f->evaluations = (double)c.evals;
     if (c.prep)
         specs[kind]->release(c.prep);
-    rows_free(&data);
-    /* with covariates, from the fit without them */
-    if (!rc && cov)
-        rc = seg__clv_fit_cov(m, kind, ds, keys, cust, nkeys, cov,
-                              base_fixed != NULL, f);
-    seg__free(base_fixed);
-    for (int i = 0; i < c.np && !rc && cov; i++) {
-        const char *why = seg__clv_bad_param(kind, i, f->p[i]);
-        if (why)
-            rc = seg__model_error(m, SEG_ERANGE, "%s: %s = %g: %s",
-                                  seg_model_name(m), specs[kind]->names[i],
-                                  f->p[i], why);
-    }
-    if (!rc)
-        f->cov = cov;
-    else
-        seg__clv_cov_free(cov);
-    seg__free(keys);
-    seg__free(cust);
     return rc;
 }

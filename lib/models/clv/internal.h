@@ -111,6 +111,10 @@ typedef struct seg__clv_fit {
     double evaluations, start_evaluations, excluded;
     /* the covariate effects, fitted with the rest, or NULL; owned */
     seg__clv_cov *cov;
+    /* the covariance of the log-parameters (np x np in rows of SEG__NP),
+     * the inverse Hessian at the optimum: what the parametric bootstrap
+     * draws from. NaN when unknown (a model file of 0.1). */
+    double vcov[SEG__NP * SEG__NP];
 } seg__clv_fit;
 
 /* Fit a kind by maximum likelihood on the model's columns, or take the
@@ -172,6 +176,78 @@ int seg__clv_fit_cov(const seg_model *m, int kind, const seg_dataset *ds,
  * *base (allocated). */
 int seg__clv_cov_fixed(const seg_model *m, seg__clv_cov *cov,
                        const char *fixed, char **base);
+
+/* The fitting rows of a kind from the model's columns of ds, as a fit
+ * reads them (*excluded: customers left out); free with
+ * seg__clv_rows_free(), also on failure. */
+int seg__clv_load_rows(const seg_model *m, int kind, const seg_dataset *ds,
+                       seg__clv_rows *out, size_t *excluded);
+void seg__clv_rows_free(seg__clv_rows *r);
+/* seg__clv_fit_kind() on rows already loaded (borrowed). */
+int seg__clv_fit_rows(const seg_model *m, int kind, const seg__clv_rows *rows,
+                      size_t excluded, const char *fixed, seg__clv_fit *f);
+
+/* One customer's history as a sort key (x, t_x, T, and for clv the mean
+ * spend, -inf when missing), and the customer's row. */
+typedef struct seg__clv_hist {
+    double k[4 + SEG__NP]; /* then the customer's own parameters, or 0 */
+    size_t i;
+} seg__clv_hist;
+
+/* What the interval columns of a score need: the kind of the model
+ * (SEG__CLV_BGNBD .. SEG__CLV_CLV), its purchase (or only) fit, for clv
+ * the spend fit and the time units in a month, and the horizon of
+ * .expected. */
+typedef struct seg__clv_scored {
+    int kind;
+    const seg__clv_fit *f, *gg;
+    double upm, horizon;
+    /* the nonparametric bootstrap's refits (SEG__NP values each: the
+     * purchase fit's nresampled, then for clv the spend fit's), or NULL */
+    const double *resampled;
+    size_t nresampled;
+} seg__clv_scored;
+
+/* The outputs of one history k (as in seg__clv_hist, the mean spend NaN
+ * when missing) under the fits f and gg: p_alive, expected, and for clv
+ * spend and value, into o. */
+void seg__clv_score_one(const seg_model *m, const seg__clv_scored *s,
+                        const seg__clv_fit *f, const seg__clv_fit *gg,
+                        const double *k, double *o);
+
+/* Prediction intervals (bootstrap.c): when the model's `interval` is set,
+ * the columns PREFIX.OUT_lo and PREFIX.OUT_hi of each of the nout outputs,
+ * for the nh histories h (sorted, equal histories adjacent) of the n
+ * customers of ds; customers without a history get NaN. Nothing is
+ * written on failure. */
+/* The error of intervals asked of a model with covariates. */
+int seg__clv_no_cov_intervals(const seg_model *m);
+int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
+                       seg_dataset *ds, const char *prefix,
+                       const seg__clv_hist *h, size_t nh, size_t n,
+                       int nout);
+/* The refits of bootstrap=nonparametric, made by the fit when the model's
+ * interval is set (else *draws stays NULL): `draws` of them on customers
+ * resampled from ds, for a kind (for clv: of its purchase_kind, then of
+ * Gamma-Gamma) into *draws (allocated). */
+int seg__clv_resample(const seg_model *m, const seg_dataset *ds, int kind,
+                      int purchase_kind, double **draws);
+/* The level of the intervals: the model's `interval`, or fallback when
+ * it is 0. */
+double seg__clv_level(const seg_model *m, double fallback);
+/* The D (`draws`) parameter vectors behind the intervals, as fits into
+ * *fd (and for clv the spend model's into *ggd; both allocated): drawn
+ * from the asymptotic normal, or the fit's resamples. */
+int seg__clv_make_draws(const seg_model *m, const seg__clv_scored *s,
+                        size_t *D, seg__clv_fit **fd, seg__clv_fit **ggd);
+/* The ql- and qh-quantiles of the n values of v (none NaN; v is
+ * reordered), exactly as seg__quantile_select() gives each, with scratch
+ * room for 2n values. */
+void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
+                            double *scratch, double *lo, double *hi);
+/* The confidence intervals of the parameters as the table "ci". */
+int seg__clv_ci_table(const seg_model *m, const seg__clv_scored *s,
+                      seg_table **out);
 
 /* Expected mean spend of a customer with x repeat purchases of mean m. */
 double seg__clv_expected_spend(const seg__clv_fit *g, double x, double m);

@@ -97,6 +97,39 @@ bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
     return isfinite(r.v);
 }
 
+bool seg__log_hyp2f1_f64(double a, double b, double c, double z, double *out)
+{
+    if (!(z >= 0 && z < 1) || !isfinite(a) || !isfinite(b) || !isfinite(c) ||
+        c <= 0)
+        return false;
+    /* seg__log_hyp2f1() step by step, in the same order of operations,
+     * so that the two agree to the last bit */
+    double ca = c - a, cb = c - b;
+    bool euler = fabs(ca * cb) < fabs(a * b);
+    double A = euler ? ca : a, B = euler ? cb : b, term = 1, sum = 0;
+    bool done = false;
+    for (int n = 0; n < SEG__HYP2F1_MAX_TERMS; n++) {
+        double num = (A + n) * (B + n), den = (c + n) * (n + 1);
+        term = term * (num / den) * z;
+        sum += term;
+        if (!isfinite(sum))
+            return false;
+        if ((fabs(term) <= DBL_EPSILON * 1e-2 * fabs(sum) &&
+             fabs((A + n) * (B + n) * z) < fabs((c + n) * (n + 1))) ||
+            term == 0) {
+            done = true;
+            break;
+        }
+    }
+    if (!done || !(sum > -1))
+        return false;
+    double r = log1p(sum);
+    if (euler)
+        r += (ca - b) * log1p(-z);
+    *out = r;
+    return isfinite(r);
+}
+
 /* log(1 + e^y) without overflow */
 static double log1pexp(double y)
 {

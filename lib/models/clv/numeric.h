@@ -176,6 +176,9 @@ static inline seg__dual dlogdiffexp(seg__dual a, seg__dual b)
  * the result is not finite. */
 bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
                      seg__dual *out);
+/* The same without derivatives, for the predictions: equal to the value
+ * of seg__log_hyp2f1() to the last bit, at a fraction of its cost. */
+bool seg__log_hyp2f1_f64(double a, double b, double c, double z, double *out);
 
 /* The most terms seg__log_hyp2f1 sums before it gives up. */
 #define SEG__HYP2F1_MAX_TERMS 20000

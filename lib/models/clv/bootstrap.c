@@ -1,0 +1,488 @@
+/* Uncertainty of the customer-base models, the prediction intervals:
+ * every distinct history's predictions under every parameter draw
+ * (draws.c), and their quantiles. Threads split the histories only, so
+ * the intervals are the same whatever the number of threads. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/clv/internal.h"
+
+/* ---- the prediction intervals ----
+ *
+ * Every kind of the family predicts E[X(T, T+t) | x, t_x, T] as P(alive)
+ * times the expected purchases of a customer alive at T, and the second
+ * depends on x and T alone: the posterior of a customer known to be alive
+ * at T has forgotten t_x. So is the discounted value, which is linear in
+ * the expected purchases. Each draw evaluates that second factor once for
+ * each distinct (x, T), as the expectation at t_x = T divided by P(alive)
+ * there (where P(alive) is largest), and P(alive) for each distinct
+ * history. The histories are visited by (x, T), so that the factor of a
+ * pair is needed only while its histories are, D values at a time. */
+
+/* P(alive) of the BG/NBD family from tables made once per draw:
+ * log(alpha + t) for each distinct time, log(b + x + m - 1) for each
+ * distinct x, in rows of D values (one per draw), so that one history
+ * reads them in order. What p_alive of bgnbd.c computes, without its
+ * logarithms. */
+typedef struct fam_tables {
+    bool on, modified;
+    size_t D, nt, nx;
+    double *tv, *xv;   /* the distinct times and counts, sorted */
+    double *L, *lb;    /* nt x D, nx x D */
+    double *la, *r;    /* per draw: log a, r */
+} fam_tables;
+
+static void fam_tables_free(fam_tables *t)
+{
+    seg__free(t->tv);
+    seg__free(t->xv);
+    seg__free(t->L);
+    seg__free(t->lb);
+    seg__free(t->la);
+    seg__free(t->r);
+}
+
+static size_t find(const double *v, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* A distinct history (x, t_x, T, mean spend) and its number among them. */
+typedef struct pkey {
+    double k[4];
+    size_t g;
+} pkey;
+
+/* The tables stay off for other kinds, and where they would be large
+ * (times that are seldom equal): the kind's p_alive serves then. */
+static int fam_tables_make(const seg__clv_fit *fd, size_t D,
+                           const pkey *pk, size_t ng, fam_tables *t)
+{
+    memset(t, 0, sizeof *t);
+    int kind = fd[0].kind;
+    if (kind != SEG__CLV_BGNBD && kind != SEG__CLV_MBGNBD)
+        return SEG_OK;
+    double *tt = seg__malloc((2 * ng + 1) * sizeof *tt);
+    double *xx = seg__malloc((ng + 1) * sizeof *xx);
+    uint32_t *rank = seg__malloc((2 * ng + 1) * sizeof *rank);
+    int rc = tt && xx && rank ? SEG_OK : SEG_ENOMEM;
+    for (size_t g = 0; g < ng && !rc; g++) {
+        tt[2 * g] = pk[g].k[1];
+        tt[2 * g + 1] = pk[g].k[2];
+        xx[g] = pk[g].k[0];
+    }
+    if (!rc)
+        rc = seg__clv_ranks(tt, 2 * ng, 1, 2 * ng, rank, &t->tv, &t->nt);
+    if (!rc)
+        rc = seg__clv_ranks(xx, ng, 1, ng, rank, &t->xv, &t->nx);
+    seg__free(tt);
+    seg__free(xx);
+    seg__free(rank);
+    /* 16M values, 128 MB, at most */
+    if (rc || (double)(t->nt + t->nx) * (double)D > 16e6) {
+        fam_tables_free(t);
+        memset(t, 0, sizeof *t);
+        return rc == SEG_ERANGE ? SEG_OK : rc;
+    }
+    t->D = D;
+    t->modified = kind == SEG__CLV_MBGNBD;
+    t->L = seg__malloc(t->nt * D * sizeof *t->L);
+    t->lb = seg__malloc(t->nx * D * sizeof *t->lb);
+    t->la = seg__malloc(D * sizeof *t->la);
+    t->r = seg__malloc(D * sizeof *t->r);
+    if (!t->L || !t->lb || !t->la || !t->r) {
+        fam_tables_free(t);
+        return SEG_ENOMEM;
+    }
+    double m = t->modified ? 1 : 0;
+    for (size_t d = 0; d < D; d++) {
+        const double *p = fd[d].p;
+        t->la[d] = log(p[2]);
+        t->r[d] = p[0];
+        for (size_t i = 0; i < t->nt; i++)
+            t->L[i * D + d] = log(p[1] + t->tv[i]);
+        for (size_t i = 0; i < t->nx; i++)
+            t->lb[i * D + d] = log(p[3] + t->xv[i] + m - 1);
+    }
+    t->on = true;
+    return SEG_OK;
+}
+
+/* P(alive) of history k under every draw, into pa (D values). */
+static void p_alive_all(const fam_tables *t, const seg__clv_fit *fd,
+                        size_t D, const double *k, double *pa)
+{
+    if (!t->on) {
+        const seg__clv_spec *sp = seg__clv_spec_of(fd[0].kind);
+        for (size_t d = 0; d < D; d++)
+            pa[d] = sp->p_alive(fd[d].p, k[0], k[1], k[2]);
+        return;
+    }
+    if (k[0] == 0 && !t->modified) {
+        for (size_t d = 0; d < D; d++)
+            pa[d] = 1;
+        return;
+    }
+    const double *LT = t->L + find(t->tv, t->nt, k[2]) * D;
+    const double *Lx = t->L + find(t->tv, t->nt, k[1]) * D;
+    const double *lb = t->lb + find(t->xv, t->nx, k[0]) * D;
+    for (size_t d = 0; d < D; d++)
+        pa[d] = 1 / (1 + exp(t->la[d] - lb[d] +
+                             (t->r[d] + k[0]) * (LT[d] - Lx[d])));
+}
+
+/* ---- two quantiles of one set of draws ----
+ *
+ * The quantile of numpy's default (linear between the order statistics
+ * k = floor(h) and k + 1, h = (n - 1) q), as seg__quantile_select()
+ * gives it, for a low and a high q at once: a sample of the values
+ * brackets each order statistic wanted, one pass keeps the values inside
+ * each bracket and counts those below it, and a selection within the
+ * bracket finishes. Half the work of two selections over all n; where a
+ * bracket misses (rare), the selections over all n serve. */
+
+enum { SAMPLE = 31, MARGIN = 3 };
+
+typedef struct bracket {
+    double a, b;  /* the values kept: a <= v <= b */
+    size_t below; /* values < a */
+    size_t kept;
+    double *v;
+} bracket;
+
+static void insertion_sort(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* The k-th smallest of v (n values; v is reordered so that no value
+ * before k is larger and none after it smaller), by Hoare's selection
+ * with the median of three as pivot. */
+static double kth(double *v, size_t n, size_t k)
+{
+    size_t l = 0, r = n - 1;
+    while (l < r) {
+        size_t m = l + (r - l) / 2;
+        double a = v[l], b = v[m], c = v[r];
+        double piv = a < b ? (b < c ? b : a < c ? c : a)
+                           : (a < c ? a : b < c ? c : b);
+        size_t i = l, j = r;
+        while (i <= j) {
+            while (v[i] < piv)
+                i++;
+            while (v[j] > piv)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            r = j;
+        else if (k >= i)
+            l = i;
+        else
+            break;
+    }
+    return v[k];
+}
+
+/* The q-quantile from the bracket, or false when it misses. */
+static bool from_bracket(bracket *b, size_t n, double q, double *out)
+{
+    double h = (double)(n - 1) * q;
+    size_t k = (size_t)floor(h), k1 = k + 1 < n ? k + 1 : k;
+    if (k < b->below || k1 >= b->below + b->kept)
+        return false;
+    size_t at = k - b->below;
+    double lo = kth(b->v, b->kept, at), hi = lo;
+    if (k1 > k) {
+        /* the selection left every value above position `at` no smaller */
+        hi = INFINITY;
+        for (size_t i = at + 1; i < b->kept; i++)
+            hi = b->v[i] < hi ? b->v[i] : hi;
+    }
+    *out = lo + (h - (double)k) * (hi - lo);
+    return true;
+}
+
+/* The ql- and qh-quantiles of v (n finite values; v is reordered), with
+ * scratch room for 2n values. */
+void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
+                            double *scratch, double *lo, double *hi)
+{
+    if (n >= 8 * SAMPLE) {
+        double s[SAMPLE];
+        for (size_t i = 0; i < SAMPLE; i++)
+            s[i] = v[i * (n - 1) / (SAMPLE - 1)];
+        insertion_sort(s, SAMPLE);
+        bracket br[2];
+        const double q[2] = {ql, qh};
+        for (int t = 0; t < 2; t++) {
+            double c = q[t] * (SAMPLE - 1);
+            long ia = (long)floor(c) - MARGIN, ib = (long)ceil(c) + MARGIN;
+            br[t] = (bracket){ia < 0 ? -INFINITY : s[ia],
+                              ib >= SAMPLE ? INFINITY : s[ib], 0, 0,
+                              scratch + (size_t)t * n};
+        }
+        for (size_t i = 0; i < n; i++) {
+            double x = v[i];
+            for (int t = 0; t < 2; t++) {
+                if (x < br[t].a)
+                    br[t].below++;
+                else if (x <= br[t].b)
+                    br[t].v[br[t].kept++] = x;
+            }
+        }
+        if (from_bracket(&br[0], n, ql, lo) && from_bracket(&br[1], n, qh, hi))
+            return;
+    }
+    *lo = seg__quantile_select(v, n, ql);
+    *hi = seg__quantile_select(v, n, qh);
+}
+
+typedef struct job {
+    const seg_model *m;
+    const seg__clv_scored *s;
+    const pkey *pk;      /* the distinct histories by (x, T, t_x, spend) */
+    const size_t *pair;  /* the first in pk of each distinct (x, T) */
+    size_t p0, p1;       /* the pairs of this job */
+    const seg__clv_fit *fd, *ggd; /* the D draws as fits */
+    const fam_tables *tab;
+    size_t D;
+    int nout;
+    double qlo, qhi;
+    double *lo[4], *hi[4]; /* per distinct history, by its number */
+    double *buf;           /* (nout + 5) x D */
+    seg__progress *prog; /* the caller's job reports, the others look */
+    bool lead;
+    int rc;
+} job;
+
+/* The second factor of the expectation and of the value for the pair
+ * (x, T) under every draw, into e and v (D values each). */
+static void pair_factors(const job *j, const double *k, double *e, double *v)
+{
+    const seg__clv_spec *sp = seg__clv_spec_of(j->fd[0].kind);
+    for (size_t d = 0; d < j->D; d++) {
+        const seg__clv_fit *f = &j->fd[d];
+        double pa = sp->p_alive(f->p, k[0], k[2], k[2]);
+        e[d] = sp->expected(f->p, j->s->horizon, k[0], k[2], k[2]) / pa;
+        if (v)
+            v[d] = seg__clv_value(j->m, f, j->s->upm, k[0], k[2], k[2], 1) /
+                   pa;
+    }
+}
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    size_t D = j->D, done = 0;
+    bool clv = j->s->kind == SEG__CLV_CLV;
+    double *o[4], *e = j->buf + (size_t)j->nout * D, *v = e + D, *pa = v + D;
+    double *scratch = pa + D;
+    for (int c = 0; c < j->nout; c++)
+        o[c] = j->buf + (size_t)c * D;
+    for (size_t q = j->p0; q < j->p1; q++) {
+        const double *k0 = j->pk[j->pair[q]].k;
+        pair_factors(j, k0, e, clv ? v : NULL);
+        for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++, done++) {
+            if (done % 64 == 0 &&
+                (j->rc = seg__progress_poll(j->prog, j->lead, done)) != 0)
+                return NULL;
+            const double *hk = j->pk[g].k;
+            size_t at = j->pk[g].g;
+            double mean = hk[3] == -INFINITY ? NAN : hk[3];
+            p_alive_all(j->tab, j->fd, D, hk, pa);
+            for (size_t d = 0; d < D; d++) {
+                o[0][d] = pa[d];
+                o[1][d] = pa[d] * e[d];
+            }
+            for (size_t d = 0; d < D && clv; d++) {
+                o[2][d] = seg__clv_expected_spend(&j->ggd[d], hk[0], mean);
+                o[3][d] = o[2][d] * pa[d] * v[d];
+            }
+            for (int c = 0; c < j->nout; c++) {
+                /* a draw where a value cannot be computed is left out;
+                 * one where none can is no interval */
+                size_t nf = 0;
+                for (size_t d = 0; d < D; d++)
+                    if (isfinite(o[c][d]))
+                        o[c][nf++] = o[c][d];
+                j->lo[c][at] = j->hi[c][at] = NAN;
+                if (nf)
+                    seg__clv_two_quantiles(o[c], nf, j->qlo, j->qhi, scratch,
+                                  &j->lo[c][at], &j->hi[c][at]);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* by (x, T, t_x, mean spend) */
+static int cmp_by_pair(const void *a, const void *b)
+{
+    const double *x = ((const pkey *)a)->k, *y = ((const pkey *)b)->k;
+    static const int order[4] = {0, 2, 1, 3};
+    for (int c = 0; c < 4; c++)
+        if (x[order[c]] != y[order[c]])
+            return x[order[c]] < y[order[c]] ? -1 : 1;
+    return 0;
+}
+
+/* The evaluation of every distinct history under every draw (lo and
+ * hi: per distinct history, in the order of group[]): the histories by
+ * (x, T), split into contiguous ranges of pairs with about as many
+ * histories each, one a thread. */
+static int evaluate(const seg_model *m, const seg__clv_scored *s,
+                    const seg__clv_hist *h, const size_t *group, size_t ng,
+                    const seg__clv_fit *fd, const seg__clv_fit *ggd,
+                    size_t D, int nout, double **lo, double **hi)
+{
+    size_t *pair = seg__malloc((ng + 1) * sizeof *pair), np = 0;
+    pkey *pk = seg__malloc((ng ? ng : 1) * sizeof *pk);
+    fam_tables tab;
+    memset(&tab, 0, sizeof tab);
+    int rc = pair && pk ? SEG_OK : SEG_ENOMEM;
+    for (size_t g = 0; g < ng && !rc; g++) {
+        memcpy(pk[g].k, h[group[g]].k, sizeof pk[g].k);
+        pk[g].g = g;
+    }
+    if (!rc) {
+        qsort(pk, ng, sizeof *pk, cmp_by_pair);
+        rc = fam_tables_make(fd, D, pk, ng, &tab);
+    }
+    if (rc) {
+        seg__free(pair);
+        seg__free(pk);
+        return seg__nomem(NULL);
+    }
+    for (size_t g = 0; g < ng; g++) {
+        const double *k = pk[g].k, *k1 = g ? pk[g - 1].k : NULL;
+        if (!g || k[0] != k1[0] || k[2] != k1[2])
+            pair[np++] = g;
+    }
+    pair[np] = ng;
+    double level = seg__clv_level(m, 0);
+    int nt = seg__threads((int)seg__param_num(m, "threads"), ng, 16);
+    job jobs[SEG__MAX_THREADS];
+    size_t q = 0;
+    for (int t = 0; t < nt; t++) {
+        job *j = &jobs[t];
+        size_t q0 = q, want = ng * (size_t)(t + 1) / (size_t)nt;
+        while (q < np && (t == nt - 1 || pair[q] < want))
+            q++;
+        *j = (job){m, s, pk, pair, q0, q, fd, ggd, &tab, D, nout,
+                   (1 - level) / 2, (1 + level) / 2, {NULL}, {NULL}, NULL,
+                   seg__progress_current(), t == 0, SEG_OK};
+        for (int c = 0; c < nout; c++) {
+            j->lo[c] = lo[c];
+            j->hi[c] = hi[c];
+        }
+        if (!(j->buf = seg__malloc(D * (size_t)(nout + 5) * sizeof *j->buf)))
+            rc = seg__nomem(NULL);
+    }
+    if (!rc)
+        seg__run_jobs(run_job, jobs, sizeof *jobs, nt);
+    for (int t = 0; t < nt; t++) {
+        if (!rc)
+            rc = jobs[t].rc;
+        seg__free(jobs[t].buf);
+    }
+    fam_tables_free(&tab);
+    seg__free(pair);
+    seg__free(pk);
+    return rc;
+}
+
+static const char *const out_names[4][2] = {{"p_alive_lo", "p_alive_hi"},
+                                            {"expected_lo", "expected_hi"},
+                                            {"spend_lo", "spend_hi"},
+                                            {"value_lo", "value_hi"}};
+
+int seg__clv_no_cov_intervals(const seg_model *m)
+{
+    /* the draws are of the base parameters alone: with effects beside
+     * them the intervals would leave their uncertainty out */
+    return seg__model_error(m, SEG_EINVAL, "%s: prediction intervals "
+                            "(interval) are not available for a model with "
+                            "covariates", seg_model_name(m));
+}
+
+int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
+                       seg_dataset *ds, const char *prefix,
+                       const seg__clv_hist *h, size_t nh, size_t n, int nout)
+{
+    if (!(seg__param_num(m, "interval") > 0))
+        return SEG_OK;
+    if (s->f->cov)
+        return seg__clv_no_cov_intervals(m);
+    size_t D = 0, ng = 0;
+    seg__clv_fit *fd = NULL, *ggd = NULL;
+    int rc = seg__clv_make_draws(m, s, &D, &fd, &ggd);
+    size_t *group = rc ? NULL : seg__malloc((nh ? nh : 1) * sizeof *group);
+    size_t *of = rc ? NULL : seg__malloc((nh ? nh : 1) * sizeof *of);
+    double *lo[4] = {NULL}, *hi[4] = {NULL}, *col[2] = {NULL, NULL};
+    if (!rc && (!group || !of))
+        rc = seg__nomem(NULL);
+    /* the histories arrive sorted: equal ones are adjacent */
+    for (size_t i = 0; i < nh && !rc; i++) {
+        if (i == 0 || memcmp(h[i].k, h[i - 1].k, sizeof h[i].k) != 0)
+            group[ng++] = i;
+        of[i] = ng - 1;
+    }
+    for (int c = 0; c < nout && !rc; c++) {
+        lo[c] = seg__malloc((ng ? ng : 1) * sizeof **lo);
+        hi[c] = seg__malloc((ng ? ng : 1) * sizeof **hi);
+        if (!lo[c] || !hi[c])
+            rc = seg__nomem(NULL);
+    }
+    if (!rc)
+        rc = evaluate(m, s, h, group, ng, fd, ggd, D, nout, lo, hi);
+    for (int c = 0; c < nout && !rc; c++) {
+        for (int side = 0; side < 2 && !rc; side++) {
+            if (!(col[side] = seg__malloc((n ? n : 1) * sizeof **col))) {
+                rc = seg__nomem(NULL);
+                break;
+            }
+            for (size_t i = 0; i < n; i++)
+                col[side][i] = NAN;
+            for (size_t i = 0; i < nh; i++)
+                col[side][h[i].i] = (side ? hi : lo)[c][of[i]];
+            rc = seg__model_put_owned(m, ds, prefix, out_names[c][side],
+                                      &col[side]);
+            seg__free(col[side]);
+            col[side] = NULL;
+        }
+    }
+    for (int c = 0; c < 4; c++) {
+        seg__free(lo[c]);
+        seg__free(hi[c]);
+    }
+    seg__free(group);
+    seg__free(of);
+    seg__free(fd);
+    seg__free(ggd);
+    return rc;
+}

@@ -20,6 +20,8 @@ extern const cli_command cli_cmd_score, cli_cmd_tier, cli_cmd_summary,
 /* cmd_ops.c */
 extern const cli_command cli_cmd_ladder, cli_cmd_control,
     cli_cmd_campaign;
+/* cmd_model.c */
+extern const cli_command cli_cmd_simulate, cli_cmd_compare;
 /* cmd_report.c */
 extern const cli_command cli_cmd_report;
 

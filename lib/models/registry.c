@@ -20,6 +20,7 @@ static const struct {
     {&seg__bgbb_class, NULL},       {&seg__gg_class, NULL},
     {&seg__clv_class, NULL},        {&seg__engagement_class, NULL},
     {&seg__stage_class, NULL},      {&seg__kmeans_class, seg__km_report_table},
+    {&seg__ggompertz_class, NULL},
 };
 
 static void kind_free(seg__kind *k)

@@ -11,9 +11,14 @@
 
 static const seg__clv_spec *const specs[] = {
     &seg__clv_bgnbd, &seg__clv_mbgnbd, &seg__clv_pnbd, &seg__clv_bgbb,
-    &seg__clv_gg};
+    &seg__clv_gg, NULL, &seg__clv_ggompertz};
 
-const seg__clv_spec *seg__clv_spec_of(int kind) { return specs[kind]; }
+const seg__clv_spec *seg__clv_spec_of(int kind)
+{
+    return kind >= 0 && kind < (int)(sizeof specs / sizeof *specs)
+               ? specs[kind]
+               : NULL;
+}
 
 typedef seg__clv_rows rows;
 
@@ -441,9 +446,12 @@ static void multi_start(objctx *c, int max_iter, double *theta,
 {
     double t[SEG__NP];
     best->value = INFINITY;
-    for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
+    bool gg = c->kind == SEG__CLV_GGOMPERTZ;
+    const double (*from)[SEG__NP] = gg ? seg__ggompertz_starts : starts;
+    size_t nfrom = gg ? SEG__GGOMPERTZ_STARTS : sizeof starts / sizeof *starts;
+    for (size_t s = 0; s < nfrom; s++) {
         for (int i = 0; i < c->np; i++)
-            t[i] = log(starts[s][i]);
+            t[i] = log(from[s][i]);
         seg__opt_result res = run_from(c, t, max_iter);
         *last = res;
         if (res.status == 3) /* stopped by the progress callback */

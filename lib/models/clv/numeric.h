@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SEG__NP 4 /* the most parameters a model has */
+#define SEG__NP 5 /* the most parameters a model has */
 
 /* A value with its partial derivatives with respect to up to SEG__NP
  * parameters (forward-mode automatic differentiation): gradients are
@@ -20,7 +20,7 @@ typedef struct seg__dual {
 
 static inline seg__dual dc(double v)
 {
-    seg__dual r = {v, {0, 0, 0, 0}};
+    seg__dual r = {v, {0}};
     return r;
 }
 

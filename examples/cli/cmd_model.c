@@ -164,7 +164,7 @@ static int unique_names(const cli_run *r)
             if (strcmp(seg_model_name(m), seg_model_name(r->models[k].model)))
                 continue;
             char name[64];
-            snprintf(name, sizeof name, "%s.%zu", seg_model_kind(m), i + 1);
+            snprintf(name, sizeof name, "%s_%zu", seg_model_kind(m), i + 1);
             if (seg_model_set_name(m, name) != SEG_OK)
                 return cli_input_error("%s", seg_model_errmsg(m));
             break;

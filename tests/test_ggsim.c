@@ -180,6 +180,33 @@ static void test_gg_apparel(void **state)
     seg_dataset_free(ds);
 }
 
+/* CLVTools' estimate on the CDNOW sample (its test_correctness_ggomnbd.R:
+ * r 0.55313, alpha 10.5758, b 0.0000011, s 0.60682, beta 0.000013,
+ * log-likelihood -9594.9762): at those printed digits the log-likelihood
+ * here is within 0.01 of theirs (their b and beta have two digits). */
+static void test_gg_cdnow_clvtools(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.id_column = "ID";
+    o.row_ids = 2;
+    o.all_attributes = 1;
+    assert_ok(seg_dataset_load_csv(
+        ds, SEG_TEST_DATA "/cdnow_customers_summary.csv", &o));
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "ggompertz"));
+    assert_ok(seg_model_set_str(m, "t_x_column", "recency"));
+    assert_ok(seg_model_set_str(m, "fixed", "r=0.55313,alpha=10.5758,"
+                                "b=0.0000011,s=0.60682,beta=0.000013"));
+    assert_ok(seg_model_fit(m, ds));
+    assert_near(result(m, "loglik"), -9594.9762, 0.01);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
 /* The clv wrapper takes GGompertz/NBD as its purchase model, and a saved
  * model keeps the fifth parameter. */
 static void test_gg_clv_and_save(void **state)
@@ -475,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_gg_loglik_reference),
         cmocka_unit_test(test_gg_expectations),
         cmocka_unit_test(test_gg_apparel),
+        cmocka_unit_test(test_gg_cdnow_clvtools),
         cmocka_unit_test(test_gg_clv_and_save),
         cmocka_unit_test(test_sim_moments),
         cmocka_unit_test(test_sim_determinism),

@@ -49,30 +49,39 @@ static bool last_at(const objctx *c, const double *p)
            memcmp(c->last_p, p, (size_t)c->np * sizeof *p) == 0;
 }
 
-/* Total log-likelihood at natural parameters p, with its gradient. */
+/* Total log-likelihood at natural parameters p, with its gradient: in
+ * passes of SEG__ND parameters when a kind has more (GGompertz/NBD's
+ * fifth takes a second pass), one pass without a gradient. */
 static double total_ll(const objctx *c, const double *p, double *grad)
 {
     if (c->prep)
         return specs[c->kind]->total(c->prep, p, grad, NULL);
-    seg__dual dp[SEG__NP];
-    for (int i = 0; i < SEG__NP; i++)
-        dp[i] = i < c->np ? dvar(p[i], i) : dc(0);
-    seg__dual sum = dc(0);
     const seg__clv_spec *sp = specs[c->kind];
     /* one evaluation can take longer than the interval on large data: a
      * sign of life between rows, and a stop gives the evaluation up,
      * which makes the optimiser give up */
     seg__progress *pr = seg__progress_current();
-    for (size_t i = 0; i < c->data->n; i++) {
-        if (seg__progress_beat(pr))
-            return NAN;
-        seg__dual l = sp->row_ll(dp, c->data->d + i * (size_t)sp->ncols);
-        if (!isfinite(l.v))
-            return NAN;
-        sum = dadd(sum, dscale(l, c->data->w[i]));
+    seg__dual sum = dc(0);
+    for (int base = 0; base < c->np; base += SEG__ND) {
+        seg__dual dp[SEG__NP];
+        for (int i = 0; i < SEG__NP; i++)
+            dp[i] = i >= c->np              ? dc(0)
+                    : i >= base && i - base < SEG__ND ? dvar(p[i], i - base)
+                                                      : dc(p[i]);
+        sum = dc(0);
+        for (size_t i = 0; i < c->data->n; i++) {
+            if (seg__progress_beat(pr))
+                return NAN;
+            seg__dual l = sp->row_ll(dp, c->data->d + i * (size_t)sp->ncols);
+            if (!isfinite(l.v))
+                return NAN;
+            sum = dadd(sum, dscale(l, c->data->w[i]));
+        }
+        if (!grad)
+            break;
+        for (int i = base; i < c->np && i - base < SEG__ND; i++)
+            grad[i] = sum.d[i - base];
     }
-    for (int i = 0; i < c->np && grad; i++)
-        grad[i] = sum.d[i];
     return sum.v;
 }
 

@@ -32,7 +32,7 @@ static seg__dual log_bg(seg__dual b, seg__dual beta, double tau)
     }
     seg__dual r;
     r.v = v;
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = b.d[i] * db + beta.d[i] * dbeta;
     return r;
 }

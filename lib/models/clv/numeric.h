@@ -9,13 +9,17 @@
 #include <stddef.h>
 
 #define SEG__NP 5 /* the most parameters a model has */
+/* The partial derivatives a dual number carries: four, the parameters of
+ * most kinds. A fit of more parameters takes the gradient in passes of
+ * four (fit.c); a wider dual made every kind's likelihood twice as slow. */
+#define SEG__ND 4
 
-/* A value with its partial derivatives with respect to up to SEG__NP
+/* A value with its partial derivatives with respect to up to SEG__ND
  * parameters (forward-mode automatic differentiation): gradients are
  * exact, not finite differences. */
 typedef struct seg__dual {
     double v;
-    double d[SEG__NP];
+    double d[SEG__ND];
 } seg__dual;
 
 static inline seg__dual dc(double v)
@@ -33,7 +37,7 @@ static inline seg__dual dvar(double v, int i)
 
 static inline seg__dual dadd(seg__dual a, seg__dual b)
 {
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         a.d[i] += b.d[i];
     a.v += b.v;
     return a;
@@ -41,7 +45,7 @@ static inline seg__dual dadd(seg__dual a, seg__dual b)
 
 static inline seg__dual dsub(seg__dual a, seg__dual b)
 {
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         a.d[i] -= b.d[i];
     a.v -= b.v;
     return a;
@@ -49,7 +53,7 @@ static inline seg__dual dsub(seg__dual a, seg__dual b)
 
 static inline seg__dual dscale(seg__dual a, double k)
 {
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         a.d[i] *= k;
     a.v *= k;
     return a;
@@ -65,7 +69,7 @@ static inline seg__dual dmul(seg__dual a, seg__dual b)
 {
     seg__dual r;
     r.v = a.v * b.v;
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = a.d[i] * b.v + a.v * b.d[i];
     return r;
 }
@@ -74,7 +78,7 @@ static inline seg__dual ddiv(seg__dual a, seg__dual b)
 {
     seg__dual r;
     r.v = a.v / b.v;
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = (a.d[i] - r.v * b.d[i]) / b.v;
     return r;
 }
@@ -84,7 +88,7 @@ static inline seg__dual dchain(seg__dual a, double fv, double fprime)
 {
     seg__dual r;
     r.v = fv;
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = a.d[i] * fprime;
     return r;
 }
@@ -149,7 +153,7 @@ static inline seg__dual dlogsumexp(seg__dual a, seg__dual b)
     double w = exp(b.v - a.v); /* weight of b */
     seg__dual r;
     r.v = a.v + log1p(w);
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = (a.d[i] + w * b.d[i]) / (1 + w);
     return r;
 }
@@ -160,7 +164,7 @@ static inline seg__dual dlogdiffexp(seg__dual a, seg__dual b)
     double w = exp(b.v - a.v);
     seg__dual r;
     r.v = a.v + log1p(-w);
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = (a.d[i] - w * b.d[i]) / (1 - w);
     return r;
 }

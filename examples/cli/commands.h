@@ -34,6 +34,8 @@ int cli_date_option(const cli_args *a, const seg_dataset *ds, cli_opt o,
                     int64_t *out);
 /* cmd_snap.c */
 extern const cli_command cli_cmd_snapshots, cli_cmd_migrate;
+/* cmd_model.c */
+extern const cli_command cli_cmd_simulate, cli_cmd_compare;
 /* cmd_report.c */
 extern const cli_command cli_cmd_report;
 

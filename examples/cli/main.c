@@ -14,7 +14,8 @@ static const cli_command *const commands[] = {
     &cli_cmd_features, &cli_cmd_score,   &cli_cmd_fit,     &cli_cmd_holdout,
     &cli_cmd_table,    &cli_cmd_tier,    &cli_cmd_summary, &cli_cmd_calls,
     &cli_cmd_snapshots, &cli_cmd_migrate, &cli_cmd_ladder, &cli_cmd_control,
-    &cli_cmd_campaign, &cli_cmd_reclaim, &cli_cmd_report,  &cli_cmd_models,
+    &cli_cmd_campaign, &cli_cmd_reclaim, &cli_cmd_report,  &cli_cmd_compare,
+    &cli_cmd_simulate, &cli_cmd_models,
 };
 
 static void usage(FILE *f)

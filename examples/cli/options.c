@@ -165,6 +165,33 @@ static const option_def defs[OPT_COUNT] = {
                         "failed at N consecutive snapshots (N days with d)"},
     [OPT_BETWEEN] = {"--between", NULL, "DATE,DATE", 0, OPT_NONE, NULL,
                      "the two --dates to compare (default the last two)"},
+    [OPT_SIM_SET] = {"--set", NULL, "NAME=VALUE", 1, OPT_SET, NULL,
+                     "a parameter of the --model (r=0.24); every one of "
+                     "the kind is needed"},
+    [OPT_SPEND] = {"--spend", NULL, "p=P,q=Q,gamma=G", 0, OPT_NONE, NULL,
+                   "Gamma-Gamma parameters of the amounts (q > 1); "
+                   "default: every amount is 1, or a clv model's own"},
+    [OPT_CUSTOMERS] = {"--customers", NULL, "N", 0, OPT_NONE, NULL,
+                       "customers to draw, 1 to 100,000,000 (default "
+                       "1000)"},
+    [OPT_SIM_SEED] = {"--seed", NULL, "N", 0, OPT_SEED, NULL,
+                      "the seed, 0 to 2^64-1 (default 0)"},
+    [OPT_START] = {"--start", NULL, "DATE", 0, OPT_NONE, NULL,
+                   "the first customers' first purchase"},
+    [OPT_END] = {"--end", NULL, "DATE", 0, OPT_NONE, NULL,
+                 "the end of the history (a date means the end of that "
+                 "day)"},
+    [OPT_JOIN_END] = {"--join-end", NULL, "DATE", 0, OPT_NONE, NULL,
+                      "first purchases are uniform from --start to the end "
+                      "of this day (default: all at --start, one cohort)"},
+    [OPT_SIM_TIME_UNIT] = {"--time-unit", NULL, "UNIT", 0, OPT_TIME_UNIT,
+                           NULL, "day or week: the unit of the model's "
+                           "rates and scales (default week)"},
+    [OPT_ID_PREFIX] = {"--id-prefix", NULL, "TEXT", 0, OPT_NONE, NULL,
+                       "customer ids are TEXT and a number (default c)"},
+    [OPT_SIM_SUMMARY] = {"--summary", NULL, NULL, 0, OPT_NONE, NULL,
+                         "one row per customer (frequency, t_x and T to the "
+                         "second, monetary_repeat_mean), for fit --summary"},
     [OPT_FORMAT] = {"--format", NULL, "FMT", 0, OPT_NONE, NULL,
                     "csv or json for tables (default csv); text or json for "
                     "fit and --explain (default text)"},

@@ -72,6 +72,17 @@ typedef enum cli_opt {
     OPT_ENTER_HOLD,
     OPT_LEAVE_HOLD,
     OPT_BETWEEN,
+    /* simulation */
+    OPT_SIM_SET,  /* --set of simulate: the model's own parameters */
+    OPT_SPEND,
+    OPT_CUSTOMERS,
+    OPT_SIM_SEED, /* --seed of simulate */
+    OPT_START,
+    OPT_END,
+    OPT_JOIN_END,
+    OPT_SIM_TIME_UNIT, /* --time-unit of simulate */
+    OPT_ID_PREFIX,
+    OPT_SIM_SUMMARY,
     /* output */
     OPT_FORMAT,
     OPT_JSON,

@@ -345,7 +345,8 @@ void rep_model_section(const rep *r, const seg_model *m)
     if (!strcmp(kind, "rfm")) {
         rfm_section(r, m);
     } else if (!strcmp(kind, "clv") || !strcmp(kind, "bgnbd") ||
-               !strcmp(kind, "mbgnbd") || !strcmp(kind, "pareto_nbd")) {
+               !strcmp(kind, "mbgnbd") || !strcmp(kind, "pareto_nbd") ||
+               !strcmp(kind, "ggompertz")) {
         heading(r, W_CLV, seg_model_name(m), "clv");
         rep_period(r);
         rep_clv_parts(r, m);

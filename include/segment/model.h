@@ -8,6 +8,8 @@
 
 #include "segment/common.h"
 #include "segment/dataset.h"
+#include "segment/table.h"
+#include "segment/time.h"
 
 /**
  * @defgroup seg_model Models
@@ -478,6 +480,147 @@ SEG_API int seg_model_report(const seg_model *m, const seg_dataset *ds,
 SEG_API int seg_model_report_table(seg_table **out, const seg_model *m,
                                    const seg_dataset *ds,
                                    const char *report);
+
+/** @} */
+
+/** @name Simulation and model comparison
+ * @{ */
+
+/**
+ * What seg_simulate_table() and seg_simulate_dataset() draw; initialise
+ * with seg_sim_spec_init().
+ *
+ * Each customer makes a first purchase at a time drawn uniformly from
+ * [@ref start, @ref join_end], then repeat purchases by the purchase
+ * model's story until @ref end: a Poisson rate lambda ~ Gamma(r, alpha),
+ * and a dropout after a coin of p ~ Beta(a, b) after each purchase
+ * (bgnbd; mbgnbd also at the first), an exponential lifetime of rate
+ * mu ~ Gamma(s, beta) (pareto_nbd), or a Gompertz lifetime of hazard
+ * eta b e^(b t), eta ~ Gamma(s, beta) (ggompertz). Amounts are
+ * Gamma(p, nu) with nu ~ Gamma(q, gamma) per customer (Gamma-Gamma).
+ * Rates and scales are in the model's time unit, @ref unit_days days.
+ * @since 0.2.0
+ */
+typedef struct seg_sim_spec {
+    size_t size;           /**< sizeof(seg_sim_spec). */
+    /** The purchase model: "bgnbd", "mbgnbd", "pareto_nbd" or
+     *  "ggompertz"; not read when a fitted model is given. */
+    const char *model;
+    /** Its parameters, "NAME=VALUE,..." with every parameter of the kind
+     *  (`r=0.24,alpha=4.4,a=0.79,b=2.4`); not read when a fitted model is
+     *  given. */
+    const char *params;
+    /** Gamma-Gamma parameters "p=...,q=...,gamma=..." (q > 1), or NULL:
+     *  every amount is 1 (a clv model gives its own unless this is set). */
+    const char *spend;
+    size_t customers;      /**< Customers, 1 to 100,000,000; default 1000. */
+    uint64_t seed;         /**< The seed; default 0. */
+    int64_t start;         /**< First possible first purchase; default 0. */
+    /** Last possible first purchase; #SEG_TIME_NONE (the default): every
+     *  customer starts at @ref start, one cohort. */
+    int64_t join_end;
+    int64_t end;           /**< End of the history; default 104 weeks. */
+    double unit_days;      /**< Days in the model's time unit; default 7. */
+    /** Customer ids are this prefix and the customer's number, from 1,
+     *  zero-padded to the width of @ref customers; default "c". */
+    const char *id_prefix;
+    /** Nonzero: seg_simulate_table() gives one row per customer instead,
+     *  `customer_id`, `frequency` (repeat purchases), `t_x`, `T` (in the
+     *  model's unit, to the second, not to the day as
+     *  seg_dataset_compute_features() counts them) and
+     *  `monetary_repeat_mean` (0 without repeat purchases), which the
+     *  models fit on as they are; default 0. seg_simulate_dataset() does
+     *  not read it. */
+    int summary;
+} seg_sim_spec;
+
+/**
+ * Initialise a simulation spec to its defaults.
+ * @param spec the spec; ignored when NULL.
+ * @since 0.2.0
+ */
+SEG_API void seg_sim_spec_init(seg_sim_spec *spec);
+
+/**
+ * Draw customers and their transactions as a table: `customer_id`,
+ * `time` (ISO 8601, UTC) and `amount`, by customer and time, which
+ * seg_table_write_file() writes as a CSV that the loaders read. Every
+ * customer has its own generator seeded from @ref seg_sim_spec.seed and
+ * its number, so the same spec gives the same table on every run and
+ * platform with IEEE doubles, whatever the threads.
+ * @param[out] out the table, owned by the caller (seg_table_free()); NULL
+ *             on failure.
+ * @param spec what to draw.
+ * @param from a fitted model (bgnbd, mbgnbd, pareto_nbd, ggompertz, or
+ *             clv for both its purchase and spend models) whose parameters
+ *             replace the spec's @c model and @c params, or NULL.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments, a spec not initialised
+ *         or an unknown model; #SEG_EPARSE for parameter text that is not
+ *         every parameter once; #SEG_ERANGE for a parameter out of its
+ *         range, a Gamma-Gamma q <= 1, customers out of range, times out
+ *         of order, or a customer who would buy more than 1,000,000 times;
+ *         #SEG_EMISUSE for a model not fitted; #SEG_ENOMEM. The message is
+ *         the thread's (seg_errmsg()).
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API int seg_simulate_table(seg_table **out, const seg_sim_spec *spec,
+                               const seg_model *from);
+
+/**
+ * Draw as seg_simulate_table() does and add the transactions to a
+ * dataset, all or nothing.
+ * @param ds the dataset.
+ * @param spec what to draw.
+ * @param from a fitted model, or NULL (as for seg_simulate_table()).
+ * @return as seg_simulate_table(), and as seg_dataset_add_transactions()
+ *         (an id already in @p ds simply gains transactions).
+ * @note Needs exclusive access to @p ds.
+ * @since 0.2.0
+ */
+SEG_API int seg_simulate_dataset(seg_dataset *ds, const seg_sim_spec *spec,
+                                 const seg_model *from);
+
+/**
+ * Compare models fitted on one dataset: a table with a row per model,
+ * `model` (its name), `kind`, `parameters` (k, the estimated ones: 0 for
+ * fixed parameters), `loglik`, `customers` (n), `aic` (2k - 2 loglik),
+ * `bic` (k ln n - 2 loglik), `delta_aic` and `delta_bic` (from the
+ * smallest), then the likelihood-ratio test of the model against the
+ * first earlier one nested in it: `nested` (that model's name), `lr`
+ * (2 (loglik - loglik of the nested)), `df` and `p_value` (upper tail of
+ * chi-square with df degrees of freedom; for Pareto/NBD within GGompertz/
+ * NBD, the boundary b = 0, half of it, Self and Liang 1987), missing when
+ * no earlier model is nested. Nested are: a model of one kind with fixed
+ * parameters in the same kind fitted; a model whose estimated parameters
+ * are a subset of another's of the same kind (fewer covariates);
+ * pareto_nbd in ggompertz. bgnbd and mbgnbd are not nested (neither is a
+ * special case of the other), nor are bgnbd and pareto_nbd.
+ * @param[out] out the table, owned by the caller; NULL on failure.
+ * @param models @p n fitted models of the customer-base kinds.
+ * @param n their number, 1 to 64.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments or a model of another
+ *         family; #SEG_EMISUSE for a model not fitted; #SEG_ERANGE when
+ *         the models were fitted on different numbers of customers;
+ *         #SEG_ENOMEM. The message is the thread's (seg_errmsg()).
+ * @note Thread-safe for concurrent readers of the models.
+ * @since 0.2.0
+ */
+SEG_API int seg_model_compare(seg_table **out, const seg_model *const *models,
+                              size_t n);
+
+/**
+ * The upper tail of the chi-square distribution, P(X > x) for X with
+ * @p df degrees of freedom: the regularized upper incomplete gamma
+ * function Q(df/2, x/2), by its series below df/2 + 1 and its continued
+ * fraction above.
+ * @param x the statistic; 1 for x <= 0.
+ * @param df degrees of freedom, > 0.
+ * @return the probability; NaN for df <= 0 or a NaN argument.
+ * @note Thread-safe.
+ * @since 0.2.0
+ */
+SEG_API double seg_chi2_sf(double x, double df);
 
 /** @} */
 

@@ -82,7 +82,7 @@ int seg__report_write_error(const seg_model *m, const char *report, int rc);
 extern const seg_model_class seg__rfm_class, seg__bgnbd_class,
     seg__mbgnbd_class, seg__pnbd_class, seg__bgbb_class, seg__gg_class,
     seg__clv_class, seg__engagement_class, seg__stage_class,
-    seg__kmeans_class, seg__interest_class;
+    seg__kmeans_class, seg__interest_class, seg__ggompertz_class;
 
 
 #endif /* SEG_MODELS_INTERNAL_H */

@@ -25,6 +25,7 @@ static const struct {
     {&seg__engagement_class, NULL},
     {&seg__stage_class, NULL},      {&seg__kmeans_class, seg__km_report_table},
     {&seg__interest_class, NULL},
+    {&seg__ggompertz_class, NULL},
 };
 
 static void kind_free(seg__kind *k)

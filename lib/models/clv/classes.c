@@ -1,5 +1,5 @@
-/* The six customer-base model classes (bgnbd, mbgnbd, pareto_nbd, bgbb,
- * gamma_gamma, clv): their parameters, and the callbacks they share to
+/* The seven customer-base model classes (bgnbd, mbgnbd, pareto_nbd, bgbb,
+ * gamma_gamma, clv, ggompertz): their parameters, and the callbacks they share to
  * fit, score, report results, evaluate quantities, save and load. */
 #include <math.h>
 #include <stdio.h>
@@ -112,7 +112,8 @@ static const seg_param_def gg_params[] = {
 };
 
 static const seg_param_def clv_params[] = {
-    STR("purchase_model", "the purchase model", "bgnbd", "bgnbd|mbgnbd|pareto_nbd"),
+    STR("purchase_model", "the purchase model", "bgnbd",
+        "bgnbd|mbgnbd|pareto_nbd|ggompertz"),
     STR("x_column", "repeat purchases x", "frequency", NULL),
     STR("t_x_column", "time of the last purchase, from the first", "t_x", NULL),
     STR("T_column", "time from the first purchase to the end", "T", NULL),
@@ -171,6 +172,7 @@ CREATE(create_pnbd, SEG__CLV_PNBD)
 CREATE(create_bgbb, SEG__CLV_BGBB)
 CREATE(create_gg, SEG__CLV_GG)
 CREATE(create_clv, SEG__CLV_CLV)
+CREATE(create_ggompertz, SEG__CLV_GGOMPERTZ)
 #undef CREATE
 
 static void clv_destroy(void *state, void *ud)
@@ -725,7 +727,12 @@ static int put_fit(seg_write_fn w, void *wu, const char *tag,
                              f->se[0], f->se[1], f->se[2], f->se[3],
                              f->loglik, f->grad_norm, f->customers, f->rows,
                              f->iterations, f->converged};
-    return seg__state_put(w, wu, tag, vals, 15);
+    int rc = seg__state_put(w, wu, tag, vals, 15);
+    if (!rc && seg__clv_spec_of(f->kind)->np > 4) {
+        const double more[2] = {f->p[4], f->se[4]};
+        rc = seg__state_put(w, wu, "fit5", more, 2);
+    }
+    return rc;
 }
 
 /* The covariance of the log-parameters, np x np, on a line of its own
@@ -791,12 +798,18 @@ static int get_fit(const seg_model *m, const char **p, const char *end,
     if (rc)
         return rc;
     int kind = (int)v[0];
-    if (v[0] != kind || kind < SEG__CLV_BGNBD || kind > SEG__CLV_GG)
+    if (v[0] != kind || !seg__clv_spec_of(kind))
         return seg__model_error(m, SEG_EPARSE, "'%s': bad line", tag);
+    /* a fifth parameter and its error on a line of their own, so that the
+     * line of the four-parameter kinds stays as 0.1 wrote it */
+    double more[2] = {NAN, NAN};
+    if (seg__clv_spec_of(kind)->np > 4 &&
+        (rc = seg__state_get(m, p, end, "fit5", more, 2, true)))
+        return rc;
     f->kind = kind;
     for (int i = 0; i < SEG__NP; i++) {
-        f->p[i] = v[1 + i];
-        f->se[i] = v[5 + i];
+        f->p[i] = i < 4 ? v[1 + i] : more[0];
+        f->se[i] = i < 4 ? v[5 + i] : more[1];
         if (i < seg__clv_spec_of(kind)->np &&
             !(f->p[i] > 0 && isfinite(f->p[i])))
             return seg__model_error(m, SEG_EPARSE, "'%s': parameter %d is "
@@ -915,6 +928,9 @@ CLASS(seg__bgbb_class, "bgbb",
 CLASS(seg__gg_class, "gamma_gamma",
       "Gamma-Gamma spend per transaction (Fader, Hardie and Lee 2005)",
       gg_params, create_gg);
+CLASS(seg__ggompertz_class, "ggompertz",
+      "GGompertz/NBD: Poisson purchases and a gamma-Gompertz lifetime "
+      "(Bemmaor and Glady 2012)", cont_params, create_ggompertz);
 CLASS(seg__clv_class, "clv",
       "customer lifetime value: a purchase model and Gamma-Gamma, discounted",
       clv_params, create_clv);

@@ -10,6 +10,7 @@ int seg__clv_purchase_kind(const seg_model *m)
     const char *k = seg__param_str(m, "purchase_model");
     return strcmp(k, "mbgnbd") == 0      ? SEG__CLV_MBGNBD
            : strcmp(k, "pareto_nbd") == 0 ? SEG__CLV_PNBD
+           : strcmp(k, "ggompertz") == 0  ? SEG__CLV_GGOMPERTZ
                                          : SEG__CLV_BGNBD;
 }
 

@@ -44,9 +44,10 @@ static double group_ll(const covctx *c, const group *gr, const double *q,
 {
     if (gr->prep)
         return c->sp->total(gr->prep, q, gq, Hq);
+    /* the kinds with covariates have at most SEG__ND parameters */
     seg__dual dp[SEG__NP];
     for (int i = 0; i < SEG__NP; i++)
-        dp[i] = dvar(q[i], i);
+        dp[i] = i < c->np && i < SEG__ND ? dvar(q[i], i) : dc(0);
     seg__dual sum = dc(0);
     seg__progress *pr = seg__progress_current();
     for (size_t i = 0; i < gr->data.n; i++) {
@@ -57,7 +58,7 @@ static double group_ll(const covctx *c, const group *gr, const double *q,
             return NAN;
         sum = dadd(sum, dscale(l, gr->data.w[i]));
     }
-    for (int i = 0; i < SEG__NP && gq; i++)
+    for (int i = 0; i < c->np && i < SEG__ND && gq; i++)
         gq[i] = sum.d[i];
     return sum.v;
 }
@@ -79,12 +80,12 @@ static bool group_hess_fd(const covctx *c, const group *gr, const double *q,
             !isfinite(group_ll(c, gr, q2, g2, NULL)))
             return false;
         for (int i = 0; i < c->np; i++)
-            Hq[i * SEG__NP + j] = (g1[i] - g2[i]) / (q1[j] - q2[j]);
+            Hq[i * c->np + j] = (g1[i] - g2[i]) / (q1[j] - q2[j]);
     }
     for (int i = 0; i < c->np; i++)
         for (int j = 0; j < i; j++)
-            Hq[i * SEG__NP + j] = Hq[j * SEG__NP + i] =
-                (Hq[i * SEG__NP + j] + Hq[j * SEG__NP + i]) / 2;
+            Hq[i * c->np + j] = Hq[j * c->np + i] =
+                (Hq[i * c->np + j] + Hq[j * c->np + i]) / 2;
     return true;
 }
 
@@ -131,7 +132,7 @@ static double total(const covctx *c, const double *v, double *grad,
         double Hl[SEG__NP][SEG__NP], HJ[SEG__NP][SEG__OPT_MAXN];
         for (int i = 0; i < np; i++)
             for (int j = 0; j < np; j++)
-                Hl[i][j] = q[i] * q[j] * Hq[i * SEG__NP + j] +
+                Hl[i][j] = q[i] * q[j] * Hq[i * c->np + j] +
                            (i == j ? G[i] : 0);
         for (int i = 0; i < np; i++)
             for (int t = 0; t < nt; t++) {

@@ -11,9 +11,14 @@
 
 static const seg__clv_spec *const specs[] = {
     &seg__clv_bgnbd, &seg__clv_mbgnbd, &seg__clv_pnbd, &seg__clv_bgbb,
-    &seg__clv_gg};
+    &seg__clv_gg, NULL, &seg__clv_ggompertz};
 
-const seg__clv_spec *seg__clv_spec_of(int kind) { return specs[kind]; }
+const seg__clv_spec *seg__clv_spec_of(int kind)
+{
+    return kind >= 0 && kind < (int)(sizeof specs / sizeof *specs)
+               ? specs[kind]
+               : NULL;
+}
 
 typedef seg__clv_rows rows;
 
@@ -47,30 +52,39 @@ static bool last_at(const objctx *c, const double *p)
            memcmp(c->last_p, p, (size_t)c->np * sizeof *p) == 0;
 }
 
-/* Total log-likelihood at natural parameters p, with its gradient. */
+/* Total log-likelihood at natural parameters p, with its gradient: in
+ * passes of SEG__ND parameters when a kind has more (GGompertz/NBD's
+ * fifth takes a second pass), one pass without a gradient. */
 static double total_ll(const objctx *c, const double *p, double *grad)
 {
     if (c->prep)
         return specs[c->kind]->total(c->prep, p, grad, NULL);
-    seg__dual dp[SEG__NP];
-    for (int i = 0; i < SEG__NP; i++)
-        dp[i] = i < c->np ? dvar(p[i], i) : dc(0);
-    seg__dual sum = dc(0);
     const seg__clv_spec *sp = specs[c->kind];
     /* one evaluation can take longer than the interval on large data: a
      * sign of life between rows, and a stop gives the evaluation up,
      * which makes the optimiser give up */
     seg__progress *pr = seg__progress_current();
-    for (size_t i = 0; i < c->data->n; i++) {
-        if (seg__progress_beat(pr))
-            return NAN;
-        seg__dual l = sp->row_ll(dp, c->data->d + i * (size_t)sp->ncols);
-        if (!isfinite(l.v))
-            return NAN;
-        sum = dadd(sum, dscale(l, c->data->w[i]));
+    seg__dual sum = dc(0);
+    for (int base = 0; base < c->np; base += SEG__ND) {
+        seg__dual dp[SEG__NP];
+        for (int i = 0; i < SEG__NP; i++)
+            dp[i] = i >= c->np              ? dc(0)
+                    : i >= base && i - base < SEG__ND ? dvar(p[i], i - base)
+                                                      : dc(p[i]);
+        sum = dc(0);
+        for (size_t i = 0; i < c->data->n; i++) {
+            if (seg__progress_beat(pr))
+                return NAN;
+            seg__dual l = sp->row_ll(dp, c->data->d + i * (size_t)sp->ncols);
+            if (!isfinite(l.v))
+                return NAN;
+            sum = dadd(sum, dscale(l, c->data->w[i]));
+        }
+        if (!grad)
+            break;
+        for (int i = base; i < c->np && i - base < SEG__ND; i++)
+            grad[i] = sum.d[i - base];
     }
-    for (int i = 0; i < c->np && grad; i++)
-        grad[i] = sum.d[i];
     return sum.v;
 }
 
@@ -471,9 +485,12 @@ static void multi_start(objctx *c, int max_iter, double *theta,
 {
     double t[SEG__NP];
     best->value = INFINITY;
-    for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
+    bool gg = c->kind == SEG__CLV_GGOMPERTZ;
+    const double (*from)[SEG__NP] = gg ? seg__ggompertz_starts : starts;
+    size_t nfrom = gg ? SEG__GGOMPERTZ_STARTS : sizeof starts / sizeof *starts;
+    for (size_t s = 0; s < nfrom; s++) {
         for (int i = 0; i < c->np; i++)
-            t[i] = log(starts[s][i]);
+            t[i] = log(from[s][i]);
         seg__opt_result res = run_from(c, t, max_iter);
         *last = res;
         if (res.status == 3) /* stopped by the progress callback */

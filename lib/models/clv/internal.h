@@ -17,7 +17,8 @@ enum {
     SEG__CLV_PNBD,
     SEG__CLV_BGBB,
     SEG__CLV_GG,
-    SEG__CLV_CLV
+    SEG__CLV_CLV,
+    SEG__CLV_GGOMPERTZ
 };
 
 /* One fitted kind. Predictions take its natural (positive) parameters p;
@@ -50,9 +51,14 @@ typedef struct seg__clv_spec {
 } seg__clv_spec;
 
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
-    seg__clv_bgbb, seg__clv_gg;
+    seg__clv_bgbb, seg__clv_gg, seg__clv_ggompertz;
+/* The starting points of the GGompertz/NBD fit: the family's give four
+ * parameters. */
+#define SEG__GGOMPERTZ_STARTS 4
+extern const double seg__ggompertz_starts[SEG__GGOMPERTZ_STARTS][SEG__NP];
 
-/* The spec of a fitted kind (SEG__CLV_BGNBD .. SEG__CLV_GG). */
+/* The spec of a fitted kind (SEG__CLV_BGNBD .. SEG__CLV_GG and
+ * SEG__CLV_GGOMPERTZ); NULL for SEG__CLV_CLV and any other number. */
 const seg__clv_spec *seg__clv_spec_of(int kind);
 
 /* Covariates (static, CLVTools' form): a customer's effect on a process

@@ -155,17 +155,17 @@ seg__dual seg__quad_logit(seg__dual (*logf)(double y, double lp, double lq,
     }
     if (!isfinite(best))
         return dc(best);
-    double sw = 0, d[SEG__NP] = {0};
+    double sw = 0, d[SEG__ND] = {0};
     for (int i = 0; i < N; i++) {
         if (!(v[i].v > -INFINITY))
             continue;
         double w = exp(v[i].v - best);
         sw += w;
-        for (int k = 0; k < SEG__NP; k++)
+        for (int k = 0; k < SEG__ND; k++)
             d[k] += w * v[i].d[k];
     }
     seg__dual r = dc(best + log(sw));
-    for (int k = 0; k < SEG__NP; k++)
+    for (int k = 0; k < SEG__ND; k++)
         r.d[k] = d[k] / sw;
     return r;
 }

@@ -8,22 +8,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SEG__NP 4 /* the most parameters a model has */
+#define SEG__NP 5 /* the most parameters a model has */
+/* The partial derivatives a dual number carries: four, the parameters of
+ * most kinds. A fit of more parameters takes the gradient in passes of
+ * four (fit.c); a wider dual made every kind's likelihood twice as slow. */
+#define SEG__ND 4
 /* The most unknowns of the optimisers and the matrix routines: a model's
  * parameters and its covariate effects. */
 #define SEG__OPT_MAXN 24
 
-/* A value with its partial derivatives with respect to up to SEG__NP
+/* A value with its partial derivatives with respect to up to SEG__ND
  * parameters (forward-mode automatic differentiation): gradients are
  * exact, not finite differences. */
 typedef struct seg__dual {
     double v;
-    double d[SEG__NP];
+    double d[SEG__ND];
 } seg__dual;
 
 static inline seg__dual dc(double v)
 {
-    seg__dual r = {v, {0, 0, 0, 0}};
+    seg__dual r = {v, {0}};
     return r;
 }
 
@@ -36,7 +40,7 @@ static inline seg__dual dvar(double v, int i)
 
 static inline seg__dual dadd(seg__dual a, seg__dual b)
 {
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         a.d[i] += b.d[i];
     a.v += b.v;
     return a;
@@ -44,7 +48,7 @@ static inline seg__dual dadd(seg__dual a, seg__dual b)
 
 static inline seg__dual dsub(seg__dual a, seg__dual b)
 {
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         a.d[i] -= b.d[i];
     a.v -= b.v;
     return a;
@@ -52,7 +56,7 @@ static inline seg__dual dsub(seg__dual a, seg__dual b)
 
 static inline seg__dual dscale(seg__dual a, double k)
 {
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         a.d[i] *= k;
     a.v *= k;
     return a;
@@ -68,7 +72,7 @@ static inline seg__dual dmul(seg__dual a, seg__dual b)
 {
     seg__dual r;
     r.v = a.v * b.v;
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = a.d[i] * b.v + a.v * b.d[i];
     return r;
 }
@@ -77,7 +81,7 @@ static inline seg__dual ddiv(seg__dual a, seg__dual b)
 {
     seg__dual r;
     r.v = a.v / b.v;
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = (a.d[i] - r.v * b.d[i]) / b.v;
     return r;
 }
@@ -87,7 +91,7 @@ static inline seg__dual dchain(seg__dual a, double fv, double fprime)
 {
     seg__dual r;
     r.v = fv;
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = a.d[i] * fprime;
     return r;
 }
@@ -152,7 +156,7 @@ static inline seg__dual dlogsumexp(seg__dual a, seg__dual b)
     double w = exp(b.v - a.v); /* weight of b */
     seg__dual r;
     r.v = a.v + log1p(w);
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = (a.d[i] + w * b.d[i]) / (1 + w);
     return r;
 }
@@ -163,7 +167,7 @@ static inline seg__dual dlogdiffexp(seg__dual a, seg__dual b)
     double w = exp(b.v - a.v);
     seg__dual r;
     r.v = a.v + log1p(-w);
-    for (int i = 0; i < SEG__NP; i++)
+    for (int i = 0; i < SEG__ND; i++)
         r.d[i] = (a.d[i] - w * b.d[i]) / (1 - w);
     return r;
 }

@@ -21,9 +21,7 @@ static const char fitness_preset[] =
     "tier 忠实级 = 3000 keep 2000\n"
     "tier VIP级 = 8000 keep 5000\n";
 
-static const struct {
-    const char *name, *text;
-} presets[] = {{"fitness", fitness_preset}};
+static const seg__ops_preset presets[] = {{"fitness", fitness_preset}};
 
 typedef seg__word word;
 
@@ -249,20 +247,17 @@ int seg_ladder_preset(seg_ladder **out, const char *name)
     if (!out || !name)
         return seg__error(NULL, SEG_EINVAL, "seg_ladder_preset: NULL "
                           "argument");
-    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
-        if (strcmp(presets[i].name, name) == 0)
-            return seg_ladder_parse(out, presets[i].text,
-                                    strlen(presets[i].text), name);
+    const char *text = seg_ladder_preset_text(name);
+    if (text)
+        return seg_ladder_parse(out, text, strlen(text), name);
     return seg__error(NULL, SEG_ENOTFOUND, "no ladder preset '%s' (there is "
                       "'fitness')", name);
 }
 
 const char *seg_ladder_preset_text(const char *name)
 {
-    for (size_t i = 0; name && i < sizeof presets / sizeof *presets; i++)
-        if (strcmp(presets[i].name, name) == 0)
-            return presets[i].text;
-    return NULL;
+    return seg__ops_preset_text(presets, sizeof presets / sizeof *presets,
+                                name);
 }
 
 /* The calling thread's copy, as seg_rules_errmsg() gives. */

@@ -25,9 +25,7 @@ static const char standard_preset[] =
     "cap = 200\n"
     "lockout = 30d\n";
 
-static const struct {
-    const char *name, *text;
-} presets[] = {{"standard", standard_preset}};
+static const seg__ops_preset presets[] = {{"standard", standard_preset}};
 
 typedef seg__word word;
 
@@ -382,20 +380,17 @@ int seg_reclaim_preset(seg_reclaim **out, const char *name)
     if (!out || !name)
         return seg__error(NULL, SEG_EINVAL, "seg_reclaim_preset: NULL "
                           "argument");
-    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
-        if (strcmp(presets[i].name, name) == 0)
-            return seg_reclaim_parse(out, presets[i].text,
-                                     strlen(presets[i].text), name);
+    const char *text = seg_reclaim_preset_text(name);
+    if (text)
+        return seg_reclaim_parse(out, text, strlen(text), name);
     return seg__error(NULL, SEG_ENOTFOUND, "no reclaim preset '%s' (there "
                       "is 'standard')", name);
 }
 
 const char *seg_reclaim_preset_text(const char *name)
 {
-    for (size_t i = 0; name && i < sizeof presets / sizeof *presets; i++)
-        if (strcmp(presets[i].name, name) == 0)
-            return presets[i].text;
-    return NULL;
+    return seg__ops_preset_text(presets, sizeof presets / sizeof *presets,
+                                name);
 }
 
 /* The calling thread's copy, as seg_ladder_errmsg() gives. */

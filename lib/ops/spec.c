@@ -63,6 +63,15 @@ int seg__ops_set_time(seg_table *t, size_t row, size_t col,
     return seg__table_set_text(t, row, col, buf);
 }
 
+const char *seg__ops_preset_text(const seg__ops_preset *p, size_t n,
+                                 const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(p[i].name, name) == 0)
+            return p[i].text;
+    return NULL;
+}
+
 const char *seg__ops_errmsg(const seg__errbuf *err, char *buf)
 {
     seg__errbuf *e = (seg__errbuf *)err;

@@ -27,6 +27,14 @@ char *seg__ops_column_name(const char *prefix, const char *what);
 int seg__ops_set_time(seg_table *t, size_t row, size_t col,
                       const seg__tz *tz, int64_t v);
 
+/* A shipped definition, and the text of the one called name among the
+ * n of p (NULL for none). */
+typedef struct seg__ops_preset {
+    const char *name, *text;
+} seg__ops_preset;
+const char *seg__ops_preset_text(const seg__ops_preset *p, size_t n,
+                                 const char *name);
+
 /* A handle's last message copied into the calling thread's buf (of
  * SEG__ERRMSG_MAX bytes) under the handle's lock, since threads that
  * share a definition may fail at once; "no error" if none. */

@@ -491,14 +491,14 @@ SEG_API int seg_model_report_table(seg_table **out, const seg_model *m,
  * with seg_sim_spec_init().
  *
  * Each customer makes a first purchase at a time drawn uniformly from
- * [@ref start, @ref join_end], then repeat purchases by the purchase
- * model's story until @ref end: a Poisson rate lambda ~ Gamma(r, alpha),
+ * [@c start, @c join_end], then repeat purchases by the purchase
+ * model's story until @c end: a Poisson rate lambda ~ Gamma(r, alpha),
  * and a dropout after a coin of p ~ Beta(a, b) after each purchase
  * (bgnbd; mbgnbd also at the first), an exponential lifetime of rate
  * mu ~ Gamma(s, beta) (pareto_nbd), or a Gompertz lifetime of hazard
  * eta b e^(b t), eta ~ Gamma(s, beta) (ggompertz). Amounts are
  * Gamma(p, nu) with nu ~ Gamma(q, gamma) per customer (Gamma-Gamma).
- * Rates and scales are in the model's time unit, @ref unit_days days.
+ * Rates and scales are in the model's time unit, @c unit_days days.
  * @since 0.2.0
  */
 typedef struct seg_sim_spec {
@@ -517,12 +517,12 @@ typedef struct seg_sim_spec {
     uint64_t seed;         /**< The seed; default 0. */
     int64_t start;         /**< First possible first purchase; default 0. */
     /** Last possible first purchase; #SEG_TIME_NONE (the default): every
-     *  customer starts at @ref start, one cohort. */
+     *  customer starts at @c start, one cohort. */
     int64_t join_end;
     int64_t end;           /**< End of the history; default 104 weeks. */
     double unit_days;      /**< Days in the model's time unit; default 7. */
     /** Customer ids are this prefix and the customer's number, from 1,
-     *  zero-padded to the width of @ref customers; default "c". */
+     *  zero-padded to the width of @c customers; default "c". */
     const char *id_prefix;
     /** Nonzero: seg_simulate_table() gives one row per customer instead,
      *  `customer_id`, `frequency` (repeat purchases), `t_x`, `T` (in the
@@ -545,7 +545,7 @@ SEG_API void seg_sim_spec_init(seg_sim_spec *spec);
  * Draw customers and their transactions as a table: `customer_id`,
  * `time` (ISO 8601, UTC) and `amount`, by customer and time, which
  * seg_table_write_file() writes as a CSV that the loaders read. Every
- * customer has its own generator seeded from @ref seg_sim_spec.seed and
+ * customer has its own generator seeded from seg_sim_spec.seed and
  * its number, so the same spec gives the same table on every run and
  * platform with IEEE doubles, whatever the threads.
  * @param[out] out the table, owned by the caller (seg_table_free()); NULL

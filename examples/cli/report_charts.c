@@ -327,34 +327,63 @@ void chart_heatmap(const rep *r, const double *cell, size_t nr, size_t nc,
     cli_puts(r->f, "</text></g>\n</svg></div>\n");
 }
 
+/* The larger of two series (missing values as 0), the legend of their
+ * two colours (gap px apart) and the end of their chart: the x title, the
+ * y axis, the closing tags. */
+static const char *const pair_colour[2] = {"#e69f00", "#0072b2"};
+
+static double pair_max(const double *a, const double *b, size_t n)
+{
+    double mx = 0;
+    for (size_t j = 0; j < n; j++)
+        mx = fmax(mx, fmax(isfinite(a[j]) ? a[j] : 0,
+                           isfinite(b[j]) ? b[j] : 0));
+    return axis_max(mx);
+}
+
+static void pair_legend(const rep *r, int left, int gap, const char *a_name,
+                        const char *b_name)
+{
+    const char *names[2] = {a_name, b_name};
+    for (int s = 0; s < 2; s++) {
+        cli_printf(r->f, "<rect x=\"%d\" y=\"6\" width=\"12\" "
+                         "height=\"12\" fill=\"%s\"/><text x=\"%d\" "
+                         "y=\"16\">",
+                   left + 10 + gap * s, pair_colour[s], left + 28 + gap * s);
+        rep_esc(r->f, names[s]);
+        cli_puts(r->f, "</text>\n");
+    }
+}
+
+static void pair_close(const rep *r, int left, int top, double pw,
+                       double base, double mx, const char *x_title,
+                       const char *y_title)
+{
+    cli_printf(r->f, "<text class=title x=\"%.1f\" y=\"%.1f\" "
+                     "text-anchor=\"middle\">",
+               left + pw / 2, base + 34);
+    rep_esc(r->f, x_title);
+    cli_puts(r->f, "</text></g>\n");
+    y_value_axis(r, left, base, top, mx, FMT_AUTO, y_title);
+    cli_puts(r->f, "</svg></div>\n");
+}
+
 void chart_lines(const rep *r, const char *const *cat, const double *a,
                  const double *b, size_t n, size_t mark, const char *a_name,
                  const char *b_name, const char *x_title,
                  const char *y_title)
 {
     enum { LEFT = 70, TOP = 30, PLOT_H = 190 };
-    static const char *const colour[2] = {"#e69f00", "#0072b2"};
     const double *series[2] = {a, b};
-    double mx = 0, pw = WIDTH - LEFT - 20;
+    double pw = WIDTH - LEFT - 20;
     double step = n > 1 ? pw / (double)(n - 1) : pw;
-    for (size_t j = 0; j < n; j++)
-        mx = fmax(mx, fmax(isfinite(a[j]) ? a[j] : 0,
-                           isfinite(b[j]) ? b[j] : 0));
-    mx = axis_max(mx);
+    double mx = pair_max(a, b, n);
     svg_open(r, TOP + PLOT_H + 50, x_title);
-    const char *names[2] = {a_name, b_name};
-    for (int s = 0; s < 2; s++) {
-        cli_printf(r->f, "<rect x=\"%d\" y=\"6\" width=\"12\" "
-                         "height=\"12\" fill=\"%s\"/><text x=\"%d\" "
-                         "y=\"16\">",
-                   LEFT + 10 + 120 * s, colour[s], LEFT + 28 + 120 * s);
-        rep_esc(r->f, names[s]);
-        cli_puts(r->f, "</text>\n");
-    }
+    pair_legend(r, LEFT, 120, a_name, b_name);
     double base = TOP + PLOT_H;
     for (int s = 0; s < 2; s++) {
         cli_printf(r->f, "<polyline fill=\"none\" stroke=\"%s\" "
-                         "stroke-width=\"2\" points=\"", colour[s]);
+                         "stroke-width=\"2\" points=\"", pair_colour[s]);
         for (size_t j = 0; j < n; j++) {
             double v = isfinite(series[s][j]) ? series[s][j] : 0;
             cli_printf(r->f, "%s%.1f,%.1f", j ? " " : "",
@@ -383,13 +412,7 @@ void chart_lines(const rep *r, const char *const *cat, const double *a,
         rep_esc(r->f, cat[j]);
         cli_puts(r->f, "</text>\n");
     }
-    cli_printf(r->f, "<text class=title x=\"%.1f\" y=\"%.1f\" "
-                     "text-anchor=\"middle\">",
-               LEFT + pw / 2, base + 34);
-    rep_esc(r->f, x_title);
-    cli_puts(r->f, "</text></g>\n");
-    y_value_axis(r, LEFT, base, TOP, mx, FMT_AUTO, y_title);
-    cli_puts(r->f, "</svg></div>\n");
+    pair_close(r, LEFT, TOP, pw, base, mx, x_title, y_title);
 }
 
 void chart_pairs(const rep *r, const char *const *cat, const double *a,
@@ -398,22 +421,10 @@ void chart_pairs(const rep *r, const char *const *cat, const double *a,
                  const char *y_title)
 {
     enum { LEFT = 70, TOP = 30, PLOT_H = 190 };
-    double mx = 0, pw = WIDTH - LEFT - 20, cw = pw / (double)(n ? n : 1);
-    for (size_t j = 0; j < n; j++)
-        mx = fmax(mx, fmax(isfinite(a[j]) ? a[j] : 0,
-                           isfinite(b[j]) ? b[j] : 0));
-    mx = axis_max(mx);
+    double pw = WIDTH - LEFT - 20, cw = pw / (double)(n ? n : 1);
+    double mx = pair_max(a, b, n);
     svg_open(r, TOP + PLOT_H + 50, x_title);
-    cli_printf(r->f, "<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" "
-                     "fill=\"#e69f00\"/><text x=\"%d\" y=\"16\">",
-               LEFT + 10, LEFT + 28);
-    rep_esc(r->f, a_name);
-    cli_printf(r->f, "</text><rect x=\"%d\" y=\"6\" width=\"12\" "
-                     "height=\"12\" fill=\"#0072b2\"/><text x=\"%d\" "
-                     "y=\"16\">",
-               LEFT + 130, LEFT + 148);
-    rep_esc(r->f, b_name);
-    cli_puts(r->f, "</text>\n");
+    pair_legend(r, LEFT, 120, a_name, b_name);
     double base = TOP + PLOT_H, bw = fmin(30, cw * 0.38);
     cli_printf(r->f, "<g class=\"axis x\"><line x1=\"%d\" y1=\"%.1f\" "
                      "x2=\"%.1f\" y2=\"%.1f\"/>\n",
@@ -432,13 +443,7 @@ void chart_pairs(const rep *r, const char *const *cat, const double *a,
         rep_esc(r->f, cat[j]);
         cli_puts(r->f, "</text>\n");
     }
-    cli_printf(r->f, "<text class=title x=\"%.1f\" y=\"%.1f\" "
-                     "text-anchor=\"middle\">",
-               LEFT + pw / 2, base + 34);
-    rep_esc(r->f, x_title);
-    cli_puts(r->f, "</text></g>\n");
-    y_value_axis(r, LEFT, base, TOP, mx, FMT_AUTO, y_title);
-    cli_puts(r->f, "</svg></div>\n");
+    pair_close(r, LEFT, TOP, pw, base, mx, x_title, y_title);
 }
 
 /* About how wide a label is drawn at 12 px: CJK characters take a full

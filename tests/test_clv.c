@@ -26,14 +26,6 @@ static int free_cdnow(void **state)
     return 0;
 }
 
-static double res(const seg_model *m, const char *name)
-{
-    double v;
-    if (seg_model_result(m, name, &v))
-        fail_msg("%s: %s", name, seg_model_errmsg(m));
-    return v;
-}
-
 static double eval(const seg_model *m, const char *q, const double *a,
                    size_t n)
 {
@@ -62,15 +54,15 @@ static void test_bgnbd_published(void **state)
 {
     (void)state;
     seg_model *m = fitted("bgnbd", NULL);
-    assert_near(res(m, "r"), 0.243, DIGITS3);
-    assert_near(res(m, "alpha"), 4.414, DIGITS3);
-    assert_near(res(m, "a"), 0.793, DIGITS3);
-    assert_near(res(m, "b"), 2.426, DIGITS3);
-    assert_near(res(m, "loglik"), -9582.4, DIGITS1);
-    assert_near(res(m, "converged"), 1, 0);
-    assert_near(res(m, "customers"), 2357, 0);
-    assert_true(res(m, "rows") < 2357); /* identical histories merged */
-    assert_true(res(m, "se.r") > 0 && res(m, "se.b") > 0);
+    assert_near(result_of(m, "r"), 0.243, DIGITS3);
+    assert_near(result_of(m, "alpha"), 4.414, DIGITS3);
+    assert_near(result_of(m, "a"), 0.793, DIGITS3);
+    assert_near(result_of(m, "b"), 2.426, DIGITS3);
+    assert_near(result_of(m, "loglik"), -9582.4, DIGITS1);
+    assert_near(result_of(m, "converged"), 1, 0);
+    assert_near(result_of(m, "customers"), 2357, 0);
+    assert_true(result_of(m, "rows") < 2357); /* identical histories merged */
+    assert_true(result_of(m, "se.r") > 0 && result_of(m, "se.b") > 0);
     /* the point checks, with the fitted parameters */
     double a[4] = {39, 2, 30.43, 38.86};
     assert_near(eval(m, "expected", a, 4), 1.226, DIGITS3);
@@ -87,8 +79,8 @@ static void test_bgnbd_published(void **state)
      * The value is checked to the exact sum, and to 3 decimals of the
      * printed one. */
     double e78 = eval(m, "expected_unconditional", &t[5], 1);
-    double r = res(m, "r"), al = res(m, "alpha"), pa = res(m, "a"),
-           pb = res(m, "b"), z = 78 / (al + 78), term = 1, f = 1;
+    double r = result_of(m, "r"), al = result_of(m, "alpha"), pa = result_of(m, "a"),
+           pb = result_of(m, "b"), z = 78 / (al + 78), term = 1, f = 1;
     for (int n = 0; n < 100000 && fabs(term) > 1e-17 * f; n++) {
         term *= (r + n) * (pb + n) / ((pa + pb - 1 + n) * (n + 1)) * z;
         f += term;
@@ -116,10 +108,10 @@ static void test_mbgnbd_pareto_gg_published(void **state)
 {
     (void)state;
     seg_model *m = fitted("mbgnbd", NULL);
-    assert_near(res(m, "r"), 0.525, DIGITS3);
-    assert_near(res(m, "alpha"), 6.183, DIGITS3);
-    assert_near(res(m, "a"), 0.891, DIGITS3);
-    assert_near(res(m, "b"), 1.614, DIGITS3);
+    assert_near(result_of(m, "r"), 0.525, DIGITS3);
+    assert_near(result_of(m, "alpha"), 6.183, DIGITS3);
+    assert_near(result_of(m, "a"), 0.891, DIGITS3);
+    assert_near(result_of(m, "b"), 1.614, DIGITS3);
 
     /* P(X(t) = n) sums to 1 with E[X(t)] as its mean */
     double sum = 0, mean = 0, t39 = 39;
@@ -134,11 +126,11 @@ static void test_mbgnbd_pareto_gg_published(void **state)
     seg_model_free(m);
 
     m = fitted("pareto_nbd", NULL);
-    assert_near(res(m, "r"), 0.553, DIGITS3);
-    assert_near(res(m, "alpha"), 10.578, DIGITS3);
-    assert_near(res(m, "s"), 0.606, DIGITS3);
-    assert_near(res(m, "beta"), 11.669, DIGITS3);
-    assert_near(res(m, "loglik"), -9595.0, DIGITS1);
+    assert_near(result_of(m, "r"), 0.553, DIGITS3);
+    assert_near(result_of(m, "alpha"), 10.578, DIGITS3);
+    assert_near(result_of(m, "s"), 0.606, DIGITS3);
+    assert_near(result_of(m, "beta"), 11.669, DIGITS3);
+    assert_near(result_of(m, "loglik"), -9595.0, DIGITS1);
     seg_model_free(m);
 
     /* the walkthrough's parameters are the fit to four digits: with the
@@ -155,10 +147,10 @@ static void test_mbgnbd_pareto_gg_published(void **state)
     seg_model_free(m);
 
     m = fitted("gamma_gamma", NULL);
-    assert_near(res(m, "p"), 6.25, 0.005);
-    assert_near(res(m, "q"), 3.74, 0.005);
-    assert_near(res(m, "gamma"), 15.44, 0.005);
-    assert_near(res(m, "customers"), 946, 0);
+    assert_near(result_of(m, "p"), 6.25, 0.005);
+    assert_near(result_of(m, "q"), 3.74, 0.005);
+    assert_near(result_of(m, "gamma"), 15.44, 0.005);
+    assert_near(result_of(m, "customers"), 946, 0);
     static const double pub[10] = {24.65, 18.91, 35.17, 35.17, 35.17,
                                    71.46, 18.91, 35.17, 27.28, 35.17};
     for (size_t i = 0; i < 10; i++) {
@@ -191,13 +183,13 @@ static void test_bgbb_published_and_monte_carlo(void **state)
     assert_ok(seg_model_new(&m, "bgbb"));
     assert_ok(seg_model_set_str(m, "weight_column", "weights"));
     assert_ok(seg_model_fit(m, ds));
-    double al = res(m, "alpha"), be = res(m, "beta"), ga = res(m, "gamma"),
-           de = res(m, "delta");
+    double al = result_of(m, "alpha"), be = result_of(m, "beta"), ga = result_of(m, "gamma"),
+           de = result_of(m, "delta");
     assert_near(al, 1.204, DIGITS3);
     assert_near(be, 0.750, DIGITS3);
     assert_near(ga, 0.657, DIGITS3);
     assert_near(de, 2.783, DIGITS3);
-    assert_near(res(m, "customers"), 11104, 0);
+    assert_near(result_of(m, "customers"), 11104, 0);
 
     /* P(alive at the next opportunity) and expected transactions in the
      * next 5, against a Monte Carlo integral over the prior weighted by
@@ -320,7 +312,7 @@ static void test_failed_fit_is_an_error(void **state)
     if (rc == SEG_OK) {
         /* converged within 10 iterations from some start: then the result
          * must be the optimum */
-        assert_near(res(m, "r"), 0.243, DIGITS3);
+        assert_near(result_of(m, "r"), 0.243, DIGITS3);
     } else {
         assert_int_equal(rc, SEG_ECONVERGE);
         assert_non_null(strstr(seg_model_errmsg(m), "did not converge"));
@@ -341,11 +333,11 @@ static void test_penalizer_shrinks(void **state)
     double s1 = 0, s2 = 0;
     const char *names[4] = {"r", "alpha", "a", "b"};
     for (int i = 0; i < 4; i++) {
-        s1 += pow(res(plain, names[i]), 2);
-        s2 += pow(res(pen, names[i]), 2);
+        s1 += pow(result_of(plain, names[i]), 2);
+        s2 += pow(result_of(pen, names[i]), 2);
     }
     assert_true(s2 < s1);
-    assert_true(res(pen, "loglik") < res(plain, "loglik"));
+    assert_true(result_of(pen, "loglik") < result_of(plain, "loglik"));
     seg_model_free(plain);
     seg_model_free(pen);
 }
@@ -404,13 +396,13 @@ static void test_gg_leaves_out_nonpositive_spend(void **state)
     assert_ok(seg_model_fit(m, with));
     assert_ok(seg_model_fit(m0, without));
     for (int i = 0; i < 3; i++) {
-        assert_near(res(m, names[i]), want[i], 1e-7 * want[i]);
-        assert_near(res(m, names[i]), res(m0, names[i]), 1e-12 * want[i]);
+        assert_near(result_of(m, names[i]), want[i], 1e-7 * want[i]);
+        assert_near(result_of(m, names[i]), result_of(m0, names[i]), 1e-12 * want[i]);
     }
-    assert_near(res(m, "loglik"), want_ll, 1e-9 * fabs(want_ll));
-    assert_near(res(m, "excluded"), 2, 0);
-    assert_near(res(m0, "excluded"), 0, 0);
-    assert_near(res(m, "customers"), 16, 0);
+    assert_near(result_of(m, "loglik"), want_ll, 1e-9 * fabs(want_ll));
+    assert_near(result_of(m, "excluded"), 2, 0);
+    assert_near(result_of(m0, "excluded"), 0, 0);
+    assert_near(result_of(m, "customers"), 16, 0);
     assert_ok(seg_model_score(m, with));
     double out[21];
     assert_ok(seg_dataset_copy_f64(with, "gamma_gamma.expected_spend", out,
@@ -506,7 +498,7 @@ static void test_parameter_recovery(void **state)
     char se[16];
     for (int i = 0; i < 4; i++) {
         snprintf(se, sizeof se, "se.%s", bn[i]);
-        double est = res(m, bn[i]), s = res(m, se);
+        double est = result_of(m, bn[i]), s = result_of(m, se);
         if (!(fabs(est - bt[i]) <= 3 * s))
             fail_msg("%s = %g, true %g, se %g", bn[i], est, bt[i], s);
     }
@@ -517,7 +509,7 @@ static void test_parameter_recovery(void **state)
     const double gt[3] = {p, q, gam};
     for (int i = 0; i < 3; i++) {
         snprintf(se, sizeof se, "se.%s", gn[i]);
-        double est = res(m, gn[i]), s = res(m, se);
+        double est = result_of(m, gn[i]), s = result_of(m, se);
         if (!(fabs(est - gt[i]) <= 3 * s))
             fail_msg("%s = %g, true %g, se %g", gn[i], est, gt[i], s);
     }
@@ -534,8 +526,8 @@ static void test_clv_value(void **state)
     assert_ok(seg_model_new(&m, "clv"));
     assert_ok(seg_model_set_f64(m, "discount_rate", 0.01));
     assert_ok(seg_model_fit(m, g_cdnow));
-    assert_near(res(m, "r"), 0.243, DIGITS3);
-    assert_near(res(m, "spend.p"), 6.25, 0.005);
+    assert_near(result_of(m, "r"), 0.243, DIGITS3);
+    assert_near(result_of(m, "spend.p"), 6.25, 0.005);
     /* discrete: the sum over months by hand, from the model's own pieces;
      * the durations are in weeks, so a month (a twelfth of 365.2425 days)
      * is 365.2425 / 84 of them */
@@ -576,7 +568,7 @@ static void test_clv_value(void **state)
     seg_model *back;
     assert_ok(seg_model_load(&back, path));
     assert_near(eval(back, "value", h, 4), eval(m, "value", h, 4), 0);
-    assert_near(res(back, "se.alpha"), res(m, "se.alpha"), 0);
+    assert_near(result_of(back, "se.alpha"), result_of(m, "se.alpha"), 0);
     remove(path);
     seg_model_free(back);
     seg_model_free(m);
@@ -589,7 +581,7 @@ static void test_holdout_table(void **state)
     seg_model *m;
     assert_ok(seg_model_new(&m, "bgnbd"));
     assert_ok(seg_model_fit(m, ds));
-    assert_near(res(m, "r"), 0.243, DIGITS3); /* the calibration period */
+    assert_near(result_of(m, "r"), 0.243, DIGITS3); /* the calibration period */
     char *s = NULL;
     assert_ok(seg_model_report(m, ds, "holdout", SEG_FORMAT_CSV, collect, &s));
     assert_non_null(strstr(s, "frequency,customers,predicted,actual\n0,1411,"));

@@ -21,33 +21,11 @@ static seg_dataset *g_app;
 
 static seg_dataset *apparel(const char *attributes_csv)
 {
-    seg_dataset *ds;
-    assert_ok(seg_dataset_new(&ds));
-    seg_csv_options o;
-    seg_csv_options_init(&o);
-    o.id_column = "Id";
-    o.time_column = "Date";
-    o.amount_column = "Price";
-    assert_ok(seg_dataset_load_csv(
-        ds, SEG_TEST_DATA "/apparel/apparel_transactions.csv", &o));
-    seg_csv_options a;
-    seg_csv_options_init(&a);
-    a.id_column = "Id";
-    a.all_attributes = 1;
-    if (attributes_csv)
-        assert_ok(seg_dataset_load_csv_buffer(ds, attributes_csv,
-                                              strlen(attributes_csv),
-                                              "attributes", &a));
-    else
-        assert_ok(seg_dataset_load_csv(
-            ds, SEG_TEST_DATA "/apparel/apparel_static_cov.csv", &a));
-    seg_features_options fo;
-    seg_features_options_init(&fo);
-    fo.time_unit = SEG_UNIT_WEEK;
-    assert_ok(seg_time_parse(&fo.as_of, "2006-12-31", 10, SEG_TIME_ISO8601));
-    fo.as_of += 86399;
-    assert_ok(seg_dataset_compute_features(ds, &fo));
-    return ds;
+    /* the static covariates' file unless the test gives its own */
+    return apparel_weeks(attributes_csv
+                             ? NULL
+                             : SEG_TEST_DATA "/apparel/apparel_static_cov.csv",
+                         attributes_csv);
 }
 
 static int setup(void **state)
@@ -62,14 +40,6 @@ static int teardown(void **state)
     (void)state;
     seg_dataset_free(g_app);
     return 0;
-}
-
-static double res(const seg_model *m, const char *name)
-{
-    double v;
-    if (seg_model_result(m, name, &v))
-        fail_msg("%s: %s", name, seg_model_errmsg(m));
-    return v;
 }
 
 static seg_model *model(const char *kind, const char *const *set)
@@ -111,13 +81,13 @@ static void test_pnbd_apparel(void **state)
                              46.88072201};
     const double nocov_se[4] = {0.24342, 7.48891, 0.271054, 35.6114};
     for (int i = 0; i < 4; i++) {
-        assert_rel(res(m, PNBD_NAMES[i]), nocov[i], 1e-4);
+        assert_rel(result_of(m, PNBD_NAMES[i]), nocov[i], 1e-4);
         char se[32];
         snprintf(se, sizeof se, "se.%s", PNBD_NAMES[i]);
-        assert_rel(res(m, se), nocov_se[i], 1e-3);
+        assert_rel(result_of(m, se), nocov_se[i], 1e-3);
     }
-    assert_near(res(m, "loglik"), -5848.0978269031, 1e-6);
-    double ll0 = res(m, "loglik");
+    assert_near(result_of(m, "loglik"), -5848.0978269031, 1e-6);
+    double ll0 = result_of(m, "loglik");
     seg_model_free(m);
 
     m = fit("pareto_nbd", BOTH, g_app);
@@ -127,16 +97,16 @@ static void test_pnbd_apparel(void **state)
     const double se[8] = {0.345766, 16.9792, 0.260263, 36.143,
                           0.104139, 0.104942, 0.295501, 0.305781};
     for (int i = 0; i < 8; i++) {
-        assert_rel(res(m, PNBD_NAMES[i]), p[i], i < 4 ? 2e-4 : 1e-4);
+        assert_rel(result_of(m, PNBD_NAMES[i]), p[i], i < 4 ? 2e-4 : 1e-4);
         char name[32];
         snprintf(name, sizeof name, "se.%s", PNBD_NAMES[i]);
-        assert_rel(res(m, name), se[i], 1e-3);
+        assert_rel(result_of(m, name), se[i], 1e-3);
         assert_int_equal(seg_model_result_is_param(m, PNBD_NAMES[i]), 1);
     }
-    assert_near(res(m, "loglik"), -5821.062685869, 1e-6);
+    assert_near(result_of(m, "loglik"), -5821.062685869, 1e-6);
     /* the likelihood-ratio statistic of the four effects: 54.07 */
-    assert_true(res(m, "loglik") - ll0 > 27);
-    assert_int_equal(res(m, "customers"), 600);
+    assert_true(result_of(m, "loglik") - ll0 > 27);
+    assert_int_equal(result_of(m, "customers"), 600);
     seg_model_free(m);
 }
 
@@ -151,21 +121,21 @@ static void test_bgnbd_flat_mbgnbd_not(void **state)
 {
     (void)state;
     seg_model *m = fit("bgnbd", BOTH, g_app);
-    double ll = res(m, "loglik");
+    double ll = result_of(m, "loglik");
     assert_true(ll >= -5839.8762 - 1e-6);
     assert_true(ll <= -5839.8762 + 0.02);
-    assert_rel(res(m, "r"), 0.6663459915, 2e-3);
-    assert_rel(res(m, "alpha"), 38.18915511, 2e-3);
-    assert_rel(res(m, "trans.Gender"), 0.4608674108, 2e-3);
-    assert_rel(res(m, "trans.Channel"), 0.5680984774, 2e-3);
-    assert_rel(res(m, "a") / res(m, "b"), 111.9224963 / 822.821611, 1e-2);
+    assert_rel(result_of(m, "r"), 0.6663459915, 2e-3);
+    assert_rel(result_of(m, "alpha"), 38.18915511, 2e-3);
+    assert_rel(result_of(m, "trans.Gender"), 0.4608674108, 2e-3);
+    assert_rel(result_of(m, "trans.Channel"), 0.5680984774, 2e-3);
+    assert_rel(result_of(m, "a") / result_of(m, "b"), 111.9224963 / 822.821611, 1e-2);
     /* the standard errors say that a and b are not identified */
-    assert_true(res(m, "se.a") > 10 * res(m, "a"));
+    assert_true(result_of(m, "se.a") > 10 * result_of(m, "a"));
     seg_model_free(m);
 
     m = fit("mbgnbd", BOTH, g_app);
-    assert_true(res(m, "se.a") < res(m, "a"));
-    assert_true(isfinite(res(m, "se.life.Channel")));
+    assert_true(result_of(m, "se.a") < result_of(m, "a"));
+    assert_true(isfinite(result_of(m, "se.life.Channel")));
     seg_model_free(m);
 }
 
@@ -228,7 +198,7 @@ static void test_loglik_direct_integration(void **state)
         snprintf(fixed, sizeof fixed, "fixed=%s", cases[i].fixed);
         set[2] = fixed;
         seg_model *m = fit(cases[i].kind, set, ds);
-        assert_near(res(m, "loglik"), cases[i].want,
+        assert_near(result_of(m, "loglik"), cases[i].want,
                     1e-9 * fabs(cases[i].want));
         seg_model_free(m);
         seg_dataset_free(ds);
@@ -243,7 +213,7 @@ static void fixed_text(const seg_model *m, const char *const *names, int n,
 {
     size_t k = (size_t)snprintf(out, cap, "fixed=");
     for (int i = 0; i < n; i++) {
-        double v = res(m, names[i]), h = (i == i1 ? h1 : 0) +
+        double v = result_of(m, names[i]), h = (i == i1 ? h1 : 0) +
                                          (i == i2 ? h2 : 0);
         v = i < 4 ? v * exp(h) : v + h;
         k += (size_t)snprintf(out + k, cap - k, "%s%s=%.17g", i ? "," : "",
@@ -259,7 +229,7 @@ static double loglik_at(const char *kind, const seg_model *m,
     fixed_text(m, names, 8, i1, h1, i2, h2, buf, sizeof buf);
     const char *set[4] = {BOTH[0], BOTH[1], buf, NULL};
     seg_model *f = fit(kind, set, g_app);
-    double ll = res(f, "loglik");
+    double ll = result_of(f, "loglik");
     seg_model_free(f);
     return ll;
 }
@@ -329,8 +299,8 @@ static void test_gradient_hessian_finite_differences(void **state)
             snprintf(se, sizeof se, "se.%s", names[k][i]);
             double want = sqrt(H[i * N + i]);
             if (i < 4)
-                want *= res(m, names[k][i]);
-            assert_rel(res(m, se), want, 2e-3);
+                want *= result_of(m, names[k][i]);
+            assert_rel(result_of(m, se), want, 2e-3);
         }
         seg_model_free(m);
     }
@@ -357,11 +327,11 @@ static void test_labels_constraint_penalty(void **state)
     free(csv);
     seg_model *num = fit("pareto_nbd", BOTH, g_app);
     seg_model *byl = fit("pareto_nbd", BOTH, lab);
-    assert_near(res(byl, "loglik"), res(num, "loglik"), 1e-8);
-    assert_near(res(byl, "trans.Channel=ch1"), res(num, "trans.Channel"),
+    assert_near(result_of(byl, "loglik"), result_of(num, "loglik"), 1e-8);
+    assert_near(result_of(byl, "trans.Channel=ch1"), result_of(num, "trans.Channel"),
                 1e-6);
-    assert_near(res(byl, "se.life.Channel=ch1"),
-                res(num, "se.life.Channel"), 1e-5);
+    assert_near(result_of(byl, "se.life.Channel=ch1"),
+                result_of(num, "se.life.Channel"), 1e-5);
     double unused;
     assert_int_equal(seg_model_result(byl, "trans.Channel", &unused),
                      SEG_ENOTFOUND);
@@ -371,12 +341,12 @@ static void test_labels_constraint_penalty(void **state)
     const char *con[] = {"trans_covariates=Gender", "life_covariates=Gender",
                          "covariates_constrained=Channel", NULL};
     seg_model *cm = fit("pareto_nbd", con, g_app);
-    double ll_con = res(cm, "loglik");
+    double ll_con = result_of(cm, "loglik");
     /* nested: below the fit with two Channel effects, above none */
-    assert_true(ll_con <= res(num, "loglik") + 1e-9);
+    assert_true(ll_con <= result_of(num, "loglik") + 1e-9);
     assert_true(ll_con > -5848.0978269031);
-    assert_true(isfinite(res(cm, "constr.Channel")));
-    assert_true(isfinite(res(cm, "se.constr.Channel")));
+    assert_true(isfinite(result_of(cm, "constr.Channel")));
+    assert_true(isfinite(result_of(cm, "se.constr.Channel")));
     assert_int_equal(seg_model_result(cm, "trans.Channel", &unused),
                      SEG_ENOTFOUND);
     seg_model_free(cm);
@@ -385,11 +355,11 @@ static void test_labels_constraint_penalty(void **state)
     seg_model *pm = fit("pareto_nbd", pen, g_app);
     double s0 = 0, s1 = 0;
     for (int i = 4; i < 8; i++) {
-        s0 += pow(res(num, PNBD_NAMES[i]), 2);
-        s1 += pow(res(pm, PNBD_NAMES[i]), 2);
+        s0 += pow(result_of(num, PNBD_NAMES[i]), 2);
+        s1 += pow(result_of(pm, PNBD_NAMES[i]), 2);
     }
     assert_true(s1 < s0);
-    assert_true(res(pm, "loglik") < res(num, "loglik"));
+    assert_true(result_of(pm, "loglik") < result_of(num, "loglik"));
     seg_model_free(pm);
     seg_model_free(num);
 }
@@ -405,10 +375,10 @@ static void test_predictions_and_save(void **state)
     seg_model *m = fit("pareto_nbd", BOTH, g_app);
     assert_ok(seg_model_set_name(m, "cov"));
     assert_ok(seg_model_score(m, g_app));
-    const double p[8] = {res(m, "r"), res(m, "alpha"), res(m, "s"),
-                         res(m, "beta"), res(m, "trans.Gender"),
-                         res(m, "trans.Channel"), res(m, "life.Gender"),
-                         res(m, "life.Channel")};
+    const double p[8] = {result_of(m, "r"), result_of(m, "alpha"), result_of(m, "s"),
+                         result_of(m, "beta"), result_of(m, "trans.Gender"),
+                         result_of(m, "trans.Channel"), result_of(m, "life.Gender"),
+                         result_of(m, "life.Channel")};
     size_t rows[4] = {0, 1, 30, 67};
     for (int i = 0; i < 4; i++) {
         double x, tx, T, g, c, pa, e;
@@ -447,8 +417,8 @@ static void test_predictions_and_save(void **state)
     seg_model *l;
     assert_ok(seg_model_load(&l, path));
     for (int i = 0; i < 8; i++)
-        assert_near(res(l, PNBD_NAMES[i]), p[i], 0);
-    assert_near(res(l, "se.life.Channel"), res(m, "se.life.Channel"), 0);
+        assert_near(result_of(l, PNBD_NAMES[i]), p[i], 0);
+    assert_near(result_of(l, "se.life.Channel"), result_of(m, "se.life.Channel"), 0);
     assert_ok(seg_model_set_name(l, "loaded"));
     assert_ok(seg_model_score(l, g_app));
     for (size_t r = 0; r < 600; r += 37) {
@@ -506,7 +476,7 @@ static void test_recovery_large(void **state)
     for (int i = 0; i < 7; i++) {
         char se[40];
         snprintf(se, sizeof se, "se.%s", n[i]);
-        double est = res(m, n[i]), s = res(m, se);
+        double est = result_of(m, n[i]), s = result_of(m, se);
         if (!(fabs(est - truth[i]) <= 4 * s))
             fail_msg("%s = %g, true %g, se %g", n[i], est, truth[i], s);
     }

@@ -125,25 +125,7 @@ static void test_gg_expectations(void **state)
 
 /* The apparel data in weeks, estimation to 2006-12-31 (CLVTools'
  * vignette). */
-static seg_dataset *apparel(void)
-{
-    seg_dataset *ds;
-    assert_ok(seg_dataset_new(&ds));
-    seg_csv_options o;
-    seg_csv_options_init(&o);
-    o.id_column = "Id";
-    o.time_column = "Date";
-    o.amount_column = "Price";
-    assert_ok(seg_dataset_load_csv(
-        ds, SEG_TEST_DATA "/apparel/apparel_transactions.csv", &o));
-    seg_features_options fo;
-    seg_features_options_init(&fo);
-    fo.time_unit = SEG_UNIT_WEEK;
-    assert_ok(seg_time_parse(&fo.as_of, "2006-12-31", 10, SEG_TIME_ISO8601));
-    fo.as_of += 86399;
-    assert_ok(seg_dataset_compute_features(ds, &fo));
-    return ds;
-}
+static seg_dataset *apparel(void) { return apparel_weeks(NULL, NULL); }
 
 /* On the apparel data the GGompertz/NBD likelihood rises towards its
  * Pareto/NBD edge, b -> 0 and beta -> 0 with beta / b held (scipy's

@@ -96,6 +96,50 @@ static inline seg_dataset *cdnow_sample(const char *as_of, int unit,
 }
 
 
+/* A fitted model's result, failing the test with its message when it has
+ * none. */
+static inline double result_of(const seg_model *m, const char *name)
+{
+    double v;
+    if (seg_model_result(m, name, &v))
+        fail_msg("%s: %s", name, seg_model_errmsg(m));
+    return v;
+}
+
+/* CLVTools' apparel data (tests/data/apparel) in weeks, estimation to
+ * 2006-12-31 as its vignette has it; customer attributes from the file
+ * attr_path and the CSV text attr_csv, each when not NULL. */
+static inline seg_dataset *apparel_weeks(const char *attr_path,
+                                         const char *attr_csv)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.id_column = "Id";
+    o.time_column = "Date";
+    o.amount_column = "Price";
+    assert_ok(seg_dataset_load_csv(
+        ds, SEG_TEST_DATA "/apparel/apparel_transactions.csv", &o));
+    seg_csv_options a;
+    seg_csv_options_init(&a);
+    a.id_column = "Id";
+    a.all_attributes = 1;
+    if (attr_path)
+        assert_ok(seg_dataset_load_csv(ds, attr_path, &a));
+    if (attr_csv)
+        assert_ok(seg_dataset_load_csv_buffer(ds, attr_csv, strlen(attr_csv),
+                                              "attributes", &a));
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.time_unit = SEG_UNIT_WEEK;
+    assert_ok(seg_time_parse(&fo.as_of, "2006-12-31", 10, SEG_TIME_ISO8601));
+    fo.as_of += 86399;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    return ds;
+}
+
+
 /* The checksum of a model file, written here again (not taken from the
  * library) so that tests can write saved states by hand: the last line of
  * a model file is this hash of every byte before it. */

@@ -104,12 +104,20 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o,
                 return rc;
         }
     }
+    uint64_t start = bytes_read(rd);
+    size_t probe = s->records + 8192;
     for (;;) {
         rc = seg__rd_next_record(rd);
         if (rc == SEG__REC_EOF)
             return no_categories(s, category);
         if (rc != SEG__REC_OK)
             return rc;
+        if (s->records == probe && rd->size) { /* a large file: room for it */
+            uint64_t done = bytes_read(rd) - start;
+            if (done && rd->size > start + done)
+                seg__sink_expect(s, (double)(rd->size - start) /
+                                        (double)done * 1.02);
+        }
         rc = seg__sink_record(s, rd->rec_line, rd->fields, rd->nfields);
         if (!rc && seg__progress_due(p)) {
             p->done = bytes_read(rd);

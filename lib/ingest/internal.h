@@ -79,6 +79,12 @@ void seg__sink_begin(seg__sink *s, seg_dataset *ds, const char *name);
  * seg__sink_begin() is undone. Returns the final code. */
 int seg__sink_end(seg__sink *s, int rc);
 
+/* The input so far is about 1/scale of the whole: room for the rest of
+ * its customers (when each record has brought one) and staged attributes
+ * now, rather than by doubling as they come. A hint: nothing changes that
+ * a load can see, and a failure to reserve is no error. */
+void seg__sink_expect(seg__sink *s, double scale);
+
 /* Report an error about the value at `at` (the line of an input, the index
  * in a call) and column `col` (1-based; 0 = none), as the messages above
  * say. Returns code. */

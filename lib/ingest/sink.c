@@ -393,6 +393,32 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
     return rc;
 }
 
+void seg__sink_expect(seg__sink *s, double scale)
+{
+    seg_dataset *ds = s->ds;
+    if (!(scale > 1) || !s->records || scale * (double)s->records > 4e9)
+        return;
+    /* failures here only leave the arrays to grow as they go */
+    size_t added = ds->ids.n - ds->mark_cust;
+    if (added * 2 >= s->records) /* one record a customer, near enough */
+        (void)seg__intern_reserve(
+            &ds->ids, (size_t)((double)added * (scale - 1)),
+            (size_t)((double)(ds->ids.pool_len - ds->ids.off[ds->mark_cust]) *
+                     (scale - 1)));
+    for (size_t i = 0; i < s->n_attrs; i++) {
+        seg__attr_stage *a = &s->attrs[i];
+        size_t n = (size_t)((double)a->n * scale) + 2;
+        size_t bytes = (size_t)((double)a->text.len * scale) + 1;
+        if (!a->n)
+            continue;
+        (void)(seg__grow((void **)&a->rows, &a->cap_rows, n, sizeof *a->rows) ||
+               seg__grow((void **)&a->lines, &a->cap_lines, n,
+                         sizeof *a->lines) ||
+               seg__grow((void **)&a->offs, &a->cap_offs, n, sizeof *a->offs) ||
+               seg__grow((void **)&a->text.data, &a->text.cap, bytes, 1));
+    }
+}
+
 /* ---- attributes ---- */
 
 static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
@@ -419,6 +445,9 @@ static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
     return SEG_OK;
 }
 
+static int apply_values(seg__sink *s, seg__attr_stage *a, int type,
+                        const double *vals);
+
 /* Staged values into their column: numeric if the column is numeric or
  * every value is a number, else labels. */
 static int apply_attr(seg__sink *s, seg__attr_stage *a)
@@ -426,13 +455,29 @@ static int apply_attr(seg__sink *s, seg__attr_stage *a)
     seg_dataset *ds = s->ds;
     seg__column *existing = seg__ds_find_column(ds, a->name);
     int type = existing ? existing->type : SEG_COLUMN_NUMERIC;
+    /* the numbers the typing reads are kept, so each is parsed once */
+    double *vals = NULL;
+    if (!existing && a->n &&
+        !(vals = seg__malloc(a->n * sizeof *vals)))
+        return seg__nomem(&ds->err);
     for (size_t i = 0; !existing && i < a->n && type == SEG_COLUMN_NUMERIC;
          i++) {
-        double v;
         if (seg__parse_f64(a->text.data + a->offs[i],
-                           a->offs[i + 1] - a->offs[i], &v))
+                           a->offs[i + 1] - a->offs[i], &vals[i]))
             type = SEG_COLUMN_LABEL;
     }
+    int rc = apply_values(s, a, type, vals);
+    seg__free(vals);
+    return rc;
+}
+
+/* The values of a staged column of that type into it: vals holds them
+ * already parsed, or is NULL (then they are parsed here, the first that
+ * is not a number an error). */
+static int apply_values(seg__sink *s, seg__attr_stage *a, int type,
+                        const double *vals)
+{
+    seg_dataset *ds = s->ds;
     seg__column *c;
     int rc = seg__ds_column(ds, a->name, strlen(a->name), type,
                             SEG__ORIGIN_USER, &c);
@@ -441,7 +486,9 @@ static int apply_attr(seg__sink *s, seg__attr_stage *a)
     for (size_t i = 0; i < a->n; i++) {
         const char *v = a->text.data + a->offs[i];
         size_t n = a->offs[i + 1] - a->offs[i];
-        if (type == SEG_COLUMN_NUMERIC) {
+        if (type == SEG_COLUMN_NUMERIC && vals) {
+            rc = seg__ds_set_num(ds, c, a->rows[i], vals[i]);
+        } else if (type == SEG_COLUMN_NUMERIC) {
             double x;
             if (seg__parse_f64(v, n, &x)) {
                 char ex[64];

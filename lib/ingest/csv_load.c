@@ -92,7 +92,10 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o,
     s->no_returns = o->reject_negative_amounts != 0;
     if ((rc = seg__sink_map(s, &spec)) != SEG_OK)
         return rc;
-    if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws &&
+    /* transactions, or a file of attributes (a summary, features): the
+     * threaded path */
+    bool attrs_only = !s->txs && !s->events && s->n_attrs;
+    if ((s->txs ? !s->n_attrs : attrs_only) && !s->row_ids && !rd->ws &&
         !s->has[SEG__R_CATEGORY]) {
         size_t size = rd->size > rd->len ? rd->size : rd->len;
         int threads = seg__threads(s->ds->threads, size, 4u << 20);

@@ -30,6 +30,7 @@ static void attr_free(seg__attr_stage *a)
     seg__free(a->rows);
     seg__free(a->lines);
     seg__free(a->offs);
+    seg__free(a->vals);
     seg__buf_free(&a->text);
 }
 
@@ -412,6 +413,8 @@ void seg__sink_expect(seg__sink *s, double scale)
         if (!a->n)
             continue;
         (void)(seg__grow((void **)&a->rows, &a->cap_rows, n, sizeof *a->rows) ||
+               (!a->mixed && seg__grow((void **)&a->vals, &a->cap_vals, n,
+                                       sizeof *a->vals)) ||
                seg__grow((void **)&a->lines, &a->cap_lines, n,
                          sizeof *a->lines) ||
                seg__grow((void **)&a->offs, &a->cap_offs, n, sizeof *a->offs) ||
@@ -424,6 +427,22 @@ void seg__sink_expect(seg__sink *s, double scale)
 static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
                       size_t line, const seg__text *f)
 {
+    double v;
+    bool num = !a->mixed && seg__parse_f64(f->p, f->n, &v) == SEG_OK;
+    return seg__sink_attr_stage(s, (size_t)(a - s->attrs), row, line, f->p,
+                                f->n, num ? &v : NULL);
+}
+
+int seg__sink_attr_stage(seg__sink *s, size_t i, uint32_t row, size_t line,
+                         const char *p, size_t n, const double *v)
+{
+    seg__attr_stage *a = &s->attrs[i];
+    if (!v)
+        a->mixed = true;
+    else if (!a->mixed && a->n + 1 > a->cap_vals &&
+             seg__grow((void **)&a->vals, &a->cap_vals, a->n + 1,
+                       sizeof *a->vals))
+        return seg__nomem(&s->ds->err);
     if ((a->n + 1 > a->cap_rows &&
          seg__grow((void **)&a->rows, &a->cap_rows, a->n + 1,
                    sizeof *a->rows)) ||
@@ -436,8 +455,10 @@ static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
         return seg__nomem(&s->ds->err);
     if (a->n == 0)
         a->offs[0] = 0;
-    if (seg__buf_append(&a->text, f->p, f->n))
+    if (seg__buf_append(&a->text, p, n))
         return seg__nomem(&s->ds->err);
+    if (!a->mixed)
+        a->vals[a->n] = *v;
     a->rows[a->n] = row;
     a->lines[a->n] = line;
     a->offs[a->n + 1] = a->text.len;
@@ -454,21 +475,9 @@ static int apply_attr(seg__sink *s, seg__attr_stage *a)
 {
     seg_dataset *ds = s->ds;
     seg__column *existing = seg__ds_find_column(ds, a->name);
-    int type = existing ? existing->type : SEG_COLUMN_NUMERIC;
-    /* the numbers the typing reads are kept, so each is parsed once */
-    double *vals = NULL;
-    if (!existing && a->n &&
-        !(vals = seg__malloc(a->n * sizeof *vals)))
-        return seg__nomem(&ds->err);
-    for (size_t i = 0; !existing && i < a->n && type == SEG_COLUMN_NUMERIC;
-         i++) {
-        if (seg__parse_f64(a->text.data + a->offs[i],
-                           a->offs[i + 1] - a->offs[i], &vals[i]))
-            type = SEG_COLUMN_LABEL;
-    }
-    int rc = apply_values(s, a, type, vals);
-    seg__free(vals);
-    return rc;
+    int type = existing ? existing->type
+                        : a->mixed ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC;
+    return apply_values(s, a, type, a->mixed ? NULL : a->vals);
 }
 
 /* The values of a staged column of that type into it: vals holds them

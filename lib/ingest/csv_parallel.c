@@ -22,6 +22,9 @@
  * sequential loader takes over from that batch on. */
 
 #define BATCH (16u << 20)
+/* An attribute file's parts keep each value's place and number, about
+ * twice the bytes of its text: smaller batches keep that memory down. */
+#define ATTR_BATCH (4u << 20)
 #define NOWHERE ((size_t)-1)
 
 typedef struct tx_part {
@@ -345,6 +348,7 @@ static void copy_part(seg_dataset *ds, const tx_part *w)
 typedef struct tx_batch {
     char *mem;
     size_t cap;
+    size_t size;                /* the bytes of a batch, BATCH or less */
     void *map;                  /* or a mapping of the file */
     size_t map_len;
     off_t off;                  /* its offset in the file (mapped) */
@@ -421,7 +425,7 @@ static int next_batch_mapped(seg__reader *rd, tx_batch *bt)
     off_t start = rd->map_off / page * page;
     size_t lead = (size_t)(rd->map_off - start);
     size_t want = rd->size - (size_t)rd->map_off;
-    want = want > BATCH ? BATCH : want;
+    want = want > bt->size ? bt->size : want;
     int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
     flags |= MAP_POPULATE;
@@ -454,7 +458,8 @@ static int next_batch(seg__reader *rd, tx_batch *bt)
         return next_batch_mapped(rd, bt);
     if (!rd->f) { /* buffer mode: a slice of the buffer */
         b = rd->data + rd->pos;
-        e = rd->data + (rd->len - rd->pos > BATCH ? rd->pos + BATCH : rd->len);
+        e = rd->data + (rd->len - rd->pos > bt->size ? rd->pos + bt->size
+                                                     : rd->len);
         if (e < rd->data + rd->len) {
             while (e > b && e[-1] != '\n')
                 e--;
@@ -465,13 +470,13 @@ static int next_batch(seg__reader *rd, tx_batch *bt)
     } else {
         /* what the reader holds (part of a line), then a batch's worth */
         size_t carry = rd->len - rd->pos;
-        if (bt->cap < carry + BATCH &&
-            seg__grow((void **)&bt->mem, &bt->cap, carry + BATCH, 1))
+        if (bt->cap < carry + bt->size &&
+            seg__grow((void **)&bt->mem, &bt->cap, carry + bt->size, 1))
             return seg__nomem(&rd->sink->ds->err);
         if (carry)
             memcpy(bt->mem, rd->data + rd->pos, carry);
-        size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, BATCH, rd->f);
-        if (got < BATCH && !rd->eof) {
+        size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, bt->size, rd->f);
+        if (got < bt->size && !rd->eof) {
             if (ferror(rd->f))
                 return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
                                       "read error: %s", strerror(errno));
@@ -580,6 +585,7 @@ static tx_batch *batches_new(const seg__sink *s, const seg__reader *rd,
     tx_batch *bt = seg__calloc(3, sizeof *bt);
     for (int k = 0; bt && k < 3; k++) {
         bt[k].nparts = nparts;
+        bt[k].size = s->txs ? BATCH : ATTR_BATCH;
         for (int i = 0; i < nparts; i++) {
             tx_part *w = &bt[k].parts[i];
             w->delim = rd->delim;

@@ -1,5 +1,6 @@
 /* CSV ingest: dialects, quoting, errors with locations, atomic loads. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,107 @@ static void test_threads_load_the_same(void **state)
     free(want);
     seg_dataset_free(one);
     free(text);
+}
+
+/* An attribute file of 10 MB (a summary's layout) in a variant: 0 all
+ * numbers (blanks, repeated ids, long mantissas, exponents, CRLF and empty
+ * lines), 1 a word in column d, 2 a short line, 3 a word of bad UTF-8 in
+ * d. With the first id quoted the reader meets a quote at once and reads
+ * the whole file record by record: the reference for the threaded path,
+ * which meets its first quote near the end. */
+static char *attr_file(int variant, bool quote_first, size_t *len)
+{
+    size_t lines = 250000, cap = lines * 64 + 64, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    n += (size_t)snprintf(t, cap, "id,a,b,c,d\n");
+    for (size_t i = 0; i < lines; i++) {
+        char d[32];
+        if (variant == 1 && i == 150000)
+            snprintf(d, sizeof d, "many");
+        else if (variant == 3 && i == 170000)
+            snprintf(d, sizeof d, "bad\xff");
+        else if (variant == 3 && i == 150000)
+            snprintf(d, sizeof d, "word");
+        else
+            snprintf(d, sizeof d, "%zu.5e%d", i % 1000, (int)(i % 7) - 3);
+        /* a quoted id late in the file too: the threaded path hands the
+         * rest of the file to the record-by-record reader there */
+        const char *q = (quote_first && i == 0) || i == 230000 ? "\"" : "";
+        if (variant == 2 && i == 200000) {
+            n += (size_t)snprintf(t + n, cap - n, "c%zu,1\n", i);
+            continue;
+        }
+        n += (size_t)snprintf(t + n, cap - n,
+                              "%sc%zu%s,%zu,%zu.%016llu,%s,%s%s\n", q,
+                              i % 180000, q, i % 97, i % 50,
+                              (unsigned long long)(i * 2654435761u) %
+                                  10000000000000000ull,
+                              i % 11 ? "7" : "", d, i % 5 ? "" : "\r");
+        if (i % 1001 == 0)
+            n += (size_t)snprintf(t + n, cap - n, "\n");
+    }
+    *len = n;
+    return t;
+}
+
+/* The threaded path of an attribute file gives what record by record
+ * gives: the same customers in the same order, values, column types, and
+ * the same errors at the same places, on one thread and on three. */
+static void test_threads_attribute_files(void **state)
+{
+    (void)state;
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.all_attributes = 1;
+    for (int variant = 0; variant <= 3; variant++) {
+        size_t la, lb;
+        char *a = attr_file(variant, false, &la), *b = attr_file(variant, true,
+                                                                 &lb);
+        for (int threads = 1; threads <= 3; threads += 2) {
+            seg_dataset *da, *db;
+            assert_ok(seg_dataset_new(&da));
+            assert_ok(seg_dataset_new(&db));
+            assert_ok(seg_dataset_set_threads(da, threads));
+            assert_ok(seg_dataset_set_threads(db, threads));
+            int ra = seg_dataset_load_csv_buffer(da, a, la, "s.csv", &o);
+            int rb = seg_dataset_load_csv_buffer(db, b, lb, "s.csv", &o);
+            assert_int_equal(ra, rb);
+            assert_string_equal(seg_dataset_errmsg(da), seg_dataset_errmsg(db));
+            if (variant == 2)
+                assert_non_null(strstr(seg_dataset_errmsg(da),
+                                       "s.csv:200202:3: expected at least 5"));
+            if (variant == 3)
+                assert_non_null(strstr(seg_dataset_errmsg(da),
+                                       "s.csv:170172:5: attribute 'd' is not "
+                                       "valid UTF-8"));
+            char *sa = snapshot(da), *sb = snapshot(db);
+            assert_string_equal(sa, sb);
+            if (variant == 0) { /* then a word in d, now a numeric column */
+                size_t l1;
+                char *w = attr_file(1, threads == 3, &l1);
+                assert_int_equal(seg_dataset_load_csv_buffer(da, w, l1,
+                                                             "w.csv", &o),
+                                 SEG_ETYPE);
+                assert_non_null(strstr(seg_dataset_errmsg(da),
+                                       "w.csv:150152:5: attribute 'd' value "
+                                       "'many' is not a number"));
+                char *again = snapshot(da);
+                assert_string_equal(sa, again); /* all or nothing */
+                free(again);
+                free(w);
+            }
+            if (variant == 1)
+                assert_int_equal(seg_dataset_column_type(da, "d"),
+                                 SEG_COLUMN_LABEL);
+            free(sa);
+            free(sb);
+            seg_dataset_free(da);
+            seg_dataset_free(db);
+        }
+        free(a);
+        free(b);
+    }
 }
 
 /* The text loaded from a buffer, a regular file (mapped) and a pipe (read
@@ -883,6 +985,7 @@ int main(void)
         cmocka_unit_test(test_failed_load_changes_nothing),
         cmocka_unit_test(test_long_line_and_file_blocks),
         cmocka_unit_test(test_threads_load_the_same),
+        cmocka_unit_test(test_threads_attribute_files),
         cmocka_unit_test(test_threads_across_batches),
         cmocka_unit_test(test_older_options_struct),
         cmocka_unit_test(test_one_column_named),

@@ -77,6 +77,111 @@ static void test_parse_f64_matches_strtod(void **state)
     }
 }
 
+/* 16 to 19 significant digits with exponents within 19, which the parser
+ * rounds exactly in integers: strtod's double for each of two million,
+ * among them halfway cases (odd integers above 2^53, so ties to even) and
+ * decimals with the point anywhere, up to 19 digits and leading zeros. */
+static void test_parse_f64_long_mantissas(void **state)
+{
+    (void)state;
+    char buf[80], dig[24];
+    for (int i = 0; i < 2000000; i++) {
+        unsigned long long m;
+        switch (i % 4) {
+        case 0: /* any 64-bit mantissa of up to 19 digits */
+            m = next() % 10000000000000000000ull;
+            break;
+        case 1: /* between 2^53 and 2^64, odd: many exact ties */
+            m = (next() | 1) % 10000000000000000000ull;
+            m = m < (1ull << 53) ? m + (1ull << 53) : m;
+            break;
+        case 2: /* 16 or 17 digits, as a mean written by %.17g */
+            m = 1000000000000000ull + next() % 99000000000000000ull;
+            break;
+        default: /* a tie shifted by a power of ten */
+            m = ((1ull << 53) + 2 * (next() % (1ull << 40)) + 1) *
+                (next() % 2 ? 1 : 10);
+            break;
+        }
+        int nd = snprintf(dig, sizeof dig, "%llu", m);
+        int ex = (int)(next() % 39) - 19, form = (int)(next() % 3);
+        const char *sign = next() % 2 ? "-" : "";
+        if (form == 0) { /* digits and an exponent */
+            snprintf(buf, sizeof buf, "%s%se%d", sign, dig, ex);
+        } else { /* a point inside (or before, with zeros) the digits */
+            int point = (int)(next() % (unsigned)(nd + 3)) - 2;
+            if (point <= 0)
+                snprintf(buf, sizeof buf, "%s0.%0*d%s", sign, -point + 1, 0,
+                         dig);
+            else if (point >= nd)
+                snprintf(buf, sizeof buf, "%s%s.", sign, dig);
+            else
+                snprintf(buf, sizeof buf, "%s%.*s.%s", sign, point, dig,
+                         dig + point);
+            if (form == 2 && strlen(buf) + 6 < sizeof buf)
+                snprintf(buf + strlen(buf), 6, "E%+d", ex);
+        }
+        double want = strtod(buf, NULL), got;
+        if (seg__parse_f64(buf, strlen(buf), &got) != SEG_OK ||
+            memcmp(&got, &want, sizeof got) != 0)
+            fail_msg("'%s': got %.17g, strtod %.17g", buf, got, want);
+    }
+}
+
+/* Every YYYY-MM-DD of the years 1 to 9999, and the impossible days and
+ * months around them: the in-place date reader gives the day a running
+ * count of the calendar gives (from 0001-01-01, 719162 days before the
+ * epoch), and what the general ISO 8601 reader gives for the same day at
+ * midnight; what it does not take errs as that reader errs. */
+static void test_plain_dates_as_the_calendar(void **state)
+{
+    (void)state;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+    int64_t day = -719162;
+    char buf[32], slow[40];
+    for (int y = 1; y <= 9999; y++) {
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        for (int m = 0; m <= 13; m++) {
+            int last = m >= 1 && m <= 12 ? mdays[m - 1] + (m == 2 && leap)
+                                         : 0;
+            for (int d = 0; d <= 32; d++) {
+                snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+                snprintf(slow, sizeof slow, "%sT00:00", buf);
+                int64_t t = 0, u = 0;
+                int rc = seg_time_parse(&t, buf, 10, SEG_TIME_AUTO);
+                int rs = seg_time_parse(&u, slow, strlen(slow),
+                                        SEG_TIME_ISO8601);
+                assert_int_equal(rc, rs);
+                if (d >= 1 && d <= last) {
+                    assert_int_equal(rc, SEG_OK);
+                    if (t != day * 86400 || t != u)
+                        fail_msg("%s: %lld, calendar %lld", buf,
+                                 (long long)t, (long long)(day * 86400));
+                    assert_int_equal(seg_time_parse(&u, buf, 10,
+                                                    SEG_TIME_ISO8601),
+                                     SEG_OK);
+                    assert_true(u == t);
+                    day++;
+                } else {
+                    assert_int_not_equal(rc, SEG_OK);
+                }
+            }
+        }
+    }
+    int64_t t;
+    assert_int_equal(seg_time_parse(&t, "2023-12-31", 10, SEG_TIME_AUTO),
+                     SEG_OK);
+    assert_true(t == 1703980800);
+    /* the shape alone is not enough: these go the general way */
+    static const char *const odd[] = {"2023/12/31", "2023-1-031", "+023-12-31",
+                                      "2023-12-3x", " 023-12-31",
+                                      "2023-12-31"};
+    for (size_t i = 0; i + 1 < sizeof odd / sizeof *odd; i++)
+        assert_int_not_equal(seg_time_parse(&t, odd[i], 10, SEG_TIME_AUTO),
+                             SEG_OK);
+}
+
 /* The formatter's quick paths write what printf writes: "%lld" for
  * integers, the shortest of "%.15g" .. "%.17g" that reads back otherwise. */
 static size_t format_by_printf(char *buf, double v)
@@ -468,6 +573,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_f64_matches_strtod),
+        cmocka_unit_test(test_parse_f64_long_mantissas),
+        cmocka_unit_test(test_plain_dates_as_the_calendar),
         cmocka_unit_test(test_format_f64_as_printf),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),

@@ -88,6 +88,47 @@ static const double pow10_exact[] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+#if defined(__SIZEOF_INT128__)
+/* The double nearest mant * 10^e10 for mant < 2^64 and |e10| <= 19,
+ * rounded as strtod rounds (to nearest, a tie to even), computed exactly:
+ * a product that fits in 128 bits, or a quotient of 128 by 64 bits carried
+ * to at least 62 bits and the remainder kept as a sticky bit. The values
+ * lie between 1e-19 and 2e38, normal doubles, so no subnormal rounding. */
+static double nearest_scaled(uint64_t mant, int e10)
+{
+    __extension__ typedef unsigned __int128 w128;
+    static const uint64_t p10[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+        10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+        100000000000ull, 1000000000000ull, 10000000000000ull,
+        100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull,
+        10000000000000000000ull};
+    w128 q;
+    bool sticky = false;
+    int s = 0; /* the value is q * 2^-s (plus the sticky part) */
+    if (e10 >= 0) {
+        q = (w128)mant * p10[e10];
+    } else {
+        s = 127 - (64 - __builtin_clzll(mant));
+        w128 num = (w128)mant << s, d = p10[-e10];
+        q = num / d;
+        sticky = num - q * d != 0;
+    }
+    uint64_t hi = (uint64_t)(q >> 64);
+    int bits = hi ? 128 - __builtin_clzll(hi)
+                  : 64 - __builtin_clzll((uint64_t)q);
+    int shift = bits - 53;
+    if (shift <= 0) /* below 2^53: exact */
+        return ldexp((double)(uint64_t)q, -s);
+    uint64_t m = (uint64_t)(q >> shift);
+    w128 rest = q & (((w128)1 << shift) - 1), half = (w128)1 << (shift - 1);
+    if (rest > half || (rest == half && (sticky || (m & 1))))
+        m++; /* 2^53 after a carry is still exact */
+    return ldexp((double)m, shift - s);
+}
+#endif
+
 int seg__parse_f64(const char *s, size_t n, double *out)
 {
     /* the common case first: [-]digits[.digits] and nothing else, with a
@@ -174,6 +215,15 @@ int seg__parse_f64(const char *s, size_t n, double *out)
         *out = neg ? -v : v;
         return SEG_OK;
     }
+#if defined(__SIZEOF_INT128__)
+    /* 16 to 19 significant digits (a mean, a ratio printed in full): exact
+     * in integers rather than through strtod */
+    if (!slow && mant && e10 >= -19 && e10 <= 19) {
+        double v = nearest_scaled(mant, (int)e10);
+        *out = neg ? -v : v;
+        return SEG_OK;
+    }
+#endif
     /* Rare: long mantissas or big exponents. The syntax is checked above,
      * so strtod sees only a plain decimal number; read it in the C locale. */
     char tmp[512];

@@ -251,6 +251,24 @@ int seg__time_parse_in(const seg__tz *tz, int64_t *out, const char *s,
 static int parse_time(int64_t *out, const char *s, size_t len, int format,
                       bool *exact)
 {
+    /* the commonest case first: a plain YYYY-MM-DD, read in place (what
+     * is not a valid date of that shape goes the general way, for the
+     * same result or error) */
+    if (len == 10 && (format == SEG_TIME_AUTO || format == SEG_TIME_ISO8601)) {
+        const unsigned char *u = (const unsigned char *)s;
+        unsigned c[8] = {u[0] - 48u, u[1] - 48u, u[2] - 48u, u[3] - 48u,
+                         u[5] - 48u, u[6] - 48u, u[8] - 48u, u[9] - 48u};
+        bool ok = u[4] == '-' && u[7] == '-';
+        for (int i = 0; i < 8; i++)
+            ok &= c[i] < 10;
+        unsigned y = c[0] * 1000 + c[1] * 100 + c[2] * 10 + c[3],
+                 m = c[4] * 10 + c[5], d = c[6] * 10 + c[7];
+        if (ok && m >= 1 && m <= 12 && d >= 1 && d <= month_days(y, m)) {
+            *out = seg__days_from_civil(y, m, d) * 86400;
+            *exact = false;
+            return SEG_OK;
+        }
+    }
     *exact = true; /* epoch seconds are instants */
     /* the common case first: epoch seconds, digits only (eight digits are
      * YYYYMMDD to SEG_TIME_AUTO) */

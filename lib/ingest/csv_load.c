@@ -92,7 +92,10 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o,
     s->no_returns = o->reject_negative_amounts != 0;
     if ((rc = seg__sink_map(s, &spec)) != SEG_OK)
         return rc;
-    if (s->txs && !s->n_attrs && !s->row_ids && !rd->ws &&
+    /* transactions, or a file of attributes (a summary, features): the
+     * threaded path */
+    bool attrs_only = !s->txs && !s->events && s->n_attrs;
+    if ((s->txs ? !s->n_attrs : attrs_only) && !s->row_ids && !rd->ws &&
         !s->has[SEG__R_CATEGORY]) {
         size_t size = rd->size > rd->len ? rd->size : rd->len;
         int threads = seg__threads(s->ds->threads, size, 4u << 20);
@@ -104,12 +107,20 @@ static int load(seg__sink *s, seg__reader *rd, const seg_csv_options *o,
                 return rc;
         }
     }
+    uint64_t start = bytes_read(rd);
+    size_t probe = s->records + 8192;
     for (;;) {
         rc = seg__rd_next_record(rd);
         if (rc == SEG__REC_EOF)
             return no_categories(s, category);
         if (rc != SEG__REC_OK)
             return rc;
+        if (s->records == probe && rd->size) { /* a large file: room for it */
+            uint64_t done = bytes_read(rd) - start;
+            if (done && rd->size > start + done)
+                seg__sink_expect(s, (double)(rd->size - start) /
+                                        (double)done * 1.02);
+        }
         rc = seg__sink_record(s, rd->rec_line, rd->fields, rd->nfields);
         if (!rc && seg__progress_due(p)) {
             p->done = bytes_read(rd);

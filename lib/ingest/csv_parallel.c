@@ -22,6 +22,9 @@
  * sequential loader takes over from that batch on. */
 
 #define BATCH (16u << 20)
+/* An attribute file's parts keep each value's place and number, about
+ * twice the bytes of its text: smaller batches keep that memory down. */
+#define ATTR_BATCH (4u << 20)
 #define NOWHERE ((size_t)-1)
 
 typedef struct tx_part {
@@ -39,6 +42,15 @@ typedef struct tx_part {
     int64_t *t;
     double *a;
     size_t n, cap;
+    /* an attribute file (n_attr columns, no times or amounts): per record
+     * its line in the part, and per record and column (record * n_attr +
+     * column) where its value is and its number; num[k] stays true while
+     * every value of column k in the part is a number */
+    size_t n_attr;
+    const size_t *attr_col;
+    uint32_t *rec_line, *voff, *vlen;
+    double *vval;
+    bool *num;
     size_t lines;               /* lines it holds (up to the error) */
     int64_t max_t;              /* its latest time */
     size_t dst;                 /* where its records go in the dataset */
@@ -47,10 +59,29 @@ typedef struct tx_part {
     char msg[SEG__MSG_MAX];
 } tx_part;
 
+/* Room for one more record of an attribute file. */
+static bool part_reserve_attrs(tx_part *w)
+{
+    size_t c1 = w->cap, c2 = w->cap * w->n_attr, c3 = c2, c4 = c2;
+    size_t want = (w->n + 1) * w->n_attr;
+    if (seg__grow((void **)&w->rec_line, &c1, w->n + 1, sizeof *w->rec_line) ||
+        seg__grow((void **)&w->voff, &c2, want, sizeof *w->voff) ||
+        seg__grow((void **)&w->vlen, &c3, want, sizeof *w->vlen) ||
+        seg__grow((void **)&w->vval, &c4, want, sizeof *w->vval))
+        return false;
+    c2 = c2 < c3 ? c2 : c3;
+    c2 = c2 < c4 ? c2 : c4;
+    w->cap = c1 < c2 / w->n_attr ? c1 : c2 / w->n_attr;
+    return true;
+}
+
 /* Room for one more record, and one more run. */
 static bool part_reserve(tx_part *w)
 {
-    if (w->n == w->cap) {
+    if (w->n == w->cap && w->n_attr) {
+        if (!part_reserve_attrs(w))
+            return false;
+    } else if (w->n == w->cap) {
         size_t c1 = w->cap, c2 = w->cap;
         if (seg__grow((void **)&w->t, &c1, w->n + 1, sizeof *w->t) ||
             seg__grow((void **)&w->a, &c2, w->n + 1, sizeof *w->a))
@@ -118,6 +149,20 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
         w->hash[w->runs] = (uint32_t)seg__hash(fid->p, fid->n);
         w->count[w->runs++] = 0;
     }
+    if (w->n_attr) { /* an attribute file: its values, and their numbers */
+        w->rec_line[w->n] = (uint32_t)w->lines;
+        for (size_t k = 0, at = w->n * w->n_attr; k < w->n_attr; k++, at++) {
+            const seg__text *fv = &w->f[w->attr_col[k]];
+            w->voff[at] = (uint32_t)(fv->p - w->p);
+            w->vlen[at] = (uint32_t)fv->n;
+            if (fv->n && w->num[k] &&
+                seg__parse_f64(fv->p, fv->n, &w->vval[at]) != SEG_OK)
+                w->num[k] = false;
+        }
+        w->count[w->runs - 1]++;
+        w->n++;
+        return true;
+    }
     /* straight to the parsers; on a failure, again for the message */
     const seg__text *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
     if ((w->tz ? seg__time_parse_in(w->tz, &w->t[w->n], ft->p, ft->n,
@@ -157,6 +202,8 @@ static void *parse_part(void *arg)
     w->lines = 0;
     w->max_t = INT64_MIN;
     w->rc = SEG_OK;
+    for (size_t k = 0; k < w->n_attr; k++)
+        w->num[k] = true;
     for (size_t blk = 0; blk < len; blk += 64) {
         uint64_t sep, nl;
         bool quote;
@@ -209,6 +256,8 @@ static void *parse_part(void *arg)
  * starts, since making room may move the arrays. */
 static int place_parts(seg_dataset *ds, tx_part *parts, int n)
 {
+    if (parts[0].n_attr)
+        return SEG_OK; /* an attribute file has no transactions */
     size_t total = 0;
     for (int i = 0; i < n; i++) {
         parts[i].dst = ds->n_tx + total;
@@ -219,11 +268,31 @@ static int place_parts(seg_dataset *ds, tx_part *parts, int n)
     return SEG_OK;
 }
 
-static int add_parts(seg_dataset *ds, tx_part *parts, int n)
+/* A part's records of an attribute file, their customers known: their
+ * values staged in file order, as the sink stages a record's. */
+static int stage_part(seg__sink *s, const tx_part *w, size_t r, size_t rec,
+                      uint32_t row, size_t line)
 {
+    for (size_t end = rec + w->count[r]; rec < end; rec++) {
+        for (size_t k = 0, at = rec * w->n_attr; k < w->n_attr; k++, at++) {
+            if (!w->vlen[at])
+                continue;
+            int rc = seg__sink_attr_stage(s, k, row, line + w->rec_line[rec],
+                                          w->p + w->voff[at], w->vlen[at],
+                                          w->num[k] ? &w->vval[at] : NULL);
+            if (rc)
+                return rc;
+        }
+    }
+    return SEG_OK;
+}
+
+static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line)
+{
+    seg_dataset *ds = s->ds;
     for (int i = 0; i < n; i++) {
         tx_part *w = &parts[i];
-        size_t at = w->dst;
+        size_t at = w->dst, rec = 0;
         for (size_t r = 0; r < w->runs; r++) {
             /* a date-sorted file has a new customer on every line, each
              * lookup a few misses of the cache: ask for them early, each
@@ -237,13 +306,23 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
             uint32_t row;
             int rc = seg__ds_customer_h(ds, w->p + w->off[r], w->len[r],
                                         w->hash[r], &row);
+            if (!rc && w->n_attr)
+                rc = stage_part(s, w, r, rec, row, line);
             if (rc)
                 return rc;
+            if (w->n_attr) {
+                rec += w->count[r];
+                continue;
+            }
             if (at && row < ds->tx_cust[at - 1])
                 ds->tx_grouped = false;
             for (size_t end = at + w->count[r]; at < end; at++)
                 ds->tx_cust[at] = row;
         }
+        line += w->lines;
+        s->records += w->n;
+        if (w->n_attr)
+            continue;
         if (w->n && w->max_t > ds->max_time)
             ds->max_time = w->max_t;
         ds->n_tx = at;
@@ -258,7 +337,7 @@ static int add_parts(seg_dataset *ds, tx_part *parts, int n)
 
 static void copy_part(seg_dataset *ds, const tx_part *w)
 {
-    if (!w->n)
+    if (!w->n || w->n_attr)
         return;
     memcpy(ds->tx_time + w->dst, w->t, w->n * sizeof *w->t);
     memcpy(ds->tx_amount + w->dst, w->a, w->n * sizeof *w->a);
@@ -269,6 +348,7 @@ static void copy_part(seg_dataset *ds, const tx_part *w)
 typedef struct tx_batch {
     char *mem;
     size_t cap;
+    size_t size;                /* the bytes of a batch, BATCH or less */
     void *map;                  /* or a mapping of the file */
     size_t map_len;
     off_t off;                  /* its offset in the file (mapped) */
@@ -345,7 +425,7 @@ static int next_batch_mapped(seg__reader *rd, tx_batch *bt)
     off_t start = rd->map_off / page * page;
     size_t lead = (size_t)(rd->map_off - start);
     size_t want = rd->size - (size_t)rd->map_off;
-    want = want > BATCH ? BATCH : want;
+    want = want > bt->size ? bt->size : want;
     int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
     flags |= MAP_POPULATE;
@@ -378,7 +458,8 @@ static int next_batch(seg__reader *rd, tx_batch *bt)
         return next_batch_mapped(rd, bt);
     if (!rd->f) { /* buffer mode: a slice of the buffer */
         b = rd->data + rd->pos;
-        e = rd->data + (rd->len - rd->pos > BATCH ? rd->pos + BATCH : rd->len);
+        e = rd->data + (rd->len - rd->pos > bt->size ? rd->pos + bt->size
+                                                     : rd->len);
         if (e < rd->data + rd->len) {
             while (e > b && e[-1] != '\n')
                 e--;
@@ -389,13 +470,13 @@ static int next_batch(seg__reader *rd, tx_batch *bt)
     } else {
         /* what the reader holds (part of a line), then a batch's worth */
         size_t carry = rd->len - rd->pos;
-        if (bt->cap < carry + BATCH &&
-            seg__grow((void **)&bt->mem, &bt->cap, carry + BATCH, 1))
+        if (bt->cap < carry + bt->size &&
+            seg__grow((void **)&bt->mem, &bt->cap, carry + bt->size, 1))
             return seg__nomem(&rd->sink->ds->err);
         if (carry)
             memcpy(bt->mem, rd->data + rd->pos, carry);
-        size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, BATCH, rd->f);
-        if (got < BATCH && !rd->eof) {
+        size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, bt->size, rd->f);
+        if (got < bt->size && !rd->eof) {
             if (ferror(rd->f))
                 return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
                                       "read error: %s", strerror(errno));
@@ -499,11 +580,12 @@ static int batch_result(seg__reader *rd, const tx_batch *bt,
 /* Three batches (parsed, added, read ahead), their parts set up for the
  * sink's columns; NULL when out of memory. */
 static tx_batch *batches_new(const seg__sink *s, const seg__reader *rd,
-                             int nparts)
+                             int nparts, const size_t *attr_col)
 {
     tx_batch *bt = seg__calloc(3, sizeof *bt);
     for (int k = 0; bt && k < 3; k++) {
         bt[k].nparts = nparts;
+        bt[k].size = s->txs ? BATCH : ATTR_BATCH;
         for (int i = 0; i < nparts; i++) {
             tx_part *w = &bt[k].parts[i];
             w->delim = rd->delim;
@@ -514,7 +596,10 @@ static tx_batch *batches_new(const seg__sink *s, const seg__reader *rd,
             w->time_format = s->time_format;
             w->tz = s->ds->tz;
             w->no_returns = s->no_returns;
-            if (!(w->f = seg__malloc(s->need * sizeof *w->f)))
+            w->n_attr = s->txs ? 0 : s->n_attrs;
+            w->attr_col = attr_col;
+            if (!(w->f = seg__malloc(s->need * sizeof *w->f)) ||
+                (w->n_attr && !(w->num = seg__malloc(w->n_attr))))
                 return bt; /* batches_free() takes what there is */
         }
     }
@@ -533,6 +618,11 @@ static void batches_free(tx_batch *bt)
             seg__free(w->count);
             seg__free(w->t);
             seg__free(w->a);
+            seg__free(w->rec_line);
+            seg__free(w->voff);
+            seg__free(w->vlen);
+            seg__free(w->vval);
+            seg__free(w->num);
         }
         seg__free(bt[k].mem);
         unmap_batch(&bt[k]);
@@ -544,7 +634,8 @@ static bool batches_ready(const tx_batch *bt)
 {
     for (int k = 0; bt && k < 3; k++)
         for (int i = 0; i < bt[k].nparts; i++)
-            if (!bt[k].parts[i].f)
+            if (!bt[k].parts[i].f ||
+                (bt[k].parts[i].n_attr && !bt[k].parts[i].num))
                 return false;
     return bt != NULL;
 }
@@ -555,6 +646,8 @@ static bool batches_ready(const tx_batch *bt)
 static void reserve_for_input(seg_dataset *ds, const seg__reader *rd,
                               const tx_batch *first)
 {
+    if (first->parts[0].n_attr)
+        return; /* seg__sink_expect(), once the batch is added */
     size_t bytes = (size_t)(first->e - first->b), recs = 0, runs = 0;
     size_t id_bytes = 0;
     for (int i = 0; i < first->nparts; i++) {
@@ -603,9 +696,14 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
     seg_dataset *ds = s->ds;
     int nparts = threads * 4 < SEG__MAX_THREADS ? threads * 4
                                                 : SEG__MAX_THREADS;
-    tx_batch *bt = batches_new(s, rd, nparts);
+    size_t *attr_col = seg__malloc((s->n_attrs ? s->n_attrs : 1) *
+                                   sizeof *attr_col);
+    for (size_t k = 0; attr_col && k < s->n_attrs; k++)
+        attr_col[k] = s->attrs[k].col;
+    tx_batch *bt = attr_col ? batches_new(s, rd, nparts, attr_col) : NULL;
     if (!batches_ready(bt)) {
         batches_free(bt);
+        seg__free(attr_col);
         return seg__nomem(&ds->err);
     }
     /* the first batch alone; then each batch is parsed while the one
@@ -618,6 +716,7 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
         nx->line = line;
         nrc = next_batch(rd, nx);
     }
+    bool first = true;
     while (!rc && cur->b < cur->e) {
         bool parsing = !nrc && nx->b < nx->e, ahead = false;
         int nnrc = SEG_OK;
@@ -632,7 +731,14 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
             nnrc = next_batch(rd, nn); /* meanwhile, the one after */
             ahead = true;
         }
-        rc = add_parts(ds, cur->parts, nparts);
+        rc = add_parts(s, cur->parts, nparts, cur->line);
+        if (!rc && first && !s->txs &&
+            rd->size > (size_t)(cur->e - cur->b))
+            /* the first batch's share of the file: room for the rest of
+             * an attribute file's customers and values at once */
+            seg__sink_expect(s, (double)rd->size /
+                                    (double)(cur->e - cur->b) * 1.02);
+        first = false;
         if (parsing) {
             parse_parts(nx); /* what the helpers have not taken yet */
             seg__jobs_wait(&nx->jobs);
@@ -668,5 +774,6 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
     if (rc != SEG__REC_MORE)
         rd->line = line;
     batches_free(bt);
+    seg__free(attr_col);
     return rc == SEG_ENOMEM ? seg__nomem(&ds->err) : rc;
 }

@@ -45,6 +45,12 @@ typedef struct seg__attr_stage {
     size_t *offs;       /* value i is text.data[offs[i] .. offs[i+1]) */
     size_t n, cap_rows, cap_lines, cap_offs;
     seg__buf text;
+    /* the values read as numbers as they come, while all of them are:
+     * once one is not (mixed), the column is labels unless it exists as
+     * numbers, and then that value is the error */
+    double *vals;
+    size_t cap_vals;
+    bool mixed;
 } seg__attr_stage;
 
 typedef struct seg__sink {
@@ -78,6 +84,18 @@ void seg__sink_begin(seg__sink *s, seg_dataset *ds, const char *name);
  * change is kept if that succeeds; otherwise everything since
  * seg__sink_begin() is undone. Returns the final code. */
 int seg__sink_end(seg__sink *s, int rc);
+
+/* Stage the value p[0..n) (n > 0) of attribute i for a row, from a line:
+ * v is its number when the loader read it as one, NULL when it is not a
+ * number. SEG_OK or SEG_ENOMEM (reported). */
+int seg__sink_attr_stage(seg__sink *s, size_t i, uint32_t row, size_t line,
+                         const char *p, size_t n, const double *v);
+
+/* The input so far is about 1/scale of the whole: room for the rest of
+ * its customers (when each record has brought one) and staged attributes
+ * now, rather than by doubling as they come. A hint: nothing changes that
+ * a load can see, and a failure to reserve is no error. */
+void seg__sink_expect(seg__sink *s, double scale);
 
 /* Report an error about the value at `at` (the line of an input, the index
  * in a call) and column `col` (1-based; 0 = none), as the messages above

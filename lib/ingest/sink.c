@@ -30,6 +30,7 @@ static void attr_free(seg__attr_stage *a)
     seg__free(a->rows);
     seg__free(a->lines);
     seg__free(a->offs);
+    seg__free(a->vals);
     seg__buf_free(&a->text);
 }
 
@@ -393,11 +394,55 @@ int seg__sink_record(seg__sink *s, size_t at, const seg__text *f, size_t nf)
     return rc;
 }
 
+void seg__sink_expect(seg__sink *s, double scale)
+{
+    seg_dataset *ds = s->ds;
+    if (!(scale > 1) || !s->records || scale * (double)s->records > 4e9)
+        return;
+    /* failures here only leave the arrays to grow as they go */
+    size_t added = ds->ids.n - ds->mark_cust;
+    if (added * 2 >= s->records) /* one record a customer, near enough */
+        (void)seg__intern_reserve(
+            &ds->ids, (size_t)((double)added * (scale - 1)),
+            (size_t)((double)(ds->ids.pool_len - ds->ids.off[ds->mark_cust]) *
+                     (scale - 1)));
+    for (size_t i = 0; i < s->n_attrs; i++) {
+        seg__attr_stage *a = &s->attrs[i];
+        size_t n = (size_t)((double)a->n * scale) + 2;
+        size_t bytes = (size_t)((double)a->text.len * scale) + 1;
+        if (!a->n)
+            continue;
+        (void)(seg__grow((void **)&a->rows, &a->cap_rows, n, sizeof *a->rows) ||
+               (!a->mixed && seg__grow((void **)&a->vals, &a->cap_vals, n,
+                                       sizeof *a->vals)) ||
+               seg__grow((void **)&a->lines, &a->cap_lines, n,
+                         sizeof *a->lines) ||
+               seg__grow((void **)&a->offs, &a->cap_offs, n, sizeof *a->offs) ||
+               seg__grow((void **)&a->text.data, &a->text.cap, bytes, 1));
+    }
+}
+
 /* ---- attributes ---- */
 
 static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
                       size_t line, const seg__text *f)
 {
+    double v;
+    bool num = !a->mixed && seg__parse_f64(f->p, f->n, &v) == SEG_OK;
+    return seg__sink_attr_stage(s, (size_t)(a - s->attrs), row, line, f->p,
+                                f->n, num ? &v : NULL);
+}
+
+int seg__sink_attr_stage(seg__sink *s, size_t i, uint32_t row, size_t line,
+                         const char *p, size_t n, const double *v)
+{
+    seg__attr_stage *a = &s->attrs[i];
+    if (!v)
+        a->mixed = true;
+    else if (!a->mixed && a->n + 1 > a->cap_vals &&
+             seg__grow((void **)&a->vals, &a->cap_vals, a->n + 1,
+                       sizeof *a->vals))
+        return seg__nomem(&s->ds->err);
     if ((a->n + 1 > a->cap_rows &&
          seg__grow((void **)&a->rows, &a->cap_rows, a->n + 1,
                    sizeof *a->rows)) ||
@@ -410,8 +455,10 @@ static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
         return seg__nomem(&s->ds->err);
     if (a->n == 0)
         a->offs[0] = 0;
-    if (seg__buf_append(&a->text, f->p, f->n))
+    if (seg__buf_append(&a->text, p, n))
         return seg__nomem(&s->ds->err);
+    if (!a->mixed)
+        a->vals[a->n] = *v;
     a->rows[a->n] = row;
     a->lines[a->n] = line;
     a->offs[a->n + 1] = a->text.len;
@@ -419,20 +466,27 @@ static int stage_attr(seg__sink *s, seg__attr_stage *a, uint32_t row,
     return SEG_OK;
 }
 
+static int apply_values(seg__sink *s, seg__attr_stage *a, int type,
+                        const double *vals);
+
 /* Staged values into their column: numeric if the column is numeric or
  * every value is a number, else labels. */
 static int apply_attr(seg__sink *s, seg__attr_stage *a)
 {
     seg_dataset *ds = s->ds;
     seg__column *existing = seg__ds_find_column(ds, a->name);
-    int type = existing ? existing->type : SEG_COLUMN_NUMERIC;
-    for (size_t i = 0; !existing && i < a->n && type == SEG_COLUMN_NUMERIC;
-         i++) {
-        double v;
-        if (seg__parse_f64(a->text.data + a->offs[i],
-                           a->offs[i + 1] - a->offs[i], &v))
-            type = SEG_COLUMN_LABEL;
-    }
+    int type = existing ? existing->type
+                        : a->mixed ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC;
+    return apply_values(s, a, type, a->mixed ? NULL : a->vals);
+}
+
+/* The values of a staged column of that type into it: vals holds them
+ * already parsed, or is NULL (then they are parsed here, the first that
+ * is not a number an error). */
+static int apply_values(seg__sink *s, seg__attr_stage *a, int type,
+                        const double *vals)
+{
+    seg_dataset *ds = s->ds;
     seg__column *c;
     int rc = seg__ds_column(ds, a->name, strlen(a->name), type,
                             SEG__ORIGIN_USER, &c);
@@ -441,7 +495,9 @@ static int apply_attr(seg__sink *s, seg__attr_stage *a)
     for (size_t i = 0; i < a->n; i++) {
         const char *v = a->text.data + a->offs[i];
         size_t n = a->offs[i + 1] - a->offs[i];
-        if (type == SEG_COLUMN_NUMERIC) {
+        if (type == SEG_COLUMN_NUMERIC && vals) {
+            rc = seg__ds_set_num(ds, c, a->rows[i], vals[i]);
+        } else if (type == SEG_COLUMN_NUMERIC) {
             double x;
             if (seg__parse_f64(v, n, &x)) {
                 char ex[64];

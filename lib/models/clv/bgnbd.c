@@ -146,11 +146,19 @@ static double e_alive(double R, double A, double a, double b, double t)
     return isfinite(l) ? exp(l) : NAN;
 }
 
+/* A customer alive at T has lambda ~ Gamma(r + x, alpha + T) and p ~
+ * Beta(a, b + x) (MBG/NBD: b + x + 1), whatever t_x was. */
+double seg__clv_family_expected_alive(const double *p, double t, double x,
+                                      double T, bool mod)
+{
+    return e_alive(p[0] + x, p[1] + T, p[2], p[3] + x + (mod ? 1 : 0), t);
+}
+
 static double expected_family(const double *p, double t, double x, double tx,
                               double T, bool mod)
 {
     double pa = p_alive_family(p, x, tx, T, mod);
-    return pa * e_alive(p[0] + x, p[1] + T, p[2], p[3] + x + (mod ? 1 : 0), t);
+    return pa * seg__clv_family_expected_alive(p, t, x, T, mod);
 }
 
 static double expected_unconditional_family(const double *p, double t,

@@ -216,6 +216,10 @@ void seg__clv_valuing_of(const seg_model *m, double upm, seg__clv_valuing *v);
  * has forgotten t_x: its expected() is its p_alive() times this. */
 double seg__clv_family_expected_alive(const double *p, double t, double x,
                                       double T, bool mod);
+/* The same at the n times t[] at once, each value to the last bit. */
+void seg__clv_family_expected_alive_n(const double *p, const double *t, int n,
+                                      double x, double T, bool mod,
+                                      double *out);
 /* The expected purchases in (T, T + t] of a customer with x repeat
  * purchases known to be alive at T, under the fit f: the kind's
  * own (the BG/NBD family's), or its expected() at t_x = T over its

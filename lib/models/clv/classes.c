@@ -255,51 +255,6 @@ static int cmp_hist(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-void seg__clv_pair_factors(const seg__clv_scored *s, const seg__clv_fit *f,
-                           double x, double T, seg__clv_pair *pf)
-{
-    pf->e = seg__clv_expected_alive(f, s->horizon, x, T);
-    pf->v = NAN;
-    if (s->kind != SEG__CLV_CLV)
-        return;
-    if (pf->g && !s->val.continuous)
-        seg__clv_month_curve(&s->val, f, x, T, pf->g);
-    else
-        pf->v = seg__clv_value_alive(&s->val, f, x, T);
-}
-
-void seg__clv_score_factored(const seg__clv_scored *s, const seg__clv_fit *f,
-                             const seg__clv_fit *gg, const double *k,
-                             const seg__clv_pair *pf, double *o)
-{
-    double pa = p_alive(f, k[0], k[1], k[2]);
-    o[0] = pa;
-    /* the BG/NBD family's expected() is this product; for the other kinds
-     * the quotient of seg__clv_expected_alive() would move it by an ulp */
-    o[1] = f->kind == SEG__CLV_BGNBD || f->kind == SEG__CLV_MBGNBD
-               ? pa * pf->e
-               : expected(f, s->horizon, k[0], k[1], k[2]);
-    if (s->kind == SEG__CLV_CLV) {
-        o[2] = seg__clv_expected_spend(gg, k[0], k[3]);
-        o[3] = pf->g && !s->val.continuous
-                   ? seg__clv_value_months(&s->val, pf->g, pa, o[2], pf->pw)
-                   : o[2] * pa * pf->v;
-    }
-}
-
-void seg__clv_score_one(const seg_model *m, const seg__clv_scored *s,
-                        const seg__clv_fit *f, const seg__clv_fit *gg,
-                        const double *k, double *o)
-{
-    seg__clv_scored read = *s;
-    if (s->kind == SEG__CLV_CLV && read.val.months == 0)
-        seg__clv_valuing_of(m, s->upm, &read.val);
-    double g[1200]; /* horizon_months is at most 1200 */
-    seg__clv_pair pf = {NAN, NAN, g, NULL};
-    seg__clv_pair_factors(&read, f, k[0], k[2], &pf);
-    seg__clv_score_factored(&read, f, gg, k, &pf, o);
-}
-
 /* The outputs of one history of the score: those of
  * seg__clv_score_factored() under the customer's own parameters (k[4..],
  * when covariates move them), and from o[4] the timing with horizon th

@@ -1,5 +1,6 @@
 /* The CLV combiner: a purchase model (BG/NBD, MBG/NBD or Pareto/NBD) and
- * Gamma-Gamma, their expected purchases and spend discounted to a value. */
+ * Gamma-Gamma, their expected purchases and spend discounted to a value;
+ * and the score's outputs of a history from the factors of its (x, T). */
 #include <math.h>
 #include <string.h>
 
@@ -166,6 +167,54 @@ double seg__clv_value_alive(const seg__clv_valuing *val,
         u = w >= H - u ? H : u + w;
     }
     return exp(-k * H) * seg__clv_expected_alive(f, H, x, T) + k * v;
+}
+
+void seg__clv_pair_factors(const seg__clv_scored *s, const seg__clv_fit *f,
+                           double x, double T, seg__clv_pair *pf)
+{
+    pf->e = seg__clv_expected_alive(f, s->horizon, x, T);
+    pf->v = NAN;
+    if (s->kind != SEG__CLV_CLV)
+        return;
+    if (pf->g && !s->val.continuous)
+        seg__clv_month_curve(&s->val, f, x, T, pf->g);
+    else
+        pf->v = seg__clv_value_alive(&s->val, f, x, T);
+}
+
+void seg__clv_score_factored(const seg__clv_scored *s, const seg__clv_fit *f,
+                             const seg__clv_fit *gg, const double *k,
+                             const seg__clv_pair *pf, double *o)
+{
+    const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
+    double pa = sp->p_alive ? sp->p_alive(f->p, k[0], k[1], k[2]) : NAN;
+    o[0] = pa;
+    /* the BG/NBD family's expected() is this product; for the other kinds
+     * the quotient of seg__clv_expected_alive() would move it by an ulp */
+    if (f->kind == SEG__CLV_BGNBD || f->kind == SEG__CLV_MBGNBD)
+        o[1] = pa * pf->e;
+    else
+        o[1] = sp->expected ? sp->expected(f->p, s->horizon, k[0], k[1], k[2])
+                            : NAN;
+    if (s->kind == SEG__CLV_CLV) {
+        o[2] = seg__clv_expected_spend(gg, k[0], k[3]);
+        o[3] = pf->g && !s->val.continuous
+                   ? seg__clv_value_months(&s->val, pf->g, pa, o[2], pf->pw)
+                   : o[2] * pa * pf->v;
+    }
+}
+
+void seg__clv_score_one(const seg_model *m, const seg__clv_scored *s,
+                        const seg__clv_fit *f, const seg__clv_fit *gg,
+                        const double *k, double *o)
+{
+    seg__clv_scored read = *s;
+    if (s->kind == SEG__CLV_CLV && read.val.months == 0)
+        seg__clv_valuing_of(m, s->upm, &read.val);
+    double g[1200]; /* horizon_months is at most 1200 */
+    seg__clv_pair pf = {NAN, NAN, g, NULL};
+    seg__clv_pair_factors(&read, f, k[0], k[2], &pf);
+    seg__clv_score_factored(&read, f, gg, k, &pf, o);
 }
 
 /* Lifetime value over the model's months of a customer, in money: by

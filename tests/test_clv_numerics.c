@@ -597,6 +597,71 @@ static void test_continuous_discounting_accuracy(void **state)
 
 /* ---- item: loaded states ---- */
 
+/* The score values a history as P(alive) times what it needs of (x, T)
+ * alone, computed once per pair: E[X(t) | x, t_x, T] = P(alive | x, t_x,
+ * T) g(x, T, t) for every kind, checked here through the quantities of a
+ * single history, and the value and g against tests/ref/clv_value_ref.py
+ * (mpmath, the closed forms of the papers). */
+static void test_value_factorisation(void **state)
+{
+    (void)state;
+    static const double h[4][3] = {{2, 30.43, 38.86}, {7, 35.0, 38.86},
+                                   {0, 0, 38.86}, {25, 9.0, 77.0}};
+    static const struct {
+        const char *kind, *fixed;
+        double value[4], g52[4]; /* clv_value_ref.py; 0: not computed */
+    } k[4] = {
+        {"bgnbd", BG,
+         {1.4722294065992506, 5.2188997577720527, 0.23777826733179754,
+          7.1182163911723187e-18},
+         {2.1452887142804408, 6.5427566263250486, 0.25207302228245893,
+          13.287555278303439}},
+        {"mbgnbd", MBG,
+         {1.5092349791317297, 5.005455950803791, 0.18658760969907366,
+          5.0834124800626437e-17},
+         {2.2616985383785302, 6.3667621439428029, 0.50728258013186806,
+          12.897922232953351}},
+        {"pareto_nbd", PNBD, {0}, {0}},
+        {"ggompertz", "r=0.7,alpha=5,b=0.05,s=0.5,beta=2", {0}, {0}},
+    };
+    for (int i = 0; i < 4; i++) {
+        seg_model *c;
+        assert_ok(seg_model_new(&c, "clv"));
+        assert_ok(seg_model_set_str(c, "purchase_model", k[i].kind));
+        assert_ok(seg_model_set_str(c, "fixed", k[i].fixed));
+        assert_ok(seg_model_set_str(c, "fixed_spend",
+                                    "p=6.25,q=3.74,gamma=15.44"));
+        assert_ok(seg_model_fit(c, g_cdnow));
+        for (int j = 0; j < 4; j++) {
+            double x = h[j][0], tx = h[j][1], T = h[j][2];
+            double at[3] = {x, tx, T}, alive[3] = {x, T, T};
+            double e[4] = {52, x, tx, T}, ea[4] = {52, x, T, T};
+            double g = eval(c, "expected", ea, 4) / eval(c, "p_alive", alive, 3);
+            assert_rel(eval(c, "expected", e, 4),
+                       eval(c, "p_alive", at, 3) * g, 1e-13);
+            if (k[i].g52[j] > 0)
+                assert_rel(g, k[i].g52[j], 1e-12);
+            double hm[4] = {x, tx, T, 20}, xm[2] = {x, 20};
+            double v = eval(c, "value", hm, 4) /
+                       eval(c, "expected_spend", xm, 2);
+            if (k[i].value[j] > 0)
+                assert_rel(v, k[i].value[j], 1e-12);
+            /* the value by the month sum of single expectations */
+            double want = 0, prev = 0;
+            for (int m = 1; m <= 12; m++) {
+                double em[4] = {m * (365.2425 / 84), x, tx, T};
+                double u = eval(c, "expected", em, 4);
+                want += (u - prev) / pow(1.01, m);
+                prev = u;
+            }
+            assert_rel(v, want, 1e-12);
+        }
+        /* the score's path through the pairs gives every customer a value */
+        score_all(c, "clv.value");
+        seg_model_free(c);
+    }
+}
+
 static int load_state(const char *kind, const char *fitline,
                       const char *spendline, seg_model **out)
 {
@@ -662,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_bgbb_gamma_near_one_and_large),
         cmocka_unit_test(test_parameter_range),
         cmocka_unit_test(test_continuous_discounting_accuracy),
+        cmocka_unit_test(test_value_factorisation),
         cmocka_unit_test(test_loaded_states_are_validated),
     };
     return cmocka_run_group_tests(tests, load_cdnow, free_cdnow);

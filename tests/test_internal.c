@@ -533,6 +533,51 @@ static void test_hyp2f1_f64_is_the_dual_value(void **state)
                 }
 }
 
+/* The hypergeometric function at many arguments at once is each single
+ * call's value to the last bit, and fails where it fails; so is the BG/NBD
+ * family's expectation of a customer alive at T at many times. */
+static void test_hyp2f1_batch_is_the_single_value(void **state)
+{
+    (void)state;
+    static const double as[] = {0.1, 0.5, 2.7, 40, 310};
+    static const double cs[] = {0.3, 1.7, 9, 120};
+    static const double zs[] = {0,   1e-8, 0.2,   0.7,  0.95, 0.999,
+                                -0.1, 1,   0.5, 0.33, 0.9};
+    enum { NZ = sizeof zs / sizeof *zs };
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 5; j++)
+            for (size_t k = 0; k < 4; k++) {
+                double a = as[i], b = as[j] + 0.25, c = cs[k], out[NZ];
+                bool ok[NZ];
+                seg__log_hyp2f1_f64_n(a, b, c, zs, NZ, ok, out);
+                for (size_t l = 0; l < NZ; l++) {
+                    double v = NAN;
+                    bool one = seg__log_hyp2f1_f64(a, b, c, zs[l], &v);
+                    assert_int_equal(one, ok[l]);
+                    if (one)
+                        assert_true(memcmp(&out[l], &v, sizeof v) == 0);
+                }
+            }
+    static const double ps[][4] = {{0.243, 4.414, 0.793, 2.426},
+                                   {0.525, 6.183, 0.891, 1.614},
+                                   {0.9, 23.4, 1.0000001, 3.9},
+                                   {50, 0.01, 0.2, 0.05}};
+    double t[70];
+    for (int i = 0; i < 70; i++)
+        t[i] = i * 4.35;
+    for (size_t q = 0; q < sizeof ps / sizeof *ps; q++)
+        for (int mod = 0; mod < 2; mod++)
+            for (double x = 0; x < 300; x = x * 3 + 1) {
+                double T = 5 + x, got[70];
+                seg__clv_family_expected_alive_n(ps[q], t, 70, x, T, mod, got);
+                for (int i = 0; i < 70; i++) {
+                    double one = seg__clv_family_expected_alive(ps[q], t[i], x,
+                                                                T, mod);
+                    assert_true(memcmp(&got[i], &one, sizeof one) == 0);
+                }
+            }
+}
+
 /* The bootstrap's two quantiles at once against two selections, on
  * values with and without ties, at sizes on both sides of its sample. */
 static void test_two_quantiles_match_selection(void **state)
@@ -581,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
+        cmocka_unit_test(test_hyp2f1_batch_is_the_single_value),
         cmocka_unit_test(test_two_quantiles_match_selection),
         cmocka_unit_test(test_hyp2f1_f64_is_the_dual_value),
         cmocka_unit_test(test_quantile_select_large),

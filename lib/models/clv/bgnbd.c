@@ -146,11 +146,61 @@ static double e_alive(double R, double A, double a, double b, double t)
     return isfinite(l) ? exp(l) : NAN;
 }
 
+/* A customer alive at T has lambda ~ Gamma(r + x, alpha + T) and p ~
+ * Beta(a, b + x) (MBG/NBD: b + x + 1), whatever t_x was. */
+double seg__clv_family_expected_alive(const double *p, double t, double x,
+                                      double T, bool mod)
+{
+    return e_alive(p[0] + x, p[1] + T, p[2], p[3] + x + (mod ? 1 : 0), t);
+}
+
+void seg__clv_family_expected_alive_n(const double *p, const double *t, int n,
+                                      double x, double T, bool mod,
+                                      double *out)
+{
+    double R = p[0] + x, A = p[1] + T, a = p[2], b = p[3] + x + (mod ? 1 : 0);
+    double c = a + b - 1;
+    bool form = c / fabs(a - 1) < 1e4 && c > 0.5 && R < 1e4;
+    for (int i0 = 0; i0 < n; i0 += SEG__HYP2F1_BATCH) {
+        int m = n - i0 < SEG__HYP2F1_BATCH ? n - i0 : SEG__HYP2F1_BATCH;
+        double z[SEG__HYP2F1_BATCH], zs[SEG__HYP2F1_BATCH];
+        double lf[SEG__HYP2F1_BATCH];
+        int at[SEG__HYP2F1_BATCH], ns = 0;
+        bool ok[SEG__HYP2F1_BATCH];
+        /* the arguments e_alive() takes the closed form at */
+        for (int k = 0; k < m; k++) {
+            double tk = t[i0 + k];
+            z[k] = tk / (A + tk);
+            at[k] = -1;
+            if (form && tk != 0 && z[k] < 0.95) {
+                at[k] = ns;
+                zs[ns++] = z[k];
+            }
+        }
+        seg__log_hyp2f1_f64_n(R, b, c, zs, ns, ok, lf);
+        for (int k = 0; k < m; k++) {
+            double tk = t[i0 + k];
+            if (tk == 0) {
+                out[i0 + k] = 0;
+                continue;
+            }
+            if (at[k] >= 0 && ok[at[k]]) {
+                double v = c / (a - 1) * -expm1(R * log1p(-z[k]) + lf[at[k]]);
+                if (isfinite(v) && v > 0) {
+                    out[i0 + k] = v;
+                    continue;
+                }
+            }
+            out[i0 + k] = e_alive(R, A, a, b, tk);
+        }
+    }
+}
+
 static double expected_family(const double *p, double t, double x, double tx,
                               double T, bool mod)
 {
     double pa = p_alive_family(p, x, tx, T, mod);
-    return pa * e_alive(p[0] + x, p[1] + T, p[2], p[3] + x + (mod ? 1 : 0), t);
+    return pa * seg__clv_family_expected_alive(p, t, x, T, mod);
 }
 
 static double expected_unconditional_family(const double *p, double t,

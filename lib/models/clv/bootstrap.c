@@ -281,17 +281,16 @@ typedef struct job {
 } job;
 
 /* The second factor of the expectation and of the value for the pair
- * (x, T) under every draw, into e and v (D values each). */
+ * (x, T) under every draw, into e and v (D values each): what the score
+ * computes of the pair, seg__clv_pair_factors(). */
 static void pair_factors(const job *j, const double *k, double *e, double *v)
 {
-    const seg__clv_spec *sp = seg__clv_spec_of(j->fd[0].kind);
     for (size_t d = 0; d < j->D; d++) {
-        const seg__clv_fit *f = &j->fd[d];
-        double pa = sp->p_alive(f->p, k[0], k[2], k[2]);
-        e[d] = sp->expected(f->p, j->s->horizon, k[0], k[2], k[2]) / pa;
+        seg__clv_pair pf = {NAN, NAN, NULL, NULL};
+        seg__clv_pair_factors(j->s, &j->fd[d], k[0], k[2], &pf);
+        e[d] = pf.e;
         if (v)
-            v[d] = seg__clv_value(j->m, f, j->s->upm, k[0], k[2], k[2], 1) /
-                   pa;
+            v[d] = pf.v;
     }
 }
 
@@ -370,7 +369,12 @@ static int evaluate(const seg_model *m, const seg__clv_scored *s,
         pk[g].g = g;
     }
     if (!rc) {
-        qsort(pk, ng, sizeof *pk, cmp_by_pair);
+        /* the score sorts its histories so already: a check is cheaper */
+        size_t g = 1;
+        while (g < ng && cmp_by_pair(&pk[g - 1], &pk[g]) <= 0)
+            g++;
+        if (g < ng)
+            qsort(pk, ng, sizeof *pk, cmp_by_pair);
         rc = fam_tables_make(fd, D, pk, ng, &tab);
     }
     if (rc) {

@@ -242,34 +242,27 @@ static const char *params_text(const seg__clv_fit *f, const double *q)
 
 typedef seg__clv_hist hist;
 
+/* By (x, T, the customer's own parameters), then t_x and the mean spend:
+ * the histories that share the factors of seg__clv_pair_factors() are
+ * adjacent, and equal histories too. */
 static int cmp_hist(const void *a, const void *b)
 {
     const hist *x = a, *y = b;
+    static const int order[4 + SEG__NP] = {0, 2, 4, 5, 6, 7, 8, 1, 3};
     for (int c = 0; c < 4 + SEG__NP; c++)
-        if (x->k[c] != y->k[c])
-            return x->k[c] < y->k[c] ? -1 : 1;
+        if (x->k[order[c]] != y->k[order[c]])
+            return x->k[order[c]] < y->k[order[c]] ? -1 : 1;
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-void seg__clv_score_one(const seg_model *m, const seg__clv_scored *s,
-                        const seg__clv_fit *f, const seg__clv_fit *gg,
-                        const double *k, double *o)
-{
-    o[0] = p_alive(f, k[0], k[1], k[2]);
-    o[1] = expected(f, s->horizon, k[0], k[1], k[2]);
-    if (s->kind == SEG__CLV_CLV) {
-        o[2] = seg__clv_expected_spend(gg, k[0], k[3]);
-        o[3] = seg__clv_value(m, f, s->upm, k[0], k[1], k[2], o[2]);
-    }
-}
-
-/* The outputs of one history of the score: those of seg__clv_score_one()
- * under the customer's own parameters (k[4..], when covariates move them),
- * and from o[4] the timing with horizon th (NaN: none). */
+/* The outputs of one history of the score: those of
+ * seg__clv_score_factored() under the customer's own parameters (k[4..],
+ * when covariates move them), and from o[4] the timing with horizon th
+ * (NaN: none). pf: the factors of its (x, T), computed when fresh. */
 #define NOUT (4 + SEG__TIMING_N)
-static void score_one(const clv_state *st, const seg_model *m,
-                      const seg__clv_scored *sc, double th, const double *k,
-                      double *o)
+static void score_one(const clv_state *st, const seg__clv_scored *sc,
+                      double th, const double *k, seg__clv_pair *pf,
+                      bool fresh, double *o)
 {
     seg__clv_fit f = st->f;
     if (f.cov)
@@ -277,7 +270,9 @@ static void score_one(const clv_state *st, const seg_model *m,
     f.cov = NULL;
     if (!isnan(th) && !seg__clv_timing(&f, th, k[0], k[1], k[2], o + 4))
         o[4] = NAN; /* an error below */
-    seg__clv_score_one(m, sc, &f, sc->gg, k, o);
+    if (fresh)
+        seg__clv_pair_factors(sc, &f, k[0], k[2], pf);
+    seg__clv_score_factored(sc, &f, sc->gg, k, pf, o);
 }
 
 /* The purchase-model outputs of every customer with a history. They are
@@ -325,22 +320,37 @@ static int score_histories(const clv_state *st, const seg_model *m,
     for (int c = 0; c < NOUT; c++)
         o[c] = NAN;
     seg__progress *prog = seg__progress_current();
+    /* the month curve of the pair, and the discount of each month */
+    int months = sc->kind == SEG__CLV_CLV ? sc->val.months : 0;
+    double *curve = seg__malloc((2 * (size_t)months + 1) * sizeof *curve);
+    if (!curve) {
+        seg__free(h);
+        return seg__nomem(NULL);
+    }
+    for (int i = 1; i <= months; i++)
+        curve[months + i - 1] = pow(1 + sc->val.rate, i);
+    seg__clv_pair pf = {NAN, NAN, curve, curve + months};
     for (size_t g = 0; g < nh; g++) {
         int prc = seg__progress_at(prog, g);
         if (prc != SEG_OK) {
+            seg__free(curve);
             seg__free(h);
             return prc;
         }
         if (g == 0 || memcmp(h[g].k, h[g - 1].k, sizeof h[g].k) != 0) {
+            const double *k0 = h[g].k, *k1 = g ? h[g - 1].k : NULL;
+            bool fresh = !k1 || k0[0] != k1[0] || k0[2] != k1[2] ||
+                         memcmp(k0 + 4, k1 + 4, SEG__NP * sizeof *k0) != 0;
             double k[4 + SEG__NP];
-            memcpy(k, h[g].k, sizeof k);
+            memcpy(k, k0, sizeof k);
             if (k[3] == -INFINITY)
                 k[3] = NAN;
-            score_one(st, m, sc, th, k, o);
+            score_one(st, sc, th, k, &pf, fresh, o);
         }
         for (int c = 0; c < ncols; c++)
             out[c][h[g].i] = o[c];
     }
+    seg__free(curve);
     *keep = h;
     *kept = nh;
     static const char *const what[4] = {"p_alive", "expected", "spend",
@@ -452,7 +462,9 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                                                       in[1][i]);
     }
     seg__clv_scored sc = {st->kind, &st->f, &st->gg, upm, horizon,
-                          st->resampled, st->nresampled};
+                          st->resampled, st->nresampled, {0, 0, 0, false}};
+    if (st->kind == SEG__CLV_CLV)
+        seg__clv_valuing_of(m, upm, &sc.val);
     double *q = NULL;
     if (!rc && st->kind != SEG__CLV_GG && st->f.cov)
         rc = customer_params(st, m, ds, in, n, &q);
@@ -902,7 +914,8 @@ int seg__clv_report_table(void *state, const seg_model *m,
     const clv_state *st = state;
     if (strcmp(report, "ci") != 0)
         return SEG_ENOTFOUND;
-    seg__clv_scored sc = {st->kind, &st->f, &st->gg, st->upm, 0, NULL, 0};
+    seg__clv_scored sc = {st->kind, &st->f, &st->gg, st->upm, 0, NULL, 0,
+                          {0, 0, 0, false}};
     return seg__clv_ci_table(m, &sc, out);
 }
 

@@ -200,6 +200,48 @@ typedef struct seg__clv_hist {
     size_t i;
 } seg__clv_hist;
 
+/* How a clv model discounts its value, read from its parameters once:
+ * horizon_months, discount_rate per month, upm time units in a month,
+ * discounting continuous or monthly. */
+typedef struct seg__clv_valuing {
+    int months;
+    double rate, upm;
+    bool continuous;
+} seg__clv_valuing;
+
+void seg__clv_valuing_of(const seg_model *m, double upm, seg__clv_valuing *v);
+
+/* The BG/NBD family's expected purchases in (T, T + t] of a customer
+ * with x repeat purchases known to be alive at T (mod: MBG/NBD), which
+ * has forgotten t_x: its expected() is its p_alive() times this. */
+double seg__clv_family_expected_alive(const double *p, double t, double x,
+                                      double T, bool mod);
+/* The same at the n times t[] at once, each value to the last bit. */
+void seg__clv_family_expected_alive_n(const double *p, const double *t, int n,
+                                      double x, double T, bool mod,
+                                      double *out);
+/* The expected purchases in (T, T + t] of a customer with x repeat
+ * purchases known to be alive at T, under the fit f: the kind's
+ * own (the BG/NBD family's), or its expected() at t_x = T over its
+ * p_alive() there.
+ * Every conditional expectation of the kinds is P(alive | x, t_x, T)
+ * times this. */
+double seg__clv_expected_alive(const seg__clv_fit *f, double t, double x,
+                               double T);
+/* The discounted value per unit of spend of that customer over the
+ * months of val: the value of a history is spend times P(alive) times
+ * it. */
+double seg__clv_value_alive(const seg__clv_valuing *val,
+                            const seg__clv_fit *f, double x, double T);
+/* Monthly discounting, as the value of a score: seg__clv_expected_alive()
+ * at the end of each of the months of val into g (val->months values),
+ * and the value of a history with P(alive) pa and the spend from it, the
+ * months discounted by pw[i] = (1 + rate)^(i + 1) (NULL: computed). */
+void seg__clv_month_curve(const seg__clv_valuing *val, const seg__clv_fit *f,
+                          double x, double T, double *g);
+double seg__clv_value_months(const seg__clv_valuing *val, const double *g,
+                             double pa, double spend, const double *pw);
+
 /* What the interval columns of a score need: the kind of the model
  * (SEG__CLV_BGNBD .. SEG__CLV_CLV), its purchase (or only) fit, for clv
  * the spend fit and the time units in a month, and the horizon of
@@ -212,6 +254,8 @@ typedef struct seg__clv_scored {
      * purchase fit's nresampled, then for clv the spend fit's), or NULL */
     const double *resampled;
     size_t nresampled;
+    /* for clv: how the value is discounted (months 0: not read yet) */
+    seg__clv_valuing val;
 } seg__clv_scored;
 
 /* The outputs of one history k (as in seg__clv_hist, the mean spend NaN
@@ -220,6 +264,23 @@ typedef struct seg__clv_scored {
 void seg__clv_score_one(const seg_model *m, const seg__clv_scored *s,
                         const seg__clv_fit *f, const seg__clv_fit *gg,
                         const double *k, double *o);
+/* What those outputs need of the pair (x, T) alone: e, the
+ * seg__clv_expected_alive() at the horizon, and for clv the value of a
+ * customer alive at T, as v per unit of spend or, when g is set (room for
+ * s->val.months values) and the discounting is monthly, as the month
+ * curve g, which gives the value of seg__clv_value() to the last digit
+ * (pw: the discount factors of seg__clv_value_months(), or NULL). */
+typedef struct seg__clv_pair {
+    double e, v;
+    double *g;
+    const double *pw;
+} seg__clv_pair;
+void seg__clv_pair_factors(const seg__clv_scored *s, const seg__clv_fit *f,
+                           double x, double T, seg__clv_pair *pf);
+/* seg__clv_score_one() from the factors pf of the history's (x, T). */
+void seg__clv_score_factored(const seg__clv_scored *s, const seg__clv_fit *f,
+                             const seg__clv_fit *gg, const double *k,
+                             const seg__clv_pair *pf, double *o);
 
 /* Prediction intervals (bootstrap.c): when the model's `interval` is set,
  * the columns PREFIX.OUT_lo and PREFIX.OUT_hi of each of the nout outputs,

@@ -130,6 +130,59 @@ bool seg__log_hyp2f1_f64(double a, double b, double c, double z, double *out)
     return isfinite(r);
 }
 
+void seg__log_hyp2f1_f64_n(double a, double b, double c, const double *z,
+                           int n, bool *ok, double *out)
+{
+    /* seg__log_hyp2f1_f64() with the loop turned inside out: the ratio of
+     * the terms depends on a, b, c and the term's number alone, and each
+     * argument's chain of products is the one a single call makes */
+    double term[SEG__HYP2F1_BATCH], sum[SEG__HYP2F1_BATCH];
+    bool live[SEG__HYP2F1_BATCH];
+    int nlive = 0;
+    bool args = isfinite(a) && isfinite(b) && isfinite(c) && c > 0;
+    for (int k = 0; k < n; k++) {
+        ok[k] = false;
+        live[k] = args && z[k] >= 0 && z[k] < 1;
+        term[k] = 1;
+        sum[k] = 0;
+        nlive += live[k];
+    }
+    double ca = c - a, cb = c - b;
+    bool euler = fabs(ca * cb) < fabs(a * b);
+    double A = euler ? ca : a, B = euler ? cb : b;
+    for (int i = 0; i < SEG__HYP2F1_MAX_TERMS && nlive; i++) {
+        double num = (A + i) * (B + i), den = (c + i) * (i + 1);
+        double q = num / den;
+        for (int k = 0; k < n; k++) {
+            if (!live[k])
+                continue;
+            term[k] = term[k] * q * z[k];
+            sum[k] += term[k];
+            bool stop = !isfinite(sum[k]);
+            if (!stop &&
+                ((fabs(term[k]) <= DBL_EPSILON * 1e-2 * fabs(sum[k]) &&
+                  fabs(num * z[k]) < fabs(den)) ||
+                 term[k] == 0))
+                stop = ok[k] = true;
+            if (stop) {
+                live[k] = false;
+                nlive--;
+            }
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        if (!ok[k] || !(sum[k] > -1)) {
+            ok[k] = false;
+            continue;
+        }
+        double r = log1p(sum[k]);
+        if (euler)
+            r += (ca - b) * log1p(-z[k]);
+        out[k] = r;
+        ok[k] = isfinite(r);
+    }
+}
+
 /* log(1 + e^y) without overflow */
 static double log1pexp(double y)
 {

@@ -184,6 +184,14 @@ bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
  * of seg__log_hyp2f1() to the last bit, at a fraction of its cost. */
 bool seg__log_hyp2f1_f64(double a, double b, double c, double z, double *out);
 
+/* seg__log_hyp2f1_f64() at the n <= SEG__HYP2F1_BATCH arguments z with
+ * the same a, b and c, at once (the terms' ratios are shared): ok[k] says
+ * whether the call for z[k] would have succeeded, and out[k] is its value,
+ * to the last bit. */
+#define SEG__HYP2F1_BATCH 64
+void seg__log_hyp2f1_f64_n(double a, double b, double c, const double *z,
+                           int n, bool *ok, double *out);
+
 /* The most terms seg__log_hyp2f1 sums before it gives up. */
 #define SEG__HYP2F1_MAX_TERMS 20000
 

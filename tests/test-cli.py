@@ -74,6 +74,45 @@ class Cli(unittest.TestCase):
             self.assertEqual(p.returncode, 1, bad)
             self.assertIn("--threads", p.stderr)
 
+    def test_large_exports_are_the_same_on_threads(self):
+        # more customers than one block of the writer: the blocks of a
+        # round go out in order, numbers as printf writes them
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "orders.csv")
+            with open(path, "w") as f:
+                f.write("customer_id,date,amount\n")
+                for i in range(20000):
+                    day = datetime.date(2023, 1, 1) + datetime.timedelta(i % 300)
+                    f.write(f"{i},{day},{(i * 37) % 10000 / 100:.2f}\n")
+                    f.write(f"{i},2023-12-{1 + i % 28:02d},{i % 7 + 0.5}\n")
+            args = ["score", path, "--model", "rfm", "--columns", "all"]
+            one = run(*args, "--threads", "1")
+            two = run(*args, "--threads", "2")
+            self.assertEqual(one.returncode, 0, one.stderr)
+            self.assertEqual(one.stdout, two.stdout)
+            js1 = run(*args, "--threads", "1", "--format", "json")
+            js2 = run(*args, "--threads", "2", "--format", "json")
+            self.assertEqual(js1.returncode, 0, js1.stderr)
+            self.assertEqual(js1.stdout, js2.stdout)
+            rows = list(csv.DictReader(io.StringIO(one.stdout)))
+            objs = json.loads(js1.stdout)
+            self.assertEqual(len(rows), 20000)
+            self.assertEqual(len(objs), 20000)
+
+            def printf(v):
+                if v == int(v) and abs(v) < 2 ** 53:
+                    return "%d" % v
+                for p in (15, 16, 17):
+                    t = "%.*g" % (p, v)
+                    if float(t) == v:
+                        return t
+                return t
+            for row, obj in zip(rows, objs):
+                self.assertEqual(row["customer_id"], obj["customer_id"])
+                for name in ("monetary_total", "monetary_mean", "orders"):
+                    v = obj[name]
+                    self.assertEqual(row[name], printf(v), name)
+
     def test_many_threads_under_an_address_space_limit(self):
         # Each thread reserves address space of its own (its stack, glibc's
         # heap arena): under ulimit -v, --threads 16 must run where one

@@ -1,9 +1,11 @@
 /* Export to CSV and JSON. */
 #include <locale.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <segment.h>
 
@@ -275,6 +277,184 @@ static void test_timestamps_in_exports(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- many rows: the blocks and threads of an export ----
+ * The expected text is written here by printf and by hand: numbers as
+ * "%lld" or the shortest of "%.15g".."%.17g" that reads back, texts quoted
+ * and escaped by the rules of RFC 4180 and JSON, times by gmtime. */
+
+static void append(char **s, size_t *len, size_t *cap, const char *t, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *s = realloc(*s, *cap);
+        assert_non_null(*s);
+    }
+    memcpy(*s + *len, t, n);
+    *len += n;
+    (*s)[*len] = '\0';
+}
+
+static void append_num(char **s, size_t *len, size_t *cap, double v, bool json)
+{
+    char buf[48];
+    int n = 0;
+    if (isnan(v) || (json && isinf(v))) {
+        if (json)
+            append(s, len, cap, "null", 4);
+        return;
+    }
+    if (isinf(v)) {
+        n = snprintf(buf, sizeof buf, v < 0 ? "-inf" : "inf");
+    } else if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+    } else {
+        for (int prec = 15; prec <= 17; prec++) {
+            n = snprintf(buf, sizeof buf, "%.*g", prec, v);
+            if (strtod(buf, NULL) == v)
+                break;
+        }
+    }
+    append(s, len, cap, buf, (size_t)n);
+}
+
+static void append_text(char **s, size_t *len, size_t *cap, const char *t,
+                        bool json)
+{
+    if (!t) {
+        if (json)
+            append(s, len, cap, "null", 4);
+        return;
+    }
+    if (json) {
+        append(s, len, cap, "\"", 1);
+        for (const char *p = t; *p; p++) {
+            char e[8];
+            if (*p == '"' || *p == '\\') {
+                e[0] = '\\', e[1] = *p;
+                append(s, len, cap, e, 2);
+            } else if (*p == '\n' || *p == '\r' || *p == '\t') {
+                append(s, len, cap, *p == '\n' ? "\\n" : *p == '\r' ? "\\r"
+                                                         : "\\t", 2);
+            } else if ((unsigned char)*p < 0x20) {
+                snprintf(e, sizeof e, "\\u%04x", (unsigned char)*p);
+                append(s, len, cap, e, 6);
+            } else {
+                append(s, len, cap, p, 1);
+            }
+        }
+        append(s, len, cap, "\"", 1);
+        return;
+    }
+    if (!strpbrk(t, ",\"\r\n")) {
+        append(s, len, cap, t, strlen(t));
+        return;
+    }
+    append(s, len, cap, "\"", 1);
+    for (const char *p = t; *p; p++) {
+        append(s, len, cap, p, 1);
+        if (*p == '"')
+            append(s, len, cap, "\"", 1);
+    }
+    append(s, len, cap, "\"", 1);
+}
+
+#define MANY 30000
+
+static double many_x(int i)
+{
+    switch (i % 7) {
+    case 0: return i;                               /* integers */
+    case 1: return (double)(i * 37 % 100000) / 100; /* money */
+    case 2: return (double)i / 7;                   /* long expansions */
+    case 3: return i % 2 ? NAN : -1.5e-7 * i;       /* missing, tiny */
+    case 4: return i % 3 ? 1e22 + i : INFINITY;     /* huge */
+    case 5: return -(double)i / 1024;               /* dyadic */
+    default: return 0.1 * i;
+    }
+}
+
+static const char *many_tag(int i, char *buf)
+{
+    static const char *const tags[] = {"plain", "a,b", "say \"hi\"",
+                                       "two\nlines", "tab\there", "你好"};
+    if (i % 11 == 10)
+        return NULL;
+    snprintf(buf, 64, "%s %d", tags[i % 6], i);
+    return buf;
+}
+
+static char *many_expected(bool json)
+{
+    char *s = NULL, buf[64], id[32];
+    size_t len = 0, cap = 0;
+    append(&s, &len, &cap, json ? "[" : "customer_id,x,tag,t\n",
+           json ? 1 : 20);
+    for (int i = 0; i < MANY; i++) {
+        snprintf(id, sizeof id, i % 5 ? "c%d" : "c,%d", i);
+        if (json)
+            append(&s, &len, &cap, i ? ",\n{\"customer_id\":" :
+                   "\n{\"customer_id\":", i ? 17 : 16);
+        append_text(&s, &len, &cap, id, json);
+        append(&s, &len, &cap, json ? ",\"x\":" : ",", json ? 5 : 1);
+        append_num(&s, &len, &cap, many_x(i), json);
+        append(&s, &len, &cap, json ? ",\"tag\":" : ",", json ? 7 : 1);
+        append_text(&s, &len, &cap, many_tag(i, buf), json);
+        append(&s, &len, &cap, json ? ",\"t\":" : ",", json ? 5 : 1);
+        time_t t = (time_t)1700000000 + (time_t)i * 3607;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char iso[40];
+        size_t n = strftime(iso, sizeof iso, json ? "\"%Y-%m-%dT%H:%M:%SZ\""
+                                                  : "%Y-%m-%dT%H:%M:%SZ", &tm);
+        append(&s, &len, &cap, iso, n);
+        append(&s, &len, &cap, json ? "}" : "\n", 1);
+    }
+    if (json)
+        append(&s, &len, &cap, "\n]\n", 3);
+    return s;
+}
+
+static void test_many_rows_on_threads(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    char buf[64], id[32];
+    for (int i = 0; i < MANY; i++) {
+        snprintf(id, sizeof id, i % 5 ? "c%d" : "c,%d", i);
+        assert_ok(seg_dataset_set_attribute_f64(ds, id, "x", many_x(i)));
+        const char *tag = many_tag(i, buf);
+        if (tag)
+            assert_ok(seg_dataset_set_attribute_str(ds, id, "tag", tag));
+        else
+            assert_ok(seg_dataset_add_customer(ds, id, NULL));
+        assert_ok(seg_dataset_set_attribute_f64(
+            ds, id, "t", 1700000000.0 + (double)i * 3607));
+    }
+    assert_ok(seg_dataset_set_column_kind(ds, "t", SEG_KIND_TIMESTAMP));
+    for (int json = 0; json < 2; json++) {
+        char *want = many_expected(json);
+        for (int threads = 1; threads <= 3; threads++) {
+            assert_ok(seg_dataset_set_threads(ds, threads));
+            char *s = NULL;
+            assert_ok(seg_dataset_export(ds, json ? SEG_FORMAT_JSON
+                                                  : SEG_FORMAT_CSV,
+                                         NULL, 0, collect, &s));
+            if (strcmp(s, want) != 0) {
+                size_t at = 0;
+                while (s[at] && s[at] == want[at])
+                    at++;
+                fail_msg("%s, %d threads: differs at byte %zu: '%.40s' "
+                         "instead of '%.40s'", json ? "json" : "csv",
+                         threads, at, s + at, want + at);
+            }
+            free(s);
+        }
+        free(want);
+    }
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_column_kinds),
         cmocka_unit_test(test_timestamps_in_exports),
+        cmocka_unit_test(test_many_rows_on_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

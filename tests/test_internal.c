@@ -295,6 +295,40 @@ static void test_format_f64_as_printf(void **state)
     }
 }
 
+/* Every cent from 0 to 20000.00, and runs of consecutive doubles from
+ * points in every decade of the integer path: each digit count, carry
+ * into a new decade and rounding tie of the formatter's paths, against
+ * printf. */
+static void test_format_f64_walks(void **state)
+{
+    (void)state;
+    char got[40], want[40];
+    for (int64_t c = 0; c <= 2000000; c++) {
+        double v = (double)c / 100;
+        size_t n = seg__format_f64(got, v), m = format_by_printf(want, v);
+        if (n != m || strcmp(got, want) != 0)
+            fail_msg("%.17g: '%s', printf '%s'", v, got, want);
+    }
+    for (int e = -6; e <= 16; e++) {
+        static const double lead[] = {1, 1.5, 2, 3.3, 5, 7.77, 9.999, 9.9999999};
+        for (size_t l = 0; l < sizeof lead / sizeof *lead; l++) {
+            double v = lead[l] * pow(10, e);
+            uint64_t bits;
+            memcpy(&bits, &v, sizeof bits);
+            bits -= 3000;
+            for (int i = 0; i < 6000; i++, bits++) {
+                double x;
+                memcpy(&x, &bits, sizeof x);
+                size_t n = seg__format_f64(got, x),
+                       m = format_by_printf(want, x);
+                if (n != m || strcmp(got, want) != 0)
+                    fail_msg("%a (%.17g): '%s', printf '%s'", x, x, got,
+                             want);
+            }
+        }
+    }
+}
+
 static void test_parse_f64_rejects(void **state)
 {
     (void)state;
@@ -621,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_parse_f64_long_mantissas),
         cmocka_unit_test(test_plain_dates_as_the_calendar),
         cmocka_unit_test(test_format_f64_as_printf),
+        cmocka_unit_test(test_format_f64_walks),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),

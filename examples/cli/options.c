@@ -36,8 +36,8 @@ static const option_def defs[OPT_COUNT] = {
                            "(x, t_x, T, weights ...): every column is "
                            "loaded, no features are computed"},
     [OPT_THREADS] = {"--threads", NULL, "N", 0, OPT_NONE, NULL,
-                     "threads for loading and features: 1 for one, 0 "
-                     "(default) for every processor"},
+                     "threads for loading, features and writing tables: 1 "
+                     "for one, 0 (default) for every processor"},
     [OPT_TIMEZONE] = {"--timezone", NULL, "ZONE", 0, OPT_NONE, NULL,
                       "business time zone: an IANA name (Asia/Shanghai) or "
                       "an offset (+08:00); it decides calendar days, what "

@@ -186,6 +186,10 @@ SEG_API int seg_dataset_load_csv_buffer_cat(seg_dataset *ds,
  * ISO 8601 local time of the dataset's time zone with its offset,
  * `2024-03-01T20:00:00+08:00` (`Z` for an offset of 0), a string in JSON;
  * with #SEG_EXPORT_EPOCH_TIMES as epoch seconds (as before 0.2.0).
+ * Rows are formatted in blocks on the threads seg_dataset_set_threads()
+ * allows (since 0.2.0); @p write is called on the calling thread only,
+ * with the blocks in order, and the bytes do not depend on the number of
+ * threads.
  * @param ds the dataset.
  * @param format a #seg_format (#SEG_FORMAT_CSV or #SEG_FORMAT_JSON),
  *        optionally with #SEG_EXPORT_EPOCH_TIMES or-ed in.

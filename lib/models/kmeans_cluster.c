@@ -31,22 +31,23 @@ SEG__INLINE int two_nearest(const double *x, const double *c, int k, int nf,
 }
 
 /* One run of Hamerly's algorithm from the centres in c. Returns the
- * inertia; *iters receives the iterations. */
+ * inertia; *iters receives the iterations.
+ *
+ * A point's bounds follow its centre's moves: the upper grows by the
+ * centre's move, the lower shrinks by the largest move of another centre.
+ * Both sums depend only on the point's cluster, so they are kept per
+ * cluster (grow[], shrink[]: totals since the run began) and a point keeps
+ * its bounds relative to them. The pass that tests the bounds then only
+ * reads its points, and writes the few whose bounds fail. */
 SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
                               double *c, int *assign, int max_iter,
-                              double tol, double *iters, double *size)
+                              double tol, double *iters, double *size,
+                              double (*ul)[2], double *work)
 {
-    /* the upper and lower bound of a point side by side: one stream */
-    double (*ul)[2] = seg__malloc(n * sizeof *ul);
-    double *sum = seg__malloc((size_t)k * (size_t)nf * sizeof *sum);
-    double *cnt = seg__malloc((size_t)k * sizeof *cnt);
-    double *s = seg__malloc((size_t)k * sizeof *s);
-    double *mv = seg__malloc((size_t)k * sizeof *mv);
-    if (!ul || !sum || !cnt || !s || !mv) {
-        seg__free(ul), seg__free(sum), seg__free(cnt);
-        seg__free(s), seg__free(mv);
-        return NAN;
-    }
+    double *sum = work, *cnt = sum + (size_t)k * (size_t)nf, *s = cnt + k;
+    double *mv = s + k, *grow = s + 2 * k, *shrink = s + 3 * k;
+    for (int j = 0; j < k; j++)
+        grow[j] = shrink[j] = 0;
     for (size_t i = 0; i < n; i++) {
         double b1, b2;
         int a = two_nearest(X + i * (size_t)nf, c, k, nf, 0, &b1, &b2);
@@ -95,6 +96,8 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
             }
         }
         for (int j = 0; j < k; j++) {
+            grow[j] += mv[j];
+            shrink[j] += j == argmax ? maxmv2 : maxmv;
             double best = INFINITY;
             for (int j2 = 0; j2 < k; j2++) {
                 double dd = j2 == j ? INFINITY
@@ -106,31 +109,31 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
         }
         size_t changed = 0;
         for (size_t i = 0; i < n; i++) {
+            int ai = assign[i];
+            double up = ul[i][0] + grow[ai], lo = ul[i][1] - shrink[ai];
+            double bound = s[ai] > lo ? s[ai] : lo;
+            if (up <= bound)
+                continue;
             const double *xi = X + i * (size_t)nf;
-            /* the bounds follow the centres' moves, in the same pass */
-            ul[i][0] += mv[assign[i]];
-            ul[i][1] -= assign[i] == argmax ? maxmv2 : maxmv;
-            double bound = s[assign[i]] > ul[i][1] ? s[assign[i]] : ul[i][1];
-            if (ul[i][0] <= bound)
+            up = sqrt(seg__km_dist2(xi, c + (size_t)ai * (size_t)nf, nf));
+            if (up <= bound) {
+                ul[i][0] = up - grow[ai];
                 continue;
-            ul[i][0] = sqrt(
-                seg__km_dist2(xi, c + (size_t)assign[i] * (size_t)nf, nf));
-            if (ul[i][0] <= bound)
-                continue;
+            }
             double b1, b2;
-            int a = two_nearest(xi, c, k, nf, assign[i], &b1, &b2);
-            if (a != assign[i]) {
+            int a = two_nearest(xi, c, k, nf, ai, &b1, &b2);
+            if (a != ai) {
                 changed++;
-                cnt[assign[i]]--;
+                cnt[ai]--;
                 cnt[a]++;
                 for (int f = 0; f < nf; f++) {
-                    sum[(size_t)assign[i] * (size_t)nf + (size_t)f] -= xi[f];
+                    sum[(size_t)ai * (size_t)nf + (size_t)f] -= xi[f];
                     sum[(size_t)a * (size_t)nf + (size_t)f] += xi[f];
                 }
                 assign[i] = a;
             }
-            ul[i][0] = sqrt(b1);
-            ul[i][1] = sqrt(b2);
+            ul[i][0] = sqrt(b1) - grow[a];
+            ul[i][1] = sqrt(b2) + shrink[a];
         }
         /* stop when nothing moves, or (tol > 0) when the centres moved
          * less than tol, as scikit-learn measures it */
@@ -148,26 +151,34 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
         size[assign[i]]++;
     }
     *iters = it;
-    seg__free(ul), seg__free(sum), seg__free(cnt);
-    seg__free(s), seg__free(mv);
     return inertia;
 }
 
+/* The doubles of hamerly()'s work: the clusters' sums, counts,
+ * half-distances, moves and totals of moves. */
+#define HAMERLY_WORK(k, nf) ((size_t)(k) * ((size_t)(nf) + 5))
+
 /* The same, compiled apart for the usual feature counts, whose distance
- * loops then unroll. */
+ * loops then unroll. ul (n bounds) and work (HAMERLY_WORK doubles) are the
+ * caller's, allocated once for all its runs: a fresh block each run would
+ * be fresh pages, zeroed by the system, on every thread at once. */
 static double hamerly(const double *X, size_t n, int nf, int k, double *c,
                       int *assign, int max_iter, double tol, double *iters,
-                      double *size)
+                      double *size, double (*ul)[2], double *work)
 {
     switch (nf) {
     case 2:
-        return hamerly_nf(X, n, 2, k, c, assign, max_iter, tol, iters, size);
+        return hamerly_nf(X, n, 2, k, c, assign, max_iter, tol, iters, size,
+                          ul, work);
     case 3:
-        return hamerly_nf(X, n, 3, k, c, assign, max_iter, tol, iters, size);
+        return hamerly_nf(X, n, 3, k, c, assign, max_iter, tol, iters, size,
+                          ul, work);
     case 4:
-        return hamerly_nf(X, n, 4, k, c, assign, max_iter, tol, iters, size);
+        return hamerly_nf(X, n, 4, k, c, assign, max_iter, tol, iters, size,
+                          ul, work);
     default:
-        return hamerly_nf(X, n, nf, k, c, assign, max_iter, tol, iters, size);
+        return hamerly_nf(X, n, nf, k, c, assign, max_iter, tol, iters, size,
+                          ul, work);
     }
 }
 
@@ -195,7 +206,9 @@ static void kmeanspp(const double *X, size_t n, int nf, int k, uint64_t *rng,
         memcpy(cj, X + pick * (size_t)nf, (size_t)nf * sizeof *c);
         total = 0;
         for (size_t i = 0; i < n; i++) {
-            d2[i] = fmin(d2[i], seg__km_dist2(X + i * (size_t)nf, cj, nf));
+            /* not fmin, which is a call: no distance here is a NaN */
+            double d = seg__km_dist2(X + i * (size_t)nf, cj, nf);
+            d2[i] = d < d2[i] ? d : d2[i];
             total += d2[i];
         }
     }
@@ -266,9 +279,11 @@ static void *run_worker(void *arg)
     double *size = seg__malloc((size_t)j->k * sizeof *size);
     double *d2 = seg__malloc(j->n * sizeof *d2);
     int *a = seg__malloc(j->n * sizeof *a);
+    double (*ul)[2] = seg__malloc(j->n * sizeof *ul);
+    double *work = seg__malloc(HAMERLY_WORK(j->k, j->nf) * sizeof *work);
     j->inertia = INFINITY;
     j->best_run = -1;
-    j->rc = c && size && d2 && a ? SEG_OK : SEG_ENOMEM;
+    j->rc = c && size && d2 && a && ul && work ? SEG_OK : SEG_ENOMEM;
     for (int run = atomic_fetch_add(j->next, 1); run < j->runs && !j->rc;
          run = atomic_fetch_add(j->next, 1)) {
         if (j->init) {
@@ -279,11 +294,7 @@ static void *run_worker(void *arg)
         }
         double iters;
         double inertia = hamerly(j->X, j->n, j->nf, j->k, c, a, j->max_iter,
-                                 j->tol, &iters, size);
-        if (isnan(inertia)) {
-            j->rc = SEG_ENOMEM;
-            break;
-        }
+                                 j->tol, &iters, size, ul, work);
         /* the caller's runs counted their iterations */
         if ((j->rc = seg__progress_poll(j->progress, j->lead,
                                         j->progress ? j->progress->done
@@ -303,6 +314,8 @@ static void *run_worker(void *arg)
     seg__free(size);
     seg__free(d2);
     seg__free(a);
+    seg__free(ul);
+    seg__free(work);
     return NULL;
 }
 

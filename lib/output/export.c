@@ -1,35 +1,211 @@
 /* Export of the column table to CSV and JSON. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <string.h>
 
 #include "output/internal.h"
 
-/* A timestamp in the dataset's zone, as people and spreadsheets read
- * one; a number that is no time (a fraction, out of range) as a number. */
-static void timestamp(seg__writer *w, const seg__tz *tz, double v)
+/* Rows are formatted in blocks straight into memory, each cell by a
+ * writer chosen once for its column, and the blocks of a round are
+ * formatted on the dataset's threads at once, then handed to the sink in
+ * order. */
+#define BLOCK_ROWS 8192
+
+enum { CELL_NUM, CELL_TIME, CELL_TEXT };
+
+typedef struct ex_col {
+    const seg__column *c;
+    int how;
+    char *key;       /* what comes before the value: "," or ,"name": */
+    size_t key_len;
+} ex_col;
+
+typedef struct ex_ctx {
+    const seg_dataset *ds;
+    const seg__tz *tz;
+    const ex_col *cols;
+    size_t nc;
+    bool json;
+    size_t num_max;  /* the most bytes a row's keys and numbers take */
+} ex_ctx;
+
+typedef struct ex_block {
+    const ex_ctx *x;
+    size_t from, to; /* rows */
+    seg__buf out;
+    int rc;
+    seg__progress *prog; /* the caller's block reports, the others look */
+    bool lead;
+} ex_block;
+
+/* Room for n more bytes in b; p (a cursor into b) follows a move. */
+static bool ex_room(seg__buf *b, char **p, size_t n)
 {
-    char iso[SEG__ISO_MAX];
-    size_t n = 0;
-    if (v == v && v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
-        n = seg__time_format_in(tz, iso, (int64_t)v);
-    if (n)
-        seg__w_textn(w, iso, n);
-    else
-        seg__w_num(w, v);
+    size_t len = (size_t)(*p - b->data);
+    if (b->cap - len >= n)
+        return true;
+    if (len + n < len || seg__grow((void **)&b->data, &b->cap, len + n, 1))
+        return false;
+    *p = b->data + len;
+    return true;
 }
 
-static void value(seg__writer *w, const seg__tz *tz, bool iso,
-                  const seg__column *c, size_t row)
+static char *ex_num(char *p, double v, bool json)
 {
-    if (c->type == SEG_COLUMN_NUMERIC) {
-        double v = seg__column_num(c, row);
-        if (iso && c->kind == SEG_KIND_TIMESTAMP && v == v)
-            timestamp(w, tz, v);
-        else
-            seg__w_num(w, v);
-    } else {
-        seg__w_text(w, seg__column_label(c, row));
+    if (v != v || (json && isinf(v))) {
+        if (json)
+            memcpy(p, "null", 4), p += 4;
+        return p;
     }
+    return p + seg__format_f64(p, v);
+}
+
+/* A timestamp in the dataset's zone, as people and spreadsheets read
+ * one; a number that is no time (a fraction, out of range) as a number.
+ * Its text needs neither quotes in CSV nor escapes in JSON. */
+static char *ex_time(char *p, const seg__tz *tz, double v, bool json)
+{
+    size_t n = 0;
+    if (v == v && v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
+        n = seg__time_format_in(tz, p + json, (int64_t)v);
+    if (!n)
+        return ex_num(p, v, json);
+    if (json) {
+        *p = '"';
+        p[n + 1] = '"';
+        n += 2;
+    }
+    return p + n;
+}
+
+static char *ex_text(char *p, const char *s, bool json)
+{
+    if (!s)
+        return json ? (memcpy(p, "null", 4), p + 4) : p;
+    size_t n = strlen(s);
+    return p + (json ? seg__json_text_to(p, s, n) : seg__csv_text_to(p, s, n));
+}
+
+static bool ex_row(const ex_ctx *x, seg__buf *b, char **pp, size_t r)
+{
+    const seg__interner *ids = seg__ds_ids(x->ds);
+    size_t idn = ids->len[r];
+    size_t need = x->num_max + SEG__TEXT_MAX(idn) + 24;
+    if (!ex_room(b, pp, need))
+        return false;
+    char *p = *pp;
+    if (x->json) {
+        const char *open = r ? ",\n{\"customer_id\":" : "\n{\"customer_id\":";
+        size_t on = r ? 17 : 16;
+        memcpy(p, open, on);
+        p += on;
+        p += seg__json_text_to(p, seg__intern_str(ids, (uint32_t)r), idn);
+    } else {
+        p += seg__csv_text_to(p, seg__intern_str(ids, (uint32_t)r), idn);
+    }
+    for (size_t i = 0; i < x->nc; i++) {
+        const ex_col *col = &x->cols[i];
+        const seg__column *c = col->c;
+        if (x->json) {
+            memcpy(p, col->key, col->key_len);
+            p += col->key_len;
+        } else {
+            *p++ = ',';
+        }
+        if (col->how == CELL_NUM) {
+            p = ex_num(p, r < c->n ? c->num[r] : NAN, x->json);
+        } else if (col->how == CELL_TIME) {
+            p = ex_time(p, x->tz, r < c->n ? c->num[r] : NAN, x->json);
+        } else {
+            const char *s = seg__column_label(c, r);
+            size_t n = s ? strlen(s) : 0;
+            if (n && !ex_room(b, &p, SEG__TEXT_MAX(n) + x->num_max))
+                return false;
+            p = ex_text(p, s, x->json);
+        }
+    }
+    *p++ = x->json ? '}' : '\n';
+    *pp = p;
+    return true;
+}
+
+static void *ex_format(void *arg)
+{
+    ex_block *k = arg;
+    k->out.len = 0;
+    if ((k->rc = seg__progress_canceled(k->prog)) != SEG_OK)
+        return NULL;
+    if (!k->out.data &&
+        seg__grow((void **)&k->out.data, &k->out.cap, 1 << 16, 1)) {
+        k->rc = SEG_ENOMEM;
+        return NULL;
+    }
+    char *p = k->out.data;
+    for (size_t r = k->from; r < k->to; r++) {
+        if (k->lead && (k->rc = seg__progress_at(k->prog, r)) != SEG_OK)
+            return NULL;
+        if (!ex_row(k->x, &k->out, &p, r)) {
+            k->rc = SEG_ENOMEM;
+            return NULL;
+        }
+    }
+    k->out.len = (size_t)(p - k->out.data);
+    return NULL;
+}
+
+/* The columns' cell writers and keys. */
+static int ex_columns(ex_col *ec, const seg__column **cols, size_t nc,
+                      bool iso, bool json, size_t *num_max)
+{
+    *num_max = 2;
+    for (size_t i = 0; i < nc; i++) {
+        const seg__column *c = cols[i];
+        ec[i].c = c;
+        ec[i].how = c->type != SEG_COLUMN_NUMERIC      ? CELL_TEXT
+                    : iso && c->kind == SEG_KIND_TIMESTAMP ? CELL_TIME
+                                                         : CELL_NUM;
+        size_t n = strlen(c->name);
+        if (!(ec[i].key = seg__malloc(SEG__TEXT_MAX(n) + 2)))
+            return SEG_ENOMEM;
+        ec[i].key[0] = ',';
+        ec[i].key_len = 1;
+        if (json) {
+            ec[i].key_len += seg__json_text_to(ec[i].key + 1, c->name, n);
+            ec[i].key[ec[i].key_len++] = ':';
+        }
+        *num_max += ec[i].key_len + SEG__ISO_MAX + 8;
+    }
+    return SEG_OK;
+}
+
+/* The rows of x through w, a round of blocks at a time. */
+static int ex_rows(seg__writer *w, const ex_ctx *x, int threads)
+{
+    size_t n = seg__ds_n(x->ds);
+    ex_block blocks[SEG__MAX_THREADS];
+    seg__progress prog;
+    int rc = seg__ds_progress_begin(&prog, x->ds, NULL, SEG_STAGE_EXPORT, n);
+    for (int t = 0; t < threads; t++)
+        blocks[t] = (ex_block){x, 0, 0, {NULL, 0, 0}, SEG_OK, &prog, t == 0};
+    for (size_t from = 0; from < n && !rc && !w->rc;) {
+        int used = 0;
+        for (; used < threads && from < n; used++) {
+            size_t to = n - from < BLOCK_ROWS ? n : from + BLOCK_ROWS;
+            blocks[used].from = from;
+            blocks[used].to = to;
+            from = to;
+        }
+        seg__run_jobs(ex_format, blocks, sizeof *blocks, used);
+        for (int t = 0; t < used && !rc; t++) {
+            rc = blocks[t].rc;
+            if (!rc)
+                seg__w_pass(w, blocks[t].out.data, blocks[t].out.len);
+        }
+    }
+    seg__progress_end(&prog);
+    for (int t = 0; t < threads; t++)
+        seg__buf_free(&blocks[t].out);
+    return rc;
 }
 
 int seg_dataset_export(const seg_dataset *ds, int format,
@@ -45,12 +221,11 @@ int seg_dataset_export(const seg_dataset *ds, int format,
     if (format != SEG_FORMAT_CSV && format != SEG_FORMAT_JSON)
         return seg__error(seg__ds_err(ds), SEG_EINVAL, "unknown export format %d",
                           flags);
-    const seg__tz *tz = seg__ds_tz(ds);
     size_t nc = columns ? n_columns : seg__ds_n_columns(ds);
     const seg__column **cols = seg__calloc(nc ? nc : 1, sizeof *cols);
-    if (!cols)
-        return seg__nomem(seg__ds_err(ds));
-    for (size_t i = 0; i < nc; i++) {
+    ex_col *ec = seg__calloc(nc ? nc : 1, sizeof *ec);
+    int rc = cols && ec ? SEG_OK : SEG_ENOMEM;
+    for (size_t i = 0; i < nc && !rc; i++) {
         if (!columns) {
             cols[i] = seg__ds_column_at(ds, i);
             continue;
@@ -59,17 +234,19 @@ int seg_dataset_export(const seg_dataset *ds, int format,
         if (!cols[i]) {
             char ex[64];
             const char *nm = columns[i] ? columns[i] : "(null)";
-            seg__free(cols);
-            return seg__error(seg__ds_err(ds), SEG_ENOTFOUND, "no column '%s'",
-                              seg__excerpt(ex, sizeof ex, nm, strlen(nm)));
+            rc = seg__error(seg__ds_err(ds), SEG_ENOTFOUND, "no column '%s'",
+                            seg__excerpt(ex, sizeof ex, nm, strlen(nm)));
         }
     }
+    bool json = format == SEG_FORMAT_JSON;
+    ex_ctx x = {ds, seg__ds_tz(ds), ec, nc, json, 0};
+    if (!rc)
+        rc = ex_columns(ec, cols, nc, iso, json, &x.num_max);
     seg__writer w;
     seg__w_init(&w, format, write, user_data);
-    bool json = format == SEG_FORMAT_JSON;
-    if (json) {
+    if (!rc && json) {
         seg__w_raw(&w, "[", 1);
-    } else {
+    } else if (!rc) {
         seg__w_str(&w, "customer_id");
         for (size_t i = 0; i < nc; i++) {
             seg__w_raw(&w, ",", 1);
@@ -77,30 +254,19 @@ int seg_dataset_export(const seg_dataset *ds, int format,
         }
         seg__w_raw(&w, "\n", 1);
     }
-    seg__progress prog;
-    int crc = seg__ds_progress_begin(&prog, ds, NULL, SEG_STAGE_EXPORT,
-                                     seg__ds_n(ds));
-    for (size_t r = 0; r < seg__ds_n(ds) && !w.rc && !crc; r++) {
-        if ((crc = seg__progress_at(&prog, r)) != SEG_OK)
-            break;
-        if (json)
-            seg__w_str(&w, r ? ",\n{\"customer_id\":" : "\n{\"customer_id\":");
-        seg__w_text(&w, seg__ds_id(ds, r));
-        for (size_t i = 0; i < nc; i++) {
-            seg__w_raw(&w, ",", 1);
-            if (json) {
-                seg__w_text(&w, cols[i]->name);
-                seg__w_raw(&w, ":", 1);
-            }
-            value(&w, tz, iso, cols[i], r);
-        }
-        seg__w_raw(&w, json ? "}" : "\n", 1);
+    if (!rc) {
+        size_t n = seg__ds_n(ds);
+        int threads = seg__threads(seg__ds_threads(ds), n / BLOCK_ROWS + 1,
+                                   4);
+        rc = ex_rows(&w, &x, threads);
     }
-    seg__progress_end(&prog);
+    for (size_t i = 0; ec && i < nc; i++)
+        seg__free(ec[i].key);
+    seg__free(ec);
     seg__free(cols);
-    if (crc) { /* what is still buffered is never written */
+    if (rc) { /* what is still buffered is never written */
         seg__buf_free(&w.buf);
-        return crc;
+        return rc == SEG_ENOMEM ? seg__nomem(seg__ds_err(ds)) : rc;
     }
     if (json)
         seg__w_str(&w, "\n]\n");

@@ -32,6 +32,17 @@ void seg__w_textn(seg__writer *w, const char *s, size_t n);
 /* A number: the shortest text that reads back to the same double; NaN is
  * missing (an empty field, null); infinities are null in JSON. */
 void seg__w_num(seg__writer *w, double v);
+/* Flush what is buffered, then hand s to the sink as it is: a block
+ * formatted elsewhere goes out without a copy. */
+void seg__w_pass(seg__writer *w, const char *s, size_t n);
+
+/* The most bytes a text of n bytes takes quoted or escaped. */
+#define SEG__TEXT_MAX(n) (6 * (n) + 2)
+/* A text value as seg__w_textn() writes it in CSV and in JSON, into dst,
+ * which has room for SEG__TEXT_MAX(n) bytes; the bytes written. */
+size_t seg__csv_text_to(char *dst, const char *s, size_t n);
+size_t seg__json_text_to(char *dst, const char *s, size_t n);
+
 /* Flush and report: SEG_OK, or the first error, recorded in err's slot
  * with a message ("the writer stopped", "out of memory"). Frees the
  * buffer. */

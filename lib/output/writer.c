@@ -81,36 +81,38 @@ void seg__w_printf(seg__writer *w, const char *fmt, ...)
         flush(w);
 }
 
-static void csv_text(seg__writer *w, const char *s, size_t n)
+size_t seg__csv_text_to(char *dst, const char *s, size_t n)
 {
     bool quote = false;
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
     if (!quote) {
-        seg__w_raw(w, s, n);
-        return;
+        memcpy(dst, s, n);
+        return n;
     }
-    seg__w_raw(w, "\"", 1);
-    const char *e = s + n, *q;
-    while ((q = memchr(s, '"', (size_t)(e - s))) != NULL) {
-        seg__w_raw(w, s, (size_t)(q - s + 1));
-        seg__w_raw(w, "\"", 1);
-        s = q + 1;
+    char *p = dst;
+    *p++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        *p++ = s[i];
+        if (s[i] == '"')
+            *p++ = '"';
     }
-    seg__w_raw(w, s, (size_t)(e - s));
-    seg__w_raw(w, "\"", 1);
+    *p++ = '"';
+    return (size_t)(p - dst);
 }
 
-static void json_text(seg__writer *w, const char *s, size_t n)
+size_t seg__json_text_to(char *dst, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    seg__w_raw(w, "\"", 1);
+    char *p = dst;
+    *p++ = '"';
     const char *run = s, *e = s + n;
     for (; s < e; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        seg__w_raw(w, run, (size_t)(s - run));
+        memcpy(p, run, (size_t)(s - run));
+        p += s - run;
         char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         size_t len = 2;
         switch (c) {
@@ -121,11 +123,21 @@ static void json_text(seg__writer *w, const char *s, size_t n)
         case '\t': esc[1] = 't'; break;
         default: len = 6; break;
         }
-        seg__w_raw(w, esc, len);
+        memcpy(p, esc, len);
+        p += len;
         run = s + 1;
     }
-    seg__w_raw(w, run, (size_t)(e - run));
-    seg__w_raw(w, "\"", 1);
+    memcpy(p, run, (size_t)(e - run));
+    p += e - run;
+    *p++ = '"';
+    return (size_t)(p - dst);
+}
+
+void seg__w_pass(seg__writer *w, const char *s, size_t n)
+{
+    flush(w);
+    if (!w->rc && n && w->write(s, n, w->user) != 0)
+        w->rc = SEG_EIO;
 }
 
 void seg__w_textn(seg__writer *w, const char *s, size_t n)
@@ -137,12 +149,17 @@ void seg__w_textn(seg__writer *w, const char *s, size_t n)
             seg__w_raw(w, "null", 4);
         return;
     }
-    if (w->format == SEG_FORMAT_JSON)
-        json_text(w, s, n);
-    else if (w->format == SEG_FORMAT_CSV)
-        csv_text(w, s, n);
-    else
+    if (w->format != SEG_FORMAT_JSON && w->format != SEG_FORMAT_CSV) {
         seg__w_raw(w, s, n);
+        return;
+    }
+    if (n > (SIZE_MAX - 2) / 6 || !room(w, SEG__TEXT_MAX(n)))
+        return;
+    w->buf.len += w->format == SEG_FORMAT_JSON
+                      ? seg__json_text_to(w->buf.data + w->buf.len, s, n)
+                      : seg__csv_text_to(w->buf.data + w->buf.len, s, n);
+    if (w->buf.len >= SEG__W_FLUSH)
+        flush(w);
 }
 
 void seg__w_text(seg__writer *w, const char *s)

@@ -1,0 +1,323 @@
+/* Numbers to text: the shortest of "%.15g", "%.16g", "%.17g" that reads
+ * back, worked out in integers. Writers call this for every numeric cell,
+ * so the common cases (integers, money, means) take one 128-bit product
+ * and write their digits two at a time. */
+#define _POSIX_C_SOURCE 200809L
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536"
+    "37383940414243444546474849505152535455565758596061626364656667686970717273"
+    "74757677787980818283848586878889909192939495969798990";
+
+/* The digits of v written backwards, ending just before end; their count.
+ * Two digits a division: half the divisions of one digit at a time. */
+static size_t digits_before(char *end, uint64_t v)
+{
+    char *p = end;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return (size_t)(end - p);
+}
+
+/* Digits of m into buf, most significant first: their count. Counted
+ * first, so that they are written in place; small numbers, the most
+ * common in customer data, take a comparison or two. */
+static size_t put_digits(char *buf, uint64_t m)
+{
+    if (m < 100) {
+        if (m < 10) {
+            buf[0] = (char)('0' + m);
+            return 1;
+        }
+        memcpy(buf, digit_pairs + 2 * m, 2);
+        return 2;
+    }
+    size_t n = 3;
+    for (uint64_t t = m / 1000; t; t /= 10)
+        n++;
+    digits_before(buf + n, m);
+    return n;
+}
+
+static const double pow10_exact[] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static locale_t g_c_locale;
+
+static void c_locale_init(void)
+{
+    g_c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* The "C" locale, so that the rare printf path writes a '.' whatever
+ * locale the host has set. */
+static locale_t c_locale(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, c_locale_init);
+    return g_c_locale ? g_c_locale : LC_GLOBAL_LOCALE;
+}
+
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u64[20] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+    10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+    100000000000ull, 1000000000000ull, 10000000000000ull,
+    100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+    100000000000000000ull, 1000000000000000000ull,
+    10000000000000000000ull};
+
+static u128 pow10_wide(int k)
+{
+    u128 r = pow10_u64[k < 19 ? k : 19];
+    for (int i = 19; i < k; i++)
+        r *= 10;
+    return r;
+}
+
+/* floor(m * 10^s / 2^sh) and whether anything was cut off; the product
+ * fits in 128 bits for m < 2^53 and s <= 22 (the digits), and for
+ * m < 2^55 and s <= 20 (the bounds of reads_back). */
+static uint64_t scaled(uint64_t m, int s, int sh, bool *inexact)
+{
+    u128 x = (u128)m * pow10_wide(s);
+    *inexact = (x & (((u128)1 << sh) - 1)) != 0;
+    return (uint64_t)(x >> sh);
+}
+
+/* Whether the decimal d * 10^-s reads back as m * 2^-sh: it lies between
+ * the midpoints to the neighbouring doubles, a midpoint itself counting
+ * when m is even (strtod rounds a tie to even). */
+static bool reads_back(uint64_t d, uint64_t m, int s, int sh)
+{
+    bool even = !(m & 1), cut;
+    /* bounds at four times the scale: the midpoint below a power of two
+     * is a quarter of an ulp away */
+    uint64_t hi = scaled(4 * m + 2, s, sh + 2, &cut);
+    if (d > hi || (d == hi && !cut && !even))
+        return false;
+    uint64_t lo_m = m == (1ull << 52) ? 4 * m - 1 : 4 * m - 2;
+    uint64_t lo = scaled(lo_m, s, sh + 2, &cut);
+    return d > lo || (d == lo && !cut && even);
+}
+
+/* Where the part that scaled() cut off lies, in halves of the last digit
+ * kept: nothing, below a half, exactly a half, above a half. */
+enum { CUT_NONE, CUT_LOW, CUT_HALF, CUT_HIGH };
+
+static int cut_of(u128 x, int sh)
+{
+    u128 rem = x & (((u128)1 << sh) - 1), half = (u128)1 << (sh - 1);
+    return rem == 0 ? CUT_NONE
+           : rem < half ? CUT_LOW
+           : rem == half ? CUT_HALF
+                         : CUT_HIGH;
+}
+
+/* D (the value's digits, truncated, the rest described by cut) rounded to
+ * q fewer digits, ties to even. The divisors are constants, so the
+ * divisions become multiplications. */
+static uint64_t round_off(uint64_t D, int q, int cut)
+{
+    uint64_t d, r, half;
+    switch (q) {
+    case 0:
+        return D + (cut == CUT_HIGH || (cut == CUT_HALF && (D & 1)));
+    case 1: d = D / 10, r = D % 10, half = 5; break;
+    case 2: d = D / 100, r = D % 100, half = 50; break;
+    default: d = D / 1000, r = D % 1000, half = 500; break;
+    }
+    if (r > half || (r == half && (cut != CUT_NONE || (d & 1))))
+        d++;
+    return d;
+}
+
+/* Digits and exponent as "%.<p>g" writes them: the p-digit value d with
+ * decimal exponent x, trailing zeros dropped. */
+static size_t put_g(char *buf, uint64_t d, int p, int x)
+{
+    int nd = p;
+    if (d % 100000000 == 0)
+        d /= 100000000, nd -= 8;
+    if (d % 10000 == 0)
+        d /= 10000, nd -= 4;
+    if (d % 100 == 0)
+        d /= 100, nd -= 2;
+    if (d % 10 == 0)
+        d /= 10, nd -= 1;
+    char tmp[24];
+    char *dig = tmp + sizeof tmp - digits_before(tmp + sizeof tmp, d);
+    size_t n = 0;
+    if (x < -4 || x >= p) {
+        buf[n++] = dig[0];
+        if (nd > 1) {
+            buf[n++] = '.';
+            memcpy(buf + n, dig + 1, (size_t)nd - 1);
+            n += (size_t)nd - 1;
+        }
+        buf[n++] = 'e';
+        buf[n++] = x < 0 ? '-' : '+';
+        unsigned ax = (unsigned)(x < 0 ? -x : x);
+        if (ax < 10)
+            buf[n++] = '0';
+        n += put_digits(buf + n, ax);
+    } else if (x < 0) {
+        memcpy(buf, "0.0000", (size_t)(1 - x));
+        n = (size_t)(1 - x);
+        memcpy(buf + n, dig, (size_t)nd);
+        n += (size_t)nd;
+    } else {
+        size_t whole = (size_t)x + 1, nds = (size_t)nd;
+        if (nds <= whole) {
+            memcpy(buf, dig, nds);
+            memset(buf + nds, '0', whole - nds);
+            n = whole;
+        } else {
+            memcpy(buf, dig, whole);
+            buf[whole] = '.';
+            memcpy(buf + whole + 1, dig + whole, nds - whole);
+            n = nds + 1;
+        }
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+/* The text of the printf loop of seg__format_f64 (the first of "%.15g",
+ * "%.16g", "%.17g" that reads back), computed exactly in integers for a
+ * non-integer 1e-5 <= |v| < 1e15; 0 outside that range. */
+static size_t format_exact(char *buf, double v)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-5 && a < 1e15))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+    int sh = 1075 - (int)(bits >> 52); /* a = m / 2^sh, 0 < sh < 128 */
+    /* x = floor(log10 a) is floor(e2 log10 2) or one more, where
+     * 2^e2 <= a < 2^(e2+1); 78913 / 2^18 is log10 2 to 6 digits, enough
+     * for |e2| < 2^10 */
+    int e2 = (int)(bits >> 52) - 1023, t = e2 * 78913;
+    int x = t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18);
+    /* 17 digits (18 when x was one short), truncated: every precision
+     * below is rounded from these */
+    u128 prod = (u128)m * pow10_wide(16 - x);
+    uint64_t D = (uint64_t)(prod >> sh);
+    int cut = cut_of(prod, sh);
+    int extra = 0;
+    if (D >= pow10_u64[17]) {
+        x++;
+        extra = 1;
+    }
+    size_t n = 0;
+    if (v < 0)
+        buf[n++] = '-';
+    for (int p = 15; p <= 17; p++) {
+        int s = p - 1 - x;
+        uint64_t d = round_off(D, 17 - p + extra, cut);
+        /* below 2^53, d and 10^s are exact doubles, and their quotient
+         * is the double nearest the decimal: it reads back if it is a */
+        bool back = p == 17 || (d < (1ull << 53) && s <= 22
+                                    ? (double)d / pow10_exact[s] == a
+                                    : reads_back(d, m, s, sh));
+        if (!back)
+            continue;
+        int xr = x;
+        if (d == pow10_u64[p]) { /* 9.99.. rounded up to 10.0.. */
+            d /= 10;
+            xr++;
+        }
+        return n + put_g(buf + n, d, p, xr);
+    }
+    return 0; /* not reached: 17 digits always read back */
+}
+#else
+static size_t format_exact(char *buf, double v)
+{
+    (void)buf;
+    (void)v;
+    return 0;
+}
+#endif
+
+/* A number of cents, the commonest non-integer of customer data: when
+ * round(|v| * 100) / 100 reads back as |v|, that decimal has at most 15
+ * digits, and a decimal of at most 15 digits that reads back is what
+ * "%.15g" writes (a double's neighbours are closer than half a unit of
+ * the 15th digit). 0 when v is no such number. */
+static size_t format_cents(char *buf, double v)
+{
+    double a = fabs(v);
+    if (!(a < 1e12))
+        return 0;
+    uint64_t d = (uint64_t)(a * 100 + 0.5);
+    if ((double)d / 100 != a)
+        return 0;
+    size_t n = 0;
+    if (v < 0)
+        buf[n++] = '-';
+    n += put_digits(buf + n, d / 100);
+    unsigned c = (unsigned)(d % 100);
+    buf[n] = '.';
+    if (c % 10) {
+        memcpy(buf + n + 1, digit_pairs + 2 * c, 2);
+        n += 3;
+    } else {
+        buf[n + 1] = (char)('0' + c / 10);
+        n += 2;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+size_t seg__format_f64(char *buf, double v)
+{
+    if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
+        size_t n = 0;
+        if (v < 0)
+            buf[n++] = '-';
+        n += put_digits(buf + n, (uint64_t)fabs(v));
+        buf[n] = '\0';
+        return n;
+    }
+    if (isnan(v))
+        return (size_t)snprintf(buf, 33, "nan");
+    if (isinf(v))
+        return (size_t)snprintf(buf, 33, v < 0 ? "-inf" : "inf");
+    size_t quick = format_cents(buf, v);
+    if (!quick)
+        quick = format_exact(buf, v);
+    if (quick)
+        return quick;
+    /* tiny and huge values: rare in customer data */
+    locale_t old = uselocale(c_locale());
+    int len = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        len = snprintf(buf, 33, "%.*g", prec, v);
+        if (prec == 17 || strtod(buf, NULL) == v)
+            break;
+    }
+    uselocale(old);
+    return (size_t)len;
+}

@@ -328,13 +328,9 @@ static bool tail(const params *q, double x, double u, seg__hd *out)
     seg__hd f = hlog1p(&S);
     if (euler) {
         /* + (c - a - b) log(1 - z) */
-        seg__hd zz = hc(z), zl;
-        if (z > 0) {
-            seg__hd inv = hchain(&den, 1 / den.v, -1 / (den.v * den.v),
-                                 2 / (den.v * den.v * den.v));
-            zz = hmul(&num, &inv);
-        }
-        zl = hlog1m(&zz);
+        seg__hd inv = hchain(&den, 1 / den.v, -1 / (den.v * den.v),
+                             2 / (den.v * den.v * den.v));
+        seg__hd zz = hmul(&num, &inv), zl = hlog1m(&zz);
         seg__hd k = hc(1 - b);
         for (int i = 0; i < HD_N; i++)
             k.g[i] = -gb[i];

@@ -416,6 +416,13 @@ static int parse_fixed(const seg_model *m, int kind, const char *text,
     return SEG_OK;
 }
 
+/* A Pareto/NBD shape (r, s) above this is the limit of customers without
+ * heterogeneity (a gamma whose coefficient of variation is 0.1%), where
+ * the likelihood is flat along the ridge r / alpha (s / beta) constant:
+ * Newton's method stops on that ridge once the value cannot show a
+ * decrease, where BFGS ran on to the bounds, and neither is a fit. */
+#define SHAPE_MAX 1e6
+
 /* The verdict on an optimisation: an error naming why it failed (a
  * parameter at the edge of its range or running away, the budget, no
  * descent), or the converged fit with its log-likelihood. */
@@ -427,7 +434,8 @@ static int judge(const seg_model *m, const objctx *c, seg__clv_fit *f,
     int kind = c->kind;
     int off = -1; /* a parameter at the edge of its range */
     for (int i = 0; i < c->np && isfinite(best); i++)
-        if (f->p[i] > SEG__CLV_PMAX / 1e3 || f->p[i] < SEG__CLV_PMIN * 1e3)
+        if (f->p[i] > SEG__CLV_PMAX / 1e3 || f->p[i] < SEG__CLV_PMIN * 1e3 ||
+            (kind == SEG__CLV_PNBD && i % 2 == 0 && f->p[i] > SHAPE_MAX))
             off = i;
     if (off >= 0) {
         rc = seg__model_error(

@@ -50,6 +50,13 @@ typedef struct seg__clv_spec {
     void (*release)(void *prep);
 } seg__clv_spec;
 
+/* The Pareto/NBD evaluator of many rows (pnbd_total.c), the spec's
+ * prepare, total and release. */
+void *seg__pnbd_prepare(const double *d, const double *w, size_t n);
+double seg__pnbd_total(void *prep, const double *p, double *grad,
+                       double *hess);
+void seg__pnbd_release(void *prep);
+
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
     seg__clv_bgbb, seg__clv_gg, seg__clv_ggompertz;
 /* The starting points of the GGompertz/NBD fit: the family's give four

@@ -60,6 +60,9 @@ struct seg__stream {
     bool disorder;
     uint32_t disorder_row;
     bool done;               /* folded into features and given back */
+    bool spoiled;            /* a fold failed outside a load */
+    uint32_t *order;         /* the records held, by block of customers */
+    size_t cap_order;
     seg__txrec *scratch;     /* one day's records, to sort */
     int64_t *scratch_t;      /* and sorted, for the walk */
     double *scratch_a;
@@ -92,6 +95,8 @@ static void stream_clear(seg__stream *st)
     drop(&st->scratch);
     drop(&st->scratch_t);
     drop(&st->scratch_a);
+    drop(&st->order);
+    st->cap_order = 0;
     st->n_blocks = 0;
     st->n_pool = st->cap_pool = 0;
     st->free_node = 0;
@@ -184,6 +189,8 @@ static int save_at_mark(seg_dataset *ds)
     cp->blocks = NULL;
     cp->pool = NULL;
     cp->scratch = NULL;
+    cp->order = NULL;
+    cp->cap_order = 0;
     cp->scratch_t = NULL;
     cp->scratch_a = NULL;
     cp->cap_scratch = 0;
@@ -405,6 +412,33 @@ static int fold(seg__stream *st, const calendar *cal, uint32_t row,
     return push_node(st, s, t, a);
 }
 
+/* The records held, by block of customers (a stable counting sort of
+ * their positions into st->order): folded a block at a time, the slots
+ * each record reaches lie within a few megabytes, where records in file
+ * order would reach across the whole array at random, each a walk of the
+ * page tables once the array is far larger than the cache. SEG_ENOMEM
+ * (or a small dataset): fold in file order. */
+#define PARTS 256
+static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
+                    size_t customers)
+{
+    if (customers <= (size_t)1 << 17 || n > UINT32_MAX)
+        return SEG_ENOMEM;
+    unsigned shift = 0;
+    while (((customers - 1) >> shift) >= PARTS)
+        shift++;
+    if (seg__grow((void **)&st->order, &st->cap_order, n, sizeof *st->order))
+        return SEG_ENOMEM;
+    size_t at[PARTS + 1] = {0};
+    for (size_t i = 0; i < n; i++)
+        at[(cust[i] >> shift) + 1]++;
+    for (int p = 0; p < PARTS; p++)
+        at[p + 1] += at[p];
+    for (size_t i = 0; i < n; i++)
+        st->order[at[cust[i] >> shift]++] = (uint32_t)i;
+    return SEG_OK;
+}
+
 int seg__stream_flush(seg_dataset *ds)
 {
     seg__stream *st = ds->stream;
@@ -424,15 +458,25 @@ int seg__stream_flush(seg_dataset *ds)
         return seg__nomem(&ds->err);
     calendar cal = calendar_of(ds);
     const uint32_t *cust = ds->tx_cust;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 16 < n) { /* both lines of the slot */
-            const char *p = (const char *)slot(st, cust[i + 16]);
+    const uint32_t *order = NULL;
+    if (by_block(st, cust, n, ds->ids.n) == SEG_OK)
+        order = st->order;
+    for (size_t k = 0; k < n; k++) {
+        if (k + 16 < n) { /* both lines of the slot */
+            const char *p = (const char *)slot(
+                st, cust[order ? order[k + 16] : k + 16]);
             PREFETCH(p);
             PREFETCH(p + 64);
         }
+        size_t i = order ? order[k] : k;
         if ((rc = fold(st, &cal, cust[i], ds->tx_time[i],
-                       ds->tx_amount[i])) != SEG_OK)
+                       ds->tx_amount[i])) != SEG_OK) {
+            /* inside a load its rollback puts the mark's state back;
+             * outside one, these records are folded in part */
+            if (!ds->marked)
+                st->spoiled = true;
             return seg__nomem(&ds->err);
+        }
     }
     /* a failed fold leaves the load to its rollback, which puts the
      * state of the mark back */
@@ -478,6 +522,10 @@ int seg__stream_check(seg_dataset *ds, int64_t cal_end, bool holdout,
     int rc = seg__stream_flush(ds);
     if (rc)
         return rc;
+    if (st->spoiled)
+        return seg__error(&ds->err, SEG_EMISUSE, "memory ran out while the "
+                          "transactions of this features-only dataset were "
+                          "folded: load them again");
     if (st->disorder) {
         char ex[64];
         const char *id = seg__intern_str(&ds->ids, st->disorder_row);
@@ -548,8 +596,10 @@ void seg__stream_write(seg_dataset *ds, int64_t cal_day, double unit,
             st->blocks[c >> BLOCK_SHIFT] = NULL;
         }
     }
+    uint64_t added = st->count;
     drop_saved(st);
     stream_clear(st);
+    st->count = added;
     st->done = true;
     /* and the batch held last: no transaction can come any more */
     drop(&ds->tx_cust);

@@ -320,6 +320,33 @@ static void test_snapshots(void **state)
     seg_dataset_free(x.ds);
 }
 
+/* ---- a features-only dataset: its totals, same-day records and the
+ * features written from them ---- */
+
+static int fold_op(void *c)
+{
+    (void)c;
+    static const char *const ids[] = {"ann", "bob", "cat", "dan", "eve"};
+    seg_dataset *ds = NULL;
+    int rc = seg_dataset_new(&ds);
+    if (!rc)
+        rc = seg_dataset_set_features_only(ds, SEG_TIME_NONE);
+    for (int i = 0; i < 40 && !rc; i++)
+        rc = seg_dataset_add_transaction(
+            ds, ids[i % 5], INT64_C(1704067200) + 86400 * (i / 10) + 40 - i,
+            (double)(i % 7) - 2.5);
+    if (!rc)
+        rc = seg_dataset_compute_features(ds, NULL);
+    seg_dataset_free(ds);
+    return rc;
+}
+
+static void test_features_only(void **state)
+{
+    (void)state;
+    every_failure("a features-only dataset", fold_op, NULL, NULL);
+}
+
 int main(void)
 {
     seg_allocator a;
@@ -333,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_snapshots),
+        cmocka_unit_test(test_features_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

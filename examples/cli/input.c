@@ -301,7 +301,11 @@ static int set_timezone(seg_dataset *ds, const cli_input *in,
     return 0;
 }
 
-int cli_input_load(const cli_input *in, seg_dataset **out)
+/* One attempt; *refused is set when a features-only dataset could not
+ * give the features (a customer's days out of order), for a second
+ * attempt that keeps the records. */
+static int load_all(const cli_input *in, int features_only,
+                    seg_dataset **out, int *refused)
 {
     seg_dataset *ds = NULL;
     if (seg_dataset_new(&ds) != SEG_OK ||
@@ -313,6 +317,9 @@ int cli_input_load(const cli_input *in, seg_dataset **out)
     seg_dataset_set_progress(ds, cli_progress, NULL);
     seg_features_options fo = in->fo;
     int rc = set_timezone(ds, in, &fo);
+    if (rc == 0 && features_only &&
+        seg_dataset_set_features_only(ds, fo.as_of) != SEG_OK)
+        rc = cli_input_error("%s", seg_dataset_errmsg(ds));
     if (rc == 0)
         rc = load_file(ds, &in->data, "data");
     if (rc == 0 && in->events.path)
@@ -322,16 +329,30 @@ int cli_input_load(const cli_input *in, seg_dataset **out)
     cli_phase("load");
     cli_progress_label(NULL);
     if (rc == 0 && !in->summary && !in->no_features) {
-        if (seg_dataset_compute_features(ds, &fo) != SEG_OK)
+        int frc = seg_dataset_compute_features(ds, &fo);
+        if (frc == SEG_EMISUSE && features_only)
+            *refused = 1;
+        else if (frc != SEG_OK)
             rc = cli_input_error("%s", seg_dataset_errmsg(ds));
         cli_phase("features");
     }
-    if (rc) {
+    if (rc || *refused) {
         seg_dataset_free(ds);
         return rc;
     }
     *out = ds;
     return 0;
+}
+
+int cli_input_load(const cli_input *in, seg_dataset **out)
+{
+    int refused = 0;
+    int rc = load_all(in, in->features_only, out, &refused);
+    if (rc == 0 && refused) { /* again, keeping the records */
+        refused = 0;
+        rc = load_all(in, 0, out, &refused);
+    }
+    return rc;
 }
 
 void cli_input_free(cli_input *in)

@@ -19,6 +19,9 @@ typedef struct cli_input {
     seg_features_options fo;
     int summary; /* the data file is a summary: no features */
     int no_features; /* the command computes them itself */
+    /* the job reads nothing of the transactions but their features: they
+     * are folded as they load, not kept (seg_dataset_set_features_only) */
+    int features_only;
     int threads;
     int progress; /* a CLI_PROGRESS_* mode */
     const char *timezone; /* NULL: UTC */

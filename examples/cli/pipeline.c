@@ -142,6 +142,32 @@ static int fit_models(cli_run *r, int score)
     return 0;
 }
 
+/* Whether the job reads nothing of the transactions but the features of
+ * one date: RFM models and rules only (the other kinds, and the commands
+ * of snapshots, ladders, campaigns and reports, read the records), no
+ * holdout, no windows, and a data file that can be read again should the
+ * features-only dataset refuse (a customer's days out of order). */
+static int features_only(const cli_run *r)
+{
+    const cli_input *in = &r->in;
+    if (in->summary || in->no_features || !in->data.path ||
+        strcmp(in->data.path, "-") == 0 ||
+        in->fo.holdout_from != SEG_TIME_NONE)
+        return 0;
+    for (int w = 0; w < SEG_FEATURES_MAX_WINDOWS; w++)
+        if (in->fo.windows[w])
+            return 0;
+    for (size_t i = 0; i < r->n_models; i++)
+        if (strcmp(seg_model_kind(r->models[i].model), "rfm") != 0)
+            return 0;
+    return 1;
+}
+
+void cli_run_fold_records(cli_run *r)
+{
+    r->in.features_only = features_only(r);
+}
+
 int cli_run_execute(cli_run *r, int score)
 {
     int rc = cli_input_load(&r->in, &r->ds);

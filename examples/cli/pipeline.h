@@ -35,6 +35,12 @@ int cli_run_prepare(const cli_args *a, const char *data, cli_run *r);
  * and apply the rule sets. Returns 0 or an exit code. */
 int cli_run_execute(cli_run *r, int score);
 
+/* For the jobs that read only the features of the transactions (score and
+ * tier): load them folded into their features when the models and
+ * options allow it, for a fraction of the memory; the results are the
+ * same. */
+void cli_run_fold_records(cli_run *r);
+
 /* The column the last rule set wrote, or NULL without rule sets. */
 const char *cli_run_tier_column(const cli_run *r);
 

@@ -107,12 +107,46 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  * @return #SEG_OK; #SEG_EINVAL for bad options (unknown unit, holdout after
  *         as_of, a window out of range or given twice); #SEG_ERANGE when a customer's sum of amounts is beyond a
  *         double (the message names the customer); #SEG_EEXISTS if an attribute column has a feature's name;
- *         #SEG_ELIMIT past 2^32-1 transactions; #SEG_ENOMEM. On failure the
- *         columns are as they were.
+ *         #SEG_ELIMIT past 2^32-1 transactions; #SEG_EMISUSE on a
+ *         features-only dataset (seg_dataset_set_features_only()) asked for
+ *         what it cannot give; #SEG_ENOMEM. On failure the columns are as
+ *         they were.
  * @since 0.1.0
  */
 SEG_API int seg_dataset_compute_features(seg_dataset *ds,
                                          const seg_features_options *opts);
+
+/**
+ * Make @p ds a features-only dataset: every transaction added from now on
+ * is folded into its customer's totals (purchase days, sums, first and
+ * last purchase) instead of being stored, so that a job that needs only
+ * the features keeps about 128 bytes a customer instead of 20 bytes a
+ * transaction. seg_dataset_compute_features() then gives the same columns,
+ * bit for bit, as it would with the records stored, for the transactions
+ * in any order within each customer's day; it can be called once, for
+ * the calibration end @p as_of (or, with #SEG_TIME_NONE, the latest time
+ * added), without windows or a holdout, and the totals are given back as
+ * the features are written. Transactions after @p as_of are left out.
+ *
+ * What such a dataset cannot do, it refuses with #SEG_EMISUSE and a
+ * message, never a wrong answer: features for another end, with windows
+ * or a holdout, or a second time; features when some customer had a
+ * transaction of an earlier day added after one of a later day (the
+ * message names the customer: load again, keeping the records); and every
+ * call that reads the transactions themselves (snapshots, ladders,
+ * campaigns, reclaim, the engagement and stage models, the purchase
+ * models' diagnostics). Events and attributes are stored as usual.
+ * seg_dataset_transaction_count() counts the transactions added.
+ * @param ds the dataset, with no transactions yet.
+ * @param as_of the end of the calibration period the features will be
+ *        computed for (epoch seconds), or #SEG_TIME_NONE for all.
+ * @return #SEG_OK; #SEG_EINVAL if @p ds is NULL; #SEG_EMISUSE if @p ds has
+ *         transactions, is features-only already or is inside a load;
+ *         #SEG_ENOMEM.
+ * @note Not thread-safe on @p ds (it changes the handle).
+ * @since 0.2.0
+ */
+SEG_API int seg_dataset_set_features_only(seg_dataset *ds, int64_t as_of);
 
 #ifdef __cplusplus
 }

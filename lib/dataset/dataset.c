@@ -59,6 +59,10 @@ int seg_dataset_set_timezone(seg_dataset *ds, const char *zone)
     if (!ds)
         return seg__error(NULL, SEG_EINVAL,
                           "seg_dataset_set_timezone: dataset is NULL");
+    if (ds->stream && (ds->n_tx || seg__stream_count(ds)))
+        return seg__error(&ds->err, SEG_EMISUSE, "seg_dataset_set_timezone: "
+                          "the transactions of this features-only dataset "
+                          "were folded by the days of its zone already");
     seg__tz *tz = NULL;
     if (zone) {
         int rc = seg__tz_open(&tz, zone, &ds->err);
@@ -124,6 +128,7 @@ void seg_dataset_free(seg_dataset *ds)
     seg__free(ds->tx_cust);
     seg__free(ds->tx_time);
     seg__free(ds->tx_amount);
+    seg__stream_free(ds->stream);
     seg__free(ds->ev_cust);
     seg__free(ds->ev_time);
     seg__free(ds->ev_kind);
@@ -156,7 +161,7 @@ size_t seg_dataset_customer_count(const seg_dataset *ds)
 
 size_t seg_dataset_transaction_count(const seg_dataset *ds)
 {
-    return ds ? ds->n_tx : 0;
+    return ds ? ds->n_tx + (size_t)seg__stream_count(ds) : 0;
 }
 
 size_t seg_dataset_event_count(const seg_dataset *ds)
@@ -185,6 +190,8 @@ void seg__ds_mark(seg_dataset *ds)
         ds->cols[i]->mark_n = ds->cols[i]->n;
         ds->cols[i]->mark_labels = ds->cols[i]->labels.n;
     }
+    if (ds->stream)
+        seg__stream_mark(ds);
 }
 
 bool seg__ds_is_marked(const seg_dataset *ds) { return ds->marked; }
@@ -193,6 +200,8 @@ void seg__ds_commit(seg_dataset *ds)
 {
     ds->marked = false;
     ds->n_undo = 0;
+    if (ds->stream)
+        seg__stream_commit(ds);
     for (size_t i = 0; i < ds->n_parked; i++)
         seg__column_free(ds->parked[i].col);
     ds->n_parked = 0;
@@ -215,6 +224,8 @@ static void drop_categories(uint32_t **cat, bool existed, size_t from,
 
 void seg__ds_rollback(seg_dataset *ds)
 {
+    if (ds->stream) /* the records held at the mark back first */
+        seg__stream_rollback(ds);
     /* the replaced columns back in their places, latest first, so a column
      * replaced twice ends as it was at the mark */
     while (ds->n_parked) {
@@ -346,6 +357,11 @@ int seg__ds_reserve_tx(seg_dataset *ds, size_t more)
     size_t need = ds->n_tx + more;
     if (need < more)
         return seg__nomem(&ds->err);
+    if (ds->stream) {
+        int rc = seg__stream_room(ds, more, &need);
+        if (rc)
+            return rc;
+    }
     if (need <= ds->cap_tx)
         return SEG_OK;
     size_t c1 = ds->cap_tx, c2 = ds->cap_tx, c3 = ds->cap_tx;
@@ -361,8 +377,8 @@ int seg__ds_reserve_tx(seg_dataset *ds, size_t more)
 void seg__ds_reserve_tx_hint(seg_dataset *ds, size_t more)
 {
     size_t need = ds->n_tx + more;
-    if (need < more || need <= ds->cap_tx)
-        return;
+    if (need < more || need <= ds->cap_tx || ds->stream)
+        return; /* a features-only dataset holds a batch at a time */
     size_t c1 = ds->cap_tx, c2 = ds->cap_tx, c3 = ds->cap_tx;
     seg__grow((void **)&ds->tx_cust, &c1, need, sizeof *ds->tx_cust);
     seg__grow((void **)&ds->tx_time, &c2, need, sizeof *ds->tx_time);
@@ -456,7 +472,7 @@ const seg__interner *seg__ds_ids(const seg_dataset *ds) { return &ds->ids; }
 
 int64_t seg__ds_max_time(const seg_dataset *ds)
 {
-    return ds->n_tx || ds->n_ev ? ds->max_time : 0;
+    return ds->n_tx || ds->n_ev || seg__stream_count(ds) ? ds->max_time : 0;
 }
 
 seg__tx_view seg__ds_tx(const seg_dataset *ds)
@@ -464,6 +480,17 @@ seg__tx_view seg__ds_tx(const seg_dataset *ds)
     seg__tx_view v = {ds->n_tx, ds->tx_cust, ds->tx_time, ds->tx_amount,
                       ds->tx_grouped, ds->tx_cat};
     return v;
+}
+
+int seg__ds_need_records(const seg_dataset *ds, const seg__errbuf *err,
+                         const char *what)
+{
+    if (!ds->stream)
+        return SEG_OK;
+    return seg__error(err, SEG_EMISUSE, "%s reads the transactions, and "
+                      "this dataset is features-only: they were folded into "
+                      "its features (seg_dataset_set_features_only); load "
+                      "them with the records kept", what);
 }
 
 seg__ev_view seg__ds_ev(const seg_dataset *ds)

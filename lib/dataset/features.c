@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset/struct.h"
+#include "dataset/days.h"
 
 /* the default version; lib/core/compat.c has 0.1's */
 #ifdef SEG__VERSIONED
@@ -25,60 +25,6 @@ void seg_features_options_init(seg_features_options *o)
     o->holdout_from = SEG_TIME_NONE;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Local calendar days of the business zone: a division by 86400 where the
- * offset is fixed (UTC included), a lookup where it changes. */
-typedef struct calendar {
-    const seg__tz *tz;   /* NULL: the offset is fixed */
-    int32_t off;
-} calendar;
-
-static calendar calendar_of(const seg_dataset *ds)
-{
-    calendar c = {ds->tz, 0};
-    if (!c.tz || seg__tz_fixed(c.tz, &c.off))
-        c.tz = NULL;
-    return c;
-}
-
-/* Times this far from the epoch take the slow, overflow-free way. */
-#define SAFE_T (INT64_C(1) << 60)
-
-static inline int64_t day_of(const calendar *c, int64_t t)
-{
-    int32_t off = c->tz ? seg__tz_offset(c->tz, t) : c->off;
-    if (t > -SAFE_T && t < SAFE_T) {
-        int64_t x = t + off, d = x / 86400;
-        return d - (x % 86400 < 0);
-    }
-    int64_t q = floor_div(t, 86400);
-    return q + floor_div(t - q * 86400 + off, 86400);
-}
-
-/* The last second of the local day d of the instant t (no later than
- * INT64_MAX). */
-static inline int64_t day_last(const calendar *c, int64_t t, int64_t d)
-{
-    bool safe = t > -SAFE_T && t < SAFE_T;
-    if (c->tz && safe) {
-        /* most days have one offset throughout: their end is t's offset
-         * away from midnight, which two lookups confirm */
-        int64_t e = (d + 1) * 86400 - seg__tz_offset(c->tz, t) - 1;
-        if (day_of(c, e) == d && day_of(c, e + 1) == d + 1)
-            return e;
-        return seg__tz_day_start(c->tz, d + 1) - 1;
-    }
-    if (safe)
-        return (d + 1) * 86400 - c->off - 1;
-    int64_t q = floor_div(t, 86400), into = t - q * 86400 + c->off;
-    into -= floor_div(into, 86400) * 86400;
-    return t > INT64_MAX - 86400 ? INT64_MAX : t + (86399 - into);
-}
-
 /* The windows of a computation: their lengths in days, and the first
  * local day of each (the last is the day of the calibration's end). */
 typedef struct windows {
@@ -87,22 +33,11 @@ typedef struct windows {
     int64_t from[SEG_FEATURES_MAX_WINDOWS];
 } windows;
 
-enum {
-    F_ORDERS, F_FREQUENCY, F_TX, F_T, F_RECENCY, F_MTOTAL, F_MMEAN, F_MREPEAT,
-    F_FIRST, F_LAST, F_RETURNS, F_RETURNED, F_RRATE, F_H_ORDERS,
-    F_H_MONETARY, F_H_LENGTH, F_N
-};
 static const char *const fnames[F_N] = {
     "orders", "frequency", "t_x", "T", "recency", "monetary_total",
     "monetary_mean", "monetary_repeat_mean", "first_purchase",
     "last_purchase", "returns", "returned_amount", "return_rate",
     "holdout_orders", "holdout_monetary", "holdout_length"};
-
-typedef struct fcol {
-    char *name;
-    double *data;
-    int kind;            /* seg_column_kind; SEG_KIND_DAYS for durations */
-} fcol;
 
 /* What each feature is; a duration's unit is set when it is known. */
 static const int fkinds[F_N] = {
@@ -120,50 +55,6 @@ static void fcols_free(fcol *c, size_t n)
     seg__free(c);
 }
 
-/* One local day of a customer's records, from i on (sorted by time) up
- * to the day's end or `last`, whichever is first: its net amount, what it
- * bought and what it returned. A purchase day is one whose net is
- * positive, or a day of $0 orders (zero, with nothing returned), as the
- * customer-base literature counts a $0 order. */
-typedef struct cday {
-    int64_t d, t0;       /* the day, and its first time */
-    ksum net, returned;
-    bool has_return, purchase;
-} cday;
-
-SEG__INLINE size_t next_day(const calendar *cal, const int64_t *tt,
-                       const double *am, size_t i, size_t n, int64_t last,
-                       cday *out)
-{
-    out->d = day_of(cal, tt[i]);
-    out->t0 = tt[i];
-    int64_t end = day_last(cal, tt[i], out->d);
-    end = end < last ? end : last;
-    out->net = (ksum){am[i], 0};
-    out->has_return = am[i] < 0;
-    size_t k = i + 1;
-    for (; k < n && tt[k] <= end; k++) {
-        ksum_add(&out->net, am[k]);
-        out->has_return |= am[k] < 0;
-    }
-    if (out->has_return) { /* rare: a second pass for what was returned */
-        out->returned = (ksum){0, 0};
-        for (size_t r = i; r < k; r++)
-            if (am[r] < 0)
-                ksum_add(&out->returned, -am[r]);
-    }
-    double v = ksum_value(&out->net);
-    out->purchase = v > 0 || (v == 0 && !out->has_return);
-    return k;
-}
-
-SEG__INLINE void ksum_merge(ksum *k, const ksum *v)
-{
-    ksum_add(k, v->s);
-    if (v->c != 0)
-        ksum_add(k, v->c);
-}
-
 /* Walk one customer's transactions (sorted by time): purchase days up to
  * cal_day, and in the holdout. False when a sum of amounts is beyond a
  * double (the caller names the customer). */
@@ -179,55 +70,24 @@ static bool customer_features(const calendar *cal, const windows *win,
         w_orders[w] = 0;
         w_net[w] = (ksum){0, 0};
     }
-    double orders = 0, h_orders = 0, returns = 0;
-    ksum first = {0, 0}, repeat = {0, 0}, other = {0, 0}, h_total = {0, 0};
-    ksum returned = {0, 0};
-    int64_t first_day = 0, last_day = 0, first_t = 0, last_t = 0;
+    seg__cacc acc;
+    memset(&acc, 0, sizeof acc);
     size_t i = 0;
     while (i < n && tt[i] <= cal_end) {
         cday day;
         i = next_day(cal, tt, am, i, n, cal_end, &day);
-        if (day.has_return) {
-            ksum_merge(&returned, &day.returned);
-            returns++;
-        }
         for (int w = 0; w < win->n; w++) {
             if (day.d >= win->from[w]) {
                 w_orders[w] += day.purchase;
                 ksum_merge(&w_net[w], &day.net);
             }
         }
-        if (!day.purchase) {
-            /* a day of returns: in the net totals, not a purchase */
-            ksum_merge(&other, &day.net);
-            continue;
-        }
-        if (orders == 0) {
-            first_day = day.d;
-            first_t = day.t0;
-            first = day.net;
-        } else {
-            ksum_merge(&repeat, &day.net);
-        }
-        last_day = day.d;
-        last_t = day.t0;
-        orders++;
+        acc_day(&acc, &day);
     }
-    /* all days: the first purchase, the repeat ones, then the others */
-    ksum total = first;
-    ksum_add(&total, repeat.s);
-    ksum_add(&total, repeat.c);
-    if (other.s != 0 || other.c != 0)
-        ksum_merge(&total, &other);
-    /* what was bought: the net with the returns added back */
-    ksum gross = total;
-    if (returns)
-        ksum_merge(&gross, &returned);
-    bool finite = isfinite(ksum_value(&total)) &&
-                  isfinite(ksum_value(&repeat)) &&
-                  isfinite(ksum_value(&gross)) &&
-                  isfinite(ksum_value(&returned));
+    bool finite = acc_finite(&acc);
     if (holdout) {
+        double h_orders = 0;
+        ksum h_total = {0, 0};
         while (i < n && tt[i] <= as_of) {
             cday day;
             size_t from = i;
@@ -244,27 +104,7 @@ static bool customer_features(const calendar *cal, const windows *win,
         out[F_N + 2 * w].data[row] = w_orders[w];
         out[F_N + 2 * w + 1].data[row] = ksum_value(&w_net[w]);
     }
-    double g = ksum_value(&gross), r = ksum_value(&returned);
-    out[F_RETURNS].data[row] = returns;
-    out[F_RETURNED].data[row] = r;
-    out[F_RRATE].data[row] = g > 0 ? r / g : NAN;
-    out[F_ORDERS].data[row] = orders;
-    out[F_MTOTAL].data[row] = ksum_value(&total);
-    if (orders == 0) {
-        for (int k = F_FREQUENCY; k <= F_LAST; k++)
-            if (k != F_MTOTAL)
-                out[k].data[row] = NAN;
-        return finite;
-    }
-    out[F_FREQUENCY].data[row] = orders - 1;
-    out[F_TX].data[row] = (double)(last_day - first_day) / unit;
-    out[F_T].data[row] = (double)(cal_day - first_day) / unit;
-    out[F_RECENCY].data[row] = (double)(cal_day - last_day) / unit;
-    out[F_MMEAN].data[row] = ksum_value(&total) / orders;
-    out[F_MREPEAT].data[row] =
-        orders > 1 ? ksum_value(&repeat) / (orders - 1) : 0.0;
-    out[F_FIRST].data[row] = (double)first_t;
-    out[F_LAST].data[row] = (double)last_t;
+    acc_write(&acc, cal, cal_day, unit, row, out);
     return finite;
 }
 
@@ -515,9 +355,10 @@ static int event_features(const seg_dataset *ds, const calendar *cal,
     return SEG_OK;
 }
 
-/* Swap the new feature columns in; nothing can fail once this starts except
- * growing the column table, which is reserved first. */
-static int install(seg_dataset *ds, fcol *cols, size_t n)
+/* Swap the new feature columns in, in two steps: what can fail (a name
+ * taken, the room for the column table), then what cannot. */
+static int install_prepare(seg_dataset *ds, fcol *cols, size_t n,
+                           seg__column ***fresh_out)
 {
     for (size_t i = 0; i < n; i++) {
         if (!cols[i].name)
@@ -547,6 +388,13 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
             return seg__nomem(&ds->err);
         }
     }
+    *fresh_out = fresh;
+    return SEG_OK;
+}
+
+static void install_apply(seg_dataset *ds, fcol *cols, size_t n,
+                          seg__column **fresh)
+{
     /* Drop feature columns of an earlier computation that this one does
      * not produce (a holdout then none), then put each new column in place.
      * Inside a mark those from before it stay where they are, since a
@@ -585,7 +433,15 @@ static int install(seg_dataset *ds, fcol *cols, size_t n)
         }
     }
     seg__free(fresh);
-    return SEG_OK;
+}
+
+static int install(seg_dataset *ds, fcol *cols, size_t n)
+{
+    seg__column **fresh;
+    int rc = install_prepare(ds, cols, n, &fresh);
+    if (!rc)
+        install_apply(ds, cols, n, fresh);
+    return rc;
 }
 
 /* The windows of the options, checked: up to SEG_FEATURES_MAX_WINDOWS
@@ -608,6 +464,40 @@ static int windows_of(const seg_dataset *ds, const seg_features_options *o,
         win->len[win->n] = len;
         win->from[win->n++] = cal_day - len + 1;
     }
+    return SEG_OK;
+}
+
+static int overflow_error(const seg_dataset *ds, size_t row)
+{
+    char ex[64];
+    const char *id = seg__intern_str(&ds->ids, (uint32_t)row);
+    return seg__error(&ds->err, SEG_ERANGE, "customer '%s': the sum of the "
+                      "amounts is beyond the range of a double (about "
+                      "1.8e308)", seg__excerpt(ex, sizeof ex, id, strlen(id)));
+}
+
+/* The features of a features-only dataset from its totals: every check
+ * first, so that the totals, given back as the features are written, are
+ * gone only once nothing can fail. */
+static int stream_features(seg_dataset *ds, fcol *cols, size_t ncols,
+                           int64_t cal_day, double unit)
+{
+    seg__progress prog;
+    size_t bad = 0;
+    int rc = seg__ds_progress_begin(&prog, ds, NULL, SEG_STAGE_FEATURES,
+                                    ds->ids.n);
+    if (!rc)
+        rc = seg__stream_precheck(ds, &prog, &bad);
+    seg__progress_end(&prog);
+    if (rc == SEG_ERANGE)
+        return overflow_error(ds, bad);
+    if (rc)
+        return rc == SEG_ENOMEM ? seg__nomem(&ds->err) : rc;
+    seg__column **fresh;
+    if ((rc = install_prepare(ds, cols, ncols, &fresh)) != SEG_OK)
+        return rc;
+    seg__stream_write(ds, cal_day, unit, cols);
+    install_apply(ds, cols, ncols, fresh);
     return SEG_OK;
 }
 
@@ -660,15 +550,8 @@ static int run_jobs(const feat_job *proto)
     seg__run_jobs(feat_worker, jobs, sizeof *jobs, nth);
     for (int t = 0; t < nth && !rc; t++) {
         rc = jobs[t].rc;
-        if (rc == SEG_ERANGE) {
-            char ex[64];
-            const char *id = seg__intern_str(&ds->ids,
-                                             (uint32_t)jobs[t].bad);
-            seg__error(&ds->err, rc, "customer '%s': the sum of the "
-                       "amounts is beyond the range of a double "
-                       "(about 1.8e308)",
-                       seg__excerpt(ex, sizeof ex, id, strlen(id)));
-        }
+        if (rc == SEG_ERANGE)
+            overflow_error(ds, jobs[t].bad);
     }
     return rc;
 }
@@ -709,7 +592,7 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
                           "features support at most 2^32-1 transactions");
     int64_t as_of = o.as_of;
     if (as_of == SEG_TIME_NONE)
-        as_of = ds->n_tx || ds->n_ev ? ds->max_time : 0;
+        as_of = seg__ds_max_time(ds);
     bool holdout = o.holdout_from != SEG_TIME_NONE;
     if (holdout && o.holdout_from > as_of)
         return seg__error(&ds->err, SEG_EINVAL,
@@ -722,6 +605,9 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
     windows win = {0, {0}, {0}};
     int wrc = windows_of(ds, &o, cal_day, &win);
     if (wrc)
+        return wrc;
+    if (ds->stream &&
+        (wrc = seg__stream_check(ds, cal_end, holdout, win.n)) != SEG_OK)
         return wrc;
     size_t nw = (size_t)win.n;
     size_t ncols = F_N + 2 * nw + (2 + nw) * nk;
@@ -747,6 +633,13 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
     }
     if (!rc)
         rc = event_features(ds, &cal, &win, cal_end, cols + F_N + 2 * nw);
+    if (!rc && ds->stream) {
+        rc = stream_features(ds, cols, ncols, cal_day, unit);
+        if (!rc)
+            ds->features_end = cal_end;
+        fcols_free(cols, ncols);
+        return rc;
+    }
     if (!rc && !ds->tx_grouped && !g)
         rc = seg__ds_group_by_customer(ds, &start, &perm);
     seg__progress prog;
@@ -785,6 +678,8 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
 int seg__ds_purchase_days(const seg_dataset *ds, int64_t **days_out,
                           size_t **start_out)
 {
+    if (seg__ds_need_records(ds, &ds->err, "the purchase days"))
+        return SEG_EMISUSE;
     size_t nc = ds->ids.n, nt = ds->n_tx, nd = 0;
     size_t *at = seg__malloc((nc + 1) * sizeof *at);
     int64_t *days = seg__malloc((nt ? nt : 1) * sizeof *days);

@@ -86,6 +86,8 @@ static int sort_slice(int64_t *tt, double *am, size_t n, seg__txrec **scratch,
 int seg__ds_tx_groups(const seg_dataset *ds, seg__tx_groups **out)
 {
     *out = NULL;
+    if (seg__ds_need_records(ds, &ds->err, "grouping by customer"))
+        return SEG_EMISUSE;
     if (ds->n_tx > UINT32_MAX)
         return seg__error(&ds->err, SEG_ELIMIT,
                           "features support at most 2^32-1 transactions");

@@ -106,6 +106,12 @@ typedef struct seg__ev_view {
     const uint32_t *category; /* as in seg__tx_view */
 } seg__ev_view;
 seg__tx_view seg__ds_tx(const seg_dataset *ds);
+/* SEG_OK when the dataset keeps its transactions; else SEG_EMISUSE, with
+ * a message on err naming `what`: a features-only dataset
+ * (seg_dataset_set_features_only) has folded them, and every reader of
+ * seg__ds_tx() checks this first. */
+int seg__ds_need_records(const seg_dataset *ds, const seg__errbuf *err,
+                         const char *what);
 seg__ev_view seg__ds_ev(const seg_dataset *ds);
 /* Event kinds: how many, the i-th, and the index of a kind by name. */
 size_t seg__ds_kind_count(const seg_dataset *ds);

@@ -6,6 +6,10 @@
 
 #include "dataset/internal.h"
 
+/* A features-only dataset's totals (stream.c); NULL when the dataset
+ * stores its records. */
+typedef struct seg__stream seg__stream;
+
 typedef struct seg__undo {
     uint32_t col;
     uint32_t row;
@@ -27,6 +31,9 @@ struct seg_dataset {
      * entries that are 0 past n_tx (n_ev); NULL while no record has one,
      * so that a dataset without categories pays nothing for them */
     uint32_t *tx_cat;
+    /* seg_dataset_set_features_only(): the records above are then only
+     * those not folded yet */
+    seg__stream *stream;
 
     size_t n_ev, cap_ev;
     uint32_t *ev_cust;
@@ -106,5 +113,18 @@ struct seg__tx_groups {
     int64_t *time;
     double *amount;
 };
+
+/* Features-only datasets (stream.c): the records held folded into their
+ * customers' totals (SEG_OK, SEG_ENOMEM or SEG_EMISUSE with the message
+ * set); room for more records held, folding those held when they would
+ * not fit (*need: the capacity wanted); the records added so far, folded
+ * or held; and the hooks of the dataset's mark. */
+int seg__stream_flush(seg_dataset *ds);
+int seg__stream_room(seg_dataset *ds, size_t more, size_t *need);
+uint64_t seg__stream_count(const seg_dataset *ds);
+void seg__stream_mark(seg_dataset *ds);
+void seg__stream_commit(seg_dataset *ds);
+void seg__stream_rollback(seg_dataset *ds);
+void seg__stream_free(seg__stream *st);
 
 #endif /* SEG_DATASET_STRUCT_H */

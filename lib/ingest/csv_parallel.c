@@ -259,12 +259,17 @@ static int place_parts(seg_dataset *ds, tx_part *parts, int n)
     if (parts[0].n_attr)
         return SEG_OK; /* an attribute file has no transactions */
     size_t total = 0;
-    for (int i = 0; i < n; i++) {
-        parts[i].dst = ds->n_tx + total;
+    for (int i = 0; i < n; i++)
         total += parts[i].n;
-    }
+    /* making room may also fold the records held (a features-only
+     * dataset), which moves where this batch goes */
     if (ds->cap_tx - ds->n_tx < total && seg__ds_reserve_tx(ds, total))
         return SEG_ENOMEM;
+    size_t at = ds->n_tx;
+    for (int i = 0; i < n; i++) {
+        parts[i].dst = at;
+        at += parts[i].n;
+    }
     return SEG_OK;
 }
 

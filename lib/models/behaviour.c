@@ -1,6 +1,7 @@
 /* What the behavioural models (engagement, stage) share: they read the
  * raw records up to the as_of parameter, take "key=value,key=value"
  * parameters, and keep no state. */
+#include <stdio.h>
 #include <string.h>
 
 #include "models/behaviour.h"
@@ -24,6 +25,11 @@ int seg__beh_records_of(const seg_model *m, const seg_dataset *ds,
                         seg__beh_records *out)
 {
     int rc = seg__beh_as_of(m, ds, &out->as_of);
+    if (!rc && seg__ds_need_records(ds, NULL, seg_model_name(m))) {
+        char msg[SEG__ERRMSG_MAX]; /* seg_errmsg() is rewritten below */
+        snprintf(msg, sizeof msg, "%s", seg_errmsg());
+        rc = seg__model_error(m, SEG_EMISUSE, "%s", msg);
+    }
     if (rc)
         return rc;
     out->customers = seg__ds_n(ds);

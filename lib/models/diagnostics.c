@@ -328,8 +328,10 @@ static int build_cohort(const seg_model *m, const seg_dataset *ds,
     int64_t *days = NULL, *firsts = NULL;
     bool holdout = seg_dataset_column_kind(ds, cols[2]) >= 0;
     int rc = read_cols(m, ds, "tracking", cols, holdout ? 3 : 2, v);
-    if (!rc && seg__ds_purchase_days(ds, &days, &start))
-        rc = seg__nomem(&m->err);
+    if (!rc && (rc = seg__ds_purchase_days(ds, &days, &start)) != SEG_OK)
+        rc = rc == SEG_ENOMEM ? seg__nomem(&m->err)
+                              : seg__model_error(m, rc, "%s",
+                                                 seg_dataset_errmsg(ds));
     if (!rc && !(firsts = seg__malloc((n ? n : 1) * sizeof *firsts)))
         rc = seg__nomem(&m->err);
     co->cal_day = INT64_MIN;

@@ -401,7 +401,9 @@ int seg_campaign_table(seg_table **out, const seg_dataset *ds,
     if (opts && seg__copy_opts(&o, sizeof o, opts))
         return seg__error(err, SEG_EINVAL, "seg_campaign_options.size is 0");
     eval_in in = {NULL, NULL, 0, 0, 0};
-    int rc = eval_check(ds, &o, &in);
+    int rc = seg__ds_need_records(ds, err, "a campaign's evaluation");
+    if (!rc)
+        rc = eval_check(ds, &o, &in);
     if (rc)
         return rc;
     int types[E_N];

@@ -379,6 +379,8 @@ static int replay_setup(const seg_ladder *l, const seg_dataset *ds,
                         int64_t as_of, lad_index *x, lad_replay *r)
 {
     *r = (lad_replay){l, x, seg__ds_tx(ds), seg__ds_ev(ds), as_of};
+    if (seg__ds_need_records(ds, &l->err, "a ladder"))
+        return SEG_EMISUSE;
     if (r->tx.n > UINT32_MAX || r->ev.n > UINT32_MAX)
         return seg__error(&l->err, SEG_ELIMIT, "a ladder replays at most "
                           "2^32 transactions and events");
@@ -512,6 +514,8 @@ int seg_ladder_apply(const seg_ladder *l, seg_dataset *ds, int64_t as_of)
     int32_t *map = kind_map(l, ds, &any);
     lad_state *st = seg__malloc((n ? n : 1) * sizeof *st);
     int rc = map && st ? cols_alloc(l, ds, n, &c) : seg__nomem(&l->err);
+    if (!rc)
+        rc = seg__ds_need_records(ds, &l->err, "a ladder");
     if (!rc && tx_time_sorted(&tx) && ev_time_sorted(&ev, map)) {
         replay_stream(l, &tx, &ev, map, at, st, n);
     } else if (!rc) {

@@ -395,7 +395,9 @@ static int evaluate(const seg_reclaim *r, const seg_dataset *ds,
     *e = (rcl_eval){.r = r, .ds = ds, .n = seg__ds_n(ds),
                     .as_of = as_of == SEG_TIME_NONE ? seg__ds_max_time(ds)
                                                     : as_of};
-    int rc = load_owners(e);
+    int rc = seg__ds_need_records(ds, &r->err, "reclaim");
+    if (!rc)
+        rc = load_owners(e);
     if (rc)
         return rc;
     if (e->as_of < -TIME_LIMIT || e->as_of > TIME_LIMIT)

@@ -232,7 +232,9 @@ static int first_records(snap_run *r)
 static int prepare(snap_run *r, const int64_t *dates, size_t n_dates)
 {
     size_t n = seg__ds_n(r->ds);
-    int rc = make_history(r, dates, n_dates);
+    int rc = seg__ds_need_records(r->ds, r->err, "a snapshot run");
+    if (!rc)
+        rc = make_history(r, dates, n_dates);
     if (!rc)
         rc = first_records(r);
     if (!rc && !(r->fixed = seg__calloc(r->n_models + 1, sizeof *r->fixed)))

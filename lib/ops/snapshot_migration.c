@@ -74,6 +74,8 @@ int seg_snapshots_transition_table(seg_table **out, const seg_snapshots *s,
         return seg__error(err, SEG_ERANGE, "migration: snapshots %zu to "
                           "%zu of %zu: give an earlier then a later one",
                           from + 1, to + 1, s->n_dates);
+    if (seg__ds_need_records(ds, err, "migration"))
+        return SEG_EMISUSE;
     size_t n = s->n, nt = s->names.n + 1;
     cell *cells = seg__calloc(nt * nt, sizeof *cells);
     ksum *rev = seg__calloc(n ? n : 1, sizeof *rev);

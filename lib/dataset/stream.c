@@ -1,0 +1,610 @@
+/* Features-only datasets: each transaction is folded into its customer's
+ * totals as it is added, instead of being stored (20 bytes a record). The
+ * totals are those the walk of features.c keeps, fed the same days in the
+ * same order, so that the features come out with the same bits. A day is
+ * folded when a record of a later day arrives; until then its records are
+ * kept, in any order (a file sorted by date only has same-day orders in any
+ * order of amounts), and sorted by time and amount when it closes, as the
+ * stored path sorts them. A record of a day before the customer's open one
+ * cannot be folded in order: the customer is marked and the features are
+ * refused, with the customer named (the caller loads again with the
+ * records kept). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset/days.h"
+
+/* Customers a block: 2^18 slots of 128 bytes, 32 MiB, each block its own
+ * mapping, so that the features give each back to the system as soon as
+ * its customers are written. */
+#define BLOCK_SHIFT 18
+#define BLOCK ((size_t)1 << BLOCK_SHIFT)
+/* Records held before they are folded, in the dataset's record arrays. */
+#define BUFFER ((size_t)1 << 16)
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+enum { S_NONE, S_OPEN, S_DISORDER };
+
+typedef struct sacc {
+    seg__cacc done;          /* the days folded */
+    int64_t open_t, open_end; /* the open day: a record's time, the day's
+                                 last second */
+    double open_amt;
+    uint32_t more;           /* the open day's other records: a pool index
+                                + 1, 0 for none */
+    uint32_t state;
+    char pad[8];
+} sacc;
+
+typedef struct pnode {
+    int64_t t;
+    double amount;
+    uint32_t next;           /* index + 1; 0 ends the list */
+} pnode;
+
+struct seg__stream {
+    int64_t through;         /* records after it are left out */
+    int64_t kept_max;        /* the latest time folded; INT64_MIN: none */
+    int64_t dropped_min;     /* the earliest left out; INT64_MAX: none */
+    uint64_t count;          /* records folded or left out */
+    sacc **blocks;
+    size_t n_blocks;
+    pnode *pool;
+    size_t n_pool, cap_pool;
+    uint32_t free_node;      /* index + 1 of a free node; 0: none */
+    bool disorder;
+    uint32_t disorder_row;
+    bool done;               /* folded into features and given back */
+    bool spoiled;            /* a fold failed outside a load */
+    uint32_t *order;         /* the records held, by block of customers */
+    size_t cap_order;
+    seg__txrec *scratch;     /* one day's records, to sort */
+    int64_t *scratch_t;      /* and sorted, for the walk */
+    double *scratch_a;
+    size_t cap_scratch;
+    /* all-or-nothing: the state at the mark, copied at the first fold
+     * after it unless there was nothing to keep */
+    bool mark_empty, mark_saved;
+    struct seg__stream *saved;
+    size_t saved_n;          /* the records held at the mark */
+    uint32_t *saved_cust;
+    int64_t *saved_time;
+    double *saved_amount;
+    uint32_t *saved_cat;
+};
+
+/* Free *pp and clear it. */
+static void drop(void *pp)
+{
+    void **p = pp;
+    seg__free(*p);
+    *p = NULL;
+}
+
+static void stream_clear(seg__stream *st)
+{
+    for (size_t b = 0; b < st->n_blocks; b++)
+        seg__free(st->blocks[b]);
+    drop(&st->blocks);
+    drop(&st->pool);
+    drop(&st->scratch);
+    drop(&st->scratch_t);
+    drop(&st->scratch_a);
+    drop(&st->order);
+    st->cap_order = 0;
+    st->n_blocks = 0;
+    st->n_pool = st->cap_pool = 0;
+    st->free_node = 0;
+    st->cap_scratch = 0;
+    st->kept_max = INT64_MIN;
+    st->dropped_min = INT64_MAX;
+    st->count = 0;
+    st->disorder = false;
+    st->disorder_row = 0;
+}
+
+static void drop_saved(seg__stream *st)
+{
+    if (st->saved) {
+        stream_clear(st->saved);
+        drop(&st->saved);
+    }
+    drop(&st->saved_cust);
+    drop(&st->saved_time);
+    drop(&st->saved_amount);
+    drop(&st->saved_cat);
+    st->saved_n = 0;
+}
+
+void seg__stream_free(seg__stream *st)
+{
+    if (!st)
+        return;
+    drop_saved(st);
+    stream_clear(st);
+    seg__free(st);
+}
+
+int seg_dataset_set_features_only(seg_dataset *ds, int64_t as_of)
+{
+    if (!ds)
+        return seg__error(NULL, SEG_EINVAL,
+                          "seg_dataset_set_features_only: dataset is NULL");
+    if (ds->n_tx || ds->stream || ds->marked)
+        return seg__error(&ds->err, SEG_EMISUSE,
+                          "seg_dataset_set_features_only: the dataset has "
+                          "transactions already; call it before the first "
+                          "is added");
+    seg__stream *st = seg__calloc(1, sizeof *st);
+    if (!st)
+        return seg__nomem(&ds->err);
+    stream_clear(st);
+    st->through = as_of == SEG_TIME_NONE ? INT64_MAX : as_of;
+    ds->stream = st;
+    return SEG_OK;
+}
+
+uint64_t seg__stream_count(const seg_dataset *ds)
+{
+    return ds->stream ? ds->stream->count : 0;
+}
+
+/* ---- all-or-nothing ---- */
+
+void seg__stream_mark(seg_dataset *ds)
+{
+    seg__stream *st = ds->stream;
+    drop_saved(st);
+    st->mark_empty = st->count == 0 && ds->n_tx == 0;
+    st->mark_saved = st->mark_empty;
+}
+
+void seg__stream_commit(seg_dataset *ds) { drop_saved(ds->stream); }
+
+static int copy_of(void **dst, const void *src, size_t bytes)
+{
+    *dst = NULL;
+    if (!bytes)
+        return SEG_OK;
+    if (!(*dst = seg__malloc(bytes)))
+        return SEG_ENOMEM;
+    memcpy(*dst, src, bytes);
+    return SEG_OK;
+}
+
+/* The state at the mark, before the first fold after it changes it: the
+ * totals and the records held then. */
+static int save_at_mark(seg_dataset *ds)
+{
+    seg__stream *st = ds->stream, *cp = seg__calloc(1, sizeof *cp);
+    if (!cp)
+        return SEG_ENOMEM;
+    *cp = *st;
+    cp->saved = NULL;
+    cp->blocks = NULL;
+    cp->pool = NULL;
+    cp->scratch = NULL;
+    cp->order = NULL;
+    cp->cap_order = 0;
+    cp->scratch_t = NULL;
+    cp->scratch_a = NULL;
+    cp->cap_scratch = 0;
+    cp->n_blocks = 0;
+    st->saved = cp;
+    int rc = copy_of((void **)&cp->blocks, st->blocks,
+                     st->n_blocks * sizeof *st->blocks);
+    for (size_t b = 0; b < st->n_blocks && !rc; b++) {
+        rc = copy_of((void **)&cp->blocks[b], st->blocks[b],
+                     BLOCK * sizeof **st->blocks);
+        cp->n_blocks = rc ? b : b + 1;
+    }
+    size_t n = ds->mark_tx;
+    if (!rc)
+        rc = copy_of((void **)&cp->pool, st->pool, st->n_pool * sizeof *st->pool);
+    cp->cap_pool = st->n_pool;
+    if (!rc)
+        rc = copy_of((void **)&st->saved_cust, ds->tx_cust, n * sizeof *ds->tx_cust);
+    if (!rc)
+        rc = copy_of((void **)&st->saved_time, ds->tx_time, n * sizeof *ds->tx_time);
+    if (!rc)
+        rc = copy_of((void **)&st->saved_amount, ds->tx_amount,
+                     n * sizeof *ds->tx_amount);
+    if (!rc && ds->tx_cat)
+        rc = copy_of((void **)&st->saved_cat, ds->tx_cat, n * sizeof *ds->tx_cat);
+    if (rc) {
+        drop_saved(st);
+        return rc;
+    }
+    st->saved_n = n;
+    st->mark_saved = true;
+    return SEG_OK;
+}
+
+/* Before the dataset's own rollback, which sets the records held back to
+ * the mark's count. */
+void seg__stream_rollback(seg_dataset *ds)
+{
+    seg__stream *st = ds->stream;
+    if (st->saved) {
+        seg__stream *cp = st->saved;
+        st->saved = NULL;
+        stream_clear(st);
+        st->blocks = cp->blocks;
+        st->n_blocks = cp->n_blocks;
+        st->pool = cp->pool;
+        st->n_pool = cp->n_pool;
+        st->cap_pool = cp->cap_pool;
+        st->free_node = cp->free_node;
+        st->kept_max = cp->kept_max;
+        st->dropped_min = cp->dropped_min;
+        st->count = cp->count;
+        st->disorder = cp->disorder;
+        st->disorder_row = cp->disorder_row;
+        seg__free(cp);
+        size_t n = st->saved_n;
+        if (n) {
+            memcpy(ds->tx_cust, st->saved_cust, n * sizeof *ds->tx_cust);
+            memcpy(ds->tx_time, st->saved_time, n * sizeof *ds->tx_time);
+            memcpy(ds->tx_amount, st->saved_amount,
+                   n * sizeof *ds->tx_amount);
+            if (ds->tx_cat && st->saved_cat)
+                memcpy(ds->tx_cat, st->saved_cat, n * sizeof *ds->tx_cat);
+        }
+    } else if (st->mark_empty && st->count) {
+        stream_clear(st);
+    }
+    drop_saved(st);
+}
+
+/* ---- folding ---- */
+
+static sacc *slot(seg__stream *st, uint32_t row)
+{
+    return &st->blocks[row >> BLOCK_SHIFT][row & (BLOCK - 1)];
+}
+
+/* Slots for every customer so far. */
+static int cover(seg__stream *st, size_t customers)
+{
+    size_t need = (customers + BLOCK - 1) >> BLOCK_SHIFT;
+    if (need <= st->n_blocks)
+        return SEG_OK;
+    sacc **nb = seg__realloc(st->blocks, need * sizeof *nb);
+    if (!nb)
+        return SEG_ENOMEM;
+    st->blocks = nb;
+    while (st->n_blocks < need) {
+        sacc *b = seg__calloc(BLOCK, sizeof *b);
+        if (!b)
+            return SEG_ENOMEM;
+        seg__advise_random(b, BLOCK * sizeof *b);
+        st->blocks[st->n_blocks++] = b;
+    }
+    return SEG_OK;
+}
+
+static void open_day(const calendar *cal, sacc *s, int64_t t, double a)
+{
+    s->open_t = t;
+    s->open_amt = a;
+    s->open_end = day_last(cal, t, day_of(cal, t));
+    s->more = 0;
+    s->state = S_OPEN;
+}
+
+static int push_node(seg__stream *st, sacc *s, int64_t t, double a)
+{
+    uint32_t at = st->free_node;
+    if (at) {
+        st->free_node = st->pool[at - 1].next;
+    } else {
+        if (st->n_pool >= UINT32_MAX - 1 ||
+            seg__grow((void **)&st->pool, &st->cap_pool, st->n_pool + 1,
+                      sizeof *st->pool))
+            return SEG_ENOMEM;
+        at = (uint32_t)++st->n_pool;
+    }
+    st->pool[at - 1] = (pnode){t, a, s->more};
+    s->more = at;
+    return SEG_OK;
+}
+
+static bool before(const seg__txrec *x, const seg__txrec *y)
+{
+    return x->t < y->t || (x->t == y->t && x->amount < y->amount);
+}
+
+/* The open day of s as features.c walks it: its records in time order,
+ * then amount (records equal in both add up the same in any order), into
+ * `into`. With `release`, its nodes go back to the pool. */
+static int fold_open(seg__stream *st, const calendar *cal, sacc *s,
+                     seg__cacc *into, bool release)
+{
+    cday day;
+    memset(&day, 0, sizeof day); /* returned is set only with a return */
+    if (!s->more) {
+        next_day(cal, &s->open_t, &s->open_amt, 0, 1, INT64_MAX, &day);
+        acc_day(into, &day);
+        return SEG_OK;
+    }
+    size_t n = 1;
+    for (uint32_t k = s->more; k; k = st->pool[k - 1].next)
+        n++;
+    if (n > st->cap_scratch) {
+        size_t c1 = st->cap_scratch, c2 = c1, c3 = c1;
+        if (seg__grow((void **)&st->scratch, &c1, n, sizeof *st->scratch) ||
+            seg__grow((void **)&st->scratch_t, &c2, n,
+                      sizeof *st->scratch_t) ||
+            seg__grow((void **)&st->scratch_a, &c3, n,
+                      sizeof *st->scratch_a))
+            return SEG_ENOMEM;
+        st->cap_scratch = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    }
+    seg__txrec *r = st->scratch;
+    r[0] = (seg__txrec){s->open_t, s->open_amt};
+    size_t i = 1;
+    for (uint32_t k = s->more; k; k = st->pool[k - 1].next) {
+        seg__txrec x = {st->pool[k - 1].t, st->pool[k - 1].amount};
+        size_t j = i++;
+        if (n <= 16)
+            for (; j > 0 && before(&x, &r[j - 1]); j--)
+                r[j] = r[j - 1];
+        r[j] = x;
+    }
+    if (n > 16) /* a day of many orders (the walk above is for a few) */
+        qsort(r, n, sizeof *r, seg__cmp_tx);
+    int64_t *pt = st->scratch_t;
+    double *pa = st->scratch_a;
+    for (size_t k = 0; k < n; k++) {
+        pt[k] = r[k].t;
+        pa[k] = r[k].amount;
+    }
+    next_day(cal, pt, pa, 0, n, INT64_MAX, &day);
+    acc_day(into, &day);
+    if (release) {
+        uint32_t k = s->more;
+        while (st->pool[k - 1].next)
+            k = st->pool[k - 1].next;
+        st->pool[k - 1].next = st->free_node;
+        st->free_node = s->more;
+        s->more = 0;
+    }
+    return SEG_OK;
+}
+
+static int fold(seg__stream *st, const calendar *cal, uint32_t row,
+                int64_t t, double a)
+{
+    if (t > st->through) {
+        if (t < st->dropped_min)
+            st->dropped_min = t;
+        return SEG_OK;
+    }
+    if (t > st->kept_max)
+        st->kept_max = t;
+    sacc *s = slot(st, row);
+    if (s->state == S_NONE) {
+        open_day(cal, s, t, a);
+        return SEG_OK;
+    }
+    if (s->state != S_OPEN)
+        return SEG_OK;
+    if (t > s->open_end) {
+        int rc = fold_open(st, cal, s, &s->done, true);
+        if (!rc)
+            open_day(cal, s, t, a);
+        return rc;
+    }
+    if (t < s->open_t && day_of(cal, t) != day_of(cal, s->open_t)) {
+        /* an earlier day than one walked: not foldable in order */
+        s->state = S_DISORDER;
+        if (!st->disorder) {
+            st->disorder = true;
+            st->disorder_row = row;
+        }
+        return SEG_OK;
+    }
+    return push_node(st, s, t, a);
+}
+
+/* The records held, by block of customers (a stable counting sort of
+ * their positions into st->order): folded a block at a time, the slots
+ * each record reaches lie within a few megabytes, where records in file
+ * order would reach across the whole array at random, each a walk of the
+ * page tables once the array is far larger than the cache. SEG_ENOMEM
+ * (or a small dataset): fold in file order. */
+#define PARTS 256
+static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
+                    size_t customers)
+{
+    if (customers <= (size_t)1 << 17 || n > UINT32_MAX)
+        return SEG_ENOMEM;
+    unsigned shift = 0;
+    while (((customers - 1) >> shift) >= PARTS)
+        shift++;
+    if (seg__grow((void **)&st->order, &st->cap_order, n, sizeof *st->order))
+        return SEG_ENOMEM;
+    size_t at[PARTS + 1] = {0};
+    for (size_t i = 0; i < n; i++)
+        at[(cust[i] >> shift) + 1]++;
+    for (int p = 0; p < PARTS; p++)
+        at[p + 1] += at[p];
+    for (size_t i = 0; i < n; i++)
+        st->order[at[cust[i] >> shift]++] = (uint32_t)i;
+    return SEG_OK;
+}
+
+int seg__stream_flush(seg_dataset *ds)
+{
+    seg__stream *st = ds->stream;
+    size_t n = ds->n_tx;
+    if (!n)
+        return SEG_OK;
+    if (st->done)
+        return seg__error(&ds->err, SEG_EMISUSE, "the transactions of this "
+                          "features-only dataset were folded into its "
+                          "features already: no more can be added");
+    int rc = SEG_OK;
+    if (ds->marked && !st->mark_saved)
+        rc = save_at_mark(ds);
+    if (!rc)
+        rc = cover(st, ds->ids.n);
+    if (rc)
+        return seg__nomem(&ds->err);
+    calendar cal = calendar_of(ds);
+    const uint32_t *cust = ds->tx_cust;
+    const uint32_t *order = NULL;
+    if (by_block(st, cust, n, ds->ids.n) == SEG_OK)
+        order = st->order;
+    for (size_t k = 0; k < n; k++) {
+        if (k + 16 < n) { /* both lines of the slot */
+            const char *p = (const char *)slot(
+                st, cust[order ? order[k + 16] : k + 16]);
+            PREFETCH(p);
+            PREFETCH(p + 64);
+        }
+        size_t i = order ? order[k] : k;
+        if ((rc = fold(st, &cal, cust[i], ds->tx_time[i],
+                       ds->tx_amount[i])) != SEG_OK) {
+            /* inside a load its rollback puts the mark's state back;
+             * outside one, these records are folded in part */
+            if (!ds->marked)
+                st->spoiled = true;
+            return seg__nomem(&ds->err);
+        }
+    }
+    /* a failed fold leaves the load to its rollback, which puts the
+     * state of the mark back */
+    st->count += n;
+    ds->n_tx = 0;
+    if (ds->tx_cat)
+        memset(ds->tx_cat, 0, n * sizeof *ds->tx_cat);
+    return SEG_OK;
+}
+
+/* Room for `more` records held: those held are folded first when they
+ * and `more` would not fit; *need is then the capacity wanted. */
+int seg__stream_room(seg_dataset *ds, size_t more, size_t *need)
+{
+    if (ds->stream->done)
+        return seg__error(&ds->err, SEG_EMISUSE, "the transactions of this "
+                          "features-only dataset were folded into its "
+                          "features already: no more can be added");
+    if (ds->n_tx + more <= ds->cap_tx) {
+        *need = ds->n_tx + more;
+        return SEG_OK;
+    }
+    int rc = seg__stream_flush(ds);
+    *need = more > BUFFER ? more : BUFFER;
+    return rc;
+}
+
+/* ---- the features ---- */
+
+int seg__stream_check(seg_dataset *ds, int64_t cal_end, bool holdout,
+                      int windows)
+{
+    seg__stream *st = ds->stream;
+    if (st->done)
+        return seg__error(&ds->err, SEG_EMISUSE, "the features of this "
+                          "features-only dataset were computed once, and "
+                          "its transactions are gone: load them again, "
+                          "with the records kept, for other features");
+    if (holdout || windows)
+        return seg__error(&ds->err, SEG_EMISUSE, "a features-only dataset "
+                          "keeps no records for %s: load with the records "
+                          "kept", holdout ? "a holdout period" : "windows");
+    int rc = seg__stream_flush(ds);
+    if (rc)
+        return rc;
+    if (st->spoiled)
+        return seg__error(&ds->err, SEG_EMISUSE, "memory ran out while the "
+                          "transactions of this features-only dataset were "
+                          "folded: load them again");
+    if (st->disorder) {
+        char ex[64];
+        const char *id = seg__intern_str(&ds->ids, st->disorder_row);
+        return seg__error(&ds->err, SEG_EMISUSE, "customer '%s': a "
+                          "transaction of an earlier day came after a later "
+                          "one, and a features-only dataset folds each "
+                          "customer's days in order: load with the records "
+                          "kept", seg__excerpt(ex, sizeof ex, id, strlen(id)));
+    }
+    if (st->count > UINT32_MAX)
+        return seg__error(&ds->err, SEG_ELIMIT,
+                          "features support at most 2^32-1 transactions");
+    if (st->kept_max > cal_end || st->dropped_min <= cal_end)
+        return seg__error(&ds->err, SEG_EMISUSE, "a features-only dataset "
+                          "has the features of the as_of it was set for: "
+                          "compute them for that time, or load with the "
+                          "records kept");
+    return SEG_OK;
+}
+
+/* The final totals of customer c. */
+static int totals_of(seg__stream *st, const calendar *cal, size_t c,
+                     seg__cacc *out)
+{
+    memset(out, 0, sizeof *out);
+    if ((c >> BLOCK_SHIFT) >= st->n_blocks)
+        return SEG_OK;
+    sacc *s = slot(st, (uint32_t)c);
+    if (s->state == S_NONE)
+        return SEG_OK;
+    *out = s->done;
+    return fold_open(st, cal, s, out, false);
+}
+
+int seg__stream_precheck(seg_dataset *ds, seg__progress *p, size_t *bad)
+{
+    seg__stream *st = ds->stream;
+    calendar cal = calendar_of(ds);
+    for (size_t c = 0; c < ds->ids.n; c++) {
+        int rc = seg__progress_at(p, c);
+        if (rc)
+            return rc;
+        seg__cacc a;
+        if ((rc = totals_of(st, &cal, c, &a)) != SEG_OK)
+            return rc;
+        if (!acc_finite(&a)) {
+            *bad = c;
+            return SEG_ERANGE;
+        }
+    }
+    return SEG_OK;
+}
+
+/* After seg__stream_precheck(): cannot fail (the scratch is as large as
+ * any day needs), and gives each block back once its customers are
+ * written, so that the features take the totals' place. */
+void seg__stream_write(seg_dataset *ds, int64_t cal_day, double unit,
+                       fcol *out)
+{
+    seg__stream *st = ds->stream;
+    calendar cal = calendar_of(ds);
+    for (size_t c = 0; c < ds->ids.n; c++) {
+        seg__cacc a;
+        (void)totals_of(st, &cal, c, &a);
+        acc_write(&a, &cal, cal_day, unit, c, out);
+        if ((c & (BLOCK - 1)) == BLOCK - 1 && (c >> BLOCK_SHIFT) < st->n_blocks) {
+            seg__free(st->blocks[c >> BLOCK_SHIFT]);
+            st->blocks[c >> BLOCK_SHIFT] = NULL;
+        }
+    }
+    uint64_t added = st->count;
+    drop_saved(st);
+    stream_clear(st);
+    st->count = added;
+    st->done = true;
+    /* and the batch held last: no transaction can come any more */
+    drop(&ds->tx_cust);
+    drop(&ds->tx_time);
+    drop(&ds->tx_amount);
+    drop(&ds->tx_cat);
+    ds->cap_tx = 0;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""score and tier fold the transactions into their features as they load
+when the job needs nothing else of them: the same bytes as the path that
+keeps the records (data read from standard input keeps them), on a
+generated log with refunds, $0 orders, same-day orders in any order, rows
+sorted by date, by customer, or not at all, in two zones and with as_of
+leaving records out; and the orders and net amounts counted here
+independently of the library."""
+import csv
+import datetime
+import io
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+from decimal import Decimal
+
+CLI, RULES = sys.argv[1:3]
+del sys.argv[1:3]
+
+
+def run(*args, stdin=None):
+    return subprocess.run([CLI, *args], capture_output=True, text=True,
+                          input=stdin)
+
+
+def make_log(seed, n_customers=300, n_rows=6000):
+    rnd = random.Random(seed)
+    start = datetime.datetime(2023, 1, 1)
+    rows = []
+    for _ in range(n_rows):
+        c = "c%04d" % rnd.randrange(n_customers)
+        t = start + datetime.timedelta(days=rnd.randrange(120),
+                                       seconds=rnd.choice(
+                                           [0, 0, 3600 * 3, 3600 * 22,
+                                            rnd.randrange(86400)]))
+        k = rnd.randrange(20)
+        if k == 0:
+            a = Decimal("0")
+        elif k < 4:
+            a = -Decimal(rnd.randrange(1, 5000)) / 100
+        else:
+            a = Decimal(rnd.randrange(1, 30000)) / 100
+        rows.append((c, t, a))
+    return rows
+
+
+def write(rows, path, order):
+    if order == "date":
+        rows = sorted(rows, key=lambda r: r[1])
+    elif order == "customer":
+        rows = sorted(rows, key=lambda r: (r[0], r[1]))
+    with open(path, "w") as f:
+        f.write("customer_id,time,amount\n")
+        for c, t, a in rows:
+            f.write("%s,%s,%s\n" % (c, t.strftime("%Y-%m-%d %H:%M:%S"), a))
+
+
+def expected(rows, as_of):
+    """Orders (purchase days) and net amount per customer up to the end of
+    the day as_of (times without an offset are local times of the zone):
+    a day is a purchase when its net is positive, or when it has $0 orders
+    and no return."""
+    end = datetime.datetime.combine(as_of, datetime.time(23, 59, 59))
+    days, total = {}, {}
+    for c, t, a in rows:
+        if t > end:
+            continue
+        d = days.setdefault(c, {}).setdefault(t.date(), [Decimal(0), 0])
+        d[0] += a
+        d[1] |= 2 if a < 0 else 1
+        total[c] = total.get(c, Decimal(0)) + a
+    orders = {c: sum(1 for net, f in ds.values()
+                     if net > 0 or (net == 0 and not f & 2))
+              for c, ds in days.items()}
+    return orders, total
+
+
+class Fold(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def compare(self, rows, order, zone, as_of, extra=()):
+        path = os.path.join(self.dir, "log-%s.csv" % order)
+        write(rows, path, order)
+        args = ["--model", "rfm", "--columns", "all", "--as-of",
+                as_of.isoformat(), *extra]
+        if zone:
+            args += ["--timezone", zone]
+        folded = run("score", path, *args)
+        self.assertEqual(folded.returncode, 0, folded.stderr)
+        with open(path) as f:
+            kept = run("score", "-", *args, stdin=f.read())
+        self.assertEqual(kept.returncode, 0, kept.stderr)
+        self.assertEqual(folded.stdout, kept.stdout)
+        orders, total = expected(rows, as_of)
+        got = list(csv.DictReader(io.StringIO(folded.stdout)))
+        self.assertEqual(len(got), len({r[0] for r in rows}))
+        for r in got:
+            c = r["customer_id"]
+            self.assertEqual(float(r["orders"]), orders.get(c, 0), c)
+            self.assertEqual(Decimal(r["monetary_total"]).quantize(
+                Decimal("0.01")), total.get(c, Decimal(0)), c)
+        return folded.stdout
+
+    def test_orders_of_any_kind(self):
+        rows = make_log(1)
+        for order in ("date", "customer", "random"):
+            for zone in (None, "+05:30", "America/New_York"):
+                for as_of in (datetime.date(2023, 4, 30),
+                              datetime.date(2023, 3, 1)):
+                    with self.subTest(order=order, zone=zone, as_of=as_of):
+                        self.compare(rows, order, zone, as_of)
+
+    def test_tier_with_rules(self):
+        rows = make_log(2)
+        self.compare(rows, "date", None, datetime.date(2023, 4, 30),
+                     ["--rules", os.path.join(RULES, "value_tiers.rules")])
+
+    def test_one_thread(self):
+        rows = make_log(3)
+        self.compare(rows, "date", None, datetime.date(2023, 4, 30),
+                     ["--threads", "1"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,402 @@
+/* Features-only datasets: the features folded as the transactions arrive
+ * against those of the stored records, bit for bit, for inputs in another
+ * order (same-day orders in any order, refunds, $0 days, equal times),
+ * in several zones and for several dates; what such a dataset refuses;
+ * and loads that fail, which leave it as it was. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <segment.h>
+
+#include "testutil.h"
+
+#define DAY 86400
+#define NC 60
+#define NT 4000
+#define NE 300
+
+static uint64_t rng = 88172645463325252u;
+
+static uint32_t next_u32(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+
+typedef struct rec {
+    int cust;
+    int64_t t;
+    double amount;
+    uint32_t key;        /* the order within a day */
+} rec;
+
+static rec recs[NT];
+static char idbuf[NC][16];
+static const int64_t T0 = 1700000000; /* 2023-11-14 */
+
+/* Days close together, many on the same day and at the same second,
+ * amounts in cents with refunds, $0 orders, and amounts of many digits. */
+static void make_records(void)
+{
+    for (int c = 0; c < NC; c++)
+        snprintf(idbuf[c], sizeof idbuf[c], "c%03d", c);
+    for (int i = 0; i < NT; i++) {
+        rec *r = &recs[i];
+        r->cust = (int)(next_u32() % NC);
+        int64_t day = next_u32() % 90;
+        uint32_t k = next_u32() % 10;
+        /* midnight UTC, a few fixed times, or any second */
+        int64_t sec = k < 4 ? 0 : k < 7 ? (int64_t)(next_u32() % 4) * 21600
+                                        : (int64_t)(next_u32() % DAY);
+        r->t = T0 + day * DAY + sec;
+        uint32_t a = next_u32() % 20;
+        if (a == 0)
+            r->amount = 0;
+        else if (a < 4)
+            r->amount = -(double)(next_u32() % 5000) / 100.0;
+        else if (a == 4)
+            r->amount = 0.1 * (double)(next_u32() % 7) + 1e-13;
+        else
+            r->amount = (double)(next_u32() % 30000) / 100.0;
+        r->key = next_u32();
+    }
+    /* a customer with refunds only, and one whose first day nets out */
+    recs[0].cust = recs[1].cust = NC - 1;
+    recs[0].amount = -12.5;
+    recs[1].amount = -3.25;
+    recs[0].t = T0 + 2 * DAY + 7200;
+    recs[1].t = T0 + 3 * DAY + 7200;
+    for (int i = 2; i < NT; i++)
+        if (recs[i].cust == NC - 1)
+            recs[i].cust = NC - 2;
+}
+
+static int64_t local_day(int64_t t, int32_t off)
+{
+    int64_t x = t + off;
+    return x / DAY - (x % DAY < 0);
+}
+
+static int32_t zone_off;
+
+/* By local day, then in any order within it: what a log sorted by date
+ * gives, and what a features-only dataset folds. */
+static int by_day(const void *a, const void *b)
+{
+    const rec *x = a, *y = b;
+    int64_t dx = local_day(x->t, zone_off), dy = local_day(y->t, zone_off);
+    if (dx != dy)
+        return dx < dy ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static void add_all(seg_dataset *ds, const rec *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_ok(seg_dataset_add_transaction(ds, idbuf[r[i].cust], r[i].t,
+                                              r[i].amount));
+}
+
+static void add_events(seg_dataset *ds)
+{
+    uint64_t keep = rng;
+    rng = 12345;
+    for (int i = 0; i < NE; i++)
+        assert_ok(seg_dataset_add_event(ds, idbuf[next_u32() % NC],
+                                        T0 + (int64_t)(next_u32() % (90 * DAY)),
+                                        next_u32() % 2 ? "visit" : "mail",
+                                        NAN));
+    rng = keep;
+}
+
+/* Every column of a, cell by cell and bit by bit, equal in b (customers
+ * matched by id, since their rows follow the order of arrival). */
+static void assert_same_columns(seg_dataset *a, seg_dataset *b)
+{
+    size_t nc = seg_dataset_column_count(a);
+    assert_int_equal(nc, seg_dataset_column_count(b));
+    assert_int_equal(seg_dataset_customer_count(a),
+                     seg_dataset_customer_count(b));
+    for (size_t k = 0; k < nc; k++) {
+        const char *name = seg_dataset_column_name(a, k);
+        assert_int_equal(seg_dataset_column_kind(a, name),
+                         seg_dataset_column_kind(b, name));
+        for (size_t r = 0; r < seg_dataset_customer_count(a); r++) {
+            size_t rb;
+            double va, vb;
+            assert_ok(seg_dataset_customer_find(
+                b, seg_dataset_customer_id(a, r), &rb));
+            assert_ok(seg_dataset_get_f64(a, name, r, &va));
+            assert_ok(seg_dataset_get_f64(b, name, rb, &vb));
+            if (memcmp(&va, &vb, sizeof va) != 0)
+                fail_msg("%s of %s: %.17g against %.17g", name,
+                         seg_dataset_customer_id(a, r), va, vb);
+        }
+    }
+}
+
+static seg_dataset *new_in(const char *zone)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_set_timezone(ds, zone));
+    return ds;
+}
+
+static void compare_in(const char *zone, int32_t off, int64_t as_of,
+                       int unit)
+{
+    static rec shuffled[NT], by_date[NT];
+    memcpy(shuffled, recs, sizeof recs);
+    for (int i = NT - 1; i > 0; i--) {
+        int j = (int)(next_u32() % (uint32_t)(i + 1));
+        rec t = shuffled[i];
+        shuffled[i] = shuffled[j];
+        shuffled[j] = t;
+    }
+    zone_off = off;
+    memcpy(by_date, recs, sizeof recs);
+    qsort(by_date, NT, sizeof *by_date, by_day);
+
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = as_of;
+    fo.time_unit = unit;
+    seg_dataset *stored = new_in(zone), *folded = new_in(zone);
+    add_all(stored, shuffled, NT);
+    add_events(stored);
+    assert_ok(seg_dataset_set_features_only(folded, as_of));
+    add_events(folded);
+    add_all(folded, by_date, NT);
+    assert_int_equal(seg_dataset_transaction_count(folded), NT);
+    assert_ok(seg_dataset_compute_features(stored, &fo));
+    assert_ok(seg_dataset_compute_features(folded, &fo));
+    assert_same_columns(stored, folded);
+    /* and by hand for the customer of refunds only */
+    size_t row;
+    double v;
+    assert_ok(seg_dataset_customer_find(folded, idbuf[NC - 1], &row));
+    assert_ok(seg_dataset_get_f64(folded, "orders", row, &v));
+    assert_true(v == 0);
+    assert_ok(seg_dataset_get_f64(folded, "returns", row, &v));
+    assert_true(v == 2);
+    assert_ok(seg_dataset_get_f64(folded, "monetary_total", row, &v));
+    assert_true(v == -15.75);
+    seg_dataset_free(stored);
+    seg_dataset_free(folded);
+}
+
+static void test_same_bits(void **state)
+{
+    (void)state;
+    make_records();
+    int64_t mid = T0 + 45 * DAY + 3600;
+    compare_in(NULL, 0, SEG_TIME_NONE, SEG_UNIT_DAY);
+    compare_in(NULL, 0, mid, SEG_UNIT_WEEK);
+    compare_in("+05:30", 19800, SEG_TIME_NONE, SEG_UNIT_DAY);
+    compare_in("-08:00", -28800, mid, SEG_UNIT_DAY);
+}
+
+/* A zone whose offset changes inside the period (New York left summer
+ * time on 2023-11-05, before T0, so a period from October). */
+static void test_same_bits_zone_with_transitions(void **state)
+{
+    (void)state;
+    seg_dataset *probe;
+    assert_ok(seg_dataset_new(&probe));
+    int rc = seg_dataset_set_timezone(probe, "America/New_York");
+    seg_dataset_free(probe);
+    if (rc != SEG_OK)
+        skip();
+    make_records();
+    for (int i = 0; i < NT; i++)
+        recs[i].t -= 30 * DAY;
+    /* the day sort takes the winter offset: no record between 04:00 and
+     * 05:00 UTC, where summer and winter days differ */
+    for (int i = 0; i < NT; i++) {
+        int64_t s = ((recs[i].t % DAY) + DAY) % DAY;
+        if (s >= 3 * 3600 && s < 6 * 3600)
+            recs[i].t -= 4 * 3600;
+    }
+    compare_in("America/New_York", -5 * 3600, SEG_TIME_NONE, SEG_UNIT_DAY);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    seg_dataset *ds;
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    /* a day before one walked already names the customer */
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_set_features_only(ds, SEG_TIME_NONE));
+    assert_int_equal(seg_dataset_set_features_only(ds, SEG_TIME_NONE),
+                     SEG_EMISUSE);
+    assert_ok(seg_dataset_add_transaction(ds, "a", T0 + DAY, 5));
+    assert_ok(seg_dataset_add_transaction(ds, "b", T0 + DAY, 5));
+    assert_ok(seg_dataset_add_transaction(ds, "b", T0 + 10, 5));
+    assert_int_equal(seg_dataset_set_timezone(ds, "+01:00"), SEG_EMISUSE);
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EMISUSE);
+    assert_non_null(strstr(seg_dataset_errmsg(ds), "'b'"));
+    assert_int_equal(seg_dataset_column_count(ds), 0);
+    seg_dataset_free(ds);
+
+    /* transactions first, then the call */
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_add_transaction(ds, "a", T0, 5));
+    assert_int_equal(seg_dataset_set_features_only(ds, SEG_TIME_NONE),
+                     SEG_EMISUSE);
+    seg_dataset_free(ds);
+    assert_int_equal(seg_dataset_set_features_only(NULL, SEG_TIME_NONE),
+                     SEG_EINVAL);
+
+    /* windows, a holdout, another date, a second time */
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_set_features_only(ds, T0 + 5 * DAY));
+    assert_ok(seg_dataset_add_transaction(ds, "a", T0, 5));
+    assert_ok(seg_dataset_add_transaction(ds, "a", T0 + 9 * DAY, 7));
+    fo.as_of = T0 + 5 * DAY;
+    fo.windows[0] = 30;
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EMISUSE);
+    fo.windows[0] = 0;
+    fo.holdout_from = T0 + DAY;
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EMISUSE);
+    fo.holdout_from = SEG_TIME_NONE;
+    fo.as_of = T0 + 10 * DAY; /* a record left out would count */
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EMISUSE);
+    fo.as_of = SEG_TIME_NONE; /* the latest time: the same */
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EMISUSE);
+    fo.as_of = T0 + 5 * DAY;
+    assert_ok(seg_dataset_compute_features(ds, &fo));
+    double v;
+    assert_ok(seg_dataset_get_f64(ds, "monetary_total", 0, &v));
+    assert_true(v == 5);
+    assert_int_equal(seg_dataset_compute_features(ds, &fo), SEG_EMISUSE);
+    assert_int_equal(seg_dataset_transaction_count(ds), 2);
+    assert_int_equal(seg_dataset_add_transaction(ds, "a", T0, 1) != SEG_OK,
+                     1);
+    assert_ok(seg_dataset_get_f64(ds, "monetary_total", 0, &v));
+    assert_true(v == 5);
+    /* what reads the records refuses too */
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "engagement"));
+    assert_ok(seg_model_fit(m, ds));
+    assert_int_equal(seg_model_score(m, ds), SEG_EMISUSE);
+    assert_non_null(strstr(seg_model_errmsg(m), "features-only"));
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+/* A call that fails part way leaves the totals as they were: the features
+ * equal those of the calls that succeeded, whether the failing call found
+ * records only held or some folded already. */
+enum { BIG = 70000 };
+static const char *ids[BIG];
+static int64_t times[BIG];
+static double amounts[BIG];
+
+static void fill(size_t n, int64_t from)
+{
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = idbuf[i % NC];
+        times[i] = from + (int64_t)(i / 1000) * DAY + (int64_t)(i % 7);
+        amounts[i] = (double)(i % 1000) / 100.0 - 1.0;
+    }
+}
+
+static void add_both(seg_dataset *a, seg_dataset *b, size_t n)
+{
+    assert_ok(seg_dataset_add_transactions(a, ids, times, amounts, n));
+    assert_ok(seg_dataset_add_transactions(b, ids, times, amounts, n));
+}
+
+static void test_failed_call_changes_nothing(void **state)
+{
+    (void)state;
+    make_records();
+    for (int folded_before = 0; folded_before < 2; folded_before++) {
+        seg_dataset *folded, *stored;
+        assert_ok(seg_dataset_new(&folded));
+        assert_ok(seg_dataset_new(&stored));
+        assert_ok(seg_dataset_set_features_only(folded, SEG_TIME_NONE));
+        size_t before = folded_before ? BIG + 10 : 100;
+        fill(folded_before ? BIG : 100, T0);
+        add_both(folded, stored, folded_before ? BIG : 100);
+        if (folded_before) { /* a second call folds the first one's */
+            fill(10, T0 + 100 * DAY);
+            add_both(folded, stored, 10);
+        }
+        /* later records, the last of them not a number */
+        fill(BIG, T0 + 200 * DAY);
+        amounts[BIG - 1] = NAN;
+        assert_int_not_equal(seg_dataset_add_transactions(folded, ids, times,
+                                                          amounts, BIG),
+                             SEG_OK);
+        assert_int_equal(seg_dataset_transaction_count(folded), before);
+        assert_ok(seg_dataset_compute_features(stored, NULL));
+        assert_ok(seg_dataset_compute_features(folded, NULL));
+        assert_same_columns(stored, folded);
+        seg_dataset_free(folded);
+        seg_dataset_free(stored);
+    }
+}
+
+/* A CSV file sorted by date, loaded by the threaded loader a batch at a
+ * time, against the same file stored. */
+static void test_csv_load(void **state)
+{
+    (void)state;
+    make_records();
+    static rec by_date[NT];
+    zone_off = 0;
+    memcpy(by_date, recs, sizeof recs);
+    qsort(by_date, NT, sizeof *by_date, by_day);
+    size_t cap = 64u << 20, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    len += (size_t)snprintf(buf, cap, "id,time,amount\n");
+    /* each record under many ids, for a load of several batches and
+     * more customers than the fold takes in file order */
+    size_t lines = 0;
+    for (int i = 0; i < NT; i++)
+        for (int rep = 0; rep < 3000; rep++) {
+            if ((i + rep) % 8)
+                continue;
+            len += (size_t)snprintf(buf + len, cap - len, "%s-%d,%lld,%.2f\n",
+                                    idbuf[by_date[i].cust], rep,
+                                    (long long)by_date[i].t,
+                                    by_date[i].amount);
+            lines++;
+        }
+    seg_dataset *folded, *stored;
+    assert_ok(seg_dataset_new(&folded));
+    assert_ok(seg_dataset_new(&stored));
+    assert_ok(seg_dataset_set_threads(folded, 2));
+    assert_ok(seg_dataset_set_features_only(folded, SEG_TIME_NONE));
+    assert_ok(seg_dataset_load_csv_buffer(folded, buf, len, "log.csv", NULL));
+    assert_ok(seg_dataset_load_csv_buffer(stored, buf, len, "log.csv", NULL));
+    assert_int_equal(seg_dataset_transaction_count(folded), lines);
+    assert_true(seg_dataset_customer_count(folded) > 150000);
+    assert_ok(seg_dataset_compute_features(stored, NULL));
+    assert_ok(seg_dataset_compute_features(folded, NULL));
+    assert_same_columns(stored, folded);
+    seg_dataset_free(folded);
+    seg_dataset_free(stored);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_bits),
+        cmocka_unit_test(test_same_bits_zone_with_transitions),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_failed_call_changes_nothing),
+        cmocka_unit_test(test_csv_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

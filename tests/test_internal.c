@@ -610,6 +610,8 @@ static void test_hyp2f1_batch_is_the_single_value(void **state)
                     assert_true(memcmp(&got[i], &one, sizeof one) == 0);
                 }
             }
+}
+
 /* The Pareto/NBD evaluator of many rows (pnbd_total.c: tails per
  * (x, time) pair, second-order derivatives of the 2F1 series) against
  * the per-row likelihood, which sums its own 2F1 series on first-order

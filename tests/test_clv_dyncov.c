@@ -247,6 +247,7 @@ static void test_loglik_direct_integration(void **state)
         {"1", -25.452135173815885},
         {"2", -19.095025707832537},
         {"31", -38.929719692752213},
+        {"68", -13.803944201521346},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         seg_dataset *ds = one_customer(want[i].id);
@@ -320,6 +321,10 @@ static void test_table_errors(void **state)
     assert_ok(seg_model_fit(m, ds));
     double ll = result_of(m, "loglik");
     assert_true(isfinite(ll));
+    double v;
+    const double args[3] = {1, 2, 3};
+    assert_int_equal(seg_model_eval(m, "p_alive", args, 3, &v), SEG_EINVAL);
+    assert_msg(m, "not available for a model with time-varying covariates");
 
     /* a bad table is refused and the model keeps the one it had */
     const char *gap[8] = {"2020-01-05", "2020-01-12", "2020-01-26",

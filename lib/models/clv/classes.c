@@ -695,6 +695,9 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
     (void)ud;
     const clv_state *st = state;
     const seg__clv_cov *cov = st->f.cov;
+    if (cov && seg__clv_dyncov_on(m))
+        return seg__model_error(m, SEG_EINVAL, "'%s' is not available for a "
+                                "model with time-varying covariates", q);
     size_t want = 0;
     for (size_t i = 0; cov && i < sizeof base_args / sizeof *base_args; i++)
         if (!strcmp(q, base_args[i].q))

@@ -248,6 +248,7 @@ static void test_loglik_direct_integration(void **state)
         {"2", -19.095025707832537},
         {"31", -38.929719692752213},
         {"68", -13.803944201521346},
+        {"100", -1.1536462178497634},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         seg_dataset *ds = one_customer(want[i].id);

@@ -276,6 +276,44 @@ class Score(unittest.TestCase):
                           p.stderr)
             self.assertEqual(p.stdout, "")
 
+    def test_dynamic_covariates_score(self):
+        # constant covariates from the table give the static model's
+        # predictions; a table short of the horizon is an error
+        app = os.path.join(DATA, "apparel")
+        args = [os.path.join(app, "apparel_transactions.csv"),
+                "--map", "amount=Price", "--attributes",
+                os.path.join(app, "apparel_static_cov.csv"),
+                "--time-unit", "week", "--as-of", "2006-12-31"]
+        fixed = ("fixed=r=1.84,alpha=93,s=0.59,beta=49.5,trans.Gender=0.29,"
+                 "trans.Channel=0.62,life.Gender=-0.64,life.Channel=0.79")
+        cov = ["--set", "trans_covariates=Gender,Channel",
+               "--set", "life_covariates=Gender,Channel", "--set", fixed,
+               "--set", "horizon=52"]
+        dyn = os.path.join(app, "apparel_dynamic_cov.csv")
+        p = run("score", *args, "--model", "pareto_nbd", *cov)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        q = run("score", *args, "--model", "pareto_nbd", *cov,
+                "--set", "dynamic_covariates=on",
+                "--dynamic-covariates", dyn)
+        self.assertEqual(q.returncode, 0, q.stderr)
+        a = list(csv.DictReader(io.StringIO(p.stdout)))
+        b = list(csv.DictReader(io.StringIO(q.stdout)))
+        self.assertEqual(len(a), 600)
+        for x, y in zip(a, b):
+            for c in ("pareto_nbd.p_alive", "pareto_nbd.expected"):
+                self.assertAlmostEqual(float(x[c]), float(y[c]), places=9)
+        r = run("score", *args, "--model", "pareto_nbd", *cov,
+                "--set", "horizon=100", "--set", "dynamic_covariates=on",
+                "--dynamic-covariates", dyn)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("the covariate table does not cover", r.stderr)
+        self.assertEqual(r.stdout, "")
+        r = run("fit", *args, "--model", "pareto_nbd",
+                "--set", "dynamic_covariates=on",
+                "--set", "trans_covariates=Gender")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no covariate table", r.stderr)
+
     def test_covariates_fit_score_save_load(self):
         app = os.path.join(DATA, "apparel")
         args = [os.path.join(app, "apparel_transactions.csv"),

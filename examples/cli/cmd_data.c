@@ -239,7 +239,7 @@ const cli_command cli_cmd_features = {
 
 static const cli_opt fit_options[] = {
     CLI_INPUT_OPTIONS, OPT_SUMMARY_INPUT, CLI_FEATURE_OPTIONS, OPT_MODEL_ONE,
-    OPT_SET, OPT_SAVE_MODEL, OPT_FORMAT, OPT_JSON, OPT_OUTPUT, OPT_NONE};
+    OPT_SET, OPT_DYNAMIC_COVARIATES, OPT_SAVE_MODEL, OPT_FORMAT, OPT_JSON, OPT_OUTPUT, OPT_NONE};
 
 const cli_command cli_cmd_fit = {
     "fit", "DATA --model KIND [OPTIONS]",

@@ -259,7 +259,8 @@ static int run_calls(const cli_args *a)
     return rc;
 }
 
-#define MODEL_OPTIONS OPT_MODEL, OPT_SET, OPT_SAVE_MODEL, OPT_LOAD_MODEL
+#define MODEL_OPTIONS OPT_MODEL, OPT_SET, OPT_DYNAMIC_COVARIATES, \
+    OPT_SAVE_MODEL, OPT_LOAD_MODEL
 #define CALL_OPTIONS OPT_CAPACITY, OPT_VALUE, OPT_CONTACT_KIND, OPT_EXCLUDE
 
 static const cli_opt score_options[] = {

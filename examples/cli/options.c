@@ -91,6 +91,11 @@ static const option_def defs[OPT_COUNT] = {
                         "a --model (repeatable)"},
     [OPT_LOAD_MODEL_ONE] = {"--load-model", NULL, "FILE", 0, OPT_LOAD_MODEL,
                             NULL, "a saved model, in place of --model"},
+    [OPT_DYNAMIC_COVARIATES] = {"--dynamic-covariates", NULL, "FILE", 1,
+                                OPT_NONE, NULL,
+                                "time-varying covariates of the --model or "
+                                "--load-model before it: Id,Cov.Date,COV,... "
+                                "(pareto_nbd, dynamic_covariates=on)"},
     [OPT_RULES] = {"--rules", NULL, "FILE", 1, OPT_NONE, NULL,
                    "a tier-rule set, applied after the models; repeatable, "
                    "in order (a later set may read an earlier one's column)"},

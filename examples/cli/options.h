@@ -41,6 +41,7 @@ typedef enum cli_opt {
     OPT_SAVE_MODEL,
     OPT_LOAD_MODEL,
     OPT_LOAD_MODEL_ONE,
+    OPT_DYNAMIC_COVARIATES,
     /* rule sets and what to print of them */
     OPT_RULES,
     OPT_EXPLAIN,

@@ -49,6 +49,20 @@ static int model_option(const cli_args *a, const cli_arg *o, cli_model *last)
     return 0;
 }
 
+/* A model's table of time-varying covariates: not part of a saved model,
+ * so a --load-model takes one too. */
+static int covariate_table(const cli_args *a, const cli_arg *o,
+                           cli_model *last)
+{
+    if (!last)
+        return cli_usage_error(a->cmd, "%s %s: it comes after the --model "
+                               "it is for", o->spelling, o->value);
+    if (seg_model_load_covariate_table(last->model, o->value, NULL, NULL) !=
+        SEG_OK)
+        return cli_input_error("%s", seg_model_errmsg(last->model));
+    return 0;
+}
+
 static int make_models(const cli_args *a, cli_run *r)
 {
     r->models = calloc(a->n + 1, sizeof *r->models);
@@ -64,6 +78,8 @@ static int make_models(const cli_args *a, cli_run *r)
             rc = load_model(o->value, &r->models[r->n_models++]);
         else if (o->opt == OPT_SET || o->opt == OPT_SAVE_MODEL)
             rc = model_option(a, o, last);
+        else if (o->opt == OPT_DYNAMIC_COVARIATES)
+            rc = covariate_table(a, o, last);
         if (rc)
             return rc;
     }

@@ -242,6 +242,60 @@ SEG_API int seg_model_set(seg_model *m, const char *name, const char *value);
 SEG_API int seg_model_set_pair(seg_model *m, const char *assignment);
 
 /**
+ * Attach a table of time-varying covariates to a model, in long form: row
+ * i says that customer @p ids[i] has the value @p values[i] of covariate
+ * @p names[i] in the period that starts at @p period_start[i]. A
+ * `pareto_nbd` model with `dynamic_covariates=on` reads the covariates its
+ * `trans_covariates` and `life_covariates` name from this table
+ * (docs/clv.md, "Time-varying covariates").
+ *
+ * Each customer's periods must be consecutive and of one length (the
+ * smallest gap between two of a customer's period starts, in whole days),
+ * every period must start on the same grid for all customers, and every
+ * period must have one finite value of every covariate named anywhere in
+ * the table. A period starts on the UTC day of its time. The table
+ * replaces any the model held; it is not part of a saved model.
+ * @param m the model.
+ * @param n the number of rows.
+ * @param ids customer ids (n of them, copied).
+ * @param period_start the start of each row's period, epoch seconds.
+ * @param names covariate names (copied).
+ * @param values the values.
+ * @return #SEG_OK; #SEG_EINVAL for NULL arguments, no rows, a missing or
+ *         duplicate value, periods that are not consecutive or not aligned
+ *         (the message names the customer and the period); #SEG_ENOMEM.
+ *         On failure the model keeps the table it had.
+ * @note Not thread-safe on the same model; distinct models are independent.
+ * @since 0.2.0
+ */
+SEG_API int seg_model_set_covariate_table(seg_model *m, size_t n,
+                                          const char *const *ids,
+                                          const int64_t *period_start,
+                                          const char *const *names,
+                                          const double *values);
+
+/**
+ * Attach a table of time-varying covariates read from a wide CSV file, the
+ * layout of CLVTools' covariate data: a customer column, a column of
+ * period starts (ISO 8601 dates) and one numeric column per covariate
+ * (`Id,Cov.Date,High.Season,Gender,Channel`). Fields are separated by
+ * commas and may not hold one. The rules of seg_model_set_covariate_table()
+ * apply.
+ * @param m the model.
+ * @param path the file.
+ * @param id_column the customer column's name; NULL: the first column.
+ * @param date_column the period-start column's name; NULL: the second.
+ * @return as seg_model_set_covariate_table(); #SEG_EIO when the file cannot
+ *         be read; #SEG_EPARSE for a field that is not a date or a number
+ *         (the message gives the file and line).
+ * @note Not thread-safe on the same model.
+ * @since 0.2.0
+ */
+SEG_API int seg_model_load_covariate_table(seg_model *m, const char *path,
+                                           const char *id_column,
+                                           const char *date_column);
+
+/**
  * Read a numeric parameter.
  * @param m the model.
  * @param name the parameter.

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/struct.h"
+#include "models/clv/dyncov.h"
 
 int seg__model_error(const seg_model *m, int code, const char *fmt, ...)
 {
@@ -95,6 +96,7 @@ void seg_model_free(seg_model *m)
     if (m->state)
         m->k->cls.destroy(m->state, m->k->user_data);
     free_values(m->k, m->num, m->str);
+    seg__dyncov_free(m->dyncov);
     seg__free(m->name);
     seg__errbuf_destroy(&m->err);
     seg__kind *k = m->k;

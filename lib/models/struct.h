@@ -27,6 +27,7 @@ struct seg_model {
     bool fitted;
     double *num;
     char **str;
+    struct seg__dyncov *dyncov; /* seg_model_set_covariate_table(), or NULL */
 };
 
 /* The registered kind of that name with one more reference, or

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "models/clv/internal.h"
+#include "models/clv/dyncov.h"
 
 #define NSTAT 9
 
@@ -86,6 +87,10 @@ static const seg_param_def cont_params[] = {
         52),
     COMMON,
     COVARIATES,
+    STR("dynamic_covariates", "on (pareto_nbd): trans_covariates and "
+        "life_covariates name columns of the covariate table "
+        "(seg_model_set_covariate_table), values per period", "off",
+        "off|on"),
     TIMING_ON,
     TIMING_DAYS,
     INTERVALS,
@@ -208,6 +213,11 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
     st->resampled = NULL;
     st->nresampled = 0;
     int rc;
+    if (st->kind != SEG__CLV_CLV && seg__clv_dyncov_on(m))
+        return st->kind == SEG__CLV_PNBD
+                   ? seg__clv_dyncov_fit(m, ds, &st->f)
+                   : seg__model_error(m, SEG_EINVAL, "%s: dynamic covariates "
+                                      "are for pareto_nbd", seg_model_name(m));
     if (st->kind != SEG__CLV_CLV) {
         rc = seg__clv_fit_kind(m, st->kind, ds, seg__param_str(m, "fixed"),
                                &st->f);
@@ -412,6 +422,8 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
 {
     (void)ud;
     const clv_state *st = state;
+    if (st->kind == SEG__CLV_PNBD && seg__clv_dyncov_on(m))
+        return seg__clv_dyncov_score(m, &st->f, ds, prefix);
     size_t n = seg_dataset_customer_count(ds);
     int nc = st->kind == SEG__CLV_CLV ? 4 : seg__clv_spec_of(st->kind)->ncols;
     const char *cols[4];
@@ -695,6 +707,9 @@ static int clv_eval(void *state, const seg_model *m, const char *q,
     (void)ud;
     const clv_state *st = state;
     const seg__clv_cov *cov = st->f.cov;
+    if (cov && seg__clv_dyncov_on(m))
+        return seg__model_error(m, SEG_EINVAL, "'%s' is not available for a "
+                                "model with time-varying covariates", q);
     size_t want = 0;
     for (size_t i = 0; cov && i < sizeof base_args / sizeof *base_args; i++)
         if (!strcmp(q, base_args[i].q))

@@ -152,7 +152,7 @@ int seg_dataset_summary_table(seg_table **out, const seg_dataset *ds,
     if (!out || !ds || (n_values && !value_columns))
         return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_summary_table: NULL argument");
-    const seg__column *lc;
+    const seg__column *lc = NULL;
     int rc = find_label_column(ds, label_column, &lc);
     if (rc)
         return rc;
@@ -254,7 +254,7 @@ int seg_dataset_crosstab_table(seg_table **out, const seg_dataset *ds,
     if (!out || !ds)
         return seg__error(ds ? seg__ds_err(ds) : NULL, SEG_EINVAL,
                           "seg_dataset_crosstab_table: NULL argument");
-    const seg__column *rcol, *ccol;
+    const seg__column *rcol = NULL, *ccol = NULL;
     int rc = find_label_column(ds, row_column, &rcol);
     if (!rc)
         rc = find_label_column(ds, col_column, &ccol);

@@ -769,6 +769,8 @@ static int put_cov(seg_write_fn w, void *wu, const char *tag,
                    const seg__clv_fit *f)
 {
     int np = seg__clv_spec_of(f->kind)->np;
+    if (np > SEG__NP)
+        np = SEG__NP; /* never: it tells the compiler v is large enough */
     double v[SEG__NP * SEG__NP];
     for (int i = 0; i < np; i++)
         for (int j = 0; j < np; j++)
@@ -786,6 +788,8 @@ static int get_cov(const seg_model *m, const char **p, const char *end,
         (*p)[kl] != ' ')
         return SEG_OK;
     int np = seg__clv_spec_of(f->kind)->np;
+    if (np > SEG__NP)
+        np = SEG__NP; /* never: it tells the compiler v is large enough */
     double v[SEG__NP * SEG__NP];
     int rc = seg__state_get(m, p, end, tag, v, np * np, true);
     for (int i = 0; i < np && !rc; i++)

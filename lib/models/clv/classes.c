@@ -193,9 +193,10 @@ static int keep_resamples(clv_state *st, const seg_model *m,
 {
     if (st->kind == SEG__CLV_GG)
         return SEG_OK;
-    if (st->f.cov && seg__param_num(m, "interval") > 0)
-        return seg__clv_no_cov_intervals(m);
-    int rc = seg__clv_resample(m, ds, st->kind, st->f.kind, &st->resampled);
+    int rc = st->f.cov ? seg__clv_cov_resample(m, ds, &st->f, st->kind,
+                                               &st->resampled)
+                       : seg__clv_resample(m, ds, st->kind, st->f.kind,
+                                           &st->resampled);
     st->nresampled = st->resampled ? (size_t)seg__param_num(m, "draws") : 0;
     return rc;
 }

@@ -200,5 +200,79 @@ class Intervals(unittest.TestCase):
         self.assertEqual(outs[0], outs[1])
 
 
+# ---- Pareto/NBD: the holdout report with covariates ----
+
+def pnbd_alive_and_dead(r, al, s, be, x, tx, T):
+    """The likelihood of (x, t_x, T) split into alive at T and dropped out
+    in (t_x, T], the dropout time integrated numerically."""
+    head = np.exp(special.gammaln(r + x) - special.gammaln(r) + r * np.log(al))
+    alive = head / (al + T) ** (r + x) * (be / (be + T)) ** s
+    dead = integrate.quad(lambda u: head / (al + u) ** (r + x) *
+                          s * be ** s / (be + u) ** (s + 1), tx, T,
+                          epsabs=0, epsrel=1e-12, limit=200)[0]
+    return alive, dead
+
+
+def pnbd_expected(r, al, s, be, t, x, tx, T):
+    alive, dead = pnbd_alive_and_dead(r, al, s, be, x, tx, T)
+    pa = alive / (alive + dead)
+    return pa * (r + x) * (be + T) / ((al + T) * (s - 1)) * \
+        (1 - ((be + T) / (be + T + t)) ** (s - 1))
+
+
+HOLD = ["--time-unit", "week", "--holdout-from", "2007-01-01"]
+PNBD = ["--model", "pareto_nbd", "--set", "trans_covariates=Gender,Channel",
+        "--set", "life_covariates=Gender,Channel"]
+
+
+class Holdout(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = histories()
+        src = [TRANS, "--map", "amount=Price", "--attributes", COV, *HOLD]
+        cls.got = run_csv("holdout", *src, *PNBD)
+        cls.scored = run_csv("score", *src, *PNBD).set_index("customer_id")
+        p = fitted(*src, *PNBD)
+        d = cls.d
+        Z = d[["Gender", "Channel"]].to_numpy(float)
+        gt = np.array([p["trans.Gender"], p["trans.Channel"]])
+        gl = np.array([p["life.Gender"], p["life.Channel"]])
+        cls.p = p
+        cls.al = p["alpha"] * np.exp(-Z @ gt)
+        cls.be = p["beta"] * np.exp(-Z @ gl)
+
+    def expected(self, i, t):
+        row = self.d.iloc[i]
+        return pnbd_expected(self.p["r"], self.al[i], self.p["s"],
+                             self.be[i], t, row.x, row.t_x, row["T"])
+
+    def test_actual_and_predicted(self):
+        d, got = self.d, self.got.set_index("frequency")
+        t = d.holdout_weeks.iloc[0]
+        s = self.scored.loc[d.index]
+        np.testing.assert_array_equal(s.holdout_orders.to_numpy(float),
+                                      d.holdout.to_numpy(float))
+        self.assertAlmostEqual(s.holdout_length.iloc[0], t, 12)
+        e = np.array([self.expected(i, t) for i in range(len(d))])
+        bucket = np.minimum(d.x.to_numpy(), 7)
+        for b in range(8):
+            lab = "7+" if b == 7 else str(b)
+            sel = bucket == b
+            self.assertEqual(got.loc[lab, "customers"], sel.sum())
+            self.assertAlmostEqual(got.loc[lab, "actual"],
+                                   d.holdout[sel].mean(), 12)
+            self.assertAlmostEqual(got.loc[lab, "predicted"] /
+                                   e[sel].mean(), 1, 8)
+        self.assertAlmostEqual(got.loc["total", "predicted"] / e.mean(), 1, 8)
+        self.assertAlmostEqual(got.loc["total", "actual"],
+                               d.holdout.mean(), 12)
+
+    def test_without_covariates_differs(self):
+        src = [TRANS, "--map", "amount=Price", *HOLD]
+        plain = run_csv("holdout", *src, "--model", "pareto_nbd")
+        self.assertNotAlmostEqual(plain.predicted.iloc[0],
+                                  self.got.predicted.iloc[0], 3)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -935,3 +935,13 @@ CLASS(seg__ggompertz_class, "ggompertz",
 CLASS(seg__clv_class, "clv",
       "customer lifetime value: a purchase model and Gamma-Gamma, discounted",
       clv_params, create_clv);
+
+/* For the holdout report (cov_holdout.c): the effects of a model of these
+ * classes, or NULL. */
+const seg__clv_cov *seg__clv_class_cov(const seg_model_class *cls,
+                                       const void *state)
+{
+    if (cls->eval != clv_eval || !state)
+        return NULL;
+    return ((const clv_state *)state)->f.cov;
+}

@@ -290,6 +290,16 @@ int seg__clv_cov_resample(const seg_model *m, const seg_dataset *ds,
 bool seg__clv_cov_keep_vcov(seg__clv_cov *cov, const double *C, int nt,
                             bool ok);
 
+/* The effects of a model of the customer-base classes (cls, its state),
+ * or NULL: another class, or no covariates. */
+const seg__clv_cov *seg__clv_class_cov(const seg_model_class *cls,
+                                       const void *state);
+/* The covariate values (*k per customer, row-major, allocated into *z)
+ * that the predictions of the customers has[i] of ds take, for the
+ * holdout report; *z NULL and *k 0 for a model without covariates. */
+int seg__clv_holdout_covariates(const seg_model *m, const seg_dataset *ds,
+                                const bool *has, double **z, size_t *k);
+
 /* The level of the intervals: the model's `interval`, or fallback when
  * it is 0. */
 double seg__clv_level(const seg_model *m, double fallback);

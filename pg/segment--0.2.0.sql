@@ -189,6 +189,13 @@ RETURNS TABLE (frequency text, customers bigint, predicted float8,
                actual float8)
 AS 'MODULE_PATHNAME', 'segment_holdout' LANGUAGE C VOLATILE;
 
+CREATE FUNCTION segment_compare(models text[])
+RETURNS TABLE (model text, kind text, parameters bigint, loglik float8,
+               customers bigint, aic float8, bic float8, delta_aic float8,
+               delta_bic float8, nested text, lr float8, df bigint,
+               p_value float8)
+AS 'MODULE_PATHNAME', 'segment_compare' LANGUAGE C STABLE;
+
 CREATE FUNCTION segment_profile(
     model text,
     orders text,

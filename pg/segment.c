@@ -1849,6 +1849,58 @@ segment_holdout(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* segment_compare(models): saved models fitted on one data set (the text
+ * of segment_fit_model), compared: AIC, BIC and the likelihood-ratio test
+ * of each against the first earlier model nested in it. */
+PG_FUNCTION_INFO_V1(segment_compare);
+Datum
+segment_compare(PG_FUNCTION_ARGS)
+{
+	static const char *const names[13] = {
+		"model", "kind", "parameters", "loglik", "customers", "aic", "bic",
+		"delta_aic", "delta_bic", "nested", "lr", "df", "p_value"};
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+	job		   *j;
+	int			n;
+	char	  **texts;
+	const seg_model **ms;
+	const seg_table *t;
+	seg_table  *made = NULL;
+	size_t		col[13];
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	j = job_begin();
+	texts = text_array_arg(fcinfo, 0, &n, "models");
+	if (n < 1)
+		bad_input("models must hold at least one saved model");
+	ms = palloc(sizeof(*ms) * n);
+	for (int k = 0; k < n; k++)
+		ms[k] = model_from_text(j, texts[k], strlen(texts[k]));
+	rc = seg_model_compare(&made, ms, (size_t) n);
+	t = job_add_table(j, rc, made, seg_errmsg());
+	for (int c = 0; c < 13; c++)
+		col[c] = table_column(t, names[c]);
+	for (size_t r = 0; r < seg_table_row_count(t); r++)
+	{
+		Datum		v[13] = {0};
+		bool		null[13] = {false};
+
+		for (int c = 0; c < 13; c++)
+		{
+			if (c < 2 || c == 9)
+				cell_text(&v[c], &null[c], t, r, col[c]);
+			else if (c == 2 || c == 4 || c == 11)
+				cell_int(&v[c], &null[c], t, r, col[c], true);
+			else
+				cell_f64(&v[c], &null[c], t, r, col[c]);
+		}
+		tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, null);
+	}
+	job_end(j);
+	return (Datum) 0;
+}
+
 /* segment_profile(model, orders, params, ...): per k-means cluster its
  * size, share and centre, one row a feature, since the features vary. */
 PG_FUNCTION_INFO_V1(segment_profile);

@@ -258,23 +258,23 @@ class Score(unittest.TestCase):
             self.assertEqual(p.stdout, q.stdout)
             self.assertEqual(os.listdir(d), ["rfm.model"])
 
-    def test_covariates_refuse_intervals(self):
-        # the bootstrap draws the base parameters alone: with effects beside
-        # them an interval would leave their uncertainty out
+    def test_covariates_give_intervals(self):
+        # the draws include the effects: each customer's interval follows
+        # the customer's covariates (tests/test-cov-cli.py checks values)
         app = os.path.join(DATA, "apparel")
         args = [os.path.join(app, "apparel_transactions.csv"),
                 "--map", "amount=Price", "--attributes",
                 os.path.join(app, "apparel_static_cov.csv"),
                 "--time-unit", "week", "--as-of", "2006-12-31"]
-        for cmd, kind in (("fit", "pareto_nbd"), ("score", "bgnbd")):
-            p = run(cmd, *args, "--model", kind,
+        for kind in ("pareto_nbd", "bgnbd"):
+            p = run("score", *args, "--model", kind,
                     "--set", "trans_covariates=Channel",
-                    "--set", "interval=0.9")
-            self.assertEqual(p.returncode, 2, p.stderr)
-            self.assertIn("%s: prediction intervals (interval) are not "
-                          "available for a model with covariates" % kind,
-                          p.stderr)
-            self.assertEqual(p.stdout, "")
+                    "--set", "interval=0.9", "--set", "draws=200")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            head = p.stdout.splitlines()[0].split(",")
+            for c in ("p_alive_lo", "p_alive_hi", "expected_lo",
+                      "expected_hi"):
+                self.assertIn("%s.%s" % (kind, c), head)
 
     def test_dynamic_covariates_score(self):
         # constant covariates from the table give the static model's

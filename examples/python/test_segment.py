@@ -1,6 +1,7 @@
 """Tests of the ctypes binding; run by meson test."""
 import gc
 import importlib.util
+import math
 import os
 import sys
 import tempfile
@@ -785,6 +786,101 @@ class Models(unittest.TestCase):
                                12)
         with self.assertRaises(libsegment.SegmentError):
             m.eval("p_alive", x, 50.0, 40.0)  # t_x > T
+
+
+class Simulation(unittest.TestCase):
+    """simulate(), simulate_dataset(), compare() and chi2_sf() against
+    closed forms: the Pareto/NBD expectation of a cohort's repeat purchases
+    (Schmittlein, Morrison and Colombo 1987), AIC, BIC and the chi-square
+    tails of one, two and four degrees of freedom."""
+    PNBD = {"r": 0.5, "alpha": 8.0, "s": 0.6, "beta": 12.0}
+
+    def test_seeded_tables(self):
+        a = libsegment.simulate("pareto_nbd", self.PNBD, customers=50, seed=4)
+        b = libsegment.simulate("pareto_nbd", self.PNBD, customers=50, seed=4)
+        c = libsegment.simulate("pareto_nbd", self.PNBD, customers=50, seed=5)
+        self.assertEqual(a.columns, ["customer_id", "time", "amount"])
+        self.assertEqual(a.rows(), b.rows())
+        self.assertNotEqual(a.rows(), c.rows())
+        self.assertEqual(len(set(a.column("customer_id"))), 50)
+        s = libsegment.simulate("pareto_nbd", self.PNBD, customers=50,
+                                seed=4, summary=True)
+        self.assertEqual(s.columns, ["customer_id", "frequency", "t_x", "T",
+                                     "monetary_repeat_mean"])
+        self.assertEqual(len(s), 50)
+        # one row a purchase: the first and the repeat ones
+        self.assertEqual(len(a), 50 + sum(s.column("frequency")))
+
+    def test_cohort_mean_against_closed_form(self):
+        n, T = 20000, 104.0
+        s = libsegment.simulate("pareto_nbd", self.PNBD, customers=n, seed=9,
+                                summary=True)
+        x = s.column("frequency")
+        p = self.PNBD
+        want = p["r"] * p["beta"] / (p["alpha"] * (p["s"] - 1)) * (
+            1 - (p["beta"] / (p["beta"] + T)) ** (p["s"] - 1))
+        mean = sum(x) / n
+        sd = math.sqrt(sum((v - mean) ** 2 for v in x) / (n - 1))
+        self.assertLess(abs(mean - want), 4 * sd / math.sqrt(n))
+        self.assertTrue(all(t == T for t in s.column("T")))
+
+    def test_dataset_and_fit(self):
+        ds = libsegment.simulate_dataset("bgnbd", "r=0.25,alpha=4,a=0.8,b=2.5",
+                                         customers=3000, seed=2)
+        self.assertEqual(len(ds), 3000)
+        t = libsegment.simulate("bgnbd", "r=0.25,alpha=4,a=0.8,b=2.5",
+                                customers=3000, seed=2)
+        self.assertEqual(ds.transaction_count, len(t))
+        ds.compute_features(unit="week")
+        fixed = libsegment.Model("bgnbd", name="truth",
+                                 fixed="r=0.25,alpha=4,a=0.8,b=2.5").fit(ds)
+        free = libsegment.Model("bgnbd").fit(ds)
+        other = libsegment.Model("mbgnbd").fit(ds)
+        cmp = libsegment.compare([fixed, free, other])
+        rows = {r["model"]: r for r in (dict(zip(cmp.columns, row))
+                                        for row in cmp.rows())}
+        n = 3000
+        for m, k in ((fixed, 0), (free, 4), (other, 4)):
+            ll = m.results["loglik"]
+            r = rows[m.name]
+            self.assertEqual(r["parameters"], k)
+            self.assertAlmostEqual(r["aic"], 2 * k - 2 * ll, 8)
+            self.assertAlmostEqual(r["bic"], k * math.log(n) - 2 * ll, 8)
+        lr = 2 * (free.results["loglik"] - fixed.results["loglik"])
+        r = rows[free.name]
+        self.assertEqual(r["nested"], "truth")
+        self.assertAlmostEqual(r["lr"], lr, 8)
+        self.assertEqual(r["df"], 4)
+        # chi-square with 4 degrees of freedom: e^(-x/2) (1 + x/2)
+        self.assertAlmostEqual(r["p_value"],
+                               math.exp(-lr / 2) * (1 + lr / 2), 10)
+        self.assertIsNone(rows[other.name]["nested"])
+        # from a fitted model: its parameters, exactly
+        res = free.results
+        params = {k: res[k] for k in ("r", "alpha", "a", "b")}
+        self.assertEqual(
+            libsegment.simulate(from_model=free, customers=40, seed=3).rows(),
+            libsegment.simulate("bgnbd", params, customers=40, seed=3).rows())
+        df = cmp.to_pandas() if libsegment.table.pandas else None
+        if df is not None:
+            self.assertEqual(list(df["model"]), ["truth", "bgnbd", "mbgnbd"])
+
+    def test_chi2_sf_and_errors(self):
+        for x in (0.5, 3.84, 10.0):
+            self.assertAlmostEqual(libsegment.chi2_sf(x, 1),
+                                   math.erfc(math.sqrt(x / 2)), 12)
+            self.assertAlmostEqual(libsegment.chi2_sf(x, 2),
+                                   math.exp(-x / 2), 12)
+        self.assertTrue(math.isnan(libsegment.chi2_sf(1, 0)))
+        with self.assertRaises(libsegment.SegmentError) as e:
+            libsegment.simulate("nosuch", "r=1")
+        self.assertIn("nosuch", str(e.exception))
+        with self.assertRaises(libsegment.SegmentError):
+            libsegment.simulate("pareto_nbd", "r=1,alpha=2")
+        with self.assertRaises(libsegment.SegmentError):
+            libsegment.compare([])
+        with self.assertRaises(libsegment.SegmentError):
+            libsegment.compare([libsegment.Model("bgnbd")])  # not fitted
 
 
 if __name__ == "__main__":

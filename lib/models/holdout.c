@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/clv/internal.h"
 #include "models/struct.h"
 
 enum { BUCKETS = 8 }; /* frequencies 0 .. 6 and 7+ */
@@ -37,11 +38,24 @@ static int predict(const seg_model *m, const seg_dataset *ds, sums *s)
         else if ((rc = seg_dataset_copy_f64(ds, cols[c], v[c], n)) != SEG_OK)
             seg__model_error(m, rc, "holdout: %s", seg_dataset_errmsg(ds));
     }
+    /* with covariates, each customer's own values follow the history */
+    bool *has = rc ? NULL : seg__calloc(n ? n : 1, sizeof *has);
+    double *z = NULL;
+    size_t k = 0;
+    if (!rc && !has)
+        rc = seg__nomem(&m->err);
+    for (size_t i = 0; i < n && !rc; i++)
+        has[i] = !isnan(v[0][i]) && !isnan(v[3][i]);
+    if (!rc)
+        rc = seg__clv_holdout_covariates(m, ds, has, &z, &k);
     for (size_t i = 0; i < n && !rc; i++) {
-        if (isnan(v[0][i]) || isnan(v[3][i]))
+        if (!has[i])
             continue; /* no calibration purchase: not predicted */
-        double args[4] = {v[4][i], v[0][i], v[1][i], v[2][i]}, e;
-        rc = seg_model_eval(m, "expected", args, 4, &e);
+        double args[4 + SEG__COV_MAX] = {v[4][i], v[0][i], v[1][i], v[2][i]};
+        double e;
+        for (size_t c = 0; c < k; c++)
+            args[4 + c] = z[i * k + c];
+        rc = seg_model_eval(m, "expected", args, 4 + k, &e);
         if (rc == SEG_ENOTFOUND)
             rc = seg__model_error(m, rc, "model '%s' has no holdout report: "
                                   "it predicts no purchases", m->name);
@@ -54,6 +68,8 @@ static int predict(const seg_model *m, const seg_dataset *ds, sums *s)
     }
     for (int c = 0; c < 5; c++)
         seg__free(v[c]);
+    seg__free(has);
+    seg__free(z);
     return rc;
 }
 

@@ -24,6 +24,7 @@ from .dataset import Dataset, Snapshots
 from .model import Model, Param, model_kinds, models
 from .reclaim import Reclaim
 from .rules import Rules
+from .simulate import chi2_sf, compare, simulate, simulate_dataset
 from .table import Table
 
 __version__ = "0.2.0"
@@ -32,7 +33,8 @@ __all__ = ["Dataset", "LibraryNotFoundError", "Model", "Param", "Reclaim",
            "OK", "EINVAL", "ENOMEM", "EIO", "EPARSE", "ENOTFOUND", "ETYPE",
            "ERANGE", "EMISUSE", "EEXISTS", "ELIMIT", "EVERSION", "ECONVERGE",
            "ECANCELED",
-           "library_version", "model_kinds", "models"]
+           "library_version", "model_kinds", "models",
+           "simulate", "simulate_dataset", "compare", "chi2_sf"]
 
 
 def library_version():

@@ -163,6 +163,15 @@ class CallListOptions(ctypes.Structure):
                 ("as_of", c_int64)]
 
 
+class SimSpec(ctypes.Structure):
+    _fields_ = [("size", c_size_t), ("model", c_char_p), ("params", c_char_p),
+                ("spend", c_char_p), ("customers", c_size_t),
+                ("seed", ctypes.c_uint64), ("start", c_int64),
+                ("join_end", c_int64), ("end", c_int64),
+                ("unit_days", c_double), ("id_prefix", c_char_p),
+                ("summary", c_int)]
+
+
 P = c_void_p
 STRS = POINTER(c_char_p)
 F64S = POINTER(c_double)
@@ -310,6 +319,13 @@ r_explain_table = fn("seg_rules_explain_table", c_int, POINTER(P), P, P,
                      c_size_t)
 r_call_list_table = fn("seg_call_list_table", c_int, POINTER(P), P, P,
                        POINTER(CallListOptions))
+
+# Simulation and model comparison (segment/model.h, 0.2.0).
+sim_init = fn("seg_sim_spec_init", None, POINTER(SimSpec))
+sim_table = fn("seg_simulate_table", c_int, POINTER(P), POINTER(SimSpec), P)
+sim_dataset = fn("seg_simulate_dataset", c_int, P, POINTER(SimSpec), P)
+m_compare = fn("seg_model_compare", c_int, POINTER(P), POINTER(P), c_size_t)
+chi2_sf = fn("seg_chi2_sf", c_double, c_double, c_double)
 
 # Snapshots and migration (segment/ops.h, 0.2.0).
 sn_init = fn("seg_snapshot_options_init", None, POINTER(SnapshotOptions))

@@ -354,10 +354,10 @@ static int cmp_by_pair(const void *a, const void *b)
  * hi: per distinct history, in the order of group[]): the histories by
  * (x, T), split into contiguous ranges of pairs with about as many
  * histories each, one a thread. */
-static int evaluate(const seg_model *m, const seg__clv_scored *s,
-                    const seg__clv_hist *h, const size_t *group, size_t ng,
-                    const seg__clv_fit *fd, const seg__clv_fit *ggd,
-                    size_t D, int nout, double **lo, double **hi)
+int seg__clv_evaluate(const seg_model *m, const seg__clv_scored *s,
+                      const seg__clv_hist *h, const size_t *group, size_t ng,
+                      const seg__clv_fit *fd, const seg__clv_fit *ggd,
+                      size_t D, int nout, double **lo, double **hi)
 {
     size_t *pair = seg__malloc((ng + 1) * sizeof *pair), np = 0;
     pkey *pk = seg__malloc((ng ? ng : 1) * sizeof *pk);
@@ -425,13 +425,27 @@ static const char *const out_names[4][2] = {{"p_alive_lo", "p_alive_hi"},
                                             {"spend_lo", "spend_hi"},
                                             {"value_lo", "value_hi"}};
 
-int seg__clv_no_cov_intervals(const seg_model *m)
+int seg__clv_put_intervals(const seg_model *m, seg_dataset *ds,
+                           const char *prefix, const seg__clv_hist *h,
+                           size_t nh, size_t n, int nout, const size_t *of,
+                           double *const *lo, double *const *hi)
 {
-    /* the draws are of the base parameters alone: with effects beside
-     * them the intervals would leave their uncertainty out */
-    return seg__model_error(m, SEG_EINVAL, "%s: prediction intervals "
-                            "(interval) are not available for a model with "
-                            "covariates", seg_model_name(m));
+    int rc = SEG_OK;
+    double *col = NULL;
+    for (int c = 0; c < nout && !rc; c++) {
+        for (int side = 0; side < 2 && !rc; side++) {
+            if (!(col = seg__malloc((n ? n : 1) * sizeof *col)))
+                return seg__nomem(NULL);
+            for (size_t i = 0; i < n; i++)
+                col[i] = NAN;
+            for (size_t i = 0; i < nh; i++)
+                col[h[i].i] = (side ? hi : lo)[c][of[i]];
+            rc = seg__model_put_owned(m, ds, prefix, out_names[c][side], &col);
+            seg__free(col);
+            col = NULL;
+        }
+    }
+    return rc;
 }
 
 int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
@@ -441,13 +455,13 @@ int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
     if (!(seg__param_num(m, "interval") > 0))
         return SEG_OK;
     if (s->f->cov)
-        return seg__clv_no_cov_intervals(m);
+        return seg__clv_cov_intervals(m, s, ds, prefix, h, nh, n, nout);
     size_t D = 0, ng = 0;
     seg__clv_fit *fd = NULL, *ggd = NULL;
     int rc = seg__clv_make_draws(m, s, &D, &fd, &ggd);
     size_t *group = rc ? NULL : seg__malloc((nh ? nh : 1) * sizeof *group);
     size_t *of = rc ? NULL : seg__malloc((nh ? nh : 1) * sizeof *of);
-    double *lo[4] = {NULL}, *hi[4] = {NULL}, *col[2] = {NULL, NULL};
+    double *lo[4] = {NULL}, *hi[4] = {NULL};
     if (!rc && (!group || !of))
         rc = seg__nomem(NULL);
     /* the histories arrive sorted: equal ones are adjacent */
@@ -463,23 +477,9 @@ int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
             rc = seg__nomem(NULL);
     }
     if (!rc)
-        rc = evaluate(m, s, h, group, ng, fd, ggd, D, nout, lo, hi);
-    for (int c = 0; c < nout && !rc; c++) {
-        for (int side = 0; side < 2 && !rc; side++) {
-            if (!(col[side] = seg__malloc((n ? n : 1) * sizeof **col))) {
-                rc = seg__nomem(NULL);
-                break;
-            }
-            for (size_t i = 0; i < n; i++)
-                col[side][i] = NAN;
-            for (size_t i = 0; i < nh; i++)
-                col[side][h[i].i] = (side ? hi : lo)[c][of[i]];
-            rc = seg__model_put_owned(m, ds, prefix, out_names[c][side],
-                                      &col[side]);
-            seg__free(col[side]);
-            col[side] = NULL;
-        }
-    }
+        rc = seg__clv_evaluate(m, s, h, group, ng, fd, ggd, D, nout, lo, hi);
+    if (!rc)
+        rc = seg__clv_put_intervals(m, ds, prefix, h, nh, n, nout, of, lo, hi);
     for (int c = 0; c < 4; c++) {
         seg__free(lo[c]);
         seg__free(hi[c]);

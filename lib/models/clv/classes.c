@@ -198,9 +198,10 @@ static int keep_resamples(clv_state *st, const seg_model *m,
 {
     if (st->kind == SEG__CLV_GG)
         return SEG_OK;
-    if (st->f.cov && seg__param_num(m, "interval") > 0)
-        return seg__clv_no_cov_intervals(m);
-    int rc = seg__clv_resample(m, ds, st->kind, st->f.kind, &st->resampled);
+    int rc = st->f.cov ? seg__clv_cov_resample(m, ds, &st->f, st->kind,
+                                               &st->resampled)
+                       : seg__clv_resample(m, ds, st->kind, st->f.kind,
+                                           &st->resampled);
     st->nresampled = st->resampled ? (size_t)seg__param_num(m, "draws") : 0;
     return rc;
 }
@@ -966,3 +967,13 @@ CLASS(seg__ggompertz_class, "ggompertz",
 CLASS(seg__clv_class, "clv",
       "customer lifetime value: a purchase model and Gamma-Gamma, discounted",
       clv_params, create_clv);
+
+/* For the holdout report (cov_holdout.c): the effects of a model of these
+ * classes, or NULL. */
+const seg__clv_cov *seg__clv_class_cov(const seg_model_class *cls,
+                                       const void *state)
+{
+    if (cls->eval != clv_eval || !state)
+        return NULL;
+    return ((const clv_state *)state)->f.cov;
+}

@@ -322,7 +322,8 @@ static const char *unknown_name(const covctx *c, int i)
  * log-likelihood in theta (for a kind without its own Hessian, from the
  * groups' Hessians by differences of the exact gradient); a base
  * parameter's is p times that of log p. */
-static void standard_errors(covctx *c, const double *v, double *se)
+static int standard_errors(covctx *c, const double *v, double *se,
+                           seg__clv_cov *keep)
 {
     int nt = c->nt, np = c->np;
     double H[SEG__OPT_MAXN * SEG__OPT_MAXN], g[SEG__OPT_MAXN];
@@ -334,6 +335,9 @@ static void standard_errors(covctx *c, const double *v, double *se)
         double s = ok && H[i * nt + i] > 0 ? sqrt(H[i * nt + i]) : NAN;
         se[i] = i < np ? v[i] * s : s;
     }
+    /* what the parametric bootstrap draws from */
+    return seg__clv_cov_keep_vcov(keep, H, nt, ok) ? SEG_OK
+                                                   : seg__nomem(NULL);
 }
 
 /* Run the optimiser from theta and judge the result. */
@@ -499,7 +503,9 @@ int seg__clv_fit_cov(const seg_model *m, int kind, const seg_dataset *ds,
                                   seg_model_name(m));
     }
     if (!rc) {
-        standard_errors(&c, v, se);
+        rc = standard_errors(&c, v, se, cov);
+    }
+    if (!rc) {
         for (int i = 0; i < c.np; i++) {
             f->p[i] = v[i];
             f->se[i] = se[i];

@@ -23,7 +23,24 @@ void seg__clv_cov_free(seg__clv_cov *c)
         seg__free(c->e[i].se_name);
     }
     seg__free(c->e);
+    seg__free(c->vcov);
     seg__free(c);
+}
+
+bool seg__clv_cov_keep_vcov(seg__clv_cov *cov, const double *C, int nt,
+                            bool ok)
+{
+    seg__free(cov->vcov);
+    cov->vcov = NULL;
+    cov->nvcov = 0;
+    if (!ok)
+        return true;
+    size_t nn = (size_t)nt * (size_t)nt;
+    if (!(cov->vcov = seg__malloc(nn * sizeof *cov->vcov)))
+        return false;
+    memcpy(cov->vcov, C, nn * sizeof *C);
+    cov->nvcov = nt;
+    return true;
 }
 
 void seg__clv_cov_signs(int kind, double sign[SEG__NP][2])
@@ -359,7 +376,9 @@ int seg__clv_cov_fixed(const seg_model *m, seg__clv_cov *cov,
 /* ---- the saved state ----
  * "covariates N", then one line per entry:
  *   "covariate PROC GAMMA SE LEN TEXT"
- * TEXT the column name (LEN bytes) and for a level '=' and the level. */
+ * TEXT the column name (LEN bytes) and for a level '=' and the level;
+ * then, when known, "covariate_vcov" and the nt x nt covariance of the
+ * log base parameters and the effects, row by row. */
 
 static int put_text(seg_write_fn w, void *wu, const char *s)
 {
@@ -400,6 +419,9 @@ int seg__clv_cov_save(const seg__clv_cov *c, seg_write_fn w, void *wu)
         if (!rc)
             rc = put_text(w, wu, "\n");
     }
+    if (!rc && c->vcov)
+        rc = seg__state_put(w, wu, "covariate_vcov", c->vcov,
+                            c->nvcov * c->nvcov);
     return rc;
 }
 
@@ -449,6 +471,23 @@ static int load_entry(const seg_model *m, const char *q, const char *e,
     return SEG_OK;
 }
 
+/* The optional line "covariate_vcov": nt x nt numbers, nt the base
+ * parameters (4 for every kind with covariates) and the effects. */
+static int load_vcov(const seg_model *m, const char **p, const char *end,
+                     seg__clv_cov *c)
+{
+    static const char key[] = "covariate_vcov ";
+    if ((size_t)(end - *p) < sizeof key - 1 ||
+        memcmp(*p, key, sizeof key - 1) != 0)
+        return SEG_OK;
+    int nt = 4 + c->k;
+    if (!(c->vcov = seg__malloc((size_t)(nt * nt) * sizeof *c->vcov)))
+        return seg__nomem(NULL);
+    c->nvcov = nt;
+    return seg__state_get(m, p, end, "covariate_vcov", c->vcov, nt * nt,
+                          true);
+}
+
 int seg__clv_cov_load(const seg_model *m, const char **p, const char *end,
                       seg__clv_cov **out)
 {
@@ -479,6 +518,8 @@ int seg__clv_cov_load(const seg_model *m, const char **p, const char *end,
     }
     if (!rc && (c->k < 1 || c->k > SEG__COV_MAX))
         rc = seg__model_error(m, SEG_EPARSE, "'covariates': no effect");
+    if (!rc)
+        rc = load_vcov(m, p, end, c);
     if (rc)
         seg__clv_cov_free(c);
     else

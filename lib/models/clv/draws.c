@@ -17,9 +17,7 @@
 
 /* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
 
-typedef struct rng {
-    uint64_t s[4];
-} rng;
+typedef seg__clv_rng rng;
 
 static uint64_t splitmix(uint64_t *x)
 {
@@ -366,4 +364,25 @@ int seg__clv_make_draws(const seg_model *m, const seg__clv_scored *s,
     }
     seg__free(v);
     return rc;
+}
+
+/* ---- for the intervals of a model with covariates (cov_bootstrap.c) */
+
+void seg__clv_rng_seed(seg__clv_rng *g, uint64_t seed) { rng_seed(g, seed); }
+
+double seg__clv_rng_unit(seg__clv_rng *g) { return rng_unit(g); }
+
+double seg__clv_rng_normal(seg__clv_rng *g) { return rng_normal(g); }
+
+int seg__clv_draw_normal(const seg_model *m, const seg__clv_fit *f,
+                         seg__clv_rng *g, size_t D, double *out)
+{
+    return draw_normal(m, f, g, D, out);
+}
+
+int seg__clv_resample_kind(const seg_model *m, int kind,
+                           const seg_dataset *ds, seg__clv_rng *g, size_t D,
+                           double *out)
+{
+    return resample_kind(m, kind, ds, g, D, out);
 }

@@ -88,6 +88,11 @@ typedef struct seg__clv_cov {
     size_t n; /* entries, references included */
     seg__clv_effect *e;
     int k; /* effects: the entries that are not references, in order */
+    /* the covariance of theta = (log base parameters, effects), nvcov x
+     * nvcov, the inverse Hessian at the fit that the parametric bootstrap
+     * draws from; NULL when unknown (fixed effects, an older file) */
+    double *vcov;
+    int nvcov;
 } seg__clv_cov;
 
 void seg__clv_cov_free(seg__clv_cov *c);
@@ -294,8 +299,6 @@ void seg__clv_score_factored(const seg__clv_scored *s, const seg__clv_fit *f,
  * for the nh histories h (sorted, equal histories adjacent) of the n
  * customers of ds; customers without a history get NaN. Nothing is
  * written on failure. */
-/* The error of intervals asked of a model with covariates. */
-int seg__clv_no_cov_intervals(const seg_model *m);
 int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
                        seg_dataset *ds, const char *prefix,
                        const seg__clv_hist *h, size_t nh, size_t n,
@@ -306,6 +309,65 @@ int seg__clv_intervals(const seg_model *m, const seg__clv_scored *s,
  * Gamma-Gamma) into *draws (allocated). */
 int seg__clv_resample(const seg_model *m, const seg_dataset *ds, int kind,
                       int purchase_kind, double **draws);
+/* The columns PREFIX.OUT_lo and _hi of the nout outputs: history i of
+ * the nh in h gets lo[c][of[i]] and hi[c][of[i]], a customer without one
+ * NaN. */
+int seg__clv_put_intervals(const seg_model *m, seg_dataset *ds,
+                           const char *prefix, const seg__clv_hist *h,
+                           size_t nh, size_t n, int nout, const size_t *of,
+                           double *const *lo, double *const *hi);
+/* The intervals of the ng distinct histories h[group[g]] under the D
+ * draws fd (and for clv ggd), into lo[c][g] and hi[c][g]. */
+int seg__clv_evaluate(const seg_model *m, const seg__clv_scored *s,
+                      const seg__clv_hist *h, const size_t *group, size_t ng,
+                      const seg__clv_fit *fd, const seg__clv_fit *ggd,
+                      size_t D, int nout, double **lo, double **hi);
+
+/* The draws' generator (draws.c), for the intervals with covariates. */
+typedef struct seg__clv_rng {
+    uint64_t s[4];
+} seg__clv_rng;
+void seg__clv_rng_seed(seg__clv_rng *g, uint64_t seed);
+double seg__clv_rng_unit(seg__clv_rng *g);  /* uniform in (0, 1) */
+double seg__clv_rng_normal(seg__clv_rng *g); /* standard normal */
+/* D draws of the parameters of fit f (no covariates) from their
+ * asymptotic normal, SEG__NP values each, into out. */
+int seg__clv_draw_normal(const seg_model *m, const seg__clv_fit *f,
+                         seg__clv_rng *g, size_t D, double *out);
+/* D refits of a kind (no covariates) on customers of ds resampled with
+ * replacement, SEG__NP values each, into out. */
+int seg__clv_resample_kind(const seg_model *m, int kind,
+                           const seg_dataset *ds, seg__clv_rng *g, size_t D,
+                           double *out);
+
+/* Prediction intervals of a model with covariates (cov_bootstrap.c): as
+ * seg__clv_intervals(), each draw of the base parameters and the effects
+ * moved to each customer's own parameters. */
+int seg__clv_cov_intervals(const seg_model *m, const seg__clv_scored *s,
+                           seg_dataset *ds, const char *prefix,
+                           const seg__clv_hist *h, size_t nh, size_t n,
+                           int nout);
+/* The refits of bootstrap=nonparametric for the purchase fit f with
+ * covariates (of a model of kind; for clv then Gamma-Gamma's): per draw
+ * SEG__NP base parameters and the f->cov->k effects, then for clv
+ * SEG__NP per draw; *draws stays NULL unless the model asks for them. */
+int seg__clv_cov_resample(const seg_model *m, const seg_dataset *ds,
+                          const seg__clv_fit *f, int kind, double **draws);
+/* Keep C, the nt x nt inverse Hessian in theta (ok: it is one), as the
+ * covariance of cov; false when out of memory. */
+bool seg__clv_cov_keep_vcov(seg__clv_cov *cov, const double *C, int nt,
+                            bool ok);
+
+/* The effects of a model of the customer-base classes (cls, its state),
+ * or NULL: another class, or no covariates. */
+const seg__clv_cov *seg__clv_class_cov(const seg_model_class *cls,
+                                       const void *state);
+/* The covariate values (*k per customer, row-major, allocated into *z)
+ * that the predictions of the customers has[i] of ds take, for the
+ * holdout report; *z NULL and *k 0 for a model without covariates. */
+int seg__clv_holdout_covariates(const seg_model *m, const seg_dataset *ds,
+                                const bool *has, double **z, size_t *k);
+
 /* The level of the intervals: the model's `interval`, or fallback when
  * it is 0. */
 double seg__clv_level(const seg_model *m, double fallback);

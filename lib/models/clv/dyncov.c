@@ -753,7 +753,9 @@ int seg__clv_dyncov_score(const seg_model *m, const seg__clv_fit *f,
         rc = seg__model_error(m, SEG_EINVAL, "%s: timing=on is not "
                               "available with dynamic covariates", prefix);
     if (!rc && seg__param_num(m, "interval") > 0)
-        rc = seg__clv_no_cov_intervals(m);
+        rc = seg__model_error(m, SEG_EINVAL, "%s: prediction intervals "
+                              "(interval) are not available with dynamic "
+                              "covariates", prefix);
     if (!rc)
         rc = build(m, ds, t, &c, horizon);
     size_t n = seg__ds_n(ds);

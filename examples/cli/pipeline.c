@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "output.h"
@@ -163,11 +164,20 @@ static int fit_models(cli_run *r, int score)
  * of snapshots, ladders, campaigns and reports, read the records), no
  * holdout, no windows, and a data file that can be read again should the
  * features-only dataset refuse (a customer's days out of order). */
+static int readable_again(const char *path)
+{
+    struct stat st;
+    return path && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+           S_ISREG(st.st_mode);
+}
+
 static int features_only(const cli_run *r)
 {
     const cli_input *in = &r->in;
-    if (in->summary || in->no_features || !in->data.path ||
-        strcmp(in->data.path, "-") == 0 ||
+    /* a pipe or stdin is used up by the first load: only regular files */
+    if (in->summary || in->no_features || !readable_again(in->data.path) ||
+        (in->events.path && !readable_again(in->events.path)) ||
+        (in->attributes.path && !readable_again(in->attributes.path)) ||
         in->fo.holdout_from != SEG_TIME_NONE)
         return 0;
     for (int w = 0; w < SEG_FEATURES_MAX_WINDOWS; w++)

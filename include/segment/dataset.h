@@ -71,8 +71,9 @@ SEG_API void seg_dataset_free(seg_dataset *ds);
 SEG_API const char *seg_dataset_errmsg(const seg_dataset *ds);
 
 /**
- * Set how many threads seg_dataset_load_csv() and
- * seg_dataset_compute_features() may use on @p ds. The calling thread is
+ * Set how many threads seg_dataset_load_csv(),
+ * seg_dataset_compute_features() and seg_dataset_export() may use on
+ * @p ds. The calling thread is
  * one of them; the others are started for the call and joined before it
  * returns. The results do not depend on the number of threads.
  * @param ds the dataset.

@@ -255,7 +255,9 @@ void seg__stream_rollback(seg_dataset *ds)
             if (ds->tx_cat && st->saved_cat)
                 memcpy(ds->tx_cat, st->saved_cat, n * sizeof *ds->tx_cat);
         }
-    } else if (st->mark_empty && st->count) {
+    } else if (st->mark_empty) {
+        /* also after a first fold that failed partway: its slots hold
+         * records of rows that the dataset's rollback drops */
         stream_clear(st);
     }
     drop_saved(st);

@@ -3,6 +3,7 @@
  * in the order of the effects (seg_model_eval()'s arguments). */
 #include <stdlib.h>
 
+#include "models/clv/dyncov.h"
 #include "models/clv/internal.h"
 #include "models/struct.h"
 
@@ -11,6 +12,10 @@ int seg__clv_holdout_covariates(const seg_model *m, const seg_dataset *ds,
 {
     *z = NULL;
     *k = 0;
+    if (seg__clv_dyncov_on(m))
+        return seg__model_error(m, SEG_EINVAL, "%s: the holdout report is "
+                                "not available with time-varying "
+                                "covariates", seg_model_name(m));
     const seg__clv_cov *cov = seg__clv_class_cov(&m->k->cls, m->state);
     if (!cov)
         return SEG_OK;

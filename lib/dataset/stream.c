@@ -38,8 +38,11 @@ typedef struct sacc {
     uint32_t more;           /* the open day's other records: a pool index
                                 + 1, 0 for none */
     uint32_t state;
-    char pad[8];
+    uint32_t n_more;         /* the length of the list at more */
+    uint32_t batch;          /* records of the batch folded, while a flush
+                                counts them */
 } sacc;
+_Static_assert(sizeof(sacc) == 128, "a slot is two cache lines");
 
 typedef struct pnode {
     int64_t t;
@@ -57,10 +60,10 @@ struct seg__stream {
     pnode *pool;
     size_t n_pool, cap_pool;
     uint32_t free_node;      /* index + 1 of a free node; 0: none */
+    size_t most;             /* no open day's list is longer */
     bool disorder;
     uint32_t disorder_row;
     bool done;               /* folded into features and given back */
-    bool spoiled;            /* a fold failed outside a load */
     uint32_t *order;         /* the records held, by block of customers */
     size_t cap_order;
     seg__txrec *scratch;     /* one day's records, to sort */
@@ -100,6 +103,7 @@ static void stream_clear(seg__stream *st)
     st->n_blocks = 0;
     st->n_pool = st->cap_pool = 0;
     st->free_node = 0;
+    st->most = 0;
     st->cap_scratch = 0;
     st->kept_max = INT64_MIN;
     st->dropped_min = INT64_MAX;
@@ -240,6 +244,7 @@ void seg__stream_rollback(seg_dataset *ds)
         st->n_pool = cp->n_pool;
         st->cap_pool = cp->cap_pool;
         st->free_node = cp->free_node;
+        st->most = cp->most;
         st->kept_max = cp->kept_max;
         st->dropped_min = cp->dropped_min;
         st->count = cp->count;
@@ -296,6 +301,7 @@ static void open_day(const calendar *cal, sacc *s, int64_t t, double a)
     s->open_amt = a;
     s->open_end = day_last(cal, t, day_of(cal, t));
     s->more = 0;
+    s->n_more = 0;
     s->state = S_OPEN;
 }
 
@@ -313,12 +319,28 @@ static int push_node(seg__stream *st, sacc *s, int64_t t, double a)
     }
     st->pool[at - 1] = (pnode){t, a, s->more};
     s->more = at;
+    if (++s->n_more > st->most)
+        st->most = s->n_more;
     return SEG_OK;
 }
 
 static bool before(const seg__txrec *x, const seg__txrec *y)
 {
     return x->t < y->t || (x->t == y->t && x->amount < y->amount);
+}
+
+/* Room to sort a day of n records. */
+static int scratch_for(seg__stream *st, size_t n)
+{
+    if (n <= st->cap_scratch)
+        return SEG_OK;
+    size_t c1 = st->cap_scratch, c2 = c1, c3 = c1;
+    if (seg__grow((void **)&st->scratch, &c1, n, sizeof *st->scratch) ||
+        seg__grow((void **)&st->scratch_t, &c2, n, sizeof *st->scratch_t) ||
+        seg__grow((void **)&st->scratch_a, &c3, n, sizeof *st->scratch_a))
+        return SEG_ENOMEM;
+    st->cap_scratch = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    return SEG_OK;
 }
 
 /* The open day of s as features.c walks it: its records in time order,
@@ -337,16 +359,8 @@ static int fold_open(seg__stream *st, const calendar *cal, sacc *s,
     size_t n = 1;
     for (uint32_t k = s->more; k; k = st->pool[k - 1].next)
         n++;
-    if (n > st->cap_scratch) {
-        size_t c1 = st->cap_scratch, c2 = c1, c3 = c1;
-        if (seg__grow((void **)&st->scratch, &c1, n, sizeof *st->scratch) ||
-            seg__grow((void **)&st->scratch_t, &c2, n,
-                      sizeof *st->scratch_t) ||
-            seg__grow((void **)&st->scratch_a, &c3, n,
-                      sizeof *st->scratch_a))
-            return SEG_ENOMEM;
-        st->cap_scratch = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
-    }
+    if (scratch_for(st, n))
+        return SEG_ENOMEM;
     seg__txrec *r = st->scratch;
     r[0] = (seg__txrec){s->open_t, s->open_amt};
     size_t i = 1;
@@ -375,6 +389,7 @@ static int fold_open(seg__stream *st, const calendar *cal, sacc *s,
         st->pool[k - 1].next = st->free_node;
         st->free_node = s->more;
         s->more = 0;
+        s->n_more = 0;
     }
     return SEG_OK;
 }
@@ -441,6 +456,39 @@ static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
     return SEG_OK;
 }
 
+/* The most records of one customer among the n held. */
+static size_t most_of_one(seg__stream *st, const uint32_t *cust, size_t n)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        sacc *s = slot(st, cust[i]);
+        if (++s->batch > most)
+            most = s->batch;
+    }
+    for (size_t i = 0; i < n; i++)
+        slot(st, cust[i])->batch = 0;
+    return most;
+}
+
+/* Room for every node and every sort that folding the n records held can
+ * need, so that the fold cannot fail once it starts (a fold outside a
+ * load has no mark to go back to). Fails with nothing folded. */
+static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n)
+{
+    if (n > UINT32_MAX - 1 - st->n_pool)
+        return SEG_ENOMEM;
+    if (seg__grow((void **)&st->pool, &st->cap_pool, st->n_pool + n,
+                  sizeof *st->pool))
+        return SEG_ENOMEM;
+    /* a day folded holds at most the longest list, the batch's records of
+     * its customer and its first record; a batch larger than the buffer
+     * counts its customers' records rather than reserve for all */
+    size_t one = n;
+    if (st->most + n + 1 > st->cap_scratch && n > BUFFER)
+        one = most_of_one(st, cust, n);
+    return scratch_for(st, st->most + one + 1);
+}
+
 int seg__stream_flush(seg_dataset *ds)
 {
     seg__stream *st = ds->stream;
@@ -456,6 +504,8 @@ int seg__stream_flush(seg_dataset *ds)
         rc = save_at_mark(ds);
     if (!rc)
         rc = cover(st, ds->ids.n);
+    if (!rc)
+        rc = room_to_fold(st, ds->tx_cust, n);
     if (rc)
         return seg__nomem(&ds->err);
     calendar cal = calendar_of(ds);
@@ -471,17 +521,9 @@ int seg__stream_flush(seg_dataset *ds)
             PREFETCH(p + 64);
         }
         size_t i = order ? order[k] : k;
-        if ((rc = fold(st, &cal, cust[i], ds->tx_time[i],
-                       ds->tx_amount[i])) != SEG_OK) {
-            /* inside a load its rollback puts the mark's state back;
-             * outside one, these records are folded in part */
-            if (!ds->marked)
-                st->spoiled = true;
-            return seg__nomem(&ds->err);
-        }
+        /* cannot fail: room_to_fold() made the room */
+        (void)fold(st, &cal, cust[i], ds->tx_time[i], ds->tx_amount[i]);
     }
-    /* a failed fold leaves the load to its rollback, which puts the
-     * state of the mark back */
     st->count += n;
     ds->n_tx = 0;
     if (ds->tx_cat)
@@ -524,10 +566,6 @@ int seg__stream_check(seg_dataset *ds, int64_t cal_end, bool holdout,
     int rc = seg__stream_flush(ds);
     if (rc)
         return rc;
-    if (st->spoiled)
-        return seg__error(&ds->err, SEG_EMISUSE, "memory ran out while the "
-                          "transactions of this features-only dataset were "
-                          "folded: load them again");
     if (st->disorder) {
         char ex[64];
         const char *id = seg__intern_str(&ds->ids, st->disorder_row);

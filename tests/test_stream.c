@@ -436,11 +436,12 @@ static void *c_realloc(void *p, size_t n, void *u)
 
 /* A CSV load of many batches into a features-only dataset with totals
  * already, failing at its last line: the totals are as they were, and
- * the load kept the state of its mark once, not once a batch. */
-enum { FIRST = 150000, SECOND = 185000 };
+ * the load kept the state of its mark once, not once a batch, and only
+ * of the block of totals it reached. */
+enum { FIRST = 300000, SECOND = 185000, REACHED = 150000 };
 
-static char *csv_of(size_t lines, size_t from_day, bool bad_end,
-                    size_t *len)
+static char *csv_of(size_t lines, size_t customers, size_t from_day,
+                    bool bad_end, size_t *len)
 {
     size_t cap = lines * 40 + 64;
     char *buf = malloc(cap);
@@ -449,7 +450,7 @@ static char *csv_of(size_t lines, size_t from_day, bool bad_end,
     for (size_t i = 0; i < lines; i++) {
         bool bad = bad_end && i + 1 == lines;
         n += (size_t)snprintf(buf + n, cap - n, "c%zu,%lld,%s%d\n",
-                              (i * 7919) % FIRST,
+                              (i * 7919) % customers,
                               (long long)(T0 + (int64_t)(from_day + i / 20000) *
                                                    DAY + (int64_t)(i % 600)),
                               bad ? "x" : "", (int)(i % 97) - 5);
@@ -458,12 +459,37 @@ static char *csv_of(size_t lines, size_t from_day, bool bad_end,
     return buf;
 }
 
+/* FIRST customers, customer i at row i, a record each, added twice in
+ * calls of fewer than the 64K records held, so that the buffer stays at
+ * 64K. */
+static void add_first(seg_dataset *ds)
+{
+    static char text[FIRST][12];
+    static const char *id[FIRST];
+    static int64_t t[FIRST];
+    static double a[FIRST];
+    for (size_t i = 0; i < FIRST; i++) {
+        snprintf(text[i], sizeof text[i], "c%zu", i); /* row i */
+        id[i] = text[i];
+        t[i] = T0 + (int64_t)(i / 20000) * DAY + (int64_t)(i % 600);
+        a[i] = (double)(i % 97) - 5.0;
+    }
+    for (size_t i = 0; i < FIRST; i += 50000)
+        assert_ok(seg_dataset_add_transactions(ds, id + i, t + i, a + i,
+                                               50000));
+    /* again from the end, the records held then of the first block */
+    for (size_t i = FIRST; i > 0; i -= 50000)
+        assert_ok(seg_dataset_add_transactions(ds, id + i - 50000,
+                                               t + i - 50000, a + i - 50000,
+                                               50000));
+}
+
 static void test_failed_load_keeps_once(void **state)
 {
     (void)state;
-    size_t len1, len2;
-    char *first = csv_of(FIRST, 0, false, &len1);
-    char *second = csv_of(SECOND, 30, true, &len2);
+    size_t len2;
+    /* customers of the first block of totals only */
+    char *second = csv_of(SECOND, REACHED, 30, true, &len2);
     seg_dataset *ds, *ref;
     assert_ok(seg_dataset_new(&ds));
     assert_ok(seg_dataset_new(&ref));
@@ -473,23 +499,22 @@ static void test_failed_load_keeps_once(void **state)
      * added one at a time, the held ones folded every 64K */
     assert_true(len2 < (4u << 20));
     assert_ok(seg_dataset_set_threads(ds, 1));
-    assert_ok(seg_dataset_load_csv_buffer(ds, first, len1, "a.csv", NULL));
-    assert_ok(seg_dataset_load_csv_buffer(ref, first, len1, "a.csv", NULL));
-    /* a second load of its own first: its records are folded, and the
-     * held ones of the failing load are those of several batches */
-    assert_ok(seg_dataset_load_csv_buffer(ds, first, len1, "a.csv", NULL));
-    assert_ok(seg_dataset_load_csv_buffer(ref, first, len1, "a.csv", NULL));
+    add_first(ds);
+    add_first(ref);
     size_t before = live_bytes;
     peak_bytes = live_bytes;
     assert_int_not_equal(
         seg_dataset_load_csv_buffer(ds, second, len2, "b.csv", NULL), SEG_OK);
     size_t extra = peak_bytes - before;
-    /* one block of totals (FIRST customers) and the pool, copied at most
-     * once; a copy a batch would be some six */
-    size_t totals = ((size_t)1 << 18) * 128;
-    if (extra >= 2 * totals)
-        fail_msg("the failed load took %zu bytes at its peak, over twice "
-                 "the totals' %zu", extra, totals);
+    /* two blocks of totals (2^18 customers, 32 MiB each): the one reached
+     * copied once, with the pool (6 MB) and the records held, and room
+     * for the fold; a copy of both would be over the totals' 64 MiB, a
+     * copy a batch three times that */
+    assert_int_equal(seg_dataset_customer_count(ds), FIRST);
+    size_t totals = 2 * ((size_t)1 << 18) * 128;
+    if (extra >= totals)
+        fail_msg("the failed load took %zu bytes at its peak, for totals "
+                 "of %zu", extra, totals);
     assert_true(live_bytes <= before); /* nothing kept */
     assert_int_equal(seg_dataset_transaction_count(ds), 2 * FIRST);
     assert_ok(seg_dataset_compute_features(ref, NULL));
@@ -497,7 +522,6 @@ static void test_failed_load_keeps_once(void **state)
     assert_same_columns(ref, ds);
     seg_dataset_free(ds);
     seg_dataset_free(ref);
-    free(first);
     free(second);
 }
 

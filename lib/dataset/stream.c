@@ -70,8 +70,10 @@ struct seg__stream {
     int64_t *scratch_t;      /* and sorted, for the walk */
     double *scratch_a;
     size_t cap_scratch;
-    /* all-or-nothing: the state at the mark, copied at the first fold
-     * after it unless there was nothing to keep */
+    /* all-or-nothing: the state at the mark, saved at the first fold
+     * after it unless there was nothing to keep; a block of totals is
+     * copied only before a fold first reaches it (saved->blocks[b] NULL:
+     * not reached, as it was) */
     bool mark_empty, mark_saved;
     struct seg__stream *saved;
     size_t saved_n;          /* the records held at the mark */
@@ -182,7 +184,8 @@ static int copy_of(void **dst, const void *src, size_t bytes)
 }
 
 /* The state at the mark, before the first fold after it changes it: the
- * totals and the records held then. */
+ * pool and the records held then; the blocks of totals are copied as the
+ * folds reach them (keep_blocks()). */
 static int save_at_mark(seg_dataset *ds)
 {
     seg__stream *st = ds->stream, *cp = seg__calloc(1, sizeof *cp);
@@ -200,12 +203,13 @@ static int save_at_mark(seg_dataset *ds)
     cp->cap_scratch = 0;
     cp->n_blocks = 0;
     st->saved = cp;
-    int rc = copy_of((void **)&cp->blocks, st->blocks,
-                     st->n_blocks * sizeof *st->blocks);
-    for (size_t b = 0; b < st->n_blocks && !rc; b++) {
-        rc = copy_of((void **)&cp->blocks[b], st->blocks[b],
-                     BLOCK * sizeof **st->blocks);
-        cp->n_blocks = rc ? b : b + 1;
+    int rc = SEG_OK;
+    if (st->n_blocks) {
+        cp->blocks = seg__calloc(st->n_blocks, sizeof *cp->blocks);
+        if (!cp->blocks)
+            rc = SEG_ENOMEM;
+        else
+            cp->n_blocks = st->n_blocks;
     }
     size_t n = ds->mark_tx;
     if (!rc)
@@ -229,6 +233,24 @@ static int save_at_mark(seg_dataset *ds)
     return SEG_OK;
 }
 
+/* A copy of each block of the mark that the n records held reach, before
+ * the fold changes it. */
+static int keep_blocks(seg__stream *st, const uint32_t *cust, size_t n)
+{
+    seg__stream *cp = st->saved;
+    if (!cp)
+        return SEG_OK;
+    for (size_t i = 0; i < n; i++) {
+        size_t b = cust[i] >> BLOCK_SHIFT;
+        if (b >= cp->n_blocks || cp->blocks[b])
+            continue;
+        if (copy_of((void **)&cp->blocks[b], st->blocks[b],
+                    BLOCK * sizeof **st->blocks))
+            return SEG_ENOMEM;
+    }
+    return SEG_OK;
+}
+
 /* Before the dataset's own rollback, which sets the records held back to
  * the mark's count. */
 void seg__stream_rollback(seg_dataset *ds)
@@ -237,9 +259,23 @@ void seg__stream_rollback(seg_dataset *ds)
     if (st->saved) {
         seg__stream *cp = st->saved;
         st->saved = NULL;
-        stream_clear(st);
-        st->blocks = cp->blocks;
+        /* the blocks reached since the mark back, those made since gone */
+        for (size_t b = 0; b < st->n_blocks; b++) {
+            if (b < cp->n_blocks && !cp->blocks[b])
+                continue;
+            seg__free(st->blocks[b]);
+            st->blocks[b] = b < cp->n_blocks ? cp->blocks[b] : NULL;
+        }
         st->n_blocks = cp->n_blocks;
+        drop(&cp->blocks);
+        cp->n_blocks = 0;
+        /* and the room the folds made since, given back */
+        drop(&st->scratch);
+        drop(&st->scratch_t);
+        drop(&st->scratch_a);
+        drop(&st->order);
+        st->cap_scratch = st->cap_order = 0;
+        seg__free(st->pool);
         st->pool = cp->pool;
         st->n_pool = cp->n_pool;
         st->cap_pool = cp->cap_pool;
@@ -504,6 +540,8 @@ int seg__stream_flush(seg_dataset *ds)
         rc = save_at_mark(ds);
     if (!rc)
         rc = cover(st, ds->ids.n);
+    if (!rc)
+        rc = keep_blocks(st, ds->tx_cust, n);
     if (!rc)
         rc = room_to_fold(st, ds->tx_cust, n);
     if (rc)

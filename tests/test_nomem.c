@@ -436,6 +436,52 @@ static void test_features_of_held_records(void **state)
     seg_dataset_free(fresh);
 }
 
+/* A load into such a dataset that fails on any of its allocations (the
+ * state of its mark kept, a block copied, room for the fold) leaves its
+ * totals as they were: the features equal those without it. */
+static void test_failed_load_of_held_records(void **state)
+{
+    (void)state;
+    enum { MORE = 70000 };
+    static const char *id[MORE];
+    static int64_t t[MORE];
+    static double a[MORE];
+    static const char *const ids[] = {"ann", "bob", "cat", "dan", "eve",
+                                      "fay"};
+    for (size_t i = 0; i < MORE; i++) {
+        id[i] = ids[i % 6];
+        t[i] = INT64_C(1704067200) + 86400 * (int64_t)(70 + i / 5000) +
+               (int64_t)(i % 3000);
+        a[i] = (double)(i % 11) - 4.5;
+    }
+    seg_dataset *fresh = held_records();
+    assert_int_equal(seg_dataset_compute_features(fresh, NULL), SEG_OK);
+    for (long n = 0;; n++) {
+        seg_dataset *ds = held_records();
+        g_countdown = n;
+        int rc = seg_dataset_add_transactions(ds, id, t, a, MORE);
+        bool failed_alloc = g_countdown < 0;
+        g_countdown = -1;
+        if (rc == SEG_OK) {
+            seg_dataset_free(ds);
+            if (!failed_alloc)
+                break;
+            continue;
+        }
+        if (rc != SEG_ENOMEM)
+            fail_msg("allocation %ld failing: %d (%s), expected SEG_ENOMEM",
+                     n, rc, seg_errmsg());
+        assert_int_equal(seg_dataset_transaction_count(ds),
+                         HELD_BIG + HELD_MORE);
+        assert_int_equal(seg_dataset_compute_features(ds, NULL), SEG_OK);
+        assert_same_features(fresh, ds);
+        seg_dataset_free(ds);
+        if (n > 100000)
+            fail_msg("no end");
+    }
+    seg_dataset_free(fresh);
+}
+
 int main(void)
 {
     seg_allocator a;
@@ -451,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_snapshots),
         cmocka_unit_test(test_features_only),
         cmocka_unit_test(test_features_of_held_records),
+        cmocka_unit_test(test_failed_load_of_held_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -347,6 +347,141 @@ static void test_features_only(void **state)
     every_failure("a features-only dataset", fold_op, NULL, NULL);
 }
 
+/* ---- features of a features-only dataset with records held: a failed
+ * fold of the last batch leaves the totals as they were ---- */
+
+enum { HELD_BIG = 1 << 16, HELD_MORE = 4000 };
+
+/* Records of five customers over many days, a batch folded and the
+ * last ones held: many on each customer's open day (more than the pool
+ * and the sort have room for), then some on later days. */
+static seg_dataset *held_records(void)
+{
+    static const char *const ids[] = {"ann", "bob", "cat", "dan", "eve"};
+    static const char *id[HELD_BIG];
+    static int64_t t[HELD_BIG];
+    static double a[HELD_BIG];
+    for (size_t i = 0; i < HELD_BIG; i++) {
+        id[i] = ids[i % 5];
+        t[i] = INT64_C(1704067200) + (int64_t)(i / 1000) * 86400 +
+               (int64_t)(999 - i % 1000);
+        a[i] = (double)(i % 13) - 3.25;
+    }
+    seg_dataset *ds = NULL;
+    assert_int_equal(seg_dataset_new(&ds), SEG_OK);
+    assert_int_equal(seg_dataset_set_features_only(ds, SEG_TIME_NONE),
+                     SEG_OK);
+    assert_int_equal(seg_dataset_add_transactions(ds, id, t, a, HELD_BIG),
+                     SEG_OK);
+    int64_t last = t[HELD_BIG - 1];
+    for (size_t i = 0; i < HELD_MORE; i++) {
+        id[i] = ids[(i * 3) % 5];
+        int64_t day = i < 3 * HELD_MORE / 4 ? 0 : 1 + (int64_t)(i % 1000) / 250;
+        t[i] = last + 86400 * day + (int64_t)(i % 997);
+        a[i] = (double)(i % 5) * 1.5 - 2.0;
+    }
+    /* folds the first call's records, then holds these */
+    assert_int_equal(seg_dataset_add_transactions(ds, id, t, a, HELD_MORE),
+                     SEG_OK);
+    return ds;
+}
+
+static void assert_same_features(seg_dataset *a, seg_dataset *b)
+{
+    size_t nc = seg_dataset_column_count(a);
+    assert_int_equal(nc, seg_dataset_column_count(b));
+    assert_int_equal(seg_dataset_customer_count(a),
+                     seg_dataset_customer_count(b));
+    for (size_t k = 0; k < nc; k++) {
+        const char *name = seg_dataset_column_name(a, k);
+        assert_string_equal(name, seg_dataset_column_name(b, k));
+        for (size_t r = 0; r < seg_dataset_customer_count(a); r++) {
+            double va, vb;
+            assert_int_equal(seg_dataset_get_f64(a, name, r, &va), SEG_OK);
+            assert_int_equal(seg_dataset_get_f64(b, name, r, &vb), SEG_OK);
+            if (memcmp(&va, &vb, sizeof va) != 0)
+                fail_msg("%s of row %zu: %.17g against %.17g", name, r, va,
+                         vb);
+        }
+    }
+}
+
+static void test_features_of_held_records(void **state)
+{
+    (void)state;
+    seg_dataset *fresh = held_records();
+    if (seg_dataset_compute_features(fresh, NULL) != SEG_OK)
+        fail_msg("%s", seg_errmsg());
+    for (long n = 0;; n++) {
+        seg_dataset *ds = held_records();
+        g_countdown = n;
+        int rc = seg_dataset_compute_features(ds, NULL);
+        bool failed_alloc = g_countdown < 0;
+        g_countdown = -1;
+        if (rc != SEG_OK) {
+            if (rc != SEG_ENOMEM)
+                fail_msg("allocation %ld failing: %d (%s), expected "
+                         "SEG_ENOMEM", n, rc, seg_errmsg());
+            assert_int_equal(seg_dataset_transaction_count(ds),
+                             HELD_BIG + HELD_MORE);
+            assert_int_equal(seg_dataset_compute_features(ds, NULL), SEG_OK);
+        }
+        assert_same_features(fresh, ds);
+        seg_dataset_free(ds);
+        if (!failed_alloc)
+            break; /* every allocation it makes has been failed */
+        if (n > 100000)
+            fail_msg("no end");
+    }
+    seg_dataset_free(fresh);
+}
+
+/* A load into such a dataset that fails on any of its allocations (the
+ * state of its mark kept, a block copied, room for the fold) leaves its
+ * totals as they were: the features equal those without it. */
+static void test_failed_load_of_held_records(void **state)
+{
+    (void)state;
+    enum { MORE = 70000 };
+    static const char *id[MORE];
+    static int64_t t[MORE];
+    static double a[MORE];
+    static const char *const ids[] = {"ann", "bob", "cat", "dan", "eve",
+                                      "fay"};
+    for (size_t i = 0; i < MORE; i++) {
+        id[i] = ids[i % 6];
+        t[i] = INT64_C(1704067200) + 86400 * (int64_t)(70 + i / 5000) +
+               (int64_t)(i % 3000);
+        a[i] = (double)(i % 11) - 4.5;
+    }
+    seg_dataset *fresh = held_records();
+    assert_int_equal(seg_dataset_compute_features(fresh, NULL), SEG_OK);
+    for (long n = 0;; n++) {
+        seg_dataset *ds = held_records();
+        g_countdown = n;
+        int rc = seg_dataset_add_transactions(ds, id, t, a, MORE);
+        bool failed_alloc = g_countdown < 0;
+        g_countdown = -1;
+        if (rc == SEG_OK) {
+            seg_dataset_free(ds);
+            if (!failed_alloc)
+                break;
+            continue;
+        }
+        if (rc != SEG_ENOMEM)
+            fail_msg("allocation %ld failing: %d (%s), expected SEG_ENOMEM",
+                     n, rc, seg_errmsg());
+        assert_int_equal(seg_dataset_transaction_count(ds),
+                         HELD_BIG + HELD_MORE);
+        assert_int_equal(seg_dataset_compute_features(ds, NULL), SEG_OK);
+        assert_same_features(fresh, ds);
+        seg_dataset_free(ds);
+        if (n > 100000)
+            fail_msg("no end");
+    }
+    seg_dataset_free(fresh);
+}
+
 int main(void)
 {
     seg_allocator a;
@@ -361,6 +496,8 @@ int main(void)
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_snapshots),
         cmocka_unit_test(test_features_only),
+        cmocka_unit_test(test_features_of_held_records),
+        cmocka_unit_test(test_failed_load_of_held_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
  * in several zones and for several dates; what such a dataset refuses;
  * and loads that fail, which leave it as it was. */
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,14 +391,156 @@ static void test_csv_load(void **state)
     free(buf);
 }
 
+/* Live bytes, counted through the library's allocator: each block has
+ * its size ahead of it. */
+typedef union { size_t n; max_align_t align; } head;
+static size_t live_bytes, peak_bytes;
+
+static void *c_malloc(size_t n, void *u)
+{
+    (void)u;
+    head *h = malloc(sizeof *h + n);
+    if (!h)
+        return NULL;
+    h->n = n;
+    if ((live_bytes += n) > peak_bytes)
+        peak_bytes = live_bytes;
+    return h + 1;
+}
+
+static void c_free(void *p, void *u)
+{
+    (void)u;
+    if (!p)
+        return;
+    head *h = (head *)p - 1;
+    live_bytes -= h->n;
+    free(h);
+}
+
+static void *c_realloc(void *p, size_t n, void *u)
+{
+    if (!p)
+        return c_malloc(n, u);
+    head *h = (head *)p - 1;
+    size_t old = h->n;
+    head *q = realloc(h, sizeof *q + n);
+    if (!q)
+        return NULL;
+    q->n = n;
+    live_bytes += n - old;
+    if (live_bytes > peak_bytes)
+        peak_bytes = live_bytes;
+    return q + 1;
+}
+
+/* A CSV load of many batches into a features-only dataset with totals
+ * already, failing at its last line: the totals are as they were, and
+ * the load kept the state of its mark once, not once a batch, and only
+ * of the block of totals it reached. */
+enum { FIRST = 300000, SECOND = 185000, REACHED = 150000 };
+
+static char *csv_of(size_t lines, size_t customers, size_t from_day,
+                    bool bad_end, size_t *len)
+{
+    size_t cap = lines * 40 + 64;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n = (size_t)snprintf(buf, cap, "id,time,amount\n");
+    for (size_t i = 0; i < lines; i++) {
+        bool bad = bad_end && i + 1 == lines;
+        n += (size_t)snprintf(buf + n, cap - n, "c%zu,%lld,%s%d\n",
+                              (i * 7919) % customers,
+                              (long long)(T0 + (int64_t)(from_day + i / 20000) *
+                                                   DAY + (int64_t)(i % 600)),
+                              bad ? "x" : "", (int)(i % 97) - 5);
+    }
+    *len = n;
+    return buf;
+}
+
+/* FIRST customers, customer i at row i, a record each, added twice in
+ * calls of fewer than the 64K records held, so that the buffer stays at
+ * 64K. */
+static void add_first(seg_dataset *ds)
+{
+    static char text[FIRST][12];
+    static const char *id[FIRST];
+    static int64_t t[FIRST];
+    static double a[FIRST];
+    for (size_t i = 0; i < FIRST; i++) {
+        snprintf(text[i], sizeof text[i], "c%zu", i); /* row i */
+        id[i] = text[i];
+        t[i] = T0 + (int64_t)(i / 20000) * DAY + (int64_t)(i % 600);
+        a[i] = (double)(i % 97) - 5.0;
+    }
+    for (size_t i = 0; i < FIRST; i += 50000)
+        assert_ok(seg_dataset_add_transactions(ds, id + i, t + i, a + i,
+                                               50000));
+    /* again from the end, the records held then of the first block */
+    for (size_t i = FIRST; i > 0; i -= 50000)
+        assert_ok(seg_dataset_add_transactions(ds, id + i - 50000,
+                                               t + i - 50000, a + i - 50000,
+                                               50000));
+}
+
+static void test_failed_load_keeps_once(void **state)
+{
+    (void)state;
+    size_t len2;
+    /* customers of the first block of totals only */
+    char *second = csv_of(SECOND, REACHED, 30, true, &len2);
+    seg_dataset *ds, *ref;
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_new(&ref));
+    assert_ok(seg_dataset_set_features_only(ds, SEG_TIME_NONE));
+    assert_ok(seg_dataset_set_features_only(ref, SEG_TIME_NONE));
+    /* one thread and a buffer under the threaded loader's 4 MiB: records
+     * added one at a time, the held ones folded every 64K */
+    assert_true(len2 < (4u << 20));
+    assert_ok(seg_dataset_set_threads(ds, 1));
+    add_first(ds);
+    add_first(ref);
+    size_t before = live_bytes;
+    peak_bytes = live_bytes;
+    assert_int_not_equal(
+        seg_dataset_load_csv_buffer(ds, second, len2, "b.csv", NULL), SEG_OK);
+    size_t extra = peak_bytes - before;
+    /* two blocks of totals (2^18 customers, 32 MiB each): the one reached
+     * copied once, with the pool (6 MB) and the records held, and room
+     * for the fold; a copy of both would be over the totals' 64 MiB, a
+     * copy a batch three times that */
+    assert_int_equal(seg_dataset_customer_count(ds), FIRST);
+    size_t totals = 2 * ((size_t)1 << 18) * 128;
+    if (extra >= totals)
+        fail_msg("the failed load took %zu bytes at its peak, for totals "
+                 "of %zu", extra, totals);
+    assert_true(live_bytes <= before); /* nothing kept */
+    assert_int_equal(seg_dataset_transaction_count(ds), 2 * FIRST);
+    assert_ok(seg_dataset_compute_features(ref, NULL));
+    assert_ok(seg_dataset_compute_features(ds, NULL));
+    assert_same_columns(ref, ds);
+    seg_dataset_free(ds);
+    seg_dataset_free(ref);
+    free(second);
+}
+
 int main(void)
 {
+    seg_allocator al;
+    seg_allocator_init(&al);
+    al.malloc_fn = c_malloc;
+    al.realloc_fn = c_realloc;
+    al.free_fn = c_free;
+    if (seg_config_allocator(&al) != SEG_OK)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_bits),
         cmocka_unit_test(test_same_bits_zone_with_transitions),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_failed_call_changes_nothing),
         cmocka_unit_test(test_csv_load),
+        cmocka_unit_test(test_failed_load_keeps_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,8 +38,11 @@ typedef struct sacc {
     uint32_t more;           /* the open day's other records: a pool index
                                 + 1, 0 for none */
     uint32_t state;
-    char pad[8];
+    uint32_t n_more;         /* the length of the list at more */
+    uint32_t batch;          /* records of the batch folded, while a flush
+                                counts them */
 } sacc;
+_Static_assert(sizeof(sacc) == 128, "a slot is two cache lines");
 
 typedef struct pnode {
     int64_t t;
@@ -57,18 +60,20 @@ struct seg__stream {
     pnode *pool;
     size_t n_pool, cap_pool;
     uint32_t free_node;      /* index + 1 of a free node; 0: none */
+    size_t most;             /* no open day's list is longer */
     bool disorder;
     uint32_t disorder_row;
     bool done;               /* folded into features and given back */
-    bool spoiled;            /* a fold failed outside a load */
     uint32_t *order;         /* the records held, by block of customers */
     size_t cap_order;
     seg__txrec *scratch;     /* one day's records, to sort */
     int64_t *scratch_t;      /* and sorted, for the walk */
     double *scratch_a;
     size_t cap_scratch;
-    /* all-or-nothing: the state at the mark, copied at the first fold
-     * after it unless there was nothing to keep */
+    /* all-or-nothing: the state at the mark, saved at the first fold
+     * after it unless there was nothing to keep; a block of totals is
+     * copied only before a fold first reaches it (saved->blocks[b] NULL:
+     * not reached, as it was) */
     bool mark_empty, mark_saved;
     struct seg__stream *saved;
     size_t saved_n;          /* the records held at the mark */
@@ -100,6 +105,7 @@ static void stream_clear(seg__stream *st)
     st->n_blocks = 0;
     st->n_pool = st->cap_pool = 0;
     st->free_node = 0;
+    st->most = 0;
     st->cap_scratch = 0;
     st->kept_max = INT64_MIN;
     st->dropped_min = INT64_MAX;
@@ -178,7 +184,8 @@ static int copy_of(void **dst, const void *src, size_t bytes)
 }
 
 /* The state at the mark, before the first fold after it changes it: the
- * totals and the records held then. */
+ * pool and the records held then; the blocks of totals are copied as the
+ * folds reach them (keep_blocks()). */
 static int save_at_mark(seg_dataset *ds)
 {
     seg__stream *st = ds->stream, *cp = seg__calloc(1, sizeof *cp);
@@ -196,12 +203,13 @@ static int save_at_mark(seg_dataset *ds)
     cp->cap_scratch = 0;
     cp->n_blocks = 0;
     st->saved = cp;
-    int rc = copy_of((void **)&cp->blocks, st->blocks,
-                     st->n_blocks * sizeof *st->blocks);
-    for (size_t b = 0; b < st->n_blocks && !rc; b++) {
-        rc = copy_of((void **)&cp->blocks[b], st->blocks[b],
-                     BLOCK * sizeof **st->blocks);
-        cp->n_blocks = rc ? b : b + 1;
+    int rc = SEG_OK;
+    if (st->n_blocks) {
+        cp->blocks = seg__calloc(st->n_blocks, sizeof *cp->blocks);
+        if (!cp->blocks)
+            rc = SEG_ENOMEM;
+        else
+            cp->n_blocks = st->n_blocks;
     }
     size_t n = ds->mark_tx;
     if (!rc)
@@ -225,6 +233,24 @@ static int save_at_mark(seg_dataset *ds)
     return SEG_OK;
 }
 
+/* A copy of each block of the mark that the n records held reach, before
+ * the fold changes it. */
+static int keep_blocks(seg__stream *st, const uint32_t *cust, size_t n)
+{
+    seg__stream *cp = st->saved;
+    if (!cp)
+        return SEG_OK;
+    for (size_t i = 0; i < n; i++) {
+        size_t b = cust[i] >> BLOCK_SHIFT;
+        if (b >= cp->n_blocks || cp->blocks[b])
+            continue;
+        if (copy_of((void **)&cp->blocks[b], st->blocks[b],
+                    BLOCK * sizeof **st->blocks))
+            return SEG_ENOMEM;
+    }
+    return SEG_OK;
+}
+
 /* Before the dataset's own rollback, which sets the records held back to
  * the mark's count. */
 void seg__stream_rollback(seg_dataset *ds)
@@ -233,13 +259,28 @@ void seg__stream_rollback(seg_dataset *ds)
     if (st->saved) {
         seg__stream *cp = st->saved;
         st->saved = NULL;
-        stream_clear(st);
-        st->blocks = cp->blocks;
+        /* the blocks reached since the mark back, those made since gone */
+        for (size_t b = 0; b < st->n_blocks; b++) {
+            if (b < cp->n_blocks && !cp->blocks[b])
+                continue;
+            seg__free(st->blocks[b]);
+            st->blocks[b] = b < cp->n_blocks ? cp->blocks[b] : NULL;
+        }
         st->n_blocks = cp->n_blocks;
+        drop(&cp->blocks);
+        cp->n_blocks = 0;
+        /* and the room the folds made since, given back */
+        drop(&st->scratch);
+        drop(&st->scratch_t);
+        drop(&st->scratch_a);
+        drop(&st->order);
+        st->cap_scratch = st->cap_order = 0;
+        seg__free(st->pool);
         st->pool = cp->pool;
         st->n_pool = cp->n_pool;
         st->cap_pool = cp->cap_pool;
         st->free_node = cp->free_node;
+        st->most = cp->most;
         st->kept_max = cp->kept_max;
         st->dropped_min = cp->dropped_min;
         st->count = cp->count;
@@ -296,6 +337,7 @@ static void open_day(const calendar *cal, sacc *s, int64_t t, double a)
     s->open_amt = a;
     s->open_end = day_last(cal, t, day_of(cal, t));
     s->more = 0;
+    s->n_more = 0;
     s->state = S_OPEN;
 }
 
@@ -313,12 +355,28 @@ static int push_node(seg__stream *st, sacc *s, int64_t t, double a)
     }
     st->pool[at - 1] = (pnode){t, a, s->more};
     s->more = at;
+    if (++s->n_more > st->most)
+        st->most = s->n_more;
     return SEG_OK;
 }
 
 static bool before(const seg__txrec *x, const seg__txrec *y)
 {
     return x->t < y->t || (x->t == y->t && x->amount < y->amount);
+}
+
+/* Room to sort a day of n records. */
+static int scratch_for(seg__stream *st, size_t n)
+{
+    if (n <= st->cap_scratch)
+        return SEG_OK;
+    size_t c1 = st->cap_scratch, c2 = c1, c3 = c1;
+    if (seg__grow((void **)&st->scratch, &c1, n, sizeof *st->scratch) ||
+        seg__grow((void **)&st->scratch_t, &c2, n, sizeof *st->scratch_t) ||
+        seg__grow((void **)&st->scratch_a, &c3, n, sizeof *st->scratch_a))
+        return SEG_ENOMEM;
+    st->cap_scratch = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    return SEG_OK;
 }
 
 /* The open day of s as features.c walks it: its records in time order,
@@ -337,16 +395,8 @@ static int fold_open(seg__stream *st, const calendar *cal, sacc *s,
     size_t n = 1;
     for (uint32_t k = s->more; k; k = st->pool[k - 1].next)
         n++;
-    if (n > st->cap_scratch) {
-        size_t c1 = st->cap_scratch, c2 = c1, c3 = c1;
-        if (seg__grow((void **)&st->scratch, &c1, n, sizeof *st->scratch) ||
-            seg__grow((void **)&st->scratch_t, &c2, n,
-                      sizeof *st->scratch_t) ||
-            seg__grow((void **)&st->scratch_a, &c3, n,
-                      sizeof *st->scratch_a))
-            return SEG_ENOMEM;
-        st->cap_scratch = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
-    }
+    if (scratch_for(st, n))
+        return SEG_ENOMEM;
     seg__txrec *r = st->scratch;
     r[0] = (seg__txrec){s->open_t, s->open_amt};
     size_t i = 1;
@@ -375,6 +425,7 @@ static int fold_open(seg__stream *st, const calendar *cal, sacc *s,
         st->pool[k - 1].next = st->free_node;
         st->free_node = s->more;
         s->more = 0;
+        s->n_more = 0;
     }
     return SEG_OK;
 }
@@ -441,6 +492,39 @@ static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
     return SEG_OK;
 }
 
+/* The most records of one customer among the n held. */
+static size_t most_of_one(seg__stream *st, const uint32_t *cust, size_t n)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        sacc *s = slot(st, cust[i]);
+        if (++s->batch > most)
+            most = s->batch;
+    }
+    for (size_t i = 0; i < n; i++)
+        slot(st, cust[i])->batch = 0;
+    return most;
+}
+
+/* Room for every node and every sort that folding the n records held can
+ * need, so that the fold cannot fail once it starts (a fold outside a
+ * load has no mark to go back to). Fails with nothing folded. */
+static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n)
+{
+    if (n > UINT32_MAX - 1 - st->n_pool)
+        return SEG_ENOMEM;
+    if (seg__grow((void **)&st->pool, &st->cap_pool, st->n_pool + n,
+                  sizeof *st->pool))
+        return SEG_ENOMEM;
+    /* a day folded holds at most the longest list, the batch's records of
+     * its customer and its first record; a batch larger than the buffer
+     * counts its customers' records rather than reserve for all */
+    size_t one = n;
+    if (st->most + n + 1 > st->cap_scratch && n > BUFFER)
+        one = most_of_one(st, cust, n);
+    return scratch_for(st, st->most + one + 1);
+}
+
 int seg__stream_flush(seg_dataset *ds)
 {
     seg__stream *st = ds->stream;
@@ -456,6 +540,10 @@ int seg__stream_flush(seg_dataset *ds)
         rc = save_at_mark(ds);
     if (!rc)
         rc = cover(st, ds->ids.n);
+    if (!rc)
+        rc = keep_blocks(st, ds->tx_cust, n);
+    if (!rc)
+        rc = room_to_fold(st, ds->tx_cust, n);
     if (rc)
         return seg__nomem(&ds->err);
     calendar cal = calendar_of(ds);
@@ -471,17 +559,9 @@ int seg__stream_flush(seg_dataset *ds)
             PREFETCH(p + 64);
         }
         size_t i = order ? order[k] : k;
-        if ((rc = fold(st, &cal, cust[i], ds->tx_time[i],
-                       ds->tx_amount[i])) != SEG_OK) {
-            /* inside a load its rollback puts the mark's state back;
-             * outside one, these records are folded in part */
-            if (!ds->marked)
-                st->spoiled = true;
-            return seg__nomem(&ds->err);
-        }
+        /* cannot fail: room_to_fold() made the room */
+        (void)fold(st, &cal, cust[i], ds->tx_time[i], ds->tx_amount[i]);
     }
-    /* a failed fold leaves the load to its rollback, which puts the
-     * state of the mark back */
     st->count += n;
     ds->n_tx = 0;
     if (ds->tx_cat)
@@ -524,10 +604,6 @@ int seg__stream_check(seg_dataset *ds, int64_t cal_end, bool holdout,
     int rc = seg__stream_flush(ds);
     if (rc)
         return rc;
-    if (st->spoiled)
-        return seg__error(&ds->err, SEG_EMISUSE, "memory ran out while the "
-                          "transactions of this features-only dataset were "
-                          "folded: load them again");
     if (st->disorder) {
         char ex[64];
         const char *id = seg__intern_str(&ds->ids, st->disorder_row);

@@ -635,12 +635,21 @@ static void check_pnbd_total(const seg__clv_rows *r, const double *p)
     assert_non_null(prep);
     double g[4], H[16], gref[4];
     double ll = seg__clv_pnbd.total(prep, p, g, H);
+    /* the same bits on one thread and on three as on every processor */
+    for (int t = 1; t <= 3; t += 2) {
+        double gt[4], Ht[16];
+        seg__clv_pnbd.threads(prep, t);
+        double llt = seg__clv_pnbd.total(prep, p, gt, Ht);
+        assert_memory_equal(&llt, &ll, sizeof ll);
+        assert_memory_equal(gt, g, sizeof g);
+        assert_memory_equal(Ht, H, sizeof H);
+    }
+    seg__clv_pnbd.threads(prep, 0);
     double ref = pnbd_rows_ll(r, p, gref);
     assert_near(ll, ref, 1e-11 * fabs(ref));
     for (int i = 0; i < 4; i++) {
         /* the gradient of the mean log-likelihood, to 1e-9 of its scale */
         double scale = r->total_w / p[i];
-        if (fabs(g[i] - gref[i]) > 1e-9 * scale) print_message("p %g %g %g %g n %zu i %d\n", p[0], p[1], p[2], p[3], r->n, i);
         assert_near(g[i], gref[i], 1e-9 * scale);
     }
     for (int j = 0; j < 4; j++) {

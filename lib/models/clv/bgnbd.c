@@ -495,7 +495,7 @@ static double pmf_bgnbd(const double *p, double t, double n, double x,
 const seg__clv_spec seg__clv_bgnbd = {
     "bgnbd", 4, {"r", "alpha", "a", "b"}, 3, ll_bgnbd, p_alive_bgnbd,
     expected_bgnbd, expected_unconditional_bgnbd, pmf_bgnbd,
-    fam_prepare_bgnbd, fam_total, fam_release};
+    fam_prepare_bgnbd, fam_total, fam_release, NULL};
 
 /* ---- MBG/NBD ---- */
 
@@ -529,4 +529,4 @@ static double pmf_mbgnbd(const double *p, double t, double n, double x,
 const seg__clv_spec seg__clv_mbgnbd = {
     "mbgnbd", 4, {"r", "alpha", "a", "b"}, 3, ll_mbgnbd, p_alive_mbgnbd,
     expected_mbgnbd, expected_unconditional_mbgnbd, pmf_mbgnbd,
-    fam_prepare_mbgnbd, fam_total, fam_release};
+    fam_prepare_mbgnbd, fam_total, fam_release, NULL};

@@ -76,8 +76,9 @@ static double expected(const seg__clv_fit *f, double t, double x, double tx,
     STR("bootstrap", "parametric: parameters drawn from their asymptotic "   \
         "normal; nonparametric: refits on customers resampled", "parametric", \
         "parametric|nonparametric"),                                         \
-    NUM("threads", SEG_PARAM_INT, "threads for the intervals; 0: the "       \
-        "processors", 0, 64, 0)
+    NUM("threads", SEG_PARAM_INT, "threads for the intervals and the "       \
+        "Pareto/NBD fit; 0: every processor for the intervals, the "         \
+        "dataset's setting for the fit", 0, 64, 0)
 
 static const seg_param_def cont_params[] = {
     STR("x_column", "repeat purchases x", "frequency", NULL),

@@ -33,6 +33,7 @@ typedef struct covctx {
     long evals, max_evals;
     int runaway;
     double runaway_value;
+    int threads; /* for the kind's evaluator */
 } covctx;
 
 #define GAMMA_MAX 50
@@ -286,6 +287,8 @@ static int build_groups(covctx *c, const seg__clv_key *keys,
             gr->prep = c->sp->prepare(gr->data.d, gr->data.w, gr->data.n);
             if (!gr->prep)
                 rc = SEG_ENOMEM;
+            else if (c->sp->threads)
+                c->sp->threads(gr->prep, c->threads);
         }
     }
     seg__free(gid);
@@ -458,6 +461,7 @@ int seg__clv_fit_cov(const seg_model *m, int kind, const seg_dataset *ds,
     c.runaway = -1;
     int max_iter = (int)seg__param_num(m, "max_iter");
     c.max_evals = 8L * max_iter;
+    c.threads = seg__clv_fit_threads(m, ds);
     seg__clv_cov_signs(kind, c.sign);
     int e = 0;
     for (size_t j = 0; j < cov->n; j++) {

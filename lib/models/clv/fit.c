@@ -43,6 +43,7 @@ typedef struct objctx {
     /* only a start for the fit with covariates: on large data the
      * subsample's fit is enough, and no log-likelihood is wanted */
     bool start_only;
+    int threads; /* for the kind's evaluator */
 } objctx;
 
 /* Whether the last evaluation was at p. */
@@ -522,7 +523,11 @@ static int prepare(objctx *c)
     if (!sp->prepare)
         return SEG_OK;
     c->prep = sp->prepare(c->data->d, c->data->w, c->data->n);
-    return c->prep ? SEG_OK : seg__nomem(NULL);
+    if (!c->prep)
+        return seg__nomem(NULL);
+    if (sp->threads)
+        sp->threads(c->prep, c->threads);
+    return SEG_OK;
 }
 
 /* The start from every k-th distinct row: the rows are sorted by
@@ -617,7 +622,7 @@ void seg__clv_rows_free(seg__clv_rows *r) { rows_free(r); }
 
 static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
                     size_t excluded, const char *fixed, bool with_cov,
-                    seg__clv_fit *f);
+                    int threads, seg__clv_fit *f);
 
 int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
                       const char *fixed, seg__clv_fit *f)
@@ -648,7 +653,8 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
         seg__free(base_fixed);
         return rc;
     }
-    rc = fit_rows(m, kind, &data, excluded, fixed, cov != NULL, f);
+    rc = fit_rows(m, kind, &data, excluded, fixed, cov != NULL,
+                  seg__clv_fit_threads(m, ds), f);
     rows_free(&data);
     /* with covariates, from the fit without them */
     if (!rc && cov)
@@ -674,21 +680,28 @@ int seg__clv_fit_kind(const seg_model *m, int kind, const seg_dataset *ds,
 int seg__clv_fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
                       size_t excluded, const char *fixed, seg__clv_fit *f)
 {
-    return fit_rows(m, kind, rp, excluded, fixed, false, f);
+    return fit_rows(m, kind, rp, excluded, fixed, false,
+                    seg__clv_fit_threads(m, NULL), f);
 }
 
 /* The fit of the base parameters on rows loaded; with_cov: covariates
  * follow (seg__clv_fit_cov()), which give the standard errors. */
+int seg__clv_fit_threads(const seg_model *m, const seg_dataset *ds)
+{
+    int t = (int)seg__param_num(m, "threads");
+    return t > 0 || !ds ? t : seg__ds_threads(ds);
+}
+
 static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
                     size_t excluded, const char *fixed, bool with_cov,
-                    seg__clv_fit *f)
+                    int threads, seg__clv_fit *f)
 {
     const rows data = *rp;
     int rc = SEG_OK;
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
                 0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0},
-                with_cov};
+                with_cov, threads};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;

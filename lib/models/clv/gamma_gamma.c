@@ -137,4 +137,4 @@ double seg__clv_expected_spend(const seg__clv_fit *g, double x, double m)
 
 const seg__clv_spec seg__clv_gg = {
     "gamma_gamma", 3, {"p", "q", "gamma"}, 2, ll_gg, NULL, NULL, NULL, NULL,
-    gg_prepare, gg_total, gg_release};
+    gg_prepare, gg_total, gg_release, NULL};

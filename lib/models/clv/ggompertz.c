@@ -275,4 +275,5 @@ const double seg__ggompertz_starts[SEG__GGOMPERTZ_STARTS][SEG__NP] = {
 
 const seg__clv_spec seg__clv_ggompertz = {
     "ggompertz", 5, {"r", "alpha", "b", "s", "beta"}, 3, ll_gg, p_alive_gg,
-    expected_gg, expected_unconditional_gg, pmf_gg, NULL, NULL, NULL};
+    expected_gg, expected_unconditional_gg, pmf_gg, NULL, NULL, NULL,
+    NULL};

@@ -48,7 +48,14 @@ typedef struct seg__clv_spec {
     void *(*prepare)(const double *d, const double *w, size_t n);
     double (*total)(void *prep, const double *p, double *grad, double *hess);
     void (*release)(void *prep);
+    /* Optional: how many threads the evaluator may use (0: every
+     * processor); its results do not depend on the number. */
+    void (*threads)(void *prep, int threads);
 } seg__clv_spec;
+
+/* The threads a fit of m may use: the model's `threads` when set, else
+ * the dataset's (seg_dataset_set_threads(); ds may be NULL). */
+int seg__clv_fit_threads(const seg_model *m, const seg_dataset *ds);
 
 /* The Pareto/NBD evaluator of many rows (pnbd_total.c), the spec's
  * prepare, total and release. */
@@ -56,6 +63,7 @@ void *seg__pnbd_prepare(const double *d, const double *w, size_t n);
 double seg__pnbd_total(void *prep, const double *p, double *grad,
                        double *hess);
 void seg__pnbd_release(void *prep);
+void seg__pnbd_threads(void *prep, int threads);
 
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
     seg__clv_bgbb, seg__clv_gg, seg__clv_ggompertz;

@@ -177,4 +177,4 @@ static double pmf_pnbd(const double *p, double t, double n, double x,
 const seg__clv_spec seg__clv_pnbd = {
     "pareto_nbd", 4, {"r", "alpha", "s", "beta"}, 3, ll_pnbd, p_alive_pnbd,
     expected_pnbd, expected_unconditional_pnbd, pmf_pnbd, seg__pnbd_prepare,
-    seg__pnbd_total, seg__pnbd_release};
+    seg__pnbd_total, seg__pnbd_release, seg__pnbd_threads};

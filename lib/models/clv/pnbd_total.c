@@ -41,6 +41,7 @@ typedef struct pnbd_prep {
     seg__hd *x_c;         /* per x: log s - log(r+s+x) */
     seg__hd *chunk;       /* per chunk of rows: its sum */
     size_t nchunk;
+    int threads;          /* asked for; 0: every processor */
 } pnbd_prep;
 
 static void pnbd_release(void *vp)
@@ -511,7 +512,7 @@ static double pnbd_total(void *vp, const double *pv, double *grad,
     seg__progress *pr = seg__progress_current();
     if (seg__progress_beat(pr))
         return NAN;
-    int nt = seg__threads(0, p->nchunk, 4);
+    int nt = seg__threads(p->threads, p->nchunk, 4);
     seg__hd sum = heads(p, &q);
     if (!run(pairs_job, p, &q, pr, nt) || !run(rows_job, p, &q, pr, nt))
         return NAN;
@@ -540,3 +541,8 @@ double seg__pnbd_total(void *prep, const double *p, double *grad,
 }
 
 void seg__pnbd_release(void *prep) { pnbd_release(prep); }
+
+void seg__pnbd_threads(void *prep, int threads)
+{
+    ((pnbd_prep *)prep)->threads = threads;
+}

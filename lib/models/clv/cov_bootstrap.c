@@ -144,20 +144,6 @@ static int fitted_customers(const seg_model *m, const seg_dataset *ds,
     return rc;
 }
 
-/* Index of the first cumulative weight above u. */
-static size_t pick(const double *cum, size_t n, double u)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cum[mid] > u)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 /* One refit on the customers with counts cnt (of the nk in keys) into o
  * (row_len values): from the fit f, with a copy of its effects. */
 static int refit(const seg_model *m, const seg_dataset *ds,
@@ -228,9 +214,7 @@ static int resample_cov(const seg_model *m, const seg_dataset *ds,
         cum[i] = total += keys[i].w;
     size_t customers = (size_t)llround(total);
     for (size_t d = 0; d < D && !rc; d++) {
-        memset(cnt, 0, nk * sizeof *cnt);
-        for (size_t k = 0; k < customers; k++)
-            cnt[pick(cum, nk, seg__clv_rng_unit(g) * total)]++;
+        seg__clv_multinomial(g, cum, nk, customers, cnt);
         rc = refit(m, ds, f, keys, cust, cnt, nk, bk, bc,
                    out + d * row_len(f->cov));
         if (rc && rc != SEG_ENOMEM && rc != SEG_ECANCELED)

@@ -231,6 +231,15 @@ static size_t pick(const double *cum, size_t n, double u)
     return lo;
 }
 
+void seg__clv_multinomial(seg__clv_rng *g, const double *cum, size_t n,
+                          size_t customers, double *cnt)
+{
+    double total = cum[n - 1];
+    memset(cnt, 0, n * sizeof *cnt);
+    for (size_t k = 0; k < customers; k++)
+        cnt[pick(cum, n, rng_unit(g) * total)]++;
+}
+
 /* D refits of a kind into out (SEG__NP each), each on as many customers
  * as the fit had, drawn with replacement: a multinomial count of each
  * distinct history, drawn one customer at a time. */
@@ -253,9 +262,7 @@ static int resample_kind(const seg_model *m, int kind, const seg_dataset *ds,
         cum[i] = total += all.w[i];
     size_t customers = (size_t)llround(total);
     for (size_t d = 0; d < D && !rc; d++) {
-        memset(cnt, 0, n * sizeof *cnt);
-        for (size_t k = 0; k < customers; k++)
-            cnt[pick(cum, n, rng_unit(g) * total)]++;
+        seg__clv_multinomial(g, cum, n, customers, cnt);
         b.n = 0;
         b.total_w = 0;
         for (size_t i = 0; i < n; i++) {

@@ -342,6 +342,10 @@ double seg__clv_rng_normal(seg__clv_rng *g); /* standard normal */
  * asymptotic normal, SEG__NP values each, into out. */
 int seg__clv_draw_normal(const seg_model *m, const seg__clv_fit *f,
                          seg__clv_rng *g, size_t D, double *out);
+/* A resample of `customers` customers with replacement from n rows of
+ * cumulative weights cum (n > 0): each row's count into cnt. */
+void seg__clv_multinomial(seg__clv_rng *g, const double *cum, size_t n,
+                          size_t customers, double *cnt);
 /* D refits of a kind (no covariates) on customers of ds resampled with
  * replacement, SEG__NP values each, into out. */
 int seg__clv_resample_kind(const seg_model *m, int kind,

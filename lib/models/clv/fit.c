@@ -684,13 +684,18 @@ int seg__clv_fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
                     seg__clv_fit_threads(m, NULL), f);
 }
 
-/* The fit of the base parameters on rows loaded; with_cov: covariates
- * follow (seg__clv_fit_cov()), which give the standard errors. */
+/* The threads of a fit: the model's "threads" when it has one above 0,
+ * else the dataset's setting (0 without a dataset: every processor).
+ * Models without the parameter (Gamma-Gamma) read as 0. */
 int seg__clv_fit_threads(const seg_model *m, const seg_dataset *ds)
 {
-    int t = (int)seg__param_num(m, "threads");
+    double v = seg__param_num(m, "threads");
+    int t = v >= 1 && v <= 64 ? (int)v : 0;
     return t > 0 || !ds ? t : seg__ds_threads(ds);
 }
+
+/* The fit of the base parameters on rows loaded; with_cov: covariates
+ * follow (seg__clv_fit_cov()), which give the standard errors. */
 
 static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
                     size_t excluded, const char *fixed, bool with_cov,

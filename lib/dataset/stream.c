@@ -473,7 +473,7 @@ static int fold(seg__stream *st, const calendar *cal, uint32_t row,
  * (or a small dataset): fold in file order. */
 #define PARTS 256
 static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
-                    size_t customers)
+                    size_t customers, size_t *largest)
 {
     if (customers <= (size_t)1 << 17 || n > UINT32_MAX)
         return SEG_ENOMEM;
@@ -485,8 +485,14 @@ static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
     size_t at[PARTS + 1] = {0};
     for (size_t i = 0; i < n; i++)
         at[(cust[i] >> shift) + 1]++;
-    for (int p = 0; p < PARTS; p++)
+    /* all of a customer's records are in its part: no customer has more
+     * than the largest part, a bound that costs no look at the slots */
+    size_t most = 0;
+    for (int p = 0; p < PARTS; p++) {
+        most = at[p + 1] > most ? at[p + 1] : most;
         at[p + 1] += at[p];
+    }
+    *largest = most;
     for (size_t i = 0; i < n; i++)
         st->order[at[cust[i] >> shift]++] = (uint32_t)i;
     return SEG_OK;
@@ -509,7 +515,8 @@ static size_t most_of_one(seg__stream *st, const uint32_t *cust, size_t n)
 /* Room for every node and every sort that folding the n records held can
  * need, so that the fold cannot fail once it starts (a fold outside a
  * load has no mark to go back to). Fails with nothing folded. */
-static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n)
+static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n,
+                        size_t one)
 {
     if (n > UINT32_MAX - 1 - st->n_pool)
         return SEG_ENOMEM;
@@ -517,10 +524,10 @@ static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n)
                   sizeof *st->pool))
         return SEG_ENOMEM;
     /* a day folded holds at most the longest list, the batch's records of
-     * its customer and its first record; a batch larger than the buffer
-     * counts its customers' records rather than reserve for all */
-    size_t one = n;
-    if (st->most + n + 1 > st->cap_scratch && n > BUFFER)
+     * its customer (at most `one`) and its first record; a batch larger
+     * than the buffer, without a bound, counts its customers' records
+     * rather than reserve for all */
+    if (st->most + one + 1 > st->cap_scratch && one > BUFFER)
         one = most_of_one(st, cust, n);
     return scratch_for(st, st->most + one + 1);
 }
@@ -542,15 +549,16 @@ int seg__stream_flush(seg_dataset *ds)
         rc = cover(st, ds->ids.n);
     if (!rc)
         rc = keep_blocks(st, ds->tx_cust, n);
+    const uint32_t *cust = ds->tx_cust;
+    const uint32_t *order = NULL;
+    size_t one = n;
+    if (!rc && by_block(st, cust, n, ds->ids.n, &one) == SEG_OK)
+        order = st->order;
     if (!rc)
-        rc = room_to_fold(st, ds->tx_cust, n);
+        rc = room_to_fold(st, ds->tx_cust, n, one);
     if (rc)
         return seg__nomem(&ds->err);
     calendar cal = calendar_of(ds);
-    const uint32_t *cust = ds->tx_cust;
-    const uint32_t *order = NULL;
-    if (by_block(st, cust, n, ds->ids.n) == SEG_OK)
-        order = st->order;
     for (size_t k = 0; k < n; k++) {
         if (k + 16 < n) { /* both lines of the slot */
             const char *p = (const char *)slot(

@@ -699,7 +699,9 @@ int seg__stream_flush(seg_dataset *ds)
     }
     /* a lane a thread when the batch is worth it; the same folds either
      * way, since each customer's lane is fixed */
-    int nth = st->by_block ? seg__threads(ds->threads, n, (size_t)1 << 16) : 1;
+    int nth = st->by_block && n >= BUFFER
+                  ? seg__threads(ds->threads, n, BUFFER / 2)
+                  : 1;
     if (nth >= LANES) {
         seg__run_jobs(fold_lane, st->lanes, sizeof *st->lanes, LANES);
     } else {

@@ -293,6 +293,41 @@ static void test_refusals(void **state)
     seg_dataset_free(ds);
 }
 
+/* Customers folded on two threads, each its own lane of rows: a day out
+ * of order names the customer a fold of the whole batch in one order of
+ * blocks meets first: row 4100 (second lane, fifth block of 1024 rows)
+ * before row 9000 (first lane, ninth block), though row 9000's record
+ * comes first in the file, on one thread and on two. */
+static void test_disorder_named_on_any_threads(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    size_t cap = (size_t)N * 32 + 256, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    len += (size_t)snprintf(buf, cap, "id,time,amount\n");
+    for (int i = 0; i < N; i++) /* customer i is row i */
+        len += (size_t)snprintf(buf + len, cap - len, "c%d,%lld,5\n", i,
+                                (long long)(T0 + 10 * DAY));
+    len += (size_t)snprintf(buf + len, cap - len, "c9000,%lld,5\n",
+                            (long long)(T0 + 5 * DAY));
+    len += (size_t)snprintf(buf + len, cap - len, "c4100,%lld,5\n",
+                            (long long)(T0 + 5 * DAY));
+    for (int threads = 1; threads <= 2; threads++) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        assert_ok(seg_dataset_set_threads(ds, threads));
+        assert_ok(seg_dataset_set_features_only(ds, SEG_TIME_NONE));
+        assert_ok(seg_dataset_load_csv_buffer(ds, buf, len, "log.csv", NULL));
+        assert_int_equal(seg_dataset_compute_features(ds, NULL), SEG_EMISUSE);
+        const char *msg = seg_dataset_errmsg(ds);
+        if (!strstr(msg, "customer 'c4100'"))
+            fail_msg("%d threads: %s", threads, msg);
+        seg_dataset_free(ds);
+    }
+    free(buf);
+}
+
 /* A call that fails part way leaves the totals as they were: the features
  * equal those of the calls that succeeded, whether the failing call found
  * records only held or some folded already. */
@@ -538,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_same_bits),
         cmocka_unit_test(test_same_bits_zone_with_transitions),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_disorder_named_on_any_threads),
         cmocka_unit_test(test_failed_call_changes_nothing),
         cmocka_unit_test(test_csv_load),
         cmocka_unit_test(test_failed_load_keeps_once),

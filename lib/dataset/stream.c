@@ -21,6 +21,12 @@
 #define BLOCK ((size_t)1 << BLOCK_SHIFT)
 /* Records held before they are folded, in the dataset's record arrays. */
 #define BUFFER ((size_t)1 << 16)
+/* Customers are dealt to lanes in runs of 2^12 rows, alternately: a lane
+ * has its own nodes and scratch, so that a flush folds the lanes on
+ * threads of their own, each reaching only its own customers. A
+ * customer's lane depends on its row alone, never on the threads. */
+#define LANES 2
+#define LANE_SHIFT 12
 
 #if defined(__GNUC__)
 #define PREFETCH(p) __builtin_prefetch(p)
@@ -50,6 +56,28 @@ typedef struct pnode {
     uint32_t next;           /* index + 1; 0 ends the list */
 } pnode;
 
+/* A lane: the nodes of its customers' open days, a day's records to sort,
+ * and what a flush found, merged once the lanes are done. */
+typedef struct lane {
+    pnode *pool;
+    size_t n_pool, cap_pool;
+    uint32_t free_node;      /* index + 1 of a free node; 0: none */
+    seg__txrec *scratch;     /* one day's records, to sort */
+    int64_t *scratch_t;      /* and sorted, for the walk */
+    double *scratch_a;
+    size_t cap_scratch;
+    size_t most;
+    int64_t kept_max, dropped_min;
+    bool disorder;
+    uint32_t disorder_row;
+    uint64_t disorder_at;    /* its place in the order of the fold */
+    /* a flush's records of the lane: order[begin .. end) when folded by
+     * block, else those of cust[0 .. n) whose lane it is */
+    size_t begin, end, count;
+    const seg_dataset *ds;
+    struct seg__stream *st;
+} lane;
+
 struct seg__stream {
     int64_t through;         /* records after it are left out */
     int64_t kept_max;        /* the latest time folded; INT64_MIN: none */
@@ -57,19 +85,15 @@ struct seg__stream {
     uint64_t count;          /* records folded or left out */
     sacc **blocks;
     size_t n_blocks;
-    pnode *pool;
-    size_t n_pool, cap_pool;
-    uint32_t free_node;      /* index + 1 of a free node; 0: none */
+    lane lanes[LANES];
     size_t most;             /* no open day's list is longer */
     bool disorder;
     uint32_t disorder_row;
     bool done;               /* folded into features and given back */
-    uint32_t *order;         /* the records held, by block of customers */
+    uint32_t *order;         /* the records held, by lane and block */
     size_t cap_order;
-    seg__txrec *scratch;     /* one day's records, to sort */
-    int64_t *scratch_t;      /* and sorted, for the walk */
-    double *scratch_a;
-    size_t cap_scratch;
+    bool by_block;           /* the flush folds in that order */
+    unsigned order_shift;    /* a row's block of that order */
     /* all-or-nothing: the state at the mark, saved at the first fold
      * after it unless there was nothing to keep; a block of totals is
      * copied only before a fold first reaches it (saved->blocks[b] NULL:
@@ -91,22 +115,30 @@ static void drop(void *pp)
     *p = NULL;
 }
 
+static void drop_scratch(lane *l)
+{
+    drop(&l->scratch);
+    drop(&l->scratch_t);
+    drop(&l->scratch_a);
+    l->cap_scratch = 0;
+}
+
 static void stream_clear(seg__stream *st)
 {
     for (size_t b = 0; b < st->n_blocks; b++)
         seg__free(st->blocks[b]);
     drop(&st->blocks);
-    drop(&st->pool);
-    drop(&st->scratch);
-    drop(&st->scratch_t);
-    drop(&st->scratch_a);
+    for (int k = 0; k < LANES; k++) {
+        lane *l = &st->lanes[k];
+        drop(&l->pool);
+        drop_scratch(l);
+        l->n_pool = l->cap_pool = 0;
+        l->free_node = 0;
+    }
     drop(&st->order);
     st->cap_order = 0;
     st->n_blocks = 0;
-    st->n_pool = st->cap_pool = 0;
-    st->free_node = 0;
     st->most = 0;
-    st->cap_scratch = 0;
     st->kept_max = INT64_MIN;
     st->dropped_min = INT64_MAX;
     st->count = 0;
@@ -194,14 +226,16 @@ static int save_at_mark(seg_dataset *ds)
     *cp = *st;
     cp->saved = NULL;
     cp->blocks = NULL;
-    cp->pool = NULL;
-    cp->scratch = NULL;
     cp->order = NULL;
     cp->cap_order = 0;
-    cp->scratch_t = NULL;
-    cp->scratch_a = NULL;
-    cp->cap_scratch = 0;
     cp->n_blocks = 0;
+    for (int k = 0; k < LANES; k++) {
+        cp->lanes[k].pool = NULL;
+        cp->lanes[k].scratch = NULL;
+        cp->lanes[k].scratch_t = NULL;
+        cp->lanes[k].scratch_a = NULL;
+        cp->lanes[k].cap_scratch = 0;
+    }
     st->saved = cp;
     int rc = SEG_OK;
     if (st->n_blocks) {
@@ -212,9 +246,13 @@ static int save_at_mark(seg_dataset *ds)
             cp->n_blocks = st->n_blocks;
     }
     size_t n = ds->mark_tx;
-    if (!rc)
-        rc = copy_of((void **)&cp->pool, st->pool, st->n_pool * sizeof *st->pool);
-    cp->cap_pool = st->n_pool;
+    for (int k = 0; k < LANES; k++) {
+        const lane *l = &st->lanes[k];
+        if (!rc)
+            rc = copy_of((void **)&cp->lanes[k].pool, l->pool,
+                         l->n_pool * sizeof *l->pool);
+        cp->lanes[k].cap_pool = l->n_pool;
+    }
     if (!rc)
         rc = copy_of((void **)&st->saved_cust, ds->tx_cust, n * sizeof *ds->tx_cust);
     if (!rc)
@@ -270,16 +308,18 @@ void seg__stream_rollback(seg_dataset *ds)
         drop(&cp->blocks);
         cp->n_blocks = 0;
         /* and the room the folds made since, given back */
-        drop(&st->scratch);
-        drop(&st->scratch_t);
-        drop(&st->scratch_a);
         drop(&st->order);
-        st->cap_scratch = st->cap_order = 0;
-        seg__free(st->pool);
-        st->pool = cp->pool;
-        st->n_pool = cp->n_pool;
-        st->cap_pool = cp->cap_pool;
-        st->free_node = cp->free_node;
+        st->cap_order = 0;
+        for (int k = 0; k < LANES; k++) {
+            lane *l = &st->lanes[k];
+            const lane *c = &cp->lanes[k];
+            drop_scratch(l);
+            seg__free(l->pool);
+            l->pool = c->pool;
+            l->n_pool = c->n_pool;
+            l->cap_pool = c->cap_pool;
+            l->free_node = c->free_node;
+        }
         st->most = cp->most;
         st->kept_max = cp->kept_max;
         st->dropped_min = cp->dropped_min;
@@ -309,6 +349,11 @@ void seg__stream_rollback(seg_dataset *ds)
 static sacc *slot(seg__stream *st, uint32_t row)
 {
     return &st->blocks[row >> BLOCK_SHIFT][row & (BLOCK - 1)];
+}
+
+static unsigned lane_of(uint32_t row)
+{
+    return row >> LANE_SHIFT & (LANES - 1);
 }
 
 /* Slots for every customer so far. */
@@ -341,7 +386,7 @@ static void open_day(const calendar *cal, sacc *s, int64_t t, double a)
     s->state = S_OPEN;
 }
 
-static int push_node(seg__stream *st, sacc *s, int64_t t, double a)
+static int push_node(lane *st, sacc *s, int64_t t, double a)
 {
     uint32_t at = st->free_node;
     if (at) {
@@ -366,7 +411,7 @@ static bool before(const seg__txrec *x, const seg__txrec *y)
 }
 
 /* Room to sort a day of n records. */
-static int scratch_for(seg__stream *st, size_t n)
+static int scratch_for(lane *st, size_t n)
 {
     if (n <= st->cap_scratch)
         return SEG_OK;
@@ -382,7 +427,7 @@ static int scratch_for(seg__stream *st, size_t n)
 /* The open day of s as features.c walks it: its records in time order,
  * then amount (records equal in both add up the same in any order), into
  * `into`. With `release`, its nodes go back to the pool. */
-static int fold_open(seg__stream *st, const calendar *cal, sacc *s,
+static int fold_open(lane *st, const calendar *cal, sacc *s,
                      seg__cacc *into, bool release)
 {
     cday day;
@@ -430,16 +475,17 @@ static int fold_open(seg__stream *st, const calendar *cal, sacc *s,
     return SEG_OK;
 }
 
-static int fold(seg__stream *st, const calendar *cal, uint32_t row,
-                int64_t t, double a)
+/* Record `at` of the fold's order, of customer row, into its lane l. */
+static int fold(seg__stream *st, lane *l, const calendar *cal, uint32_t row,
+                size_t at, int64_t t, double a)
 {
     if (t > st->through) {
-        if (t < st->dropped_min)
-            st->dropped_min = t;
+        if (t < l->dropped_min)
+            l->dropped_min = t;
         return SEG_OK;
     }
-    if (t > st->kept_max)
-        st->kept_max = t;
+    if (t > l->kept_max)
+        l->kept_max = t;
     sacc *s = slot(st, row);
     if (s->state == S_NONE) {
         open_day(cal, s, t, a);
@@ -448,7 +494,7 @@ static int fold(seg__stream *st, const calendar *cal, uint32_t row,
     if (s->state != S_OPEN)
         return SEG_OK;
     if (t > s->open_end) {
-        int rc = fold_open(st, cal, s, &s->done, true);
+        int rc = fold_open(l, cal, s, &s->done, true);
         if (!rc)
             open_day(cal, s, t, a);
         return rc;
@@ -456,24 +502,26 @@ static int fold(seg__stream *st, const calendar *cal, uint32_t row,
     if (t < s->open_t && day_of(cal, t) != day_of(cal, s->open_t)) {
         /* an earlier day than one walked: not foldable in order */
         s->state = S_DISORDER;
-        if (!st->disorder) {
-            st->disorder = true;
-            st->disorder_row = row;
+        if (!l->disorder) {
+            l->disorder = true;
+            l->disorder_row = row;
+            l->disorder_at = at;
         }
         return SEG_OK;
     }
-    return push_node(st, s, t, a);
+    return push_node(l, s, t, a);
 }
 
-/* The records held, by block of customers (a stable counting sort of
- * their positions into st->order): folded a block at a time, the slots
- * each record reaches lie within a few megabytes, where records in file
- * order would reach across the whole array at random, each a walk of the
- * page tables once the array is far larger than the cache. SEG_ENOMEM
- * (or a small dataset): fold in file order. */
+/* The records held, by lane and then by block of customers (a stable
+ * counting sort of their positions into st->order), each lane's at
+ * order[begin .. end): folded a block at a time, the slots each record
+ * reaches lie within a few megabytes, where records in file order would
+ * reach across the whole array at random, each a walk of the page tables
+ * once the array is far larger than the cache. *largest: the most records
+ * of one part. SEG_ENOMEM (or a small dataset): fold in file order. */
 #define PARTS 256
 static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
-                    size_t customers)
+                    size_t customers, size_t *largest)
 {
     if (customers <= (size_t)1 << 17 || n > UINT32_MAX)
         return SEG_ENOMEM;
@@ -482,13 +530,26 @@ static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
         shift++;
     if (seg__grow((void **)&st->order, &st->cap_order, n, sizeof *st->order))
         return SEG_ENOMEM;
-    size_t at[PARTS + 1] = {0};
+    size_t at[LANES * PARTS + 1] = {0};
     for (size_t i = 0; i < n; i++)
-        at[(cust[i] >> shift) + 1]++;
-    for (int p = 0; p < PARTS; p++)
+        at[lane_of(cust[i]) * PARTS + (cust[i] >> shift) + 1]++;
+    /* all of a customer's records are in its part: no customer has more
+     * than the largest part, a bound that costs no look at the slots */
+    size_t most = 0;
+    for (int p = 0; p < LANES * PARTS; p++) {
+        most = at[p + 1] > most ? at[p + 1] : most;
         at[p + 1] += at[p];
+    }
+    *largest = most;
+    for (int k = 0; k < LANES; k++) {
+        st->lanes[k].begin = at[k * PARTS];
+        st->lanes[k].end = at[(k + 1) * PARTS];
+        st->lanes[k].count = st->lanes[k].end - st->lanes[k].begin;
+    }
     for (size_t i = 0; i < n; i++)
-        st->order[at[cust[i] >> shift]++] = (uint32_t)i;
+        st->order[at[lane_of(cust[i]) * PARTS + (cust[i] >> shift)]++] =
+            (uint32_t)i;
+    st->order_shift = shift;
     return SEG_OK;
 }
 
@@ -507,22 +568,94 @@ static size_t most_of_one(seg__stream *st, const uint32_t *cust, size_t n)
 }
 
 /* Room for every node and every sort that folding the n records held can
- * need, so that the fold cannot fail once it starts (a fold outside a
- * load has no mark to go back to). Fails with nothing folded. */
-static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n)
+ * need, in each lane, so that the fold cannot fail once it starts (a fold
+ * outside a load has no mark to go back to). Fails with nothing folded. */
+static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n,
+                        size_t one)
 {
-    if (n > UINT32_MAX - 1 - st->n_pool)
-        return SEG_ENOMEM;
-    if (seg__grow((void **)&st->pool, &st->cap_pool, st->n_pool + n,
-                  sizeof *st->pool))
-        return SEG_ENOMEM;
+    size_t cap = SIZE_MAX;
+    for (int k = 0; k < LANES; k++) {
+        lane *l = &st->lanes[k];
+        if (l->count > UINT32_MAX - 1 - l->n_pool)
+            return SEG_ENOMEM;
+        if (seg__grow((void **)&l->pool, &l->cap_pool, l->n_pool + l->count,
+                      sizeof *l->pool))
+            return SEG_ENOMEM;
+        cap = l->cap_scratch < cap ? l->cap_scratch : cap;
+    }
     /* a day folded holds at most the longest list, the batch's records of
-     * its customer and its first record; a batch larger than the buffer
-     * counts its customers' records rather than reserve for all */
-    size_t one = n;
-    if (st->most + n + 1 > st->cap_scratch && n > BUFFER)
+     * its customer (at most `one`) and its first record; a batch larger
+     * than the buffer, without a bound, counts its customers' records
+     * rather than reserve for all */
+    if (st->most + one + 1 > cap && one > BUFFER)
         one = most_of_one(st, cust, n);
-    return scratch_for(st, st->most + one + 1);
+    for (int k = 0; k < LANES; k++)
+        if (scratch_for(&st->lanes[k], st->most + one + 1))
+            return SEG_ENOMEM;
+    return SEG_OK;
+}
+
+/* Fold one lane's records held: by block when st->order is set for the
+ * flush, else in file order, skipping the other lanes' records. */
+static void *fold_lane(void *arg)
+{
+    lane *l = arg;
+    seg__stream *st = l->st;
+    const seg_dataset *ds = l->ds;
+    calendar cal = calendar_of(ds);
+    const uint32_t *cust = ds->tx_cust, *order = st->by_block ? st->order
+                                                              : NULL;
+    const int64_t *tt = ds->tx_time;
+    const double *am = ds->tx_amount;
+    size_t b = order ? l->begin : 0, e = order ? l->end : ds->n_tx;
+    unsigned me = (unsigned)(l - st->lanes);
+    for (size_t k = b; k < e; k++) {
+        if (order && k + 32 < e) {
+            /* the records of a part lie a few kilobytes apart in the
+             * batch, too many streams for the hardware to follow: their
+             * lines first, then the slot their row names */
+            size_t j = order[k + 32];
+            PREFETCH(&cust[j]);
+            PREFETCH(&tt[j]);
+            PREFETCH(&am[j]);
+        }
+        if (k + 16 < e) { /* both lines of the slot */
+            const char *p = (const char *)slot(
+                st, cust[order ? order[k + 16] : k + 16]);
+            PREFETCH(p);
+            PREFETCH(p + 64);
+        }
+        size_t i = order ? order[k] : k;
+        uint32_t row = cust[i];
+        if (!order && lane_of(row) != me)
+            continue;
+        /* where the record comes in the order of a fold of all lanes at
+         * once, so that the customer named for a disorder is the same */
+        uint64_t at = order ? (uint64_t)(row >> st->order_shift) << 32 | i
+                            : i;
+        /* cannot fail: room_to_fold() made the room */
+        (void)fold(st, l, &cal, row, at, tt[i], am[i]);
+    }
+    return NULL;
+}
+
+/* The lanes' findings of a flush, merged. */
+static void merge_lanes(seg__stream *st)
+{
+    const lane *first = NULL;
+    for (int k = 0; k < LANES; k++) {
+        const lane *l = &st->lanes[k];
+        st->most = l->most > st->most ? l->most : st->most;
+        st->kept_max = l->kept_max > st->kept_max ? l->kept_max : st->kept_max;
+        st->dropped_min = l->dropped_min < st->dropped_min ? l->dropped_min
+                                                           : st->dropped_min;
+        if (l->disorder && (!first || l->disorder_at < first->disorder_at))
+            first = l;
+    }
+    if (first && !st->disorder) {
+        st->disorder = true;
+        st->disorder_row = first->disorder_row;
+    }
 }
 
 int seg__stream_flush(seg_dataset *ds)
@@ -542,26 +675,40 @@ int seg__stream_flush(seg_dataset *ds)
         rc = cover(st, ds->ids.n);
     if (!rc)
         rc = keep_blocks(st, ds->tx_cust, n);
+    const uint32_t *cust = ds->tx_cust;
+    size_t one = n;
+    st->by_block = !rc && by_block(st, cust, n, ds->ids.n, &one) == SEG_OK;
+    if (!rc && !st->by_block) {
+        for (int k = 0; k < LANES; k++)
+            st->lanes[k].count = 0;
+        for (size_t i = 0; i < n; i++)
+            st->lanes[lane_of(cust[i])].count++;
+    }
     if (!rc)
-        rc = room_to_fold(st, ds->tx_cust, n);
+        rc = room_to_fold(st, cust, n, one);
     if (rc)
         return seg__nomem(&ds->err);
-    calendar cal = calendar_of(ds);
-    const uint32_t *cust = ds->tx_cust;
-    const uint32_t *order = NULL;
-    if (by_block(st, cust, n, ds->ids.n) == SEG_OK)
-        order = st->order;
-    for (size_t k = 0; k < n; k++) {
-        if (k + 16 < n) { /* both lines of the slot */
-            const char *p = (const char *)slot(
-                st, cust[order ? order[k + 16] : k + 16]);
-            PREFETCH(p);
-            PREFETCH(p + 64);
-        }
-        size_t i = order ? order[k] : k;
-        /* cannot fail: room_to_fold() made the room */
-        (void)fold(st, &cal, cust[i], ds->tx_time[i], ds->tx_amount[i]);
+    for (int k = 0; k < LANES; k++) {
+        lane *l = &st->lanes[k];
+        l->st = st;
+        l->ds = ds;
+        l->most = st->most;
+        l->kept_max = st->kept_max;
+        l->dropped_min = st->dropped_min;
+        l->disorder = false;
     }
+    /* a lane a thread when the batch is worth it; the same folds either
+     * way, since each customer's lane is fixed */
+    int nth = st->by_block && n >= BUFFER
+                  ? seg__threads(ds->threads, n, BUFFER / 2)
+                  : 1;
+    if (nth >= LANES) {
+        seg__run_jobs(fold_lane, st->lanes, sizeof *st->lanes, LANES);
+    } else {
+        for (int k = 0; k < LANES; k++)
+            fold_lane(&st->lanes[k]);
+    }
+    merge_lanes(st);
     st->count += n;
     ds->n_tx = 0;
     if (ds->tx_cat)
@@ -635,7 +782,7 @@ static int totals_of(seg__stream *st, const calendar *cal, size_t c,
     if (s->state == S_NONE)
         return SEG_OK;
     *out = s->done;
-    return fold_open(st, cal, s, out, false);
+    return fold_open(&st->lanes[lane_of((uint32_t)c)], cal, s, out, false);
 }
 
 int seg__stream_precheck(seg_dataset *ds, seg__progress *p, size_t *bad)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,9 +428,19 @@ static void test_csv_load(void **state)
 }
 
 /* Live bytes, counted through the library's allocator: each block has
- * its size ahead of it. */
+ * its size ahead of it. Atomic: loads on threads allocate at once. */
 typedef union { size_t n; max_align_t align; } head;
-static size_t live_bytes, peak_bytes;
+static _Atomic size_t live_bytes, peak_bytes;
+
+static void count_bytes(size_t add, size_t sub)
+{
+    /* unsigned: add - sub wraps, and the sum wraps back */
+    size_t now = atomic_fetch_add(&live_bytes, add - sub) + (add - sub);
+    size_t peak = atomic_load(&peak_bytes);
+    while (now > peak &&
+           !atomic_compare_exchange_weak(&peak_bytes, &peak, now))
+        ;
+}
 
 static void *c_malloc(size_t n, void *u)
 {
@@ -438,8 +449,7 @@ static void *c_malloc(size_t n, void *u)
     if (!h)
         return NULL;
     h->n = n;
-    if ((live_bytes += n) > peak_bytes)
-        peak_bytes = live_bytes;
+    count_bytes(n, 0);
     return h + 1;
 }
 
@@ -449,7 +459,7 @@ static void c_free(void *p, void *u)
     if (!p)
         return;
     head *h = (head *)p - 1;
-    live_bytes -= h->n;
+    count_bytes(0, h->n);
     free(h);
 }
 
@@ -463,9 +473,7 @@ static void *c_realloc(void *p, size_t n, void *u)
     if (!q)
         return NULL;
     q->n = n;
-    live_bytes += n - old;
-    if (live_bytes > peak_bytes)
-        peak_bytes = live_bytes;
+    count_bytes(n, old);
     return q + 1;
 }
 

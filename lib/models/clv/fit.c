@@ -44,6 +44,9 @@ typedef struct objctx {
      * subsample's fit is enough, and no log-likelihood is wanted */
     bool start_only;
     int threads; /* for the kind's evaluator */
+    /* BFGS on the evaluator's gradient instead of Newton: BG/BB's
+     * fallback where Newton found nothing */
+    bool bfgs;
 } objctx;
 
 /* Whether the last evaluation was at p. */
@@ -481,7 +484,7 @@ static const double starts[][SEG__NP] = {
  * the kind has its own evaluator, else BFGS on the exact gradient. */
 static seg__opt_result run_from(objctx *c, double *theta, int max_iter)
 {
-    if (c->prep)
+    if (c->prep && !c->bfgs)
         return seg__minimize_newton(objective2, c, theta, c->np, max_iter,
                                     1e-9);
     return seg__minimize(objective, c, theta, c->np, max_iter, 1e-9);
@@ -598,6 +601,11 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
     }
     if (!isfinite(res.value) && res.status != 3)
         multi_start(c, max_iter, theta, &res, last);
+    if (!isfinite(res.value) && res.status != 3 && c->prep &&
+        c->kind == SEG__CLV_BGBB) {
+        c->bfgs = true;
+        multi_start(c, max_iter, theta, &res, last);
+    }
     if (seg__progress_canceled(seg__progress_current()))
         return SEG_ECANCELED;
     *best = res.value;
@@ -706,7 +714,7 @@ static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
                 0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0},
-                with_cov, threads};
+                with_cov, threads, false};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;

@@ -200,7 +200,8 @@ static seg__hd log_b0(const bgbb_prep *q, const double *p, size_t g)
 
 /* s += v (h + g g') for a term of value v whose log has gradient g and
  * Hessian h */
-static inline void add_term(seg__hd *s, double v, const double *g, const double *h)
+static inline void add_term(seg__hd *s, double v, const double *g,
+                            const double *h)
 {
     s->v += v;
     for (int i = 0; i < HD_N; i++)
@@ -215,16 +216,16 @@ static inline void add_term(seg__hd *s, double v, const double *g, const double 
 static seg__hd row_rel(const seg__hd *R, double pi, const double *G,
                        const double *H, double c, double ga)
 {
-    double ga_[HD_N], ha[HD_H];
-    memcpy(ga_, G, sizeof ga_);
+    double gla[HD_N], ha[HD_H]; /* of log a */
+    memcpy(gla, G, sizeof gla);
     memcpy(ha, H, sizeof ha);
-    ga_[2] += 1 / c - 1 / ga;
-    ga_[3] += 1 / c;
+    gla[2] += 1 / c - 1 / ga;
+    gla[3] += 1 / c;
     ha[HD_IJ(2, 2)] += 1 / (ga * ga) - 1 / (c * c);
     ha[HD_IJ(2, 3)] -= 1 / (c * c);
     ha[HD_IJ(3, 3)] -= 1 / (c * c);
     seg__hd V = *R;
-    add_term(&V, pi * c / ga, ga_, ha);
+    add_term(&V, pi * c / ga, gla, ha);
     seg__hd out = hc(log(V.v));
     for (int i = 0; i < HD_N; i++)
         out.g[i] = V.g[i] / V.v;
@@ -252,12 +253,7 @@ static void group_total(const bgbb_prep *q, const double *p, size_t g,
         while (k < end && row_of(q, k)[2] - tx == (double)i) {
             seg__hd r = row_rel(&R, pi, G, H, c, ga);
             r = hadd(r, &b0);
-            double w = q->w[q->order[k]];
-            sum->v += w * r.v;
-            for (int m = 0; m < HD_N; m++)
-                sum->g[m] += w * r.g[m];
-            for (int m = 0; m < HD_H; m++)
-                sum->h[m] += w * r.h[m];
+            haxpy(sum, q->w[q->order[k]], &r);
             k++;
         }
         if (k == end)
@@ -307,11 +303,6 @@ double seg__bgbb_total(void *vp, const double *p, double *grad, double *hess)
     }
     if (!isfinite(sum.v))
         return NAN;
-    if (grad)
-        memcpy(grad, sum.g, sizeof sum.g);
-    if (hess)
-        for (int i = 0; i < HD_N; i++)
-            for (int j = 0; j < HD_N; j++)
-                hess[i * HD_N + j] = sum.h[HD_IJ(i < j ? i : j, i < j ? j : i)];
+    hd_out(&sum, grad, hess);
     return sum.v;
 }

@@ -182,6 +182,10 @@ typedef struct seg__clv_key {
  * caller frees them, also on failure). SEG_OK or SEG_ENOMEM. */
 int seg__clv_merge_keys(seg__clv_key *keys, size_t n, int nc,
                         seg__clv_rows *out);
+/* The same from nc columns of n values (cols[c][i]) and their weights w
+ * (NULL: all 1). */
+int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
+                        int nc, seg__clv_rows *out);
 
 /* The distinct values among v[0], v[stride], ... (n of them): the rank of
  * each value among them into rank[], their number into *nv and, when

@@ -126,19 +126,19 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
     return rc;
 }
 
-/* The keys merged into out in the order of cmp_key, through the ranks
- * of their values: each key becomes one 32-bit number, the ranks
- * combined, sorted with a stable radix sort together with its weight, so
- * that neither the keys nor their order are touched again (a gather of
- * millions of keys in sorted order costs more than the sort); the values
- * come back from the ranks. SEG_ERANGE when the combined ranks do not fit
- * in 32 bits. */
 typedef struct columns {
     const double *col[3]; /* value i of column c: col[c][i * stride] */
     size_t stride;
     const double *w; /* weight i: w[i * stride]; NULL: all 1 */
 } columns;
 
+/* The keys (the columns of in) merged into out in the order of cmp_key,
+ * through the ranks of their values: each key becomes one 32-bit number,
+ * the ranks combined, sorted with a stable radix sort together with its
+ * weight, so that neither the keys nor their order are touched again
+ * (a gather of millions of keys in sorted order costs more than the
+ * sort); the values come back from the ranks. SEG_ERANGE when the
+ * combined ranks do not fit in 32 bits. */
 static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
 {
     uint32_t *rank[3] = {NULL, NULL, NULL}, *comp = NULL, *comp2 = NULL;

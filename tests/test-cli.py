@@ -407,6 +407,13 @@ class Fit(unittest.TestCase):
         self.assertGreater(out["standard_errors"]["gamma"], 0)
         self.assertTrue(out["converged"])
         self.assertAlmostEqual(out["loglik"], -33225.6, 1)
+        # tests/ref/bgbb_fit_ref.py: the optimum's log-likelihood and the
+        # standard errors from its Hessian by differences in 30 digits
+        self.assertAlmostEqual(out["loglik"], -33225.5812743470068, 6)
+        for k, v in (("alpha", 0.0693913623889), ("beta", 0.0294477166604),
+                     ("gamma", 0.0510098589564), ("delta", 0.320819003043)):
+            self.assertAlmostEqual(out["standard_errors"][k] / v, 1, 6)
+        self.assertLessEqual(out["evaluations"], 30)
 
     def test_fit_transactions(self):
         import json

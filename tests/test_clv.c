@@ -190,6 +190,23 @@ static void test_bgbb_published_and_monte_carlo(void **state)
     assert_near(ga, 0.657, DIGITS3);
     assert_near(de, 2.783, DIGITS3);
     assert_near(result_of(m, "customers"), 11104, 0);
+    /* the optimum, its log-likelihood and the standard errors from the
+     * Hessian against tests/ref/bgbb_fit_ref.py (30 digits, the Hessian
+     * by central differences of the log-likelihood) */
+    static const double opt[4] = {1.20352235160191, 0.749716358172939,
+                                  0.656718208441833, 2.78344223257739};
+    static const double se[4] = {0.0693913623889, 0.0294477166604,
+                                 0.0510098589564, 0.320819003043};
+    static const char *const names[4] = {"alpha", "beta", "gamma", "delta"};
+    assert_near(result_of(m, "loglik"), -33225.5812743470068, 1e-6);
+    for (int i = 0; i < 4; i++) {
+        char sen[16];
+        snprintf(sen, sizeof sen, "se.%s", names[i]);
+        assert_near(result_of(m, names[i]), opt[i], 1e-7 * opt[i]);
+        assert_near(result_of(m, sen), se[i], 1e-6 * se[i]);
+    }
+    /* Newton on the exact Hessian: a few evaluations from the starts */
+    assert_true(result_of(m, "evaluations") <= 30);
 
     /* P(alive at the next opportunity) and expected transactions in the
      * next 5, against a Monte Carlo integral over the prior weighted by

@@ -721,6 +721,180 @@ static void test_pnbd_total_matches_rows(void **state)
     }
 }
 
+/* The ranks of the fitting rows (rows.c), whose hash table grows with
+ * the distinct values, against a sort: every value's rank is its place
+ * among the sorted distinct values; -0 and 0 are one; more distinct
+ * values than the maximum is SEG_ERANGE. And the rows merged from
+ * columns against a merge of sorted keys written here. */
+static int cmp_f64(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_key3(const void *a, const void *b)
+{
+    const seg__clv_key *x = a, *y = b;
+    for (int i = 0; i < 3; i++)
+        if (x->k[i] != y->k[i])
+            return x->k[i] < y->k[i] ? -1 : 1;
+    return 0;
+}
+
+static void test_ranks_and_merge_cols(void **state)
+{
+    (void)state;
+    enum { N = 50000 };
+    double *v = malloc(N * sizeof *v), *s = malloc(N * sizeof *s);
+    uint32_t *rank = malloc(N * sizeof *rank);
+    assert_non_null(v);
+    assert_non_null(s);
+    assert_non_null(rank);
+    for (size_t i = 0; i < N; i++)
+        v[i] = (double)(next() % 20000) / 8 - 100;
+    v[3] = 0.0;
+    v[4] = -0.0;
+    memcpy(s, v, N * sizeof *s);
+    qsort(s, N, sizeof *s, cmp_f64);
+    size_t nd = 0;
+    for (size_t i = 0; i < N; i++)
+        if (nd == 0 || s[i] != s[nd - 1])
+            s[nd++] = s[i];
+    double *sorted = NULL;
+    size_t nv = 0;
+    assert_int_equal(seg__clv_ranks(v, N, 1, N, rank, &sorted, &nv), SEG_OK);
+    assert_int_equal(nv, nd);
+    for (size_t i = 0; i < nd; i++)
+        assert_true(sorted[i] == s[i]);
+    for (size_t i = 0; i < N; i++)
+        assert_true(sorted[rank[i]] == v[i]);
+    assert_int_equal(rank[3], rank[4]);
+    free(sorted);
+    assert_int_equal(seg__clv_ranks(v, N, 1, nd - 1, rank, NULL, &nv),
+                     SEG_ERANGE);
+
+    /* rows from columns: x, t_x, T with weights */
+    double *col[3], *w = malloc(N * sizeof *w);
+    seg__clv_key *keys = malloc(N * sizeof *keys);
+    assert_non_null(w);
+    assert_non_null(keys);
+    for (int c = 0; c < 3; c++) {
+        col[c] = malloc(N * sizeof **col);
+        assert_non_null(col[c]);
+    }
+    for (size_t i = 0; i < N; i++) {
+        col[0][i] = (double)(next() % 30);
+        col[1][i] = (double)(next() % 40);
+        col[2][i] = 40 + (double)(next() % 20);
+        w[i] = 1 + (double)(next() % 4);
+        keys[i] = (seg__clv_key){{col[0][i], col[1][i], col[2][i]}, w[i]};
+    }
+    qsort(keys, N, sizeof *keys, cmp_key3);
+    seg__clv_rows r = {NULL, NULL, 0, 0};
+    assert_int_equal(seg__clv_merge_cols(col, w, N, 3, &r), SEG_OK);
+    size_t at = 0;
+    double total = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (i > 0 && cmp_key3(&keys[i], &keys[i - 1]) == 0)
+            continue;
+        double wsum = 0;
+        for (size_t j = i; j < N && cmp_key3(&keys[j], &keys[i]) == 0; j++)
+            wsum += keys[j].w;
+        assert_true(at < r.n);
+        for (int c = 0; c < 3; c++)
+            assert_true(r.d[3 * at + c] == keys[i].k[c]);
+        assert_true(r.w[at] == wsum);
+        total += wsum;
+        at++;
+    }
+    assert_int_equal(at, r.n);
+    assert_true(r.total_w == total);
+    free(r.d);
+    free(r.w);
+    for (int c = 0; c < 3; c++)
+        free(col[c]);
+    free(keys);
+    free(w);
+    free(v);
+    free(s);
+    free(rank);
+}
+
+/* The BG/BB evaluator of many rows (bgbb_total.c: one recurrence per
+ * (x, t_x) read at each row's n) against the per-row likelihood, a
+ * log-sum of Beta functions on first-order duals: the value and the
+ * gradient summed row by row, and the Hessian by central differences of
+ * that gradient. The rows come unsorted and with repeats, as a caller
+ * other than the fit may give them. */
+static double bgbb_rows_ll(const double *d, const double *w, size_t n,
+                           const double *p, double *g)
+{
+    seg__dual dp[SEG__NP], sum = dc(0);
+    for (int i = 0; i < SEG__NP; i++)
+        dp[i] = i < 4 ? dvar(p[i], i) : dc(0);
+    for (size_t i = 0; i < n; i++)
+        sum = dadd(sum, dscale(seg__clv_bgbb.row_ll(dp, d + i * 3), w[i]));
+    memcpy(g, sum.d, 4 * sizeof *g);
+    return sum.v;
+}
+
+static void test_bgbb_total_matches_rows(void **state)
+{
+    (void)state;
+    /* the donations' fit; small shapes; large ones, where the
+     * recurrence's products are near 1 for many steps */
+    static const double ps[][4] = {{1.204, 0.750, 0.657, 2.783},
+                                   {0.05, 0.3, 0.02, 0.4},
+                                   {40, 90, 25, 300}};
+    enum { N = 600 };
+    double *d = malloc(3 * N * sizeof *d), *w = malloc(N * sizeof *w);
+    assert_non_null(d);
+    assert_non_null(w);
+    for (size_t i = 0; i < N; i++) {
+        double n = (double)(next() % 60), tx, x;
+        if (i % 40 == 0)
+            n = 400 + (double)(next() % 400);
+        tx = (double)(next() % ((uint64_t)n + 1));
+        x = (double)(next() % ((uint64_t)tx + 1));
+        if (i % 7 == 0 && i > 0) /* a repeat of an earlier row */
+            memcpy(&d[3 * i], &d[3 * (i - 7)], 3 * sizeof *d);
+        else {
+            d[3 * i] = x;
+            d[3 * i + 1] = tx;
+            d[3 * i + 2] = n;
+        }
+        w[i] = 1 + (double)(next() % 5);
+    }
+    void *prep = seg__clv_bgbb.prepare(d, w, N);
+    assert_non_null(prep);
+    for (size_t q = 0; q < sizeof ps / sizeof *ps; q++) {
+        const double *p = ps[q];
+        double g[4], H[16], gref[4];
+        double ll = seg__clv_bgbb.total(prep, p, g, H);
+        double ref = bgbb_rows_ll(d, w, N, p, gref);
+        assert_near(ll, ref, 1e-12 * fabs(ref));
+        for (int i = 0; i < 4; i++)
+            assert_near(g[i], gref[i], 1e-10 * (fabs(gref[i]) + 1e3 / p[i]));
+        for (int j = 0; j < 4; j++) {
+            double p1[4], p2[4], g1[4], g2[4], h = 1e-5 * p[j];
+            memcpy(p1, p, sizeof p1);
+            memcpy(p2, p, sizeof p2);
+            p1[j] += h;
+            p2[j] -= h;
+            bgbb_rows_ll(d, w, N, p1, g1);
+            bgbb_rows_ll(d, w, N, p2, g2);
+            for (int i = 0; i < 4; i++) {
+                double fd = (g1[i] - g2[i]) / (2 * h);
+                assert_near(H[i * 4 + j], fd, 1e-6 * (fabs(fd) + 1e3 / (p[i] * p[j])));
+                assert_true(H[i * 4 + j] == H[j * 4 + i]);
+            }
+        }
+    }
+    seg__clv_bgbb.release(prep);
+    free(d);
+    free(w);
+}
+
 /* The bootstrap's two quantiles at once against two selections, on
  * values with and without ties, at sizes on both sides of its sample. */
 static void test_two_quantiles_match_selection(void **state)
@@ -774,6 +948,8 @@ int main(void)
         cmocka_unit_test(test_two_quantiles_match_selection),
         cmocka_unit_test(test_hyp2f1_f64_is_the_dual_value),
         cmocka_unit_test(test_pnbd_total_matches_rows),
+        cmocka_unit_test(test_bgbb_total_matches_rows),
+        cmocka_unit_test(test_ranks_and_merge_cols),
         cmocka_unit_test(test_quantile_select_large),
         cmocka_unit_test(test_quantile_sampled_skips_nan),
     };

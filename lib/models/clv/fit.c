@@ -44,6 +44,9 @@ typedef struct objctx {
      * subsample's fit is enough, and no log-likelihood is wanted */
     bool start_only;
     int threads; /* for the kind's evaluator */
+    /* BFGS on the evaluator's gradient instead of Newton: BG/BB's
+     * fallback where Newton found nothing */
+    bool bfgs;
 } objctx;
 
 /* Whether the last evaluation was at p. */
@@ -166,15 +169,19 @@ static double objective(const double *theta, double *grad, void *ctx)
 
 typedef seg__clv_key key;
 
+/* Straight into v, with the messages of seg__model_column(): a copy
+ * through a column of its own costs the pages of another n values. */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n)
 {
-    int rc;
-    double *c = seg__model_column(m, ds, col, &rc);
-    if (c) {
-        memcpy(v, c, n * sizeof *v);
-        seg__free(c);
-    }
+    int rc = seg_dataset_copy_f64(ds, col, v, n);
+    if (rc == SEG_ENOTFOUND)
+        seg__model_error(m, rc, "%s: no column '%s' (compute the features "
+                         "first, or set the column parameter)",
+                         seg_model_name(m), col);
+    else if (rc)
+        seg__model_error(m, rc, "%s: column '%s': %s", seg_model_name(m), col,
+                         seg_dataset_errmsg(ds));
     return rc;
 }
 
@@ -227,9 +234,11 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     const char *wcol = seg__param_str(m, "weight_column");
     size_t n = seg_dataset_customer_count(ds);
     double *v[4] = {NULL, NULL, NULL, NULL};
-    key *keys = seg__malloc((n ? n : 1) * sizeof *keys);
+    /* keys only for the covariate fit, which needs them in the
+     * customers' order; else the columns are compacted in place */
+    key *keys = keep ? seg__malloc((n ? n : 1) * sizeof *keys) : NULL;
     size_t *row = cust ? seg__malloc((n ? n : 1) * sizeof *row) : NULL;
-    int rc = keys && (row || !cust) ? SEG_OK : seg__nomem(NULL);
+    int rc = (keys || !keep) && (row || !cust) ? SEG_OK : seg__nomem(NULL);
     for (int c = 0; c < nc + 1 && !rc; c++) {
         if (c == nc && !*wcol)
             break;
@@ -265,7 +274,13 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
         if (r.w > 0) {
             if (row)
                 row[k] = i;
-            keys[k++] = r;
+            if (keys)
+                keys[k] = r;
+            for (int c = 0; c < nc && !keys; c++)
+                v[c][k] = r.k[c];
+            if (!keys && v[nc])
+                v[nc][k] = r.w;
+            k++;
         }
     }
     if (!rc && k == 0 && *excluded)
@@ -284,7 +299,8 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
         *nkeys = k;
         row = NULL;
     }
-    if (!rc && seg__clv_merge_keys(keys, k, nc, out) != SEG_OK)
+    if (!rc && (keys ? seg__clv_merge_keys(keys, k, nc, out)
+                     : seg__clv_merge_cols(v, v[nc], k, nc, out)) != SEG_OK)
         rc = seg__nomem(NULL);
     if (rc) {
         seg__free(out->d);
@@ -481,7 +497,7 @@ static const double starts[][SEG__NP] = {
  * the kind has its own evaluator, else BFGS on the exact gradient. */
 static seg__opt_result run_from(objctx *c, double *theta, int max_iter)
 {
-    if (c->prep)
+    if (c->prep && !c->bfgs)
         return seg__minimize_newton(objective2, c, theta, c->np, max_iter,
                                     1e-9);
     return seg__minimize(objective, c, theta, c->np, max_iter, 1e-9);
@@ -598,6 +614,11 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
     }
     if (!isfinite(res.value) && res.status != 3)
         multi_start(c, max_iter, theta, &res, last);
+    if (!isfinite(res.value) && res.status != 3 && c->prep &&
+        c->kind == SEG__CLV_BGBB) {
+        c->bfgs = true;
+        multi_start(c, max_iter, theta, &res, last);
+    }
     if (seg__progress_canceled(seg__progress_current()))
         return SEG_ECANCELED;
     *best = res.value;
@@ -706,7 +727,7 @@ static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
     int max_iter = (int)seg__param_num(m, "max_iter");
     objctx c = {kind, specs[kind]->np, &data, seg__param_num(m, "penalizer"),
                 0, 8L * max_iter, false, -1, 0, NULL, false, {0}, 0, {0},
-                with_cov, threads};
+                with_cov, threads, false};
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->customers = data.total_w;

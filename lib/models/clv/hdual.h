@@ -160,4 +160,17 @@ static inline seg__hd hlogdiffexp(const seg__hd *a, const seg__hd *b)
     return hadd(l, a);
 }
 
+/* The gradient of s into grad and its Hessian, in full, row-major, into
+ * hess; either may be NULL. */
+static inline void hd_out(const seg__hd *s, double *grad, double *hess)
+{
+    if (grad)
+        for (int i = 0; i < HD_N; i++)
+            grad[i] = s->g[i];
+    if (hess)
+        for (int i = 0; i < HD_N; i++)
+            for (int j = 0; j < HD_N; j++)
+                hess[i * HD_N + j] = s->h[HD_IJ(i < j ? i : j, i < j ? j : i)];
+}
+
 #endif /* SEG_MODELS_CLV_HDUAL_H */

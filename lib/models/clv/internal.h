@@ -64,6 +64,12 @@ double seg__pnbd_total(void *prep, const double *p, double *grad,
                        double *hess);
 void seg__pnbd_release(void *prep);
 void seg__pnbd_threads(void *prep, int threads);
+/* The BG/BB evaluator of many rows (bgbb_total.c): rows sharing (x, t_x)
+ * share one recurrence over the opportunities. */
+void *seg__bgbb_prepare(const double *d, const double *w, size_t n);
+double seg__bgbb_total(void *prep, const double *p, double *grad,
+                       double *hess);
+void seg__bgbb_release(void *prep);
 
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
     seg__clv_bgbb, seg__clv_gg, seg__clv_ggompertz;
@@ -176,6 +182,10 @@ typedef struct seg__clv_key {
  * caller frees them, also on failure). SEG_OK or SEG_ENOMEM. */
 int seg__clv_merge_keys(seg__clv_key *keys, size_t n, int nc,
                         seg__clv_rows *out);
+/* The same from nc columns of n values (cols[c][i]) and their weights w
+ * (NULL: all 1). */
+int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
+                        int nc, seg__clv_rows *out);
 
 /* The distinct values among v[0], v[stride], ... (n of them): the rank of
  * each value among them into rank[], their number into *nv and, when

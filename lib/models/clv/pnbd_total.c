@@ -520,12 +520,7 @@ static double pnbd_total(void *vp, const double *pv, double *grad,
         sum = hadd(sum, &p->chunk[c]);
     if (!isfinite(sum.v))
         return NAN;
-    if (grad)
-        memcpy(grad, sum.g, sizeof sum.g);
-    if (hess)
-        for (int i = 0; i < HD_N; i++)
-            for (int j = 0; j < HD_N; j++)
-                hess[i * HD_N + j] = sum.h[HD_IJ(i < j ? i : j, i < j ? j : i)];
+    hd_out(&sum, grad, hess);
     return sum.v;
 }
 

@@ -3,6 +3,7 @@
  * (draws.c), and their quantiles. Threads split the histories only, so
  * the intervals are the same whatever the number of threads. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,7 +268,10 @@ typedef struct job {
     const seg__clv_scored *s;
     const pkey *pk;      /* the distinct histories by (x, T, t_x, spend) */
     const size_t *pair;  /* the first in pk of each distinct (x, T) */
-    size_t p0, p1;       /* the pairs of this job */
+    const size_t *chunk; /* the first pair of each chunk, nchunk + 1 */
+    size_t nchunk;
+    atomic_size_t *next; /* the next chunk to take: threads share them */
+    atomic_size_t *done; /* histories done by all threads */
     const seg__clv_fit *fd, *ggd; /* the D draws as fits */
     const fam_tables *tab;
     size_t D;
@@ -294,22 +298,19 @@ static void pair_factors(const job *j, const double *k, double *e, double *v)
     }
 }
 
-static void *run_job(void *arg)
+/* The histories of pairs p0..p1 under every draw. */
+static int run_pairs(job *j, size_t p0, size_t p1)
 {
-    job *j = arg;
-    size_t D = j->D, done = 0;
+    size_t D = j->D;
     bool clv = j->s->kind == SEG__CLV_CLV;
     double *o[4], *e = j->buf + (size_t)j->nout * D, *v = e + D, *pa = v + D;
     double *scratch = pa + D;
     for (int c = 0; c < j->nout; c++)
         o[c] = j->buf + (size_t)c * D;
-    for (size_t q = j->p0; q < j->p1; q++) {
+    for (size_t q = p0; q < p1; q++) {
         const double *k0 = j->pk[j->pair[q]].k;
         pair_factors(j, k0, e, clv ? v : NULL);
-        for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++, done++) {
-            if (done % 64 == 0 &&
-                (j->rc = seg__progress_poll(j->prog, j->lead, done)) != 0)
-                return NULL;
+        for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++) {
             const double *hk = j->pk[g].k;
             size_t at = j->pk[g].g;
             double mean = hk[3] == -INFINITY ? NAN : hk[3];
@@ -332,10 +333,23 @@ static void *run_job(void *arg)
                 j->lo[c][at] = j->hi[c][at] = NAN;
                 if (nf)
                     seg__clv_two_quantiles(o[c], nf, j->qlo, j->qhi, scratch,
-                                  &j->lo[c][at], &j->hi[c][at]);
+                                           &j->lo[c][at], &j->hi[c][at]);
             }
         }
     }
+    size_t all = atomic_fetch_add(j->done, j->pair[p1] - j->pair[p0]);
+    return seg__progress_poll(j->prog, j->lead, all);
+}
+
+/* Chunks of pairs, taken in turn: the cost of a pair grows with x (its
+ * series are longer) and the pairs of large x have few histories each,
+ * so a fixed split by histories left one thread with most of the work. */
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    for (size_t c = atomic_fetch_add(j->next, 1); c < j->nchunk && !j->rc;
+         c = atomic_fetch_add(j->next, 1))
+        j->rc = run_pairs(j, j->chunk[c], j->chunk[c + 1]);
     return NULL;
 }
 
@@ -388,18 +402,34 @@ int seg__clv_evaluate(const seg_model *m, const seg__clv_scored *s,
             pair[np++] = g;
     }
     pair[np] = ng;
+    /* chunks of about CHUNK histories or CHUNK / 8 pairs, whichever
+     * comes first: small against the whole, large against a pair */
+    enum { CHUNK = 2048 };
+    size_t *chunk = seg__malloc((np + 1) * sizeof *chunk), nchunk = 0;
+    if (!chunk) {
+        fam_tables_free(&tab);
+        seg__free(pair);
+        seg__free(pk);
+        return seg__nomem(NULL);
+    }
+    for (size_t q = 0; q < np;) {
+        size_t q0 = q;
+        chunk[nchunk++] = q;
+        while (q < np && pair[q] - pair[q0] < CHUNK && q - q0 < CHUNK / 8)
+            q++;
+        if (q == q0)
+            q++;
+    }
+    chunk[nchunk] = np;
+    atomic_size_t next = 0, done = 0;
     double level = seg__clv_level(m, 0);
     int nt = seg__threads((int)seg__param_num(m, "threads"), ng, 16);
     job jobs[SEG__MAX_THREADS];
-    size_t q = 0;
     for (int t = 0; t < nt; t++) {
         job *j = &jobs[t];
-        size_t q0 = q, want = ng * (size_t)(t + 1) / (size_t)nt;
-        while (q < np && (t == nt - 1 || pair[q] < want))
-            q++;
-        *j = (job){m, s, pk, pair, q0, q, fd, ggd, &tab, D, nout,
-                   (1 - level) / 2, (1 + level) / 2, {NULL}, {NULL}, NULL,
-                   seg__progress_current(), t == 0, SEG_OK};
+        *j = (job){m, s, pk, pair, chunk, nchunk, &next, &done, fd, ggd,
+                   &tab, D, nout, (1 - level) / 2, (1 + level) / 2, {NULL},
+                   {NULL}, NULL, seg__progress_current(), t == 0, SEG_OK};
         for (int c = 0; c < nout; c++) {
             j->lo[c] = lo[c];
             j->hi[c] = hi[c];
@@ -415,6 +445,7 @@ int seg__clv_evaluate(const seg_model *m, const seg__clv_scored *s,
         seg__free(jobs[t].buf);
     }
     fam_tables_free(&tab);
+    seg__free(chunk);
     seg__free(pair);
     seg__free(pk);
     return rc;

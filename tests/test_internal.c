@@ -295,6 +295,78 @@ static void test_format_f64_as_printf(void **state)
     }
 }
 
+/* The significant digits of a number's text: those of the part before
+ * any exponent, less leading and trailing zeros. */
+static int significant_digits(const char *s)
+{
+    int first = -1, last = -1, i = 0;
+    for (; s[i] && s[i] != 'e'; i++) {
+        if (s[i] >= '1' && s[i] <= '9') {
+            if (first < 0)
+                first = i;
+            last = i;
+        }
+    }
+    if (first < 0)
+        return 1; /* zero */
+    int n = 0;
+    for (i = first; i <= last; i++)
+        n += s[i] >= '0' && s[i] <= '9';
+    return n;
+}
+
+/* Doubles of every exponent, subnormals, powers of two and dyadic
+ * fractions (whose decimals end on rounding ties): the text reads back to
+ * the same bits and carries no more significant digits than the fewest
+ * with which printf's "%.<p>g" reads back, found by trying p = 1..17
+ * (15 for a subnormal). */
+static void test_format_f64_shortest(void **state)
+{
+    (void)state;
+    char got[40], tried[40];
+    for (int i = 0; i < 400000; i++) {
+        double v;
+        uint64_t bits;
+        switch (i % 4) {
+        case 0: /* any exponent, any mantissa */
+            bits = (next() % 2047) << 52 | (next() & ((1ull << 52) - 1));
+            memcpy(&v, &bits, sizeof v);
+            break;
+        case 1: /* subnormal */
+            bits = next() & ((1ull << 52) - 1);
+            memcpy(&v, &bits, sizeof v);
+            break;
+        case 2: /* a dyadic fraction */
+            v = (double)(next() % (1ull << 53)) /
+                ldexp(1, (int)(next() % 80));
+            break;
+        default:
+            v = edge_case((unsigned)(next() % 6));
+        }
+        if (next() % 2)
+            v = -v;
+        seg__format_f64(got, v);
+        double back = strtod(got, NULL);
+        /* the same bits, but for -0, which is written "0" */
+        if (memcmp(&back, &v, sizeof v) != 0 && !(v == 0 && back == 0))
+            fail_msg("%a: '%s' reads back as %a", v, got, back);
+        int p = 1;
+        for (; p < 17; p++) {
+            snprintf(tried, sizeof tried, "%.*g", p, v);
+            if (strtod(tried, NULL) == v)
+                break;
+        }
+        /* a subnormal has fewer bits than 15 digits need, and the
+         * formatter starts at 15 digits, as it always has: there it may
+         * write more than the fewest */
+        if (fabs(v) < DBL_MIN && p < 15)
+            p = 15;
+        if (significant_digits(got) > p)
+            fail_msg("%a: '%s' has more than the %d digits of '%.*g'", v,
+                     got, p, p, v);
+    }
+}
+
 /* Every cent from 0 to 20000.00, and runs of consecutive doubles from
  * points in every decade of the integer path: each digit count, carry
  * into a new decade and rounding tie of the formatter's paths, against
@@ -939,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_plain_dates_as_the_calendar),
         cmocka_unit_test(test_format_f64_as_printf),
         cmocka_unit_test(test_format_f64_walks),
+        cmocka_unit_test(test_format_f64_shortest),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),

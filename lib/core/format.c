@@ -21,6 +21,17 @@ static const char digit_pairs[201] =
 static size_t digits_before(char *end, uint64_t v)
 {
     char *p = end;
+    if (v >= 100000000) {
+        /* the low eight digits apart: two short chains of divisions
+         * instead of one long one, for the 16- and 17-digit values that
+         * means and ratios have */
+        uint32_t lo = (uint32_t)(v % 100000000);
+        v /= 100000000;
+        for (int i = 0; i < 4; i++, lo /= 100) {
+            p -= 2;
+            memcpy(p, digit_pairs + 2 * (lo % 100), 2);
+        }
+    }
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
@@ -157,14 +168,16 @@ static uint64_t round_off(uint64_t D, int q, int cut)
 static size_t put_g(char *buf, uint64_t d, int p, int x)
 {
     int nd = p;
-    if (d % 100000000 == 0)
-        d /= 100000000, nd -= 8;
-    if (d % 10000 == 0)
-        d /= 10000, nd -= 4;
-    if (d % 100 == 0)
-        d /= 100, nd -= 2;
-    if (d % 10 == 0)
-        d /= 10, nd -= 1;
+    if (d % 10 == 0) { /* rare among the long values: one test for them */
+        if (d % 100000000 == 0)
+            d /= 100000000, nd -= 8;
+        if (d % 10000 == 0)
+            d /= 10000, nd -= 4;
+        if (d % 100 == 0)
+            d /= 100, nd -= 2;
+        if (d % 10 == 0)
+            d /= 10, nd -= 1;
+    }
     char tmp[24];
     char *dig = tmp + sizeof tmp - digits_before(tmp + sizeof tmp, d);
     size_t n = 0;

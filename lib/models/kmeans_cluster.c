@@ -114,10 +114,13 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
             double bound = s[ai] > lo ? s[ai] : lo;
             if (up <= bound)
                 continue;
+            /* squared (bound >= 0, as s is): the branch waits for a
+             * product, not for a square root, which only the store
+             * needs */
             const double *xi = X + i * (size_t)nf;
-            up = sqrt(seg__km_dist2(xi, c + (size_t)ai * (size_t)nf, nf));
-            if (up <= bound) {
-                ul[i][0] = up - grow[ai];
+            double own = seg__km_dist2(xi, c + (size_t)ai * (size_t)nf, nf);
+            if (own <= bound * bound) {
+                ul[i][0] = sqrt(own) - grow[ai];
                 continue;
             }
             double b1, b2;
@@ -204,6 +207,8 @@ static void kmeanspp(const double *X, size_t n, int nf, int k, uint64_t *rng,
         }
         double *cj = c + (size_t)j * (size_t)nf;
         memcpy(cj, X + pick * (size_t)nf, (size_t)nf * sizeof *c);
+        if (j == k - 1)
+            break; /* no draw follows the last centre */
         total = 0;
         for (size_t i = 0; i < n; i++) {
             /* not fmin, which is a call: no distance here is a NaN */
@@ -319,15 +324,47 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
+/* The bits of x (21 of them) spread to every third, or every second,
+ * position: the Morton codes of three and two features without a loop
+ * over their bits. */
+static uint64_t spread3(uint64_t x)
+{
+    x &= 0x1fffff;
+    x = (x | x << 32) & 0x1f00000000ffffull;
+    x = (x | x << 16) & 0x1f0000ff0000ffull;
+    x = (x | x << 8) & 0x100f00f00f00f00full;
+    x = (x | x << 4) & 0x10c30c30c30c30c3ull;
+    x = (x | x << 2) & 0x1249249249249249ull;
+    return x;
+}
+
+static uint64_t spread2(uint64_t x)
+{
+    x &= 0x1fffff;
+    x = (x | x << 16) & 0x0000ffff0000ffffull;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+    x = (x | x << 2) & 0x3333333333333333ull;
+    x = (x | x << 1) & 0x5555555555555555ull;
+    return x;
+}
+
+/* The radix sort's digits: 11 bits, so that six passes cover a key and
+ * a pass's counts (16 KiB) stay in the first-level cache. */
+#define DIGIT_BITS 11
+#define DIGIT_MASK ((1u << DIGIT_BITS) - 1)
+#define DIGITS ((64 + DIGIT_BITS - 1) / DIGIT_BITS)
+
 /* A spatial order of the points: by the Morton (Z-order) code of their
  * features on a grid, so that points next to each other in memory are near
  * in space. Hamerly's bounds then hold or fail in runs of points, which
  * branch prediction and the caches reward. order[i] is the row of the i-th
- * point; NULL when out of memory. */
+ * point; NULL when out of memory. The sort is stable, so the order is that
+ * of (code, row) whatever the digits. */
 static uint32_t *spatial_order(const double *X, size_t n, int nf)
 {
     int dims = nf < 21 ? nf : 21, bits = 63 / dims > 21 ? 21 : 63 / dims;
-    double lo[21], scale[21];
+    double lo[21], scale[21], top = (double)((1u << bits) - 1);
     for (int f = 0; f < dims; f++) {
         double a = INFINITY, b = -INFINITY;
         for (size_t i = 0; i < n; i++) {
@@ -336,42 +373,52 @@ static uint32_t *spatial_order(const double *X, size_t n, int nf)
             b = v > b ? v : b;
         }
         lo[f] = a;
-        scale[f] = b > a ? (double)((1u << bits) - 1) / (b - a) : 0;
+        scale[f] = b > a ? top / (b - a) : 0;
     }
     uint64_t *key = seg__malloc(2 * n * sizeof *key);
     uint32_t *order = seg__malloc(2 * n * sizeof *order);
-    if (!key || !order) {
+    /* the counts of every digit, taken in the pass that makes the keys */
+    size_t(*count)[DIGIT_MASK + 2] = seg__calloc(DIGITS, sizeof *count);
+    if (!key || !order || !count) {
         seg__free(key);
         seg__free(order);
+        seg__free(count);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t q[21], code = 0;
         for (int f = 0; f < dims; f++) {
             double t = (X[i * (size_t)nf + (size_t)f] - lo[f]) * scale[f];
-            q[f] = t > 0 ? (uint64_t)fmin(t, (double)((1u << bits) - 1)) : 0;
+            q[f] = t > 0 ? (uint64_t)(t < top ? t : top) : 0;
         }
-        for (int bit = bits - 1; bit >= 0; bit--)
-            for (int f = 0; f < dims; f++)
-                code = code << 1 | (q[f] >> bit & 1);
+        if (dims == 3) {
+            code = spread3(q[0]) << 2 | spread3(q[1]) << 1 | spread3(q[2]);
+        } else if (dims == 2) {
+            code = spread2(q[0]) << 1 | spread2(q[1]);
+        } else {
+            for (int bit = bits - 1; bit >= 0; bit--)
+                for (int f = 0; f < dims; f++)
+                    code = code << 1 | (q[f] >> bit & 1);
+        }
         key[i] = code;
         order[i] = (uint32_t)i;
+        for (int d = 0; d < DIGITS; d++)
+            count[d][(code >> (d * DIGIT_BITS) & DIGIT_MASK) + 1]++;
     }
-    /* least significant digit first radix sort, stable, 8 bits a pass */
+    /* least significant digit first, stable */
     uint64_t *k0 = key, *k1 = key + n;
     uint32_t *o0 = order, *o1 = order + n;
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[(k0[i] >> shift & 0xff) + 1]++;
-        if (count[(k0[0] >> shift & 0xff) + 1] == n)
+    for (int d = 0; d < DIGITS; d++) {
+        int shift = d * DIGIT_BITS;
+        size_t *at = count[d];
+        if (at[(k0[0] >> shift & DIGIT_MASK) + 1] == n)
             continue; /* one digit everywhere: nothing to move */
-        for (int d = 0; d < 256; d++)
-            count[d + 1] += count[d];
+        for (unsigned b = 0; b <= DIGIT_MASK; b++)
+            at[b + 1] += at[b];
         for (size_t i = 0; i < n; i++) {
-            size_t at = count[k0[i] >> shift & 0xff]++;
-            k1[at] = k0[i];
-            o1[at] = o0[i];
+            size_t to = at[k0[i] >> shift & DIGIT_MASK]++;
+            k1[to] = k0[i];
+            o1[to] = o0[i];
         }
         uint64_t *tk = k0;
         k0 = k1, k1 = tk;
@@ -380,6 +427,7 @@ static uint32_t *spatial_order(const double *X, size_t n, int nf)
     }
     if (o0 != order)
         memcpy(order, o0, n * sizeof *order);
+    seg__free(count);
     seg__free(key);
     return order;
 }

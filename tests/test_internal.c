@@ -324,7 +324,7 @@ static void test_format_f64_shortest(void **state)
 {
     (void)state;
     char got[40], tried[40];
-    for (int i = 0; i < 400000; i++) {
+    for (int i = 0; i < 150000; i++) {
         double v;
         uint64_t bits;
         switch (i % 4) {
@@ -764,8 +764,10 @@ static void test_pnbd_total_matches_rows(void **state)
                                    {1.16, 34.8, 0.69, 195.4},
                                    {2.2, 5, 0.3, 5},
                                    {0.8, 3, 2.5, 0.4}};
-    size_t sizes[2] = {300, 70000}; /* one chunk; several, on threads */
-    for (int k = 0; k < 2; k++) {
+    /* one chunk; several (8192 rows a chunk), on threads; and a few rows
+     * for the quadrature below, which is slow */
+    size_t sizes[3] = {300, 20000, 40};
+    for (int k = 0; k < 3; k++) {
         size_t n = sizes[k];
         seg__clv_key *keys = malloc(n * sizeof *keys);
         assert_non_null(keys);
@@ -779,9 +781,9 @@ static void test_pnbd_total_matches_rows(void **state)
         }
         seg__clv_rows r = {NULL, NULL, 0, 0};
         assert_int_equal(seg__clv_merge_keys(keys, n, 3, &r), SEG_OK);
-        for (size_t i = 0; i < sizeof ps / sizeof *ps; i++)
+        for (size_t i = 0; i < sizeof ps / sizeof *ps && k < 2; i++)
             check_pnbd_total(&r, ps[i]);
-        if (k == 0) {
+        if (k == 2) {
             /* alpha far above beta: z within 1e-9 of 1, where the tails
              * do not converge and the rows take the quadrature */
             static const double far[4] = {0.3, 1e8, 0.8, 0.01};

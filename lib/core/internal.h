@@ -193,6 +193,11 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes);
 void seg__intern_truncate(seg__interner *in, size_t n);
 void seg__intern_free(seg__interner *in);
 
+/* ---- numbers ----
+ * lgamma() without its global sign (lgamma.c): the library computes
+ * log-gammas on threads. */
+double seg__lgamma(double x);
+
 /* ---- threads (threads.c) ---- */
 #define SEG__MAX_THREADS 64
 /* How many threads to use for `work` units of work: `requested` (at most

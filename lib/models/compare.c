@@ -16,7 +16,7 @@
 /* e^-x x^a / Gamma(a), the factor both expansions share */
 static double gamma_factor(double a, double x)
 {
-    return exp(a * log(x) - x - lgamma(a));
+    return exp(a * log(x) - x - seg__lgamma(a));
 }
 
 /* P(a, x) by its power series, for x < a + 1 */

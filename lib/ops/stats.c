@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdbool.h>
 
+#include "core/internal.h"
 #include "ops/stats.h"
 
 static const double sqrt2 = 1.41421356237309504880;
@@ -45,8 +46,8 @@ double seg__beta_inc(double a, double b, double x)
         return NAN;
     if (x == 0 || x == 1)
         return x;
-    double lfront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
-                    b * log1p(-x);
+    double lfront = seg__lgamma(a + b) - seg__lgamma(a) - seg__lgamma(b) +
+                    a * log(x) + b * log1p(-x);
     if (x < (a + 1) / (a + b + 2))
         return exp(lfront) * beta_cf(a, b, x) / a;
     return 1 - exp(lfront) * beta_cf(b, a, 1 - x) / b;

@@ -90,7 +90,8 @@ static double pmf_bgbb(const double *p, double t, double k, double x,
     double ll = ll_bgbb(dp, d).v;
     double l = -INFINITY;
     for (double j = k > 0 ? k : 1; j <= t; j++) {
-        double lt = lgamma(j + 1) - lgamma(k + 1) - lgamma(j - k + 1) +
+        double lt = seg__lgamma(j + 1) - seg__lgamma(k + 1) -
+                    seg__lgamma(j - k + 1) +
                     lbeta_shift(a, b, x + k, n - x + j - k) +
                     (j < t ? lbeta_shift(ga, de, 1, n + j)
                            : lbeta_shift(ga, de, 0, n + t)) -

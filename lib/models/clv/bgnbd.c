@@ -136,7 +136,8 @@ static double e_alive(double R, double A, double a, double b, double t)
     }
     /* log B(a, b) as lgamma(min) - (lgamma(min + max) - lgamma(max)): the
      * plain sum loses its digits for b = 1e10 */
-    double lb = lgamma(fmin(a, b)) - seg__lgamma_diff(fmax(a, b), fmin(a, b));
+    double lb = seg__lgamma(fmin(a, b)) -
+                seg__lgamma_diff(fmax(a, b), fmin(a, b));
     alive_ctx ctx = {R, A, a, b, t, lb};
     double m = log(a) - log(b);
     double s = sqrt(seg__trigamma(a) + seg__trigamma(b));
@@ -227,7 +228,7 @@ static double pmf_family(const double *p, double t, double n, double x,
     double R = p[0] + x, A = p[1] + T, a = p[2], b = p[3] + x + (mod ? 1 : 0);
     double l1z = log(A) - log(A + t), lz = log(t) - log(A + t);
     double lstay = lbeta_shift(a, b, 0, n) + seg__lgamma_diff(R, n) -
-                   lgamma(n + 1) + R * l1z + n * lz;
+                   seg__lgamma(n + 1) + R * l1z + n * lz;
     double l = lstay;
     if (n > 0) {
         double ltail;

@@ -614,9 +614,16 @@ static int optimise(objctx *c, int max_iter, seg__clv_fit *f, double *best,
     }
     if (!isfinite(res.value) && res.status != 3)
         multi_start(c, max_iter, theta, &res, last);
-    if (!isfinite(res.value) && res.status != 3 && c->prep &&
-        c->kind == SEG__CLV_BGBB) {
+    /* BG/BB: BFGS where Newton converged from no start, with a budget of
+     * its own (the failed Newton runs spent theirs) and without their
+     * verdicts; a cancel ends the fit (its status is in *last) */
+    if (!isfinite(res.value) && last->status != 3 && c->prep &&
+        c->kind == SEG__CLV_BGBB &&
+        !seg__progress_canceled(seg__progress_current())) {
         c->bfgs = true;
+        c->max_evals = c->evals + 8L * max_iter;
+        c->over_budget = false;
+        c->runaway = -1;
         multi_start(c, max_iter, theta, &res, last);
     }
     if (seg__progress_canceled(seg__progress_current()))

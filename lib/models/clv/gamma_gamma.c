@@ -74,8 +74,8 @@ static double gg_total(void *vp, const double *par, double *grad,
     bool want = grad || hess;
     for (size_t k = 0; k < q->nx; k++) {
         double x = q->xv[k], W = q->wx[k], px = p * x, lx = log(x);
-        ll += W * (lgamma(px + qq) - lgamma(px) - lgamma(qq) + qq * lv +
-                   px * lx) +
+        ll += W * (seg__lgamma(px + qq) - seg__lgamma(px) - seg__lgamma(qq) +
+                   qq * lv + px * lx) +
               (px - 1) * q->wlm[k];
         if (!want)
             continue;

@@ -230,7 +230,7 @@ typedef struct pmf_ctx {
 static double log_nb(const pmf_ctx *c, double u)
 {
     double la = log(c->A + u);
-    return seg__lgamma_diff(c->R, c->n) - lgamma(c->n + 1) +
+    return seg__lgamma_diff(c->R, c->n) - seg__lgamma(c->n + 1) +
            c->R * (log(c->A) - la) + (c->n > 0 ? c->n * (log(u) - la) : 0);
 }
 

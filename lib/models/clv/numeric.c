@@ -41,7 +41,7 @@ double seg__lgamma_diff(double x, double k)
     if (k == 0)
         return 0;
     if (x < 1e4 || x + k < 1e4)
-        return lgamma(x + k) - lgamma(x);
+        return seg__lgamma(x + k) - seg__lgamma(x);
     /* (z - 1/2) log z - z + 1/(12 z) - 1/(360 z^3), differenced: the
      * terms left out are below 1e-20 here */
     double y = x + k;
@@ -276,8 +276,8 @@ bool seg__log_betainc(double a, double b, double x, double y, double *out)
         *out = 0;
         return true;
     }
-    double lfront = a * log(x) + b * log(y) - (lgamma(a) + lgamma(b) -
-                                                lgamma(a + b));
+    double lfront = a * log(x) + b * log(y) - (seg__lgamma(a) + seg__lgamma(b) -
+                                                seg__lgamma(a + b));
     double cf;
     if (x < (a + 1) / (a + b + 2)) {
         if (!betacf(a, b, x, &cf))

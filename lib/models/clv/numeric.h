@@ -109,7 +109,7 @@ double seg__trigamma(double x);
 
 static inline seg__dual dlgamma(seg__dual a)
 {
-    return dchain(a, lgamma(a.v), seg__digamma(a.v));
+    return dchain(a, seg__lgamma(a.v), seg__digamma(a.v));
 }
 
 /* lgamma(x + k) - lgamma(x) without the cancellation of two large

@@ -138,7 +138,7 @@ static seg__dual pmf_integrand(double y, double lp, double lq, void *vc)
     const pmf_ctx *c = vc;
     double tau = c->t * exp(lp), lA = log(c->A + tau);
     double l = log(c->s) + c->s * log(c->B) - (c->s + 1) * log(c->B + tau) +
-               seg__lgamma_diff(c->R, c->n) - lgamma(c->n + 1) +
+               seg__lgamma_diff(c->R, c->n) - seg__lgamma(c->n + 1) +
                c->R * (log(c->A) - lA) +
                (c->n > 0 ? c->n * (log(tau) - lA) : 0);
     return dc(l + log(c->t) + lp + lq);
@@ -159,7 +159,7 @@ static double pmf_pnbd(const double *p, double t, double n, double x,
         return NAN;
     pmf_ctx c = {p[0] + x, p[1] + T, p[2], p[3] + T, t, n};
     double lA = log(c.A + t);
-    double lstay = seg__lgamma_diff(c.R, n) - lgamma(n + 1) +
+    double lstay = seg__lgamma_diff(c.R, n) - seg__lgamma(n + 1) +
                    c.R * (log(c.A) - lA) + n * (log(t) - lA) +
                    c.s * (log(c.B) - log(c.B + t));
     /* centre the rule on the peak of the integrand: where the n-th

@@ -78,7 +78,8 @@ static double fam_alive_at(double R, double A, double a, double b, double t)
     }
     /* where the series does not converge: the integral over p */
     fam_ctx c = {R, A, a, b, t};
-    double lb = lgamma(fmin(a, b)) - seg__lgamma_diff(fmax(a, b), fmin(a, b));
+    double lb = seg__lgamma(fmin(a, b)) -
+                seg__lgamma_diff(fmax(a, b), fmin(a, b));
     double s = sqrt(seg__trigamma(a) + seg__trigamma(b));
     return exp(seg__quad_logit(fam_alive_integrand, &c, log(a) - log(b), s).v -
                lb);
@@ -153,7 +154,7 @@ static double pn_pass(const pn_ctx *c, double t, double *cdf, double *pdf,
     if (inv_c)
         *inv_c = r.d[1];
     /* log B(R, s), stable for one of them large as in bgnbd.c */
-    return r.v - lgamma(fmin(c->R, c->s)) +
+    return r.v - seg__lgamma(fmin(c->R, c->s)) +
            seg__lgamma_diff(fmax(c->R, c->s), fmin(c->R, c->s));
 }
 

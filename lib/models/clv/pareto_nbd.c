@@ -94,16 +94,66 @@ static seg__dual ll_pnbd(const seg__dual *p, const double *d)
     return dadd(head, dlogsumexp(t1, t2));
 }
 
-static double p_alive_pnbd(const double *p, double x, double tx, double T)
+/* The term of the time y (t_x or T) in A0 of pnbd_log_a0(), without
+ * derivatives and to its last bit: log 2F1(r+s+x, b; r+s+x+1; z(y)) -
+ * (r+s+x) log(big + y), z(y) = (big - small) / (big + y). It depends on
+ * x and y alone, so that the intervals evaluate it once per distinct
+ * (x, t_x) and (x, T), for n times y[] at once (the series share their
+ * ratios): ok[k] false where the series fails. */
+void seg__pnbd_alive_terms(const double *p, double x, const double *y, int n,
+                           bool *ok, double *f)
 {
-    seg__dual dp[SEG__NP] = {dc(p[0]), dc(p[1]), dc(p[2]), dc(p[3])}, la0;
-    if (!pnbd_log_a0(dp, x, tx, T, &la0))
-        return NAN;
-    if (la0.v == -INFINITY)
+    double r = p[0], al = p[1], s = p[2], be = p[3];
+    double rsx = r + s + x;
+    bool a_ge_b = al >= be;
+    double big = a_ge_b ? al : be, small = a_ge_b ? be : al;
+    double bparam = a_ge_b ? s + 1 : r + x;
+    for (int i0 = 0; i0 < n; i0 += SEG__HYP2F1_BATCH) {
+        int m = n - i0 < SEG__HYP2F1_BATCH ? n - i0 : SEG__HYP2F1_BATCH;
+        double z[SEG__HYP2F1_BATCH];
+        for (int k = 0; k < m; k++)
+            z[k] = (big - small) / (big + y[i0 + k]);
+        seg__log_hyp2f1_f64_n(rsx, bparam, rsx + 1, z, m, ok + i0, f + i0);
+        for (int k = 0; k < m; k++)
+            if (ok[i0 + k])
+                f[i0 + k] = f[i0 + k] - rsx * log(big + y[i0 + k]);
+    }
+}
+
+/* P(alive) from the terms of t_x (ok1, f1) and of T (ok2, f2): what
+ * pnbd_log_a0() makes of them, its quadrature where the series fail or
+ * the difference loses its digits, then the odds of having left. */
+double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
+                                double T, bool ok1, double f1, bool ok2,
+                                double f2)
+{
+    if (tx >= T)
         return 1;
-    double l = log(p[2]) - log(p[0] + p[2] + x) + la0.v +
+    seg__dual dp[SEG__NP] = {dc(p[0]), dc(p[1]), dc(p[2]), dc(p[3])};
+    double la0;
+    if (!ok1 || !ok2 || (f1 > f2 && f2 - f1 > -1e-6)) {
+        la0 = pnbd_log_a0_quad(dp, x, tx, T).v;
+        if (!isfinite(la0))
+            return NAN;
+    } else if (!(f1 > f2)) {
+        return 1;
+    } else {
+        la0 = f1 + log1p(-exp(f2 - f1));
+    }
+    double l = log(p[2]) - log(p[0] + p[2] + x) + la0 +
                (p[0] + x) * log(p[1] + T) + p[2] * log(p[3] + T);
     return 1 / (1 + exp(l));
+}
+
+static double p_alive_pnbd(const double *p, double x, double tx, double T)
+{
+    if (tx >= T)
+        return 1;
+    const double y[2] = {tx, T};
+    bool ok[2];
+    double f[2];
+    seg__pnbd_alive_terms(p, x, y, 2, ok, f);
+    return seg__pnbd_alive_of_terms(p, x, tx, T, ok[0], f[0], ok[1], f[1]);
 }
 
 static double expected_pnbd(const double *p, double t, double x, double tx,

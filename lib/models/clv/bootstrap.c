@@ -263,16 +263,18 @@ void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
     *hi = seg__quantile_select(v, n, qh);
 }
 
-/* The Pareto/NBD terms of P(alive) (seg__pnbd_alive_terms()) of the
- * histories of one x in a chunk: every distinct time, t_x or T, is one
- * series under each draw, where each history took two. */
+/* The Pareto/NBD pieces of P(alive) (seg__pnbd_alive_terms()) of the
+ * histories of one x in a chunk: every distinct t_x is one series under
+ * each draw, and so is the T of each pair, where each history took
+ * two. */
 typedef struct pnbd_terms {
     size_t ny, cap;
-    double *y;  /* the distinct times, sorted */
+    double *y;  /* the distinct t_x, sorted */
     double *f;  /* ny x D, the term of y[i] under draw d at i * D + d */
     bool *ok;   /* likewise: the term's series converged */
     double *fy; /* ny, the terms of one draw */
     bool *oky;
+    seg__pnbd_pair *pp; /* D, the pieces of the current pair */
 } pnbd_terms;
 
 static void pnbd_terms_free(pnbd_terms *t)
@@ -282,6 +284,7 @@ static void pnbd_terms_free(pnbd_terms *t)
     seg__free(t->ok);
     seg__free(t->fy);
     seg__free(t->oky);
+    seg__free(t->pp);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -326,13 +329,17 @@ static void pair_factors(const job *j, const double *k, double *e, double *v)
     }
 }
 
-/* The terms of every distinct t_x and T of the histories of pairs
- * q0..q1 (all of one x) under every draw, into j->pt. */
+/* The terms of every distinct t_x of the histories of pairs q0..q1
+ * (all of one x) under every draw, into j->pt. */
 static int pnbd_terms_make(job *j, size_t q0, size_t q1)
 {
     pnbd_terms *t = &j->pt;
-    size_t D = j->D, need = j->pair[q1] - j->pair[q0] + (q1 - q0);
+    size_t D = j->D, need = j->pair[q1] - j->pair[q0];
+    if (!t->pp && !(t->pp = seg__malloc(D * sizeof *t->pp)))
+        return seg__nomem(NULL);
     if (need > t->cap) {
+        seg__pnbd_pair *pp = t->pp;
+        t->pp = NULL;
         pnbd_terms_free(t);
         memset(t, 0, sizeof *t);
         t->y = seg__malloc(need * sizeof *t->y);
@@ -340,13 +347,13 @@ static int pnbd_terms_make(job *j, size_t q0, size_t q1)
         t->ok = seg__malloc(need * D * sizeof *t->ok);
         t->fy = seg__malloc(need * sizeof *t->fy);
         t->oky = seg__malloc(need * sizeof *t->oky);
+        t->pp = pp;
         if (!t->y || !t->f || !t->ok || !t->fy || !t->oky)
             return seg__nomem(NULL);
         t->cap = need;
     }
     size_t n = 0;
     for (size_t q = q0; q < q1; q++) {
-        t->y[n++] = j->pk[j->pair[q]].k[2];
         for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++)
             t->y[n++] = j->pk[g].k[1];
     }
@@ -367,16 +374,23 @@ static int pnbd_terms_make(job *j, size_t q0, size_t q1)
     return SEG_OK;
 }
 
-/* P(alive) of history k under every draw from the terms of its x. */
+/* The pieces of the pair (x, T) under every draw, into j->pt. */
+static void pnbd_pair_make(job *j, const double *k)
+{
+    for (size_t d = 0; d < j->D; d++)
+        seg__pnbd_alive_pair(j->fd[d].p, k[0], k[2], &j->pt.pp[d]);
+}
+
+/* P(alive) of history k under every draw from the terms of its t_x and
+ * the pieces of its pair. */
 static void pnbd_alive_all(const job *j, const double *k, double *pa)
 {
     const pnbd_terms *t = &j->pt;
     size_t D = j->D, a = find(t->y, t->ny, k[1]) * D;
-    size_t b = find(t->y, t->ny, k[2]) * D;
     for (size_t d = 0; d < D; d++)
         pa[d] = seg__pnbd_alive_of_terms(j->fd[d].p, k[0], k[1], k[2],
                                          t->ok[a + d], t->f[a + d],
-                                         t->ok[b + d], t->f[b + d]);
+                                         &t->pp[d]);
 }
 
 /* The histories of pairs p0..p1 under every draw. */
@@ -398,6 +412,8 @@ static int run_pairs(job *j, size_t p0, size_t p1)
             if (rc)
                 return rc;
         }
+        if (pnbd)
+            pnbd_pair_make(j, k0);
         pair_factors(j, k0, e, clv ? v : NULL);
         for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++) {
             const double *hk = j->pk[g].k;

@@ -120,18 +120,30 @@ void seg__pnbd_alive_terms(const double *p, double x, const double *y, int n,
     }
 }
 
-/* P(alive) from the terms of t_x (ok1, f1) and of T (ok2, f2): what
- * pnbd_log_a0() makes of them, its quadrature where the series fail or
- * the difference loses its digits, then the odds of having left. */
+/* What P(alive) needs of the pair (x, T) alone under p: the term of T
+ * and the logarithms that the odds of having left add to A0. */
+void seg__pnbd_alive_pair(const double *p, double x, double T,
+                          seg__pnbd_pair *pp)
+{
+    seg__pnbd_alive_terms(p, x, &T, 1, &pp->ok, &pp->f);
+    pp->a = log(p[2]) - log(p[0] + p[2] + x);
+    pp->b = (p[0] + x) * log(p[1] + T);
+    pp->c = p[2] * log(p[3] + T);
+}
+
+/* P(alive) from the term of t_x (ok1, f1) and the pair's pieces: what
+ * pnbd_log_a0() makes of the terms, its quadrature where the series
+ * fail or the difference loses its digits, then the odds of having
+ * left. */
 double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
-                                double T, bool ok1, double f1, bool ok2,
-                                double f2)
+                                double T, bool ok1, double f1,
+                                const seg__pnbd_pair *pp)
 {
     if (tx >= T)
         return 1;
-    seg__dual dp[SEG__NP] = {dc(p[0]), dc(p[1]), dc(p[2]), dc(p[3])};
-    double la0;
-    if (!ok1 || !ok2 || (f1 > f2 && f2 - f1 > -1e-6)) {
+    double la0, f2 = pp->f;
+    if (!ok1 || !pp->ok || (f1 > f2 && f2 - f1 > -1e-6)) {
+        seg__dual dp[SEG__NP] = {dc(p[0]), dc(p[1]), dc(p[2]), dc(p[3])};
         la0 = pnbd_log_a0_quad(dp, x, tx, T).v;
         if (!isfinite(la0))
             return NAN;
@@ -140,8 +152,7 @@ double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
     } else {
         la0 = f1 + log1p(-exp(f2 - f1));
     }
-    double l = log(p[2]) - log(p[0] + p[2] + x) + la0 +
-               (p[0] + x) * log(p[1] + T) + p[2] * log(p[3] + T);
+    double l = pp->a + la0 + pp->b + pp->c;
     return 1 / (1 + exp(l));
 }
 
@@ -149,11 +160,12 @@ static double p_alive_pnbd(const double *p, double x, double tx, double T)
 {
     if (tx >= T)
         return 1;
-    const double y[2] = {tx, T};
-    bool ok[2];
-    double f[2];
-    seg__pnbd_alive_terms(p, x, y, 2, ok, f);
-    return seg__pnbd_alive_of_terms(p, x, tx, T, ok[0], f[0], ok[1], f[1]);
+    bool ok;
+    double f;
+    seg__pnbd_pair pp;
+    seg__pnbd_alive_terms(p, x, &tx, 1, &ok, &f);
+    seg__pnbd_alive_pair(p, x, T, &pp);
+    return seg__pnbd_alive_of_terms(p, x, tx, T, ok, f, &pp);
 }
 
 static double expected_pnbd(const double *p, double t, double x, double tx,

@@ -20,7 +20,9 @@
  * each distinct (x, T), as the expectation at t_x = T divided by P(alive)
  * there (where P(alive) is largest), and P(alive) for each distinct
  * history. The histories are visited by (x, T), so that the factor of a
- * pair is needed only while its histories are, D values at a time. */
+ * pair is needed only while its histories are, D values at a time. The
+ * Pareto/NBD P(alive) is two series, one of (x, T) and one of (x, t_x):
+ * each is taken once per pair, or per distinct (x, t_x) of a chunk. */
 
 /* P(alive) of the BG/NBD family from tables made once per draw:
  * log(alpha + t) for each distinct time, log(b + x + m - 1) for each

@@ -1005,6 +1005,92 @@ static void test_two_quantiles_match_selection(void **state)
     }
 }
 
+/* The Pareto/NBD intervals take each series of P(alive) once per
+ * distinct (x, t_x) and (x, T): they must be, to the last bit, the
+ * quantiles of the kind's own p_alive() evaluated history by history.
+ * The draws cover alpha >= beta, alpha < beta and a beta so small that
+ * the series fail and the quadrature serves; the histories repeat t_x
+ * across pairs and include t_x = T. */
+static void test_pnbd_intervals_are_per_history(void **state)
+{
+    (void)state;
+    enum { D = 41, NH = 64, NOUT = 2 };
+    seg__clv_fit fd[D];
+    memset(fd, 0, sizeof fd);
+    for (int d = 0; d < D; d++) {
+        double u = (double)(next() % 1000) / 1000;
+        fd[d].kind = SEG__CLV_PNBD;
+        fd[d].p[0] = 0.4 + 0.5 * u;
+        fd[d].p[1] = d % 2 ? 3 + u : 9 + 2 * u;
+        fd[d].p[2] = 0.5 + 0.3 * u;
+        fd[d].p[3] = d % 2 ? 11 - u : 4 + u;
+    }
+    fd[D - 1].p[3] = 1e-12;
+    seg_model *m = NULL;
+    assert_int_equal(seg_model_new(&m, "pareto_nbd"), SEG_OK);
+    assert_int_equal(seg_model_set(m, "interval", "0.8"), SEG_OK);
+    assert_int_equal(seg_model_set(m, "threads", "2"), SEG_OK);
+    seg__clv_scored sc;
+    memset(&sc, 0, sizeof sc);
+    sc.kind = SEG__CLV_PNBD;
+    sc.f = &fd[0];
+    sc.horizon = 10;
+    static const double Ts[4] = {20, 30, 40, 52};
+    static const double txs[5] = {2.5, 7, 15, 20, 30};
+    seg__clv_hist h[NH];
+    size_t group[NH], nh = 0;
+    for (int x = 0; x < 4; x++)
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 5; b++) {
+                double T = Ts[a], tx = x ? txs[b] : 0;
+                if (tx > T || (!x && b) || nh == NH)
+                    continue;
+                memset(&h[nh], 0, sizeof h[nh]);
+                h[nh].k[0] = x;
+                h[nh].k[1] = tx;
+                h[nh].k[2] = T;
+                h[nh].k[3] = -INFINITY;
+                h[nh].i = nh;
+                group[nh] = nh;
+                nh++;
+            }
+    double lo[NOUT][NH], hi[NOUT][NH];
+    double *plo[NOUT] = {lo[0], lo[1]}, *phi[NOUT] = {hi[0], hi[1]};
+    assert_int_equal(seg__clv_evaluate(m, &sc, h, group, nh, fd, NULL, D,
+                                       NOUT, plo, phi),
+                     SEG_OK);
+    double level = seg__clv_level(m, 0), ql = (1 - level) / 2;
+    double qh = (1 + level) / 2;
+    /* the last draw's series fail at t_x = 0: its x = 0 take the
+     * quadrature */
+    bool ok;
+    double f0, y0 = 0;
+    seg__pnbd_alive_terms(fd[D - 1].p, 0, &y0, 1, &ok, &f0);
+    assert_false(ok);
+    for (size_t g = 0; g < nh; g++) {
+        const double *k = h[g].k;
+        double o[NOUT][D];
+        size_t nf[NOUT] = {0, 0};
+        for (int d = 0; d < D; d++) {
+            double pa = seg__clv_pnbd.p_alive(fd[d].p, k[0], k[1], k[2]);
+            seg__clv_pair pf = {NAN, NAN, NULL, NULL};
+            seg__clv_pair_factors(&sc, &fd[d], k[0], k[2], &pf);
+            double v[NOUT] = {pa, pa * pf.e};
+            for (int c = 0; c < NOUT; c++)
+                if (isfinite(v[c]))
+                    o[c][nf[c]++] = v[c];
+        }
+        for (int c = 0; c < NOUT; c++) {
+            assert_true(nf[c] > 0);
+            double wl = seg__quantile_select(o[c], nf[c], ql);
+            double wh = seg__quantile_select(o[c], nf[c], qh);
+            assert_memory_equal(&wl, &lo[c][g], sizeof wl);
+            assert_memory_equal(&wh, &hi[c][g], sizeof wh);
+        }
+    }
+    seg_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1023,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_two_quantiles_match_selection),
         cmocka_unit_test(test_hyp2f1_f64_is_the_dual_value),
         cmocka_unit_test(test_pnbd_total_matches_rows),
+        cmocka_unit_test(test_pnbd_intervals_are_per_history),
         cmocka_unit_test(test_bgbb_total_matches_rows),
         cmocka_unit_test(test_ranks_and_merge_cols),
         cmocka_unit_test(test_quantile_select_large),

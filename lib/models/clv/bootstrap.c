@@ -20,7 +20,9 @@
  * each distinct (x, T), as the expectation at t_x = T divided by P(alive)
  * there (where P(alive) is largest), and P(alive) for each distinct
  * history. The histories are visited by (x, T), so that the factor of a
- * pair is needed only while its histories are, D values at a time. */
+ * pair is needed only while its histories are, D values at a time. The
+ * Pareto/NBD P(alive) is two series, one of (x, T) and one of (x, t_x):
+ * each is taken once per pair, or per distinct (x, t_x) of a chunk. */
 
 /* P(alive) of the BG/NBD family from tables made once per draw:
  * log(alpha + t) for each distinct time, log(b + x + m - 1) for each
@@ -263,6 +265,36 @@ void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
     *hi = seg__quantile_select(v, n, qh);
 }
 
+/* The Pareto/NBD pieces of P(alive) (seg__pnbd_alive_terms()) of the
+ * histories of one x in a chunk: every distinct t_x is one series under
+ * each draw, and so is the T of each pair, where each history took
+ * two. */
+typedef struct pnbd_terms {
+    size_t ny, cap;
+    double *y;  /* the distinct t_x, sorted */
+    double *f;  /* ny x D, the term of y[i] under draw d at i * D + d */
+    bool *ok;   /* likewise: the term's series converged */
+    double *fy; /* ny, the terms of one draw */
+    bool *oky;
+    seg__pnbd_pair *pp; /* D, the pieces of the current pair */
+} pnbd_terms;
+
+static void pnbd_terms_free(pnbd_terms *t)
+{
+    seg__free(t->y);
+    seg__free(t->f);
+    seg__free(t->ok);
+    seg__free(t->fy);
+    seg__free(t->oky);
+    seg__free(t->pp);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 typedef struct job {
     const seg_model *m;
     const seg__clv_scored *s;
@@ -279,6 +311,7 @@ typedef struct job {
     double qlo, qhi;
     double *lo[4], *hi[4]; /* per distinct history, by its number */
     double *buf;           /* (nout + 5) x D */
+    pnbd_terms pt;         /* Pareto/NBD: the terms of one x */
     seg__progress *prog; /* the caller's job reports, the others look */
     bool lead;
     int rc;
@@ -298,6 +331,70 @@ static void pair_factors(const job *j, const double *k, double *e, double *v)
     }
 }
 
+/* The terms of every distinct t_x of the histories of pairs q0..q1
+ * (all of one x) under every draw, into j->pt. */
+static int pnbd_terms_make(job *j, size_t q0, size_t q1)
+{
+    pnbd_terms *t = &j->pt;
+    size_t D = j->D, need = j->pair[q1] - j->pair[q0];
+    if (!t->pp && !(t->pp = seg__malloc(D * sizeof *t->pp)))
+        return seg__nomem(NULL);
+    if (need > t->cap) {
+        seg__pnbd_pair *pp = t->pp;
+        t->pp = NULL;
+        pnbd_terms_free(t);
+        memset(t, 0, sizeof *t);
+        t->y = seg__malloc(need * sizeof *t->y);
+        t->f = seg__malloc(need * D * sizeof *t->f);
+        t->ok = seg__malloc(need * D * sizeof *t->ok);
+        t->fy = seg__malloc(need * sizeof *t->fy);
+        t->oky = seg__malloc(need * sizeof *t->oky);
+        t->pp = pp;
+        if (!t->y || !t->f || !t->ok || !t->fy || !t->oky)
+            return seg__nomem(NULL);
+        t->cap = need;
+    }
+    size_t n = 0;
+    for (size_t q = q0; q < q1; q++) {
+        for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++)
+            t->y[n++] = j->pk[g].k[1];
+    }
+    qsort(t->y, n, sizeof *t->y, cmp_double);
+    size_t ny = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!ny || t->y[i] != t->y[ny - 1])
+            t->y[ny++] = t->y[i];
+    t->ny = ny;
+    double x = j->pk[j->pair[q0]].k[0];
+    for (size_t d = 0; d < D; d++) {
+        seg__pnbd_alive_terms(j->fd[d].p, x, t->y, (int)ny, t->oky, t->fy);
+        for (size_t i = 0; i < ny; i++) {
+            t->f[i * D + d] = t->fy[i];
+            t->ok[i * D + d] = t->oky[i];
+        }
+    }
+    return SEG_OK;
+}
+
+/* The pieces of the pair (x, T) under every draw, into j->pt. */
+static void pnbd_pair_make(job *j, const double *k)
+{
+    for (size_t d = 0; d < j->D; d++)
+        seg__pnbd_alive_pair(j->fd[d].p, k[0], k[2], &j->pt.pp[d]);
+}
+
+/* P(alive) of history k under every draw from the terms of its t_x and
+ * the pieces of its pair. */
+static void pnbd_alive_all(const job *j, const double *k, double *pa)
+{
+    const pnbd_terms *t = &j->pt;
+    size_t D = j->D, a = find(t->y, t->ny, k[1]) * D;
+    for (size_t d = 0; d < D; d++)
+        pa[d] = seg__pnbd_alive_of_terms(j->fd[d].p, k[0], k[1], k[2],
+                                         t->ok[a + d], t->f[a + d],
+                                         &t->pp[d]);
+}
+
 /* The histories of pairs p0..p1 under every draw. */
 static int run_pairs(job *j, size_t p0, size_t p1)
 {
@@ -307,14 +404,27 @@ static int run_pairs(job *j, size_t p0, size_t p1)
     double *scratch = pa + D;
     for (int c = 0; c < j->nout; c++)
         o[c] = j->buf + (size_t)c * D;
-    for (size_t q = p0; q < p1; q++) {
+    bool pnbd = j->fd[0].kind == SEG__CLV_PNBD;
+    for (size_t q = p0, xend = p0; q < p1; q++) {
         const double *k0 = j->pk[j->pair[q]].k;
+        if (pnbd && q == xend) {
+            while (xend < p1 && j->pk[j->pair[xend]].k[0] == k0[0])
+                xend++;
+            int rc = pnbd_terms_make(j, q, xend);
+            if (rc)
+                return rc;
+        }
+        if (pnbd)
+            pnbd_pair_make(j, k0);
         pair_factors(j, k0, e, clv ? v : NULL);
         for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++) {
             const double *hk = j->pk[g].k;
             size_t at = j->pk[g].g;
             double mean = hk[3] == -INFINITY ? NAN : hk[3];
-            p_alive_all(j->tab, j->fd, D, hk, pa);
+            if (pnbd)
+                pnbd_alive_all(j, hk, pa);
+            else
+                p_alive_all(j->tab, j->fd, D, hk, pa);
             for (size_t d = 0; d < D; d++) {
                 o[0][d] = pa[d];
                 o[1][d] = pa[d] * e[d];
@@ -429,7 +539,8 @@ int seg__clv_evaluate(const seg_model *m, const seg__clv_scored *s,
         job *j = &jobs[t];
         *j = (job){m, s, pk, pair, chunk, nchunk, &next, &done, fd, ggd,
                    &tab, D, nout, (1 - level) / 2, (1 + level) / 2, {NULL},
-                   {NULL}, NULL, seg__progress_current(), t == 0, SEG_OK};
+                   {NULL}, NULL, {0}, seg__progress_current(), t == 0,
+                   SEG_OK};
         for (int c = 0; c < nout; c++) {
             j->lo[c] = lo[c];
             j->hi[c] = hi[c];
@@ -443,6 +554,7 @@ int seg__clv_evaluate(const seg_model *m, const seg__clv_scored *s,
         if (!rc)
             rc = jobs[t].rc;
         seg__free(jobs[t].buf);
+        pnbd_terms_free(&jobs[t].pt);
     }
     fam_tables_free(&tab);
     seg__free(chunk);

@@ -64,6 +64,24 @@ double seg__pnbd_total(void *prep, const double *p, double *grad,
                        double *hess);
 void seg__pnbd_release(void *prep);
 void seg__pnbd_threads(void *prep, int threads);
+/* The Pareto/NBD P(alive) in pieces (pareto_nbd.c), as its p_alive
+ * computes it, to the last bit: the term of each time y (t_x or T) of a
+ * customer with x repeat purchases, n at once (ok[k] false where its
+ * series fails); what the pair (x, T) gives alone; and P(alive) from the
+ * term of t_x and the pair's. */
+typedef struct seg__pnbd_pair {
+    bool ok;          /* the term of T */
+    double f;
+    double a, b, c;   /* log s - log(r+s+x), (r+x) log(alpha+T),
+                         s log(beta+T) */
+} seg__pnbd_pair;
+void seg__pnbd_alive_terms(const double *p, double x, const double *y, int n,
+                           bool *ok, double *f);
+void seg__pnbd_alive_pair(const double *p, double x, double T,
+                          seg__pnbd_pair *pp);
+double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
+                                double T, bool ok1, double f1,
+                                const seg__pnbd_pair *pp);
 /* The BG/BB evaluator of many rows (bgbb_total.c): rows sharing (x, t_x)
  * share one recurrence over the opportunities. */
 void *seg__bgbb_prepare(const double *d, const double *w, size_t n);

@@ -94,16 +94,78 @@ static seg__dual ll_pnbd(const seg__dual *p, const double *d)
     return dadd(head, dlogsumexp(t1, t2));
 }
 
+/* The term of the time y (t_x or T) in A0 of pnbd_log_a0(), without
+ * derivatives and to its last bit: log 2F1(r+s+x, b; r+s+x+1; z(y)) -
+ * (r+s+x) log(big + y), z(y) = (big - small) / (big + y). It depends on
+ * x and y alone, so that the intervals evaluate it once per distinct
+ * (x, t_x) and (x, T), for n times y[] at once (the series share their
+ * ratios): ok[k] false where the series fails. */
+void seg__pnbd_alive_terms(const double *p, double x, const double *y, int n,
+                           bool *ok, double *f)
+{
+    double r = p[0], al = p[1], s = p[2], be = p[3];
+    double rsx = r + s + x;
+    bool a_ge_b = al >= be;
+    double big = a_ge_b ? al : be, small = a_ge_b ? be : al;
+    double bparam = a_ge_b ? s + 1 : r + x;
+    for (int i0 = 0; i0 < n; i0 += SEG__HYP2F1_BATCH) {
+        int m = n - i0 < SEG__HYP2F1_BATCH ? n - i0 : SEG__HYP2F1_BATCH;
+        double z[SEG__HYP2F1_BATCH];
+        for (int k = 0; k < m; k++)
+            z[k] = (big - small) / (big + y[i0 + k]);
+        seg__log_hyp2f1_f64_n(rsx, bparam, rsx + 1, z, m, ok + i0, f + i0);
+        for (int k = 0; k < m; k++)
+            if (ok[i0 + k])
+                f[i0 + k] = f[i0 + k] - rsx * log(big + y[i0 + k]);
+    }
+}
+
+/* What P(alive) needs of the pair (x, T) alone under p: the term of T
+ * and the logarithms that the odds of having left add to A0. */
+void seg__pnbd_alive_pair(const double *p, double x, double T,
+                          seg__pnbd_pair *pp)
+{
+    seg__pnbd_alive_terms(p, x, &T, 1, &pp->ok, &pp->f);
+    pp->a = log(p[2]) - log(p[0] + p[2] + x);
+    pp->b = (p[0] + x) * log(p[1] + T);
+    pp->c = p[2] * log(p[3] + T);
+}
+
+/* P(alive) from the term of t_x (ok1, f1) and the pair's pieces: what
+ * pnbd_log_a0() makes of the terms, its quadrature where the series
+ * fail or the difference loses its digits, then the odds of having
+ * left. */
+double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
+                                double T, bool ok1, double f1,
+                                const seg__pnbd_pair *pp)
+{
+    if (tx >= T)
+        return 1;
+    double la0, f2 = pp->f;
+    if (!ok1 || !pp->ok || (f1 > f2 && f2 - f1 > -1e-6)) {
+        seg__dual dp[SEG__NP] = {dc(p[0]), dc(p[1]), dc(p[2]), dc(p[3])};
+        la0 = pnbd_log_a0_quad(dp, x, tx, T).v;
+        if (!isfinite(la0))
+            return NAN;
+    } else if (!(f1 > f2)) {
+        return 1;
+    } else {
+        la0 = f1 + log1p(-exp(f2 - f1));
+    }
+    double l = pp->a + la0 + pp->b + pp->c;
+    return 1 / (1 + exp(l));
+}
+
 static double p_alive_pnbd(const double *p, double x, double tx, double T)
 {
-    seg__dual dp[SEG__NP] = {dc(p[0]), dc(p[1]), dc(p[2]), dc(p[3])}, la0;
-    if (!pnbd_log_a0(dp, x, tx, T, &la0))
-        return NAN;
-    if (la0.v == -INFINITY)
+    if (tx >= T)
         return 1;
-    double l = log(p[2]) - log(p[0] + p[2] + x) + la0.v +
-               (p[0] + x) * log(p[1] + T) + p[2] * log(p[3] + T);
-    return 1 / (1 + exp(l));
+    bool ok;
+    double f;
+    seg__pnbd_pair pp;
+    seg__pnbd_alive_terms(p, x, &tx, 1, &ok, &f);
+    seg__pnbd_alive_pair(p, x, T, &pp);
+    return seg__pnbd_alive_of_terms(p, x, tx, T, ok, f, &pp);
 }
 
 static double expected_pnbd(const double *p, double t, double x, double tx,

@@ -1,5 +1,6 @@
 /* CSV ingest: dialects, quoting, errors with locations, atomic loads. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,6 +609,118 @@ static char *load_three_ways(const char *text, size_t len, int threads,
     return out[0];
 }
 
+/* A value of the attribute file of attr_file(0, ...), as C reads it. */
+static double attr_cell(const seg_dataset *ds, const char *id,
+                        const char *col)
+{
+    size_t n = seg_dataset_customer_count(ds);
+    for (size_t r = 0; r < n; r++) {
+        if (strcmp(seg_dataset_customer_id(ds, r), id) == 0) {
+            double v;
+            assert_ok(seg_dataset_get_f64(ds, col, r, &v));
+            return v;
+        }
+    }
+    fail_msg("no customer %s", id);
+    return 0;
+}
+
+/* The numbers of attr_file(0, ...) against strtod (correctly rounded): a
+ * record of its own (c100001, whose c is blank), and a repeated id, whose
+ * later line wins (c12345, lines of i = 12345 and 192345). */
+static void check_attr_cells(const seg_dataset *ds)
+{
+    static const size_t lines[] = {100001, 192345};
+    static const char *const ids[] = {"c100001", "c12345"};
+    for (int j = 0; j < 2; j++) {
+        size_t i = lines[j];
+        char b[64], d[32];
+        snprintf(b, sizeof b, "%zu.%016llu", i % 50,
+                 (unsigned long long)(i * 2654435761u) %
+                     10000000000000000ull);
+        snprintf(d, sizeof d, "%zu.5e%d", i % 1000, (int)(i % 7) - 3);
+        assert_true(attr_cell(ds, ids[j], "a") == (double)(i % 97));
+        assert_true(attr_cell(ds, ids[j], "b") == strtod(b, NULL));
+        assert_true(attr_cell(ds, ids[j], "d") == strtod(d, NULL));
+        double c = attr_cell(ds, ids[j], "c");
+        assert_true(i % 11 ? c == 7 : c != c);
+    }
+}
+
+/* An attribute file from a buffer, a regular file (mapped whole) and a
+ * pipe (read in blocks, its values copied as they come) on two threads:
+ * the same customers, values, types and messages; the cells of the
+ * mapped file's load checked when `cells`. */
+static void load_attrs_three_ways(const char *text, size_t len, int want_rc,
+                                  bool cells)
+{
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.all_attributes = 1;
+    char dir[] = "/tmp/seg-csv-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64], fifo[64], msg[512];
+    snprintf(file, sizeof file, "%s/t.csv", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo.csv", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char *out[3];
+    for (int way = 0; way < 3; way++) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        assert_ok(seg_dataset_set_threads(ds, 2));
+        pthread_t writer;
+        pipe_job job = {fifo, text, len};
+        if (way == 2)
+            assert_int_equal(pthread_create(&writer, NULL, write_pipe, &job),
+                             0);
+        int rc = way == 0 ? seg_dataset_load_csv_buffer(ds, text, len,
+                                                          "t.csv", &o)
+                          : seg_dataset_load_csv(ds, way == 1 ? file : fifo,
+                                                 &o);
+        if (way == 2)
+            pthread_join(writer, NULL);
+        assert_int_equal(rc, want_rc);
+        const char *m = rc ? strstr(seg_dataset_errmsg(ds), ".csv:") : "";
+        assert_non_null(m);
+        if (way == 0)
+            snprintf(msg, sizeof msg, "%s", m);
+        else
+            assert_string_equal(msg, m);
+        if (way == 1 && cells)
+            check_attr_cells(ds);
+        out[way] = snapshot(ds);
+        seg_dataset_free(ds);
+    }
+    remove(file);
+    remove(fifo);
+    rmdir(dir);
+    assert_string_equal(out[0], out[1]);
+    assert_string_equal(out[0], out[2]);
+    for (int way = 0; way < 3; way++)
+        free(out[way]);
+}
+
+/* Variant 0 (numbers, blanks, repeated ids, CRLF, a late quote) and 3 (a
+ * word, then bad UTF-8 in d); one thread against several, and the other
+ * variants, are test_threads_attribute_files'. */
+static void test_threads_attribute_sources(void **state)
+{
+    (void)state;
+    /* a load that fails stops reading the pipe before its writer is done */
+    signal(SIGPIPE, SIG_IGN);
+    for (int variant = 0; variant <= 3; variant += 3) {
+        size_t len;
+        char *text = attr_file(variant, false, &len);
+        load_attrs_three_ways(text, len, variant ? SEG_EPARSE : SEG_OK,
+                              variant == 0);
+        free(text);
+    }
+}
+
 /* An input of three batches (16 MB each): the same on several threads as
  * on one, from a buffer, a file and a pipe; an error in the last batch is
  * placed as one thread places it; a quote in the middle batch, found while
@@ -986,6 +1099,7 @@ int main(void)
         cmocka_unit_test(test_long_line_and_file_blocks),
         cmocka_unit_test(test_threads_load_the_same),
         cmocka_unit_test(test_threads_attribute_files),
+        cmocka_unit_test(test_threads_attribute_sources),
         cmocka_unit_test(test_threads_across_batches),
         cmocka_unit_test(test_older_options_struct),
         cmocka_unit_test(test_one_column_named),

@@ -83,6 +83,20 @@ int seg__ds_set_num(seg_dataset *ds, seg__column *c, uint32_t row, double v)
     return SEG_OK;
 }
 
+bool seg__ds_adopt_num(seg_dataset *ds, seg__column *c, double *vals,
+                       size_t n, size_t cap)
+{
+    /* a column made inside the mark goes away whole on a rollback, so
+     * nothing of it needs saving; the rows beyond n must not exist */
+    if (c->type != SEG_COLUMN_NUMERIC || c->num || c->n || n > cap ||
+        ds->ids.n != n)
+        return false;
+    c->num = vals;
+    c->n = n;
+    c->cap = cap;
+    return true;
+}
+
 int seg__ds_set_label(seg_dataset *ds, seg__column *c, uint32_t row,
                       const char *s, size_t n)
 {

@@ -89,6 +89,11 @@ static inline void seg__ds_push_tx(seg_dataset *ds, uint32_t row, int64_t t,
 int seg__ds_save_cell(seg_dataset *ds, seg__column *c, uint32_t row);
 int seg__ds_check_text(const seg__errbuf *e, const char *what, const char *s,
                        size_t n);
+/* A numeric column that holds nothing yet takes vals (cap values, the
+ * first n of them its rows 0..n-1, NaN for missing; from seg__malloc) as
+ * its own: true when it took them, and then they are the column's. */
+bool seg__ds_adopt_num(seg_dataset *ds, seg__column *c, double *vals,
+                       size_t n, size_t cap);
 /* Put fresh in old's place; inside a mark a column that was there at the
  * mark is kept aside for the rollback instead of freed (columns.c). */
 int seg__ds_replace_column(seg_dataset *ds, seg__column *old,

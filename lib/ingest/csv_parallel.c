@@ -1,14 +1,9 @@
 /* A large CSV file of transactions on several threads: the same records,
  * rows, checks and messages as record by record, faster. */
-#include <errno.h>
-#include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "ingest/csv_batch.h"
 #include "ingest/csv_scan.h"
-#include "ingest/internal.h"
 
 /* The input goes in batches of whole lines (mapped from a regular file,
  * else read or sliced). A batch is cut into a few parts a thread at line
@@ -21,54 +16,19 @@
  * quote in a batch could hide a line break inside a field, so the
  * sequential loader takes over from that batch on. */
 
-#define BATCH (16u << 20)
-/* An attribute file's parts keep each value's place and number, about
- * twice the bytes of its text: smaller batches keep that memory down. */
-#define ATTR_BATCH (4u << 20)
-#define NOWHERE ((size_t)-1)
-
-typedef struct tx_part {
-    const char *p, *e;          /* its lines */
-    char delim;
-    size_t need, col_id, col_time, col_amount;
-    int time_format;
-    const seg__tz *tz;          /* NULL: UTC */
-    bool no_returns;            /* a negative amount is an error */
-    seg__text *f;               /* need fields of the current line */
-    /* runs of records of one customer: id p[off .. off + len), its hash,
-     * and how many records; then the records' times and amounts */
-    uint32_t *off, *len, *hash, *count;
-    size_t runs, cap_runs;
-    int64_t *t;
-    double *a;
-    size_t n, cap;
-    /* an attribute file (n_attr columns, no times or amounts): per record
-     * its line in the part, and per record and column (record * n_attr +
-     * column) where its value is and its number; num[k] stays true while
-     * every value of column k in the part is a number */
-    size_t n_attr;
-    const size_t *attr_col;
-    uint32_t *rec_line, *voff, *vlen;
-    double *vval;
-    bool *num;
-    size_t lines;               /* lines it holds (up to the error) */
-    int64_t max_t;              /* its latest time */
-    size_t dst;                 /* where its records go in the dataset */
-    int rc;                     /* the first error: at line `lines` */
-    size_t err_col;
-    char msg[SEG__MSG_MAX];
-} tx_part;
-
 /* Room for one more record of an attribute file. */
 static bool part_reserve_attrs(tx_part *w)
 {
     size_t c1 = w->cap, c2 = w->cap * w->n_attr, c3 = c2, c4 = c2;
     size_t want = (w->n + 1) * w->n_attr;
     if (seg__grow((void **)&w->rec_line, &c1, w->n + 1, sizeof *w->rec_line) ||
-        seg__grow((void **)&w->voff, &c2, want, sizeof *w->voff) ||
-        seg__grow((void **)&w->vlen, &c3, want, sizeof *w->vlen) ||
+        (!w->dense &&
+         (seg__grow((void **)&w->voff, &c2, want, sizeof *w->voff) ||
+          seg__grow((void **)&w->vlen, &c3, want, sizeof *w->vlen))) ||
         seg__grow((void **)&w->vval, &c4, want, sizeof *w->vval))
         return false;
+    if (w->dense)
+        c2 = c3 = c4;
     c2 = c2 < c3 ? c2 : c3;
     c2 = c2 < c4 ? c2 : c4;
     w->cap = c1 < c2 / w->n_attr ? c1 : c2 / w->n_attr;
@@ -153,11 +113,16 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
         w->rec_line[w->n] = (uint32_t)w->lines;
         for (size_t k = 0, at = w->n * w->n_attr; k < w->n_attr; k++, at++) {
             const seg__text *fv = &w->f[w->attr_col[k]];
-            w->voff[at] = (uint32_t)(fv->p - w->p);
-            w->vlen[at] = (uint32_t)fv->n;
-            if (fv->n && w->num[k] &&
-                seg__parse_f64(fv->p, fv->n, &w->vval[at]) != SEG_OK)
+            if (!w->dense) {
+                w->voff[at] = (uint32_t)(fv->p - w->p);
+                w->vlen[at] = (uint32_t)fv->n;
+            }
+            if (!fv->n) {
+                w->vval[at] = seg__attr_mark(SEG__ATTR_ABSENT);
+            } else if (seg__parse_f64(fv->p, fv->n, &w->vval[at]) != SEG_OK) {
+                w->vval[at] = seg__attr_mark(SEG__ATTR_TEXT);
                 w->num[k] = false;
+            }
         }
         w->count[w->runs - 1]++;
         w->n++;
@@ -282,9 +247,10 @@ static int stage_part(seg__sink *s, const tx_part *w, size_t r, size_t rec,
         for (size_t k = 0, at = rec * w->n_attr; k < w->n_attr; k++, at++) {
             if (!w->vlen[at])
                 continue;
+            bool text = seg__attr_is(w->vval[at], SEG__ATTR_TEXT);
             int rc = seg__sink_attr_stage(s, k, row, line + w->rec_line[rec],
                                           w->p + w->voff[at], w->vlen[at],
-                                          w->num[k] ? &w->vval[at] : NULL);
+                                          text ? NULL : &w->vval[at]);
             if (rc)
                 return rc;
         }
@@ -292,9 +258,31 @@ static int stage_part(seg__sink *s, const tx_part *w, size_t r, size_t rec,
     return SEG_OK;
 }
 
-static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line)
+/* A part's records of an attribute file into the columns of d, which has
+ * room for them; their customers are in d->row already. */
+static void keep_part(seg__attr_rows *d, const tx_part *w)
+{
+    for (size_t k = 0; k < w->n_attr; k++) {
+        double *dst = d->val[k] + d->n;
+        const double *src = w->vval + k;
+        for (size_t r = 0; r < w->n; r++, src += w->n_attr)
+            dst[r] = *src;
+        d->mixed[k] |= !w->num[k];
+    }
+    d->n += w->n;
+}
+
+static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line,
+                     seg__attr_rows *d)
 {
     seg_dataset *ds = s->ds;
+    if (d) { /* room for the batch's records at once */
+        size_t total = d->n;
+        for (int i = 0; i < n; i++)
+            total += parts[i].n;
+        if (seg__attr_rows_reserve(d, total))
+            return SEG_ENOMEM;
+    }
     for (int i = 0; i < n; i++) {
         tx_part *w = &parts[i];
         size_t at = w->dst, rec = 0;
@@ -311,10 +299,16 @@ static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line)
             uint32_t row;
             int rc = seg__ds_customer_h(ds, w->p + w->off[r], w->len[r],
                                         w->hash[r], &row);
-            if (!rc && w->n_attr)
+            if (!rc && w->n_attr && !d)
                 rc = stage_part(s, w, r, rec, row, line);
             if (rc)
                 return rc;
+            for (size_t end = rec + w->count[r]; d && !rc && rec < end; rec++)
+                rc = seg__attr_rows_set_row(d, d->n + rec, row);
+            if (rc)
+                return rc;
+            if (d)
+                continue;
             if (w->n_attr) {
                 rec += w->count[r];
                 continue;
@@ -326,6 +320,8 @@ static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line)
         }
         line += w->lines;
         s->records += w->n;
+        if (d)
+            keep_part(d, w);
         if (w->n_attr)
             continue;
         if (w->n && w->max_t > ds->max_time)
@@ -348,25 +344,6 @@ static void copy_part(seg_dataset *ds, const tx_part *w)
     memcpy(ds->tx_amount + w->dst, w->a, w->n * sizeof *w->a);
 }
 
-/* A batch of whole lines and its parts. In file mode its bytes are its
- * own (mem), so that the reader can go on while it is being added. */
-typedef struct tx_batch {
-    char *mem;
-    size_t cap;
-    size_t size;                /* the bytes of a batch, BATCH or less */
-    void *map;                  /* or a mapping of the file */
-    size_t map_len;
-    off_t off;                  /* its offset in the file (mapped) */
-    const char *b, *e;
-    size_t line;                /* the line it starts at */
-    int nparts;                 /* a few a thread, taken in turn */
-    atomic_int next;            /* the next part to take */
-    struct tx_batch *copy;      /* a batch whose records to copy first */
-    atomic_int next_copy;       /* and the next of its parts to copy */
-    seg_dataset *ds;
-    tx_part parts[SEG__MAX_THREADS];
-    seg__jobs jobs;
-} tx_batch;
 
 /* Parse parts of a batch until none is left. */
 static void *parse_parts(void *arg)
@@ -394,171 +371,6 @@ static void start_batch(tx_batch *bt, int helpers)
 {
     atomic_store(&bt->next, 0);
     seg__jobs_start(&bt->jobs, parse_parts, bt, 0, helpers);
-}
-
-/* Take the next batch from the reader: SEG_OK (b == e at the end),
- * SEG__REC_MORE when a line is longer than a batch, or an error. (A quote is
- * found while the batch is parsed.) */
-static void unmap_batch(tx_batch *bt)
-{
-    if (bt->map)
-        munmap(bt->map, bt->map_len);
-    bt->map = NULL;
-}
-
-/* A regular file is mapped a batch at a time rather than copied: from the
- * offset of the reader's next byte on. */
-static void start_mapping(seg__reader *rd)
-{
-    rd->map_fd = -1;
-    struct stat st;
-    long at = rd->f ? ftell(rd->f) : -1;
-    if (at < 0 || fstat(fileno(rd->f), &st) || !S_ISREG(st.st_mode))
-        return;
-    rd->map_fd = fileno(rd->f);
-    rd->map_off = (off_t)at - (off_t)(rd->len - rd->pos);
-    rd->size = (size_t)st.st_size;
-}
-
-static int next_batch_mapped(seg__reader *rd, tx_batch *bt)
-{
-    unmap_batch(bt);
-    bt->b = bt->e = NULL;
-    if ((size_t)rd->map_off >= rd->size)
-        return SEG_OK; /* the end */
-    long page = sysconf(_SC_PAGESIZE);
-    off_t start = rd->map_off / page * page;
-    size_t lead = (size_t)(rd->map_off - start);
-    size_t want = rd->size - (size_t)rd->map_off;
-    want = want > bt->size ? bt->size : want;
-    int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-    flags |= MAP_POPULATE;
-#endif
-    void *m = mmap(NULL, lead + want, PROT_READ, flags, rd->map_fd, start);
-    if (m == MAP_FAILED) /* ENOMEM: no address space left, as malloc's */
-        return seg__sink_fail(rd->sink, errno == ENOMEM ? SEG_ENOMEM : SEG_EIO,
-                              NOWHERE, 0, "cannot map: %s", strerror(errno));
-    bt->map = m;
-    bt->map_len = lead + want;
-    bt->off = rd->map_off;
-    const char *b = (const char *)m + lead, *e = b + want;
-    if ((size_t)rd->map_off + want < rd->size) { /* whole lines only */
-        while (e > b && e[-1] != '\n')
-            e--;
-        if (e == b)
-            return SEG__REC_MORE; /* a line longer than a batch */
-    }
-    bt->b = b;
-    bt->e = e;
-    rd->map_off += e - b;
-    return SEG_OK;
-}
-
-static int next_batch(seg__reader *rd, tx_batch *bt)
-{
-    const char *b, *e;
-    bt->b = bt->e = NULL; /* until there is one */
-    if (rd->map_fd >= 0)
-        return next_batch_mapped(rd, bt);
-    if (!rd->f) { /* buffer mode: a slice of the buffer */
-        b = rd->data + rd->pos;
-        e = rd->data + (rd->len - rd->pos > bt->size ? rd->pos + bt->size
-                                                     : rd->len);
-        if (e < rd->data + rd->len) {
-            while (e > b && e[-1] != '\n')
-                e--;
-            if (e == b)
-                return SEG__REC_MORE;
-        }
-        rd->pos = (size_t)(e - rd->data);
-    } else {
-        /* what the reader holds (part of a line), then a batch's worth */
-        size_t carry = rd->len - rd->pos;
-        if (bt->cap < carry + bt->size &&
-            seg__grow((void **)&bt->mem, &bt->cap, carry + bt->size, 1))
-            return seg__nomem(&rd->sink->ds->err);
-        if (carry)
-            memcpy(bt->mem, rd->data + rd->pos, carry);
-        size_t got = rd->eof ? 0 : fread(bt->mem + carry, 1, bt->size, rd->f);
-        if (got < bt->size && !rd->eof) {
-            if (ferror(rd->f))
-                return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
-                                      "read error: %s", strerror(errno));
-            rd->eof = true;
-        }
-        b = bt->mem;
-        e = bt->mem + carry + got;
-        const char *cut = e;
-        if (!rd->eof) {
-            while (cut > b && cut[-1] != '\n')
-                cut--;
-        }
-        /* the rest goes back to the reader */
-        size_t rest = (size_t)(e - cut);
-        if (rd->cap < rest + 1 &&
-            seg__grow((void **)&rd->buf, &rd->cap, rest + 1, 1))
-            return seg__nomem(&rd->sink->ds->err);
-        memcpy(rd->buf, cut, rest);
-        rd->data = rd->buf;
-        rd->pos = 0;
-        rd->len = rest;
-        e = cut;
-        if (e == b && rest)
-            return SEG__REC_MORE; /* a line longer than a batch */
-    }
-    bt->b = b;
-    bt->e = e;
-    return SEG_OK;
-}
-
-/* Give the reader back a batch it has not parsed, in front of what it
- * holds, for the sequential loader. */
-static int unread_batch(seg__reader *rd, const tx_batch *bt)
-{
-    if (rd->map_fd >= 0) { /* read on from the batch's offset */
-        if (fseeko(rd->f, bt->off, SEEK_SET))
-            return seg__sink_fail(rd->sink, SEG_EIO, NOWHERE, 0,
-                                  "cannot seek: %s", strerror(errno));
-        rd->pos = rd->len = 0;
-        rd->eof = false;
-        return SEG_OK;
-    }
-    if (!bt->b) /* nothing taken */
-        return SEG_OK;
-    size_t n = (size_t)(bt->e - bt->b);
-    if (!rd->f) {
-        rd->pos = (size_t)(bt->b - rd->data);
-        return SEG_OK;
-    }
-    size_t carry = rd->len - rd->pos;
-    if (rd->cap < n + carry + 1 &&
-        seg__grow((void **)&rd->buf, &rd->cap, n + carry + 1, 1))
-        return seg__nomem(&rd->sink->ds->err);
-    memmove(rd->buf + n, rd->buf + rd->pos, carry);
-    memcpy(rd->buf, bt->b, n);
-    rd->data = rd->buf;
-    rd->pos = 0;
-    rd->len = n + carry;
-    return SEG_OK;
-}
-
-/* Cut a batch into parts at line ends. */
-static void split_batch(tx_batch *bt)
-{
-    const char *at = bt->b, *e = bt->e;
-    for (int i = 0; i < bt->nparts; i++) {
-        const char *end = e;
-        if (i < bt->nparts - 1) {
-            end = at + (size_t)(e - at) / (size_t)(bt->nparts - i);
-            const char *nl = end < e ? memchr(end, '\n', (size_t)(e - end))
-                                     : NULL;
-            end = nl ? nl + 1 : e;
-        }
-        bt->parts[i].p = at;
-        bt->parts[i].e = end;
-        at = end;
-    }
 }
 
 /* The first error of a parsed batch, in file order, reported; else the
@@ -630,7 +442,7 @@ static void batches_free(tx_batch *bt)
             seg__free(w->num);
         }
         seg__free(bt[k].mem);
-        unmap_batch(&bt[k]);
+        seg__batch_unmap(&bt[k]);
     }
     seg__free(bt);
 }
@@ -645,6 +457,20 @@ static bool batches_ready(const tx_batch *bt)
     return bt != NULL;
 }
 
+/* The records, runs of one customer and bytes of their ids in the
+ * first batch: what the sizes of the whole input are guessed from. */
+static void first_counts(const tx_batch *first, size_t *recs, size_t *runs,
+                         size_t *id_bytes)
+{
+    *recs = *runs = *id_bytes = 0;
+    for (int i = 0; i < first->nparts; i++) {
+        *recs += first->parts[i].n;
+        *runs += first->parts[i].runs;
+        for (size_t r = 0; r < first->parts[i].runs; r++)
+            *id_bytes += first->parts[i].len[r];
+    }
+}
+
 /* Room for all the transactions, as many as the first batch promises for
  * the whole input: growing by doubling would copy them, and pages never
  * written take no memory. */
@@ -653,14 +479,8 @@ static void reserve_for_input(seg_dataset *ds, const seg__reader *rd,
 {
     if (first->parts[0].n_attr)
         return; /* seg__sink_expect(), once the batch is added */
-    size_t bytes = (size_t)(first->e - first->b), recs = 0, runs = 0;
-    size_t id_bytes = 0;
-    for (int i = 0; i < first->nparts; i++) {
-        recs += first->parts[i].n;
-        runs += first->parts[i].runs;
-        for (size_t r = 0; r < first->parts[i].runs; r++)
-            id_bytes += first->parts[i].len[r];
-    }
+    size_t bytes = (size_t)(first->e - first->b), recs, runs, id_bytes;
+    first_counts(first, &recs, &runs, &id_bytes);
     if (rd->size <= bytes || !bytes)
         return;
     double scale = (double)rd->size / (double)bytes * 1.05;
@@ -679,9 +499,9 @@ static int first_batch(seg__sink *s, seg__reader *rd, tx_batch *cur,
                        int threads, size_t *line)
 {
     cur->line = *line;
-    int rc = next_batch(rd, cur);
+    int rc = seg__batch_next(rd, cur);
     if (!rc && cur->b < cur->e) {
-        split_batch(cur);
+        seg__batch_split(cur);
         start_batch(cur, threads - 1);
         parse_parts(cur);
         seg__jobs_wait(&cur->jobs);
@@ -690,9 +510,64 @@ static int first_batch(seg__sink *s, seg__reader *rd, tx_batch *cur,
             reserve_for_input(s->ds, rd, cur);
     }
     if (rc == SEG__REC_MORE) {
-        int u = unread_batch(rd, cur);
+        int u = seg__batch_unread(rd, cur);
         rc = u ? u : SEG__REC_MORE;
     }
+    return rc;
+}
+
+/* An attribute file whose bytes stay in place while it loads (a buffer,
+ * or a file mapped whole) is kept by column in d, its text left where it
+ * is: true then. */
+static bool start_dense(const seg__sink *s, seg__reader *rd, tx_batch *bt,
+                        const size_t *attr_col, seg__attr_rows *d)
+{
+    if (s->txs)
+        return false;
+    seg__batch_map_whole(rd);
+    if (rd->f && !rd->whole)
+        return false;
+    const char *b = rd->whole ? rd->whole : rd->data + rd->pos;
+    const char *e = rd->whole ? rd->whole + rd->whole_len : rd->data + rd->len;
+    if (seg__attr_rows_init(d, s, attr_col, rd->delim, b, e, rd->line)) {
+        seg__attr_rows_free(d);
+        return false; /* staged as they come instead */
+    }
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < bt[k].nparts; i++)
+            bt[k].parts[i].dense = true;
+    return true;
+}
+
+/* Room in d for all the records, as many as the first batch promises,
+ * and for their customers before the first is added: no rehashing of
+ * the ids as they come. Hints: a failure leaves the arrays to grow. */
+static void reserve_dense(seg_dataset *ds, seg__attr_rows *d,
+                          const tx_batch *first)
+{
+    size_t bytes = (size_t)(first->e - first->b), recs, runs, id_bytes;
+    first_counts(first, &recs, &runs, &id_bytes);
+    double scale = bytes ? (double)(d->end - d->base) / (double)bytes * 1.02
+                         : 0;
+    if (!bytes || (double)recs * scale >= 4e9)
+        return;
+    (void)seg__attr_rows_reserve(d, (size_t)((double)recs * scale) + 64);
+    if (runs * 2 >= recs)
+        (void)seg__intern_reserve(&ds->ids, (size_t)((double)runs * scale),
+                                  (size_t)((double)id_bytes * scale));
+}
+
+/* The end of a load kept by column: the values into their columns, or
+ * staged in the sink for the sequential loader to go on. */
+static int end_dense(seg__sink *s, seg__attr_rows *d, int rc)
+{
+    if (rc == SEG_OK)
+        rc = seg__attr_rows_apply(s, d);
+    else if (rc == SEG__REC_MORE) {
+        int r = seg__attr_rows_restage(s, d);
+        rc = r ? r : SEG__REC_MORE;
+    }
+    seg__attr_rows_free(d);
     return rc;
 }
 
@@ -715,11 +590,13 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
      * before it is added and the one after it is read */
     tx_batch *cur = &bt[0], *nx = &bt[1], *nn = &bt[2];
     size_t line = rd->line;
-    start_mapping(rd);
+    seg__batch_start_mapping(rd);
+    seg__attr_rows d;
+    bool dense = start_dense(s, rd, bt, attr_col, &d);
     int rc = first_batch(s, rd, cur, threads, &line), nrc = SEG_OK;
     if (!rc && cur->b < cur->e) {
         nx->line = line;
-        nrc = next_batch(rd, nx);
+        nrc = seg__batch_next(rd, nx);
     }
     bool first = true;
     while (!rc && cur->b < cur->e) {
@@ -728,15 +605,17 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
         if ((rc = place_parts(ds, cur->parts, nparts)) != SEG_OK)
             break;
         if (parsing) { /* the helpers copy this batch, then parse the next */
-            split_batch(nx);
+            seg__batch_split(nx);
             nx->copy = cur;
             nx->ds = ds;
             atomic_store(&nx->next_copy, 0);
             start_batch(nx, threads - 1);
-            nnrc = next_batch(rd, nn); /* meanwhile, the one after */
+            nnrc = seg__batch_next(rd, nn); /* meanwhile, the one after */
             ahead = true;
         }
-        rc = add_parts(s, cur->parts, nparts, cur->line);
+        if (dense && first)
+            reserve_dense(ds, &d, cur);
+        rc = add_parts(s, cur->parts, nparts, cur->line, dense ? &d : NULL);
         if (!rc && first && !s->txs &&
             rd->size > (size_t)(cur->e - cur->b))
             /* the first batch's share of the file: room for the rest of
@@ -760,9 +639,9 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
         if (rc == SEG__REC_MORE) { /* the reader goes on from nx alone */
             rd->line = nx->line;
             /* what was read after nx goes back first, then nx */
-            int u = ahead ? unread_batch(rd, nn) : SEG_OK;
+            int u = ahead ? seg__batch_unread(rd, nn) : SEG_OK;
             if (!u)
-                u = unread_batch(rd, nx);
+                u = seg__batch_unread(rd, nx);
             rc = u ? u : SEG__REC_MORE;
             line = rd->line;
         }
@@ -779,6 +658,9 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
     if (rc != SEG__REC_MORE)
         rd->line = line;
     batches_free(bt);
+    if (dense)
+        rc = end_dense(s, &d, rc);
+    seg__batch_unmap_whole(rd);
     seg__free(attr_col);
     return rc == SEG_ENOMEM ? seg__nomem(&ds->err) : rc;
 }

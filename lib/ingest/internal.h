@@ -3,8 +3,8 @@
  * which column plays which role, the checks of ids, times, amounts, kinds
  * and values with their messages, attribute typing, and all-or-nothing.
  * Inputs feed it: the CSV reader and loaders (csv_reader.c, csv_load.c,
- * csv_parallel.c, with the separator search inline in csv_scan.h) and the
- * record API of a host (records.c). Not API. */
+ * csv_parallel.c with csv_attrs.c, the separator search inline in
+ * csv_scan.h) and the record API of a host (records.c). Not API. */
 #ifndef SEG_INGEST_INTERNAL_H
 #define SEG_INGEST_INTERNAL_H
 
@@ -97,6 +97,15 @@ int seg__sink_attr_stage(seg__sink *s, size_t i, uint32_t row, size_t line,
  * a load can see, and a failure to reserve is no error. */
 void seg__sink_expect(seg__sink *s, double scale);
 
+/* The errors of an attribute's value at line `at` as it is applied: not
+ * a number for a numeric column (SEG_ETYPE), not UTF-8 for a label
+ * (SEG_EPARSE); and an error the dataset reported, given the place. */
+int seg__sink_attr_not_number(const seg__sink *s, const seg__attr_stage *a,
+                              size_t at, const char *p, size_t n);
+int seg__sink_attr_bad_text(const seg__sink *s, const seg__attr_stage *a,
+                            size_t at);
+int seg__sink_wrap(const seg__sink *s, int rc, size_t at, size_t col);
+
 /* Report an error about the value at `at` (the line of an input, the index
  * in a call) and column `col` (1-based; 0 = none), as the messages above
  * say. Returns code. */
@@ -176,6 +185,13 @@ typedef struct seg__reader {
     size_t *scratch_at;
     size_t cap_scratch_at, nquoted;
     seg__buf scratch;
+    /* an attribute file mapped whole by the threaded loader: its batches
+     * are slices, and values are read back from it until the load ends */
+    void *whole_map;
+    size_t whole_map_len;
+    const char *whole;  /* the bytes from file offset whole_off on */
+    size_t whole_len;
+    off_t whole_off;
 } seg__reader;
 
 enum { SEG__REC_OK = 1, SEG__REC_MORE = 2, SEG__REC_EOF = 3 };
@@ -187,6 +203,60 @@ int seg__rd_start(seg__reader *rd, char delimiter);
  * SEG__REC_EOF or an error. */
 int seg__rd_next_record(seg__reader *rd);
 void seg__rd_free(seg__reader *rd);
+
+/* ---- the records of an attribute file, by column (csv_attrs.c) ---- */
+
+/* The values of an attribute file whose bytes stay in place until the load
+ * ends (a buffer, or a file mapped whole): per column one number a record,
+ * parsed once, and per record its customer unless the records are the
+ * customers 0, 1, ... in order (ordered, row NULL). A value's text is
+ * found again by walking the lines, in order, only where it is needed (a
+ * column of labels, an error), so none is copied. */
+typedef struct seg__attr_rows {
+    size_t n, cap, n_attr;
+    bool ordered;
+    uint32_t *row;
+    double **val;       /* val[k][i]: column k of record i, or a mark */
+    bool *mixed;        /* column k has a value that is not a number */
+    const size_t *col;  /* the input column of attribute k */
+    const char *base, *end; /* the bytes; base starts line base_line */
+    size_t base_line;
+    char delim;
+} seg__attr_rows;
+
+/* The marks among the numbers: an empty field (no value: the cell is left
+ * as it was) and a value that is not a number. Both are NaNs, which the
+ * number parser never gives; the first is the plain one, which reads as
+ * missing where a column takes the array over. */
+#define SEG__ATTR_ABSENT 0x7ff8000000000000ull
+#define SEG__ATTR_TEXT 0x7ff8000000000001ull
+static inline double seg__attr_mark(uint64_t bits)
+{
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+static inline bool seg__attr_is(double v, uint64_t bits)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b == bits;
+}
+
+int seg__attr_rows_init(seg__attr_rows *d, const seg__sink *s,
+                        const size_t *col, char delim, const char *base,
+                        const char *end, size_t base_line);
+/* Room for n records in all; SEG_OK or SEG_ENOMEM. */
+int seg__attr_rows_reserve(seg__attr_rows *d, size_t n);
+/* Record i is customer row (in order: i < n once room is made). */
+int seg__attr_rows_set_row(seg__attr_rows *d, size_t i, uint32_t row);
+void seg__attr_rows_free(seg__attr_rows *d);
+/* The values into their columns, typed as the sink types staged ones,
+ * with its messages: after the whole input has been read. */
+int seg__attr_rows_apply(seg__sink *s, seg__attr_rows *d);
+/* The values staged in the sink instead (with their text), for the
+ * sequential loader to go on from: the bytes must still be there. */
+int seg__attr_rows_restage(seg__sink *s, seg__attr_rows *d);
 
 /* ---- transactions on several threads (csv_parallel.c) ---- */
 

@@ -91,7 +91,8 @@ int seg__sink_fail(const seg__sink *s, int code, size_t at, size_t col,
 }
 
 /* An error the dataset reported (a limit, out of memory), given the place. */
-static int wrap(const seg__sink *s, int rc, size_t at, size_t col)
+#define wrap seg__sink_wrap
+int seg__sink_wrap(const seg__sink *s, int rc, size_t at, size_t col)
 {
     if (rc == SEG_ENOMEM)
         return seg__nomem(&s->ds->err);
@@ -469,6 +470,23 @@ int seg__sink_attr_stage(seg__sink *s, size_t i, uint32_t row, size_t line,
 static int apply_values(seg__sink *s, seg__attr_stage *a, int type,
                         const double *vals);
 
+int seg__sink_attr_not_number(const seg__sink *s, const seg__attr_stage *a,
+                              size_t at, const char *p, size_t n)
+{
+    char ex[64];
+    return seg__sink_fail(s, SEG_ETYPE, at, a->col + 1,
+                          "attribute '%s' value '%s' is not a number (the "
+                          "column is numeric)",
+                          a->name, seg__excerpt(ex, sizeof ex, p, n));
+}
+
+int seg__sink_attr_bad_text(const seg__sink *s, const seg__attr_stage *a,
+                            size_t at)
+{
+    return seg__sink_fail(s, SEG_EPARSE, at, a->col + 1,
+                          "attribute '%s' is not valid UTF-8", a->name);
+}
+
 /* Staged values into their column: numeric if the column is numeric or
  * every value is a number, else labels. */
 static int apply_attr(seg__sink *s, seg__attr_stage *a)
@@ -499,20 +517,12 @@ static int apply_values(seg__sink *s, seg__attr_stage *a, int type,
             rc = seg__ds_set_num(ds, c, a->rows[i], vals[i]);
         } else if (type == SEG_COLUMN_NUMERIC) {
             double x;
-            if (seg__parse_f64(v, n, &x)) {
-                char ex[64];
-                return seg__sink_fail(s, SEG_ETYPE, a->lines[i], a->col + 1,
-                                      "attribute '%s' value '%s' is not a "
-                                      "number (the column is numeric)",
-                                      a->name,
-                                      seg__excerpt(ex, sizeof ex, v, n));
-            }
+            if (seg__parse_f64(v, n, &x))
+                return seg__sink_attr_not_number(s, a, a->lines[i], v, n);
             rc = seg__ds_set_num(ds, c, a->rows[i], x);
         } else {
             if (!seg__utf8_valid(v, n))
-                return seg__sink_fail(s, SEG_EPARSE, a->lines[i], a->col + 1,
-                                      "attribute '%s' is not valid UTF-8",
-                                      a->name);
+                return seg__sink_attr_bad_text(s, a, a->lines[i]);
             rc = seg__ds_set_label(ds, c, a->rows[i], v, n);
         }
         if (rc)

@@ -415,6 +415,75 @@ class Fit(unittest.TestCase):
             self.assertAlmostEqual(out["standard_errors"][k] / v, 1, 6)
         self.assertLessEqual(out["evaluations"], 30)
 
+    def test_large_bgnbd_fit_is_the_optimum_on_any_threads(self):
+        # 60,000 customers simulated from BG/NBD in days: enough distinct
+        # rows for the evaluator's factors of the pairs (x, t_x), (x, T)
+        # and for its chunks on two threads. The optimum is checked
+        # against the log-likelihood of Fader, Hardie and Lee (2005),
+        # summed here row by row: equal at the fit, and flat around it.
+        import math
+        import random
+        rnd = random.Random(13)
+        rows = []
+        for i in range(60000):
+            lam = rnd.gammavariate(0.9, 1 / 20.0)
+            pd = rnd.betavariate(0.6, 3.9)
+            T = rnd.randint(300, 1095)
+            t, x, tx = 0.0, 0, 0
+            while True:
+                t += rnd.expovariate(lam)
+                if t > T:
+                    break
+                x, tx = x + 1, int(t)
+                if rnd.random() < pd:
+                    break
+            rows.append((x, tx, T))
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "summary.csv")
+            with open(path, "w") as f:
+                f.write("customer_id,frequency,recency,T\n")
+                for i, (x, tx, T) in enumerate(rows):
+                    f.write("c%d,%d,%d,%d\n" % (i, x, tx, T))
+            outs = []
+            for threads in ("1", "2"):
+                p = run("fit", path, "--summary", "--map", "id=customer_id",
+                        "--model", "bgnbd", "--set", "t_x_column=recency",
+                        "--set", "threads=" + threads, "--json")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                outs.append(json.loads(p.stdout))
+        self.assertEqual(outs[0]["parameters"], outs[1]["parameters"])
+        self.assertEqual(outs[0]["loglik"], outs[1]["loglik"])
+        out = outs[0]
+        self.assertGreaterEqual(out["rows"], 32768)
+
+        def ll(r, al, a, b):
+            s = 0.0
+            for x, tx, T in rows:
+                head = (math.lgamma(r + x) - math.lgamma(r) + r * math.log(al)
+                        + math.lgamma(a + b) + math.lgamma(b + x)
+                        - math.lgamma(b) - math.lgamma(a + b + x))
+                l1 = -(r + x) * math.log(al + T)
+                if x == 0:
+                    s += head + l1
+                    continue
+                l2 = (math.log(a) - math.log(b + x - 1)
+                      - (r + x) * math.log(al + tx))
+                m = max(l1, l2)
+                s += head + m + math.log(math.exp(l1 - m) + math.exp(l2 - m))
+            return s
+
+        p = [out["parameters"][k] for k in ("r", "alpha", "a", "b")]
+        at = ll(*p)
+        self.assertAlmostEqual(out["loglik"] / at, 1, 11)
+        # the gradient in the log-parameters, per customer, by central
+        # differences: zero at the optimum to the differences' error
+        for i in range(4):
+            hi, lo = list(p), list(p)
+            hi[i] *= math.exp(1e-4)
+            lo[i] *= math.exp(-1e-4)
+            g = (ll(*hi) - ll(*lo)) / 2e-4 / len(rows)
+            self.assertLess(abs(g), 1e-6)
+
     def test_fit_transactions(self):
         import json
         p = run("fit", SAMPLE, *Score.ARGS, "--model", "pareto_nbd", "--json")

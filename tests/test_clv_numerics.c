@@ -502,6 +502,39 @@ static void test_bgbb_gamma_near_one_and_large(void **state)
     seg_dataset_free(small);
 }
 
+/* Pareto/NBD P(alive), which the intervals share, at t_x = 0, t_x near
+ * T, x in the hundreds, alpha < beta (the fit of the 1M bench) and
+ * alpha > beta: clv_ref.py pnbd_p_alive_steep */
+static void test_pnbd_p_alive_accuracy(void **state)
+{
+    (void)state;
+    static const double h[11][3] = {
+        {0, 0, 1094},      {0, 0, 1},         {1, 0, 500},
+        {2, 1093.9, 1094}, {5, 1093, 1094},   {50, 1000, 1094},
+        {300, 1090, 1094}, {300, 900, 1094},  {381, 600, 1094},
+        {10, 0, 1094},     {1, 1e-3, 1094}};
+    static const char *const par[2] = {
+        "r=1.161831503,alpha=34.7979112,s=0.6901860487,beta=195.2357393",
+        "r=0.553,alpha=110.578,s=0.606,beta=11.669"};
+    static const double want[2][11] = {
+        {0.030062332535528888, 0.99642191872790331, 0.014911692638543052,
+         0.999946457347292, 0.99946312657948022, 0.49241936730808852,
+         0.99617287621354925, 9.9012224685480745e-23,
+         1.4575637794436339e-93, 3.1528925671161944e-16,
+         0.001956973003993723},
+        {0.021267553808093939, 0.95127661259877905, 0.011366808347592719,
+         0.99994518476854572, 0.99945055240027452, 0.54981485545771504,
+         0.99623608325350044, 4.7793021157016971e-21,
+         1.3133314786026188e-85, 2.6209571048917925e-12,
+         0.0024961980519268616}};
+    for (int k = 0; k < 2; k++) {
+        seg_model *m = fixed_on("pareto_nbd", par[k], g_cdnow);
+        for (int i = 0; i < 11; i++)
+            assert_rel(eval(m, "p_alive", h[i], 3), want[k][i], 1e-12);
+        seg_model_free(m);
+    }
+}
+
 /* Every parameter of every purchase model at the ends of its range (and
  * inside them), the others at the published values: every quantity
  * finite and in range. */
@@ -724,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_pmf_conditional),
         cmocka_unit_test(test_large_t),
         cmocka_unit_test(test_extreme_parameters),
+        cmocka_unit_test(test_pnbd_p_alive_accuracy),
         cmocka_unit_test(test_bgbb_gamma_near_one_and_large),
         cmocka_unit_test(test_parameter_range),
         cmocka_unit_test(test_continuous_discounting_accuracy),

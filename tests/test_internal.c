@@ -640,8 +640,11 @@ static void test_hyp2f1_f64_is_the_dual_value(void **state)
 }
 
 /* The hypergeometric function at many arguments at once is each single
- * call's value to the last bit, and fails where it fails; so is the BG/NBD
- * family's expectation of a customer alive at T at many times. */
+ * call's value to the last bit, and fails where it fails; the BG/NBD
+ * family's expectation of a customer alive at T at many times (the
+ * shared series, the powers of 1 - z gathered) is each single call's
+ * within the single call's own error, which grows with x (1.5e-12 at
+ * x = 900 against mpmath; test_month_curve_against_mpmath). */
 static void test_hyp2f1_batch_is_the_single_value(void **state)
 {
     (void)state;
@@ -679,9 +682,86 @@ static void test_hyp2f1_batch_is_the_single_value(void **state)
                 for (int i = 0; i < 70; i++) {
                     double one = seg__clv_family_expected_alive(ps[q], t[i], x,
                                                                 T, mod);
-                    assert_true(memcmp(&got[i], &one, sizeof one) == 0);
+                    assert_true(fabs(got[i] - one) <= 1e-12 * fabs(one));
                 }
             }
+}
+
+/* The month curve's factor g(x, T, t) of the BG/NBD family against
+ * mpmath's hyp2f1 (tests/ref/clv_month_curve_ref.py) at month ends: to
+ * 1e-14 relative, at large x, with the largest month's z near 0.94, and
+ * without the Euler transform. */
+static void test_month_curve_against_mpmath(void **state)
+{
+    (void)state;
+    static const double sets[][4] = {
+        {0.91510588586836283, 23.455003143764333, 0.60225166138568376,
+         3.9025908628952393},
+        {0.525, 6.183, 0.891, 1.614},
+        {0.5, 10.0, 6.0, 8.0}};
+    static const int months[5] = {1, 2, 6, 11, 12};
+    static const struct {
+        int set, mod, x;
+        double T, g[5];
+    } cases[] = {
+        {0, 0, 0, 1094.0, {0.024839107627429681, 0.049508313933459694, 0.14655937235834309, 0.26446208272740012, 0.28761749143512034}},
+        {0, 0, 12, 100.0, {3.0045047050273093, 5.7120389538208989, 14.64335375338408, 23.337447957387699, 24.868178000516288}},
+        {0, 0, 150, 1094.0, {4.0778928397357522, 8.0922204003326263, 23.562892410785166, 41.73638623885773, 45.233320933749239}},
+        {0, 0, 381, 1094.0, {10.318934932195951, 20.475432420502895, 59.603442027823656, 105.54232211586249, 114.37906745272155}},
+        {0, 0, 900, 200.0, {118.0297978841796, 227.83364830884028, 607.71937095040823, 995.74527760391678, 1065.3890841013275}},
+        {0, 0, 0, 0.5, {1.0200196565244293, 1.8562148728682875, 4.3734620443087879, 6.6694672959516311, 7.0659462590993901}},
+        {1, 1, 40, 400.0, {2.9440884289337977, 5.7180289141546203, 15.459746907128599, 25.440302872892246, 27.219690485920059}},
+        {1, 1, 900, 1094.0, {24.612126313865382, 48.642054727008818, 139.47931215164669, 242.80782226735724, 262.29550408332249}},
+        {2, 0, 0, 30.0, {0.30818204413154193, 0.5229007783084985, 1.0052211666756021, 1.2998574943491881, 1.3411969698672106}},
+        {2, 0, 2, 300.0, {0.23054788855903308, 0.4345061332856985, 1.0557740654730398, 1.5558312890215089, 1.6322134979358891}},
+    };
+    double t[12], g[12];
+    for (int i = 0; i < 12; i++)
+        t[i] = (i + 1) * (365.2425 / 12);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        seg__clv_family_expected_alive_n(sets[cases[c].set], t, 12,
+                                         cases[c].x, cases[c].T,
+                                         cases[c].mod, g);
+        for (int i = 0; i < 5; i++) {
+            double want = cases[c].g[i], got = g[months[i] - 1];
+            assert_true(fabs(got - want) <= 1e-14 * want);
+        }
+    }
+}
+
+/* The shared series at many arguments: the sum of each single call's
+ * series within a few ulps, where it serves (terms of one sign), and no
+ * value where an argument is out of range. */
+static void test_hyp2f1_shared_is_near_the_single_sums(void **state)
+{
+    (void)state;
+    static const double as[] = {0.1, 0.5, 2.7, 40, 310};
+    static const double cs[] = {0.3, 1.7, 9, 120};
+    static const double zs[] = {0, 1e-8, 0.2, 0.33, 0.5, 0.7, 0.9, 0.95};
+    enum { NZ = sizeof zs / sizeof *zs };
+    int served = 0;
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 5; j++)
+            for (size_t k = 0; k < 4; k++) {
+                double a = as[i], b = as[j] + 0.25, c = cs[k], s[NZ];
+                bool euler;
+                if (!seg__hyp2f1_sums_shared(a, b, c, zs, NZ, s, &euler))
+                    continue;
+                served++;
+                for (size_t l = 0; l < NZ; l++) {
+                    double v = NAN, e = euler ? (c - a - b) * log1p(-zs[l])
+                                              : 0;
+                    assert_true(seg__log_hyp2f1_f64(a, b, c, zs[l], &v));
+                    /* the single call's log, less its power of 1 - z:
+                     * both to a few ulps of the larger */
+                    assert_true(fabs(log1p(s[l]) - (v - e)) <=
+                                1e-14 * (1 + fabs(v) + fabs(e)));
+                }
+            }
+    assert_true(served > 30);
+    double bad[2] = {0.5, 1}, s[2];
+    bool euler;
+    assert_false(seg__hyp2f1_sums_shared(0.5, 0.75, 1.7, bad, 2, s, &euler));
 }
 
 /* The Pareto/NBD evaluator of many rows (pnbd_total.c: tails per
@@ -689,14 +769,14 @@ static void test_hyp2f1_batch_is_the_single_value(void **state)
  * the per-row likelihood, which sums its own 2F1 series on first-order
  * duals or integrates: the value and the gradient summed row by row, and
  * the Hessian by central differences of that gradient. */
-static double pnbd_rows_ll(const seg__clv_rows *r, const double *p, double *g)
+static double spec_rows_ll(const seg__clv_spec *sp, const seg__clv_rows *r,
+                           const double *p, double *g)
 {
     seg__dual dp[SEG__NP], sum = dc(0);
     for (int i = 0; i < SEG__NP; i++)
         dp[i] = i < 4 ? dvar(p[i], i) : dc(0);
     for (size_t i = 0; i < r->n; i++)
-        sum = dadd(sum, dscale(seg__clv_pnbd.row_ll(dp, r->d + i * 3),
-                               r->w[i]));
+        sum = dadd(sum, dscale(sp->row_ll(dp, r->d + i * 3), r->w[i]));
     memcpy(g, sum.d, 4 * sizeof *g);
     return sum.v;
 }
@@ -717,7 +797,7 @@ static void check_pnbd_total(const seg__clv_rows *r, const double *p)
         assert_memory_equal(Ht, H, sizeof H);
     }
     seg__clv_pnbd.threads(prep, 0);
-    double ref = pnbd_rows_ll(r, p, gref);
+    double ref = spec_rows_ll(&seg__clv_pnbd, r, p, gref);
     assert_near(ll, ref, 1e-11 * fabs(ref));
     for (int i = 0; i < 4; i++) {
         /* the gradient of the mean log-likelihood, to 1e-9 of its scale */
@@ -731,8 +811,8 @@ static void check_pnbd_total(const seg__clv_rows *r, const double *p)
         p1[j] += h;
         p2[j] -= h;
         double f1[4], f2[4];
-        pnbd_rows_ll(r, p1, g1);
-        pnbd_rows_ll(r, p2, g2);
+        spec_rows_ll(&seg__clv_pnbd, r, p1, g1);
+        spec_rows_ll(&seg__clv_pnbd, r, p2, g2);
         seg__clv_pnbd.total(prep, p1, f1, NULL);
         seg__clv_pnbd.total(prep, p2, f2, NULL);
         for (int i = 0; i < 4; i++) {
@@ -795,6 +875,87 @@ static void test_pnbd_total_matches_rows(void **state)
     }
 }
 
+/* The BG/NBD family's evaluator of many rows (bgnbd_total.c: the terms
+ * of x and of the times once each, e^D from factors of the pairs (x,
+ * t_x) and (x, T), the softplus of weight-1 rows as a running product)
+ * against the kind's per-row likelihood on first-order duals: the value
+ * and the gradient summed row by row, the Hessian against central
+ * differences of the evaluator's own gradient, and the same bits on any
+ * number of threads. */
+static void check_fam_total(const seg__clv_spec *sp, const seg__clv_rows *r,
+                            const double *p)
+{
+    void *prep = sp->prepare(r->d, r->w, r->n);
+    assert_non_null(prep);
+    double g[4], H[16], gref[4];
+    double ll = sp->total(prep, p, g, H);
+    for (int t = 1; t <= 3; t += 2) {
+        double gt[4], Ht[16];
+        sp->threads(prep, t);
+        double llt = sp->total(prep, p, gt, Ht);
+        assert_memory_equal(&llt, &ll, sizeof ll);
+        assert_memory_equal(gt, g, sizeof g);
+        assert_memory_equal(Ht, H, sizeof H);
+    }
+    sp->threads(prep, 0);
+    double ref = spec_rows_ll(sp, r, p, gref);
+    assert_near(ll, ref, 1e-12 * fabs(ref));
+    for (int i = 0; i < 4; i++)
+        assert_near(g[i], gref[i], 1e-10 * r->total_w / p[i]);
+    for (int j = 0; j < 4; j++) {
+        double p1[4], p2[4], g1[4], g2[4], h = 1e-5 * p[j];
+        memcpy(p1, p, sizeof p1);
+        memcpy(p2, p, sizeof p2);
+        p1[j] += h;
+        p2[j] -= h;
+        sp->total(prep, p1, g1, NULL);
+        sp->total(prep, p2, g2, NULL);
+        for (int i = 0; i < 4; i++) {
+            double fd = (g1[i] - g2[i]) / (2 * h);
+            assert_near(H[i * 4 + j], fd, 1e-7 * r->total_w / (p[i] * p[j]));
+            assert_true(H[i * 4 + j] == H[j * 4 + i]);
+        }
+    }
+    sp->release(prep);
+}
+
+static void test_fam_total_matches_rows(void **state)
+{
+    (void)state;
+    /* the bench's BG/NBD and MBG/NBD fits; small a and b; large ones */
+    static const double ps[][4] = {{0.915, 23.455, 0.602, 3.903},
+                                   {1.134, 27.99, 0.901, 8.007},
+                                   {0.3, 5, 0.05, 0.4},
+                                   {2.5, 80, 40, 300}};
+    /* rows that keep each row's D; and enough for the pairs' factors (in
+     * days, as the bench), with x large enough that some x's times are
+     * too far apart for them */
+    size_t sizes[2] = {300, 60000};
+    for (int k = 0; k < 2; k++) {
+        size_t n = sizes[k];
+        seg__clv_key *keys = malloc(n * sizeof *keys);
+        assert_non_null(keys);
+        for (size_t i = 0; i < n; i++) {
+            double x = (double)(next() % 40);
+            if (i % 50 == 0)
+                x = 100 + (double)(next() % 60);
+            double T = 1 + (double)(next() % 1095);
+            double tx = x == 0 ? 0 : (double)(next() % ((uint64_t)T + 1));
+            double w = i % 3 ? 1 : 1 + (double)(next() % 3);
+            keys[i] = (seg__clv_key){{x, tx, T}, w};
+        }
+        seg__clv_rows r = {NULL, NULL, 0, 0};
+        assert_int_equal(seg__clv_merge_keys(keys, n, 3, &r), SEG_OK);
+        for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+            check_fam_total(&seg__clv_bgnbd, &r, ps[i]);
+            check_fam_total(&seg__clv_mbgnbd, &r, ps[i]);
+        }
+        free(keys);
+        free(r.d);
+        free(r.w);
+    }
+}
+
 /* The ranks of the fitting rows (rows.c), whose hash table grows with
  * the distinct values, against a sort: every value's rank is its place
  * among the sorted distinct values; -0 and 0 are one; more distinct
@@ -846,6 +1007,37 @@ static void test_ranks_and_merge_cols(void **state)
     free(sorted);
     assert_int_equal(seg__clv_ranks(v, N, 1, nd - 1, rank, NULL, &nv),
                      SEG_ERANGE);
+    /* whole numbers, which take a table indexed by the value, read with a
+     * stride; then one far off, which leaves the table for the hash */
+    for (int far = 0; far < 2; far++) {
+        double *iv = malloc(2 * N * sizeof *iv);
+        assert_non_null(iv);
+        for (size_t i = 0; i < 2 * N; i++)
+            iv[i] = (double)(next() % 5000) - 2500;
+        iv[6] = 0.0;
+        iv[8] = -0.0;
+        if (far)
+            iv[10] = 3e9;
+        for (size_t i = 0; i < N; i++)
+            s[i] = iv[2 * i];
+        qsort(s, N, sizeof *s, cmp_f64);
+        nd = 0;
+        for (size_t i = 0; i < N; i++)
+            if (nd == 0 || s[i] != s[nd - 1])
+                s[nd++] = s[i];
+        assert_int_equal(seg__clv_ranks(iv, N, 2, N, rank, &sorted, &nv),
+                         SEG_OK);
+        assert_int_equal(nv, nd);
+        for (size_t i = 0; i < nd; i++)
+            assert_true(sorted[i] == s[i]);
+        for (size_t i = 0; i < N; i++)
+            assert_true(sorted[rank[i]] == iv[2 * i]);
+        assert_int_equal(rank[3], rank[4]);
+        free(sorted);
+        assert_int_equal(seg__clv_ranks(iv, N, 2, nd - 1, rank, NULL, &nv),
+                         SEG_ERANGE);
+        free(iv);
+    }
 
     /* rows from columns: x, t_x, T with weights */
     double *col[3], *w = malloc(N * sizeof *w);
@@ -856,35 +1048,52 @@ static void test_ranks_and_merge_cols(void **state)
         col[c] = malloc(N * sizeof **col);
         assert_non_null(col[c]);
     }
-    for (size_t i = 0; i < N; i++) {
-        col[0][i] = (double)(next() % 30);
-        col[1][i] = (double)(next() % 40);
-        col[2][i] = 40 + (double)(next() % 20);
-        w[i] = 1 + (double)(next() % 4);
-        keys[i] = (seg__clv_key){{col[0][i], col[1][i], col[2][i]}, w[i]};
+    /* with weights; all 1 (none given), where a row's weight is its
+     * count; many distinct values */
+    for (int run = 0; run < 6; run++) {
+        int big = run / 2 == 1, mixed = run / 2 == 2, ones = run % 2;
+        for (size_t i = 0; i < N; i++) {
+            /* few distinct values; then too many for 32 bits of ranks,
+             * which the merge sorts as keys; then 257 x 2049 x 2049,
+             * 33 bits of fields but a product under 2^32 */
+            col[0][i] = (double)(next() % (big ? 3000 : mixed ? 257 : 30));
+            col[1][i] = big     ? (double)(next() % 60000) / 7
+                        : mixed ? (double)(next() % 2049) / 4
+                                : (double)(next() % 40);
+            col[2][i] =
+                40 + (double)(next() % (big ? 60000 : mixed ? 2049 : 20));
+            if (big && i % 3 == 0) /* some repeats */
+                for (int c = 0; c < 3; c++)
+                    col[c][i] = col[c][i / 2];
+            w[i] = ones ? 1 : 1 + (double)(next() % 4);
+            keys[i] =
+                (seg__clv_key){{col[0][i], col[1][i], col[2][i]}, w[i]};
+        }
+        qsort(keys, N, sizeof *keys, cmp_key3);
+        seg__clv_rows r = {NULL, NULL, 0, 0};
+        assert_int_equal(seg__clv_merge_cols(col, ones ? NULL : w, N, 3, &r),
+                         SEG_OK);
+        size_t at = 0;
+        double total = 0;
+        for (size_t i = 0; i < N; i++) {
+            if (i > 0 && cmp_key3(&keys[i], &keys[i - 1]) == 0)
+                continue;
+            double wsum = 0;
+            for (size_t j = i; j < N && cmp_key3(&keys[j], &keys[i]) == 0;
+                 j++)
+                wsum += keys[j].w;
+            assert_true(at < r.n);
+            for (int c = 0; c < 3; c++)
+                assert_true(r.d[3 * at + c] == keys[i].k[c]);
+            assert_true(r.w[at] == wsum);
+            total += wsum;
+            at++;
+        }
+        assert_int_equal(at, r.n);
+        assert_true(r.total_w == total);
+        free(r.d);
+        free(r.w);
     }
-    qsort(keys, N, sizeof *keys, cmp_key3);
-    seg__clv_rows r = {NULL, NULL, 0, 0};
-    assert_int_equal(seg__clv_merge_cols(col, w, N, 3, &r), SEG_OK);
-    size_t at = 0;
-    double total = 0;
-    for (size_t i = 0; i < N; i++) {
-        if (i > 0 && cmp_key3(&keys[i], &keys[i - 1]) == 0)
-            continue;
-        double wsum = 0;
-        for (size_t j = i; j < N && cmp_key3(&keys[j], &keys[i]) == 0; j++)
-            wsum += keys[j].w;
-        assert_true(at < r.n);
-        for (int c = 0; c < 3; c++)
-            assert_true(r.d[3 * at + c] == keys[i].k[c]);
-        assert_true(r.w[at] == wsum);
-        total += wsum;
-        at++;
-    }
-    assert_int_equal(at, r.n);
-    assert_true(r.total_w == total);
-    free(r.d);
-    free(r.w);
     for (int c = 0; c < 3; c++)
         free(col[c]);
     free(keys);
@@ -967,6 +1176,37 @@ static void test_bgbb_total_matches_rows(void **state)
     seg__clv_bgbb.release(prep);
     free(d);
     free(w);
+
+    /* enough pairs (x, t_x) for chunks of groups on several threads: the
+     * same bits on one, two and three as on every processor */
+    enum { NB = 60000 };
+    d = malloc(3 * NB * sizeof *d);
+    w = malloc(NB * sizeof *w);
+    assert_non_null(d);
+    assert_non_null(w);
+    for (size_t i = 0; i < NB; i++) {
+        double n = (double)(next() % 200);
+        d[3 * i + 1] = (double)(next() % ((uint64_t)n + 1));
+        d[3 * i] = (double)(next() % ((uint64_t)d[3 * i + 1] + 1));
+        d[3 * i + 2] = n;
+        w[i] = 1 + (double)(next() % 3);
+    }
+    prep = seg__clv_bgbb.prepare(d, w, NB);
+    assert_non_null(prep);
+    double g[4], H[16];
+    double ll = seg__clv_bgbb.total(prep, ps[0], g, H);
+    assert_true(isfinite(ll));
+    for (int t = 1; t <= 3; t++) {
+        double gt[4], Ht[16];
+        seg__clv_bgbb.threads(prep, t);
+        double llt = seg__clv_bgbb.total(prep, ps[0], gt, Ht);
+        assert_memory_equal(&llt, &ll, sizeof ll);
+        assert_memory_equal(gt, g, sizeof g);
+        assert_memory_equal(Ht, H, sizeof H);
+    }
+    seg__clv_bgbb.release(prep);
+    free(d);
+    free(w);
 }
 
 /* The bootstrap's two quantiles at once against two selections, on
@@ -1002,6 +1242,116 @@ static void test_two_quantiles_match_selection(void **state)
         free(v);
         free(w);
         free(scratch);
+    }
+}
+
+/* The type-7 quantile from a sorted copy: the definition itself. */
+static double sorted_quantile(const double *v, size_t n, double q)
+{
+    double *w = malloc(n * sizeof *w);
+    memcpy(w, v, n * sizeof *w);
+    qsort(w, n, sizeof *w, cmp_f64);
+    double h = (double)(n - 1) * q;
+    size_t k = (size_t)floor(h), k1 = k + 1 < n ? k + 1 : k;
+    double r = w[k] + (h - (double)k) * (w[k1] - w[k]);
+    free(w);
+    return r;
+}
+
+static bool same_f64(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* One input pattern of the adversarial test: n values by kind. The
+ * bootstrap samples v[i (n - 1) / 30]: kinds 9 and 10 put the smallest
+ * or the largest values there, so that a bracket misses on one side once
+ * and again, and kind 11 the smallest in its first half and the largest
+ * in the second, so that both brackets miss twice. */
+static void fill_pattern(double *v, size_t n, int kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        double u = (double)(next() >> 11) / 9007199254740992.0;
+        switch (kind) {
+        case 0: v[i] = u; break;                        /* distinct */
+        case 1: v[i] = 7; break;                        /* all equal */
+        case 2: v[i] = floor(u * 3); break;             /* three values */
+        case 3: v[i] = u < 0.9 ? 1 : u; break;          /* one value 90% */
+        case 4: v[i] = (double)i; break;                /* ascending */
+        case 5: v[i] = -(double)i; break;               /* descending */
+        case 6: v[i] = (double)(i < n / 2 ? i : n - i); break; /* pipe */
+        case 7: /* infinities at both ends */
+            v[i] = u < 0.1 ? -INFINITY : u > 0.85 ? INFINITY : u;
+            break;
+        case 8: v[i] = u < 0.5 ? -0.0 : 0.0; break;    /* signed zeros */
+        default: v[i] = 1 + u; break;                   /* traps */
+        }
+    }
+    if (kind >= 9 && n > 1)
+        for (size_t i = 0; i < 31; i++)
+            v[i * (n - 1) / 30] =
+                kind == 9 || (kind == 11 && i < 15) ? -(double)(31 - i)
+                                                    : 10 + (double)i;
+}
+
+/* The bootstrap's two quantiles against a sort, on inputs chosen to break
+ * its sample and its selections: ties, runs, infinities, signed zeros,
+ * sizes around the sample's threshold, and samples that lie. */
+static void test_two_quantiles_adversarial(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 2, 3, 5, 12, 13, 31, 123, 124, 125,
+                                   997, 1000, 1001, 2048};
+    static const double qs[][2] = {{0.05, 0.95}, {0, 1}, {0.5, 0.5},
+                                   {0.001, 0.999}, {0.3, 0.7},
+                                   {0.025, 0.975}};
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        size_t n = sizes[z];
+        double *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+        double *scratch = malloc(2 * n * sizeof *scratch);
+        for (int kind = 0; kind < 12; kind++) {
+            for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
+                fill_pattern(v, n, kind);
+                memcpy(w, v, n * sizeof *v);
+                double lo, hi;
+                seg__clv_two_quantiles(v, n, qs[q][0], qs[q][1], scratch,
+                                       &lo, &hi);
+                double want_lo = sorted_quantile(w, n, qs[q][0]);
+                double want_hi = sorted_quantile(w, n, qs[q][1]);
+                if (!same_f64(lo, want_lo) || !same_f64(hi, want_hi))
+                    fail_msg("n %zu kind %d q %g %g: %.17g %.17g, want "
+                             "%.17g %.17g", n, kind, qs[q][0], qs[q][1],
+                             lo, hi, want_lo, want_hi);
+            }
+        }
+        free(v);
+        free(w);
+        free(scratch);
+    }
+    double lo = 0, hi = 0;
+    seg__clv_two_quantiles(NULL, 0, 0.05, 0.95, NULL, &lo, &hi);
+    assert_true(isnan(lo) && isnan(hi));
+}
+
+/* Many draws of realistic shape at D = 1000 and around it, where the
+ * sample's brackets miss now and then: each against a sort. */
+static void test_two_quantiles_many(void **state)
+{
+    (void)state;
+    enum { N = 1200 };
+    double v[N], w[N], scratch[2 * N];
+    for (int rep = 0; rep < 3000; rep++) {
+        size_t n = 900 + next() % 300;
+        double skew = 1 + (double)(next() % 5);
+        for (size_t i = 0; i < n; i++) {
+            double u = ((double)(next() >> 11) + 0.5) / 9007199254740992.0;
+            v[i] = pow(u, skew);
+        }
+        memcpy(w, v, n * sizeof *v);
+        double lo, hi, ql = (double)(next() % 100) / 1000, qh = 1 - ql;
+        seg__clv_two_quantiles(v, n, ql, qh, scratch, &lo, &hi);
+        assert_true(same_f64(lo, sorted_quantile(w, n, ql)));
+        assert_true(same_f64(hi, sorted_quantile(w, n, qh)));
     }
 }
 
@@ -1106,12 +1456,17 @@ int main(void)
         cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_hyp2f1_batch_is_the_single_value),
+        cmocka_unit_test(test_month_curve_against_mpmath),
+        cmocka_unit_test(test_hyp2f1_shared_is_near_the_single_sums),
         cmocka_unit_test(test_two_quantiles_match_selection),
+        cmocka_unit_test(test_two_quantiles_adversarial),
+        cmocka_unit_test(test_two_quantiles_many),
         cmocka_unit_test(test_hyp2f1_f64_is_the_dual_value),
         cmocka_unit_test(test_pnbd_total_matches_rows),
         cmocka_unit_test(test_pnbd_intervals_are_per_history),
         cmocka_unit_test(test_bgbb_total_matches_rows),
         cmocka_unit_test(test_ranks_and_merge_cols),
+        cmocka_unit_test(test_fam_total_matches_rows),
         cmocka_unit_test(test_quantile_select_large),
         cmocka_unit_test(test_quantile_sampled_skips_nan),
     };

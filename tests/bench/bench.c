@@ -5,6 +5,8 @@
  *   bench rfm FILE                     CSV to RFM scores, timed
  *   bench rules CUSTOMERS              a 10-rule tier set, timed
  *   bench kmeans FILE K N_INIT         k-means fit on a summary CSV, timed
+ *   bench attrs FILE                   an attribute file's load, timed, and
+ *                                      a hash of its ids and values
  *
  * The file is generated with a fixed seed: every customer buys over three
  * years, the number of orders and the spend are heavy-tailed. Reported:
@@ -199,8 +201,79 @@ static int kmeans(const char *path, const char *k, const char *n_init)
     return 0;
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The processor seconds of this process so far. */
+static double cpu_now(void)
+{
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return (double)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+           (double)(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+}
+
+/* An attribute file (a summary, features: id column customer_id) loaded
+ * once: wall and processor seconds of the load, MB per each, and a hash
+ * of the ids, column names and every value (a number's bits, a label's
+ * text), to compare two builds. */
+static int attrs(const char *path)
+{
+    seg_dataset *ds;
+    seg_dataset_new(&ds);
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.all_attributes = 1;
+    o.id_column = "customer_id";
+    double w = now(), c = cpu_now();
+    if (seg_dataset_load_csv(ds, path, &o)) {
+        fprintf(stderr, "%s\n", seg_dataset_errmsg(ds));
+        return 1;
+    }
+    w = now() - w;
+    c = cpu_now() - c;
+    size_t n = seg_dataset_customer_count(ds);
+    uint64_t h = 1469598103934665603ull;
+    for (size_t r = 0; r < n; r++) {
+        const char *id = seg_dataset_customer_id(ds, r);
+        h = fnv(h, id, strlen(id) + 1);
+    }
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    const char **l = malloc((n ? n : 1) * sizeof *l);
+    for (size_t k = 0; k < seg_dataset_column_count(ds); k++) {
+        const char *name = seg_dataset_column_name(ds, k);
+        h = fnv(h, name, strlen(name) + 1);
+        if (seg_dataset_column_type(ds, name) == SEG_COLUMN_NUMERIC) {
+            seg_dataset_copy_f64(ds, name, v, n);
+            h = fnv(h, v, n * sizeof *v);
+            continue;
+        }
+        seg_dataset_copy_labels(ds, name, l, n);
+        for (size_t r = 0; r < n; r++)
+            h = l[r] ? fnv(h, l[r], strlen(l[r]) + 1) : fnv(h, "\1", 1);
+    }
+    FILE *f = fopen(path, "rb");
+    long size = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    if (f)
+        fclose(f);
+    printf("customers %zu columns %zu hash %016llx load %.3f s wall %.3f s "
+           "cpu, %.0f MB/s wall, %.0f MB/s cpu\n",
+           n, seg_dataset_column_count(ds), (unsigned long long)h, w, c,
+           (double)size / 1e6 / w, (double)size / 1e6 / c);
+    free(v);
+    free(l);
+    seg_dataset_free(ds);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "attrs") == 0)
+        return attrs(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rules") == 0)
         return rules(atol(argv[2]));
     if (argc == 5 && strcmp(argv[1], "kmeans") == 0)

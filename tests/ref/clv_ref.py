@@ -169,6 +169,40 @@ def pnbd_p_alive(par, x, tx, T):
     return a / (a + d)
 
 
+PALIVE16 = ((0, 0, 1094), (0, 0, 1), (1, 0, 500), (2, 1093.9, 1094),
+            (5, 1093, 1094), (50, 1000, 1094), (300, 1090, 1094),
+            (300, 900, 1094), (381, 600, 1094), (10, 0, 1094),
+            (1, 1e-3, 1094))
+
+
+def pnbd_p_alive_steep(par, x, tx, T):
+    """pnbd_p_alive with the dropout integrand scaled by its value at t_x
+    (mp.quad's tolerance is absolute, and the integral of a large x is
+    below 1e-150) and split at t_x + h 2^k / 8, h = (alpha + t_x) /
+    (r + s + x + 1) the scale on which it falls by e; checked against
+    the closed form with mpmath's hyp2f1 to 1e-25"""
+    r, al, s, be = mpf(*par)
+    x, tx, T = mpf(x, tx, T)
+    if T <= tx:
+        return mp.mpf(1)
+    lf = lambda u: -(r + x) * mp.log(al + u) - (s + 1) * mp.log(be + u)
+    h = (al + tx) / (r + x + s + 1)
+    pts = [tx]
+    while pts[-1] < T:
+        pts.append(min(T, tx + h * 2**(len(pts) - 1) / 8))
+    l0 = lf(tx)
+    dead = mp.quad(lambda u: mp.exp(lf(u) - l0), pts)
+    la = -(r + x) * mp.log(al + T) - s * mp.log(be + T)
+    pa = 1 / (1 + s * dead * mp.exp(l0 - la))
+    rsx = r + s + x
+    big, small, b = (al, be, s + 1) if al >= be else (be, al, r + x)
+    F = lambda y: (mp.hyp2f1(rsx, b, rsx + 1, (big - small) / (big + y)) /
+                   (big + y)**rsx)
+    odds = s / rsx * (F(tx) - F(T)) * (al + T)**(r + x) * (be + T)**s
+    assert abs(1 / (1 + odds) / pa - 1) < mp.mpf("1e-25")
+    return pa
+
+
 def pnbd_pmf(par, t, n, x, tx, T):
     """alive now: lambda ~ Gamma(r+x, alpha+T), mu ~ Gamma(s, beta+T);
     stays through t with n purchases, or leaves at tau < t after n;
@@ -368,6 +402,14 @@ if __name__ == "__main__":
     P7 = (0.553, 10.578, 0.606, 1e-9)
     for (x, tx, T) in ((0, 0, 38.86), (2, 30.43, 38.86), (1, 0.5, 30)):
         show("pnbd7 p_alive(%g,%g,%g)" % (x, tx, T), pnbd_p_alive(P7, x, tx, T))
+    # issue 16: Pareto/NBD P(alive) over t_x = 0, t_x near T, large x,
+    # alpha < beta (the 1M bench's fit) and alpha > beta
+    mp.mp.dps = 30
+    for par in ((1.161831503, 34.7979112, 0.6901860487, 195.2357393),
+                (0.553, 110.578, 0.606, 11.669)):
+        for (x, tx, T) in PALIVE16:
+            show("pnbd16 %s p_alive(%g,%g,%g)" % (par[1], x, tx, T),
+                 pnbd_p_alive_steep(par, x, tx, T))
     # item 8: DERT at small, middle and maximal rates
     for d in (0.01, 1, 10):
         show("dert d=%g (2,30.43,38.86)" % d, dert(BG, 2, 30.43, 38.86, d))

@@ -109,4 +109,4 @@ static double pmf_bgbb(const double *p, double t, double k, double x,
 const seg__clv_spec seg__clv_bgbb = {
     "bgbb", 4, {"alpha", "beta", "gamma", "delta"}, 3, ll_bgbb, p_alive_bgbb,
     expected_bgbb, expected_unconditional_bgbb, pmf_bgbb, seg__bgbb_prepare,
-    seg__bgbb_total, seg__bgbb_release, NULL};
+    seg__bgbb_total, seg__bgbb_release, seg__bgbb_threads};

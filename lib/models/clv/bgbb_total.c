@@ -41,7 +41,15 @@ typedef struct bgbb_prep {
     uint32_t *gr[3];
     double *gv[3], *tab;
     size_t nv[3];
+    /* the sum of each chunk of groups; fixed chunks summed in order, so
+     * that the result is the same on any number of threads */
+    seg__hd *chunk;
+    size_t nchunk;
+    int threads; /* asked for; 0: every processor */
 } bgbb_prep;
+
+/* groups of one job step */
+#define GROUPS 512
 
 static const double *row_of(const bgbb_prep *q, size_t k)
 {
@@ -88,6 +96,7 @@ void seg__bgbb_release(void *vp)
         seg__free(q->gv[c]);
     }
     seg__free(q->tab);
+    seg__free(q->chunk);
     seg__free(q);
 }
 
@@ -144,6 +153,10 @@ void *seg__bgbb_prepare(const double *d, const double *w, size_t n)
                             &q->nv[c]) == SEG_OK;
     }
     seg__free(v);
+    q->nchunk = (q->ngroups + GROUPS - 1) / GROUPS;
+    if (ok)
+        ok = (q->chunk = seg__malloc((q->nchunk ? q->nchunk : 1) *
+                                     sizeof *q->chunk)) != NULL;
     if (ok)
         ok = (q->tab = seg__malloc(
                   3 * (q->nv[0] + q->nv[1] + 3 * q->nv[2] + 1) *
@@ -283,10 +296,44 @@ static void group_total(const bgbb_prep *q, const double *p, size_t g,
     }
 }
 
+typedef struct bgbb_job {
+    bgbb_prep *q;
+    const double *p;
+    seg__progress *pr;
+    int id, n;
+    bool stopped;
+} bgbb_job;
+
+static void *bgbb_groups_job(void *vj)
+{
+    bgbb_job *j = vj;
+    bgbb_prep *q = j->q;
+    for (size_t c = (size_t)j->id; c < q->nchunk; c += (size_t)j->n) {
+        if (seg__progress_canceled(j->pr)) {
+            j->stopped = true;
+            break;
+        }
+        seg__hd sum = hc(0);
+        size_t end = (c + 1) * GROUPS < q->ngroups ? (c + 1) * GROUPS
+                                                    : q->ngroups;
+        for (size_t g = c * GROUPS; g < end; g++)
+            group_total(q, j->p, g, &sum);
+        q->chunk[c] = sum;
+    }
+    return NULL;
+}
+
+void seg__bgbb_threads(void *prep, int threads)
+{
+    ((bgbb_prep *)prep)->threads = threads;
+}
+
 double seg__bgbb_total(void *vp, const double *p, double *grad, double *hess)
 {
     bgbb_prep *q = vp;
     seg__progress *pr = seg__progress_current();
+    if (seg__progress_beat(pr))
+        return NAN;
     size_t np2 = q->nmax + 2;
     for (size_t k = 0; k < np2; k++) {
         q->inv[k] = 1 / (p[0] + p[1] + (double)k);
@@ -295,12 +342,17 @@ double seg__bgbb_total(void *vp, const double *p, double *grad, double *hess)
         q->inv[3 * np2 + k] = 1 / (p[3] + (double)k);
     }
     b0_tables(q, p);
-    seg__hd sum = hc(0);
-    for (size_t g = 0; g < q->ngroups; g++) {
-        if ((g & 255) == 0 && seg__progress_beat(pr))
+    int nt = seg__threads(q->threads, q->nchunk, 4);
+    bgbb_job jobs[SEG__MAX_THREADS];
+    for (int i = 0; i < nt; i++)
+        jobs[i] = (bgbb_job){q, p, pr, i, nt, false};
+    seg__run_jobs(bgbb_groups_job, jobs, sizeof *jobs, nt);
+    for (int i = 0; i < nt; i++)
+        if (jobs[i].stopped)
             return NAN;
-        group_total(q, p, g, &sum);
-    }
+    seg__hd sum = hc(0);
+    for (size_t c = 0; c < q->nchunk; c++)
+        sum = hadd(sum, &q->chunk[c]);
     if (!isfinite(sum.v))
         return NAN;
     hd_out(&sum, grad, hess);

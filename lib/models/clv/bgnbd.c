@@ -155,38 +155,65 @@ double seg__clv_family_expected_alive(const double *p, double t, double x,
     return e_alive(p[0] + x, p[1] + T, p[2], p[3] + x + (mod ? 1 : 0), t);
 }
 
+/* The exponents log[(1 - z)^R 2F1(R, b; c; z)] of e_alive()'s closed
+ * form at the ns arguments zs (l1z their log1p(-z)), ok[] false where
+ * there is none: from the shared series where it serves, with the
+ * Euler transform's powers of 1 - z gathered into (c - b) log(1 - z),
+ * c - b = a - 1: R log(1 - z) and (c - R - b) log(1 - z) apart are
+ * large and of opposite signs when x is, and their sum lost digits. */
+static void alive_exponents(double R, double a, double b, double c,
+                            const double *zs, const double *l1z, int ns,
+                            bool *ok, double *w)
+{
+    double s[SEG__HYP2F1_BATCH];
+    bool euler;
+    if (!seg__hyp2f1_sums_shared(R, b, c, zs, ns, s, &euler)) {
+        seg__log_hyp2f1_f64_nl(R, b, c, zs, l1z, ns, ok, w);
+        for (int j = 0; j < ns; j++)
+            w[j] = ok[j] ? R * l1z[j] + w[j] : NAN;
+        return;
+    }
+    double k = euler ? a - 1 : R;
+    for (int j = 0; j < ns; j++) {
+        ok[j] = s[j] > -1;
+        w[j] = ok[j] ? k * l1z[j] + log1p(s[j]) : NAN;
+    }
+}
+
 void seg__clv_family_expected_alive_n(const double *p, const double *t, int n,
                                       double x, double T, bool mod,
                                       double *out)
 {
     double R = p[0] + x, A = p[1] + T, a = p[2], b = p[3] + x + (mod ? 1 : 0);
-    double c = a + b - 1;
+    double c = a + b - 1, scale = c / (a - 1);
     bool form = c / fabs(a - 1) < 1e4 && c > 0.5 && R < 1e4;
     for (int i0 = 0; i0 < n; i0 += SEG__HYP2F1_BATCH) {
         int m = n - i0 < SEG__HYP2F1_BATCH ? n - i0 : SEG__HYP2F1_BATCH;
-        double z[SEG__HYP2F1_BATCH], zs[SEG__HYP2F1_BATCH];
-        double lf[SEG__HYP2F1_BATCH];
+        double zs[SEG__HYP2F1_BATCH], l1z[SEG__HYP2F1_BATCH];
+        double w[SEG__HYP2F1_BATCH];
         int at[SEG__HYP2F1_BATCH], ns = 0;
         bool ok[SEG__HYP2F1_BATCH];
         /* the arguments e_alive() takes the closed form at */
         for (int k = 0; k < m; k++) {
-            double tk = t[i0 + k];
-            z[k] = tk / (A + tk);
+            double tk = t[i0 + k], z = tk / (A + tk);
             at[k] = -1;
-            if (form && tk != 0 && z[k] < 0.95) {
+            if (form && tk != 0 && z < 0.95) {
                 at[k] = ns;
-                zs[ns++] = z[k];
+                l1z[ns] = log1p(-z);
+                zs[ns++] = z;
             }
         }
-        seg__log_hyp2f1_f64_n(R, b, c, zs, ns, ok, lf);
+        if (ns)
+            alive_exponents(R, a, b, c, zs, l1z, ns, ok, w);
         for (int k = 0; k < m; k++) {
             double tk = t[i0 + k];
+            int j = at[k];
             if (tk == 0) {
                 out[i0 + k] = 0;
                 continue;
             }
-            if (at[k] >= 0 && ok[at[k]]) {
-                double v = c / (a - 1) * -expm1(R * log1p(-z[k]) + lf[at[k]]);
+            if (j >= 0 && ok[j]) {
+                double v = scale * -expm1(w[j]);
                 if (isfinite(v) && v > 0) {
                     out[i0 + k] = v;
                     continue;
@@ -245,225 +272,6 @@ static double pmf_family(const double *p, double t, double n, double x,
     return exp(l);
 }
 
-/* ---- the total log-likelihood over many rows ----
- *
- * Per row the log-likelihood is A1(x) + A2(x) - (r+x) L(T) + [softplus(D)]
- * with L(t) = log(alpha + t) and D = log a - log(b+x+m-1) +
- * (r+x) (L(T) - L(t_x)), the bracket only where the customer may have
- * dropped out after the last purchase. A1 and A2 (the log-gamma terms)
- * depend on x alone and are computed once per distinct x; L once per
- * distinct time; the T term is a sum over distinct T of weights prepared
- * once. What is left per row is D, one exp and one log1p. The gradient and
- * the Hessian are the analytic derivatives of the same terms. */
-
-typedef struct fam_prep {
-    bool modified;
-    size_t n, nx, ntx, nT;
-    const double *w;
-    double *xv, *wx;       /* distinct x, total weight of their rows */
-    double *txv, *Tv;      /* distinct t_x and T */
-    double *wT, *wxT;      /* per T: weight and weight x x of its rows */
-    uint32_t *xi, *txi, *Ti; /* per row: its x, t_x and T */
-    double *Ltx, *Itx, *LT, *IT; /* log(alpha + t), 1 / (alpha + t) */
-    double *rx, *lbx, *ibx; /* per x: r + x, log and 1/ of b + x + m - 1 */
-} fam_prep;
-
-static void fam_release(void *vp)
-{
-    fam_prep *q = vp;
-    if (!q)
-        return;
-    void *blocks[] = {q->xv,  q->wx,  q->txv, q->Tv, q->wT,  q->wxT,
-                      q->xi,  q->txi, q->Ti,  q->Ltx, q->Itx, q->LT,
-                      q->IT,  q->rx,  q->lbx, q->ibx};
-    for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
-        seg__free(blocks[i]);
-    seg__free(q);
-}
-
-static void *fam_prepare(const double *d, const double *w, size_t n,
-                         bool modified)
-{
-    fam_prep *q = seg__calloc(1, sizeof *q);
-    if (!q)
-        return NULL;
-    q->modified = modified;
-    q->n = n;
-    q->w = w;
-    size_t nn = n ? n : 1;
-    q->xi = seg__malloc(nn * sizeof *q->xi);
-    q->txi = seg__malloc(nn * sizeof *q->txi);
-    q->Ti = seg__malloc(nn * sizeof *q->Ti);
-    if (!q->xi || !q->txi || !q->Ti ||
-        seg__clv_ranks(d, n, 3, n, q->xi, &q->xv, &q->nx) ||
-        seg__clv_ranks(d + 1, n, 3, n, q->txi, &q->txv, &q->ntx) ||
-        seg__clv_ranks(d + 2, n, 3, n, q->Ti, &q->Tv, &q->nT))
-        return fam_release(q), NULL;
-    size_t nx = q->nx ? q->nx : 1, ntx = q->ntx ? q->ntx : 1;
-    size_t nT = q->nT ? q->nT : 1;
-    q->wx = seg__calloc(nx, sizeof *q->wx);
-    q->wT = seg__calloc(nT, sizeof *q->wT);
-    q->wxT = seg__calloc(nT, sizeof *q->wxT);
-    q->Ltx = seg__malloc(ntx * sizeof *q->Ltx);
-    q->Itx = seg__malloc(ntx * sizeof *q->Itx);
-    q->LT = seg__malloc(nT * sizeof *q->LT);
-    q->IT = seg__malloc(nT * sizeof *q->IT);
-    q->rx = seg__malloc(nx * sizeof *q->rx);
-    q->lbx = seg__malloc(nx * sizeof *q->lbx);
-    q->ibx = seg__malloc(nx * sizeof *q->ibx);
-    if (!q->wx || !q->wT || !q->wxT || !q->Ltx || !q->Itx || !q->LT ||
-        !q->IT || !q->rx || !q->lbx || !q->ibx)
-        return fam_release(q), NULL;
-    /* in row order, so that the sums do not depend on the hashing */
-    for (size_t i = 0; i < n; i++) {
-        q->wx[q->xi[i]] += w[i];
-        q->wT[q->Ti[i]] += w[i];
-        q->wxT[q->Ti[i]] += w[i] * d[3 * i];
-    }
-    return q;
-}
-
-static void *fam_prepare_bgnbd(const double *d, const double *w, size_t n)
-{
-    return fam_prepare(d, w, n, false);
-}
-
-static void *fam_prepare_mbgnbd(const double *d, const double *w, size_t n)
-{
-    return fam_prepare(d, w, n, true);
-}
-
-/* H[i][j] and H[j][i] += v */
-static void sym_add(double *H, int i, int j, double v)
-{
-    H[i * 4 + j] += v;
-    if (i != j)
-        H[j * 4 + i] += v;
-}
-
-/* The terms of x alone and of the times: log-gamma differences per
- * distinct x, the T term per distinct time. */
-static double fam_tables(fam_prep *q, const double *p, double *g, double *H)
-{
-    double r = p[0], al = p[1], a = p[2], b = p[3], m = q->modified;
-    double ll = 0, lal = log(al);
-    for (size_t k = 0; k < q->nx; k++) {
-        double x = q->xv[k], u = x + m, W = q->wx[k];
-        ll += W * (seg__lgamma_diff(r, x) + r * lal +
-                   seg__lgamma_diff(b, u) - seg__lgamma_diff(a + b, u));
-        q->rx[k] = r + x;
-        q->lbx[k] = log(b + u - 1);
-        q->ibx[k] = 1 / (b + u - 1);
-        if (!g)
-            continue;
-        double dr = x ? seg__digamma(r + x) - seg__digamma(r) : 0;
-        double dab = u ? seg__digamma(a + b + u) - seg__digamma(a + b) : 0;
-        double db = u ? seg__digamma(b + u) - seg__digamma(b) : 0;
-        g[0] += W * (dr + lal);
-        g[1] += W * r / al;
-        g[2] -= W * dab;
-        g[3] += W * (db - dab);
-        if (!H)
-            continue;
-        double tr = x ? seg__trigamma(r + x) - seg__trigamma(r) : 0;
-        double tab = u ? seg__trigamma(a + b + u) - seg__trigamma(a + b) : 0;
-        double tb = u ? seg__trigamma(b + u) - seg__trigamma(b) : 0;
-        sym_add(H, 0, 0, W * tr);
-        sym_add(H, 0, 1, W / al);
-        sym_add(H, 1, 1, -W * r / (al * al));
-        sym_add(H, 2, 2, -W * tab);
-        sym_add(H, 2, 3, -W * tab);
-        sym_add(H, 3, 3, W * (tb - tab));
-    }
-    for (size_t t = 0; t < q->ntx; t++) {
-        q->Ltx[t] = log(al + q->txv[t]);
-        q->Itx[t] = 1 / (al + q->txv[t]);
-    }
-    for (size_t t = 0; t < q->nT; t++) {
-        double L = log(al + q->Tv[t]), I = 1 / (al + q->Tv[t]);
-        double c = r * q->wT[t] + q->wxT[t];
-        q->LT[t] = L;
-        q->IT[t] = I;
-        ll -= c * L;
-        if (!g)
-            continue;
-        g[0] -= q->wT[t] * L;
-        g[1] -= c * I;
-        if (!H)
-            continue;
-        sym_add(H, 0, 1, -q->wT[t] * I);
-        sym_add(H, 1, 1, c * I * I);
-    }
-    return ll;
-}
-
-static double fam_total(void *vp, const double *p, double *grad, double *hess)
-{
-    fam_prep *q = vp;
-    double g[4] = {0, 0, 0, 0}, H[16] = {0};
-    double *gp = grad || hess ? g : NULL, *Hp = hess ? H : NULL;
-    double ll = fam_tables(q, p, gp, Hp);
-    double la = log(p[2]), ia = 1 / p[2];
-    /* sums over the rows: s1 = w sigma(D), s2 = w sigma (1 - sigma),
-     * times the derivatives of D */
-    double S[16] = {0}, s_sp = 0;
-    bool dropout_at_zero = q->modified;
-    for (size_t i = 0; i < q->n; i++) {
-        uint32_t k = q->xi[i];
-        if (q->xv[k] == 0 && !dropout_at_zero)
-            continue;
-        uint32_t iT = q->Ti[i], it = q->txi[i];
-        double delta = q->LT[iT] - q->Ltx[it];
-        double D = la - q->lbx[k] + q->rx[k] * delta;
-        double e = exp(-fabs(D)), w = q->w[i];
-        s_sp += w * (fmax(D, 0) + log1p(e));
-        if (!gp)
-            continue;
-        double sig = D >= 0 ? 1 / (1 + e) : e / (1 + e);
-        double s1 = w * sig;
-        double di = q->IT[iT] - q->Itx[it];
-        double dD[4] = {delta, q->rx[k] * di, ia, -q->ibx[k]};
-        S[0] += s1 * dD[0];
-        S[1] += s1 * dD[1];
-        S[2] += s1;
-        S[3] += s1 * dD[3];
-        if (!Hp)
-            continue;
-        double s2 = s1 * (1 - sig);
-        S[4] += s2 * dD[0] * dD[0];
-        S[5] += s2 * dD[0] * dD[1] + s1 * di;
-        S[6] += s2 * dD[0];
-        S[7] += s2 * dD[0] * dD[3];
-        S[8] += s2 * dD[1] * dD[1] -
-                s1 * q->rx[k] * (q->IT[iT] * q->IT[iT] - q->Itx[it] * q->Itx[it]);
-        S[9] += s2 * dD[1];
-        S[10] += s2 * dD[1] * dD[3];
-        S[11] += s2 - s1;
-        S[12] += s2 * dD[3];
-        S[13] += (s2 + s1) * dD[3] * dD[3];
-    }
-    ll += s_sp;
-    if (!isfinite(ll))
-        return NAN;
-    if (grad) {
-        grad[0] = g[0] + S[0];
-        grad[1] = g[1] + S[1];
-        grad[2] = g[2] + S[2] * ia;
-        grad[3] = g[3] + S[3];
-    }
-    if (hess) {
-        const double add[4][4] = {
-            {S[4], S[5], S[6] * ia, S[7]},
-            {S[5], S[8], S[9] * ia, S[10]},
-            {S[6] * ia, S[9] * ia, S[11] * ia * ia, S[12] * ia},
-            {S[7], S[10], S[12] * ia, S[13]}};
-        for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++)
-                hess[i * 4 + j] = H[i * 4 + j] + add[i][j];
-    }
-    return ll;
-}
-
 /* ---- BG/NBD ---- */
 
 static seg__dual ll_bgnbd(const seg__dual *p, const double *d)
@@ -496,7 +304,7 @@ static double pmf_bgnbd(const double *p, double t, double n, double x,
 const seg__clv_spec seg__clv_bgnbd = {
     "bgnbd", 4, {"r", "alpha", "a", "b"}, 3, ll_bgnbd, p_alive_bgnbd,
     expected_bgnbd, expected_unconditional_bgnbd, pmf_bgnbd,
-    fam_prepare_bgnbd, fam_total, fam_release, NULL};
+    seg__fam_prepare_bgnbd, seg__fam_total, seg__fam_release, seg__fam_threads};
 
 /* ---- MBG/NBD ---- */
 
@@ -530,4 +338,4 @@ static double pmf_mbgnbd(const double *p, double t, double n, double x,
 const seg__clv_spec seg__clv_mbgnbd = {
     "mbgnbd", 4, {"r", "alpha", "a", "b"}, 3, ll_mbgnbd, p_alive_mbgnbd,
     expected_mbgnbd, expected_unconditional_mbgnbd, pmf_mbgnbd,
-    fam_prepare_mbgnbd, fam_total, fam_release, NULL};
+    seg__fam_prepare_mbgnbd, seg__fam_total, seg__fam_release, seg__fam_threads};

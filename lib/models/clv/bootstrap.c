@@ -144,136 +144,18 @@ static void p_alive_all(const fam_tables *t, const seg__clv_fit *fd,
                              (t->r[d] + k[0]) * (LT[d] - Lx[d])));
 }
 
-/* ---- two quantiles of one set of draws ----
- *
- * The quantile of numpy's default (linear between the order statistics
- * k = floor(h) and k + 1, h = (n - 1) q), as seg__quantile_select()
- * gives it, for a low and a high q at once: a sample of the values
- * brackets each order statistic wanted, one pass keeps the values inside
- * each bracket and counts those below it, and a selection within the
- * bracket finishes. Half the work of two selections over all n; where a
- * bracket misses (rare), the selections over all n serve. */
-
-enum { SAMPLE = 31, MARGIN = 3 };
-
-typedef struct bracket {
-    double a, b;  /* the values kept: a <= v <= b */
-    size_t below; /* values < a */
-    size_t kept;
-    double *v;
-} bracket;
-
-static void insertion_sort(double *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        double x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
-/* The k-th smallest of v (n values; v is reordered so that no value
- * before k is larger and none after it smaller), by Hoare's selection
- * with the median of three as pivot. */
-static double kth(double *v, size_t n, size_t k)
-{
-    size_t l = 0, r = n - 1;
-    while (l < r) {
-        size_t m = l + (r - l) / 2;
-        double a = v[l], b = v[m], c = v[r];
-        double piv = a < b ? (b < c ? b : a < c ? c : a)
-                           : (a < c ? a : b < c ? c : b);
-        size_t i = l, j = r;
-        while (i <= j) {
-            while (v[i] < piv)
-                i++;
-            while (v[j] > piv)
-                j--;
-            if (i <= j) {
-                double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            r = j;
-        else if (k >= i)
-            l = i;
-        else
-            break;
-    }
-    return v[k];
-}
-
-/* The q-quantile from the bracket, or false when it misses. */
-static bool from_bracket(bracket *b, size_t n, double q, double *out)
-{
-    double h = (double)(n - 1) * q;
-    size_t k = (size_t)floor(h), k1 = k + 1 < n ? k + 1 : k;
-    if (k < b->below || k1 >= b->below + b->kept)
-        return false;
-    size_t at = k - b->below;
-    double lo = kth(b->v, b->kept, at), hi = lo;
-    if (k1 > k) {
-        /* the selection left every value above position `at` no smaller */
-        hi = INFINITY;
-        for (size_t i = at + 1; i < b->kept; i++)
-            hi = b->v[i] < hi ? b->v[i] : hi;
-    }
-    *out = lo + (h - (double)k) * (hi - lo);
-    return true;
-}
-
-/* The ql- and qh-quantiles of v (n finite values; v is reordered), with
- * scratch room for 2n values. */
-void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
-                            double *scratch, double *lo, double *hi)
-{
-    if (n >= 8 * SAMPLE) {
-        double s[SAMPLE];
-        for (size_t i = 0; i < SAMPLE; i++)
-            s[i] = v[i * (n - 1) / (SAMPLE - 1)];
-        insertion_sort(s, SAMPLE);
-        bracket br[2];
-        const double q[2] = {ql, qh};
-        for (int t = 0; t < 2; t++) {
-            double c = q[t] * (SAMPLE - 1);
-            long ia = (long)floor(c) - MARGIN, ib = (long)ceil(c) + MARGIN;
-            br[t] = (bracket){ia < 0 ? -INFINITY : s[ia],
-                              ib >= SAMPLE ? INFINITY : s[ib], 0, 0,
-                              scratch + (size_t)t * n};
-        }
-        for (size_t i = 0; i < n; i++) {
-            double x = v[i];
-            for (int t = 0; t < 2; t++) {
-                if (x < br[t].a)
-                    br[t].below++;
-                else if (x <= br[t].b)
-                    br[t].v[br[t].kept++] = x;
-            }
-        }
-        if (from_bracket(&br[0], n, ql, lo) && from_bracket(&br[1], n, qh, hi))
-            return;
-    }
-    *lo = seg__quantile_select(v, n, ql);
-    *hi = seg__quantile_select(v, n, qh);
-}
-
 /* The Pareto/NBD pieces of P(alive) (seg__pnbd_alive_terms()) of the
- * histories of one x in a chunk: every distinct t_x is one series under
- * each draw, and so is the T of each pair, where each history took
- * two. */
+ * histories of one x in a chunk: every distinct time, t_x or T, is one
+ * series under each draw, where each history took two. */
 typedef struct pnbd_terms {
-    size_t ny, cap;
-    double *y;  /* the distinct t_x, sorted */
-    double *f;  /* ny x D, the term of y[i] under draw d at i * D + d */
+    size_t ny, cap, capy; /* cap: room in y; capy: rows of f, F, ok, fy */
+    double *y;  /* the distinct t_x and T, sorted */
+    double *f;  /* ny x D, the term of y[i] under draw d at i * D + d,
+                   NaN where its series failed */
+    double *F;  /* likewise, scaled: seg__pnbd_term_scale() by R[d] */
     bool *ok;   /* likewise: the term's series converged */
+    double *R;  /* D, the reference of each draw */
+    double *A;  /* D, seg__pnbd_x_log() of each draw */
     double *fy; /* ny, the terms of one draw */
     bool *oky;
     seg__pnbd_pair *pp; /* D, the pieces of the current pair */
@@ -283,7 +165,10 @@ static void pnbd_terms_free(pnbd_terms *t)
 {
     seg__free(t->y);
     seg__free(t->f);
+    seg__free(t->F);
     seg__free(t->ok);
+    seg__free(t->R);
+    seg__free(t->A);
     seg__free(t->fy);
     seg__free(t->oky);
     seg__free(t->pp);
@@ -331,31 +216,28 @@ static void pair_factors(const job *j, const double *k, double *e, double *v)
     }
 }
 
-/* The terms of every distinct t_x of the histories of pairs q0..q1
- * (all of one x) under every draw, into j->pt. */
+/* The terms of every distinct t_x and T of the histories of pairs
+ * q0..q1 (all of one x) under every draw, into j->pt. */
 static int pnbd_terms_make(job *j, size_t q0, size_t q1)
 {
     pnbd_terms *t = &j->pt;
-    size_t D = j->D, need = j->pair[q1] - j->pair[q0];
+    size_t D = j->D, need = j->pair[q1] - j->pair[q0] + (q1 - q0);
     if (!t->pp && !(t->pp = seg__malloc(D * sizeof *t->pp)))
         return seg__nomem(NULL);
+    if (!t->R && !(t->R = seg__malloc(D * sizeof *t->R)))
+        return seg__nomem(NULL);
+    if (!t->A && !(t->A = seg__malloc(D * sizeof *t->A)))
+        return seg__nomem(NULL);
     if (need > t->cap) {
-        seg__pnbd_pair *pp = t->pp;
-        t->pp = NULL;
-        pnbd_terms_free(t);
-        memset(t, 0, sizeof *t);
-        t->y = seg__malloc(need * sizeof *t->y);
-        t->f = seg__malloc(need * D * sizeof *t->f);
-        t->ok = seg__malloc(need * D * sizeof *t->ok);
-        t->fy = seg__malloc(need * sizeof *t->fy);
-        t->oky = seg__malloc(need * sizeof *t->oky);
-        t->pp = pp;
-        if (!t->y || !t->f || !t->ok || !t->fy || !t->oky)
+        seg__free(t->y);
+        t->cap = 0;
+        if (!(t->y = seg__malloc(need * sizeof *t->y)))
             return seg__nomem(NULL);
         t->cap = need;
     }
     size_t n = 0;
     for (size_t q = q0; q < q1; q++) {
+        t->y[n++] = j->pk[j->pair[q]].k[2];
         for (size_t g = j->pair[q]; g < j->pair[q + 1]; g++)
             t->y[n++] = j->pk[g].k[1];
     }
@@ -365,22 +247,51 @@ static int pnbd_terms_make(job *j, size_t q0, size_t q1)
         if (!ny || t->y[i] != t->y[ny - 1])
             t->y[ny++] = t->y[i];
     t->ny = ny;
+    /* the tables by distinct time, not by history: a pair of many
+     * histories (one cohort, one T) has few times */
+    if (ny > t->capy) {
+        seg__free(t->f);
+        seg__free(t->F);
+        seg__free(t->ok);
+        seg__free(t->fy);
+        seg__free(t->oky);
+        t->capy = 0;
+        t->f = seg__malloc(ny * D * sizeof *t->f);
+        t->F = seg__malloc(ny * D * sizeof *t->F);
+        t->ok = seg__malloc(ny * D * sizeof *t->ok);
+        t->fy = seg__malloc(ny * sizeof *t->fy);
+        t->oky = seg__malloc(ny * sizeof *t->oky);
+        if (!t->f || !t->F || !t->ok || !t->fy || !t->oky)
+            return seg__nomem(NULL);
+        t->capy = ny;
+    }
     double x = j->pk[j->pair[q0]].k[0];
     for (size_t d = 0; d < D; d++) {
         seg__pnbd_alive_terms(j->fd[d].p, x, t->y, (int)ny, t->oky, t->fy);
+        t->R[d] = seg__pnbd_reference(j->fd[d].p, x);
+        t->A[d] = seg__pnbd_x_log(j->fd[d].p, x);
         for (size_t i = 0; i < ny; i++) {
+            if (!t->oky[i])
+                t->fy[i] = NAN;
             t->f[i * D + d] = t->fy[i];
+            t->F[i * D + d] = seg__pnbd_term_scale(t->fy[i], t->R[d]);
             t->ok[i * D + d] = t->oky[i];
         }
     }
     return SEG_OK;
 }
 
-/* The pieces of the pair (x, T) under every draw, into j->pt. */
+/* The pieces of the pair (x, T) under every draw, into j->pt, from
+ * the terms of its T. */
 static void pnbd_pair_make(job *j, const double *k)
 {
-    for (size_t d = 0; d < j->D; d++)
-        seg__pnbd_alive_pair(j->fd[d].p, k[0], k[2], &j->pt.pp[d]);
+    pnbd_terms *t = &j->pt;
+    size_t D = j->D, a = find(t->y, t->ny, k[2]) * D;
+    for (size_t d = 0; d < D; d++) {
+        seg__pnbd_pair_of_x(j->fd[d].p, k[0], k[2], t->A[d], t->ok[a + d],
+                            t->f[a + d], &t->pp[d]);
+        seg__pnbd_pair_scale(&t->pp[d], t->R[d]);
+    }
 }
 
 /* P(alive) of history k under every draw from the terms of its t_x and
@@ -389,10 +300,13 @@ static void pnbd_alive_all(const job *j, const double *k, double *pa)
 {
     const pnbd_terms *t = &j->pt;
     size_t D = j->D, a = find(t->y, t->ny, k[1]) * D;
+    if (seg__pnbd_alive_scaled(t->f + a, t->F + a, t->pp, D, pa))
+        return;
     for (size_t d = 0; d < D; d++)
-        pa[d] = seg__pnbd_alive_of_terms(j->fd[d].p, k[0], k[1], k[2],
-                                         t->ok[a + d], t->f[a + d],
-                                         &t->pp[d]);
+        if (isnan(pa[d]))
+            pa[d] = seg__pnbd_alive_of_terms(j->fd[d].p, k[0], k[1], k[2],
+                                             t->ok[a + d], t->f[a + d],
+                                             &t->pp[d]);
 }
 
 /* The histories of pairs p0..p1 under every draw. */
@@ -513,8 +427,10 @@ int seg__clv_evaluate(const seg_model *m, const seg__clv_scored *s,
     }
     pair[np] = ng;
     /* chunks of about CHUNK histories or CHUNK / 8 pairs, whichever
-     * comes first: small against the whole, large against a pair */
-    enum { CHUNK = 2048 };
+     * comes first: small against the whole, large against a pair, and
+     * large enough that the Pareto/NBD terms of an x are seldom made
+     * again by the next chunk */
+    enum { CHUNK = 8192 };
     size_t *chunk = seg__malloc((np + 1) * sizeof *chunk), nchunk = 0;
     if (!chunk) {
         fam_tables_free(&tab);

@@ -77,7 +77,7 @@ static double expected(const seg__clv_fit *f, double t, double x, double tx,
         "normal; nonparametric: refits on customers resampled", "parametric", \
         "parametric|nonparametric"),                                         \
     NUM("threads", SEG_PARAM_INT, "threads for the intervals and the "       \
-        "Pareto/NBD fit; 0: every processor for the intervals, the "         \
+        "large fits; 0: every processor for the intervals, the "             \
         "dataset's setting for the fit", 0, 64, 0)
 
 static const seg_param_def cont_params[] = {

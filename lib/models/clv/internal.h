@@ -57,6 +57,13 @@ typedef struct seg__clv_spec {
  * the dataset's (seg_dataset_set_threads(); ds may be NULL). */
 int seg__clv_fit_threads(const seg_model *m, const seg_dataset *ds);
 
+/* The BG/NBD family's evaluator of many rows (bgnbd_total.c), the
+ * specs' prepare (BG/NBD, MBG/NBD), total, release and threads. */
+void *seg__fam_prepare_bgnbd(const double *d, const double *w, size_t n);
+void *seg__fam_prepare_mbgnbd(const double *d, const double *w, size_t n);
+double seg__fam_total(void *prep, const double *p, double *grad, double *hess);
+void seg__fam_release(void *prep);
+void seg__fam_threads(void *prep, int threads);
 /* The Pareto/NBD evaluator of many rows (pnbd_total.c), the spec's
  * prepare, total and release. */
 void *seg__pnbd_prepare(const double *d, const double *w, size_t n);
@@ -65,20 +72,38 @@ double seg__pnbd_total(void *prep, const double *p, double *grad,
 void seg__pnbd_release(void *prep);
 void seg__pnbd_threads(void *prep, int threads);
 /* The Pareto/NBD P(alive) in pieces (pareto_nbd.c), as its p_alive
- * computes it, to the last bit: the term of each time y (t_x or T) of a
- * customer with x repeat purchases, n at once (ok[k] false where its
- * series fails); what the pair (x, T) gives alone; and P(alive) from the
- * term of t_x and the pair's. */
+ * computes it: the term f of each time y (t_x or T) of a customer with x
+ * repeat purchases, n at once (ok[k] false where its series fails);
+ * what the pair (x, T) gives alone; the scaled form of the odds of
+ * having left, under the reference R of x (seg__pnbd_reference()):
+ * F = e^(f - R) of a term, and of the pair G = e^(a + b + c + R),
+ * E2 = e^(a + b + c + f); and P(alive) from them. Where the scaled form
+ * does not serve (a failed series, a factor out of the normal range,
+ * t_x too close to T) it leaves NaN, and seg__pnbd_alive_of_terms()
+ * gives P(alive) from the term of t_x and the pair's. */
 typedef struct seg__pnbd_pair {
-    bool ok;          /* the term of T */
+    bool ok;          /* the term of T; f is NaN where not */
     double f;
     double a, b, c;   /* log s - log(r+s+x), (r+x) log(alpha+T),
                          s log(beta+T) */
+    double g, e2;     /* the scaled pieces, NaN out of range */
 } seg__pnbd_pair;
 void seg__pnbd_alive_terms(const double *p, double x, const double *y, int n,
                            bool *ok, double *f);
 void seg__pnbd_alive_pair(const double *p, double x, double T,
                           seg__pnbd_pair *pp);
+/* the same from the term of T (ok, f) computed already and from
+ * a = seg__pnbd_x_log(p, x), which the pairs of one x share */
+double seg__pnbd_x_log(const double *p, double x);
+void seg__pnbd_pair_of_x(const double *p, double x, double T, double a,
+                         bool ok, double f, seg__pnbd_pair *pp);
+double seg__pnbd_reference(const double *p, double x);
+double seg__pnbd_term_scale(double f, double R);
+void seg__pnbd_pair_scale(seg__pnbd_pair *pp, double R);
+/* n draws of one history: the terms f1[d] of its t_x, F1[d] scaled, and
+ * its pair's pieces pp[d], into pa; false when some pa[d] is NaN. */
+bool seg__pnbd_alive_scaled(const double *f1, const double *F1,
+                            const seg__pnbd_pair *pp, size_t n, double *pa);
 double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
                                 double T, bool ok1, double f1,
                                 const seg__pnbd_pair *pp);
@@ -88,6 +113,7 @@ void *seg__bgbb_prepare(const double *d, const double *w, size_t n);
 double seg__bgbb_total(void *prep, const double *p, double *grad,
                        double *hess);
 void seg__bgbb_release(void *prep);
+void seg__bgbb_threads(void *prep, int threads);
 
 extern const seg__clv_spec seg__clv_bgnbd, seg__clv_mbgnbd, seg__clv_pnbd,
     seg__clv_bgbb, seg__clv_gg, seg__clv_ggompertz;
@@ -417,8 +443,8 @@ double seg__clv_level(const seg_model *m, double fallback);
 int seg__clv_make_draws(const seg_model *m, const seg__clv_scored *s,
                         size_t *D, seg__clv_fit **fd, seg__clv_fit **ggd);
 /* The ql- and qh-quantiles of the n values of v (none NaN; v is
- * reordered), exactly as seg__quantile_select() gives each, with scratch
- * room for 2n values. */
+ * overwritten), exactly as seg__quantile_select() gives each (NaN for
+ * n = 0), with scratch room for 2n values (quantiles.c). */
 void seg__clv_two_quantiles(double *v, size_t n, double ql, double qh,
                             double *scratch, double *lo, double *hi);
 /* The confidence intervals of the parameters as the table "ci". */

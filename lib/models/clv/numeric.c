@@ -130,57 +130,219 @@ bool seg__log_hyp2f1_f64(double a, double b, double c, double z, double *out)
     return isfinite(r);
 }
 
-void seg__log_hyp2f1_f64_n(double a, double b, double c, const double *z,
-                           int n, bool *ok, double *out)
+/* The steps the batched series takes between looks at which arguments
+ * are done. */
+#define HYP2F1_BLOCK 4
+
+/* Whether seg__log_hyp2f1_f64()'s loop stops after the term t with the
+ * sum s, num and den the step's numerator and denominator: the sum not
+ * finite (a failure), or the terms negligible and shrinking, or zero. */
+static bool hyp2f1_stop(double t, double s, double num, double fden,
+                        double z)
 {
-    /* seg__log_hyp2f1_f64() with the loop turned inside out: the ratio of
-     * the terms depends on a, b, c and the term's number alone, and each
-     * argument's chain of products is the one a single call makes */
+    return (!(fabs(s) <= DBL_MAX)) |
+           ((fabs(t) <= DBL_EPSILON * 1e-2 * fabs(s)) &
+            (fabs(num * z) < fden)) |
+           (t == 0);
+}
+
+/* One step of the series at the arguments lo..hi-1, counting in maybe[]
+ * the arguments whose loop may stop there: a term not above 1e-2 ulp of
+ * its sum (which a zero term, or a sum that is not finite, also fails
+ * to be) is needed for every stop. No branch, so that the compiler
+ * vectorizes it. */
+static void hyp2f1_step(double *restrict term, double *restrict sum,
+                        double *restrict maybe, const double *restrict z,
+                        int lo, int hi, double q)
+{
+    for (int k = lo; k < hi; k++) {
+        double t = term[k] * q * z[k], s = sum[k] + t;
+        term[k] = t;
+        sum[k] = s;
+        maybe[k] += fabs(t) > DBL_EPSILON * 1e-2 * fabs(s) ? 0.0 : 1.0;
+    }
+}
+
+/* The sums of seg__log_hyp2f1_f64()'s series (without the leading 1) at
+ * z[0..n-1] for the A, B, c it chose, to the last bit. All arguments
+ * take a block of steps together, each with the chain of products a
+ * single call makes, in the same order, the ratio of the step shared.
+ * An argument that may have stopped within the block is replayed from
+ * the block's start with the single call's test at each step; where it
+ * stops, its sum is kept and its term set to 0 (which keeps it from
+ * running down into subnormal numbers while the others go on); where
+ * it does not, the block's state stands. The arguments still running
+ * are in [lo, hi), which narrows from both ends as they finish: sorted
+ * arguments (a month curve, a series of times) finish in order. */
+static void hyp2f1_sums(double A, double B, double c, const double *z, int n,
+                        bool *ok, double *out)
+{
     double term[SEG__HYP2F1_BATCH], sum[SEG__HYP2F1_BATCH];
-    bool live[SEG__HYP2F1_BATCH];
-    int nlive = 0;
-    bool args = isfinite(a) && isfinite(b) && isfinite(c) && c > 0;
+    double term0[SEG__HYP2F1_BATCH], sum0[SEG__HYP2F1_BATCH];
+    double maybe[SEG__HYP2F1_BATCH];
+    bool run[SEG__HYP2F1_BATCH];
     for (int k = 0; k < n; k++) {
-        ok[k] = false;
-        live[k] = args && z[k] >= 0 && z[k] < 1;
         term[k] = 1;
         sum[k] = 0;
-        nlive += live[k];
+        run[k] = true;
+        ok[k] = false;
     }
-    double ca = c - a, cb = c - b;
-    bool euler = fabs(ca * cb) < fabs(a * b);
-    double A = euler ? ca : a, B = euler ? cb : b;
-    for (int i = 0; i < SEG__HYP2F1_MAX_TERMS && nlive; i++) {
-        double num = (A + i) * (B + i), den = (c + i) * (i + 1);
-        double q = num / den;
-        for (int k = 0; k < n; k++) {
-            if (!live[k])
+    int lo = 0, hi = n;
+    for (int i0 = 0; i0 < SEG__HYP2F1_MAX_TERMS && lo < hi;
+         i0 += HYP2F1_BLOCK) {
+        int nb = SEG__HYP2F1_MAX_TERMS - i0 < HYP2F1_BLOCK
+                     ? SEG__HYP2F1_MAX_TERMS - i0
+                     : HYP2F1_BLOCK;
+        double q[HYP2F1_BLOCK], num[HYP2F1_BLOCK], fden[HYP2F1_BLOCK];
+        for (int j = 0; j < nb; j++) {
+            int i = i0 + j;
+            double den = (c + i) * (i + 1);
+            num[j] = (A + i) * (B + i);
+            q[j] = num[j] / den;
+            fden[j] = fabs(den);
+        }
+        for (int k = lo; k < hi; k++) {
+            term0[k] = term[k];
+            sum0[k] = sum[k];
+            maybe[k] = 0;
+        }
+        for (int j = 0; j < nb; j++)
+            hyp2f1_step(term, sum, maybe, z, lo, hi, q[j]);
+        for (int k = lo; k < hi; k++) {
+            if (maybe[k] == 0 || !run[k])
                 continue;
-            term[k] = term[k] * q * z[k];
-            sum[k] += term[k];
-            bool stop = !isfinite(sum[k]);
-            if (!stop &&
-                ((fabs(term[k]) <= DBL_EPSILON * 1e-2 * fabs(sum[k]) &&
-                  fabs(num * z[k]) < fabs(den)) ||
-                 term[k] == 0))
-                stop = ok[k] = true;
-            if (stop) {
-                live[k] = false;
-                nlive--;
+            double t = term0[k], s = sum0[k];
+            bool stop = false;
+            for (int j = 0; j < nb && !stop; j++) {
+                t = t * q[j] * z[k];
+                s += t;
+                stop = hyp2f1_stop(t, s, num[j], fden[j], z[k]);
             }
+            if (!stop)
+                continue;
+            out[k] = s;
+            ok[k] = fabs(s) <= DBL_MAX;
+            run[k] = false;
+            term[k] = 0;
+        }
+        while (lo < hi && !run[lo])
+            lo++;
+        while (hi > lo && !run[hi - 1])
+            hi--;
+    }
+}
+
+/* The parameters of the series seg__log_hyp2f1_f64() sums, and whether
+ * it takes the Euler transform; false where it has no value. */
+static bool hyp2f1_series_of(double a, double b, double c, double *A,
+                             double *B, bool *euler)
+{
+    if (!isfinite(a) || !isfinite(b) || !isfinite(c) || !(c > 0))
+        return false;
+    double ca = c - a, cb = c - b;
+    *euler = fabs(ca * cb) < fabs(a * b);
+    *A = *euler ? ca : a;
+    *B = *euler ? cb : b;
+    return true;
+}
+
+void seg__log_hyp2f1_f64_nl(double a, double b, double c, const double *z,
+                            const double *l1z, int n, bool *ok, double *out)
+{
+    double A, B, zs[SEG__HYP2F1_BATCH], sum[SEG__HYP2F1_BATCH];
+    bool euler, sok[SEG__HYP2F1_BATCH];
+    int at[SEG__HYP2F1_BATCH], ns = 0;
+    bool args = hyp2f1_series_of(a, b, c, &A, &B, &euler);
+    /* only the arguments the scalar call takes, in their order */
+    for (int k = 0; k < n; k++) {
+        ok[k] = false;
+        at[k] = -1;
+        if (args && z[k] >= 0 && z[k] < 1) {
+            at[k] = ns;
+            zs[ns++] = z[k];
         }
     }
+    if (!ns)
+        return;
+    hyp2f1_sums(A, B, c, zs, ns, sok, sum);
     for (int k = 0; k < n; k++) {
-        if (!ok[k] || !(sum[k] > -1)) {
-            ok[k] = false;
+        int j = at[k];
+        if (j < 0 || !sok[j] || !(sum[j] > -1))
             continue;
-        }
-        double r = log1p(sum[k]);
+        double r = log1p(sum[j]);
         if (euler)
-            r += (ca - b) * log1p(-z[k]);
+            r += (c - a - b) * (l1z ? l1z[k] : log1p(-z[k]));
         out[k] = r;
         ok[k] = isfinite(r);
     }
+}
+
+void seg__log_hyp2f1_f64_n(double a, double b, double c, const double *z,
+                           int n, bool *ok, double *out)
+{
+    seg__log_hyp2f1_f64_nl(a, b, c, z, NULL, n, ok, out);
+}
+
+bool seg__hyp2f1_sums_shared(double a, double b, double c, const double *z,
+                             int n, double *s, bool *euler)
+{
+    double A, B;
+    if (n < 1 || !hyp2f1_series_of(a, b, c, &A, &B, euler))
+        return false;
+    int km = 0;
+    for (int k = 0; k < n; k++) {
+        if (!(z[k] >= 0 && z[k] < 1))
+            return false;
+        if (z[k] > z[km])
+            km = k;
+    }
+    double zm = z[km];
+    if (zm == 0) {
+        for (int k = 0; k < n; k++)
+            s[k] = 0;
+        return true;
+    }
+    /* the terms of the largest argument, as its single call takes them
+     * and to where it stops: every other argument's terms are these
+     * times (z / zm)^n, smaller, and its tail past there smaller still.
+     * Terms of one sign only: then every sum below adds numbers of one
+     * sign, and its relative error is a few ulps whatever the terms; a
+     * series whose terms cancel is left to the single calls. */
+    double cf[SEG__HYP2F1_SHARED_TERMS], term = 1, sum = 0;
+    int nt = 0, sign = 0;
+    for (int i = 0; i < SEG__HYP2F1_SHARED_TERMS; i++) {
+        double num = (A + i) * (B + i), den = (c + i) * (i + 1);
+        term = term * (num / den) * zm;
+        sum += term;
+        cf[i] = term;
+        if (!(fabs(sum) <= DBL_MAX))
+            return false;
+        int si = (term > 0) - (term < 0);
+        if (si && sign && si != sign)
+            return false;
+        sign = sign ? sign : si;
+        if (hyp2f1_stop(term, sum, num, fabs(den), zm)) {
+            nt = i + 1;
+            break;
+        }
+    }
+    if (!nt)
+        return false;
+    /* then Horner's rule in z / zm for every argument at once */
+    double r[SEG__HYP2F1_BATCH];
+    for (int k0 = 0; k0 < n; k0 += SEG__HYP2F1_BATCH) {
+        int m = n - k0 < SEG__HYP2F1_BATCH ? n - k0 : SEG__HYP2F1_BATCH;
+        for (int k = 0; k < m; k++) {
+            r[k] = z[k0 + k] / zm;
+            s[k0 + k] = 0;
+        }
+        for (int i = nt - 1; i >= 0; i--) {
+            double ci = cf[i];
+            for (int k = 0; k < m; k++)
+                s[k0 + k] = (s[k0 + k] + ci) * r[k];
+        }
+    }
+    return true;
 }
 
 /* log(1 + e^y) without overflow */

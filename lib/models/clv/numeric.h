@@ -191,9 +191,28 @@ bool seg__log_hyp2f1_f64(double a, double b, double c, double z, double *out);
 #define SEG__HYP2F1_BATCH 64
 void seg__log_hyp2f1_f64_n(double a, double b, double c, const double *z,
                            int n, bool *ok, double *out);
+/* The same with log1p(-z[k]) given in l1z[k] (NULL: computed), for a
+ * caller that needs those logarithms itself. */
+void seg__log_hyp2f1_f64_nl(double a, double b, double c, const double *z,
+                            const double *l1z, int n, bool *ok, double *out);
 
 /* The most terms seg__log_hyp2f1 sums before it gives up. */
 #define SEG__HYP2F1_MAX_TERMS 20000
+
+/* The sums 2F1(a, b; c; z[k]) - 1 of the series seg__log_hyp2f1_f64()
+ * sums (of the Euler transform 2F1(c-a, c-b; c; z) where *euler says it
+ * takes that), at the n arguments 0 <= z[k] < 1 at once: the terms of
+ * the largest argument, to where its single call stops, are every
+ * argument's coefficients, summed by Horner's rule in z[k] / max z. Far
+ * cheaper than n series (a month curve's twelve), within a few ulps of
+ * each single call's sum but not its last bit. False, and nothing in s,
+ * where an argument is out of range, or the largest one's series fails,
+ * needs more than SEG__HYP2F1_SHARED_TERMS terms or has terms of both
+ * signs (whose cancellation a different order of the sums would round
+ * differently): the caller then takes seg__log_hyp2f1_f64_n(). */
+#define SEG__HYP2F1_SHARED_TERMS 512
+bool seg__hyp2f1_sums_shared(double a, double b, double c, const double *z,
+                             int n, double *s, bool *euler);
 
 /* The integral over the real line of exp(logf(y)), by the trapezoidal
  * rule on y = m + s sinh(t) (a double-exponential rule: the tails of a

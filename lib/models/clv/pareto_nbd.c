@@ -1,6 +1,7 @@
 /* Pareto/NBD (Schmittlein, Morrison and Colombo 1987): purchases at a
  * Poisson rate and an exponential lifetime, both gamma across customers,
  * in the log-space form of Fader and Hardie (2005, note 008). */
+#include <float.h>
 #include <math.h>
 
 #include "models/clv/internal.h"
@@ -121,20 +122,93 @@ void seg__pnbd_alive_terms(const double *p, double x, const double *y, int n,
 }
 
 /* What P(alive) needs of the pair (x, T) alone under p: the term of T
- * and the logarithms that the odds of having left add to A0. */
+ * and the logarithms that the odds of having left add to A0. The
+ * scaled pieces stay unset until seg__pnbd_pair_scale(). */
 void seg__pnbd_alive_pair(const double *p, double x, double T,
                           seg__pnbd_pair *pp)
 {
-    seg__pnbd_alive_terms(p, x, &T, 1, &pp->ok, &pp->f);
-    pp->a = log(p[2]) - log(p[0] + p[2] + x);
+    bool ok;
+    double f;
+    seg__pnbd_alive_terms(p, x, &T, 1, &ok, &f);
+    seg__pnbd_pair_of_x(p, x, T, seg__pnbd_x_log(p, x), ok, f, pp);
+}
+
+double seg__pnbd_x_log(const double *p, double x)
+{
+    return log(p[2]) - log(p[0] + p[2] + x);
+}
+
+void seg__pnbd_pair_of_x(const double *p, double x, double T, double ax,
+                         bool ok, double f, seg__pnbd_pair *pp)
+{
+    pp->ok = ok;
+    pp->f = ok ? f : NAN;
+    pp->a = ax;
     pp->b = (p[0] + x) * log(p[1] + T);
     pp->c = p[2] * log(p[3] + T);
+    pp->g = pp->e2 = NAN;
+}
+
+/* e^v where it is a normal number, else NaN: a factor of the scaled
+ * form that has lost digits to underflow, or overflowed, sends its
+ * history to seg__pnbd_alive_of_terms() */
+static double exp_normal(double v)
+{
+    double e = exp(v);
+    return e >= DBL_MIN && e <= DBL_MAX ? e : NAN;
+}
+
+/* The reference of x under p: R = u - log(s / (r+s+x)) - w with u =
+ * -(r+x) log alpha - s log beta + max(0, log(alpha / beta)), which no
+ * term exceeds (the 2F1 with c = a + 1 is at most (1 - z)^-b), and
+ * w = min(700, 4 (r+s+x)). Then e^(f - R) <= e^w for every term, and
+ * G = e^(k + R) of a pair is e^-w times (alpha+T)^(r+x) (beta+T)^s
+ * e^u, at least e^-w: both stay normal while the terms of the times in
+ * use span less than 700 + w, and the exponents stay about as large as
+ * (r+x) log(alpha+T), whose rounding the odds carry anyway. A function
+ * of p and x alone, so that the point estimate and every draw of the
+ * intervals compute the same thing. */
+double seg__pnbd_reference(const double *p, double x)
+{
+    double la = log(p[1]), lb = log(p[3]), rsx = p[0] + p[2] + x;
+    double u = -(p[0] + x) * la - p[2] * lb + fmax(0, la - lb);
+    return u - (log(p[2]) - log(rsx)) - fmin(700, 4 * rsx);
+}
+
+double seg__pnbd_term_scale(double f, double R) { return exp_normal(f - R); }
+
+void seg__pnbd_pair_scale(seg__pnbd_pair *pp, double R)
+{
+    double k = pp->a + pp->b + pp->c;
+    pp->g = exp_normal(k + R);
+    pp->e2 = exp(k + pp->f);
+}
+
+/* The odds of having left are e^(k + f1) - e^(k + f2), k = a + b + c:
+ * (G F1) - E2 with F1 = e^(f1 - R) of the t_x and G = e^(k + R),
+ * E2 = e^(k + f2) of the pair, so that a history under a draw costs a
+ * multiplication and a division. Its rounding error is about that of
+ * f1 + log1p(-e^(f2 - f1)) of seg__pnbd_alive_of_terms(): both lose
+ * the digits of the ratio e^(f1 - f2) / (e^(f1 - f2) - 1). */
+bool seg__pnbd_alive_scaled(const double *f1, const double *F1,
+                            const seg__pnbd_pair *pp, size_t n, double *pa)
+{
+    bool all = true;
+    for (size_t d = 0; d < n; d++) {
+        double e1 = pp[d].g * F1[d];
+        /* what seg__pnbd_alive_of_terms() takes by its series; NaN
+         * (a failed series, a factor out of range) fails the test */
+        bool ok = pp[d].f - f1[d] <= -1e-6 && e1 <= DBL_MAX;
+        pa[d] = ok ? 1 / (1 + (e1 - pp[d].e2)) : NAN;
+        all = all && ok;
+    }
+    return all;
 }
 
 /* P(alive) from the term of t_x (ok1, f1) and the pair's pieces: what
  * pnbd_log_a0() makes of the terms, its quadrature where the series
  * fail or the difference loses its digits, then the odds of having
- * left. */
+ * left. Where the scaled form serves, it gives the same to rounding. */
 double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
                                 double T, bool ok1, double f1,
                                 const seg__pnbd_pair *pp)
@@ -156,15 +230,23 @@ double seg__pnbd_alive_of_terms(const double *p, double x, double tx,
     return 1 / (1 + exp(l));
 }
 
+/* The intervals' computation for one history and one draw. */
 static double p_alive_pnbd(const double *p, double x, double tx, double T)
 {
     if (tx >= T)
         return 1;
     bool ok;
-    double f;
+    double f, pa;
     seg__pnbd_pair pp;
     seg__pnbd_alive_terms(p, x, &tx, 1, &ok, &f);
+    if (!ok)
+        f = NAN;
     seg__pnbd_alive_pair(p, x, T, &pp);
+    double R = seg__pnbd_reference(p, x);
+    seg__pnbd_pair_scale(&pp, R);
+    double F = seg__pnbd_term_scale(f, R);
+    if (seg__pnbd_alive_scaled(&f, &F, &pp, 1, &pa))
+        return pa;
     return seg__pnbd_alive_of_terms(p, x, tx, T, ok, f, &pp);
 }
 

@@ -24,26 +24,150 @@ static int cmp_key(const void *a, const void *b)
  *
  * A million customers have few distinct values of each of x, t_x and T
  * (hundreds to thousands): each value is replaced by its rank among the
- * distinct values of its column, found by hashing, and the histories are
- * sorted by the combined rank with two passes of a radix sort instead of
- * a comparison sort of the doubles, which cost more than the fit. */
-
-typedef struct valued {
-    double v;
-    uint32_t id;
-} valued;
-
-static int cmp_valued(const void *a, const void *b)
-{
-    double x = ((const valued *)a)->v, y = ((const valued *)b)->v;
-    return x < y ? -1 : x > y;
-}
+ * distinct values of its column and the histories are sorted by the
+ * combined rank with passes of a radix sort instead of a comparison sort
+ * of the doubles, which cost more than the fit. Counts and days, the
+ * usual values, are whole numbers in a short range: their ranks come
+ * from a table indexed by the value, without hashing or sorting. Other
+ * values (a mean spend) are hashed, and their distinct values sorted by
+ * the bits of the doubles, as a comparison sort of hundreds of thousands
+ * of them costs more than the rest of the merge. */
 
 static size_t hash_slot(double x, int bits)
 {
     uint64_t u;
     memcpy(&u, &x, sizeof u);
     return (size_t)((u * 0x9E3779B97F4A7C15u) >> (64 - bits));
+}
+
+/* An unsigned number in the order of the doubles (not NaN, not -0). */
+static uint64_t order_bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u >> 63 ? ~u : u | (uint64_t)1 << 63;
+}
+
+/* The n distinct doubles v sorted, and the place of each of them (by its
+ * index) into place[]; tmp holds 2 n numbers of scratch. A stable radix
+ * sort of their ordered bits, 16 a pass (8 for fewer values, whose
+ * counts would cost more than the sort), the passes where all share the
+ * digit skipped. */
+static void sort_distinct(const double *v, size_t n, uint32_t *place,
+                          double *out, uint64_t *tmp, uint32_t *ids,
+                          uint32_t *ids2, size_t *count)
+{
+    uint64_t *k1 = tmp, *k2 = tmp + n;
+    int digit = n > 65536 ? 16 : 8;
+    size_t nb = (size_t)1 << digit, mask = nb - 1;
+    for (size_t j = 0; j < n; j++) {
+        k1[j] = order_bits(v[j]);
+        ids[j] = (uint32_t)j;
+    }
+    for (int shift = 0; shift < 64; shift += digit) {
+        memset(count, 0, (nb + 1) * sizeof *count);
+        for (size_t j = 0; j < n; j++)
+            count[((k1[j] >> shift) & mask) + 1]++;
+        if (count[((k1[0] >> shift) & mask) + 1] == n)
+            continue;
+        for (size_t b = 0; b < nb; b++)
+            count[b + 1] += count[b];
+        for (size_t j = 0; j < n; j++) {
+            size_t at = count[(k1[j] >> shift) & mask]++;
+            k2[at] = k1[j];
+            ids2[at] = ids[j];
+        }
+        uint64_t *tk = k1;
+        k1 = k2;
+        k2 = tk;
+        uint32_t *ti = ids;
+        ids = ids2;
+        ids2 = ti;
+    }
+    for (size_t j = 0; j < n; j++) {
+        out[j] = v[ids[j]];
+        place[ids[j]] = (uint32_t)j;
+    }
+}
+
+/* Whole numbers in a range of at most this many values past the row
+ * count take the table; beyond, its pages would cost more than hashing. */
+#define RANGE_SLACK 65536
+
+/* The ranks of whole numbers in a short range, by a table indexed by the
+ * value; SEG_EINVAL (rank[] scratch, nothing else done) where the values
+ * are not such. The first pass keeps each value in rank[], so that the
+ * others read 4 bytes a value instead of the doubles. */
+static int ranks_by_table(const double *v, size_t n, size_t stride,
+                          size_t max, uint32_t *rank, double **sorted,
+                          size_t *nv)
+{
+    const double lim = 2147483647.0;
+    int32_t lo = 0, hi = 0;
+    size_t limit = n + RANGE_SLACK;
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i * stride];
+        if (!(x >= -lim && x <= lim) || (double)(int32_t)x != x)
+            return SEG_EINVAL;
+        int32_t k = (int32_t)x;
+        if (i == 0 || k < lo)
+            lo = k;
+        if (i == 0 || k > hi)
+            hi = k;
+        if ((int64_t)hi - lo >= (int64_t)limit)
+            return SEG_EINVAL;
+        rank[i] = (uint32_t)k;
+    }
+    int64_t base = lo;
+    size_t range = n ? (size_t)((int64_t)hi - base) + 1 : 1;
+    uint32_t *tab = seg__calloc(range, sizeof *tab);
+    if (!tab)
+        return SEG_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        tab[(int64_t)(int32_t)rank[i] - base] = 1;
+    size_t nd = 0;
+    for (size_t j = 0; j < range; j++)
+        if (tab[j])
+            tab[j] = (uint32_t)++nd;
+    int rc = nd > max ? SEG_ERANGE : SEG_OK;
+    double *vals = NULL;
+    if (!rc && sorted && !(vals = seg__malloc((nd ? nd : 1) * sizeof *vals)))
+        rc = SEG_ENOMEM;
+    if (!rc) {
+        for (size_t j = 0; j < range && vals; j++)
+            if (tab[j])
+                vals[tab[j] - 1] = (double)(base + (int64_t)j);
+        for (size_t i = 0; i < n; i++)
+            rank[i] = tab[(int64_t)(int32_t)rank[i] - base] - 1;
+        *nv = nd;
+        if (sorted)
+            *sorted = vals;
+    }
+    seg__free(tab);
+    return rc;
+}
+
+/* The distinct values renumbered in their order: first[] (nd of them,
+ * in the order first seen) sorted, and remap[] the rank of each. */
+static int order_distinct(const double *first, size_t nd, uint32_t *remap,
+                          double **vals)
+{
+    size_t nn = nd ? nd : 1;
+    *vals = seg__malloc(nn * sizeof **vals);
+    uint64_t *tmp = seg__malloc(2 * nn * sizeof *tmp);
+    uint32_t *ids = seg__malloc(2 * nn * sizeof *ids);
+    size_t *count = seg__malloc(65537 * sizeof *count);
+    int rc = *vals && tmp && ids && count ? SEG_OK : SEG_ENOMEM;
+    if (!rc && nd)
+        sort_distinct(first, nd, remap, *vals, tmp, ids, ids + nn, count);
+    seg__free(tmp);
+    seg__free(ids);
+    seg__free(count);
+    if (rc) {
+        seg__free(*vals);
+        *vals = NULL;
+    }
+    return rc;
 }
 
 int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
@@ -53,6 +177,9 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
         max = n;
     if (max > UINT32_MAX / 4)
         return SEG_ERANGE;
+    int rc = ranks_by_table(v, n, stride, max, rank, sorted, nv);
+    if (rc != SEG_EINVAL)
+        return rc;
     /* the table grows with the distinct values, which are usually few:
      * one sized for every value would cost its pages on every call */
     int bits = 6;
@@ -60,7 +187,7 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
     uint32_t *slot = seg__calloc(cap, sizeof *slot); /* id + 1, 0 empty */
     double *first = seg__malloc((max ? max : 1) * sizeof *first);
     uint32_t *remap = seg__malloc((max ? max : 1) * sizeof *remap);
-    int rc = slot && first && remap ? SEG_OK : SEG_ENOMEM;
+    rc = slot && first && remap ? SEG_OK : SEG_ENOMEM;
     for (size_t i = 0; i < n && !rc; i++) {
         double x = v[i * stride] + 0.0; /* -0 and 0 are one value */
         size_t h = hash_slot(x, bits);
@@ -95,32 +222,19 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
         }
         rank[i] = id;
     }
-    if (!rc) {
-        /* the first-seen ids, renumbered in the order of the values */
-        double *vals = seg__malloc((nd ? nd : 1) * sizeof *vals);
-        valued *order = seg__malloc((nd ? nd : 1) * sizeof *order);
-        if (!vals || !order) {
-            seg__free(vals);
-            rc = SEG_ENOMEM;
-        } else {
-            for (size_t j = 0; j < nd; j++)
-                order[j] = (valued){first[j], (uint32_t)j};
-            qsort(order, nd, sizeof *order, cmp_valued);
-            for (size_t j = 0; j < nd; j++) {
-                vals[j] = order[j].v;
-                remap[order[j].id] = (uint32_t)j;
-            }
-            for (size_t i = 0; i < n; i++)
-                rank[i] = remap[rank[i]];
-            *nv = nd;
-            if (sorted)
-                *sorted = vals;
-            else
-                seg__free(vals);
-        }
-        seg__free(order);
-    }
     seg__free(slot);
+    double *vals = NULL;
+    if (!rc)
+        rc = order_distinct(first, nd, remap, &vals);
+    if (!rc) {
+        for (size_t i = 0; i < n; i++)
+            rank[i] = remap[rank[i]];
+        *nv = nd;
+        if (sorted)
+            *sorted = vals;
+        else
+            seg__free(vals);
+    }
     seg__free(first);
     seg__free(remap);
     return rc;
@@ -132,86 +246,138 @@ typedef struct columns {
     const double *w; /* weight i: w[i * stride]; NULL: all 1 */
 } columns;
 
+/* The bits that hold the numbers 0 .. n - 1. */
+static int bits_for(size_t n)
+{
+    int b = 0;
+    while (b < 32 && ((uint64_t)1 << b) < n)
+        b++;
+    return b;
+}
+
+/* comp sorted with its weights w (NULL: none), a stable LSD radix sort
+ * of `bits` bits, 11 a pass; the counts of every pass are taken in one
+ * read, and a pass whose digit all share is skipped. The sorted arrays
+ * come back in *comp and *w; comp2 and w2 are scratch. */
+static void radix_sort(uint32_t **comp, uint32_t **comp2, double **w,
+                       double **w2, size_t n, int bits, size_t *count)
+{
+    int passes = n ? (bits + 10) / 11 : 0;
+    memset(count, 0, 3 * 2049 * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        for (int p = 0; p < passes; p++)
+            count[p * 2049 + (((*comp)[i] >> (11 * p)) & 2047) + 1]++;
+    for (int p = 0; p < passes; p++) {
+        size_t *c = count + p * 2049;
+        int shift = 11 * p;
+        if (c[((*comp)[0] >> shift & 2047) + 1] == n)
+            continue;
+        for (size_t b = 0; b < 2048; b++)
+            c[b + 1] += c[b];
+        uint32_t *from = *comp, *to = *comp2;
+        if (*w) {
+            double *wf = *w, *wt = *w2;
+            for (size_t i = 0; i < n; i++) {
+                size_t at = c[(from[i] >> shift) & 2047]++;
+                to[at] = from[i];
+                wt[at] = wf[i];
+            }
+            *w2 = wf;
+            *w = wt;
+        } else {
+            for (size_t i = 0; i < n; i++)
+                to[c[(from[i] >> shift) & 2047]++] = from[i];
+        }
+        *comp2 = from;
+        *comp = to;
+    }
+}
+
 /* The keys (the columns of in) merged into out in the order of cmp_key,
  * through the ranks of their values: each key becomes one 32-bit number,
- * the ranks combined, sorted with a stable radix sort together with its
- * weight, so that neither the keys nor their order are touched again
- * (a gather of millions of keys in sorted order costs more than the
- * sort); the values come back from the ranks. SEG_ERANGE when the
- * combined ranks do not fit in 32 bits. */
+ * the ranks packed in bit fields, column by column as each column's
+ * ranks come, sorted with a stable radix sort together with its weight,
+ * or alone when every weight is 1 and a row's weight is its count, so
+ * that neither the keys nor their order are touched again (a gather of
+ * millions of keys in sorted order costs more than the sort); the values
+ * come back from the ranks. SEG_ERANGE when the keys do not fit in 32
+ * bits. */
 static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
 {
-    uint32_t *rank[3] = {NULL, NULL, NULL}, *comp = NULL, *comp2 = NULL;
+    uint32_t *rank = seg__malloc(n * sizeof *rank);
+    uint32_t *comp = seg__malloc(n * sizeof *comp), *comp2 = NULL;
     double *vals[3] = {NULL, NULL, NULL}, *w = NULL, *w2 = NULL;
     size_t nv[3] = {1, 1, 1}, *count = NULL;
-    int rc = SEG_OK;
+    int fb[3] = {0, 0, 0}, bits = 0;
+    /* mixed: the fields rounded up to powers of two do not fit, but the
+     * product of the counts of values does (a key is then the number
+     * with the ranks as digits, the same order) */
+    bool mixed = false;
+    uint64_t prod = 1;
+    int rc = rank && comp ? SEG_OK : SEG_ENOMEM;
     for (int c = 0; c < nc && !rc; c++) {
-        if (!(rank[c] = seg__malloc(n * sizeof **rank)))
-            rc = SEG_ENOMEM;
-        else
-            rc = seg__clv_ranks(in->col[c], n, in->stride, n, rank[c],
-                                &vals[c], &nv[c]);
+        rc = seg__clv_ranks(in->col[c], n, in->stride, n, rank, &vals[c],
+                            &nv[c]);
+        if (rc)
+            break;
+        fb[c] = bits_for(nv[c]);
+        prod *= nv[c];
+        if (prod > (uint64_t)UINT32_MAX + 1) {
+            rc = SEG_ERANGE;
+            break;
+        }
+        if (!mixed && bits + fb[c] > 32) {
+            mixed = true;
+            /* the fields so far as digits: at most two columns */
+            uint32_t m1 = (uint32_t)(((uint64_t)1 << fb[1]) - 1);
+            for (size_t i = 0; i < n && c == 2; i++)
+                comp[i] = (comp[i] >> fb[1]) * (uint32_t)nv[1] + (comp[i] & m1);
+        }
+        bits += fb[c];
+        for (size_t i = 0; i < n; i++)
+            comp[i] = !c      ? rank[i]
+                      : mixed ? comp[i] * (uint32_t)nv[c] + rank[i]
+                              : comp[i] << fb[c] | rank[i];
     }
-    double combined = (double)nv[0] * (double)nv[1] * (double)nv[2];
-    if (!rc && combined > UINT32_MAX)
-        rc = SEG_ERANGE;
+    if (mixed)
+        bits = bits_for((size_t)prod);
+    seg__free(rank);
     if (!rc) {
-        comp = seg__malloc(n * sizeof *comp);
         comp2 = seg__malloc(n * sizeof *comp2);
-        w = seg__malloc(n * sizeof *w);
-        w2 = seg__malloc(n * sizeof *w2);
-        count = seg__malloc(2049 * sizeof *count);
-        if (!comp || !comp2 || !w || !w2 || !count)
+        if (in->w) {
+            w = seg__malloc(n * sizeof *w);
+            w2 = seg__malloc(n * sizeof *w2);
+        }
+        count = seg__malloc(3 * 2049 * sizeof *count);
+        if (!comp2 || (in->w && (!w || !w2)) || !count)
             rc = SEG_ENOMEM;
     }
     if (!rc) {
+        for (size_t i = 0; i < n && w; i++)
+            w[i] = in->w[i * in->stride];
+        radix_sort(&comp, &comp2, &w, &w2, n, bits, count);
         for (size_t i = 0; i < n; i++) {
-            comp[i] = (uint32_t)((rank[0][i] * nv[1] +
-                                  (nc > 1 ? rank[1][i] : 0)) * nv[2] +
-                                 (nc > 2 ? rank[2][i] : 0));
-            w[i] = in->w ? in->w[i * in->stride] : 1;
-        }
-        int bits = 0;
-        while (bits < 32 && ((double)((uint64_t)1 << bits)) < combined)
-            bits++;
-        /* stable LSD radix sort, 11 bits a pass */
-        for (int shift = 0; shift < bits; shift += 11) {
-            memset(count, 0, 2049 * sizeof *count);
-            for (size_t i = 0; i < n; i++)
-                count[((comp[i] >> shift) & 2047) + 1]++;
-            for (size_t b = 0; b < 2048; b++)
-                count[b + 1] += count[b];
-            for (size_t i = 0; i < n; i++) {
-                size_t at = count[(comp[i] >> shift) & 2047]++;
-                comp2[at] = comp[i];
-                w2[at] = w[i];
-            }
-            uint32_t *tc = comp;
-            comp = comp2;
-            comp2 = tc;
-            double *tw = w;
-            w = w2;
-            w2 = tw;
-        }
-        for (size_t i = 0; i < n; i++) {
+            double wi = w ? w[i] : 1;
             if (out->n && comp[i] == comp[i - 1]) {
-                out->w[out->n - 1] += w[i];
+                out->w[out->n - 1] += wi;
             } else {
-                size_t r = comp[i];
+                uint32_t r = comp[i];
                 double *d = out->d + out->n * (size_t)nc;
-                for (int c = nc - 1; c >= 0; c--) {
-                    d[c] = vals[c][r % nv[c]];
-                    r /= nv[c];
+                for (int c = nc - 1; c >= 0 && !mixed; c--) {
+                    d[c] = vals[c][r & (uint32_t)(((uint64_t)1 << fb[c]) - 1)];
+                    r = fb[c] < 32 ? r >> fb[c] : 0;
                 }
-                out->w[out->n++] = w[i];
+                for (int c = nc - 1; c >= 0 && mixed; c--) {
+                    d[c] = vals[c][r % (uint32_t)nv[c]];
+                    r /= (uint32_t)nv[c];
+                }
+                out->w[out->n++] = wi;
             }
-            out->total_w += w[i];
+            out->total_w += wi;
         }
     }
-    for (int c = 0; c < 3; c++) {
-        seg__free(rank[c]);
+    for (int c = 0; c < 3; c++)
         seg__free(vals[c]);
-    }
     seg__free(comp);
     seg__free(comp2);
     seg__free(w);

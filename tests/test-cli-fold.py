@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""score and tier fold the transactions into their features as they load
-when the job needs nothing else of them: the same bytes as the path that
+"""features, fit, score and tier fold the transactions into their features
+as they load when the job needs nothing else of them (RFM, k-means, the
+purchase and spend models, rules): the same bytes as the path that
 keeps the records (data read from standard input keeps them), on a
 generated log with refunds, $0 orders, same-day orders in any order, rows
 sorted by date, by customer, or not at all, in two zones and with as_of
@@ -9,6 +10,7 @@ independently of the library."""
 import csv
 import datetime
 import io
+import json
 import os
 import random
 import subprocess
@@ -123,6 +125,65 @@ class Fold(unittest.TestCase):
         rows = make_log(3)
         self.compare(rows, "date", None, datetime.date(2023, 4, 30),
                      ["--threads", "1"])
+
+    def kept_and_folded(self, rows, order, args, strip=None):
+        """The command on a file (folded) and on standard input (kept):
+        the same bytes, less what strip takes out (run times)."""
+        path = os.path.join(self.dir, "log-%s.csv" % order)
+        write(rows, path, order)
+        folded = run(args[0], path, *args[1:])
+        self.assertEqual(folded.returncode, 0, folded.stderr)
+        with open(path) as f:
+            kept = run(args[0], "-", *args[1:], stdin=f.read())
+        self.assertEqual(kept.returncode, 0, kept.stderr)
+        a, b = folded.stdout, kept.stdout
+        if strip:
+            a, b = strip(a), strip(b)
+        self.assertEqual(a, b)
+        return folded.stdout
+
+    def test_models_of_columns(self):
+        # a log with repeat buyers over a year, for the purchase models
+        rnd = random.Random(4)
+        start = datetime.datetime(2023, 1, 1)
+        rows = []
+        for c in range(400):
+            # BG/NBD's story, so that every fit has an optimum: buys at a
+            # rate of its own (gamma), leaves after a purchase with a
+            # probability of its own (beta)
+            lam, drop = rnd.gammavariate(2, 1 / 40), rnd.betavariate(1, 3)
+            spend = rnd.gammavariate(4, 15)   # the mean of its orders
+            t = start + datetime.timedelta(days=rnd.randrange(300),
+                                           seconds=rnd.randrange(86400))
+            while t < datetime.datetime(2024, 1, 1):
+                amount = round(rnd.gammavariate(3, spend / 3), 2) + 0.01
+                rows.append(("c%04d" % c, t, Decimal("%.2f" % amount)))
+                if rnd.random() < drop:
+                    break
+                t += datetime.timedelta(days=rnd.expovariate(lam))
+        as_of = ["--as-of", "2023-12-31", "--time-unit", "day"]
+        for order in ("date", "random"):
+            with self.subTest(order=order):
+                out = self.kept_and_folded(
+                    rows, order, ["score", "--model", "clv", "--set",
+                                  "units_per_month=30", "--model", "rfm",
+                                  "--model", "kmeans", "--set", "k=3",
+                                  "--columns", "all", *as_of])
+                got = list(csv.DictReader(io.StringIO(out)))
+                self.assertEqual(len(got), 400)
+                self.assertTrue(all(float(r["clv.value"]) > 0 for r in got))
+
+                def no_seconds(text):
+                    d = json.loads(text)
+                    for k in [k for k in d if k.endswith("seconds")]:
+                        del d[k]
+                    return d
+                fit = self.kept_and_folded(
+                    rows, order, ["fit", "--model", "pareto_nbd", "--json",
+                                  *as_of], strip=no_seconds)
+                self.assertGreater(json.loads(fit)["parameters"]["r"], 0)
+                self.kept_and_folded(rows, order,
+                                     ["features", "--columns", "all", *as_of])
 
 
 if __name__ == "__main__":

@@ -644,6 +644,52 @@ static void test_plugin_state_checked(void **state)
     assert_ok(seg_model_unregister("leveled"));
 }
 
+/* Which models a host may give a features-only dataset: the built-in
+ * kinds by what their fit and score read, a plug-in never, a Pareto/NBD
+ * with a covariate table not (its periods are counted from the purchase
+ * days). */
+static void test_reads_transactions(void **state)
+{
+    (void)state;
+    static const char *const reads[] = {"engagement", "stage", "interest"};
+    assert_int_equal(seg_model_reads_transactions(NULL), 1);
+    size_t n_reads = 0;
+    for (size_t i = 0; i < seg_model_kind_count(); i++) {
+        const char *kind = seg_model_kind_name(i);
+        seg_model *m;
+        assert_ok(seg_model_new(&m, kind));
+        int want = 0;
+        for (size_t j = 0; j < sizeof reads / sizeof *reads; j++)
+            want = want || strcmp(kind, reads[j]) == 0;
+        n_reads += (size_t)want;
+        if (seg_model_reads_transactions(m) != want)
+            fail_msg("kind %s: reads_transactions %d, want %d", kind,
+                     seg_model_reads_transactions(m), want);
+        seg_model_free(m);
+    }
+    assert_int_equal(n_reads, 3);
+
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "pareto_nbd"));
+    const char *ids[] = {"a", "a"};
+    const char *names[] = {"z", "z"};
+    int64_t start[] = {0, 7 * 86400};
+    double v[] = {0, 1};
+    assert_ok(seg_model_set_covariate_table(m, 2, ids, start, names, v));
+    assert_int_equal(seg_model_reads_transactions(m), 1);
+    seg_model_free(m);
+
+    counters cnt = {0};
+    seg_param_def p;
+    seg_model_class c = plugin_class(&p);
+    c.kind = "columns_reader";
+    assert_ok(seg_model_register(&c, &cnt, NULL));
+    assert_ok(seg_model_new(&m, "columns_reader"));
+    assert_int_equal(seg_model_reads_transactions(m), 1);
+    seg_model_free(m);
+    assert_ok(seg_model_unregister("columns_reader"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_loaded_state_checked),
         cmocka_unit_test(test_eval_arguments),
         cmocka_unit_test(test_plugin_state_checked),
+        cmocka_unit_test(test_reads_transactions),
         cmocka_unit_test(test_errmsg_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,8 +38,10 @@ static int run_features(const cli_args *a)
     if (rc == 0)
         rc = cli_output_format(a, TABLE_FORMATS, SEG_FORMAT_CSV, &j.format);
     j.epoch_times = cli_count(a, OPT_EPOCH_TIMES) > 0;
-    if (rc == 0)
+    if (rc == 0) {
+        cli_run_fold_records(&j.run);
         rc = cli_run_execute(&j.run, 0);
+    }
     if (rc == 0)
         rc = cli_run_columns(&j.run, cli_get(a, OPT_COLUMNS), 0, &j.cols);
     if (rc == 0)
@@ -140,8 +142,10 @@ static int run_fit(const cli_args *a)
         rc = one_model(a, &j.run);
     if (rc == 0)
         rc = cli_output_format(a, FIT_FORMATS, SEG_FORMAT_TEXT, &j.format);
-    if (rc == 0)
+    if (rc == 0) {
+        cli_run_fold_records(&j.run);
         rc = cli_run_execute(&j.run, 0);
+    }
     if (rc == 0)
         rc = cli_output(cli_get(a, OPT_OUTPUT), print_fit, &j);
     cli_run_free(&j.run);

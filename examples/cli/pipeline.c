@@ -160,10 +160,12 @@ static int fit_models(cli_run *r, int score)
 }
 
 /* Whether the job reads nothing of the transactions but the features of
- * one date: RFM models and rules only (the other kinds, and the commands
- * of snapshots, ladders, campaigns and reports, read the records), no
- * holdout, no windows, and a data file that can be read again should the
- * features-only dataset refuse (a customer's days out of order). */
+ * one date: models whose fit and score read only columns
+ * (seg_model_reads_transactions), rules, the features themselves (the
+ * commands of snapshots, ladders, campaigns and reports read the records,
+ * and do not ask), no holdout, no windows, and a data file that can be
+ * read again should the features-only dataset refuse (a customer's days
+ * out of order). */
 static int readable_again(const char *path)
 {
     struct stat st;
@@ -184,7 +186,7 @@ static int features_only(const cli_run *r)
         if (in->fo.windows[w])
             return 0;
     for (size_t i = 0; i < r->n_models; i++)
-        if (strcmp(seg_model_kind(r->models[i].model), "rfm") != 0)
+        if (seg_model_reads_transactions(r->models[i].model))
             return 0;
     return 1;
 }

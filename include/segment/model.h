@@ -156,6 +156,32 @@ SEG_API int seg_model_set_name(seg_model *m, const char *name);
  */
 SEG_API int seg_model_is_fitted(const seg_model *m);
 
+/**
+ * Whether fitting or scoring this model reads the dataset's transactions
+ * or events, rather than only its columns (features, attributes, columns
+ * of other models): what a host asks before it folds the transactions
+ * into their features as they load (seg_dataset_set_features_only()).
+ *
+ * Reads only columns: `rfm`, `kmeans`, and the purchase and spend models
+ * (`bgnbd`, `mbgnbd`, `pareto_nbd`, `bgbb`, `gamma_gamma`, `clv`,
+ * `ggompertz`) without a time-varying covariate table. Reads the
+ * transactions or events: `engagement`, `stage`, `interest`, a model
+ * given a covariate table (seg_model_set_covariate_table(), whose periods
+ * are counted from the purchase days), and every plug-in kind, since the
+ * library cannot tell what its callbacks read. The answer follows the
+ * model's current state: setting a covariate table changes it.
+ *
+ * Reports (seg_model_report()) are not covered: the tracking and period
+ * reports of the purchase models read the transactions.
+ * @param m the model.
+ * @return 0 if fitting and scoring read only columns; 1 if they read the
+ *         transactions or events, and 1 if @p m is NULL (the answer under
+ *         which no host folds what a model needs).
+ * @note Thread-safe against other readers of @p m.
+ * @since 0.2.0
+ */
+SEG_API int seg_model_reads_transactions(const seg_model *m);
+
 /** @} */
 
 /** @name Parameters

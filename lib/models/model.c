@@ -113,6 +113,12 @@ const char *seg_model_name(const seg_model *m) { return m ? m->name : NULL; }
 
 int seg_model_is_fitted(const seg_model *m) { return m && m->fitted; }
 
+int seg_model_reads_transactions(const seg_model *m)
+{
+    /* a covariate table's periods are counted from the purchase days */
+    return !m || !m->k->columns_only || m->dyncov != NULL;
+}
+
 int seg_model_set_name(seg_model *m, const char *name)
 {
     if (!m || !name)

@@ -10,22 +10,25 @@ static seg__kind **g_kinds;
 static size_t g_nkinds, g_capkinds;
 
 /* The built-in classes, with the tables of their own reports (a plug-in
- * writes its reports only as bytes). */
+ * writes its reports only as bytes), and whether their fit and score read
+ * only columns (seg_model_reads_transactions). */
 static const struct {
     const seg_model_class *cls;
     seg__report_table_fn report_table;
+    bool columns_only;
 } builtins[] = {
-    {&seg__rfm_class, NULL},
-    {&seg__bgnbd_class, seg__clv_report_table},
-    {&seg__mbgnbd_class, seg__clv_report_table},
-    {&seg__pnbd_class, seg__clv_report_table},
-    {&seg__bgbb_class, seg__clv_report_table},
-    {&seg__gg_class, seg__clv_report_table},
-    {&seg__clv_class, seg__clv_report_table},
-    {&seg__engagement_class, NULL},
-    {&seg__stage_class, NULL},      {&seg__kmeans_class, seg__km_report_table},
-    {&seg__interest_class, NULL},
-    {&seg__ggompertz_class, NULL},
+    {&seg__rfm_class, NULL, true},
+    {&seg__bgnbd_class, seg__clv_report_table, true},
+    {&seg__mbgnbd_class, seg__clv_report_table, true},
+    {&seg__pnbd_class, seg__clv_report_table, true},
+    {&seg__bgbb_class, seg__clv_report_table, true},
+    {&seg__gg_class, seg__clv_report_table, true},
+    {&seg__clv_class, seg__clv_report_table, true},
+    {&seg__engagement_class, NULL, false},
+    {&seg__stage_class, NULL, false},
+    {&seg__kmeans_class, seg__km_report_table, true},
+    {&seg__interest_class, NULL, false},
+    {&seg__ggompertz_class, NULL, true},
 };
 
 static void kind_free(seg__kind *k)
@@ -201,6 +204,7 @@ static void registry(void)
                 continue;
             }
             k->report_table = builtins[i].report_table;
+            k->columns_only = builtins[i].columns_only;
             if (add_kind(k) != SEG_OK) {
                 kind_free(k);
                 all = false;

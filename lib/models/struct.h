@@ -14,6 +14,8 @@ typedef struct seg__kind {
     void (*destroy)(void *user_data);
     bool builtin;
     seg__report_table_fn report_table; /* built-in kinds with reports */
+    bool columns_only;       /* fit and score read only columns: built-in
+                                kinds that say so (a plug-in never does) */
     bool registered;
     size_t refs;             /* instances, plus one while registered */
     char *owned[3];          /* kind, description for plug-ins */

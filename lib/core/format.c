@@ -60,8 +60,20 @@ static size_t put_digits(char *buf, uint64_t m)
         memcpy(buf, digit_pairs + 2 * m, 2);
         return 2;
     }
-    size_t n = 3;
-    for (uint64_t t = m / 1000; t; t /= 10)
+    if (m < 10000) { /* days and counts: a pair or two, no loop */
+        unsigned hi = (unsigned)m / 100, lo = (unsigned)m % 100;
+        size_t n = 2;
+        if (hi < 10) {
+            buf[0] = (char)('0' + hi);
+            n = 1;
+        } else {
+            memcpy(buf, digit_pairs + 2 * hi, 2);
+        }
+        memcpy(buf + n, digit_pairs + 2 * lo, 2);
+        return n + 2;
+    }
+    size_t n = 5;
+    for (uint64_t t = m / 100000; t; t /= 10)
         n++;
     digits_before(buf + n, m);
     return n;

@@ -367,6 +367,50 @@ static void test_format_f64_shortest(void **state)
     }
 }
 
+/* Where the trials of 15 and 16 digits are decided in integers (a
+ * non-integer between 1e-5 and 1e15): random doubles of each binary
+ * exponent there, doubles a few ulps from 15- and 16-digit decimals
+ * (where the trials change their answer), from powers of two (whose lower
+ * midpoint is nearer) and means of cents, against printf's search. */
+static void test_format_f64_trials(void **state)
+{
+    (void)state;
+    char got[40], want[40], dec[40];
+    for (int i = 0; i < 240000; i++) {
+        double v;
+        uint64_t bits;
+        int e2 = -17 + (int)(next() % 67); /* 2^-17 .. 2^49 */
+        switch (i % 4) {
+        case 0:
+            bits = (uint64_t)(e2 + 1023) << 52 | (next() & ((1ull << 52) - 1));
+            memcpy(&v, &bits, sizeof v);
+            break;
+        case 1: { /* a 15- or 16-digit decimal, then a few ulps off it */
+            int p = 15 + (int)(next() % 2);
+            snprintf(dec, sizeof dec, "%.*e", p - 1,
+                     ldexp(1.0 + (double)(next() >> 12) / 4503599627370496.0,
+                           e2));
+            v = strtod(dec, NULL);
+            memcpy(&bits, &v, sizeof bits);
+            bits += (uint64_t)((int64_t)(next() % 7) - 3);
+            memcpy(&v, &bits, sizeof v);
+            break;
+        }
+        case 2: /* a power of two, or a few ulps around it */
+            bits = ((uint64_t)(e2 + 1023) << 52) + (next() % 5) - 2;
+            memcpy(&v, &bits, sizeof v);
+            break;
+        default: /* a mean of cents */
+            v = (double)(next() % 100000000) / 100 / (double)(1 + next() % 97);
+        }
+        if (next() % 2)
+            v = -v;
+        size_t n = seg__format_f64(got, v), m = format_by_printf(want, v);
+        if (n != m || strcmp(got, want) != 0)
+            fail_msg("%a (%.17g): '%s', printf '%s'", v, v, got, want);
+    }
+}
+
 /* Every cent from 0 to 20000.00, and runs of consecutive doubles from
  * points in every decade of the integer path: each digit count, carry
  * into a new decade and rounding tie of the formatter's paths, against
@@ -1450,6 +1494,7 @@ int main(void)
         cmocka_unit_test(test_format_f64_as_printf),
         cmocka_unit_test(test_format_f64_walks),
         cmocka_unit_test(test_format_f64_shortest),
+        cmocka_unit_test(test_format_f64_trials),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),

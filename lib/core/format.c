@@ -60,16 +60,24 @@ static size_t put_digits(char *buf, uint64_t m)
         memcpy(buf, digit_pairs + 2 * m, 2);
         return 2;
     }
-    size_t n = 3;
-    for (uint64_t t = m / 1000; t; t /= 10)
+    if (m < 10000) { /* days and counts: a pair or two, no loop */
+        unsigned hi = (unsigned)m / 100, lo = (unsigned)m % 100;
+        size_t n = 2;
+        if (hi < 10) {
+            buf[0] = (char)('0' + hi);
+            n = 1;
+        } else {
+            memcpy(buf, digit_pairs + 2 * hi, 2);
+        }
+        memcpy(buf + n, digit_pairs + 2 * lo, 2);
+        return n + 2;
+    }
+    size_t n = 5;
+    for (uint64_t t = m / 100000; t; t /= 10)
         n++;
     digits_before(buf + n, m);
     return n;
 }
-
-static const double pow10_exact[] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static locale_t g_c_locale;
 
@@ -89,6 +97,7 @@ static locale_t c_locale(void)
 
 #if defined(__SIZEOF_INT128__)
 __extension__ typedef unsigned __int128 u128;
+__extension__ typedef __int128 i128;
 
 static const uint64_t pow10_u64[20] = {
     1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
@@ -98,41 +107,14 @@ static const uint64_t pow10_u64[20] = {
     100000000000000000ull, 1000000000000000000ull,
     10000000000000000000ull};
 
+/* 10^k for k <= 38, exactly: one product above 10^19 */
 static u128 pow10_wide(int k)
 {
-    u128 r = pow10_u64[k < 19 ? k : 19];
-    for (int i = 19; i < k; i++)
-        r *= 10;
-    return r;
+    return k < 20 ? (u128)pow10_u64[k]
+                  : (u128)pow10_u64[19] * pow10_u64[k - 19];
 }
 
-/* floor(m * 10^s / 2^sh) and whether anything was cut off; the product
- * fits in 128 bits for m < 2^53 and s <= 22 (the digits), and for
- * m < 2^55 and s <= 20 (the bounds of reads_back). */
-static uint64_t scaled(uint64_t m, int s, int sh, bool *inexact)
-{
-    u128 x = (u128)m * pow10_wide(s);
-    *inexact = (x & (((u128)1 << sh) - 1)) != 0;
-    return (uint64_t)(x >> sh);
-}
-
-/* Whether the decimal d * 10^-s reads back as m * 2^-sh: it lies between
- * the midpoints to the neighbouring doubles, a midpoint itself counting
- * when m is even (strtod rounds a tie to even). */
-static bool reads_back(uint64_t d, uint64_t m, int s, int sh)
-{
-    bool even = !(m & 1), cut;
-    /* bounds at four times the scale: the midpoint below a power of two
-     * is a quarter of an ulp away */
-    uint64_t hi = scaled(4 * m + 2, s, sh + 2, &cut);
-    if (d > hi || (d == hi && !cut && !even))
-        return false;
-    uint64_t lo_m = m == (1ull << 52) ? 4 * m - 1 : 4 * m - 2;
-    uint64_t lo = scaled(lo_m, s, sh + 2, &cut);
-    return d > lo || (d == lo && !cut && even);
-}
-
-/* Where the part that scaled() cut off lies, in halves of the last digit
+/* Where the part that a shift by sh cut off lies, in halves of the last digit
  * kept: nothing, below a half, exactly a half, above a half. */
 enum { CUT_NONE, CUT_LOW, CUT_HALF, CUT_HIGH };
 
@@ -163,23 +145,52 @@ static uint64_t round_off(uint64_t D, int q, int cut)
     return d;
 }
 
-/* Digits and exponent as "%.<p>g" writes them: the p-digit value d with
- * decimal exponent x, trailing zeros dropped. */
+/* Whether the candidate D + step, in units of the last of the value's
+ * digits D, reads back: the value is D + frac / 2^sh in those units and
+ * its neighbours' midpoints lie ten / 2^(sh+1) above and below it (a
+ * quarter ulp below a power of two, edge), ten being the power of ten
+ * that scaled the value; a midpoint itself counts when the mantissa is
+ * even (strtod rounds a tie to even). Exact, with no division: the
+ * candidate is within 10^3 units of D and sh < 72, so the distance in
+ * units of 2^-sh fits 128 bits. */
+static bool reads_back(uint64_t step, int sh, u128 frac, u128 ten, bool even,
+                       bool edge)
+{
+    i128 off = (i128)(((u128)(i128)(int64_t)step << sh) - frac);
+    bool below = off < 0;
+    u128 dist = (u128)(below ? -off : off) << (below && edge ? 2 : 1);
+    return dist < ten || (dist == ten && even);
+}
+
+/* The eight digits of v < 10^8, leading zeros and all: two independent
+ * halves of two pairs each, with no loop to mispredict. */
+static void eight_digits(char *out, uint32_t v)
+{
+    uint32_t a = v / 10000, b = v % 10000;
+    memcpy(out, digit_pairs + 2 * (a / 100), 2);
+    memcpy(out + 2, digit_pairs + 2 * (a % 100), 2);
+    memcpy(out + 4, digit_pairs + 2 * (b / 100), 2);
+    memcpy(out + 6, digit_pairs + 2 * (b % 100), 2);
+}
+
+/* Digits and exponent as "%.<p>g" writes them: the p-digit value d
+ * (10^(p-1) <= d < 10^p, p <= 17) with decimal exponent x, trailing zeros
+ * dropped. */
 static size_t put_g(char *buf, uint64_t d, int p, int x)
 {
+    /* all 17 places written, the p digits at their end; the copies below
+     * are of fixed lengths, done in a few moves and no call: what they
+     * take past the digits lands past the text, inside its 33 bytes, and
+     * is written over by what comes next */
+    char tmp[48] = {0};
+    uint64_t hi = d / 100000000;
+    tmp[0] = (char)('0' + hi / 100000000);
+    eight_digits(tmp + 1, (uint32_t)(hi % 100000000));
+    eight_digits(tmp + 9, (uint32_t)(d % 100000000));
+    const char *dig = tmp + 17 - p;
     int nd = p;
-    if (d % 10 == 0) { /* rare among the long values: one test for them */
-        if (d % 100000000 == 0)
-            d /= 100000000, nd -= 8;
-        if (d % 10000 == 0)
-            d /= 10000, nd -= 4;
-        if (d % 100 == 0)
-            d /= 100, nd -= 2;
-        if (d % 10 == 0)
-            d /= 10, nd -= 1;
-    }
-    char tmp[24];
-    char *dig = tmp + sizeof tmp - digits_before(tmp + sizeof tmp, d);
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
     size_t n = 0;
     if (x < -4 || x >= p) {
         buf[n++] = dig[0];
@@ -194,10 +205,10 @@ static size_t put_g(char *buf, uint64_t d, int p, int x)
         if (ax < 10)
             buf[n++] = '0';
         n += put_digits(buf + n, ax);
-    } else if (x < 0) {
-        memcpy(buf, "0.0000", (size_t)(1 - x));
+    } else if (x < 0) { /* x >= -4: at most 6 + 17 bytes */
+        memcpy(buf, "0.000000", 8);
         n = (size_t)(1 - x);
-        memcpy(buf + n, dig, (size_t)nd);
+        memcpy(buf + n, dig, 24);
         n += (size_t)nd;
     } else {
         size_t whole = (size_t)x + 1, nds = (size_t)nd;
@@ -205,10 +216,10 @@ static size_t put_g(char *buf, uint64_t d, int p, int x)
             memcpy(buf, dig, nds);
             memset(buf + nds, '0', whole - nds);
             n = whole;
-        } else {
-            memcpy(buf, dig, whole);
+        } else { /* whole < nds <= 17: at most 17 + 16 bytes */
+            memcpy(buf, dig, 16);
             buf[whole] = '.';
-            memcpy(buf + whole + 1, dig + whole, nds - whole);
+            memcpy(buf + whole + 1, dig + whole, 16);
             n = nds + 1;
         }
     }
@@ -235,7 +246,7 @@ static size_t format_exact(char *buf, double v)
     int x = t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18);
     /* 17 digits (18 when x was one short), truncated: every precision
      * below is rounded from these */
-    u128 prod = (u128)m * pow10_wide(16 - x);
+    u128 ten = pow10_wide(16 - x), prod = (u128)m * ten;
     uint64_t D = (uint64_t)(prod >> sh);
     int cut = cut_of(prod, sh);
     int extra = 0;
@@ -246,24 +257,24 @@ static size_t format_exact(char *buf, double v)
     size_t n = 0;
     if (v < 0)
         buf[n++] = '-';
-    for (int p = 15; p <= 17; p++) {
-        int s = p - 1 - x;
-        uint64_t d = round_off(D, 17 - p + extra, cut);
-        /* below 2^53, d and 10^s are exact doubles, and their quotient
-         * is the double nearest the decimal: it reads back if it is a */
-        bool back = p == 17 || (d < (1ull << 53) && s <= 22
-                                    ? (double)d / pow10_exact[s] == a
-                                    : reads_back(d, m, s, sh));
-        if (!back)
-            continue;
-        int xr = x;
-        if (d == pow10_u64[p]) { /* 9.99.. rounded up to 10.0.. */
-            d /= 10;
-            xr++;
-        }
-        return n + put_g(buf + n, d, p, xr);
+    u128 frac = prod & (((u128)1 << sh) - 1);
+    bool even = !(m & 1), edge = m == (1ull << 52);
+    /* the two trials at once, with no branch on which reads back: for
+     * much of the data that is as good as random */
+    uint64_t d15 = round_off(D, 2 + extra, cut),
+             d16 = round_off(D, 1 + extra, cut);
+    bool ok15 = reads_back(d15 * pow10_u64[2 + extra] - D, sh, frac, ten,
+                           even, edge),
+         ok16 = reads_back(d16 * pow10_u64[1 + extra] - D, sh, frac, ten,
+                           even, edge);
+    int p = ok15 ? 15 : ok16 ? 16 : 17;
+    uint64_t d = ok15 ? d15 : ok16 ? d16 : round_off(D, extra, cut);
+    int xr = x;
+    if (d == pow10_u64[p]) { /* 9.99.. rounded up to 10.0.. */
+        d /= 10;
+        xr++;
     }
-    return 0; /* not reached: 17 digits always read back */
+    return n + put_g(buf + n, d, p, xr);
 }
 #else
 static size_t format_exact(char *buf, double v)
@@ -284,8 +295,12 @@ static size_t format_cents(char *buf, double v)
     double a = fabs(v);
     if (!(a < 1e12))
         return 0;
-    uint64_t d = (uint64_t)(a * 100 + 0.5);
-    if ((double)d / 100 != a)
+    double y = a * 100;
+    uint64_t d = (uint64_t)(y + 0.5);
+    /* a number of cents has y within 0.02 of d (half an ulp of a times
+     * 100, half an ulp of y, for a < 1e12): the far ones, most of the
+     * means and ratios, are turned away before the division */
+    if (fabs(y - (double)d) > 0.05 || (double)d / 100 != a)
         return 0;
     size_t n = 0;
     if (v < 0)

@@ -29,10 +29,22 @@ typedef struct ex_ctx {
     size_t num_max;  /* the most bytes a row's keys and numbers take */
 } ex_ctx;
 
+/* Timestamps already written, by their value: the times of a customer
+ * table repeat (a few thousand days for a million customers), and their
+ * text depends only on the value and the dataset's zone. */
+#define TIME_SLOTS 2048
+
+typedef struct ex_time_slot {
+    int64_t t;
+    unsigned char len; /* 0: empty */
+    char text[SEG__ISO_MAX];
+} ex_time_slot;
+
 typedef struct ex_block {
     const ex_ctx *x;
     size_t from, to; /* rows */
     seg__buf out;
+    ex_time_slot *times; /* TIME_SLOTS of them, or NULL */
     int rc;
     seg__progress *prog; /* the caller's block reports, the others look */
     bool lead;
@@ -63,11 +75,26 @@ static char *ex_num(char *p, double v, bool json)
 /* A timestamp in the dataset's zone, as people and spreadsheets read
  * one; a number that is no time (a fraction, out of range) as a number.
  * Its text needs neither quotes in CSV nor escapes in JSON. */
-static char *ex_time(char *p, const seg__tz *tz, double v, bool json)
+static char *ex_time(char *p, const seg__tz *tz, ex_time_slot *times,
+                     double v, bool json)
 {
     size_t n = 0;
-    if (v == v && v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
-        n = seg__time_format_in(tz, p + json, (int64_t)v);
+    if (v == v && v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v) {
+        int64_t t = (int64_t)v;
+        ex_time_slot *slot =
+            times ? &times[((uint64_t)t * 0x9E3779B97F4A7C15ull) >> 53] : NULL;
+        if (slot && slot->len && slot->t == t) {
+            n = slot->len;
+            memcpy(p + json, slot->text, sizeof slot->text);
+        } else {
+            n = seg__time_format_in(tz, p + json, (int64_t)v);
+            if (slot && n && n < sizeof slot->text) {
+                slot->t = t;
+                slot->len = (unsigned char)n;
+                memcpy(slot->text, p + json, n);
+            }
+        }
+    }
     if (!n)
         return ex_num(p, v, json);
     if (json) {
@@ -86,7 +113,8 @@ static char *ex_text(char *p, const char *s, bool json)
     return p + (json ? seg__json_text_to(p, s, n) : seg__csv_text_to(p, s, n));
 }
 
-static bool ex_row(const ex_ctx *x, seg__buf *b, char **pp, size_t r)
+static bool ex_row(const ex_ctx *x, seg__buf *b, ex_time_slot *times,
+                   char **pp, size_t r)
 {
     const seg__interner *ids = seg__ds_ids(x->ds);
     size_t idn = ids->len[r];
@@ -115,7 +143,8 @@ static bool ex_row(const ex_ctx *x, seg__buf *b, char **pp, size_t r)
         if (col->how == CELL_NUM) {
             p = ex_num(p, r < c->n ? c->num[r] : NAN, x->json);
         } else if (col->how == CELL_TIME) {
-            p = ex_time(p, x->tz, r < c->n ? c->num[r] : NAN, x->json);
+            p = ex_time(p, x->tz, times, r < c->n ? c->num[r] : NAN,
+                        x->json);
         } else {
             const char *s = seg__column_label(c, r);
             size_t n = s ? strlen(s) : 0;
@@ -140,11 +169,14 @@ static void *ex_format(void *arg)
         k->rc = SEG_ENOMEM;
         return NULL;
     }
+    /* without the cache (out of memory for it) every time is formatted */
+    if (!k->times)
+        k->times = seg__calloc(TIME_SLOTS, sizeof *k->times);
     char *p = k->out.data;
     for (size_t r = k->from; r < k->to; r++) {
         if (k->lead && (k->rc = seg__progress_at(k->prog, r)) != SEG_OK)
             return NULL;
-        if (!ex_row(k->x, &k->out, &p, r)) {
+        if (!ex_row(k->x, &k->out, k->times, &p, r)) {
             k->rc = SEG_ENOMEM;
             return NULL;
         }
@@ -186,7 +218,8 @@ static int ex_rows(seg__writer *w, const ex_ctx *x, int threads)
     seg__progress prog;
     int rc = seg__ds_progress_begin(&prog, x->ds, NULL, SEG_STAGE_EXPORT, n);
     for (int t = 0; t < threads; t++)
-        blocks[t] = (ex_block){x, 0, 0, {NULL, 0, 0}, SEG_OK, &prog, t == 0};
+        blocks[t] = (ex_block){x, 0, 0, {NULL, 0, 0}, NULL, SEG_OK, &prog,
+                               t == 0};
     for (size_t from = 0; from < n && !rc && !w->rc;) {
         int used = 0;
         for (; used < threads && from < n; used++) {
@@ -203,8 +236,10 @@ static int ex_rows(seg__writer *w, const ex_ctx *x, int threads)
         }
     }
     seg__progress_end(&prog);
-    for (int t = 0; t < threads; t++)
+    for (int t = 0; t < threads; t++) {
         seg__buf_free(&blocks[t].out);
+        seg__free(blocks[t].times);
+    }
     return rc;
 }
 

@@ -321,6 +321,31 @@ NOINLINE static int parse_general(const char *s, size_t n, double *out)
     return parse_by_strtod(start, (size_t)(e - start), out);
 }
 
+/* [-]digits[.digits] and nothing else, with at most 19 digits, else the
+ * general path. */
+NOINLINE static int parse_plain(const char *s, size_t n, double *out)
+{
+    if (n && n <= 21) {
+        const char *q = s, *e = s + n;
+        bool neg = *q == '-';
+        q += neg;
+        uint64_t m = 0;
+        size_t ni = seg__read_digits(q, e, 19, &m), nf = 0;
+        q += ni;
+        if (q < e && *q == '.') {
+            q++;
+            nf = seg__read_digits(q, e, 19 - ni, &m);
+            q += nf;
+        }
+        double v;
+        if (q == e && ni + nf && decimal(m, -(long)nf, &v)) {
+            *out = neg ? -v : v;
+            return SEG_OK;
+        }
+    }
+    return parse_general(s, n, out);
+}
+
 int seg__parse_f64(const char *s, size_t n, double *out)
 {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
@@ -359,26 +384,7 @@ int seg__parse_f64(const char *s, size_t n, double *out)
         }
     }
 #endif
-    /* then [-]digits[.digits] and nothing else, with at most 19 digits */
-    if (n && n <= 21) {
-        const char *q = s, *e = s + n;
-        bool neg = *q == '-';
-        q += neg;
-        uint64_t m = 0;
-        size_t ni = seg__read_digits(q, e, 19, &m), nf = 0;
-        q += ni;
-        if (q < e && *q == '.') {
-            q++;
-            nf = seg__read_digits(q, e, 19 - ni, &m);
-            q += nf;
-        }
-        double v;
-        if (q == e && ni + nf && decimal(m, -(long)nf, &v)) {
-            *out = neg ? -v : v;
-            return SEG_OK;
-        }
-    }
-    return parse_general(s, n, out);
+    return parse_plain(s, n, out);
 }
 
 const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n)

@@ -77,6 +77,20 @@ static void test_parse_f64_matches_strtod(void **state)
     }
 }
 
+/* That the parser reads buf as strtod does: its bits, or out of range
+ * where strtod overflows. */
+static void assert_reads_as_strtod(const char *buf)
+{
+    double want = strtod(buf, NULL), got;
+    int rc = seg__parse_f64(buf, strlen(buf), &got);
+    if (!isfinite(want)) {
+        if (rc != SEG_ERANGE)
+            fail_msg("'%s': %d, not out of range", buf, rc);
+    } else if (rc != SEG_OK || memcmp(&got, &want, sizeof got) != 0) {
+        fail_msg("'%s': %d, got %.17g, strtod %.17g", buf, rc, got, want);
+    }
+}
+
 /* 16 to 19 significant digits with exponents within 19, which the parser
  * rounds exactly in integers: strtod's double for each of two million,
  * among them halfway cases (odd integers above 2^53, so ties to even) and
@@ -121,10 +135,7 @@ static void test_parse_f64_long_mantissas(void **state)
             if (form == 2 && strlen(buf) + 6 < sizeof buf)
                 snprintf(buf + strlen(buf), 6, "E%+d", ex);
         }
-        double want = strtod(buf, NULL), got;
-        if (seg__parse_f64(buf, strlen(buf), &got) != SEG_OK ||
-            memcmp(&got, &want, sizeof got) != 0)
-            fail_msg("'%s': got %.17g, strtod %.17g", buf, got, want);
+        assert_reads_as_strtod(buf);
     }
 }
 
@@ -442,6 +453,131 @@ static void test_format_f64_walks(void **state)
                              want);
             }
         }
+    }
+}
+
+/* The decimals nearest a tie between two doubles, where a product by an
+ * approximate power of ten cannot decide and the parser must divide
+ * exactly: each tie (computed exactly in long double) written to 16 to 19
+ * significant digits, one unit either side of that, and ties that are
+ * exact in few digits (x.5 above 2^52, x.25, x.125 ...); each read as
+ * strtod reads it. */
+static void test_parse_f64_near_ties(void **state)
+{
+    (void)state;
+    char buf[80];
+    for (int i = 0; i < 600000; i++) {
+        double d;
+        if (i % 3 == 2) { /* an exact tie: d + ulp/2 in 17 to 19 digits */
+            int lo = 53 - (int)(next() % 4); /* 2^49 .. 2^53 */
+            d = ldexp(1.0, lo - 1) * (1.0 + (double)(next() >> 12) * 0x1p-52);
+            long double mid = (long double)d +
+                              (long double)(nextafter(d, INFINITY) - d) / 2;
+            snprintf(buf, sizeof buf, "%s%.*Lf", next() % 2 ? "-" : "",
+                     54 - lo, mid);
+        } else {
+            /* a double between 1e-3 and 1e16, and the tie above it */
+            d = pow(10.0, (double)(next() % 19000) / 1000.0 - 3.0) *
+                (1.0 + (double)(next() % 1000) / 1e6);
+            long double mid = (long double)d +
+                              (long double)(nextafter(d, INFINITY) - d) / 2;
+            int sig = 16 + (int)(next() % 4);
+            int x = (int)floorl(log10l(mid));
+            int frac = sig - 1 - x;
+            if (frac < 1)
+                frac = 1;
+            snprintf(buf, sizeof buf, "%.*Lf", frac, mid);
+            if (i % 3 == 1) { /* one unit of the last digit off */
+                size_t k = strlen(buf) - 1;
+                if (next() % 2 && buf[k] < '9')
+                    buf[k]++;
+                else if (buf[k] > '0')
+                    buf[k]--;
+            }
+        }
+        assert_reads_as_strtod(buf);
+    }
+}
+
+/* Every kind of decimal against strtod: short, 15 to 20 digits, long
+ * mantissas, exponents near the limits (subnormals, underflow to zero,
+ * overflow, which is out of range), signs, leading zeros. */
+static void test_parse_f64_every_form(void **state)
+{
+    (void)state;
+    char buf[200], dig[120];
+    for (int i = 0; i < 1000000; i++) {
+        int nd;
+        switch (i % 4) {
+        case 0: nd = 1 + (int)(next() % 8); break;
+        case 1: nd = 15 + (int)(next() % 6); break;
+        case 2: nd = 21 + (int)(next() % 80); break;
+        default: nd = 1 + (int)(next() % 20); break;
+        }
+        for (int k = 0; k < nd; k++)
+            dig[k] = (char)('0' + next() % 10);
+        dig[nd] = '\0';
+        int lead = next() % 4 == 0 ? (int)(next() % 5) : 0;
+        int point = (int)(next() % (unsigned)(nd + 2)) - 1;
+        const char *sign = (const char *[]){"", "-", "+"}[next() % 3];
+        int len = snprintf(buf, sizeof buf, "%s%.*s", sign, lead,
+                           "00000");
+        if (point < 0 || point >= nd)
+            len += snprintf(buf + len, sizeof buf - (size_t)len, "%s", dig);
+        else
+            len += snprintf(buf + len, sizeof buf - (size_t)len, "%.*s.%s",
+                            point, dig, dig + point);
+        if (i % 4 == 3 || next() % 3 == 0) {
+            /* exponents near the limits, or anywhere */
+            int ex = next() % 2 ? (int)(next() % 700) - 350
+                                : (next() % 2 ? 1 : -1) *
+                                      (290 + (int)(next() % 60));
+            snprintf(buf + len, sizeof buf - (size_t)len, "%se%d",
+                     next() % 2 ? "" : "E", ex);
+            if (buf[len] == 'E')
+                memmove(buf + len, buf + len + 1, strlen(buf + len));
+        }
+        assert_reads_as_strtod(buf);
+    }
+}
+
+/* Short fields, where whole numbers and amounts of up to 8 characters are
+ * read a word at a time: every string of up to 4 characters, and random
+ * ones of 5 to 12, over digits, point, signs and 'e'. Over these
+ * characters the grammar is strtod's, so a field is accepted exactly when
+ * strtod reads all of it, and then with its bits (or is out of range when
+ * strtod overflows). */
+static void test_parse_f64_short_fields(void **state)
+{
+    (void)state;
+    static const char abc[] = "0123456789.-+e";
+    const unsigned na = sizeof abc - 1;
+    char buf[16];
+    for (long i = 0; i < 1200000; i++) {
+        size_t n;
+        if (i < 41370) { /* 14 + 14^2 + 14^3 + 14^4: all of them */
+            long k = i;
+            n = 1;
+            for (long c = na; k >= c; c *= na) {
+                k -= c;
+                n++;
+            }
+            for (size_t j = 0; j < n; j++, k /= na)
+                buf[j] = abc[k % na];
+        } else {
+            n = 5 + (size_t)(next() % 8);
+            for (size_t j = 0; j < n; j++) /* mostly digits */
+                buf[j] = next() % 4 ? (char)('0' + next() % 10)
+                                    : abc[next() % na];
+        }
+        buf[n] = '\0';
+        char *end;
+        double got;
+        (void)strtod(buf, &end);
+        if (*end == '\0' && end != buf)
+            assert_reads_as_strtod(buf);
+        else if (seg__parse_f64(buf, n, &got) != SEG_EPARSE)
+            fail_msg("'%s' accepted", buf);
     }
 }
 
@@ -1490,6 +1626,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_f64_matches_strtod),
         cmocka_unit_test(test_parse_f64_long_mantissas),
+        cmocka_unit_test(test_parse_f64_near_ties),
+        cmocka_unit_test(test_parse_f64_every_form),
+        cmocka_unit_test(test_parse_f64_short_fields),
         cmocka_unit_test(test_plain_dates_as_the_calendar),
         cmocka_unit_test(test_format_f64_as_printf),
         cmocka_unit_test(test_format_f64_walks),

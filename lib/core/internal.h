@@ -84,6 +84,26 @@ size_t seg__format_f64(char *buf, double v);
 /* Quote a value for error messages: copies at most ~40 bytes of s. */
 const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n);
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The value of eight ASCII digits loaded as a little-endian word (the
+ * first byte the most significant digit), or false if a byte is not a
+ * digit. */
+static inline bool seg__digits8(uint64_t w, uint64_t *v)
+{
+    if ((w & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull ||
+        ((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) !=
+            0x3030303030303030ull)
+        return false;
+    w -= 0x3030303030303030ull;
+    w = (w * 10) + (w >> 8);
+    w = (((w & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+         (((w >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+        32;
+    *v = w & 0xFFFFFFFFull;
+    return true;
+}
+#endif
+
 /* Read decimal digits at p (up to e), at most `max` of them (max <= 19),
  * into *v (which it multiplies up). Returns how many digits were read.
  * Eight digits at a time where the machine is little-endian. */
@@ -94,18 +114,11 @@ static inline size_t seg__read_digits(const char *p, const char *e,
     uint64_t acc = *v;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     while (max - n >= 8 && e - p >= 8) {
-        uint64_t w;
+        uint64_t w, d8;
         memcpy(&w, p, 8);
-        if ((w & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull ||
-            ((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) !=
-                0x3030303030303030ull)
+        if (!seg__digits8(w, &d8))
             break;
-        w -= 0x3030303030303030ull;
-        w = (w * 10) + (w >> 8);
-        w = (((w & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
-             (((w >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
-            32;
-        acc = acc * 100000000ull + (w & 0xFFFFFFFFull);
+        acc = acc * 100000000ull + d8;
         p += 8;
         n += 8;
     }

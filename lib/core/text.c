@@ -89,15 +89,90 @@ static const double pow10_exact[] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* Out of the way of the common case, whose call then needs no large
+ * frame. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#define COLD __attribute__((noinline, cold))
+#else
+#define NOINLINE
+#define COLD
+#endif
+
 #if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 seg__w128;
+
+/* m * 2^x for 2^52 <= m <= 2^53, a normal double, built from its bits. */
+static double from_parts(uint64_t m, int x)
+{
+    if (m >> 53) { /* a carry out of the rounding */
+        m >>= 1;
+        x++;
+    }
+    uint64_t bits = (uint64_t)(x + 52 + 1023) << 52 | (m & ((1ull << 52) - 1));
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* For k = 1..19, R = ceil(2^E / 10^k) with 2^127 <= R < 2^128, as its high
+ * and low words and E: 10^-k is R * 2^-E, a little too large. */
+static const struct {
+    uint64_t hi, lo;
+    int e;
+} inv_pow10[19] = {
+    {0xccccccccccccccccull, 0xcccccccccccccccdull, 131},
+    {0xa3d70a3d70a3d70aull, 0x3d70a3d70a3d70a4ull, 134},
+    {0x83126e978d4fdf3bull, 0x645a1cac083126eaull, 137},
+    {0xd1b71758e219652bull, 0xd3c36113404ea4a9ull, 141},
+    {0xa7c5ac471b478423ull, 0x0fcf80dc33721d54ull, 144},
+    {0x8637bd05af6c69b5ull, 0xa63f9a49c2c1b110ull, 147},
+    {0xd6bf94d5e57a42bcull, 0x3d32907604691b4dull, 151},
+    {0xabcc77118461cefcull, 0xfdc20d2b36ba7c3eull, 154},
+    {0x89705f4136b4a597ull, 0x31680a88f8953031ull, 157},
+    {0xdbe6fecebdedd5beull, 0xb573440e5a884d1cull, 161},
+    {0xafebff0bcb24aafeull, 0xf78f69a51539d749ull, 164},
+    {0x8cbccc096f5088cbull, 0xf93f87b7442e45d4ull, 167},
+    {0xe12e13424bb40e13ull, 0x2865a5f206b06fbaull, 171},
+    {0xb424dc35095cd80full, 0x538484c19ef38c95ull, 174},
+    {0x901d7cf73ab0acd9ull, 0x0f9d37014bf60a11ull, 177},
+    {0xe69594bec44de15bull, 0x4c2ebe687989a9b4ull, 181},
+    {0xb877aa3236a4b449ull, 0x09befeb9fad487c3ull, 184},
+    {0x9392ee8e921d5d07ull, 0x3aff322e62439fd0ull, 187},
+    {0xec1e4a7db69561a5ull, 0x2b31e9e3d06c32e6ull, 191},
+};
+
+/* The double nearest mant * 10^-k (mant != 0, 1 <= k <= 19) by one
+ * multiplication, or false when the product lies too near a tie to tell.
+ * With w = mant shifted up to 64 bits, P = floor(w * R / 2^64) and the
+ * exact w * 10^-k * 2^(E-64) lie less than 1 apart (R errs by less than
+ * 1, w < 2^64, and the floor drops less than 1), so when the bits that
+ * rounding drops from P are not within 1 of half, P rounds as the exact
+ * value does; otherwise (ties among them) the caller divides exactly. */
+static bool scaled_down_fast(uint64_t mant, int k, double *out)
+{
+    int lz = __builtin_clzll(mant);
+    uint64_t w = mant << lz;
+    seg__w128 hi = (seg__w128)w * inv_pow10[k - 1].hi,
+              lo = (seg__w128)w * inv_pow10[k - 1].lo;
+    seg__w128 p = hi + (lo >> 64); /* below 2^128: w * R < 2^192 */
+    int shift = 74 + (int)(p >> 127); /* keep the top 53 of 127 or 128 bits */
+    seg__w128 rest = p & (((seg__w128)1 << shift) - 1),
+              half = (seg__w128)1 << (shift - 1);
+    if (rest - (half - 1) <= 2)
+        return false;
+    uint64_t m = (uint64_t)(p >> shift) + (rest > half);
+    *out = from_parts(m, shift + 64 - lz - inv_pow10[k - 1].e);
+    return true;
+}
+
 /* The double nearest mant * 10^e10 for mant < 2^64 and |e10| <= 19,
  * rounded as strtod rounds (to nearest, a tie to even), computed exactly:
  * a product that fits in 128 bits, or a quotient of 128 by 64 bits carried
  * to at least 62 bits and the remainder kept as a sticky bit. The values
  * lie between 1e-19 and 2e38, normal doubles, so no subnormal rounding. */
-static double nearest_scaled(uint64_t mant, int e10)
+COLD static double nearest_scaled_exact(uint64_t mant, int e10)
 {
-    __extension__ typedef unsigned __int128 w128;
     static const uint64_t p10[20] = {
         1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
         10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
@@ -105,14 +180,14 @@ static double nearest_scaled(uint64_t mant, int e10)
         100000000000000ull, 1000000000000000ull, 10000000000000000ull,
         100000000000000000ull, 1000000000000000000ull,
         10000000000000000000ull};
-    w128 q;
+    seg__w128 q;
     bool sticky = false;
     int s = 0; /* the value is q * 2^-s (plus the sticky part) */
     if (e10 >= 0) {
-        q = (w128)mant * p10[e10];
+        q = (seg__w128)mant * p10[e10];
     } else {
         s = 127 - (64 - __builtin_clzll(mant));
-        w128 num = (w128)mant << s, d = p10[-e10];
+        seg__w128 num = (seg__w128)mant << s, d = p10[-e10];
         q = num / d;
         sticky = num - q * d != 0;
     }
@@ -123,44 +198,73 @@ static double nearest_scaled(uint64_t mant, int e10)
     if (shift <= 0) /* below 2^53: exact */
         return ldexp((double)(uint64_t)q, -s);
     uint64_t m = (uint64_t)(q >> shift);
-    w128 rest = q & (((w128)1 << shift) - 1), half = (w128)1 << (shift - 1);
+    seg__w128 rest = q & (((seg__w128)1 << shift) - 1),
+              half = (seg__w128)1 << (shift - 1);
     if (rest > half || (rest == half && (sticky || (m & 1))))
-        m++; /* 2^53 after a carry is still exact */
-    return ldexp((double)m, shift - s);
+        m++;
+    return from_parts(m, shift - s);
+}
+
+/* mant * 10^e10 (mant != 0, |e10| <= 19) correctly rounded: by one
+ * multiplication where that decides, else exactly. */
+static double nearest_scaled(uint64_t mant, int e10)
+{
+    double v;
+    if (e10 < 0 && scaled_down_fast(mant, -e10, &v))
+        return v;
+    return nearest_scaled_exact(mant, e10);
 }
 #endif
 
-int seg__parse_f64(const char *s, size_t n, double *out)
+/* The double nearest mant * 10^e10, when that is quick to compute: a
+ * mantissa below 2^53 times or over an exact power of ten (one rounding,
+ * so the nearest double), or 16 to 19 significant digits (a mean, a ratio
+ * printed in full) scaled by nearest_scaled(); false for the rest, which
+ * strtod reads. */
+static inline bool decimal(uint64_t mant, long e10, double *v)
 {
-    /* the common case first: [-]digits[.digits] and nothing else, with a
-     * mantissa below 2^53, which the general path below would compute the
-     * same way (an exact mantissa divided by an exact power of ten) */
-    if (n && n <= 17) {
-        const char *q = s, *e = s + n;
-        bool neg = *q == '-';
-        q += neg;
-        uint64_t m = 0;
-        const char *dot = NULL;
-        size_t digits = 0;
-        for (; q < e; q++) {
-            unsigned d = (unsigned)(unsigned char)*q - '0';
-            if (d < 10) {
-                m = m * 10 + d;
-                digits++;
-            } else if (*q == '.' && !dot) {
-                dot = q;
-            } else {
-                break;
-            }
-        }
-        if (q == e && digits && m < (1ull << 53)) {
-            double v = (double)m;
-            if (dot && e - dot > 1)
-                v /= pow10_exact[e - dot - 1];
-            *out = neg ? -v : v;
-            return SEG_OK;
-        }
+    if (mant < (1ull << 53) && e10 >= -22 && e10 <= 22) {
+        double x = (double)mant;
+        *v = e10 < 0 ? x / pow10_exact[-e10] : x * pow10_exact[e10];
+        return true;
     }
+#if defined(__SIZEOF_INT128__)
+    if (e10 >= -19 && e10 <= 19) { /* mant >= 2^53 here */
+        *v = nearest_scaled(mant, (int)e10);
+        return true;
+    }
+#endif
+    return false;
+}
+
+/* Rare: long mantissas or big exponents. The syntax is checked, so strtod
+ * sees only a plain decimal number; read it in the C locale. */
+COLD static int parse_by_strtod(const char *start, size_t len, double *out)
+{
+    char tmp[512];
+    char *buf = len < sizeof tmp ? tmp : seg__malloc(len + 1);
+    if (!buf)
+        return SEG_ENOMEM;
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    locale_t old = uselocale(c_locale());
+    char *end;
+    double v = strtod(buf, &end);
+    uselocale(old);
+    bool whole = *end == '\0';
+    if (buf != tmp)
+        seg__free(buf);
+    if (!whole)
+        return SEG_EPARSE;
+    if (!isfinite(v))
+        return SEG_ERANGE;
+    *out = v;
+    return SEG_OK;
+}
+
+/* Blanks around, a sign, an exponent, long mantissas. */
+NOINLINE static int parse_general(const char *s, size_t n, double *out)
+{
     const char *p = s, *e = s + n;
     while (p < e && (*p == ' ' || *p == '\t'))
         p++;
@@ -209,44 +313,78 @@ int seg__parse_f64(const char *s, size_t n, double *out)
     }
     if (p != e)
         return SEG_EPARSE;
-    long e10 = ex - frac;
-    if (!slow && mant < (1ull << 53) && e10 >= -22 && e10 <= 22) {
-        double v = (double)mant;
-        v = e10 < 0 ? v / pow10_exact[-e10] : v * pow10_exact[e10];
+    double v;
+    if (!slow && decimal(mant, ex - frac, &v)) {
         *out = neg ? -v : v;
         return SEG_OK;
     }
-#if defined(__SIZEOF_INT128__)
-    /* 16 to 19 significant digits (a mean, a ratio printed in full): exact
-     * in integers rather than through strtod */
-    if (!slow && mant && e10 >= -19 && e10 <= 19) {
-        double v = nearest_scaled(mant, (int)e10);
-        *out = neg ? -v : v;
-        return SEG_OK;
+    return parse_by_strtod(start, (size_t)(e - start), out);
+}
+
+/* [-]digits[.digits] and nothing else, with at most 19 digits, else the
+ * general path. */
+NOINLINE static int parse_plain(const char *s, size_t n, double *out)
+{
+    if (n && n <= 21) {
+        const char *q = s, *e = s + n;
+        bool neg = *q == '-';
+        q += neg;
+        uint64_t m = 0;
+        size_t ni = seg__read_digits(q, e, 19, &m), nf = 0;
+        q += ni;
+        if (q < e && *q == '.') {
+            q++;
+            nf = seg__read_digits(q, e, 19 - ni, &m);
+            q += nf;
+        }
+        double v;
+        if (q == e && ni + nf && decimal(m, -(long)nf, &v)) {
+            *out = neg ? -v : v;
+            return SEG_OK;
+        }
+    }
+    return parse_general(s, n, out);
+}
+
+int seg__parse_f64(const char *s, size_t n, double *out)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the commonest: a whole number of at most 8 digits (a count, a number
+     * of days), read without a loop, zeros put in front to make 8 */
+    if (n - 1 < 8) {
+        uint64_t w, v;
+        if (n >= 4) { /* two loads of 4 that overlap */
+            uint32_t a, b;
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+            w = a | (uint64_t)b << (8 * (n - 4));
+        } else {
+            w = (uint64_t)(unsigned char)s[0] |
+                (uint64_t)(unsigned char)s[n / 2] << (8 * (n / 2)) |
+                (uint64_t)(unsigned char)s[n - 1] << (8 * (n - 1));
+        }
+        w = w << (8 * (8 - n)) |
+            (n == 8 ? 0 : 0x3030303030303030ull >> (8 * n));
+        if (seg__digits8(w, &v)) {
+            *out = (double)v;
+            return SEG_OK;
+        }
+        /* or with a point (an amount): the digits before it moved up into
+         * its place; v < 10^8, so one division rounds it */
+        uint64_t x = w ^ 0x2E2E2E2E2E2E2E2Eull,
+                 dots = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if (n >= 2 && dots) {
+            int at = __builtin_ctzll(dots) / 8; /* the first point */
+            uint64_t below = (1ull << (8 * at)) - 1, above = ~below << 8;
+            if (seg__digits8((w & below) << 8 | (w & above) | 0x30, &v)) {
+                *out = (double)v / pow10_exact[7 - at];
+                return SEG_OK;
+            }
+        }
     }
 #endif
-    /* Rare: long mantissas or big exponents. The syntax is checked above,
-     * so strtod sees only a plain decimal number; read it in the C locale. */
-    char tmp[512];
-    size_t len = (size_t)(e - start);
-    char *buf = len < sizeof tmp ? tmp : seg__malloc(len + 1);
-    if (!buf)
-        return SEG_ENOMEM;
-    memcpy(buf, start, len);
-    buf[len] = '\0';
-    locale_t old = uselocale(c_locale());
-    char *end;
-    double v = strtod(buf, &end);
-    uselocale(old);
-    bool whole = *end == '\0';
-    if (buf != tmp)
-        seg__free(buf);
-    if (!whole)
-        return SEG_EPARSE;
-    if (!isfinite(v))
-        return SEG_ERANGE;
-    *out = v;
-    return SEG_OK;
+    return parse_plain(s, n, out);
 }
 
 const char *seg__excerpt(char *buf, size_t bufsz, const char *s, size_t n)

@@ -30,6 +30,10 @@ SEG__INLINE int two_nearest(const double *x, const double *c, int k, int nf,
     return a;
 }
 
+/* The points whose bounds are tested before any is searched: a list of
+ * their offsets on the stack, in the first-level cache with them. */
+#define TEST_BLOCK 256
+
 /* One run of Hamerly's algorithm from the centres in c. Returns the
  * inertia; *iters receives the iterations.
  *
@@ -107,36 +111,57 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
             }
             s[j] = sqrt(best) / 2;
         }
+        /* a block at a time: first the points whose bounds fail, listed
+         * without a branch (whether a bound holds is hard to predict),
+         * then those whose own distance breaks the bound too, then their
+         * searches, in the order of the points, so that the clusters'
+         * sums change in the same order as point by point */
         size_t changed = 0;
-        for (size_t i = 0; i < n; i++) {
-            int ai = assign[i];
-            double up = ul[i][0] + grow[ai], lo = ul[i][1] - shrink[ai];
-            double bound = s[ai] > lo ? s[ai] : lo;
-            if (up <= bound)
-                continue;
-            /* squared (bound >= 0, as s is): the branch waits for a
-             * product, not for a square root, which only the store
-             * needs */
-            const double *xi = X + i * (size_t)nf;
-            double own = seg__km_dist2(xi, c + (size_t)ai * (size_t)nf, nf);
-            if (own <= bound * bound) {
-                ul[i][0] = sqrt(own) - grow[ai];
-                continue;
+        for (size_t i0 = 0; i0 < n; i0 += TEST_BLOCK) {
+            uint32_t fail[TEST_BLOCK];
+            size_t end = n - i0 < TEST_BLOCK ? n : i0 + TEST_BLOCK, nfail = 0;
+            for (size_t i = i0; i < end; i++) {
+                int ai = assign[i];
+                double up = ul[i][0] + grow[ai], lo = ul[i][1] - shrink[ai];
+                double bound = s[ai] > lo ? s[ai] : lo;
+                fail[nfail] = (uint32_t)(i - i0);
+                nfail += up > bound;
             }
-            double b1, b2;
-            int a = two_nearest(xi, c, k, nf, ai, &b1, &b2);
-            if (a != ai) {
-                changed++;
-                cnt[ai]--;
-                cnt[a]++;
-                for (int f = 0; f < nf; f++) {
-                    sum[(size_t)ai * (size_t)nf + (size_t)f] -= xi[f];
-                    sum[(size_t)a * (size_t)nf + (size_t)f] += xi[f];
+            size_t nsearch = 0;
+            for (size_t q = 0; q < nfail; q++) {
+                size_t i = i0 + fail[q];
+                int ai = assign[i];
+                double lo = ul[i][1] - shrink[ai];
+                double bound = s[ai] > lo ? s[ai] : lo;
+                /* squared (bound >= 0, as s is): no square root before
+                 * the test */
+                double own = seg__km_dist2(X + i * (size_t)nf,
+                                           c + (size_t)ai * (size_t)nf, nf);
+                bool holds = own <= bound * bound;
+                double upper = sqrt(own) - grow[ai];
+                ul[i][0] = holds ? upper : ul[i][0];
+                fail[nsearch] = fail[q];
+                nsearch += !holds;
+            }
+            for (size_t q = 0; q < nsearch; q++) {
+                size_t i = i0 + fail[q];
+                int ai = assign[i];
+                const double *xi = X + i * (size_t)nf;
+                double b1, b2;
+                int a = two_nearest(xi, c, k, nf, ai, &b1, &b2);
+                if (a != ai) {
+                    changed++;
+                    cnt[ai]--;
+                    cnt[a]++;
+                    for (int f = 0; f < nf; f++) {
+                        sum[(size_t)ai * (size_t)nf + (size_t)f] -= xi[f];
+                        sum[(size_t)a * (size_t)nf + (size_t)f] += xi[f];
+                    }
+                    assign[i] = a;
                 }
-                assign[i] = a;
+                ul[i][0] = sqrt(b1) - grow[a];
+                ul[i][1] = sqrt(b2) + shrink[a];
             }
-            ul[i][0] = sqrt(b1) - grow[a];
-            ul[i][1] = sqrt(b2) + shrink[a];
         }
         /* stop when nothing moves, or (tol > 0) when the centres moved
          * less than tol, as scikit-learn measures it */

@@ -383,12 +383,23 @@ static const char *many_tag(int i, char *buf)
     return buf;
 }
 
+/* Times that repeat, more distinct ones than an export keeps written, some
+ * before 1970 and some of the same hash slot, so that the text of a time
+ * written before is reused, replaced and written again. */
+static double many_u(int i)
+{
+    int k = i % 3001;
+    if (k % 10 == 9)
+        return -86400.0 * k - 1;
+    return 1600000000.0 + (double)k * 86400 + (i % 2 ? 0 : 2048.0 * 3600);
+}
+
 static char *many_expected(bool json)
 {
     char *s = NULL, buf[64], id[32];
     size_t len = 0, cap = 0;
-    append(&s, &len, &cap, json ? "[" : "customer_id,x,tag,t\n",
-           json ? 1 : 20);
+    append(&s, &len, &cap, json ? "[" : "customer_id,x,tag,t,u\n",
+           json ? 1 : 22);
     for (int i = 0; i < MANY; i++) {
         snprintf(id, sizeof id, i % 5 ? "c%d" : "c,%d", i);
         if (json)
@@ -400,13 +411,18 @@ static char *many_expected(bool json)
         append(&s, &len, &cap, json ? ",\"tag\":" : ",", json ? 7 : 1);
         append_text(&s, &len, &cap, many_tag(i, buf), json);
         append(&s, &len, &cap, json ? ",\"t\":" : ",", json ? 5 : 1);
-        time_t t = (time_t)1700000000 + (time_t)i * 3607;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        char iso[40];
-        size_t n = strftime(iso, sizeof iso, json ? "\"%Y-%m-%dT%H:%M:%SZ\""
-                                                  : "%Y-%m-%dT%H:%M:%SZ", &tm);
-        append(&s, &len, &cap, iso, n);
+        for (int c = 0; c < 2; c++) {
+            if (c)
+                append(&s, &len, &cap, json ? ",\"u\":" : ",", json ? 5 : 1);
+            time_t t = (time_t)(c ? many_u(i) : 1700000000.0 + i * 3607.0);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            char iso[40];
+            size_t n = strftime(iso, sizeof iso,
+                                json ? "\"%Y-%m-%dT%H:%M:%SZ\""
+                                     : "%Y-%m-%dT%H:%M:%SZ", &tm);
+            append(&s, &len, &cap, iso, n);
+        }
         append(&s, &len, &cap, json ? "}" : "\n", 1);
     }
     if (json)
@@ -430,8 +446,10 @@ static void test_many_rows_on_threads(void **state)
             assert_ok(seg_dataset_add_customer(ds, id, NULL));
         assert_ok(seg_dataset_set_attribute_f64(
             ds, id, "t", 1700000000.0 + (double)i * 3607));
+        assert_ok(seg_dataset_set_attribute_f64(ds, id, "u", many_u(i)));
     }
     assert_ok(seg_dataset_set_column_kind(ds, "t", SEG_KIND_TIMESTAMP));
+    assert_ok(seg_dataset_set_column_kind(ds, "u", SEG_KIND_TIMESTAMP));
     for (int json = 0; json < 2; json++) {
         char *want = many_expected(json);
         for (int threads = 1; threads <= 3; threads++) {
@@ -455,6 +473,61 @@ static void test_many_rows_on_threads(void **state)
     seg_dataset_free(ds);
 }
 
+/* The same instants again and again in a zone with summer time, on any
+ * number of threads: each is written with the offset of its own date
+ * (America/New_York: -05:00 in winter, -04:00 from the second Sunday of
+ * March at 2:00 to the first Sunday of November at 2:00, whose hour from
+ * 1:00 comes twice; written here by hand). */
+static void test_repeated_times_in_a_zone(void **state)
+{
+    (void)state;
+    static const struct {
+        double t;
+        const char *text;
+    } when[] = {
+        {1710050400, "2024-03-10T01:00:00-05:00"},
+        {1710053999, "2024-03-10T01:59:59-05:00"},
+        {1710054000, "2024-03-10T03:00:00-04:00"},
+        /* the hour of November that comes twice */
+        {1730613599, "2024-11-03T01:59:59-04:00"},
+        {1730613600, "2024-11-03T01:00:00-05:00"},
+        {1730609999, "2024-11-03T00:59:59-04:00"},
+        {-1, "1969-12-31T18:59:59-05:00"},
+    };
+    enum { N = 9000, W = sizeof when / sizeof *when };
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_set_timezone(ds, "America/New_York"));
+    char id[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        assert_ok(seg_dataset_set_attribute_f64(ds, id, "t", when[i % W].t));
+    }
+    assert_ok(seg_dataset_set_column_kind(ds, "t", SEG_KIND_TIMESTAMP));
+    for (int threads = 1; threads <= 2; threads++) {
+        assert_ok(seg_dataset_set_threads(ds, threads));
+        char *s = NULL;
+        assert_ok(seg_dataset_export(ds, SEG_FORMAT_CSV, NULL, 0, collect,
+                                     &s));
+        const char *p = strchr(s, '\n') + 1;
+        for (int i = 0; i < N; i++) {
+            const char *comma = strchr(p, ',');
+            const char *end = strchr(p, '\n');
+            assert_non_null(comma);
+            assert_non_null(end);
+            size_t n = (size_t)(end - comma - 1);
+            if (n != strlen(when[i % W].text) ||
+                memcmp(comma + 1, when[i % W].text, n) != 0)
+                fail_msg("%d threads, row %d: '%.*s' instead of '%s'",
+                         threads, i, (int)n, comma + 1, when[i % W].text);
+            p = end + 1;
+        }
+        assert_int_equal(*p, '\0');
+        free(s);
+    }
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_column_kinds),
         cmocka_unit_test(test_timestamps_in_exports),
         cmocka_unit_test(test_many_rows_on_threads),
+        cmocka_unit_test(test_repeated_times_in_a_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

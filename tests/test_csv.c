@@ -779,6 +779,128 @@ static void test_threads_across_batches(void **state)
     free(text);
 }
 
+/* A log of `lines` records whose customers keep arriving: line i's
+ * customer is drawn from the first i / 4 + 1 ids of `base` on, so every
+ * batch has new customers, repeats of its own new ones and old ones. The
+ * numbering is worked out here, apart from the loader: first[c] is the
+ * row of id c (-1 until seen, rows from *rows on), orders[c] its
+ * records (each on a day of its own); the error line, when err_at, has a
+ * word for its amount. */
+static char *arriving_log(long lines, long base, long err_at, long *first,
+                          long *orders, long *rows, size_t *len)
+{
+    size_t cap = (size_t)lines * 32 + 64;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    *len = (size_t)sprintf(text, "customer_id,time,amount\n");
+    unsigned long x = 12345 + (unsigned long)base;
+    for (long i = 0; i < lines; i++) {
+        x = x * 6364136223846793005ul + 1442695040888963407ul;
+        long c = base + (long)((x >> 33) % (unsigned long)(i / 4 + 1));
+        if (first[c] < 0)
+            first[c] = (*rows)++;
+        orders[c]++;
+        if (i == err_at)
+            *len += (size_t)sprintf(text + *len, "N%07ld,%ld,x\n", c,
+                                    1600000000 + i * 86400);
+        else
+            *len += (size_t)sprintf(text + *len, "N%07ld,%ld,%ld.%02ld\n",
+                                    c, 1600000000 + i * 86400,
+                                    i % 1000 + 1, i % 100);
+    }
+    return text;
+}
+
+/* Each row is the customer that the numbering above gives it, with its
+ * records. */
+static void check_rows(seg_dataset *ds, const long *first,
+                       const long *orders, long ids, long rows)
+{
+    assert_int_equal(seg_dataset_customer_count(ds), (size_t)rows);
+    assert_ok(seg_dataset_compute_features(ds, NULL));
+    char id[16];
+    for (long c = 0; c < ids; c++) {
+        if (first[c] < 0)
+            continue;
+        snprintf(id, sizeof id, "N%07ld", c);
+        assert_string_equal(seg_dataset_customer_id(ds, (size_t)first[c]),
+                            id);
+        assert_near(num(ds, "orders", (size_t)first[c]), (double)orders[c],
+                    0);
+    }
+}
+
+/* Customers that keep arriving over three batches, on one thread and on
+ * several: the rows are numbered in order of first appearance (checked
+ * against the count kept by the generator), each record on its row; a
+ * second load into the same dataset finds the customers it has and adds
+ * the new ones after them, and a load that fails in its last batch
+ * leaves the customers as they were. */
+static void test_threads_new_customers_every_batch(void **state)
+{
+    (void)state;
+    enum { LINES = 1800000, IDS = 2 * (LINES / 4 + 1) };
+    long *first = malloc(IDS * sizeof *first);
+    long *orders = malloc(IDS * sizeof *orders);
+    long *first2 = malloc(IDS * sizeof *first2);
+    long *orders2 = malloc(IDS * sizeof *orders2);
+    assert_non_null(first);
+    assert_non_null(orders);
+    assert_non_null(first2);
+    assert_non_null(orders2);
+    for (long c = 0; c < IDS; c++) {
+        first[c] = -1;
+        orders[c] = 0;
+    }
+    long rows = 0;
+    size_t len, len2, len3;
+    char *text = arriving_log(LINES, 0, -1, first, orders, &rows, &len);
+    assert_true(len > (32u << 20)); /* three batches */
+    memcpy(first2, first, IDS * sizeof *first);
+    memcpy(orders2, orders, IDS * sizeof *orders);
+    long rows2 = rows;
+    /* the second log's ids start half way into the first's */
+    char *text2 = arriving_log(LINES, LINES / 8, -1, first2, orders2, &rows2,
+                               &len2);
+    long *none = calloc(IDS, sizeof *none);
+    long *nfirst = malloc(IDS * sizeof *nfirst), nrows = 0;
+    assert_non_null(none);
+    assert_non_null(nfirst);
+    for (long c = 0; c < IDS; c++)
+        nfirst[c] = -1;
+    char *bad = arriving_log(LINES, LINES / 4, LINES - 100, nfirst, none,
+                             &nrows, &len3);
+    for (int threads = 1; threads <= 3; threads++) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        assert_ok(seg_dataset_set_threads(ds, threads));
+        assert_ok(seg_dataset_load_csv_buffer(ds, text, len, "t.csv", NULL));
+        check_rows(ds, first, orders, IDS, rows);
+        seg_dataset_free(ds);
+
+        assert_ok(seg_dataset_new(&ds));
+        assert_ok(seg_dataset_set_threads(ds, threads));
+        assert_ok(seg_dataset_load_csv_buffer(ds, text, len, "t.csv", NULL));
+        assert_int_equal(seg_dataset_load_csv_buffer(ds, bad, len3, "b.csv",
+                                                     NULL),
+                         SEG_EPARSE);
+        assert_non_null(strstr(seg_dataset_errmsg(ds), "amount 'x'"));
+        assert_ok(seg_dataset_load_csv_buffer(ds, text2, len2, "u.csv",
+                                              NULL));
+        check_rows(ds, first2, orders2, IDS, rows2);
+        seg_dataset_free(ds);
+    }
+    free(bad);
+    free(nfirst);
+    free(none);
+    free(text2);
+    free(text);
+    free(orders2);
+    free(first2);
+    free(orders);
+    free(first);
+}
+
 /* Naming one column keeps the header's names for the other roles. */
 static void test_one_column_named(void **state)
 {
@@ -1101,6 +1223,7 @@ int main(void)
         cmocka_unit_test(test_threads_attribute_files),
         cmocka_unit_test(test_threads_attribute_sources),
         cmocka_unit_test(test_threads_across_batches),
+        cmocka_unit_test(test_threads_new_customers_every_batch),
         cmocka_unit_test(test_older_options_struct),
         cmocka_unit_test(test_one_column_named),
         cmocka_unit_test(test_errors_name_the_file),

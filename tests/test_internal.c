@@ -642,6 +642,73 @@ static void test_interner_truncate(void **state)
     seg__intern_free(&in);
 }
 
+/* Strings that differ only in their length or their last byte, long
+ * ones beyond the 0xFFFF bytes a slot holds the length of, and all of
+ * one hash (seg__intern_h takes the caller's), so that every lookup walks
+ * one chain of slots and must tell them apart by length and bytes. */
+static void test_interner_lengths(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {0,      1,      7,       8,      9,
+                                  16,     17,     0xFFFE,  0xFFFF, 0x10000,
+                                  0x10001, 200000};
+    enum { N = sizeof lens / sizeof lens[0] };
+    char *text = malloc(200001);
+    assert_non_null(text);
+    memset(text, 'a', 200001);
+    for (int pass = 0; pass < 2; pass++) {
+        seg__interner in;
+        memset(&in, 0, sizeof in);
+        uint32_t h = pass ? 7u : 0; /* one hash, or each its own */
+        for (size_t i = 0; i < N; i++) {
+            uint32_t idx;
+            bool added;
+            uint32_t hi = pass ? h : (uint32_t)seg__hash(text, lens[i]);
+            assert_int_equal(seg__intern_h(&in, text, lens[i], hi, &idx,
+                                           &added), 0);
+            assert_true(added);
+            assert_int_equal(idx, i);
+        }
+        for (int round = 0; round < 2; round++) {
+            for (size_t i = 0; i < N; i++) {
+                uint32_t idx = 99;
+                uint32_t hi = pass ? h : (uint32_t)seg__hash(text, lens[i]);
+                bool added = true;
+                assert_int_equal(seg__intern_h(&in, text, lens[i], hi, &idx,
+                                               &added), 0);
+                assert_false(added);
+                assert_int_equal(idx, i);
+                assert_int_equal(strlen(seg__intern_str(&in, idx)), lens[i]);
+                /* one byte other at the end: not there */
+                if (lens[i]) {
+                    text[lens[i] - 1] = 'b';
+                    hi = pass ? h : (uint32_t)seg__hash(text, lens[i]);
+                    if (pass)
+                        assert_false(seg__intern_h(&in, text, lens[i], hi,
+                                                   &idx, &added) ||
+                                     !added || idx != N);
+                    else
+                        assert_false(seg__intern_find(&in, text, lens[i],
+                                                      &idx));
+                    text[lens[i] - 1] = 'a';
+                    if (pass)
+                        seg__intern_truncate(&in, N);
+                }
+            }
+            /* the slots built again from the arrays find the same */
+            seg__intern_truncate(&in, N - 1);
+            uint32_t idx;
+            assert_int_equal(seg__intern_h(&in, text, lens[N - 1],
+                                           pass ? h : (uint32_t)seg__hash(
+                                                          text, lens[N - 1]),
+                                           &idx, NULL), 0);
+            assert_int_equal(idx, N - 1);
+        }
+        seg__intern_free(&in);
+    }
+    free(text);
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -1637,6 +1704,7 @@ int main(void)
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_interner_truncate),
+        cmocka_unit_test(test_interner_lengths),
         cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_hyp2f1_batch_is_the_single_value),

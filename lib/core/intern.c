@@ -3,9 +3,22 @@
 
 #include "core/internal.h"
 
-static uint64_t slot_of(uint32_t h, uint32_t i)
+/* A slot's offset and length; a length of 0xFFFF or more is len[]'s. */
+#define SHORT_LEN 0xFFFFu
+#define MAX_POOL ((size_t)1 << 47)
+
+static struct seg__intern_slot slot_of(const seg__interner *in, uint32_t i)
 {
-    return (uint64_t)h << 32 | (i + 1u);
+    uint32_t n = in->len[i] < SHORT_LEN ? in->len[i] : SHORT_LEN;
+    return (struct seg__intern_slot){(uint64_t)in->hash[i] << 32 | (i + 1u),
+                                     (uint64_t)in->off[i] << 16 | n};
+}
+
+static size_t slot_len(const seg__interner *in,
+                       const struct seg__intern_slot *sl)
+{
+    size_t n = sl->at & SHORT_LEN;
+    return n < SHORT_LEN ? n : in->len[(uint32_t)sl->key - 1];
 }
 
 /* Whether n bytes at a and b are equal: ids of 4 to 16 bytes in two
@@ -39,13 +52,13 @@ static bool find_h(const seg__interner *in, const char *s, size_t n,
         return false;
     size_t mask = in->nslots - 1;
     for (size_t k = h & mask;; k = (k + 1) & mask) {
-        uint64_t v = in->slots[k];
+        const struct seg__intern_slot *sl = &in->slots[k];
+        uint64_t v = sl->key;
         if (!v)
             return false;
-        uint32_t i = (uint32_t)v - 1;
-        if ((uint32_t)(v >> 32) == h && in->len[i] == n &&
-            same_bytes(in->pool + in->off[i], s, n)) {
-            *idx = i;
+        if ((uint32_t)(v >> 32) == h && slot_len(in, sl) == n &&
+            same_bytes(in->pool + (sl->at >> 16), s, n)) {
+            *idx = (uint32_t)v - 1;
             return true;
         }
     }
@@ -63,30 +76,14 @@ void seg__intern_prefetch_slot(const seg__interner *in, uint32_t h)
         PREFETCH(&in->slots[h & (in->nslots - 1)]);
 }
 
-/* The string of the first slot a lookup of h looks at, if its hash is h. */
-static bool first_probe(const seg__interner *in, uint32_t h, uint32_t *i)
-{
-    if (!in->nslots)
-        return false;
-    uint64_t v = in->slots[h & (in->nslots - 1)];
-    *i = (uint32_t)v - 1;
-    return v && (uint32_t)(v >> 32) == h;
-}
-
-void seg__intern_prefetch_entry(const seg__interner *in, uint32_t h)
-{
-    uint32_t i;
-    if (first_probe(in, h, &i)) {
-        PREFETCH(&in->off[i]);
-        PREFETCH(&in->len[i]);
-    }
-}
-
+/* The text of the first slot a lookup of h looks at, if its hash is h. */
 void seg__intern_prefetch_text(const seg__interner *in, uint32_t h)
 {
-    uint32_t i;
-    if (first_probe(in, h, &i))
-        PREFETCH(in->pool + in->off[i]);
+    if (!in->nslots)
+        return;
+    const struct seg__intern_slot *sl = &in->slots[h & (in->nslots - 1)];
+    if (sl->key && (uint32_t)(sl->key >> 32) == h)
+        PREFETCH(in->pool + (sl->at >> 16));
 }
 
 bool seg__intern_find(const seg__interner *in, const char *s, size_t n,
@@ -99,9 +96,9 @@ static void place(seg__interner *in, uint32_t i)
 {
     size_t mask = in->nslots - 1;
     size_t k = in->hash[i] & mask;
-    while (in->slots[k])
+    while (in->slots[k].key)
         k = (k + 1) & mask;
-    in->slots[k] = slot_of(in->hash[i], i);
+    in->slots[k] = slot_of(in, i);
 }
 
 static void rebuild_slots(seg__interner *in)
@@ -116,7 +113,8 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
     if (more > SEG__INTERN_MAX - in->n)
         return SEG_ELIMIT;
     size_t need = in->n + more;
-    if (bytes + more < bytes || in->pool_len + bytes + more < in->pool_len)
+    if (bytes + more < bytes || in->pool_len + bytes + more < in->pool_len ||
+        in->pool_len + bytes + more > MAX_POOL)
         return SEG_ENOMEM;
     if (seg__grow((void **)&in->pool, &in->pool_cap,
                   in->pool_len + bytes + more, 1))
@@ -134,7 +132,7 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
         size_t ns = in->nslots ? in->nslots : 16;
         while (ns < need * 2)
             ns *= 2;
-        uint64_t *slots = seg__malloc(ns * sizeof *slots);
+        struct seg__intern_slot *slots = seg__malloc(ns * sizeof *slots);
         if (!slots)
             return SEG_ENOMEM;
         seg__advise_random(slots, ns * sizeof *slots);

@@ -171,10 +171,15 @@ typedef struct seg__interner {
     uint32_t *len;       /* its length */
     uint32_t *hash;      /* its hash (low 32 bits) */
     size_t n, cap;
-    /* open addressing: the hash in the high half, so that a probe of
-     * another string costs no look into the arrays above, and index + 1 in
-     * the low half; 0 = empty */
-    uint64_t *slots;
+    /* open addressing, two words a slot: the hash in the high half of
+     * key, so that a probe of another string costs no look into the
+     * arrays above, and index + 1 in its low half (0 = empty); and the
+     * string's offset in pool << 16 | its length (0xFFFF: len[] has it),
+     * so that a lookup that finds it reads the slot and the text, no
+     * line of off[] and len[] */
+    struct seg__intern_slot {
+        uint64_t key, at;
+    } *slots;
     size_t nslots;       /* power of two */
 } seg__interner;
 
@@ -194,11 +199,10 @@ static inline const char *seg__intern_str(const seg__interner *in, uint32_t i)
     return in->pool + in->off[i];
 }
 /* A loader that knows the hashes of the strings it will look up a few
- * steps ahead asks for what the lookup reads, in three steps that each
- * need the one before to have arrived: the slot, then the string's entry,
- * then its bytes. Only hints: they read nothing that may be missing. */
+ * steps ahead asks for what the lookup reads, in two steps, the second
+ * needing the first to have arrived: the slot, then the string's bytes.
+ * Only hints: they read nothing that may be missing. */
 void seg__intern_prefetch_slot(const seg__interner *in, uint32_t h);
-void seg__intern_prefetch_entry(const seg__interner *in, uint32_t h);
 void seg__intern_prefetch_text(const seg__interner *in, uint32_t h);
 /* Reserve room for `more` strings of `bytes` bytes in total. */
 int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes);

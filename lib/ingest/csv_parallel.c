@@ -290,10 +290,8 @@ static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line,
             /* a date-sorted file has a new customer on every line, each
              * lookup a few misses of the cache: ask for them early, each
              * step once the step before has had time to arrive */
-            if (r + 24 < w->runs)
-                seg__intern_prefetch_slot(&ds->ids, w->hash[r + 24]);
             if (r + 16 < w->runs)
-                seg__intern_prefetch_entry(&ds->ids, w->hash[r + 16]);
+                seg__intern_prefetch_slot(&ds->ids, w->hash[r + 16]);
             if (r + 8 < w->runs)
                 seg__intern_prefetch_text(&ds->ids, w->hash[r + 8]);
             uint32_t row;

@@ -276,16 +276,28 @@ static void score_one(const clv_state *st, const seg__clv_scored *sc,
                       double th, const double *k, seg__clv_pair *pf,
                       bool fresh, double *o)
 {
-    seg__clv_fit f = st->f;
-    if (f.cov)
-        memcpy(f.p, k + 4, sizeof f.p);
-    f.cov = NULL;
-    if (!isnan(th) && !seg__clv_timing(&f, th, k[0], k[1], k[2], o + 4))
+    seg__clv_fit own;
+    const seg__clv_fit *f = &st->f;
+    if (f->cov) { /* a copy of the fit, not made without covariates */
+        own = st->f;
+        memcpy(own.p, k + 4, sizeof own.p);
+        own.cov = NULL;
+        f = &own;
+    }
+    if (!isnan(th) && !seg__clv_timing(f, th, k[0], k[1], k[2], o + 4))
         o[4] = NAN; /* an error below */
     if (fresh)
-        seg__clv_pair_factors(sc, &f, k[0], k[2], pf);
-    seg__clv_score_factored(sc, &f, sc->gg, k, pf, o);
+        seg__clv_pair_factors(sc, f, k[0], k[2], pf);
+    seg__clv_score_factored(sc, f, sc->gg, k, pf, o);
 }
+
+enum { PREFETCH = 16 };
+
+#if defined(__GNUC__)
+#define prefetch(p, w) __builtin_prefetch((p), (w))
+#else
+#define prefetch(p, w) ((void)(p), (void)(w))
+#endif
 
 /* Why the history k of customer i cannot be scored, as the model's
  * error; SEG_OK when it can. */
@@ -336,12 +348,11 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
     *done = n <= UINT32_MAX;
     if (!*done)
         return SEG_OK;
-    double *d = seg__malloc((n ? n : 1) * 3 * sizeof *d);
+    double *d = seg__malloc((n ? n : 1) * 6 * sizeof *d), *sorted = d + 3 * n;
     uint32_t *cust = seg__malloc((n ? n : 1) * sizeof *cust);
-    uint32_t *order = seg__malloc((n ? n : 1) * sizeof *order);
     seg__clv_pair pf;
     double *curve = pair_room(sc, &pf);
-    int rc = d && cust && order && curve ? SEG_OK : seg__nomem(NULL);
+    int rc = d && cust && curve ? SEG_OK : seg__nomem(NULL);
     size_t nv = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         for (int c = 0; c < ncols; c++)
@@ -356,7 +367,7 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
         cust[nv++] = (uint32_t)i;
     }
     if (!rc) {
-        rc = seg__clv_order_histories(d, nv, 3, order);
+        rc = seg__clv_order_histories(d, nv, 3, cust, sorted);
         *done = rc != SEG_ERANGE;
         if (rc == SEG_ENOMEM)
             rc = seg__nomem(NULL);
@@ -369,8 +380,17 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
     for (size_t j = 0; j < nv && !rc; j++) {
         if ((rc = seg__progress_at(prog, j)) != SEG_OK)
             break;
-        const double *h = d + 3 * (size_t)order[j];
-        size_t i = cust[order[j]];
+        if (j + PREFETCH < nv) {
+            /* the customers come in the order of their histories, far
+             * apart in the columns: their cells are fetched ahead */
+            size_t ahead = cust[j + PREFETCH];
+            if (clv)
+                prefetch(in[3] + ahead, 0);
+            for (int c = 0; c < ncols; c++)
+                prefetch(out[c] + ahead, 1);
+        }
+        const double *h = sorted + 3 * j;
+        size_t i = cust[j];
         double k[4 + SEG__NP] = {h[0], h[1], h[2], clv ? in[3][i] : 0};
         if (!prev || memcmp(h, prev, 3 * sizeof *h) != 0)
             score_one(st, sc, th, k, &pf,
@@ -383,7 +403,6 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
     }
     seg__free(d);
     seg__free(cust);
-    seg__free(order);
     seg__free(curve);
     return *done ? rc : SEG_OK;
 }

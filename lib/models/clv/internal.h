@@ -239,12 +239,13 @@ int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
 int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
                    uint32_t *rank, double **sorted, size_t *nv);
 /* The n histories (x, t_x, T) at d[i * stride], d[i * stride + 1] and
- * d[i * stride + 2] ordered by x, T, then t_x (equal ones in the order of
- * i): the i of each in turn into order[] (n of them). SEG_ERANGE when
- * their distinct values are too many for the ranks; SEG_ENOMEM. No value
- * may be NaN. */
+ * d[i * stride + 2] ordered by x, T, then t_x, equal ones in their order
+ * in d: the ids in order[] (one a history, in the order of d) in that
+ * order, and the histories into sorted[] (3 n values, x, t_x, T each).
+ * SEG_ERANGE when their distinct values are too many for the ranks;
+ * SEG_ENOMEM. No value may be NaN. */
 int seg__clv_order_histories(const double *d, size_t n, size_t stride,
-                             uint32_t *order);
+                             uint32_t *order, double *sorted);
 /* Copy a numeric column of the dataset into v (n values). */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n);

@@ -357,6 +357,20 @@ static int pack_ranks(const columns *in, size_t n, int nc, uint32_t *comp,
     return rc;
 }
 
+/* The values v[0 .. nc - 1] of the key r of pack_ranks(). */
+static void unpack(const packed *pk, int nc, uint32_t r, double *v)
+{
+    for (int c = nc - 1; c >= 0; c--) {
+        if (pk->mixed) {
+            v[c] = pk->vals[c][r % (uint32_t)pk->nv[c]];
+            r /= (uint32_t)pk->nv[c];
+        } else {
+            v[c] = pk->vals[c][r & (uint32_t)(((uint64_t)1 << pk->fb[c]) - 1)];
+            r = pk->fb[c] < 32 ? r >> pk->fb[c] : 0;
+        }
+    }
+}
+
 /* The keys (the columns of in) merged into out in the order of cmp_key,
  * through the ranks of their values packed by pack_ranks(), sorted with
  * a stable radix sort together with its weight, or alone when every
@@ -372,7 +386,6 @@ static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
     size_t *count = NULL;
     packed pk = {{NULL, NULL, NULL}, {1, 1, 1}, {0, 0, 0}, 0, false};
     int rc = comp ? pack_ranks(in, n, nc, comp, &pk) : SEG_ENOMEM;
-    const int *fb = pk.fb;
     if (!rc) {
         comp2 = seg__malloc(n * sizeof *comp2);
         if (in->w) {
@@ -392,16 +405,7 @@ static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
             if (out->n && comp[i] == comp[i - 1]) {
                 out->w[out->n - 1] += wi;
             } else {
-                uint32_t r = comp[i];
-                double *d = out->d + out->n * (size_t)nc;
-                for (int c = nc - 1; c >= 0 && !pk.mixed; c--) {
-                    d[c] = pk.vals[c][r & (uint32_t)(((uint64_t)1 << fb[c]) - 1)];
-                    r = fb[c] < 32 ? r >> fb[c] : 0;
-                }
-                for (int c = nc - 1; c >= 0 && pk.mixed; c--) {
-                    d[c] = pk.vals[c][r % (uint32_t)pk.nv[c]];
-                    r /= (uint32_t)pk.nv[c];
-                }
+                unpack(&pk, nc, comp[i], out->d + out->n * (size_t)nc);
                 out->w[out->n++] = wi;
             }
             out->total_w += wi;
@@ -418,25 +422,32 @@ static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
 }
 
 int seg__clv_order_histories(const double *d, size_t n, size_t stride,
-                             uint32_t *order)
+                             uint32_t *order, double *sorted)
 {
     if (n > UINT32_MAX)
         return SEG_ERANGE;
     columns in = {{d, d + 2, d + 1}, stride, NULL};
     uint32_t *comp = seg__malloc((n ? n : 1) * sizeof *comp);
     uint32_t *comp2 = seg__malloc((n ? n : 1) * sizeof *comp2);
-    uint32_t *id = seg__malloc((n ? n : 1) * sizeof *id), *id2 = order;
+    uint32_t *id = order, *id2 = seg__malloc((n ? n : 1) * sizeof *id2);
     size_t *count = seg__malloc(3 * 2049 * sizeof *count);
     double *now = NULL, *now2 = NULL;
     packed pk = {{NULL, NULL, NULL}, {1, 1, 1}, {0, 0, 0}, 0, false};
-    int rc = comp && comp2 && id && count ? pack_ranks(&in, n, 3, comp, &pk)
-                                          : SEG_ENOMEM;
+    int rc = comp && comp2 && id2 && count ? pack_ranks(&in, n, 3, comp, &pk)
+                                           : SEG_ENOMEM;
     if (!rc) {
-        for (size_t i = 0; i < n; i++)
-            id[i] = (uint32_t)i;
         radix_sort(&comp, &comp2, &now, &now2, &id, &id2, n, pk.bits, count);
         if (id != order)
             memcpy(order, id, n * sizeof *order);
+        /* the values back from the ranks: columns x, T, t_x of the key
+         * into x, t_x, T */
+        for (size_t i = 0; i < n; i++) {
+            double v[3], *h = sorted + 3 * i;
+            unpack(&pk, 3, comp[i], v);
+            h[0] = v[0];
+            h[1] = v[2];
+            h[2] = v[1];
+        }
     }
     for (int c = 0; c < 3; c++)
         seg__free(pk.vals[c]);

@@ -107,14 +107,19 @@ static const uint64_t pow10_u64[20] = {
     100000000000000000ull, 1000000000000000000ull,
     10000000000000000000ull};
 
+static const uint64_t pow5_u64[28] = {
+    1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull,
+    390625ull, 1953125ull, 9765625ull, 48828125ull, 244140625ull,
+    1220703125ull, 6103515625ull, 30517578125ull, 152587890625ull,
+    762939453125ull, 3814697265625ull, 19073486328125ull,
+    95367431640625ull, 476837158203125ull, 2384185791015625ull,
+    11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
+    1490116119384765625ull, 7450580596923828125ull};
+
 /* 5^k for k <= 54, exactly: one product above 5^27 */
 static u128 pow5_wide(int k)
 {
-    static const uint64_t p5_27 = 7450580596923828125ull;
-    uint64_t p = 1;
-    for (int i = 0; i < (k > 27 ? k - 27 : k); i++)
-        p *= 5;
-    return k > 27 ? (u128)p5_27 * p : (u128)p;
+    return k < 28 ? (u128)pow5_u64[k] : (u128)pow5_u64[27] * pow5_u64[k - 27];
 }
 
 /* Where the part that a shift by sh cut off lies, in halves of the last digit

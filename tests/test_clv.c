@@ -477,6 +477,104 @@ static void test_score_equals_per_customer_eval(void **state)
     seg_model_free(m);
 }
 
+/* Every customer's outputs of a score against seg_model_eval() of its own
+ * history, cell by cell: on n customers of histories made by hist(). */
+typedef void (*history_fn)(int i, double *x, double *tx, double *T,
+                           double *mean);
+
+static void check_score_by_customer(int n, history_fn hist)
+{
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    double *in[4], *got[4];
+    for (int k = 0; k < 4; k++) {
+        in[k] = malloc((size_t)n * sizeof **in);
+        got[k] = malloc((size_t)n * sizeof **got);
+    }
+    for (int i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%d", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+        hist(i, &in[0][i], &in[1][i], &in[2][i], &in[3][i]);
+    }
+    static const char *const incols[4] = {"frequency", "t_x", "T",
+                                          "monetary_repeat_mean"};
+    static const char *const outcols[4] = {"clv.p_alive", "clv.expected",
+                                           "clv.spend", "clv.value"};
+    for (int k = 0; k < 4; k++)
+        assert_ok(seg_dataset_write_f64(ds, incols[k], in[k], (size_t)n));
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "clv"));
+    assert_ok(seg_model_set_str(m, "fixed",
+                                "r=0.243,alpha=4.41,a=0.793,b=2.43"));
+    assert_ok(seg_model_set_str(m, "fixed_spend", "p=6.25,q=3.74,gamma=15.44"));
+    assert_ok(seg_model_set_f64(m, "units_per_month", 30));
+    assert_ok(seg_model_set_f64(m, "horizon", 52));
+    if (seg_model_fit(m, ds) || seg_model_score(m, ds))
+        fail_msg("%s", seg_model_errmsg(m));
+    for (int k = 0; k < 4; k++)
+        assert_ok(seg_dataset_copy_f64(ds, outcols[k], got[k], (size_t)n));
+    int scored = 0;
+    for (int i = 0; i < n; i++) {
+        double x = in[0][i], tx = in[1][i], T = in[2][i], mean = in[3][i];
+        if (isnan(x)) {
+            for (int k = 0; k < 4; k++)
+                assert_true(isnan(got[k][i]));
+            continue;
+        }
+        double h[4] = {x, tx, T, mean}, e[4] = {52, x, tx, T};
+        double s2[2] = {x, isnan(mean) ? 0 : mean};
+        if (got[0][i] != eval(m, "p_alive", h, 3) ||
+            got[1][i] != eval(m, "expected", e, 4) ||
+            got[2][i] != eval(m, "expected_spend", s2, 2) ||
+            (!isnan(mean) && got[3][i] != eval(m, "value", h, 4)))
+            fail_msg("customer %d (%g, %g, %g, %g): %.17g %.17g %.17g %.17g",
+                     i, x, tx, T, mean, got[0][i], got[1][i], got[2][i],
+                     got[3][i]);
+        scored++;
+    }
+    assert_true(scored > n / 2);
+    for (int k = 0; k < 4; k++) {
+        free(in[k]);
+        free(got[k]);
+    }
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+/* Few histories, shared by customers far apart in the table, with
+ * different mean spends (none at x = 0), and customers without a
+ * history. */
+static void shared_history(int i, double *x, double *tx, double *T,
+                           double *mean)
+{
+    int h = (i * 7919) % 61;
+    *x = h % 7;
+    *T = 30 + h % 5;
+    *tx = *x > 0 ? *T * (1 + h % 3) / 4 : 0;
+    *mean = *x > 0 ? 10 + (i % 11) * 1.5 : NAN;
+    if (i % 97 == 0)
+        *x = *tx = *T = *mean = NAN;
+}
+
+/* Every value distinct: more histories than the ranks of x, t_x and T
+ * can number in 32 bits together (2100^3 > 2^32). */
+static void distinct_history(int i, double *x, double *tx, double *T,
+                             double *mean)
+{
+    *x = i;
+    *T = 5000 + i;
+    *tx = i > 0 ? 2000 + 1.25 * i : 0;
+    *mean = i > 0 ? 20 + 0.01 * i : NAN;
+}
+
+static void test_score_shared_histories(void **state)
+{
+    (void)state;
+    check_score_by_customer(20000, shared_history);
+    check_score_by_customer(2100, distinct_history);
+}
+
 /* ---- simulated customers with known parameters ---- */
 
 static void test_parameter_recovery(void **state)
@@ -662,6 +760,7 @@ int main(void)
         cmocka_unit_test(test_bgnbd_published),
         cmocka_unit_test(test_gg_leaves_out_nonpositive_spend),
         cmocka_unit_test(test_score_equals_per_customer_eval),
+        cmocka_unit_test(test_score_shared_histories),
         cmocka_unit_test(test_mbgnbd_pareto_gg_published),
         cmocka_unit_test(test_bgbb_published_and_monte_carlo),
         cmocka_unit_test(test_hard_numerics),

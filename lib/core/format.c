@@ -107,11 +107,19 @@ static const uint64_t pow10_u64[20] = {
     100000000000000000ull, 1000000000000000000ull,
     10000000000000000000ull};
 
-/* 10^k for k <= 38, exactly: one product above 10^19 */
-static u128 pow10_wide(int k)
+static const uint64_t pow5_u64[28] = {
+    1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull,
+    390625ull, 1953125ull, 9765625ull, 48828125ull, 244140625ull,
+    1220703125ull, 6103515625ull, 30517578125ull, 152587890625ull,
+    762939453125ull, 3814697265625ull, 19073486328125ull,
+    95367431640625ull, 476837158203125ull, 2384185791015625ull,
+    11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
+    1490116119384765625ull, 7450580596923828125ull};
+
+/* 5^k for k <= 54, exactly: one product above 5^27 */
+static u128 pow5_wide(int k)
 {
-    return k < 20 ? (u128)pow10_u64[k]
-                  : (u128)pow10_u64[19] * pow10_u64[k - 19];
+    return k < 28 ? (u128)pow5_u64[k] : (u128)pow5_u64[27] * pow5_u64[k - 27];
 }
 
 /* Where the part that a shift by sh cut off lies, in halves of the last digit
@@ -148,10 +156,10 @@ static uint64_t round_off(uint64_t D, int q, int cut)
 /* Whether the candidate D + step, in units of the last of the value's
  * digits D, reads back: the value is D + frac / 2^sh in those units and
  * its neighbours' midpoints lie ten / 2^(sh+1) above and below it (a
- * quarter ulp below a power of two, edge), ten being the power of ten
+ * quarter ulp below a power of two, edge), ten being the power of five
  * that scaled the value; a midpoint itself counts when the mantissa is
  * even (strtod rounds a tie to even). Exact, with no division: the
- * candidate is within 10^3 units of D and sh < 72, so the distance in
+ * candidate is within 10^3 units of D and sh <= 70, so the distance in
  * units of 2^-sh fits 128 bits. */
 static bool reads_back(uint64_t step, int sh, u128 frac, u128 ten, bool even,
                        bool edge)
@@ -229,11 +237,12 @@ static size_t put_g(char *buf, uint64_t d, int p, int x)
 
 /* The text of the printf loop of seg__format_f64 (the first of "%.15g",
  * "%.16g", "%.17g" that reads back), computed exactly in integers for a
- * non-integer 1e-5 <= |v| < 1e15; 0 outside that range. */
+ * non-integer 1e-15 <= |v| < 1e15 (the small probabilities of the
+ * customer-base models among them); 0 outside that range. */
 static size_t format_exact(char *buf, double v)
 {
     double a = fabs(v);
-    if (!(a >= 1e-5 && a < 1e15))
+    if (!(a >= 1e-15 && a < 1e15))
         return 0;
     uint64_t bits;
     memcpy(&bits, &a, sizeof bits);
@@ -245,8 +254,13 @@ static size_t format_exact(char *buf, double v)
     int e2 = (int)(bits >> 52) - 1023, t = e2 * 78913;
     int x = t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18);
     /* 17 digits (18 when x was one short), truncated: every precision
-     * below is rounded from these */
-    u128 ten = pow10_wide(16 - x), prod = (u128)m * ten;
+     * below is rounded from these. a 10^k = m 5^k / 2^(sh - k), k = 16 -
+     * x <= 32 and sh - k > 0 in the range: the product fits 128 bits,
+     * and in units of 2^-(sh - k) the neighbours' midpoints lie 5^k / 2
+     * away, as 10^k / 2 in units of 2^-sh */
+    int k = 16 - x;
+    u128 ten = pow5_wide(k), prod = (u128)m * ten;
+    sh -= k;
     uint64_t D = (uint64_t)(prod >> sh);
     int cut = cut_of(prod, sh);
     int extra = 0;

@@ -276,15 +276,135 @@ static void score_one(const clv_state *st, const seg__clv_scored *sc,
                       double th, const double *k, seg__clv_pair *pf,
                       bool fresh, double *o)
 {
-    seg__clv_fit f = st->f;
-    if (f.cov)
-        memcpy(f.p, k + 4, sizeof f.p);
-    f.cov = NULL;
-    if (!isnan(th) && !seg__clv_timing(&f, th, k[0], k[1], k[2], o + 4))
+    seg__clv_fit own;
+    const seg__clv_fit *f = &st->f;
+    if (f->cov) { /* a copy of the fit, not made without covariates */
+        own = st->f;
+        memcpy(own.p, k + 4, sizeof own.p);
+        own.cov = NULL;
+        f = &own;
+    }
+    if (!isnan(th) && !seg__clv_timing(f, th, k[0], k[1], k[2], o + 4))
         o[4] = NAN; /* an error below */
     if (fresh)
-        seg__clv_pair_factors(sc, &f, k[0], k[2], pf);
-    seg__clv_score_factored(sc, &f, sc->gg, k, pf, o);
+        seg__clv_pair_factors(sc, f, k[0], k[2], pf);
+    seg__clv_score_factored(sc, f, sc->gg, k, pf, o);
+}
+
+enum { PREFETCH = 16 };
+
+#if defined(__GNUC__)
+#define prefetch(p, w) __builtin_prefetch((p), (w))
+#else
+#define prefetch(p, w) ((void)(p), (void)(w))
+#endif
+
+/* Why the history k of customer i cannot be scored, as the model's
+ * error; SEG_OK when it can. */
+static int bad_history(const clv_state *st, const seg_model *m,
+                       const seg_dataset *ds, const char *prefix,
+                       const double *k, size_t i)
+{
+    const char *why = seg__clv_bad_row(st->f.kind, k);
+    return why ? seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
+                                  prefix, seg_dataset_customer_id(ds, i), why)
+               : SEG_OK;
+}
+
+/* Room for the factors pf of a pair (x, T): the month curve of the pair,
+ * and the discount of each month; the room to free, NULL when out of
+ * memory. */
+static double *pair_room(const seg__clv_scored *sc, seg__clv_pair *pf)
+{
+    int months = sc->kind == SEG__CLV_CLV ? sc->val.months : 0;
+    double *curve = seg__malloc((2 * (size_t)months + 1) * sizeof *curve);
+    for (int i = 1; i <= months && curve; i++)
+        curve[months + i - 1] = pow(1 + sc->val.rate, i);
+    *pf = (seg__clv_pair){NAN, NAN, curve, curve + months};
+    return curve;
+}
+
+static int check_outputs(const clv_state *st, const seg_model *m,
+                         const seg_dataset *ds, const char *prefix,
+                         double *const *in, double *const *out, size_t n,
+                         double th, const double *q);
+
+/* The outputs of score_histories() without customer parameters, the
+ * histories ordered by the ranks of their values instead of a
+ * comparison sort of them with their mean spends: the factors of a pair
+ * (x, T) and the purchase outputs of a history (x, t_x, T) are computed
+ * once, for their first customer, the spend and value for every
+ * customer, with the same functions on the same numbers as
+ * score_one(), so to the same bits. *done false, nothing else done but
+ * the NaN of customers without a history, when the values are too many
+ * for the ranks. */
+static int score_by_ranks(const clv_state *st, const seg_model *m,
+                          seg_dataset *ds, const char *prefix,
+                          double *const *in, double *const *out, size_t n,
+                          const seg__clv_scored *sc, double th, bool *done)
+{
+    bool clv = st->kind == SEG__CLV_CLV;
+    int ncols = isnan(th) ? 4 : NOUT;
+    *done = n <= UINT32_MAX;
+    if (!*done)
+        return SEG_OK;
+    double *d = seg__malloc((n ? n : 1) * 6 * sizeof *d), *sorted = d + 3 * n;
+    uint32_t *cust = seg__malloc((n ? n : 1) * sizeof *cust);
+    seg__clv_pair pf;
+    double *curve = pair_room(sc, &pf);
+    int rc = d && cust && curve ? SEG_OK : seg__nomem(NULL);
+    size_t nv = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        for (int c = 0; c < ncols; c++)
+            out[c][i] = NAN;
+        double k[4 + SEG__NP] = {in[0][i], in[1][i], in[2][i],
+                                 clv ? in[3][i] : 0};
+        if (isnan(k[0]) || isnan(k[1]) || isnan(k[2]))
+            continue;
+        if ((rc = bad_history(st, m, ds, prefix, k, i)) != SEG_OK)
+            break;
+        memcpy(d + 3 * nv, k, 3 * sizeof *d);
+        cust[nv++] = (uint32_t)i;
+    }
+    if (!rc) {
+        rc = seg__clv_order_histories(d, nv, 3, cust, sorted);
+        *done = rc != SEG_ERANGE;
+        if (rc == SEG_ENOMEM)
+            rc = seg__nomem(NULL);
+    }
+    double o[NOUT];
+    for (int c = 0; c < NOUT; c++)
+        o[c] = NAN;
+    seg__progress *prog = seg__progress_current();
+    const double *prev = NULL;
+    for (size_t j = 0; j < nv && !rc; j++) {
+        if ((rc = seg__progress_at(prog, j)) != SEG_OK)
+            break;
+        if (j + PREFETCH < nv) {
+            /* the customers come in the order of their histories, far
+             * apart in the columns: their cells are fetched ahead */
+            size_t ahead = cust[j + PREFETCH];
+            if (clv)
+                prefetch(in[3] + ahead, 0);
+            for (int c = 0; c < ncols; c++)
+                prefetch(out[c] + ahead, 1);
+        }
+        const double *h = sorted + 3 * j;
+        size_t i = cust[j];
+        double k[4 + SEG__NP] = {h[0], h[1], h[2], clv ? in[3][i] : 0};
+        if (!prev || memcmp(h, prev, 3 * sizeof *h) != 0)
+            score_one(st, sc, th, k, &pf,
+                      !prev || h[0] != prev[0] || h[2] != prev[2], o);
+        else
+            seg__clv_score_spend(sc, sc->gg, k, &pf, o);
+        prev = h;
+        for (int c = 0; c < ncols; c++)
+            out[c][i] = o[c];
+    }
+    seg__free(d);
+    seg__free(cust);
+    seg__free(curve);
+    return *done ? rc : SEG_OK;
 }
 
 /* The purchase-model outputs of every customer with a history. They are
@@ -297,11 +417,14 @@ static int score_histories(const clv_state *st, const seg_model *m,
                            const seg__clv_scored *sc, double th,
                            const double *q, hist **keep, size_t *kept)
 {
-    int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
-    /* the timing probabilities must exist, the times may not */
-    int nt = isnan(th) ? 0 : seg__clv_timing_count(st->f.kind);
-    int nreq = nt < SEG__TIMING_NEXT_MEDIAN ? nt : SEG__TIMING_NEXT_MEDIAN;
     int ncols = isnan(th) ? 4 : NOUT; /* out[] holds ncols columns */
+    if (!q && !(seg__param_num(m, "interval") > 0)) {
+        bool done = false;
+        int rc = score_by_ranks(st, m, ds, prefix, in, out, n, sc, th, &done);
+        if (rc || done)
+            return rc ? rc : check_outputs(st, m, ds, prefix, in, out, n, th,
+                                           q);
+    }
     hist *h = seg__malloc((n ? n : 1) * sizeof *h);
     if (!h)
         return seg__nomem(NULL);
@@ -315,12 +438,10 @@ static int score_histories(const clv_state *st, const seg_model *m,
             out[c][i] = NAN;
         if (isnan(r.k[0]) || isnan(r.k[1]) || isnan(r.k[2]))
             continue;
-        const char *why = seg__clv_bad_row(st->f.kind, r.k);
-        if (why) {
+        int brc = bad_history(st, m, ds, prefix, r.k, i);
+        if (brc) {
             seg__free(h);
-            return seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
-                                    prefix, seg_dataset_customer_id(ds, i),
-                                    why);
+            return brc;
         }
         /* the clv spend is the same for every missing mean: one key */
         if (isnan(r.k[3]))
@@ -332,16 +453,12 @@ static int score_histories(const clv_state *st, const seg_model *m,
     for (int c = 0; c < NOUT; c++)
         o[c] = NAN;
     seg__progress *prog = seg__progress_current();
-    /* the month curve of the pair, and the discount of each month */
-    int months = sc->kind == SEG__CLV_CLV ? sc->val.months : 0;
-    double *curve = seg__malloc((2 * (size_t)months + 1) * sizeof *curve);
+    seg__clv_pair pf;
+    double *curve = pair_room(sc, &pf);
     if (!curve) {
         seg__free(h);
         return seg__nomem(NULL);
     }
-    for (int i = 1; i <= months; i++)
-        curve[months + i - 1] = pow(1 + sc->val.rate, i);
-    seg__clv_pair pf = {NAN, NAN, curve, curve + months};
     for (size_t g = 0; g < nh; g++) {
         int prc = seg__progress_at(prog, g);
         if (prc != SEG_OK) {
@@ -365,10 +482,21 @@ static int score_histories(const clv_state *st, const seg_model *m,
     seg__free(curve);
     *keep = h;
     *kept = nh;
+    return check_outputs(st, m, ds, prefix, in, out, n, th, q);
+}
+
+/* A value that cannot be computed is an error naming the first such
+ * customer, never an empty cell. */
+static int check_outputs(const clv_state *st, const seg_model *m,
+                         const seg_dataset *ds, const char *prefix,
+                         double *const *in, double *const *out, size_t n,
+                         double th, const double *q)
+{
+    int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
+    int nt = isnan(th) ? 0 : seg__clv_timing_count(st->f.kind);
+    int nreq = nt < SEG__TIMING_NEXT_MEDIAN ? nt : SEG__TIMING_NEXT_MEDIAN;
     static const char *const what[4] = {"p_alive", "expected", "spend",
                                         "value"};
-    /* a value that cannot be computed is an error naming the first such
-     * customer, never an empty cell */
     for (size_t i = 0; i < n; i++) {
         if (isnan(in[0][i]) || isnan(in[1][i]) || isnan(in[2][i]))
             continue;

@@ -196,12 +196,19 @@ void seg__clv_score_factored(const seg__clv_scored *s, const seg__clv_fit *f,
     else
         o[1] = sp->expected ? sp->expected(f->p, s->horizon, k[0], k[1], k[2])
                             : NAN;
-    if (s->kind == SEG__CLV_CLV) {
-        o[2] = seg__clv_expected_spend(gg, k[0], k[3]);
-        o[3] = pf->g && !s->val.continuous
-                   ? seg__clv_value_months(&s->val, pf->g, pa, o[2], pf->pw)
-                   : o[2] * pa * pf->v;
-    }
+    seg__clv_score_spend(s, gg, k, pf, o);
+}
+
+void seg__clv_score_spend(const seg__clv_scored *s, const seg__clv_fit *gg,
+                          const double *k, const seg__clv_pair *pf, double *o)
+{
+    if (s->kind != SEG__CLV_CLV)
+        return;
+    double pa = o[0];
+    o[2] = seg__clv_expected_spend(gg, k[0], k[3]);
+    o[3] = pf->g && !s->val.continuous
+               ? seg__clv_value_months(&s->val, pf->g, pa, o[2], pf->pw)
+               : o[2] * pa * pf->v;
 }
 
 void seg__clv_score_one(const seg_model *m, const seg__clv_scored *s,

@@ -238,6 +238,14 @@ int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
  * SEG_ENOMEM. -0 and 0 are one value; no value may be NaN. */
 int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
                    uint32_t *rank, double **sorted, size_t *nv);
+/* The n histories (x, t_x, T) at d[i * stride], d[i * stride + 1] and
+ * d[i * stride + 2] ordered by x, T, then t_x, equal ones in their order
+ * in d: the ids in order[] (one a history, in the order of d) in that
+ * order, and the histories into sorted[] (3 n values, x, t_x, T each).
+ * SEG_ERANGE when their distinct values are too many for the ranks;
+ * SEG_ENOMEM. No value may be NaN. */
+int seg__clv_order_histories(const double *d, size_t n, size_t stride,
+                             uint32_t *order, double *sorted);
 /* Copy a numeric column of the dataset into v (n values). */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n);
@@ -355,6 +363,11 @@ void seg__clv_pair_factors(const seg__clv_scored *s, const seg__clv_fit *f,
 void seg__clv_score_factored(const seg__clv_scored *s, const seg__clv_fit *f,
                              const seg__clv_fit *gg, const double *k,
                              const seg__clv_pair *pf, double *o);
+/* Its spend and value, o[2] and o[3], for clv (else nothing) from the
+ * P(alive) o[0] of the history's (x, t_x, T): what differs between the
+ * customers who share them but not their mean spend k[3]. */
+void seg__clv_score_spend(const seg__clv_scored *s, const seg__clv_fit *gg,
+                          const double *k, const seg__clv_pair *pf, double *o);
 
 /* Prediction intervals (bootstrap.c): when the model's `interval` is set,
  * the columns PREFIX.OUT_lo and PREFIX.OUT_hi of each of the nout outputs,

@@ -2,6 +2,7 @@
  * histories merged into one weighted row, sorted, through the ranks of
  * their distinct values. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,12 +256,14 @@ static int bits_for(size_t n)
     return b;
 }
 
-/* comp sorted with its weights w (NULL: none), a stable LSD radix sort
- * of `bits` bits, 11 a pass; the counts of every pass are taken in one
- * read, and a pass whose digit all share is skipped. The sorted arrays
- * come back in *comp and *w; comp2 and w2 are scratch. */
+/* comp sorted with its weights w or its ids (NULL: none), a stable LSD
+ * radix sort of `bits` bits, 11 a pass; the counts of every pass are
+ * taken in one read, and a pass whose digit all share is skipped. The
+ * sorted arrays come back in *comp and *w or *id; comp2, w2 and id2 are
+ * scratch. */
 static void radix_sort(uint32_t **comp, uint32_t **comp2, double **w,
-                       double **w2, size_t n, int bits, size_t *count)
+                       double **w2, uint32_t **id, uint32_t **id2, size_t n,
+                       int bits, size_t *count)
 {
     int passes = n ? (bits + 10) / 11 : 0;
     memset(count, 0, 3 * 2049 * sizeof *count);
@@ -284,6 +287,15 @@ static void radix_sort(uint32_t **comp, uint32_t **comp2, double **w,
             }
             *w2 = wf;
             *w = wt;
+        } else if (*id) {
+            uint32_t *idf = *id, *idt = *id2;
+            for (size_t i = 0; i < n; i++) {
+                size_t at = c[(from[i] >> shift) & 2047]++;
+                to[at] = from[i];
+                idt[at] = idf[i];
+            }
+            *id2 = idf;
+            *id = idt;
         } else {
             for (size_t i = 0; i < n; i++)
                 to[c[(from[i] >> shift) & 2047]++] = from[i];
@@ -293,55 +305,87 @@ static void radix_sort(uint32_t **comp, uint32_t **comp2, double **w,
     }
 }
 
-/* The keys (the columns of in) merged into out in the order of cmp_key,
- * through the ranks of their values: each key becomes one 32-bit number,
- * the ranks packed in bit fields, column by column as each column's
- * ranks come, sorted with a stable radix sort together with its weight,
- * or alone when every weight is 1 and a row's weight is its count, so
- * that neither the keys nor their order are touched again (a gather of
- * millions of keys in sorted order costs more than the sort); the values
- * come back from the ranks. SEG_ERANGE when the keys do not fit in 32
- * bits. */
-static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
+/* The ranks of the nc columns of in packed into one 32-bit number a key,
+ * comp[i], in the order of cmp_key: bit fields of fb[c] bits, column by
+ * column as each column's ranks come, or, mixed, when the fields rounded
+ * up to powers of two do not fit but the product of the counts of values
+ * does, the number with the ranks as digits (the same order). The sorted
+ * distinct values of each column into vals[c] (allocated, also on
+ * failure), their counts into nv[c], the bits of the keys into *bits.
+ * SEG_ERANGE when the keys do not fit in 32 bits. */
+typedef struct packed {
+    double *vals[3];
+    size_t nv[3];
+    int fb[3], bits;
+    bool mixed;
+} packed;
+
+static int pack_ranks(const columns *in, size_t n, int nc, uint32_t *comp,
+                      packed *pk)
 {
-    uint32_t *rank = seg__malloc(n * sizeof *rank);
-    uint32_t *comp = seg__malloc(n * sizeof *comp), *comp2 = NULL;
-    double *vals[3] = {NULL, NULL, NULL}, *w = NULL, *w2 = NULL;
-    size_t nv[3] = {1, 1, 1}, *count = NULL;
-    int fb[3] = {0, 0, 0}, bits = 0;
-    /* mixed: the fields rounded up to powers of two do not fit, but the
-     * product of the counts of values does (a key is then the number
-     * with the ranks as digits, the same order) */
-    bool mixed = false;
+    *pk = (packed){{NULL, NULL, NULL}, {1, 1, 1}, {0, 0, 0}, 0, false};
+    uint32_t *rank = seg__malloc((n ? n : 1) * sizeof *rank);
     uint64_t prod = 1;
-    int rc = rank && comp ? SEG_OK : SEG_ENOMEM;
+    int rc = rank ? SEG_OK : SEG_ENOMEM, bits = 0;
     for (int c = 0; c < nc && !rc; c++) {
-        rc = seg__clv_ranks(in->col[c], n, in->stride, n, rank, &vals[c],
-                            &nv[c]);
+        rc = seg__clv_ranks(in->col[c], n, in->stride, n, rank, &pk->vals[c],
+                            &pk->nv[c]);
         if (rc)
             break;
-        fb[c] = bits_for(nv[c]);
-        prod *= nv[c];
+        pk->fb[c] = bits_for(pk->nv[c]);
+        prod *= pk->nv[c];
         if (prod > (uint64_t)UINT32_MAX + 1) {
             rc = SEG_ERANGE;
             break;
         }
-        if (!mixed && bits + fb[c] > 32) {
-            mixed = true;
+        if (!pk->mixed && bits + pk->fb[c] > 32) {
+            pk->mixed = true;
             /* the fields so far as digits: at most two columns */
-            uint32_t m1 = (uint32_t)(((uint64_t)1 << fb[1]) - 1);
+            uint32_t m1 = (uint32_t)(((uint64_t)1 << pk->fb[1]) - 1);
             for (size_t i = 0; i < n && c == 2; i++)
-                comp[i] = (comp[i] >> fb[1]) * (uint32_t)nv[1] + (comp[i] & m1);
+                comp[i] = (comp[i] >> pk->fb[1]) * (uint32_t)pk->nv[1] +
+                          (comp[i] & m1);
         }
-        bits += fb[c];
+        bits += pk->fb[c];
         for (size_t i = 0; i < n; i++)
-            comp[i] = !c      ? rank[i]
-                      : mixed ? comp[i] * (uint32_t)nv[c] + rank[i]
-                              : comp[i] << fb[c] | rank[i];
+            comp[i] = !c         ? rank[i]
+                      : pk->mixed ? comp[i] * (uint32_t)pk->nv[c] + rank[i]
+                                  : comp[i] << pk->fb[c] | rank[i];
     }
-    if (mixed)
-        bits = bits_for((size_t)prod);
+    pk->bits = pk->mixed ? bits_for((size_t)prod) : bits;
     seg__free(rank);
+    return rc;
+}
+
+/* The values v[0 .. nc - 1] of the key r of pack_ranks(). */
+static void unpack(const packed *pk, int nc, uint32_t r, double *v)
+{
+    for (int c = nc - 1; c >= 0; c--) {
+        if (pk->mixed) {
+            v[c] = pk->vals[c][r % (uint32_t)pk->nv[c]];
+            r /= (uint32_t)pk->nv[c];
+        } else {
+            v[c] = pk->vals[c][r & (uint32_t)(((uint64_t)1 << pk->fb[c]) - 1)];
+            r = pk->fb[c] < 32 ? r >> pk->fb[c] : 0;
+        }
+    }
+}
+
+/* The keys (the columns of in) merged into out in the order of cmp_key,
+ * through the ranks of their values packed by pack_ranks(), sorted with
+ * a stable radix sort together with its weight, or alone when every
+ * weight is 1 and a row's weight is its count, so that neither the keys
+ * nor their order are touched again (a gather of millions of keys in
+ * sorted order costs more than the sort); the values come back from the
+ * ranks. SEG_ERANGE when the keys do not fit in 32 bits. */
+static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
+{
+    uint32_t *comp = seg__malloc(n * sizeof *comp), *comp2 = NULL;
+    uint32_t *noid = NULL, *noid2 = NULL;
+    double *w = NULL, *w2 = NULL;
+    size_t *count = NULL;
+    packed pk = {{NULL, NULL, NULL}, {1, 1, 1}, {0, 0, 0}, 0, false};
+    int rc = comp ? pack_ranks(in, n, nc, comp, &pk) : SEG_ENOMEM;
     if (!rc) {
         comp2 = seg__malloc(n * sizeof *comp2);
         if (in->w) {
@@ -355,33 +399,61 @@ static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
     if (!rc) {
         for (size_t i = 0; i < n && w; i++)
             w[i] = in->w[i * in->stride];
-        radix_sort(&comp, &comp2, &w, &w2, n, bits, count);
+        radix_sort(&comp, &comp2, &w, &w2, &noid, &noid2, n, pk.bits, count);
         for (size_t i = 0; i < n; i++) {
             double wi = w ? w[i] : 1;
             if (out->n && comp[i] == comp[i - 1]) {
                 out->w[out->n - 1] += wi;
             } else {
-                uint32_t r = comp[i];
-                double *d = out->d + out->n * (size_t)nc;
-                for (int c = nc - 1; c >= 0 && !mixed; c--) {
-                    d[c] = vals[c][r & (uint32_t)(((uint64_t)1 << fb[c]) - 1)];
-                    r = fb[c] < 32 ? r >> fb[c] : 0;
-                }
-                for (int c = nc - 1; c >= 0 && mixed; c--) {
-                    d[c] = vals[c][r % (uint32_t)nv[c]];
-                    r /= (uint32_t)nv[c];
-                }
+                unpack(&pk, nc, comp[i], out->d + out->n * (size_t)nc);
                 out->w[out->n++] = wi;
             }
             out->total_w += wi;
         }
     }
     for (int c = 0; c < 3; c++)
-        seg__free(vals[c]);
+        seg__free(pk.vals[c]);
     seg__free(comp);
     seg__free(comp2);
     seg__free(w);
     seg__free(w2);
+    seg__free(count);
+    return rc;
+}
+
+int seg__clv_order_histories(const double *d, size_t n, size_t stride,
+                             uint32_t *order, double *sorted)
+{
+    if (n > UINT32_MAX)
+        return SEG_ERANGE;
+    columns in = {{d, d + 2, d + 1}, stride, NULL};
+    uint32_t *comp = seg__malloc((n ? n : 1) * sizeof *comp);
+    uint32_t *comp2 = seg__malloc((n ? n : 1) * sizeof *comp2);
+    uint32_t *id = order, *id2 = seg__malloc((n ? n : 1) * sizeof *id2);
+    size_t *count = seg__malloc(3 * 2049 * sizeof *count);
+    double *now = NULL, *now2 = NULL;
+    packed pk = {{NULL, NULL, NULL}, {1, 1, 1}, {0, 0, 0}, 0, false};
+    int rc = comp && comp2 && id2 && count ? pack_ranks(&in, n, 3, comp, &pk)
+                                           : SEG_ENOMEM;
+    if (!rc) {
+        radix_sort(&comp, &comp2, &now, &now2, &id, &id2, n, pk.bits, count);
+        if (id != order)
+            memcpy(order, id, n * sizeof *order);
+        /* the values back from the ranks: columns x, T, t_x of the key
+         * into x, t_x, T */
+        for (size_t i = 0; i < n; i++) {
+            double v[3], *h = sorted + 3 * i;
+            unpack(&pk, 3, comp[i], v);
+            h[0] = v[0];
+            h[1] = v[2];
+            h[2] = v[1];
+        }
+    }
+    for (int c = 0; c < 3; c++)
+        seg__free(pk.vals[c]);
+    seg__free(comp);
+    seg__free(comp2);
+    seg__free(id == order ? id2 : id);
     seg__free(count);
     return rc;
 }

@@ -128,11 +128,15 @@ class Fold(unittest.TestCase):
 
     def kept_and_folded(self, rows, order, args, strip=None):
         """The command on a file (folded) and on standard input (kept):
-        the same bytes, less what strip takes out (run times)."""
+        the same bytes, less what strip takes out (run times). The file
+        is loaded once when it folds, twice when a customer's days come
+        out of order (the fold refuses, the records are kept)."""
         path = os.path.join(self.dir, "log-%s.csv" % order)
         write(rows, path, order)
-        folded = run(args[0], path, *args[1:])
+        folded = run(args[0], path, *args[1:], "--timings")
         self.assertEqual(folded.returncode, 0, folded.stderr)
+        self.assertEqual(folded.stderr.count("timing: load"),
+                         2 if order == "random" else 1, folded.stderr)
         with open(path) as f:
             kept = run(args[0], "-", *args[1:], stdin=f.read())
         self.assertEqual(kept.returncode, 0, kept.stderr)
@@ -162,7 +166,11 @@ class Fold(unittest.TestCase):
                     break
                 t += datetime.timedelta(days=rnd.expovariate(lam))
         as_of = ["--as-of", "2023-12-31", "--time-unit", "day"]
-        for order in ("date", "random"):
+        # in no order: a customer's days come out of order, and the fold
+        # refuses
+        shuffled = rows[:]
+        rnd.shuffle(shuffled)
+        for order, rows in (("date", rows), ("random", shuffled)):
             with self.subTest(order=order):
                 out = self.kept_and_folded(
                     rows, order, ["score", "--model", "clv", "--set",
@@ -178,10 +186,17 @@ class Fold(unittest.TestCase):
                     for k in [k for k in d if k.endswith("seconds")]:
                         del d[k]
                     return d
-                fit = self.kept_and_folded(
-                    rows, order, ["fit", "--model", "pareto_nbd", "--json",
-                                  *as_of], strip=no_seconds)
-                self.assertGreater(json.loads(fit)["parameters"]["r"], 0)
+                for kind in ("pareto_nbd", "bgnbd", "mbgnbd",
+                             "gamma_gamma"):
+                    fit = self.kept_and_folded(
+                        rows, order, ["fit", "--model", kind, "--json",
+                                      *as_of], strip=no_seconds)
+                    self.assertTrue(all(v > 0 for v in json.loads(
+                        fit)["parameters"].values()), kind)
+                self.kept_and_folded(
+                    rows, order, ["tier", "--model", "clv", "--rules",
+                                  os.path.join(RULES, "value_tiers.rules"),
+                                  *as_of])
                 self.kept_and_folded(rows, order,
                                      ["features", "--columns", "all", *as_of])
 

@@ -320,7 +320,7 @@ static double *pair_room(const seg__clv_scored *sc, seg__clv_pair *pf)
     double *curve = seg__malloc((2 * (size_t)months + 1) * sizeof *curve);
     for (int i = 1; i <= months && curve; i++)
         curve[months + i - 1] = pow(1 + sc->val.rate, i);
-    *pf = (seg__clv_pair){NAN, NAN, curve, curve + months};
+    *pf = (seg__clv_pair){NAN, NAN, curve, curve ? curve + months : NULL};
     return curve;
 }
 
@@ -348,7 +348,8 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
     *done = n <= UINT32_MAX;
     if (!*done)
         return SEG_OK;
-    double *d = seg__malloc((n ? n : 1) * 6 * sizeof *d), *sorted = d + 3 * n;
+    double *d = seg__malloc((n ? n : 1) * 6 * sizeof *d);
+    double *sorted = d ? d + 3 * n : NULL;
     uint32_t *cust = seg__malloc((n ? n : 1) * sizeof *cust);
     seg__clv_pair pf;
     double *curve = pair_room(sc, &pf);

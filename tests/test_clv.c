@@ -482,7 +482,7 @@ static void test_score_equals_per_customer_eval(void **state)
 typedef void (*history_fn)(int i, double *x, double *tx, double *T,
                            double *mean);
 
-static void check_score_by_customer(int n, history_fn hist)
+static void check_score_by_customer(int n, history_fn hist, int threads)
 {
     seg_dataset *ds;
     assert_ok(seg_dataset_new(&ds));
@@ -510,6 +510,8 @@ static void check_score_by_customer(int n, history_fn hist)
     assert_ok(seg_model_set_str(m, "fixed_spend", "p=6.25,q=3.74,gamma=15.44"));
     assert_ok(seg_model_set_f64(m, "units_per_month", 30));
     assert_ok(seg_model_set_f64(m, "horizon", 52));
+    if (threads)
+        assert_ok(seg_model_set_int(m, "threads", threads));
     if (seg_model_fit(m, ds) || seg_model_score(m, ds))
         fail_msg("%s", seg_model_errmsg(m));
     for (int k = 0; k < 4; k++)
@@ -571,8 +573,63 @@ static void distinct_history(int i, double *x, double *tx, double *T,
 static void test_score_shared_histories(void **state)
 {
     (void)state;
-    check_score_by_customer(20000, shared_history);
-    check_score_by_customer(2100, distinct_history);
+    check_score_by_customer(20000, shared_history, 0);
+    check_score_by_customer(2100, distinct_history, 0);
+    /* enough histories for spans on two and three threads, each begun
+     * at a new pair (x, T) */
+    check_score_by_customer(140000, shared_history, 2);
+    check_score_by_customer(200000, shared_history, 3);
+}
+
+/* clv's purchase and spend fits side by side on two threads give what
+ * one after the other gives, and its failures the same message. */
+static int clv_fit_on(int threads, const char *fixed, const char *spend,
+                      double *p, char *msg, size_t cap)
+{
+    seg_model *m;
+    assert_ok(seg_model_new(&m, "clv"));
+    assert_ok(seg_model_set_int(m, "threads", threads));
+    if (fixed)
+        assert_ok(seg_model_set_str(m, "fixed", fixed));
+    if (spend)
+        assert_ok(seg_model_set_str(m, "fixed_spend", spend));
+    int rc = seg_model_fit(m, g_cdnow);
+    snprintf(msg, cap, "%s", rc ? seg_model_errmsg(m) : "");
+    static const char *const names[7] = {"r", "alpha", "a", "b", "spend.p",
+                                         "spend.q", "spend.gamma"};
+    for (int i = 0; i < 7; i++)
+        p[i] = rc ? NAN : result_of(m, names[i]);
+    assert_int_equal(seg_model_is_fitted(m), rc == SEG_OK);
+    seg_model_free(m);
+    return rc;
+}
+
+static void test_clv_fits_side_by_side(void **state)
+{
+    (void)state;
+    double p1[7], p2[7];
+    char m1[512], m2[512];
+    assert_ok(clv_fit_on(1, NULL, NULL, p1, m1, sizeof m1));
+    assert_ok(clv_fit_on(2, NULL, NULL, p2, m2, sizeof m2));
+    assert_memory_equal(p1, p2, sizeof p1);
+    assert_near(p2[0], 0.243, DIGITS3);
+    assert_near(p2[4], 6.25, 0.005);
+    /* the purchase fit failing alone, the spend fit alone, and both */
+    static const char *const bad[3][2] = {
+        {"r=-1,alpha=4.41,a=0.793,b=2.43", NULL},
+        {NULL, "p=-6.25,q=3.74,gamma=15.44"},
+        {"r=-1,alpha=4.41,a=0.793,b=2.43", "p=-6.25,q=3.74,gamma=15.44"}};
+    for (int c = 0; c < 3; c++) {
+        int rc1 = clv_fit_on(1, bad[c][0], bad[c][1], p1, m1, sizeof m1);
+        assert_int_not_equal(rc1, SEG_OK);
+        assert_non_null(strstr(m1, bad[c][0] ? "r" : "p"));
+        for (int k = 0; k < 10; k++) {
+            assert_int_equal(clv_fit_on(2, bad[c][0], bad[c][1], p2, m2,
+                                        sizeof m2),
+                             rc1);
+            assert_string_equal(m1, m2);
+        }
+    }
 }
 
 /* ---- simulated customers with known parameters ---- */
@@ -761,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_gg_leaves_out_nonpositive_spend),
         cmocka_unit_test(test_score_equals_per_customer_eval),
         cmocka_unit_test(test_score_shared_histories),
+        cmocka_unit_test(test_clv_fits_side_by_side),
         cmocka_unit_test(test_mbgnbd_pareto_gg_published),
         cmocka_unit_test(test_bgbb_published_and_monte_carlo),
         cmocka_unit_test(test_hard_numerics),

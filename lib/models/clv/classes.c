@@ -76,9 +76,10 @@ static double expected(const seg__clv_fit *f, double t, double x, double tx,
     STR("bootstrap", "parametric: parameters drawn from their asymptotic "   \
         "normal; nonparametric: refits on customers resampled", "parametric", \
         "parametric|nonparametric"),                                         \
-    NUM("threads", SEG_PARAM_INT, "threads for the intervals and the "       \
-        "large fits; 0: every processor for the intervals, the "             \
-        "dataset's setting for the fit", 0, 64, 0)
+    NUM("threads", SEG_PARAM_INT, "threads for the intervals, the large "    \
+        "fits and scores, and clv's two fits side by side; 0: every "        \
+        "processor for the intervals, the dataset's setting for the rest",   \
+        0, 64, 0)
 
 static const seg_param_def cont_params[] = {
     STR("x_column", "repeat purchases x", "frequency", NULL),
@@ -207,6 +208,60 @@ static int keep_resamples(clv_state *st, const seg_model *m,
     return rc;
 }
 
+/* clv's spend fit, on a thread of its own beside the purchase fit. */
+typedef struct spend_job {
+    seg_model *m;
+    const seg_dataset *ds;
+    seg__clv_fit *gg;
+    int rc;
+    char msg[SEG__ERRMSG_MAX]; /* its failure, as the thread saw it */
+} spend_job;
+
+static void *spend_fit(void *vj)
+{
+    spend_job *j = vj;
+    j->rc = seg__clv_fit_kind(j->m, SEG__CLV_GG, j->ds,
+                              seg__param_str(j->m, "fixed_spend"), j->gg);
+    if (j->rc)
+        snprintf(j->msg, sizeof j->msg, "%s", seg_errmsg());
+    return NULL;
+}
+
+/* The purchase and spend fits of clv, which share nothing but the
+ * dataset they read: side by side when the fit may take two threads
+ * (the spend fit, mostly the merge of its rows, then costs no wall
+ * time), else one after the other. The results and the message are
+ * those of the sequential order: the purchase fit's failure first. The
+ * spend fit's thread has no progress callback, so a cancel ends the
+ * purchase fit and then waits for the spend fit. */
+static int fit_both(clv_state *st, seg_model *m, const seg_dataset *ds)
+{
+    const char *fixed = seg__param_str(m, "fixed");
+    spend_job job = {m, ds, &st->gg, SEG_OK, {0}};
+    if (seg__threads(seg__clv_fit_threads(m, ds), 2, 1) < 2) {
+        int rc = seg__clv_fit_kind(m, seg__clv_purchase_kind(m), ds, fixed,
+                                   &st->f);
+        if (!rc)
+            spend_fit(&job);
+        return rc ? rc : job.rc;
+    }
+    seg__jobs side;
+    seg__jobs_start(&side, spend_fit, &job, sizeof job, 1);
+    int rc = seg__clv_fit_kind(m, seg__clv_purchase_kind(m), ds, fixed,
+                               &st->f);
+    char msg[SEG__ERRMSG_MAX] = "";
+    if (rc)
+        snprintf(msg, sizeof msg, "%s", seg_errmsg());
+    seg__jobs_wait(&side);
+    /* the message this thread and the model keep is the one the
+     * sequential order gives */
+    if (rc)
+        return seg__model_error(m, rc, "%s", msg);
+    if (job.rc)
+        return seg__model_error(m, job.rc, "%s", job.msg);
+    return SEG_OK;
+}
+
 static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
 {
     (void)ud;
@@ -227,11 +282,7 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
     }
     rc = seg__clv_units(m, ds, &st->upm);
     if (!rc)
-        rc = seg__clv_fit_kind(m, seg__clv_purchase_kind(m), ds,
-                               seg__param_str(m, "fixed"), &st->f);
-    if (!rc)
-        rc = seg__clv_fit_kind(m, SEG__CLV_GG, ds,
-                               seg__param_str(m, "fixed_spend"), &st->gg);
+        rc = fit_both(st, m, ds);
     if (!rc && !(st->gg.p[1] > 1))
         rc = seg__model_error(m, SEG_ERANGE, "%s: Gamma-Gamma q = %g <= 1: "
                               "the mean spend is infinite", seg_model_name(m),
@@ -338,6 +389,67 @@ static int check_outputs(const clv_state *st, const seg_model *m,
  * score_one(), so to the same bits. *done false, nothing else done but
  * the NaN of customers without a history, when the values are too many
  * for the ranks. */
+/* A span of the ordered histories of score_by_ranks(), scored on one
+ * thread: from a pair's first history, so that each span computes
+ * what the whole run computes for it. Only the calling thread's span
+ * reports progress (prog NULL on the others). */
+typedef struct score_span {
+    const clv_state *st;
+    const seg__clv_scored *sc;
+    double th;
+    double *const *in, *const *out;
+    const double *sorted;
+    const uint32_t *cust;
+    size_t from, to;
+    int ncols;
+    seg__progress *prog;
+    int rc;
+} score_span;
+
+static void *score_span_run(void *vs)
+{
+    score_span *s = vs;
+    const clv_state *st = s->st;
+    const seg__clv_scored *sc = s->sc;
+    bool clv = st->kind == SEG__CLV_CLV;
+    seg__clv_pair pf;
+    double *curve = pair_room(sc, &pf);
+    s->rc = curve ? SEG_OK : SEG_ENOMEM;
+    double o[NOUT];
+    for (int c = 0; c < NOUT; c++)
+        o[c] = NAN;
+    const double *prev = NULL;
+    for (size_t j = s->from; j < s->to && curve; j++) {
+        if ((s->rc = seg__progress_at(s->prog, j)) != SEG_OK)
+            break;
+        if (j + PREFETCH < s->to) {
+            /* the customers come in the order of their histories, far
+             * apart in the columns: their cells are fetched ahead */
+            size_t ahead = s->cust[j + PREFETCH];
+            if (clv)
+                prefetch(s->in[3] + ahead, 0);
+            for (int c = 0; c < s->ncols; c++)
+                prefetch(s->out[c] + ahead, 1);
+        }
+        const double *h = s->sorted + 3 * j;
+        size_t i = s->cust[j];
+        double k[4 + SEG__NP] = {h[0], h[1], h[2], clv ? s->in[3][i] : 0};
+        if (!prev || memcmp(h, prev, 3 * sizeof *h) != 0)
+            score_one(st, sc, s->th, k, &pf,
+                      !prev || h[0] != prev[0] || h[2] != prev[2], o);
+        else
+            seg__clv_score_spend(sc, sc->gg, k, &pf, o);
+        prev = h;
+        for (int c = 0; c < s->ncols; c++)
+            s->out[c][i] = o[c];
+    }
+    seg__free(curve);
+    return NULL;
+}
+
+/* Histories below this many are scored on one thread. */
+#define SPAN_MIN 65536
+
 static int score_by_ranks(const clv_state *st, const seg_model *m,
                           seg_dataset *ds, const char *prefix,
                           double *const *in, double *const *out, size_t n,
@@ -351,9 +463,7 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
     double *d = seg__malloc((n ? n : 1) * 6 * sizeof *d);
     double *sorted = d ? d + 3 * n : NULL;
     uint32_t *cust = seg__malloc((n ? n : 1) * sizeof *cust);
-    seg__clv_pair pf;
-    double *curve = pair_room(sc, &pf);
-    int rc = d && cust && curve ? SEG_OK : seg__nomem(NULL);
+    int rc = d && cust ? SEG_OK : seg__nomem(NULL);
     size_t nv = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         for (int c = 0; c < ncols; c++)
@@ -373,38 +483,29 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
         if (rc == SEG_ENOMEM)
             rc = seg__nomem(NULL);
     }
-    double o[NOUT];
-    for (int c = 0; c < NOUT; c++)
-        o[c] = NAN;
-    seg__progress *prog = seg__progress_current();
-    const double *prev = NULL;
-    for (size_t j = 0; j < nv && !rc; j++) {
-        if ((rc = seg__progress_at(prog, j)) != SEG_OK)
-            break;
-        if (j + PREFETCH < nv) {
-            /* the customers come in the order of their histories, far
-             * apart in the columns: their cells are fetched ahead */
-            size_t ahead = cust[j + PREFETCH];
-            if (clv)
-                prefetch(in[3] + ahead, 0);
-            for (int c = 0; c < ncols; c++)
-                prefetch(out[c] + ahead, 1);
-        }
-        const double *h = sorted + 3 * j;
-        size_t i = cust[j];
-        double k[4 + SEG__NP] = {h[0], h[1], h[2], clv ? in[3][i] : 0};
-        if (!prev || memcmp(h, prev, 3 * sizeof *h) != 0)
-            score_one(st, sc, th, k, &pf,
-                      !prev || h[0] != prev[0] || h[2] != prev[2], o);
-        else
-            seg__clv_score_spend(sc, sc->gg, k, &pf, o);
-        prev = h;
-        for (int c = 0; c < ncols; c++)
-            out[c][i] = o[c];
+    /* the ordered histories in spans that start at a new pair (x, T) */
+    score_span span[SEG__MAX_THREADS];
+    int nt = rc ? 0 : seg__threads(seg__clv_fit_threads(m, ds), nv, SPAN_MIN);
+    size_t from = 0;
+    for (int t = 0; t < nt; t++) {
+        size_t to = t == nt - 1 ? nv : nv / (size_t)nt * (size_t)(t + 1);
+        if (to < from)
+            to = from;
+        while (to < nv && to > 0 &&
+               sorted[3 * to] == sorted[3 * (to - 1)] &&
+               sorted[3 * to + 2] == sorted[3 * (to - 1) + 2])
+            to++;
+        span[t] = (score_span){st, sc, th, in, out, sorted, cust, from, to,
+                               ncols, t ? NULL : seg__progress_current(),
+                               SEG_OK};
+        from = to;
     }
+    if (nt)
+        seg__run_jobs(score_span_run, span, sizeof *span, nt);
+    for (int t = 0; t < nt && !rc; t++)
+        rc = span[t].rc == SEG_ENOMEM ? seg__nomem(NULL) : span[t].rc;
     seg__free(d);
     seg__free(cust);
-    seg__free(curve);
     return *done ? rc : SEG_OK;
 }
 

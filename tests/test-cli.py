@@ -570,6 +570,30 @@ class Fit(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_pareto_nbd_long_after_the_last_purchase(self):
+        """A snapshot a year after the sample's last purchase: s and beta
+        grow together without end (every customer drops out at about the
+        same rate). The fit ends, in seconds, with the error that says so
+        (it took minutes while each of its rows summed series near z = 1
+        to their limit, and its Hessian came from differences)."""
+        with tempfile.NamedTemporaryFile("w", suffix=".txt",
+                                         delete=False) as f:
+            with open(SAMPLE) as src:
+                for line in src:
+                    if int(line.split()[1]) <= 600:
+                        f.write(line)
+        try:
+            p = subprocess.run(
+                [CLI, "fit", f.name, "--no-header", "--map", "id=2",
+                 "--map", "time=3", "--map", "amount=5", "--as-of",
+                 "1999-06-30", "--time-unit", "week", "--model",
+                 "pareto_nbd"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("the data do not identify it", p.stderr)
+            self.assertRegex(p.stderr, r"(beta|s) went to")
+        finally:
+            os.unlink(f.name)
+
 
 class Tier(unittest.TestCase):
     RULES = os.path.join(os.path.dirname(SAMPLE), "..", "rules")

@@ -886,6 +886,89 @@ static void test_hyp2f1_f64_is_the_dual_value(void **state)
                 }
 }
 
+/* The series of seg__log_hyp2f1_f64() summed here without giving up
+ * early: the reference for seg__hyp2f1_hopeless(). */
+static bool plain_hyp2f1(double a, double b, double c, double z,
+                         double *out, double *t255, double *s255)
+{
+    double ca = c - a, cb = c - b;
+    bool euler = fabs(ca * cb) < fabs(a * b);
+    double A = euler ? ca : a, B = euler ? cb : b, term = 1, sum = 0;
+    for (int n = 0; n < SEG__HYP2F1_MAX_TERMS; n++) {
+        term = term * (((A + n) * (B + n)) / ((c + n) * (n + 1))) * z;
+        sum += term;
+        if (n == 255) {
+            *t255 = term;
+            *s255 = sum;
+        }
+        if ((fabs(term) <= DBL_EPSILON * 1e-2 * fabs(sum) &&
+             fabs((A + n) * (B + n) * z) < fabs((c + n) * (n + 1))) ||
+            term == 0) {
+            double r = log1p(sum);
+            if (euler)
+                r += (ca - b) * log1p(-z);
+            *out = r;
+            return sum > -1 && isfinite(r);
+        }
+    }
+    return false;
+}
+
+/* The series gives up early only where it would fail at its last term:
+ * near z = 1, the Pareto/NBD argument when one of alpha and beta is
+ * thousands of times the other, the parameters of its A0 (a = r+s+x,
+ * b = s+1 or r+x, c = a+1) and others. Where the plain series converges,
+ * the same bits; where it fails, a failure. */
+static void test_hyp2f1_gives_up_only_where_it_fails(void **state)
+{
+    (void)state;
+    static const double rs[] = {0.05, 0.56, 2, 30};
+    static const double ss[] = {0.02, 0.41, 3};
+    static const double xs[] = {0, 1, 2, 5, 12, 60};
+    int gave_up = 0, converged = 0, failed = 0;
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < 3; j++)
+            for (size_t k = 0; k < 6; k++)
+                for (int e = 1; e <= 9; e++)
+                    for (int which = 0; which < 3; which++) {
+                        double r = rs[i], s = ss[j], x = xs[k];
+                        double a = r + s + x, c = a + 1;
+                        double b = which == 0   ? s + 1
+                                   : which == 1 ? r + x
+                                                : 0.5 + x / 3;
+                        if (which == 2)
+                            c = b + 0.75; /* c - a - b of either sign */
+                        double z = 1 - pow(10, -e / 1.5);
+                        double want = NAN, got = NAN, t = 0, sum = 0;
+                        bool plain = plain_hyp2f1(a, b, c, z, &want, &t, &sum);
+                        bool ours = seg__log_hyp2f1_f64(a, b, c, z, &got);
+                        assert_int_equal(plain, ours);
+                        seg__dual d;
+                        assert_int_equal(seg__log_hyp2f1(dc(a), dc(b), dc(c),
+                                                         dc(z), &d),
+                                         plain);
+                        if (plain) {
+                            assert_true(memcmp(&want, &got, sizeof got) == 0);
+                            converged++;
+                        } else {
+                            failed++;
+                        }
+                        double ca = c - a, cb = c - b;
+                        bool euler = fabs(ca * cb) < fabs(a * b);
+                        if (t > 0 &&
+                            seg__hyp2f1_hopeless(euler ? ca : a,
+                                                 euler ? cb : b, c, z, 255, t,
+                                                 sum)) {
+                            assert_false(plain);
+                            gave_up++;
+                        }
+                    }
+    /* the grid holds all three cases, and most failures are found early */
+    assert_true(converged > 100);
+    assert_true(failed > 20);
+    assert_true(gave_up > failed / 2);
+}
+
 /* The hypergeometric function at many arguments at once is each single
  * call's value to the last bit, and fails where it fails; the BG/NBD
  * family's expectation of a customer alive at T at many times (the
@@ -1714,6 +1797,7 @@ int main(void)
         cmocka_unit_test(test_two_quantiles_adversarial),
         cmocka_unit_test(test_two_quantiles_many),
         cmocka_unit_test(test_hyp2f1_f64_is_the_dual_value),
+        cmocka_unit_test(test_hyp2f1_gives_up_only_where_it_fails),
         cmocka_unit_test(test_pnbd_total_matches_rows),
         cmocka_unit_test(test_pnbd_intervals_are_per_history),
         cmocka_unit_test(test_bgbb_total_matches_rows),

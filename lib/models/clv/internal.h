@@ -95,6 +95,11 @@ void seg__pnbd_alive_pair(const double *p, double x, double T,
 /* the same from the term of T (ok, f) computed already and from
  * a = seg__pnbd_x_log(p, x), which the pairs of one x share */
 double seg__pnbd_x_log(const double *p, double x);
+/* Where the quadrature of Pareto/NBD's A0 over (t_x, T) centres its rule
+ * in the logit of (tau - t_x) / (T - t_x) under p = (r, alpha, s, beta),
+ * and the spread of the rule (seg__quad_logit()'s m and s). */
+double seg__pnbd_a0_centre(const double *p, double x, double tx, double T);
+#define SEG__PNBD_A0_SPREAD 2.0
 void seg__pnbd_pair_of_x(const double *p, double x, double T, double a,
                          bool ok, double f, seg__pnbd_pair *pp);
 double seg__pnbd_reference(const double *p, double x);

@@ -54,6 +54,46 @@ static seg__dual dlog1m(seg__dual z) /* log(1 - z) */
     return dchain(z, log1p(-z.v), -1 / (1 - z.v));
 }
 
+/* Whether the series of 2F1(A, B; c; z), summed as seg__log_hyp2f1()
+ * sums it, cannot stop within SEG__HYP2F1_MAX_TERMS terms, decided after
+ * the iteration n from its term t (of index n + 1) and the sum so far.
+ * Only for A, B, c > 0 and 0 < z < 1, where every term is positive. The
+ * ratio of a term to the one before is z g(k), g(k) = (A+k)(B+k) /
+ * ((c+k)(k+1)), which tends to 1; where g is shown monotone from k = n+1
+ * on (the sign of its derivative is that of a quadratic in k), every
+ * later ratio is below 1, the later terms fall, the last of them is
+ * known exactly (the product of the g(k) as four lgamma differences),
+ * and the sum is at most the sum so far plus a geometric tail. When that
+ * last term still stays above the stop's share of the largest sum (with
+ * a margin of 4 for the rounding), no term can stop the series: the
+ * caller gives up with the false the series would give at its end. */
+bool seg__hyp2f1_hopeless(double A, double B, double c, double z, int n,
+                          double t, double sum)
+{
+    if (!(A > 0 && B > 0 && c > 0 && z > 0 && z < 1 && t > 0 && sum > 0))
+        return false;
+    double k0 = n + 1.0, K = SEG__HYP2F1_MAX_TERMS;
+    if (!(k0 < K))
+        return false;
+    double al = A + B - c - 1, be = A * B - c;
+    double q = -al * k0 * k0 - 2 * be * k0 + al * c - be * (c + 1);
+    double dq = -2 * al * k0 - 2 * be;
+    bool rising = al < 0 ? q >= 0 && dq >= 0 : al == 0 && be <= 0;
+    bool falling = al > 0 ? q <= 0 && dq <= 0 : al == 0 && be >= 0;
+    double g0 = (A + k0) * (B + k0) / ((c + k0) * (k0 + 1));
+    /* the largest later ratio */
+    double h = rising ? z : falling ? z * g0 : 1;
+    if (!(h < 1))
+        return false;
+    double left = K - k0;
+    double last = log(t) + left * log(z) + seg__lgamma_diff(A + k0, left) +
+                  seg__lgamma_diff(B + k0, left) -
+                  seg__lgamma_diff(c + k0, left) -
+                  seg__lgamma_diff(k0 + 1, left);
+    double most = log(sum + t * h / (1 - h));
+    return last > log(4 * DBL_EPSILON * 1e-2) + most;
+}
+
 bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
                      seg__dual *out)
 {
@@ -87,6 +127,9 @@ bool seg__log_hyp2f1(seg__dual a, seg__dual b, seg__dual c, seg__dual z,
             done = true;
             break;
         }
+        if ((n & 255) == 255 &&
+            seg__hyp2f1_hopeless(A.v, B.v, c.v, z.v, n, term.v, sum.v))
+            return false;
     }
     if (!done || !(sum.v > -1))
         return false;
@@ -120,6 +163,9 @@ bool seg__log_hyp2f1_f64(double a, double b, double c, double z, double *out)
             done = true;
             break;
         }
+        if ((n & 255) == 255 &&
+            seg__hyp2f1_hopeless(A, B, c, z, n, term, sum))
+            return false;
     }
     if (!done || !(sum > -1))
         return false;
@@ -351,20 +397,30 @@ static double log1pexp(double y)
     return y > 0 ? y + log1p(exp(-y)) : log1p(exp(y));
 }
 
+void seg__quad_logit_node(int i, double m, double s, double *y, double *lp,
+                          double *lq, double *lw)
+{
+    double t = (i - SEG__QUAD_HALF) * SEG__QUAD_STEP;
+    *y = m + s * sinh(t);
+    /* log p and log(1 - p) straight from y, so that the tails keep
+     * their relative accuracy */
+    *lp = -log1pexp(-*y);
+    *lq = -log1pexp(*y);
+    *lw = log(s * cosh(t) * SEG__QUAD_STEP);
+}
+
 seg__dual seg__quad_logit(seg__dual (*logf)(double y, double lp, double lq,
                                             void *ctx),
                           void *ctx, double m, double s)
 {
-    enum { N = 2 * SEG__QUAD_HALF + 1 };
+    enum { N = SEG__QUAD_NODES };
     seg__dual v[N];
     double best = -INFINITY;
     for (int i = 0; i < N; i++) {
-        double t = (i - SEG__QUAD_HALF) * SEG__QUAD_STEP;
-        double y = m + s * sinh(t);
-        /* log p and log(1 - p) straight from y, so that the tails keep
-         * their relative accuracy */
-        v[i] = logf(y, -log1pexp(-y), -log1pexp(y), ctx);
-        v[i] = daddc(v[i], log(s * cosh(t) * SEG__QUAD_STEP));
+        double y, lp, lq, lw;
+        seg__quad_logit_node(i, m, s, &y, &lp, &lq, &lw);
+        v[i] = logf(y, lp, lq, ctx);
+        v[i] = daddc(v[i], lw);
         if (v[i].v > best)
             best = v[i].v;
     }

@@ -199,6 +199,15 @@ void seg__log_hyp2f1_f64_nl(double a, double b, double c, const double *z,
 /* The most terms seg__log_hyp2f1 sums before it gives up. */
 #define SEG__HYP2F1_MAX_TERMS 20000
 
+/* Whether the series of 2F1(A, B; c; z) as seg__log_hyp2f1() sums it
+ * (A, B the parameters it takes, of the Euler transform or not) cannot
+ * stop within SEG__HYP2F1_MAX_TERMS terms, decided after its iteration n
+ * from that iteration's term and sum: a bound, true only where the
+ * series would fail, so that a caller gives up early with the same
+ * result (z near 1: thousands of terms a row on every evaluation). */
+bool seg__hyp2f1_hopeless(double A, double B, double c, double z, int n,
+                          double t, double sum);
+
 /* The sums 2F1(a, b; c; z[k]) - 1 of the series seg__log_hyp2f1_f64()
  * sums (of the Euler transform 2F1(c-a, c-b; c; z) where *euler says it
  * takes that), at the n arguments 0 <= z[k] < 1 at once: the terms of
@@ -223,6 +232,12 @@ bool seg__hyp2f1_sums_shared(double a, double b, double c, const double *z,
  * the integral, -inf if it is zero. */
 #define SEG__QUAD_STEP (1.0 / 32)
 #define SEG__QUAD_HALF 208 /* t from -6.5 to 6.5 */
+#define SEG__QUAD_NODES (2 * SEG__QUAD_HALF + 1)
+/* Node i (0 .. SEG__QUAD_NODES - 1) of that rule: its y, log p and
+ * log(1 - p) at y, and the log of its weight, for a caller that sums
+ * other numbers than first-order duals over the same nodes. */
+void seg__quad_logit_node(int i, double m, double s, double *y, double *lp,
+                          double *lq, double *lw);
 seg__dual seg__quad_logit(seg__dual (*logf)(double y, double lp, double lq,
                                             void *ctx),
                           void *ctx, double m, double s);

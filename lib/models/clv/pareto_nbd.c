@@ -27,16 +27,22 @@ static seg__dual a0_integrand(double y, double lp, double lq, void *vc)
  * s/(r+s+x) A0 with A0 = (r+s+x) times the integral of a0_integrand. It
  * serves where the series of the 2F1 converge too slowly: beta or alpha
  * tiny against the other, so that the argument is within 1e-9 of 1. */
+double seg__pnbd_a0_centre(const double *p, double x, double tx, double T)
+{
+    /* the integrand falls by e over about (min(alpha, beta) + t_x) / k in
+     * tau, k = r + s + x + 1: centre the rule on that scale */
+    double k = p[0] + p[2] + x + 1;
+    double scale = (fmin(p[1], p[3]) + tx) / k / (T - tx);
+    return fmax(-40, fmin(0, log(scale)));
+}
+
 static seg__dual pnbd_log_a0_quad(const seg__dual *p, double x, double tx,
                                   double T)
 {
     a0_ctx c = {p, x, tx, T};
-    /* the integrand falls by e over about (min(alpha, beta) + t_x) / k in
-     * tau, k = r + s + x + 1: centre the rule on that scale */
-    double k = p[0].v + p[2].v + x + 1;
-    double scale = (fmin(p[1].v, p[3].v) + tx) / k / (T - tx);
-    double m = fmax(-40, fmin(0, log(scale)));
-    seg__dual l = seg__quad_logit(a0_integrand, &c, m, 2);
+    const double v[4] = {p[0].v, p[1].v, p[2].v, p[3].v};
+    double m = seg__pnbd_a0_centre(v, x, tx, T);
+    seg__dual l = seg__quad_logit(a0_integrand, &c, m, SEG__PNBD_A0_SPREAD);
     return dadd(l, dlog(daddc(dadd(p[0], p[2]), x)));
 }
 

@@ -246,6 +246,8 @@ static bool series(double A, double B, double c, double z, const double *gA,
             done = true;
             break;
         }
+        if ((n & 255) == 255 && seg__hyp2f1_hopeless(A, B, c, z, n, term, s0))
+            return false;
     }
     if (!done || !(s0 > -1))
         return false;
@@ -373,34 +375,64 @@ static seg__hd head_of(const params *q, double x)
     return hadd(h, &lg);
 }
 
-/* One row by the kind's own per-row likelihood, with the Hessian from
- * central differences of its exact gradient: for the rare rows whose
- * tail series does not converge, where it takes the quadrature. */
-static seg__hd row_slow(const params *q, const double *d)
+/* The part of a row's log-likelihood after its head where the series of
+ * its A0 do not converge (z near 1): log(e^t1 + e^t2) with t2 = log s -
+ * log(r+s+x) + log A0 and A0 by the quadrature of the per-row likelihood
+ * (pareto_nbd.c: the same rule, centre and integrand), summed here in
+ * second-order duals, so that the Hessian is the quadrature's own rather
+ * than differences of its gradients, which its rounding makes noisy. */
+static seg__hd row_quad(const pnbd_prep *p, const params *q, size_t i)
 {
-    const double p[HD_N] = {q->r, q->al, q->s, q->be};
-    seg__dual dp[SEG__NP];
-    for (int i = 0; i < SEG__NP; i++)
-        dp[i] = i < HD_N ? dvar(p[i], i) : dc(0);
-    seg__dual l = seg__clv_pnbd.row_ll(dp, d);
-    seg__hd r = hc(l.v);
-    memcpy(r.g, l.d, sizeof r.g);
-    double H[HD_N][HD_N];
-    for (int j = 0; j < HD_N; j++) {
-        double h = 1e-5 * p[j];
-        seg__dual g[2];
-        for (int k = 0; k < 2; k++) {
-            seg__dual e[SEG__NP];
-            memcpy(e, dp, sizeof e);
-            e[j].v += k ? -h : h;
-            g[k] = seg__clv_pnbd.row_ll(e, d);
-        }
-        for (int i = 0; i < HD_N; i++)
-            H[i][j] = (g[0].d[i] - g[1].d[i]) / (2 * h);
+    const double *d = p->d + i * 3;
+    double x = d[0], tx = d[1], T = d[2], w = T - tx;
+    const double pv[HD_N] = {q->r, q->al, q->s, q->be};
+    double m = seg__pnbd_a0_centre(pv, x, tx, T);
+    seg__hd rx = haddc(hvar(q->r, 0), x), s1 = haddc(hvar(q->s, 2), 1);
+    seg__hd al = hvar(q->al, 1), be = hvar(q->be, 3);
+    /* log of the sum of e^l over the nodes, with its derivatives: the
+     * weights e^(l - best) of the values, gradients and Hessians */
+    enum { N = SEG__QUAD_NODES };
+    seg__hd l[N]; /* 50 KB of stack */
+    double best = -INFINITY;
+    for (int k = 0; k < N; k++) {
+        double y, lp, lq, lw;
+        seg__quad_logit_node(k, m, SEG__PNBD_A0_SPREAD, &y, &lp, &lq, &lw);
+        (void)y;
+        double tau = tx + w * exp(lp);
+        seg__hd la = haddc(al, tau), lb = haddc(be, tau);
+        la = hlog(&la);
+        lb = hlog(&lb);
+        la = hmul(&rx, &la);
+        lb = hmul(&s1, &lb);
+        seg__hd v = hadd(la, &lb);
+        l[k] = haddc(hscale(v, -1), log(w) + lp + lq + lw);
+        if (l[k].v > best)
+            best = l[k].v;
     }
-    for (int k = 0; k < HD_H; k++)
-        r.h[k] = (H[hd_i[k]][hd_j[k]] + H[hd_j[k]][hd_i[k]]) / 2;
-    return r;
+    if (!isfinite(best))
+        return hc(NAN);
+    double sw = 0, g[HD_N] = {0}, h[HD_H] = {0};
+    for (int k = 0; k < N; k++) {
+        if (!(l[k].v > -INFINITY))
+            continue;
+        double e = exp(l[k].v - best);
+        sw += e;
+        for (int a = 0; a < HD_N; a++)
+            g[a] += e * l[k].g[a];
+        for (int c = 0; c < HD_H; c++)
+            h[c] += e * (l[k].h[c] + l[k].g[hd_i[c]] * l[k].g[hd_j[c]]);
+    }
+    seg__hd la0 = hc(best + log(sw));
+    for (int a = 0; a < HD_N; a++)
+        la0.g[a] = g[a] / sw;
+    for (int c = 0; c < HD_H; c++)
+        la0.h[c] = h[c] / sw - la0.g[hd_i[c]] * la0.g[hd_j[c]];
+    /* A0 is r+s+x times the integral */
+    seg__hd sv = hvar(q->s, 2), rsx = hadd(haddc(hvar(q->r, 0), x), &sv);
+    rsx = hlog(&rsx);
+    la0 = hadd(la0, &rsx);
+    seg__hd t2 = hadd(la0, &p->x_c[p->xi[i]]);
+    return hlogsumexp(&p->t1[p->pT[i]], &t2);
 }
 
 /* the jobs of one evaluation: pairs first, then chunks of rows */
@@ -450,10 +482,7 @@ static void *rows_job(void *vj)
             if (d[1] >= d[2]) {
                 v = *t1;
             } else if (isnan(f1->v) || isnan(f2->v)) {
-                /* the slow row is whole: its head is in the sum of x's */
-                seg__hd h = head_of(j->q, d[0]);
-                v = row_slow(j->q, d);
-                v = hsub(v, &h);
+                v = row_quad(p, j->q, i);
             } else if (!(f1->v > f2->v)) {
                 v = *t1;
             } else {

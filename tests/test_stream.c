@@ -228,6 +228,59 @@ static void test_same_bits_zone_with_transitions(void **state)
     compare_in("America/New_York", -5 * 3600, SEG_TIME_NONE, SEG_UNIT_DAY);
 }
 
+/* More customers than one thread takes (65,536): each lane's customers
+ * on a thread of their own, checked then written block by block, the
+ * same bits as the records kept on one and on two threads; and the sums
+ * beyond a double, in customers of both lanes, name the first. */
+enum { NBIG = 150000 };
+
+static void add_big(seg_dataset *ds, int bad_a, int bad_b)
+{
+    char id[16];
+    for (int day = 0; day < 3; day++)
+        for (int c = 0; c < NBIG; c++) {
+            if ((c + day) % 3 == 0 && day)
+                continue;
+            snprintf(id, sizeof id, "m%06d", c);
+            double a = (c == bad_a || c == bad_b) ? 1e308
+                                                  : 1 + (c * 7 + day) % 97 / 4.0;
+            assert_ok(seg_dataset_add_transaction(
+                ds, id, T0 + day * DAY + (c % 17) * 60, a));
+        }
+}
+
+static void test_many_customers_on_lanes(void **state)
+{
+    (void)state;
+    seg_features_options fo;
+    seg_features_options_init(&fo);
+    fo.as_of = T0 + 10 * DAY;
+    seg_dataset *stored = new_in(NULL);
+    add_big(stored, -1, -1);
+    assert_ok(seg_dataset_compute_features(stored, &fo));
+    for (int threads = 1; threads <= 2; threads++) {
+        seg_dataset *folded = new_in(NULL);
+        assert_ok(seg_dataset_set_threads(folded, threads));
+        assert_ok(seg_dataset_set_features_only(folded, fo.as_of));
+        add_big(folded, -1, -1);
+        assert_ok(seg_dataset_compute_features(folded, &fo));
+        assert_same_columns(stored, folded);
+        seg_dataset_free(folded);
+    }
+    /* 70000 is in lane 1 ((70000 >> 12) & 1), 100000 in lane 0 */
+    for (int threads = 1; threads <= 2; threads++) {
+        seg_dataset *folded = new_in(NULL);
+        assert_ok(seg_dataset_set_threads(folded, threads));
+        assert_ok(seg_dataset_set_features_only(folded, fo.as_of));
+        add_big(folded, 100000, 70000);
+        assert_int_equal(seg_dataset_compute_features(folded, &fo),
+                         SEG_ERANGE);
+        assert_non_null(strstr(seg_dataset_errmsg(folded), "'m070000'"));
+        seg_dataset_free(folded);
+    }
+    seg_dataset_free(stored);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -580,6 +633,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_bits),
         cmocka_unit_test(test_same_bits_zone_with_transitions),
+        cmocka_unit_test(test_many_customers_on_lanes),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_disorder_named_on_any_threads),
         cmocka_unit_test(test_failed_call_changes_nothing),

@@ -785,40 +785,93 @@ static int totals_of(seg__stream *st, const calendar *cal, size_t c,
     return fold_open(&st->lanes[lane_of((uint32_t)c)], cal, s, out, false);
 }
 
-int seg__stream_precheck(seg_dataset *ds, seg__progress *p, size_t *bad)
+/* The customers of one lane in [from, to), on a thread of their own: a
+ * lane's customers reach only its own nodes and scratch. Checked (the
+ * first that fails into rc and bad, lane 0 polling the progress) or
+ * written. */
+typedef struct lane_job {
+    seg__stream *st;
+    calendar cal;
+    size_t from, to;
+    unsigned lane;
+    fcol *out; /* NULL: check */
+    int64_t cal_day;
+    double unit;
+    seg__progress *p;
+    int rc;
+    size_t bad;
+} lane_job;
+
+static void *lane_customers(void *vj)
 {
-    seg__stream *st = ds->stream;
-    calendar cal = calendar_of(ds);
-    for (size_t c = 0; c < ds->ids.n; c++) {
-        int rc = seg__progress_at(p, c);
-        if (rc)
-            return rc;
-        seg__cacc a;
-        if ((rc = totals_of(st, &cal, c, &a)) != SEG_OK)
-            return rc;
-        if (!acc_finite(&a)) {
-            *bad = c;
-            return SEG_ERANGE;
+    lane_job *j = vj;
+    size_t run = (size_t)1 << LANE_SHIFT;
+    for (size_t c = j->from; c < j->to; c++) {
+        if (lane_of((uint32_t)c) != j->lane) {
+            c = (c | (run - 1)); /* to the end of the other lane's run */
+            continue;
         }
+        seg__cacc a;
+        int rc = j->p ? seg__progress_at(j->p, c) : SEG_OK;
+        if (!rc)
+            rc = totals_of(j->st, &j->cal, c, &a);
+        if (!rc && !j->out && !acc_finite(&a))
+            rc = SEG_ERANGE;
+        if (rc) {
+            j->rc = rc;
+            j->bad = c;
+            return NULL;
+        }
+        if (j->out)
+            acc_write(&a, &j->cal, j->cal_day, j->unit, c, j->out);
     }
-    return SEG_OK;
+    return NULL;
 }
 
-/* After seg__stream_precheck(): cannot fail (the scratch is as large as
- * any day needs), and gives each block back once its customers are
- * written, so that the features take the totals' place. */
+/* Customers [from, to) on a thread a lane (one thread: the lanes in
+ * turn); the failure of the customer first in order, as one pass would
+ * find it. */
+static int lanes_over(seg_dataset *ds, size_t from, size_t to, fcol *out,
+                      int64_t cal_day, double unit, seg__progress *p,
+                      size_t *bad)
+{
+    lane_job jobs[LANES];
+    for (unsigned k = 0; k < LANES; k++)
+        jobs[k] = (lane_job){ds->stream, calendar_of(ds), from, to, k, out,
+                             cal_day, unit, k ? NULL : p, SEG_OK, 0};
+    if (seg__threads(seg__ds_threads(ds), to - from, 65536) >= LANES)
+        seg__run_jobs(lane_customers, jobs, sizeof *jobs, LANES);
+    else
+        for (unsigned k = 0; k < LANES; k++)
+            lane_customers(&jobs[k]);
+    int rc = SEG_OK;
+    for (unsigned k = 0; k < LANES; k++)
+        if (jobs[k].rc && (!rc || jobs[k].bad < *bad)) {
+            rc = jobs[k].rc;
+            *bad = jobs[k].bad;
+        }
+    return rc;
+}
+
+int seg__stream_precheck(seg_dataset *ds, seg__progress *p, size_t *bad)
+{
+    return lanes_over(ds, 0, ds->ids.n, NULL, 0, 0, p, bad);
+}
+
+/* After seg__stream_precheck(): cannot fail (each lane's scratch is as
+ * large as any of its days needs), and gives each block back once its
+ * customers are written, so that the features take the totals' place. */
 void seg__stream_write(seg_dataset *ds, int64_t cal_day, double unit,
                        fcol *out)
 {
     seg__stream *st = ds->stream;
-    calendar cal = calendar_of(ds);
-    for (size_t c = 0; c < ds->ids.n; c++) {
-        seg__cacc a;
-        (void)totals_of(st, &cal, c, &a);
-        acc_write(&a, &cal, cal_day, unit, c, out);
-        if ((c & (BLOCK - 1)) == BLOCK - 1 && (c >> BLOCK_SHIFT) < st->n_blocks) {
-            seg__free(st->blocks[c >> BLOCK_SHIFT]);
-            st->blocks[c >> BLOCK_SHIFT] = NULL;
+    size_t bad = 0;
+    for (size_t from = 0; from < ds->ids.n; from += BLOCK) {
+        size_t to = ds->ids.n - from < BLOCK ? ds->ids.n : from + BLOCK;
+        (void)lanes_over(ds, from, to, out, cal_day, unit, NULL, &bad);
+        if ((from >> BLOCK_SHIFT) < st->n_blocks) {
+            seg__free(st->blocks[from >> BLOCK_SHIFT]);
+            st->blocks[from >> BLOCK_SHIFT] = NULL;
         }
     }
     uint64_t added = st->count;

@@ -1401,8 +1401,17 @@ static void test_ranks_and_merge_cols(void **state)
         }
         qsort(keys, N, sizeof *keys, cmp_key3);
         seg__clv_rows r = {NULL, NULL, 0, 0};
-        assert_int_equal(seg__clv_merge_cols(col, ones ? NULL : w, N, 3, &r),
+        assert_int_equal(seg__clv_merge_cols(col, ones ? NULL : w, N, 3, &r, 1),
                          SEG_OK);
+        /* the columns' ranks on three threads: the same rows */
+        seg__clv_rows r3 = {NULL, NULL, 0, 0};
+        assert_int_equal(
+            seg__clv_merge_cols(col, ones ? NULL : w, N, 3, &r3, 3), SEG_OK);
+        assert_int_equal(r3.n, r.n);
+        assert_memory_equal(r3.d, r.d, 3 * r.n * sizeof *r.d);
+        assert_memory_equal(r3.w, r.w, r.n * sizeof *r.w);
+        free(r3.d);
+        free(r3.w);
         size_t at = 0;
         double total = 0;
         for (size_t i = 0; i < N; i++) {

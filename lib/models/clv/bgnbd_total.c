@@ -150,10 +150,18 @@ static void *fam_prepare(const double *d, const double *w, size_t n,
     q->pb = seg__malloc(nn * sizeof *q->pb);
     uint32_t *txi = seg__malloc(nn * sizeof *txi);
     uint32_t *Ti = seg__malloc(nn * sizeof *Ti);
+    const double *cols[3] = {d, d + 1, d + 2};
+    uint32_t *const rk[3] = {q->xi, txi, Ti};
+    double *vals[3] = {NULL, NULL, NULL};
+    size_t nv[3] = {0, 0, 0};
     bool ok = q->xi && q->pa && q->pb && txi && Ti &&
-              !seg__clv_ranks(d, n, 3, n, q->xi, &q->xv, &q->nx) &&
-              !seg__clv_ranks(d + 1, n, 3, n, txi, &q->txv, &q->ntx) &&
-              !seg__clv_ranks(d + 2, n, 3, n, Ti, &q->Tv, &q->nT);
+              !seg__clv_ranks_n(3, cols, n, 3, rk, vals, nv, 0);
+    q->xv = vals[0];
+    q->txv = vals[1];
+    q->Tv = vals[2];
+    q->nx = nv[0];
+    q->ntx = nv[1];
+    q->nT = nv[2];
     bool nomem = false;
     if (ok && n >= PAIR_ROWS) {
         q->pairs = build_pairs(q->xi, txi, n, q->nx, q->ntx, q->pa, &q->a_x,

@@ -478,7 +478,8 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
         cust[nv++] = (uint32_t)i;
     }
     if (!rc) {
-        rc = seg__clv_order_histories(d, nv, 3, cust, sorted);
+        rc = seg__clv_order_histories(d, nv, 3, cust, sorted,
+                                      seg__clv_fit_threads(m, ds));
         *done = rc != SEG_ERANGE;
         if (rc == SEG_ENOMEM)
             rc = seg__nomem(NULL);

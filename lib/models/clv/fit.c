@@ -300,7 +300,9 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
         row = NULL;
     }
     if (!rc && (keys ? seg__clv_merge_keys(keys, k, nc, out)
-                     : seg__clv_merge_cols(v, v[nc], k, nc, out)) != SEG_OK)
+                     : seg__clv_merge_cols(v, v[nc], k, nc, out,
+                                           seg__clv_fit_threads(m, ds))) !=
+                      SEG_OK)
         rc = seg__nomem(NULL);
     if (rc) {
         seg__free(out->d);

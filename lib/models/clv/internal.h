@@ -232,9 +232,10 @@ typedef struct seg__clv_key {
 int seg__clv_merge_keys(seg__clv_key *keys, size_t n, int nc,
                         seg__clv_rows *out);
 /* The same from nc columns of n values (cols[c][i]) and their weights w
- * (NULL: all 1). */
+ * (NULL: all 1), the columns' ranks on up to `threads` threads (as
+ * seg__threads() takes it; the result does not depend on it). */
 int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
-                        int nc, seg__clv_rows *out);
+                        int nc, seg__clv_rows *out, int threads);
 
 /* The distinct values among v[0], v[stride], ... (n of them): the rank of
  * each value among them into rank[], their number into *nv and, when
@@ -243,6 +244,13 @@ int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
  * SEG_ENOMEM. -0 and 0 are one value; no value may be NaN. */
 int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
                    uint32_t *rank, double **sorted, size_t *nv);
+/* seg__clv_ranks() of nc <= 3 columns v[c] (max n), a thread a column
+ * where `threads` (as seg__threads() takes it) and n allow: the first
+ * failure in column order, the columns before it done (sorted[c] to
+ * free), sorted[] never NULL. */
+int seg__clv_ranks_n(int nc, const double *const *v, size_t n,
+                     size_t stride, uint32_t *const *rank, double **sorted,
+                     size_t *nv, int threads);
 /* The n histories (x, t_x, T) at d[i * stride], d[i * stride + 1] and
  * d[i * stride + 2] ordered by x, T, then t_x, equal ones in their order
  * in d: the ids in order[] (one a history, in the order of d) in that
@@ -250,7 +258,7 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
  * SEG_ERANGE when their distinct values are too many for the ranks;
  * SEG_ENOMEM. No value may be NaN. */
 int seg__clv_order_histories(const double *d, size_t n, size_t stride,
-                             uint32_t *order, double *sorted);
+                             uint32_t *order, double *sorted, int threads);
 /* Copy a numeric column of the dataset into v (n values). */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n);

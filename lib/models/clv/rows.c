@@ -241,10 +241,63 @@ int seg__clv_ranks(const double *v, size_t n, size_t stride, size_t max,
     return rc;
 }
 
+/* seg__clv_ranks() of one column, as a job. */
+typedef struct rank_job {
+    const double *v;
+    size_t n, stride;
+    uint32_t *rank;
+    double **sorted;
+    size_t *nv;
+    int rc;
+} rank_job;
+
+static void *rank_column(void *vj)
+{
+    rank_job *j = vj;
+    j->rc = seg__clv_ranks(j->v, j->n, j->stride, j->n, j->rank, j->sorted,
+                           j->nv);
+    return NULL;
+}
+
+/* Columns of this many values and more take a thread each (a thread
+ * costs about what the ranks of 5,000 values do). */
+#define RANKS_PAR 16384
+
+int seg__clv_ranks_n(int nc, const double *const *v, size_t n,
+                     size_t stride, uint32_t *const *rank, double **sorted,
+                     size_t *nv, int threads)
+{
+    rank_job jobs[3];
+    if (nc < 1 || nc > 3)
+        return SEG_EINVAL;
+    for (int c = 0; c < nc; c++)
+        jobs[c] = (rank_job){v[c], n, stride, rank[c], &sorted[c], &nv[c],
+                             SEG_OK};
+    int nt = seg__threads(threads, n, RANKS_PAR);
+    if (nt >= 2 && nc > 1) {
+        /* a column a thread, the last ones on this thread when fewer */
+        seg__jobs side;
+        int more = nt - 1 < nc - 1 ? nt - 1 : nc - 1;
+        seg__jobs_start(&side, rank_column, jobs + 1, sizeof *jobs, more);
+        rank_column(&jobs[0]);
+        for (int c = 1 + more; c < nc; c++)
+            rank_column(&jobs[c]);
+        seg__jobs_wait(&side);
+    } else {
+        for (int c = 0; c < nc; c++)
+            rank_column(&jobs[c]);
+    }
+    for (int c = 0; c < nc; c++)
+        if (jobs[c].rc)
+            return jobs[c].rc;
+    return SEG_OK;
+}
+
 typedef struct columns {
     const double *col[3]; /* value i of column c: col[c][i * stride] */
     size_t stride;
     const double *w; /* weight i: w[i * stride]; NULL: all 1 */
+    int threads;     /* for the ranks of the columns, as seg__threads() */
 } columns;
 
 /* The bits that hold the numbers 0 .. n - 1. */
@@ -324,14 +377,16 @@ static int pack_ranks(const columns *in, size_t n, int nc, uint32_t *comp,
                       packed *pk)
 {
     *pk = (packed){{NULL, NULL, NULL}, {1, 1, 1}, {0, 0, 0}, 0, false};
-    uint32_t *rank = seg__malloc((n ? n : 1) * sizeof *rank);
+    /* the columns' ranks at once, on threads, then packed in order */
+    uint32_t *ranks = seg__malloc((n ? n : 1) * (size_t)nc * sizeof *ranks);
+    uint32_t *rk[3] = {ranks, ranks + n, ranks + 2 * n};
     uint64_t prod = 1;
-    int rc = rank ? SEG_OK : SEG_ENOMEM, bits = 0;
+    int rc = ranks ? SEG_OK : SEG_ENOMEM, bits = 0;
+    if (!rc)
+        rc = seg__clv_ranks_n(nc, in->col, n, in->stride, rk, pk->vals,
+                              pk->nv, in->threads);
     for (int c = 0; c < nc && !rc; c++) {
-        rc = seg__clv_ranks(in->col[c], n, in->stride, n, rank, &pk->vals[c],
-                            &pk->nv[c]);
-        if (rc)
-            break;
+        const uint32_t *rank = rk[c];
         pk->fb[c] = bits_for(pk->nv[c]);
         prod *= pk->nv[c];
         if (prod > (uint64_t)UINT32_MAX + 1) {
@@ -353,7 +408,7 @@ static int pack_ranks(const columns *in, size_t n, int nc, uint32_t *comp,
                                   : comp[i] << pk->fb[c] | rank[i];
     }
     pk->bits = pk->mixed ? bits_for((size_t)prod) : bits;
-    seg__free(rank);
+    seg__free(ranks);
     return rc;
 }
 
@@ -422,11 +477,11 @@ static int merge_by_ranks(const columns *in, size_t n, int nc, rows *out)
 }
 
 int seg__clv_order_histories(const double *d, size_t n, size_t stride,
-                             uint32_t *order, double *sorted)
+                             uint32_t *order, double *sorted, int threads)
 {
     if (n > UINT32_MAX)
         return SEG_ERANGE;
-    columns in = {{d, d + 2, d + 1}, stride, NULL};
+    columns in = {{d, d + 2, d + 1}, stride, NULL, threads};
     uint32_t *comp = seg__malloc((n ? n : 1) * sizeof *comp);
     uint32_t *comp2 = seg__malloc((n ? n : 1) * sizeof *comp2);
     uint32_t *id = order, *id2 = seg__malloc((n ? n : 1) * sizeof *id2);
@@ -489,7 +544,7 @@ int seg__clv_merge_keys(key *keys, size_t n, int nc, rows *out)
     if (alloc_rows(n, nc, out))
         return SEG_ENOMEM;
     columns in = {{&keys[0].k[0], &keys[0].k[1], &keys[0].k[2]},
-                  sizeof *keys / sizeof(double), &keys[0].w};
+                  sizeof *keys / sizeof(double), &keys[0].w, 1};
     int rc = merge_by_ranks(&in, n, nc, out);
     if (rc != SEG_ERANGE)
         return rc;
@@ -498,12 +553,12 @@ int seg__clv_merge_keys(key *keys, size_t n, int nc, rows *out)
 }
 
 int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
-                        int nc, rows *out)
+                        int nc, rows *out, int threads)
 {
     if (alloc_rows(n, nc, out))
         return SEG_ENOMEM;
     columns in = {{cols[0], nc > 1 ? cols[1] : cols[0],
-                   nc > 2 ? cols[2] : cols[0]}, 1, w};
+                   nc > 2 ? cols[2] : cols[0]}, 1, w, threads};
     int rc = merge_by_ranks(&in, n, nc, out);
     if (rc != SEG_ERANGE)
         return rc;

@@ -379,7 +379,9 @@ static int pack_ranks(const columns *in, size_t n, int nc, uint32_t *comp,
     *pk = (packed){{NULL, NULL, NULL}, {1, 1, 1}, {0, 0, 0}, 0, false};
     /* the columns' ranks at once, on threads, then packed in order */
     uint32_t *ranks = seg__malloc((n ? n : 1) * (size_t)nc * sizeof *ranks);
-    uint32_t *rk[3] = {ranks, ranks + n, ranks + 2 * n};
+    uint32_t *rk[3] = {ranks, NULL, NULL};
+    for (int c = 1; c < 3 && ranks; c++)
+        rk[c] = ranks + (size_t)c * n;
     uint64_t prod = 1;
     int rc = ranks ? SEG_OK : SEG_ENOMEM, bits = 0;
     if (!rc)

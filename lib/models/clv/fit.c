@@ -3,6 +3,7 @@
  * over the logs of the parameters, several starting points, fixed
  * parameters instead of a fit, and standard errors from the Hessian. */
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,8 +346,10 @@ static void keep_covariance(seg__clv_fit *f, const double *C, int np, bool ok)
 
 /* Standard errors from the inverse of the Hessian of the negative
  * log-likelihood: the kind's exact one, or central differences of the
- * exact gradient. */
-static void standard_errors(const objctx *c, seg__clv_fit *f)
+ * exact gradient. False where the Hessian was had but is not positive
+ * definite (an evaluation that fails, as a cancel makes it, leaves the
+ * errors NaN and says true). */
+static bool standard_errors(const objctx *c, seg__clv_fit *f)
 {
     int np = c->np;
     double H[SEG__NP * SEG__NP];
@@ -359,9 +362,9 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
             ok = isfinite(specs[c->kind]->total(c->prep, f->p, g, H));
         for (int i = 0; i < np * np; i++)
             H[i] = -H[i];
-        ok = ok && seg__spd_inverse(H, np);
-        keep_covariance(f, H, np, ok);
-        return;
+        bool spd = ok && seg__spd_inverse(H, np);
+        keep_covariance(f, H, np, spd);
+        return spd || !ok;
     }
     for (int j = 0; j < np; j++) {
         double p1[SEG__NP], p2[SEG__NP], g1[SEG__NP], g2[SEG__NP];
@@ -372,7 +375,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
         p2[j] -= h;
         if (!isfinite(total_ll(c, p1, g1)) || !isfinite(total_ll(c, p2, g2))) {
             keep_covariance(f, H, np, false);
-            return;
+            return true;
         }
         for (int i = 0; i < np; i++)
             H[i * np + j] = -(g1[i] - g2[i]) / (2 * h);
@@ -382,6 +385,7 @@ static void standard_errors(const objctx *c, seg__clv_fit *f)
             H[i * np + j] = H[j * np + i] = (H[i * np + j] + H[j * np + i]) / 2;
     bool ok = seg__spd_inverse(H, np);
     keep_covariance(f, H, np, ok);
+    return ok;
 }
 
 const char *seg__clv_bad_param(int kind, int i, double v)
@@ -391,6 +395,29 @@ const char *seg__clv_bad_param(int kind, int i, double v)
     if (kind == SEG__CLV_GG && i == 1 && !(v > 1))
         return "q <= 1 makes the mean spend infinite";
     return NULL;
+}
+
+/* A fit whose log-likelihood is flat along some direction at the point
+ * it stopped (its Hessian not positive definite, so no standard error):
+ * not a maximum the data identify but a point on a ridge, such as a
+ * shape and a scale growing together. An error naming the point, never
+ * a fit with standard errors of NaN. */
+static int flat_maximum(const seg_model *m, int kind, const seg__clv_fit *f,
+                        long evals)
+{
+    const seg__clv_spec *sp = specs[kind];
+    char at[256];
+    size_t k = 0;
+    for (int i = 0; i < sp->np && k < sizeof at; i++)
+        k += (size_t)snprintf(at + k, sizeof at - k, "%s%s=%.6g",
+                              i ? ", " : "", sp->names[i], f->p[i]);
+    return seg__model_error(m, SEG_ECONVERGE, "%s: the fit stopped where "
+                            "the log-likelihood is flat along a direction "
+                            "(%s: its Hessian is not positive definite, so "
+                            "there are no standard errors): the data do not "
+                            "identify the parameters; a penalizer or fixed "
+                            "values give a fit (%ld evaluations)",
+                            seg_model_name(m), at, evals);
 }
 
 /* "r=0.24,alpha=4.4,..." */
@@ -770,8 +797,11 @@ static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
                                   seg_model_name(m), specs[kind]->names[i],
                                   f->p[i], why);
     }
-    if (!rc && !with_cov)
-        standard_errors(&c, f);
+    /* with fixed values or a penalty the point is the caller's choice,
+     * and its standard errors (of the likelihood alone) may be NaN */
+    if (!rc && !with_cov && !standard_errors(&c, f) && !(fixed && *fixed) &&
+        !(c.penalizer > 0))
+        rc = flat_maximum(m, kind, f, c.evals);
     f->evaluations = (double)c.evals;
     if (c.prep)
         specs[kind]->release(c.prep);

@@ -390,11 +390,11 @@ static seg__hd row_quad(const pnbd_prep *p, const params *q, size_t i)
     seg__hd rx = haddc(hvar(q->r, 0), x), s1 = haddc(hvar(q->s, 2), 1);
     seg__hd al = hvar(q->al, 1), be = hvar(q->be, 3);
     /* log of the sum of e^l over the nodes, with its derivatives: the
-     * weights e^(l - best) of the values, gradients and Hessians */
-    enum { N = SEG__QUAD_NODES };
-    seg__hd l[N]; /* 50 KB of stack */
-    double best = -INFINITY;
-    for (int k = 0; k < N; k++) {
+     * weights e^(l - best) of the values, gradients and Hessians, summed
+     * as the nodes come, rescaled when a larger l comes (no array of
+     * the nodes: the caller's stack may be small) */
+    double best = -INFINITY, sw = 0, g[HD_N] = {0}, h[HD_H] = {0};
+    for (int k = 0; k < SEG__QUAD_NODES; k++) {
         double y, lp, lq, lw;
         seg__quad_logit_node(k, m, SEG__PNBD_A0_SPREAD, &y, &lp, &lq, &lw);
         (void)y;
@@ -405,23 +405,29 @@ static seg__hd row_quad(const pnbd_prep *p, const params *q, size_t i)
         la = hmul(&rx, &la);
         lb = hmul(&s1, &lb);
         seg__hd v = hadd(la, &lb);
-        l[k] = haddc(hscale(v, -1), log(w) + lp + lq + lw);
-        if (l[k].v > best)
-            best = l[k].v;
-    }
-    if (!isfinite(best))
-        return hc(NAN);
-    double sw = 0, g[HD_N] = {0}, h[HD_H] = {0};
-    for (int k = 0; k < N; k++) {
-        if (!(l[k].v > -INFINITY))
+        seg__hd l = haddc(hscale(v, -1), log(w) + lp + lq + lw);
+        if (!(l.v > -INFINITY))
             continue;
-        double e = exp(l[k].v - best);
+        if (!isfinite(l.v))
+            return hc(NAN);
+        if (l.v > best) {
+            double r = exp(best - l.v);
+            sw *= r;
+            for (int a = 0; a < HD_N; a++)
+                g[a] *= r;
+            for (int c = 0; c < HD_H; c++)
+                h[c] *= r;
+            best = l.v;
+        }
+        double e = exp(l.v - best);
         sw += e;
         for (int a = 0; a < HD_N; a++)
-            g[a] += e * l[k].g[a];
+            g[a] += e * l.g[a];
         for (int c = 0; c < HD_H; c++)
-            h[c] += e * (l[k].h[c] + l[k].g[hd_i[c]] * l[k].g[hd_j[c]]);
+            h[c] += e * (l.h[c] + l.g[hd_i[c]] * l.g[hd_j[c]]);
     }
+    if (!(sw > 0))
+        return hc(NAN);
     seg__hd la0 = hc(best + log(sw));
     for (int a = 0; a < HD_N; a++)
         la0.g[a] = g[a] / sw;

@@ -380,15 +380,6 @@ static int check_outputs(const clv_state *st, const seg_model *m,
                          double *const *in, double *const *out, size_t n,
                          double th, const double *q);
 
-/* The outputs of score_histories() without customer parameters, the
- * histories ordered by the ranks of their values instead of a
- * comparison sort of them with their mean spends: the factors of a pair
- * (x, T) and the purchase outputs of a history (x, t_x, T) are computed
- * once, for their first customer, the spend and value for every
- * customer, with the same functions on the same numbers as
- * score_one(), so to the same bits. *done false, nothing else done but
- * the NaN of customers without a history, when the values are too many
- * for the ranks. */
 /* A span of the ordered histories of score_by_ranks(), scored on one
  * thread: from a pair's first history, so that each span computes
  * what the whole run computes for it. Only the calling thread's span
@@ -450,6 +441,16 @@ static void *score_span_run(void *vs)
 /* Histories below this many are scored on one thread. */
 #define SPAN_MIN 65536
 
+/* The outputs of score_histories() without customer parameters, the
+ * histories ordered by the ranks of their values instead of a
+ * comparison sort of them with their mean spends: the factors of a pair
+ * (x, T) and the purchase outputs of a history (x, t_x, T) are computed
+ * once, for their first customer, the spend and value for every
+ * customer, with the same functions on the same numbers as
+ * score_one(), so to the same bits, in spans on several threads
+ * (score_span_run()). *done false, nothing else done but the NaN of
+ * customers without a history, when the values are too many for the
+ * ranks. */
 static int score_by_ranks(const clv_state *st, const seg_model *m,
                           seg_dataset *ds, const char *prefix,
                           double *const *in, double *const *out, size_t n,

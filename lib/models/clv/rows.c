@@ -380,7 +380,7 @@ static int pack_ranks(const columns *in, size_t n, int nc, uint32_t *comp,
     /* the columns' ranks at once, on threads, then packed in order */
     uint32_t *ranks = seg__malloc((n ? n : 1) * (size_t)nc * sizeof *ranks);
     uint32_t *rk[3] = {ranks, NULL, NULL};
-    for (int c = 1; c < 3 && ranks; c++)
+    for (int c = 1; c < nc && ranks; c++)
         rk[c] = ranks + (size_t)c * n;
     uint64_t prod = 1;
     int rc = ranks ? SEG_OK : SEG_ENOMEM, bits = 0;

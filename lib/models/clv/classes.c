@@ -290,19 +290,6 @@ static int clv_fit(void *state, seg_model *m, const seg_dataset *ds, void *ud)
     return rc ? rc : keep_resamples(st, m, ds);
 }
 
-/* "r=0.24, alpha=4.4, ..." for messages about values that cannot be
- * computed */
-static const char *params_text(const seg__clv_fit *f, const double *q)
-{
-    static _Thread_local char buf[256];
-    const seg__clv_spec *sp = seg__clv_spec_of(f->kind);
-    size_t k = 0;
-    for (int i = 0; i < sp->np && k < sizeof buf; i++)
-        k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s=%.6g",
-                              i ? ", " : "", sp->names[i], q ? q[i] : f->p[i]);
-    return buf;
-}
-
 typedef seg__clv_hist hist;
 
 /* By (x, T, the customer's own parameters), then t_x and the mean spend:
@@ -611,7 +598,7 @@ static int check_outputs(const clv_state *st, const seg_model *m,
                     m, SEG_ERANGE, "%s: customer '%s': %s cannot be "
                     "computed with %s", prefix, seg_dataset_customer_id(ds, i),
                     c < nout ? what[c] : seg__clv_timing_names[c - nout],
-                    params_text(&st->f, q ? q + i * SEG__NP : NULL));
+                    seg__clv_params_text(&st->f, q ? q + i * SEG__NP : NULL));
         }
     }
     return SEG_OK;
@@ -919,7 +906,7 @@ static int eval_fit(const clv_state *st, const seg__clv_fit *f,
     if (!isfinite(v))
         return seg__model_error(m, SEG_ERANGE, "'%s' cannot be computed for "
                                 "these arguments with %s", q,
-                                params_text(f, NULL));
+                                seg__clv_params_text(f, NULL));
     *out = v;
     return SEG_OK;
 }

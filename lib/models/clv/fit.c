@@ -397,27 +397,33 @@ const char *seg__clv_bad_param(int kind, int i, double v)
     return NULL;
 }
 
+const char *seg__clv_params_text(const seg__clv_fit *f, const double *q)
+{
+    static _Thread_local char buf[256];
+    const seg__clv_spec *sp = specs[f->kind];
+    size_t k = 0;
+    for (int i = 0; i < sp->np && k < sizeof buf; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s=%.6g",
+                              i ? ", " : "", sp->names[i], q ? q[i] : f->p[i]);
+    return buf;
+}
+
 /* A fit whose log-likelihood is flat along some direction at the point
  * it stopped (its Hessian not positive definite, so no standard error):
  * not a maximum the data identify but a point on a ridge, such as a
  * shape and a scale growing together. An error naming the point, never
  * a fit with standard errors of NaN. */
-static int flat_maximum(const seg_model *m, int kind, const seg__clv_fit *f,
+static int flat_maximum(const seg_model *m, const seg__clv_fit *f,
                         long evals)
 {
-    const seg__clv_spec *sp = specs[kind];
-    char at[256];
-    size_t k = 0;
-    for (int i = 0; i < sp->np && k < sizeof at; i++)
-        k += (size_t)snprintf(at + k, sizeof at - k, "%s%s=%.6g",
-                              i ? ", " : "", sp->names[i], f->p[i]);
     return seg__model_error(m, SEG_ECONVERGE, "%s: the fit stopped where "
                             "the log-likelihood is flat along a direction "
                             "(%s: its Hessian is not positive definite, so "
                             "there are no standard errors): the data do not "
                             "identify the parameters; a penalizer or fixed "
                             "values give a fit (%ld evaluations)",
-                            seg_model_name(m), at, evals);
+                            seg_model_name(m), seg__clv_params_text(f, NULL),
+                            evals);
 }
 
 /* "r=0.24,alpha=4.4,..." */
@@ -801,7 +807,7 @@ static int fit_rows(const seg_model *m, int kind, const seg__clv_rows *rp,
      * and its standard errors (of the likelihood alone) may be NaN */
     if (!rc && !with_cov && !standard_errors(&c, f) && !(fixed && *fixed) &&
         !(c.penalizer > 0))
-        rc = flat_maximum(m, kind, f, c.evals);
+        rc = flat_maximum(m, f, c.evals);
     f->evaluations = (double)c.evals;
     if (c.prep)
         specs[kind]->release(c.prep);

@@ -212,6 +212,9 @@ const char *seg__clv_bad_param(int kind, int i, double v);
 
 /* Check one history (ncols values) of a kind; a static reason or NULL. */
 const char *seg__clv_bad_row(int kind, const double *d);
+/* "r=0.24, alpha=4.4, ..." of f's parameters, or of q (NULL: f's), for
+ * messages; the calling thread's buffer, until its next call. */
+const char *seg__clv_params_text(const seg__clv_fit *f, const double *q);
 /* Fitting rows: ncols values each, their weights, and the total. */
 typedef struct seg__clv_rows {
     double *d;

@@ -23,10 +23,6 @@ static seg__dual a0_integrand(double y, double lp, double lq, void *vc)
     return daddc(dscale(l, -1), log(w) + lp + lq);
 }
 
-/* log A0 by quadrature: the dropout part of the likelihood is
- * s/(r+s+x) A0 with A0 = (r+s+x) times the integral of a0_integrand. It
- * serves where the series of the 2F1 converge too slowly: beta or alpha
- * tiny against the other, so that the argument is within 1e-9 of 1. */
 double seg__pnbd_a0_centre(const double *p, double x, double tx, double T)
 {
     /* the integrand falls by e over about (min(alpha, beta) + t_x) / k in
@@ -36,6 +32,10 @@ double seg__pnbd_a0_centre(const double *p, double x, double tx, double T)
     return fmax(-40, fmin(0, log(scale)));
 }
 
+/* log A0 by quadrature: the dropout part of the likelihood is
+ * s/(r+s+x) A0 with A0 = (r+s+x) times the integral of a0_integrand. It
+ * serves where the series of the 2F1 converge too slowly: beta or alpha
+ * tiny against the other, so that the argument is within 1e-9 of 1. */
 static seg__dual pnbd_log_a0_quad(const seg__dual *p, double x, double tx,
                                   double T)
 {

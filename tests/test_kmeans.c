@@ -1,10 +1,14 @@
 /* k-means against a plain Lloyd iteration written out here: the same
  * starting centres must end at the same labels and inertia, and a fit
  * from k-means++ must be a fixed point of Lloyd's step, on any number of
- * threads. */
+ * threads. Up to four features the runs filter over a tree of boxes,
+ * beyond that they keep Hamerly's bounds: both are checked, and on points
+ * of a grid, where many are equal and many sit at the same distance from
+ * two centres (ties go to the lower centre, as in a plain search). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,10 +23,14 @@
 
 /* more than one block of the bound tests, and not a whole number of
  * them; overlapping blobs, so that many points sit near a boundary */
-enum { N = 5003, NF = 3 };
-static const char *const FEAT[NF] = {"a", "b", "c"};
+enum { N = 5003, MAXF = 6 };
+static const char *const FEAT[MAXF] = {"a", "b", "c", "d", "e", "f"};
+static const char *const FEATURES[MAXF + 1] = {
+    "", "a", "a,b", "a,b,c", "a,b,c,d", "a,b,c,d,e", "a,b,c,d,e,f"};
 
-static double X[N][NF];
+/* the points of the test at hand, with NF features of them */
+static double X[N][MAXF];
+static int NF = 3;
 
 static uint32_t xorshift(uint32_t *s)
 {
@@ -32,14 +40,17 @@ static uint32_t xorshift(uint32_t *s)
     return *s;
 }
 
-static seg_dataset *points(void)
+/* grid: each feature one of 0, 1, 2, 3; else overlapping blobs */
+static seg_dataset *points_of(int nf, bool grid)
 {
     uint32_t s = 2463534242u;
+    NF = nf;
     for (int i = 0; i < N; i++) {
         int g = i % 7;
         for (int f = 0; f < NF; f++)
-            X[i][f] = (double)((g * (f + 2)) % 5) * 2.5 +
-                      (double)xorshift(&s) / 4294967296.0 * 6.0;
+            X[i][f] = grid ? (double)(xorshift(&s) % 4)
+                           : (double)((g * (f + 2)) % 5) * 2.5 +
+                                 (double)xorshift(&s) / 4294967296.0 * 6.0;
     }
     seg_dataset *ds;
     assert_ok(seg_dataset_new(&ds));
@@ -57,6 +68,11 @@ static seg_dataset *points(void)
     return ds;
 }
 
+static seg_dataset *points(void)
+{
+    return points_of(3, false);
+}
+
 static double dist2(const double *x, const double *c)
 {
     double s = 0;
@@ -65,7 +81,7 @@ static double dist2(const double *x, const double *c)
     return s;
 }
 
-static int nearest(const double *x, const double (*c)[NF], int k)
+static int nearest(const double *x, const double (*c)[MAXF], int k)
 {
     int best = 0;
     for (int j = 1; j < k; j++)
@@ -75,9 +91,9 @@ static int nearest(const double *x, const double (*c)[NF], int k)
 }
 
 /* the means of the clusters of lab; an empty cluster keeps its centre */
-static void means(const int *lab, int k, double (*c)[NF])
+static void means(const int *lab, int k, double (*c)[MAXF])
 {
-    double sum[64][NF] = {{0}}, cnt[64] = {0};
+    double sum[64][MAXF] = {{0}}, cnt[64] = {0};
     for (int i = 0; i < N; i++) {
         cnt[lab[i]]++;
         for (int f = 0; f < NF; f++)
@@ -89,7 +105,7 @@ static void means(const int *lab, int k, double (*c)[NF])
                 c[j][f] = sum[j][f] / cnt[j];
 }
 
-static double inertia_of(const int *lab, const double (*c)[NF])
+static double inertia_of(const int *lab, const double (*c)[MAXF])
 {
     double s = 0;
     for (int i = 0; i < N; i++)
@@ -101,7 +117,7 @@ static seg_model *kmeans(int k, int threads, const char *init)
 {
     seg_model *m;
     assert_ok(seg_model_new(&m, "kmeans"));
-    assert_ok(seg_model_set_str(m, "features", "a,b,c"));
+    assert_ok(seg_model_set_str(m, "features", FEATURES[NF]));
     assert_ok(seg_model_set_int(m, "standardize", 0));
     assert_ok(seg_model_set_int(m, "k", k));
     assert_ok(seg_model_set_int(m, "threads", threads));
@@ -131,36 +147,36 @@ static double result(const seg_model *m, const char *name)
 
 /* From given centres: Lloyd's steps until no label changes, here by brute
  * force, against the fit. */
-static void test_same_as_lloyd(void **state)
+static void same_as_lloyd(int nf, bool grid)
 {
-    (void)state;
-    seg_dataset *ds = points();
+    seg_dataset *ds = points_of(nf, grid);
     static const int ks[] = {1, 2, 5, 8, 11};
     for (size_t t = 0; t < sizeof ks / sizeof *ks; t++) {
         int k = ks[t];
-        double c[64][NF];
+        double c[64][MAXF];
         char init[4096] = "";
         for (int j = 0; j < k; j++) {
             int row = (j * 613 + 17) % N;
             for (int f = 0; f < NF; f++) {
-                c[j][f] = X[row][f];
+                /* on the grid, centres between its points: ties */
+                c[j][f] = X[row][f] + (grid ? 0.5 * (double)(j % 2) : 0);
                 snprintf(init + strlen(init), sizeof init - strlen(init),
                          "%s%.17g", f ? "," : j ? ";" : "", c[j][f]);
             }
         }
         static int lab[N], fit[N];
         for (int i = 0; i < N; i++)
-            lab[i] = nearest(X[i], (const double(*)[NF])c, k);
+            lab[i] = nearest(X[i], (const double(*)[MAXF])c, k);
         for (int changed = 1; changed;) {
             means(lab, k, c);
             changed = 0;
             for (int i = 0; i < N; i++) {
-                int a = nearest(X[i], (const double(*)[NF])c, k);
+                int a = nearest(X[i], (const double(*)[MAXF])c, k);
                 changed += a != lab[i];
                 lab[i] = a;
             }
         }
-        double want = inertia_of(lab, (const double(*)[NF])c);
+        double want = inertia_of(lab, (const double(*)[MAXF])c);
         for (int threads = 1; threads <= 3; threads += 2) {
             seg_model *m = kmeans(k, threads, init);
             assert_ok(seg_model_fit(m, ds));
@@ -171,6 +187,20 @@ static void test_same_as_lloyd(void **state)
         }
     }
     seg_dataset_free(ds);
+}
+
+static void test_same_as_lloyd(void **state)
+{
+    (void)state;
+    for (int nf = 1; nf <= MAXF; nf++)
+        same_as_lloyd(nf, false);
+}
+
+static void test_same_as_lloyd_on_a_grid(void **state)
+{
+    (void)state;
+    for (int nf = 1; nf <= MAXF; nf++)
+        same_as_lloyd(nf, true);
 }
 
 /* From k-means++: the fit is a fixed point of Lloyd's step (each label the
@@ -187,13 +217,13 @@ static void test_fixed_point(void **state)
         assert_ok(seg_model_set_int(m, "n_init", 5));
         assert_ok(seg_model_fit(m, ds));
         labels_of(m, ds, lab);
-        double c[64][NF];
+        double c[64][MAXF];
         means(lab, 8, c);
         for (int i = 0; i < N; i++)
-            assert_int_equal(nearest(X[i], (const double(*)[NF])c, 8),
+            assert_int_equal(nearest(X[i], (const double(*)[MAXF])c, 8),
                              lab[i]);
         double got = result(m, "inertia");
-        double want = inertia_of(lab, (const double(*)[NF])c);
+        double want = inertia_of(lab, (const double(*)[MAXF])c);
         assert_true(fabs(got - want) <= 1e-9 * want);
         if (threads == 1) {
             inertia1 = got;
@@ -211,6 +241,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_as_lloyd),
+        cmocka_unit_test(test_same_as_lloyd_on_a_grid),
         cmocka_unit_test(test_fixed_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

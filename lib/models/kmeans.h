@@ -3,6 +3,8 @@
 #ifndef SEG_MODELS_KMEANS_H
 #define SEG_MODELS_KMEANS_H
 
+#include <math.h>
+
 #include "models/internal.h"
 
 #define SEG__KM_MAX_F 64
@@ -53,6 +55,71 @@ static inline double seg__km_dist2(const double *a, const double *b, int nf)
     }
     return s;
 }
+
+/* The new centres of clusters with the sums and counts given (a cluster
+ * with no point keeps its centre); mv[j] gets centre j's move. Returns the
+ * sum of the squared moves. */
+static inline double seg__km_new_centres(const double *sum, const double *cnt,
+                                         double *c, int k, int nf, double *mv)
+{
+    double shift2 = 0;
+    for (int j = 0; j < k; j++) {
+        double *cj = c + (size_t)j * (size_t)nf, moved = 0;
+        if (cnt[j] > 0) {
+            for (int f = 0; f < nf; f++) {
+                double v = sum[(size_t)j * (size_t)nf + (size_t)f] / cnt[j];
+                moved += (v - cj[f]) * (v - cj[f]);
+                cj[f] = v;
+            }
+        }
+        mv[j] = sqrt(moved);
+        shift2 += moved;
+    }
+    return shift2;
+}
+
+/* The inertia of the labels given, and each cluster's size. */
+static inline double seg__km_inertia(const double *X, size_t n, int nf, int k,
+                                     const double *c, const int *assign,
+                                     double *size)
+{
+    double inertia = 0;
+    for (int j = 0; j < k; j++)
+        size[j] = 0;
+    for (size_t i = 0; i < n; i++) {
+        inertia += seg__km_dist2(X + i * (size_t)nf,
+                                 c + (size_t)assign[i] * (size_t)nf, nf);
+        size[assign[i]]++;
+    }
+    return inertia;
+}
+
+/* ---- the filtering algorithm, for few features (kmeans_filter.c) ---- */
+
+/* Up to this many features the runs filter over a tree of boxes; beyond,
+ * the boxes rarely set a centre aside and Hamerly's bounds do better. */
+#define SEG__KM_FILTER_MAX_F 4
+
+typedef struct seg__km_tree seg__km_tree;
+
+/* The tree of the n points of X, in the spatial order whose codes (sorted)
+ * are given; NULL when out of memory. */
+seg__km_tree *seg__km_tree_new(const double *X, const uint64_t *code,
+                               size_t n, int nf);
+void seg__km_tree_free(seg__km_tree *t);
+
+/* The bytes of the nodes' scratch a run needs. */
+size_t seg__km_filter_work(const seg__km_tree *t, int k);
+
+/* One run of Lloyd's algorithm by filtering, from the centres in c, over
+ * the tree's points X: the labels in assign, the inertia returned, the
+ * iterations in *iters and the sizes in size. work holds k x (nf + 2)
+ * doubles, nodes seg__km_filter_work() bytes. Stops as hamerly() does:
+ * when no label changes, or the centres moved less than tol. */
+double seg__km_filter(const seg__km_tree *t, const double *X, size_t n,
+                      int k, double *c, int *assign, int max_iter,
+                      double tol, double *iters, double *size, double *work,
+                      void *nodes);
 
 /* The transformed feature matrix of the complete rows; row_of[i] is the
  * customer of matrix row i. With learn, the transform is learnt into

@@ -76,21 +76,10 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
     for (; it < max_iter; it++) {
         if (seg__progress_add(prog, 1))
             break;
-        double maxmv = 0, maxmv2 = 0, shift2 = 0;
+        double maxmv = 0, maxmv2 = 0;
+        double shift2 = seg__km_new_centres(sum, cnt, c, k, nf, mv);
         int argmax = -1;
         for (int j = 0; j < k; j++) {
-            double *cj = c + (size_t)j * (size_t)nf;
-            double moved = 0;
-            if (cnt[j] > 0) {
-                for (int f = 0; f < nf; f++) {
-                    double v =
-                        sum[(size_t)j * (size_t)nf + (size_t)f] / cnt[j];
-                    moved += (v - cj[f]) * (v - cj[f]);
-                    cj[f] = v;
-                }
-            }
-            mv[j] = sqrt(moved);
-            shift2 += moved;
             if (mv[j] > maxmv) {
                 maxmv2 = maxmv;
                 maxmv = mv[j];
@@ -170,16 +159,8 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
             break;
         }
     }
-    double inertia = 0;
-    for (int j = 0; j < k; j++)
-        size[j] = 0;
-    for (size_t i = 0; i < n; i++) {
-        inertia += seg__km_dist2(X + i * (size_t)nf,
-                                 c + (size_t)assign[i] * (size_t)nf, nf);
-        size[assign[i]]++;
-    }
     *iters = it;
-    return inertia;
+    return seg__km_inertia(X, n, nf, k, c, assign, size);
 }
 
 /* The doubles of hamerly()'s work: the clusters' sums, counts,
@@ -283,6 +264,7 @@ static int parse_init(const seg_model *m, const char *s, int k, int nf,
 /* Runs first, first + step, ... of a clustering, keeping their best. */
 typedef struct run_job {
     const double *X, *init;  /* init: given centres, or NULL for k-means++ */
+    const seg__km_tree *tree; /* the filter's tree, or NULL for Hamerly's */
     size_t n;
     int nf, k, max_iter, runs;
     atomic_int *next;        /* the next run to take: threads share runs */
@@ -309,7 +291,9 @@ static void *run_worker(void *arg)
     double *size = seg__malloc((size_t)j->k * sizeof *size);
     double *d2 = seg__malloc(j->n * sizeof *d2);
     int *a = seg__malloc(j->n * sizeof *a);
-    double (*ul)[2] = seg__malloc(j->n * sizeof *ul);
+    /* Hamerly's bounds, or the filter's scratch of the tree's nodes */
+    void *ul = seg__malloc(j->tree ? seg__km_filter_work(j->tree, j->k)
+                                   : j->n * sizeof(double[2]));
     double *work = seg__malloc(HAMERLY_WORK(j->k, j->nf) * sizeof *work);
     j->inertia = INFINITY;
     j->best_run = -1;
@@ -323,8 +307,12 @@ static void *run_worker(void *arg)
             kmeanspp(j->X, j->n, j->nf, j->k, &rng, c, d2);
         }
         double iters;
-        double inertia = hamerly(j->X, j->n, j->nf, j->k, c, a, j->max_iter,
-                                 j->tol, &iters, size, ul, work);
+        double inertia =
+            j->tree ? seg__km_filter(j->tree, j->X, j->n, j->k, c, a,
+                                     j->max_iter, j->tol, &iters, size, work,
+                                     ul)
+                    : hamerly(j->X, j->n, j->nf, j->k, c, a, j->max_iter,
+                              j->tol, &iters, size, ul, work);
         /* the caller's runs counted their iterations */
         if ((j->rc = seg__progress_poll(j->progress, j->lead,
                                         j->progress ? j->progress->done
@@ -385,8 +373,10 @@ static uint64_t spread2(uint64_t x)
  * in space. Hamerly's bounds then hold or fail in runs of points, which
  * branch prediction and the caches reward. order[i] is the row of the i-th
  * point; NULL when out of memory. The sort is stable, so the order is that
- * of (code, row) whatever the digits. */
-static uint32_t *spatial_order(const double *X, size_t n, int nf)
+ * of (code, row) whatever the digits. With codes, *codes gets the sorted
+ * codes (n of them, the caller's to free). */
+static uint32_t *spatial_order(const double *X, size_t n, int nf,
+                               uint64_t **codes)
 {
     int dims = nf < 21 ? nf : 21, bits = 63 / dims > 21 ? 21 : 63 / dims;
     double lo[21], scale[21], top = (double)((1u << bits) - 1);
@@ -453,12 +443,19 @@ static uint32_t *spatial_order(const double *X, size_t n, int nf)
     if (o0 != order)
         memcpy(order, o0, n * sizeof *order);
     seg__free(count);
-    seg__free(key);
+    if (codes) {
+        if (k0 != key)
+            memcpy(key, k0, n * sizeof *key);
+        *codes = key;
+    } else {
+        seg__free(key);
+    }
     return order;
 }
 
-static int cluster_ordered(const seg_model *m, const double *X, size_t n,
-                           int nf, int k, double *best_c, double *best_size,
+static int cluster_ordered(const seg_model *m, const double *X,
+                           const seg__km_tree *tree, size_t n, int nf, int k,
+                           double *best_c, double *best_size,
                            double *best_inertia, double *best_iters,
                            int *assign);
 
@@ -472,33 +469,40 @@ int seg__km_cluster(const seg_model *m, const double *X, size_t n, int nf,
                    double *best_inertia, double *best_iters, int *assign)
 {
     if (n == 0)
-        return cluster_ordered(m, X, n, nf, k, best_c, best_size,
+        return cluster_ordered(m, X, NULL, n, nf, k, best_c, best_size,
                                best_inertia, best_iters, assign);
-    uint32_t *order = spatial_order(X, n, nf);
+    /* the tree's nodes, at most 2n, are numbered by 32-bit integers */
+    bool filter = nf <= SEG__KM_FILTER_MAX_F && n <= INT32_MAX / 2;
+    uint64_t *codes = NULL;
+    uint32_t *order = spatial_order(X, n, nf, filter ? &codes : NULL);
     double *Xs = order ? seg__malloc(n * (size_t)nf * sizeof *Xs) : NULL;
     int *as = order && assign ? seg__malloc(n * sizeof *as) : NULL;
-    if (!order || !Xs || (assign && !as)) {
-        seg__free(order);
-        seg__free(Xs);
-        seg__free(as);
-        return seg__nomem(NULL);
+    seg__km_tree *tree = NULL;
+    if (Xs) {
+        for (size_t i = 0; i < n; i++)
+            memcpy(Xs + i * (size_t)nf, X + (size_t)order[i] * (size_t)nf,
+                   (size_t)nf * sizeof *Xs);
+        if (filter)
+            tree = seg__km_tree_new(Xs, codes, n, nf);
     }
-    for (size_t i = 0; i < n; i++)
-        memcpy(Xs + i * (size_t)nf, X + (size_t)order[i] * (size_t)nf,
-               (size_t)nf * sizeof *Xs);
-    int rc = cluster_ordered(m, Xs, n, nf, k, best_c, best_size, best_inertia,
-                             best_iters, as);
+    seg__free(codes);
+    int rc = !order || !Xs || (assign && !as) || (filter && !tree)
+                 ? seg__nomem(NULL)
+                 : cluster_ordered(m, Xs, tree, n, nf, k, best_c, best_size,
+                                   best_inertia, best_iters, as);
     if (!rc && assign)
         for (size_t i = 0; i < n; i++)
             assign[order[i]] = as[i];
+    seg__km_tree_free(tree);
     seg__free(order);
     seg__free(Xs);
     seg__free(as);
     return rc;
 }
 
-static int cluster_ordered(const seg_model *m, const double *X, size_t n,
-                           int nf, int k, double *best_c, double *best_size,
+static int cluster_ordered(const seg_model *m, const double *X,
+                           const seg__km_tree *tree, size_t n, int nf, int k,
+                           double *best_c, double *best_size,
                            double *best_inertia, double *best_iters,
                            int *assign)
 {
@@ -536,7 +540,7 @@ static int cluster_ordered(const seg_model *m, const double *X, size_t n,
     atomic_int next = 0;
     for (int t = 0; t < threads; t++) {
         run_job *j = &jobs[t];
-        *j = (run_job){X, given, n, nf, k, (int)seg__param_num(m, "max_iter"),
+        *j = (run_job){X, given, tree, n, nf, k, (int)seg__param_num(m, "max_iter"),
                        runs, &next, tol,
                        (uint64_t)seg__param_num(m, "seed"), assign != NULL,
                        seg__malloc(ck * sizeof(double)),

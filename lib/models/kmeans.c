@@ -418,7 +418,9 @@ static const seg_param_def km_params[] = {
 
 const seg_model_class seg__kmeans_class = {
     sizeof(seg_model_class), "kmeans",
-    "k-means clusters over numeric columns (k-means++, Hamerly)", km_params,
+    "k-means clusters over numeric columns (k-means++, filtering or "
+    "Hamerly)",
+    km_params,
     sizeof km_params / sizeof *km_params, sizeof(seg_param_def), km_create,
     km_destroy, km_fit, km_score, km_save, km_load, km_result_name, km_result,
     NULL, seg__km_report};

@@ -1,6 +1,8 @@
-/* The clustering behind k-means: runs of Hamerly's exact acceleration of
- * Lloyd's algorithm from k-means++ or given centres, n_init of them
- * shared among threads, over the points in a spatial order. */
+/* The clustering behind k-means: runs of Lloyd's algorithm from k-means++
+ * or given centres, n_init of them shared among threads, over the points
+ * in a spatial order; each run filters over a tree of the points
+ * (kmeans_filter.c) up to SEG__KM_FILTER_MAX_F features, and keeps
+ * Hamerly's bounds beyond. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>

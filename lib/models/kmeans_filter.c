@@ -14,11 +14,11 @@
 
 #include "models/kmeans.h"
 
-/* Points of a leaf: a box of fewer is not split. */
+/* A node of this many points or fewer is a leaf. */
 #define LEAF_POINTS 16
 
 /* The relative margin by which a centre must be farther from a box than
- * the box's nearest candidate to be set aside: far above the rounding of
+ * the candidate nearest the box's middle to be set aside: far above the rounding of
  * a squared distance over up to SEG__KM_FILTER_MAX_F features (about
  * 1e-15), far below what would keep centres that cannot win. */
 #define PRUNE_MARGIN 1e-9

@@ -387,6 +387,16 @@ def job_clv_score_seg(ctx, f, layout, d):
                    os.path.join(d, "seg.csv"))
 
 
+# the peer writes the customer and its four CLV values: e2 writes the same
+CLV_COLUMNS = "clv.p_alive,clv.expected,clv.spend,clv.value"
+
+
+def job_clv_score_columns_seg(ctx, f, layout, d):
+    job = job_clv_score_seg(ctx, f, layout, d)
+    job["argv"] += ["--columns", CLV_COLUMNS]
+    return job
+
+
 def job_clv_score_peer(ctx, f, layout, d):
     return py_cmd(ctx, [os.path.join(HERE, "lifetimes_clv.py"),
                         f.orders(layout), os.path.join(d, "peer.csv"),
@@ -571,6 +581,9 @@ JOBS = [
     Job("e", "CSV -> BG/NBD + Gamma-Gamma -> CLV of every customer -> CSV",
         "lifetimes", "orders", job_clv_score_seg, job_clv_score_peer,
         ("lifetimes",), check_clv_score, True),
+    Job("e2", "the same, writing the peer's columns (the four CLV values)",
+        "lifetimes", "orders", job_clv_score_columns_seg, job_clv_score_peer,
+        ("lifetimes",), check_clv_score, True),
 ]
 
 
@@ -580,7 +593,7 @@ def select_jobs(spec):
     for k in keys:
         hit = [j for j in JOBS if j.key == k or j.key.rstrip("12") == k]
         if not hit:
-            sys.exit("jobs.py: unknown job '%s' (a, a1, a2, b, c, d, d1, d2, e)"
+            sys.exit("jobs.py: unknown job '%s' (a, a1, a2, b, c, d, d1, d2, e, e2)"
                      % k)
         chosen += [j for j in hit if j not in chosen]
     return [j for j in JOBS if j in chosen]

@@ -169,7 +169,8 @@ SEG__INLINE double hamerly_nf(const double *X, size_t n, int nf, int k,
  * half-distances, moves and totals of moves. */
 #define HAMERLY_WORK(k, nf) ((size_t)(k) * ((size_t)(nf) + 5))
 
-/* The same, compiled apart for the usual feature counts, whose distance
+/* The same, compiled apart for the usual feature counts that do not
+ * filter (fewer filter but for more than a billion points), whose distance
  * loops then unroll. ul (n bounds) and work (HAMERLY_WORK doubles) are the
  * caller's, allocated once for all its runs: a fresh block each run would
  * be fresh pages, zeroed by the system, on every thread at once. */
@@ -178,14 +179,11 @@ static double hamerly(const double *X, size_t n, int nf, int k, double *c,
                       double *size, double (*ul)[2], double *work)
 {
     switch (nf) {
-    case 2:
-        return hamerly_nf(X, n, 2, k, c, assign, max_iter, tol, iters, size,
+    case 5:
+        return hamerly_nf(X, n, 5, k, c, assign, max_iter, tol, iters, size,
                           ul, work);
-    case 3:
-        return hamerly_nf(X, n, 3, k, c, assign, max_iter, tol, iters, size,
-                          ul, work);
-    case 4:
-        return hamerly_nf(X, n, 4, k, c, assign, max_iter, tol, iters, size,
+    case 6:
+        return hamerly_nf(X, n, 6, k, c, assign, max_iter, tol, iters, size,
                           ul, work);
     default:
         return hamerly_nf(X, n, nf, k, c, assign, max_iter, tol, iters, size,

@@ -540,8 +540,8 @@ static int cluster_ordered(const seg_model *m, const double *X,
     atomic_int next = 0;
     for (int t = 0; t < threads; t++) {
         run_job *j = &jobs[t];
-        *j = (run_job){X, given, tree, n, nf, k, (int)seg__param_num(m, "max_iter"),
-                       runs, &next, tol,
+        *j = (run_job){X, given, tree, n, nf, k,
+                       (int)seg__param_num(m, "max_iter"), runs, &next, tol,
                        (uint64_t)seg__param_num(m, "seed"), assign != NULL,
                        seg__malloc(ck * sizeof(double)),
                        seg__malloc((size_t)k * sizeof(double)),

@@ -18,41 +18,26 @@
 #define LEAF_POINTS 16
 
 /* The relative margin by which a centre must be farther from a box than
- * the candidate nearest the box's middle to be set aside: far above the rounding of
- * a squared distance over up to SEG__KM_FILTER_MAX_F features (about
- * 1e-15), far below what would keep centres that cannot win. */
+ * the candidate nearest the box's middle to be set aside: far above the
+ * rounding of a squared distance over up to SEG__KM_FILTER_MAX_F features
+ * (about 1e-15), far below what would keep centres that cannot win. */
 #define PRUNE_MARGIN 1e-9
 
-/* The tree: node i covers the points [range[2i], range[2i+1]) of the
- * ordered matrix, its children are child[2i] and child[2i+1] (-1 at a
- * leaf), and geo[3 nf i ...] holds the box's low corner, high corner and
- * the sum of its points. */
+/* A node covers the points [begin, end) of the ordered matrix; its
+ * children are left and right, -1 at a leaf. */
+typedef struct km_node {
+    uint32_t begin, end;
+    int32_t left, right;
+} km_node;
+
+/* The tree: its nodes, and geo[3 nf i ...], node i's box (low corner, high
+ * corner) and the sum of its points. */
 struct seg__km_tree {
-    size_t n, cap;
+    size_t n, cap, geo_cap;
     int nf, depth;
-    uint32_t *range;
-    int32_t *child;
+    km_node *node;
     double *geo;
 };
-
-static int grow(seg__km_tree *t)
-{
-    size_t cap = t->cap ? 2 * t->cap : 1024;
-    uint32_t *range = seg__realloc(t->range, 2 * cap * sizeof *range);
-    if (range)
-        t->range = range;
-    int32_t *child = seg__realloc(t->child, 2 * cap * sizeof *child);
-    if (child)
-        t->child = child;
-    double *geo =
-        seg__realloc(t->geo, 3 * (size_t)t->nf * cap * sizeof *geo);
-    if (geo)
-        t->geo = geo;
-    if (!range || !child || !geo)
-        return SEG_ENOMEM;
-    t->cap = cap;
-    return SEG_OK;
-}
 
 static int top_bit(uint64_t x)
 {
@@ -73,12 +58,13 @@ static int top_bit(uint64_t x)
 static int32_t build(seg__km_tree *t, const uint64_t *code, const double *X,
                      uint32_t b, uint32_t e, int depth)
 {
-    if (t->n == t->cap && grow(t))
+    int32_t nf = t->nf;
+    if (seg__grow((void **)&t->node, &t->cap, t->n + 1, sizeof *t->node) ||
+        seg__grow((void **)&t->geo, &t->geo_cap,
+                  3 * (size_t)nf * (t->n + 1), sizeof *t->geo))
         return -1;
-    int32_t id = (int32_t)t->n++, nf = t->nf;
+    int32_t id = (int32_t)t->n++;
     t->depth = depth > t->depth ? depth : t->depth;
-    t->range[2 * id] = b;
-    t->range[2 * id + 1] = e;
     int32_t l = -1, r = -1;
     if (e - b > LEAF_POINTS && code[b] != code[e - 1]) {
         uint64_t bit = 1ull << top_bit(code[b] ^ code[e - 1]);
@@ -94,8 +80,7 @@ static int32_t build(seg__km_tree *t, const uint64_t *code, const double *X,
             (r = build(t, code, X, lo, e, depth + 1)) < 0)
             return -1;
     }
-    t->child[2 * id] = l;
-    t->child[2 * id + 1] = r;
+    t->node[id] = (km_node){b, e, l, r};
     double *g = t->geo + 3 * (size_t)nf * (size_t)id;
     if (l < 0) {
         for (int f = 0; f < nf; f++) {
@@ -126,8 +111,7 @@ void seg__km_tree_free(seg__km_tree *t)
 {
     if (!t)
         return;
-    seg__free(t->range);
-    seg__free(t->child);
+    seg__free(t->node);
     seg__free(t->geo);
     seg__free(t);
 }
@@ -165,7 +149,7 @@ SEG__INLINE void take_whole(filter *s, int32_t node, int j)
 {
     const seg__km_tree *t = s->t;
     int nf = s->nf;
-    uint32_t b = t->range[2 * node], e = t->range[2 * node + 1];
+    uint32_t b = t->node[node].begin, e = t->node[node].end;
     if (!(s->stamp[node] + 1 == s->step && s->owner[node] == j))
         for (uint32_t i = b; i < e; i++) {
             s->changed += s->assign[i] != j;
@@ -259,14 +243,13 @@ SEG__INLINE void walk_nf(filter *s, int nf)
         }
         s->stamp[node] = s->step;
         s->owner[node] = -1;
-        int32_t l = t->child[2 * node], r = t->child[2 * node + 1];
+        int32_t l = t->node[node].left, r = t->node[node].right;
         if (l >= 0) {
             stack[top++] = (pending){r, no, p.depth + 1};
             stack[top++] = (pending){l, no, p.depth + 1};
             continue;
         }
-        for (uint32_t i = t->range[2 * node]; i < t->range[2 * node + 1];
-             i++) {
+        for (uint32_t i = t->node[node].begin; i < t->node[node].end; i++) {
             const double *xi = s->X + (size_t)i * (size_t)nf;
             int a = nearest_of(xi, c, out, no, nf);
             s->changed += s->assign[i] != a;

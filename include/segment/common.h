@@ -138,6 +138,11 @@ SEG_API void seg_allocator_init(seg_allocator *a);
  *
  * Allowed only before the library's first allocation (before any handle is
  * created); the hooks then stay in place for the life of the process.
+ *
+ * With the C library's allocator, the library asks Linux to back each block
+ * of 2 MiB or more with transparent huge pages (madvise(2) with
+ * MADV_HUGEPAGE, a hint the system may ignore). It gives no such hint for
+ * memory from the hooks: their allocator decides for its own memory.
  * @param a hooks to copy (the caller keeps ownership of @p a), or NULL to
  *          restore the C library's malloc, realloc and free.
  * @return #SEG_OK; #SEG_EINVAL if @p a is too small or a hook is missing;

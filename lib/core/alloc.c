@@ -6,6 +6,7 @@
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 #include "core/internal.h"
@@ -63,7 +64,10 @@ static inline void mark_used(void)
 void *seg__malloc(size_t n)
 {
     mark_used();
-    return g_alloc.malloc_fn(n ? n : 1, g_alloc.user_data);
+    void *p = g_alloc.malloc_fn(n ? n : 1, g_alloc.user_data);
+    if (g_alloc.malloc_fn == default_malloc)
+        seg__advise_random(p, n);
+    return p;
 }
 
 void *seg__calloc(size_t count, size_t size)
@@ -79,7 +83,10 @@ void *seg__calloc(size_t count, size_t size)
 void *seg__realloc(void *p, size_t n)
 {
     mark_used();
-    return g_alloc.realloc_fn(p, n ? n : 1, g_alloc.user_data);
+    void *np = g_alloc.realloc_fn(p, n ? n : 1, g_alloc.user_data);
+    if (g_alloc.realloc_fn == default_realloc)
+        seg__advise_random(np, n);
+    return np;
 }
 
 void seg__free(void *p)
@@ -105,21 +112,26 @@ int seg__grow(void **p, size_t *cap, size_t need, size_t elem)
         return SEG_ENOMEM;
     *p = np;
     *cap = ncap;
-    seg__advise_random(np, ncap * elem);
     return SEG_OK;
 }
 
 void seg__advise_random(void *p, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    if (!p || bytes < 4 * huge)
+    static atomic_size_t page_size;
+    if (!p || bytes < (size_t)2 << 20)
         return;
-    /* the whole huge pages inside the block */
-    uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
-    if (e > b)
-        (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
+    size_t ps = atomic_load_explicit(&page_size, memory_order_relaxed);
+    if (!ps) {
+        long v = sysconf(_SC_PAGESIZE);
+        ps = v > 0 ? (size_t)v : 4096;
+        atomic_store_explicit(&page_size, ps, memory_order_relaxed);
+    }
+    /* the pages that hold the block, all mapped since the block is: the
+     * system backs with huge pages the aligned 2 MiB inside them */
+    uintptr_t b = (uintptr_t)p & ~(uintptr_t)(ps - 1);
+    uintptr_t e = ((uintptr_t)p + bytes + ps - 1) & ~(uintptr_t)(ps - 1);
+    (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
 #else
     (void)p;
     (void)bytes;

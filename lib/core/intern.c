@@ -135,7 +135,6 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
         struct seg__intern_slot *slots = seg__malloc(ns * sizeof *slots);
         if (!slots)
             return SEG_ENOMEM;
-        seg__advise_random(slots, ns * sizeof *slots);
         seg__free(in->slots);
         in->slots = slots;
         in->nslots = ns;

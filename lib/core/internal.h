@@ -32,10 +32,12 @@ void seg__free(void *p);
 /* Grow *p (an array of elem-sized items of capacity *cap) to hold at least
  * need items. Returns SEG_OK or SEG_ENOMEM, leaving *p intact on failure. */
 int seg__grow(void **p, size_t *cap, size_t need, size_t elem);
-/* Ask the system to back a large array that is read at random (hash
- * slots, a dataset's records) with huge pages, so that each look into it
- * costs no walk of the page tables. A hint: nothing changes if it is not
- * taken. seg__grow() gives it for the arrays it makes large. */
+/* Ask the system to back a large block with huge pages: a look at random
+ * into it (hash slots, a dataset's records) costs no walk of the page
+ * tables, and its first touch one fault for 2 MiB instead of one for each
+ * 4 KiB. A hint: nothing changes if it is not taken. seg__malloc() and
+ * seg__realloc() give it for every block of 2 MiB or more that the system's
+ * allocator makes (a host's allocator decides for its own memory). */
 void seg__advise_random(void *p, size_t bytes);
 char *seg__strndup(const char *s, size_t n);
 

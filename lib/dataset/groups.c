@@ -31,8 +31,6 @@ int seg__ds_group_by_customer(const seg_dataset *ds, size_t **start_out,
         seg__free(perm);
         return SEG_ENOMEM;
     }
-    seg__advise_random(start, (nc + 1) * sizeof *start);
-    seg__advise_random(perm, nt * sizeof *perm);
     /* start[c + 1] counts, then is where customer c's next record goes
      * (no array of its own for that: the features' peak of memory is
      * here), and ends as where customer c + 1's begin */

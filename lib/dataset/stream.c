@@ -370,7 +370,6 @@ static int cover(seg__stream *st, size_t customers)
         sacc *b = seg__calloc(BLOCK, sizeof *b);
         if (!b)
             return SEG_ENOMEM;
-        seg__advise_random(b, BLOCK * sizeof *b);
         st->blocks[st->n_blocks++] = b;
     }
     return SEG_OK;

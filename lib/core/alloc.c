@@ -74,9 +74,18 @@ void *seg__calloc(size_t count, size_t size)
 {
     if (size && count > SIZE_MAX / size)
         return NULL;
-    void *p = seg__malloc(count * size);
+    size_t n = count * size;
+    if (g_alloc.malloc_fn == default_malloc) {
+        /* the C library's: fresh pages from the system are not written
+         * again, nor touched before their first use */
+        mark_used();
+        void *p = calloc(n ? n : 1, 1);
+        seg__advise_random(p, n);
+        return p;
+    }
+    void *p = seg__malloc(n);
     if (p)
-        memset(p, 0, count * size);
+        memset(p, 0, n);
     return p;
 }
 

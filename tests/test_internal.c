@@ -613,6 +613,41 @@ static void test_utf8(void **state)
     assert_false(seg__utf8_valid("a\0b", 3));
 }
 
+/* Blocks of every size, small to past the huge-page hint's 2 MiB: a
+ * zeroed block is zero when it reuses dirty memory, a grown block keeps
+ * its bytes, and a count that overflows is refused. */
+static void test_blocks_zeroed_and_kept(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 100, 5000, 300000, (size_t)3 << 20,
+                                   (size_t)9 << 20 | 123};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        unsigned char *dirty = seg__malloc(n);
+        assert_non_null(dirty);
+        memset(dirty, 0xa5, n);
+        seg__free(dirty);
+        unsigned char *z = seg__calloc(n / 4 ? n / 4 : 1, n / 4 ? 4 : n);
+        assert_non_null(z);
+        size_t zn = n / 4 ? n / 4 * 4 : n, nonzero = 0;
+        for (size_t i = 0; i < zn; i++)
+            nonzero += z[i] != 0;
+        assert_int_equal(nonzero, 0);
+        for (size_t i = 0; i < zn; i++)
+            z[i] = (unsigned char)(i * 7);
+        void *g = z;
+        size_t cap = zn;
+        assert_int_equal(seg__grow(&g, &cap, zn * 3, 1), SEG_OK);
+        z = g;
+        size_t changed = 0;
+        for (size_t i = 0; i < zn; i++)
+            changed += z[i] != (unsigned char)(i * 7);
+        assert_int_equal(changed, 0);
+        seg__free(z);
+    }
+    assert_null(seg__calloc(SIZE_MAX / 2, 3));
+}
+
 static void test_interner_truncate(void **state)
 {
     (void)state;
@@ -1795,6 +1830,7 @@ int main(void)
         cmocka_unit_test(test_format_f64_trials),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_blocks_zeroed_and_kept),
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_interner_lengths),
         cmocka_unit_test(test_categories_pay_as_used),

@@ -721,10 +721,10 @@ static void test_threads_attribute_sources(void **state)
     }
 }
 
-/* An input of three batches (16 MB each): the same on several threads as
- * on one, from a buffer, a file and a pipe; an error in the last batch is
- * placed as one thread places it; a quote in the middle batch, found while
- * the last is already being read, hands over to the sequential loader,
+/* An input of several batches (8 MiB each, about 35 MB in all): the same on
+ * several threads as on one, from a buffer, a file and a pipe; an error in
+ * the last batch is placed as one thread places it; a quote in a middle
+ * batch, found while the one after it is already being read, hands over to the sequential loader,
  * which must go on from the right place. */
 static void test_threads_across_batches(void **state)
 {
@@ -736,7 +736,7 @@ static void test_threads_across_batches(void **state)
     size_t quote_at = 0, error_at = 0;
     for (long i = 0; i < LINES; i++) {
         if (i == 700000)
-            quote_at = len; /* about 19 MB in: the second batch */
+            quote_at = len; /* about 19 MB in: the third batch */
         if (i == LINES - 1000)
             error_at = len;
         len += (size_t)sprintf(text + len, "C%07ld,%ld,%ld.%02ld\n",
@@ -830,7 +830,7 @@ static void check_rows(seg_dataset *ds, const long *first,
     }
 }
 
-/* Customers that keep arriving over three batches, on one thread and on
+/* Customers that keep arriving over several batches, on one thread and on
  * several: the rows are numbered in order of first appearance (checked
  * against the count kept by the generator), each record on its row; a
  * second load into the same dataset finds the customers it has and adds
@@ -855,7 +855,7 @@ static void test_threads_new_customers_every_batch(void **state)
     long rows = 0;
     size_t len, len2, len3;
     char *text = arriving_log(LINES, 0, -1, first, orders, &rows, &len);
-    assert_true(len > (32u << 20)); /* three batches */
+    assert_true(len > (32u << 20)); /* four batches and more */
     memcpy(first2, first, IDS * sizeof *first);
     memcpy(orders2, orders, IDS * sizeof *orders);
     long rows2 = rows;

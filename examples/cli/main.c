@@ -3,7 +3,11 @@
  * Exit codes: 0 success, 1 usage error, 2 bad input (the library's message
  * is printed on stderr), 130 interrupted by Ctrl-C (SIGINT). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <segment.h>
 
@@ -49,8 +53,33 @@ static int run(const cli_command *cmd, int argc, char **argv)
     return rc;
 }
 
+/* The C library's allocator as a job of a few large phases wants it.
+ * glibc raises its threshold for taking a block straight from the
+ * system each time such a block is freed, after which blocks of up to
+ * 32 MiB come from its heaps instead, where a freed block is seldom
+ * given back and the next large one often does not fit in its place:
+ * the peak grows by what lies freed in the heaps. A fixed threshold
+ * keeps every block of 128 KiB or more a mapping of its own, returned
+ * to the system when freed. And one heap for all threads: glibc gives
+ * each thread that allocates a heap of its own, 64 MiB of address space
+ * reserved (which counts against ulimit -v) and its freed memory kept
+ * apart; the library's threads allocate seldom. The environment's own
+ * settings (GLIBC_TUNABLES) are left alone (docs/guide-c.md, "Peak
+ * memory"). */
+static void tune_allocator(void)
+{
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD) && defined(M_ARENA_MAX)
+    if (getenv("GLIBC_TUNABLES") || getenv("MALLOC_MMAP_THRESHOLD_") ||
+        getenv("MALLOC_ARENA_MAX"))
+        return;
+    (void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    (void)mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    tune_allocator();
     if (argc < 2) {
         fputs("segment: no command given\n\n", stderr);
         usage(stderr);

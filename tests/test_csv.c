@@ -721,11 +721,11 @@ static void test_threads_attribute_sources(void **state)
     }
 }
 
-/* An input of several batches (8 MiB each, about 35 MB in all): the same on
- * several threads as on one, from a buffer, a file and a pipe; an error in
- * the last batch is placed as one thread places it; a quote in a middle
- * batch, found while the one after it is already being read, hands over to the sequential loader,
- * which must go on from the right place. */
+/* An input of several batches (8 MiB each, about 35 MB in all): the same
+ * on several threads as on one, from a buffer, a file and a pipe; an error
+ * in the last batch is placed as one thread places it; a quote in a middle
+ * batch, found while the one after it is already being read, hands over
+ * to the sequential loader, which must go on from the right place. */
 static void test_threads_across_batches(void **state)
 {
     (void)state;

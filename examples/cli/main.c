@@ -53,19 +53,12 @@ static int run(const cli_command *cmd, int argc, char **argv)
     return rc;
 }
 
-/* The C library's allocator as a job of a few large phases wants it.
- * glibc raises its threshold for taking a block straight from the
- * system each time such a block is freed, after which blocks of up to
- * 32 MiB come from its heaps instead, where a freed block is seldom
- * given back and the next large one often does not fit in its place:
- * the peak grows by what lies freed in the heaps. A fixed threshold
- * keeps every block of 128 KiB or more a mapping of its own, returned
- * to the system when freed. And one heap for all threads: glibc gives
- * each thread that allocates a heap of its own, 64 MiB of address space
- * reserved (which counts against ulimit -v) and its freed memory kept
- * apart; the library's threads allocate seldom. The environment's own
- * settings (GLIBC_TUNABLES) are left alone (docs/guide-c.md, "Peak
- * memory"). */
+/* glibc's allocator set for a job of a few large phases: every block of
+ * 128 KiB or more a mapping of its own, given back when freed (glibc's
+ * moving threshold would keep them in its heaps, freed but held at the
+ * peak), and one heap for all threads (no 64 MiB of address space
+ * reserved per thread). Left alone when the environment sets glibc's
+ * own (docs/guide-c.md, "Peak memory"). */
 static void tune_allocator(void)
 {
 #if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD) && defined(M_ARENA_MAX)

@@ -130,25 +130,51 @@ typedef struct seg__cacc {
     uint32_t orders, returns;  /* purchase days; days with a return */
 } seg__cacc;
 
-SEG__INLINE void acc_day(seg__cacc *a, const cday *day)
+/* What a day adds to the totals, in two parts, for the totals that
+ * stream.c keeps in several places: whether the day has a part for the
+ * returns' sums; that part, false for a day that adds no more; and the
+ * purchase's. */
+static inline bool day_has_returns(const cday *day)
+{
+    return day->has_return || !day->purchase;
+}
+
+static inline bool acc_returns(ksum *other, ksum *returned,
+                               uint32_t *returns, const cday *day)
 {
     if (day->has_return) {
-        ksum_merge(&a->returned, &day->returned);
-        a->returns++;
+        ksum_merge(returned, &day->returned);
+        ++*returns;
     }
     if (!day->purchase) {
         /* a day of returns: in the net totals, not a purchase */
-        ksum_merge(&a->other, &day->net);
-        return;
+        ksum_merge(other, &day->net);
+        return false;
     }
-    if (a->orders == 0) {
-        a->first_t = day->t0;
-        a->first = day->net;
+    return true;
+}
+
+static inline void acc_purchase(ksum *first, int64_t *first_t, ksum *repeat,
+                                int64_t *last_t, uint32_t *orders,
+                                const cday *day)
+{
+    if (*orders == 0) {
+        *first_t = day->t0;
+        *first = day->net;
     } else {
-        ksum_merge(&a->repeat, &day->net);
+        ksum_merge(repeat, &day->net);
     }
-    a->last_t = day->t0;
-    a->orders++;
+    *last_t = day->t0;
+    ++*orders;
+}
+
+SEG__INLINE void acc_day(seg__cacc *a, const cday *day)
+{
+    if (day_has_returns(day) &&
+        !acc_returns(&a->other, &a->returned, &a->returns, day))
+        return;
+    acc_purchase(&a->first, &a->first_t, &a->repeat, &a->last_t, &a->orders,
+                 day);
 }
 
 /* The totals of all days (the first purchase, the repeat ones, then the

@@ -14,7 +14,8 @@
 
 #include "dataset/days.h"
 
-/* Customers a block: 2^18 slots of 128 bytes, 32 MiB, each block its own
+/* Customers a block: 2^18 slots of 96 bytes (64 that every record of a
+ * customer reaches, then 32 that few do), 24 MiB, each block its own
  * mapping, so that the features give each back to the system as soon as
  * its customers are written. */
 #define BLOCK_SHIFT 18
@@ -36,19 +37,45 @@
 
 enum { S_NONE, S_OPEN, S_DISORDER };
 
+/* A customer's totals are those of seg__cacc (days.h), in three places.
+ * Its slot, one cache line, is what each of its records reads and each
+ * day folded writes: a record of another day than the open one closes
+ * that day, and only the first purchase day and days of returns reach
+ * further. */
 typedef struct sacc {
-    seg__cacc done;          /* the days folded */
+    ksum repeat;             /* the later purchase days' nets */
+    int64_t last_t;          /* the first time of the last purchase day */
     int64_t open_t, open_end; /* the open day: a record's time, the day's
                                  last second */
     double open_amt;
+    uint32_t orders;         /* purchase days folded */
     uint32_t more;           /* the open day's other records: a pool index
                                 + 1, 0 for none */
-    uint32_t state;
     uint32_t n_more;         /* the length of the list at more */
+    uint32_t state;
+} sacc;
+_Static_assert(sizeof(sacc) == 64, "a slot is a cache line");
+
+/* Written once, by the first purchase day, or by few records: after the
+ * block's slots, at the same index. */
+typedef struct scold {
+    ksum first;              /* the first purchase day's net */
+    int64_t first_t;         /* its first time */
+    uint32_t rare;           /* the customer's returns: an index + 1 into
+                                its lane's list, 0 for none */
     uint32_t batch;          /* records of the batch folded, while a flush
                                 counts them */
-} sacc;
-_Static_assert(sizeof(sacc) == 128, "a slot is two cache lines");
+} scold;
+_Static_assert(sizeof(scold) == 32, "two cold parts a cache line");
+
+/* The sums of days with a return or of returns only, for the customers
+ * with a record below zero (or not a number): few, or none at all. */
+typedef struct srare {
+    ksum other, returned;
+    uint32_t returns;        /* days with a return */
+} srare;
+
+#define BLOCK_BYTES (BLOCK * (sizeof(sacc) + sizeof(scold)))
 
 typedef struct pnode {
     int64_t t;
@@ -62,6 +89,8 @@ typedef struct lane {
     pnode *pool;
     size_t n_pool, cap_pool;
     uint32_t free_node;      /* index + 1 of a free node; 0: none */
+    srare *rare;             /* the lane's customers' returns */
+    size_t n_rare, cap_rare;
     seg__txrec *scratch;     /* one day's records, to sort */
     int64_t *scratch_t;      /* and sorted, for the walk */
     double *scratch_a;
@@ -131,8 +160,10 @@ static void stream_clear(seg__stream *st)
     for (int k = 0; k < LANES; k++) {
         lane *l = &st->lanes[k];
         drop(&l->pool);
+        drop(&l->rare);
         drop_scratch(l);
         l->n_pool = l->cap_pool = 0;
+        l->n_rare = l->cap_rare = 0;
         l->free_node = 0;
     }
     drop(&st->order);
@@ -231,6 +262,7 @@ static int save_at_mark(seg_dataset *ds)
     cp->n_blocks = 0;
     for (int k = 0; k < LANES; k++) {
         cp->lanes[k].pool = NULL;
+        cp->lanes[k].rare = NULL;
         cp->lanes[k].scratch = NULL;
         cp->lanes[k].scratch_t = NULL;
         cp->lanes[k].scratch_a = NULL;
@@ -252,6 +284,10 @@ static int save_at_mark(seg_dataset *ds)
             rc = copy_of((void **)&cp->lanes[k].pool, l->pool,
                          l->n_pool * sizeof *l->pool);
         cp->lanes[k].cap_pool = l->n_pool;
+        if (!rc)
+            rc = copy_of((void **)&cp->lanes[k].rare, l->rare,
+                         l->n_rare * sizeof *l->rare);
+        cp->lanes[k].cap_rare = l->n_rare;
     }
     if (!rc)
         rc = copy_of((void **)&st->saved_cust, ds->tx_cust, n * sizeof *ds->tx_cust);
@@ -282,8 +318,7 @@ static int keep_blocks(seg__stream *st, const uint32_t *cust, size_t n)
         size_t b = cust[i] >> BLOCK_SHIFT;
         if (b >= cp->n_blocks || cp->blocks[b])
             continue;
-        if (copy_of((void **)&cp->blocks[b], st->blocks[b],
-                    BLOCK * sizeof **st->blocks))
+        if (copy_of((void **)&cp->blocks[b], st->blocks[b], BLOCK_BYTES))
             return SEG_ENOMEM;
     }
     return SEG_OK;
@@ -319,6 +354,10 @@ void seg__stream_rollback(seg_dataset *ds)
             l->n_pool = c->n_pool;
             l->cap_pool = c->cap_pool;
             l->free_node = c->free_node;
+            seg__free(l->rare);
+            l->rare = c->rare;
+            l->n_rare = c->n_rare;
+            l->cap_rare = c->cap_rare;
         }
         st->most = cp->most;
         st->kept_max = cp->kept_max;
@@ -351,6 +390,12 @@ static sacc *slot(seg__stream *st, uint32_t row)
     return &st->blocks[row >> BLOCK_SHIFT][row & (BLOCK - 1)];
 }
 
+static scold *cold(seg__stream *st, uint32_t row)
+{
+    return (scold *)(st->blocks[row >> BLOCK_SHIFT] + BLOCK) +
+           (row & (BLOCK - 1));
+}
+
 static unsigned lane_of(uint32_t row)
 {
     return row >> LANE_SHIFT & (LANES - 1);
@@ -367,7 +412,7 @@ static int cover(seg__stream *st, size_t customers)
         return SEG_ENOMEM;
     st->blocks = nb;
     while (st->n_blocks < need) {
-        sacc *b = seg__calloc(BLOCK, sizeof *b);
+        sacc *b = seg__calloc(1, BLOCK_BYTES);
         if (!b)
             return SEG_ENOMEM;
         st->blocks[st->n_blocks++] = b;
@@ -425,15 +470,13 @@ static int scratch_for(lane *st, size_t n)
 
 /* The open day of s as features.c walks it: its records in time order,
  * then amount (records equal in both add up the same in any order), into
- * `into`. With `release`, its nodes go back to the pool. */
-static int fold_open(lane *st, const calendar *cal, sacc *s,
-                     seg__cacc *into, bool release)
+ * *day. With `release`, its nodes go back to the pool. */
+static int close_open(lane *st, const calendar *cal, sacc *s, cday *day,
+                      bool release)
 {
-    cday day;
-    memset(&day, 0, sizeof day); /* returned is set only with a return */
+    memset(day, 0, sizeof *day); /* returned is set only with a return */
     if (!s->more) {
-        next_day(cal, &s->open_t, &s->open_amt, 0, 1, INT64_MAX, &day);
-        acc_day(into, &day);
+        next_day(cal, &s->open_t, &s->open_amt, 0, 1, INT64_MAX, day);
         return SEG_OK;
     }
     size_t n = 1;
@@ -460,8 +503,7 @@ static int fold_open(lane *st, const calendar *cal, sacc *s,
         pt[k] = r[k].t;
         pa[k] = r[k].amount;
     }
-    next_day(cal, pt, pa, 0, n, INT64_MAX, &day);
-    acc_day(into, &day);
+    next_day(cal, pt, pa, 0, n, INT64_MAX, day);
     if (release) {
         uint32_t k = s->more;
         while (st->pool[k - 1].next)
@@ -472,6 +514,32 @@ static int fold_open(lane *st, const calendar *cal, sacc *s,
         s->n_more = 0;
     }
     return SEG_OK;
+}
+
+/* acc_day() on the totals of slot s, cold part c, in lane l: the same
+ * sums in the same order, each where it is kept. A day with a return, or
+ * of returns only, holds a record below zero or not a number, which gave
+ * the customer its entry of l->rare (note_rare()). */
+static void add_day(lane *l, sacc *s, scold *c, const cday *day)
+{
+    if (day_has_returns(day)) {
+        srare *r = &l->rare[c->rare - 1];
+        if (!acc_returns(&r->other, &r->returned, &r->returns, day))
+            return;
+    }
+    acc_purchase(&c->first, &c->first_t, &s->repeat, &s->last_t, &s->orders,
+                 day);
+}
+
+/* An entry of returns for the customer of c, from the room that
+ * room_to_fold() made, for a record of amount a that can make a day of
+ * returns. */
+static void note_rare(lane *l, scold *c, double a)
+{
+    if (a >= 0 || c->rare)
+        return;
+    l->rare[l->n_rare] = (srare){{0, 0}, {0, 0}, 0};
+    c->rare = (uint32_t)++l->n_rare;
 }
 
 /* Record `at` of the fold's order, of customer row, into its lane l. */
@@ -488,15 +556,20 @@ static int fold(seg__stream *st, lane *l, const calendar *cal, uint32_t row,
     sacc *s = slot(st, row);
     if (s->state == S_NONE) {
         open_day(cal, s, t, a);
+        note_rare(l, cold(st, row), a);
         return SEG_OK;
     }
     if (s->state != S_OPEN)
         return SEG_OK;
     if (t > s->open_end) {
-        int rc = fold_open(l, cal, s, &s->done, true);
-        if (!rc)
-            open_day(cal, s, t, a);
-        return rc;
+        cday day;
+        int rc = close_open(l, cal, s, &day, true);
+        if (rc)
+            return rc;
+        add_day(l, s, cold(st, row), &day);
+        open_day(cal, s, t, a);
+        note_rare(l, cold(st, row), a);
+        return SEG_OK;
     }
     if (t < s->open_t && day_of(cal, t) != day_of(cal, s->open_t)) {
         /* an earlier day than one walked: not foldable in order */
@@ -508,7 +581,10 @@ static int fold(seg__stream *st, lane *l, const calendar *cal, uint32_t row,
         }
         return SEG_OK;
     }
-    return push_node(l, s, t, a);
+    int rc = push_node(l, s, t, a);
+    if (!rc)
+        note_rare(l, cold(st, row), a);
+    return rc;
 }
 
 /* The records held, by lane and then by block of customers (a stable
@@ -557,28 +633,35 @@ static size_t most_of_one(seg__stream *st, const uint32_t *cust, size_t n)
 {
     size_t most = 0;
     for (size_t i = 0; i < n; i++) {
-        sacc *s = slot(st, cust[i]);
-        if (++s->batch > most)
-            most = s->batch;
+        scold *c = cold(st, cust[i]);
+        if (++c->batch > most)
+            most = c->batch;
     }
     for (size_t i = 0; i < n; i++)
-        slot(st, cust[i])->batch = 0;
+        cold(st, cust[i])->batch = 0;
     return most;
 }
 
 /* Room for every node and every sort that folding the n records held can
  * need, in each lane, so that the fold cannot fail once it starts (a fold
  * outside a load has no mark to go back to). Fails with nothing folded. */
-static int room_to_fold(seg__stream *st, const uint32_t *cust, size_t n,
-                        size_t one)
+static int room_to_fold(seg__stream *st, const uint32_t *cust,
+                        const double *am, size_t n, size_t one)
 {
+    /* an entry of returns at most for each record below zero */
+    size_t below[LANES] = {0};
+    for (size_t i = 0; i < n; i++)
+        below[lane_of(cust[i])] += !(am[i] >= 0);
     size_t cap = SIZE_MAX;
     for (int k = 0; k < LANES; k++) {
         lane *l = &st->lanes[k];
-        if (l->count > UINT32_MAX - 1 - l->n_pool)
+        if (l->count > UINT32_MAX - 1 - l->n_pool ||
+            below[k] > UINT32_MAX - 1 - l->n_rare)
             return SEG_ENOMEM;
         if (seg__grow((void **)&l->pool, &l->cap_pool, l->n_pool + l->count,
-                      sizeof *l->pool))
+                      sizeof *l->pool) ||
+            seg__grow((void **)&l->rare, &l->cap_rare, l->n_rare + below[k],
+                      sizeof *l->rare))
             return SEG_ENOMEM;
         cap = l->cap_scratch < cap ? l->cap_scratch : cap;
     }
@@ -618,12 +701,8 @@ static void *fold_lane(void *arg)
             PREFETCH(&tt[j]);
             PREFETCH(&am[j]);
         }
-        if (k + 16 < e) { /* both lines of the slot */
-            const char *p = (const char *)slot(
-                st, cust[order ? order[k + 16] : k + 16]);
-            PREFETCH(p);
-            PREFETCH(p + 64);
-        }
+        if (k + 16 < e) /* the slot */
+            PREFETCH(slot(st, cust[order ? order[k + 16] : k + 16]));
         size_t i = order ? order[k] : k;
         uint32_t row = cust[i];
         if (!order && lane_of(row) != me)
@@ -684,7 +763,7 @@ int seg__stream_flush(seg_dataset *ds)
             st->lanes[lane_of(cust[i])].count++;
     }
     if (!rc)
-        rc = room_to_fold(st, cust, n, one);
+        rc = room_to_fold(st, cust, ds->tx_amount, n, one);
     if (rc)
         return seg__nomem(&ds->err);
     for (int k = 0; k < LANES; k++) {
@@ -780,8 +859,24 @@ static int totals_of(seg__stream *st, const calendar *cal, size_t c,
     sacc *s = slot(st, (uint32_t)c);
     if (s->state == S_NONE)
         return SEG_OK;
-    *out = s->done;
-    return fold_open(&st->lanes[lane_of((uint32_t)c)], cal, s, out, false);
+    const scold *k = cold(st, (uint32_t)c);
+    lane *l = &st->lanes[lane_of((uint32_t)c)];
+    out->first = k->first;
+    out->repeat = s->repeat;
+    out->first_t = k->first_t;
+    out->last_t = s->last_t;
+    out->orders = s->orders;
+    if (k->rare) {
+        const srare *r = &l->rare[k->rare - 1];
+        out->other = r->other;
+        out->returned = r->returned;
+        out->returns = r->returns;
+    }
+    cday day;
+    int rc = close_open(l, cal, s, &day, false);
+    if (!rc)
+        acc_day(out, &day);
+    return rc;
 }
 
 /* The customers of one lane in [from, to), on a thread of their own: a

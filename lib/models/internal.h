@@ -16,6 +16,10 @@ const char *seg__param_str(const seg_model *m, const char *name);
  * and the model's message explaining. */
 double *seg__model_column(const seg_model *m, const seg_dataset *ds,
                           const char *col, int *rc);
+/* The same column read in place, for a score that only reads it: valid
+ * until the dataset's columns change (a score's first put). */
+const double *seg__model_column_view(const seg_model *m, seg_dataset *ds,
+                                     const char *col, int *rc);
 /* "prefix.what" in a new string (seg__free() it); NULL when out of memory.
  * Names have no fixed bound: a model's name is any length. */
 char *seg__model_colname(const char *prefix, const char *what);

@@ -350,6 +350,17 @@ int seg_model_eval(const seg_model *m, const char *quantity,
 
 /* ---- helpers for the built-in models ---- */
 
+static void column_error(const seg_model *m, const seg_dataset *ds,
+                         const char *col, int rc)
+{
+    if (rc == SEG_ENOTFOUND)
+        seg__model_error(m, rc, "%s: no column '%s' (compute the features "
+                         "first, or set the column parameter)", m->name, col);
+    else
+        seg__model_error(m, rc, "%s: column '%s': %s", m->name, col,
+                         seg_dataset_errmsg(ds));
+}
+
 double *seg__model_column(const seg_model *m, const seg_dataset *ds,
                           const char *col, int *rc)
 {
@@ -363,13 +374,20 @@ double *seg__model_column(const seg_model *m, const seg_dataset *ds,
     if (*rc == SEG_OK)
         return v;
     seg__free(v);
-    if (*rc == SEG_ENOTFOUND)
-        seg__model_error(m, *rc, "%s: no column '%s' (compute the features "
-                         "first, or set the column parameter)", m->name, col);
-    else
-        seg__model_error(m, *rc, "%s: column '%s': %s", m->name, col,
-                         seg_dataset_errmsg(ds));
+    column_error(m, ds, col, *rc);
     return NULL;
+}
+
+const double *seg__model_column_view(const seg_model *m, seg_dataset *ds,
+                                     const char *col, int *rc)
+{
+    const double *v = NULL;
+    *rc = seg_dataset_column_data(ds, col, &v, NULL);
+    if (*rc) {
+        column_error(m, ds, col, *rc);
+        return NULL;
+    }
+    return v;
 }
 
 char *seg__model_colname(const char *prefix, const char *what)

@@ -250,19 +250,21 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
     const rfm_state *st = state;
     static const char *const colp[D_N] = {"r_column", "f_column", "m_column"};
     size_t n = seg_dataset_customer_count(ds);
-    double *in[D_N] = {NULL, NULL, NULL}, *sc[D_N] = {NULL, NULL, NULL};
-    double *score = NULL, *total = NULL, *value = NULL;
+    /* the inputs read in place: nothing reads them after the first put */
+    const double *in[D_N] = {NULL, NULL, NULL}, *value = NULL;
+    double *sc[D_N] = {NULL, NULL, NULL}, *score = NULL, *total = NULL;
     const char **labels = NULL;
     const char *preset = str_param(m, "segments");
     bool zh = strcmp(str_param(m, "language"), "zh") == 0;
     int rc = SEG_OK;
     for (int d = 0; d < D_N && !rc; d++) {
-        rc = read_column(m, ds, str_param(m, colp[d]), &in[d]);
+        in[d] = seg__model_column_view(m, ds, str_param(m, colp[d]), &rc);
         if (!rc && !(sc[d] = seg__malloc((n ? n : 1) * sizeof **sc)))
             rc = seg__nomem(NULL);
     }
     if (!rc && strcmp(preset, "value") == 0)
-        rc = read_column(m, ds, str_param(m, "value_column"), &value);
+        value = seg__model_column_view(m, ds, str_param(m, "value_column"),
+                                       &rc);
     if (!rc && (!(score = seg__malloc((n ? n : 1) * sizeof *score)) ||
                 !(total = seg__malloc((n ? n : 1) * sizeof *total)) ||
                 !(labels = seg__calloc(n ? n : 1, sizeof *labels))))
@@ -322,11 +324,8 @@ static int rfm_score(void *state, const seg_model *m, seg_dataset *ds,
         rc = seg__model_put_all(m, ds, prefix, outs,
                                 strcmp(preset, "none") != 0 ? 6 : 5);
     }
-    for (int d = 0; d < D_N; d++) {
-        seg__free(in[d]);
+    for (int d = 0; d < D_N; d++)
         seg__free(sc[d]);
-    }
-    seg__free(value);
     seg__free(score);
     seg__free(total);
     seg__free(labels);

@@ -1525,10 +1525,18 @@ class Columns(unittest.TestCase):
         timed = run("score", *self.ARGS, "--model", "rfm", "--timings")
         self.assertEqual(timed.returncode, 0, timed.stderr)
         self.assertEqual(plain.stdout, timed.stdout)
-        phases = [line.split()[2] for line in timed.stderr.splitlines()
-                  if line.startswith("segment: timing: ")]
-        self.assertEqual(phases, ["load", "features", "models", "write",
-                                  "total"])
+        lines = [line.split() for line in timed.stderr.splitlines()
+                 if line.startswith("segment: timing: ")]
+        self.assertEqual([w[2] for w in lines],
+                         ["load", "features", "models", "write", "total"])
+        # each phase: wall and processor seconds, then the peak resident
+        # memory so far, which never goes down and is more than nothing
+        for w in lines:
+            self.assertEqual(w[4:6] + w[7:9] + w[10:], ["s", "wall", "s",
+                                                      "cpu", "MiB", "peak"])
+        peaks = [float(w[9]) for w in lines]
+        self.assertEqual(peaks, sorted(peaks))
+        self.assertGreater(peaks[0], 0.5)
 
     def test_large_file_on_one_thread_as_on_two(self):
         """A file large enough for the batched load (4 MiB and more) gives

@@ -220,8 +220,8 @@ static const option_def defs[OPT_COUNT] = {
                      "R, F and M columns and their own)"},
     [OPT_TIMINGS] = {"--timings", NULL, NULL, 0, OPT_NONE, NULL,
                      "print the wall and processor time of each phase "
-                     "(load, features, models, rules, write) on standard "
-                     "error"},
+                     "(load, features, models, rules, write) and the peak "
+                     "memory so far on standard error"},
     [OPT_OLD_CROSS] = {"--cross", NULL, "COLUMN", 0, OPT_CROSSTAB, NULL,
                        NULL},
     [OPT_OLD_TIER_SUMMARY] = {"--summary", NULL, "COL[,COL]", 0, OPT_VALUES,

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,14 +186,32 @@ void cli_timings_start(void)
     timings.cpu0 = timings.cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+/* The process's peak resident memory so far, in MiB; -1 unknown. */
+static double peak_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru))
+        return -1;
+#if defined(__APPLE__)
+    return (double)ru.ru_maxrss / (1024.0 * 1024.0); /* bytes there */
+#else
+    return (double)ru.ru_maxrss / 1024.0; /* KiB */
+#endif
+}
+
+static void print_phase(const char *name, double wall, double cpu)
+{
+    fprintf(stderr, "segment: timing: %-9s %8.3f s wall %8.3f s cpu "
+            "%7.1f MiB peak\n", name, wall, cpu, peak_mib());
+}
+
 void cli_phase(const char *name)
 {
     if (!timings.on)
         return;
     double wall = clock_s(CLOCK_MONOTONIC);
     double cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-    fprintf(stderr, "segment: timing: %-9s %8.3f s wall %8.3f s cpu\n", name,
-            wall - timings.wall, cpu - timings.cpu);
+    print_phase(name, wall - timings.wall, cpu - timings.cpu);
     timings.wall = wall;
     timings.cpu = cpu;
 }
@@ -201,9 +220,8 @@ static void phase_total(void)
 {
     if (!timings.on)
         return;
-    fprintf(stderr, "segment: timing: %-9s %8.3f s wall %8.3f s cpu\n",
-            "total", clock_s(CLOCK_MONOTONIC) - timings.wall0,
-            clock_s(CLOCK_PROCESS_CPUTIME_ID) - timings.cpu0);
+    print_phase("total", clock_s(CLOCK_MONOTONIC) - timings.wall0,
+                clock_s(CLOCK_PROCESS_CPUTIME_ID) - timings.cpu0);
 }
 
 static int output_to(const char *path, cli_produce_fn produce, void *ctx);

@@ -358,7 +358,7 @@ static void append_text(char **s, size_t *len, size_t *cap, const char *t,
     append(s, len, cap, "\"", 1);
 }
 
-#define MANY 30000
+#define MANY 100000
 
 static double many_x(int i)
 {

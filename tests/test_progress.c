@@ -538,6 +538,26 @@ static int export_mem_op(seg_dataset *ds, void *ctx)
     return rc;
 }
 
+/* Enough rows for rounds of blocks formatted on a second thread while
+ * the caller writes the round before: every row reported, in order, on
+ * the caller's thread, and a stop at any of them leaves the helpers'
+ * round unwritten. */
+enum { EXPORT_ROWS = 70000 };
+
+static seg_dataset *make_many(void *ctx)
+{
+    (void)ctx;
+    seg_dataset *ds;
+    assert_ok(seg_dataset_new(&ds));
+    assert_ok(seg_dataset_set_threads(ds, 2));
+    char id[16];
+    for (int i = 0; i < EXPORT_ROWS; i++) {
+        snprintf(id, sizeof id, "m%d", i);
+        assert_ok(seg_dataset_set_attribute_f64(ds, id, "x", i * 0.25));
+    }
+    return ds;
+}
+
 static void test_export(void **state)
 {
     (void)state;
@@ -546,6 +566,8 @@ static void test_export(void **state)
     cancel_everywhere(make_features, export_op, NULL, SEG_STAGE_EXPORT, 2000);
     cancel_everywhere(make_features, export_mem_op, NULL, SEG_STAGE_EXPORT,
                       2000);
+    cancel_everywhere(make_many, export_op, NULL, SEG_STAGE_EXPORT,
+                      EXPORT_ROWS);
     unlink(export_path);
 }
 

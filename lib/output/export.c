@@ -1,15 +1,20 @@
 /* Export of the column table to CSV and JSON. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "output/internal.h"
 
 /* Rows are formatted in blocks straight into memory, each cell by a
- * writer chosen once for its column, and the blocks of a round are
- * formatted on the dataset's threads at once, then handed to the sink in
- * order. */
+ * writer chosen once for its column. On one thread a block is formatted,
+ * then handed to the sink. On more, the blocks come in rounds: while the
+ * caller's thread hands one round's blocks to the sink in order (for a
+ * file, the system's copy into its cache takes as long as formatting),
+ * the other threads format the next round's, and the caller joins them
+ * once its round is out. */
 #define BLOCK_ROWS 8192
+#define ROUND_BLOCKS 4
 
 enum { CELL_NUM, CELL_TIME, CELL_TEXT };
 
@@ -46,8 +51,7 @@ typedef struct ex_block {
     seg__buf out;
     ex_time_slot *times; /* TIME_SLOTS of them, or NULL */
     int rc;
-    seg__progress *prog; /* the caller's block reports, the others look */
-    bool lead;
+    seg__progress *prog; /* looked at for a cancellation */
 } ex_block;
 
 /* Room for n more bytes in b; p (a cursor into b) follows a move. */
@@ -174,8 +178,6 @@ static void *ex_format(void *arg)
         k->times = seg__calloc(TIME_SLOTS, sizeof *k->times);
     char *p = k->out.data;
     for (size_t r = k->from; r < k->to; r++) {
-        if (k->lead && (k->rc = seg__progress_at(k->prog, r)) != SEG_OK)
-            return NULL;
         if (!ex_row(k->x, &k->out, k->times, &p, r)) {
             k->rc = SEG_ENOMEM;
             return NULL;
@@ -210,36 +212,100 @@ static int ex_columns(ex_col *ec, const seg__column **cols, size_t nc,
     return SEG_OK;
 }
 
-/* The rows of x through w, a round of blocks at a time. */
+/* A round of blocks, each taken by the first thread free. */
+typedef struct ex_round {
+    ex_block blocks[ROUND_BLOCKS];
+    int n;
+    atomic_int next;
+} ex_round;
+
+static void *ex_take(void *arg)
+{
+    ex_round *rd = arg;
+    for (int i = atomic_fetch_add(&rd->next, 1); i < rd->n;
+         i = atomic_fetch_add(&rd->next, 1))
+        ex_format(&rd->blocks[i]);
+    return NULL;
+}
+
+/* The next round's rows from *from on. */
+static void ex_deal(ex_round *rd, size_t *from, size_t n)
+{
+    rd->n = 0;
+    atomic_store(&rd->next, 0);
+    for (; rd->n < ROUND_BLOCKS && *from < n; rd->n++) {
+        ex_block *k = &rd->blocks[rd->n];
+        k->from = *from;
+        k->to = n - *from < BLOCK_ROWS ? n : *from + BLOCK_ROWS;
+        *from = k->to;
+    }
+}
+
+/* A round's blocks to the sink, in order, each row reported done once
+ * its block is out; the first failure. */
+static int ex_out(seg__writer *w, const ex_round *rd, seg__progress *prog)
+{
+    for (int i = 0; i < rd->n; i++) {
+        const ex_block *k = &rd->blocks[i];
+        if (k->rc)
+            return k->rc;
+        seg__w_pass(w, k->out.data, k->out.len);
+        if (w->rc)
+            return SEG_OK; /* the writer's own */
+        for (size_t r = k->from; r < k->to; r++) {
+            int rc = seg__progress_at(prog, r + 1);
+            if (rc)
+                return rc;
+        }
+    }
+    return SEG_OK;
+}
+
+/* The rows of x through w: a round formatted while the one before it is
+ * written, from the second on. */
 static int ex_rows(seg__writer *w, const ex_ctx *x, int threads)
 {
-    size_t n = seg__ds_n(x->ds);
-    ex_block blocks[SEG__MAX_THREADS];
+    size_t n = seg__ds_n(x->ds), from = 0;
+    ex_round *rd = seg__calloc(2, sizeof *rd);
     seg__progress prog;
     int rc = seg__ds_progress_begin(&prog, x->ds, NULL, SEG_STAGE_EXPORT, n);
-    for (int t = 0; t < threads; t++)
-        blocks[t] = (ex_block){x, 0, 0, {NULL, 0, 0}, NULL, SEG_OK, &prog,
-                               t == 0};
-    for (size_t from = 0; from < n && !rc && !w->rc;) {
-        int used = 0;
-        for (; used < threads && from < n; used++) {
-            size_t to = n - from < BLOCK_ROWS ? n : from + BLOCK_ROWS;
-            blocks[used].from = from;
-            blocks[used].to = to;
-            from = to;
-        }
-        seg__run_jobs(ex_format, blocks, sizeof *blocks, used);
-        for (int t = 0; t < used && !rc; t++) {
-            rc = blocks[t].rc;
+    if (!rd) {
+        seg__progress_end(&prog);
+        return rc ? rc : SEG_ENOMEM;
+    }
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < ROUND_BLOCKS; i++)
+            rd[r].blocks[i] = (ex_block){x, 0, 0, {NULL, 0, 0}, NULL, SEG_OK,
+                                         &prog};
+    ex_round *cur = &rd[0], *nx = &rd[1];
+    ex_deal(cur, &from, n);
+    if (!rc)
+        seg__run_jobs(ex_take, cur, 0, threads);
+    while (!rc && !w->rc && cur->n) {
+        ex_deal(nx, &from, n);
+        seg__jobs jobs;
+        bool helped = threads > 1 && nx->n;
+        if (helped)
+            seg__jobs_start(&jobs, ex_take, nx, 0, threads - 1);
+        else
+            ex_take(nx); /* one thread: the next round after this one */
+        rc = ex_out(w, cur, &prog);
+        if (helped) {
             if (!rc)
-                seg__w_pass(w, blocks[t].out.data, blocks[t].out.len);
+                ex_take(nx); /* what the others have not taken */
+            seg__jobs_wait(&jobs);
         }
+        ex_round *t = cur;
+        cur = nx;
+        nx = t;
     }
     seg__progress_end(&prog);
-    for (int t = 0; t < threads; t++) {
-        seg__buf_free(&blocks[t].out);
-        seg__free(blocks[t].times);
-    }
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < ROUND_BLOCKS; i++) {
+            seg__buf_free(&rd[r].blocks[i].out);
+            seg__free(rd[r].blocks[i].times);
+        }
+    seg__free(rd);
     return rc;
 }
 

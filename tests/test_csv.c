@@ -366,8 +366,8 @@ static char *with_features(seg_dataset *ds)
 }
 
 /* Loading on several threads gives what one thread gives: CRLF and empty
- * lines, extra columns, mixed time formats, UTF-8 ids, no newline at the
- * end. */
+ * lines, extra columns, mixed time formats, each a few lines in a row
+ * and the last two of one length, UTF-8 ids, no newline at the end. */
 static void test_threads_load_the_same(void **state)
 {
     (void)state;
@@ -375,7 +375,8 @@ static void test_threads_load_the_same(void **state)
     char *text = malloc(cap);
     len += (size_t)sprintf(text, "id,time,amount,note\r\n");
     static const char *const times[] = {"2021-03-04", "20210305",
-                                        "1614988800", "2021-03-07T10:00:00Z"};
+                                        "1614988800", "2021-03-07T10:00:00Z",
+                                        "2021-03-08T10:00:00Z"};
     for (int i = 0; i < 3000; i++) {
         const char *id = i % 7 == 0 ? "张三" : NULL;
         char buf[32];
@@ -384,7 +385,7 @@ static void test_threads_load_the_same(void **state)
             id = buf;
         }
         len += (size_t)sprintf(text + len, "%s,%s,%d.%02d,x%s\n", id,
-                               times[i % 4], i % 300, i % 100,
+                               times[i / 3 % 5], i % 300, i % 100,
                                i % 5 ? "\r" : "");
         if (i % 97 == 0)
             len += (size_t)sprintf(text + len, "\n");

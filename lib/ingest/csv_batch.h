@@ -33,6 +33,8 @@ typedef struct tx_part {
     int64_t *t;
     double *a;
     size_t n, cap;
+    const char *t_text;         /* the time field of record n - 1, whose */
+    size_t t_len;               /* time t[n - 1] is; NULL: none */
     /* an attribute file (n_attr columns, no times or amounts): per record
      * its line in the part, and per record and column (record * n_attr +
      * column) its number or a mark (SEG__ATTR_ABSENT, SEG__ATTR_TEXT)

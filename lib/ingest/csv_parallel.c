@@ -130,13 +130,23 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
     }
     /* straight to the parsers; on a failure, again for the message */
     const seg__text *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
-    if ((w->tz ? seg__time_parse_in(w->tz, &w->t[w->n], ft->p, ft->n,
-                                    w->time_format)
-               : seg_time_parse(&w->t[w->n], ft->p, ft->n, w->time_format)) &&
-        (w->rc = seg__read_time(w->tz, ft->p, ft->n, w->time_format,
-                                &w->t[w->n], w->msg, sizeof w->msg))) {
-        w->err_col = w->col_time + 1;
-        return false;
+    if (w->t_text && ft->n == w->t_len &&
+        same_bytes(ft->p, w->t_text, ft->n)) {
+        /* the time of the line before, as a file sorted by date repeats
+         * it line after line */
+        w->t[w->n] = w->t[w->n - 1];
+    } else {
+        if ((w->tz ? seg__time_parse_in(w->tz, &w->t[w->n], ft->p, ft->n,
+                                        w->time_format)
+                   : seg_time_parse(&w->t[w->n], ft->p, ft->n,
+                                    w->time_format)) &&
+            (w->rc = seg__read_time(w->tz, ft->p, ft->n, w->time_format,
+                                    &w->t[w->n], w->msg, sizeof w->msg))) {
+            w->err_col = w->col_time + 1;
+            return false;
+        }
+        w->t_text = ft->p;
+        w->t_len = ft->n;
     }
     if (seg__parse_f64(fa->p, fa->n, &w->a[w->n]) &&
         (w->rc = seg__read_amount(fa->p, fa->n, &w->a[w->n], w->msg,
@@ -164,6 +174,7 @@ static void *parse_part(void *arg)
     size_t len = (size_t)(w->e - w->p), last_n = 0, s = 0, nf = 0;
     w->runs = 0;
     w->n = 0;
+    w->t_text = NULL;
     w->lines = 0;
     w->max_t = INT64_MIN;
     w->rc = SEG_OK;

@@ -127,10 +127,12 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
             return SEG_ENOMEM; /* arrays that grew stay grown: harmless */
         in->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
     }
-    /* keep the load factor at or below 1/2 */
-    if (need * 2 > in->nslots) {
+    /* keep the load factor at or below 2/3: a probe past the first slot
+     * is mostly in the same line, and a table for an estimate a little
+     * over a power of two is not twice the size it needs */
+    if ((uint64_t)need * 3 > (uint64_t)in->nslots * 2) {
         size_t ns = in->nslots ? in->nslots : 16;
-        while (ns < need * 2)
+        while ((uint64_t)ns * 2 < (uint64_t)need * 3)
             ns *= 2;
         struct seg__intern_slot *slots = seg__malloc(ns * sizeof *slots);
         if (!slots)

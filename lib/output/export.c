@@ -287,14 +287,12 @@ static int ex_rows(seg__writer *w, const ex_ctx *x, int threads)
         bool helped = threads > 1 && nx->n;
         if (helped)
             seg__jobs_start(&jobs, ex_take, nx, 0, threads - 1);
-        else
-            ex_take(nx); /* one thread: the next round after this one */
         rc = ex_out(w, cur, &prog);
-        if (helped) {
-            if (!rc)
-                ex_take(nx); /* what the others have not taken */
+        if (!rc && !w->rc)
+            ex_take(nx); /* what the others have not taken: on one
+                            thread, all of it */
+        if (helped)
             seg__jobs_wait(&jobs);
-        }
         ex_round *t = cur;
         cur = nx;
         nx = t;

@@ -677,6 +677,71 @@ static void test_interner_truncate(void **state)
     seg__intern_free(&in);
 }
 
+/* Short strings, which the table keeps in their slots (digits as half
+ * bytes, other bytes with their count), next to longer ones kept in the
+ * pool, all of one hash in the second pass: each must be told from every
+ * other, the leading zeros, the trailing NUL and the bytes next to the
+ * digits included, also once the slots are built again. */
+static void test_interner_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t n;
+    } k[] = {
+        {"", 0}, {"0", 1}, {"00", 2}, {"000", 3}, {"7", 1}, {"07", 2},
+        {"007", 3}, {"70", 2}, {"123456789", 9}, {"0123456789", 10},
+        {"123456789012345", 15}, {"1234567890123456", 16},
+        {"12345678901234a", 15}, {"012345678901234", 15},
+        {"999999999999999", 15}, {"9999999999999999", 16}, {"a", 1},
+        {"a\0", 2}, {"\0", 1}, {"\0\0", 2}, {"\xff\xfe", 2},
+        {"abcdefg", 7}, {"abcdefgh", 8}, {"abcdef", 6}, {"1a", 2},
+        {"a1", 2}, {"-1", 2}, {"1.5", 3}, {"9", 1}, {":", 1}, {"/", 1},
+        {"9:", 2}, {"/0", 2}, {"\x80", 1}, {"12345678\0", 9},
+    };
+    enum { N = sizeof k / sizeof k[0] };
+    for (int pass = 0; pass < 2; pass++) {
+        seg__interner in;
+        memset(&in, 0, sizeof in);
+        for (int round = 0; round < 3; round++) {
+            size_t have = round == 0 ? 0 : round == 1 ? N : N / 2;
+            for (size_t i = 0; i < N; i++) {
+                uint32_t h = pass ? 7u : (uint32_t)seg__hash(k[i].s, k[i].n);
+                uint32_t idx = 99;
+                bool added = i < have;
+                assert_int_equal(seg__intern_h(&in, k[i].s, k[i].n, h, &idx,
+                                               &added), 0);
+                assert_int_equal(added, i >= have);
+                assert_int_equal(idx, i);
+                assert_memory_equal(seg__intern_str(&in, idx), k[i].s,
+                                    k[i].n);
+                assert_int_equal(in.len[idx], k[i].n);
+            }
+            /* the slots built again: the first half found, the rest new */
+            seg__intern_truncate(&in, round == 1 ? N / 2 : N);
+            if (round == 1)
+                for (size_t i = 0; i < N; i++) {
+                    uint32_t idx = 99;
+                    bool found = pass ? false
+                                      : seg__intern_find(&in, k[i].s, k[i].n,
+                                                         &idx);
+                    if (pass) {
+                        bool added;
+                        assert_int_equal(seg__intern_h(&in, k[i].s, k[i].n,
+                                                       7u, &idx, &added), 0);
+                        found = !added;
+                        if (added)
+                            seg__intern_truncate(&in, N / 2);
+                    }
+                    assert_int_equal(found, i < N / 2);
+                    if (found)
+                        assert_int_equal(idx, i);
+                }
+        }
+        seg__intern_free(&in);
+    }
+}
+
 /* Strings that differ only in their length or their last byte, long
  * ones beyond the 0xFFFF bytes a slot holds the length of, and all of
  * one hash (seg__intern_h takes the caller's), so that every lookup walks
@@ -1833,6 +1898,7 @@ int main(void)
         cmocka_unit_test(test_blocks_zeroed_and_kept),
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_interner_lengths),
+        cmocka_unit_test(test_interner_forms),
         cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_hyp2f1_batch_is_the_single_value),

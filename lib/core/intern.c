@@ -7,11 +7,43 @@
 #define SHORT_LEN 0xFFFFu
 #define MAX_POOL ((size_t)1 << 47)
 
+/* A short string is kept in its slot itself, in place of its offset and
+ * length (whose top bit, for a pool below 2^47 bytes, is clear), so that a
+ * lookup that finds it reads its slot alone: up to 15 digits as half-bytes
+ * (a digit + 1 each, the first lowest, 0 past the end), or else up to 7
+ * bytes with their count. Each string has one form, so two forms are equal
+ * exactly when their strings are. */
+#define INLINE ((uint64_t)1 << 63)
+#define INLINE_BYTES ((uint64_t)1 << 62)
+
+static uint64_t inline_form(const char *s, size_t n)
+{
+    if (n == 0 || n > 15)
+        return 0;
+    uint64_t w = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            break;
+        w |= (uint64_t)(d + 1) << (4 * i);
+    }
+    if (i == n)
+        return w | INLINE;
+    if (n > 7)
+        return 0;
+    w = 0;
+    for (i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    return w | (uint64_t)n << 56 | INLINE_BYTES | INLINE;
+}
+
 static struct seg__intern_slot slot_of(const seg__interner *in, uint32_t i)
 {
     uint32_t n = in->len[i] < SHORT_LEN ? in->len[i] : SHORT_LEN;
+    uint64_t at = inline_form(in->pool + in->off[i], in->len[i]);
     return (struct seg__intern_slot){(uint64_t)in->hash[i] << 32 | (i + 1u),
-                                     (uint64_t)in->off[i] << 16 | n};
+                                     at ? at : (uint64_t)in->off[i] << 16 | n};
 }
 
 static size_t slot_len(const seg__interner *in,
@@ -51,13 +83,29 @@ static bool find_h(const seg__interner *in, const char *s, size_t n,
     if (!in->nslots)
         return false;
     size_t mask = in->nslots - 1;
+    uint64_t form = 0;
+    bool formed = false;
     for (size_t k = h & mask;; k = (k + 1) & mask) {
         const struct seg__intern_slot *sl = &in->slots[k];
         uint64_t v = sl->key;
         if (!v)
             return false;
-        if ((uint32_t)(v >> 32) == h && slot_len(in, sl) == n &&
-            same_bytes(in->pool + (sl->at >> 16), s, n)) {
+        if ((uint32_t)(v >> 32) != h)
+            continue;
+        /* a string in its slot is another than s unless s has that form;
+         * one in the pool, unless s has none */
+        bool same;
+        if (sl->at & INLINE) {
+            if (!formed) {
+                form = inline_form(s, n);
+                formed = true;
+            }
+            same = sl->at == form;
+        } else {
+            same = slot_len(in, sl) == n &&
+                   same_bytes(in->pool + (sl->at >> 16), s, n);
+        }
+        if (same) {
             *idx = (uint32_t)v - 1;
             return true;
         }
@@ -82,7 +130,7 @@ void seg__intern_prefetch_text(const seg__interner *in, uint32_t h)
     if (!in->nslots)
         return;
     const struct seg__intern_slot *sl = &in->slots[h & (in->nslots - 1)];
-    if (sl->key && (uint32_t)(sl->key >> 32) == h)
+    if (sl->key && (uint32_t)(sl->key >> 32) == h && !(sl->at & INLINE))
         PREFETCH(in->pool + (sl->at >> 16));
 }
 

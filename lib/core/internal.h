@@ -178,7 +178,8 @@ typedef struct seg__interner {
      * arrays above, and index + 1 in its low half (0 = empty); and the
      * string's offset in pool << 16 | its length (0xFFFF: len[] has it),
      * so that a lookup that finds it reads the slot and the text, no
-     * line of off[] and len[] */
+     * line of off[] and len[]; or a short string itself (intern.c), so
+     * that it reads the slot alone */
     struct seg__intern_slot {
         uint64_t key, at;
     } *slots;
@@ -202,8 +203,8 @@ static inline const char *seg__intern_str(const seg__interner *in, uint32_t i)
 }
 /* A loader that knows the hashes of the strings it will look up a few
  * steps ahead asks for what the lookup reads, in two steps, the second
- * needing the first to have arrived: the slot, then the string's bytes.
- * Only hints: they read nothing that may be missing. */
+ * needing the first to have arrived: the slot, then the string's bytes
+ * (none for a string kept in its slot). Only hints: they read nothing that may be missing. */
 void seg__intern_prefetch_slot(const seg__interner *in, uint32_t h);
 void seg__intern_prefetch_text(const seg__interner *in, uint32_t h);
 /* Reserve room for `more` strings of `bytes` bytes in total. */

@@ -156,6 +156,29 @@ static void rebuild_slots(seg__interner *in)
         place(in, (uint32_t)i);
 }
 
+/* The slots into a larger table of ns, zeroed: in the order of the old
+ * table, as they are, so that both are walked nearly in order (a slot's
+ * place in the new table is its place in the old or ns/2 beyond), where
+ * placing the strings by index writes the new table at random and reads
+ * their texts. Any order of placing gives a table that finds them all. */
+static void move_slots(seg__interner *in, struct seg__intern_slot *slots,
+                       size_t ns)
+{
+    size_t mask = ns - 1;
+    for (size_t j = 0; j < in->nslots; j++) {
+        const struct seg__intern_slot *sl = &in->slots[j];
+        if (!sl->key)
+            continue;
+        size_t k = (size_t)(sl->key >> 32) & mask;
+        while (slots[k].key)
+            k = (k + 1) & mask;
+        slots[k] = *sl;
+    }
+    seg__free(in->slots);
+    in->slots = slots;
+    in->nslots = ns;
+}
+
 int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
 {
     if (more > SEG__INTERN_MAX - in->n)
@@ -182,13 +205,10 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
         size_t ns = in->nslots ? in->nslots : 16;
         while ((uint64_t)ns * 2 < (uint64_t)need * 3)
             ns *= 2;
-        struct seg__intern_slot *slots = seg__malloc(ns * sizeof *slots);
+        struct seg__intern_slot *slots = seg__calloc(ns, sizeof *slots);
         if (!slots)
             return SEG_ENOMEM;
-        seg__free(in->slots);
-        in->slots = slots;
-        in->nslots = ns;
-        rebuild_slots(in);
+        move_slots(in, slots, ns);
     }
     return SEG_OK;
 }

@@ -77,6 +77,14 @@ typedef struct srare {
 
 #define BLOCK_BYTES (BLOCK * (sizeof(sacc) + sizeof(scold)))
 
+/* A record held, copied next to the others of its lane and block of
+ * customers for a flush, with its place among the records held. */
+typedef struct hrec {
+    uint32_t row, i;
+    int64_t t;
+    double amount;
+} hrec;
+
 typedef struct pnode {
     int64_t t;
     double amount;
@@ -119,7 +127,7 @@ struct seg__stream {
     bool disorder;
     uint32_t disorder_row;
     bool done;               /* folded into features and given back */
-    uint32_t *order;         /* the records held, by lane and block */
+    hrec *order;             /* the records held, by lane and block */
     size_t cap_order;
     bool by_block;           /* the flush folds in that order */
     unsigned order_shift;    /* a row's block of that order */
@@ -588,14 +596,16 @@ static int fold(seg__stream *st, lane *l, const calendar *cal, uint32_t row,
 }
 
 /* The records held, by lane and then by block of customers (a stable
- * counting sort of their positions into st->order), each lane's at
+ * counting sort of their records into st->order), each lane's at
  * order[begin .. end): folded a block at a time, the slots each record
  * reaches lie within a few megabytes, where records in file order would
  * reach across the whole array at random, each a walk of the page tables
- * once the array is far larger than the cache. *largest: the most records
- * of one part. SEG_ENOMEM (or a small dataset): fold in file order. */
+ * once the array is far larger than the cache; and each record is read in
+ * turn, where their places alone would send the fold to three arrays at
+ * random. *largest: the most records of one part. SEG_ENOMEM (or a small
+ * dataset): fold in file order. */
 #define PARTS 256
-static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
+static int by_block(seg__stream *st, const seg_dataset *ds, size_t n,
                     size_t customers, size_t *largest)
 {
     if (customers <= (size_t)1 << 17 || n > UINT32_MAX)
@@ -605,6 +615,9 @@ static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
         shift++;
     if (seg__grow((void **)&st->order, &st->cap_order, n, sizeof *st->order))
         return SEG_ENOMEM;
+    const uint32_t *cust = ds->tx_cust;
+    const int64_t *tt = ds->tx_time;
+    const double *am = ds->tx_amount;
     size_t at[LANES * PARTS + 1] = {0};
     for (size_t i = 0; i < n; i++)
         at[lane_of(cust[i]) * PARTS + (cust[i] >> shift) + 1]++;
@@ -621,9 +634,11 @@ static int by_block(seg__stream *st, const uint32_t *cust, size_t n,
         st->lanes[k].end = at[(k + 1) * PARTS];
         st->lanes[k].count = st->lanes[k].end - st->lanes[k].begin;
     }
-    for (size_t i = 0; i < n; i++)
-        st->order[at[lane_of(cust[i]) * PARTS + (cust[i] >> shift)]++] =
-            (uint32_t)i;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t row = cust[i];
+        st->order[at[lane_of(row) * PARTS + (row >> shift)]++] =
+            (hrec){row, (uint32_t)i, tt[i], am[i]};
+    }
     st->order_shift = shift;
     return SEG_OK;
 }
@@ -685,34 +700,31 @@ static void *fold_lane(void *arg)
     seg__stream *st = l->st;
     const seg_dataset *ds = l->ds;
     calendar cal = calendar_of(ds);
-    const uint32_t *cust = ds->tx_cust, *order = st->by_block ? st->order
-                                                              : NULL;
+    if (st->by_block) {
+        const hrec *order = st->order;
+        for (size_t k = l->begin, e = l->end; k < e; k++) {
+            if (k + 16 < e) /* the slot */
+                PREFETCH(slot(st, order[k + 16].row));
+            const hrec *r = &order[k];
+            /* where the record comes in the order of a fold of all lanes
+             * at once, so that the customer named for a disorder is the
+             * same */
+            uint64_t at = (uint64_t)(r->row >> st->order_shift) << 32 | r->i;
+            /* cannot fail: room_to_fold() made the room */
+            (void)fold(st, l, &cal, r->row, at, r->t, r->amount);
+        }
+        return NULL;
+    }
+    const uint32_t *cust = ds->tx_cust;
     const int64_t *tt = ds->tx_time;
     const double *am = ds->tx_amount;
-    size_t b = order ? l->begin : 0, e = order ? l->end : ds->n_tx;
     unsigned me = (unsigned)(l - st->lanes);
-    for (size_t k = b; k < e; k++) {
-        if (order && k + 32 < e) {
-            /* the records of a part lie a few kilobytes apart in the
-             * batch, too many streams for the hardware to follow: their
-             * lines first, then the slot their row names */
-            size_t j = order[k + 32];
-            PREFETCH(&cust[j]);
-            PREFETCH(&tt[j]);
-            PREFETCH(&am[j]);
-        }
-        if (k + 16 < e) /* the slot */
-            PREFETCH(slot(st, cust[order ? order[k + 16] : k + 16]));
-        size_t i = order ? order[k] : k;
+    for (size_t i = 0, e = ds->n_tx; i < e; i++) {
+        if (i + 16 < e)
+            PREFETCH(slot(st, cust[i + 16]));
         uint32_t row = cust[i];
-        if (!order && lane_of(row) != me)
-            continue;
-        /* where the record comes in the order of a fold of all lanes at
-         * once, so that the customer named for a disorder is the same */
-        uint64_t at = order ? (uint64_t)(row >> st->order_shift) << 32 | i
-                            : i;
-        /* cannot fail: room_to_fold() made the room */
-        (void)fold(st, l, &cal, row, at, tt[i], am[i]);
+        if (lane_of(row) == me)
+            (void)fold(st, l, &cal, row, i, tt[i], am[i]);
     }
     return NULL;
 }
@@ -755,7 +767,7 @@ int seg__stream_flush(seg_dataset *ds)
         rc = keep_blocks(st, ds->tx_cust, n);
     const uint32_t *cust = ds->tx_cust;
     size_t one = n;
-    st->by_block = !rc && by_block(st, cust, n, ds->ids.n, &one) == SEG_OK;
+    st->by_block = !rc && by_block(st, ds, n, ds->ids.n, &one) == SEG_OK;
     if (!rc && !st->by_block) {
         for (int k = 0; k < LANES; k++)
             st->lanes[k].count = 0;

@@ -20,6 +20,8 @@
  * its customers are written. */
 #define BLOCK_SHIFT 18
 #define BLOCK ((size_t)1 << BLOCK_SHIFT)
+/* Parts of the customers a flush sorts its records by, in each lane. */
+#define PARTS 256
 /* Records held before they are folded, in the dataset's record arrays. */
 #define BUFFER ((size_t)1 << 16)
 /* Customers are dealt to lanes in runs of 2^12 rows, alternately: a lane
@@ -131,6 +133,7 @@ struct seg__stream {
     size_t cap_order;
     bool by_block;           /* the flush folds in that order */
     unsigned order_shift;    /* a row's block of that order */
+    size_t cursor[LANES * PARTS]; /* where each lane's part goes next */
     /* all-or-nothing: the state at the mark, saved at the first fold
      * after it unless there was nothing to keep; a block of totals is
      * copied only before a fold first reaches it (saved->blocks[b] NULL:
@@ -602,9 +605,9 @@ static int fold(seg__stream *st, lane *l, const calendar *cal, uint32_t row,
  * reach across the whole array at random, each a walk of the page tables
  * once the array is far larger than the cache; and each record is read in
  * turn, where their places alone would send the fold to three arrays at
- * random. *largest: the most records of one part. SEG_ENOMEM (or a small
- * dataset): fold in file order. */
-#define PARTS 256
+ * random. Here the parts are counted; each lane copies its own records
+ * (sort_lane()). *largest: the most records of one part. SEG_ENOMEM (or a
+ * small dataset): fold in file order. */
 static int by_block(seg__stream *st, const seg_dataset *ds, size_t n,
                     size_t customers, size_t *largest)
 {
@@ -616,8 +619,6 @@ static int by_block(seg__stream *st, const seg_dataset *ds, size_t n,
     if (seg__grow((void **)&st->order, &st->cap_order, n, sizeof *st->order))
         return SEG_ENOMEM;
     const uint32_t *cust = ds->tx_cust;
-    const int64_t *tt = ds->tx_time;
-    const double *am = ds->tx_amount;
     size_t at[LANES * PARTS + 1] = {0};
     for (size_t i = 0; i < n; i++)
         at[lane_of(cust[i]) * PARTS + (cust[i] >> shift) + 1]++;
@@ -634,13 +635,25 @@ static int by_block(seg__stream *st, const seg_dataset *ds, size_t n,
         st->lanes[k].end = at[(k + 1) * PARTS];
         st->lanes[k].count = st->lanes[k].end - st->lanes[k].begin;
     }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t row = cust[i];
-        st->order[at[lane_of(row) * PARTS + (row >> shift)]++] =
-            (hrec){row, (uint32_t)i, tt[i], am[i]};
-    }
+    memcpy(st->cursor, at, sizeof st->cursor);
     st->order_shift = shift;
     return SEG_OK;
+}
+
+/* Lane me's records held, copied into its parts of st->order. */
+static void sort_lane(seg__stream *st, const seg_dataset *ds, unsigned me)
+{
+    const uint32_t *cust = ds->tx_cust;
+    const int64_t *tt = ds->tx_time;
+    const double *am = ds->tx_amount;
+    size_t *at = st->cursor + me * PARTS;
+    unsigned shift = st->order_shift;
+    for (size_t i = 0, n = ds->n_tx; i < n; i++) {
+        uint32_t row = cust[i];
+        if (lane_of(row) == me)
+            st->order[at[row >> shift]++] =
+                (hrec){row, (uint32_t)i, tt[i], am[i]};
+    }
 }
 
 /* The most records of one customer among the n held. */
@@ -700,7 +713,9 @@ static void *fold_lane(void *arg)
     seg__stream *st = l->st;
     const seg_dataset *ds = l->ds;
     calendar cal = calendar_of(ds);
+    unsigned me = (unsigned)(l - st->lanes);
     if (st->by_block) {
+        sort_lane(st, ds, me);
         const hrec *order = st->order;
         for (size_t k = l->begin, e = l->end; k < e; k++) {
             if (k + 16 < e) /* the slot */
@@ -718,7 +733,6 @@ static void *fold_lane(void *arg)
     const uint32_t *cust = ds->tx_cust;
     const int64_t *tt = ds->tx_time;
     const double *am = ds->tx_amount;
-    unsigned me = (unsigned)(l - st->lanes);
     for (size_t i = 0, e = ds->n_tx; i < e; i++) {
         if (i + 16 < e)
             PREFETCH(slot(st, cust[i + 16]));

@@ -742,6 +742,79 @@ static void test_interner_forms(void **state)
     }
 }
 
+/* Random short strings over digits and the bytes around them, of one
+ * hash, so that every lookup compares with every string before it: each
+ * is found exactly when a string of the same bytes was added, as a plain
+ * search of those added says. */
+static void test_interner_random_forms(void **state)
+{
+    (void)state;
+    static const char alpha[] = "0123456789/:a\x80\xff";
+    enum { N = 3000, LEN = 18 };
+    char (*keys)[LEN] = malloc((size_t)N * LEN);
+    size_t *lens = malloc(N * sizeof *lens);
+    uint32_t *ids = malloc(N * sizeof *ids);
+    assert_non_null(keys);
+    assert_non_null(lens);
+    assert_non_null(ids);
+    seg__interner in;
+    memset(&in, 0, sizeof in);
+    uint64_t x = 88172645463325252ull;
+    size_t distinct = 0;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* mostly digits, a few others; lengths 0 to 17; half of them an
+         * earlier one with one byte changed, added or taken away */
+        size_t n = (size_t)(x % LEN);
+        for (size_t j = 0; j < n; j++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            unsigned r = (unsigned)(x % 64);
+            keys[i][j] = r < 56 ? (char)('0' + r % 3) /* few digits: repeats */
+                                : alpha[r % (sizeof alpha - 1)];
+        }
+        if (i && x >> 63) {
+            size_t from = (size_t)(x >> 20) % i, m = lens[from];
+            memcpy(keys[i], keys[from], m);
+            unsigned how = (unsigned)(x >> 40) % 3;
+            if (how == 0 && m) /* one byte other */
+                keys[i][(x >> 8) % m] = alpha[(x >> 50) % (sizeof alpha - 1)];
+            else if (how == 1 && m + 1 < LEN) /* one more */
+                keys[i][m++] = alpha[(x >> 50) % 10];
+            else if (m) /* one less */
+                m--;
+            n = m;
+        }
+        lens[i] = n;
+        size_t want = SIZE_MAX;
+        for (size_t k = 0; k < i && want == SIZE_MAX; k++)
+            if (lens[k] == n && memcmp(keys[k], keys[i], n) == 0)
+                want = k;
+        uint32_t idx;
+        bool added;
+        assert_int_equal(seg__intern_h(&in, keys[i], n, 7u, &idx, &added), 0);
+        assert_int_equal(added, want == SIZE_MAX);
+        if (want == SIZE_MAX) {
+            assert_int_equal(idx, distinct);
+            ids[i] = (uint32_t)distinct++;
+        } else {
+            assert_int_equal(idx, ids[want]);
+            ids[i] = idx;
+        }
+        assert_int_equal(in.len[idx], n);
+        assert_memory_equal(seg__intern_str(&in, idx), keys[i], n);
+    }
+    assert_int_equal(in.n, distinct);
+    assert_true(distinct > 100 && distinct < N - 100);
+    seg__intern_free(&in);
+    free(keys);
+    free(lens);
+    free(ids);
+}
+
 /* Strings that differ only in their length or their last byte, long
  * ones beyond the 0xFFFF bytes a slot holds the length of, and all of
  * one hash (seg__intern_h takes the caller's), so that every lookup walks
@@ -1899,6 +1972,7 @@ int main(void)
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_interner_lengths),
         cmocka_unit_test(test_interner_forms),
+        cmocka_unit_test(test_interner_random_forms),
         cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_hyp2f1_batch_is_the_single_value),

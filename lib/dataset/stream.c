@@ -853,6 +853,10 @@ int seg__stream_check(seg_dataset *ds, int64_t cal_end, bool holdout,
                           "keeps no records for %s: load with the records "
                           "kept", holdout ? "a holdout period" : "windows");
     int rc = seg__stream_flush(ds);
+    /* the flush's copy of the records, not needed before another flush:
+     * given back before the features take their room */
+    drop(&st->order);
+    st->cap_order = 0;
     if (rc)
         return rc;
     if (st->disorder) {

@@ -698,6 +698,10 @@ static void test_interner_forms(void **state)
         {"abcdefg", 7}, {"abcdefgh", 8}, {"abcdef", 6}, {"1a", 2},
         {"a1", 2}, {"-1", 2}, {"1.5", 3}, {"9", 1}, {":", 1}, {"/", 1},
         {"9:", 2}, {"/0", 2}, {"\x80", 1}, {"12345678\0", 9},
+        /* the most of each form, which only their kind tells apart, and
+         * one byte past the bytes' form */
+        {"aaaaaaa", 7}, {"050505050505056", 15}, {"abcdefg0", 8},
+        {"abcdefg8", 8},
     };
     enum { N = sizeof k / sizeof k[0] };
     for (int pass = 0; pass < 2; pass++) {

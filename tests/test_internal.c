@@ -750,6 +750,13 @@ static void test_interner_forms(void **state)
  * hash, so that every lookup compares with every string before it: each
  * is found exactly when a string of the same bytes was added, as a plain
  * search of those added says. */
+static uint64_t next_random(uint64_t x)
+{
+    x ^= x << 13;
+    x ^= x >> 7;
+    return x ^ x << 17;
+}
+
 static void test_interner_random_forms(void **state)
 {
     (void)state;
@@ -766,16 +773,12 @@ static void test_interner_random_forms(void **state)
     uint64_t x = 88172645463325252ull;
     size_t distinct = 0;
     for (size_t i = 0; i < N; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        x = next_random(x);
         /* mostly digits, a few others; lengths 0 to 17; half of them an
          * earlier one with one byte changed, added or taken away */
         size_t n = (size_t)(x % LEN);
         for (size_t j = 0; j < n; j++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            x = next_random(x);
             unsigned r = (unsigned)(x % 64);
             keys[i][j] = r < 56 ? (char)('0' + r % 3) /* few digits: repeats */
                                 : alpha[r % (sizeof alpha - 1)];

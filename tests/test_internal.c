@@ -601,6 +601,13 @@ static void test_parse_f64_rejects(void **state)
     assert_true(v == 5.0);
 }
 
+static uint64_t next_random(uint64_t x)
+{
+    x ^= x << 13;
+    x ^= x >> 7;
+    return x ^ x << 17;
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -611,6 +618,79 @@ static void test_utf8(void **state)
     assert_false(seg__utf8_valid("\xc0\x80", 2));        /* overlong NUL */
     assert_false(seg__utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
     assert_false(seg__utf8_valid("a\0b", 3));
+    /* past a run of ASCII words: a NUL or a byte above 0x7F in any place
+     * of a word or of the tail, and a sequence that starts in one word and
+     * ends in the next */
+    char buf[40];
+    for (size_t n = 1; n <= sizeof buf; n++) {
+        memset(buf, 'x', n);
+        assert_true(seg__utf8_valid(buf, n));
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = '\0';
+            assert_false(seg__utf8_valid(buf, n));
+            buf[i] = (char)0x80;
+            assert_false(seg__utf8_valid(buf, n));
+            buf[i] = (char)0xff;
+            assert_false(seg__utf8_valid(buf, n));
+            if (i + 1 < n) {
+                memcpy(buf + i, "\xc3\xa9", 2); /* e acute */
+                assert_true(seg__utf8_valid(buf, n));
+                buf[i + 1] = 'x';
+                assert_false(seg__utf8_valid(buf, n));
+            }
+            if (i + 2 < n) {
+                memcpy(buf + i, "\xe5\xbc\xa0", 3);
+                assert_true(seg__utf8_valid(buf, n));
+                buf[i + 2] = 'x';
+            }
+            memset(buf, 'x', n);
+        }
+    }
+}
+
+/* The hash's value is that of its definition, a byte at a time: the
+ * checksum of every model file written depends on it. */
+static uint64_t hash_by_bytes(const unsigned char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = 0;
+        for (int k = 0; k < 8; k++)
+            w |= (uint64_t)s[i + k] << (8 * k);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    uint64_t w = 0;
+    for (int k = 0; i + k < n; k++)
+        w |= (uint64_t)s[i + k] << (8 * k);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static void test_hash_by_bytes(void **state)
+{
+    (void)state;
+    unsigned char buf[64];
+    uint64_t x = 88172645463325252ull;
+    for (int round = 0; round < 50; round++) {
+        for (size_t i = 0; i < sizeof buf; i++) {
+            x = next_random(x);
+            buf[i] = (unsigned char)x;
+        }
+        for (size_t at = 0; at < 8; at++)
+            for (size_t n = 0; at + n <= sizeof buf; n++)
+                if (seg__hash((const char *)buf + at, n) !=
+                    hash_by_bytes(buf + at, n))
+                    fail_msg("length %zu at %zu", n, at);
+    }
+    /* values written down, of the definition computed elsewhere */
+    assert_true(seg__hash("728642876", 9) == 0x4e3d12e2a26f803bull);
+    assert_true(seg__hash("c1", 2) == 0x18520e2b87993367ull);
+    assert_true(seg__hash("", 0) == 0x0a3f46e79293b578ull);
 }
 
 /* Blocks of every size, small to past the huge-page hint's 2 MiB: a
@@ -750,13 +830,6 @@ static void test_interner_forms(void **state)
  * hash, so that every lookup compares with every string before it: each
  * is found exactly when a string of the same bytes was added, as a plain
  * search of those added says. */
-static uint64_t next_random(uint64_t x)
-{
-    x ^= x << 13;
-    x ^= x >> 7;
-    return x ^ x << 17;
-}
-
 static void test_interner_random_forms(void **state)
 {
     (void)state;
@@ -1975,6 +2048,7 @@ int main(void)
         cmocka_unit_test(test_format_f64_trials),
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_hash_by_bytes),
         cmocka_unit_test(test_blocks_zeroed_and_kept),
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_interner_lengths),

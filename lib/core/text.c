@@ -9,9 +9,24 @@
 
 #include "core/internal.h"
 
+/* Whether the 8 bytes of w are ASCII other than NUL. */
+static inline bool ascii_word(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
+    return !(w & highs) && !((w - ones) & ~w & highs);
+}
+
 bool seg__utf8_valid(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str, *e = s + n;
+    /* ASCII, most ids and labels, eight bytes at a time */
+    while (e - s >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        if (!ascii_word(w))
+            break;
+        s += 8;
+    }
     while (s < e) {
         unsigned c = *s;
         if (c < 0x80) {
@@ -49,8 +64,40 @@ bool seg__utf8_valid(const char *str, size_t n)
     return true;
 }
 
+/* The last n < 8 bytes of a string, s[0 .. n), as a little-endian word
+ * (what a copy of them into a zeroed word gives), read in a few loads
+ * rather than byte by byte; `before`: the 8 bytes before s + n are the
+ * string's. */
+static inline uint64_t tail_word(const char *s, size_t n, bool before)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const unsigned char *u = (const unsigned char *)s;
+    uint64_t w;
+    if (n == 0)
+        return 0;
+    if (before) {
+        memcpy(&w, s + n - 8, 8);
+        return w >> (8 * (8 - n));
+    }
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | (uint64_t)hi >> (8 * (8 - n)) << 32;
+    }
+    return u[0] | (uint64_t)u[n >> 1] << (8 * (n >> 1)) |
+           (uint64_t)u[n - 1] << (8 * (n - 1));
+#else
+    (void)before;
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return w;
+#endif
+}
+
 uint64_t seg__hash(const char *s, size_t n)
 {
+    const size_t len = n;
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
     while (n >= 8) {
         uint64_t w;
@@ -60,9 +107,7 @@ uint64_t seg__hash(const char *s, size_t n)
         s += 8;
         n -= 8;
     }
-    uint64_t w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0x94d049bb133111ebull;
+    h = (h ^ tail_word(s, n, len >= 8)) * 0x94d049bb133111ebull;
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 32;

@@ -811,11 +811,113 @@ static void test_holdout_table(void **state)
     seg_dataset_free(ds);
 }
 
+/* The fit reads its columns in place until a customer is left out, then
+ * from copies: customers left out at the start, in the middle and at the
+ * end (no history, a weight of 0) change nothing of the fit on the
+ * others, bit for bit; nor, for Gamma-Gamma, repeat buyers whose mean
+ * spend is below zero. */
+static void fill_kept(seg_dataset *ds, const double *const *v, size_t n,
+                      int extra)
+{
+    static const char *const name[5] = {"frequency", "t_x", "T",
+                                        "monetary_repeat_mean", "w"};
+    size_t cap = n + n / 100 + 8, k = 0;
+    double *col[5];
+    for (int c = 0; c < 5; c++) {
+        col[c] = malloc(cap * sizeof **col);
+        assert_non_null(col[c]);
+    }
+    char id[32];
+    for (size_t i = 0; i <= n; i++) {
+        /* before customer i: one of the kinds left out, the third (in
+         * both datasets) by Gamma-Gamma alone */
+        int kind = (int)(i / 300 % 3);
+        if ((extra || kind == 2) && (i == 0 || i % 300 == 7 || i == n)) {
+            double out[5] = {NAN, NAN, NAN, NAN, 1};
+            if (kind == 1) /* a history with a weight of 0 */
+                for (int c = 0; c < 4; c++)
+                    out[c] = v[c][i ? i - 1 : 0];
+            if (kind == 1)
+                out[4] = 0;
+            if (kind == 2) { /* a repeat buyer spending below zero */
+                out[0] = 2, out[1] = 5, out[2] = 30, out[3] = -4;
+            }
+            snprintf(id, sizeof id, "out%zu", i);
+            assert_ok(seg_dataset_add_customer(ds, id, NULL));
+            for (int c = 0; c < 5; c++)
+                col[c][k] = out[c];
+            k++;
+        }
+        if (i == n)
+            break;
+        snprintf(id, sizeof id, "in%zu", i);
+        assert_ok(seg_dataset_add_customer(ds, id, NULL));
+        for (int c = 0; c < 4; c++)
+            col[c][k] = v[c][i];
+        col[4][k++] = 1;
+    }
+    for (int c = 0; c < 5; c++) {
+        assert_ok(seg_dataset_write_f64(ds, name[c], col[c], k));
+        free(col[c]);
+    }
+}
+
+static void test_fit_leaves_out_in_place(void **state)
+{
+    (void)state;
+    static const char *const name[4] = {"frequency", "t_x", "T",
+                                        "monetary_repeat_mean"};
+    size_t n = seg_dataset_customer_count(g_cdnow);
+    double *v[4];
+    for (int c = 0; c < 4; c++) {
+        v[c] = malloc(n * sizeof **v);
+        assert_non_null(v[c]);
+        assert_ok(seg_dataset_copy_f64(g_cdnow, name[c], v[c], n));
+    }
+    seg_dataset *kept, *mixed;
+    assert_ok(seg_dataset_new(&kept));
+    assert_ok(seg_dataset_new(&mixed));
+    fill_kept(kept, (const double *const *)v, n, 0);
+    fill_kept(mixed, (const double *const *)v, n, 1);
+    static const char *const models[4] = {"bgnbd", "pareto_nbd",
+                                          "gamma_gamma", "mbgnbd"};
+    static const char *const p[4][4] = {{"r", "alpha", "a", "b"},
+                                        {"r", "alpha", "s", "beta"},
+                                        {"p", "q", "gamma", "loglik"},
+                                        {"r", "alpha", "a", "b"}};
+    for (int k = 0; k < 4; k++) {
+        seg_model *a, *b;
+        assert_ok(seg_model_new(&a, models[k]));
+        assert_ok(seg_model_new(&b, models[k]));
+        /* the weights read in place too */
+        assert_ok(seg_model_set_str(a, "weight_column", "w"));
+        assert_ok(seg_model_set_str(b, "weight_column", "w"));
+        if (seg_model_fit(a, kept) || seg_model_fit(b, mixed))
+            fail_msg("%s: %s %s", models[k], seg_model_errmsg(a),
+                     seg_model_errmsg(b));
+        for (int i = 0; i < 4; i++)
+            if (result_of(a, p[k][i]) != result_of(b, p[k][i]))
+                fail_msg("%s %s: %.17g against %.17g", models[k], p[k][i],
+                         result_of(a, p[k][i]), result_of(b, p[k][i]));
+        assert_true(result_of(a, "customers") == result_of(b, "customers"));
+        if (k == 2) /* the repeat buyers spending below zero, counted */
+            assert_true(result_of(b, "excluded") == result_of(a, "excluded") &&
+                        result_of(a, "excluded") > 0);
+        seg_model_free(a);
+        seg_model_free(b);
+    }
+    for (int c = 0; c < 4; c++)
+        free(v[c]);
+    seg_dataset_free(kept);
+    seg_dataset_free(mixed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bgnbd_published),
         cmocka_unit_test(test_gg_leaves_out_nonpositive_spend),
+        cmocka_unit_test(test_fit_leaves_out_in_place),
         cmocka_unit_test(test_score_equals_per_customer_eval),
         cmocka_unit_test(test_score_shared_histories),
         cmocka_unit_test(test_clv_fits_side_by_side),

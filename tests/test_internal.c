@@ -1654,12 +1654,13 @@ static void test_ranks_and_merge_cols(void **state)
         }
         qsort(keys, N, sizeof *keys, cmp_key3);
         seg__clv_rows r = {NULL, NULL, 0, 0};
-        assert_int_equal(seg__clv_merge_cols(col, ones ? NULL : w, N, 3, &r, 1),
+        const double *const *cc = (const double *const *)col;
+        assert_int_equal(seg__clv_merge_cols(cc, ones ? NULL : w, N, 3, &r, 1),
                          SEG_OK);
         /* the columns' ranks on three threads: the same rows */
         seg__clv_rows r3 = {NULL, NULL, 0, 0};
         assert_int_equal(
-            seg__clv_merge_cols(col, ones ? NULL : w, N, 3, &r3, 3), SEG_OK);
+            seg__clv_merge_cols(cc, ones ? NULL : w, N, 3, &r3, 3), SEG_OK);
         assert_int_equal(r3.n, r.n);
         assert_memory_equal(r3.d, r.d, 3 * r.n * sizeof *r.d);
         assert_memory_equal(r3.w, r.w, r.n * sizeof *r.w);

@@ -281,6 +281,14 @@ int seg_dataset_column_data(seg_dataset *ds, const char *column,
     return SEG_OK;
 }
 
+const double *seg__ds_num_view(const seg_dataset *ds, const char *name)
+{
+    const seg__column *c = name ? seg__ds_find_column(ds, name) : NULL;
+    if (!c || c->type != SEG_COLUMN_NUMERIC || c->n < ds->ids.n || !c->num)
+        return NULL;
+    return c->num;
+}
+
 int seg_dataset_copy_f64(const seg_dataset *ds, const char *column,
                          double *dst, size_t n)
 {

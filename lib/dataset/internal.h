@@ -74,6 +74,10 @@ const char *seg__column_label(const seg__column *c, size_t row);
 
 
 /* ---- narrow accessors: how the other areas read a dataset ---- */
+/* A numeric column's values, one for every customer, to read in place;
+ * NULL when there is no such column with every row stored (a copy with
+ * seg_dataset_copy_f64() then gives the values, or the message). */
+const double *seg__ds_num_view(const seg_dataset *ds, const char *name);
 const seg__errbuf *seg__ds_err(const seg_dataset *ds);
 /* Begin a stage with the dataset's progress callback; a cancellation's
  * message goes to err (NULL: the dataset's). End it with

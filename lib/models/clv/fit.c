@@ -234,55 +234,79 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
     }
     const char *wcol = seg__param_str(m, "weight_column");
     size_t n = seg_dataset_customer_count(ds);
+    /* the columns read in place (src), copied (v) only where they cannot
+     * be; copies of those read in place are made at the first customer
+     * left out, from there on compacted (rows before it are kept as
+     * they are) */
+    const double *src[4] = {NULL, NULL, NULL, NULL};
     double *v[4] = {NULL, NULL, NULL, NULL};
+    bool whole = true; /* no customer left out so far */
     /* keys only for the covariate fit, which needs them in the
-     * customers' order; else the columns are compacted in place */
+     * customers' order; else the columns are compacted */
     key *keys = keep ? seg__malloc((n ? n : 1) * sizeof *keys) : NULL;
     size_t *row = cust ? seg__malloc((n ? n : 1) * sizeof *row) : NULL;
     int rc = (keys || !keep) && (row || !cust) ? SEG_OK : seg__nomem(NULL);
     for (int c = 0; c < nc + 1 && !rc; c++) {
         if (c == nc && !*wcol)
             break;
+        const char *name = c == nc ? wcol : cols[c];
+        if ((src[c] = seg__ds_num_view(ds, name)) != NULL)
+            continue;
         if (!(v[c] = seg__malloc((n ? n : 1) * sizeof **v)))
             rc = seg__nomem(NULL);
         else
-            rc = seg__clv_read_col(m, ds, c == nc ? wcol : cols[c], v[c], n);
+            rc = seg__clv_read_col(m, ds, name, v[c], n);
+        src[c] = v[c];
     }
     size_t k = 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        key r = {{0, 0, 0}, v[nc] ? v[nc][i] : 1};
+        key r = {{0, 0, 0}, src[nc] ? src[nc][i] : 1};
         bool all_missing = true;
         for (int c = 0; c < nc; c++) {
-            r.k[c] = v[c][i];
+            r.k[c] = src[c][i];
             all_missing = all_missing && isnan(r.k[c]);
         }
+        bool in = true;
         if (all_missing ||
-            (kind == SEG__CLV_GG && (isnan(r.k[0]) || r.k[0] == 0)))
-            continue;
-        if (kind == SEG__CLV_GG && r.k[0] > 0 && r.k[1] <= 0) {
+            (kind == SEG__CLV_GG && (isnan(r.k[0]) || r.k[0] == 0))) {
+            in = false;
+        } else if (kind == SEG__CLV_GG && r.k[0] > 0 && r.k[1] <= 0) {
             (*excluded)++;
+            in = false;
+        } else {
+            const char *why = seg__clv_bad_row(kind, r.k);
+            if (!why && !(isfinite(r.w) && r.w >= 0))
+                why = "a weight that is negative or not finite";
+            if (why) {
+                rc = seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
+                                      seg_model_name(m),
+                                      seg_dataset_customer_id(ds, i), why);
+                break;
+            }
+            in = r.w > 0;
+        }
+        if (!in) {
+            for (int c = 0; c < nc + 1 && whole && !keys; c++) {
+                if (!src[c] || v[c])
+                    continue;
+                if (!(v[c] = seg__malloc((n ? n : 1) * sizeof **v))) {
+                    rc = seg__nomem(NULL);
+                    break;
+                }
+                memcpy(v[c], src[c], k * sizeof **v);
+            }
+            whole = false;
             continue;
         }
-        const char *why = seg__clv_bad_row(kind, r.k);
-        if (!why && !(isfinite(r.w) && r.w >= 0))
-            why = "a weight that is negative or not finite";
-        if (why) {
-            rc = seg__model_error(m, SEG_ERANGE, "%s: customer '%s' has %s",
-                                  seg_model_name(m),
-                                  seg_dataset_customer_id(ds, i), why);
-            break;
-        }
-        if (r.w > 0) {
-            if (row)
-                row[k] = i;
-            if (keys)
-                keys[k] = r;
-            for (int c = 0; c < nc && !keys; c++)
-                v[c][k] = r.k[c];
-            if (!keys && v[nc])
-                v[nc][k] = r.w;
-            k++;
-        }
+        if (row)
+            row[k] = i;
+        if (keys)
+            keys[k] = r;
+        for (int c = 0; c < nc && !keys && !whole; c++)
+            v[c][k] = r.k[c];
+        if (!keys && !whole && v[nc])
+            v[nc][k] = r.w;
+        k++;
     }
     if (!rc && k == 0 && *excluded)
         rc = seg__model_error(m, SEG_ERANGE, "%s: no customer to fit on: "
@@ -300,8 +324,9 @@ static int load_rows(const seg_model *m, int kind, const seg_dataset *ds,
         *nkeys = k;
         row = NULL;
     }
+    const double *const *fit = whole ? src : (const double *const *)v;
     if (!rc && (keys ? seg__clv_merge_keys(keys, k, nc, out)
-                     : seg__clv_merge_cols(v, v[nc], k, nc, out,
+                     : seg__clv_merge_cols(fit, fit[nc], k, nc, out,
                                            seg__clv_fit_threads(m, ds))) !=
                       SEG_OK)
         rc = seg__nomem(NULL);

@@ -237,7 +237,7 @@ int seg__clv_merge_keys(seg__clv_key *keys, size_t n, int nc,
 /* The same from nc columns of n values (cols[c][i]) and their weights w
  * (NULL: all 1), the columns' ranks on up to `threads` threads (as
  * seg__threads() takes it; the result does not depend on it). */
-int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
+int seg__clv_merge_cols(const double *const *cols, const double *w, size_t n,
                         int nc, seg__clv_rows *out, int threads);
 
 /* The distinct values among v[0], v[stride], ... (n of them): the rank of

@@ -554,7 +554,7 @@ int seg__clv_merge_keys(key *keys, size_t n, int nc, rows *out)
     return SEG_OK;
 }
 
-int seg__clv_merge_cols(double *const *cols, const double *w, size_t n,
+int seg__clv_merge_cols(const double *const *cols, const double *w, size_t n,
                         int nc, rows *out, int threads)
 {
     if (alloc_rows(n, nc, out))

@@ -64,6 +64,23 @@ bool seg__utf8_valid(const char *str, size_t n)
     return true;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The 1 to 8 bytes s[0 .. n) as a little-endian word, zeros above: two
+ * loads of 4 that overlap, or three of a byte, without a loop. */
+static inline uint64_t short_word(const char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        return a | (uint64_t)b << (8 * (n - 4));
+    }
+    return (uint64_t)(unsigned char)s[0] |
+           (uint64_t)(unsigned char)s[n / 2] << (8 * (n / 2)) |
+           (uint64_t)(unsigned char)s[n - 1] << (8 * (n - 1));
+}
+#endif
+
 /* The last n < 8 bytes of a string, s[0 .. n), as a little-endian word
  * (what a copy of them into a zeroed word gives), read in a few loads
  * rather than byte by byte; `before`: the 8 bytes before s + n are the
@@ -71,22 +88,14 @@ bool seg__utf8_valid(const char *str, size_t n)
 static inline uint64_t tail_word(const char *s, size_t n, bool before)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const unsigned char *u = (const unsigned char *)s;
-    uint64_t w;
     if (n == 0)
         return 0;
     if (before) {
+        uint64_t w;
         memcpy(&w, s + n - 8, 8);
         return w >> (8 * (8 - n));
     }
-    if (n >= 4) {
-        uint32_t lo, hi;
-        memcpy(&lo, s, 4);
-        memcpy(&hi, s + n - 4, 4);
-        return lo | (uint64_t)hi >> (8 * (8 - n)) << 32;
-    }
-    return u[0] | (uint64_t)u[n >> 1] << (8 * (n >> 1)) |
-           (uint64_t)u[n - 1] << (8 * (n - 1));
+    return short_word(s, n);
 #else
     (void)before;
     uint64_t w = 0;
@@ -398,17 +407,7 @@ int seg__parse_f64(const char *s, size_t n, double *out)
     /* the commonest: a whole number of at most 8 digits (a count, a number
      * of days), read without a loop, zeros put in front to make 8 */
     if (n - 1 < 8) {
-        uint64_t w, v;
-        if (n >= 4) { /* two loads of 4 that overlap */
-            uint32_t a, b;
-            memcpy(&a, s, 4);
-            memcpy(&b, s + n - 4, 4);
-            w = a | (uint64_t)b << (8 * (n - 4));
-        } else {
-            w = (uint64_t)(unsigned char)s[0] |
-                (uint64_t)(unsigned char)s[n / 2] << (8 * (n / 2)) |
-                (uint64_t)(unsigned char)s[n - 1] << (8 * (n - 1));
-        }
+        uint64_t w = short_word(s, n), v;
         w = w << (8 * (8 - n)) |
             (n == 8 ? 0 : 0x3030303030303030ull >> (8 * n));
         if (seg__digits8(w, &v)) {

@@ -506,6 +506,124 @@ static void test_threads_attribute_files(void **state)
     }
 }
 
+/* An attribute file of two label columns, k and z, about 3 MB: labels,
+ * numbers among them (which become labels as their text), empty values,
+ * repeated ids (the later value wins), CRLF line ends on z, the last
+ * column, and empty lines. Flaws: 1 bad UTF-8 in z on line 40043, 2 bad
+ * UTF-8 in k on line 70073, 4 a word in b (numeric) on line 50053. */
+static char *label_file(int flaws, bool quote_first, size_t *len)
+{
+    size_t lines = 120000, cap = lines * 48 + 64, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    n += (size_t)snprintf(t, cap, "id,a,k,b,z\n");
+    static const char *const ks[] = {"web", "7", "", "app", "1e3", "店"};
+    for (size_t i = 0; i < lines; i++) {
+        const char *k = ks[i % 6], *z = i % 4 == 0 ? "" : i % 3 ? "b" : "3.5";
+        char b[32];
+        snprintf(b, sizeof b, "%zu.25", i % 7);
+        if (flaws & 1 && i == 40000)
+            z = "z\xc3";
+        if (flaws & 2 && i == 70000)
+            k = "k\xff";
+        if (flaws & 4 && i == 50000)
+            snprintf(b, sizeof b, "word");
+        const char *q = quote_first && i == 0 ? "\"" : "";
+        n += (size_t)snprintf(t + n, cap - n, "%sc%zu%s,%zu,%s,%s,%s%s\n", q,
+                              i % 90000, q, i % 13, k, b, z,
+                              i % 5 ? "" : "\r");
+        if (i % 997 == 0)
+            n += (size_t)snprintf(t + n, cap - n, i % 2 ? "\n" : "\r\n");
+    }
+    *len = n;
+    return t;
+}
+
+/* Label columns on the threaded path, walked once for all of them, give
+ * what record by record gives: the same labels, and the error of the
+ * first column that has one, not the first in the file, numeric columns
+ * among them (b, numeric already where the flaw is 4). */
+static void test_threads_label_columns(void **state)
+{
+    (void)state;
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.all_attributes = 1;
+    static const struct {
+        int flaws, rc;
+        const char *msg;
+    } cases[] = {
+        {0, SEG_OK, NULL},
+        {1 | 2, SEG_EPARSE, "s.csv:70073:3: attribute 'k' is not valid UTF-8"},
+        {1, SEG_EPARSE, "s.csv:40043:5: attribute 'z' is not valid UTF-8"},
+        {2, SEG_EPARSE, "s.csv:70073:3: attribute 'k' is not valid UTF-8"},
+        {4 | 1, SEG_ETYPE, "s.csv:50053:4: attribute 'b' value 'word' is not "
+                           "a number (the column is numeric)"},
+        {4 | 2, SEG_EPARSE, "s.csv:70073:3: attribute 'k' is not valid UTF-8"},
+    };
+    for (size_t v = 0; v < sizeof cases / sizeof *cases; v++) {
+        size_t la, lb;
+        char *a = label_file(cases[v].flaws, false, &la),
+             *b = label_file(cases[v].flaws, true, &lb);
+        seg_dataset *da, *db;
+        assert_ok(seg_dataset_new(&da));
+        assert_ok(seg_dataset_new(&db));
+        assert_ok(seg_dataset_set_threads(da, 3));
+        if (cases[v].flaws & 4) { /* b numeric before the file */
+            static const char pre[] = "id,b\nc1,1\n";
+            assert_ok(seg_dataset_load_csv_buffer(da, pre, strlen(pre), "p",
+                                                  &o));
+            assert_ok(seg_dataset_load_csv_buffer(db, pre, strlen(pre), "p",
+                                                  &o));
+        }
+        int ra = seg_dataset_load_csv_buffer(da, a, la, "s.csv", &o);
+        int rb = seg_dataset_load_csv_buffer(db, b, lb, "s.csv", &o);
+        assert_int_equal(ra, cases[v].rc);
+        assert_int_equal(ra, rb);
+        assert_string_equal(seg_dataset_errmsg(da), seg_dataset_errmsg(db));
+        if (cases[v].msg)
+            assert_non_null(strstr(seg_dataset_errmsg(da), cases[v].msg));
+        char *sa = snapshot(da), *sb = snapshot(db);
+        assert_string_equal(sa, sb);
+        if (cases[v].flaws == 0) {
+            /* c5 is on the lines of i = 5 and 90005: the later wins; z of
+             * i = 90005 is "b" with its CR gone, k "店" */
+            size_t row;
+            const char *lab;
+            assert_int_equal(seg_dataset_customer_count(da), 90000);
+            assert_ok(seg_dataset_customer_find(da, "c5", &row));
+            assert_ok(seg_dataset_get_label(da, "k", row, &lab));
+            assert_string_equal(lab, "店");
+            assert_ok(seg_dataset_get_label(da, "z", row, &lab));
+            assert_string_equal(lab, "b");
+            assert_ok(seg_dataset_customer_find(da, "c1", &row));
+            assert_ok(seg_dataset_get_label(da, "k", row, &lab));
+            assert_string_equal(lab, "7"); /* a number, kept as its text */
+            assert_ok(seg_dataset_customer_find(da, "c4", &row));
+            assert_ok(seg_dataset_get_label(da, "k", row, &lab));
+            assert_string_equal(lab, "1e3");
+            assert_ok(seg_dataset_customer_find(da, "c3", &row));
+            assert_ok(seg_dataset_get_label(da, "z", row, &lab));
+            assert_string_equal(lab, "3.5"); /* i = 90003 */
+            assert_ok(seg_dataset_customer_find(da, "c2", &row));
+            assert_ok(seg_dataset_get_label(da, "k", row, &lab));
+            assert_null(lab); /* empty at i = 2 and 90002 */
+            assert_int_equal(seg_dataset_column_type(da, "k"),
+                             SEG_COLUMN_LABEL);
+            assert_int_equal(seg_dataset_column_type(da, "z"),
+                             SEG_COLUMN_LABEL);
+            assert_int_equal(seg_dataset_column_type(da, "b"),
+                             SEG_COLUMN_NUMERIC);
+        }
+        free(sa);
+        free(sb);
+        seg_dataset_free(da);
+        seg_dataset_free(db);
+        free(a);
+        free(b);
+    }
+}
+
 /* The text loaded from a buffer, a regular file (mapped) and a pipe (read
  * in blocks), on `threads` threads: what each gives, with features. */
 typedef struct pipe_job {
@@ -1223,6 +1341,7 @@ int main(void)
         cmocka_unit_test(test_threads_load_the_same),
         cmocka_unit_test(test_threads_attribute_files),
         cmocka_unit_test(test_threads_attribute_sources),
+        cmocka_unit_test(test_threads_label_columns),
         cmocka_unit_test(test_threads_across_batches),
         cmocka_unit_test(test_threads_new_customers_every_batch),
         cmocka_unit_test(test_older_options_struct),

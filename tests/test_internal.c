@@ -671,6 +671,29 @@ static uint64_t hash_by_bytes(const unsigned char *s, size_t n)
     return h;
 }
 
+/* The word compare of two strings against memcmp: every length up to 40,
+ * equal, and unequal at each place in turn, at 8 alignments. */
+static void test_same_bytes(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (size_t i = 0; i < sizeof a; i++) {
+        x = next_random(x);
+        a[i] = b[i] = (char)x;
+    }
+    for (size_t at = 0; at < 8; at++)
+        for (size_t n = 0; n <= 40; n++) {
+            assert_true(seg__same_bytes(a + at, b + at, n));
+            for (size_t k = 0; k < n; k++) {
+                b[at + k] ^= (char)(1 << (k % 8));
+                assert_false(seg__same_bytes(a + at, b + at, n));
+                assert_int_equal(seg__same_bytes(a + at, b + at, k), 1);
+                b[at + k] = a[at + k];
+            }
+        }
+}
+
 static void test_hash_by_bytes(void **state)
 {
     (void)state;
@@ -2050,6 +2073,7 @@ int main(void)
         cmocka_unit_test(test_parse_f64_rejects),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_hash_by_bytes),
+        cmocka_unit_test(test_same_bytes),
         cmocka_unit_test(test_blocks_zeroed_and_kept),
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_interner_lengths),

@@ -53,30 +53,6 @@ static size_t slot_len(const seg__interner *in,
     return n < SHORT_LEN ? n : in->len[(uint32_t)sl->key - 1];
 }
 
-/* Whether n bytes at a and b are equal: ids of 4 to 16 bytes in two
- * overlapping words each, without a call (a lookup's compare is mostly
- * the wait for the pool's line, and the call only adds to it). */
-static inline bool same_bytes(const char *a, const char *b, size_t n)
-{
-    if (n >= 8 && n <= 16) {
-        uint64_t x, y, u, v;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        memcpy(&u, a + n - 8, 8);
-        memcpy(&v, b + n - 8, 8);
-        return x == y && u == v;
-    }
-    if (n >= 4 && n < 8) {
-        uint32_t x, y, u, v;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        memcpy(&u, a + n - 4, 4);
-        memcpy(&v, b + n - 4, 4);
-        return x == y && u == v;
-    }
-    return memcmp(a, b, n) == 0;
-}
-
 static bool find_h(const seg__interner *in, const char *s, size_t n,
                    uint32_t h, uint32_t *idx)
 {
@@ -103,7 +79,7 @@ static bool find_h(const seg__interner *in, const char *s, size_t n,
             same = sl->at == form;
         } else {
             same = slot_len(in, sl) == n &&
-                   same_bytes(in->pool + (sl->at >> 16), s, n);
+                   seg__same_bytes(in->pool + (sl->at >> 16), s, n);
         }
         if (same) {
             *idx = (uint32_t)v - 1;

@@ -106,6 +106,39 @@ static inline bool seg__digits8(uint64_t w, uint64_t *v)
 }
 #endif
 
+/* Whether n bytes at a and b are equal: strings of 4 to 32 bytes (ids,
+ * dates, labels) in overlapping words, without a call, where a call to
+ * memcmp would cost as much as the compare. */
+static inline bool seg__same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n >= 8 && n <= 32) {
+        uint64_t x, y, u, v;
+        if (n > 16) {
+            uint64_t p, q, r, t;
+            memcpy(&p, a + 8, 8);
+            memcpy(&q, b + 8, 8);
+            memcpy(&r, a + n - 16, 8);
+            memcpy(&t, b + n - 16, 8);
+            if (p != q || r != t)
+                return false;
+        }
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return x == y && u == v;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return x == y && u == v;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
 /* Read decimal digits at p (up to e), at most `max` of them (max <= 19),
  * into *v (which it multiplies up). Returns how many digits were read.
  * Eight digits at a time where the machine is little-endian. */

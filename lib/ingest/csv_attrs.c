@@ -7,6 +7,7 @@
  * memory until the load ends. */
 #include <string.h>
 
+#include "ingest/csv_scan.h"
 #include "ingest/internal.h"
 
 #define NOWHERE ((size_t)-1)
@@ -165,45 +166,140 @@ static int apply_numbers(seg__sink *s, seg__attr_rows *d, size_t k,
     return SEG_OK;
 }
 
-static int apply_labels(seg__sink *s, const seg__attr_rows *d, size_t k,
-                        seg__column *c)
+/* A column of labels, and its first error: at line `line`, SEG_EPARSE
+ * for text that is not UTF-8, else the code of seg__ds_set_label(). */
+typedef struct label_col {
+    size_t k;
+    seg__column *c;
+    int rc;
+    size_t line;
+} label_col;
+
+/* A walk over the lines for the label columns lc[0 .. active): the
+ * records are counted (rec) as the loader counted them. */
+typedef struct label_walk {
+    seg__sink *s;
+    const seg__attr_rows *d;
+    label_col *lc;
+    size_t active, need, rec, line;
+    seg__text *f;
+} label_walk;
+
+static bool label_line(void *ctx, size_t nf)
 {
-    const seg__attr_stage *a = &s->attrs[k];
-    walk w;
-    walk_start(d, &w);
-    for (size_t i = 0; i < d->n; i++) {
-        walk_next(d, &w);
-        if (seg__attr_is(d->val[k][i], SEG__ATTR_ABSENT))
+    label_walk *lw = ctx;
+    size_t line = lw->line++;
+    seg__text *f = lw->f;
+    if (nf <= lw->need && f[nf - 1].n && f[nf - 1].p[f[nf - 1].n - 1] == '\r')
+        f[nf - 1].n--; /* a CRLF line end */
+    if (nf == 1 && f[0].n == 0)
+        return true; /* an empty line: no record */
+    const seg__attr_rows *d = lw->d;
+    size_t i = lw->rec++;
+    if (i >= d->n)
+        return false; /* not met: the loader found these records */
+    for (size_t j = 0; j < lw->active; j++) {
+        label_col *l = &lw->lc[j];
+        if (seg__attr_is(d->val[l->k][i], SEG__ATTR_ABSENT))
             continue;
-        seg__text f = field_of(d, &w, k);
-        if (!seg__utf8_valid(f.p, f.n))
-            return seg__sink_attr_bad_text(s, a, w.rec_line);
-        int rc = seg__ds_set_label(s->ds, c, row_of(d, i), f.p, f.n);
-        if (rc)
-            return seg__sink_wrap(s, rc, w.rec_line, a->col + 1);
+        const seg__text *v = &f[d->col[l->k]];
+        l->rc = !seg__utf8_valid(v->p, v->n)
+                    ? SEG_EPARSE
+                    : seg__ds_set_label(lw->s->ds, l->c, row_of(d, i), v->p,
+                                        v->n);
+        if (l->rc) {
+            /* this column's error, or one of a column before it, is the
+             * one reported: the columns after it need not go on */
+            l->line = line;
+            lw->active = j;
+        }
+    }
+    return lw->active > 0;
+}
+
+/* The label columns lc[0 .. n) (in column order) in one walk over the
+ * lines, each line split again as the loader split it. The error is the
+ * first of the first column that has one. */
+static int apply_labels(seg__sink *s, const seg__attr_rows *d, label_col *lc,
+                        size_t n)
+{
+    if (!n)
+        return SEG_OK;
+    label_walk lw = {s, d, lc, n, 0, 0, d->base_line, NULL};
+    for (size_t j = 0; j < n; j++) {
+        lc[j].rc = SEG_OK;
+        if (d->col[lc[j].k] + 1 > lw.need)
+            lw.need = d->col[lc[j].k] + 1;
+    }
+    if (!(lw.f = seg__malloc(lw.need * sizeof *lw.f)))
+        return seg__nomem(&s->ds->err);
+    /* no quote: the loader split every line of d on its threads */
+    (void)seg__rd_split(d->base, (size_t)(d->end - d->base), d->delim, lw.need,
+                        lw.f, label_line, &lw);
+    seg__free(lw.f);
+    for (size_t j = 0; j < n; j++) {
+        const seg__attr_stage *a = &s->attrs[lc[j].k];
+        if (lc[j].rc == SEG_EPARSE)
+            return seg__sink_attr_bad_text(s, a, lc[j].line);
+        if (lc[j].rc)
+            return seg__sink_wrap(s, lc[j].rc, lc[j].line, a->col + 1);
     }
     return SEG_OK;
 }
 
+/* The type attribute k's column takes: that of the column of its name,
+ * else numeric unless a value is not a number. */
+static int type_of(const seg__sink *s, const seg__attr_rows *d, size_t k)
+{
+    const seg__column *existing = seg__ds_find_column(s->ds, s->attrs[k].name);
+    return existing ? existing->type
+           : d->mixed[k] ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC;
+}
+
+static int column_for(seg__sink *s, size_t k, int type, seg__column **c)
+{
+    const char *name = s->attrs[k].name;
+    int rc = seg__ds_column(s->ds, name, strlen(name), type, SEG__ORIGIN_USER,
+                            c);
+    return rc ? seg__sink_wrap(s, rc, NOWHERE, 0) : SEG_OK;
+}
+
+/* The columns made in column order, as column by column makes them;
+ * then the numbers, column by column, and the labels of every label
+ * column in one walk. The error is that of the first column that has
+ * one, as column by column: the columns after it need not be applied. */
 int seg__attr_rows_apply(seg__sink *s, seg__attr_rows *d)
 {
-    seg_dataset *ds = s->ds;
-    for (size_t k = 0; k < d->n_attr; k++) {
-        const char *name = s->attrs[k].name;
-        const seg__column *existing = seg__ds_find_column(ds, name);
-        int type = existing ? existing->type
-                   : d->mixed[k] ? SEG_COLUMN_LABEL : SEG_COLUMN_NUMERIC;
-        seg__column *c;
-        int rc = seg__ds_column(ds, name, strlen(name), type,
-                                SEG__ORIGIN_USER, &c);
-        if (rc)
-            return seg__sink_wrap(s, rc, NOWHERE, 0);
-        rc = type == SEG_COLUMN_NUMERIC ? apply_numbers(s, d, k, c)
-                                        : apply_labels(s, d, k, c);
-        if (rc)
-            return rc;
+    size_t na = d->n_attr ? d->n_attr : 1;
+    seg__column **col = seg__malloc(na * sizeof *col);
+    label_col *lc = seg__malloc(na * sizeof *lc);
+    int *type = seg__malloc(na * sizeof *type);
+    if (!col || !lc || !type) {
+        seg__free(col);
+        seg__free(lc);
+        seg__free(type);
+        return seg__nomem(&s->ds->err);
     }
-    return SEG_OK;
+    size_t made = 0, stop, n = 0;
+    int crc = SEG_OK, rc = SEG_OK;
+    for (; made < d->n_attr; made++) {
+        type[made] = type_of(s, d, made);
+        if ((crc = column_for(s, made, type[made], &col[made])) != SEG_OK)
+            break;
+    }
+    for (stop = 0; stop < made; stop++)
+        if (type[stop] == SEG_COLUMN_NUMERIC &&
+            (rc = apply_numbers(s, d, stop, col[stop])) != SEG_OK)
+            break;
+    for (size_t k = 0; k < stop; k++)
+        if (type[k] == SEG_COLUMN_LABEL)
+            lc[n++] = (label_col){k, col[k], SEG_OK, 0};
+    int lrc = apply_labels(s, d, lc, n);
+    rc = lrc ? lrc : rc ? rc : crc;
+    seg__free(col);
+    seg__free(lc);
+    seg__free(type);
+    return rc;
 }
 
 int seg__attr_rows_restage(seg__sink *s, seg__attr_rows *d)

@@ -62,20 +62,6 @@ static bool part_reserve(tx_part *w)
     return true;
 }
 
-/* Whether n bytes at a and b are equal: short ids compared in words. */
-static inline bool same_bytes(const char *a, const char *b, size_t n)
-{
-    if (n >= 8 && n <= 16) {
-        uint64_t x, y, u, v;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        memcpy(&u, a + n - 8, 8);
-        memcpy(&v, b + n - 8, 8);
-        return x == y && u == v;
-    }
-    return memcmp(a, b, n) == 0;
-}
-
 /* One line's fields are in w->f (the first `need` of nf): parse the
  * record. false (w->rc set) on an error. */
 static bool part_record(tx_part *w, size_t nf, const char **last_id,
@@ -97,7 +83,7 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
     }
     const seg__text *fid = &w->f[w->col_id];
     if (!(*last_id && fid->n == *last_n &&
-          same_bytes(fid->p, *last_id, *last_n))) {
+          seg__same_bytes(fid->p, *last_id, *last_n))) {
         if ((w->rc = seg__check_id(fid->p, fid->n, w->msg, sizeof w->msg))) {
             w->err_col = w->col_id + 1;
             return false;
@@ -131,7 +117,7 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
     /* straight to the parsers; on a failure, again for the message */
     const seg__text *ft = &w->f[w->col_time], *fa = &w->f[w->col_amount];
     if (w->t_text && ft->n == w->t_len &&
-        same_bytes(ft->p, w->t_text, ft->n)) {
+        seg__same_bytes(ft->p, w->t_text, ft->n)) {
         /* the time of the line before, as a file sorted by date repeats
          * it line after line */
         w->t[w->n] = w->t[w->n - 1];
@@ -165,13 +151,26 @@ static bool part_record(tx_part *w, size_t nf, const char **last_id,
     return true;
 }
 
-/* Split a part's lines into fields, 64 bytes at a time: a bit mask of the
- * separators, walked bit by bit. */
+/* One line of a part, split: its record parsed, the line counted. */
+typedef struct part_walk {
+    tx_part *w;
+    const char *last_id;
+    size_t last_n;
+} part_walk;
+
+static bool part_line(void *ctx, size_t nf)
+{
+    part_walk *pw = ctx;
+    if (!part_record(pw->w, nf, &pw->last_id, &pw->last_n))
+        return false;
+    pw->w->lines++;
+    return true;
+}
+
+/* Split a part's lines into fields and parse their records. */
 static void *parse_part(void *arg)
 {
     tx_part *w = arg;
-    const char *base = w->p, *last_id = NULL;
-    size_t len = (size_t)(w->e - w->p), last_n = 0, s = 0, nf = 0;
     w->runs = 0;
     w->n = 0;
     w->t_text = NULL;
@@ -180,47 +179,10 @@ static void *parse_part(void *arg)
     w->rc = SEG_OK;
     for (size_t k = 0; k < w->n_attr; k++)
         w->num[k] = true;
-    for (size_t blk = 0; blk < len; blk += 64) {
-        uint64_t sep, nl;
-        bool quote;
-        if (len - blk >= 64) {
-            quote = seg__rd_scan64(base + blk, w->delim, &sep, &nl);
-        } else {
-            char tail[64] = {0}; /* NUL is neither separator */
-            memcpy(tail, base + blk, len - blk);
-            quote = seg__rd_scan64(tail, w->delim, &sep, &nl);
-        }
-        if (quote) { /* a field could hold a line feed: not for us */
-            w->rc = SEG__REC_MORE;
-            return NULL;
-        }
-        while (sep) {
-            unsigned k = (unsigned)__builtin_ctzll(sep);
-            sep &= sep - 1;
-            size_t at = blk + k;
-            if (nf < w->need) {
-                w->f[nf].p = base + s;
-                w->f[nf].n = at - s;
-            }
-            nf++;
-            s = at + 1;
-            if (nl >> k & 1) {
-                if (!part_record(w, nf, &last_id, &last_n))
-                    return NULL;
-                w->lines++;
-                nf = 0;
-            }
-        }
-    }
-    if (s < len || nf) { /* a last line without a line feed */
-        if (nf < w->need) {
-            w->f[nf].p = base + s;
-            w->f[nf].n = len - s;
-        }
-        if (!part_record(w, nf + 1, &last_id, &last_n))
-            return NULL;
-        w->lines++;
-    }
+    part_walk pw = {w, NULL, 0};
+    if (seg__rd_split(w->p, (size_t)(w->e - w->p), w->delim, w->need, w->f,
+                      part_line, &pw) < 0)
+        w->rc = SEG__REC_MORE; /* a field could hold a line feed */
     return NULL;
 }
 
@@ -273,6 +235,8 @@ static int stage_part(seg__sink *s, const tx_part *w, size_t r, size_t rec,
  * room for them; their customers are in d->row already. */
 static void keep_part(seg__attr_rows *d, const tx_part *w)
 {
+    if (!w->n)
+        return; /* a part of empty lines may have no arrays */
     for (size_t k = 0; k < w->n_attr; k++) {
         double *dst = d->val[k] + d->n;
         const double *src = w->vval + k;

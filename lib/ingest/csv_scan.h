@@ -1,11 +1,16 @@
 /* The separator search of the threaded CSV loader: 64 bytes at a time,
- * with SSE2 where there is SSE2. Inline, as it runs for every 64 bytes of
- * the input and a call would cost as much as the search. Not API. */
+ * with SSE2 where there is SSE2, and the splitting of lines into fields
+ * on it. Inline, as it runs for every 64 bytes of the input and a call
+ * would cost as much as the search. Not API. */
 #ifndef SEG_INGEST_CSV_SCAN_H
 #define SEG_INGEST_CSV_SCAN_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "ingest/internal.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -45,6 +50,60 @@ static inline bool seg__rd_scan64(const char *p, char delim, uint64_t *sep,
     *nl = mn;
     return quote;
 #endif
+}
+
+/* Split the lines of base[0 .. len) into fields: the first `need` fields
+ * of a line go to f, and at the end of each line (a last one without a
+ * line feed too) line(ctx, nf) is called with its count of fields, which
+ * may be more than need. The line feed is not part of the last field; a
+ * CR before it is. Returns 0 at the end, 1 when line() returned false,
+ * -1 at a quote (a field could hold a line feed: the lines from the 64
+ * bytes that hold it on are not split). A caller whose line() is a
+ * static function it names gets the call inlined. */
+static inline int seg__rd_split(const char *base, size_t len, char delim,
+                                size_t need, seg__text *f,
+                                bool (*line)(void *ctx, size_t nf),
+                                void *ctx)
+{
+    size_t s = 0, nf = 0;
+    for (size_t blk = 0; blk < len; blk += 64) {
+        uint64_t sep, nl;
+        bool quote;
+        if (len - blk >= 64) {
+            quote = seg__rd_scan64(base + blk, delim, &sep, &nl);
+        } else {
+            char tail[64] = {0}; /* NUL is neither separator */
+            memcpy(tail, base + blk, len - blk);
+            quote = seg__rd_scan64(tail, delim, &sep, &nl);
+        }
+        if (quote)
+            return -1;
+        while (sep) {
+            unsigned k = (unsigned)__builtin_ctzll(sep);
+            sep &= sep - 1;
+            size_t at = blk + k;
+            if (nf < need) {
+                f[nf].p = base + s;
+                f[nf].n = at - s;
+            }
+            nf++;
+            s = at + 1;
+            if (nl >> k & 1) {
+                if (!line(ctx, nf))
+                    return 1;
+                nf = 0;
+            }
+        }
+    }
+    if (s < len || nf) { /* a last line without a line feed */
+        if (nf < need) {
+            f[nf].p = base + s;
+            f[nf].n = len - s;
+        }
+        if (!line(ctx, nf + 1))
+            return 1;
+    }
+    return 0;
 }
 
 #endif /* SEG_INGEST_CSV_SCAN_H */

@@ -72,7 +72,8 @@ typedef struct tx_batch {
     atomic_int next;            /* the next part to take */
     struct tx_batch *copy;      /* a batch whose records to copy first */
     atomic_int next_copy;       /* and the next of its parts to copy */
-    seg_dataset *ds;
+    seg_dataset *ds;            /* where they go: transactions, or */
+    struct seg__attr_rows *rows; /* an attribute file's columns */
     tx_part parts[SEG__MAX_THREADS];
     seg__jobs jobs;
 } tx_batch;

@@ -191,19 +191,29 @@ static void *parse_part(void *arg)
  * their times and amounts are copied by copy_part(), which other threads
  * may do meanwhile, to the places set here. */
 /* Room for a batch's records, and each part's place: before any copy
- * starts, since making room may move the arrays. */
-static int place_parts(seg_dataset *ds, tx_part *parts, int n)
+ * starts, since making room may move the arrays. An attribute file kept
+ * by column (d) has its values copied into d's columns as transactions
+ * are; staged (no d), they are copied by their customers. */
+static int place_parts(seg_dataset *ds, seg__attr_rows *d, tx_part *parts,
+                       int n)
 {
-    if (parts[0].n_attr)
-        return SEG_OK; /* an attribute file has no transactions */
+    if (parts[0].n_attr && !d)
+        return SEG_OK;
     size_t total = 0;
     for (int i = 0; i < n; i++)
         total += parts[i].n;
-    /* making room may also fold the records held (a features-only
-     * dataset), which moves where this batch goes */
-    if (ds->cap_tx - ds->n_tx < total && seg__ds_reserve_tx(ds, total))
-        return SEG_ENOMEM;
-    size_t at = ds->n_tx;
+    size_t at;
+    if (d) {
+        if (seg__attr_rows_reserve(d, d->n + total))
+            return SEG_ENOMEM;
+        at = d->n;
+    } else {
+        /* making room may also fold the records held (a features-only
+         * dataset), which moves where this batch goes */
+        if (ds->cap_tx - ds->n_tx < total && seg__ds_reserve_tx(ds, total))
+            return SEG_ENOMEM;
+        at = ds->n_tx;
+    }
     for (int i = 0; i < n; i++) {
         parts[i].dst = at;
         at += parts[i].n;
@@ -231,19 +241,12 @@ static int stage_part(seg__sink *s, const tx_part *w, size_t r, size_t rec,
     return SEG_OK;
 }
 
-/* A part's records of an attribute file into the columns of d, which has
- * room for them; their customers are in d->row already. */
+/* A part's records of an attribute file counted into d, their customers
+ * in d->row already and their values copied by copy_part(). */
 static void keep_part(seg__attr_rows *d, const tx_part *w)
 {
-    if (!w->n)
-        return; /* a part of empty lines may have no arrays */
-    for (size_t k = 0; k < w->n_attr; k++) {
-        double *dst = d->val[k] + d->n;
-        const double *src = w->vval + k;
-        for (size_t r = 0; r < w->n; r++, src += w->n_attr)
-            dst[r] = *src;
+    for (size_t k = 0; k < w->n_attr; k++)
         d->mixed[k] |= !w->num[k];
-    }
     d->n += w->n;
 }
 
@@ -251,13 +254,6 @@ static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line,
                      seg__attr_rows *d)
 {
     seg_dataset *ds = s->ds;
-    if (d) { /* room for the batch's records at once */
-        size_t total = d->n;
-        for (int i = 0; i < n; i++)
-            total += parts[i].n;
-        if (seg__attr_rows_reserve(d, total))
-            return SEG_ENOMEM;
-    }
     for (int i = 0; i < n; i++) {
         tx_part *w = &parts[i];
         size_t at = w->dst, rec = 0;
@@ -309,12 +305,23 @@ static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line,
     return SEG_OK;
 }
 
-static void copy_part(seg_dataset *ds, const tx_part *w)
+/* A part's times and amounts into their place, or the values of an
+ * attribute file kept by column (d) into its columns, which have room. */
+static void copy_part(seg_dataset *ds, seg__attr_rows *d, const tx_part *w)
 {
-    if (!w->n || w->n_attr)
+    if (!w->n || (w->n_attr && !d))
         return;
-    memcpy(ds->tx_time + w->dst, w->t, w->n * sizeof *w->t);
-    memcpy(ds->tx_amount + w->dst, w->a, w->n * sizeof *w->a);
+    if (!w->n_attr) {
+        memcpy(ds->tx_time + w->dst, w->t, w->n * sizeof *w->t);
+        memcpy(ds->tx_amount + w->dst, w->a, w->n * sizeof *w->a);
+        return;
+    }
+    for (size_t k = 0; k < w->n_attr; k++) {
+        double *dst = d->val[k] + w->dst;
+        const double *src = w->vval + k;
+        for (size_t r = 0; r < w->n; r++, src += w->n_attr)
+            dst[r] = *src;
+    }
 }
 
 
@@ -325,7 +332,7 @@ static void *parse_parts(void *arg)
     if (bt->copy) /* the batch before, once added: its copies come first */
         for (int i = atomic_fetch_add(&bt->next_copy, 1); i < bt->nparts;
              i = atomic_fetch_add(&bt->next_copy, 1))
-            copy_part(bt->ds, &bt->copy->parts[i]);
+            copy_part(bt->ds, bt->rows, &bt->copy->parts[i]);
     /* only the caller's thread has a stage: it says it is alive between
      * parts (the bytes are counted a batch at a time), and a cancellation
      * stops the load at the end of the batch */
@@ -575,19 +582,21 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
     while (!rc && cur->b < cur->e) {
         bool parsing = !nrc && nx->b < nx->e, ahead = false;
         int nnrc = SEG_OK;
-        if ((rc = place_parts(ds, cur->parts, nparts)) != SEG_OK)
+        if (dense && first) /* room for all, before any copy */
+            reserve_dense(ds, &d, cur);
+        if ((rc = place_parts(ds, dense ? &d : NULL, cur->parts, nparts)) !=
+            SEG_OK)
             break;
         if (parsing) { /* the helpers copy this batch, then parse the next */
             seg__batch_split(nx);
             nx->copy = cur;
             nx->ds = ds;
+            nx->rows = dense ? &d : NULL;
             atomic_store(&nx->next_copy, 0);
             start_batch(nx, threads - 1);
             nnrc = seg__batch_next(rd, nn); /* meanwhile, the one after */
             ahead = true;
         }
-        if (dense && first)
-            reserve_dense(ds, &d, cur);
         rc = add_parts(s, cur->parts, nparts, cur->line, dense ? &d : NULL);
         if (!rc && first && !s->txs &&
             rd->size > (size_t)(cur->e - cur->b))
@@ -601,7 +610,7 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
             seg__jobs_wait(&nx->jobs);
         } else {
             for (int i = 0; i < nparts; i++)
-                copy_part(ds, &cur->parts[i]);
+                copy_part(ds, dense ? &d : NULL, &cur->parts[i]);
         }
         if (!rc) /* the caller's thread, between batches */
             rc = seg__progress_add(seg__progress_current(),

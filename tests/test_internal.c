@@ -585,7 +585,9 @@ static void test_parse_f64_rejects(void **state)
 {
     (void)state;
     const char *bad[] = {"", " ", "abc", "1.2.3", "1e", "--1", "nan", "inf",
-                         "0x10", "1,5", "1 2", ".", "+", "e5"};
+                         "0x10", "1,5", "1 2", ".", "+", "e5",
+                         "2021-01-01T00:00:00Z", "12:30", "1x", "-7kg",
+                         "3.25e", "3.25 x", "4.5-", "12345678901234567890a"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         double v;
         if (seg__parse_f64(bad[i], strlen(bad[i]), &v) != SEG_EPARSE)

@@ -396,6 +396,11 @@ NOINLINE static int parse_plain(const char *s, size_t n, double *out)
             *out = neg ? -v : v;
             return SEG_OK;
         }
+        /* digits, then a byte that no number has after them (a date's
+         * '-', a letter): a label, told without the general path */
+        if (q < e && ni + nf && !(*q >= '0' && *q <= '9') && *q != '.' &&
+            *q != 'e' && *q != 'E' && *q != ' ' && *q != '\t')
+            return SEG_EPARSE;
     }
     return parse_general(s, n, out);
 }

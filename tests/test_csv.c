@@ -624,6 +624,32 @@ static void test_threads_label_columns(void **state)
     }
 }
 
+/* Two attributes of one name are one column, the second applied after
+ * the first whole, as record by record: a's tier is the second column's
+ * Y (line 2), not the first column's Z of a later line. */
+static void test_threads_labels_of_one_name(void **state)
+{
+    (void)state;
+    static const char text[] = "id,tier,tier\na,X,Y\nb,P,\na,Z,\nb,Q,R\n",
+                      quoted[] = "id,tier,tier\n\"a\",X,Y\nb,P,\na,Z,\nb,Q,R\n";
+    seg_csv_options o;
+    seg_csv_options_init(&o);
+    o.all_attributes = 1;
+    seg_dataset *da = load_threads(text, &o, SEG_OK, 3),
+                *db = load_threads(quoted, &o, SEG_OK, 1);
+    const char *v;
+    assert_ok(seg_dataset_get_label(da, "tier", 0, &v));
+    assert_string_equal(v, "Y");
+    assert_ok(seg_dataset_get_label(da, "tier", 1, &v));
+    assert_string_equal(v, "R");
+    char *sa = snapshot(da), *sb = snapshot(db);
+    assert_string_equal(sa, sb);
+    free(sa);
+    free(sb);
+    seg_dataset_free(da);
+    seg_dataset_free(db);
+}
+
 /* The text loaded from a buffer, a regular file (mapped) and a pipe (read
  * in blocks), on `threads` threads: what each gives, with features. */
 typedef struct pipe_job {
@@ -1342,6 +1368,7 @@ int main(void)
         cmocka_unit_test(test_threads_attribute_files),
         cmocka_unit_test(test_threads_attribute_sources),
         cmocka_unit_test(test_threads_label_columns),
+        cmocka_unit_test(test_threads_labels_of_one_name),
         cmocka_unit_test(test_threads_across_batches),
         cmocka_unit_test(test_threads_new_customers_every_batch),
         cmocka_unit_test(test_older_options_struct),

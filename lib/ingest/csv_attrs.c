@@ -291,10 +291,19 @@ int seg__attr_rows_apply(seg__sink *s, seg__attr_rows *d)
         if (type[stop] == SEG_COLUMN_NUMERIC &&
             (rc = apply_numbers(s, d, stop, col[stop])) != SEG_OK)
             break;
+    bool shared = false; /* two attributes of one name, one column */
     for (size_t k = 0; k < stop; k++)
-        if (type[k] == SEG_COLUMN_LABEL)
+        if (type[k] == SEG_COLUMN_LABEL) {
+            for (size_t j = 0; j < n; j++)
+                shared |= lc[j].c == col[k];
             lc[n++] = (label_col){k, col[k], SEG_OK, 0};
-    int lrc = apply_labels(s, d, lc, n);
+        }
+    int lrc = SEG_OK;
+    if (!shared)
+        lrc = apply_labels(s, d, lc, n);
+    else /* each whole before the next, as column by column */
+        for (size_t j = 0; j < n && !lrc; j++)
+            lrc = apply_labels(s, d, &lc[j], 1);
     rc = lrc ? lrc : rc ? rc : crc;
     seg__free(col);
     seg__free(lc);

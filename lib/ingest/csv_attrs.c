@@ -190,10 +190,8 @@ static bool label_line(void *ctx, size_t nf)
     label_walk *lw = ctx;
     size_t line = lw->line++;
     seg__text *f = lw->f;
-    if (nf <= lw->need && f[nf - 1].n && f[nf - 1].p[f[nf - 1].n - 1] == '\r')
-        f[nf - 1].n--; /* a CRLF line end */
-    if (nf == 1 && f[0].n == 0)
-        return true; /* an empty line: no record */
+    if (!seg__rd_record(f, nf, lw->need))
+        return true;
     const seg__attr_rows *d = lw->d;
     size_t i = lw->rec++;
     if (i >= d->n)

@@ -67,10 +67,7 @@ static bool part_reserve(tx_part *w)
 static bool part_record(tx_part *w, size_t nf, const char **last_id,
                         size_t *last_n)
 {
-    if (nf <= w->need && w->f[nf - 1].n &&
-        w->f[nf - 1].p[w->f[nf - 1].n - 1] == '\r')
-        w->f[nf - 1].n--; /* a CRLF line end */
-    if (nf == 1 && w->f[0].n == 0)
+    if (!seg__rd_record(w->f, nf, w->need))
         return true; /* an empty line */
     if (nf < w->need &&
         (w->rc = seg__check_fields(nf, w->need, w->msg, sizeof w->msg))) {

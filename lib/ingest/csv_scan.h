@@ -52,6 +52,16 @@ static inline bool seg__rd_scan64(const char *p, char delim, uint64_t *sep,
 #endif
 }
 
+/* The end of a line of nf fields split by seg__rd_split() into f (the
+ * first need of them): the CR of a CRLF line end taken off its last field
+ * when that field is kept; false for an empty line, which is no record. */
+static inline bool seg__rd_record(seg__text *f, size_t nf, size_t need)
+{
+    if (nf <= need && f[nf - 1].n && f[nf - 1].p[f[nf - 1].n - 1] == '\r')
+        f[nf - 1].n--;
+    return !(nf == 1 && f[0].n == 0);
+}
+
 /* Split the lines of base[0 .. len) into fields: the first `need` fields
  * of a line go to f, and at the end of each line (a last one without a
  * line feed too) line(ctx, nf) is called with its count of fields, which

@@ -1476,6 +1476,16 @@ class Columns(unittest.TestCase):
                              "f_column=frequency")
         self.assertEqual(list(cols[0])[:4], ["customer_id", "recency",
                                              "frequency", "monetary_total"])
+        # only the features the models read are computed: a column named
+        # by another of their parameters too (the value preset's)
+        value = ["--model", "rfm", "--set", "segments=value", "--set",
+                 "value_column=monetary_mean"]
+        narrow, _ = self.table("score", *self.ARGS, *value)
+        full, _ = self.table("score", *self.ARGS, *value, "--columns", "all")
+        self.assertEqual(len(narrow), 2357)
+        self.assertGreater(len({a["rfm.segment"] for a in narrow}), 1)
+        for a, b in zip(narrow, full):
+            self.assertEqual(a, {k: b[k] for k in a})
         # other models, or rule sets, keep every column
         both, _ = self.table("score", *self.ARGS, "--model", "rfm",
                              "--model", "kmeans", "--set", "k=3")

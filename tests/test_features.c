@@ -1,5 +1,6 @@
 /* Features: the CDNOW reference summary, holdout, append equivalence. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,122 @@ static void test_returns_in_the_holdout(void **state)
     seg_dataset_free(ds);
 }
 
+/* The purchase features, in the order of the documentation. */
+static const char *const purchase_features[] = {
+    "orders", "frequency", "t_x", "T", "recency", "monetary_total",
+    "monetary_mean", "monetary_repeat_mean", "first_purchase",
+    "last_purchase", "returns", "returned_amount", "return_rate"};
+#define N_PURCHASE (sizeof purchase_features / sizeof *purchase_features)
+
+/* Whether name is one of the n names. */
+static bool named(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* ds has, of the purchase features, exactly those named, each with the
+ * bits of full's column (NaN included). */
+static void has_only(seg_dataset *ds, seg_dataset *full,
+                     const char *const *names, size_t n)
+{
+    size_t rows = seg_dataset_customer_count(full);
+    assert_int_equal(seg_dataset_customer_count(ds), rows);
+    for (size_t k = 0; k < N_PURCHASE; k++) {
+        const char *f = purchase_features[k];
+        if (!named(names, n, f)) {
+            assert_int_equal(seg_dataset_column_type(ds, f), SEG_ENOTFOUND);
+            continue;
+        }
+        assert_int_equal(seg_dataset_column_type(ds, f), SEG_COLUMN_NUMERIC);
+        assert_int_equal(seg_dataset_column_kind(ds, f),
+                         seg_dataset_column_kind(full, f));
+        for (size_t r = 0; r < rows; r++) {
+            double a = num(ds, f, r), b = num(full, f, r);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+    }
+}
+
+/* seg_features_options.columns: only the purchase features it names are
+ * computed, with the bits of a computation of all, records kept or
+ * folded; the names that are no purchase feature change nothing. A
+ * computation of fewer drops the earlier ones it does not give, and a
+ * NULL entry (or no list with a count) is refused with the columns as
+ * they were. */
+static void test_columns_named(void **state)
+{
+    (void)state;
+    const char *text = "id,time,amount\n"
+                       "A,2024-01-01,100\n"
+                       "A,2024-02-01,-40\n"
+                       "B,2024-01-01,50\n"
+                       "B,2024-01-01,-20\n"
+                       "B,2024-01-05,40\n"
+                       "B,2024-01-05,-40\n"
+                       "C,2024-01-01,0\n"
+                       "C,2024-01-03,0\n"
+                       "D,2024-01-02,-15\n"
+                       "E,2024-01-01,20\n"
+                       "E,2024-01-02,30\n"
+                       "E,2024-02-02,12.5\n";
+    seg_dataset *full = from_csv(text, "2024-03-01");
+    const char *want[] = {"recency", "monetary_repeat_mean", "rfm.score",
+                          "return_rate", "first_purchase", "recency"};
+    const size_t n_want = sizeof want / sizeof *want;
+    for (int folded = 0; folded < 2; folded++) {
+        seg_dataset *ds;
+        assert_ok(seg_dataset_new(&ds));
+        if (folded)
+            assert_ok(seg_dataset_set_features_only(ds, end_of("2024-03-01")));
+        assert_ok(seg_dataset_load_csv_buffer(ds, text, strlen(text), "t.csv",
+                                              NULL));
+        seg_features_options o;
+        seg_features_options_init(&o);
+        assert_null(o.columns);
+        assert_int_equal(o.n_columns, 0);
+        o.as_of = end_of("2024-03-01");
+        o.columns = want;
+        o.n_columns = n_want;
+        assert_ok(seg_dataset_compute_features(ds, &o));
+        has_only(ds, full, want, n_want);
+        assert_int_equal(seg_dataset_column_type(ds, "rfm.score"),
+                         SEG_ENOTFOUND);
+        if (folded) { /* a features-only dataset computes them once */
+            seg_dataset_free(ds);
+            continue;
+        }
+        /* fewer: the others are dropped, not left from before */
+        const char *one[] = {"orders"};
+        o.columns = one;
+        o.n_columns = 1;
+        assert_ok(seg_dataset_compute_features(ds, &o));
+        has_only(ds, full, one, 1);
+        /* refused, the columns as they were */
+        const char *bad[] = {"recency", NULL};
+        o.columns = bad;
+        o.n_columns = 2;
+        assert_int_equal(seg_dataset_compute_features(ds, &o), SEG_EINVAL);
+        assert_non_null(strstr(seg_dataset_errmsg(ds), "columns[1]"));
+        o.columns = NULL;
+        assert_int_equal(seg_dataset_compute_features(ds, &o), SEG_EINVAL);
+        has_only(ds, full, one, 1);
+        /* none of them, then all again */
+        o.columns = want + 2; /* rfm.score: no purchase feature */
+        o.n_columns = 1;
+        assert_ok(seg_dataset_compute_features(ds, &o));
+        has_only(ds, full, NULL, 0);
+        o.columns = NULL;
+        o.n_columns = 0;
+        assert_ok(seg_dataset_compute_features(ds, &o));
+        has_only(ds, full, purchase_features, N_PURCHASE);
+        seg_dataset_free(ds);
+    }
+    seg_dataset_free(full);
+}
+
 /* Sums beyond a double are an error that names the customer, not an
  * empty monetary_total. */
 static void test_amount_overflow(void **state)
@@ -550,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_returns),
         cmocka_unit_test(test_returns_in_the_holdout),
+        cmocka_unit_test(test_columns_named),
         cmocka_unit_test(test_amount_overflow),
         cmocka_unit_test(test_windows),
     };

@@ -38,6 +38,8 @@ static int run_features(const cli_args *a)
     if (rc == 0)
         rc = cli_output_format(a, TABLE_FORMATS, SEG_FORMAT_CSV, &j.format);
     j.epoch_times = cli_count(a, OPT_EPOCH_TIMES) > 0;
+    if (rc == 0)
+        rc = cli_run_reads(&j.run, cli_get(a, OPT_COLUMNS), 0);
     if (rc == 0) {
         cli_run_fold_records(&j.run);
         rc = cli_run_execute(&j.run, 0);

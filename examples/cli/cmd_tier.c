@@ -194,6 +194,9 @@ static int run_job(const cli_args *a, tier_job *j)
                                &j->format);
     else if (rc == 0)
         rc = cli_output_format(a, TABLE_FORMATS, SEG_FORMAT_CSV, &j->format);
+    if (rc == 0 && j->what == SHOW_TABLE)
+        rc = cli_run_reads(&j->run, cli_get(a, OPT_COLUMNS),
+                           a->cmd == &cli_cmd_score);
     if (rc == 0) {
         cli_run_fold_records(&j->run);
         rc = cli_run_execute(&j->run, 1);

@@ -313,6 +313,54 @@ int cli_run_columns(const cli_run *r, const char *spec, int score_rfm,
     return 0;
 }
 
+/* Whether name ends with "_column": a parameter naming a column the
+ * model reads. */
+static int names_column(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 7 && strcmp(name + n - 7, "_column") == 0;
+}
+
+int cli_run_reads(cli_run *r, const char *spec, int score_rfm)
+{
+    cli_columns *c = &r->reads;
+    if (spec && strcmp(spec, "all") == 0)
+        return 0; /* every column written: every feature */
+    int listed = spec != NULL;
+    if (r->n_rules || r->in.summary || (!listed && !score_rfm) ||
+        (r->n_models ? !only_rfm(r) : !listed))
+        return 0;
+    size_t cap = 0;
+    for (size_t i = 0; i < r->n_models; i++)
+        cap += seg_model_param_count(r->models[i].model);
+    if (listed) {
+        int rc = split_columns(spec, c);
+        if (rc)
+            return rc;
+        cap += c->n;
+    }
+    const char **names = realloc(c->names, (cap ? cap : 1) * sizeof *names);
+    if (!names)
+        return cli_input_error("out of memory");
+    c->names = names;
+    /* every column a model's parameters name (R, F, M, the value preset's) */
+    for (size_t i = 0; i < r->n_models; i++) {
+        const seg_model *m = r->models[i].model;
+        for (size_t k = 0; k < seg_model_param_count(m); k++) {
+            seg_param_def d;
+            const char *col;
+            seg_param_def_init(&d);
+            if (seg_model_param_info(m, k, &d) == SEG_OK &&
+                d.type == SEG_PARAM_STR && names_column(d.name) &&
+                seg_model_get_str(m, d.name, &col) == SEG_OK && *col)
+                (void)add_column(c, cap, col);
+        }
+    }
+    r->in.fo.columns = c->names;
+    r->in.fo.n_columns = c->n;
+    return 0;
+}
+
 void cli_columns_free(cli_columns *c)
 {
     free(c->names);
@@ -329,6 +377,7 @@ void cli_run_free(cli_run *r)
     free(r->models);
     free(r->rules);
     seg_dataset_free(r->ds);
+    cli_columns_free(&r->reads);
     cli_input_free(&r->in);
     memset(r, 0, sizeof *r);
 }

@@ -16,6 +16,14 @@ typedef struct cli_model {
     double fit_cpu_seconds; /* its processor time, all threads */
 } cli_model;
 
+/* The columns a table writes after customer_id: names NULL for every
+ * column. */
+typedef struct cli_columns {
+    const char **names;
+    size_t n;
+    char *text; /* backs names */
+} cli_columns;
+
 typedef struct cli_run {
     cli_input in;
     cli_model *models;
@@ -23,6 +31,7 @@ typedef struct cli_run {
     seg_rules **rules;
     size_t n_rules;
     seg_dataset *ds;
+    cli_columns reads; /* what the job reads of the features, when known */
 } cli_run;
 
 /* Read the options of a, refuse an output that would replace an input,
@@ -41,18 +50,19 @@ int cli_run_execute(cli_run *r, int score);
  * same. */
 void cli_run_fold_records(cli_run *r);
 
+/* Before the load of a job that writes a table: when what it reads is
+ * known, only those of the features are computed. That is when no rule
+ * set runs (a rule may read any column), the data is no summary, and
+ * either every model is of kind rfm (score_rfm set: score, whose table
+ * then has their inputs and outputs; or --columns spec, with their inputs)
+ * or there is no model and spec names the columns. Returns 0 or
+ * EXIT_INPUT (with the message printed). */
+int cli_run_reads(cli_run *r, const char *spec, int score_rfm);
+
 /* The column the last rule set wrote, or NULL without rule sets. */
 const char *cli_run_tier_column(const cli_run *r);
 
 void cli_run_free(cli_run *r);
-
-/* The columns a table writes after customer_id: names NULL for every
- * column. */
-typedef struct cli_columns {
-    const char **names;
-    size_t n;
-    char *text; /* backs names */
-} cli_columns;
 
 /* The columns of --columns spec (NULL when not given) once r has run.
  * Without it every column, except that score (score_rfm set) of a file of

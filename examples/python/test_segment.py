@@ -48,6 +48,19 @@ class Binding(unittest.TestCase):
         self.assertEqual(len(freq), 2357)
         self.assertEqual(float(freq[ds.row("0001")]), 2.0)
 
+    def test_features_named_only(self):
+        ds = libsegment.Dataset()
+        ds.load_csv(SAMPLE, id=2, time=3, amount=5, header=False)
+        ds.compute_features(as_of="1997-09-30", unit="week",
+                            columns=["T", "frequency", "nope"])
+        cols = ds.columns()
+        self.assertIn("T", cols)
+        self.assertIn("frequency", cols)
+        self.assertNotIn("recency", cols)
+        self.assertNotIn("nope", cols)
+        full = cdnow()
+        self.assertEqual(list(ds.column("T")), list(full.column("T")))
+
     def test_threads_give_the_same_columns(self):
         one = libsegment.Dataset()
         one.set_threads(1)

@@ -50,6 +50,15 @@ typedef struct seg_features_options {
      *  (purchase days), `monetary_Nd` (net amount) and per event kind K
      *  `events.K.count_Nd`. Default: none (all 0). @since 0.2.0 */
     int windows[8];
+    /** The columns the caller will read, or NULL (default) for all: of
+     *  the purchase features (`orders` to `return_rate` below), only those
+     *  named here are computed, each one a column of doubles less (8 bytes
+     *  a customer) and its time. Other names (attributes, the windows',
+     *  event kinds' or holdout columns, a model's outputs) are allowed and
+     *  change nothing: windows, event kinds and the holdout have their
+     *  own options. Read during the call only. @since 0.2.0 */
+    const char *const *columns;
+    size_t n_columns; /**< Number of @c columns. @since 0.2.0 */
 } seg_features_options;
 
 /** How many windows seg_features_options.windows holds. @since 0.2.0 */
@@ -101,11 +110,15 @@ SEG_API void seg_features_options_init(seg_features_options *o);
  * net of its returns (0 without any);
  * the other purchase features are missing (NaN). Computing again replaces
  * the earlier feature columns, so appending records and computing again
- * gives the same result as loading everything at once.
+ * gives the same result as loading everything at once; an earlier feature
+ * column that this computation does not give (seg_features_options.columns
+ * leaves it out, or there is no holdout this time) is dropped, never left
+ * as it was.
  * @param ds the dataset.
  * @param opts options, or NULL for the defaults.
  * @return #SEG_OK; #SEG_EINVAL for bad options (unknown unit, holdout after
- *         as_of, a window out of range or given twice); #SEG_ERANGE when a customer's sum of amounts is beyond a
+ *         as_of, a window out of range or given twice, a NULL entry of
+ *         @c columns, or NULL @c columns with @c n_columns set); #SEG_ERANGE when a customer's sum of amounts is beyond a
  *         double (the message names the customer); #SEG_EEXISTS if an attribute column has a feature's name;
  *         #SEG_ELIMIT past 2^32-1 transactions; #SEG_EMISUSE on a
  *         features-only dataset (seg_dataset_set_features_only()) asked for

@@ -202,8 +202,16 @@ static inline bool acc_finite(const seg__cacc *a)
 }
 
 
+/* Feature k of row `row`, when its column is computed (data not NULL). */
+static inline void put_feature(fcol *out, int k, size_t row, double v)
+{
+    if (out[k].data)
+        out[k].data[row] = v;
+}
+
 /* The features of the totals (orders to return_rate) in row `row` of
- * out, their columns in the order of the F_ enum. */
+ * out, their columns in the order of the F_ enum; those not computed
+ * (no data) are skipped. */
 static inline void acc_write(const seg__cacc *a, const calendar *cal,
                              int64_t cal_day, double unit, size_t row,
                              fcol *out)
@@ -212,28 +220,28 @@ static inline void acc_write(const seg__cacc *a, const calendar *cal,
     acc_totals(a, &total, &gross);
     double g = ksum_value(&gross), r = ksum_value(&a->returned);
     double orders = a->orders;
-    out[F_RETURNS].data[row] = a->returns;
-    out[F_RETURNED].data[row] = r;
-    out[F_RRATE].data[row] = g > 0 ? r / g : NAN;
-    out[F_ORDERS].data[row] = orders;
-    out[F_MTOTAL].data[row] = ksum_value(&total);
+    put_feature(out, F_RETURNS, row, a->returns);
+    put_feature(out, F_RETURNED, row, r);
+    put_feature(out, F_RRATE, row, g > 0 ? r / g : NAN);
+    put_feature(out, F_ORDERS, row, orders);
+    put_feature(out, F_MTOTAL, row, ksum_value(&total));
     if (orders == 0) {
         for (int k = F_FREQUENCY; k <= F_LAST; k++)
             if (k != F_MTOTAL)
-                out[k].data[row] = NAN;
+                put_feature(out, k, row, NAN);
         return;
     }
     int64_t first_day = day_of(cal, a->first_t);
     int64_t last_day = day_of(cal, a->last_t);
-    out[F_FREQUENCY].data[row] = orders - 1;
-    out[F_TX].data[row] = (double)(last_day - first_day) / unit;
-    out[F_T].data[row] = (double)(cal_day - first_day) / unit;
-    out[F_RECENCY].data[row] = (double)(cal_day - last_day) / unit;
-    out[F_MMEAN].data[row] = ksum_value(&total) / orders;
-    out[F_MREPEAT].data[row] =
-        orders > 1 ? ksum_value(&a->repeat) / (orders - 1) : 0.0;
-    out[F_FIRST].data[row] = (double)a->first_t;
-    out[F_LAST].data[row] = (double)a->last_t;
+    put_feature(out, F_FREQUENCY, row, orders - 1);
+    put_feature(out, F_TX, row, (double)(last_day - first_day) / unit);
+    put_feature(out, F_T, row, (double)(cal_day - first_day) / unit);
+    put_feature(out, F_RECENCY, row, (double)(cal_day - last_day) / unit);
+    put_feature(out, F_MMEAN, row, ksum_value(&total) / orders);
+    put_feature(out, F_MREPEAT, row,
+                orders > 1 ? ksum_value(&a->repeat) / (orders - 1) : 0.0);
+    put_feature(out, F_FIRST, row, (double)a->first_t);
+    put_feature(out, F_LAST, row, (double)a->last_t);
 }
 
 /* The features of a features-only dataset (stream.c), in three steps so

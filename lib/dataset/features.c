@@ -559,6 +559,18 @@ static int run_jobs(const feat_job *proto)
 static int compute(seg_dataset *ds, const seg_features_options *opts,
                    const seg__tx_groups *g);
 
+/* Whether purchase feature k is to be computed: every one without a list
+ * of the columns the caller reads, else those it names. */
+static bool wanted(const seg_features_options *o, int k)
+{
+    if (!o->columns)
+        return true;
+    for (size_t i = 0; i < o->n_columns; i++)
+        if (strcmp(o->columns[i], fnames[k]) == 0)
+            return true;
+    return false;
+}
+
 int seg_dataset_compute_features(seg_dataset *ds,
                                  const seg_features_options *opts)
 {
@@ -590,6 +602,13 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
     if (ds->n_tx > UINT32_MAX)
         return seg__error(&ds->err, SEG_ELIMIT,
                           "features support at most 2^32-1 transactions");
+    if (o.n_columns && !o.columns)
+        return seg__error(&ds->err, SEG_EINVAL, "seg_features_options."
+                          "columns is NULL and n_columns %zu", o.n_columns);
+    for (size_t i = 0; o.columns && i < o.n_columns; i++)
+        if (!o.columns[i])
+            return seg__error(&ds->err, SEG_EINVAL, "seg_features_options."
+                              "columns[%zu] is NULL", i);
     int64_t as_of = o.as_of;
     if (as_of == SEG_TIME_NONE)
         as_of = seg__ds_max_time(ds);
@@ -616,7 +635,7 @@ static int compute(seg_dataset *ds, const seg_features_options *opts,
     uint32_t *perm = NULL;
     int rc = cols ? SEG_OK : SEG_ENOMEM;
     for (int k = 0; k < F_N && !rc; k++)
-        if (holdout || k < F_H_ORDERS)
+        if (k < F_H_ORDERS ? wanted(&o, k) : holdout)
             rc = alloc_col(&cols[k], fnames[k],
                            fkinds[k] == SEG_KIND_DAYS &&
                                    o.time_unit == SEG_UNIT_WEEK

@@ -139,7 +139,8 @@ class CsvOptions(ctypes.Structure):
 
 class FeatureOptions(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("as_of", c_int64), ("time_unit", c_int),
-                ("holdout_from", c_int64), ("windows", ctypes.c_int * 8)]
+                ("holdout_from", c_int64), ("windows", ctypes.c_int * 8),
+                ("columns", POINTER(c_char_p)), ("n_columns", c_size_t)]
 
 
 class SnapshotOptions(ctypes.Structure):

@@ -250,9 +250,18 @@ class Dataset:
 
     # Features and columns -------------------------------------------------
 
-    def compute_features(self, as_of=None, unit="day", holdout_from=None):
+    def compute_features(self, as_of=None, unit="day", holdout_from=None,
+                         columns=None):
+        """The feature columns (docs/features.md). columns: the names the
+        caller will read; of the purchase features only those named are
+        computed (None: all)."""
         o = N.FeatureOptions()
         N.fo_init(byref(o))
+        if columns is not None:
+            names = [N.s(str(c)) for c in columns]
+            keep = (ctypes.c_char_p * max(len(names), 1))(*names)
+            o.columns = ctypes.cast(keep, ctypes.POINTER(ctypes.c_char_p))
+            o.n_columns = len(names)
         if as_of is not None:
             o.as_of = N.parse_time(as_of)
         if holdout_from is not None:

@@ -364,7 +364,7 @@ static double *pair_room(const seg__clv_scored *sc, seg__clv_pair *pf)
 
 static int check_outputs(const clv_state *st, const seg_model *m,
                          const seg_dataset *ds, const char *prefix,
-                         double *const *in, double *const *out, size_t n,
+                         const double *const *in, double *const *out, size_t n,
                          double th, const double *q);
 
 /* A span of the ordered histories of score_by_ranks(), scored on one
@@ -375,7 +375,8 @@ typedef struct score_span {
     const clv_state *st;
     const seg__clv_scored *sc;
     double th;
-    double *const *in, *const *out;
+    const double *const *in;
+    double *const *out;
     const double *sorted;
     const uint32_t *cust;
     size_t from, to;
@@ -440,7 +441,7 @@ static void *score_span_run(void *vs)
  * ranks. */
 static int score_by_ranks(const clv_state *st, const seg_model *m,
                           seg_dataset *ds, const char *prefix,
-                          double *const *in, double *const *out, size_t n,
+                          const double *const *in, double *const *out, size_t n,
                           const seg__clv_scored *sc, double th, bool *done)
 {
     bool clv = st->kind == SEG__CLV_CLV;
@@ -504,7 +505,7 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
  * is computed once, for its first customer, and copied to the others. */
 static int score_histories(const clv_state *st, const seg_model *m,
                            seg_dataset *ds, const char *prefix,
-                           double *const *in, double *const *out, size_t n,
+                           const double *const *in, double *const *out, size_t n,
                            const seg__clv_scored *sc, double th,
                            const double *q, hist **keep, size_t *kept)
 {
@@ -580,7 +581,7 @@ static int score_histories(const clv_state *st, const seg_model *m,
  * customer, never an empty cell. */
 static int check_outputs(const clv_state *st, const seg_model *m,
                          const seg_dataset *ds, const char *prefix,
-                         double *const *in, double *const *out, size_t n,
+                         const double *const *in, double *const *out, size_t n,
                          double th, const double *q)
 {
     int nout = st->kind == SEG__CLV_CLV ? 4 : 2;
@@ -607,7 +608,7 @@ static int check_outputs(const clv_state *st, const seg_model *m,
 /* Each customer's parameters, moved by the covariate effects, into *q
  * (SEG__NP per customer, allocated). */
 static int customer_params(const clv_state *st, const seg_model *m,
-                           const seg_dataset *ds, double *const *in, size_t n,
+                           const seg_dataset *ds, const double *const *in, size_t n,
                            double **q)
 {
     const seg__clv_cov *cov = st->f.cov;
@@ -657,7 +658,8 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                                                               : "T_column");
         cols[3] = seg__param_str(m, "m_column");
     }
-    double *in[4] = {NULL}, *out[NOUT] = {NULL};
+    const double *in[4] = {NULL};
+    double *out[NOUT] = {NULL};
     hist *h = NULL;
     size_t nh = 0;
     int rc = SEG_OK;
@@ -666,12 +668,9 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
     for (int c = 0; c < (timing ? NOUT : 4) && !rc; c++) {
         if (!(out[c] = seg__malloc((n ? n : 1) * sizeof **out)))
             rc = seg__nomem(NULL);
-        if (!rc && c < nc) {
-            if (!(in[c] = seg__malloc((n ? n : 1) * sizeof **in)))
-                rc = seg__nomem(NULL);
-            else
-                rc = seg__clv_read_col(m, ds, cols[c], in[c], n);
-        }
+        if (!rc && c < nc) /* read in place: nothing is written to ds
+                              until every input has been read */
+            rc = seg__clv_view_col(m, ds, cols[c], &in[c]);
     }
     double upm = st->upm;
     if (!rc && st->kind == SEG__CLV_CLV &&
@@ -706,16 +705,19 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
                              &nh);
     seg__free(q);
     if (!rc) {
-        if (st->kind == SEG__CLV_GG) {
-            rc = seg__model_put(m, ds, prefix, "expected_spend", out[0], NULL);
-        } else {
-            rc = seg__model_put(m, ds, prefix, "p_alive", out[0], NULL);
-            if (!rc)
-                rc = seg__model_put(m, ds, prefix, "expected", out[1], NULL);
-            if (!rc && st->kind == SEG__CLV_CLV)
-                rc = seg__model_put(m, ds, prefix, "spend", out[2], NULL);
-            if (!rc && st->kind == SEG__CLV_CLV)
-                rc = seg__model_put(m, ds, prefix, "value", out[3], NULL);
+        /* the columns handed over, not copied; on a failure half-way
+         * seg_model_score()'s mark takes back those written */
+        seg__out main_out[4] = {
+            {st->kind == SEG__CLV_GG ? "expected_spend" : "p_alive", NULL,
+             &out[0], NULL},
+            {"expected", NULL, &out[1], NULL},
+            {"spend", NULL, &out[2], NULL},
+            {"value", NULL, &out[3], NULL}};
+        rc = seg__model_put_all(m, ds, prefix, main_out,
+                                st->kind == SEG__CLV_GG    ? 1
+                                : st->kind == SEG__CLV_CLV ? 4
+                                                           : 2);
+        if (!rc && st->kind != SEG__CLV_GG) {
             int nt = isnan(th) ? 0 : seg__clv_timing_count(st->f.kind);
             for (int c = 0; c < nt && !rc; c++)
                 rc = seg__model_put(m, ds, prefix, seg__clv_timing_names[c],
@@ -730,11 +732,8 @@ static int clv_score(void *state, const seg_model *m, seg_dataset *ds,
         }
     }
     seg__free(h);
-    for (int c = 0; c < NOUT; c++) {
-        if (c < 4)
-            seg__free(in[c]);
+    for (int c = 0; c < NOUT; c++)
         seg__free(out[c]);
-    }
     return rc;
 }
 

@@ -172,17 +172,34 @@ typedef seg__clv_key key;
 
 /* Straight into v, with the messages of seg__model_column(): a copy
  * through a column of its own costs the pages of another n values. */
-int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
-                      const char *col, double *v, size_t n)
+/* The model's message for an input column it could not read. */
+static void col_error(const seg_model *m, const seg_dataset *ds,
+                      const char *col, int rc)
 {
-    int rc = seg_dataset_copy_f64(ds, col, v, n);
     if (rc == SEG_ENOTFOUND)
         seg__model_error(m, rc, "%s: no column '%s' (compute the features "
                          "first, or set the column parameter)",
                          seg_model_name(m), col);
-    else if (rc)
+    else
         seg__model_error(m, rc, "%s: column '%s': %s", seg_model_name(m), col,
                          seg_dataset_errmsg(ds));
+}
+
+int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
+                      const char *col, double *v, size_t n)
+{
+    int rc = seg_dataset_copy_f64(ds, col, v, n);
+    if (rc)
+        col_error(m, ds, col, rc);
+    return rc;
+}
+
+int seg__clv_view_col(const seg_model *m, seg_dataset *ds, const char *col,
+                      const double **v)
+{
+    int rc = seg_dataset_column_data(ds, col, v, NULL);
+    if (rc)
+        col_error(m, ds, col, rc);
     return rc;
 }
 

@@ -265,6 +265,9 @@ int seg__clv_order_histories(const double *d, size_t n, size_t stride,
 /* Copy a numeric column of the dataset into v (n values). */
 int seg__clv_read_col(const seg_model *m, const seg_dataset *ds,
                       const char *col, double *v, size_t n);
+/* The same column in place: valid until ds changes. */
+int seg__clv_view_col(const seg_model *m, seg_dataset *ds, const char *col,
+                      const double **v);
 
 /* Refine the fit f of a kind (its base parameters fitted without
  * covariates) with the effects of cov on the nk customers' histories

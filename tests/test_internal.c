@@ -920,6 +920,55 @@ static void test_interner_random_forms(void **state)
     free(ids);
 }
 
+/* The table doubled in place, with clusters that wrap around its end at
+ * every size (hashes whose low bits are all ones, less a few), clusters
+ * whose strings split between the halves at each doubling (hashes that
+ * differ only above the mask), long ids in the pool and short ones in
+ * their slots: after each string is added, every string added before is
+ * found with its index, and one never added is not. Checked against the
+ * index itself, not the table's own answers. */
+static void test_interner_grows_in_place(void **state)
+{
+    (void)state;
+    enum { N = 6000 };
+    seg__interner in;
+    memset(&in, 0, sizeof in);
+    char key[64];
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t h = i % 3 == 0   ? 0xFFFFFFFFu - (i % 7)
+                     : i % 3 == 1 ? (i * 2654435761u) | 0xFu
+                                  : (i % 11) << 20 | 0x3u;
+        int len = i % 2 ? snprintf(key, sizeof key, "%u", i)
+                        : snprintf(key, sizeof key, "customer-%u-long", i);
+        uint32_t idx;
+        bool added;
+        assert_int_equal(seg__intern_h(&in, key, (size_t)len, h, &idx,
+                                       &added), 0);
+        assert_true(added);
+        assert_int_equal(idx, i);
+        if (i % 97 && i != N - 1)
+            continue;
+        for (uint32_t j = 0; j <= i; j++) {
+            uint32_t hj = j % 3 == 0   ? 0xFFFFFFFFu - (j % 7)
+                          : j % 3 == 1 ? (j * 2654435761u) | 0xFu
+                                       : (j % 11) << 20 | 0x3u;
+            int lj = j % 2 ? snprintf(key, sizeof key, "%u", j)
+                           : snprintf(key, sizeof key, "customer-%u-long", j);
+            uint32_t got = UINT32_MAX;
+            added = true;
+            assert_int_equal(seg__intern_h(&in, key, (size_t)lj, hj, &got,
+                                           &added), 0);
+            assert_false(added);
+            assert_int_equal(got, j);
+        }
+        int lx = snprintf(key, sizeof key, "never-%u", i);
+        uint32_t got;
+        assert_false(seg__intern_find(&in, key, (size_t)lx, &got));
+    }
+    assert_true(in.nslots >= 8192); /* it doubled, ten times */
+    seg__intern_free(&in);
+}
+
 /* Strings that differ only in their length or their last byte, long
  * ones beyond the 0xFFFF bytes a slot holds the length of, and all of
  * one hash (seg__intern_h takes the caller's), so that every lookup walks
@@ -2079,6 +2128,7 @@ int main(void)
         cmocka_unit_test(test_blocks_zeroed_and_kept),
         cmocka_unit_test(test_interner_truncate),
         cmocka_unit_test(test_interner_lengths),
+        cmocka_unit_test(test_interner_grows_in_place),
         cmocka_unit_test(test_interner_forms),
         cmocka_unit_test(test_interner_random_forms),
         cmocka_unit_test(test_categories_pay_as_used),

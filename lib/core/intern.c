@@ -155,6 +155,51 @@ static void move_slots(seg__interner *in, struct seg__intern_slot *slots,
     in->nslots = ns;
 }
 
+/* The table twice as large in its own memory, its slots placed again in
+ * it (the larger one's new half zeroed): the old half's pages are used
+ * again rather than a new table's, and the two are never held at once.
+ * A slot's place in the larger table is its home (hash & mask) or the
+ * first free one after it. The old table's clusters (runs of full slots
+ * between empty ones) are taken in turn, from just after an empty slot,
+ * and each slot of a cluster in order is taken out and placed again:
+ * one whose home is in the new half lands in the new half's copy of its
+ * cluster; one in the old half lands at or before where it was, at the
+ * first free slot from its home, and since the set of slots a cluster's
+ * strings fill does not depend on their order, a subset of them fits in
+ * the cluster's own span. No slot already placed has a free one between
+ * its home and it, and none waits on one not yet placed, so every
+ * string is found once all are placed. */
+static int double_slots(seg__interner *in)
+{
+    size_t n = in->nslots, ns = 2 * n;
+    if (ns > SIZE_MAX / sizeof *in->slots)
+        return SEG_ENOMEM;
+    struct seg__intern_slot *sl = seg__realloc(in->slots, ns * sizeof *sl);
+    if (!sl)
+        return SEG_ENOMEM; /* the table is as it was */
+    memset(sl + n, 0, n * sizeof *sl);
+    size_t mask = ns - 1, start = 0;
+    while (sl[start].key) /* the load factor leaves a free slot */
+        start++;
+    for (size_t step = 1; step <= n; step++) {
+        size_t j = (start + step) & (n - 1);
+        uint64_t key = sl[j].key;
+        if (!key)
+            continue;
+        size_t k = (size_t)(key >> 32) & mask;
+        if (k == j)
+            continue; /* at its home: it stays */
+        struct seg__intern_slot moved = sl[j];
+        sl[j].key = 0;
+        while (sl[k].key)
+            k = (k + 1) & mask;
+        sl[k] = moved;
+    }
+    in->slots = sl;
+    in->nslots = ns;
+    return SEG_OK;
+}
+
 int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
 {
     if (more > SEG__INTERN_MAX - in->n)
@@ -181,6 +226,8 @@ int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes)
         size_t ns = in->nslots ? in->nslots : 16;
         while ((uint64_t)ns * 2 < (uint64_t)need * 3)
             ns *= 2;
+        if (in->nslots && ns == 2 * in->nslots)
+            return double_slots(in); /* one step, the common one */
         struct seg__intern_slot *slots = seg__calloc(ns, sizeof *slots);
         if (!slots)
             return SEG_ENOMEM;

@@ -322,6 +322,19 @@ static void copy_part(seg_dataset *ds, seg__attr_rows *d, const tx_part *w)
 }
 
 
+/* The parts of the batch to parse next given the arrays of one whose
+ * records are all added and copied (done), which is only read into
+ * next: the arrays of two batches serve the three, and the third set is
+ * never grown (about 10 MB less for batches of transactions). */
+static void trade_parts(tx_batch *next, tx_batch *done)
+{
+    for (int i = 0; i < next->nparts; i++) {
+        tx_part t = next->parts[i];
+        next->parts[i] = done->parts[i];
+        done->parts[i] = t;
+    }
+}
+
 /* Parse parts of a batch until none is left. */
 static void *parse_parts(void *arg)
 {
@@ -630,6 +643,7 @@ int seg__load_tx_parallel(seg__sink *s, seg__reader *rd, int threads)
         cur = nx;
         nx = nn;
         nn = t;
+        trade_parts(nx, nn);
         nrc = nnrc;
         if (!rc && !ahead)
             break; /* nothing was read ahead: cur is the end */

@@ -449,14 +449,15 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
     *done = n <= UINT32_MAX;
     if (!*done)
         return SEG_OK;
-    double *d = seg__malloc((n ? n : 1) * 6 * sizeof *d);
-    double *sorted = d ? d + 3 * n : NULL;
+    /* the histories gathered (d), then ordered (sorted); d is given back
+     * once they are, and only then are the outputs first written, so
+     * that the two copies and the outputs are never all in memory */
+    double *d = seg__malloc((n ? n : 1) * 3 * sizeof *d);
+    double *sorted = seg__malloc((n ? n : 1) * 3 * sizeof *sorted);
     uint32_t *cust = seg__malloc((n ? n : 1) * sizeof *cust);
-    int rc = d && cust ? SEG_OK : seg__nomem(NULL);
+    int rc = d && sorted && cust ? SEG_OK : seg__nomem(NULL);
     size_t nv = 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        for (int c = 0; c < ncols; c++)
-            out[c][i] = NAN;
         double k[4 + SEG__NP] = {in[0][i], in[1][i], in[2][i],
                                  clv ? in[3][i] : 0};
         if (isnan(k[0]) || isnan(k[1]) || isnan(k[2]))
@@ -473,6 +474,12 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
         if (rc == SEG_ENOMEM)
             rc = seg__nomem(NULL);
     }
+    seg__free(d);
+    /* missing for the customers without a history; the spans write the
+     * others */
+    for (size_t i = 0; i < n && !rc; i++)
+        for (int c = 0; c < ncols; c++)
+            out[c][i] = NAN;
     /* the ordered histories in spans that start at a new pair (x, T) */
     score_span span[SEG__MAX_THREADS];
     int nt = rc ? 0 : seg__threads(seg__clv_fit_threads(m, ds), nv, SPAN_MIN);
@@ -494,7 +501,7 @@ static int score_by_ranks(const clv_state *st, const seg_model *m,
         seg__run_jobs(score_span_run, span, sizeof *span, nt);
     for (int t = 0; t < nt && !rc; t++)
         rc = span[t].rc == SEG_ENOMEM ? seg__nomem(NULL) : span[t].rc;
-    seg__free(d);
+    seg__free(sorted);
     seg__free(cust);
     return *done ? rc : SEG_OK;
 }

@@ -920,6 +920,92 @@ static void test_interner_random_forms(void **state)
     free(ids);
 }
 
+/* Lookups many at a time (the threaded loader's): ids of every form
+ * (digits, short bytes, long ones in the pool, empty), half of them
+ * repeats, taken in runs of 1 to 300 so that runs shorter than the steps
+ * the lookups look ahead are among them; with their own hashes, and all
+ * with one hash so that only the forms and bytes tell them apart; the
+ * indices written over the hashes, and to an array of their own. Each
+ * index is checked against the first place its id appears. */
+static void test_interner_many(void **state)
+{
+    (void)state;
+    static const char alpha[] = "0123456789/:a\x80\xff";
+    enum { N = 4000, LEN = 24 };
+    char *text = malloc((size_t)N * LEN);
+    uint32_t *off = malloc(N * sizeof *off), *len = malloc(N * sizeof *len);
+    uint32_t *want = malloc(N * sizeof *want), *hash = malloc(N * sizeof *hash);
+    uint32_t *idx = malloc(N * sizeof *idx);
+    assert_non_null(text);
+    assert_non_null(off);
+    assert_non_null(len);
+    assert_non_null(want);
+    assert_non_null(hash);
+    assert_non_null(idx);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t at = 0, distinct = 0;
+    for (size_t i = 0; i < N; i++) {
+        x = next_random(x);
+        off[i] = (uint32_t)at;
+        if (i && x >> 63) { /* an earlier one again */
+            size_t from = (size_t)(x >> 20) % i;
+            memcpy(text + at, text + off[from], len[from]);
+            len[i] = len[from];
+        } else {
+            size_t n = (size_t)(x % LEN);
+            for (size_t j = 0; j < n; j++) {
+                x = next_random(x);
+                unsigned r = (unsigned)(x % 64);
+                text[at + j] = r < 48 ? (char)('0' + r % 10)
+                                      : alpha[r % (sizeof alpha - 1)];
+            }
+            len[i] = (uint32_t)n;
+        }
+        at += len[i];
+        want[i] = UINT32_MAX;
+        for (size_t k = 0; k < i && want[i] == UINT32_MAX; k++)
+            if (len[k] == len[i] &&
+                memcmp(text + off[k], text + off[i], len[i]) == 0)
+                want[i] = want[k];
+        if (want[i] == UINT32_MAX)
+            want[i] = (uint32_t)distinct++;
+    }
+    for (int pass = 0; pass < 4; pass++) {
+        bool one_hash = pass & 1, in_place = pass & 2;
+        for (size_t i = 0; i < N; i++)
+            hash[i] = one_hash ? 7u
+                               : (uint32_t)seg__hash(text + off[i], len[i]);
+        seg__interner in;
+        memset(&in, 0, sizeof in);
+        uint32_t *out = in_place ? hash : idx;
+        size_t from = 0, step = 1;
+        while (from < N) {
+            size_t n = N - from < step ? N - from : step, done = 0;
+            assert_int_equal(seg__intern_many(&in, text, off + from,
+                                              len + from, hash + from, n,
+                                              out + from, &done), SEG_OK);
+            assert_int_equal(done, n);
+            from += n;
+            step = step * 7 % 301 + 1;
+        }
+        assert_int_equal(in.n, distinct);
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(out[i], want[i]);
+            assert_int_equal(in.len[out[i]], len[i]);
+            assert_memory_equal(seg__intern_str(&in, out[i]), text + off[i],
+                                len[i]);
+        }
+        seg__intern_free(&in);
+    }
+    assert_true(distinct > 1000 && distinct < N - 1000);
+    free(text);
+    free(off);
+    free(len);
+    free(want);
+    free(hash);
+    free(idx);
+}
+
 /* The table doubled in place, with clusters that wrap around its end at
  * every size (hashes whose low bits are all ones, less a few), clusters
  * whose strings split between the halves at each doubling (hashes that
@@ -2131,6 +2217,7 @@ int main(void)
         cmocka_unit_test(test_interner_grows_in_place),
         cmocka_unit_test(test_interner_forms),
         cmocka_unit_test(test_interner_random_forms),
+        cmocka_unit_test(test_interner_many),
         cmocka_unit_test(test_categories_pay_as_used),
         cmocka_unit_test(test_quantile_select_matches_sorting),
         cmocka_unit_test(test_hyp2f1_batch_is_the_single_value),

@@ -53,39 +53,51 @@ static size_t slot_len(const seg__interner *in,
     return n < SHORT_LEN ? n : in->len[(uint32_t)sl->key - 1];
 }
 
-static bool find_h(const seg__interner *in, const char *s, size_t n,
-                   uint32_t h, uint32_t *idx)
+/* Whether slot sl holds s (n bytes), whose inline form is form (0: none;
+ * formed false: not known yet, worked out here when needed). A string in
+ * its slot is another than s unless s has that form; one in the pool,
+ * unless s has none. */
+static inline bool slot_holds(const seg__interner *in,
+                              const struct seg__intern_slot *sl, const char *s,
+                              size_t n, uint64_t *form, bool *formed)
+{
+    if (sl->at & INLINE) {
+        if (!*formed) {
+            *form = inline_form(s, n);
+            *formed = true;
+        }
+        return sl->at == *form;
+    }
+    if (*formed && *form)
+        return false;
+    return slot_len(in, sl) == n &&
+           seg__same_bytes(in->pool + (sl->at >> 16), s, n);
+}
+
+static inline bool find_form(const seg__interner *in, const char *s, size_t n,
+                             uint32_t h, uint64_t form, bool formed,
+                             uint32_t *idx)
 {
     if (!in->nslots)
         return false;
     size_t mask = in->nslots - 1;
-    uint64_t form = 0;
-    bool formed = false;
     for (size_t k = h & mask;; k = (k + 1) & mask) {
         const struct seg__intern_slot *sl = &in->slots[k];
         uint64_t v = sl->key;
         if (!v)
             return false;
-        if ((uint32_t)(v >> 32) != h)
-            continue;
-        /* a string in its slot is another than s unless s has that form;
-         * one in the pool, unless s has none */
-        bool same;
-        if (sl->at & INLINE) {
-            if (!formed) {
-                form = inline_form(s, n);
-                formed = true;
-            }
-            same = sl->at == form;
-        } else {
-            same = slot_len(in, sl) == n &&
-                   seg__same_bytes(in->pool + (sl->at >> 16), s, n);
-        }
-        if (same) {
+        if ((uint32_t)(v >> 32) == h &&
+            slot_holds(in, sl, s, n, &form, &formed)) {
             *idx = (uint32_t)v - 1;
             return true;
         }
     }
+}
+
+static bool find_h(const seg__interner *in, const char *s, size_t n,
+                   uint32_t h, uint32_t *idx)
+{
+    return find_form(in, s, n, h, 0, false, idx);
 }
 
 #if defined(__GNUC__)
@@ -94,14 +106,14 @@ static bool find_h(const seg__interner *in, const char *s, size_t n,
 #define PREFETCH(p) ((void)(p))
 #endif
 
-void seg__intern_prefetch_slot(const seg__interner *in, uint32_t h)
+static void prefetch_slot(const seg__interner *in, uint32_t h)
 {
     if (in->nslots)
         PREFETCH(&in->slots[h & (in->nslots - 1)]);
 }
 
 /* The text of the first slot a lookup of h looks at, if its hash is h. */
-void seg__intern_prefetch_text(const seg__interner *in, uint32_t h)
+static void prefetch_text(const seg__interner *in, uint32_t h)
 {
     if (!in->nslots)
         return;
@@ -242,14 +254,10 @@ int seg__intern(seg__interner *in, const char *s, size_t n, uint32_t *idx,
     return seg__intern_h(in, s, n, (uint32_t)seg__hash(s, n), idx, added);
 }
 
-int seg__intern_h(seg__interner *in, const char *s, size_t n, uint32_t h,
-                  uint32_t *idx, bool *added)
+/* s, known not to be there, as the next string. */
+static int add_new(seg__interner *in, const char *s, size_t n, uint32_t h,
+                   uint32_t *idx)
 {
-    if (find_h(in, s, n, h, idx)) {
-        if (added)
-            *added = false;
-        return SEG_OK;
-    }
     if (n > UINT32_MAX)
         return SEG_ELIMIT;
     int rc = seg__intern_reserve(in, 1, n);
@@ -265,8 +273,54 @@ int seg__intern_h(seg__interner *in, const char *s, size_t n, uint32_t h,
     in->n++;
     place(in, i);
     *idx = i;
+    return SEG_OK;
+}
+
+int seg__intern_h(seg__interner *in, const char *s, size_t n, uint32_t h,
+                  uint32_t *idx, bool *added)
+{
+    bool found = find_h(in, s, n, h, idx);
     if (added)
-        *added = true;
+        *added = !found;
+    return found ? SEG_OK : add_new(in, s, n, h, idx);
+}
+
+/* Steps ahead that the lookups of seg__intern_many() ask for a slot, and
+ * for the text a slot points to (by then the slot has mostly arrived);
+ * the inline forms of the strings between are kept in a ring. */
+#define AHEAD_SLOT 16
+#define AHEAD_TEXT 8
+#define RING 16
+
+int seg__intern_many(seg__interner *in, const char *base, const uint32_t *off,
+                     const uint32_t *len, const uint32_t *hash, size_t n,
+                     uint32_t *idx, size_t *done)
+{
+    uint64_t form[RING];
+    for (size_t j = 0; j < n && j < AHEAD_TEXT; j++)
+        form[j % RING] = inline_form(base + off[j], len[j]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD_SLOT < n)
+            prefetch_slot(in, hash[i + AHEAD_SLOT]);
+        if (i + AHEAD_TEXT < n) {
+            size_t j = i + AHEAD_TEXT;
+            form[j % RING] = inline_form(base + off[j], len[j]);
+            if (!form[j % RING]) /* a string in the pool: its bytes */
+                prefetch_text(in, hash[j]);
+        }
+        /* read before idx[i] is written: idx may be hash */
+        uint32_t h = hash[i], at;
+        const char *s = base + off[i];
+        if (!find_form(in, s, len[i], h, form[i % RING], true, &at)) {
+            int rc = add_new(in, s, len[i], h, &at);
+            if (rc) {
+                *done = i;
+                return rc;
+            }
+        }
+        idx[i] = at;
+    }
+    *done = n;
     return SEG_OK;
 }
 

@@ -234,12 +234,15 @@ static inline const char *seg__intern_str(const seg__interner *in, uint32_t i)
 {
     return in->pool + in->off[i];
 }
-/* A loader that knows the hashes of the strings it will look up a few
- * steps ahead asks for what the lookup reads, in two steps, the second
- * needing the first to have arrived: the slot, then the string's bytes
- * (none for a string kept in its slot). Only hints: they read nothing that may be missing. */
-void seg__intern_prefetch_slot(const seg__interner *in, uint32_t h);
-void seg__intern_prefetch_text(const seg__interner *in, uint32_t h);
+/* Find or add n strings in turn, string i at base + off[i], len[i] bytes,
+ * with seg__hash() hash[i]: idx[i] its index (idx may be hash itself,
+ * each hash read before its index is written). A loader's lookups of
+ * strings it has the hashes of ahead: the slots a few steps ahead and
+ * then the texts they point to are asked for early. Returns SEG_OK, or
+ * the error of string *done, those before it found or added. */
+int seg__intern_many(seg__interner *in, const char *base, const uint32_t *off,
+                     const uint32_t *len, const uint32_t *hash, size_t n,
+                     uint32_t *idx, size_t *done);
 /* Reserve room for `more` strings of `bytes` bytes in total. */
 int seg__intern_reserve(seg__interner *in, size_t more, size_t bytes);
 /* Forget strings with index >= n (for rollback). Never allocates. */

@@ -301,16 +301,29 @@ int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row)
     return seg__ds_customer_h(ds, id, n, (uint32_t)seg__hash(id, n), row);
 }
 
-int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
-                       uint32_t *row)
+/* The dataset's message for an error of the id table. */
+static int ids_error(seg_dataset *ds, int rc)
 {
-    int rc = seg__intern_h(&ds->ids, id, n, h, row, NULL);
     if (rc == SEG_ELIMIT)
         return seg__error(&ds->err, rc, "too many customers (limit %u)",
                           SEG__INTERN_MAX);
     if (rc)
         return seg__nomem(&ds->err);
     return SEG_OK;
+}
+
+int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
+                       uint32_t *row)
+{
+    return ids_error(ds, seg__intern_h(&ds->ids, id, n, h, row, NULL));
+}
+
+int seg__ds_customers_h(seg_dataset *ds, const char *base, const uint32_t *off,
+                        const uint32_t *len, const uint32_t *hash, size_t n,
+                        uint32_t *rows, size_t *done)
+{
+    return ids_error(ds, seg__intern_many(&ds->ids, base, off, len, hash, n,
+                                          rows, done));
 }
 
 int seg_dataset_customer_find(const seg_dataset *ds, const char *id,

@@ -36,6 +36,12 @@ int seg__ds_customer(seg_dataset *ds, const char *id, size_t n, uint32_t *row);
 /* The same with the id's seg__hash() (low 32 bits) known. */
 int seg__ds_customer_h(seg_dataset *ds, const char *id, size_t n, uint32_t h,
                        uint32_t *row);
+/* Customers n at a time, their rows in rows (which may be hash), as
+ * seg__intern_many() finds or adds them; on an error, *done of them are
+ * there. */
+int seg__ds_customers_h(seg_dataset *ds, const char *base, const uint32_t *off,
+                        const uint32_t *len, const uint32_t *hash, size_t n,
+                        uint32_t *rows, size_t *done);
 int seg__ds_reserve_tx(seg_dataset *ds, size_t more);
 /* The same as a hint: room for `more` if memory allows, else nothing
  * (and no error). */

@@ -28,8 +28,9 @@ typedef struct tx_part {
     const seg__tz *tz;          /* NULL: UTC */
     bool no_returns;            /* a negative amount is an error */
     seg__text *f;               /* need fields of the current line */
-    /* runs of records of one customer: id p[off .. off + len), its hash,
-     * and how many records; then the records' times and amounts */
+    /* runs of records of one customer: id p[off .. off + len), its hash
+     * (its row once the batch is added), and how many records; then the
+     * records' times and amounts */
     uint32_t *off, *len, *hash, *count;
     size_t runs, cap_runs;
     int64_t *t;

@@ -253,19 +253,18 @@ static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line,
     seg_dataset *ds = s->ds;
     for (int i = 0; i < n; i++) {
         tx_part *w = &parts[i];
-        size_t at = w->dst, rec = 0;
-        for (size_t r = 0; r < w->runs; r++) {
-            /* a date-sorted file has a new customer on every line, each
-             * lookup a few misses of the cache: ask for them early, each
-             * step once the step before has had time to arrive */
-            if (r + 16 < w->runs)
-                seg__intern_prefetch_slot(&ds->ids, w->hash[r + 16]);
-            if (r + 8 < w->runs)
-                seg__intern_prefetch_text(&ds->ids, w->hash[r + 8]);
-            uint32_t row;
-            int rc = seg__ds_customer_h(ds, w->p + w->off[r], w->len[r],
-                                        w->hash[r], &row);
-            if (!rc && w->n_attr && !d)
+        size_t at = w->dst, rec = 0, found;
+        /* a date-sorted file has a new customer on every line, each
+         * lookup a few misses of the cache, which the lookups of the
+         * part in one go ask for early: the runs' rows take the place of
+         * their hashes, the rows of those before an error among them */
+        int lrc = seg__ds_customers_h(ds, w->p, w->off, w->len, w->hash,
+                                      w->runs, w->hash, &found);
+        const uint32_t *rows = w->hash;
+        for (size_t r = 0; r < found; r++) {
+            uint32_t row = rows[r];
+            int rc = SEG_OK;
+            if (w->n_attr && !d)
                 rc = stage_part(s, w, r, rec, row, line);
             if (rc)
                 return rc;
@@ -284,6 +283,8 @@ static int add_parts(seg__sink *s, tx_part *parts, int n, size_t line,
             for (size_t end = at + w->count[r]; at < end; at++)
                 ds->tx_cust[at] = row;
         }
+        if (lrc)
+            return lrc;
         line += w->lines;
         s->records += w->n;
         if (d)
